@@ -1,0 +1,3 @@
+module github.com/kerasgo/kerasgo
+
+go 1.26.8

@@ -1,0 +1,52 @@
+// Package layers implements the Keras layers kerasgo supports: each layer's config (both Keras
+// JSON dialects), build (weight shapes in Keras order), forward pass and backward pass.
+//
+// Activations and batches are float32 tensors with the batch dimension first, channels last
+// (NHWC), row-major.
+package layers
+
+import (
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Weight is one variable of a layer. Value is float32 with the Keras shape
+// (Conv2D kernel (kh, kw, in, out); Dense kernel (in, out)). Grad, when non-nil, has Value's
+// length and is filled by Backward (overwritten, not accumulated, per Backward call).
+type Weight struct {
+	Name      string // "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"
+	Trainable bool
+	Value     *tensor.Tensor
+	Grad      []float32
+}
+
+// Layer is one Keras layer.
+//
+// A layer is built once for an input shape (without the batch dimension); Forward then takes a
+// batch (batch, ...inputShape) and returns (batch, ...OutputShape). Forward with training true
+// caches what Backward needs; Backward takes dL/dy of the last training Forward, fills the
+// Grad of every trainable weight and returns dL/dx. Layers are not safe for concurrent use; each
+// layer may use several goroutines internally.
+type Layer interface {
+	// Name is the layer's Keras name ("conv_1"); Class its Keras class name ("Conv2D").
+	Name() string
+	SetName(string)
+	Class() string
+	// Build creates the weights for an input shape without the batch dimension. Weights are
+	// initialised as Keras does by default (glorot_uniform kernels from rng, zero biases,
+	// BN gamma 1, beta 0, moving mean 0, moving variance 1).
+	Build(inputShape []int, rng *Rand) error
+	Built() bool
+	// InputShape is the shape given to Build (nil before Build).
+	InputShape() []int
+	// OutputShape computes the output shape (without batch) for an input shape.
+	OutputShape(inputShape []int) ([]int, error)
+	// Weights returns the layer's weights in Keras order (trainable first, then non-trainable).
+	Weights() []*Weight
+	Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
+	Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
+	// Config returns the layer's Keras config object (the value of "config") in a dialect.
+	// Base keys (name, trainable, dtype) are included; batch_input_shape / batch_shape are
+	// added by the model for the first layer.
+	Config(d saved.Dialect) map[string]any
+}

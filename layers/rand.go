@@ -1,0 +1,21 @@
+package layers
+
+import "math/rand/v2"
+
+// Rand is the deterministic random source used for weight initialisation and dropout masks.
+type Rand struct{ r *rand.Rand }
+
+// NewRand returns a Rand seeded with seed.
+func NewRand(seed uint64) *Rand { return &Rand{rand.New(rand.NewPCG(seed, 0x6b657261736f))} }
+
+// Float32 returns a uniform value in [0, 1).
+func (r *Rand) Float32() float32 { return r.r.Float32() }
+
+// Uniform returns a uniform value in [lo, hi).
+func (r *Rand) Uniform(lo, hi float32) float32 { return lo + (hi-lo)*r.r.Float32() }
+
+// IntN returns a uniform int in [0, n).
+func (r *Rand) IntN(n int) int { return r.r.IntN(n) }
+
+// Perm returns a random permutation of [0, n).
+func (r *Rand) Perm(n int) []int { return r.r.Perm(n) }

@@ -1,0 +1,151 @@
+// Package saved is kerasgo's neutral saved form: everything a Keras save holds (architecture
+// config, per-layer weights in Keras order, optimizer config and state, training config,
+// versions) as one plain Go struct with no behaviour.
+//
+// The codecs (h5, checkpoint, savedmodel) translate between this struct and their on-disk
+// layouts; model converts between it and live layers. Codecs never import model or layers.
+package saved
+
+import (
+	"encoding/json"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Dialect names the Keras JSON config dialect of Model.Config and Optimizer.Config.
+type Dialect int
+
+const (
+	// Keras2 is the tf_keras dialect: objects are {"class_name", "config"}; InputLayer uses
+	// batch_input_shape; dtype is a string.
+	Keras2 Dialect = iota
+	// Keras3 is the Keras 3 dialect: objects are {"module", "class_name", "config",
+	// "registered_name"} with build_config; InputLayer uses batch_shape; dtype a DTypePolicy.
+	Keras3
+)
+
+func (d Dialect) String() string {
+	if d == Keras3 {
+		return "keras3"
+	}
+	return "keras2"
+}
+
+// Model is one saved Keras model (or, with Config nil, a weights-only save).
+type Model struct {
+	// Config is the model's architecture as Keras JSON, e.g. {"class_name":"Sequential",
+	// "config":{...}}, in Dialect. Nil for a weights-only save.
+	Config  json.RawMessage
+	Dialect Dialect
+	// KerasVersion and Backend as the writer recorded them ("2.21.0", "tensorflow").
+	KerasVersion string
+	Backend      string
+	// Layers in model.layers order (Sequential: without the InputLayer), including layers that
+	// have no weights.
+	Layers []Layer
+	// TrainingConfig is the compile information: tf_keras "training_config" JSON (Keras2) or
+	// Keras 3 "compile_config" JSON (Keras3). Nil when the model was not compiled.
+	TrainingConfig json.RawMessage
+	// Optimizer is the optimizer's state, nil when absent.
+	Optimizer *Optimizer
+}
+
+// Layer is one layer's weights.
+type Layer struct {
+	Name  string // the layer's name, "conv_1"
+	Class string // Keras class name, "Conv2D"
+	// Weights in Keras order: trainable weights first, then non-trainable
+	// (BatchNormalization: gamma, beta, moving_mean, moving_variance).
+	Weights []Variable
+}
+
+// Variable is one weight of a layer.
+type Variable struct {
+	// Name is the short weight name as Keras names the variable inside its layer:
+	// "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance".
+	Name      string
+	Trainable bool
+	Value     *tensor.Tensor
+}
+
+// Optimizer is an optimizer's configuration and state.
+type Optimizer struct {
+	// Class is the Keras class name without registration prefix: "Adam", "SGD", "RMSprop".
+	Class string
+	// Config is the optimizer's get_config() JSON object (the "config" part only), in the
+	// Model's Dialect.
+	Config json.RawMessage
+	// Iterations is the optimizer's step counter.
+	Iterations int64
+	// LearningRate is the current learning rate (Keras 3 stores it as a variable).
+	LearningRate float32
+	// Slots holds the per-variable state in Keras 3's order: for each trainable variable of the
+	// model (in model.trainable_variables order) its slots in the optimizer's order.
+	Slots []Slot
+}
+
+// Slot is one optimizer slot variable.
+type Slot struct {
+	// Layer and Weight name the model variable the slot belongs to ("conv_1", "kernel").
+	Layer, Weight string
+	// Name is the slot's name in Keras 3 terms: Adam "momentum", "velocity" (and
+	// "velocity_hat" with amsgrad); SGD "momentum"; RMSprop "velocity", "momentum",
+	// "average_gradient". Codecs translate to their own dialect (tf_keras Adam: "m", "v",
+	// "vhat"; tf_keras SGD: "m"; tf_keras RMSprop: "velocity", "momentum", "average_gradient").
+	Name  string
+	Value *tensor.Tensor
+}
+
+// Keras2SlotName returns the tf_keras (new optimizer, 2.11+) name of a Keras 3 slot name for
+// the given optimizer class.
+func Keras2SlotName(class, keras3 string) string {
+	switch class {
+	case "Adam", "Adamax", "AdamW", "Nadam":
+		switch keras3 {
+		case "momentum":
+			return "m"
+		case "velocity":
+			return "v"
+		case "velocity_hat":
+			return "vhat"
+		}
+	case "SGD":
+		if keras3 == "momentum" {
+			return "m"
+		}
+	}
+	return keras3
+}
+
+// Keras3SlotName is the inverse of Keras2SlotName.
+func Keras3SlotName(class, keras2 string) string {
+	switch class {
+	case "Adam", "Adamax", "AdamW", "Nadam":
+		switch keras2 {
+		case "m":
+			return "momentum"
+		case "v":
+			return "velocity"
+		case "vhat":
+			return "velocity_hat"
+		}
+	case "SGD":
+		if keras2 == "m" {
+			return "momentum"
+		}
+	}
+	return keras2
+}
+
+// TrainableVariables lists (layer, weight) pairs of trainable weights in model order.
+func (m *Model) TrainableVariables() [][2]string {
+	var out [][2]string
+	for _, l := range m.Layers {
+		for _, w := range l.Weights {
+			if w.Trainable {
+				out = append(out, [2]string{l.Name, w.Name})
+			}
+		}
+	}
+	return out
+}
