@@ -1,3 +1,8 @@
 module github.com/kerasgo/kerasgo
 
 go 1.26.8
+
+require (
+	gonum.org/v1/gonum v0.17.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
