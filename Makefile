@@ -1,0 +1,64 @@
+# kerasgo: `make demo` runs the seed workflow, `make test` runs every test (the compat suite
+# against real TensorFlow/Keras included). Both install what they need on a fresh machine.
+
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+REQ := testdata/gen/requirements.txt
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
+
+# libhdf5 on Debian lives under hdf5/serial; tell cgo where.
+export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
+export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
+
+.PHONY: all deps venv build test test-go compat demo fixtures bench clean
+
+all: build
+
+# System packages: libhdf5-dev (cgo for h5/), protobuf-compiler (regenerating internal/tfpb),
+# pkg-config. Installed from Debian only when missing.
+deps:
+	@if ! dpkg -s libhdf5-dev protobuf-compiler pkg-config >/dev/null 2>&1; then \
+		echo "installing libhdf5-dev protobuf-compiler pkg-config"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libhdf5-dev protobuf-compiler pkg-config; \
+	fi
+
+# The pinned Python reference stack (real TensorFlow, tf_keras, Keras 3, h5py, NumPy).
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: $(REQ)
+	[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r $(REQ)
+	touch $@
+
+build: deps
+	$(MAKE) --no-print-directory _build
+_build:
+	go build ./...
+	CGO_ENABLED=0 go build ./...
+
+# Every test: vet, unit tests, the pure-Go build, and the compat suite against real Python.
+test: deps venv
+	$(MAKE) --no-print-directory test-go
+
+test-go:
+	go vet ./...
+	CGO_ENABLED=0 go build ./...
+	KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m ./...
+
+compat: deps venv
+	KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m -v ./compat/...
+
+# The seed workflow end to end (see README).
+demo: deps
+	go run ./cmd/kerasgo demo --out $(CURDIR)/out/demo
+
+# Regenerate every fixture under testdata/ with real Keras.
+fixtures: venv
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) testdata/gen/generate.py --out testdata
+
+bench: deps venv
+	go test -run '^$$' -bench . -benchtime 3x ./...
+
+clean:
+	rm -rf out
