@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
 export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 
-.PHONY: all deps venv build test test-go compat demo fixtures bench clean
+.PHONY: all deps venv build _build test test-go compat demo _demo fixtures bench _bench clean
 
 all: build
 
@@ -51,6 +51,8 @@ compat: deps venv
 
 # The seed workflow end to end (see README).
 demo: deps
+	$(MAKE) --no-print-directory _demo
+_demo:
 	go run ./cmd/kerasgo demo --out $(CURDIR)/out/demo
 
 # Regenerate every fixture under testdata/ with real Keras.
@@ -58,6 +60,8 @@ fixtures: venv
 	TF_CPP_MIN_LOG_LEVEL=3 $(PY) testdata/gen/generate.py --out testdata
 
 bench: deps venv
+	$(MAKE) --no-print-directory _bench
+_bench:
 	go test -run '^$$' -bench . -benchtime 3x ./...
 
 clean:
