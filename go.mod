@@ -3,6 +3,7 @@ module github.com/kerasgo/kerasgo
 go 1.26.8
 
 require (
+	github.com/golang/snappy v1.0.0 // indirect
 	gonum.org/v1/gonum v0.17.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

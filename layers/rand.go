@@ -19,3 +19,15 @@ func (r *Rand) IntN(n int) int { return r.r.IntN(n) }
 
 // Perm returns a random permutation of [0, n).
 func (r *Rand) Perm(n int) []int { return r.r.Perm(n) }
+
+// Norm returns a standard normal value.
+func (r *Rand) Norm() float64 { return r.r.NormFloat64() }
+
+// TruncNorm returns a standard normal value truncated to [-2, 2] (redrawn outside).
+func (r *Rand) TruncNorm() float64 {
+	for {
+		if v := r.r.NormFloat64(); v >= -2 && v <= 2 {
+			return v
+		}
+	}
+}

@@ -1,0 +1,311 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// activationFunc is one Keras activation applied elementwise (softmax: over the last axis).
+type activationFunc struct {
+	// name is the name written to configs.
+	name string
+	// forward writes f(z) into y (len(y) == len(z)); last is the size of the last axis.
+	// y may alias z unless needZ is set.
+	forward func(z, y []float32, last int)
+	// backward writes dL/dz into dz given dL/dy, y = f(z) and, when needZ, z. dz may alias dy.
+	backward func(z, y, dy, dz []float32, last int)
+	// needZ means backward needs the pre-activation z, so forward must not overwrite it.
+	needZ bool
+	// identity means forward and backward are copies (linear).
+	identity bool
+}
+
+// activationNames lists the accepted activation names (Keras 2 and Keras 3 spellings).
+var activations = map[string]*activationFunc{
+	"linear":      {name: "linear", identity: true},
+	"relu":        {name: "relu", forward: reluF, backward: reluB},
+	"sigmoid":     {name: "sigmoid", forward: sigmoidF, backward: sigmoidB},
+	"tanh":        {name: "tanh", forward: tanhF, backward: tanhB},
+	"softmax":     {name: "softmax", forward: softmaxF, backward: softmaxB},
+	"elu":         {name: "elu", forward: eluF, backward: eluB},
+	"selu":        {name: "selu", forward: seluF, backward: seluB, needZ: true},
+	"softplus":    {name: "softplus", forward: softplusF, backward: softplusB},
+	"softsign":    {name: "softsign", forward: softsignF, backward: softsignB, needZ: true},
+	"swish":       {name: "swish", forward: swishF, backward: swishB, needZ: true},
+	"silu":        {name: "silu", forward: swishF, backward: swishB, needZ: true},
+	"gelu":        {name: "gelu", forward: geluF, backward: geluB, needZ: true},
+	"exponential": {name: "exponential", forward: expF, backward: expB},
+}
+
+// Activations returns the activation names kerasgo implements, sorted.
+func Activations() []string {
+	out := make([]string, 0, len(activations))
+	for k := range activations {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lookupActivation resolves an activation name ("" and "None" mean linear).
+func lookupActivation(name string) (*activationFunc, error) {
+	if name == "" {
+		name = "linear"
+	}
+	if a, ok := activations[name]; ok {
+		return a, nil
+	}
+	return nil, fmt.Errorf("%w: activation %q", ErrUnsupported, name)
+}
+
+// parseActivation reads the "activation" config value: a name, or a Keras 3 function object
+// {"class_name": "function", "config": "softmax_v2", ...}.
+func (r *cfgReader) activation(keys ...string) *activationFunc {
+	if len(keys) == 0 {
+		keys = []string{"activation"}
+	}
+	v, k, ok := r.get(keys...)
+	if !ok || v == nil {
+		return activations["linear"]
+	}
+	var name string
+	switch x := v.(type) {
+	case string:
+		name = x
+	case map[string]any:
+		name, _ = x["config"].(string)
+		if name == "" {
+			c, _ := x["config"].(map[string]any)
+			name, _ = c["name"].(string)
+		}
+		switch name {
+		case "softmax_v2":
+			name = "softmax"
+		case "linear_v2":
+			name = "linear"
+		}
+	}
+	a, err := lookupActivation(name)
+	if err != nil || name == "" {
+		r.fail(ErrUnsupported, "%s %s", k, jsonValue(v))
+		return activations["linear"]
+	}
+	return a
+}
+
+func (a *activationFunc) apply(z, y []float32, last int) {
+	if a.identity {
+		if &y[0] != &z[0] {
+			copy(y, z)
+		}
+		return
+	}
+	a.forward(z, y, last)
+}
+
+func (a *activationFunc) grad(z, y, dy, dz []float32, last int) {
+	if a.identity {
+		if len(dy) > 0 && &dz[0] != &dy[0] {
+			copy(dz, dy)
+		}
+		return
+	}
+	a.backward(z, y, dy, dz, last)
+}
+
+func reluF(z, y []float32, _ int) {
+	for i, v := range z {
+		y[i] = max(v, 0)
+	}
+}
+
+func reluB(_, y, dy, dz []float32, _ int) {
+	for i, v := range y {
+		if v > 0 {
+			dz[i] = dy[i]
+		} else {
+			dz[i] = 0
+		}
+	}
+}
+
+func sigmoid32(v float32) float32 {
+	return float32(1 / (1 + math.Exp(-float64(v))))
+}
+
+func sigmoidF(z, y []float32, _ int) {
+	for i, v := range z {
+		y[i] = sigmoid32(v)
+	}
+}
+
+func sigmoidB(_, y, dy, dz []float32, _ int) {
+	for i, v := range y {
+		dz[i] = dy[i] * v * (1 - v)
+	}
+}
+
+func tanhF(z, y []float32, _ int) {
+	for i, v := range z {
+		y[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+func tanhB(_, y, dy, dz []float32, _ int) {
+	for i, v := range y {
+		dz[i] = dy[i] * (1 - v*v)
+	}
+}
+
+func softmaxF(z, y []float32, last int) {
+	if last <= 0 {
+		return
+	}
+	for o := 0; o+last <= len(z); o += last {
+		zr, yr := z[o:o+last], y[o:o+last]
+		m := zr[0]
+		for _, v := range zr[1:] {
+			m = max(m, v)
+		}
+		var s float32
+		for i, v := range zr {
+			e := float32(math.Exp(float64(v - m)))
+			yr[i] = e
+			s += e
+		}
+		inv := 1 / s
+		for i := range yr {
+			yr[i] *= inv
+		}
+	}
+}
+
+func softmaxB(_, y, dy, dz []float32, last int) {
+	if last <= 0 {
+		return
+	}
+	for o := 0; o+last <= len(y); o += last {
+		yr, dyr, dzr := y[o:o+last], dy[o:o+last], dz[o:o+last]
+		var s float32
+		for i, v := range yr {
+			s += v * dyr[i]
+		}
+		for i, v := range yr {
+			dzr[i] = v * (dyr[i] - s)
+		}
+	}
+}
+
+func eluF(z, y []float32, _ int) {
+	for i, v := range z {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = float32(math.Expm1(float64(v)))
+		}
+	}
+}
+
+func eluB(_, y, dy, dz []float32, _ int) {
+	for i, v := range y {
+		if v > 0 {
+			dz[i] = dy[i]
+		} else {
+			dz[i] = dy[i] * (v + 1)
+		}
+	}
+}
+
+const (
+	seluAlpha = 1.6732632423543772848170429916717
+	seluScale = 1.0507009873554804934193349852946
+)
+
+func seluF(z, y []float32, _ int) {
+	for i, v := range z {
+		if v > 0 {
+			y[i] = seluScale * v
+		} else {
+			y[i] = float32(seluScale * seluAlpha * math.Expm1(float64(v)))
+		}
+	}
+}
+
+func seluB(z, _, dy, dz []float32, _ int) {
+	for i, v := range z {
+		if v > 0 {
+			dz[i] = dy[i] * seluScale
+		} else {
+			dz[i] = dy[i] * float32(seluScale*seluAlpha*math.Exp(float64(v)))
+		}
+	}
+}
+
+func softplusF(z, y []float32, _ int) {
+	for i, v := range z {
+		x := float64(v)
+		y[i] = float32(math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))))
+	}
+}
+
+func softplusB(_, y, dy, dz []float32, _ int) {
+	for i, v := range y {
+		// f'(z) = sigmoid(z) = 1 - exp(-softplus(z)).
+		dz[i] = dy[i] * float32(-math.Expm1(-float64(v)))
+	}
+}
+
+func softsignF(z, y []float32, _ int) {
+	for i, v := range z {
+		y[i] = v / (1 + float32(math.Abs(float64(v))))
+	}
+}
+
+func softsignB(z, _, dy, dz []float32, _ int) {
+	for i, v := range z {
+		d := 1 + float32(math.Abs(float64(v)))
+		dz[i] = dy[i] / (d * d)
+	}
+}
+
+func swishF(z, y []float32, _ int) {
+	for i, v := range z {
+		y[i] = v * sigmoid32(v)
+	}
+}
+
+func swishB(z, _, dy, dz []float32, _ int) {
+	for i, v := range z {
+		s := sigmoid32(v)
+		dz[i] = dy[i] * (s + v*s*(1-s))
+	}
+}
+
+func geluF(z, y []float32, _ int) {
+	for i, v := range z {
+		x := float64(v)
+		y[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+	}
+}
+
+func geluB(z, _, dy, dz []float32, _ int) {
+	for i, v := range z {
+		x := float64(v)
+		cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+		pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
+		dz[i] = dy[i] * float32(cdf+x*pdf)
+	}
+}
+
+func expF(z, y []float32, _ int) {
+	for i, v := range z {
+		y[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+func expB(_, y, dy, dz []float32, _ int) {
+	for i, v := range y {
+		dz[i] = dy[i] * v
+	}
+}

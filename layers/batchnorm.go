@@ -1,0 +1,467 @@
+package layers
+
+import (
+	"math"
+	"slices"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// VarianceRule says which batch variance BatchNormalization feeds into its moving variance
+// during training. Normalisation itself always uses the biased batch variance.
+type VarianceRule int
+
+const (
+	// TFKerasVariance is tf_keras 2.x: for rank-4 and rank-5 inputs (batch included) the
+	// fused kernel updates the moving variance with the unbiased (Bessel-corrected) batch
+	// variance; for other ranks with the biased one.
+	TFKerasVariance VarianceRule = iota
+	// Keras3Variance is Keras 3: always the biased batch variance.
+	Keras3Variance
+)
+
+// BatchNormOptions are the optional arguments of NewBatchNormalization. The zero value means
+// Keras's defaults: momentum 0.99, epsilon 0.001, center and scale.
+type BatchNormOptions struct {
+	Name     string
+	Momentum float64 // 0 means 0.99; use MomentumZero for a real 0
+	Epsilon  float64 // 0 means 0.001
+	NoCenter bool    // center=False: no beta
+	NoScale  bool    // scale=False: no gamma
+	// MomentumZero sets momentum to 0 (moving statistics replaced by each batch's).
+	MomentumZero bool
+	// Variance selects the moving-variance rule (zero value: tf_keras).
+	Variance   VarianceRule
+	InputShape []int
+}
+
+// BatchNormalization is Keras's batch normalisation over the last axis.
+//
+// Weights in Keras order: gamma (if scale), beta (if center), moving_mean, moving_variance
+// (the last two non-trainable). Inference uses the moving statistics; training uses the batch
+// statistics (biased variance) and updates the moving ones as
+// moving = moving*momentum + batch*(1-momentum). A non-trainable layer always runs in
+// inference mode, as in Keras.
+type BatchNormalization struct {
+	base
+	axisCfg       any // the axis as read from a config (nil: -1)
+	momentum, eps float64
+	center, scale bool
+	rule          VarianceRule
+
+	betaInit, gammaInit, mmInit, mvInit *kerasObject
+	betaReg, gammaReg                   *kerasObject
+	betaConstraint, gammaConstraint     *kerasObject
+
+	gamma, beta, mean, variance *Weight
+	ch                          int
+
+	// cached by a training Forward
+	x       *tensor.Tensor
+	xhat    []float32
+	invStd  []float32
+	trained bool // whether the cached Forward used batch statistics
+}
+
+// NewBatchNormalization returns a BatchNormalization layer over the last axis.
+func NewBatchNormalization(o BatchNormOptions) *BatchNormalization {
+	l := &BatchNormalization{base: newBase(o.Name, o.InputShape), momentum: o.Momentum,
+		eps: o.Epsilon, center: !o.NoCenter, scale: !o.NoScale, rule: o.Variance}
+	if l.momentum == 0 && !o.MomentumZero {
+		l.momentum = 0.99
+	}
+	if l.eps == 0 {
+		l.eps = 0.001
+	}
+	if l.momentum < 0 || l.momentum > 1 || l.eps < 0 {
+		panic("layers.NewBatchNormalization: momentum must be in [0, 1] and epsilon >= 0")
+	}
+	return l
+}
+
+func batchNormFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	r := newCfgReader("BatchNormalization", cfg)
+	l := &BatchNormalization{}
+	if d == saved.Keras3 {
+		l.rule = Keras3Variance
+	}
+	r.readBase(&l.base)
+	if v, k, ok := r.get("axis"); ok && v != nil {
+		a := v
+		if list, ok := v.([]any); ok && len(list) == 1 {
+			a = list[0]
+		}
+		if n, ok := toInt(a, -1, 32); ok && n != 0 {
+			l.axisCfg = v
+		} else {
+			r.fail(ErrUnsupported, "%s %s (only the last axis is implemented)", k, jsonValue(v))
+		}
+	}
+	l.momentum = r.float(0.99, "momentum")
+	l.eps = r.float(0.001, "epsilon")
+	if l.momentum < 0 || l.momentum > 1 || l.eps < 0 {
+		r.fail(ErrFormat, "momentum %v or epsilon %v out of range", l.momentum, l.eps)
+	}
+	l.center = r.boolean(true, "center")
+	l.scale = r.boolean(true, "scale")
+	l.betaInit = r.object("initializers", "beta_initializer", "beta_init")
+	l.gammaInit = r.object("initializers", "gamma_initializer", "gamma_init")
+	l.mmInit = r.object("initializers", "moving_mean_initializer")
+	l.mvInit = r.object("initializers", "moving_variance_initializer")
+	l.betaReg = r.objectKept("regularizers", "beta_regularizer")
+	l.gammaReg = r.objectKept("regularizers", "gamma_regularizer")
+	l.betaConstraint = r.objectKept("constraints", "beta_constraint")
+	l.gammaConstraint = r.objectKept("constraints", "gamma_constraint")
+	if r.boolean(false, "renorm") {
+		r.fail(ErrUnsupported, "renorm true")
+	}
+	if r.boolean(false, "synchronized") {
+		r.warn("synchronized true has no effect on one device")
+	}
+	r.ignore("renorm_clipping", "renorm_momentum")
+	if v, _, ok := r.get("virtual_batch_size"); ok && v != nil {
+		r.fail(ErrUnsupported, "virtual_batch_size %s", jsonValue(v))
+	}
+	if v, _, ok := r.get("adjustment"); ok && v != nil {
+		r.fail(ErrUnsupported, "adjustment %s", jsonValue(v))
+	}
+	if m := r.integer(0, 0, 2, "mode"); m != 0 { // Keras 1
+		r.fail(ErrUnsupported, "mode %d (only 0 is implemented)", m)
+	}
+	r.ignore("fused")
+	r.initialWeights()
+	w, err := r.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, w, nil
+}
+
+// Class returns "BatchNormalization".
+func (l *BatchNormalization) Class() string { return "BatchNormalization" }
+
+// Momentum returns the moving-average momentum.
+func (l *BatchNormalization) Momentum() float64 { return l.momentum }
+
+// Epsilon returns epsilon.
+func (l *BatchNormalization) Epsilon() float64 { return l.eps }
+
+// Center and Scale report whether beta and gamma exist.
+func (l *BatchNormalization) Center() bool { return l.center }
+
+// Scale reports whether gamma exists.
+func (l *BatchNormalization) Scale() bool { return l.scale }
+
+// SetVarianceRule selects how training updates the moving variance.
+func (l *BatchNormalization) SetVarianceRule(r VarianceRule) { l.rule = r }
+
+// VarianceRule returns the moving-variance rule.
+func (l *BatchNormalization) VarianceRule() VarianceRule { return l.rule }
+
+// SetTrainable sets Keras's layer.trainable; a non-trainable BatchNormalization runs in
+// inference mode.
+func (l *BatchNormalization) SetTrainable(t bool) {
+	l.trainable = t
+	setTrainable(t, l.gamma, l.beta)
+}
+
+// OutputShape returns the input shape.
+func (l *BatchNormalization) OutputShape(in []int) ([]int, error) {
+	if len(in) < 1 || in[len(in)-1] < 1 {
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "input shape %v", in)
+	}
+	if l.axisCfg != nil {
+		a := l.axisCfg
+		if list, ok := a.([]any); ok {
+			a = list[0]
+		}
+		if n, _ := toInt(a, -1, 32); n != -1 && n != len(in) {
+			return nil, layerErr(ErrUnsupported, "BatchNormalization", l.name, "axis %s for input rank %d (only the last axis is implemented)", jsonValue(l.axisCfg), len(in)+1)
+		}
+	}
+	return slices.Clone(in), nil
+}
+
+// Build creates gamma, beta, moving_mean and moving_variance of the last axis's size.
+func (l *BatchNormalization) Build(in []int, rng *Rand) error {
+	if _, err := l.OutputShape(in); err != nil {
+		return err
+	}
+	c := in[len(in)-1]
+	mk := func(name string, trainable bool, o *kerasObject, def string) *Weight {
+		w, _ := newWeight(name, trainable, []int{c})
+		initWeight(w, o, def, c, c, rng)
+		return w
+	}
+	l.gamma, l.beta = nil, nil
+	if l.scale {
+		l.gamma = mk("gamma", l.trainable, l.gammaInit, "Ones")
+	}
+	if l.center {
+		l.beta = mk("beta", l.trainable, l.betaInit, "Zeros")
+	}
+	l.mean = mk("moving_mean", false, l.mmInit, "Zeros")
+	l.variance = mk("moving_variance", false, l.mvInit, "Ones")
+	l.ch = c
+	l.inShape = slices.Clone(in)
+	return nil
+}
+
+// Weights returns gamma, beta, moving_mean, moving_variance (those that exist).
+func (l *BatchNormalization) Weights() []*Weight {
+	return weightList(l.gamma, l.beta, l.mean, l.variance)
+}
+
+// Forward normalises x. With training (and a trainable layer) it uses the batch statistics
+// and updates the moving statistics; otherwise it uses the moving statistics.
+func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "BatchNormalization", l.name); err != nil {
+		return nil, err
+	}
+	c := l.ch
+	xd := x.Float32s()
+	rows := len(xd) / c
+	wantCache := training
+	training = training && l.trainable
+	mean := make([]float64, c)
+	variance := make([]float64, c)
+	mm, mv := l.mean.Value.Float32s(), l.variance.Value.Float32s()
+	if training {
+		batchMoments(xd, c, mean, variance)
+	} else {
+		for j := range c {
+			mean[j], variance[j] = float64(mm[j]), float64(mv[j])
+		}
+	}
+	scale := make([]float32, c)
+	offset := make([]float32, c)
+	inv := make([]float32, c)
+	for j := range c {
+		is := 1 / math.Sqrt(variance[j]+l.eps)
+		inv[j] = float32(is)
+		g, b := 1.0, 0.0
+		if l.gamma != nil {
+			g = float64(l.gamma.Value.Float32s()[j])
+		}
+		if l.beta != nil {
+			b = float64(l.beta.Value.Float32s()[j])
+		}
+		scale[j] = float32(is * g)
+		offset[j] = float32(b - mean[j]*is*g)
+	}
+	y := make([]float32, len(xd))
+	parallelFor(rows, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, yr := xd[r*c:(r+1)*c], y[r*c:(r+1)*c]
+			for j, v := range xr {
+				yr[j] = v*scale[j] + offset[j]
+			}
+		}
+	})
+	l.x, l.xhat, l.invStd, l.trained = nil, nil, nil, false
+	if training {
+		// xhat for Backward.
+		xhat := make([]float32, len(xd))
+		parallelFor(rows, func(_, lo, hi int) {
+			for r := lo; r < hi; r++ {
+				xr, hr := xd[r*c:(r+1)*c], xhat[r*c:(r+1)*c]
+				for j, v := range xr {
+					hr[j] = float32((float64(v) - mean[j]) * float64(inv[j]))
+				}
+			}
+		})
+		l.x, l.xhat, l.invStd, l.trained = x, xhat, inv, true
+		// Moving statistics.
+		unbiased := l.rule == TFKerasVariance && (len(l.inShape) == 3 || len(l.inShape) == 4)
+		f := 1 - l.momentum
+		for j := range c {
+			v := variance[j]
+			if unbiased && rows > 1 {
+				v *= float64(rows) / float64(rows-1)
+			}
+			mm[j] = float32(float64(mm[j])*l.momentum + mean[j]*f)
+			mv[j] = float32(float64(mv[j])*l.momentum + v*f)
+		}
+	} else if wantCache {
+		l.x, l.invStd = x, inv // inference-mode gradient: dy * gamma * inv
+	}
+	return tensor.FromFloat32(x.Shape, y), nil
+}
+
+// batchMoments computes per-channel mean and biased variance (two passes, float64).
+func batchMoments(xd []float32, c int, mean, variance []float64) {
+	rows := len(xd) / c
+	w := workers(rows)
+	parts := make([][]float64, w)
+	parallelFor(rows, func(wi, lo, hi int) {
+		s := make([]float64, c)
+		for r := lo; r < hi; r++ {
+			for j, v := range xd[r*c : (r+1)*c] {
+				s[j] += float64(v)
+			}
+		}
+		parts[wi] = s
+	})
+	for _, p := range parts {
+		for j, v := range p {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(max(rows, 1))
+	}
+	parallelFor(rows, func(wi, lo, hi int) {
+		s := make([]float64, c)
+		for r := lo; r < hi; r++ {
+			for j, v := range xd[r*c : (r+1)*c] {
+				d := float64(v) - mean[j]
+				s[j] += d * d
+			}
+		}
+		parts[wi] = s
+	})
+	for _, p := range parts {
+		for j, v := range p {
+			variance[j] += v
+		}
+	}
+	for j := range variance {
+		variance[j] /= float64(max(rows, 1))
+	}
+}
+
+// Backward fills the gamma and beta gradients and returns dL/dx, through the batch
+// statistics when the last Forward was in training mode.
+func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.x == nil {
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "Backward without a training Forward")
+	}
+	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.x.Shape) {
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "dy shape %v, want %v", dy.Shape, l.x.Shape)
+	}
+	c := l.ch
+	dyd := dy.Float32s()
+	rows := len(dyd) / c
+	gamma := make([]float64, c)
+	for j := range gamma {
+		gamma[j] = 1
+		if l.gamma != nil {
+			gamma[j] = float64(l.gamma.Value.Float32s()[j])
+		}
+	}
+	dx := make([]float32, len(dyd))
+	if !l.trained {
+		// Inference mode: y = x*scale + offset with constant statistics.
+		mv := l.variance.Value.Float32s()
+		mm := l.mean.Value.Float32s()
+		xd := l.x.Float32s()
+		dg := make([]float64, c)
+		db := make([]float64, c)
+		for r := 0; r < rows; r++ {
+			for j := range c {
+				v := dyd[r*c+j]
+				dx[r*c+j] = v * float32(gamma[j]) * l.invStd[j]
+				db[j] += float64(v)
+				dg[j] += float64(v) * (float64(xd[r*c+j]) - float64(mm[j])) / math.Sqrt(float64(mv[j])+l.eps)
+			}
+		}
+		l.storeGrads(dg, db)
+		return tensor.FromFloat32(l.x.Shape, dx), nil
+	}
+	// Sums of dy and dy*xhat per channel.
+	w := workers(rows)
+	sdy := make([][]float64, w)
+	sdyx := make([][]float64, w)
+	parallelFor(rows, func(wi, lo, hi int) {
+		a, b := make([]float64, c), make([]float64, c)
+		for r := lo; r < hi; r++ {
+			for j, v := range dyd[r*c : (r+1)*c] {
+				a[j] += float64(v)
+				b[j] += float64(v) * float64(l.xhat[r*c+j])
+			}
+		}
+		sdy[wi], sdyx[wi] = a, b
+	})
+	db := make([]float64, c)
+	dg := make([]float64, c)
+	for i := range w {
+		for j := range c {
+			db[j] += sdy[i][j]
+			dg[j] += sdyx[i][j]
+		}
+	}
+	// dx = gamma*invstd/N * (N*dy - sum(dy) - xhat*sum(dy*xhat))
+	k1 := make([]float32, c)
+	k2 := make([]float32, c)
+	k3 := make([]float32, c)
+	nrows := float64(rows)
+	for j := range c {
+		g := gamma[j] * float64(l.invStd[j])
+		k1[j] = float32(g)
+		k2[j] = float32(g * db[j] / nrows)
+		k3[j] = float32(g * dg[j] / nrows)
+	}
+	parallelFor(rows, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			for j := range c {
+				i := r*c + j
+				dx[i] = k1[j]*dyd[i] - k2[j] - k3[j]*l.xhat[i]
+			}
+		}
+	})
+	l.storeGrads(dg, db)
+	return tensor.FromFloat32(l.x.Shape, dx), nil
+}
+
+func (l *BatchNormalization) storeGrads(dg, db []float64) {
+	if l.gamma != nil {
+		g := gradOf(l.gamma)
+		for j := range g {
+			g[j] = float32(dg[j])
+		}
+	}
+	if l.beta != nil {
+		g := gradOf(l.beta)
+		for j := range g {
+			g[j] = float32(db[j])
+		}
+	}
+}
+
+// Config returns the layer's Keras config in dialect d. tf_keras writes the axis of a built
+// layer as a list of positive indices ([3]); Keras 3 as the integer given (-1).
+func (l *BatchNormalization) Config(d saved.Dialect) map[string]any {
+	c := l.baseConfig(d)
+	var axis any = -1
+	if l.axisCfg != nil {
+		axis = l.axisCfg
+	}
+	if d == saved.Keras2 && l.Built() {
+		axis = intList(len(l.inShape))
+	} else if d == saved.Keras3 {
+		if list, ok := axis.([]any); ok {
+			axis = list[0]
+		}
+	}
+	c["axis"] = axis
+	c["momentum"] = l.momentum
+	c["epsilon"] = l.eps
+	c["center"] = l.center
+	c["scale"] = l.scale
+	c["beta_initializer"] = initializerValue(l.betaInit, "Zeros", d)
+	c["gamma_initializer"] = initializerValue(l.gammaInit, "Ones", d)
+	c["moving_mean_initializer"] = initializerValue(l.mmInit, "Zeros", d)
+	c["moving_variance_initializer"] = initializerValue(l.mvInit, "Ones", d)
+	c["beta_regularizer"] = l.betaReg.value(d)
+	c["gamma_regularizer"] = l.gammaReg.value(d)
+	c["beta_constraint"] = l.betaConstraint.value(d)
+	c["gamma_constraint"] = l.gammaConstraint.value(d)
+	if d == saved.Keras3 {
+		c["synchronized"] = false
+		c["renorm"] = false
+		c["renorm_clipping"] = nil
+		c["renorm_momentum"] = 0.99
+	}
+	return c
+}

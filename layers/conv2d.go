@@ -1,0 +1,390 @@
+package layers
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Conv2DOptions are the optional arguments of NewConv2D. The zero value means Keras's
+// defaults: strides (1, 1), padding "valid", no activation, with a bias.
+type Conv2DOptions struct {
+	Name       string
+	Strides    [2]int // zero means (1, 1)
+	Padding    string // "valid" (default) or "same"
+	Activation string // "" is linear
+	NoBias     bool   // use_bias=False
+	// InputShape, when set, declares the input shape without the batch dimension (Keras's
+	// input_shape argument on the first layer), e.g. []int{32, 32, 3}.
+	InputShape []int
+}
+
+// Conv2D is Keras's 2D convolution over NHWC input (channels_last, dilation 1, groups 1).
+// Weights: kernel (kh, kw, in, filters), bias (filters). Padding "same" pads as TensorFlow
+// does (the odd extra cell after).
+type Conv2D struct {
+	base
+	filters int
+	ksize   [2]int
+	strides [2]int
+	same    bool
+	act     *activationFunc
+	useBias bool
+
+	kernelInit, biasInit             *kerasObject
+	kernelReg, biasReg, activityReg  *kerasObject
+	kernelConstraint, biasConstraint *kerasObject
+
+	kernel, bias *Weight
+	g            geom
+	x, z, y      *tensor.Tensor // cached by a training Forward
+	skipDX       bool
+}
+
+// NewConv2D returns a Conv2D layer. It panics on programmer errors: filters or kernel size
+// below 1, an unknown padding or activation.
+func NewConv2D(filters int, kernelSize [2]int, o Conv2DOptions) *Conv2D {
+	if filters < 1 || kernelSize[0] < 1 || kernelSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
+		panic("layers.NewConv2D: filters, kernel size and strides must be positive")
+	}
+	a, err := lookupActivation(o.Activation)
+	if err != nil {
+		panic("layers.NewConv2D: " + err.Error())
+	}
+	same, ok := parsePadding(o.Padding)
+	if !ok {
+		panic("layers.NewConv2D: padding must be \"valid\" or \"same\"")
+	}
+	st := o.Strides
+	if st == [2]int{} {
+		st = [2]int{1, 1}
+	}
+	return &Conv2D{base: newBase(o.Name, o.InputShape), filters: filters, ksize: kernelSize,
+		strides: st, same: same, act: a, useBias: !o.NoBias}
+}
+
+func parsePadding(p string) (same, ok bool) {
+	switch strings.ToLower(p) {
+	case "", "valid":
+		return false, true
+	case "same":
+		return true, true
+	}
+	return false, false
+}
+
+func conv2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	r := newCfgReader("Conv2D", cfg)
+	l := &Conv2D{}
+	r.readBase(&l.base)
+	l.filters = r.integer(0, 1, maxUnits, "filters", "nb_filter")
+	if _, _, ok := r.get("filters", "nb_filter"); !ok {
+		r.fail(ErrFormat, "missing filters")
+	}
+	if _, _, ok := r.get("kernel_size"); ok {
+		l.ksize = r.pair([2]int{}, 1, maxKernel, "kernel_size")
+	} else {
+		l.ksize = [2]int{r.integer(0, 1, maxKernel, "nb_row"), r.integer(0, 1, maxKernel, "nb_col")}
+		if l.ksize[0] == 0 || l.ksize[1] == 0 {
+			r.fail(ErrFormat, "missing kernel_size")
+		}
+	}
+	l.strides = r.pair([2]int{1, 1}, 1, maxKernel, "strides", "subsample")
+	l.same = r.padding() == "same"
+	r.dataFormat()
+	if dl := r.pair([2]int{1, 1}, 1, maxKernel, "dilation_rate"); dl != [2]int{1, 1} {
+		r.fail(ErrUnsupported, "dilation_rate %v (only 1 is implemented)", dl)
+	}
+	if g := r.integer(1, 1, maxUnits, "groups"); g != 1 {
+		r.fail(ErrUnsupported, "groups %d (only 1 is implemented)", g)
+	}
+	l.act = r.activation()
+	l.useBias = r.boolean(true, "use_bias", "bias")
+	l.kernelInit = r.object("initializers", "kernel_initializer", "init")
+	l.biasInit = r.object("initializers", "bias_initializer")
+	l.kernelReg = r.objectKept("regularizers", "kernel_regularizer", "W_regularizer")
+	l.biasReg = r.objectKept("regularizers", "bias_regularizer", "b_regularizer")
+	l.activityReg = r.objectKept("regularizers", "activity_regularizer")
+	l.kernelConstraint = r.objectKept("constraints", "kernel_constraint", "W_constraint")
+	l.biasConstraint = r.objectKept("constraints", "bias_constraint", "b_constraint")
+	r.unsupportedIfSet("lora_rank")
+	r.ignore("lora_alpha")
+	r.initialWeights()
+	w, err := r.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, w, nil
+}
+
+// Class returns "Conv2D".
+func (l *Conv2D) Class() string { return "Conv2D" }
+
+// Filters returns the number of output channels.
+func (l *Conv2D) Filters() int { return l.filters }
+
+// KernelSize returns (kh, kw).
+func (l *Conv2D) KernelSize() [2]int { return l.ksize }
+
+// Strides returns the strides.
+func (l *Conv2D) Strides() [2]int { return l.strides }
+
+// Padding returns "valid" or "same".
+func (l *Conv2D) Padding() string { return paddingName(l.same) }
+
+// Activation returns the activation's name.
+func (l *Conv2D) Activation() string { return l.act.name }
+
+// UseBias reports whether the layer has a bias.
+func (l *Conv2D) UseBias() bool { return l.useBias }
+
+// SetTrainable sets Keras's layer.trainable.
+func (l *Conv2D) SetTrainable(t bool) { l.trainable = t; setTrainable(t, l.kernel, l.bias) }
+
+// SetSkipInputGradient makes Backward skip dL/dx and return nil (for the first layer of a
+// model, whose input gradient nobody uses).
+func (l *Conv2D) SetSkipInputGradient(skip bool) { l.skipDX = skip }
+
+func paddingName(same bool) string {
+	if same {
+		return "same"
+	}
+	return "valid"
+}
+
+func (l *Conv2D) geometry(in []int) (geom, error) {
+	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
+		return geom{}, layerErr(ErrShape, "Conv2D", l.name, "input shape %v: want (height, width, channels)", in)
+	}
+	g, err := newGeom(in[0], in[1], in[2], l.ksize[0], l.ksize[1], l.strides[0], l.strides[1], l.same)
+	if err != nil {
+		return g, layerErr(ErrShape, "Conv2D", l.name, "%v", err)
+	}
+	return g, nil
+}
+
+// OutputShape returns (out_h, out_w, filters).
+func (l *Conv2D) OutputShape(in []int) ([]int, error) {
+	g, err := l.geometry(in)
+	if err != nil {
+		return nil, err
+	}
+	return []int{g.oh, g.ow, l.filters}, nil
+}
+
+// Build creates kernel (kh, kw, in, filters) and bias (filters).
+func (l *Conv2D) Build(in []int, rng *Rand) error {
+	g, err := l.geometry(in)
+	if err != nil {
+		return err
+	}
+	k, err := newWeight("kernel", l.trainable, []int{l.ksize[0], l.ksize[1], in[2], l.filters})
+	if err != nil {
+		return layerErr(ErrShape, "Conv2D", l.name, "kernel: %v", err)
+	}
+	rf := l.ksize[0] * l.ksize[1]
+	initWeight(k, l.kernelInit, "GlorotUniform", rf*in[2], rf*l.filters, rng)
+	l.kernel, l.bias = k, nil
+	if l.useBias {
+		b, _ := newWeight("bias", l.trainable, []int{l.filters})
+		initWeight(b, l.biasInit, "Zeros", rf*in[2], rf*l.filters, rng)
+		l.bias = b
+	}
+	l.g = g
+	l.inShape = slices.Clone(in)
+	return nil
+}
+
+// Weights returns kernel and (if used) bias.
+func (l *Conv2D) Weights() []*Weight { return weightList(l.kernel, l.bias) }
+
+// imagesPerChunk is how many images one GEMM covers: enough rows to keep BLAS busy, few
+// enough that the im2col buffer stays in cache.
+func imagesPerChunk(rowsPerImage int) int {
+	return max(1, min(64, 8192/max(rowsPerImage, 1)))
+}
+
+// Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, filters).
+func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "Conv2D", l.name); err != nil {
+		return nil, err
+	}
+	g := l.g
+	n := x.Shape[0]
+	P, K := g.patch()
+	F := l.filters
+	inSize := g.h * g.w * g.c
+	outShape := []int{n, g.oh, g.ow, F}
+	z := make([]float32, n*P*F)
+	y := z
+	if l.act.needZ {
+		y = make([]float32, len(z))
+	}
+	xd, kd := x.Float32s(), l.kernel.Value.Float32s()
+	var bd []float32
+	if l.bias != nil {
+		bd = l.bias.Value.Float32s()
+	}
+	chunk := imagesPerChunk(P)
+	parallelFor(n, func(_, lo, hi int) {
+		var cols []float32
+		if !g.trivial() {
+			cols = make([]float32, min(chunk, hi-lo)*P*K)
+		}
+		for i0 := lo; i0 < hi; i0 += chunk {
+			i1 := min(i0+chunk, hi)
+			m := (i1 - i0) * P
+			a := xd[i0*inSize : i1*inSize]
+			if !g.trivial() {
+				for i := i0; i < i1; i++ {
+					g.im2col(xd[i*inSize:(i+1)*inSize], cols[(i-i0)*P*K:(i-i0+1)*P*K])
+				}
+				a = cols[:m*K]
+			}
+			zc := z[i0*P*F : i1*P*F]
+			beta := float32(0)
+			if bd != nil {
+				for r := 0; r < m; r++ {
+					copy(zc[r*F:(r+1)*F], bd)
+				}
+				beta = 1
+			}
+			gemm(false, false, m, F, K, 1, a, K, kd, F, beta, zc, F)
+			l.act.apply(zc, y[i0*P*F:i1*P*F], F)
+		}
+	})
+	out := tensor.FromFloat32(outShape, y)
+	if training {
+		l.x, l.z, l.y = x, tensor.FromFloat32(outShape, z), out
+	} else {
+		l.x, l.z, l.y = nil, nil, nil
+	}
+	return out, nil
+}
+
+// Backward fills the kernel and bias gradients and returns dL/dx (nil when
+// SetSkipInputGradient(true) was called).
+func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.x == nil {
+		return nil, layerErr(ErrShape, "Conv2D", l.name, "Backward without a training Forward")
+	}
+	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.y.Shape) {
+		return nil, layerErr(ErrShape, "Conv2D", l.name, "dy shape %v, want %v", dy.Shape, l.y.Shape)
+	}
+	g := l.g
+	n := l.x.Shape[0]
+	P, K := g.patch()
+	F := l.filters
+	inSize := g.h * g.w * g.c
+	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
+	zd, yd, dyd := l.z.Float32s(), l.y.Float32s(), dy.Float32s()
+	dz := make([]float32, len(dyd))
+	var dx []float32
+	if !l.skipDX {
+		dx = make([]float32, len(xd))
+	}
+	w := workers(n)
+	dW := make([][]float32, w)
+	dB := make([][]float32, w)
+	chunk := imagesPerChunk(P)
+	parallelFor(n, func(wi, lo, hi int) {
+		pw := make([]float32, K*F)
+		pb := make([]float32, F)
+		var cols, dcols []float32
+		if !g.trivial() {
+			cols = make([]float32, min(chunk, hi-lo)*P*K)
+			if dx != nil {
+				dcols = make([]float32, len(cols))
+			}
+		}
+		for i0 := lo; i0 < hi; i0 += chunk {
+			i1 := min(i0+chunk, hi)
+			m := (i1 - i0) * P
+			s := i0 * P * F
+			e := i1 * P * F
+			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dz[s:e], F)
+			dzc := dz[s:e]
+			for r := 0; r < m; r++ {
+				for j, v := range dzc[r*F : (r+1)*F] {
+					pb[j] += v
+				}
+			}
+			a := xd[i0*inSize : i1*inSize]
+			if !g.trivial() {
+				for i := i0; i < i1; i++ {
+					g.im2col(xd[i*inSize:(i+1)*inSize], cols[(i-i0)*P*K:(i-i0+1)*P*K])
+				}
+				a = cols[:m*K]
+			}
+			gemm(true, false, K, F, m, 1, a, K, dzc, F, 1, pw, F)
+			if dx == nil {
+				continue
+			}
+			if g.trivial() {
+				gemm(false, true, m, K, F, 1, dzc, F, kd, F, 0, dx[i0*inSize:i1*inSize], K)
+				continue
+			}
+			gemm(false, true, m, K, F, 1, dzc, F, kd, F, 0, dcols[:m*K], K)
+			for i := i0; i < i1; i++ {
+				g.col2im(dcols[(i-i0)*P*K:(i-i0+1)*P*K], dx[i*inSize:(i+1)*inSize])
+			}
+		}
+		dW[wi], dB[wi] = pw, pb
+	})
+	sumInto(gradOf(l.kernel), dW)
+	if l.bias != nil {
+		sumInto(gradOf(l.bias), dB)
+	}
+	if dx == nil {
+		return nil, nil
+	}
+	return tensor.FromFloat32(l.x.Shape, dx), nil
+}
+
+// sumInto overwrites dst with the sum of the non-nil parts.
+func sumInto(dst []float32, parts [][]float32) {
+	clear(dst)
+	for _, p := range parts {
+		for i, v := range p {
+			dst[i] += v
+		}
+	}
+}
+
+// checkInput checks that x is float32 (batch, ...in).
+func checkInput(x *tensor.Tensor, in []int, class, name string) error {
+	if in == nil {
+		return layerErr(ErrShape, class, name, "Forward before Build")
+	}
+	if x == nil || x.DType != tensor.Float32 || len(x.Shape) != len(in)+1 || !tensor.SameShape(x.Shape[1:], in) {
+		if x == nil {
+			return layerErr(ErrShape, class, name, "nil input")
+		}
+		return layerErr(ErrShape, class, name, "input %v %v, want float32 (batch, %v)", x.DType, x.Shape, in)
+	}
+	return nil
+}
+
+// Config returns the layer's Keras config in dialect d.
+func (l *Conv2D) Config(d saved.Dialect) map[string]any {
+	c := l.baseConfig(d)
+	c["filters"] = l.filters
+	c["kernel_size"] = intList(l.ksize[0], l.ksize[1])
+	c["strides"] = intList(l.strides[0], l.strides[1])
+	c["padding"] = paddingName(l.same)
+	c["data_format"] = "channels_last"
+	c["dilation_rate"] = intList(1, 1)
+	c["groups"] = 1
+	c["activation"] = l.act.name
+	c["use_bias"] = l.useBias
+	c["kernel_initializer"] = initializerValue(l.kernelInit, "GlorotUniform", d)
+	c["bias_initializer"] = initializerValue(l.biasInit, "Zeros", d)
+	c["kernel_regularizer"] = l.kernelReg.value(d)
+	c["bias_regularizer"] = l.biasReg.value(d)
+	c["activity_regularizer"] = l.activityReg.value(d)
+	c["kernel_constraint"] = l.kernelConstraint.value(d)
+	c["bias_constraint"] = l.biasConstraint.value(d)
+	return c
+}

@@ -1,0 +1,226 @@
+package layers
+
+import (
+	"slices"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// DenseOptions are the optional arguments of NewDense. The zero value means Keras's
+// defaults: no activation (linear), with a bias.
+type DenseOptions struct {
+	Name       string
+	Activation string // "relu", "softmax", ...; "" is linear
+	NoBias     bool   // use_bias=False
+	// InputShape, when set, declares the input shape without the batch dimension (Keras's
+	// input_shape argument on the first layer).
+	InputShape []int
+}
+
+// Dense is Keras's densely connected layer: y = activation(x·kernel + bias), applied to the
+// last axis. Weights: kernel (in, units), bias (units).
+type Dense struct {
+	base
+	units   int
+	act     *activationFunc
+	useBias bool
+
+	kernelInit, biasInit             *kerasObject
+	kernelReg, biasReg, activityReg  *kerasObject
+	kernelConstraint, biasConstraint *kerasObject
+	kernel, bias                     *Weight
+	inDim                            int
+	x, z, y                          *tensor.Tensor // cached by a training Forward
+}
+
+// NewDense returns a Dense layer with units outputs. It panics if units < 1 or the
+// activation is unknown (programmer errors).
+func NewDense(units int, o DenseOptions) *Dense {
+	if units < 1 {
+		panic("layers.NewDense: units must be positive")
+	}
+	a, err := lookupActivation(o.Activation)
+	if err != nil {
+		panic("layers.NewDense: " + err.Error())
+	}
+	return &Dense{base: newBase(o.Name, o.InputShape), units: units, act: a, useBias: !o.NoBias}
+}
+
+func denseFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	r := newCfgReader("Dense", cfg)
+	l := &Dense{}
+	r.readBase(&l.base)
+	l.units = r.integer(0, 1, maxUnits, "units", "output_dim")
+	if _, _, ok := r.get("units", "output_dim"); !ok {
+		r.fail(ErrFormat, "missing units")
+	}
+	l.act = r.activation()
+	l.useBias = r.boolean(true, "use_bias", "bias")
+	l.kernelInit = r.object("initializers", "kernel_initializer", "init")
+	l.biasInit = r.object("initializers", "bias_initializer")
+	l.kernelReg = r.objectKept("regularizers", "kernel_regularizer", "W_regularizer")
+	l.biasReg = r.objectKept("regularizers", "bias_regularizer", "b_regularizer")
+	l.activityReg = r.objectKept("regularizers", "activity_regularizer")
+	l.kernelConstraint = r.objectKept("constraints", "kernel_constraint", "W_constraint")
+	l.biasConstraint = r.objectKept("constraints", "bias_constraint", "b_constraint")
+	r.unsupportedIfSet("quantization_config", "lora_rank")
+	r.ignore("lora_alpha", "lora_enabled")
+	r.initialWeights()
+	w, err := r.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, w, nil
+}
+
+// Class returns "Dense".
+func (l *Dense) Class() string { return "Dense" }
+
+// Units returns the number of outputs.
+func (l *Dense) Units() int { return l.units }
+
+// Activation returns the activation's name.
+func (l *Dense) Activation() string { return l.act.name }
+
+// UseBias reports whether the layer has a bias.
+func (l *Dense) UseBias() bool { return l.useBias }
+
+// SetTrainable sets Keras's layer.trainable.
+func (l *Dense) SetTrainable(t bool) { l.trainable = t; setTrainable(t, l.kernel, l.bias) }
+
+// OutputShape returns the input shape with its last axis replaced by units.
+func (l *Dense) OutputShape(in []int) ([]int, error) {
+	if len(in) < 1 || in[len(in)-1] < 1 {
+		return nil, layerErr(ErrShape, "Dense", l.name, "input shape %v: need at least one axis", in)
+	}
+	out := slices.Clone(in)
+	out[len(out)-1] = l.units
+	return out, nil
+}
+
+// Build creates kernel (in, units) and bias (units).
+func (l *Dense) Build(in []int, rng *Rand) error {
+	if _, err := l.OutputShape(in); err != nil {
+		return err
+	}
+	l.inDim = in[len(in)-1]
+	k, err := newWeight("kernel", l.trainable, []int{l.inDim, l.units})
+	if err != nil {
+		return layerErr(ErrShape, "Dense", l.name, "kernel: %v", err)
+	}
+	initWeight(k, l.kernelInit, "GlorotUniform", l.inDim, l.units, rng)
+	l.kernel = k
+	l.bias = nil
+	if l.useBias {
+		b, _ := newWeight("bias", l.trainable, []int{l.units})
+		initWeight(b, l.biasInit, "Zeros", l.inDim, l.units, rng)
+		l.bias = b
+	}
+	l.inShape = slices.Clone(in)
+	return nil
+}
+
+// Weights returns kernel and (if used) bias.
+func (l *Dense) Weights() []*Weight { return weightList(l.kernel, l.bias) }
+
+// Forward computes activation(x·kernel + bias) over the last axis of x.
+func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "Dense", l.name); err != nil {
+		return nil, err
+	}
+	rows := x.Len() / l.inDim
+	outShape := slices.Clone(x.Shape)
+	outShape[len(outShape)-1] = l.units
+	z := make([]float32, rows*l.units)
+	xd, kd := x.Float32s(), l.kernel.Value.Float32s()
+	var bd []float32
+	if l.bias != nil {
+		bd = l.bias.Value.Float32s()
+	}
+	n := l.units
+	parallelFor(rows, func(_, lo, hi int) {
+		zr := z[lo*n : hi*n]
+		if bd != nil {
+			for i := lo; i < hi; i++ {
+				copy(zr[(i-lo)*n:(i-lo+1)*n], bd)
+			}
+		}
+		beta := float32(0)
+		if bd != nil {
+			beta = 1
+		}
+		gemm(false, false, hi-lo, n, l.inDim, 1, xd[lo*l.inDim:hi*l.inDim], l.inDim, kd, n, beta, zr, n)
+	})
+	y := z
+	if l.act.needZ {
+		y = make([]float32, len(z))
+	}
+	l.act.apply(z, y, n)
+	out := tensor.FromFloat32(outShape, y)
+	if training {
+		l.x, l.z, l.y = x, tensor.FromFloat32(outShape, z), out
+	} else {
+		l.x, l.z, l.y = nil, nil, nil
+	}
+	return out, nil
+}
+
+// Backward fills the kernel and bias gradients and returns dL/dx.
+func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.x == nil {
+		return nil, layerErr(ErrShape, "Dense", l.name, "Backward without a training Forward")
+	}
+	if !tensor.SameShape(dy.Shape, l.y.Shape) || dy.DType != tensor.Float32 {
+		return nil, layerErr(ErrShape, "Dense", l.name, "dy shape %v, want %v", dy.Shape, l.y.Shape)
+	}
+	n, k := l.units, l.inDim
+	rows := l.x.Len() / k
+	dz := make([]float32, len(dy.Float32s()))
+	l.act.grad(l.z.Float32s(), l.y.Float32s(), dy.Float32s(), dz, n)
+	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
+	dx := make([]float32, len(xd))
+	// dx = dz · kernelᵀ, split by rows.
+	parallelFor(rows, func(_, lo, hi int) {
+		gemm(false, true, hi-lo, k, n, 1, dz[lo*n:hi*n], n, kd, n, 0, dx[lo*k:hi*k], k)
+	})
+	// dkernel = xᵀ · dz, split by kernel rows (input features).
+	gk := gradOf(l.kernel)
+	parallelFor(k, func(_, lo, hi int) {
+		gemm(true, false, hi-lo, n, rows, 1, xd[lo:], k, dz, n, 0, gk[lo*n:hi*n], n)
+	})
+	if l.bias != nil {
+		gb := gradOf(l.bias)
+		clear(gb)
+		for r := 0; r < rows; r++ {
+			for j, v := range dz[r*n : (r+1)*n] {
+				gb[j] += v
+			}
+		}
+	}
+	return tensor.FromFloat32(l.x.Shape, dx), nil
+}
+
+// Config returns the layer's Keras config in dialect d.
+func (l *Dense) Config(d saved.Dialect) map[string]any {
+	c := l.baseConfig(d)
+	c["units"] = l.units
+	c["activation"] = l.act.name
+	c["use_bias"] = l.useBias
+	c["kernel_initializer"] = initializerValue(l.kernelInit, "GlorotUniform", d)
+	c["bias_initializer"] = initializerValue(l.biasInit, "Zeros", d)
+	c["kernel_regularizer"] = l.kernelReg.value(d)
+	c["bias_regularizer"] = l.biasReg.value(d)
+	c["kernel_constraint"] = l.kernelConstraint.value(d)
+	c["bias_constraint"] = l.biasConstraint.value(d)
+	if d == saved.Keras3 {
+		// Keras 3 Dense keeps activity_regularizer in the base config, only when set.
+		if l.activityReg != nil {
+			c["activity_regularizer"] = l.activityReg.value(d)
+		}
+		c["quantization_config"] = nil
+	} else {
+		c["activity_regularizer"] = l.activityReg.value(d)
+	}
+	return c
+}

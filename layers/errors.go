@@ -1,0 +1,39 @@
+package layers
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrFormat reports a layer config that is malformed: a key with the wrong JSON type, a
+	// negative size, an impossible shape.
+	ErrFormat = errors.New("layers: invalid config")
+	// ErrUnsupported reports a valid Keras layer, option or value that kerasgo does not
+	// implement (channels_first, dilation != 1, an unknown layer class, ...).
+	ErrUnsupported = errors.New("layers: unsupported")
+	// ErrShape reports an input whose shape does not fit the layer.
+	ErrShape = errors.New("layers: shape mismatch")
+)
+
+// UnknownClassError is returned by FromConfig for a Keras class name that has no constructor
+// in the registry. It wraps ErrUnsupported.
+type UnknownClassError struct {
+	Class string
+}
+
+func (e *UnknownClassError) Error() string {
+	return fmt.Sprintf("layers: unknown layer class %q", e.Class)
+}
+
+// Unwrap returns ErrUnsupported.
+func (e *UnknownClassError) Unwrap() error { return ErrUnsupported }
+
+// layerErr formats an error about layer (class, name) wrapping sentinel.
+func layerErr(sentinel error, class, name, format string, args ...any) error {
+	who := class
+	if name != "" {
+		who = fmt.Sprintf("%s %q", class, name)
+	}
+	return fmt.Errorf("%w: %s: %s", sentinel, who, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,96 @@
+package layers
+
+import (
+	"slices"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// FlattenOptions are the optional arguments of NewFlatten.
+type FlattenOptions struct {
+	Name       string
+	InputShape []int
+}
+
+// Flatten is Keras's Flatten (channels_last): (batch, ...) → (batch, product of the rest).
+type Flatten struct {
+	base
+	xShape []int
+}
+
+// NewFlatten returns a Flatten layer.
+func NewFlatten(o FlattenOptions) *Flatten {
+	return &Flatten{base: newBase(o.Name, o.InputShape)}
+}
+
+func flattenFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	r := newCfgReader("Flatten", cfg)
+	l := &Flatten{}
+	r.readBase(&l.base)
+	r.dataFormat()
+	w, err := r.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, w, nil
+}
+
+// Class returns "Flatten".
+func (l *Flatten) Class() string { return "Flatten" }
+
+// SetTrainable sets Keras's layer.trainable (no effect: the layer has no weights).
+func (l *Flatten) SetTrainable(t bool) { l.trainable = t }
+
+// OutputShape returns the product of the input dimensions.
+func (l *Flatten) OutputShape(in []int) ([]int, error) {
+	n := 1
+	for _, d := range in {
+		if d < 1 || n > maxDim/d {
+			return nil, layerErr(ErrShape, "Flatten", l.name, "input shape %v", in)
+		}
+		n *= d
+	}
+	return []int{n}, nil
+}
+
+// Build records the input shape.
+func (l *Flatten) Build(in []int, _ *Rand) error {
+	if _, err := l.OutputShape(in); err != nil {
+		return err
+	}
+	l.inShape = slices.Clone(in)
+	return nil
+}
+
+// Weights returns nil.
+func (l *Flatten) Weights() []*Weight { return nil }
+
+// Forward reshapes x (the data is shared, not copied).
+func (l *Flatten) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "Flatten", l.name); err != nil {
+		return nil, err
+	}
+	out, _ := l.OutputShape(l.inShape)
+	l.xShape = slices.Clone(x.Shape)
+	return &tensor.Tensor{DType: tensor.Float32, Shape: []int{x.Shape[0], out[0]}, Data: x.Data}, nil
+}
+
+// Backward reshapes dy back to the input shape.
+func (l *Flatten) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.xShape == nil {
+		return nil, layerErr(ErrShape, "Flatten", l.name, "Backward without a Forward")
+	}
+	n, _ := tensor.NumElements(l.xShape)
+	if dy.DType != tensor.Float32 || int64(dy.Len()) != n || len(dy.Shape) != 2 {
+		return nil, layerErr(ErrShape, "Flatten", l.name, "dy shape %v for input %v", dy.Shape, l.xShape)
+	}
+	return &tensor.Tensor{DType: tensor.Float32, Shape: slices.Clone(l.xShape), Data: dy.Data}, nil
+}
+
+// Config returns the layer's Keras config in dialect d.
+func (l *Flatten) Config(d saved.Dialect) map[string]any {
+	c := l.baseConfig(d)
+	c["data_format"] = "channels_last"
+	return c
+}

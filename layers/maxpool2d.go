@@ -1,0 +1,205 @@
+package layers
+
+import (
+	"math"
+	"slices"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// MaxPoolingOptions are the optional arguments of NewMaxPooling2D. The zero value means
+// Keras's defaults: strides equal to the pool size, padding "valid".
+type MaxPoolingOptions struct {
+	Name       string
+	Strides    [2]int // zero means the pool size
+	Padding    string // "valid" (default) or "same"
+	InputShape []int
+}
+
+// MaxPooling2D is Keras's 2D max pooling over NHWC input. With padding "same" the padded
+// cells are ignored, as in TensorFlow. The gradient goes to the first maximum of each window
+// in row-major scan order, as TensorFlow's CPU kernel routes it.
+type MaxPooling2D struct {
+	base
+	pool    [2]int
+	strides [2]int
+	same    bool
+
+	g      geom
+	arg    []int32 // per output element: index of the max within its image
+	inLen  int
+	xShape []int
+}
+
+// NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
+// unknown padding (programmer errors).
+func NewMaxPooling2D(poolSize [2]int, o MaxPoolingOptions) *MaxPooling2D {
+	if poolSize[0] < 1 || poolSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
+		panic("layers.NewMaxPooling2D: pool size and strides must be positive")
+	}
+	same, ok := parsePadding(o.Padding)
+	if !ok {
+		panic("layers.NewMaxPooling2D: padding must be \"valid\" or \"same\"")
+	}
+	st := o.Strides
+	if st == [2]int{} {
+		st = poolSize
+	}
+	return &MaxPooling2D{base: newBase(o.Name, o.InputShape), pool: poolSize, strides: st, same: same}
+}
+
+func maxPooling2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	r := newCfgReader("MaxPooling2D", cfg)
+	l := &MaxPooling2D{}
+	r.readBase(&l.base)
+	l.pool = r.pair([2]int{2, 2}, 1, maxKernel, "pool_size")
+	l.strides = r.pair(l.pool, 1, maxKernel, "strides")
+	l.same = r.padding() == "same"
+	r.dataFormat()
+	w, err := r.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, w, nil
+}
+
+// Class returns "MaxPooling2D".
+func (l *MaxPooling2D) Class() string { return "MaxPooling2D" }
+
+// PoolSize returns the window size.
+func (l *MaxPooling2D) PoolSize() [2]int { return l.pool }
+
+// Strides returns the strides.
+func (l *MaxPooling2D) Strides() [2]int { return l.strides }
+
+// Padding returns "valid" or "same".
+func (l *MaxPooling2D) Padding() string { return paddingName(l.same) }
+
+// SetTrainable sets Keras's layer.trainable (no effect: the layer has no weights).
+func (l *MaxPooling2D) SetTrainable(t bool) { l.trainable = t }
+
+func (l *MaxPooling2D) geometry(in []int) (geom, error) {
+	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
+		return geom{}, layerErr(ErrShape, "MaxPooling2D", l.name, "input shape %v: want (height, width, channels)", in)
+	}
+	g, err := newGeom(in[0], in[1], in[2], l.pool[0], l.pool[1], l.strides[0], l.strides[1], l.same)
+	if err != nil {
+		return g, layerErr(ErrShape, "MaxPooling2D", l.name, "%v", err)
+	}
+	return g, nil
+}
+
+// OutputShape returns (out_h, out_w, channels).
+func (l *MaxPooling2D) OutputShape(in []int) ([]int, error) {
+	g, err := l.geometry(in)
+	if err != nil {
+		return nil, err
+	}
+	return []int{g.oh, g.ow, g.c}, nil
+}
+
+// Build records the input shape (the layer has no weights).
+func (l *MaxPooling2D) Build(in []int, _ *Rand) error {
+	g, err := l.geometry(in)
+	if err != nil {
+		return err
+	}
+	l.g = g
+	l.inShape = slices.Clone(in)
+	return nil
+}
+
+// Weights returns nil.
+func (l *MaxPooling2D) Weights() []*Weight { return nil }
+
+// Forward pools x (batch, h, w, c) into (batch, out_h, out_w, c).
+func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "MaxPooling2D", l.name); err != nil {
+		return nil, err
+	}
+	g := l.g
+	n := x.Shape[0]
+	inSize := g.h * g.w * g.c
+	outSize := g.oh * g.ow * g.c
+	y := make([]float32, n*outSize)
+	var arg []int32
+	if training {
+		arg = make([]int32, n*outSize)
+	}
+	xd := x.Float32s()
+	parallelFor(n, func(_, lo, hi int) {
+		best := make([]float32, g.c)
+		bestAt := make([]int32, g.c)
+		for i := lo; i < hi; i++ {
+			img := xd[i*inSize : (i+1)*inSize]
+			for oy := 0; oy < g.oh; oy++ {
+				y0 := max(oy*g.sh-g.pt, 0)
+				y1 := min(oy*g.sh-g.pt+g.kh, g.h)
+				for ox := 0; ox < g.ow; ox++ {
+					x0 := max(ox*g.sw-g.pl, 0)
+					x1 := min(ox*g.sw-g.pl+g.kw, g.w)
+					for c := range best {
+						best[c] = float32(math.Inf(-1))
+						bestAt[c] = -1
+					}
+					for iy := y0; iy < y1; iy++ {
+						for ix := x0; ix < x1; ix++ {
+							off := (iy*g.w + ix) * g.c
+							for c, v := range img[off : off+g.c] {
+								if v > best[c] || bestAt[c] < 0 {
+									best[c] = v
+									bestAt[c] = int32(off + c)
+								}
+							}
+						}
+					}
+					o := i*outSize + (oy*g.ow+ox)*g.c
+					copy(y[o:o+g.c], best)
+					if arg != nil {
+						copy(arg[o:o+g.c], bestAt)
+					}
+				}
+			}
+		}
+	})
+	if training {
+		l.arg, l.inLen, l.xShape = arg, inSize, slices.Clone(x.Shape)
+	} else {
+		l.arg = nil
+	}
+	return tensor.FromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
+}
+
+// Backward routes each output gradient to the input cell that was the window's maximum.
+func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.arg == nil {
+		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "Backward without a training Forward")
+	}
+	n := l.xShape[0]
+	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, []int{n, l.g.oh, l.g.ow, l.g.c}) {
+		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "dy shape %v, want %v", dy.Shape, []int{n, l.g.oh, l.g.ow, l.g.c})
+	}
+	dyd := dy.Float32s()
+	outSize := len(dyd) / max(n, 1)
+	dx := make([]float32, n*l.inLen)
+	parallelFor(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d := dx[i*l.inLen : (i+1)*l.inLen]
+			for j, a := range l.arg[i*outSize : (i+1)*outSize] {
+				d[a] += dyd[i*outSize+j]
+			}
+		}
+	})
+	return tensor.FromFloat32(l.xShape, dx), nil
+}
+
+// Config returns the layer's Keras config in dialect d.
+func (l *MaxPooling2D) Config(d saved.Dialect) map[string]any {
+	c := l.baseConfig(d)
+	c["pool_size"] = intList(l.pool[0], l.pool[1])
+	c["padding"] = paddingName(l.same)
+	c["strides"] = intList(l.strides[0], l.strides[1])
+	c["data_format"] = "channels_last"
+	return c
+}

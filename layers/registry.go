@@ -1,0 +1,132 @@
+package layers
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// constructor builds a layer from its inner config and returns it with its warnings.
+type constructor func(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
+
+// registry maps Keras class names (including the old Keras 1 and alias spellings) to
+// constructors.
+var registry = map[string]constructor{
+	"Conv2D":             conv2DFromConfig,
+	"Convolution2D":      conv2DFromConfig, // Keras 1, Keras 2 alias
+	"MaxPooling2D":       maxPooling2DFromConfig,
+	"MaxPool2D":          maxPooling2DFromConfig,
+	"BatchNormalization": batchNormFromConfig,
+	"Flatten":            flattenFromConfig,
+	"Dense":              denseFromConfig,
+	"Dropout":            dropoutFromConfig,
+	"Activation":         activationFromConfig,
+}
+
+// Classes returns the Keras class names FromConfig accepts.
+func Classes() []string {
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	return out
+}
+
+// FromConfig builds an unbuilt layer from a Keras class name and the layer's inner config
+// (the value of "config"), in any dialect: tf_keras 2.x, Keras 3, and the old Keras 1/2 keys
+// (nb_filter, nb_row, nb_col, border_mode, subsample, output_dim, init, p, dim_ordering, ...).
+// d is the dialect the config came from; it selects dialect-specific behaviour
+// (BatchNormalization's moving-variance rule).
+//
+// The returned warnings are human-readable lines, each naming the layer and the key: every
+// config key FromConfig does not know (ignored), and every known value that is kept in the
+// config but has no effect in kerasgo (a non-null regularizer or constraint).
+//
+// Errors: an unknown class is an *UnknownClassError (wrapping ErrUnsupported); a known but
+// unimplemented option value (data_format channels_first, dilation_rate != 1, groups != 1,
+// noise_shape, renorm, a dtype other than float32, ...) wraps ErrUnsupported and names the
+// layer, key and value; a malformed value wraps ErrFormat.
+func FromConfig(class string, cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	ctor, ok := registry[class]
+	if !ok {
+		return nil, nil, &UnknownClassError{Class: class}
+	}
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	return ctor(cfg, d)
+}
+
+// DefaultBaseName returns the base of Keras's automatic layer name for a class
+// (Conv2D → "conv2d", MaxPooling2D → "max_pooling2d", BatchNormalization →
+// "batch_normalization"); the model appends "_1", "_2", ... to make names unique.
+func DefaultBaseName(class string) string {
+	switch class {
+	case "Convolution2D":
+		class = "Conv2D"
+	case "MaxPool2D":
+		class = "MaxPooling2D"
+	}
+	// Keras's to_snake_case: split before capitalised words, then between a lower-case
+	// letter and a capital.
+	r := []rune(class)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && unicode.IsUpper(c) {
+			prev := r[i-1]
+			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
+			if nextLower || unicode.IsLower(prev) {
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(unicode.ToLower(c))
+	}
+	return b.String()
+}
+
+// BuildConfig returns the Keras 3 "build_config" of a built layer ({"input_shape": [null,
+// ...]}), or nil when Keras 3 writes none for the class (MaxPooling2D, Dropout, Activation:
+// layers without a build step) or the layer is not built. With d Keras2 it returns the form
+// tf_keras's get_config() adds for every built layer (tf_keras's H5 model_config has none).
+func BuildConfig(l Layer, d saved.Dialect) map[string]any {
+	if !l.Built() {
+		return nil
+	}
+	if d == saved.Keras3 {
+		switch l.(type) {
+		case *MaxPooling2D, *Dropout, *Activation:
+			return nil
+		}
+	}
+	in := l.InputShape()
+	shape := make([]any, 0, len(in)+1)
+	shape = append(shape, nil)
+	for _, v := range in {
+		shape = append(shape, v)
+	}
+	return map[string]any{"input_shape": shape}
+}
+
+// unsupportedIfSet fails for keys whose value is not null (features kerasgo lacks).
+func (r *cfgReader) unsupportedIfSet(keys ...string) {
+	for _, k := range keys {
+		if v, ok := r.cfg[k]; ok {
+			r.used[k] = true
+			if v != nil {
+				r.fail(ErrUnsupported, "%s %s", k, jsonValue(v))
+			}
+		}
+	}
+}
+
+// initialWeights handles the Keras 1 "weights" key: null is accepted, values are not.
+func (r *cfgReader) initialWeights() {
+	if v, ok := r.cfg["weights"]; ok {
+		r.used["weights"] = true
+		if v != nil {
+			r.fail(ErrUnsupported, "weights in the config %s", fmt.Sprintf("(%s)", jsonType(v)))
+		}
+	}
+}
