@@ -415,13 +415,13 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 }
 
 func (l *BatchNormalization) storeGrads(dg, db []float64) {
-	if l.gamma != nil {
+	if l.gamma != nil && l.gamma.Trainable {
 		g := gradOf(l.gamma)
 		for j := range g {
 			g[j] = float32(dg[j])
 		}
 	}
-	if l.beta != nil {
+	if l.beta != nil && l.beta.Trainable {
 		g := gradOf(l.beta)
 		for j := range g {
 			g[j] = float32(db[j])

@@ -318,7 +318,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 				}
 				a = cols[:m*K]
 			}
-			gemm(true, false, K, F, m, 1, a, K, dzc, F, 1, pw, F)
+			if l.trainable {
+				gemm(true, false, K, F, m, 1, a, K, dzc, F, 1, pw, F)
+			}
 			if dx == nil {
 				continue
 			}
@@ -333,9 +335,11 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		}
 		dW[wi], dB[wi] = pw, pb
 	})
-	sumInto(gradOf(l.kernel), dW)
-	if l.bias != nil {
-		sumInto(gradOf(l.bias), dB)
+	if l.trainable {
+		sumInto(gradOf(l.kernel), dW)
+		if l.bias != nil {
+			sumInto(gradOf(l.bias), dB)
+		}
 	}
 	if dx == nil {
 		return nil, nil

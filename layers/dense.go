@@ -184,6 +184,9 @@ func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	parallelFor(rows, func(_, lo, hi int) {
 		gemm(false, true, hi-lo, k, n, 1, dz[lo*n:hi*n], n, kd, n, 0, dx[lo*k:hi*k], k)
 	})
+	if !l.trainable {
+		return tensor.FromFloat32(l.x.Shape, dx), nil
+	}
 	// dkernel = xᵀ · dz, split by kernel rows (input features).
 	gk := gradOf(l.kernel)
 	parallelFor(k, func(_, lo, hi int) {
