@@ -1,0 +1,541 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// The Keras versions kerasgo writes into configs and saved models: those of the pinned
+// reference stack (tf_keras 2.21.0 and Keras 3.15.1, both on TensorFlow 2.21), whose output
+// the fixtures hold and whose loaders the compat suite runs.
+const (
+	Keras2Version = "2.21.0"
+	Keras3Version = "3.15.1"
+	Backend       = "tensorflow"
+)
+
+// MaxConfigBytes bounds the size of a model config FromConfig accepts (64 MiB).
+const MaxConfigBytes = 64 << 20
+
+// configForm selects between the two JSON shapes of one dialect.
+type configForm int
+
+const (
+	formJSON configForm = iota // model.to_json() / .keras config.json
+	formH5                     // tf_keras's H5 model_config: {"class_name","config"} only
+)
+
+// Config returns the model's architecture as Keras JSON in dialect d, as model.to_json()
+// writes it: for saved.Keras2 as tf_keras 2.21 does (layers as {"module", "class_name",
+// "config", "registered_name", "build_config"}, the InputLayer with batch_input_shape, the
+// first layer with batch_input_shape when the input shape was given on it, "keras_version"
+// and "backend"); for saved.Keras3 as Keras 3.15 does (InputLayer with batch_shape, DTypePolicy
+// dtypes, build_input_shape, build_config and compile_config).
+func (m *Sequential) Config(d saved.Dialect) ([]byte, error) {
+	obj, err := m.configObject(d, formJSON)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(obj)
+}
+
+// h5Config returns the model config as an .h5 file's model_config holds it: for Keras2 the
+// legacy {"class_name", "config"} form tf_keras's model.save writes; for Keras3 the
+// config.json form.
+func (m *Sequential) h5Config(d saved.Dialect) (json.RawMessage, error) {
+	form := formH5
+	if d == saved.Keras3 {
+		form = formJSON
+	}
+	obj, err := m.configObject(d, form)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(obj)
+}
+
+func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]any, error) {
+	entry := func(class string, cfg map[string]any, l layers.Layer) map[string]any {
+		if form == formH5 {
+			return map[string]any{"class_name": class, "config": cfg}
+		}
+		e := map[string]any{"module": "keras.layers", "class_name": class, "config": cfg, "registered_name": nil}
+		if l != nil {
+			if bc := layers.BuildConfig(l, d); bc != nil {
+				e["build_config"] = bc
+			}
+		}
+		return e
+	}
+	var list []any
+	first := ""
+	if len(m.layers) > 0 {
+		first = m.layers[0].Name()
+	}
+	if m.in.shape != nil {
+		name := m.in.name
+		if name == "" {
+			name = defaultInputName(d, m.in.kind, first)
+		}
+		list = append(list, entry("InputLayer", inputLayerConfig(d, name, m.in.batch, m.in.shape), nil))
+	}
+	for i, l := range m.layers {
+		cfg := maps.Clone(l.Config(d))
+		if cfg == nil {
+			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())
+		}
+		if i == 0 && d == saved.Keras2 && m.in.kind == inputDeclared {
+			cfg["batch_input_shape"] = batchShapeJSON(m.in.batch, m.in.shape)
+		}
+		list = append(list, entry(l.Class(), cfg, l))
+	}
+	if list == nil {
+		list = []any{}
+	}
+
+	if d == saved.Keras3 {
+		inner := map[string]any{
+			"name":      m.name,
+			"trainable": true,
+			"dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy",
+				"config": map[string]any{"name": "float32"}, "registered_name": nil},
+			"layers": list,
+		}
+		top := map[string]any{"module": "keras", "class_name": "Sequential", "config": inner, "registered_name": nil}
+		if m.Built() {
+			inner["build_input_shape"] = batchShapeJSON(m.in.batch, m.in.shape)
+			top["build_config"] = map[string]any{"input_shape": batchShapeJSON(m.in.batch, m.in.shape)}
+		}
+		var cc any = map[string]any{}
+		if m.train != nil {
+			tc, _, err := m.trainingToSaved(saved.Keras3)
+			if err != nil {
+				return nil, fmt.Errorf("model: compile config: %w", err)
+			}
+			if len(tc) > 0 {
+				var v any
+				if err := json.Unmarshal(tc, &v); err != nil {
+					return nil, fmt.Errorf("%w: compile config: %v", ErrFormat, err)
+				}
+				cc = v
+			}
+		}
+		top["compile_config"] = cc
+		return top, nil
+	}
+	top := map[string]any{"class_name": "Sequential", "config": map[string]any{"name": m.name, "layers": list}}
+	if form == formJSON {
+		top["keras_version"] = Keras2Version
+		top["backend"] = Backend
+	}
+	return top, nil
+}
+
+// FromJSON is FromConfig: it reads a model from model.to_json() output (either dialect).
+func FromJSON(data []byte) (*Sequential, error) { return FromConfig(data) }
+
+// FromConfig builds a model from its Keras JSON config in either dialect (detected from the
+// content): model.to_json() of tf_keras or Keras 3, an .h5 file's model_config, a .keras
+// file's config.json, the list-style Sequential config of Keras 1 and 2.0, with
+// batch_input_shape, batch_shape or build_input_shape, dtypes as strings or DTypePolicy
+// dicts. The model is built when the config gives its input shape; a Keras 3 compile_config
+// compiles it.
+//
+// Errors: a class other than Sequential (a Functional model, a subclassed model) or an
+// unknown layer class is an error wrapping ErrUnsupported that names the class; malformed
+// JSON wraps ErrFormat. Keys kerasgo does not know are listed by Warnings.
+func FromConfig(data []byte) (*Sequential, error) {
+	if len(data) > MaxConfigBytes {
+		return nil, fmt.Errorf("%w: model config of %d bytes exceeds %d", ErrFormat, len(data), MaxConfigBytes)
+	}
+	var top any
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("%w: model config: %v", ErrFormat, err)
+	}
+	obj, ok := top.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: model config: want a JSON object, have %s", ErrFormat, jsonKind(top))
+	}
+	return fromConfigObject(obj)
+}
+
+// ConfigDialect reports the dialect of a model config: Keras3 for configs written by Keras 3
+// (a "module" key at the top, batch_shape on the InputLayer, DTypePolicy dtypes), else
+// Keras2.
+func ConfigDialect(data []byte) saved.Dialect {
+	var top map[string]any
+	if json.Unmarshal(data, &top) != nil {
+		return saved.Keras2
+	}
+	return detectDialect(top)
+}
+
+func detectDialect(top map[string]any) saved.Dialect {
+	if _, ok := top["module"]; ok {
+		return saved.Keras3
+	}
+	if v, ok := top["keras_version"].(string); ok && strings.HasPrefix(v, "3.") {
+		return saved.Keras3
+	}
+	cfg, _ := top["config"].(map[string]any)
+	if isPolicyDict(cfg["dtype"]) {
+		return saved.Keras3
+	}
+	list, _ := cfg["layers"].([]any)
+	for _, e := range list {
+		em, _ := e.(map[string]any)
+		c, _ := em["config"].(map[string]any)
+		if _, ok := c["batch_shape"]; ok {
+			return saved.Keras3
+		}
+		if isPolicyDict(c["dtype"]) {
+			return saved.Keras3
+		}
+	}
+	return saved.Keras2
+}
+
+func isPolicyDict(v any) bool {
+	m, ok := v.(map[string]any)
+	return ok && m["class_name"] == "DTypePolicy"
+}
+
+var (
+	keras3InputName = regexp.MustCompile(`^input_layer(_[0-9]+)?$`)
+	keras2InputName = regexp.MustCompile(`^input_[0-9]+$`)
+)
+
+// layerEntry is one parsed element of a config's layer list.
+type layerEntry struct {
+	class string
+	cfg   map[string]any
+	build []int // build_config input_shape (with batch), or nil
+}
+
+func fromConfigObject(top map[string]any) (*Sequential, error) {
+	d := detectDialect(top)
+	m := NewSequential()
+	warn := func(format string, args ...any) {
+		m.warnings = append(m.warnings, "model: "+fmt.Sprintf(format, args...))
+	}
+
+	class, _ := top["class_name"].(string)
+	if class == "" {
+		return nil, fmt.Errorf("%w: model config has no class_name", ErrFormat)
+	}
+	if class != "Sequential" {
+		return nil, fmt.Errorf("%w: model class %q (only Sequential models are supported)", ErrUnsupported, class)
+	}
+	if rn, ok := top["registered_name"].(string); ok && rn != "" && rn != class {
+		return nil, fmt.Errorf("%w: model class %q registered as %q (custom models are not supported)", ErrUnsupported, class, rn)
+	}
+	var compileConfig json.RawMessage
+	for _, k := range sortedKeys(top) {
+		switch k {
+		case "class_name", "config", "module", "registered_name", "keras_version", "backend", "build_config":
+		case "compile_config":
+			if cc, ok := top[k].(map[string]any); ok && len(cc) > 0 {
+				compileConfig, _ = json.Marshal(cc)
+			} else if top[k] != nil && !ok {
+				return nil, fmt.Errorf("%w: compile_config: want an object, have %s", ErrFormat, jsonKind(top[k]))
+			}
+		default:
+			warn("Sequential: unknown key %q ignored", k)
+		}
+	}
+
+	var list []any
+	var buildShape []int
+	switch c := top["config"].(type) {
+	case []any: // Keras 1 / 2.0: the config is the layer list
+		list = c
+	case map[string]any:
+		if n, ok := c["name"].(string); ok && n != "" {
+			m.name = n
+		}
+		l, ok := c["layers"].([]any)
+		if !ok && c["layers"] != nil {
+			return nil, fmt.Errorf("%w: Sequential config: layers: want a list, have %s", ErrFormat, jsonKind(c["layers"]))
+		}
+		list = l
+		for _, k := range sortedKeys(c) {
+			switch k {
+			case "name", "layers":
+			case "build_input_shape":
+				s, err := parseShape(c[k])
+				if err != nil {
+					return nil, fmt.Errorf("%w: Sequential config: build_input_shape: %v", ErrFormat, err)
+				}
+				buildShape = s
+			case "trainable":
+				if t, ok := c[k].(bool); ok && !t {
+					warn("Sequential: trainable false ignored (set it on the layers)")
+				}
+			case "dtype":
+				if n := dtypeString(c[k]); n != "" && n != "float32" {
+					return nil, fmt.Errorf("%w: Sequential dtype %q (only float32 is implemented)", ErrUnsupported, n)
+				}
+			case "shared_object_id":
+			default:
+				warn("Sequential: unknown config key %q ignored", k)
+			}
+		}
+	case nil:
+		return nil, fmt.Errorf("%w: Sequential model config has no config", ErrFormat)
+	default:
+		return nil, fmt.Errorf("%w: Sequential config: want an object or a list, have %s", ErrFormat, jsonKind(c))
+	}
+
+	// Parse the layer list: an optional InputLayer first, then layers.
+	var input *InputLayer
+	var inputBatch int
+	var entries []layerEntry
+	for i, e := range list {
+		em, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: layer %d: want an object, have %s", ErrFormat, i, jsonKind(e))
+		}
+		lc, _ := em["class_name"].(string)
+		if lc == "" {
+			return nil, fmt.Errorf("%w: layer %d has no class_name", ErrFormat, i)
+		}
+		cfg, ok := em["config"].(map[string]any)
+		if !ok && em["config"] != nil {
+			return nil, fmt.Errorf("%w: layer %d (%s): config: want an object, have %s", ErrFormat, i, lc, jsonKind(em["config"]))
+		}
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		le := layerEntry{class: lc, cfg: cfg}
+		for _, k := range sortedKeys(em) {
+			switch k {
+			case "class_name", "config", "module", "shared_object_id", "name", "inbound_nodes":
+			case "registered_name":
+				if rn, ok := em[k].(string); ok && rn != "" && rn != lc {
+					return nil, fmt.Errorf("%w: layer %d: class %q registered as %q (custom layers are not supported)", ErrUnsupported, i, lc, rn)
+				}
+			case "build_config":
+				if bc, ok := em[k].(map[string]any); ok {
+					if s, err := parseShape(bc["input_shape"]); err == nil {
+						le.build = s
+					}
+				}
+			default:
+				warn("layer %d (%s): unknown key %q ignored", i, lc, k)
+			}
+		}
+		if lc == "InputLayer" {
+			if i != 0 {
+				return nil, fmt.Errorf("%w: InputLayer at position %d (only first is supported)", ErrUnsupported, i)
+			}
+			in, batch, err := parseInputLayer(cfg, warn)
+			if err != nil {
+				return nil, err
+			}
+			input, inputBatch = in, batch
+			continue
+		}
+		entries = append(entries, le)
+	}
+
+	// Build the layers.
+	built := make([]layers.Layer, 0, len(entries))
+	for i, e := range entries {
+		l, ws, err := layers.FromConfig(e.class, e.cfg, d)
+		if err != nil {
+			var uc *layers.UnknownClassError
+			if errors.As(err, &uc) {
+				return nil, fmt.Errorf("%w: layer %d: unknown layer class %q: %w", ErrUnsupported, i, e.class, err)
+			}
+			return nil, fmt.Errorf("model: layer %d (%s): %w", i, e.class, err)
+		}
+		m.warnings = append(m.warnings, ws...)
+		built = append(built, l)
+	}
+
+	// Work out how the input shape was given (see inputKind) and add the layers.
+	var firstDecl []int
+	if len(built) > 0 {
+		firstDecl = layers.DeclaredInputShape(built[0])
+	}
+	first := ""
+	if len(built) > 0 {
+		first = built[0].Name()
+	}
+	switch {
+	case firstDecl != nil:
+		if input != nil && !slices.Equal(input.shape, firstDecl[1:]) {
+			return nil, fmt.Errorf("%w: InputLayer shape %v differs from the first layer's %v", ErrFormat, input.shape, firstDecl[1:])
+		}
+	case input != nil:
+		switch {
+		case d == saved.Keras3 && keras3InputName.MatchString(input.name):
+			// Keras 3 writes the same config for input_shape= and keras.Input: take the
+			// first (what the seed model does).
+			if len(built) > 0 {
+				if dl, ok := built[0].(layers.Declarer); ok {
+					dl.SetDeclaredInputShape(append([]int{inputBatch}, input.shape...))
+					input = nil
+				}
+			}
+		case d == saved.Keras2 && first != "" && input.name == first+"_input":
+			buildShape = append([]int{inputBatch}, input.shape...)
+			input = nil
+		case keras2InputName.MatchString(input.name) || keras3InputName.MatchString(input.name):
+			input.name = ""
+		}
+		if input != nil {
+			input.batch = inputBatch
+			if err := m.Add(input); err != nil {
+				return nil, err
+			}
+		}
+	case buildShape == nil && len(entries) > 0 && entries[0].build != nil:
+		buildShape = entries[0].build
+	}
+	for _, l := range built {
+		if err := m.Add(l); err != nil {
+			return nil, fmt.Errorf("model: layer %q (%s): %w", l.Name(), l.Class(), err)
+		}
+	}
+	if buildShape != nil && m.in.kind == inputNone && len(buildShape) >= 2 {
+		m.in.batch = buildShape[0]
+		if !slices.Contains(buildShape[1:], -1) {
+			if err := m.buildAll(buildShape[1:], inputBuilt); err != nil {
+				return nil, err
+			}
+		} else {
+			m.in.shape = slices.Clone(buildShape[1:])
+			m.in.kind = inputBuilt
+		}
+	}
+	if compileConfig != nil {
+		if err := m.trainingFromSaved(&saved.Model{Dialect: saved.Keras3, TrainingConfig: compileConfig}); err != nil {
+			return nil, fmt.Errorf("model: compile_config: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// parseInputLayer reads an InputLayer config: its shape, batch dimension and name.
+func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer, int, error) {
+	in := &InputLayer{batch: -1}
+	in.name, _ = cfg["name"].(string)
+	var shape []int
+	for _, k := range sortedKeys(cfg) {
+		v := cfg[k]
+		switch k {
+		case "batch_input_shape", "batch_shape":
+			s, err := parseShape(v)
+			if err != nil || len(s) < 1 {
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %v", ErrFormat, in.name, k, v)
+			}
+			shape = s
+		case "input_shape", "shape":
+			if v == nil {
+				continue
+			}
+			s, err := parseShape(v)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %v", ErrFormat, in.name, k, v)
+			}
+			shape = append([]int{-1}, s...)
+		case "dtype":
+			if n := dtypeString(v); n != "" && n != "float32" {
+				warn("InputLayer %q: dtype %q: inputs are converted to float32", in.name, n)
+			}
+		case "sparse", "ragged":
+			if b, _ := v.(bool); b {
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s inputs", ErrUnsupported, in.name, k)
+			}
+		case "name", "optional", "batch_size", "input_tensor":
+		default:
+			warn("InputLayer %q: unknown config key %q ignored", in.name, k)
+		}
+	}
+	if shape == nil {
+		return nil, 0, fmt.Errorf("%w: InputLayer %q has no shape", ErrFormat, in.name)
+	}
+	if b, ok := cfg["batch_size"].(float64); ok && b >= 1 && shape[0] < 0 {
+		shape[0] = int(b)
+	}
+	in.shape = shape[1:]
+	return in, shape[0], nil
+}
+
+// parseShape reads a JSON shape list ([null, 32, 32, 3]) with -1 for null, or a Keras 3
+// {"class_name": "__tuple__", "items": [...]} tuple.
+func parseShape(v any) ([]int, error) {
+	if t, ok := v.(map[string]any); ok {
+		v = t["items"]
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a list, have %s", jsonKind(v))
+	}
+	if len(l) > 32 {
+		return nil, fmt.Errorf("rank %d", len(l))
+	}
+	out := make([]int, len(l))
+	for i, e := range l {
+		if e == nil {
+			out[i] = -1
+			continue
+		}
+		f, ok := e.(float64)
+		if !ok || f != float64(int64(f)) || f < 0 || f > 1<<30 {
+			return nil, fmt.Errorf("bad dimension %v", e)
+		}
+		out[i] = int(f)
+	}
+	return out, nil
+}
+
+// dtypeString returns the dtype name of a string or a DTypePolicy/Policy dict, or "".
+func dtypeString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		c, _ := x["config"].(map[string]any)
+		n, _ := c["name"].(string)
+		return n
+	}
+	return ""
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,115 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// DefaultBatchSize is Predict's batch size when batchSize <= 0 (Keras's default, 32).
+const DefaultBatchSize = 32
+
+// Predict runs the model in inference mode (Dropout is the identity, BatchNormalization uses
+// its moving statistics) on x, whose first dimension is the batch, in batches of batchSize
+// samples (DefaultBatchSize when batchSize <= 0), and returns the outputs of all samples in
+// one float32 tensor. x of another real dtype is converted to float32 first. The layers use
+// every core (GOMAXPROCS) within each batch.
+//
+// A model whose input shape is not known yet is built for x's shape first, as Keras builds on
+// the first call.
+func (m *Sequential) Predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+	if x == nil {
+		return nil, fmt.Errorf("%w: Predict: nil input", ErrShape)
+	}
+	if len(x.Shape) < 1 {
+		return nil, fmt.Errorf("%w: Predict: input is a scalar; want (batch, ...)", ErrShape)
+	}
+	if len(m.layers) == 0 {
+		return nil, fmt.Errorf("%w: Predict: the model has no layers", ErrNotBuilt)
+	}
+	if !m.Built() {
+		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Equal(x.Shape[1:], m.in.shape) {
+		return nil, fmt.Errorf("%w: Predict: input shape %v, the model expects %s", ErrShape, x.Shape, shapeString(m.in.batch, m.in.shape))
+	}
+	if x.DType != tensor.Float32 {
+		c, err := x.ToFloat32()
+		if err != nil {
+			return nil, fmt.Errorf("model: Predict: %w", err)
+		}
+		x = c
+	}
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	n := x.Shape[0]
+	outShape := append([]int{n}, m.outShape...)
+	if _, err := tensor.CheckShape(tensor.Float32, outShape, 0); err != nil {
+		return nil, fmt.Errorf("model: Predict: output %v: %w", outShape, err)
+	}
+	out, err := tensor.New(tensor.Float32, outShape)
+	if err != nil {
+		return nil, fmt.Errorf("model: Predict: %w", err)
+	}
+	in := x.Float32s()
+	inRow, outRow := rowLen(m.in.shape), rowLen(m.outShape)
+	dst := out.Float32s()
+	for lo := 0; lo < n; lo += batchSize {
+		hi := min(lo+batchSize, n)
+		bs := append([]int{hi - lo}, m.in.shape...)
+		y, err := m.forward(tensor.FromFloat32(bs, in[lo*inRow:hi*inRow]), false)
+		if err != nil {
+			return nil, err
+		}
+		ys := y.Float32s()
+		if len(ys) != (hi-lo)*outRow {
+			return nil, fmt.Errorf("%w: Predict: the last layer returned %v, want (%d, %v)", ErrShape, y.Shape, hi-lo, m.outShape)
+		}
+		copy(dst[lo*outRow:], ys)
+	}
+	return out, nil
+}
+
+// forward runs every layer on a batch.
+func (m *Sequential) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	for _, l := range m.layers {
+		y, err := l.Forward(x, training)
+		if err != nil {
+			return nil, fmt.Errorf("model: layer %q (%s): %w", l.Name(), l.Class(), err)
+		}
+		x = y
+	}
+	return x, nil
+}
+
+// adoptInputShape builds an unbuilt model for inputs of shape in (without the batch), as
+// Keras builds a model on its first call. A model with a declared shape keeps it (Predict
+// then checks the input against it).
+func (m *Sequential) adoptInputShape(in []int) error {
+	if m.in.shape != nil && !slices.Contains(m.in.shape, -1) {
+		return m.buildAll(m.in.shape, m.in.kind)
+	}
+	if m.in.shape != nil { // declared with unknown dimensions: the known ones must match
+		if len(m.in.shape) != len(in) {
+			return fmt.Errorf("%w: input shape %v, the model expects %s", ErrShape, in, shapeString(m.in.batch, m.in.shape))
+		}
+		for i, d := range m.in.shape {
+			if d >= 0 && d != in[i] {
+				return fmt.Errorf("%w: input shape %v, the model expects %s", ErrShape, in, shapeString(m.in.batch, m.in.shape))
+			}
+		}
+	}
+	return m.buildAll(slices.Clone(in), inputBuilt)
+}
+
+func rowLen(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}

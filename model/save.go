@@ -1,0 +1,263 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// codecs holds the codec functions Save and Load dispatch to. codecs.go wires the ones that
+// exist; a nil entry makes the format fail with ErrUnsupported.
+var codecs struct {
+	saveH5              func(path string, m *saved.Model) error // tf_keras full-model .h5
+	saveH5Weights       func(path string, m *saved.Model) error // tf_keras save_weights .h5
+	saveH5WeightsKeras3 func(path string, m *saved.Model) error // Keras 3 .weights.h5
+	saveKeras           func(path string, m *saved.Model) error // Keras 3 .keras zip
+	saveCheckpoint      func(prefix string, m *saved.Model) error
+	saveSavedModel      func(dir string, m *saved.Model) error
+
+	loadH5         func(path string) (*saved.Model, error) // any Keras HDF5 file
+	loadKeras      func(path string) (*saved.Model, error) // .keras zip
+	loadCheckpoint func(prefix string) (*saved.Model, error)
+	loadSavedModel func(dir string) (*saved.Model, error)
+}
+
+func unavailable(format string) error {
+	return fmt.Errorf("%w: format %s not available yet", ErrUnsupported, format)
+}
+
+// Save writes the whole model (architecture, weights, training config and optimizer state)
+// choosing the format from the path as Keras does: ".h5" or ".hdf5" → tf_keras's HDF5 file
+// (Keras 2 dialect); ".keras" → Keras 3's zip archive; anything else → a TensorFlow
+// SavedModel directory at path (Keras 2 dialect, as tf_keras's model.save(dir)).
+func (m *Sequential) Save(path string) error {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".h5", ".hdf5":
+		return m.saveWith(codecs.saveH5, "HDF5 (.h5)", path, saved.Keras2)
+	case ".keras":
+		return m.saveWith(codecs.saveKeras, "Keras 3 (.keras)", path, saved.Keras3)
+	default:
+		return m.saveWith(codecs.saveSavedModel, "SavedModel", path, saved.Keras2)
+	}
+}
+
+func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path string, d saved.Dialect) error {
+	if fn == nil {
+		return fmt.Errorf("model: save %s: %w", path, unavailable(format))
+	}
+	sm, err := m.ToSaved(d)
+	if err != nil {
+		return fmt.Errorf("model: save %s: %w", path, err)
+	}
+	return fn(path, sm)
+}
+
+// SaveWeights writes the weights only, choosing the format as Keras does: a name ending in
+// ".weights.h5" → Keras 3's weights file; ".h5" or ".hdf5" → tf_keras's save_weights HDF5;
+// anything else → a TensorFlow checkpoint with path as its prefix (with the optimizer state
+// when the model is compiled, as tf_keras writes it).
+func (m *Sequential) SaveWeights(path string) error {
+	lower := strings.ToLower(path)
+	var fn func(string, *saved.Model) error
+	var format string
+	d := saved.Keras2
+	withOptimizer := false
+	switch {
+	case strings.HasSuffix(lower, ".weights.h5"):
+		fn, format, d = codecs.saveH5WeightsKeras3, "Keras 3 weights (.weights.h5)", saved.Keras3
+	case strings.HasSuffix(lower, ".h5"), strings.HasSuffix(lower, ".hdf5"):
+		fn, format = codecs.saveH5Weights, "HDF5 weights (.h5)"
+	default:
+		fn, format, withOptimizer = codecs.saveCheckpoint, "TF checkpoint", true
+	}
+	if fn == nil {
+		return fmt.Errorf("model: save weights %s: %w", path, unavailable(format))
+	}
+	if !m.Built() {
+		return fmt.Errorf("model: save weights %s: %w", path, ErrNotBuilt)
+	}
+	sm := m.weightsToSaved(d)
+	if withOptimizer {
+		tc, opt, err := m.trainingToSaved(d)
+		if err != nil {
+			return fmt.Errorf("model: save weights %s: training state: %w", path, err)
+		}
+		sm.TrainingConfig, sm.Optimizer = tc, opt
+	}
+	return fn(path, sm)
+}
+
+// Format is a file format Detect recognises.
+type Format int
+
+// The formats Detect recognises.
+const (
+	FormatUnknown    Format = iota
+	FormatHDF5              // any Keras HDF5 file: full model, weights, Keras 3 .weights.h5
+	FormatKeras             // a .keras zip archive
+	FormatSavedModel        // a directory holding saved_model.pb
+	FormatCheckpoint        // a TF checkpoint prefix (prefix.index exists)
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatHDF5:
+		return "HDF5"
+	case FormatKeras:
+		return "Keras zip"
+	case FormatSavedModel:
+		return "SavedModel"
+	case FormatCheckpoint:
+		return "TF checkpoint"
+	}
+	return "unknown"
+}
+
+var (
+	hdf5Magic = []byte("\x89HDF\r\n\x1a\n")
+	zipMagic  = []byte("PK\x03\x04")
+)
+
+// Detect finds the format of path from its content, not its name (real .keras files are
+// sometimes HDF5): the HDF5 signature at offset 0, 512, 1024, 2048, ...; the zip signature
+// at offset 0; a directory holding saved_model.pb; a checkpoint prefix (path.index exists);
+// a directory holding a "checkpoint" state file. For a checkpoint it returns the prefix to
+// read (for a directory, the one its state file names).
+func Detect(path string) (Format, string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if _, e2 := os.Stat(path + ".index"); e2 == nil {
+			return FormatCheckpoint, path, nil
+		}
+		return FormatUnknown, "", fmt.Errorf("model: %w", err)
+	}
+	if fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err == nil {
+			return FormatSavedModel, path, nil
+		}
+		if prefix, err := checkpointStatePrefix(path); err == nil {
+			return FormatCheckpoint, prefix, nil
+		} else if !os.IsNotExist(err) {
+			return FormatUnknown, "", err
+		}
+		return FormatUnknown, "", fmt.Errorf("%w: %s: a directory with neither saved_model.pb nor a checkpoint file", ErrUnsupported, path)
+	}
+	if _, err := os.Stat(path + ".index"); err == nil {
+		return FormatCheckpoint, path, nil
+	}
+	if strings.HasSuffix(path, ".index") {
+		return FormatCheckpoint, strings.TrimSuffix(path, ".index"), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return FormatUnknown, "", fmt.Errorf("model: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	if n, _ := io.ReadFull(f, head); n >= 4 && bytes.Equal(head[:4], zipMagic) {
+		return FormatKeras, path, nil
+	}
+	for off := int64(0); off+8 <= fi.Size(); {
+		if _, err := f.ReadAt(head, off); err != nil {
+			break
+		}
+		if bytes.Equal(head, hdf5Magic) {
+			return FormatHDF5, path, nil
+		}
+		if off == 0 {
+			off = 512
+		} else {
+			off *= 2
+		}
+	}
+	return FormatUnknown, "", fmt.Errorf("%w: %s: not an HDF5 file, a .keras zip, a SavedModel or a checkpoint", ErrUnsupported, path)
+}
+
+// checkpointStatePrefix reads dir/checkpoint (a text CheckpointState) and returns the path
+// of its model_checkpoint_path, relative to dir unless absolute.
+func checkpointStatePrefix(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "checkpoint"))
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		rest, ok := strings.CutPrefix(line, "model_checkpoint_path:")
+		if !ok {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
+			break
+		}
+		p := rest[1 : len(rest)-1]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("%w: %s: no model_checkpoint_path", ErrFormat, filepath.Join(dir, "checkpoint"))
+}
+
+// LoadSaved reads any supported file or directory into the neutral saved form, detecting
+// the format from the content (see Detect).
+func LoadSaved(path string) (*saved.Model, error) {
+	f, p, err := Detect(path)
+	if err != nil {
+		return nil, err
+	}
+	var fn func(string) (*saved.Model, error)
+	switch f {
+	case FormatHDF5:
+		fn = codecs.loadH5
+	case FormatKeras:
+		fn = codecs.loadKeras
+	case FormatSavedModel:
+		fn = codecs.loadSavedModel
+	case FormatCheckpoint:
+		fn = codecs.loadCheckpoint
+	}
+	if fn == nil {
+		return nil, fmt.Errorf("model: load %s: %w", path, unavailable(f.String()))
+	}
+	return fn(p)
+}
+
+// Load reads a whole model (architecture, weights, and training state when present) from an
+// HDF5 file, a .keras archive or a SavedModel directory, detecting the format from the
+// content. A weights-only file or a checkpoint has no architecture: Load then fails with
+// ErrNoConfig (build the model and call LoadWeights).
+func Load(path string) (*Sequential, error) {
+	sm, err := LoadSaved(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(sm.Config) == 0 {
+		return nil, fmt.Errorf("model: load %s: %w", path, ErrNoConfig)
+	}
+	m, err := FromSaved(sm)
+	if err != nil {
+		return nil, fmt.Errorf("model: load %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// LoadWeights sets the model's weights from any supported file (weights-only or whole
+// model), detecting the format from the content. Matching follows opts (by position by
+// default, as Keras); on error the model is unchanged. The optimizer state in the file is
+// not loaded.
+func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
+	sm, err := LoadSaved(path)
+	if err != nil {
+		return err
+	}
+	if err := m.LoadSavedWeights(sm, opts); err != nil {
+		return fmt.Errorf("model: load weights %s: %w", path, err)
+	}
+	return nil
+}

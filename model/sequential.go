@@ -1,0 +1,272 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// DefaultSeed seeds weight initialisation of a model unless SetSeed is called.
+const DefaultSeed = 1
+
+// inputKind records how the model's input shape was given; it decides the InputLayer entry
+// of the tf_keras config (its name, and whether the first layer carries batch_input_shape).
+type inputKind int
+
+const (
+	inputNone     inputKind = iota // not known yet
+	inputDeclared                  // input_shape (batch_input_shape) on the first layer
+	inputExplicit                  // an InputLayer / keras.Input
+	inputBuilt                     // model.build(shape), or the first Predict
+)
+
+// Sequential is Keras's Sequential model: a stack of layers, each feeding the next.
+//
+// A Sequential is not safe for concurrent use; its methods use several goroutines
+// internally.
+type Sequential struct {
+	name   string
+	layers []layers.Layer
+
+	in struct {
+		kind  inputKind
+		shape []int // without the batch dimension; nil when unknown
+		batch int   // the declared batch dimension, -1 for None
+		name  string
+	}
+	// outShape is the output shape of the last layer (without batch) when built.
+	outShape []int
+
+	seed     uint64
+	rng      *layers.Rand
+	warnings []string
+
+	// train is the compiled state (optimizer, loss, metrics), owned by the training code
+	// (train*.go); nil when the model is not compiled.
+	train *trainState
+}
+
+// NewSequential returns a model holding ls in order, as keras.Sequential([...]). Layers
+// without a name get Keras's automatic names. If the first layer is an Input or declares an
+// input shape, every layer is built.
+//
+// NewSequential panics where Add would return an error (two layers with one name, an Input
+// that is not first, a layer that does not fit the previous one's output): these are
+// programmer errors. Use NewSequential() and Add to get errors instead.
+func NewSequential(ls ...layers.Layer) *Sequential {
+	m := &Sequential{name: "sequential", seed: DefaultSeed}
+	m.in.batch = -1
+	for _, l := range ls {
+		if err := m.Add(l); err != nil {
+			panic(err.Error())
+		}
+	}
+	return m
+}
+
+// Name returns the model's name ("sequential" unless set).
+func (m *Sequential) Name() string { return m.name }
+
+// SetName sets the model's name.
+func (m *Sequential) SetName(name string) { m.name = name }
+
+// SetSeed sets the seed of the random source used to initialise weights of layers built
+// from now on (and for dropout masks during training). The default is DefaultSeed.
+func (m *Sequential) SetSeed(seed uint64) { m.seed = seed; m.rng = nil }
+
+func (m *Sequential) rand() *layers.Rand {
+	if m.rng == nil {
+		m.rng = layers.NewRand(m.seed)
+	}
+	return m.rng
+}
+
+// Layers returns the model's layers in order (without the InputLayer, as Keras's
+// model.layers).
+func (m *Sequential) Layers() []layers.Layer { return slices.Clone(m.layers) }
+
+// Layer returns the layer with the given name, or nil.
+func (m *Sequential) Layer(name string) layers.Layer {
+	for _, l := range m.layers {
+		if l.Name() == name {
+			return l
+		}
+	}
+	return nil
+}
+
+// Warnings returns the problems found while reading configs and weights that did not stop
+// the read: unknown config keys (ignored), options kept but without effect, layers skipped
+// by LoadWeights with SkipMismatch. Each line names the layer and the key.
+func (m *Sequential) Warnings() []string { return slices.Clone(m.warnings) }
+
+// InputShape returns the model's input shape without the batch dimension, or nil if it is
+// not known yet.
+func (m *Sequential) InputShape() []int { return slices.Clone(m.in.shape) }
+
+// OutputShape returns the model's output shape without the batch dimension, or nil if the
+// model is not built.
+func (m *Sequential) OutputShape() []int { return slices.Clone(m.outShape) }
+
+// Built reports whether every layer is built (the input shape is known).
+func (m *Sequential) Built() bool { return m.outShape != nil }
+
+// Add appends a layer, as model.add(layer). A layer without a name gets Keras's automatic
+// name. An *InputLayer is accepted only before any other layer. When the input shape is
+// known the layer is built for the previous layer's output shape (or checked against it, if
+// it is already built).
+func (m *Sequential) Add(l layers.Layer) error {
+	if l == nil {
+		return fmt.Errorf("%w: Add(nil)", ErrFormat)
+	}
+	if in, ok := l.(*InputLayer); ok {
+		if len(m.layers) > 0 || m.in.kind != inputNone {
+			return fmt.Errorf("%w: an InputLayer must be the first layer of a Sequential model", ErrFormat)
+		}
+		m.in.kind = inputExplicit
+		m.in.shape = slices.Clone(in.shape)
+		m.in.batch = in.batch
+		m.in.name = in.name
+		m.outShape = slices.Clone(in.shape)
+		return nil
+	}
+	name := l.Name()
+	if name != "" && m.Layer(name) != nil {
+		return fmt.Errorf("%w: all layers of a Sequential model must have unique names; %q is used twice", ErrFormat, name)
+	}
+	if slices.Contains(m.layers, l) {
+		return fmt.Errorf("%w: layer %q added twice", ErrFormat, name)
+	}
+	if m.in.kind == inputNone && len(m.layers) == 0 {
+		if decl := layers.DeclaredInputShape(l); decl != nil {
+			if len(decl) < 2 {
+				return fmt.Errorf("%w: layer %q declares input shape %v", ErrShape, name, decl)
+			}
+			m.in.kind = inputDeclared
+			m.in.batch = decl[0]
+			m.in.shape = slices.Clone(decl[1:])
+			m.outShape = slices.Clone(m.in.shape)
+		}
+	}
+	if m.outShape != nil && !slices.Contains(m.outShape, -1) {
+		out, err := m.buildLayer(l, m.outShape)
+		if err != nil {
+			return err
+		}
+		m.outShape = out
+	} else {
+		m.outShape = nil
+	}
+	if name == "" {
+		l.SetName(m.autoName(l.Class()))
+	}
+	m.layers = append(m.layers, l)
+	return nil
+}
+
+// buildLayer builds l for input shape in (or checks a built layer's shape) and returns its
+// output shape.
+func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
+	if l.Built() {
+		if got := l.InputShape(); !slices.Equal(got, in) {
+			return nil, fmt.Errorf("%w: layer %q (%s) is built for input shape %v, but its input has shape %v",
+				ErrShape, l.Name(), l.Class(), shapeString(-1, got), shapeString(-1, in))
+		}
+	} else if err := l.Build(slices.Clone(in), m.rand()); err != nil {
+		return nil, fmt.Errorf("model: build layer %q (%s) for input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
+	}
+	out, err := l.OutputShape(slices.Clone(in))
+	if err != nil {
+		return nil, fmt.Errorf("model: layer %q (%s), input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
+	}
+	return out, nil
+}
+
+// autoName returns Keras's automatic name for a new layer of class: the first of base,
+// base_1, base_2, ... not yet used in the model. For layers added in order this is Keras's
+// per-class counter; where Keras would produce a duplicate (and then fail), it skips ahead.
+func (m *Sequential) autoName(class string) string {
+	base := layers.DefaultBaseName(class)
+	for i := 0; ; i++ {
+		n := base
+		if i > 0 {
+			n = base + "_" + strconv.Itoa(i)
+		}
+		if m.Layer(n) == nil {
+			return n
+		}
+	}
+}
+
+// Build sets the input shape (without the batch dimension) and builds every layer, as
+// model.build((None, *shape)) does. It is an error if the model already has a different
+// input shape.
+func (m *Sequential) Build(inputShape ...int) error {
+	for _, d := range inputShape {
+		if d < 1 {
+			return fmt.Errorf("%w: Build: dimension %d in %v", ErrShape, d, inputShape)
+		}
+	}
+	if m.in.shape != nil && !slices.Contains(m.in.shape, -1) {
+		if !slices.Equal(m.in.shape, inputShape) {
+			return fmt.Errorf("%w: Build(%v): the model's input shape is %v", ErrShape, inputShape, m.in.shape)
+		}
+		if m.Built() {
+			return nil
+		}
+	}
+	return m.buildAll(inputShape, inputBuilt)
+}
+
+// buildAll builds every layer for input shape in. kind is recorded if none was before.
+func (m *Sequential) buildAll(in []int, kind inputKind) error {
+	shape := slices.Clone(in)
+	for _, l := range m.layers {
+		out, err := m.buildLayer(l, shape)
+		if err != nil {
+			return err
+		}
+		shape = out
+	}
+	if m.in.kind == inputNone {
+		m.in.kind = kind
+	}
+	m.in.shape = slices.Clone(in)
+	m.outShape = shape
+	return nil
+}
+
+// shapeString formats a shape as Python prints a Keras shape tuple: (None, 30, 30, 16).
+func shapeString(batch int, shape []int) string {
+	b := []byte{'('}
+	b = appendDim(b, batch)
+	for _, d := range shape {
+		b = append(b, ", "...)
+		b = appendDim(b, d)
+	}
+	if len(shape) == 0 {
+		b = append(b, ',')
+	}
+	return string(append(b, ')'))
+}
+
+func appendDim(b []byte, d int) []byte {
+	if d < 0 {
+		return append(b, "None"...)
+	}
+	return strconv.AppendInt(b, int64(d), 10)
+}
+
+// countParams returns the number of elements of the weights.
+func countParams(ws []*layers.Weight) (n int64) {
+	for _, w := range ws {
+		if w.Value != nil {
+			k, _ := tensor.NumElements(w.Value.Shape)
+			n += k
+		}
+	}
+	return n
+}

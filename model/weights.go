@@ -1,0 +1,292 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Weights returns every weight of the model in Keras's model.weights order: layer by layer,
+// each layer's trainable weights first, then its non-trainable ones. The weights are the
+// layers' own (changing a Value changes the model).
+func (m *Sequential) Weights() []*layers.Weight {
+	var out []*layers.Weight
+	for _, l := range m.layers {
+		out = append(out, l.Weights()...)
+	}
+	return out
+}
+
+// SetWeights sets every weight of the model from values in Weights order, as Keras's
+// model.set_weights. The count and every shape must match (the error names the layer and the
+// expected and found shapes); nothing is changed unless everything matches. Values of
+// another real dtype are converted to float32. The values are copied.
+func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
+	var plan []assignment
+	i := 0
+	for _, l := range m.layers {
+		ws := l.Weights()
+		if len(ws) == 0 {
+			continue
+		}
+		if i+len(ws) > len(values) {
+			return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", ErrShape, len(values), len(m.Weights()))
+		}
+		p, err := planLayer(l, "", values[i:i+len(ws)])
+		if err != nil {
+			return err
+		}
+		plan = append(plan, p...)
+		i += len(ws)
+	}
+	if i != len(values) {
+		return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", ErrShape, len(values), i)
+	}
+	apply(plan)
+	return nil
+}
+
+// SetLayerWeights sets the weights of the layer named name (in the layer's Weights order),
+// as Keras's layer.set_weights, with the same checks as SetWeights.
+func (m *Sequential) SetLayerWeights(name string, values []*tensor.Tensor) error {
+	l := m.Layer(name)
+	if l == nil {
+		return fmt.Errorf("%w: no layer named %q", ErrFormat, name)
+	}
+	plan, err := planLayer(l, "", values)
+	if err != nil {
+		return err
+	}
+	apply(plan)
+	return nil
+}
+
+// assignment is one checked weight value waiting to be set.
+type assignment struct {
+	w   *layers.Weight
+	val []float32
+}
+
+func apply(plan []assignment) {
+	for _, a := range plan {
+		copy(a.w.Value.Float32s(), a.val)
+	}
+}
+
+// planLayer checks values against l's weights (count, shape, dtype) and returns the
+// assignments, converting to float32. source names where the values came from.
+func planLayer(l layers.Layer, source string, values []*tensor.Tensor) ([]assignment, error) {
+	ws := l.Weights()
+	if len(values) != len(ws) {
+		return nil, &WeightMismatchError{Layer: l.Name(), Source: source, Count: true,
+			Expected: []int{len(ws)}, Found: []int{len(values)}}
+	}
+	plan := make([]assignment, 0, len(ws))
+	for j, w := range ws {
+		v := values[j]
+		wname := w.Name
+		if wname == "" {
+			wname = strconv.Itoa(j)
+		}
+		if v == nil {
+			return nil, fmt.Errorf("%w: layer %q: weight %s: no value", ErrFormat, l.Name(), wname)
+		}
+		if w.Value == nil || !tensor.SameShape(w.Value.Shape, v.Shape) {
+			var want []int
+			if w.Value != nil {
+				want = w.Value.Shape
+			}
+			return nil, &WeightMismatchError{Layer: l.Name(), Source: source, Weight: wname, Expected: want, Found: v.Shape}
+		}
+		f := v
+		if v.DType != tensor.Float32 {
+			c, err := v.ToFloat32()
+			if err != nil {
+				return nil, fmt.Errorf("%w: layer %q: weight %s: %v", ErrUnsupported, l.Name(), wname, err)
+			}
+			f = c
+		}
+		data, ok := f.Data.([]float32)
+		if !ok || len(data) != w.Value.Len() {
+			return nil, fmt.Errorf("%w: layer %q: weight %s: data does not match shape %v", ErrFormat, l.Name(), wname, v.Shape)
+		}
+		plan = append(plan, assignment{w: w, val: data})
+	}
+	return plan, nil
+}
+
+// ToSaved converts the model to the neutral saved form in dialect d: the config (for Keras2
+// in the legacy {"class_name", "config"} form tf_keras writes into .h5 files, for Keras3 as
+// a .keras config.json), every layer with its weights in Keras order, the Keras version of
+// the pinned reference stack for the dialect (Keras2Version or Keras3Version), backend
+// "tensorflow", and the training config and optimizer state when the model is compiled.
+//
+// The weight tensors are the model's own, not copies: write them out before changing the
+// model.
+func (m *Sequential) ToSaved(d saved.Dialect) (*saved.Model, error) {
+	if !m.Built() {
+		return nil, fmt.Errorf("%w: the input shape is not known (give input_shape, an Input, or call Build)", ErrNotBuilt)
+	}
+	cfg, err := m.h5Config(d)
+	if err != nil {
+		return nil, err
+	}
+	sm := m.weightsToSaved(d)
+	sm.Config = cfg
+	tc, opt, err := m.trainingToSaved(d)
+	if err != nil {
+		return nil, fmt.Errorf("model: training state: %w", err)
+	}
+	sm.TrainingConfig, sm.Optimizer = tc, opt
+	return sm, nil
+}
+
+// weightsToSaved returns the saved form without config or training state.
+func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
+	sm := &saved.Model{Dialect: d, KerasVersion: Keras2Version, Backend: Backend}
+	if d == saved.Keras3 {
+		sm.KerasVersion = Keras3Version
+	}
+	sm.Layers = make([]saved.Layer, 0, len(m.layers))
+	for _, l := range m.layers {
+		sl := saved.Layer{Name: l.Name(), Class: l.Class()}
+		for _, w := range l.Weights() {
+			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: w.Value})
+		}
+		sm.Layers = append(sm.Layers, sl)
+	}
+	return sm
+}
+
+// FromSaved builds a model from the neutral saved form: the architecture from sm.Config
+// (either dialect), then the weights set positionally as Keras's load_model does (the
+// model's layers that have weights are paired in order with sm's layers that have weights;
+// counts and shapes must match, names need not), then the training config and optimizer
+// state. A mismatch is an error naming the layer with the expected and found shapes.
+func FromSaved(sm *saved.Model) (*Sequential, error) {
+	if sm == nil {
+		return nil, fmt.Errorf("%w: FromSaved(nil)", ErrFormat)
+	}
+	if len(sm.Config) == 0 {
+		return nil, ErrNoConfig
+	}
+	m, err := FromConfig(sm.Config)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Built() {
+		return nil, fmt.Errorf("%w: the saved config does not give the input shape", ErrNotBuilt)
+	}
+	if err := m.LoadSavedWeights(sm, LoadWeightsOptions{}); err != nil {
+		return nil, err
+	}
+	if err := m.trainingFromSaved(sm); err != nil {
+		return nil, fmt.Errorf("model: training state: %w", err)
+	}
+	return m, nil
+}
+
+// LoadWeightsOptions are the options of LoadWeights and LoadSavedWeights. The zero value
+// matches layers by position and fails on any mismatch, as Keras does by default.
+type LoadWeightsOptions struct {
+	// ByName matches the saved layers to the model's layers by name (Keras's by_name=True);
+	// model layers with no saved layer of their name are left as they are.
+	ByName bool
+	// SkipMismatch skips (and reports in Warnings) the layers whose weight count or shapes do
+	// not match, instead of failing (Keras's skip_mismatch=True).
+	SkipMismatch bool
+}
+
+// LoadSavedWeights sets the model's weights from the layers of sm (its config, if any, is
+// not used). Without ByName, layers with weights are paired in order, as Keras loads .h5
+// weights: the number of such layers must be equal. Everything is checked before anything is
+// set: on error the model is unchanged.
+func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) error {
+	if sm == nil {
+		return fmt.Errorf("%w: LoadSavedWeights(nil)", ErrFormat)
+	}
+	if !m.Built() {
+		return fmt.Errorf("%w: build the model before loading weights", ErrNotBuilt)
+	}
+	var plan []assignment
+	var skipped []string
+	try := func(l layers.Layer, sl *saved.Layer) error {
+		vals := make([]*tensor.Tensor, len(sl.Weights))
+		for i, v := range sl.Weights {
+			vals[i] = v.Value
+		}
+		p, err := planLayer(l, sl.Name, vals)
+		if err != nil {
+			if opts.SkipMismatch {
+				skipped = append(skipped, fmt.Sprintf("model: layer %q skipped: %v", l.Name(), err))
+				return nil
+			}
+			return err
+		}
+		plan = append(plan, p...)
+		return nil
+	}
+	if opts.ByName {
+		byName := map[string]*saved.Layer{}
+		for i := range sm.Layers {
+			byName[sm.Layers[i].Name] = &sm.Layers[i]
+		}
+		for _, l := range m.layers {
+			sl, ok := byName[l.Name()]
+			if !ok {
+				continue
+			}
+			if len(l.Weights()) == 0 && len(sl.Weights) == 0 {
+				continue
+			}
+			if err := try(l, sl); err != nil {
+				return err
+			}
+		}
+	} else {
+		var mine []layers.Layer
+		for _, l := range m.layers {
+			if len(l.Weights()) > 0 {
+				mine = append(mine, l)
+			}
+		}
+		var theirs []*saved.Layer
+		for i := range sm.Layers {
+			if len(sm.Layers[i].Weights) > 0 {
+				theirs = append(theirs, &sm.Layers[i])
+			}
+		}
+		if len(mine) != len(theirs) {
+			return fmt.Errorf("%w: the model has %d layers with weights, the saved weights have %d (%s)",
+				ErrShape, len(mine), len(theirs), savedLayerNames(theirs))
+		}
+		for i, l := range mine {
+			if err := try(l, theirs[i]); err != nil {
+				return err
+			}
+		}
+	}
+	apply(plan)
+	m.warnings = append(m.warnings, skipped...)
+	return nil
+}
+
+func savedLayerNames(ls []*saved.Layer) string {
+	if len(ls) == 0 {
+		return "none"
+	}
+	s := ""
+	for i, l := range ls {
+		if i > 0 {
+			s += ", "
+		}
+		if i == 8 {
+			return s + "..."
+		}
+		s += strconv.Quote(l.Name)
+	}
+	return s
+}
