@@ -1,0 +1,194 @@
+package compat
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// TestLayersTrainingStep checks each layer's training-mode forward pass, its backward pass
+// (dL/dx and every trainable weight's gradient) and BatchNormalization's moving statistics
+// against real tf_keras 2.21 and Keras 3.15: Go writes the layer's config in the dialect,
+// Keras deserialises it, and both run the same input, weights and dL/dy.
+func TestLayersTrainingStep(t *testing.T) {
+	python(t)
+	type goCase struct {
+		id    string
+		layer layers.Layer
+		in    []int
+		batch int
+		ties  bool
+	}
+	var cases []goCase
+	add := func(id string, l layers.Layer, in []int, batch int, ties bool) {
+		cases = append(cases, goCase{id, l, in, batch, ties})
+	}
+	add("conv_valid_relu", layers.NewConv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu"}), []int{8, 9, 3}, 4, false)
+	add("conv_same_s2", layers.NewConv2D(5, [2]int{3, 3}, layers.Conv2DOptions{Strides: [2]int{2, 2}, Padding: "same", Activation: "tanh"}), []int{8, 7, 2}, 3, false)
+	add("conv_same_k4", layers.NewConv2D(3, [2]int{4, 2}, layers.Conv2DOptions{Strides: [2]int{3, 1}, Padding: "same", NoBias: true}), []int{10, 6, 2}, 2, false)
+	add("conv_1x1", layers.NewConv2D(6, [2]int{1, 1}, layers.Conv2DOptions{Activation: "sigmoid"}), []int{4, 4, 5}, 3, false)
+	add("pool_valid_ties", layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{}), []int{8, 8, 3}, 3, true)
+	add("pool_overlap_ties", layers.NewMaxPooling2D([2]int{3, 3}, layers.MaxPoolingOptions{Strides: [2]int{2, 2}}), []int{9, 9, 2}, 2, true)
+	add("pool_same_ties", layers.NewMaxPooling2D([2]int{3, 3}, layers.MaxPoolingOptions{Strides: [2]int{2, 2}, Padding: "same"}), []int{8, 7, 2}, 2, true)
+	add("bn4", layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9}), []int{4, 4, 3}, 5, false)
+	add("bn4_nocenter", layers.NewBatchNormalization(layers.BatchNormOptions{NoCenter: true}), []int{3, 3, 4}, 4, false)
+	add("bn4_noscale", layers.NewBatchNormalization(layers.BatchNormOptions{NoScale: true, Epsilon: 1e-5, Momentum: 0.5}), []int{3, 3, 4}, 4, false)
+	add("bn2", layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.8}), []int{6}, 7, false)
+	frozen := layers.NewBatchNormalization(layers.BatchNormOptions{})
+	frozen.SetTrainable(false)
+	add("bn4_frozen", frozen, []int{3, 3, 2}, 4, false)
+	add("dense_relu", layers.NewDense(7, layers.DenseOptions{Activation: "relu"}), []int{9}, 6, false)
+	add("dense_softmax", layers.NewDense(5, layers.DenseOptions{Activation: "softmax"}), []int{8}, 4, false)
+	add("dense_nobias_sigmoid", layers.NewDense(4, layers.DenseOptions{Activation: "sigmoid", NoBias: true}), []int{6}, 3, false)
+	add("flatten", layers.NewFlatten(layers.FlattenOptions{}), []int{3, 2, 4}, 3, false)
+	for _, a := range []string{"softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "exponential", "tanh", "sigmoid", "relu"} {
+		add("act_"+a, layers.NewActivation(a, layers.ActivationOptions{}), []int{3, 6}, 2, false)
+	}
+
+	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+		t.Run(d.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			var spec []map[string]any
+			type result struct {
+				y, dx  *tensor.Tensor
+				grads  [][]float32
+				after  [][]float32
+				ws     []*layers.Weight
+				layer  layers.Layer
+				trainW int
+			}
+			results := map[string]*result{}
+			for i, c := range cases {
+				l := c.layer
+				if bn, ok := l.(*layers.BatchNormalization); ok && d == saved.Keras3 {
+					bn.SetVarianceRule(layers.Keras3Variance)
+				} else if ok {
+					bn.SetVarianceRule(layers.TFKerasVariance)
+				}
+				rng := layers.NewRand(uint64(100 + i))
+				if err := l.Build(c.in, rng); err != nil {
+					t.Fatal(err)
+				}
+				l.SetName(c.id)
+				var files []string
+				for k, w := range l.Weights() {
+					v := w.Value.Float32s()
+					for j := range v {
+						switch w.Name {
+						case "kernel":
+							v[j] = rng.Uniform(-0.5, 0.5)
+						case "gamma", "moving_variance":
+							v[j] = rng.Uniform(0.5, 2)
+						default:
+							v[j] = rng.Uniform(-0.5, 0.5)
+						}
+					}
+					f := fmt.Sprintf("%s_in%d.npy", c.id, k)
+					writeNpy(t, filepath.Join(dir, f), w.Value)
+					files = append(files, f)
+				}
+				xs := append([]int{c.batch}, c.in...)
+				n, _ := tensor.NumElements(xs)
+				xd := make([]float32, n)
+				for j := range xd {
+					xd[j] = rng.Uniform(-2, 2)
+					if c.ties {
+						xd[j] = float32(math.Round(float64(xd[j]))) // many equal values
+					}
+				}
+				x := tensor.FromFloat32(xs, xd)
+				y, err := l.Forward(x, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dyd := make([]float32, y.Len())
+				for j := range dyd {
+					dyd[j] = rng.Uniform(-1, 1)
+				}
+				dy := tensor.FromFloat32(y.Shape, dyd)
+				dx, err := l.Backward(dy)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := &result{y: y.Clone(), dx: dx.Clone(), layer: l}
+				for _, w := range l.Weights() {
+					if w.Trainable {
+						r.grads = append(r.grads, append([]float32(nil), w.Grad...))
+					}
+					r.after = append(r.after, append([]float32(nil), w.Value.Float32s()...))
+				}
+				results[c.id] = r
+				writeNpy(t, filepath.Join(dir, c.id+"_x.npy"), x)
+				writeNpy(t, filepath.Join(dir, c.id+"_dy.npy"), dy)
+				spec = append(spec, map[string]any{
+					"id": c.id, "flavor": d.String(), "class_name": l.Class(), "config": l.Config(d),
+					"input_shape": c.in, "x": c.id + "_x.npy", "dy": c.id + "_dy.npy", "weights": files,
+				})
+			}
+			b, _ := json.Marshal(spec)
+			if err := os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var summary []struct {
+				ID        string `json:"id"`
+				Trainable int    `json:"trainable"`
+				Weights   int    `json:"weights"`
+			}
+			runPythonJSON(t, &summary, "layers_grads.py", dir)
+			if len(summary) != len(cases) {
+				t.Fatalf("python ran %d cases, want %d", len(summary), len(cases))
+			}
+			for _, s := range summary {
+				r := results[s.ID]
+				if s.Trainable != len(r.grads) || s.Weights != len(r.after) {
+					t.Errorf("%s: keras has %d trainable of %d weights, go %d of %d", s.ID, s.Trainable, s.Weights, len(r.grads), len(r.after))
+					continue
+				}
+				cmp := func(what string, got []float32, file string, atol, rtol float64) {
+					want, err := npy.ReadFile(filepath.Join(dir, file))
+					if err != nil {
+						t.Fatal(err)
+					}
+					w := want.Float32s()
+					if len(w) != len(got) {
+						t.Errorf("%s %s: %d values, keras %d", s.ID, what, len(got), len(w))
+						return
+					}
+					worst := 0.0
+					for j := range w {
+						diff := math.Abs(float64(got[j]) - float64(w[j]))
+						worst = max(worst, diff)
+						if diff > atol+rtol*math.Abs(float64(w[j])) {
+							t.Errorf("%s %s[%d]: go %v, keras %v", s.ID, what, j, got[j], w[j])
+							return
+						}
+					}
+					t.Logf("%s %s: max |go-keras| %.2g over %d values", s.ID, what, worst, len(w))
+				}
+				cmp("y", r.y.Float32s(), s.ID+"_y.npy", 1e-5, 1e-5)
+				cmp("dx", r.dx.Float32s(), s.ID+"_dx.npy", 1e-5, 1e-4)
+				for k, g := range r.grads {
+					cmp(fmt.Sprintf("grad %d", k), g, fmt.Sprintf("%s_g%d.npy", s.ID, k), 1e-5, 1e-4)
+				}
+				for k, a := range r.after {
+					cmp(fmt.Sprintf("weight %d after the step", k), a, fmt.Sprintf("%s_w%d.npy", s.ID, k), 1e-6, 1e-5)
+				}
+			}
+		})
+	}
+}
+
+func writeNpy(t *testing.T, path string, v *tensor.Tensor) {
+	t.Helper()
+	if err := npy.WriteFile(path, v); err != nil {
+		t.Fatal(err)
+	}
+}
