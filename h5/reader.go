@@ -1,0 +1,970 @@
+package h5
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// ReadOptions holds limits for reading. The zero value uses safe defaults.
+type ReadOptions struct {
+	// MaxTensorBytes bounds one dataset's payload; 0 means tensor.DefaultMaxBytes.
+	MaxTensorBytes int64
+	// MaxWeightsMember bounds model.weights.h5 inside a .keras zip; 0 means 64 GiB.
+	MaxWeightsMember int64
+}
+
+// Var is one dataset of an HDF5 file, as List reports it.
+type Var struct {
+	Path  string       // "model_weights/conv_1/conv_1/kernel:0"
+	DType tensor.DType // tensor.Invalid when no tensor dtype fits (see Type)
+	Type  string       // NumPy-style name: "float32", "int64", "string", "compound", ...
+	Shape []int        // nil for a scalar
+}
+
+// Load reads any Keras HDF5 file: a tf_keras or Keras 1/2 full model (model.save("x.h5")),
+// a Keras 3 legacy .h5, a tf_keras weights-only file (save_weights("x.h5")) or a Keras 3
+// .weights.h5. A file that is a zip is read as a .keras archive (LoadKeras).
+func Load(path string) (*saved.Model, error) { return ReadOptions{}.Load(path) }
+
+// List returns every dataset of an HDF5 file (or of the model.weights.h5 inside a .keras
+// zip) with its path, dtype and shape, independent of any Keras layout.
+func List(path string) ([]Var, error) { return ReadOptions{}.List(path) }
+
+// Load is Load with options.
+func (o ReadOptions) Load(path string) (*saved.Model, error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return nil, fileErr("load", path, err)
+	}
+	switch kind {
+	case "zip":
+		return o.LoadKeras(path)
+	case "hdf5":
+	default:
+		return nil, fileErr("load", path, formatf("not an HDF5 file (no HDF5 signature)"))
+	}
+	if err := checkFile(path); err != nil {
+		return nil, fileErr("load", path, err)
+	}
+	libMu.Lock()
+	defer libMu.Unlock()
+	h, err := openLib(path)
+	if err != nil {
+		return nil, fileErr("load", path, err)
+	}
+	defer h.close()
+	m, err := o.readModel(h, nil)
+	return m, fileErr("load", path, err)
+}
+
+// List is List with options.
+func (o ReadOptions) List(path string) ([]Var, error) {
+	kind, err := fileKind(path)
+	if err != nil {
+		return nil, fileErr("list", path, err)
+	}
+	if kind == "zip" {
+		var vars []Var
+		err := o.withKerasWeights(path, func(wpath string, _ *kerasArchive) error {
+			var err error
+			vars, err = o.List(wpath)
+			return err
+		})
+		return vars, fileErr("list", path, err)
+	}
+	if err := checkFile(path); err != nil {
+		return nil, fileErr("list", path, err)
+	}
+	libMu.Lock()
+	defer libMu.Unlock()
+	h, err := openLib(path)
+	if err != nil {
+		return nil, fileErr("list", path, err)
+	}
+	defer h.close()
+	var out []Var
+	count := 0
+	var walk func(p string) error
+	walk = func(p string) error {
+		c, err := h.children(p)
+		if err != nil {
+			return err
+		}
+		count += len(c.groups) + len(c.datasets)
+		if count > maxObjects {
+			return formatf("more than %d objects", maxObjects)
+		}
+		for _, d := range c.datasets {
+			dp := joinPath(p, d)
+			ti, bf16, err := h.datasetInfo(dp)
+			if err != nil {
+				return atObj(dp, err)
+			}
+			dt, desc := dtypeOf(ti, bf16)
+			v := Var{Path: dp, DType: dt, Type: desc}
+			if ti.space != 2 {
+				v.Shape, err = ti.shape()
+				if err != nil {
+					return atObj(dp, err)
+				}
+				if len(v.Shape) == 0 {
+					v.Shape = nil
+				}
+			}
+			out = append(out, v)
+		}
+		for _, g := range c.groups {
+			if err := walk(joinPath(p, g)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		return nil, fileErr("list", path, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// readModel reads an open file in whichever Keras layout it holds. ka is the surrounding
+// .keras archive when the file is its model.weights.h5.
+func (o ReadOptions) readModel(h *h5file, ka *kerasArchive) (*saved.Model, error) {
+	root, err := h.attrNames("")
+	if err != nil {
+		return nil, err
+	}
+	if ka != nil {
+		return o.readKeras3(h, ka)
+	}
+	mw, err := h.kind(groupModelWeights)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case hasAttr(root, attrModelConfig) || mw == kindGroup:
+		return o.readLegacy(h, root, true)
+	case hasAttr(root, attrLayerNames) || hasAttr(root, attrLayerNames+"0"):
+		return o.readLegacy(h, root, false)
+	}
+	c, err := h.children("")
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range c.groups {
+		if g == groupLayers || g == groupVars || g == groupOptimizer || g == groupTF213Layers || strings.HasPrefix(g, groupLayers+`\`) {
+			return o.readKeras3(h, nil)
+		}
+	}
+	return nil, formatf("not a Keras HDF5 file: no model_config, layer_names or layers group")
+}
+
+var reVarSuffix = regexp.MustCompile(`:\d+$`)
+
+// shortWeightName derives the short weight name ("kernel") from a weight_names entry:
+// "conv_1/kernel:0" (tf_keras), "seq/conv_1/kernel" (Keras 3), "convolution2d_1_W:0" (Keras 1).
+func shortWeightName(layer, full string) string {
+	s := reVarSuffix.ReplaceAllString(full, "")
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	if strings.HasPrefix(s, layer+"_") && len(s) > len(layer)+1 {
+		return s[len(layer)+1:]
+	}
+	return s
+}
+
+// nonTrainableNames are weights Keras creates non-trainable.
+var nonTrainableNames = map[string]bool{
+	"moving_mean": true, "moving_variance": true, "running_mean": true, "running_std": true,
+	"running_variance": true, "seed_generator_state": true,
+}
+
+// readLegacy reads the tf_keras / Keras 1-3 legacy layout (FORMATS.md §1, §2.5): the full
+// model when full, otherwise weights only at the root.
+func (o ReadOptions) readLegacy(h *h5file, root []string, full bool) (*saved.Model, error) {
+	m := &saved.Model{}
+	var err error
+	wg := ""
+	if full {
+		wg = groupModelWeights
+		if err := h.requireKind(wg, kindGroup); err != nil {
+			return nil, err
+		}
+	}
+	wattrs := root
+	if wg != "" {
+		if wattrs, err = h.attrNames(wg); err != nil {
+			return nil, atObj(wg, err)
+		}
+	}
+	if m.KerasVersion, err = optString(h, "", root, attrKerasVersion); err != nil {
+		return nil, err
+	}
+	if m.KerasVersion == "" && wg != "" {
+		if m.KerasVersion, err = optString(h, wg, wattrs, attrKerasVersion); err != nil {
+			return nil, err
+		}
+	}
+	if m.Backend, err = optString(h, "", root, attrBackend); err != nil {
+		return nil, err
+	}
+	if m.Backend == "" && wg != "" {
+		if m.Backend, err = optString(h, wg, wattrs, attrBackend); err != nil {
+			return nil, err
+		}
+	}
+	if strings.HasPrefix(m.KerasVersion, "3.") {
+		m.Dialect = saved.Keras3
+	}
+	classes := map[string]layerInfo{}
+	if hasAttr(root, attrModelConfig) {
+		s, err := h.readString("", attrModelConfig)
+		if err != nil {
+			return nil, err
+		}
+		if !json.Valid([]byte(s)) {
+			return nil, atObj(attrPath("", attrModelConfig), formatf("not valid JSON"))
+		}
+		m.Config = json.RawMessage(s)
+		_, ls, err := modelLayers(m.Config)
+		if err != nil {
+			return nil, atObj(attrPath("", attrModelConfig), err)
+		}
+		for _, l := range ls {
+			classes[l.Name] = l
+		}
+	}
+	names, ok, err := h.readChunkedStrings(wg, attrLayerNames, wattrs)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, atObj(attrPath(wg, attrLayerNames), formatf("missing"))
+	}
+	var refs []varRef
+	for _, ln := range names {
+		lp := joinPath(wg, ln)
+		if err := h.requireKind(lp, kindGroup); err != nil {
+			return nil, err
+		}
+		layer, lrefs, err := o.readLegacyLayer(h, lp, ln, classes[ln])
+		if err != nil {
+			return nil, err
+		}
+		m.Layers = append(m.Layers, layer)
+		refs = append(refs, lrefs...)
+	}
+	// tf_keras ≥2.11 writes top_level_model_weights; it is empty for Sequential and Functional.
+	tp := joinPath(wg, groupTopLevel)
+	if k, err := h.kind(tp); err != nil {
+		return nil, atObj(tp, err)
+	} else if k == kindGroup {
+		layer, lrefs, err := o.readLegacyLayer(h, tp, groupTopLevel, layerInfo{Trainable: true})
+		if err != nil {
+			return nil, err
+		}
+		if len(layer.Weights) > 0 {
+			m.Layers = append(m.Layers, layer)
+			refs = append(refs, lrefs...)
+		}
+	}
+	if !full {
+		return m, nil
+	}
+	if hasAttr(root, attrTrainingConfig) {
+		s, err := h.readString("", attrTrainingConfig)
+		if err != nil {
+			return nil, err
+		}
+		if !json.Valid([]byte(s)) {
+			return nil, atObj(attrPath("", attrTrainingConfig), formatf("not valid JSON"))
+		}
+		m.TrainingConfig = json.RawMessage(s)
+	}
+	var oc *optimizerConfig
+	if m.TrainingConfig != nil {
+		if oc, err = optimizerFromTraining(m.TrainingConfig); err != nil {
+			return nil, atObj(attrPath("", attrTrainingConfig), err)
+		}
+		if m.Dialect == saved.Keras3 {
+			cc, err := trainingToCompile(m.TrainingConfig)
+			if err != nil {
+				return nil, atObj(attrPath("", attrTrainingConfig), err)
+			}
+			m.TrainingConfig = cc
+		}
+	}
+	if k, err := h.kind(groupOptimizerWeights); err != nil {
+		return nil, atObj(groupOptimizerWeights, err)
+	} else if k == kindGroup {
+		if m.Optimizer, err = o.readLegacyOptimizer(h, m, refs, oc); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// optString reads an optional string attribute ("" when absent).
+func optString(h *h5file, obj string, attrs []string, name string) (string, error) {
+	if !hasAttr(attrs, name) {
+		return "", nil
+	}
+	return h.readString(obj, name)
+}
+
+// readLegacyLayer reads one layer group: weight_names and the datasets they name.
+func (o ReadOptions) readLegacyLayer(h *h5file, lp, name string, info layerInfo) (saved.Layer, []varRef, error) {
+	layer := saved.Layer{Name: name, Class: info.Class}
+	attrs, err := h.attrNames(lp)
+	if err != nil {
+		return layer, nil, atObj(lp, err)
+	}
+	wnames, ok, err := h.readChunkedStrings(lp, attrWeightNames, attrs)
+	if err != nil {
+		return layer, nil, err
+	}
+	if !ok {
+		return layer, nil, atObj(attrPath(lp, attrWeightNames), formatf("missing"))
+	}
+	trainableLayer := info.Trainable || info.Class == ""
+	var refs []varRef
+	seen := map[string]bool{}
+	for _, wn := range wnames {
+		dp := joinPath(lp, wn)
+		if err := h.requireKind(dp, kindDataset); err != nil {
+			return layer, nil, err
+		}
+		t, err := h.readTensor(dp, o.MaxTensorBytes)
+		if err != nil {
+			return layer, nil, err
+		}
+		short := shortWeightName(name, wn)
+		if seen[short] {
+			short = reVarSuffix.ReplaceAllString(wn, "")
+		}
+		seen[short] = true
+		layer.Weights = append(layer.Weights, saved.Variable{
+			Name: short, Trainable: trainableLayer && !nonTrainableNames[short], Value: t})
+		refs = append(refs, varRef{layer: name, weight: short, value: t, key: reVarSuffix.ReplaceAllString(wn, ""),
+			trainable: trainableLayer && !nonTrainableNames[short]})
+	}
+	return layer, refs, nil
+}
+
+// readLegacyOptimizer reads optimizer_weights (FORMATS.md §1.5): tf_keras ≤2.10
+// optimizer_v2 (iter, all m, all v), tf_keras 2.11+ (iteration, m/v interleaved) and
+// Keras 3 (iteration, learning_rate, momentum/velocity interleaved).
+func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRef, oc *optimizerConfig) (*saved.Optimizer, error) {
+	g := groupOptimizerWeights
+	attrs, err := h.attrNames(g)
+	if err != nil {
+		return nil, atObj(g, err)
+	}
+	names, ok, err := h.readChunkedStrings(g, attrWeightNames, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(names) == 0 {
+		return nil, nil
+	}
+	vals := make([]*tensor.Tensor, len(names))
+	for i, n := range names {
+		dp := joinPath(g, n)
+		if err := h.requireKind(dp, kindDataset); err != nil {
+			return nil, err
+		}
+		if vals[i], err = h.readTensor(dp, o.MaxTensorBytes); err != nil {
+			return nil, err
+		}
+	}
+	opt := &saved.Optimizer{}
+	if oc != nil {
+		opt.Class, opt.Config = oc.Class, oc.Config
+	} else if i := strings.IndexByte(names[len(names)-1], '/'); i > 0 {
+		opt.Class = classFromName(names[len(names)-1][:i])
+	}
+	opt.LearningRate = learningRateFrom(opt.Config)
+	last := func(s string) string {
+		s = reVarSuffix.ReplaceAllString(s, "")
+		if i := strings.LastIndexByte(s, '/'); i >= 0 {
+			return s[i+1:]
+		}
+		return s
+	}
+	first := last(names[0])
+	iterOK := false
+	switch {
+	case m.Dialect == saved.Keras3 && first == "iteration":
+		opt.Iterations, iterOK = scalarInt(vals[0])
+		slotsAt := 1
+		if len(names) > 1 && last(names[1]) == "learning_rate" {
+			lr, ok := scalarFloat(vals[1])
+			if !ok {
+				return nil, atObj(joinPath(g, names[1]), formatf("learning_rate is not a float scalar"))
+			}
+			opt.LearningRate = lr
+			slotsAt = 2
+		}
+		if err := o.positional(opt, refs, vals[slotsAt:], names[slotsAt:]); err != nil {
+			return nil, atObj(g, err)
+		}
+	case first == "iteration" || first == "iter":
+		opt.Iterations, iterOK = scalarInt(vals[0])
+		if err := o.byName(m, opt, refs, vals[1:], names[1:], first == "iteration"); err != nil {
+			return nil, atObj(g, err)
+		}
+	default:
+		return nil, atObj(attrPath(g, attrWeightNames), unsupportedf("optimizer_weights layout starting with %q (Keras %s)", names[0], m.KerasVersion))
+	}
+	if !iterOK {
+		return nil, atObj(joinPath(g, names[0]), formatf("iteration counter is not a scalar"))
+	}
+	return opt, nil
+}
+
+// positional fills opt.Slots from slot tensors in file order, using the optimizer's layout
+// over the model's trainable variables.
+func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*tensor.Tensor, names []string) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	layout, ok := layoutFor(opt.Class, opt.Config)
+	if !ok {
+		return unsupportedf("slot layout of optimizer %q", opt.Class)
+	}
+	var train []varRef
+	for _, r := range refs {
+		if r.trainable {
+			train = append(train, r)
+		}
+	}
+	s, err := positionalSlots(opt.Class, layout, train, vals, names)
+	if err != nil {
+		return err
+	}
+	opt.Slots = s
+	return nil
+}
+
+// byName fills opt.Slots from tf_keras slot names: "Adam/m/conv_1/kernel:0" (new, 2.11+)
+// or "Adam/conv_1/kernel/m:0" (optimizer_v2). Variables with slots become the trainable
+// ones.
+func (o ReadOptions) byName(m *saved.Model, opt *saved.Optimizer, refs []varRef, vals []*tensor.Tensor, names []string, newStyle bool) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	byKey := map[string]int{}
+	for i, r := range refs {
+		byKey[r.key] = i
+	}
+	type got struct {
+		order []string
+		vals  map[string]*tensor.Tensor
+	}
+	slots := map[int]*got{}
+	for i, n := range names {
+		s := reVarSuffix.ReplaceAllString(n, "")
+		parts := strings.Split(s, "/")
+		if len(parts) < 3 {
+			return atObj(n, unsupportedf("optimizer slot name"))
+		}
+		var slot, key string
+		if newStyle {
+			slot, key = parts[1], strings.Join(parts[2:], "/")
+		} else {
+			slot, key = parts[len(parts)-1], strings.Join(parts[1:len(parts)-1], "/")
+		}
+		ri, ok := byKey[key]
+		if !ok {
+			return atObj(n, formatf("slot for unknown variable %q", key))
+		}
+		if !tensor.SameShape(vals[i].Shape, refs[ri].value.Shape) {
+			return atObj(n, formatf("slot shape %v does not match variable shape %v", vals[i].Shape, refs[ri].value.Shape))
+		}
+		k3 := keras3Slot(opt.Class, slot)
+		gs := slots[ri]
+		if gs == nil {
+			gs = &got{vals: map[string]*tensor.Tensor{}}
+			slots[ri] = gs
+		}
+		if _, dup := gs.vals[k3]; dup {
+			return atObj(n, formatf("duplicate slot"))
+		}
+		gs.order = append(gs.order, k3)
+		gs.vals[k3] = vals[i]
+	}
+	layout, known := layoutFor(opt.Class, opt.Config)
+	for ri, r := range refs {
+		gs := slots[ri]
+		r.trainable = gs != nil
+		setTrainable(m, r.layer, r.weight, gs != nil)
+		if gs == nil {
+			continue
+		}
+		order := gs.order
+		if known {
+			order = layout.names()
+			if len(order) != len(gs.order) {
+				return formatf("variable %s has %d slots, %s wants %d", r.key, len(gs.order), opt.Class, len(order))
+			}
+		}
+		for _, name := range order {
+			v, ok := gs.vals[name]
+			if !ok {
+				return formatf("variable %s has no %q slot", r.key, name)
+			}
+			opt.Slots = append(opt.Slots, saved.Slot{Layer: r.layer, Weight: r.weight, Name: name, Value: v})
+		}
+	}
+	return nil
+}
+
+func setTrainable(m *saved.Model, layer, weight string, tr bool) {
+	for i := range m.Layers {
+		if m.Layers[i].Name != layer {
+			continue
+		}
+		for j := range m.Layers[i].Weights {
+			if m.Layers[i].Weights[j].Name == weight {
+				m.Layers[i].Weights[j].Trainable = tr
+			}
+		}
+	}
+}
+
+// weightNamesFor names the variables of a Keras 3 layer, which Keras 3 weight files store
+// only by index, from the layer's class and config.
+func weightNamesFor(class string, cfg map[string]any, n int) []string {
+	flag := func(k string) bool {
+		if v, ok := cfg[k].(bool); ok {
+			return v
+		}
+		return true
+	}
+	var names []string
+	switch class {
+	case "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose":
+		names = []string{"kernel"}
+		if flag("use_bias") {
+			names = append(names, "bias")
+		}
+	case "DepthwiseConv2D", "DepthwiseConv1D":
+		names = []string{"depthwise_kernel"}
+		if flag("use_bias") {
+			names = append(names, "bias")
+		}
+	case "SeparableConv2D", "SeparableConv1D":
+		names = []string{"depthwise_kernel", "pointwise_kernel"}
+		if flag("use_bias") {
+			names = append(names, "bias")
+		}
+	case "BatchNormalization":
+		if flag("scale") {
+			names = append(names, "gamma")
+		}
+		if flag("center") {
+			names = append(names, "beta")
+		}
+		names = append(names, "moving_mean", "moving_variance")
+	case "LayerNormalization":
+		if flag("scale") {
+			names = append(names, "gamma")
+		}
+		if flag("center") {
+			names = append(names, "beta")
+		}
+	case "Embedding":
+		names = []string{"embeddings"}
+	}
+	if len(names) != n {
+		names = make([]string, n)
+		for i := range names {
+			names[i] = strconv.Itoa(i)
+		}
+	}
+	return names
+}
+
+// naturalLess orders "dense" < "dense_1" < "dense_2" < "dense_10".
+func naturalLess(a, b string) bool {
+	ab, an := splitSuffix(a)
+	bb, bn := splitSuffix(b)
+	if ab != bb {
+		return a < b
+	}
+	return an < bn
+}
+
+func splitSuffix(s string) (string, int) {
+	if i := strings.LastIndexByte(s, '_'); i >= 0 {
+		if n, err := strconv.Atoi(s[i+1:]); err == nil && n >= 0 {
+			return s[:i], n
+		}
+	}
+	return s, 0
+}
+
+// readVars reads a Keras 3 vars group: datasets "0", "1", ... in index order.
+func (o ReadOptions) readVars(h *h5file, vp string) ([]*tensor.Tensor, error) {
+	c, err := h.children(vp)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.softs) > 0 {
+		return nil, atObj(joinPath(vp, c.softs[0]), unsupportedf("soft or external link"))
+	}
+	out := make([]*tensor.Tensor, len(c.datasets))
+	for _, d := range c.datasets {
+		i, err := strconv.Atoi(d)
+		if err != nil || i < 0 || i >= len(out) || out[i] != nil || strconv.Itoa(i) != d {
+			return nil, atObj(joinPath(vp, d), formatf("variables must be named 0..%d", len(out)-1))
+		}
+		if out[i], err = h.readTensor(joinPath(vp, d), o.MaxTensorBytes); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// findVars locates a layer's vars group: layers/<p>/vars, the tf_keras 2.13
+// _layer_checkpoint_dependencies/<p>/vars, or the flat "layers\<p>" groups written on Windows.
+func findVars(h *h5file, p string) (string, error) {
+	for _, cand := range []string{
+		joinPath(groupLayers, p, groupVars),
+		joinPath(groupTF213Layers, p, groupVars),
+		groupLayers + `\` + p + "/" + groupVars,
+	} {
+		k, err := h.kind(cand)
+		if err != nil {
+			return "", atObj(cand, err)
+		}
+		if k == kindGroup {
+			return cand, nil
+		}
+		if k == kindSoftLink || k == kindExternalLink {
+			return "", atObj(cand, unsupportedf("link"))
+		}
+	}
+	return "", nil
+}
+
+// readKeras3 reads the Keras 3 weights layout (FORMATS.md §2.2, §2.3): standalone, or the
+// model.weights.h5 of a .keras archive ka (whose config gives layer classes and order).
+func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, error) {
+	m := &saved.Model{Dialect: saved.Keras3}
+	var infos []layerInfo
+	haveList := false
+	var oc *optimizerConfig
+	if ka != nil {
+		m.Config, m.TrainingConfig, m.KerasVersion = ka.config, ka.compile, ka.version
+		if strings.HasPrefix(ka.version, "2.") {
+			m.Dialect = saved.Keras2
+		}
+		m.Backend = defaultBackend
+		class, ls, err := modelLayers(ka.config)
+		if err != nil {
+			return nil, err
+		}
+		if ls != nil {
+			haveList = true
+			for _, l := range ls {
+				if class == "Sequential" && l.Class == "InputLayer" {
+					continue
+				}
+				infos = append(infos, l)
+			}
+		}
+		if ka.compile != nil {
+			if oc, err = optimizerFromCompile(ka.compile); err != nil {
+				return nil, err
+			}
+			if m.Dialect == saved.Keras2 {
+				if m.TrainingConfig, err = compileToTraining(ka.compile); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	var refs []varRef
+	noList := false
+	addLayer := func(info layerInfo, vals []*tensor.Tensor) {
+		names := weightNamesFor(info.Class, info.Config, len(vals))
+		l := saved.Layer{Name: info.Name, Class: info.Class}
+		for i, v := range vals {
+			tr := info.Trainable && !nonTrainableNames[names[i]]
+			l.Weights = append(l.Weights, saved.Variable{Name: names[i], Trainable: tr, Value: v})
+			refs = append(refs, varRef{layer: l.Name, weight: names[i], value: v, trainable: tr})
+		}
+		m.Layers = append(m.Layers, l)
+	}
+	if haveList {
+		classes := make([]string, len(infos))
+		for i, l := range infos {
+			classes[i] = l.Class
+		}
+		for i, p := range keras3Paths(classes) {
+			vp, err := findVars(h, p)
+			if err != nil {
+				return nil, err
+			}
+			var vals []*tensor.Tensor
+			if vp != "" {
+				if vals, err = o.readVars(h, vp); err != nil {
+					return nil, err
+				}
+			}
+			addLayer(infos[i], vals)
+		}
+	} else {
+		// No layer list: take the layer groups in path order.
+		type entry struct{ path, vars string }
+		var entries []entry
+		for _, top := range []string{groupLayers, groupTF213Layers} {
+			k, err := h.kind(top)
+			if err != nil {
+				return nil, atObj(top, err)
+			}
+			if k != kindGroup {
+				continue
+			}
+			c, err := h.children(top)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range c.groups {
+				entries = append(entries, entry{g, joinPath(top, g, groupVars)})
+			}
+		}
+		rc, err := h.children("")
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range rc.groups {
+			if p, ok := strings.CutPrefix(g, groupLayers+`\`); ok && !strings.Contains(p, `\`) {
+				entries = append(entries, entry{p, g + "/" + groupVars})
+			}
+		}
+		sort.SliceStable(entries, func(i, j int) bool { return naturalLess(entries[i].path, entries[j].path) })
+		for _, e := range entries {
+			k, err := h.kind(e.vars)
+			if err != nil {
+				return nil, atObj(e.vars, err)
+			}
+			info := layerInfo{Name: e.path, Class: classFromName(stripNumSuffix(e.path)), Trainable: true}
+			var vals []*tensor.Tensor
+			if k == kindGroup {
+				attrs, err := h.attrNames(e.vars)
+				if err != nil {
+					return nil, atObj(e.vars, err)
+				}
+				if n, err := optString(h, e.vars, attrs, attrName); err != nil {
+					return nil, err
+				} else if n != "" {
+					info.Name = n
+				}
+				if vals, err = o.readVars(h, e.vars); err != nil {
+					return nil, err
+				}
+			}
+			addLayer(info, vals)
+		}
+		noList = true
+	}
+	// Optimizer: optimizer/vars (Keras 3: iteration, learning_rate, slots; tf_keras 2.13-2.15
+	// .keras: iteration, slots).
+	ov := joinPath(groupOptimizer, groupVars)
+	k, err := h.kind(ov)
+	if err != nil {
+		return nil, atObj(ov, err)
+	}
+	if k == kindGroup {
+		vals, err := o.readVars(h, ov)
+		if err != nil {
+			return nil, err
+		}
+		if len(vals) > 0 {
+			opt := &saved.Optimizer{}
+			if oc != nil {
+				opt.Class, opt.Config = oc.Class, oc.Config
+			} else {
+				attrs, err := h.attrNames(ov)
+				if err != nil {
+					return nil, atObj(ov, err)
+				}
+				n, err := optString(h, ov, attrs, attrName)
+				if err != nil {
+					return nil, err
+				}
+				opt.Class = classFromName(n)
+				if opt.Class == "" {
+					return nil, atObj(ov, unsupportedf("optimizer %q without a compile_config", n))
+				}
+			}
+			opt.LearningRate = learningRateFrom(opt.Config)
+			var ok bool
+			if opt.Iterations, ok = scalarInt(vals[0]); !ok {
+				return nil, atObj(joinPath(ov, "0"), formatf("iteration counter is not a scalar"))
+			}
+			rest := vals[1:]
+			if m.Dialect == saved.Keras3 && len(rest) > 0 && rest[0].Len() == 1 && len(rest[0].Shape) == 0 {
+				if lr, ok := scalarFloat(rest[0]); ok {
+					opt.LearningRate = lr
+					rest = rest[1:]
+				}
+			}
+			names := make([]string, len(rest))
+			for i := range names {
+				names[i] = joinPath(ov, strconv.Itoa(len(vals)-len(rest)+i))
+			}
+			if noList && len(rest) > 0 {
+				// Without a config the layer order is unknown: recover model.layers order
+				// from the slot shapes, which follow the trainable variables in that order.
+				if err := orderBySlots(m, &refs, opt, rest); err != nil {
+					return nil, atObj(ov, err)
+				}
+			}
+			if err := o.positional(opt, refs, rest, names); err != nil {
+				return nil, atObj(ov, err)
+			}
+			m.Optimizer = opt
+		}
+	}
+	return m, nil
+}
+
+func stripNumSuffix(s string) string {
+	b, n := splitSuffix(s)
+	if n > 0 {
+		return b
+	}
+	return s
+}
+
+// orderBySlots reorders m.Layers (and refs) so that the trainable variables' shapes, in
+// layer order, match the order of the optimizer's slot shapes. Layers of one class keep
+// their path order (conv2d before conv2d_1). It fails when no order or more than one
+// distinct order fits.
+func orderBySlots(m *saved.Model, refs *[]varRef, opt *saved.Optimizer, slots []*tensor.Tensor) error {
+	layout, ok := layoutFor(opt.Class, opt.Config)
+	if !ok || layout.perVar() == 0 {
+		return unsupportedf("slot layout of optimizer %q", opt.Class)
+	}
+	// Shapes of the trainable variables in model order, from the first group of the layout.
+	g0 := len(layout[0])
+	n := 0
+	for _, r := range *refs {
+		if r.trainable {
+			n++
+		}
+	}
+	if len(slots) != layout.perVar()*n {
+		return unsupportedf("%s has %d slot variables for %d trainable variables", opt.Class, len(slots), n)
+	}
+	want := make([][]int, n)
+	for i := range want {
+		want[i] = slots[i*g0].Shape
+	}
+	type cand struct {
+		idx    int
+		shapes [][]int
+		base   string
+	}
+	var cands []cand
+	for i, l := range m.Layers {
+		var sh [][]int
+		for _, w := range l.Weights {
+			if w.Trainable {
+				sh = append(sh, w.Value.Shape)
+			}
+		}
+		if len(sh) == 0 {
+			continue
+		}
+		cands = append(cands, cand{idx: i, shapes: sh, base: snakeCase(l.Class)})
+	}
+	used := make([]bool, len(cands))
+	var order, found []int
+	solutions := 0
+	var search func(pos int) bool
+	search = func(pos int) bool {
+		if pos == len(want) {
+			solutions++
+			if solutions == 1 {
+				found = append([]int(nil), order...)
+			}
+			return solutions > 1
+		}
+		for ci, c := range cands {
+			if used[ci] || pos+len(c.shapes) > len(want) {
+				continue
+			}
+			// Layers of the same class appear in path order.
+			blocked := false
+			for cj := 0; cj < ci; cj++ {
+				if !used[cj] && cands[cj].base == c.base {
+					blocked = true
+					break
+				}
+			}
+			if blocked {
+				continue
+			}
+			fits := true
+			for k, s := range c.shapes {
+				if !tensor.SameShape(s, want[pos+k]) {
+					fits = false
+					break
+				}
+			}
+			if !fits {
+				continue
+			}
+			used[ci] = true
+			order = append(order, c.idx)
+			if search(pos + len(c.shapes)) {
+				return true
+			}
+			order = order[:len(order)-1]
+			used[ci] = false
+		}
+		return false
+	}
+	search(0)
+	if solutions == 0 {
+		return formatf("no layer order matches the optimizer's slot shapes")
+	}
+	if solutions > 1 {
+		return unsupportedf("layer order is ambiguous without a model config (load the weights through the model)")
+	}
+	// Rebuild: layers with trainable weights in the found order, the others after them in
+	// path order.
+	inOrder := map[int]bool{}
+	var layers []saved.Layer
+	for _, i := range found {
+		inOrder[i] = true
+		layers = append(layers, m.Layers[i])
+	}
+	for i, l := range m.Layers {
+		if !inOrder[i] {
+			layers = append(layers, l)
+		}
+	}
+	m.Layers = layers
+	var nr []varRef
+	for _, l := range m.Layers {
+		for _, r := range *refs {
+			if r.layer == l.Name {
+				nr = append(nr, r)
+			}
+		}
+	}
+	*refs = nr
+	return nil
+}

@@ -1,0 +1,498 @@
+package h5
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// SaveModel writes a full model in the legacy HDF5 layout, as model.save("x.h5") does:
+// tf_keras 2.x (m.Dialect == saved.Keras2; FORMATS.md §1) or Keras 3 (saved.Keras3; §2.5).
+// The optimizer state is written when m.Optimizer is not nil. The file is written to a
+// temporary name in the same directory, synced, and renamed into place.
+func SaveModel(path string, m *saved.Model) error {
+	if m == nil || m.Config == nil {
+		return fileErr("save", path, formatf("SaveModel needs a model config (use SaveWeights for weights only)"))
+	}
+	return fileErr("save", path, atomicWrite(path, func(tmp string) error {
+		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, true) })
+	}))
+}
+
+// SaveWeights writes the model's weights in the tf_keras weights-only HDF5 layout, as
+// save_weights("x.h5") does (FORMATS.md §1.7). Weight names follow m.Dialect.
+func SaveWeights(path string, m *saved.Model) error {
+	if m == nil {
+		return fileErr("save", path, formatf("nil model"))
+	}
+	return fileErr("save", path, atomicWrite(path, func(tmp string) error {
+		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, false) })
+	}))
+}
+
+// SaveWeightsKeras3 writes a Keras 3 .weights.h5 (FORMATS.md §2.2, §2.3), including the
+// optimizer variables when m.Optimizer is not nil.
+func SaveWeightsKeras3(path string, m *saved.Model) error {
+	if m == nil {
+		return fileErr("save", path, formatf("nil model"))
+	}
+	return fileErr("save", path, atomicWrite(path, func(tmp string) error {
+		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
+	}))
+}
+
+// writeH5 creates an HDF5 file at path and runs fill on it under the library lock.
+func writeH5(path string, fill func(h *h5file) error) error {
+	libMu.Lock()
+	defer libMu.Unlock()
+	h, err := createLib(path)
+	if err != nil {
+		return err
+	}
+	if err := fill(h); err != nil {
+		h.close()
+		return err
+	}
+	return h.close()
+}
+
+// atomicWrite runs write on a temporary file next to path, syncs it, and renames it to path.
+// On any error the temporary file is removed and path is left as it was.
+func atomicWrite(path string, write func(tmp string) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return err
+	}
+	if f, err = os.OpenFile(tmp, os.O_RDWR, 0); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	mode := os.FileMode(0o644)
+	if st, e := os.Stat(path); e == nil {
+		mode = st.Mode().Perm()
+	}
+	if err = os.Chmod(tmp, mode); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, e := os.Open(dir); e == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// groupMaker creates groups on demand, parents first.
+type groupMaker struct {
+	h    *h5file
+	made map[string]bool
+}
+
+func (g *groupMaker) mk(path string) error {
+	if path == "" || g.made[path] {
+		return nil
+	}
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		if err := g.mk(path[:i]); err != nil {
+			return err
+		}
+	}
+	if err := g.h.mkGroup(path); err != nil {
+		return atObj(path, err)
+	}
+	g.made[path] = true
+	return nil
+}
+
+// dataset writes t at group/name, where name may contain "/" (intermediate groups are
+// created, as h5py does for "conv_1/kernel:0").
+func (g *groupMaker) dataset(group, name string, t *tensor.Tensor) error {
+	full := joinPath(group, name)
+	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, "//") || strings.HasSuffix(name, "/") {
+		return atObj(full, formatf("bad dataset name %q", name))
+	}
+	if t == nil {
+		return atObj(full, formatf("nil tensor"))
+	}
+	parent := group
+	base := name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		parent = joinPath(group, name[:i])
+		base = name[i+1:]
+	}
+	if err := g.mk(parent); err != nil {
+		return err
+	}
+	return atObj(full, g.h.writeDataset(parentOrRoot(parent), base, t))
+}
+
+func parentOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+// splitForHeader splits names as Keras's save_attributes_to_hdf5_group does: NumPy
+// fixed-width size = count × longest; split with np.array_split into 2, 3, ... chunks until
+// every chunk fits headerLimit. It returns the chunks and the item size, or nil chunks when
+// no split is needed.
+func splitForHeader(names []string) ([][]string, int, error) {
+	itemsize := 1
+	for _, n := range names {
+		if len(n) > headerLimit {
+			return nil, 0, formatf("name of %d bytes exceeds the HDF5 header limit %d", len(n), headerLimit)
+		}
+		if len(n) > itemsize {
+			itemsize = len(n)
+		}
+	}
+	if len(names)*itemsize <= headerLimit {
+		return nil, itemsize, nil
+	}
+	for k := 2; ; k++ {
+		chunks := arraySplit(names, k)
+		ok := true
+		for _, c := range chunks {
+			if len(c)*itemsize > headerLimit {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return chunks, itemsize, nil
+		}
+	}
+}
+
+// arraySplit is np.array_split for a list: the first len%k parts get one extra element.
+func arraySplit(s []string, k int) [][]string {
+	out := make([][]string, k)
+	q, r := len(s)/k, len(s)%k
+	off := 0
+	for i := 0; i < k; i++ {
+		n := q
+		if i < r {
+			n++
+		}
+		out[i] = s[off : off+n]
+		off += n
+	}
+	return out
+}
+
+// writeNameList writes a string-list attribute as Keras does: vlen ASCII array, empty
+// float64 array when empty, or fixed-length chunks name0, name1, ... when too large.
+func (h *h5file) writeNameList(obj, name string, names []string) error {
+	if len(names) == 0 {
+		return atObj(attrPath(obj, name), h.writeEmptyAttr(obj, name))
+	}
+	chunks, itemsize, err := splitForHeader(names)
+	if err != nil {
+		return atObj(attrPath(obj, name), err)
+	}
+	if chunks == nil {
+		return atObj(attrPath(obj, name), h.writeVlenAttr(obj, name, names, false, false))
+	}
+	for i, c := range chunks {
+		flat := make([]byte, len(c)*itemsize)
+		for j, s := range c {
+			copy(flat[j*itemsize:], s)
+		}
+		an := name + strconv.Itoa(i)
+		if err := h.writeFixedAttr(obj, an, flat, len(c), itemsize); err != nil {
+			return atObj(attrPath(obj, an), err)
+		}
+	}
+	return nil
+}
+
+// versions returns the keras_version and backend to write for m.
+func versions(m *saved.Model) (string, string) {
+	kv := m.KerasVersion
+	if m.Dialect == saved.Keras3 && !strings.HasPrefix(kv, "3.") {
+		kv = defaultKeras3Version
+	}
+	if m.Dialect == saved.Keras2 && !strings.HasPrefix(kv, "2.") {
+		kv = defaultKeras2Version
+	}
+	be := m.Backend
+	if be == "" {
+		be = defaultBackend
+	}
+	return kv, be
+}
+
+// checkLayers validates layer and weight names before anything is written.
+func checkLayers(m *saved.Model) error {
+	seen := map[string]bool{}
+	for _, l := range m.Layers {
+		if l.Name == "" || strings.Contains(l.Name, "/") || l.Name == "." || l.Name == ".." {
+			return formatf("bad layer name %q", l.Name)
+		}
+		if seen[l.Name] {
+			return formatf("duplicate layer name %q", l.Name)
+		}
+		seen[l.Name] = true
+		ws := map[string]bool{}
+		for _, w := range l.Weights {
+			if w.Name == "" || strings.Contains(w.Name, "/") {
+				return formatf("layer %q: bad weight name %q", l.Name, w.Name)
+			}
+			if ws[w.Name] {
+				return formatf("layer %q: duplicate weight %q", l.Name, w.Name)
+			}
+			ws[w.Name] = true
+			if w.Value == nil {
+				return formatf("layer %q: weight %q has no value", l.Name, w.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// legacyWeightName is a variable's name in weight_names: tf_keras "conv_1/kernel:0",
+// Keras 3 "<model>/conv_1/kernel" (variable.path).
+func legacyWeightName(m *saved.Model, model, layer, weight string) string {
+	if m.Dialect == saved.Keras3 {
+		if model != "" {
+			return model + "/" + layer + "/" + weight
+		}
+		return layer + "/" + weight
+	}
+	return layer + "/" + weight + ":0"
+}
+
+// writeLegacy writes the tf_keras/Keras 3 legacy layout: the full model or weights only.
+func writeLegacy(h *h5file, m *saved.Model, full bool) error {
+	if err := checkLayers(m); err != nil {
+		return err
+	}
+	kv, be := versions(m)
+	model := modelName(m.Config)
+	gm := &groupMaker{h: h, made: map[string]bool{}}
+	wg := ""
+	if full {
+		cfg := json.RawMessage(m.Config)
+		if !json.Valid(cfg) {
+			return formatf("model config is not valid JSON")
+		}
+		if m.Dialect == saved.Keras3 {
+			var err error
+			if cfg, err = keras3LegacyConfig(cfg); err != nil {
+				return err
+			}
+		}
+		if err := h.writeVlenAttr("/", attrKerasVersion, []string{kv}, true, true); err != nil {
+			return atObj(attrPath("", attrKerasVersion), err)
+		}
+		if err := h.writeVlenAttr("/", attrBackend, []string{be}, true, true); err != nil {
+			return atObj(attrPath("", attrBackend), err)
+		}
+		if err := h.writeVlenAttr("/", attrModelConfig, []string{string(cfg)}, true, false); err != nil {
+			return atObj(attrPath("", attrModelConfig), err)
+		}
+		if m.TrainingConfig != nil {
+			tc := json.RawMessage(m.TrainingConfig)
+			if !json.Valid(tc) {
+				return formatf("training config is not valid JSON")
+			}
+			if m.Dialect == saved.Keras3 {
+				var err error
+				if tc, err = compileToTraining(tc); err != nil {
+					return err
+				}
+			}
+			if err := h.writeVlenAttr("/", attrTrainingConfig, []string{string(tc)}, true, false); err != nil {
+				return atObj(attrPath("", attrTrainingConfig), err)
+			}
+		}
+		wg = groupModelWeights
+		if err := gm.mk(wg); err != nil {
+			return err
+		}
+	}
+	obj := parentOrRoot(wg)
+	names := make([]string, len(m.Layers))
+	for i, l := range m.Layers {
+		names[i] = l.Name
+	}
+	if err := h.writeNameList(obj, attrLayerNames, names); err != nil {
+		return err
+	}
+	if err := h.writeVlenAttr(obj, attrBackend, []string{be}, true, false); err != nil {
+		return atObj(attrPath(wg, attrBackend), err)
+	}
+	if err := h.writeVlenAttr(obj, attrKerasVersion, []string{kv}, true, false); err != nil {
+		return atObj(attrPath(wg, attrKerasVersion), err)
+	}
+	for _, l := range m.Layers {
+		lp := joinPath(wg, l.Name)
+		if err := gm.mk(lp); err != nil {
+			return err
+		}
+		wn := make([]string, len(l.Weights))
+		for i, w := range l.Weights {
+			wn[i] = legacyWeightName(m, model, l.Name, w.Name)
+			if err := gm.dataset(lp, wn[i], w.Value); err != nil {
+				return err
+			}
+		}
+		if err := h.writeNameList(lp, attrWeightNames, wn); err != nil {
+			return err
+		}
+	}
+	tp := joinPath(wg, groupTopLevel)
+	if err := gm.mk(tp); err != nil {
+		return err
+	}
+	if err := h.writeNameList(tp, attrWeightNames, nil); err != nil {
+		return err
+	}
+	if full && m.Optimizer != nil {
+		return writeLegacyOptimizer(h, gm, m, model)
+	}
+	return nil
+}
+
+// writeLegacyOptimizer writes optimizer_weights: tf_keras new-optimizer names and order
+// (iteration:0, then Adam/m/<var>:0, Adam/v/<var>:0 interleaved) or Keras 3 names (adam/iteration,
+// adam/learning_rate, adam/<model>_<layer>_<weight>_momentum, ...).
+func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model string) error {
+	o := m.Optimizer
+	slots, err := fileSlots(o, m)
+	if err != nil {
+		return err
+	}
+	g := groupOptimizerWeights
+	if err := gm.mk(g); err != nil {
+		return err
+	}
+	on := optimizerName(o, m.Dialect)
+	var names []string
+	put := func(name string, t *tensor.Tensor) error {
+		names = append(names, name)
+		return gm.dataset(g, name, t)
+	}
+	if m.Dialect == saved.Keras3 {
+		if err := put(on+"/iteration", tensor.Scalar(o.Iterations)); err != nil {
+			return err
+		}
+		lr := o.LearningRate
+		if lr == 0 {
+			lr = learningRateFrom(o.Config)
+		}
+		if err := put(on+"/learning_rate", tensor.Scalar(lr)); err != nil {
+			return err
+		}
+		for _, s := range slots {
+			vp := strings.ReplaceAll(legacyWeightName(m, model, s.Layer, s.Weight), "/", "_")
+			if err := put(on+"/"+vp+"_"+s.Name, s.Value); err != nil {
+				return err
+			}
+		}
+	} else {
+		if err := put("iteration:0", tensor.Scalar(o.Iterations)); err != nil {
+			return err
+		}
+		for _, s := range slots {
+			if err := put(fmt.Sprintf("%s/%s/%s/%s:0", on, keras2Slot(o.Class, s.Name), s.Layer, s.Weight), s.Value); err != nil {
+				return err
+			}
+		}
+	}
+	return h.writeNameList(g, attrWeightNames, names)
+}
+
+// writeKeras3 writes the Keras 3 weights tree (FORMATS.md §2.2).
+func writeKeras3(h *h5file, m *saved.Model) error {
+	if err := checkLayers(m); err != nil {
+		return err
+	}
+	gm := &groupMaker{h: h, made: map[string]bool{}}
+	if err := gm.mk(groupLayers); err != nil {
+		return err
+	}
+	classes := make([]string, len(m.Layers))
+	for i, l := range m.Layers {
+		if l.Class == "" {
+			return formatf("layer %q has no class (Keras 3 paths come from class names)", l.Name)
+		}
+		classes[i] = l.Class
+	}
+	for i, p := range keras3Paths(classes) {
+		l := m.Layers[i]
+		vp := joinPath(groupLayers, p, groupVars)
+		if err := gm.mk(vp); err != nil {
+			return err
+		}
+		if err := h.writeVlenAttr(vp, attrName, []string{l.Name}, true, true); err != nil {
+			return atObj(attrPath(vp, attrName), err)
+		}
+		for j, w := range l.Weights {
+			if err := gm.dataset(vp, strconv.Itoa(j), w.Value); err != nil {
+				return err
+			}
+		}
+	}
+	if o := m.Optimizer; o != nil {
+		slots, err := fileSlots(o, m)
+		if err != nil {
+			return err
+		}
+		vp := joinPath(groupOptimizer, groupVars)
+		if err := gm.mk(vp); err != nil {
+			return err
+		}
+		if err := h.writeVlenAttr(vp, attrName, []string{optimizerName(o, saved.Keras3)}, true, true); err != nil {
+			return atObj(attrPath(vp, attrName), err)
+		}
+		lr := o.LearningRate
+		if lr == 0 {
+			lr = learningRateFrom(o.Config)
+		}
+		vals := []*tensor.Tensor{tensor.Scalar(o.Iterations), tensor.Scalar(lr)}
+		for _, s := range slots {
+			vals = append(vals, s.Value)
+		}
+		for i, v := range vals {
+			if err := gm.dataset(vp, strconv.Itoa(i), v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := gm.mk(groupVars); err != nil {
+		return err
+	}
+	if n := modelName(m.Config); n != "" {
+		if err := h.writeVlenAttr(groupVars, attrName, []string{n}, true, true); err != nil {
+			return atObj(attrPath(groupVars, attrName), err)
+		}
+	}
+	return nil
+}
