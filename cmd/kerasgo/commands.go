@@ -1,0 +1,103 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/model"
+)
+
+func cmdSummary(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	keras3 := fs.Bool("keras3", false, "print Keras 3's summary table instead of tf_keras's")
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	if *keras3 {
+		_, err = io.WriteString(w, m.SummaryKeras3())
+	} else {
+		_, err = io.WriteString(w, m.Summary())
+	}
+	return err
+}
+
+func cmdPredict(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	in := fs.String("input", "", "input batch (.npy, batch first)")
+	out := fs.String("output", "", "where to write the predictions (.npy)")
+	batch := fs.Int("batch-size", model.DefaultBatchSize, "batch size")
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if *in == "" || *out == "" {
+		return fmt.Errorf("%w: predict needs --input and --output", errUsage)
+	}
+	m, err := model.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	x, err := npy.ReadFile(*in)
+	if err != nil {
+		return err
+	}
+	y, err := m.Predict(x, *batch)
+	if err != nil {
+		return err
+	}
+	if err := npy.WriteFile(*out, y); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %s %v\n", *out, y.Shape)
+	return nil
+}
+
+// cmdConvert loads SRC (any format) and saves it to DST, choosing DST's format from its name
+// as Keras does: model.Save for a whole model, model.SaveWeights with --weights-only.
+func cmdConvert(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
+	weightsOnly := fs.Bool("weights-only", false, "write the weights only (.h5, .weights.h5 or a TF checkpoint prefix)")
+	pos, err := parse(fs, args, 2)
+	if err != nil {
+		return err
+	}
+	src, dst := pos[0], pos[1]
+	m, err := model.Load(src)
+	if err != nil {
+		return err
+	}
+	if *weightsOnly {
+		err = m.SaveWeights(dst)
+	} else {
+		err = m.Save(dst)
+	}
+	if err != nil {
+		return err
+	}
+	what := "model"
+	if *weightsOnly {
+		what = "weights"
+	}
+	fmt.Fprintf(w, "converted %s → %s (%s)\n", src, dst, what)
+	return nil
+}
+
+// shapeString formats a shape as Python prints a tuple: (3, 3, 16), (10,), ().
+func shapeString(s []int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	if len(s) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

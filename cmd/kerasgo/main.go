@@ -1,0 +1,110 @@
+// Command kerasgo inspects, converts and runs Keras models saved in any format Keras and
+// TensorFlow use.
+//
+//	kerasgo summary PATH                 Keras's model.summary() text for any supported file
+//	kerasgo ls PATH                      every variable: name, dtype, shape
+//	kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
+//	kerasgo convert SRC DST [--weights-only]
+//	kerasgo verify PATH                  read everything, check every checksum and structure
+//	kerasgo demo [--data DIR] [--out DIR]
+//
+// PATH is an .h5/.hdf5 file, a .keras file, a .weights.h5 file, a SavedModel directory, or a
+// checkpoint prefix (or the directory holding a "checkpoint" file); the format is detected from
+// the content. Exit status 0 on success; otherwise one line on stderr and status 1 (2 for usage
+// errors).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+const usage = `usage:
+  kerasgo summary PATH
+  kerasgo ls PATH
+  kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
+  kerasgo convert SRC DST [--weights-only]
+  kerasgo verify PATH
+  kerasgo demo [--data DIR] [--out DIR]
+`
+
+// errUsage marks command-line mistakes (exit status 2).
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the exit status. Panics are turned into a one-line
+// error: kerasgo never prints a Go panic trace.
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "kerasgo: internal error: %v\n", r)
+			status = 1
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch verb, rest := args[0], args[1:]; verb {
+	case "summary":
+		err = cmdSummary(rest, stdout)
+	case "ls":
+		err = cmdLs(rest, stdout)
+	case "predict":
+		err = cmdPredict(rest, stdout)
+	case "convert":
+		err = cmdConvert(rest, stdout)
+	case "verify":
+		err = cmdVerify(rest, stdout)
+	case "demo":
+		err = cmdDemo(rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = fmt.Errorf("%w: unknown command %q", errUsage, verb)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kerasgo: %s\n", oneLine(err.Error()))
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// parse parses flags that may come before or after the positional arguments, and checks
+// the number of positionals.
+func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != npos {
+		return nil, fmt.Errorf("%w: %s wants %d path argument(s), got %d", errUsage, fs.Name(), npos, len(pos))
+	}
+	return pos, nil
+}
