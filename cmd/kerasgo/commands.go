@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/npy"
@@ -17,7 +19,7 @@ func cmdSummary(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.Load(pos[0])
+	m, err := loadModel(pos[0])
 	if err != nil {
 		return err
 	}
@@ -41,7 +43,7 @@ func cmdPredict(args []string, w io.Writer) error {
 	if *in == "" || *out == "" {
 		return fmt.Errorf("%w: predict needs --input and --output", errUsage)
 	}
-	m, err := model.Load(pos[0])
+	m, err := loadModel(pos[0])
 	if err != nil {
 		return err
 	}
@@ -100,4 +102,13 @@ func shapeString(s []int) string {
 		return "(" + parts[0] + ",)"
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// loadModel loads a whole model from any supported file, or from a Keras JSON config
+// (model.to_json() in either dialect; the model is then built with fresh weights).
+func loadModel(path string) (*model.Sequential, error) {
+	if data, err := os.ReadFile(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return model.FromJSON(data)
+	}
+	return model.Load(path)
 }
