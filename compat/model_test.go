@@ -1,0 +1,173 @@
+package compat
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// TestModelConfigRebuild writes models built in Go (the input shape given each way Keras
+// allows) as config JSON in both dialects; real tf_keras 2.21 and Keras 3.15 rebuild them
+// with model_from_json, set Go's weights and predict. Keras's summary must equal Go's byte
+// for byte, Keras's own to_json of the rebuilt model must equal Go's config as parsed JSON,
+// and Keras's predictions must equal Go's within 1e-5.
+func TestModelConfigRebuild(t *testing.T) {
+	python(t)
+	c2 := func(f, k int, o layers.Conv2DOptions) layers.Layer { return layers.NewConv2D(f, [2]int{k, k}, o) }
+	models := map[string]func() (*model.Sequential, []int){
+		"seed": func() (*model.Sequential, []int) {
+			return model.NewSequential(
+				c2(16, 3, layers.Conv2DOptions{Activation: "relu", InputShape: []int{32, 32, 3}, Name: "conv_1"}),
+				layers.NewMaxPooling2D([2]int{4, 4}, layers.MaxPoolingOptions{Name: "pool_1"}),
+				layers.NewBatchNormalization(layers.BatchNormOptions{}),
+				layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
+				layers.NewDense(32, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
+				layers.NewDropout(0.5, layers.DropoutOptions{}),
+				layers.NewDense(10, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
+			), []int{32, 32, 3}
+		},
+		"input": func() (*model.Sequential, []int) {
+			return model.NewSequential(
+				model.Input(12, 11, 2),
+				c2(4, 3, layers.Conv2DOptions{Padding: "same", Activation: "tanh"}),
+				c2(6, 2, layers.Conv2DOptions{Strides: [2]int{2, 2}, Activation: "relu"}),
+				layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9}),
+				layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{}),
+				layers.NewFlatten(layers.FlattenOptions{}),
+				layers.NewDense(5, layers.DenseOptions{Activation: "sigmoid"}),
+				layers.NewDense(3, layers.DenseOptions{}),
+			), []int{12, 11, 2}
+		},
+		"build": func() (*model.Sequential, []int) {
+			m := model.NewSequential(
+				c2(3, 3, layers.Conv2DOptions{NoBias: true}),
+				layers.NewFlatten(layers.FlattenOptions{}),
+				layers.NewDropout(0.2, layers.DropoutOptions{}),
+				layers.NewDense(4, layers.DenseOptions{Activation: "softmax"}),
+			)
+			m.SetName("built_later")
+			if err := m.Build(9, 8, 1); err != nil {
+				panic(err)
+			}
+			return m, []int{9, 8, 1}
+		},
+	}
+
+	dir := t.TempDir()
+	type goCase struct {
+		m *model.Sequential
+		d saved.Dialect
+		y *tensor.Tensor
+	}
+	goCases := map[string]goCase{}
+	var spec []map[string]any
+	for name, build := range models {
+		for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+			id := name + "_" + d.String()
+			m, in := build()
+			rng := layers.NewRand(7)
+			var files []string
+			for i, w := range m.Weights() {
+				v := w.Value.Float32s()
+				for j := range v {
+					switch w.Name {
+					case "gamma", "moving_variance":
+						v[j] = rng.Uniform(0.5, 2)
+					default:
+						v[j] = rng.Uniform(-0.5, 0.5)
+					}
+				}
+				f := fmt.Sprintf("%s_w%d.npy", id, i)
+				if err := npy.WriteFile(filepath.Join(dir, f), w.Value); err != nil {
+					t.Fatal(err)
+				}
+				files = append(files, f)
+			}
+			xs := append([]int{5}, in...)
+			n, _ := tensor.NumElements(xs)
+			xd := make([]float32, n)
+			for j := range xd {
+				xd[j] = rng.Uniform(0, 1)
+			}
+			x := tensor.FromFloat32(xs, xd)
+			if err := npy.WriteFile(filepath.Join(dir, id+"_x.npy"), x); err != nil {
+				t.Fatal(err)
+			}
+			y, err := m.Predict(x, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := m.Config(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, id+".json"), cfg, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			goCases[id] = goCase{m, d, y}
+			spec = append(spec, map[string]any{"id": id, "dialect": d.String(), "config": id + ".json",
+				"weights": files, "x": id + "_x.npy"})
+		}
+	}
+	b, _ := json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var results []struct {
+		ID      string          `json:"id"`
+		Summary string          `json:"summary"`
+		Config  json.RawMessage `json:"config"`
+		Layers  []string        `json:"layers"`
+	}
+	runPythonJSON(t, &results, "model_rebuild.py", dir)
+	if len(results) != len(goCases) {
+		t.Fatalf("python ran %d cases, want %d", len(results), len(goCases))
+	}
+	for _, r := range results {
+		c := goCases[r.ID]
+		sum := c.m.Summary()
+		if c.d == saved.Keras3 {
+			sum = c.m.SummaryKeras3()
+		}
+		if r.Summary != sum {
+			t.Errorf("%s: Keras's summary of the rebuilt model:\n%s\nGo's:\n%s", r.ID, r.Summary, sum)
+		}
+		var names []string
+		for _, l := range c.m.Layers() {
+			names = append(names, l.Name())
+		}
+		if !reflect.DeepEqual(names, r.Layers) {
+			t.Errorf("%s: Keras's layer names %q, Go's %q", r.ID, r.Layers, names)
+		}
+		goCfg, _ := c.m.Config(c.d)
+		var g, k any
+		_ = json.Unmarshal(goCfg, &g)
+		_ = json.Unmarshal(r.Config, &k)
+		if !reflect.DeepEqual(g, k) {
+			t.Errorf("%s: Keras's to_json of the rebuilt model differs from Go's config:\nkeras: %s\ngo:    %s", r.ID, r.Config, goCfg)
+		}
+		ky, err := npy.ReadFile(filepath.Join(dir, r.ID+"_y.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for i, v := range c.y.Float32s() {
+			worst = max(worst, math.Abs(float64(v)-float64(ky.Float32s()[i])))
+		}
+		if worst > 1e-5 || len(ky.Float32s()) != c.y.Len() {
+			t.Errorf("%s: max |go - keras| = %g over %d outputs", r.ID, worst, c.y.Len())
+		} else {
+			t.Logf("%s: max |go - keras| = %.2g over %d outputs", r.ID, worst, c.y.Len())
+		}
+	}
+}
