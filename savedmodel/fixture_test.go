@@ -1,0 +1,94 @@
+package savedmodel
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+var modelVariants = []string{"seed", "padding_same", "strides2", "no_bias", "no_bn", "gray",
+	"activations", "wide", "pool_strides", "auto_names", "bn_options"}
+
+func modelsDir() string { return filepath.Join("..", "testdata", "models") }
+
+// fixtureModel builds the neutral form of a generator fixture: config_keras2.json plus the
+// weights in weights.json / w/*.npy. withOpt adds a deterministic Adam state.
+func fixtureModel(t testing.TB, variant string, withOpt bool) *saved.Model {
+	t.Helper()
+	dir := filepath.Join(modelsDir(), variant)
+	cfg, err := os.ReadFile(filepath.Join(dir, "config_keras2.json"))
+	if err != nil {
+		t.Skipf("fixture %s: %v", variant, err)
+	}
+	var wj struct {
+		Layers []struct {
+			Name, Class string
+			Weights     []struct {
+				Name      string
+				Trainable bool
+				File      string
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "weights.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &wj); err != nil {
+		t.Fatal(err)
+	}
+	m := &saved.Model{Config: cfg, Dialect: saved.Keras2, KerasVersion: "2.21.0", Backend: "tensorflow"}
+	for _, l := range wj.Layers {
+		sl := saved.Layer{Name: l.Name, Class: l.Class}
+		for _, w := range l.Weights {
+			v, err := npy.ReadFile(filepath.Join(dir, w.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: v})
+		}
+		m.Layers = append(m.Layers, sl)
+	}
+	if withOpt {
+		m.TrainingConfig = json.RawMessage(`{"loss": "sparse_categorical_crossentropy", "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "dtype": "float32", "fn": "sparse_categorical_accuracy"}}]], "weighted_metrics": null, "loss_weights": null, "optimizer_config": {"class_name": "Adam", "config": {"name": "Adam", "weight_decay": null, "clipnorm": null, "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null, "jit_compile": false, "is_legacy_optimizer": false, "learning_rate": 0.0010000000474974513, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": false}}}`)
+		op := &saved.Optimizer{Class: "Adam", Iterations: 8, LearningRate: 0.001}
+		k := float32(0)
+		for _, l := range m.Layers {
+			for _, w := range l.Weights {
+				if !w.Trainable {
+					continue
+				}
+				for _, s := range []string{"momentum", "velocity"} {
+					v, _ := tensor.New(tensor.Float32, w.Value.Shape)
+					d := v.Float32s()
+					for i := range d {
+						k++
+						d[i] = float32(int(k)%97) * 1e-4
+					}
+					op.Slots = append(op.Slots, saved.Slot{Layer: l.Name, Weight: w.Name, Name: s, Value: v})
+				}
+			}
+		}
+		m.Optimizer = op
+	}
+	return m
+}
+
+// TestWriteDebug writes every fixture as a SavedModel under $KERASGO_SM_OUT (manual checks).
+func TestWriteDebug(t *testing.T) {
+	out := os.Getenv("KERASGO_SM_OUT")
+	if out == "" {
+		t.Skip("KERASGO_SM_OUT not set")
+	}
+	for _, v := range modelVariants {
+		m := fixtureModel(t, v, true)
+		if err := Save(filepath.Join(out, v), m); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+}

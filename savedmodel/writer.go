@@ -1,0 +1,496 @@
+package savedmodel
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	pb "github.com/kerasgo/kerasgo/internal/tfpb"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+	"google.golang.org/protobuf/proto"
+)
+
+// signatureFunction is the name of the FunctionDef behind the serving_default signature.
+const signatureFunction = "__inference_signature_wrapper_1"
+
+// Options controls Save. The zero value writes what tf_keras writes.
+type Options struct {
+	// KerasVersion recorded in keras_metadata.pb; default "2.21.0" (the tf_keras kerasgo
+	// is checked against).
+	KerasVersion string
+	// NoKerasMetadata skips keras_metadata.pb and the Keras identifiers: the directory is then
+	// a plain serving SavedModel (tf_keras load_model returns a bare TF object for it).
+	NoKerasMetadata bool
+}
+
+// Save writes m as a SavedModel directory at dir with default options.
+func Save(dir string, m *saved.Model) error { return Options{}.Save(dir, m) }
+
+// Save writes m as a SavedModel directory at dir. The directory is built next to dir under a
+// temporary name and renamed into place; an existing dir is replaced only after the new one
+// is complete.
+func (o Options) Save(dir string, m *saved.Model) error {
+	if m == nil {
+		return &Error{Path: dir, Err: fmt.Errorf("%w: nil model", ErrFormat)}
+	}
+	files, err := o.build(m)
+	if err != nil {
+		return &Error{Path: dir, Err: err}
+	}
+	if err := writeDirAtomic(dir, files); err != nil {
+		return &Error{Path: dir, Err: err}
+	}
+	return nil
+}
+
+// built is everything that goes into the directory.
+type built struct {
+	savedModel    []byte
+	kerasMetadata []byte // nil: no keras_metadata.pb
+	varKeys       []string
+	varValues     []*tensor.Tensor
+}
+
+func (o Options) build(m *saved.Model) (*built, error) {
+	sm, err := parseSequential(m)
+	if err != nil {
+		return nil, err
+	}
+	t := &tree{}
+	root := t.user(inBoth, sequentialIdentifier)
+	// Layers and their variables, linked as tf_keras's Sequential tracks them.
+	var modelVars []*tvar
+	layerNode := make([]int, len(sm.Layers))
+	for i := range sm.Layers {
+		layerNode[i] = t.user(inBoth, layerIdentifier)
+	}
+	nw := 0
+	for i, l := range sm.Layers {
+		if len(l.Weights) > 0 {
+			t.link(root, fmt.Sprintf("layer_with_weights-%d", nw), layerNode[i], inBoth)
+			nw++
+		}
+		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
+	}
+	for i, l := range sm.Layers {
+		for _, w := range l.Weights {
+			v := &tvar{name: l.Name + "/" + w.Name, value: w.Value, trainable: w.Trainable}
+			if l.Class == "BatchNormalization" && (w.Name == "moving_mean" || w.Name == "moving_variance") {
+				v.onRead, v.trainable = true, false
+			}
+			modelVars = append(modelVars, v)
+			t.link(layerNode[i], w.Name, t.variable(inBoth, v), inBoth)
+		}
+	}
+	if err := addOptimizer(t, root, m); err != nil {
+		return nil, err
+	}
+	// The serving signature, a bare concrete function under root.signatures.
+	sigMap := t.user(inSaved, signatureMapIdentifier)
+	t.link(root, "signatures", sigMap, inSaved)
+	bare := t.add(&tnode{mask: inSaved, bareFn: &pb.SavedBareConcreteFunction{
+		ConcreteFunctionName:       signatureFunction,
+		ArgumentKeywords:           []string{sm.InputName},
+		AllowedPositionalArguments: 1,
+		FunctionSpec:               kwOnlySpec(sm.InputName),
+	}})
+	t.link(sigMap, DefaultSignature, bare, inSaved)
+	if o.NoKerasMetadata {
+		for _, n := range t.nodes {
+			if n.identifier == sequentialIdentifier || n.identifier == layerIdentifier {
+				n.identifier = "_generic_user_object"
+			}
+		}
+	}
+
+	t.assignKeys()
+	og, ids := t.savedObjectGraph()
+	outName := sm.Layers[len(sm.Layers)-1].Name
+	outShape := batchDims(sm.Layers[len(sm.Layers)-1].Out)
+	inShape := batchDims(sm.InputShape)
+	bound := make([]int32, len(modelVars))
+	for i := range modelVars {
+		bound[i] = int32(ids[nodeOfVar(t, modelVars[i])])
+	}
+	og.ConcreteFunctions = map[string]*pb.SavedConcreteFunction{
+		signatureFunction: {
+			BoundInputs: bound,
+			CanonicalizedInputSignature: tupleValue(tupleValue(), dictValue(map[string]*pb.StructuredValue{
+				sm.InputName: tensorSpecValue(sm.InputName, inShape)})),
+			OutputSignature: dictValue(map[string]*pb.StructuredValue{
+				outName: tensorSpecValue(outName, outShape)}),
+		},
+	}
+
+	fn, err := signatureFunctionDef(sm, modelVars, inShape, outShape)
+	if err != nil {
+		return nil, err
+	}
+	g := topLevelGraph(sm, modelVars, inShape, outShape)
+	g.Library = &pb.FunctionDefLibrary{Function: []*pb.FunctionDef{fn}}
+	g.Versions = &pb.VersionDef{Producer: graphProducer, MinConsumer: graphMinConsumer}
+
+	mg := &pb.MetaGraphDef{
+		MetaInfoDef: &pb.MetaGraphDef_MetaInfoDef{Tags: []string{TagServe}, StrippedDefaultAttrs: true},
+		GraphDef:    g,
+		SaverDef: &pb.SaverDef{
+			FilenameTensorName: "saver_filename:0",
+			SaveTensorName:     "save/control_dependency:0",
+			RestoreOpName:      "save/restore_all",
+			Version:            pb.SaverDef_V2,
+		},
+		SignatureDef: map[string]*pb.SignatureDef{
+			DefaultSignature: {
+				Inputs: map[string]*pb.TensorInfo{sm.InputName: {
+					Encoding: &pb.TensorInfo_Name{Name: "serving_default_" + sm.InputName + ":0"},
+					Dtype:    pb.DataType_DT_FLOAT, TensorShape: shapeProto(inShape)}},
+				Outputs: map[string]*pb.TensorInfo{outName: {
+					Encoding: &pb.TensorInfo_Name{Name: "StatefulPartitionedCall:0"},
+					Dtype:    pb.DataType_DT_FLOAT, TensorShape: shapeProto(outShape)}},
+				MethodName: PredictMethod,
+			},
+		},
+		ObjectGraphDef: og,
+	}
+	smp := &pb.SavedModel{SavedModelSchemaVersion: savedModelSchema, MetaGraphs: []*pb.MetaGraphDef{mg}}
+	det := proto.MarshalOptions{Deterministic: true}
+	b := &built{}
+	if b.savedModel, err = det.Marshal(smp); err != nil {
+		return nil, err
+	}
+	if !o.NoKerasMetadata {
+		md, err := kerasMetadata(o, m, sm, t, ids, root, layerNode)
+		if err != nil {
+			return nil, err
+		}
+		if b.kerasMetadata, err = det.Marshal(md); err != nil {
+			return nil, err
+		}
+	}
+	// The bundle: every checkpointed variable plus the object graph.
+	ckg, err := det.Marshal(t.checkpointGraph())
+	if err != nil {
+		return nil, err
+	}
+	b.varKeys = append(b.varKeys, objectGraphKey)
+	b.varValues = append(b.varValues, &tensor.Tensor{DType: tensor.String, Shape: []int{}, Data: [][]byte{ckg}})
+	for _, n := range t.nodes {
+		if v := n.variable; v != nil && v.key != "" {
+			b.varKeys = append(b.varKeys, v.key)
+			b.varValues = append(b.varValues, v.value)
+		}
+	}
+	return b, nil
+}
+
+func nodeOfVar(t *tree, v *tvar) int {
+	for i, n := range t.nodes {
+		if n.variable == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// addOptimizer adds the tf_keras (2.11+) optimizer state under root.optimizer, in the
+// checkpoint only: tf_keras's loader then restores it into the optimizer that compile()
+// creates (a deferred restore), which a SavedObjectGraph node would prevent.
+func addOptimizer(t *tree, root int, m *saved.Model) error {
+	op := m.Optimizer
+	if op == nil {
+		return nil
+	}
+	on := t.user(inCkpt, optimizerIdentifier)
+	t.link(root, "optimizer", on, inCkpt)
+	list := t.user(inCkpt, listWrapperIdentifier)
+	iter := t.variable(inCkpt, &tvar{name: "iteration", value: tensor.Scalar(op.Iterations)})
+	lr := t.variable(inCkpt, &tvar{name: "learning_rate", value: tensor.Scalar(op.LearningRate)})
+	t.link(on, "_variables", list, inCkpt)
+	t.link(on, "_iterations", iter, inCkpt)
+	t.link(on, "_learning_rate", lr, inCkpt)
+	t.link(list, "0", iter, inCkpt)
+	for i, s := range op.Slots {
+		if s.Value == nil {
+			return formatErr("optimizer slot %s/%s %s has no value", s.Layer, s.Weight, s.Name)
+		}
+		name := fmt.Sprintf("%s/%s/%s/%s", op.Class, saved.Keras2SlotName(op.Class, s.Name), s.Layer, s.Weight)
+		t.link(list, fmt.Sprint(i+1), t.variable(inCkpt, &tvar{name: name, value: s.Value}), inCkpt)
+	}
+	return nil
+}
+
+// Structured values.
+
+func tupleValue(v ...*pb.StructuredValue) *pb.StructuredValue {
+	return &pb.StructuredValue{Kind: &pb.StructuredValue_TupleValue{TupleValue: &pb.TupleValue{Values: v}}}
+}
+func listValue(v ...*pb.StructuredValue) *pb.StructuredValue {
+	return &pb.StructuredValue{Kind: &pb.StructuredValue_ListValue{ListValue: &pb.ListValue{Values: v}}}
+}
+func dictValue(f map[string]*pb.StructuredValue) *pb.StructuredValue {
+	if f == nil {
+		f = map[string]*pb.StructuredValue{}
+	}
+	return &pb.StructuredValue{Kind: &pb.StructuredValue_DictValue{DictValue: &pb.DictValue{Fields: f}}}
+}
+func noneValue() *pb.StructuredValue {
+	return &pb.StructuredValue{Kind: &pb.StructuredValue_NoneValue{NoneValue: &pb.NoneValue{}}}
+}
+func stringValue(s string) *pb.StructuredValue {
+	return &pb.StructuredValue{Kind: &pb.StructuredValue_StringValue{StringValue: s}}
+}
+func tensorSpecValue(name string, shape []int) *pb.StructuredValue {
+	return &pb.StructuredValue{Kind: &pb.StructuredValue_TensorSpecValue{TensorSpecValue: &pb.TensorSpecProto{
+		Name: name, Shape: shapeProto(shape), Dtype: pb.DataType_DT_FLOAT}}}
+}
+
+// kwOnlySpec is the FunctionSpec of a signature function: one keyword-only argument.
+func kwOnlySpec(arg string) *pb.FunctionSpec {
+	pair := func(k string, v *pb.StructuredValue) *pb.PairValue { return &pb.PairValue{Key: k, Value: v} }
+	return &pb.FunctionSpec{
+		Fullargspec: &pb.StructuredValue{Kind: &pb.StructuredValue_NamedTupleValue{NamedTupleValue: &pb.NamedTupleValue{
+			Name: "FullArgSpec",
+			Values: []*pb.PairValue{
+				pair("args", listValue()), pair("varargs", noneValue()), pair("varkw", noneValue()),
+				pair("defaults", noneValue()), pair("kwonlyargs", listValue(stringValue(arg))),
+				pair("kwonlydefaults", noneValue()), pair("annotations", dictValue(nil)),
+			}}}},
+		InputSignature: noneValue(),
+	}
+}
+
+// signatureFunctionDef builds the FunctionDef computing the model: argument 0 is the input,
+// then one resource argument per model variable (bound to the variables on load).
+func signatureFunctionDef(sm *seqModel, vars []*tvar, inShape, outShape []int) (*pb.FunctionDef, error) {
+	inArg := argName(sm.InputName)
+	sig := &pb.OpDef{Name: signatureFunction, IsStateful: true}
+	sig.InputArg = append(sig.InputArg, &pb.OpDef_ArgDef{Name: inArg, Type: pb.DataType_DT_FLOAT})
+	handles := map[string]string{}
+	shapes := []*pb.TensorShapeProto{shapeProto(inShape)}
+	used := map[string]bool{inArg: true}
+	for _, v := range vars {
+		a := argName(v.name)
+		for used[a] {
+			a += "_"
+		}
+		used[a] = true
+		handles[v.name] = a
+		sig.InputArg = append(sig.InputArg, &pb.OpDef_ArgDef{Name: a, Type: pb.DataType_DT_RESOURCE,
+			HandleData: []*pb.ResourceHandleProto_DtypeAndShape{{Dtype: pb.DataType_DT_FLOAT, Shape: shapeProto(v.value.Shape)}}})
+		shapes = append(shapes, shapeProto(nil))
+	}
+	b := newBuilder(true)
+	out, err := lowerSequential(b, sm, inArg, handles)
+	if err != nil {
+		return nil, err
+	}
+	id := b.add("Identity", "Identity", []string{out}, map[string]*pb.AttrValue{"T": aType(pb.DataType_DT_FLOAT)})
+	sig.OutputArg = []*pb.OpDef_ArgDef{{Name: "identity", Type: pb.DataType_DT_FLOAT}}
+	return &pb.FunctionDef{
+		Signature: sig,
+		NodeDef:   b.nodes,
+		Ret:       map[string]string{"identity": id},
+		Attr: map[string]*pb.AttrValue{
+			"_input_shapes":         aShapes(shapes...),
+			"_construction_context": aS("kEagerRuntime"),
+		},
+		ArgAttr: map[uint32]*pb.FunctionDef_ArgAttrs{0: {Attr: map[string]*pb.AttrValue{
+			"_user_specified_name": aS(sm.InputName),
+			"_output_shapes":       aShapes(shapeProto(inShape)),
+		}}},
+	}, nil
+}
+
+// topLevelGraph builds the graph the C++ loader and TF1 sessions run: one VarHandleOp per
+// model variable, the serving placeholder, a call of the signature function, and a
+// SaveV2/RestoreV2 saver over the model variables.
+func topLevelGraph(sm *seqModel, vars []*tvar, inShape, outShape []int) *pb.GraphDef {
+	b := newBuilder(false)
+	f := aType(pb.DataType_DT_FLOAT)
+	str := aType(pb.DataType_DT_STRING)
+	handles := make([]string, len(vars))
+	reads := make([]string, len(vars))
+	for i, v := range vars {
+		handles[i] = b.add(v.name, "VarHandleOp", nil, map[string]*pb.AttrValue{
+			"dtype": f, "shape": aShape(v.value.Shape), "shared_name": aS(v.name)})
+		reads[i] = b.add(v.name+"/Read/ReadVariableOp", "ReadVariableOp", []string{handles[i]}, map[string]*pb.AttrValue{"dtype": f})
+	}
+	in := b.add("serving_default_"+sm.InputName, "Placeholder", nil, map[string]*pb.AttrValue{"dtype": f, "shape": aShape(inShape)})
+	tin := []pb.DataType{pb.DataType_DT_FLOAT}
+	for range vars {
+		tin = append(tin, pb.DataType_DT_RESOURCE)
+	}
+	b.add("StatefulPartitionedCall", "StatefulPartitionedCall", append([]string{in}, handles...), map[string]*pb.AttrValue{
+		"Tin": aTypes(tin...), "Tout": aTypes(pb.DataType_DT_FLOAT), "f": aFunc(signatureFunction),
+		"config": aS(""), "config_proto": aS(""), "executor_type": aS(""),
+		"_output_shapes": aShapes(shapeProto(outShape)),
+	})
+	// Saver.
+	fn := b.add("saver_filename", "Placeholder", nil, map[string]*pb.AttrValue{"dtype": str, "shape": aShape(nil)})
+	names := make([]string, len(vars))
+	slices := make([]string, len(vars))
+	dtypes := make([]pb.DataType, len(vars))
+	for i, v := range vars {
+		names[i] = v.key
+		dtypes[i] = pb.DataType_DT_FLOAT
+	}
+	tn := b.add("save/tensor_names", "Const", nil, map[string]*pb.AttrValue{"dtype": str, "value": aTensor(stringConst(names, false))})
+	ss := b.add("save/shape_and_slices", "Const", nil, map[string]*pb.AttrValue{"dtype": str, "value": aTensor(stringConst(slices, false))})
+	save := b.add("save/SaveV2", "SaveV2", append([]string{fn, tn, ss}, reads...), map[string]*pb.AttrValue{"dtypes": aTypes(dtypes...)})
+	b.add("save/control_dependency", "Identity", []string{fn, "^" + save}, map[string]*pb.AttrValue{"T": str})
+	restore := b.add("save/RestoreV2", "RestoreV2", []string{fn, tn, ss}, map[string]*pb.AttrValue{"dtypes": aTypes(dtypes...)})
+	var assigns []string
+	for i, v := range vars {
+		a := b.add("save/AssignVariableOp_"+fmt.Sprint(i), "AssignVariableOp",
+			[]string{handles[i], b.ref(restore, "RestoreV2", i)}, map[string]*pb.AttrValue{"dtype": f})
+		_ = v
+		assigns = append(assigns, "^"+a)
+	}
+	b.add("save/restore_all", "NoOp", assigns, nil)
+	return &pb.GraphDef{Node: b.nodes}
+}
+
+// kerasMetadata builds keras_metadata.pb: one node per Keras object (the model and its layers).
+func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, root int, layerNode []int) (*pb.SavedMetadata, error) {
+	kv := o.KerasVersion
+	if kv == "" {
+		kv = m.KerasVersion
+	}
+	if kv == "" || kv[0] != '2' {
+		kv = "2.21.0"
+	}
+	ver := &pb.VersionDef{Producer: kerasMetadataProducer, MinConsumer: kerasMetadataMinCons}
+	tshape := func(s []int) map[string]any {
+		items := make([]any, len(s)+1)
+		for i, d := range s {
+			items[i+1] = d
+		}
+		return map[string]any{"class_name": "TensorShape", "items": items}
+	}
+	modelConfig := map[string]any{"class_name": "Sequential", "config": sm.Config}
+	rootMD := map[string]any{
+		"name": sm.Name, "trainable": true, "expects_training_arg": true, "dtype": "float32",
+		"batch_input_shape": nil, "must_restore_from_config": false,
+		"preserve_input_structure_in_config": false, "autocast": false, "class_name": "Sequential",
+		"config": sm.Config, "is_graph_network": true, "build_input_shape": tshape(sm.InputShape),
+		"keras_version": kv, "backend": "tensorflow", "model_config": modelConfig,
+	}
+	if len(m.TrainingConfig) > 0 {
+		tc, err := decodeJSON(m.TrainingConfig)
+		if err != nil {
+			return nil, formatErr("training config: %v", err)
+		}
+		rootMD["training_config"] = tc
+	}
+	js, err := json.Marshal(rootMD)
+	if err != nil {
+		return nil, err
+	}
+	md := &pb.SavedMetadata{Nodes: []*pb.KerasObject{{
+		NodeId: int32(ids[root]), NodePath: "root", Identifier: sequentialIdentifier, Metadata: string(js), Version: ver}}}
+	for i, l := range sm.Layers {
+		path := ""
+		for _, e := range t.nodes[root].children {
+			if e.node == layerNode[i] {
+				path = "root." + e.name
+				break
+			}
+		}
+		expectsTraining := l.Class == "Dropout" || l.Class == "BatchNormalization"
+		var bis any
+		if l.First {
+			items := []any{nil}
+			for _, d := range sm.InputShape {
+				items = append(items, d)
+			}
+			bis = map[string]any{"class_name": "__tuple__", "items": items}
+		}
+		lmd := map[string]any{
+			"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": expectsTraining,
+			"dtype": strCfg(l.Cfg, "dtype", "float32"), "batch_input_shape": bis, "stateful": false,
+			"must_restore_from_config": false, "preserve_input_structure_in_config": false,
+			"autocast": true, "class_name": l.Class, "config": l.Cfg, "build_input_shape": tshape(l.In),
+		}
+		js, err := json.Marshal(lmd)
+		if err != nil {
+			return nil, err
+		}
+		md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[layerNode[i]]), NodePath: path,
+			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+	}
+	return md, nil
+}
+
+// writeDirAtomic writes the directory under a temporary name next to dir and renames it into
+// place.
+func writeDirAtomic(dir string, b *built) (err error) {
+	dir = filepath.Clean(dir)
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := writeFileSync(filepath.Join(tmp, SavedModelFile), b.savedModel); err != nil {
+		return err
+	}
+	if b.kerasMetadata != nil {
+		if err := writeFileSync(filepath.Join(tmp, KerasMetadataFile), b.kerasMetadata); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(filepath.Join(tmp, AssetsDir), 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(filepath.Join(tmp, VariablesDir), 0o755); err != nil {
+		return err
+	}
+	if err := writeBundle(filepath.Join(tmp, VariablesDir, VariablesPrefix), b.varKeys, b.varValues); err != nil {
+		return fmt.Errorf("variables: %w", err)
+	}
+	var old string
+	if _, err := os.Lstat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir)
+		}
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+func writeFileSync(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
