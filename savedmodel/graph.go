@@ -94,7 +94,9 @@ type builder struct {
 	names    map[string]bool
 }
 
-func newBuilder(function bool) *builder { return &builder{function: function, names: map[string]bool{}} }
+func newBuilder(function bool) *builder {
+	return &builder{function: function, names: map[string]bool{}}
+}
 
 // unique returns name, or name_N if taken, as TF does.
 func (b *builder) unique(name string) string {
