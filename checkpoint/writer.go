@@ -1,0 +1,400 @@
+package checkpoint
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/kerasgo/kerasgo/internal/table"
+	"github.com/kerasgo/kerasgo/internal/tfpb"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// WriterOptions configures a Writer. The zero value writes one data shard, as TensorFlow does
+// for CPU variables.
+type WriterOptions struct {
+	// MaxShardBytes starts a new data shard once the current one holds at least this many
+	// bytes. 0 means a single shard.
+	MaxShardBytes int64
+	// Sync flushes every file to stable storage before it is renamed into place.
+	Sync bool
+}
+
+// Writer writes a bundle. Tensors are streamed to the data shard(s) as they are added, in
+// Add order; Close writes the index (keys sorted) and renames every file into place. Until
+// Close returns, only temporary files exist, so an interrupted save never replaces a
+// previous bundle's files.
+type Writer struct {
+	prefix  string
+	opts    WriterOptions
+	tmpTag  string
+	shards  []*shardFile
+	entries map[string]*tfpb.BundleEntryProto
+	err     error
+	done    bool
+}
+
+type shardFile struct {
+	f      *os.File
+	bw     *bufio.Writer
+	tmp    string
+	offset int64
+}
+
+// NewWriter starts a bundle with the given prefix. The prefix's folder is created if needed.
+func NewWriter(prefix string, opts WriterOptions) (*Writer, error) {
+	if prefix == "" {
+		return nil, fmt.Errorf("checkpoint: empty prefix")
+	}
+	if err := os.MkdirAll(filepath.Dir(prefix), 0o755); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	w := &Writer{prefix: prefix, opts: opts, tmpTag: ".tmp-" + hex.EncodeToString(rnd[:]),
+		entries: map[string]*tfpb.BundleEntryProto{}}
+	if err := w.newShard(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Writer) newShard() error {
+	tmp := fmt.Sprintf("%s.data-%05d%s", w.prefix, len(w.shards), w.tmpTag)
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	w.shards = append(w.shards, &shardFile{f: f, bw: bufio.NewWriterSize(f, 1<<20), tmp: tmp})
+	return nil
+}
+
+// Add appends a tensor under key. Keys must be unique and not empty.
+func (w *Writer) Add(key string, t *tensor.Tensor) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.done {
+		return fmt.Errorf("checkpoint: %s: Add after Close", w.prefix)
+	}
+	if key == HeaderKey {
+		return fmt.Errorf("checkpoint: %s: empty tensor key", w.prefix)
+	}
+	if _, dup := w.entries[key]; dup {
+		return fmt.Errorf("checkpoint: %s: duplicate key %q", w.prefix, key)
+	}
+	if t == nil {
+		return fmt.Errorf("checkpoint: %s: key %q: nil tensor", w.prefix, key)
+	}
+	n, err := tensor.NumElements(t.Shape)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %s: key %q: %w", w.prefix, key, err)
+	}
+	if !t.DType.Valid() {
+		return fmt.Errorf("checkpoint: %s: key %q: %w: dtype %v", w.prefix, key, ErrUnsupported, t.DType)
+	}
+	s := w.shards[len(w.shards)-1]
+	if w.opts.MaxShardBytes > 0 && s.offset >= w.opts.MaxShardBytes {
+		if err := w.newShard(); err != nil {
+			w.err = err
+			return err
+		}
+		s = w.shards[len(w.shards)-1]
+	}
+	cw := &countingWriter{w: s.bw, h: crc32.New(crc32.MakeTable(crc32.Castagnoli))}
+	var crc uint32
+	if t.DType == tensor.String {
+		crc, err = writeString(cw, t, n)
+	} else {
+		err = writeNumeric(cw, t, n)
+		crc = cw.h.Sum32()
+	}
+	if err != nil {
+		w.err = fmt.Errorf("checkpoint: %s: key %q: %w", w.prefix, key, err)
+		return w.err
+	}
+	shape := &tfpb.TensorShapeProto{}
+	for _, d := range t.Shape {
+		shape.Dim = append(shape.Dim, &tfpb.TensorShapeProto_Dim{Size: int64(d)})
+	}
+	w.entries[key] = &tfpb.BundleEntryProto{
+		Dtype:   tfpb.DataType(t.DType),
+		Shape:   shape,
+		ShardId: int32(len(w.shards) - 1),
+		Offset:  s.offset,
+		Size:    cw.n,
+		Crc32C:  table.MaskCRC(crc),
+	}
+	s.offset += cw.n
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	h hash.Hash32
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	return n, err
+}
+
+func writeNumeric(w *countingWriter, t *tensor.Tensor, n int64) error {
+	want := n * int64(t.DType.Size())
+	if b := rawView(t); b != nil {
+		if int64(len(b)) != want {
+			return fmt.Errorf("%v%v holds %d bytes of data, want %d", t.DType, t.Shape, len(b), want)
+		}
+		_, err := w.Write(b)
+		return err
+	}
+	// Bool tensors and big-endian hosts: encode in chunks.
+	const chunk = 1 << 16
+	for start := int64(0); start < n; start += chunk {
+		end := min(start+chunk, n)
+		part, err := sliceTensor(t, int(start), int(end))
+		if err != nil {
+			return err
+		}
+		b, err := part.AppendBytes(nil)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	if w.n != want {
+		return fmt.Errorf("%v%v holds %d bytes of data, want %d", t.DType, t.Shape, w.n, want)
+	}
+	return nil
+}
+
+// sliceTensor returns elements [i, j) of t's flat data as a rank-1 tensor sharing memory.
+func sliceTensor(t *tensor.Tensor, i, j int) (*tensor.Tensor, error) {
+	var d any
+	switch x := t.Data.(type) {
+	case []bool:
+		d = x[i:j]
+	case []float32:
+		d = x[i:j]
+	case []float64:
+		d = x[i:j]
+	case []int32:
+		d = x[i:j]
+	case []int64:
+		d = x[i:j]
+	case []uint8:
+		d = x[i:j]
+	case []int8:
+		d = x[i:j]
+	case []int16:
+		d = x[i:j]
+	case []uint16:
+		d = x[i:j]
+	case []uint32:
+		d = x[i:j]
+	case []uint64:
+		d = x[i:j]
+	case []complex64:
+		d = x[i:j]
+	case []complex128:
+		d = x[i:j]
+	default:
+		return nil, fmt.Errorf("%w: %v data of Go type %T", ErrUnsupported, t.DType, t.Data)
+	}
+	return &tensor.Tensor{DType: t.DType, Shape: []int{j - i}, Data: d}, nil
+}
+
+// writeString writes a DT_STRING tensor as TensorFlow does and returns its CRC-32C.
+func writeString(w *countingWriter, t *tensor.Tensor, n int64) (uint32, error) {
+	vals, ok := t.Data.([][]byte)
+	if !ok || int64(len(vals)) != n {
+		return 0, fmt.Errorf("string tensor %v holds %T", t.Shape, t.Data)
+	}
+	var hdr []byte
+	var crc uint32
+	var scratch [8]byte
+	for _, v := range vals {
+		l := uint64(len(v))
+		hdr = binary.AppendUvarint(hdr, l)
+		if l > 0xffffffff {
+			binary.LittleEndian.PutUint64(scratch[:], l)
+			crc = table.ExtendCRC(crc, scratch[:8])
+		} else {
+			binary.LittleEndian.PutUint32(scratch[:], uint32(l))
+			crc = table.ExtendCRC(crc, scratch[:4])
+		}
+	}
+	if n > 0 {
+		hdr = binary.LittleEndian.AppendUint32(hdr, table.MaskCRC(crc))
+		crc = table.ExtendCRC(crc, hdr[len(hdr)-4:])
+	}
+	if _, err := w.Write(hdr); err != nil {
+		return 0, err
+	}
+	for _, v := range vals {
+		crc = table.ExtendCRC(crc, v)
+		if _, err := w.Write(v); err != nil {
+			return 0, err
+		}
+	}
+	return crc, nil
+}
+
+// Close writes the index and renames the data shards and then the index into place.
+func (w *Writer) Close() error {
+	if w.done {
+		return w.err
+	}
+	w.done = true
+	if w.err != nil {
+		w.removeTemps()
+		return w.err
+	}
+	err := w.finish()
+	if err != nil {
+		w.removeTemps()
+		w.err = err
+	}
+	return err
+}
+
+// Abort stops writing and removes the temporary files.
+func (w *Writer) Abort() {
+	if !w.done {
+		w.done = true
+		w.err = errors.New("checkpoint: writer aborted")
+		w.removeTemps()
+	}
+}
+
+func (w *Writer) finish() error {
+	for _, s := range w.shards {
+		if err := s.bw.Flush(); err != nil {
+			return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
+		}
+		if w.opts.Sync {
+			if err := s.f.Sync(); err != nil {
+				return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
+			}
+		}
+		if err := s.f.Close(); err != nil {
+			return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
+		}
+		s.f = nil
+	}
+	idx, err := w.encodeIndex()
+	if err != nil {
+		return err
+	}
+	idxTmp := IndexFile(w.prefix) + w.tmpTag
+	if err := writeFile(idxTmp, idx, w.opts.Sync); err != nil {
+		return err
+	}
+	n := len(w.shards)
+	for i, s := range w.shards {
+		if err := os.Rename(s.tmp, DataFile(w.prefix, i, n)); err != nil {
+			os.Remove(idxTmp)
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		s.tmp = ""
+	}
+	if err := os.Rename(idxTmp, IndexFile(w.prefix)); err != nil {
+		os.Remove(idxTmp)
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// encodeIndex returns the bytes of the .index table.
+func (w *Writer) encodeIndex() ([]byte, error) {
+	var buf bytes.Buffer
+	tw := table.NewWriter(&buf, nil)
+	hdr, err := proto.Marshal(&tfpb.BundleHeaderProto{
+		NumShards: int32(len(w.shards)),
+		Version:   &tfpb.VersionDef{Producer: bundleVersion},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := tw.Add([]byte(HeaderKey), hdr); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	mo := proto.MarshalOptions{Deterministic: true}
+	for _, k := range sortedKeys(w.entries) {
+		v, err := mo.Marshal(w.entries[k])
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		if err := tw.Add([]byte(k), v); err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (w *Writer) removeTemps() {
+	for _, s := range w.shards {
+		if s.f != nil {
+			s.f.Close()
+			s.f = nil
+		}
+		if s.tmp != "" {
+			os.Remove(s.tmp)
+		}
+	}
+}
+
+// writeFile writes data to name (a temporary name chosen by the caller).
+func writeFile(name string, data []byte, sync bool) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to name through a temporary file in the same folder and a
+// rename, so readers see either the old or the new content.
+func WriteFileAtomic(name string, data []byte) error {
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := name + ".tmp-" + hex.EncodeToString(rnd[:])
+	if err := writeFile(tmp, data, false); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
