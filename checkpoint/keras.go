@@ -546,7 +546,7 @@ func (gr *graphReader) optimizer(id int32, byNode map[int32]varRef, lookup func(
 
 	type slot struct {
 		layer, weight, kind string
-		value              *tensor.Tensor
+		value               *tensor.Tensor
 	}
 	var slots []slot
 	var kinds []string
