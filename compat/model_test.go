@@ -48,6 +48,15 @@ func TestModelConfigRebuild(t *testing.T) {
 				layers.NewDense(3, layers.DenseOptions{}),
 			), []int{12, 11, 2}
 		},
+		"long_names": func() (*model.Sequential, []int) {
+			// Names longer than a column: tf_keras cuts them, Keras 3 wraps and crops them.
+			return model.NewSequential(
+				model.Input(4),
+				layers.NewDense(3, layers.DenseOptions{Name: "a_very_long_layer_name_that_does_not_fit_at_all"}),
+				layers.NewDense(2, layers.DenseOptions{Name: "name_of_exactly_31_characters_"}),
+				layers.NewDense(2000, layers.DenseOptions{Name: "wide"}),
+			), []int{4}
+		},
 		"build": func() (*model.Sequential, []int) {
 			m := model.NewSequential(
 				c2(3, 3, layers.Conv2DOptions{NoBias: true}),

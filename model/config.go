@@ -353,8 +353,13 @@ func fromConfigObject(top map[string]any) (*Sequential, error) {
 		l, ws, err := layers.FromConfig(e.class, e.cfg, d)
 		if err != nil {
 			var uc *layers.UnknownClassError
-			if errors.As(err, &uc) {
-				return nil, fmt.Errorf("%w: layer %d: unknown layer class %q: %w", ErrUnsupported, i, e.class, err)
+			switch {
+			case errors.As(err, &uc):
+				return nil, fmt.Errorf("%w: layer %d: %w", ErrUnsupported, i, err)
+			case errors.Is(err, layers.ErrUnsupported):
+				return nil, fmt.Errorf("%w: layer %d (%s): %w", ErrUnsupported, i, e.class, err)
+			case errors.Is(err, layers.ErrFormat):
+				return nil, fmt.Errorf("%w: layer %d (%s): %w", ErrFormat, i, e.class, err)
 			}
 			return nil, fmt.Errorf("model: layer %d (%s): %w", i, e.class, err)
 		}

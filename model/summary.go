@@ -322,8 +322,9 @@ func ratioReduce(total int, values []int) []int {
 	return out
 }
 
-// wrapCell splits text into lines of at most width characters as rich wraps a table cell:
-// at spaces, keeping each word whole when it fits a line, folding longer words.
+// wrapCell splits text into lines of at most width characters as rich wraps a table cell
+// (overflow "ellipsis"): at spaces, keeping each word whole when it fits a line; a word
+// longer than a line gets a line of its own, cut to width-1 characters and "…".
 func wrapCell(text string, width int) []string {
 	if width < 1 {
 		return []string{text}
@@ -332,7 +333,11 @@ func wrapCell(text string, width int) []string {
 	var cur []rune
 	curLen := 0 // cells used on the current line, including trailing spaces
 	flush := func() {
-		lines = append(lines, strings.TrimRight(string(cur), " "))
+		r := []rune(strings.TrimRight(string(cur), " "))
+		if len(r) > width {
+			r = append(r[:width-1], '…')
+		}
+		lines = append(lines, string(r))
 		cur, curLen = nil, 0
 	}
 	for _, w := range splitWords(text) {
@@ -341,18 +346,6 @@ func wrapCell(text string, width int) []string {
 		case width-curLen >= wl:
 			cur = append(cur, []rune(w)...)
 			curLen += len([]rune(w))
-		case wl > width:
-			if curLen > 0 {
-				flush()
-			}
-			r := []rune(w)
-			for len(r) > width {
-				cur = r[:width]
-				flush()
-				r = r[width:]
-			}
-			cur = append(cur, r...)
-			curLen = len(r)
 		default:
 			if curLen > 0 {
 				flush()
