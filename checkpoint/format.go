@@ -36,4 +36,3 @@ func IndexFile(prefix string) string { return prefix + ".index" }
 func DataFile(prefix string, i, n int) string {
 	return fmt.Sprintf("%s.data-%05d-of-%05d", prefix, i, n)
 }
-
