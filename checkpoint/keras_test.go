@@ -1,0 +1,181 @@
+package checkpoint
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// firstDiff describes where two bundles first differ: the byte offset and, for the data
+// file, the tensor key holding it.
+func firstDiff(t *testing.T, wantPrefix, gotPrefix, suffix string) string {
+	a, err := os.ReadFile(wantPrefix + suffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(gotPrefix + suffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a, b) {
+		return ""
+	}
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	where := ""
+	if strings.Contains(suffix, ".data-") {
+		if r, err := Open(wantPrefix); err == nil {
+			for _, e := range r.Entries() {
+				if int64(i) >= e.Offset && int64(i) < e.Offset+e.Size {
+					where = fmt.Sprintf(" in tensor %q", e.Key)
+				}
+			}
+			r.Close()
+		}
+	}
+	return fmt.Sprintf("%s: %d vs %d bytes, first difference at offset %d%s", suffix, len(a), len(b), i, where)
+}
+
+// TestKerasByteIdentity writes, from the generator's expectations (weights.json and
+// optimizer.json, not from the checkpoint), the weights checkpoint of each variant and
+// compares it byte for byte with the one tf_keras' model.save_weights wrote.
+func TestKerasByteIdentity(t *testing.T) {
+	root := formatsDir(t)
+	variants, _ := filepath.Glob(filepath.Join(root, "*", "tfkeras", "ckpt", "checkpoint"))
+	if len(variants) == 0 {
+		t.Skip("no tfkeras/ckpt fixtures")
+	}
+	for _, sf := range variants {
+		ckptDir := filepath.Dir(sf)
+		vdir := filepath.Dir(filepath.Dir(ckptDir))
+		t.Run(filepath.Base(vdir), func(t *testing.T) {
+			want, err := Latest(ckptDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := loadState(t, vdir)
+			outDir := t.TempDir()
+			got := filepath.Join(outDir, filepath.Base(want))
+			if err := SaveKerasWeights(got, m); err != nil {
+				t.Fatal(err)
+			}
+			for _, suf := range []string{".index", ".data-00000-of-00001"} {
+				if d := firstDiff(t, want, got, suf); d != "" {
+					t.Errorf("Go's checkpoint differs from tf_keras': %s", d)
+				}
+			}
+			a, _ := os.ReadFile(sf)
+			b, _ := os.ReadFile(filepath.Join(outDir, StateFile))
+			if !bytes.Equal(a, b) {
+				t.Errorf("state file:\n%s\nwant (tf_keras):\n%s", b, a)
+			}
+		})
+	}
+}
+
+// TestKerasLoadFixtures loads tf_keras' save_weights checkpoints and the tf.train.Checkpoint
+// ones and compares weights, names and optimizer state with the generator's expectations.
+func TestKerasLoadFixtures(t *testing.T) {
+	root := formatsDir(t)
+	vdirs, _ := filepath.Glob(filepath.Join(root, "*"))
+	n := 0
+	for _, vdir := range vdirs {
+		if _, err := os.Stat(filepath.Join(vdir, "weights.json")); err != nil {
+			continue
+		}
+		want := loadState(t, vdir)
+		var prefixes []string
+		if p, err := Latest(filepath.Join(vdir, "tfkeras", "ckpt")); err == nil {
+			prefixes = append(prefixes, p)
+		}
+		if p, err := Latest(filepath.Join(vdir, "tfcheckpoint", "plain")); err == nil {
+			prefixes = append(prefixes, p)
+		}
+		if p, err := Latest(filepath.Join(vdir, "tfcheckpoint", "managed")); err == nil {
+			prefixes = append(prefixes, p)
+		}
+		for _, p := range prefixes {
+			got, err := LoadKerasWeights(p)
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+				continue
+			}
+			compareModels(t, p, got, want, true)
+			n++
+		}
+	}
+	if n == 0 {
+		t.Skip("no checkpoint fixtures")
+	}
+	t.Logf("%d fixture checkpoints loaded and compared", n)
+}
+
+// TestKerasRoundTripTrainCases saves and reloads the optimizer states of testdata/train
+// (Adam, AMSGrad, SGD, RMSprop, centered RMSprop, ...).
+func TestKerasRoundTripTrainCases(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "after_10"))
+	if len(dirs) == 0 {
+		t.Skip("no testdata/train fixtures")
+	}
+	for _, d := range dirs {
+		name := filepath.Base(filepath.Dir(d))
+		t.Run(name, func(t *testing.T) {
+			m := loadState(t, d)
+			prefix := filepath.Join(t.TempDir(), "w")
+			if err := SaveKerasWeights(prefix, m); err != nil {
+				t.Fatal(err)
+			}
+			got, err := LoadKerasWeights(prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareModels(t, name, got, m, true)
+		})
+	}
+}
+
+// TestKerasModelsRoundTrip saves every testdata/models variant without optimizer.
+func TestKerasModelsRoundTrip(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "models", "*"))
+	if len(dirs) == 0 {
+		t.Skip("no testdata/models fixtures")
+	}
+	for _, d := range dirs {
+		m := loadWeightsJSON(t, d)
+		prefix := filepath.Join(t.TempDir(), "w")
+		if err := SaveKerasWeights(prefix, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadKerasWeights(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareModels(t, d, got, m, true)
+		if got.Optimizer != nil {
+			t.Errorf("%s: optimizer appeared", d)
+		}
+	}
+}
+
+func TestKerasGraphShape(t *testing.T) {
+	m := &saved.Model{Layers: []saved.Layer{{Name: "flatten", Class: "Flatten"}}}
+	prefix := filepath.Join(t.TempDir(), "w")
+	if err := SaveKerasWeights(prefix, m); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if keys := r.Keys(); len(keys) != 1 || keys[0] != ObjectGraphKey {
+		t.Errorf("keys %v, want only the object graph", keys)
+	}
+}
