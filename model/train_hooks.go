@@ -2,21 +2,488 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // This file is owned by the training work (compile/fit/optimizers). The core model code calls
 // these hooks so that saving and loading carry the compile and optimizer state.
 
-// trainState is the compiled state of a model (optimizer, loss, metrics). Nil when not compiled.
-type trainState struct{}
+// trainState is the compiled state of a model (optimizer, loss, metrics, optimizer state).
+// Nil when not compiled.
+type trainState struct {
+	opt     Optimizer
+	loss    *lossSpec
+	metrics []metricSpec // nil means Keras's metrics=None
+	// resolved is set once a training step fixed the functions of "accuracy" metrics (Keras
+	// builds its compiled metrics then; a save before that records "categorical_accuracy").
+	resolved bool
+
+	iterations int64
+	vars       []trainVar // nil until the optimizer is built
+	slotNames  []string
+	// slotsKeras2 selects tf_keras's slot set internally (a superset of Keras 3's).
+	slotsKeras2 bool
+	// pending holds slots restored from a file before the model was built.
+	pending []saved.Slot
+
+	stop bool
+
+	// Configs read from a file, written back verbatim when saving in the same dialect.
+	raw *rawTraining
+}
+
+type rawTraining struct {
+	dialect  saved.Dialect
+	optClass string // class_name as read ("Custom>Adam")
+	optCfg   any    // the optimizer's config object as read
+	loss     any
+	metrics  any
+	hasLoss  bool
+}
 
 // trainingToSaved returns the training config JSON and optimizer state in dialect d, or nils
 // when the model is not compiled.
 func (m *Sequential) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimizer, error) {
-	return nil, nil, nil
+	t := m.train
+	if t == nil {
+		return nil, nil, nil
+	}
+	optCfg := any(t.opt.config(d))
+	if t.raw != nil && t.raw.dialect == d && t.raw.optCfg != nil {
+		optCfg = t.raw.optCfg
+	}
+	lossJSON := t.loss.configValue(d)
+	if t.raw != nil && t.raw.dialect == d && t.raw.hasLoss {
+		lossJSON = t.raw.loss
+	}
+	var tc ojson
+	if d == saved.Keras3 {
+		tc = ojson{
+			{"optimizer", ojson{
+				{"module", "keras.optimizers"},
+				{"class_name", t.opt.ClassName()},
+				{"config", optCfg},
+				{"registered_name", nil},
+			}},
+			{"loss", lossJSON},
+			{"loss_weights", nil},
+			{"metrics", t.metricsConfig(d)},
+			{"weighted_metrics", nil},
+			{"run_eagerly", false},
+			{"steps_per_execution", 1},
+			{"jit_compile", false},
+		}
+	} else {
+		tc = ojson{
+			{"loss", lossJSON},
+			{"metrics", t.metricsConfig(d)},
+			{"weighted_metrics", nil},
+			{"loss_weights", nil},
+			{"optimizer_config", ojson{
+				{"class_name", "Custom>" + t.opt.ClassName()},
+				{"config", optCfg},
+			}},
+		}
+	}
+	so := &saved.Optimizer{
+		Class:        t.opt.ClassName(),
+		Config:       json.RawMessage(pyJSON(optCfg)),
+		Iterations:   t.iterations,
+		LearningRate: t.opt.LearningRate(),
+	}
+	if t.vars != nil {
+		keep := t.opt.slots(d == saved.Keras2)
+		for _, v := range t.vars {
+			for j, name := range t.slotNames {
+				if !containsStr(keep, name) {
+					continue
+				}
+				so.Slots = append(so.Slots, saved.Slot{
+					Layer: v.layer, Weight: v.w.Name, Name: name,
+					Value: tensor.FromFloat32(v.w.Value.Shape, append([]float32(nil), v.slots[j]...)),
+				})
+			}
+		}
+	} else if len(t.pending) > 0 {
+		so.Slots = append(so.Slots, t.pending...)
+	}
+	return json.RawMessage(pyJSON(tc)), so, nil
+}
+
+// metricsConfig writes the metrics as Keras does in dialect d: Keras 3 keeps the user's list
+// of names; tf_keras writes the compiled MeanMetricWrapper objects, one list per output.
+func (t *trainState) metricsConfig(d saved.Dialect) any {
+	if t.raw != nil && t.raw.dialect == d && !t.resolved {
+		return t.raw.metrics
+	}
+	if t.metrics == nil {
+		return nil
+	}
+	names := make([]any, 0, len(t.metrics))
+	objs := make([]any, 0, len(t.metrics))
+	for _, s := range t.metrics {
+		names = append(names, s.name)
+		fn := s.fn
+		if s.auto && !t.resolved {
+			fn = "categorical_accuracy"
+		}
+		objs = append(objs, ojson{
+			{"class_name", "MeanMetricWrapper"},
+			{"config", ojson{{"name", s.name}, {"dtype", "float32"}, {"fn", fn}}},
+		})
+	}
+	if d == saved.Keras3 {
+		return names
+	}
+	return []any{objs}
+}
+
+// configValue is the loss as Keras writes it in compile/training configs.
+func (l *lossSpec) configValue(d saved.Dialect) any {
+	if !l.object {
+		return l.name
+	}
+	name := l.objectName
+	if name == "" {
+		name = l.kind.fnName()
+	}
+	var extra ojson
+	switch l.kind {
+	case sparseCCE:
+		extra = ojson{{"from_logits", l.fromLogits}, {"ignore_class", nil}}
+	case catCCE, binCE:
+		extra = ojson{{"from_logits", l.fromLogits}, {"label_smoothing", 0.0}, {"axis", -1}}
+	}
+	if d == saved.Keras3 {
+		cfg := append(ojson{{"name", name}, {"reduction", "sum_over_batch_size"}}, extra...)
+		return ojson{{"module", "keras.losses"}, {"class_name", l.kind.className()}, {"config", cfg}, {"registered_name", nil}}
+	}
+	cfg := append(ojson{{"reduction", "auto"}, {"name", name}}, extra...)
+	cfg = append(cfg, kv{"fn", l.kind.fnName()})
+	return ojson{{"class_name", l.kind.className()}, {"config", cfg}}
 }
 
 // trainingFromSaved compiles m from sm.TrainingConfig and restores sm.Optimizer, when present.
-func (m *Sequential) trainingFromSaved(sm *saved.Model) error { return nil }
+// A training config kerasgo cannot train with (another optimizer, a custom loss) leaves the
+// model uncompiled and adds a line to Warnings; malformed JSON is an ErrFormat error.
+func (m *Sequential) trainingFromSaved(sm *saved.Model) error {
+	if sm == nil || len(sm.TrainingConfig) == 0 || string(sm.TrainingConfig) == "null" {
+		return nil
+	}
+	v, err := decodeJSON(sm.TrainingConfig)
+	if err != nil {
+		return fmt.Errorf("%w: training config: %v", ErrFormat, err)
+	}
+	tc, ok := jObj(v)
+	if !ok {
+		return fmt.Errorf("%w: training config is not a JSON object", ErrFormat)
+	}
+	t, err := parseTrainingConfig(tc, sm.Dialect)
+	if err != nil {
+		m.warnings = append(m.warnings, fmt.Sprintf("training config: %v; the model is loaded uncompiled", err))
+		m.train = nil
+		return nil
+	}
+	m.train = t
+	if sm.Dialect == saved.Keras3 && m.Built() {
+		// Keras 3's compile_from_config builds the optimizer's variables for a built model.
+		m.buildOptimizer()
+	}
+	if o := sm.Optimizer; o != nil {
+		t.iterations = o.Iterations
+		if o.LearningRate != 0 {
+			t.opt.setLearningRate(o.LearningRate)
+		}
+		if len(o.Slots) > 0 {
+			t.pending = append([]saved.Slot(nil), o.Slots...)
+			if m.Built() {
+				if err := m.restoreSlots(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// restoreSlots builds the optimizer and copies the pending slot values into it.
+func (m *Sequential) restoreSlots() error {
+	t := m.train
+	if len(t.pending) == 0 {
+		return nil
+	}
+	m.buildOptimizer()
+	for _, s := range t.pending {
+		found := false
+		for i := range t.vars {
+			v := &t.vars[i]
+			if v.layer != s.Layer || v.w.Name != s.Weight {
+				continue
+			}
+			for j, name := range t.slotNames {
+				if name != s.Name {
+					continue
+				}
+				if s.Value == nil || !tensorShapeEq(s.Value.Shape, v.w.Value.Shape) {
+					var got []int
+					if s.Value != nil {
+						got = s.Value.Shape
+					}
+					return fmt.Errorf("%w: optimizer slot %s of %s/%s: shape %v, the variable is %v", ErrShape, s.Name, s.Layer, s.Weight, got, v.w.Value.Shape)
+				}
+				f, err := s.Value.ToFloat32()
+				if err != nil {
+					return fmt.Errorf("%w: optimizer slot %s of %s/%s: %v", ErrFormat, s.Name, s.Layer, s.Weight, err)
+				}
+				copy(v.slots[j], f.Float32s())
+				found = true
+			}
+		}
+		if !found {
+			m.warnings = append(m.warnings, fmt.Sprintf("optimizer slot %q of %s/%s has no matching variable; ignored", s.Name, s.Layer, s.Weight))
+		}
+	}
+	t.pending = nil
+	return nil
+}
+
+func tensorShapeEq(a, b []int) bool { return tensor.SameShape(a, b) }
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTrainingConfig reads a tf_keras training_config (optimizer under "optimizer_config")
+// or a Keras 3 compile_config (optimizer under "optimizer").
+func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
+	t := &trainState{slotsKeras2: true, raw: &rawTraining{dialect: d}}
+	ov, ok := tc.get("optimizer_config")
+	if !ok {
+		ov, ok = tc.get("optimizer")
+	}
+	if !ok {
+		return nil, fmt.Errorf("no optimizer")
+	}
+	opt, class, cfg, err := parseOptimizer(ov)
+	if err != nil {
+		return nil, err
+	}
+	t.opt = opt
+	t.raw.optClass, t.raw.optCfg = class, cfg
+	lv, _ := tc.get("loss")
+	if lv == nil {
+		return nil, fmt.Errorf("no loss")
+	}
+	if t.loss, err = parseLossValue(lv); err != nil {
+		return nil, err
+	}
+	t.raw.loss, t.raw.hasLoss = lv, true
+	mv, _ := tc.get("metrics")
+	t.raw.metrics = mv
+	if mv != nil {
+		t.metrics = []metricSpec{}
+		var walk func(v any) error
+		walk = func(v any) error {
+			switch x := v.(type) {
+			case []any:
+				for _, e := range x {
+					if err := walk(e); err != nil {
+						return err
+					}
+				}
+			case string:
+				s, err := parseMetric(x)
+				if err != nil {
+					return err
+				}
+				t.metrics = append(t.metrics, s)
+			case ojson:
+				cfg, _ := jObj(mustGet(x, "config"))
+				name, _ := jStr(mustGet(cfg, "name"))
+				fn, _ := jStr(mustGet(cfg, "fn"))
+				if name == "" {
+					if cn, _ := jStr(mustGet(x, "class_name")); cn != "" {
+						name = cn
+					}
+				}
+				s, err := parseMetric(name)
+				if err != nil {
+					if fn == "" {
+						return err
+					}
+					if s, err = parseMetric(fn); err != nil {
+						return err
+					}
+					s.name = name
+				}
+				t.metrics = append(t.metrics, s)
+			case nil:
+			default:
+				return fmt.Errorf("metrics entry %s", pyJSON(v))
+			}
+			return nil
+		}
+		if err := walk(mv); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range []string{"loss_weights", "weighted_metrics"} {
+		if v, _ := tc.get(k); v != nil {
+			if a, ok := v.([]any); !ok || len(a) > 0 {
+				return nil, fmt.Errorf("%s %s not supported", k, pyJSON(v))
+			}
+		}
+	}
+	return t, nil
+}
+
+func mustGet(o ojson, k string) any {
+	v, _ := o.get(k)
+	return v
+}
+
+// parseLossValue reads a loss given as a function name or a Keras Loss object.
+func parseLossValue(v any) (*lossSpec, error) {
+	switch x := v.(type) {
+	case string:
+		return parseLossName(x, false)
+	case ojson:
+		class, _ := jStr(mustGet(x, "class_name"))
+		k, ok := lossClasses[class]
+		if !ok {
+			if _, isFn := lossNames[class]; isFn {
+				return parseLossName(class, false)
+			}
+			return nil, fmt.Errorf("loss %q not supported", class)
+		}
+		cfg, _ := jObj(mustGet(x, "config"))
+		fl, _ := jBool(mustGet(cfg, "from_logits"))
+		if ls, ok := jFloat(mustGet(cfg, "label_smoothing")); ok && ls != 0 {
+			return nil, fmt.Errorf("loss %s with label_smoothing %v not supported", class, ls)
+		}
+		if ax, ok := jFloat(mustGet(cfg, "axis")); ok && ax != -1 {
+			return nil, fmt.Errorf("loss %s with axis %v not supported", class, ax)
+		}
+		if ic := mustGet(cfg, "ignore_class"); ic != nil {
+			return nil, fmt.Errorf("loss %s with ignore_class not supported", class)
+		}
+		name, _ := jStr(mustGet(cfg, "name"))
+		return &lossSpec{kind: k, name: k.fnName(), fromLogits: fl, object: true, objectName: name}, nil
+	}
+	return nil, fmt.Errorf("loss %s not supported", pyJSON(v))
+}
+
+// parseOptimizer reads {"class_name": ..., "config": {...}} in either dialect (tf_keras
+// "Custom>Adam", legacy "Adam", Keras 3 with module/registered_name).
+func parseOptimizer(v any) (Optimizer, string, any, error) {
+	o, ok := jObj(v)
+	if !ok {
+		if s, ok := jStr(v); ok {
+			opt, err := GetOptimizer(s)
+			return opt, s, nil, err
+		}
+		return nil, "", nil, fmt.Errorf("optimizer %s", pyJSON(v))
+	}
+	class, _ := jStr(mustGet(o, "class_name"))
+	short := class
+	if i := strings.LastIndex(short, ">"); i >= 0 {
+		short = short[i+1:]
+	}
+	cfgV := mustGet(o, "config")
+	cfg, _ := jObj(cfgV)
+	num := func(k string, def float64) (float64, error) {
+		v, ok := cfg.get(k)
+		if !ok || v == nil {
+			return def, nil
+		}
+		f, ok := jFloat(v)
+		if !ok {
+			return 0, fmt.Errorf("optimizer %s: %s = %s not supported", short, k, pyJSON(v))
+		}
+		return f, nil
+	}
+	boolean := func(k string) bool { b, _ := jBool(mustGet(cfg, k)); return b }
+	lr, err := num("learning_rate", -1)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if lr == -1 {
+		lr, _ = num("lr", -1)
+	}
+	if dec, _ := num("decay", 0); dec != 0 {
+		return nil, "", nil, fmt.Errorf("optimizer %s: decay %v not supported", short, dec)
+	}
+	var opt Optimizer
+	var common *commonOptions
+	switch strings.ToLower(short) {
+	case "adam":
+		b1, _ := num("beta_1", 0.9)
+		b2, _ := num("beta_2", 0.999)
+		eps, _ := num("epsilon", 1e-7)
+		a := Adam(AdamOptions{LearningRate: lrOr(lr, 0.001), Beta1: b1, Beta2: b2, Epsilon: eps, AMSGrad: boolean("amsgrad")})
+		opt, common = a, &a.commonOptions
+	case "sgd":
+		mom, _ := num("momentum", 0)
+		s := SGD(SGDOptions{LearningRate: lrOr(lr, 0.01), Momentum: mom, Nesterov: boolean("nesterov")})
+		opt, common = s, &s.commonOptions
+	case "rmsprop":
+		rho, _ := num("rho", 0.9)
+		mom, _ := num("momentum", 0)
+		eps, _ := num("epsilon", 1e-7)
+		r := RMSprop(RMSpropOptions{LearningRate: lrOr(lr, 0.001), Rho: rho, Momentum: mom, Epsilon: eps, Centered: boolean("centered")})
+		opt, common = r, &r.commonOptions
+	default:
+		return nil, "", nil, fmt.Errorf("optimizer %q not supported", class)
+	}
+	// Base options: kept so they are written back; training refuses those it cannot apply.
+	if name, ok := jStr(mustGet(cfg, "name")); ok && name != opt.ClassName() && name != defaultK3Name(opt.ClassName()) {
+		common.name = name
+	}
+	ptr := func(k string) *float64 {
+		if f, ok := jFloat(mustGet(cfg, k)); ok {
+			return &f
+		}
+		return nil
+	}
+	common.weightDecay, common.clipnorm = ptr("weight_decay"), ptr("clipnorm")
+	common.globalClipnorm, common.clipvalue = ptr("global_clipnorm"), ptr("clipvalue")
+	common.useEMA = boolean("use_ema")
+	if f, ok := jFloat(mustGet(cfg, "ema_momentum")); ok {
+		common.emaMomentum, common.emaMomentumSet = f, true
+	}
+	if v, ok := cfg.get("ema_overwrite_frequency"); ok {
+		common.emaOverwriteFrequencySet = true
+		if f, ok := jFloat(v); ok {
+			n := int64(f)
+			common.emaOverwriteFrequency = &n
+		}
+	}
+	common.lossScaleFactor = mustGet(cfg, "loss_scale_factor")
+	common.gradientAccumulation = mustGet(cfg, "gradient_accumulation_steps")
+	common.jitCompile = boolean("jit_compile")
+	return opt, class, cfgV, nil
+}
+
+func lrOr(lr, def float64) float32 {
+	if lr < 0 {
+		return float32(def)
+	}
+	return float32(lr)
+}
+
+func defaultK3Name(class string) string {
+	switch class {
+	case "RMSprop":
+		return "rm_sprop"
+	}
+	return strings.ToLower(class)
+}

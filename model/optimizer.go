@@ -1,0 +1,402 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// Optimizer is one of the Keras optimizers kerasgo trains with: Adam, SGD or RMSprop, built by
+// the functions of the same names. Their update rules are those of the tf_keras 2.11+
+// optimizers (and Keras 3, which uses the same formulas), computed in float32 in the same
+// order, so that a model trained in Go matches one trained by Keras step for step.
+//
+// An Optimizer holds only hyper-parameters; its state (the iteration count and the slot
+// variables) belongs to the model it is compiled into.
+type Optimizer interface {
+	// ClassName is the Keras class name: "Adam", "SGD" or "RMSprop".
+	ClassName() string
+	// LearningRate is the learning rate as Keras stores it (a float32 variable).
+	LearningRate() float32
+
+	// slots returns the slot names (Keras 3 terms) each trainable variable gets, in Keras's
+	// order. keras2 selects tf_keras's set (SGD always has "momentum" there).
+	slots(keras2 bool) []string
+	// update applies one step to w given its gradient g and its slots (in slots() order).
+	// iter is the optimizer's iteration count before the step.
+	update(iter int64, w, g []float32, slots [][]float32)
+	// config returns the get_config() object in dialect d.
+	config(d saved.Dialect) ojson
+	// unsupported names a config setting that is read but not implemented, or "".
+	unsupported() string
+	setLearningRate(float32)
+}
+
+// commonOptions are the base optimizer arguments every Keras optimizer accepts. kerasgo
+// reads and writes them but trains only with the defaults (nil / false).
+type commonOptions struct {
+	name                                     string // as configured; "" means the default
+	weightDecay, clipnorm, globalClipnorm    *float64
+	clipvalue                                *float64
+	useEMA                                   bool
+	emaMomentum                              float64
+	emaOverwriteFrequency                    *int64
+	lossScaleFactor, gradientAccumulation    any // Keras 3 only; kept verbatim
+	jitCompile                               bool
+	emaOverwriteFrequencySet, emaMomentumSet bool
+}
+
+func (c *commonOptions) unsupported() string {
+	switch {
+	case c.weightDecay != nil:
+		return "weight_decay"
+	case c.clipnorm != nil:
+		return "clipnorm"
+	case c.globalClipnorm != nil:
+		return "global_clipnorm"
+	case c.clipvalue != nil:
+		return "clipvalue"
+	case c.useEMA:
+		return "use_ema"
+	case c.lossScaleFactor != nil:
+		return "loss_scale_factor"
+	case c.gradientAccumulation != nil:
+		return "gradient_accumulation_steps"
+	}
+	return ""
+}
+
+// baseConfig writes the keys of the base optimizer's get_config, in Keras's order, for an
+// optimizer whose tf_keras name is k2name and Keras 3 name k3name. defaultEMAFreq is the
+// class's default ema_overwrite_frequency in tf_keras (RMSprop uses 100).
+func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr float32, defaultEMAFreq *int64) ojson {
+	ema := c.emaMomentum
+	if !c.emaMomentumSet {
+		ema = 0.99
+	}
+	freq := any(nil)
+	if c.emaOverwriteFrequencySet {
+		if c.emaOverwriteFrequency != nil {
+			freq = *c.emaOverwriteFrequency
+		}
+	} else if d == saved.Keras2 && defaultEMAFreq != nil {
+		freq = *defaultEMAFreq
+	}
+	f := func(p *float64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	if d == saved.Keras3 {
+		name := c.name
+		if name == "" {
+			name = k3name
+		}
+		return ojson{
+			{"name", name},
+			{"learning_rate", float64(lr)},
+			{"weight_decay", f(c.weightDecay)},
+			{"clipnorm", f(c.clipnorm)},
+			{"global_clipnorm", f(c.globalClipnorm)},
+			{"clipvalue", f(c.clipvalue)},
+			{"use_ema", c.useEMA},
+			{"ema_momentum", ema},
+			{"ema_overwrite_frequency", freq},
+			{"loss_scale_factor", c.lossScaleFactor},
+			{"gradient_accumulation_steps", c.gradientAccumulation},
+		}
+	}
+	name := c.name
+	if name == "" {
+		name = k2name
+	}
+	return ojson{
+		{"name", name},
+		{"weight_decay", f(c.weightDecay)},
+		{"clipnorm", f(c.clipnorm)},
+		{"global_clipnorm", f(c.globalClipnorm)},
+		{"clipvalue", f(c.clipvalue)},
+		{"use_ema", c.useEMA},
+		{"ema_momentum", ema},
+		{"ema_overwrite_frequency", freq},
+		{"jit_compile", c.jitCompile},
+		{"is_legacy_optimizer", false},
+		{"learning_rate", float64(lr)},
+	}
+}
+
+// AdamOptions are Adam's hyper-parameters. Zero values mean Keras's defaults
+// (learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7, amsgrad off).
+type AdamOptions struct {
+	LearningRate float32
+	Beta1, Beta2 float64
+	Epsilon      float64
+	AMSGrad      bool
+}
+
+// AdamOptimizer is Keras's Adam. Build one with Adam.
+type AdamOptimizer struct {
+	commonOptions
+	lr                    float32
+	beta1, beta2, epsilon float64
+	amsgrad               bool
+}
+
+// Adam returns Keras's Adam optimizer.
+func Adam(o AdamOptions) *AdamOptimizer {
+	a := &AdamOptimizer{lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, epsilon: o.Epsilon, amsgrad: o.AMSGrad}
+	if a.lr == 0 {
+		a.lr = 0.001
+	}
+	if a.beta1 == 0 {
+		a.beta1 = 0.9
+	}
+	if a.beta2 == 0 {
+		a.beta2 = 0.999
+	}
+	if a.epsilon == 0 {
+		a.epsilon = 1e-7
+	}
+	return a
+}
+
+// ClassName returns "Adam".
+func (a *AdamOptimizer) ClassName() string { return "Adam" }
+
+// LearningRate returns the learning rate.
+func (a *AdamOptimizer) LearningRate() float32 { return a.lr }
+
+func (a *AdamOptimizer) setLearningRate(v float32) { a.lr = v }
+
+func (a *AdamOptimizer) slots(bool) []string {
+	if a.amsgrad {
+		return []string{"momentum", "velocity", "velocity_hat"}
+	}
+	return []string{"momentum", "velocity"}
+}
+
+// update follows tf_keras Adam.update_step (dense gradients):
+//
+//	alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t), t = iterations + 1
+//	m += (g - m) * (1 - beta_1);  v += (g² - v) * (1 - beta_2)
+//	[amsgrad: vhat = max(vhat, v); v = vhat]
+//	w -= m * alpha / (sqrt(v) + epsilon)
+func (a *AdamOptimizer) update(iter int64, w, g []float32, s [][]float32) {
+	step := float32(iter + 1)
+	b1, b2 := float32(a.beta1), float32(a.beta2)
+	b1p := powf(b1, step)
+	b2p := powf(b2, step)
+	alpha := a.lr * sqrtf(1-b2p) / (1 - b1p)
+	c1, c2 := float32(1-a.beta1), float32(1-a.beta2)
+	eps := float32(a.epsilon)
+	m, v := s[0], s[1]
+	var vh []float32
+	if a.amsgrad {
+		vh = s[2]
+	}
+	for i, gi := range g {
+		mi := m[i] + (gi-m[i])*c1
+		vi := v[i] + (gi*gi-v[i])*c2
+		m[i], v[i] = mi, vi
+		if vh != nil {
+			vi = max(vh[i], vi)
+			vh[i] = vi
+		}
+		w[i] -= (mi * alpha) / (sqrtf(vi) + eps)
+	}
+}
+
+func (a *AdamOptimizer) config(d saved.Dialect) ojson {
+	c := a.baseConfig(d, "Adam", "adam", a.lr, nil)
+	return append(c, kv{"beta_1", a.beta1}, kv{"beta_2", a.beta2}, kv{"epsilon", a.epsilon}, kv{"amsgrad", a.amsgrad})
+}
+
+// SGDOptions are SGD's hyper-parameters. A zero LearningRate means Keras's default 0.01.
+type SGDOptions struct {
+	LearningRate float32
+	Momentum     float64
+	Nesterov     bool
+}
+
+// SGDOptimizer is Keras's SGD. Build one with SGD.
+type SGDOptimizer struct {
+	commonOptions
+	lr       float32
+	momentum float64
+	nesterov bool
+}
+
+// SGD returns Keras's SGD optimizer (with momentum and Nesterov momentum).
+func SGD(o SGDOptions) *SGDOptimizer {
+	s := &SGDOptimizer{lr: o.LearningRate, momentum: o.Momentum, nesterov: o.Nesterov}
+	if s.lr == 0 {
+		s.lr = 0.01
+	}
+	return s
+}
+
+// ClassName returns "SGD".
+func (s *SGDOptimizer) ClassName() string { return "SGD" }
+
+// LearningRate returns the learning rate.
+func (s *SGDOptimizer) LearningRate() float32 { return s.lr }
+
+func (s *SGDOptimizer) setLearningRate(v float32) { s.lr = v }
+
+// slots: tf_keras's SGD always creates a momentum slot "m"; Keras 3 only when momentum != 0.
+func (s *SGDOptimizer) slots(keras2 bool) []string {
+	if keras2 || s.momentum != 0 {
+		return []string{"momentum"}
+	}
+	return nil
+}
+
+// update follows tf_keras SGD.update_step (dense gradients):
+//
+//	m = -g*lr + m*momentum
+//	w += m                          (nesterov: w += -g*lr + m*momentum)
+func (s *SGDOptimizer) update(_ int64, w, g []float32, sl [][]float32) {
+	lr, mom := s.lr, float32(s.momentum)
+	if len(sl) == 0 {
+		for i, gi := range g {
+			w[i] += -gi * lr
+		}
+		return
+	}
+	m := sl[0]
+	for i, gi := range g {
+		mi := -gi*lr + m[i]*mom
+		m[i] = mi
+		if s.nesterov {
+			w[i] += -gi*lr + mi*mom
+		} else {
+			w[i] += mi
+		}
+	}
+}
+
+func (s *SGDOptimizer) config(d saved.Dialect) ojson {
+	c := s.baseConfig(d, "SGD", "sgd", s.lr, nil)
+	return append(c, kv{"momentum", s.momentum}, kv{"nesterov", s.nesterov})
+}
+
+// RMSpropOptions are RMSprop's hyper-parameters. Zero LearningRate, Rho and Epsilon mean
+// Keras's defaults (0.001, 0.9, 1e-7).
+type RMSpropOptions struct {
+	LearningRate float32
+	Rho          float64
+	Momentum     float64
+	Epsilon      float64
+	Centered     bool
+}
+
+// RMSpropOptimizer is Keras's RMSprop. Build one with RMSprop.
+type RMSpropOptimizer struct {
+	commonOptions
+	lr                     float32
+	rho, momentum, epsilon float64
+	centered               bool
+}
+
+// RMSprop returns Keras's RMSprop optimizer.
+func RMSprop(o RMSpropOptions) *RMSpropOptimizer {
+	r := &RMSpropOptimizer{lr: o.LearningRate, rho: o.Rho, momentum: o.Momentum, epsilon: o.Epsilon, centered: o.Centered}
+	if r.lr == 0 {
+		r.lr = 0.001
+	}
+	if r.rho == 0 {
+		r.rho = 0.9
+	}
+	if r.epsilon == 0 {
+		r.epsilon = 1e-7
+	}
+	return r
+}
+
+// ClassName returns "RMSprop".
+func (r *RMSpropOptimizer) ClassName() string { return "RMSprop" }
+
+// LearningRate returns the learning rate.
+func (r *RMSpropOptimizer) LearningRate() float32 { return r.lr }
+
+func (r *RMSpropOptimizer) setLearningRate(v float32) { r.lr = v }
+
+func (r *RMSpropOptimizer) slots(bool) []string {
+	s := []string{"velocity"}
+	if r.momentum > 0 {
+		s = append(s, "momentum")
+	}
+	if r.centered {
+		s = append(s, "average_gradient")
+	}
+	return s
+}
+
+// update follows tf_keras RMSprop.update_step (dense gradients):
+//
+//	velocity = rho*velocity + (1-rho)*g²
+//	[centered: avg = rho*avg + (1-rho)*g; denominator = velocity - avg² + epsilon]
+//	denominator = velocity + epsilon
+//	increment = lr * g * rsqrt(denominator)
+//	momentum > 0: mom = momentum*mom + increment; w -= mom.  Otherwise w -= increment.
+func (r *RMSpropOptimizer) update(_ int64, w, g []float32, s [][]float32) {
+	rho, c := float32(r.rho), float32(1-r.rho)
+	eps := float32(r.epsilon)
+	mom := float32(r.momentum)
+	vel := s[0]
+	k := 1
+	var ms, ag []float32
+	if r.momentum > 0 {
+		ms = s[k]
+		k++
+	}
+	if r.centered {
+		ag = s[k]
+	}
+	for i, gi := range g {
+		v := rho*vel[i] + c*(gi*gi)
+		vel[i] = v
+		var den float32
+		if ag != nil {
+			a := rho*ag[i] + c*gi
+			ag[i] = a
+			den = v - a*a + eps
+		} else {
+			den = v + eps
+		}
+		inc := r.lr * gi * (1 / sqrtf(den))
+		if ms != nil {
+			mi := mom*ms[i] + inc
+			ms[i] = mi
+			w[i] += -mi
+		} else {
+			w[i] += -inc
+		}
+	}
+}
+
+func (r *RMSpropOptimizer) config(d saved.Dialect) ojson {
+	freq := int64(100)
+	c := r.baseConfig(d, "RMSprop", "rm_sprop", r.lr, &freq)
+	return append(c, kv{"rho", r.rho}, kv{"momentum", r.momentum}, kv{"epsilon", r.epsilon}, kv{"centered", r.centered})
+}
+
+// GetOptimizer returns the optimizer Keras builds for a name ("adam", "sgd", "rmsprop"; case
+// is ignored) with default hyper-parameters.
+func GetOptimizer(name string) (Optimizer, error) {
+	switch strings.ToLower(name) {
+	case "adam":
+		return Adam(AdamOptions{}), nil
+	case "sgd":
+		return SGD(SGDOptions{}), nil
+	case "rmsprop":
+		return RMSprop(RMSpropOptions{}), nil
+	}
+	return nil, fmt.Errorf("%w: optimizer %q (kerasgo trains with adam, sgd, rmsprop)", ErrUnsupported, name)
+}
+
+func powf(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) }
+func sqrtf(x float32) float32   { return float32(math.Sqrt(float64(x))) }
