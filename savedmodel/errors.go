@@ -3,6 +3,7 @@ package savedmodel
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 var (
@@ -22,10 +23,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	msg := strings.TrimPrefix(e.Err.Error(), "savedmodel: ")
 	if e.Object != "" {
-		return fmt.Sprintf("savedmodel: %s: %s: %v", e.Path, e.Object, e.Err)
+		return fmt.Sprintf("savedmodel: %s: %s: %s", e.Path, e.Object, msg)
 	}
-	return fmt.Sprintf("savedmodel: %s: %v", e.Path, e.Err)
+	return fmt.Sprintf("savedmodel: %s: %s", e.Path, msg)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

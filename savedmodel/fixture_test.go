@@ -92,3 +92,19 @@ func TestWriteDebug(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteDebug loads $KERASGO_SM_IN (a tf_keras SavedModel) and saves it to $KERASGO_SM_OUT.
+func TestRewriteDebug(t *testing.T) {
+	in, out := os.Getenv("KERASGO_SM_IN"), os.Getenv("KERASGO_SM_OUT")
+	if in == "" || out == "" {
+		t.Skip("KERASGO_SM_IN / KERASGO_SM_OUT not set")
+	}
+	m, err := Load(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("config %s", m.Config[:200])
+	if err := Save(out, m); err != nil {
+		t.Fatal(err)
+	}
+}
