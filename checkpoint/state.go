@@ -161,6 +161,9 @@ func (m *Manager) Save(write func(prefix string) error) (string, error) {
 	if err := write(prefix); err != nil {
 		return "", err
 	}
+	if testHookRename != nil {
+		testHookRename("state")
+	}
 	return prefix, m.Record(prefix)
 }
 
@@ -171,7 +174,8 @@ func (m *Manager) Record(prefix string) error {
 	if m.Now != nil {
 		now = m.Now
 	}
-	ts := float64(now().UnixNano()) / 1e9
+	tm := now()
+	ts := float64(tm.Unix()) + float64(tm.Nanosecond())/1e9
 	s, err := ReadState(m.Dir)
 	if errors.Is(err, ErrNotFound) {
 		s, err = &State{LastPreservedTimestamp: ts}, nil

@@ -21,6 +21,10 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
+// testHookRename, when set by tests, is called before the data shards ("data") and before
+// the index ("index") are renamed into place.
+var testHookRename func(stage string)
+
 // WriterOptions configures a Writer. The zero value writes one data shard, as TensorFlow does
 // for CPU variables.
 type WriterOptions struct {
@@ -307,12 +311,18 @@ func (w *Writer) finish() error {
 		return err
 	}
 	n := len(w.shards)
+	if testHookRename != nil {
+		testHookRename("data")
+	}
 	for i, s := range w.shards {
 		if err := os.Rename(s.tmp, DataFile(w.prefix, i, n)); err != nil {
 			os.Remove(idxTmp)
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 		s.tmp = ""
+	}
+	if testHookRename != nil {
+		testHookRename("index")
 	}
 	if err := os.Rename(idxTmp, IndexFile(w.prefix)); err != nil {
 		os.Remove(idxTmp)

@@ -1,0 +1,119 @@
+package checkpoint
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestStateRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := &State{ModelCheckpointPath: "ckpt-3", AllModelCheckpointPaths: []string{"ckpt-2", "ckpt-3", "w\"ei'rd\\\n\x01é"},
+		AllModelCheckpointTimestamps: []float64{1795867358.487, 1795867358.531635, 5}, LastPreservedTimestamp: 1795867357.2152967}
+	if err := WriteState(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text() != s.Text() || got.ModelCheckpointPath != s.ModelCheckpointPath ||
+		len(got.AllModelCheckpointPaths) != 3 || got.AllModelCheckpointPaths[2] != s.AllModelCheckpointPaths[2] ||
+		got.AllModelCheckpointTimestamps[1] != s.AllModelCheckpointTimestamps[1] || got.LastPreservedTimestamp != s.LastPreservedTimestamp {
+		t.Errorf("round trip:\n%s\nwant\n%s", got.Text(), s.Text())
+	}
+}
+
+// TestStatePythonText re-prints the state files TF wrote (CheckpointManager with timestamps,
+// tf_keras save_weights, corpus files) and demands TF's exact bytes.
+func TestStatePythonText(t *testing.T) {
+	var files []string
+	if root := os.Getenv("KERASGO_FORMATS"); root != "" || true {
+		d := filepath.Join(repoRoot(), "testdata", "formats")
+		if root != "" {
+			d = root
+		}
+		f, _ := filepath.Glob(filepath.Join(d, "*", "*", "*", StateFile))
+		files = append(files, f...)
+	}
+	if len(files) == 0 {
+		t.Skip("no generator state files")
+	}
+	stamped := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ReadState(filepath.Dir(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Text() != string(b) {
+			t.Errorf("%s:\n%s\nre-printed as\n%s", f, b, s.Text())
+		}
+		if len(s.AllModelCheckpointTimestamps) > 0 {
+			stamped++
+		}
+	}
+	if stamped == 0 {
+		t.Error("no state file with timestamps among the fixtures")
+	}
+}
+
+func TestStateErrors(t *testing.T) {
+	for _, bad := range []string{"model_checkpoint_path \"x\"\n", "model_checkpoint_path: x\n",
+		"unknown_field: 1\n", "all_model_checkpoint_timestamps: \"1\"\n", "model_checkpoint_path: \"abc\n", "@"} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, StateFile), []byte(bad), 0o644)
+		if _, err := ReadState(dir); !errors.Is(err, ErrFormat) {
+			t.Errorf("%q: err = %v, want ErrFormat", bad, err)
+		}
+	}
+	if _, err := ReadState(t.TempDir()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing state: %v", err)
+	}
+}
+
+func TestManager(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Unix(1700000000, 250000000)
+	m := &Manager{Dir: dir, MaxToKeep: 2, Now: func() time.Time { clock = clock.Add(1500 * time.Millisecond); return clock }}
+	var saved []string
+	for i := 0; i < 4; i++ {
+		p, err := m.Save(func(p string) error {
+			writeBundle(t, p, crashTensors(i), WriterOptions{})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved = append(saved, p)
+	}
+	if filepath.Base(saved[3]) != "ckpt-4" {
+		t.Errorf("fourth save is %s, want ckpt-4", saved[3])
+	}
+	ck, err := m.Checkpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ck) != 2 || ck[0] != saved[2] || ck[1] != saved[3] {
+		t.Errorf("kept %v, want the last two of %v", ck, saved)
+	}
+	for _, p := range saved[:2] {
+		if files, _ := filepath.Glob(p + ".*"); len(files) != 0 {
+			t.Errorf("old checkpoint files not deleted: %v", files)
+		}
+	}
+	if l, err := Latest(dir); err != nil || l != saved[3] {
+		t.Errorf("Latest = %q, %v", l, err)
+	}
+	s, _ := ReadState(dir)
+	if s.ModelCheckpointPath != "ckpt-4" || len(s.AllModelCheckpointTimestamps) != 2 ||
+		math.Abs(s.AllModelCheckpointTimestamps[1]-s.AllModelCheckpointTimestamps[0]-1.5) > 1e-6 || s.LastPreservedTimestamp == 0 {
+		t.Errorf("state:\n%s", s.Text())
+	}
+}
