@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package layers
+
+const hasFMA = false
+
+func kernel(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) (int, int) {
+	return 0, 0
+}
