@@ -39,7 +39,7 @@ func variable(fullName string, v *tensor.Tensor) *node { return &node{fullName: 
 // model.save_weights(prefix): the model is the root; each layer is a child "layer-<i>", and
 // layers with weights are also reached first as "layer_with_weights-<j>"; the optimizer
 // follows, then the train function placeholders and a "root" self-reference.
-func kerasGraph(m *saved.Model) (*node, error) {
+func kerasGraph(m *saved.Model, functions []string) (*node, error) {
 	root := &node{}
 	varNodes := map[[2]string]*node{}
 	withWeights := 0
@@ -69,11 +69,21 @@ func kerasGraph(m *saved.Model) (*node, error) {
 			return nil, err
 		}
 		root.add("optimizer", on)
-		if len(o.Slots) > 0 {
-			// After fit(), tf_keras tracks the (empty) train function under two names.
+		if functions == nil && len(o.Slots) > 0 {
+			functions = []string{"train"}
+		}
+	}
+	for _, f := range functions {
+		switch f {
+		case "train":
+			// tf_keras tracks the traced train function under two names.
 			tf := &node{}
 			root.add("train_tf_function", tf)
 			root.add("train_function", tf)
+		case "test", "predict":
+			root.add(f+"_function", &node{})
+		default:
+			return nil, fmt.Errorf("checkpoint: unknown Keras function %q (want train, test or predict)", f)
 		}
 	}
 	root.add("root", root)
@@ -273,7 +283,25 @@ func (n *node) key() string { return strings.Join(n.path, "/") + attributesSuffi
 // naming prefix as the latest checkpoint. m.Layers must list every layer of model.layers,
 // weightless ones included, since the layer-<i> numbering counts them all.
 func SaveKerasWeights(prefix string, m *saved.Model) error {
-	if err := WriteKerasBundle(prefix, m, WriterOptions{}); err != nil {
+	return KerasOptions{}.Save(prefix, m)
+}
+
+// KerasOptions configures SaveKerasWeights. The zero value matches a model that was
+// compiled and trained with fit() (or not compiled, when the Model has no optimizer).
+type KerasOptions struct {
+	// Functions lists the Keras functions the model has traced, in the order it first ran
+	// them: "train" (fit, train_on_batch), "test" (evaluate), "predict" (predict). tf_keras
+	// records each as an empty object in the checkpoint's object graph; they carry no values
+	// and restoring ignores them, but they are part of the bytes. Nil means {"train"} when
+	// the optimizer has slots, none otherwise.
+	Functions []string
+	// Writer configures the bundle writer.
+	Writer WriterOptions
+}
+
+// Save writes the checkpoint of SaveKerasWeights with these options.
+func (o KerasOptions) Save(prefix string, m *saved.Model) error {
+	if err := o.WriteBundle(prefix, m); err != nil {
 		return err
 	}
 	dir, base := filepath.Split(prefix)
@@ -283,10 +311,9 @@ func SaveKerasWeights(prefix string, m *saved.Model) error {
 	return WriteState(dir, &State{ModelCheckpointPath: base, AllModelCheckpointPaths: []string{base}})
 }
 
-// WriteKerasBundle writes the object-based bundle of SaveKerasWeights without touching the
-// state file.
-func WriteKerasBundle(prefix string, m *saved.Model, opts WriterOptions) error {
-	root, err := kerasGraph(m)
+// WriteBundle writes the object-based bundle of Save without touching the state file.
+func (o KerasOptions) WriteBundle(prefix string, m *saved.Model) error {
+	root, err := kerasGraph(m, o.Functions)
 	if err != nil {
 		return err
 	}
@@ -295,7 +322,7 @@ func WriteKerasBundle(prefix string, m *saved.Model, opts WriterOptions) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: object graph: %w", err)
 	}
-	w, err := NewWriter(prefix, opts)
+	w, err := NewWriter(prefix, o.Writer)
 	if err != nil {
 		return err
 	}
@@ -313,6 +340,30 @@ func WriteKerasBundle(prefix string, m *saved.Model, opts WriterOptions) error {
 		return err
 	}
 	return w.Close()
+}
+
+// KerasFunctions returns the traced Keras functions an object-based checkpoint records
+// under its root, in order ("train", "test", "predict"); see KerasOptions.Functions.
+func (r *Reader) KerasFunctions() ([]string, error) {
+	g, err := r.ObjectGraph()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if len(g.Nodes) == 0 {
+		return nil, nil
+	}
+	for _, c := range g.Nodes[0].Children {
+		switch c.LocalName {
+		case "train_function":
+			out = append(out, "train")
+		case "test_function":
+			out = append(out, "test")
+		case "predict_function":
+			out = append(out, "predict")
+		}
+	}
+	return out, nil
 }
 
 // ObjectGraph reads and parses the bundle's _CHECKPOINTABLE_OBJECT_GRAPH.

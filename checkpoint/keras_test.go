@@ -61,9 +61,20 @@ func TestKerasByteIdentity(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := loadState(t, vdir)
+			// The object graph records which Keras functions the model ran (fit, predict,
+			// ...) in that order: take it from tf_keras' file.
+			r, err := Open(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fns, err := r.KerasFunctions()
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
 			outDir := t.TempDir()
 			got := filepath.Join(outDir, filepath.Base(want))
-			if err := SaveKerasWeights(got, m); err != nil {
+			if err := (KerasOptions{Functions: fns}).Save(got, m); err != nil {
 				t.Fatal(err)
 			}
 			for _, suf := range []string{".index", ".data-00000-of-00001"} {
