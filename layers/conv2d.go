@@ -80,7 +80,7 @@ func conv2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, err
 	l := &Conv2D{}
 	r.readBase(&l.base)
 	l.filters = r.integer(0, 1, maxUnits, "filters", "nb_filter")
-	if _, _, ok := r.get("filters", "nb_filter"); !ok {
+	if v, _, ok := r.get("filters", "nb_filter"); !ok || v == nil {
 		r.fail(ErrFormat, "missing filters")
 	}
 	if _, _, ok := r.get("kernel_size"); ok {

@@ -52,7 +52,7 @@ func denseFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, erro
 	l := &Dense{}
 	r.readBase(&l.base)
 	l.units = r.integer(0, 1, maxUnits, "units", "output_dim")
-	if _, _, ok := r.get("units", "output_dim"); !ok {
+	if v, _, ok := r.get("units", "output_dim"); !ok || v == nil {
 		r.fail(ErrFormat, "missing units")
 	}
 	l.act = r.activation()

@@ -45,7 +45,7 @@ func dropoutFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, er
 	r := newCfgReader("Dropout", cfg)
 	l := &Dropout{}
 	r.readBase(&l.base)
-	if _, _, ok := r.get("rate", "p"); !ok {
+	if v, _, ok := r.get("rate", "p"); !ok || v == nil {
 		r.fail(ErrFormat, "missing rate")
 	}
 	l.rate = r.float(0, "rate", "p")

@@ -1,0 +1,242 @@
+package layers
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+type corpusEntry struct {
+	File      string         `json:"file"`
+	ClassName string         `json:"class_name"`
+	Config    map[string]any `json:"config"`
+}
+
+func readCorpus(t testing.TB) []corpusEntry {
+	t.Helper()
+	b, err := os.ReadFile("testdata/corpus_layer_configs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []corpusEntry
+	if err := json.Unmarshal(b, &es); err != nil {
+		t.Fatal(err)
+	}
+	if len(es) < 100 {
+		t.Fatalf("only %d corpus entries", len(es))
+	}
+	return es
+}
+
+// TestCorpusConfigs parses every layer config of the third-party corpus (Keras 1.1 to
+// Keras 3.7). Only channels_first convolutions may fail (ErrUnsupported naming data_format);
+// the only warnings allowed are regularizers kept but not applied. What was parsed must
+// match the file's own values, and the config kerasgo writes must parse back to itself.
+func TestCorpusConfigs(t *testing.T) {
+	for _, e := range readCorpus(t) {
+		l, warns, err := FromConfig(e.ClassName, e.Config, saved.Keras2)
+		if e.Config["data_format"] == "channels_first" {
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "channels_first") {
+				t.Errorf("%s %v: want ErrUnsupported naming channels_first, have %v", e.File, e.Config["name"], err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s %s: %v", e.File, e.ClassName, err)
+			continue
+		}
+		for _, w := range warns {
+			if !strings.Contains(w, "regularizer is kept") {
+				t.Errorf("%s: unexpected warning %q", e.File, w)
+			}
+		}
+		if l.Name() != e.Config["name"] {
+			t.Errorf("%s: name %q, config %v", e.File, l.Name(), e.Config["name"])
+		}
+		// Values of the old Keras 1 keys reach the layer.
+		num := func(k string) int { v, _ := e.Config[k].(float64); return int(v) }
+		switch x := l.(type) {
+		case *Conv2D:
+			if _, ok := e.Config["nb_filter"]; ok {
+				if x.Filters() != num("nb_filter") || x.KernelSize() != [2]int{num("nb_row"), num("nb_col")} ||
+					x.Padding() != e.Config["border_mode"] || x.Activation() != e.Config["activation"] {
+					t.Errorf("%s: Keras 1 Convolution2D parsed as %d %v %s %s", e.File, x.Filters(), x.KernelSize(), x.Padding(), x.Activation())
+				}
+			}
+		case *Dense:
+			if _, ok := e.Config["output_dim"]; ok && x.Units() != num("output_dim") {
+				t.Errorf("%s: Keras 1 Dense units %d, output_dim %v", e.File, x.Units(), e.Config["output_dim"])
+			}
+		case *Dropout:
+			if p, ok := e.Config["p"]; ok && x.Rate() != p {
+				t.Errorf("%s: Keras 1 Dropout rate %v, p %v", e.File, x.Rate(), p)
+			}
+		}
+		if s, ok := e.Config["batch_input_shape"].([]any); ok {
+			ds := DeclaredInputShape(l)
+			if len(ds) != len(s) {
+				t.Errorf("%s: declared input shape %v, config %v", e.File, ds, s)
+			}
+		}
+		for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+			c1 := canon(t, l.Config(d))
+			l2, w2, err := FromConfig(l.Class(), c1.(map[string]any), d)
+			if err != nil {
+				t.Errorf("%s %s: re-parse own %v config: %v", e.File, l.Name(), d, err)
+				continue
+			}
+			for _, w := range w2 {
+				if !strings.Contains(w, "regularizer is kept") {
+					t.Errorf("%s: own config warns %q", e.File, w)
+				}
+			}
+			if c2 := canon(t, l2.Config(d)); !reflect.DeepEqual(c1, c2) {
+				t.Errorf("%s %s: config not stable through a round trip:\n%s", e.File, l.Name(), jsonDiff(c2, c1))
+			}
+		}
+	}
+}
+
+func TestFromConfigErrors(t *testing.T) {
+	conv := func(kv ...any) map[string]any {
+		c := map[string]any{"name": "c", "filters": 2.0, "kernel_size": []any{3.0, 3.0}}
+		for i := 0; i < len(kv); i += 2 {
+			c[kv[i].(string)] = kv[i+1]
+		}
+		return c
+	}
+	cases := []struct {
+		class    string
+		cfg      map[string]any
+		sentinel error
+		mention  string
+	}{
+		{"Conv2D", conv("data_format", "channels_first"), ErrUnsupported, "channels_first"},
+		{"Conv2D", conv("dilation_rate", []any{2.0, 2.0}), ErrUnsupported, "dilation_rate"},
+		{"Conv2D", conv("groups", 2.0), ErrUnsupported, "groups"},
+		{"Conv2D", conv("padding", "causal"), ErrUnsupported, "causal"},
+		{"Conv2D", conv("activation", "hard_swishy"), ErrUnsupported, "hard_swishy"},
+		{"Conv2D", conv("dtype", "float16"), ErrUnsupported, "float16"},
+		{"Conv2D", conv("dtype", map[string]any{"class_name": "DTypePolicy", "config": map[string]any{"name": "mixed_float16"}}), ErrUnsupported, "mixed_float16"},
+		{"Conv2D", conv("filters", "many"), ErrFormat, "filters"},
+		{"Conv2D", conv("filters", -1.0), ErrFormat, "filters"},
+		{"Conv2D", conv("kernel_size", []any{3.0}), ErrFormat, "kernel_size"},
+		{"Conv2D", map[string]any{"name": "c", "kernel_size": 3.0}, ErrFormat, "filters"},
+		{"Dense", map[string]any{"name": "d"}, ErrFormat, "units"},
+		{"Dense", map[string]any{"units": 1e30}, ErrFormat, "units"},
+		{"Dense", map[string]any{"units": 3.0, "quantization_config": map[string]any{}}, ErrUnsupported, "quantization_config"},
+		{"Dropout", map[string]any{"rate": 1.0}, ErrUnsupported, "rate"},
+		{"Dropout", map[string]any{"rate": 0.5, "noise_shape": []any{nil, 1.0}}, ErrUnsupported, "noise_shape"},
+		{"BatchNormalization", map[string]any{"renorm": true}, ErrUnsupported, "renorm"},
+		{"BatchNormalization", map[string]any{"axis": []any{1.0, 2.0}}, ErrUnsupported, "axis"},
+		{"BatchNormalization", map[string]any{"momentum": "fast"}, ErrFormat, "momentum"},
+		{"MaxPooling2D", map[string]any{"pool_size": []any{0.0, 2.0}}, ErrFormat, "pool_size"},
+		{"MaxPooling2D", map[string]any{"dim_ordering": "th"}, ErrUnsupported, "dim_ordering"},
+		{"Activation", map[string]any{"activation": "hard_sigmoid"}, ErrUnsupported, "hard_sigmoid"},
+	}
+	for _, c := range cases {
+		_, _, err := FromConfig(c.class, c.cfg, saved.Keras2)
+		if !errors.Is(err, c.sentinel) || !strings.Contains(err.Error(), c.mention) || !strings.HasPrefix(err.Error(), "layers: ") {
+			t.Errorf("%s %v: error %v, want %v mentioning %q", c.class, c.cfg, err, c.sentinel, c.mention)
+		}
+	}
+
+	_, _, err := FromConfig("LSTM", map[string]any{}, saved.Keras2)
+	var uc *UnknownClassError
+	if !errors.As(err, &uc) || uc.Class != "LSTM" || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "LSTM") {
+		t.Errorf("unknown class: %v", err)
+	}
+
+	// Unknown keys are reported, not dropped silently.
+	_, warns, err := FromConfig("Dense", map[string]any{"units": 2.0, "fancy": true, "zeta": 1.0}, saved.Keras2)
+	if err != nil || len(warns) != 2 || !strings.Contains(warns[0], `"fancy"`) || !strings.Contains(warns[1], `"zeta"`) {
+		t.Errorf("unknown keys: warnings %q, err %v", warns, err)
+	}
+
+	// BatchNormalization over a non-last axis fails at Build, naming the axis.
+	l, _, err := FromConfig("BatchNormalization", map[string]any{"axis": 1.0}, saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Build([]int{4, 4, 3}, nil); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "axis") {
+		t.Errorf("BN axis 1: %v", err)
+	}
+	// ... and over the last axis given as a positive index, it builds.
+	l, _, _ = FromConfig("BatchNormalization", map[string]any{"axis": []any{3.0}}, saved.Keras2)
+	if err := l.Build([]int{4, 4, 3}, nil); err != nil {
+		t.Errorf("BN axis [3]: %v", err)
+	}
+}
+
+// TestDeclaredInputShape covers every key a config may declare the input with.
+func TestDeclaredInputShape(t *testing.T) {
+	for _, c := range []struct {
+		cfg  map[string]any
+		want []int
+	}{
+		{map[string]any{"units": 1.0, "batch_input_shape": []any{nil, 5.0}}, []int{-1, 5}},
+		{map[string]any{"units": 1.0, "batch_shape": []any{4.0, 5.0}}, []int{4, 5}},
+		{map[string]any{"units": 1.0, "input_shape": []any{5.0}}, []int{-1, 5}},
+		{map[string]any{"units": 1.0, "input_dim": 7.0}, []int{-1, 7}},
+		{map[string]any{"units": 1.0, "input_dim": nil}, nil},
+	} {
+		l, w, err := FromConfig("Dense", c.cfg, saved.Keras2)
+		if err != nil || len(w) != 0 {
+			t.Fatalf("%v: %v %q", c.cfg, err, w)
+		}
+		if got := DeclaredInputShape(l); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v: declared %v, want %v", c.cfg, got, c.want)
+		}
+	}
+	if got := DeclaredInputShape(NewConv2D(1, [2]int{1, 1}, Conv2DOptions{InputShape: []int{32, 32, 3}})); !reflect.DeepEqual(got, []int{-1, 32, 32, 3}) {
+		t.Errorf("option InputShape: %v", got)
+	}
+}
+
+func TestDefaultBaseName(t *testing.T) {
+	for class, want := range map[string]string{
+		"Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "BatchNormalization": "batch_normalization",
+		"Dense": "dense", "Flatten": "flatten", "Dropout": "dropout", "Activation": "activation",
+		"Convolution2D": "conv2d", "MaxPool2D": "max_pooling2d",
+	} {
+		if got := DefaultBaseName(class); got != want {
+			t.Errorf("DefaultBaseName(%q) = %q, want %q", class, got, want)
+		}
+	}
+}
+
+// TestConstructorsMatchConfigs checks that the Go constructors with zero options produce the
+// same configs as the fixture layers parsed from real Keras (the seed model).
+func TestConstructorsMatchConfigs(t *testing.T) {
+	stack := []Layer{
+		NewConv2D(16, [2]int{3, 3}, Conv2DOptions{Activation: "relu", Name: "conv_1"}),
+		NewMaxPooling2D([2]int{4, 4}, MaxPoolingOptions{Name: "pool_1"}),
+		NewBatchNormalization(BatchNormOptions{Name: "batch_normalization"}),
+		NewFlatten(FlattenOptions{Name: "flatten"}),
+		NewDense(32, DenseOptions{Activation: "relu", Name: "dense_1"}),
+		NewDropout(0.5, DropoutOptions{Name: "dropout"}),
+		NewDense(10, DenseOptions{Activation: "softmax", Name: "dense_2"}),
+	}
+	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+		fl, _ := readFixtureConfig(t, fixtureRoot+"/seed/config_"+d.String()+".json")
+		shape := []int{32, 32, 3}
+		for i, l := range stack {
+			if err := l.Build(shape, NewRand(1)); err != nil {
+				t.Fatal(err)
+			}
+			shape, _ = l.OutputShape(shape)
+			got := l.Config(d)
+			if i == 0 && d == saved.Keras2 {
+				got["batch_input_shape"] = fl[0].cfg["batch_input_shape"]
+			}
+			if g, w := canon(t, got), canon(t, fl[i].cfg); !reflect.DeepEqual(g, w) {
+				t.Errorf("%v %s:\n%s", d, l.Name(), jsonDiff(g, w))
+			}
+		}
+	}
+}
