@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -416,6 +415,3 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, batchSize int, onBatch func(d
 	}
 	return lossT.result(), vals, nil
 }
-
-// errStop is returned internally when a callback stops training.
-var errStop = errors.New("stop")

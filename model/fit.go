@@ -1,0 +1,278 @@
+package model
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Data is a pair of inputs and targets (Keras's validation_data=(x, y)).
+type Data struct {
+	X, Y *tensor.Tensor
+}
+
+// FitOptions are the arguments of Fit. The zero value trains one epoch in batches of 32,
+// in order (Keras shuffles by default: set Shuffle), silently.
+type FitOptions struct {
+	Epochs    int // number of the last epoch (Keras's epochs); 0 means 1
+	BatchSize int // 0 means 32
+	// Shuffle reorders the training samples before each epoch (Keras's shuffle=True), with a
+	// generator seeded by Seed.
+	Shuffle bool
+	Seed    uint64
+	// ValidationData is evaluated at the end of each epoch; its loss and metrics are logged
+	// as val_loss, val_<metric>.
+	ValidationData *Data
+	// ValidationSplit, when ValidationData is nil, holds out this fraction of the samples
+	// (the last ones, before shuffling) for validation, as Keras does.
+	ValidationSplit float64
+	// ValidationBatchSize is the batch size of validation (0: BatchSize).
+	ValidationBatchSize int
+	// InitialEpoch is the epoch to start from (for resuming: epochs are numbered from 0, so
+	// training runs epochs InitialEpoch..Epochs-1).
+	InitialEpoch int
+	Callbacks    []Callback
+	// Verbose is VerboseSilent (0), VerboseProgressBar (1), VerboseLine (2) or VerboseAuto.
+	Verbose int
+	// Output receives the progress output (default os.Stdout).
+	Output io.Writer
+}
+
+// History is what Fit returns, as Keras's History callback records it.
+type History struct {
+	// Epoch lists the epochs run (numbered from 0).
+	Epoch []int
+	// History maps each log key ("loss", "accuracy", "val_loss", ...) to its value per epoch.
+	History map[string][]float64
+	// Keys lists History's keys in Keras's order.
+	Keys   []string
+	Params HistoryParams
+}
+
+// HistoryParams are Keras's history.params.
+type HistoryParams struct {
+	Verbose, Epochs, Steps int
+}
+
+// Fit trains the model on (x, y) as Keras's model.fit: for each epoch, batches in order (or
+// shuffled), one optimizer step per batch, then validation. Logs hold the running means of
+// the loss and metrics over the epoch's batches (computed in training mode, before each
+// update) and, at the end of an epoch, the validation values.
+func (m *Sequential) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
+	x, y, err := m.prepare("Fit", x, y)
+	if err != nil {
+		return nil, err
+	}
+	if o.Epochs <= 0 {
+		o.Epochs = 1
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	out := o.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	verbose := resolveVerbose(o.Verbose, out)
+	val := o.ValidationData
+	if val != nil {
+		vx, vy, err := m.prepare("Fit: validation data", val.X, val.Y)
+		if err != nil {
+			return nil, err
+		}
+		val = &Data{vx, vy}
+	} else if o.ValidationSplit > 0 {
+		if o.ValidationSplit >= 1 {
+			return nil, fmt.Errorf("%w: Fit: validation split %v must be in (0, 1)", ErrShape, o.ValidationSplit)
+		}
+		n := x.Shape[0]
+		split := int(float64(n) * (1 - o.ValidationSplit))
+		if split == 0 || split == n {
+			return nil, fmt.Errorf("%w: Fit: validation split %v of %d samples leaves an empty set", ErrShape, o.ValidationSplit, n)
+		}
+		val = &Data{rowsOf(x, split, n), rowsOf(y, split, n)}
+		x, y = rowsOf(x, 0, split), rowsOf(y, 0, split)
+	}
+	n := x.Shape[0]
+	if n == 0 {
+		return nil, fmt.Errorf("%w: Fit: no training samples", ErrShape)
+	}
+	valBatch := o.ValidationBatchSize
+	if valBatch <= 0 {
+		valBatch = o.BatchSize
+	}
+	steps := (n + o.BatchSize - 1) / o.BatchSize
+	t := m.train
+	t.stop = false
+	h := &History{History: map[string][]float64{}, Params: HistoryParams{Verbose: verbose, Epochs: o.Epochs, Steps: steps}}
+	cbs := o.Callbacks
+	logs := Logs{}
+	for _, c := range cbs {
+		if err := c.OnTrainBegin(m, logs); err != nil {
+			return h, err
+		}
+	}
+	var rng *rand.Rand
+	if o.Shuffle {
+		rng = rand.New(rand.NewPCG(o.Seed, 0x73687566))
+	}
+	var xbuf, ybuf []float32
+	for epoch := o.InitialEpoch; epoch < o.Epochs; epoch++ {
+		logs = Logs{}
+		for _, c := range cbs {
+			if err := c.OnEpochBegin(m, epoch, logs); err != nil {
+				return h, err
+			}
+		}
+		var bar *progbar
+		if verbose != VerboseSilent {
+			if o.Epochs > 1 {
+				fmt.Fprintf(out, "Epoch %d/%d\n", epoch+1, o.Epochs)
+			}
+			bar = newProgbar(out, steps, verbose)
+		}
+		var idx []int
+		if rng != nil {
+			idx = rng.Perm(n)
+		}
+		var lossT meanTracker
+		mt := make([]meanTracker, len(t.metrics))
+		var items []logItem
+		for s := 0; s < steps; s++ {
+			lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
+			var xb, yb *tensor.Tensor
+			xb, xbuf = batchOf(x, lo, hi, idx, xbuf)
+			yb, ybuf = batchOf(y, lo, hi, idx, ybuf)
+			st, err := m.trainStep(xb, yb)
+			if err != nil {
+				return h, fmt.Errorf("model: Fit: epoch %d, batch %d: %w", epoch+1, s+1, err)
+			}
+			lossT.add(st.loss*st.n, st.n)
+			for i := range mt {
+				mt[i].add(st.metrics[i], st.n)
+			}
+			items = m.logItems(lossT, mt, "")
+			logs = itemsToLogs(items)
+			if bar != nil && verbose == VerboseProgressBar {
+				bar.update(s+1, items, false)
+			}
+			for _, c := range cbs {
+				if err := c.OnBatchEnd(m, s, logs); err != nil {
+					return h, err
+				}
+			}
+		}
+		if val != nil {
+			vl, vm, err := m.evaluate(val.X, val.Y, valBatch, nil)
+			if err != nil {
+				return h, fmt.Errorf("model: Fit: validation: %w", err)
+			}
+			items = append(items, logItem{"val_loss", vl})
+			for i, s := range t.metrics {
+				items = append(items, logItem{"val_" + s.name, vm[i]})
+			}
+		}
+		logs = itemsToLogs(items)
+		if bar != nil {
+			bar.update(steps, items, true)
+		}
+		for _, c := range cbs {
+			if err := c.OnEpochEnd(m, epoch, logs); err != nil {
+				return h, err
+			}
+		}
+		h.Epoch = append(h.Epoch, epoch)
+		for _, it := range items {
+			if _, ok := h.History[it.k]; !ok {
+				h.Keys = append(h.Keys, it.k)
+			}
+			h.History[it.k] = append(h.History[it.k], logs[it.k])
+		}
+		if t.stop {
+			break
+		}
+	}
+	for _, c := range cbs {
+		if err := c.OnTrainEnd(m, logs); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// logItems lists "loss" and the metrics (with a prefix) in Keras's log order.
+func (m *Sequential) logItems(loss meanTracker, mt []meanTracker, prefix string) []logItem {
+	items := []logItem{{prefix + "loss", loss.result()}}
+	for i, s := range m.train.metrics {
+		items = append(items, logItem{prefix + s.name, mt[i].result()})
+	}
+	return items
+}
+
+func itemsToLogs(items []logItem) Logs {
+	l := make(Logs, len(items))
+	for _, it := range items {
+		l[it.k] = it.v
+	}
+	return l
+}
+
+// rowsOf returns a float32 view of rows [lo, hi) of t.
+func rowsOf(t *tensor.Tensor, lo, hi int) *tensor.Tensor {
+	v, _ := batchOf(t, lo, hi, nil, nil)
+	return v
+}
+
+// EvaluateOptions are the arguments of Evaluate. The zero value uses batches of 32 and
+// prints nothing.
+type EvaluateOptions struct {
+	BatchSize int
+	Verbose   int // as FitOptions.Verbose
+	Output    io.Writer
+}
+
+// Evaluate returns the loss and the metrics of the model on (x, y) in inference mode, as
+// Keras's model.evaluate: means over all samples, weighted by batch size.
+func (m *Sequential) Evaluate(x, y *tensor.Tensor, o EvaluateOptions) (float64, map[string]float64, error) {
+	x, y, err := m.prepare("Evaluate", x, y)
+	if err != nil {
+		return 0, nil, err
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	out := o.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	verbose := resolveVerbose(o.Verbose, out)
+	steps := (x.Shape[0] + o.BatchSize - 1) / o.BatchSize
+	var bar *progbar
+	var onBatch func(int, int)
+	if verbose != VerboseSilent && steps > 0 {
+		bar = newProgbar(out, steps, verbose)
+		if verbose == VerboseProgressBar {
+			onBatch = func(done, _ int) { bar.update(done, nil, false) }
+		}
+	}
+	loss, vals, err := m.evaluate(x, y, o.BatchSize, onBatch)
+	if err != nil {
+		return 0, nil, fmt.Errorf("model: Evaluate: %w", err)
+	}
+	mets := map[string]float64{}
+	items := []logItem{{"loss", loss}}
+	for i, s := range m.train.metrics {
+		mets[s.name] = vals[i]
+		items = append(items, logItem{s.name, vals[i]})
+	}
+	if bar != nil {
+		bar.update(steps, items, true)
+	}
+	return loss, mets, nil
+}
+
+// Logs are the values Keras passes to callbacks: "loss", metric names, "val_" names.
+type Logs = map[string]float64
