@@ -95,3 +95,10 @@ type TrainableFlag interface {
 	Trainable() bool
 	SetTrainable(bool)
 }
+
+// InputGradientSkipper is implemented by layers that can skip computing dL/dx (Conv2D,
+// Dense): for the first layer of a model nobody needs it. After SetSkipInputGradient(true),
+// Backward still fills the weight gradients but returns a nil tensor.
+type InputGradientSkipper interface {
+	SetSkipInputGradient(bool)
+}

@@ -32,6 +32,7 @@ type Dense struct {
 	kernel, bias                     *Weight
 	inDim                            int
 	x, z, y                          *tensor.Tensor // cached by a training Forward
+	skipDX                           bool
 }
 
 // NewDense returns a Dense layer with units outputs. It panics if units < 1 or the
@@ -179,13 +180,17 @@ func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	dz := make([]float32, len(dy.Float32s()))
 	l.act.grad(l.z.Float32s(), l.y.Float32s(), dy.Float32s(), dz, n)
 	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
-	dx := make([]float32, len(xd))
-	// dx = dz · kernelᵀ, split by rows.
-	parallelFor(rows, func(_, lo, hi int) {
-		gemm(false, true, hi-lo, k, n, 1, dz[lo*n:hi*n], n, kd, n, 0, dx[lo*k:hi*k], k)
-	})
+	var dxT *tensor.Tensor
+	if !l.skipDX {
+		dx := make([]float32, len(xd))
+		// dx = dz · kernelᵀ, split by rows.
+		parallelFor(rows, func(_, lo, hi int) {
+			gemm(false, true, hi-lo, k, n, 1, dz[lo*n:hi*n], n, kd, n, 0, dx[lo*k:hi*k], k)
+		})
+		dxT = tensor.FromFloat32(l.x.Shape, dx)
+	}
 	if !l.trainable {
-		return tensor.FromFloat32(l.x.Shape, dx), nil
+		return dxT, nil
 	}
 	// dkernel = xᵀ · dz, split by kernel rows (input features).
 	gk := gradOf(l.kernel)
@@ -201,8 +206,12 @@ func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	return tensor.FromFloat32(l.x.Shape, dx), nil
+	return dxT, nil
 }
+
+// SetSkipInputGradient makes Backward skip dL/dx and return nil (for the first layer of a
+// model).
+func (l *Dense) SetSkipInputGradient(skip bool) { l.skipDX = skip }
 
 // Config returns the layer's Keras config in dialect d.
 func (l *Dense) Config(d saved.Dialect) map[string]any {

@@ -238,3 +238,87 @@ func TestGradFlattenActivation(t *testing.T) {
 		})
 	}
 }
+
+// TestSkipInputGradient: with the input gradient skipped, weight gradients are unchanged.
+func TestSkipInputGradient(t *testing.T) {
+	for _, mk := range []func() Layer{
+		func() Layer { return NewConv2D(3, [2]int{3, 3}, Conv2DOptions{Activation: "tanh", Padding: "same"}) },
+		func() Layer { return NewDense(4, DenseOptions{Activation: "tanh"}) },
+	} {
+		var grads [2][][]float32
+		for pass, skip := range []bool{false, true} {
+			l := mk()
+			in := []int{5, 5, 2}
+			if _, ok := l.(*Dense); ok {
+				in = []int{6}
+			}
+			build(t, l, in)
+			l.(InputGradientSkipper).SetSkipInputGradient(skip)
+			x := randTensor(NewRand(4), append([]int{3}, in...), -1, 1)
+			y, _ := l.Forward(x, true)
+			dx, err := l.Backward(randTensor(NewRand(5), y.Shape, -1, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (dx == nil) != skip {
+				t.Fatalf("%s skip=%v: dx nil = %v", l.Class(), skip, dx == nil)
+			}
+			for _, w := range l.Weights() {
+				grads[pass] = append(grads[pass], append([]float32(nil), w.Grad...))
+			}
+		}
+		for i := range grads[0] {
+			for j := range grads[0][i] {
+				if grads[0][i][j] != grads[1][i][j] {
+					t.Fatalf("gradient %d differs when skipping dx", i)
+				}
+			}
+		}
+	}
+}
+
+// TestDropout checks Dropout against its definition: identity at inference; in training
+// each element is 0 or x/(1-rate), Backward applies the same mask, about rate of the
+// elements are dropped, and a seeded layer repeats its masks.
+func TestDropout(t *testing.T) {
+	x := randTensor(NewRand(1), []int{64, 100}, 0.5, 1.5)
+	seed := int64(42)
+	l := NewDropout(0.3, DropoutOptions{Seed: &seed})
+	build(t, l, []int{100})
+	y, _ := l.Forward(x, false)
+	if y != x {
+		t.Fatal("inference Dropout is not the identity")
+	}
+	y, _ = l.Forward(x, true)
+	dropped := 0
+	for i, v := range y.Float32s() {
+		xv := x.Float32s()[i]
+		switch {
+		case v == 0:
+			dropped++
+		case math.Abs(float64(v)-float64(xv)/0.7) > 1e-6*math.Abs(float64(v)):
+			t.Fatalf("kept element %v, want %v/(1-0.3)", v, xv)
+		}
+	}
+	if frac := float64(dropped) / float64(y.Len()); frac < 0.27 || frac > 0.33 {
+		t.Errorf("dropped fraction %.3f, want about 0.3", frac)
+	}
+	dy := randTensor(NewRand(2), y.Shape, -1, 1)
+	dx, _ := l.Backward(dy)
+	for i, v := range dx.Float32s() {
+		if (v == 0) != (y.Float32s()[i] == 0) || (v != 0 && math.Abs(float64(v)-float64(dy.Float32s()[i])/0.7) > 1e-6) {
+			t.Fatalf("backward mask differs at %d", i)
+		}
+	}
+	l2 := NewDropout(0.3, DropoutOptions{Seed: &seed})
+	build(t, l2, []int{100})
+	y2, _ := l2.Forward(x, true)
+	for i := range y2.Float32s() {
+		if y2.Float32s()[i] != y.Float32s()[i] {
+			t.Fatal("same seed, different mask")
+		}
+	}
+	if r, _ := NewDropout(0, DropoutOptions{}), 0; r.Rate() != 0 {
+		t.Fatal("rate")
+	}
+}

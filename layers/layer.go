@@ -1,8 +1,3 @@
-// Package layers implements the Keras layers kerasgo supports: each layer's config (both Keras
-// JSON dialects), build (weight shapes in Keras order), forward pass and backward pass.
-//
-// Activations and batches are float32 tensors with the batch dimension first, channels last
-// (NHWC), row-major.
 package layers
 
 import (
