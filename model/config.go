@@ -26,6 +26,11 @@ const (
 // MaxConfigBytes bounds the size of a model config FromConfig accepts (64 MiB).
 const MaxConfigBytes = 64 << 20
 
+// MaxConfigParams bounds the number of parameters a model built by FromConfig (and so by
+// FromSaved and Load) may allocate, so that a hostile config cannot exhaust memory: 2^30
+// float32 values (4 GiB) by default. Raise it for larger models.
+var MaxConfigParams int64 = 1 << 30
+
 // configForm selects between the two JSON shapes of one dialect.
 type configForm int
 
@@ -224,6 +229,7 @@ type layerEntry struct {
 func fromConfigObject(top map[string]any) (*Sequential, error) {
 	d := detectDialect(top)
 	m := NewSequential()
+	m.maxParams = MaxConfigParams
 	warn := func(format string, args ...any) {
 		m.warnings = append(m.warnings, "model: "+fmt.Sprintf(format, args...))
 	}
@@ -423,6 +429,7 @@ func fromConfigObject(top map[string]any) (*Sequential, error) {
 			m.in.kind = inputBuilt
 		}
 	}
+	m.maxParams = 0
 	if compileConfig != nil {
 		if err := m.trainingFromSaved(&saved.Model{Dialect: saved.Keras3, TrainingConfig: compileConfig}); err != nil {
 			return nil, fmt.Errorf("model: compile_config: %w", err)

@@ -43,6 +43,9 @@ type Sequential struct {
 	seed     uint64
 	rng      *layers.Rand
 	warnings []string
+	// maxParams, when positive, bounds the parameters layers may allocate when built
+	// (models read from configs: see MaxConfigParams).
+	maxParams int64
 
 	// train is the compiled state (optimizer, loss, metrics), owned by the training code
 	// (train*.go); nil when the model is not compiled.
@@ -175,6 +178,8 @@ func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
 			return nil, fmt.Errorf("%w: layer %q (%s) is built for input shape %v, but its input has shape %v",
 				ErrShape, l.Name(), l.Class(), shapeString(-1, got), shapeString(-1, in))
 		}
+	} else if err := m.checkBudget(l, in); err != nil {
+		return nil, err
 	} else if err := l.Build(slices.Clone(in), m.rand()); err != nil {
 		return nil, fmt.Errorf("model: build layer %q (%s) for input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
 	}
@@ -183,6 +188,48 @@ func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
 		return nil, fmt.Errorf("model: layer %q (%s), input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
 	}
 	return out, nil
+}
+
+// checkBudget fails if building l for input in would take the model over maxParams.
+func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
+	if m.maxParams <= 0 {
+		return nil
+	}
+	total := estimateParams(l, in)
+	for _, o := range m.layers {
+		total += countParams(o.Weights())
+	}
+	if total > m.maxParams || total < 0 {
+		return fmt.Errorf("%w: building layer %q (%s) for input %s takes the model to %d parameters, over the limit of %d (MaxConfigParams)",
+			ErrUnsupported, l.Name(), l.Class(), shapeString(-1, in), total, m.maxParams)
+	}
+	return nil
+}
+
+// estimateParams returns the number of parameters l will create when built for input in,
+// without building it (0 for layers without weights or classes it does not know).
+func estimateParams(l layers.Layer, in []int) int64 {
+	if len(in) == 0 {
+		return 0
+	}
+	last := int64(in[len(in)-1])
+	const big = 1 << 62
+	mul := func(a, b int64) int64 {
+		if a != 0 && b > big/a {
+			return big
+		}
+		return a * b
+	}
+	switch x := l.(type) {
+	case *layers.Dense:
+		return mul(last+1, int64(x.Units()))
+	case *layers.Conv2D:
+		k := x.KernelSize()
+		return mul(mul(int64(k[0])*int64(k[1]), last)+1, int64(x.Filters()))
+	case *layers.BatchNormalization:
+		return 4 * last
+	}
+	return 0
 }
 
 // autoName returns Keras's automatic name for a new layer of class: the first of base,

@@ -315,3 +315,20 @@ func TestNonTrainable(t *testing.T) {
 		t.Errorf("summary:\n%s", m.Summary())
 	}
 }
+
+// TestConfigParamLimit: a config asking for more parameters than MaxConfigParams fails
+// before anything is allocated.
+func TestConfigParamLimit(t *testing.T) {
+	cfg := `{"class_name": "Sequential", "config": {"layers": [
+		{"class_name": "Dense", "config": {"units": 16777216, "batch_input_shape": [null, 1024]}}]}}`
+	_, err := FromConfig([]byte(cfg))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "MaxConfigParams") {
+		t.Errorf("err = %v", err)
+	}
+	old := MaxConfigParams
+	MaxConfigParams = 100
+	defer func() { MaxConfigParams = old }()
+	if _, err := FromConfig(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("seed with a limit of 100: err = %v", err)
+	}
+}
