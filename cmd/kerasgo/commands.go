@@ -72,7 +72,7 @@ func cmdConvert(args []string, w io.Writer) error {
 		return err
 	}
 	src, dst := pos[0], pos[1]
-	m, err := model.Load(src)
+	m, err := loadModel(src)
 	if err != nil {
 		return err
 	}
