@@ -202,7 +202,8 @@ type LoadWeightsOptions struct {
 
 // LoadSavedWeights sets the model's weights from the layers of sm (its config, if any, is
 // not used). Without ByName, layers with weights are paired in order, as Keras loads .h5
-// weights: the number of such layers must be equal. Everything is checked before anything is
+// weights: the number of such layers must be equal. A Keras 3 weights file without config
+// (sm.Dialect Keras3, sm.Config nil) is paired as Keras 3 pairs it: per class, in order. Everything is checked before anything is
 // set: on error the model is unchanged.
 func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) error {
 	if sm == nil {
@@ -259,6 +260,9 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 				theirs = append(theirs, &sm.Layers[i])
 			}
 		}
+		if sm.Config == nil && sm.Dialect == saved.Keras3 {
+			theirs = keras3Order(mine, theirs)
+		}
 		if len(mine) != len(theirs) {
 			return fmt.Errorf("%w: the model has %d layers with weights, the saved weights have %d (%s)",
 				ErrShape, len(mine), len(theirs), savedLayerNames(theirs))
@@ -272,6 +276,36 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 	apply(plan)
 	m.warnings = append(m.warnings, skipped...)
 	return nil
+}
+
+// keras3Order puts the layers of a Keras 3 weights file (.weights.h5) without a config in
+// the order of the model's layers. Keras 3 stores each layer under a path made of its
+// snake-case class name, numbered per class in model order (dense, dense_1, ...), so a
+// file's layers are ordered by path, not by position: the k-th file layer of a class goes
+// with the model's k-th layer of that class. Layers left over (a class the model lacks) are
+// appended, so that the count check reports them.
+func keras3Order(mine []layers.Layer, theirs []*saved.Layer) []*saved.Layer {
+	byClass := map[string][]*saved.Layer{}
+	for _, l := range theirs {
+		k := layers.DefaultBaseName(l.Class)
+		byClass[k] = append(byClass[k], l)
+	}
+	out := make([]*saved.Layer, 0, len(theirs))
+	for _, l := range mine {
+		k := layers.DefaultBaseName(l.Class())
+		if q := byClass[k]; len(q) > 0 {
+			out = append(out, q[0])
+			byClass[k] = q[1:]
+		}
+	}
+	for _, l := range theirs {
+		k := layers.DefaultBaseName(l.Class)
+		if q := byClass[k]; len(q) > 0 && q[0] == l {
+			out = append(out, l)
+			byClass[k] = q[1:]
+		}
+	}
+	return out
 }
 
 func savedLayerNames(ls []*saved.Layer) string {
