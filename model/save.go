@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/saved"
 )
 
@@ -178,30 +179,21 @@ func Detect(path string) (Format, string, error) {
 	return FormatUnknown, "", fmt.Errorf("%w: %s: not an HDF5 file, a .keras zip, a SavedModel or a checkpoint", ErrUnsupported, path)
 }
 
-// checkpointStatePrefix reads dir/checkpoint (a text CheckpointState) and returns the path
-// of its model_checkpoint_path, relative to dir unless absolute.
+// checkpointStatePrefix reads dir/checkpoint (a text CheckpointState) and returns the prefix
+// its model_checkpoint_path names, resolved as checkpoint.ResolvePath does (relative to dir;
+// an absolute path from another machine falls back to its base name in dir).
 func checkpointStatePrefix(dir string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "checkpoint"))
+	if _, err := os.Stat(filepath.Join(dir, checkpoint.StateFile)); err != nil {
+		return "", err
+	}
+	s, err := checkpoint.ReadState(dir)
 	if err != nil {
 		return "", err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		rest, ok := strings.CutPrefix(line, "model_checkpoint_path:")
-		if !ok {
-			continue
-		}
-		rest = strings.TrimSpace(rest)
-		if len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
-			break
-		}
-		p := rest[1 : len(rest)-1]
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		return p, nil
+	if s.ModelCheckpointPath == "" {
+		return "", fmt.Errorf("%w: %s: no model_checkpoint_path", ErrFormat, filepath.Join(dir, checkpoint.StateFile))
 	}
-	return "", fmt.Errorf("%w: %s: no model_checkpoint_path", ErrFormat, filepath.Join(dir, "checkpoint"))
+	return checkpoint.ResolvePath(dir, s.ModelCheckpointPath), nil
 }
 
 // LoadSaved reads any supported file or directory into the neutral saved form, detecting

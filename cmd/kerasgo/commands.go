@@ -112,3 +112,7 @@ func loadModel(path string) (*model.Sequential, error) {
 	}
 	return model.Load(path)
 }
+
+func cmdDemo(args []string, w io.Writer) error {
+	return fmt.Errorf("demo: not available yet")
+}
