@@ -39,8 +39,28 @@
 // build_input_shape. Config keys kerasgo does not know are not dropped silently: each one is
 // reported as a line in (*Sequential).Warnings.
 //
-// # Saving
+// # Saving and loading
 //
-// ToSaved and FromSaved convert to and from the neutral saved form; Save, SaveWeights, Load
-// and LoadWeights pick the codec as Keras does (see save.go).
+// ToSaved and FromSaved convert to and from the neutral saved form (package saved). Save and
+// SaveWeights choose the format from the path as Keras does:
+//
+//	m.Save("m.h5"), "m.hdf5"         tf_keras full-model HDF5 (Keras 2 dialect)     h5.SaveModel
+//	m.Save("m.keras")                Keras 3 zip archive                           h5.SaveKeras
+//	m.Save("dir")                    TensorFlow SavedModel (Keras 2 dialect)       savedmodel.Save
+//	m.SaveWeights("w.weights.h5")    Keras 3 weights file                          h5.SaveWeightsKeras3
+//	m.SaveWeights("w.h5"), "w.hdf5"  tf_keras weights HDF5                         h5.SaveWeights
+//	m.SaveWeights("ckpt/w")          TF checkpoint (with optimizer state)          checkpoint.SaveKerasWeights
+//
+// Load and LoadWeights detect the format from the content (Detect): the HDF5 signature, the
+// zip signature, saved_model.pb, a checkpoint prefix or a directory holding a "checkpoint"
+// file. Load needs a file with an architecture; LoadWeights takes weights from any of them.
+//
+// Weights are matched as Keras matches them: by position over the layers that have weights
+// (Keras 3 weights files: per class, in order), or by name with LoadWeightsOptions.ByName.
+// Every count and shape is checked before anything is set: a mismatch is a
+// *WeightMismatchError naming the layer and the expected and found shapes, and the model is
+// left unchanged.
+//
+// Configs read from files are untrusted: FromConfig bounds the parameters a config may
+// allocate (MaxConfigParams) and the config size (MaxConfigBytes).
 package model
