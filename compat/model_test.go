@@ -135,6 +135,7 @@ func TestModelConfigRebuild(t *testing.T) {
 	var results []struct {
 		ID      string          `json:"id"`
 		Summary string          `json:"summary"`
+		Wide    string          `json:"summary_wide"`
 		Config  json.RawMessage `json:"config"`
 		Layers  []string        `json:"layers"`
 	}
@@ -150,6 +151,9 @@ func TestModelConfigRebuild(t *testing.T) {
 		}
 		if r.Summary != sum {
 			t.Errorf("%s: Keras's summary of the rebuilt model:\n%s\nGo's:\n%s", r.ID, r.Summary, sum)
+		}
+		if c.d == saved.Keras3 && r.Wide != c.m.SummaryKeras3Columns(200) {
+			t.Errorf("%s: Keras 3's summary on 200 columns:\n%s\nGo's:\n%s", r.ID, r.Wide, c.m.SummaryKeras3Columns(200))
 		}
 		var names []string
 		for _, l := range c.m.Layers() {

@@ -197,7 +197,17 @@ func groupThousands(n int64) string {
 // holds state (it was compiled and trained, or loaded with its optimizer), a last line counts
 // the optimizer's variables, and the total includes them, as in Keras 3.
 func (m *Sequential) SummaryKeras3() string {
-	return m.summaryKeras3(76)
+	return m.SummaryKeras3Columns(80)
+}
+
+// SummaryKeras3Columns returns Keras 3's summary as it prints on a terminal of the given
+// width: the table is min(88, columns-4) columns wide. columns <= 0 means 80. Widths too
+// small for Keras (which then refuses to print) are raised to the smallest it accepts.
+func (m *Sequential) SummaryKeras3Columns(columns int) string {
+	if columns <= 0 {
+		columns = 80
+	}
+	return m.summaryKeras3(max(min(88, columns-4), 20))
 }
 
 func (m *Sequential) summaryKeras3(lineLength int) string {

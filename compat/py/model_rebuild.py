@@ -4,8 +4,9 @@ Usage: model_rebuild.py DIR. DIR/cases.json lists cases {"id", "dialect" ("keras
 "keras3"), "config" (file), "weights" (.npy files in model.get_weights() order), "x" (.npy)}.
 For each case the model is rebuilt with model_from_json of the dialect's library, the weights
 are set with model.set_weights, and the script writes DIR/<id>_y.npy (predict on x) and
-prints, as the last line, a JSON list of {"id", "summary", "config", "layers"}: the summary
-text as model.summary() prints it, the model's own to_json(), and its layer names.
+prints, as the last line, a JSON list of {"id", "summary", "summary_wide", "config",
+"layers"}: the summary text as model.summary() prints it (on an 80-column terminal, and for
+Keras 3 also on a 200-column one), the model's own to_json(), and its layer names.
 """
 import json
 import os
@@ -32,6 +33,15 @@ def summary_text(model):
     return text
 
 
+def wide_summary(model):
+    """Keras 3's summary on a 200-column terminal."""
+    os.environ["COLUMNS"] = "200"
+    try:
+        return summary_text(model)
+    finally:
+        os.environ["COLUMNS"] = "80"
+
+
 def main(d):
     with open(os.path.join(d, "cases.json")) as f:
         cases = json.load(f)
@@ -48,6 +58,7 @@ def main(d):
         out.append({
             "id": c["id"],
             "summary": summary_text(model),
+            "summary_wide": wide_summary(model) if c["dialect"] == "keras3" else "",
             "config": json.loads(model.to_json()),
             "layers": [l.name for l in model.layers],
         })
