@@ -114,19 +114,23 @@ func (a *activationFunc) grad(z, y, dy, dz []float32, last int) {
 	a.backward(z, y, dy, dz, last)
 }
 
+// reluF and reluB work on the bit patterns so that they have no data-dependent branches
+// (random signs would make the branch predictor miss half the time).
 func reluF(z, y []float32, _ int) {
+	y = y[:len(z)]
 	for i, v := range z {
-		y[i] = max(v, 0)
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31)) // negative (and -0) → +0
 	}
 }
 
 func reluB(_, y, dy, dz []float32, _ int) {
+	dy = dy[:len(y)]
+	dz = dz[:len(y)]
 	for i, v := range y {
-		if v > 0 {
-			dz[i] = dy[i]
-		} else {
-			dz[i] = 0
-		}
+		// y = relu(z) >= 0; its bits as int32 are > 0 exactly when y > 0.
+		m := uint32((0 - int32(math.Float32bits(v))) >> 31)
+		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
 	}
 }
 

@@ -41,6 +41,20 @@ type Conv2D struct {
 	g            geom
 	x, z, y      *tensor.Tensor // cached by a training Forward
 	skipDX       bool
+	// Scratch reused across calls: dL/dz and per-worker im2col buffers.
+	dzBuf   []float32
+	scratch [][]float32
+}
+
+// buf returns scratch buffer i (one per worker and use) with n elements, reusing memory.
+func (l *Conv2D) buf(i, n int) []float32 {
+	for len(l.scratch) <= i {
+		l.scratch = append(l.scratch, nil)
+	}
+	if cap(l.scratch[i]) < n {
+		l.scratch[i] = make([]float32, n)
+	}
+	return l.scratch[i][:n]
 }
 
 // NewConv2D returns a Conv2D layer. It panics on programmer errors: filters or kernel size
@@ -203,7 +217,7 @@ func (l *Conv2D) Weights() []*Weight { return weightList(l.kernel, l.bias) }
 // imagesPerChunk is how many images one GEMM covers: enough rows to keep BLAS busy, few
 // enough that the im2col buffer stays in cache.
 func imagesPerChunk(rowsPerImage int) int {
-	return max(1, min(64, 8192/max(rowsPerImage, 1)))
+	return max(1, min(64, 2048/max(rowsPerImage, 1)))
 }
 
 // Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, filters).
@@ -228,11 +242,15 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		bd = l.bias.Value.Float32s()
 	}
 	chunk := imagesPerChunk(P)
-	parallelFor(n, func(_, lo, hi int) {
-		var cols []float32
-		if !g.trivial() {
-			cols = make([]float32, min(chunk, hi-lo)*P*K)
+	nw := workers(n)
+	colsBuf := make([][]float32, nw)
+	if !g.trivial() {
+		for w := range nw {
+			colsBuf[w] = l.buf(w, min(chunk, n)*P*K)
 		}
+	}
+	parallelFor(n, func(wi, lo, hi int) {
+		cols := colsBuf[wi]
 		for i0 := lo; i0 < hi; i0 += chunk {
 			i1 := min(i0+chunk, hi)
 			m := (i1 - i0) * P
@@ -280,7 +298,10 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	inSize := g.h * g.w * g.c
 	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
 	zd, yd, dyd := l.z.Float32s(), l.y.Float32s(), dy.Float32s()
-	dz := make([]float32, len(dyd))
+	if cap(l.dzBuf) < len(dyd) {
+		l.dzBuf = make([]float32, len(dyd))
+	}
+	dz := l.dzBuf[:len(dyd)]
 	var dx []float32
 	if !l.skipDX {
 		dx = make([]float32, len(xd))
@@ -289,16 +310,20 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	dW := make([][]float32, w)
 	dB := make([][]float32, w)
 	chunk := imagesPerChunk(P)
+	colsBuf := make([][]float32, w)
+	dcolsBuf := make([][]float32, w)
+	if !g.trivial() {
+		for i := range w {
+			colsBuf[i] = l.buf(2*i, min(chunk, n)*P*K)
+			if dx != nil {
+				dcolsBuf[i] = l.buf(2*i+1, min(chunk, n)*P*K)
+			}
+		}
+	}
 	parallelFor(n, func(wi, lo, hi int) {
 		pw := make([]float32, K*F)
 		pb := make([]float32, F)
-		var cols, dcols []float32
-		if !g.trivial() {
-			cols = make([]float32, min(chunk, hi-lo)*P*K)
-			if dx != nil {
-				dcols = make([]float32, len(cols))
-			}
-		}
+		cols, dcols := colsBuf[wi], dcolsBuf[wi]
 		for i0 := lo; i0 < hi; i0 += chunk {
 			i1 := min(i0+chunk, hi)
 			m := (i1 - i0) * P

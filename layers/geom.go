@@ -66,7 +66,15 @@ func (g *geom) im2col(x, cols []float32) {
 				}
 				base := iy * g.w
 				if ix0 >= 0 && ix0+g.kw <= g.w {
-					copy(d, x[(base+ix0)*c:(base+ix0+g.kw)*c])
+					src := x[(base+ix0)*c : (base+ix0+g.kw)*c]
+					if len(src) < 32 {
+						// Short rows: a loop beats a memmove call.
+						for t, v := range src {
+							d[t] = v
+						}
+					} else {
+						copy(d, src)
+					}
 					continue
 				}
 				for kx := 0; kx < g.kw; kx++ {
@@ -101,6 +109,14 @@ func (g *geom) col2im(cols, dx []float32) {
 				}
 				s := src[ky*kwc : (ky+1)*kwc]
 				base := iy * g.w
+				if ix0 >= 0 && ix0+g.kw <= g.w {
+					d := dx[(base+ix0)*c : (base+ix0+g.kw)*c]
+					d = d[:len(s)]
+					for t, v := range s {
+						d[t] += v
+					}
+					continue
+				}
 				for kx := 0; kx < g.kw; kx++ {
 					ix := ix0 + kx
 					if ix < 0 || ix >= g.w {

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"math"
 	"slices"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -129,8 +128,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 	}
 	xd := x.Float32s()
 	parallelFor(n, func(_, lo, hi int) {
-		best := make([]float32, g.c)
-		bestAt := make([]int32, g.c)
+		c := g.c
 		for i := lo; i < hi; i++ {
 			img := xd[i*inSize : (i+1)*inSize]
 			for oy := 0; oy < g.oh; oy++ {
@@ -139,25 +137,42 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 				for ox := 0; ox < g.ow; ox++ {
 					x0 := max(ox*g.sw-g.pl, 0)
 					x1 := min(ox*g.sw-g.pl+g.kw, g.w)
-					for c := range best {
-						best[c] = float32(math.Inf(-1))
-						bestAt[c] = -1
-					}
-					for iy := y0; iy < y1; iy++ {
-						for ix := x0; ix < x1; ix++ {
-							off := (iy*g.w + ix) * g.c
-							for c, v := range img[off : off+g.c] {
-								if v > best[c] || bestAt[c] < 0 {
-									best[c] = v
-									bestAt[c] = int32(off + c)
+					o := i*outSize + (oy*g.ow+ox)*c
+					best := y[o : o+c]
+					// The window's first cell starts the maximum; later cells replace it
+					// only when strictly greater, so ties keep the first in scan order.
+					first := (y0*g.w + x0) * c
+					copy(best, img[first:first+c])
+					if arg == nil {
+						for iy := y0; iy < y1; iy++ {
+							for ix := x0; ix < x1; ix++ {
+								off := (iy*g.w + ix) * c
+								src := img[off : off+c : off+c]
+								b := best[:len(src)]
+								for ch, v := range src {
+									if v > b[ch] {
+										b[ch] = v
+									}
 								}
 							}
 						}
+						continue
 					}
-					o := i*outSize + (oy*g.ow+ox)*g.c
-					copy(y[o:o+g.c], best)
-					if arg != nil {
-						copy(arg[o:o+g.c], bestAt)
+					at := arg[o : o+c]
+					for ch := range at {
+						at[ch] = int32(first + ch)
+					}
+					for iy := y0; iy < y1; iy++ {
+						for ix := x0; ix < x1; ix++ {
+							off := (iy*g.w + ix) * c
+							src := img[off : off+c]
+							for ch, v := range src {
+								if v > best[ch] {
+									best[ch] = v
+									at[ch] = int32(off + ch)
+								}
+							}
+						}
 					}
 				}
 			}
