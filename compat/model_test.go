@@ -184,3 +184,64 @@ func TestModelConfigRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestModelInputStyles builds the same small models in Go and in real tf_keras 2.21 and
+// Keras 3.15, with the input shape given on the first layer, by an Input, by build(), or not
+// at all: both configs must be equal as parsed JSON (the InputLayer's name and place, the
+// first layer's batch_input_shape, build configs) and both summaries equal byte for byte.
+func TestModelInputStyles(t *testing.T) {
+	python(t)
+	var keras map[string]map[string]struct {
+		Config  json.RawMessage `json:"config"`
+		Summary string          `json:"summary"`
+	}
+	runPythonJSON(t, &keras, "model_styles.py")
+	build := func(style string) *model.Sequential {
+		d3 := layers.NewDense(3, layers.DenseOptions{})
+		d2 := layers.NewDense(2, layers.DenseOptions{Activation: "softmax"})
+		switch style {
+		case "declared":
+			return model.NewSequential(layers.NewDense(3, layers.DenseOptions{InputShape: []int{4}}), d2)
+		case "input":
+			return model.NewSequential(model.Input(4), d3, d2)
+		case "input_named":
+			return model.NewSequential(model.Input(4).WithName("features"), d3, d2)
+		case "build":
+			m := model.NewSequential(d3, d2)
+			if err := m.Build(4); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		return model.NewSequential(d3, d2)
+	}
+	if len(keras) != 5 {
+		t.Fatalf("python gave %d cases", len(keras))
+	}
+	for style, byDialect := range keras {
+		m := build(style)
+		for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+			k := byDialect[d.String()]
+			got, err := m.Config(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g, w any
+			_ = json.Unmarshal(got, &g)
+			_ = json.Unmarshal(k.Config, &w)
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("%s %v: config differs:\ngo:    %s\nkeras: %s", style, d, got, k.Config)
+			}
+			if k.Summary == "" {
+				continue
+			}
+			sum := m.Summary()
+			if d == saved.Keras3 {
+				sum = m.SummaryKeras3()
+			}
+			if sum != k.Summary {
+				t.Errorf("%s %v: summary differs:\ngo:\n%s\nkeras:\n%s", style, d, sum, k.Summary)
+			}
+		}
+	}
+}
