@@ -170,6 +170,36 @@ func (m *Sequential) Add(l layers.Layer) error {
 	return nil
 }
 
+// Pop removes and returns the last layer, as model.pop(). It is an error on a model without
+// layers.
+func (m *Sequential) Pop() (layers.Layer, error) {
+	if len(m.layers) == 0 {
+		return nil, fmt.Errorf("%w: Pop: the model has no layers", ErrFormat)
+	}
+	l := m.layers[len(m.layers)-1]
+	m.layers = m.layers[:len(m.layers)-1]
+	if m.outShape != nil {
+		shape := slices.Clone(m.in.shape)
+		for _, k := range m.layers {
+			out, err := k.OutputShape(shape)
+			if err != nil {
+				shape = nil
+				break
+			}
+			shape = out
+		}
+		m.outShape = shape
+	}
+	return l, nil
+}
+
+// CountParams returns the number of parameters of the model (trainable and not), as
+// model.count_params().
+func (m *Sequential) CountParams() int64 {
+	tr, _, ntr, _ := m.paramCounts()
+	return tr + ntr
+}
+
 // buildLayer builds l for input shape in (or checks a built layer's shape) and returns its
 // output shape.
 func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {

@@ -332,3 +332,30 @@ func TestConfigParamLimit(t *testing.T) {
 		t.Errorf("seed with a limit of 100: err = %v", err)
 	}
 }
+
+func TestPop(t *testing.T) {
+	m := seedModel()
+	full := m.CountParams()
+	last := m.Layer("dense_2")
+	l, err := m.Pop()
+	if err != nil || l != last {
+		t.Fatalf("Pop = %v, %v", l, err)
+	}
+	if m.CountParams() != full-countParams(last.Weights()) || !slices.Equal(m.OutputShape(), []int{32}) {
+		t.Errorf("after Pop: %d params, output %v", m.CountParams(), m.OutputShape())
+	}
+	if err := m.Add(dense(3, dns{})); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(m); got[len(got)-1] != "dense" || !slices.Equal(m.OutputShape(), []int{3}) {
+		t.Errorf("after Add: %q %v", got, m.OutputShape())
+	}
+	for range len(m.Layers()) {
+		if _, err := m.Pop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.Pop(); !errors.Is(err, ErrFormat) {
+		t.Errorf("Pop on an empty model: err = %v", err)
+	}
+}
