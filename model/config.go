@@ -173,9 +173,9 @@ func FromConfig(data []byte) (*Sequential, error) {
 	return fromConfigObject(obj)
 }
 
-// ConfigDialect reports the dialect of a model config: Keras3 for configs written by Keras 3
-// (a "module" key at the top, batch_shape on the InputLayer, DTypePolicy dtypes), else
-// Keras2.
+// ConfigDialect reports the dialect of a model config: Keras2 when a layer has
+// batch_input_shape; Keras3 when a layer has batch_shape or a DTypePolicy dtype, or the
+// model has a "module" key; else Keras2.
 func ConfigDialect(data []byte) saved.Dialect {
 	var top map[string]any
 	if json.Unmarshal(data, &top) != nil {
@@ -185,26 +185,35 @@ func ConfigDialect(data []byte) saved.Dialect {
 }
 
 func detectDialect(top map[string]any) saved.Dialect {
-	if _, ok := top["module"]; ok {
-		return saved.Keras3
-	}
-	if v, ok := top["keras_version"].(string); ok && strings.HasPrefix(v, "3.") {
-		return saved.Keras3
-	}
+	// Layer configs decide first: only Keras 2 writes batch_input_shape (tf.keras 2.13-2.15
+	// .keras files have Keras 3 envelopes around Keras 2 layer configs), only Keras 3 writes
+	// batch_shape and DTypePolicy dtypes.
 	cfg, _ := top["config"].(map[string]any)
-	if isPolicyDict(cfg["dtype"]) {
-		return saved.Keras3
-	}
 	list, _ := cfg["layers"].([]any)
+	if l, ok := top["config"].([]any); ok {
+		list = l
+	}
 	for _, e := range list {
 		em, _ := e.(map[string]any)
 		c, _ := em["config"].(map[string]any)
+		if _, ok := c["batch_input_shape"]; ok {
+			return saved.Keras2
+		}
 		if _, ok := c["batch_shape"]; ok {
 			return saved.Keras3
 		}
 		if isPolicyDict(c["dtype"]) {
 			return saved.Keras3
 		}
+	}
+	if _, ok := top["module"]; ok {
+		return saved.Keras3
+	}
+	if v, ok := top["keras_version"].(string); ok && strings.HasPrefix(v, "3.") {
+		return saved.Keras3
+	}
+	if isPolicyDict(cfg["dtype"]) {
+		return saved.Keras3
 	}
 	return saved.Keras2
 }

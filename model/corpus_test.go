@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
 )
 
 // corpusRoot returns the third-party corpus (../shared/fixtures next to the repository, or
@@ -94,6 +95,9 @@ func TestCorpusIDAESConfig(t *testing.T) {
 		got = append(got, l.Name()+" "+d.Activation()+" "+shapeString(-1, out))
 	}
 	want := "dense_9 relu (None, 10)|dense_10 relu (None, 10)|dense_11 linear (None, 2)"
+	if d := ConfigDialect(readFile(t, filepath.Join(root, "idaes", "PT_data_2_10_10_2_relu.json"))); d != saved.Keras3 {
+		t.Errorf("dialect %v", d)
+	}
 	if strings.Join(got, "|") != want || m.Name() != "PT_data_2_10_10_2_relu" || shapeString(-1, m.InputShape()) != "(None, 2)" {
 		t.Errorf("got %q %s %v", got, m.Name(), m.InputShape())
 	}

@@ -282,7 +282,11 @@ func TestFixtures(t *testing.T) {
 		x := readNpy(t, filepath.Join(dir, "x.npy"))
 		for _, src := range []string{"config_keras2.json", "config_keras3.json"} {
 			t.Run(v+"/"+strings.TrimSuffix(src, ".json"), func(t *testing.T) {
-				m, err := FromConfig(readFile(t, filepath.Join(dir, src)))
+				data := readFile(t, filepath.Join(dir, src))
+				if got := ConfigDialect(data).String() + ".json"; "config_"+got != src {
+					t.Errorf("ConfigDialect = %s", got)
+				}
+				m, err := FromConfig(data)
 				if err != nil {
 					t.Fatal(err)
 				}
