@@ -102,3 +102,102 @@ func TestCorpusIDAESConfig(t *testing.T) {
 		t.Errorf("got %q %s %v", got, m.Name(), m.InputShape())
 	}
 }
+
+// TestCorpusLoad loads every Keras HDF5 and .keras file of the corpus as a model. Each must
+// load, or fail with an error that says what is unsupported (a Functional model, a layer
+// class, an option), or with ErrNoConfig for a weights-only file. The Sequential models made
+// of supported layers must load fully (config, weights, training state when supported).
+func TestCorpusLoad(t *testing.T) {
+	root := corpusRoot(t)
+	mustLoad := map[string]bool{
+		"dl4j/keras/simple/cnn_tf_model.h5":                        true, // Keras 1.1.2
+		"dl4j/modelimport/keras/fullconfigs/cnn/cnn_batch_norm.h5": true, // Keras 2.1.3
+		"dl4j/modelimport/keras/optimizers/adam.h5":                true, // Keras 2.0.9
+		"dl4j/modelimport/keras/weights/conv2d_theano_2.h5":        true, // Theano backend
+		"hls4ml/dense_streaming_keras_model.keras":                 true, // HDF5 named .keras
+		"hls4ml/tanh.h5":                      true, // tf.keras 2.13
+		"idaes/PT_data_2_10_10_2_relu.keras":  true, // Keras 3.2 zip
+		"idaes/idaes_keras_model.keras":       true, // tf.keras 2.15 zip written on Windows
+		"omlt/keras_linear_131_sigmoid.keras": true, // Keras 3.3
+		"omlt/keras_linear_2353.keras":        true,
+	}
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			switch filepath.Ext(p) {
+			case ".h5", ".hdf5", ".keras":
+				files = append(files, p)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := 0
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		rel = filepath.ToSlash(rel)
+		m, err := Load(f)
+		if err != nil {
+			skipNoHDF5(t, err)
+			if mustLoad[rel] {
+				t.Errorf("%s: %v", rel, err)
+			} else if !errors.Is(err, ErrNoConfig) && !strings.Contains(err.Error(), "unsupported") {
+				t.Errorf("%s: error does not say what is unsupported: %v", rel, err)
+			}
+			t.Logf("%s: %v", rel, err)
+			continue
+		}
+		loaded++
+		if !m.Built() || len(m.Weights()) == 0 {
+			t.Errorf("%s: loaded without weights", rel)
+		}
+		t.Logf("%s: loaded: %d layers, %d parameters, compiled %v, warnings %q", rel, len(m.Layers()), m.CountParams(), m.Compiled(), m.Warnings())
+	}
+	t.Logf("%d of %d HDF5/.keras corpus files load as models", loaded, len(files))
+	if loaded < len(mustLoad) {
+		t.Errorf("%d files loaded, want at least %d", loaded, len(mustLoad))
+	}
+}
+
+// TestCorpusWeightsIntoModels loads weights-only corpus files into the models their full
+// files give (each pair holds the same weights, per the corpus provenance): LoadWeights must
+// set exactly the weights Load read.
+func TestCorpusWeightsIntoModels(t *testing.T) {
+	root := corpusRoot(t)
+	for _, c := range [][2]string{
+		{"hls4ml/tanh.h5", "hls4ml/tanh_weights.h5"},
+		{"dl4j/keras/simple/cnn_tf_model.h5", "dl4j/keras/simple/cnn_tf_weights.h5"},
+	} {
+		full, err := Load(filepath.Join(root, c[0]))
+		if err != nil {
+			skipNoHDF5(t, err)
+			t.Fatal(err)
+		}
+		want := snapshot(full)
+		m, err := FromSaved(mustToSaved(t, full))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range m.Weights() { // forget the weights
+			clear(w.Value.Float32s())
+		}
+		if err := m.LoadWeights(filepath.Join(root, c[1]), LoadWeightsOptions{}); err != nil {
+			t.Errorf("%s: %v", c[1], err)
+			continue
+		}
+		if !sameWeights(snapshot(m), want) {
+			t.Errorf("%s: weights differ from %s's", c[1], c[0])
+		}
+	}
+}
+
+func mustToSaved(t *testing.T, m *Sequential) *saved.Model {
+	t.Helper()
+	sm, err := m.ToSaved(saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sm
+}
