@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"math"
 	"slices"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -53,11 +54,11 @@ func dropoutFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, er
 		r.fail(ErrUnsupported, "rate %v (must be in [0, 1))", l.rate)
 	}
 	if v, _, ok := r.get("seed"); ok && v != nil {
-		s, ok := toInt(v, -1<<53, 1<<53)
-		if !ok {
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 			r.fail(ErrFormat, "seed %s", jsonValue(v))
 		}
-		s64 := int64(s)
+		s64 := int64(f)
 		l.seed = &s64
 	}
 	r.unsupportedIfSet("noise_shape")
