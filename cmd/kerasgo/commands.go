@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/demo"
 	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
 )
@@ -113,6 +114,15 @@ func loadModel(path string) (*model.Sequential, error) {
 	return model.Load(path)
 }
 
+// cmdDemo runs the seed workflow: build the seed CNN, print its summary, fit 5 epochs at batch
+// 512, evaluate, save in every format, load each back and compare.
 func cmdDemo(args []string, w io.Writer) error {
-	return fmt.Errorf("demo: not available yet")
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	data := fs.String("data", "", "folder with the CIFAR-10 binary files (default: the embedded synthetic dataset)")
+	out := fs.String("out", "", "folder for the saved files (default: a new temporary folder)")
+	epochs := fs.Int("epochs", 0, "epochs (default 5, as the seed)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	return demo.Run(w, demo.Options{DataDir: *data, OutDir: *out, Epochs: *epochs})
 }
