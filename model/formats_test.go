@@ -1,0 +1,128 @@
+package model
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// formatsRoot holds the generator's testdata/formats: per variant, one trained model saved by
+// real tf_keras 2.21 and Keras 3.15 in every format, with Keras's summaries, weights
+// (weights.json + w/*.npy) and predictions on x.npy (testdata/gen/formats.py).
+func formatsRoot(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("KERASGO_FORMATS")
+	if root == "" {
+		root = filepath.Join("..", "testdata", "formats")
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Skipf("no format fixtures at %s yet (testdata/gen/formats.py): %v", root, err)
+	}
+	return root
+}
+
+func formatVariants(t *testing.T, root string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if _, err := os.Stat(filepath.Join(root, e.Name(), "config_keras2.json")); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no variants under %s", root)
+	}
+	return out
+}
+
+// TestFormatsLoad loads every whole-model file Keras wrote (tf_keras .h5, SavedModel and
+// .keras; Keras 3 .keras and legacy .h5) with Load: tf_keras's summary byte for byte, Keras
+// 3's summary (which counts the optimizer's variables: the optimizer state must be there),
+// the weights exactly as Keras's, and the predictions within 1e-5 of Keras's.
+func TestFormatsLoad(t *testing.T) {
+	root := formatsRoot(t)
+	for _, v := range formatVariants(t, root) {
+		dir := filepath.Join(root, v)
+		ws := readFixtureWeights(t, dir)
+		x := readNpy(t, filepath.Join(dir, "x.npy"))
+		y := readNpy(t, filepath.Join(dir, "y.npy"))
+		sum2 := string(readFile(t, filepath.Join(dir, "summary_keras2.txt")))
+		sum3 := string(readFile(t, filepath.Join(dir, "summary_keras3.txt")))
+		for _, f := range []string{"tfkeras/model.h5", "tfkeras/savedmodel", "tfkeras/model.keras",
+			"keras3/model.keras", "keras3/legacy.h5"} {
+			t.Run(v+"/"+f, func(t *testing.T) {
+				p := filepath.Join(dir, filepath.FromSlash(f))
+				if _, err := os.Stat(p); err != nil {
+					t.Skipf("not generated: %v", err)
+				}
+				m, err := Load(p)
+				if err != nil {
+					skipNoHDF5(t, err)
+					t.Fatal(err)
+				}
+				assertTextEqual(t, "Summary", m.Summary(), sum2)
+				assertTextEqual(t, "SummaryKeras3", m.SummaryKeras3(), sum3)
+				if !m.Compiled() {
+					t.Errorf("not compiled; warnings %q", m.Warnings())
+				}
+				want := seedModelLike(t, dir, ws)
+				if !sameWeights(snapshot(m), snapshot(want)) {
+					t.Error("weights differ from Keras's")
+				}
+				got, err := m.Predict(x, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxAbsDiff(t, got, y); d > 1e-5 {
+					t.Errorf("max |y - Keras| = %g > 1e-5", d)
+				}
+			})
+		}
+	}
+}
+
+// TestFormatsLoadWeights loads every weights-only save Keras wrote (tf_keras weights .h5 and
+// TF checkpoint, Keras 3 .weights.h5, a tf.train.Checkpoint) into a model built from the
+// config: the weights must be Keras's exactly.
+func TestFormatsLoadWeights(t *testing.T) {
+	root := formatsRoot(t)
+	for _, v := range formatVariants(t, root) {
+		dir := filepath.Join(root, v)
+		ws := readFixtureWeights(t, dir)
+		for _, f := range []string{"tfkeras/weights.h5", "tfkeras/ckpt/weights", "tfkeras/ckpt",
+			"keras3/model.weights.h5", "tfkeras/model.h5", "keras3/model.keras", "tfcheckpoint/plain"} {
+			t.Run(v+"/"+f, func(t *testing.T) {
+				p := filepath.Join(dir, filepath.FromSlash(f))
+				if _, _, err := Detect(p); err != nil {
+					t.Skipf("not generated: %v", err)
+				}
+				m, err := FromConfig(readFile(t, filepath.Join(dir, "config_keras2.json")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.LoadWeights(p, LoadWeightsOptions{}); err != nil {
+					skipNoHDF5(t, err)
+					t.Fatal(err)
+				}
+				if !sameWeights(snapshot(m), snapshot(seedModelLike(t, dir, ws))) {
+					t.Error("weights differ from Keras's")
+				}
+			})
+		}
+	}
+}
+
+// seedModelLike returns the variant's model from its tf_keras config with Keras's weights.
+func seedModelLike(t *testing.T, dir string, ws []fixtureLayerWeights) *Sequential {
+	t.Helper()
+	m, err := FromConfig(readFile(t, filepath.Join(dir, "config_keras2.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setFixtureWeights(t, m, ws)
+	return m
+}
