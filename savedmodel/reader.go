@@ -409,42 +409,10 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 	if md == nil {
 		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a tf_keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
 	}
-	root := rootMetadata(md)
-	if root == nil {
-		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Err: formatErr("no root node")}
-	}
-	rm, err := decodeJSON([]byte(root.Metadata))
+	m, optCfg, names, classes, err := modelFromMetadata(md)
 	if err != nil {
-		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "root", Err: formatErr("metadata: %v", err)}
+		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "root", Err: err}
 	}
-	class, _ := rm["class_name"].(string)
-	cfg := rm["config"]
-	if mc, ok := rm["model_config"].(map[string]any); ok && cfg == nil {
-		cfg = mc["config"]
-	}
-	if class == "" || cfg == nil {
-		return nil, &Error{Path: dir, Object: "root", Err: fmt.Errorf("%w: the Keras model has no config (subclassed model?)", ErrUnsupported)}
-	}
-	cfg = untuple(cfg)
-	cj, err := json.Marshal(map[string]any{"class_name": class, "config": cfg})
-	if err != nil {
-		return nil, err
-	}
-	m := &saved.Model{Config: cj, Dialect: saved.Keras2, Backend: "tensorflow"}
-	m.KerasVersion, _ = rm["keras_version"].(string)
-	if b, ok := rm["backend"].(string); ok {
-		m.Backend = b
-	}
-	var optCfg map[string]any
-	if tc, ok := rm["training_config"].(map[string]any); ok {
-		tc = untuple(tc).(map[string]any)
-		if m.TrainingConfig, err = json.Marshal(tc); err != nil {
-			return nil, err
-		}
-		optCfg, _ = tc["optimizer_config"].(map[string]any)
-	}
-	// Layers in model.layers order, named from the config.
-	names, classes := configLayers(class, cfg)
 	prefix := variablesPrefix(dir)
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
@@ -487,6 +455,45 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// modelFromMetadata builds the config part of a saved.Model from the root node of Keras
+// metadata, and returns the optimizer config and the layers of model.layers (names, classes).
+func modelFromMetadata(md *pb.SavedMetadata) (m *saved.Model, optCfg map[string]any, names, classes []string, err error) {
+	root := rootMetadata(md)
+	if root == nil {
+		return nil, nil, nil, nil, formatErr("no root node")
+	}
+	rm, err := decodeJSON([]byte(root.Metadata))
+	if err != nil {
+		return nil, nil, nil, nil, formatErr("metadata: %v", err)
+	}
+	class, _ := rm["class_name"].(string)
+	cfg := rm["config"]
+	if mc, ok := rm["model_config"].(map[string]any); ok && cfg == nil {
+		cfg = mc["config"]
+	}
+	if class == "" || cfg == nil {
+		return nil, nil, nil, nil, fmt.Errorf("%w: the Keras model has no config (subclassed model?)", ErrUnsupported)
+	}
+	cfg = untuple(cfg)
+	cj, err := json.Marshal(map[string]any{"class_name": class, "config": cfg})
+	if err != nil {
+		return nil, nil, nil, nil, formatErr("config: %v", err)
+	}
+	m = &saved.Model{Config: cj, Dialect: saved.Keras2, Backend: "tensorflow"}
+	m.KerasVersion, _ = rm["keras_version"].(string)
+	if b, ok := rm["backend"].(string); ok {
+		m.Backend = b
+	}
+	if tc, ok := untuple(rm["training_config"]).(map[string]any); ok {
+		if m.TrainingConfig, err = json.Marshal(tc); err != nil {
+			return nil, nil, nil, nil, formatErr("training config: %v", err)
+		}
+		optCfg, _ = tc["optimizer_config"].(map[string]any)
+	}
+	names, classes = configLayers(class, cfg)
+	return m, optCfg, names, classes, nil
 }
 
 // configLayers lists the layers of model.layers from a model config: Sequential without the

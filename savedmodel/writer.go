@@ -206,10 +206,14 @@ func addOptimizer(t *tree, root int, m *saved.Model) error {
 	t.link(root, "optimizer", on, inCkpt)
 	list := t.user(inCkpt, listWrapperIdentifier)
 	iter := t.variable(inCkpt, &tvar{name: "iteration", value: tensor.Scalar(op.Iterations)})
-	lr := t.variable(inCkpt, &tvar{name: "learning_rate", value: tensor.Scalar(op.LearningRate)})
 	t.link(on, "_variables", list, inCkpt)
 	t.link(on, "_iterations", iter, inCkpt)
-	t.link(on, "_learning_rate", lr, inCkpt)
+	// A zero learning rate means "not recorded" (e.g. read from a file that keeps it only in
+	// the config): leave it out so tf_keras keeps the configured one.
+	if op.LearningRate != 0 {
+		lr := t.variable(inCkpt, &tvar{name: "learning_rate", value: tensor.Scalar(op.LearningRate)})
+		t.link(on, "_learning_rate", lr, inCkpt)
+	}
 	t.link(list, "0", iter, inCkpt)
 	for i, s := range op.Slots {
 		if s.Value == nil {
