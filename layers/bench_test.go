@@ -61,3 +61,67 @@ func BenchmarkDenseForward(b *testing.B) {
 		l.Forward(x, false)
 	}
 }
+
+// seedStack is the seed model's layers, built for 32x32x3 input.
+func seedStack(b *testing.B) []Layer {
+	stack := []Layer{
+		NewConv2D(16, [2]int{3, 3}, Conv2DOptions{Activation: "relu"}),
+		NewMaxPooling2D([2]int{4, 4}, MaxPoolingOptions{}),
+		NewBatchNormalization(BatchNormOptions{}),
+		NewFlatten(FlattenOptions{}),
+		NewDense(32, DenseOptions{Activation: "relu"}),
+		NewDropout(0.5, DropoutOptions{}),
+		NewDense(10, DenseOptions{Activation: "softmax"}),
+	}
+	shape := []int{32, 32, 3}
+	rng := NewRand(1)
+	for _, l := range stack {
+		if err := l.Build(shape, rng); err != nil {
+			b.Fatal(err)
+		}
+		shape, _ = l.OutputShape(shape)
+	}
+	return stack
+}
+
+// BenchmarkSeedLayersTrainStep is the layers' share of one training step of the seed model
+// on a batch of 512: every Forward in training mode, then every Backward (the first layer
+// skips its input gradient, as a model does).
+func BenchmarkSeedLayersTrainStep(b *testing.B) {
+	stack := seedStack(b)
+	stack[0].(InputGradientSkipper).SetSkipInputGradient(true)
+	x := randTensor(NewRand(2), []int{512, 32, 32, 3}, 0, 1)
+	dy := randTensor(NewRand(3), []int{512, 10}, -0.1, 0.1)
+	b.ResetTimer()
+	for b.Loop() {
+		h := x
+		var err error
+		for _, l := range stack {
+			if h, err = l.Forward(h, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+		g := dy
+		for i := len(stack) - 1; i >= 0; i-- {
+			if g, err = stack[i].Backward(g); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkSeedLayersPredict is the seed model's layers in inference mode on a batch of 512.
+func BenchmarkSeedLayersPredict(b *testing.B) {
+	stack := seedStack(b)
+	x := randTensor(NewRand(2), []int{512, 32, 32, 3}, 0, 1)
+	b.ResetTimer()
+	for b.Loop() {
+		h := x
+		var err error
+		for _, l := range stack {
+			if h, err = l.Forward(h, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -44,7 +44,14 @@ type Conv2D struct {
 	// Scratch reused across calls: dL/dz and per-worker im2col buffers.
 	dzBuf   []float32
 	scratch [][]float32
+	// colsCache holds the im2col matrix of the last training Forward for Backward's kernel
+	// gradient (when it fits in maxColsCache bytes).
+	colsCache []float32
+	colsValid bool
 }
+
+// maxColsCache bounds the im2col matrix a training Forward keeps for Backward.
+const maxColsCache = 1 << 29
 
 // buf returns scratch buffer i (one per worker and use) with n elements, reusing memory.
 func (l *Conv2D) buf(i, n int) []float32 {
@@ -249,6 +256,14 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 			colsBuf[w] = l.buf(w, min(chunk, n)*P*K)
 		}
 	}
+	l.colsValid = false
+	cache := training && l.trainable && !g.trivial() && int64(n)*int64(P*K)*4 <= maxColsCache
+	if cache {
+		if cap(l.colsCache) < n*P*K {
+			l.colsCache = make([]float32, n*P*K)
+		}
+		l.colsCache = l.colsCache[:n*P*K]
+	}
 	parallelFor(n, func(wi, lo, hi int) {
 		cols := colsBuf[wi]
 		for i0 := lo; i0 < hi; i0 += chunk {
@@ -256,10 +271,14 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 			m := (i1 - i0) * P
 			a := xd[i0*inSize : i1*inSize]
 			if !g.trivial() {
-				for i := i0; i < i1; i++ {
-					g.im2col(xd[i*inSize:(i+1)*inSize], cols[(i-i0)*P*K:(i-i0+1)*P*K])
+				c := cols
+				if cache {
+					c = l.colsCache[i0*P*K : i1*P*K]
 				}
-				a = cols[:m*K]
+				for i := i0; i < i1; i++ {
+					g.im2col(xd[i*inSize:(i+1)*inSize], c[(i-i0)*P*K:(i-i0+1)*P*K])
+				}
+				a = c[:m*K]
 			}
 			zc := z[i0*P*F : i1*P*F]
 			beta := float32(0)
@@ -274,6 +293,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		}
 	})
 	out := tensor.FromFloat32(outShape, y)
+	l.colsValid = cache
 	if training {
 		l.x, l.z, l.y = x, tensor.FromFloat32(outShape, z), out
 	} else {
@@ -337,7 +357,11 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 				}
 			}
 			a := xd[i0*inSize : i1*inSize]
-			if !g.trivial() {
+			switch {
+			case g.trivial() || !l.trainable:
+			case l.colsValid:
+				a = l.colsCache[i0*P*K : i1*P*K]
+			default:
 				for i := i0; i < i1; i++ {
 					g.im2col(xd[i*inSize:(i+1)*inSize], cols[(i-i0)*P*K:(i-i0+1)*P*K])
 				}
