@@ -83,6 +83,7 @@ type ModelCheckpoint struct {
 	Output  io.Writer
 
 	best          float64
+	started       bool
 	max           bool
 	epoch         int
 	batchesSince  int
@@ -100,7 +101,9 @@ func (c *ModelCheckpoint) OnTrainBegin(*Sequential, Logs) error {
 	if c.max, err = monitorMax(c.Mode, c.Monitor, false); err != nil {
 		return err
 	}
-	if c.best == 0 {
+	if !c.started {
+		// Like Keras's callback object, the best value carries over to later Fit calls.
+		c.started = true
 		c.best = math.Inf(1)
 		if c.max {
 			c.best = math.Inf(-1)

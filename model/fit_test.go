@@ -345,3 +345,31 @@ func TestCompileErrors(t *testing.T) {
 		t.Errorf("label 7 for 3 classes accepted")
 	}
 }
+
+// TestProgressBarOutput: verbose 1 on a non-terminal writes one bar per update, each on its
+// own line, ending with the finished bar and the epoch's values, as tf_keras's Progbar.
+func TestProgressBarOutput(t *testing.T) {
+	x, y := tinyData(64, 3)
+	m := tinyModel(4)
+	compileTiny(t, m)
+	var out bytes.Buffer
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 16, Verbose: VerboseProgressBar, Output: &out}); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	last := s[strings.LastIndex(strings.TrimRight(s, "\n"), "\n")+1:]
+	re := regexp.MustCompile(`^4/4 \[==============================\] - \d+s \d+(s|ms|us)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}\n$`)
+	if !re.MatchString(last) {
+		t.Errorf("last progress line %q", last)
+	}
+	if !strings.HasPrefix(s, "\n1/4 [======>.......................] - ETA: ") {
+		t.Errorf("first update %q", strings.SplitN(s, "\n", 3)[1])
+	}
+	var ev bytes.Buffer
+	if _, _, err := m.Evaluate(x, y, EvaluateOptions{BatchSize: 16, Verbose: VerboseLine, Output: &ev}); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^4/4 - \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - \d+(s|ms|us)/epoch - \d+(s|ms|us)/step\n$`).MatchString(ev.String()) {
+		t.Errorf("evaluate line %q", ev.String())
+	}
+}
