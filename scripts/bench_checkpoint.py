@@ -1,0 +1,31 @@
+"""TensorFlow side of scripts/bench_checkpoint.sh: write or read the same 400 MB checkpoint
+(100 float32 variables of 1024x1024) with tf.train.Checkpoint. Prints the timed phase's
+duration as JSON (TensorFlow's import and variable creation are not timed).
+
+usage: bench_checkpoint.py write|read PREFIX
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
+import tensorflow as tf
+
+N, SHAPE = 100, (1024, 1024)
+mode, prefix = sys.argv[1], sys.argv[2]
+
+if mode == "write":
+    base = np.arange(SHAPE[0] * SHAPE[1], dtype=np.float32).reshape(SHAPE) * np.float32(1e-7)
+    vs = {f"v{i:03d}": tf.Variable(base + np.float32(i)) for i in range(N)}
+    ckpt = tf.train.Checkpoint(**vs)
+    t0 = time.perf_counter()
+    ckpt.write(prefix)
+    print(json.dumps({"write_s": time.perf_counter() - t0}))
+else:
+    vs = {f"v{i:03d}": tf.Variable(tf.zeros(SHAPE, tf.float32)) for i in range(N)}
+    ckpt = tf.train.Checkpoint(**vs)
+    t0 = time.perf_counter()
+    ckpt.read(prefix).assert_consumed()
+    print(json.dumps({"read_s": time.perf_counter() - t0}))

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark: write and read a 400 MB checkpoint (100M float32 parameters in 100 tensors)
+# with kerasgo's checkpoint package and with tf.train.Checkpoint, and copy its bytes with
+# cp, on this machine. Prints each time, the ratios and peak RSS (from /usr/bin/time -v).
+#
+# usage: scripts/bench_checkpoint.sh [WORKDIR]   (needs .venv with tensorflow; ~1.5 GB disk)
+# Page cache is warm for the reads (the files were just written); each run is a new process.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=${KERASGO_PYTHON:-$root/.venv/bin/python}
+work=${1:-$(mktemp -d /tmp/bench_checkpoint.XXXXXX)}
+mkdir -p "$work"
+trap 'rm -rf "$work/go" "$work/tf" "$work/copy"' EXIT
+
+(cd "$root" && go build -o "$work/bench_checkpoint" ./scripts/bench_checkpoint)
+
+# run NAME CMD...: runs CMD under /usr/bin/time -v; sets $secs (from the JSON the command
+# prints, the timed phase only) and $rss (peak resident set, MiB).
+run() {
+	local name=$1
+	shift
+	/usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.time"
+	secs=$(sed -n 's/.*"[a-z]*_s": *\([0-9.e+-]*\).*/\1/p' "$work/$name.out" | head -1)
+	if [ -z "$secs" ]; then
+		echo "bench_checkpoint.sh: $name printed no timing:" >&2
+		cat "$work/$name.out" "$work/$name.time" >&2
+		exit 1
+	fi
+	rss=$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$work/$name.time")
+}
+
+mkdir -p "$work/go" "$work/tf" "$work/copy"
+run go_write "$work/bench_checkpoint" write "$work/go/ckpt"; gw=$secs gwr=$rss
+run go_read "$work/bench_checkpoint" read "$work/go/ckpt"; gr=$secs grr=$rss
+run tf_write "$py" "$root/scripts/bench_checkpoint.py" write "$work/tf/ckpt"; tw=$secs twr=$rss
+run tf_read "$py" "$root/scripts/bench_checkpoint.py" read "$work/tf/ckpt"; tr=$secs trr=$rss
+data="$work/go/ckpt.data-00000-of-00001"
+bytes=$(stat -c %s "$data")
+start=$(date +%s.%N)
+cp "$data" "$work/copy/data"
+end=$(date +%s.%N)
+cpt=$(echo "$end - $start" | bc -l)
+
+awk -v b="$bytes" -v gw="$gw" -v gr="$gr" -v tw="$tw" -v tr="$tr" -v cp="$cpt" \
+	-v gwr="$gwr" -v grr="$grr" -v twr="$twr" -v trr="$trr" 'BEGIN {
+	mb = b / 1e6
+	printf "checkpoint: %.0f MB (100 float32 tensors of 1024x1024), %s\n", mb, "warm page cache"
+	printf "%-28s %9s %10s %12s\n", "", "seconds", "MB/s", "peak RSS MiB"
+	printf "%-28s %9.3f %10.0f %12d\n", "kerasgo write", gw, mb/gw, gwr
+	printf "%-28s %9.3f %10.0f %12d\n", "tf.train.Checkpoint write", tw, mb/tw, twr
+	printf "%-28s %9.3f %10.0f %12d\n", "kerasgo read (+crc32c)", gr, mb/gr, grr
+	printf "%-28s %9.3f %10.0f %12d\n", "tf.train.Checkpoint read", tr, mb/tr, trr
+	printf "%-28s %9.3f %10.0f\n", "cp of the data file", cp, mb/cp
+	printf "ratios: write Go/TF %.2f, read Go/TF %.2f; Go write/cp %.2f, Go read/cp %.2f\n", gw/tw, gr/tr, gw/cp, gr/cp
+	printf "Go read peak RSS minus tensor bytes: %.0f MiB\n", grr - b/1048576
+}'
