@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
@@ -392,7 +393,9 @@ func bundleVariables(dir string) ([]Variable, error) {
 
 // Load reads a SavedModel written by tf_keras (model.save(dir)) or by kerasgo: the
 // architecture from keras_metadata.pb (Keras2 dialect), the weights and optimizer state from
-// variables/. A SavedModel without Keras metadata gives ErrUnsupported (use Inspect).
+// variables/. A Keras 3 model.export() directory gives its weights only (Config nil, Keras3
+// dialect: the export does not record the architecture). Any other SavedModel gives
+// ErrUnsupported; Inspect lists its signatures and variables.
 func Load(dir string) (*saved.Model, error) { return ReaderOptions{}.Load(dir) }
 
 // Load reads a Keras SavedModel; see the package-level Load.
@@ -407,7 +410,10 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 		return nil, err
 	}
 	if md == nil {
-		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a tf_keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
+		if m, err := keras3ExportWeights(dir, mg); m != nil || err != nil {
+			return m, err
+		}
+		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a Keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
 	}
 	m, optCfg, names, classes, err := modelFromMetadata(md)
 	if err != nil {
@@ -549,4 +555,67 @@ func untuple(v any) any {
 		return out
 	}
 	return v
+}
+
+// keras3ExportWeights reads the weights of a Keras 3 model.export() directory: its root
+// tracks the model's variables in the lists "variables" and "trainable_variables", each
+// named "<model>/<layer>/<weight>". The architecture is not recorded, so the result has no
+// Config; layers are those that have weights, in the order of the model's variables. It
+// returns nil, nil when the directory is not laid out that way.
+func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) {
+	og := mg.GetObjectGraphDef()
+	if og == nil || len(og.Nodes) == 0 {
+		return nil, nil
+	}
+	child := func(n int32, name string) int32 {
+		for _, c := range og.Nodes[n].Children {
+			if c.LocalName == name {
+				return c.NodeId
+			}
+		}
+		return -1
+	}
+	vars, train := child(0, "variables"), child(0, "trainable_variables")
+	if vars < 0 || train < 0 {
+		return nil, nil
+	}
+	trainable := map[int32]bool{}
+	for _, c := range og.Nodes[train].Children {
+		trainable[c.NodeId] = true
+	}
+	prefix := variablesPrefix(dir)
+	r, err := checkpoint.Open(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+	}
+	defer r.Close()
+	m := &saved.Model{Dialect: saved.Keras3, Backend: "tensorflow"}
+	index := map[string]int{}
+	for _, c := range og.Nodes[vars].Children {
+		v := og.Nodes[c.NodeId].GetVariable()
+		if v == nil {
+			return nil, nil
+		}
+		parts := strings.Split(v.Name, "/")
+		if len(parts) < 2 || strings.HasPrefix(parts[0], "seed_generator") {
+			continue // Dropout's RNG state is not a weight
+		}
+		layer, weight := parts[len(parts)-2], parts[len(parts)-1]
+		key := "variables/" + c.LocalName + attributesSuffix
+		t, err := r.Read(key)
+		if err != nil {
+			return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+		}
+		i, ok := index[layer]
+		if !ok {
+			i = len(m.Layers)
+			index[layer] = i
+			m.Layers = append(m.Layers, saved.Layer{Name: layer})
+		}
+		m.Layers[i].Weights = append(m.Layers[i].Weights, saved.Variable{Name: weight, Trainable: trainable[c.NodeId], Value: t})
+	}
+	if len(m.Layers) == 0 {
+		return nil, nil
+	}
+	return m, nil
 }
