@@ -192,5 +192,3 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
-
-
