@@ -466,3 +466,25 @@ func copyDir(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+func TestDump(t *testing.T) {
+	fx := fixturesDir(t)
+	info, err := Inspect(filepath.Join(fx, "tf-serving/saved_model_counter/00000123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := info.Dump(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"tag-set: serve\n",
+		"written by TensorFlow 1.5.0-rc1\n",
+		"signature_def[\"incr_counter_by\"]:\n  inputs[\"delta\"]: float32 unknown  (delta:0)\n  outputs[\"output\"]: float32_ref () ",
+		"variables (1):\n  counter float32 ()\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Dump lacks %q:\n%s", want, b.String())
+		}
+	}
+}
