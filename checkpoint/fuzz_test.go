@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,5 +42,15 @@ func FuzzStateText(f *testing.F) {
 		if back.Text() != st.Text() {
 			t.Fatalf("text not stable: %q vs %q", back.Text(), st.Text())
 		}
+	})
+}
+
+// FuzzStringTensor decodes arbitrary bytes as a DT_STRING tensor's data.
+func FuzzStringTensor(f *testing.F) {
+	f.Add([]byte{3, 0, 1, 0, 0, 0, 0, 'a', 'b', 'c', 'd'}, uint8(2), uint32(0))
+	f.Add([]byte{}, uint8(0), uint32(0))
+	f.Fuzz(func(t *testing.T, data []byte, n uint8, crc uint32) {
+		e := Entry{Key: "s", Shape: []int{int(n)}, Size: int64(len(data)), CRC: crc}
+		_, _ = readString(io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data))), e, "fuzz")
 	})
 }
