@@ -68,3 +68,23 @@ func ExampleSaveKerasWeights() {
 	// layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE
 	// my_weights
 }
+
+func ExampleReader_Dump() {
+	dir, _ := os.MkdirTemp("", "ckpt")
+	defer os.RemoveAll(dir)
+	prefix := filepath.Join(dir, "ckpt")
+	w, _ := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w.Add("conv/kernel", tensor.FromFloat32([]int{3, 3, 1, 2}, make([]float32, 18)))
+	w.Add("step", tensor.Scalar(int64(7)))
+	w.Close()
+
+	r, _ := checkpoint.Open(prefix)
+	defer r.Close()
+	r.Dump(os.Stdout)
+	n, err := checkpoint.Verify(prefix)
+	fmt.Println(n, err)
+	// Output:
+	// conv/kernel float32 [3,3,1,2]
+	// step int64 []
+	// 2 <nil>
+}
