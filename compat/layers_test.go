@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/internal/npy"
@@ -138,9 +139,10 @@ func TestLayersTrainingStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			var summary []struct {
-				ID        string `json:"id"`
-				Trainable int    `json:"trainable"`
-				Weights   int    `json:"weights"`
+				ID        string         `json:"id"`
+				Trainable int            `json:"trainable"`
+				Weights   int            `json:"weights"`
+				Config    map[string]any `json:"config"`
 			}
 			runPythonJSON(t, &summary, "layers_grads.py", dir)
 			if len(summary) != len(cases) {
@@ -148,6 +150,14 @@ func TestLayersTrainingStep(t *testing.T) {
 			}
 			for _, s := range summary {
 				r := results[s.ID]
+				// Keras's get_config of the layer it rebuilt from Go's config equals Go's config.
+				goCfg, _ := json.Marshal(r.layer.Config(d))
+				var g any
+				json.Unmarshal(goCfg, &g)
+				if !reflect.DeepEqual(g, any(s.Config)) {
+					kb, _ := json.Marshal(s.Config)
+					t.Errorf("%s: config differs\ngo:    %s\nkeras: %s", s.ID, goCfg, kb)
+				}
 				if s.Trainable != len(r.grads) || s.Weights != len(r.after) {
 					t.Errorf("%s: keras has %d trainable of %d weights, go %d of %d", s.ID, s.Trainable, s.Weights, len(r.grads), len(r.after))
 					continue

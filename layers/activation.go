@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/kerasgo/kerasgo/saved"
 )
 
 // activationFunc is one Keras activation applied elementwise (softmax: over the last axis).
@@ -32,10 +34,21 @@ var activations = map[string]*activationFunc{
 	"selu":        {name: "selu", forward: seluF, backward: seluB, needZ: true},
 	"softplus":    {name: "softplus", forward: softplusF, backward: softplusB},
 	"softsign":    {name: "softsign", forward: softsignF, backward: softsignB, needZ: true},
-	"swish":       {name: "swish", forward: swishF, backward: swishB, needZ: true},
-	"silu":        {name: "silu", forward: swishF, backward: swishB, needZ: true},
+	"swish":       swish,
+	"silu":        swish,
 	"gelu":        {name: "gelu", forward: geluF, backward: geluB, needZ: true},
 	"exponential": {name: "exponential", forward: expF, backward: expB},
+}
+
+// swish is x·sigmoid(x): tf_keras writes it "swish", Keras 3 "silu" (configName).
+var swish = &activationFunc{name: "swish", forward: swishF, backward: swishB, needZ: true}
+
+// configName is the activation's name as dialect d writes it.
+func (a *activationFunc) configName(d saved.Dialect) string {
+	if a == swish && d == saved.Keras3 {
+		return "silu"
+	}
+	return a.name
 }
 
 // Activations returns the activation names kerasgo implements, sorted.

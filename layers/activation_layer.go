@@ -101,6 +101,6 @@ func (l *Activation) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 // Config returns the layer's Keras config in dialect d.
 func (l *Activation) Config(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
-	c["activation"] = l.act.name
+	c["activation"] = l.act.configName(d)
 	return c
 }

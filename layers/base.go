@@ -13,9 +13,6 @@ type base struct {
 	trainable bool
 	inShape   []int // nil until Build
 	declared  []int // batch shape with -1 for None; nil when not declared
-	// extra holds config values kept verbatim so that a config read from a file is written
-	// back unchanged (for example non-null regularizers).
-	extra map[string]any
 }
 
 func newBase(name string, inputShape []int) base {

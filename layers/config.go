@@ -3,7 +3,6 @@ package layers
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
@@ -387,5 +386,3 @@ func (r *cfgReader) dataFormat() {
 		}
 	}
 }
-
-func cloneShape(s []int) []int { return slices.Clone(s) }

@@ -430,7 +430,7 @@ func (l *Conv2D) Config(d saved.Dialect) map[string]any {
 	c["data_format"] = "channels_last"
 	c["dilation_rate"] = intList(1, 1)
 	c["groups"] = 1
-	c["activation"] = l.act.name
+	c["activation"] = l.act.configName(d)
 	c["use_bias"] = l.useBias
 	c["kernel_initializer"] = initializerValue(l.kernelInit, "GlorotUniform", d)
 	c["bias_initializer"] = initializerValue(l.biasInit, "Zeros", d)

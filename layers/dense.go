@@ -217,7 +217,7 @@ func (l *Dense) SetSkipInputGradient(skip bool) { l.skipDX = skip }
 func (l *Dense) Config(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
 	c["units"] = l.units
-	c["activation"] = l.act.name
+	c["activation"] = l.act.configName(d)
 	c["use_bias"] = l.useBias
 	c["kernel_initializer"] = initializerValue(l.kernelInit, "GlorotUniform", d)
 	c["bias_initializer"] = initializerValue(l.biasInit, "Zeros", d)

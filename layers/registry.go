@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -25,12 +26,13 @@ var registry = map[string]constructor{
 	"Activation":         activationFromConfig,
 }
 
-// Classes returns the Keras class names FromConfig accepts.
+// Classes returns the Keras class names FromConfig accepts, sorted.
 func Classes() []string {
 	out := make([]string, 0, len(registry))
 	for k := range registry {
 		out = append(out, k)
 	}
+	sort.Strings(out)
 	return out
 }
 

@@ -6,7 +6,7 @@ Usage: layers_grads.py DIR. DIR/cases.json lists cases written by compat/layers_
 built, given the weights, called with training=True under a GradientTape on sum(y*dy);
 the script writes <id>_y.npy, <id>_dx.npy, <id>_g<k>.npy (gradient of the k-th trainable
 weight) and <id>_w<k>.npy (every weight after the call: BN moving statistics), and prints
-a JSON summary.
+a JSON summary with each layer's get_config().
 """
 import json
 import os
@@ -44,7 +44,8 @@ def run(case, d):
         np.save(os.path.join(d, "%s_g%d.npy" % (cid, k)), np.asarray(g, dtype=np.float32))
     for k, w in enumerate(layer.get_weights()):
         np.save(os.path.join(d, "%s_w%d.npy" % (cid, k)), np.asarray(w, dtype=np.float32))
-    return {"id": cid, "trainable": len(tw), "weights": len(layer.get_weights())}
+    return {"id": cid, "trainable": len(tw), "weights": len(layer.get_weights()),
+            "config": json.loads(json.dumps(layer.get_config()))}
 
 
 def main():
