@@ -50,6 +50,8 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("dense_softmax", layers.NewDense(5, layers.DenseOptions{Activation: "softmax"}), []int{8}, 4, false)
 	add("dense_nobias_sigmoid", layers.NewDense(4, layers.DenseOptions{Activation: "sigmoid", NoBias: true}), []int{6}, 3, false)
 	add("flatten", layers.NewFlatten(layers.FlattenOptions{}), []int{3, 2, 4}, 3, false)
+	seed := int64(7)
+	add("dropout_rate0_seed", layers.NewDropout(0, layers.DropoutOptions{Seed: &seed}), []int{5}, 3, false)
 	for _, a := range []string{"softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "exponential", "tanh", "sigmoid", "relu"} {
 		add("act_"+a, layers.NewActivation(a, layers.ActivationOptions{}), []int{3, 6}, 2, false)
 	}
