@@ -22,10 +22,17 @@ import (
 // TensorFlow's own bundle writer, given the same tensors, writes the same bytes as Go.
 func TestCheckpointDTypesPython(t *testing.T) {
 	python(t)
+	t.Run("one-shard", func(t *testing.T) { ckptDTypes(t, 0) })
+	t.Run("sharded", func(t *testing.T) { ckptDTypes(t, 64) })
+}
+
+// ckptDTypes runs TestCheckpointDTypesPython with Go's writer making a new data shard every
+// maxShard bytes (0: one shard, which TensorFlow's writer must reproduce byte for byte).
+func ckptDTypes(t *testing.T, maxShard int64) {
 	dir := t.TempDir()
 	goPrefix, pyPrefix := filepath.Join(dir, "go"), filepath.Join(dir, "py")
 	ts := ckptAllDTypes()
-	w, err := checkpoint.NewWriter(goPrefix, checkpoint.WriterOptions{})
+	w, err := checkpoint.NewWriter(goPrefix, checkpoint.WriterOptions{MaxShardBytes: maxShard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +83,12 @@ func TestCheckpointDTypesPython(t *testing.T) {
 				break
 			}
 		}
+	}
+	if maxShard > 0 {
+		if files, _ := filepath.Glob(goPrefix + ".data-*"); len(files) < 3 {
+			t.Errorf("%d data shards, want several", len(files))
+		}
+		return
 	}
 	for _, suf := range []string{".index", ".data-00000-of-00001"} {
 		a, _ := os.ReadFile(pyPrefix + suf)
