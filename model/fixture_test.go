@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -188,48 +187,6 @@ func assertJSONEqual(t testing.TB, what string, got, want []byte) {
 	}
 }
 
-// layerKeyDiff matches differences inside a layer's own config (written by package layers),
-// except batch_input_shape, which the model adds to the first layer.
-var layerKeyDiff = regexp.MustCompile(`^\.config\.layers\[[0-9]+\]\.config\.([a-z_]+)`)
-
-// configDiffs compares a config converted from the other dialect with Keras's. Differences in
-// what the model writes fail the test; differences inside layer configs are returned (the
-// layers package converts those between dialects).
-func configDiffs(t testing.TB, what string, got, want []byte) []string {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	var layerDiffs []string
-	for _, d := range jsonDiff("", g, w) {
-		if m := layerKeyDiff.FindStringSubmatch(d); m != nil && m[1] != "batch_input_shape" && m[1] != "batch_shape" {
-			layerDiffs = append(layerDiffs, what+": "+d)
-			continue
-		}
-		t.Errorf("%s: %s", what, d)
-	}
-	return layerDiffs
-}
-
-// reportCrossDialect skips (rather than fails) on layer-config differences after a dialect
-// conversion: converting a layer's config between dialects is package layers' job, and
-// those differences are listed so that they are not lost. Once layers converts them, no
-// differences remain and this reports nothing.
-func reportCrossDialect(t *testing.T, diffs []string) {
-	if len(diffs) == 0 || t.Failed() {
-		return
-	}
-	n := len(diffs)
-	if n > 40 {
-		diffs = diffs[:40]
-	}
-	t.Skipf("layers: %d layer-config differences after converting between dialects (package layers), e.g.:\n  %s", n, strings.Join(diffs, "\n  "))
-}
-
 // assertTextEqual compares texts and reports the first differing line.
 func assertTextEqual(t testing.TB, what, got, want string) {
 	t.Helper()
@@ -324,12 +281,10 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-// TestFixtureConfigsCrossDialect reads each Keras config and writes the other dialect:
-// what the model writes (InputLayer, build configs, envelopes, batch_input_shape) must equal
-// Keras's; differences inside layer configs are the layers package's (see
-// reportCrossDialect).
+// TestFixtureConfigsCrossDialect reads each Keras config and writes the other dialect: the
+// result must equal what the other Keras wrote for the same model (InputLayer, build
+// configs, envelopes, batch_input_shape, initializer keys, BatchNormalization's axis).
 func TestFixtureConfigsCrossDialect(t *testing.T) {
-	var layerDiffs []string
 	for _, v := range fixtureVariants(t) {
 		dir := filepath.Join(fixtureRoot, v)
 		for _, c := range []struct {
@@ -345,10 +300,9 @@ func TestFixtureConfigsCrossDialect(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := readFile(t, filepath.Join(dir, "config_"+c.d.String()+".json"))
-			layerDiffs = append(layerDiffs, configDiffs(t, v+": "+c.src+" → Config("+c.d.String()+")", got, want)...)
+			assertJSONEqual(t, v+": "+c.src+" → Config("+c.d.String()+")", got, want)
 		}
 	}
-	reportCrossDialect(t, layerDiffs)
 }
 
 // TestFixtureCompiledConfig reads Keras 3's config of the compiled model: compile_config
