@@ -1,6 +1,9 @@
 package h5
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // Names and limits that are part of the Keras HDF5 layouts (see doc.go and FORMATS.md §1, §2).
 const (
@@ -43,6 +46,8 @@ const (
 	maxAttrElems = 1 << 24
 	// maxChunks bounds the number of name0, name1, ... pieces of a split attribute.
 	maxChunks = 1 << 16
+	// maxDepth bounds group nesting.
+	maxDepth = 64
 	// maxObjects bounds the objects visited in one file.
 	maxObjects = 1 << 22
 	// maxJSONMember bounds config.json and metadata.json inside a .keras zip.
@@ -93,4 +98,18 @@ type typeInfo struct {
 	superCls int // enum: base class; compound: 100 for a complex pair
 	space    int // 0 scalar, 1 simple, 2 null
 	dims     []uint64
+}
+
+// lockLib takes libMu and pins the goroutine to its OS thread for one whole operation:
+// libhdf5 keeps its error stack (and the error-printing switch) per thread, so the calls of
+// an operation and the reading of their errors must run on one thread. It returns the
+// matching unlock.
+func lockLib() func() {
+	libMu.Lock()
+	runtime.LockOSThread()
+	silenceLib()
+	return func() {
+		runtime.UnlockOSThread()
+		libMu.Unlock()
+	}
 }

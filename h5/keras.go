@@ -116,12 +116,8 @@ func (o ReadOptions) LoadKeras(path string) (*saved.Model, error) {
 	}
 	var m *saved.Model
 	err = o.withKerasWeights(path, func(wpath string, ka *kerasArchive) error {
-		if err := checkFile(wpath); err != nil {
-			return atObj(memberWeights, err)
-		}
-		libMu.Lock()
-		defer libMu.Unlock()
-		h, err := openLib(wpath)
+		defer lockLib()()
+		h, err := openChecked(wpath)
 		if err != nil {
 			return atObj(memberWeights, err)
 		}

@@ -347,35 +347,6 @@ static int kg_dset_info(hid_t loc, const char *path, kg_tinfo *ti, int *has_bf16
 	if (t >= 0) H5Tclose(t);
 	if (s >= 0) H5Sclose(s);
 	*has_bf16_attr = 0;
-	if (r == 0 && H5Aexists(d, "dtype") > 0) {
-		hid_t a = H5Aopen(d, "dtype", H5P_DEFAULT);
-		if (a >= 0) {
-			hid_t at = H5Aget_type(a);
-			if (at >= 0 && H5Tget_class(at) == H5T_STRING) {
-				char buf[16] = {0};
-				if (H5Tis_variable_str(at) > 0) {
-					char *p = NULL;
-					hid_t mt = H5Tcopy(H5T_C_S1);
-					H5Tset_size(mt, H5T_VARIABLE);
-					H5Tset_cset(mt, H5Tget_cset(at));
-					hid_t as = H5Aget_space(a);
-					if (as >= 0 && H5Sget_simple_extent_npoints(as) == 1 && H5Aread(a, mt, &p) >= 0 && p) {
-						*has_bf16_attr = strcmp(p, "bfloat16") == 0;
-						H5Dvlen_reclaim(mt, as, H5P_DEFAULT, &p);
-					}
-					if (as >= 0) H5Sclose(as);
-					H5Tclose(mt);
-				} else if (H5Tget_size(at) < sizeof buf) {
-					hid_t as = H5Aget_space(a);
-					if (as >= 0 && H5Sget_simple_extent_npoints(as) == 1 && H5Aread(a, at, buf) >= 0)
-						*has_bf16_attr = strncmp(buf, "bfloat16", 8) == 0;
-					if (as >= 0) H5Sclose(as);
-				}
-			}
-			if (at >= 0) H5Tclose(at);
-			H5Aclose(a);
-		}
-	}
 	H5Dclose(d);
 	return r;
 }
@@ -493,6 +464,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"unsafe"
 
@@ -505,15 +477,20 @@ func init() {
 	C.kg_silence()
 }
 
+// silenceLib turns off libhdf5's printing of error stacks on this thread.
+func silenceLib() { C.kg_silence() }
+
 // haveLib reports whether this build can call libhdf5.
 const haveLib = true
 
 // h5file is an open HDF5 file. Objects inside are addressed by slash-separated paths from
 // the root ("model_weights/conv_1").
 type h5file struct {
-	f    *hdf5.File
-	id   C.hid_t
-	name string // the file's path, for errors
+	f     *hdf5.File
+	id    C.hid_t
+	name  string     // the file's path, for errors
+	raw   *os.File   // the same file for the pure-Go guards (read side only)
+	guard *vlenGuard // checks vlen references before libhdf5 follows them
 }
 
 // libError returns the current libhdf5 error stack as text and clears it.
@@ -528,6 +505,7 @@ func libError() string {
 }
 
 func openLib(path string) (*h5file, error) {
+	C.kg_silence()
 	f, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
 	if err != nil {
 		return nil, fmt.Errorf("%w: open: %s", ErrFormat, libError())
@@ -536,6 +514,7 @@ func openLib(path string) (*h5file, error) {
 }
 
 func createLib(path string) (*h5file, error) {
+	C.kg_silence()
 	f, err := hdf5.CreateFile(path, hdf5.F_ACC_TRUNC)
 	if err != nil {
 		return nil, fmt.Errorf("create: %s", libError())
@@ -547,6 +526,10 @@ func createLib(path string) (*h5file, error) {
 func (h *h5file) close() error {
 	if h == nil || h.f == nil {
 		return nil
+	}
+	if h.raw != nil {
+		h.raw.Close()
+		h.raw = nil
 	}
 	err := h.f.Close()
 	h.f = nil
@@ -610,6 +593,9 @@ func (h *h5file) links(path string) ([]string, error) {
 
 // attrNames lists the attribute names of an object in name order.
 func (h *h5file) attrNames(path string) ([]string, error) {
+	if err := h.checkHeader(path); err != nil {
+		return nil, err
+	}
 	cp := cpath(path)
 	defer C.free(unsafe.Pointer(cp))
 	var n C.size_t

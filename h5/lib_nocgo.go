@@ -4,6 +4,7 @@ package h5
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -14,7 +15,13 @@ const haveLib = false
 // errNoCgo is returned by every HDF5 operation in a build without cgo.
 var errNoCgo = fmt.Errorf("%w: HDF5 needs cgo and libhdf5 (this binary was built with CGO_ENABLED=0)", ErrUnsupported)
 
-type h5file struct{ name string }
+func silenceLib() {}
+
+type h5file struct {
+	name  string
+	raw   *os.File
+	guard *vlenGuard
+}
 
 func openLib(path string) (*h5file, error)   { return nil, errNoCgo }
 func createLib(path string) (*h5file, error) { return nil, errNoCgo }

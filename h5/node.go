@@ -71,6 +71,9 @@ func (h *h5file) readStrings(obj, name string) ([]string, error) {
 		return nil, atObj(attrPath(obj, name), formatf("want strings, found type class %d", ti.class))
 	}
 	if ti.vlen {
+		if err := h.checkVlen(obj, name); err != nil {
+			return nil, atObj(attrPath(obj, name), err)
+		}
 		s, err := h.attrVlen(obj, name, int(n), ti.cset)
 		return s, atObj(attrPath(obj, name), err)
 	}
@@ -82,6 +85,30 @@ func (h *h5file) readStrings(obj, name string) ([]string, error) {
 		return nil, atObj(attrPath(obj, name), err)
 	}
 	return splitFixed(buf, int(n), int(ti.size), ti.strpad), nil
+}
+
+// checkVlen validates a vlen attribute's heap references before libhdf5 follows them.
+func (h *h5file) checkVlen(obj, name string) error {
+	if h.guard == nil {
+		return nil
+	}
+	addr := h.objAddr(obj)
+	if addr == 0 && obj != "" && obj != "/" {
+		return formatf("cannot locate the object header")
+	}
+	return h.guard.checkAttr(addr, name)
+}
+
+// checkHeader validates an object's header in pure Go before libhdf5 walks its attributes.
+func (h *h5file) checkHeader(obj string) error {
+	if h.guard == nil {
+		return nil
+	}
+	addr := h.objAddr(obj)
+	if addr == 0 && obj != "" && obj != "/" {
+		return formatf("cannot locate the object header")
+	}
+	return h.guard.checkHeader(addr)
 }
 
 // splitFixed cuts n fixed-length strings of size bytes, removing NUL or space padding.
@@ -232,7 +259,7 @@ func (t typeInfo) shape() ([]int, error) {
 
 // readTensor reads a numeric dataset, checking its declared size against maxBytes first.
 func (h *h5file) readTensor(path string, maxBytes int64) (*tensor.Tensor, error) {
-	ti, bf16, err := h.datasetInfo(path)
+	ti, bf16, err := h.datasetInfoBF16(path)
 	if err != nil {
 		return nil, atObj(path, err)
 	}
@@ -342,4 +369,22 @@ func (h *h5file) requireKind(path string, want objKind) error {
 		return atObj(path, formatf("not a group"))
 	}
 	return atObj(path, formatf("not a dataset"))
+}
+
+// datasetInfoBF16 is datasetInfo plus Keras 3's dtype="bfloat16" marker, which is read
+// (through the guard) only for 2-byte types.
+func (h *h5file) datasetInfoBF16(path string) (typeInfo, bool, error) {
+	ti, _, err := h.datasetInfo(path)
+	if err != nil || ti.size != 2 {
+		return ti, false, err
+	}
+	attrs, err := h.attrNames(path)
+	if err != nil || !hasAttr(attrs, "dtype") {
+		return ti, false, err
+	}
+	s, err := h.readStrings(path, "dtype")
+	if err != nil {
+		return ti, false, err
+	}
+	return ti, len(s) == 1 && s[0] == "bfloat16", nil
 }

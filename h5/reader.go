@@ -49,12 +49,8 @@ func (o ReadOptions) Load(path string) (*saved.Model, error) {
 	default:
 		return nil, fileErr("load", path, formatf("not an HDF5 file (no HDF5 signature)"))
 	}
-	if err := checkFile(path); err != nil {
-		return nil, fileErr("load", path, err)
-	}
-	libMu.Lock()
-	defer libMu.Unlock()
-	h, err := openLib(path)
+	defer lockLib()()
+	h, err := openChecked(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)
 	}
@@ -78,20 +74,26 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 		})
 		return vars, fileErr("list", path, err)
 	}
-	if err := checkFile(path); err != nil {
-		return nil, fileErr("list", path, err)
-	}
-	libMu.Lock()
-	defer libMu.Unlock()
-	h, err := openLib(path)
+	defer lockLib()()
+	h, err := openChecked(path)
 	if err != nil {
 		return nil, fileErr("list", path, err)
 	}
 	defer h.close()
 	var out []Var
 	count := 0
-	var walk func(p string) error
-	walk = func(p string) error {
+	visited := map[uint64]bool{}
+	var walk func(p string, depth int) error
+	walk = func(p string, depth int) error {
+		if depth > maxDepth {
+			return atObj(p, formatf("groups nested deeper than %d", maxDepth))
+		}
+		if a := h.objAddr(p); a != 0 {
+			if visited[a] {
+				return nil // a hard link back to a group already listed
+			}
+			visited[a] = true
+		}
 		c, err := h.children(p)
 		if err != nil {
 			return err
@@ -102,7 +104,7 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 		}
 		for _, d := range c.datasets {
 			dp := joinPath(p, d)
-			ti, bf16, err := h.datasetInfo(dp)
+			ti, bf16, err := h.datasetInfoBF16(dp)
 			if err != nil {
 				return atObj(dp, err)
 			}
@@ -120,13 +122,13 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 			out = append(out, v)
 		}
 		for _, g := range c.groups {
-			if err := walk(joinPath(p, g)); err != nil {
+			if err := walk(joinPath(p, g), depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := walk(""); err != nil {
+	if err := walk("", 0); err != nil {
 		return nil, fileErr("list", path, err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })

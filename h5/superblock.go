@@ -38,12 +38,12 @@ func fileKind(path string) (string, error) {
 // checkSuperblock validates the HDF5 superblock of f (of the given size) in pure Go before
 // libhdf5 sees the file: signature, versions, field sizes, and that the addresses it
 // declares lie inside the file (a truncated file is reported here, with the sizes).
-func checkSuperblock(r io.ReaderAt, size int64) error {
+func checkSuperblock(r io.ReaderAt, size int64) (sbInfo, error) {
 	var base int64 = -1
 	var sb [128]byte
 	for off := int64(0); off+8 <= size; {
 		if _, err := r.ReadAt(sb[:8], off); err != nil {
-			return formatf("read superblock: %v", err)
+			return sbInfo{}, formatf("read superblock: %v", err)
 		}
 		if bytes.Equal(sb[:8], hdf5Magic) {
 			base = off
@@ -56,19 +56,19 @@ func checkSuperblock(r io.ReaderAt, size int64) error {
 		}
 	}
 	if base < 0 {
-		return formatf("no HDF5 signature (not an HDF5 file)")
+		return sbInfo{}, formatf("no HDF5 signature (not an HDF5 file)")
 	}
 	n, err := r.ReadAt(sb[:], base)
 	if err != nil && err != io.EOF {
-		return formatf("read superblock: %v", err)
+		return sbInfo{}, formatf("read superblock: %v", err)
 	}
 	return parseSuperblock(sb[:n], base, size)
 }
 
 // parseSuperblock checks the superblock bytes b found at file offset at in a file of size.
-func parseSuperblock(b []byte, at, size int64) error {
+func parseSuperblock(b []byte, at, size int64) (sbInfo, error) {
 	if len(b) < 9 {
-		return formatf("truncated superblock (file is %d bytes)", size)
+		return sbInfo{}, formatf("truncated superblock (file is %d bytes)", size)
 	}
 	ver := b[8]
 	var sOff, sLen int
@@ -76,7 +76,7 @@ func parseSuperblock(b []byte, at, size int64) error {
 	switch ver {
 	case 0, 1:
 		if len(b) < 24 {
-			return formatf("truncated superblock (file is %d bytes)", size)
+			return sbInfo{}, formatf("truncated superblock (file is %d bytes)", size)
 		}
 		sOff, sLen = int(b[13]), int(b[14])
 		p = 24
@@ -85,18 +85,18 @@ func parseSuperblock(b []byte, at, size int64) error {
 		}
 	case 2, 3:
 		if len(b) < 12 {
-			return formatf("truncated superblock (file is %d bytes)", size)
+			return sbInfo{}, formatf("truncated superblock (file is %d bytes)", size)
 		}
 		sOff, sLen = int(b[9]), int(b[10])
 		p = 12
 	default:
-		return unsupportedf("HDF5 superblock version %d", ver)
+		return sbInfo{}, unsupportedf("HDF5 superblock version %d", ver)
 	}
 	if sOff != 8 && sOff != 4 && sOff != 2 {
-		return formatf("superblock: offset size %d", sOff)
+		return sbInfo{}, formatf("superblock: offset size %d", sOff)
 	}
 	if sLen != 8 && sLen != 4 && sLen != 2 {
-		return formatf("superblock: length size %d", sLen)
+		return sbInfo{}, formatf("superblock: length size %d", sLen)
 	}
 	addr := func(i int) (uint64, bool) {
 		q := p + i*sOff
@@ -135,36 +135,59 @@ func parseSuperblock(b []byte, at, size int64) error {
 		root, ok3 = addr(3)
 	}
 	if !ok1 || !ok2 || !ok3 {
-		return formatf("truncated superblock (file is %d bytes)", size)
+		return sbInfo{}, formatf("truncated superblock (file is %d bytes)", size)
 	}
 	if undef(baseAddr) {
 		baseAddr = 0
 	}
 	if baseAddr > uint64(size) {
-		return formatf("superblock base address %d beyond the file's %d bytes", baseAddr, size)
+		return sbInfo{}, formatf("superblock base address %d beyond the file's %d bytes", baseAddr, size)
 	}
 	if undef(eof) || baseAddr+eof > uint64(size) {
-		return formatf("truncated file: the superblock declares %d bytes, the file has %d", baseAddr+eof, size)
+		return sbInfo{}, formatf("truncated file: the superblock declares %d bytes, the file has %d", baseAddr+eof, size)
 	}
 	if undef(root) || root >= eof {
-		return formatf("superblock: root group address %d outside the file's %d bytes", root, eof)
+		return sbInfo{}, formatf("superblock: root group address %d outside the file's %d bytes", root, eof)
 	}
-	return nil
+	return sbInfo{base: int64(baseAddr), sOff: sOff, sLen: sLen}, nil
 }
 
-// checkFile sniffs and validates an HDF5 file before libhdf5 opens it.
-func checkFile(path string) error {
+// checkFile sniffs and validates an HDF5 file before libhdf5 opens it, and returns an open
+// handle on it for the pure-Go guards (the caller closes it).
+func checkFile(path string) (*os.File, sbInfo, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, sbInfo{}, 0, err
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		f.Close()
+		return nil, sbInfo{}, 0, err
 	}
 	if st.IsDir() {
-		return formatf("is a directory")
+		f.Close()
+		return nil, sbInfo{}, 0, formatf("is a directory")
 	}
-	return checkSuperblock(f, st.Size())
+	sb, err := checkSuperblock(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, sbInfo{}, 0, err
+	}
+	return f, sb, st.Size(), nil
+}
+
+// openChecked validates path and opens it with libhdf5 (libMu must be held).
+func openChecked(path string) (*h5file, error) {
+	f, sb, size, err := checkFile(path)
+	if err != nil {
+		return nil, err
+	}
+	h, err := openLib(path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	h.raw = f
+	h.guard = &vlenGuard{r: f, size: size, sb: sb}
+	return h, nil
 }

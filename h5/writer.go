@@ -49,8 +49,7 @@ func SaveWeightsKeras3(path string, m *saved.Model) error {
 
 // writeH5 creates an HDF5 file at path and runs fill on it under the library lock.
 func writeH5(path string, fill func(h *h5file) error) error {
-	libMu.Lock()
-	defer libMu.Unlock()
+	defer lockLib()()
 	h, err := createLib(path)
 	if err != nil {
 		return err

@@ -1,0 +1,377 @@
+package h5
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+)
+
+// libhdf5 1.10 trusts variable-length string references: a corrupt global heap reference
+// in an attribute makes H5Aread copy from a bad address (a crash inside H5HG_read). Before
+// any vlen attribute is read, this file checks its references in pure Go: it parses the
+// attribute's message in the object header (version 1, what h5py writes by default) and the
+// global heap collections the references point to, and requires every reference to name a
+// live heap object of exactly the referenced length.
+
+// sbInfo is what the guard needs from the superblock.
+type sbInfo struct {
+	base       int64
+	sOff, sLen int
+}
+
+// vlenGuard checks vlen attribute references of one file.
+type vlenGuard struct {
+	r     io.ReaderAt
+	size  int64
+	sb    sbInfo
+	heaps map[uint64]map[uint32]uint64 // collection address → object index → size
+}
+
+func (g *vlenGuard) read(addr uint64, n int) ([]byte, error) {
+	off := g.sb.base + int64(addr)
+	if addr > uint64(g.size) || n < 0 || off < 0 || off+int64(n) > g.size {
+		return nil, formatf("address %d+%d outside the file", addr, n)
+	}
+	b := make([]byte, n)
+	if _, err := g.r.ReadAt(b, off); err != nil {
+		return nil, formatf("read at %d: %v", addr, err)
+	}
+	return b, nil
+}
+
+func (g *vlenGuard) uint(b []byte, n int) uint64 {
+	switch n {
+	case 2:
+		return uint64(binary.LittleEndian.Uint16(b))
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(b))
+	case 8:
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+// checkAttr validates the vlen references of attribute name in the object header at addr.
+// Headers it cannot parse (version 2, shared types) are left to libhdf5, whose version 2
+// headers carry checksums.
+func (g *vlenGuard) checkAttr(addr uint64, name string) error {
+	hdr, err := g.read(addr, 16)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(hdr[:4], []byte("OHDR")) || hdr[0] != 1 {
+		return nil
+	}
+	nmsgs := int(binary.LittleEndian.Uint16(hdr[2:]))
+	type block struct{ addr, size uint64 }
+	blocks := []block{{addr + 16, uint64(binary.LittleEndian.Uint32(hdr[8:]))}}
+	seen := 0
+	for bi := 0; bi < len(blocks) && bi < 1024; bi++ {
+		bl := blocks[bi]
+		if bl.size > 1<<24 {
+			return formatf("object header block of %d bytes", bl.size)
+		}
+		data, err := g.read(bl.addr, int(bl.size))
+		if err != nil {
+			return err
+		}
+		for p := 0; p+8 <= len(data) && seen < nmsgs; seen++ {
+			typ := binary.LittleEndian.Uint16(data[p:])
+			sz := int(binary.LittleEndian.Uint16(data[p+2:]))
+			msg := data[p+8:]
+			if sz > len(msg) {
+				return formatf("object header message overruns its block")
+			}
+			msg = msg[:sz]
+			p += 8 + sz
+			switch typ {
+			case 0x10: // continuation
+				if len(msg) < g.sb.sOff+g.sb.sLen {
+					return formatf("short continuation message")
+				}
+				blocks = append(blocks, block{g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)})
+			case 0x0C: // attribute
+				if err := g.checkAttrMsg(msg, name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func pad8(n int) int { return (n + 7) &^ 7 }
+
+// checkAttrMsg checks one attribute message if it is the named one.
+func (g *vlenGuard) checkAttrMsg(msg []byte, name string) error {
+	if len(msg) < 8 {
+		return formatf("short attribute message")
+	}
+	ver, flags := msg[0], msg[1]
+	nameSize := int(binary.LittleEndian.Uint16(msg[2:]))
+	dtSize := int(binary.LittleEndian.Uint16(msg[4:]))
+	dsSize := int(binary.LittleEndian.Uint16(msg[6:]))
+	p := 8
+	padded := func(n int) int { return n }
+	switch ver {
+	case 1:
+		padded = pad8
+	case 2:
+	case 3:
+		p = 9
+	default:
+		return nil
+	}
+	if ver >= 2 && flags&3 != 0 {
+		return nil // shared datatype or dataspace
+	}
+	if p+padded(nameSize) > len(msg) || nameSize == 0 {
+		return formatf("attribute message name overruns the message")
+	}
+	n := string(bytes.TrimRight(msg[p:p+nameSize], "\x00"))
+	if n != name {
+		return nil
+	}
+	p += padded(nameSize)
+	if p+padded(dtSize) > len(msg) || dtSize < 8 {
+		return formatf("attribute %q: datatype overruns the message", name)
+	}
+	dt := msg[p : p+dtSize]
+	p += padded(dtSize)
+	if p+padded(dsSize) > len(msg) || dsSize < 4 {
+		return formatf("attribute %q: dataspace overruns the message", name)
+	}
+	ds := msg[p : p+dsSize]
+	p += padded(dsSize)
+	if dt[0]&0x0f != classVlen {
+		return nil
+	}
+	count, err := g.dataspaceCount(ds)
+	if err != nil {
+		return formatf("attribute %q: %v", name, err)
+	}
+	elem := 4 + g.sb.sOff + 4
+	if count > int64(len(msg)) || int64(p)+count*int64(elem) > int64(len(msg)) {
+		return formatf("attribute %q: %d vlen references overrun the message", name, count)
+	}
+	for i := int64(0); i < count; i++ {
+		e := msg[p+int(i)*elem:]
+		length := uint64(binary.LittleEndian.Uint32(e))
+		coll := g.uint(e[4:], g.sb.sOff)
+		idx := binary.LittleEndian.Uint32(e[4+g.sb.sOff:])
+		if coll == 0 && length == 0 {
+			continue
+		}
+		objs, err := g.heap(coll)
+		if err != nil {
+			return formatf("attribute %q: global heap at %d: %v", name, coll, err)
+		}
+		sz, ok := objs[idx]
+		if !ok || idx == 0 {
+			return formatf("attribute %q: reference to missing global heap object %d at %d", name, idx, coll)
+		}
+		if sz != length {
+			return formatf("attribute %q: global heap object %d holds %d bytes, the reference says %d", name, idx, sz, length)
+		}
+	}
+	return nil
+}
+
+// dataspaceCount returns the element count of a dataspace message.
+func (g *vlenGuard) dataspaceCount(ds []byte) (int64, error) {
+	ver, rank, flags := ds[0], int(ds[1]), ds[2]
+	p := 4
+	switch ver {
+	case 1:
+		p = 8
+	case 2:
+		if ds[3] == 2 {
+			return 0, nil // null dataspace
+		}
+	default:
+		return 0, formatf("dataspace version %d", ver)
+	}
+	if rank > 32 || p+rank*g.sb.sLen > len(ds) {
+		return 0, formatf("bad dataspace")
+	}
+	_ = flags
+	n := int64(1)
+	for i := 0; i < rank; i++ {
+		d := g.uint(ds[p+i*g.sb.sLen:], g.sb.sLen)
+		if d > 1<<31 || (d != 0 && n > (1<<40)/int64(d)) {
+			return 0, formatf("dataspace too large")
+		}
+		n *= int64(d)
+	}
+	return n, nil
+}
+
+// heap parses a global heap collection: object index → object size.
+func (g *vlenGuard) heap(addr uint64) (map[uint32]uint64, error) {
+	if h, ok := g.heaps[addr]; ok {
+		return h, nil
+	}
+	if len(g.heaps) > 4096 {
+		return nil, formatf("too many global heap collections")
+	}
+	hdr, err := g.read(addr, 8+g.sb.sLen)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(hdr[:4], []byte("GCOL")) || hdr[4] != 1 {
+		return nil, formatf("no global heap collection signature")
+	}
+	size := g.uint(hdr[8:], g.sb.sLen)
+	if size < uint64(8+g.sb.sLen) || size > 1<<30 {
+		return nil, formatf("collection size %d", size)
+	}
+	data, err := g.read(addr, int(size))
+	if err != nil {
+		return nil, err
+	}
+	objs := map[uint32]uint64{}
+	oh := 8 + g.sb.sLen // object header: index, refcount, reserved, size
+	for p := 8 + g.sb.sLen; p+oh <= len(data); {
+		idx := uint32(binary.LittleEndian.Uint16(data[p:]))
+		sz := g.uint(data[p+8:], g.sb.sLen)
+		if idx == 0 {
+			break // free space to the end of the collection
+		}
+		if sz > uint64(len(data)-p-oh) {
+			return nil, formatf("object %d of %d bytes overruns the collection", idx, sz)
+		}
+		if _, dup := objs[idx]; dup {
+			return nil, formatf("duplicate object %d", idx)
+		}
+		objs[idx] = sz
+		p += oh + pad8(int(sz))
+	}
+	if g.heaps == nil {
+		g.heaps = map[uint64]map[uint32]uint64{}
+	}
+	g.heaps[addr] = objs
+	return objs, nil
+}
+
+// checkHeader validates the structure of a version-1 object header at addr before libhdf5
+// iterates or opens its attributes: every message lies inside its block, continuation
+// blocks lie inside the file, and every attribute message is self-consistent (name,
+// datatype, dataspace and data sizes). Version 2 headers are checksummed and left to libhdf5.
+func (g *vlenGuard) checkHeader(addr uint64) error {
+	hdr, err := g.read(addr, 16)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(hdr[:4], []byte("OHDR")) {
+		return nil
+	}
+	if hdr[0] != 1 {
+		return formatf("object header version %d", hdr[0])
+	}
+	nmsgs := int(binary.LittleEndian.Uint16(hdr[2:]))
+	type block struct{ addr, size uint64 }
+	blocks := []block{{addr + 16, uint64(binary.LittleEndian.Uint32(hdr[8:]))}}
+	seen := 0
+	for bi := 0; bi < len(blocks); bi++ {
+		if bi > 1024 {
+			return formatf("more than 1024 object header blocks")
+		}
+		bl := blocks[bi]
+		if bl.size > 1<<24 {
+			return formatf("object header block of %d bytes", bl.size)
+		}
+		data, err := g.read(bl.addr, int(bl.size))
+		if err != nil {
+			return err
+		}
+		p := 0
+		for ; p+8 <= len(data); seen++ {
+			typ := binary.LittleEndian.Uint16(data[p:])
+			sz := int(binary.LittleEndian.Uint16(data[p+2:]))
+			if p+8+sz > len(data) {
+				return formatf("object header message %d overruns its block", seen)
+			}
+			msg := data[p+8 : p+8+sz]
+			p += 8 + sz
+			switch typ {
+			case 0x10:
+				if len(msg) < g.sb.sOff+g.sb.sLen {
+					return formatf("short continuation message")
+				}
+				blocks = append(blocks, block{g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)})
+			case 0x0C:
+				if err := g.checkAttrShape(msg); err != nil {
+					return err
+				}
+			}
+		}
+		if p != len(data) {
+			return formatf("object header block has %d trailing bytes", len(data)-p)
+		}
+	}
+	if seen < nmsgs {
+		return formatf("object header declares %d messages, holds %d", nmsgs, seen)
+	}
+	return nil
+}
+
+// checkAttrShape checks one attribute message's internal sizes.
+func (g *vlenGuard) checkAttrShape(msg []byte) error {
+	if len(msg) < 8 {
+		return formatf("short attribute message")
+	}
+	ver, flags := msg[0], msg[1]
+	nameSize := int(binary.LittleEndian.Uint16(msg[2:]))
+	dtSize := int(binary.LittleEndian.Uint16(msg[4:]))
+	dsSize := int(binary.LittleEndian.Uint16(msg[6:]))
+	p := 8
+	padded := func(n int) int { return n }
+	switch ver {
+	case 1:
+		padded = pad8
+		if flags != 0 {
+			return formatf("attribute message flags %d", flags)
+		}
+	case 2:
+	case 3:
+		p = 9
+	default:
+		return formatf("attribute message version %d", ver)
+	}
+	if nameSize == 0 || p+padded(nameSize) > len(msg) || msg[p+nameSize-1] != 0 {
+		return formatf("attribute name overruns its message")
+	}
+	p += padded(nameSize)
+	if dtSize < 8 || p+padded(dtSize) > len(msg) {
+		return formatf("attribute datatype overruns its message")
+	}
+	dt := msg[p : p+dtSize]
+	p += padded(dtSize)
+	if dsSize < 4 || p+padded(dsSize) > len(msg) {
+		return formatf("attribute dataspace overruns its message")
+	}
+	ds := msg[p : p+dsSize]
+	p += padded(dsSize)
+	if ver >= 2 && flags&3 != 0 {
+		return nil
+	}
+	class, tver := int(dt[0]&0x0f), int(dt[0]>>4)
+	if tver < 1 || tver > 4 || class > classArray {
+		return formatf("attribute datatype version %d class %d", tver, class)
+	}
+	esize := int64(binary.LittleEndian.Uint32(dt[4:]))
+	if class == classVlen && esize != int64(4+g.sb.sOff+4) {
+		return formatf("attribute vlen element size %d", esize)
+	}
+	if esize <= 0 || esize > 1<<20 {
+		return formatf("attribute element size %d", esize)
+	}
+	count, err := g.dataspaceCount(ds)
+	if err != nil {
+		return err
+	}
+	if count > int64(len(msg)) || int64(p)+count*esize > int64(len(msg)) {
+		return formatf("attribute data of %d x %d bytes overruns its message", count, esize)
+	}
+	return nil
+}
