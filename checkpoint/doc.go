@@ -25,7 +25,8 @@
 //
 //	numeric tensors   raw little-endian row-major bytes (bool: one byte)
 //	string tensors    varint64 length of each element, fixed32 masked CRC-32C of the
-//	                  lengths (each taken as a 4-byte little-endian integer), then the bytes
+//	                  lengths (each taken as a 4-byte little-endian integer; present even
+//	                  for an empty tensor), then the bytes
 //	                  of every element
 //
 // An entry's crc32c covers exactly its bytes (for strings: the lengths as 4-byte integers,

@@ -330,8 +330,9 @@ func (r *Reader) Read(key string) (*tensor.Tensor, error) {
 // the bytes of every element.
 func readString(sec *io.SectionReader, e Entry, name string) (*tensor.Tensor, error) {
 	n, _ := tensor.NumElements(e.Shape)
-	// Each element takes at least one length byte; the lengths' CRC takes four more.
-	if n > e.Size || (n > 0 && e.Size-n < 4) {
+	// Each element takes at least one length byte; the lengths' CRC takes four more (TF
+	// writes it even when there are no elements; an empty payload is accepted too).
+	if n > e.Size || (e.Size > 0 && e.Size-n < 4) {
 		return nil, errorf(name, e.Key, e.Offset, ErrFormat, "%d strings cannot fit in %d bytes", n, e.Size)
 	}
 	buf := make([]byte, e.Size)
@@ -362,7 +363,7 @@ func readString(sec *io.SectionReader, e Entry, name string) (*tensor.Tensor, er
 			crc = table.ExtendCRC(crc, scratch[:4])
 		}
 	}
-	if n > 0 {
+	if len(buf) > 0 {
 		if len(buf)-p < 4 {
 			return nil, errorf(name, e.Key, e.Offset+int64(p), ErrFormat, "missing length checksum")
 		}

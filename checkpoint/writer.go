@@ -244,10 +244,9 @@ func writeString(w *countingWriter, t *tensor.Tensor, n int64) (uint32, error) {
 			crc = table.ExtendCRC(crc, scratch[:4])
 		}
 	}
-	if n > 0 {
-		hdr = binary.LittleEndian.AppendUint32(hdr, table.MaskCRC(crc))
-		crc = table.ExtendCRC(crc, hdr[len(hdr)-4:])
-	}
+	// The lengths' checksum is written even for a tensor with no elements.
+	hdr = binary.LittleEndian.AppendUint32(hdr, table.MaskCRC(crc))
+	crc = table.ExtendCRC(crc, hdr[len(hdr)-4:])
 	if _, err := w.Write(hdr); err != nil {
 		return 0, err
 	}

@@ -343,6 +343,8 @@ func ckptAllDTypes() map[string]*tensor.Tensor {
 		"complex128":    {DType: tensor.Complex128, Shape: []int{1}, Data: []complex128{complex(-1e100, 2)}},
 		"string":        {DType: tensor.String, Shape: []int{4}, Data: [][]byte{[]byte("kernel"), {}, []byte("\x00\xff\n"), []byte(strings.Repeat("x", 300))}},
 		"string/scalar": {DType: tensor.String, Shape: []int{}, Data: [][]byte{[]byte("one")}},
+		"string/empty":  {DType: tensor.String, Shape: []int{0}, Data: [][]byte{}},
+		"string/blank":  {DType: tensor.String, Shape: []int{}, Data: [][]byte{{}}},
 		"layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE": f32,
 	}
 	return ts
