@@ -196,7 +196,8 @@ func nodeOfVar(t *tree, v *tvar) int {
 
 // addOptimizer adds the tf_keras (2.11+) optimizer state under root.optimizer, in the
 // checkpoint only: tf_keras's loader then restores it into the optimizer that compile()
-// creates (a deferred restore), which a SavedObjectGraph node would prevent.
+// creates (a deferred restoration), which a SavedObjectGraph node would prevent. The slots go
+// to optimizer._variables in the order tf_keras creates them (after the iteration counter).
 func addOptimizer(t *tree, root int, m *saved.Model) error {
 	op := m.Optimizer
 	if op == nil {
@@ -208,21 +209,93 @@ func addOptimizer(t *tree, root int, m *saved.Model) error {
 	iter := t.variable(inCkpt, &tvar{name: "iteration", value: tensor.Scalar(op.Iterations)})
 	t.link(on, "_variables", list, inCkpt)
 	t.link(on, "_iterations", iter, inCkpt)
-	// A zero learning rate means "not recorded" (e.g. read from a file that keeps it only in
-	// the config): leave it out so tf_keras keeps the configured one.
-	if op.LearningRate != 0 {
-		lr := t.variable(inCkpt, &tvar{name: "learning_rate", value: tensor.Scalar(op.LearningRate)})
-		t.link(on, "_learning_rate", lr, inCkpt)
+	if lr, ok := learningRate(op, m); ok {
+		t.link(on, "_learning_rate", t.variable(inCkpt, &tvar{name: "learning_rate", value: tensor.Scalar(lr)}), inCkpt)
 	}
 	t.link(list, "0", iter, inCkpt)
-	for i, s := range op.Slots {
-		if s.Value == nil {
-			return formatErr("optimizer slot %s/%s %s has no value", s.Layer, s.Weight, s.Name)
-		}
+	order, err := slotOrder(op)
+	if err != nil {
+		return err
+	}
+	for i, s := range order {
 		name := fmt.Sprintf("%s/%s/%s/%s", op.Class, saved.Keras2SlotName(op.Class, s.Name), s.Layer, s.Weight)
 		t.link(list, fmt.Sprint(i+1), t.variable(inCkpt, &tvar{name: name, value: s.Value}), inCkpt)
 	}
 	return nil
+}
+
+// learningRate is the optimizer's current learning rate: the recorded variable, else the
+// configured constant. A schedule (or nothing) gives false: the variable is then left out and
+// tf_keras keeps what the config says.
+func learningRate(op *saved.Optimizer, m *saved.Model) (float32, bool) {
+	if op.LearningRate != 0 {
+		return op.LearningRate, true
+	}
+	for _, raw := range [][]byte{op.Config, m.TrainingConfig} {
+		if len(raw) == 0 {
+			continue
+		}
+		var c struct {
+			LearningRate    any `json:"learning_rate"`
+			OptimizerConfig struct {
+				Config struct {
+					LearningRate any `json:"learning_rate"`
+				} `json:"config"`
+			} `json:"optimizer_config"`
+		}
+		if json.Unmarshal(raw, &c) != nil {
+			continue
+		}
+		for _, v := range []any{c.LearningRate, c.OptimizerConfig.Config.LearningRate} {
+			if f, ok := v.(float64); ok {
+				return float32(f), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// slotOrder lists the slots in the order tf_keras's optimizer build() creates them: Adam
+// and AdamW interleave m and v per variable (then every vhat); the others create each kind
+// for every variable in turn (RMSprop: velocity, momentum, average_gradient).
+func slotOrder(op *saved.Optimizer) ([]saved.Slot, error) {
+	var kinds []string
+	byKind := map[string][]saved.Slot{}
+	for _, s := range op.Slots {
+		if s.Value == nil {
+			return nil, formatErr("optimizer slot %s/%s %s has no value", s.Layer, s.Weight, s.Name)
+		}
+		k := saved.Keras2SlotName(op.Class, s.Name)
+		if _, ok := byKind[k]; !ok {
+			kinds = append(kinds, k)
+		}
+		byKind[k] = append(byKind[k], s)
+	}
+	var out []saved.Slot
+	switch op.Class {
+	case "Adam", "AdamW":
+		m, v := byKind["m"], byKind["v"]
+		if len(m) != len(v) || len(m)+len(v)+len(byKind["vhat"]) != len(op.Slots) {
+			return nil, formatErr("%s slots: %d m, %d v of %d", op.Class, len(m), len(v), len(op.Slots))
+		}
+		for i := range m {
+			out = append(out, m[i], v[i])
+		}
+		return append(out, byKind["vhat"]...), nil
+	case "RMSprop":
+		kinds = []string{"velocity", "momentum", "average_gradient"}
+		n := 0
+		for _, k := range kinds {
+			n += len(byKind[k])
+		}
+		if n != len(op.Slots) {
+			return nil, formatErr("RMSprop slots: unknown kind among %d slots", len(op.Slots))
+		}
+	}
+	for _, k := range kinds {
+		out = append(out, byKind[k]...)
+	}
+	return out, nil
 }
 
 // Structured values.

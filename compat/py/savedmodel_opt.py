@@ -1,0 +1,53 @@
+"""Optimizer state through a SavedModel, for several tf_keras optimizers.
+
+usage: savedmodel_opt.py make OUT      writes OUT/<name>/ for each optimizer below: a small
+                                       Sequential trained 3 steps, saved with model.save(); and
+                                       OUT/<name>.json: {"variables": {name: [values...]}} of the
+                                       live optimizer
+       savedmodel_opt.py check DIR     tf_keras.models.load_model(DIR), builds the optimizer and
+                                       prints {"class", "iterations", "variables": {name: [...]}}
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import tf_keras as keras
+from tf_keras import layers
+
+OPTIMIZERS = {
+    "sgd_momentum": lambda: keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
+    "rmsprop_centered": lambda: keras.optimizers.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+    "adam_amsgrad": lambda: keras.optimizers.Adam(amsgrad=True),
+}
+
+
+def opt_vars(opt):
+    return {v.name: np.asarray(v, dtype=np.float64).ravel().tolist() for v in opt.variables()}
+
+
+if sys.argv[1] == "make":
+    out = sys.argv[2]
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    x = rng.random((12, 6, 6, 2), dtype=np.float32)
+    y = rng.integers(0, 3, 12)
+    for name, make in OPTIMIZERS.items():
+        m = keras.Sequential([
+            layers.Conv2D(3, 3, activation="relu", input_shape=(6, 6, 2), name="conv"),
+            layers.BatchNormalization(name="bn"),
+            layers.Flatten(name="flat"),
+            layers.Dense(3, activation="softmax", name="out"),
+        ])
+        m.compile(optimizer=make(), loss="sparse_categorical_crossentropy")
+        m.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+        m.save(os.path.join(out, name))
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            json.dump({"class": type(m.optimizer).__name__, "iterations": int(m.optimizer.iterations.numpy()),
+                       "variables": opt_vars(m.optimizer)}, f)
+    print(json.dumps(sorted(OPTIMIZERS)))
+else:
+    m = keras.models.load_model(sys.argv[2])
+    it = int(m.optimizer.iterations.numpy())
+    m.optimizer.build(m.trainable_variables)
+    print(json.dumps({"class": type(m.optimizer).__name__, "iterations": it, "variables": opt_vars(m.optimizer)}))
