@@ -373,3 +373,50 @@ func TestProgressBarOutput(t *testing.T) {
 		t.Errorf("evaluate line %q", ev.String())
 	}
 }
+
+// TestTrainingFromSavedBadConfigs: malformed training configs are ErrFormat; configs kerasgo
+// cannot train with leave the model uncompiled with a warning; bad slot shapes are errors.
+func TestTrainingFromSavedBadConfigs(t *testing.T) {
+	for _, tc := range []string{`{`, `[1, 2]`, `{"loss": "mse"} x`} {
+		m := tinyModel(1)
+		if err := m.trainingFromSaved(&saved.Model{TrainingConfig: []byte(tc)}); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: %v, want ErrFormat", tc, err)
+		}
+	}
+	for _, tc := range []string{
+		`{"loss": "mse", "optimizer_config": {"class_name": "Custom>Nadam", "config": {}}}`,
+		`{"loss": "hinge", "optimizer_config": {"class_name": "Custom>Adam", "config": {}}}`,
+		`{"loss": "mse", "metrics": [["auc"]], "optimizer_config": {"class_name": "Adam", "config": {}}}`,
+		`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {"learning_rate": {"class_name": "ExponentialDecay"}}}}`,
+		`{"loss": "mse", "loss_weights": [0.5], "optimizer_config": {"class_name": "Adam", "config": {}}}`,
+		`{"loss": "mse"}`,
+	} {
+		m := tinyModel(1)
+		if err := m.trainingFromSaved(&saved.Model{TrainingConfig: []byte(tc)}); err != nil {
+			t.Errorf("%s: %v", tc, err)
+		}
+		if m.Compiled() || len(m.Warnings()) == 0 {
+			t.Errorf("%s: compiled %v, warnings %v", tc, m.Compiled(), m.Warnings())
+		}
+	}
+	// A clipnorm is kept (and written back) but training refuses it.
+	m := tinyModel(1)
+	cfg := `{"loss": "sparse_categorical_crossentropy", "metrics": null, "weighted_metrics": null, "loss_weights": null, "optimizer_config": {"class_name": "Custom>SGD", "config": {"name": "SGD", "clipnorm": 1.0, "learning_rate": 0.1}}}`
+	if err := m.trainingFromSaved(&saved.Model{TrainingConfig: []byte(cfg)}); err != nil || !m.Compiled() {
+		t.Fatalf("%v %v", err, m.Warnings())
+	}
+	got, _, _ := m.trainingToSaved(saved.Keras2)
+	if !strings.Contains(string(got), `"clipnorm": 1.0`) {
+		t.Errorf("clipnorm not written back: %s", got)
+	}
+	x, y := tinyData(4, 1)
+	if _, _, err := m.TrainOnBatch(x, y); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("training with clipnorm: %v", err)
+	}
+	// Slots whose shapes do not fit the model are an error.
+	m2 := tinyModel(1)
+	bad := &saved.Model{TrainingConfig: []byte(`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}}}`), Optimizer: &saved.Optimizer{Class: "Adam", Iterations: 3, Slots: []saved.Slot{{Layer: "conv_1", Weight: "kernel", Name: "momentum", Value: tensor.FromFloat32([]int{2}, []float32{1, 2})}}}}
+	if err := m2.trainingFromSaved(bad); !errors.Is(err, ErrShape) {
+		t.Errorf("bad slot shape: %v", err)
+	}
+}

@@ -189,6 +189,9 @@ func (m *Sequential) prepare(what string, x, y *tensor.Tensor) (*tensor.Tensor, 
 	if x.Shape[0] != y.Shape[0] {
 		return nil, nil, fmt.Errorf("%w: %s: x has %d samples, y has %d", ErrShape, what, x.Shape[0], y.Shape[0])
 	}
+	if x.Shape[0] == 0 {
+		return nil, nil, fmt.Errorf("%w: %s: no samples", ErrShape, what)
+	}
 	if len(m.layers) == 0 {
 		return nil, nil, fmt.Errorf("%w: %s: the model has no layers", ErrNotBuilt, what)
 	}
