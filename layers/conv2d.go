@@ -257,6 +257,13 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		}
 	}
 	l.colsValid = false
+	if !training && hasDirectConvKernel && hasFMA && F%8 == 0 && !g.trivial() {
+		parallelFor(n, func(_, lo, hi int) {
+			l.forwardDirect(xd, z, y, bd, lo, hi)
+		})
+		l.x, l.z, l.y = nil, nil, nil
+		return tensor.FromFloat32(outShape, y), nil
+	}
 	cache := training && l.trainable && !g.trivial() && int64(n)*int64(P*K)*4 <= maxColsCache
 	if cache {
 		if cap(l.colsCache) < n*P*K {
@@ -300,6 +307,82 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		l.x, l.z, l.y = nil, nil, nil
 	}
 	return out, nil
+}
+
+// forwardDirect computes images [lo, hi) without materialising the im2col matrix: blocks of
+// four output positions whose windows lie inside the image go straight through the
+// implicit-im2col kernel; the others (borders, padding, leftovers) are gathered into a small
+// im2col buffer and multiplied in batches.
+func (l *Conv2D) forwardDirect(xd, z, y, bd []float32, lo, hi int) {
+	g := l.g
+	P, K := g.patch()
+	F := l.filters
+	kd := l.kernel.Value.Float32s()
+	inSize := g.h * g.w * g.c
+	const maxLeft = 64
+	left := make([]float32, maxLeft*K)
+	leftOut := make([]float32, maxLeft*F)
+	leftIdx := make([]int, 0, maxLeft)
+	var zimg []float32
+	flush := func() {
+		if len(leftIdx) == 0 {
+			return
+		}
+		m := len(leftIdx)
+		gemm(false, false, m, F, K, 1, left[:m*K], K, kd, F, 0, leftOut[:m*F], F)
+		for r, p := range leftIdx {
+			dst := zimg[p*F : (p+1)*F]
+			for j, v := range leftOut[r*F : (r+1)*F] {
+				dst[j] += v
+			}
+		}
+		leftIdx = leftIdx[:0]
+	}
+	xlo, xhi := g.interiorX()
+	for i := lo; i < hi; i++ {
+		img := xd[i*inSize : (i+1)*inSize]
+		zimg = z[i*P*F : (i+1)*P*F]
+		if bd != nil {
+			for p := 0; p < P; p++ {
+				row := zimg[p*F : (p+1)*F]
+				for j, v := range bd[:len(row)] {
+					row[j] = v
+				}
+			}
+		} else {
+			clear(zimg)
+		}
+		addLeft := func(oy, ox int) {
+			r := len(leftIdx)
+			g.patchRow(img, oy, ox, left[r*K:(r+1)*K])
+			leftIdx = append(leftIdx, oy*g.ow+ox)
+			if len(leftIdx) == maxLeft {
+				flush()
+			}
+		}
+		for oy := 0; oy < g.oh; oy++ {
+			iy0 := oy*g.sh - g.pt
+			if iy0 < 0 || iy0+g.kh > g.h {
+				for ox := 0; ox < g.ow; ox++ {
+					addLeft(oy, ox)
+				}
+				continue
+			}
+			ox := 0
+			for ; ox < xlo; ox++ {
+				addLeft(oy, ox)
+			}
+			for ; ox+4 <= xhi; ox += 4 {
+				convBlock(g.kh, g.kw*g.c, g.w*g.c, g.sw*g.c, img, (iy0*g.w+ox*g.sw-g.pl)*g.c,
+					kd, F, F, zimg, (oy*g.ow+ox)*F, F)
+			}
+			for ; ox < g.ow; ox++ {
+				addLeft(oy, ox)
+			}
+		}
+		flush()
+		l.act.apply(zimg, y[i*P*F:(i+1)*P*F], F)
+	}
 }
 
 // Backward fills the kernel and bias gradients and returns dL/dx (nil when

@@ -45,6 +45,40 @@ func (g *geom) trivial() bool {
 	return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0
 }
 
+// patchRow writes the im2col row of output position (oy, ox) of image x into dst (K values).
+func (g *geom) patchRow(x []float32, oy, ox int, dst []float32) {
+	c, kwc := g.c, g.kw*g.c
+	iy0, ix0 := oy*g.sh-g.pt, ox*g.sw-g.pl
+	for ky := 0; ky < g.kh; ky++ {
+		d := dst[ky*kwc : (ky+1)*kwc]
+		iy := iy0 + ky
+		if iy < 0 || iy >= g.h {
+			clear(d)
+			continue
+		}
+		base := iy * g.w
+		for kx := 0; kx < g.kw; kx++ {
+			ix := ix0 + kx
+			if ix < 0 || ix >= g.w {
+				clear(d[kx*c : (kx+1)*c])
+			} else {
+				copy(d[kx*c:(kx+1)*c], x[(base+ix)*c:(base+ix+1)*c])
+			}
+		}
+	}
+}
+
+// interiorX returns the range [lo, hi) of output columns whose window lies inside the
+// image horizontally.
+func (g *geom) interiorX() (lo, hi int) {
+	lo = (g.pl + g.sw - 1) / g.sw
+	if g.w-g.kw+g.pl < 0 {
+		return 0, 0
+	}
+	hi = min(g.ow, (g.w-g.kw+g.pl)/g.sw+1)
+	return lo, max(hi, lo)
+}
+
 // im2col writes one image x (h*w*c) as a (oh*ow) × (kh*kw*c) matrix into cols; column order
 // (ky, kx, c) matches a Keras kernel (kh, kw, in, out) seen as a (kh*kw*in) × out matrix.
 func (g *geom) im2col(x, cols []float32) {

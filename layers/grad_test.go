@@ -322,3 +322,38 @@ func TestDropout(t *testing.T) {
 		t.Fatal("rate")
 	}
 }
+
+// TestConvDirectMatchesIm2col compares the inference path (implicit im2col kernel with
+// gathered borders) with the training path (explicit im2col + GEMM) over many geometries.
+func TestConvDirectMatchesIm2col(t *testing.T) {
+	rng := NewRand(11)
+	n := 0
+	for _, h := range []int{3, 5, 8, 13} {
+		for _, w := range []int{4, 7, 16} {
+			for _, k := range [][2]int{{1, 3}, {3, 3}, {2, 5}, {4, 1}} {
+				for _, s := range [][2]int{{1, 1}, {2, 2}, {1, 3}} {
+					for _, pad := range []string{"valid", "same"} {
+						for _, f := range []int{8, 16, 24} {
+							in := []int{h, w, 1 + rng.IntN(4)}
+							l := NewConv2D(f, k, Conv2DOptions{Strides: s, Padding: pad, Activation: "tanh"})
+							if _, err := l.OutputShape(in); err != nil {
+								continue
+							}
+							build(t, l, in)
+							x := randTensor(rng, append([]int{3}, in...), -1, 1)
+							a, _ := l.Forward(x, false)
+							b, _ := l.Forward(x, true)
+							if d, at := maxAbsDiff(a.Float32s(), b.Float32s()); d > 1e-5 {
+								t.Fatalf("in %v k %v s %v %s f %d: max diff %g at %d", in, k, s, pad, f, d, at)
+							}
+							n++
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < 500 {
+		t.Fatalf("only %d geometries checked", n)
+	}
+}

@@ -142,7 +142,9 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 					// The window's first cell starts the maximum; later cells replace it
 					// only when strictly greater, so ties keep the first in scan order.
 					first := (y0*g.w + x0) * c
-					copy(best, img[first:first+c])
+					for ch, v := range img[first : first+c] {
+						best[ch] = v
+					}
 					if arg == nil {
 						for iy := y0; iy < y1; iy++ {
 							for ix := x0; ix < x1; ix++ {
@@ -150,9 +152,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 								src := img[off : off+c : off+c]
 								b := best[:len(src)]
 								for ch, v := range src {
-									if v > b[ch] {
-										b[ch] = v
-									}
+									b[ch] = max(b[ch], v)
 								}
 							}
 						}

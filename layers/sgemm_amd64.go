@@ -16,6 +16,12 @@ func kern4x16TN(k, lda, ldb, ldc int, a, b, c *float32)
 //go:noescape
 func kern4x8TN(k, lda, ldb, ldc int, a, b, c *float32)
 
+//go:noescape
+func kern4x16seg(nseg, seglen, segstride, lda, ldb, ldc int, a, b, c *float32)
+
+//go:noescape
+func kern4x8seg(nseg, seglen, segstride, lda, ldb, ldc int, a, b, c *float32)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)
@@ -80,4 +86,28 @@ func kernel(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb int
 		}
 	}
 	return m4, n8
+}
+
+// hasDirectConv reports whether convRowBlocks can run.
+const hasDirectConvKernel = true
+
+// convBlock adds to the 4×n block of C at c (leading dimension ldc) the product of 4
+// implicit im2col rows and B (K×n, ldb): row r of A reads nseg segments of seglen floats at
+// x[xoff + r*lda + s*segstride]. n must be a multiple of 8. The caller guarantees that every
+// element read exists (the window lies inside the image).
+func convBlock(nseg, seglen, segstride, lda int, x []float32, xoff int, b []float32, ldb, n int, c []float32, coff, ldc int) {
+	last := xoff + 3*lda + (nseg-1)*segstride + seglen - 1
+	_ = x[last]
+	_ = b[(nseg*seglen-1)*ldb+n-1]
+	_ = c[coff+3*ldc+n-1]
+	pa := (*float32)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(x)), 4*xoff))
+	pb := unsafe.Pointer(unsafe.SliceData(b))
+	pc := unsafe.Pointer(unsafe.SliceData(c))
+	j := 0
+	for ; j+16 <= n; j += 16 {
+		kern4x16seg(nseg, seglen, segstride, lda, ldb, ldc, pa, (*float32)(unsafe.Add(pb, 4*j)), (*float32)(unsafe.Add(pc, 4*(coff+j))))
+	}
+	if j < n {
+		kern4x8seg(nseg, seglen, segstride, lda, ldb, ldc, pa, (*float32)(unsafe.Add(pb, 4*j)), (*float32)(unsafe.Add(pc, 4*(coff+j))))
+	}
 }
