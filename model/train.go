@@ -251,7 +251,7 @@ type stepStats struct {
 // Keras's train_step).
 func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	t := m.train
-	if s := t.opt.(interface{ unsupported() string }).unsupported(); s != "" {
+	if s := t.opt.unsupported(); s != "" {
 		return stepStats{}, fmt.Errorf("%w: optimizer option %s", ErrUnsupported, s)
 	}
 	if !t.resolved {
