@@ -72,6 +72,36 @@ func layoutFor(class string, cfg []byte) (slotLayout, bool) {
 	return nil, false
 }
 
+// layoutForCount picks the layout when the optimizer's config is unknown (a standalone
+// weights file): among the class's possible layouts the one whose slot count matches.
+func layoutForCount(class string, cfg []byte, nslots, ntrain int) (slotLayout, bool) {
+	if len(cfg) > 0 {
+		return layoutFor(class, cfg)
+	}
+	var cands []slotLayout
+	switch class {
+	case "Adam", "AdamW":
+		cands = []slotLayout{{{"momentum", "velocity"}}, {{"momentum", "velocity"}, {"velocity_hat"}}}
+	case "SGD":
+		cands = []slotLayout{{}, {{"momentum"}}}
+	case "RMSprop":
+		cands = []slotLayout{{{"velocity"}}, {{"velocity"}, {"momentum"}}, {{"velocity"}, {"average_gradient"}},
+			{{"velocity"}, {"momentum"}, {"average_gradient"}}}
+	default:
+		return layoutFor(class, cfg)
+	}
+	var found []slotLayout
+	for _, c := range cands {
+		if c.perVar()*ntrain == nslots {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return nil, false
+	}
+	return found[0], true
+}
+
 // keras2Slot maps a Keras 3 slot name to the tf_keras (new optimizer) name.
 func keras2Slot(class, k3 string) string {
 	if class == "Adamax" && k3 == "norm" {

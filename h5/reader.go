@@ -437,15 +437,15 @@ func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*ten
 	if len(vals) == 0 {
 		return nil
 	}
-	layout, ok := layoutFor(opt.Class, opt.Config)
-	if !ok {
-		return unsupportedf("slot layout of optimizer %q", opt.Class)
-	}
 	var train []varRef
 	for _, r := range refs {
 		if r.trainable {
 			train = append(train, r)
 		}
+	}
+	layout, ok := layoutForCount(opt.Class, opt.Config, len(vals), len(train))
+	if !ok {
+		return unsupportedf("slot layout of optimizer %q (%d slot variables, %d trainable variables)", opt.Class, len(vals), len(train))
 	}
 	s, err := positionalSlots(opt.Class, layout, train, vals, names)
 	if err != nil {
@@ -854,18 +854,18 @@ func stripNumSuffix(s string) string {
 // their path order (conv2d before conv2d_1). It fails when no order or more than one
 // distinct order fits.
 func orderBySlots(m *saved.Model, refs *[]varRef, opt *saved.Optimizer, slots []*tensor.Tensor) error {
-	layout, ok := layoutFor(opt.Class, opt.Config)
-	if !ok || layout.perVar() == 0 {
-		return unsupportedf("slot layout of optimizer %q", opt.Class)
-	}
-	// Shapes of the trainable variables in model order, from the first group of the layout.
-	g0 := len(layout[0])
 	n := 0
 	for _, r := range *refs {
 		if r.trainable {
 			n++
 		}
 	}
+	layout, ok := layoutForCount(opt.Class, opt.Config, len(slots), n)
+	if !ok || layout.perVar() == 0 {
+		return unsupportedf("slot layout of optimizer %q (%d slot variables, %d trainable variables)", opt.Class, len(slots), n)
+	}
+	// Shapes of the trainable variables in model order, from the first group of the layout.
+	g0 := len(layout[0])
 	if len(slots) != layout.perVar()*n {
 		return unsupportedf("%s has %d slot variables for %d trainable variables", opt.Class, len(slots), n)
 	}
