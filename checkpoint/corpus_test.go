@@ -130,3 +130,26 @@ func TestCorpusKeras(t *testing.T) {
 		t.Logf("%s: %d layers, iterations %d, lr %g", c.prefix, len(m.Layers), m.Optimizer.Iterations, m.Optimizer.LearningRate)
 	}
 }
+
+// TestMultiBlockIndex reads a TF 2.21 bundle whose index spans two data blocks
+// (internal/table/testdata/gen_multiblock.py: tensor i of the sorted names holds float(i)).
+func TestMultiBlockIndex(t *testing.T) {
+	r, err := Open(filepath.Join(repoRoot(), "internal", "table", "testdata", "multiblock_tf2_21"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ents := r.Entries()
+	if len(ents) != 4500 {
+		t.Fatalf("%d entries, want 4500", len(ents))
+	}
+	for i, e := range ents {
+		v, err := r.Read(e.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.Float32s()[0]; got != float32(i) {
+			t.Fatalf("%s = %v, want %d", e.Key, got, i)
+		}
+	}
+}
