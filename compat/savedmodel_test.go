@@ -388,6 +388,63 @@ func TestSavedModelKeras(t *testing.T) {
 	if worst > 1e-5 {
 		t.Errorf("Go's training step and tf_keras's on Go's SavedModel differ by %g", worst)
 	}
+
+	// The model Go trained, saved from Go's live model (config written by Go): tf_keras
+	// continues from Go's state, and its next step equals Go's next step.
+	trained, err := gm.ToSaved(saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := savedmodel.Save(p("go_trained"), trained); err != nil {
+		t.Fatal(err)
+	}
+	goPred2, err := gm.Predict(x, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := gm.TrainOnBatch(x, y); err != nil {
+		t.Fatal(err)
+	}
+	var got2 struct {
+		Class           string
+		Summary         string
+		Predict         any
+		Iterations      int64
+		IterationsAfter int64 `json:"iterations_after"`
+		After           [][]float64
+	}
+	runPythonJSON(t, &got2, "savedmodel_keras.py", p("go_trained"), p("x.npy"), p("y.npy"))
+	if got2.Class != "Sequential" || got2.Summary != ref.Summary {
+		t.Errorf("Go-trained model reloads as %s with summary:\n%s", got2.Class, got2.Summary)
+	}
+	if got2.Iterations != ref.Iterations+1 || got2.IterationsAfter != ref.Iterations+2 {
+		t.Errorf("Go-trained model: iterations %d -> %d in tf_keras, want %d -> %d", got2.Iterations, got2.IterationsAfter, ref.Iterations+1, ref.Iterations+2)
+	}
+	if d := maxDiff(t, "tf_keras predict of the Go-trained model", goPred2, got2.Predict); d > 1e-5 {
+		t.Errorf("tf_keras predictions of the Go-trained model differ from Go's by %g", d)
+	}
+	// The noise mask of this step (Go's gradients of the second step).
+	top = 0
+	for _, w := range gm.Weights() {
+		for _, g := range w.Grad {
+			top = max(top, float32(math.Abs(float64(g))))
+		}
+	}
+	worst, skipped = 0, 0
+	for i, w := range gm.Weights() {
+		a := w.Value.Float32s()
+		for j := range a {
+			if w.Grad != nil && float32(math.Abs(float64(w.Grad[j]))) < 1e-6*top {
+				skipped++
+				continue
+			}
+			worst = math.Max(worst, math.Abs(float64(a[j])-got2.After[i][j]))
+		}
+	}
+	t.Logf("second step, Go vs tf_keras on the Go-trained SavedModel: max |diff| = %.3g (%d zero-gradient elements skipped)", worst, skipped)
+	if worst > 1e-5 {
+		t.Errorf("after Go trained and saved, Go's next step and tf_keras's differ by %g", worst)
+	}
 }
 
 // TestSavedModelOptimizers: SGD with momentum, centered RMSprop with momentum and Adam with
