@@ -1,0 +1,55 @@
+// Package h5 reads and writes Keras models in HDF5: the legacy full-model file that
+// model.save("x.h5") writes (tf_keras 2.x, Keras 1/2, and the Keras 3 variant), the
+// weights-only file of save_weights("x.h5"), the Keras 3 .weights.h5, and the Keras 3 .keras
+// zip archive (config.json, metadata.json, model.weights.h5). Models pass through the
+// neutral saved.Model; this package never imports model or layers.
+//
+// The one-call API: Load (any Keras HDF5 file, or a .keras zip), LoadKeras, List (every
+// dataset of any HDF5 file), SaveModel, SaveWeights, SaveWeightsKeras3 and SaveKeras.
+// ReadOptions holds the reading limits; its zero value is safe.
+//
+// # Format
+//
+// Legacy full model (FORMATS.md §1; tf_keras saving/legacy/hdf5_format.py): root attributes
+// keras_version and backend (vlen UTF-8), model_config and training_config (vlen ASCII JSON);
+// group model_weights with layer_names, one group per layer holding weight_names and the
+// datasets they name ("conv_1/conv_1/kernel:0"), top_level_model_weights; group
+// optimizer_weights with weight_names and the optimizer's variables in its own order. Weights
+// are restored by position, as Keras does. String-list attributes whose NumPy fixed-width
+// size exceeds 64512 bytes are split into name0, name1, ... (fixed-length, NULL-padded).
+//
+// Keras 3 weights (FORMATS.md §2.2; keras/src/saving/saving_lib.py): layers/<path>/vars/<i>
+// where path is the snake_case class name de-duplicated in model.layers order (conv2d,
+// conv2d_1, ...), optimizer/vars/<i> (iteration, learning_rate, then the slots), vars for the
+// model itself; each vars group carries the object's name in attribute "name".
+//
+// Optimizer state is returned in saved.Optimizer with Keras 3 slot names. The slot layouts
+// (Adam: momentum and velocity interleaved per variable; RMSprop: one block per slot kind; ...)
+// are those of the optimizers' build methods in tf_keras/optimizers and keras/src/optimizers.
+//
+// # Compatibility
+//
+// Reads every layout written by Keras 1.1 through 3.15 that the corpus in ../shared/fixtures
+// holds: fixed- and variable-length, ASCII and UTF-8, scalar and array string attributes;
+// empty float64 weight_names for weightless layers; weights-only files without keras_version;
+// tf_keras ≤2.10 optimizer_v2 slots (iter, all m, all v), tf_keras 2.11+ slots (iteration, m/v
+// interleaved), Keras 3 slots; tf_keras 2.13–2.15 .keras files (_layer_checkpoint_dependencies
+// and the Windows "layers\dense" group names); .keras files that are really HDF5. Writes what
+// tf_keras 2.21 and Keras 3.15 write (verified by the compat suite: the files load in
+// tf_keras.models.load_model / keras.saving.load_model with identical predictions, weights,
+// optimizer variables and one further training step).
+//
+// # Limitations
+//
+// HDF5 goes through libhdf5 (cgo, gonum.org/v1/hdf5 plus a small adapter); a build without
+// cgo returns ErrUnsupported from every function. Calls into libhdf5 are serialised by one
+// mutex. libhdf5 1.10 can crash on some corrupt files: before libhdf5 sees a file this
+// package checks the superblock, every version-1 object header whose attributes it reads, and
+// every variable-length string reference against its global heap collection, in pure Go; other
+// corruptions are left to libhdf5's own checks. Optimizer slot layouts are known for Adam,
+// AdamW, Adamax, Lamb, SGD, RMSprop, Adagrad, Adadelta, Ftrl and Lion; others (and Keras 2.0–2.3
+// standalone optimizer weights) are reported as ErrUnsupported. A standalone Keras 3
+// .weights.h5 does not record the layer order: layers with weights are ordered from the
+// optimizer's slot shapes when possible, otherwise by path, and weightless layers follow.
+// Datasets must be numeric; bfloat16 is read (Keras 3 "dtype" attribute) but not written.
+package h5
