@@ -57,7 +57,7 @@ func TestFormatsLoad(t *testing.T) {
 			t.Run(v+"/"+f, func(t *testing.T) {
 				p := filepath.Join(dir, filepath.FromSlash(f))
 				if _, err := os.Stat(p); err != nil {
-					t.Skipf("not generated: %v", err)
+					t.Fatalf("fixture missing: %v", err)
 				}
 				m, err := Load(p)
 				if err != nil {
@@ -98,7 +98,7 @@ func TestFormatsLoadWeights(t *testing.T) {
 			t.Run(v+"/"+f, func(t *testing.T) {
 				p := filepath.Join(dir, filepath.FromSlash(f))
 				if _, _, err := Detect(p); err != nil {
-					t.Skipf("not generated: %v", err)
+					t.Fatalf("fixture missing: %v", err)
 				}
 				m, err := FromConfig(readFile(t, filepath.Join(dir, "config_keras2.json")))
 				if err != nil {
