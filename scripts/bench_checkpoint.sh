@@ -37,12 +37,19 @@ run tf_write "$py" "$root/scripts/bench_checkpoint.py" write "$work/tf/ckpt"; tw
 run tf_read "$py" "$root/scripts/bench_checkpoint.py" read "$work/tf/ckpt"; tr=$secs trr=$rss
 data="$work/go/ckpt.data-00000-of-00001"
 bytes=$(stat -c %s "$data")
+# Plain copies of the data file: cp (may use copy_file_range, copying in the kernel) and dd
+# through user space with 4 MiB blocks, as a program reading and writing the bytes would.
 start=$(date +%s.%N)
 cp "$data" "$work/copy/data"
 end=$(date +%s.%N)
 cpt=$(echo "$end - $start" | bc -l)
+rm -f "$work/copy/data"
+start=$(date +%s.%N)
+dd if="$data" of="$work/copy/data" bs=4M 2>/dev/null
+end=$(date +%s.%N)
+ddt=$(echo "$end - $start" | bc -l)
 
-awk -v b="$bytes" -v gw="$gw" -v gr="$gr" -v tw="$tw" -v tr="$tr" -v cp="$cpt" \
+awk -v b="$bytes" -v gw="$gw" -v gr="$gr" -v tw="$tw" -v tr="$tr" -v cp="$cpt" -v dd="$ddt" \
 	-v gwr="$gwr" -v grr="$grr" -v twr="$twr" -v trr="$trr" 'BEGIN {
 	mb = b / 1e6
 	printf "checkpoint: %.0f MB (100 float32 tensors of 1024x1024), %s\n", mb, "warm page cache"
@@ -52,6 +59,8 @@ awk -v b="$bytes" -v gw="$gw" -v gr="$gr" -v tw="$tw" -v tr="$tr" -v cp="$cpt" \
 	printf "%-28s %9.3f %10.0f %12d\n", "kerasgo read (+crc32c)", gr, mb/gr, grr
 	printf "%-28s %9.3f %10.0f %12d\n", "tf.train.Checkpoint read", tr, mb/tr, trr
 	printf "%-28s %9.3f %10.0f\n", "cp of the data file", cp, mb/cp
-	printf "ratios: write Go/TF %.2f, read Go/TF %.2f; Go write/cp %.2f, Go read/cp %.2f\n", gw/tw, gr/tr, gw/cp, gr/cp
+	printf "%-28s %9.3f %10.0f\n", "dd bs=4M of the data file", dd, mb/dd
+	printf "ratios: write Go/TF %.2f, read Go/TF %.2f\n", gw/tw, gr/tr
+	printf "        Go write/cp %.2f, Go write/dd %.2f, Go read/cp %.2f, Go read/dd %.2f\n", gw/cp, gw/dd, gr/cp, gr/dd
 	printf "Go read peak RSS minus tensor bytes: %.0f MiB\n", grr - b/1048576
 }'
