@@ -240,3 +240,49 @@ func TestConstructorsMatchConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestDialectAndTrainable: a Keras 3 config selects Keras 3's moving-variance rule; a
+// non-trainable layer reports non-trainable weights, writes trainable false, and leaves
+// their gradients alone.
+func TestDialectAndTrainable(t *testing.T) {
+	for d, want := range map[saved.Dialect]VarianceRule{saved.Keras2: TFKerasVariance, saved.Keras3: Keras3Variance} {
+		l, _, err := FromConfig("BatchNormalization", map[string]any{}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.(*BatchNormalization).VarianceRule(); got != want {
+			t.Errorf("%v: variance rule %v, want %v", d, got, want)
+		}
+	}
+	l, _, err := FromConfig("Conv2D", map[string]any{"filters": 2.0, "kernel_size": 3.0, "trainable": false}, saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Build([]int{5, 5, 1}, NewRand(1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range l.Weights() {
+		if w.Trainable {
+			t.Errorf("%s trainable in a non-trainable layer", w.Name)
+		}
+	}
+	if l.Config(saved.Keras2)["trainable"] != false {
+		t.Error("config does not say trainable false")
+	}
+	x := randTensor(NewRand(2), []int{2, 5, 5, 1}, -1, 1)
+	y, _ := l.Forward(x, true)
+	if _, err := l.Backward(randTensor(NewRand(3), y.Shape, -1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range l.Weights() {
+		if w.Grad != nil {
+			t.Errorf("%s of a non-trainable layer got a gradient", w.Name)
+		}
+	}
+	l.(TrainableFlag).SetTrainable(true)
+	for _, w := range l.Weights() {
+		if !w.Trainable {
+			t.Errorf("%s still non-trainable after SetTrainable(true)", w.Name)
+		}
+	}
+}
