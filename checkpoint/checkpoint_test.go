@@ -429,3 +429,31 @@ func TestConcurrentRead(t *testing.T) {
 		}
 	}
 }
+
+// TestSlicedVariable: a partitioned variable written by TensorFlow is listed with its full
+// shape and refused with ErrUnsupported; the other tensors read normally.
+func TestSlicedVariable(t *testing.T) {
+	r, err := Open(filepath.Join("testdata", "sliced_tf2_21"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	keys := r.Keys()
+	if len(keys) != 2 || keys[0] != "part" || keys[1] != "plain" {
+		t.Fatalf("keys %q, want part and plain (slice entries hidden)", keys)
+	}
+	e, _ := r.Lookup("part")
+	if !e.Sliced || !tensor.SameShape(e.Shape, []int{4, 3}) {
+		t.Errorf("part: %+v, want a sliced [4 3] entry", e)
+	}
+	if _, err := r.Read("part"); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `"part"`) {
+		t.Errorf("Read(part) = %v, want ErrUnsupported naming the key", err)
+	}
+	p, err := r.Read("plain")
+	if err != nil || p.Float32s()[1] != 2 {
+		t.Errorf("Read(plain) = %v, %v", p, err)
+	}
+	if n, err := Verify(filepath.Join("testdata", "sliced_tf2_21")); err != nil || n != 1 {
+		t.Errorf("Verify = %d, %v; want 1 tensor checked", n, err)
+	}
+}
