@@ -1,9 +1,13 @@
 package model
 
 import (
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kerasgo/kerasgo/saved"
 )
 
 // formatsRoot holds the generator's testdata/formats: per variant, one trained model saved by
@@ -116,7 +120,8 @@ func TestFormatsLoadWeights(t *testing.T) {
 	}
 }
 
-// seedModelLike returns the variant's model from its tf_keras config with Keras's weights.
+// seedModelLike returns the variant's model from its tf_keras config (in dir) with the
+// weights ws.
 func seedModelLike(t *testing.T, dir string, ws []fixtureLayerWeights) *Sequential {
 	t.Helper()
 	m, err := FromConfig(readFile(t, filepath.Join(dir, "config_keras2.json")))
@@ -125,4 +130,85 @@ func seedModelLike(t *testing.T, dir string, ws []fixtureLayerWeights) *Sequenti
 	}
 	setFixtureWeights(t, m, ws)
 	return m
+}
+
+// withDropoutRate returns a copy of m (weights, optimizer state and all) whose Dropout layers
+// have the given rate, as the generator sets rate 0 for its deterministic extra step.
+func withDropoutRate(t *testing.T, m *Sequential, rate float64) *Sequential {
+	t.Helper()
+	sm, err := m.ToSaved(saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(sm.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range cfg["config"].(map[string]any)["layers"].([]any) {
+		lm := l.(map[string]any)
+		if lm["class_name"] == "Dropout" {
+			lm["config"].(map[string]any)["rate"] = rate
+		}
+	}
+	if sm.Config, err = json.Marshal(cfg); err != nil {
+		t.Fatal(err)
+	}
+	out, err := FromSaved(sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFormatsNextStep loads each whole-model file tf_keras wrote (with its optimizer state),
+// runs one more training step on next/x.npy, next/y.npy and compares the loss, the weights
+// and the optimizer's slots with tf_keras's own next step (next/). The loss and every value
+// whose gradient is not rounding noise must agree within 1e-4 relative; values the
+// optimizer moves by at most its learning rate whatever the gradient (Adam on a noise-level
+// gradient) must agree within 2·lr.
+func TestFormatsNextStep(t *testing.T) {
+	root := formatsRoot(t)
+	for _, v := range formatVariants(t, root) {
+		dir := filepath.Join(root, v)
+		next := filepath.Join(dir, "next")
+		nx, ny := readNpy(t, filepath.Join(next, "x.npy")), readNpy(t, filepath.Join(next, "y.npy"))
+		wantLoss := readNpy(t, filepath.Join(next, "loss.npy")).Float32s()[0]
+		want := seedModelLike(t, dir, readFixtureWeights(t, next))
+		for _, f := range []string{"tfkeras/model.h5", "tfkeras/savedmodel", "tfkeras/model.keras", "keras3/model.keras"} {
+			t.Run(v+"/"+f, func(t *testing.T) {
+				m, err := Load(filepath.Join(dir, filepath.FromSlash(f)))
+				if err != nil {
+					skipNoHDF5(t, err)
+					t.Fatal(err)
+				}
+				m = withDropoutRate(t, m, 0)
+				before := snapshot(m)
+				loss, _, err := m.TrainOnBatch(nx, ny)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := math.Abs(loss-float64(wantLoss)) / math.Abs(float64(wantLoss)); d > 1e-5 {
+					t.Errorf("loss %v, tf_keras %v", loss, wantLoss)
+				}
+				lr := float64(m.Optimizer().LearningRate())
+				got, exp := snapshot(m), snapshot(want)
+				worst, noisy := 0.0, 0 // worst: largest |diff| among the strictly compared values
+				for i, w := range m.Weights() {
+					for j := range got[i] {
+						d := math.Abs(float64(got[i][j]) - float64(exp[i][j]))
+						moved := math.Abs(float64(exp[i][j]) - float64(before[i][j]))
+						if d <= 1e-6+1e-4*moved {
+							worst = max(worst, d)
+							continue
+						}
+						if d > 2*lr {
+							t.Fatalf("weight %d (%s)[%d]: %v, tf_keras %v (was %v)", i, w.Name, j, got[i][j], exp[i][j], before[i][j])
+						}
+						noisy++
+					}
+				}
+				t.Logf("loss %v (tf_keras %v); max |diff| %.2g over strictly compared values; %d values within 2·lr only", loss, wantLoss, worst, noisy)
+			})
+		}
+	}
 }
