@@ -510,3 +510,54 @@ func TestSavedModelOptimizers(t *testing.T) {
 		})
 	}
 }
+
+// TestSavedModelLegacyOptimizer: the tf-rust corpus model (TF 2.3 / Keras 2.4, legacy Adam)
+// goes through Go Load/Save, and tf_keras reloads it with a legacy Adam holding the original
+// iteration count and every m and v slot.
+func TestSavedModelLegacyOptimizer(t *testing.T) {
+	python(t)
+	fx := os.Getenv("KERASGO_FIXTURES")
+	if fx == "" {
+		fx = filepath.Join(repoRoot(), "..", "shared", "fixtures")
+	}
+	src := filepath.Join(fx, "tf-rust", "keras_single_input_saved_model")
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("corpus fixture: %v", err)
+	}
+	sm, err := savedmodel.Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "go_rust")
+	if err := savedmodel.Save(out, sm); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Class      string
+		Iterations int64
+		Variables  map[string][]float64
+	}
+	runPythonJSON(t, &got, "savedmodel_opt.py", "check", out)
+	if got.Class != "Adam" || got.Iterations != sm.Optimizer.Iterations {
+		t.Errorf("tf_keras optimizer %s at iteration %d, want Adam at %d", got.Class, got.Iterations, sm.Optimizer.Iterations)
+	}
+	for _, s := range sm.Optimizer.Slots {
+		// tf_keras names a rebuilt legacy slot "<layer>/<weight>/<slot>:0" (no "Adam/" scope).
+		name := fmt.Sprintf("%s/%s/%s:0", s.Layer, s.Weight, saved.Keras2SlotName("Adam", s.Name))
+		g, ok := got.Variables[name]
+		if !ok {
+			g, ok = got.Variables["Adam/"+name]
+		}
+		w := s.Value.Float32s()
+		if !ok || len(g) != len(w) {
+			t.Errorf("%s: not restored (%v)", name, ok)
+			continue
+		}
+		for i := range w {
+			if g[i] != float64(w[i]) {
+				t.Errorf("%s[%d] = %g, want %g", name, i, g[i], w[i])
+				break
+			}
+		}
+	}
+}

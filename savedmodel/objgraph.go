@@ -35,8 +35,15 @@ type tedge struct {
 	mask graphMask
 }
 
+// tslot records a legacy (optimizer_v2) slot variable on its optimizer's node.
+type tslot struct {
+	orig, slot int
+	name       string
+}
+
 type tnode struct {
 	mask       graphMask
+	slots      []tslot
 	identifier string // user_object identifier
 	producer   int32
 	variable   *tvar
@@ -108,6 +115,14 @@ func (t *tree) assignKeys() {
 	for i, nd := range t.nodes {
 		if nd.variable != nil && nd.mask&inCkpt != 0 && seen[i] {
 			nd.variable.key = path[i] + attributesSuffix
+		}
+	}
+	// Legacy slot variables hang off their optimizer, keyed under the original variable.
+	for i, nd := range t.nodes {
+		for _, s := range nd.slots {
+			if seen[i] && seen[s.orig] {
+				t.nodes[s.slot].variable.key = path[s.orig] + "/.OPTIMIZER_SLOT/" + path[i] + "/" + escapeName(s.name) + attributesSuffix
+			}
 		}
 	}
 }
@@ -185,6 +200,10 @@ func (t *tree) checkpointGraph() *pb.TrackableObjectGraph {
 			continue
 		}
 		o := &pb.TrackableObjectGraph_TrackableObject{Children: t.refs(n, inCkpt, ids)}
+		for _, s := range n.slots {
+			o.SlotVariables = append(o.SlotVariables, &pb.TrackableObjectGraph_TrackableObject_SlotVariableReference{
+				OriginalVariableNodeId: int32(ids[s.orig]), SlotName: s.name, SlotVariableNodeId: int32(ids[s.slot])})
+		}
 		if v := n.variable; v != nil {
 			o.Attributes = []*pb.TrackableObjectGraph_TrackableObject_SerializedTensor{{
 				Name: "VARIABLE_VALUE", FullName: v.name, CheckpointKey: v.key}}

@@ -488,3 +488,44 @@ func TestDump(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyOptimizer: a training config naming a legacy (tf_keras <= 2.10) optimizer gets the
+// optimizer_v2 checkpoint layout, which reads back the same.
+func TestLegacyOptimizer(t *testing.T) {
+	m := fixtureModel(t, "seed", true)
+	m.TrainingConfig = json.RawMessage(`{"loss": "sparse_categorical_crossentropy", "optimizer_config": {"class_name": "Adam", "config": {"name": "Adam", "learning_rate": 0.001, "decay": 0.0, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": false}}}`)
+	dir := filepath.Join(t.TempDir(), "sm")
+	if err := Save(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	info, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, v := range info.Variables {
+		keys[v.Key] = v.FullName
+	}
+	for k, full := range map[string]string{
+		"optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE":                                          "Adam/iter",
+		"layer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE": "Adam/conv_1/kernel/m",
+		"layer_with_weights-3/bias/.OPTIMIZER_SLOT/optimizer/v/.ATTRIBUTES/VARIABLE_VALUE":   "Adam/dense_2/bias/v",
+	} {
+		if keys[k] != full {
+			t.Errorf("%s: %q, want %q", k, keys[k], full)
+		}
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Optimizer == nil || got.Optimizer.Iterations != 8 || len(got.Optimizer.Slots) != len(m.Optimizer.Slots) {
+		t.Fatalf("optimizer %+v", got.Optimizer)
+	}
+	for i, s := range m.Optimizer.Slots {
+		g := got.Optimizer.Slots[i]
+		if g.Layer != s.Layer || g.Weight != s.Weight || g.Name != s.Name || !sameTensor(g.Value, s.Value) {
+			t.Errorf("slot %d: %s/%s %s, want %s/%s %s", i, g.Layer, g.Weight, g.Name, s.Layer, s.Weight, s.Name)
+		}
+	}
+}

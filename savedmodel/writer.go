@@ -84,7 +84,13 @@ func (o Options) build(m *saved.Model) (*built, error) {
 			t.link(layerNode[i], w.Name, t.variable(inBoth, v), inBoth)
 		}
 	}
-	if err := addOptimizer(t, root, m); err != nil {
+	varNode := map[[2]string]int{}
+	for i, l := range sm.Layers {
+		for _, e := range t.nodes[layerNode[i]].children {
+			varNode[[2]string{l.Name, e.name}] = e.node
+		}
+	}
+	if err := addOptimizer(t, root, m, varNode); err != nil {
 		return nil, err
 	}
 	// The serving signature, a bare concrete function under root.signatures.
@@ -198,10 +204,13 @@ func nodeOfVar(t *tree, v *tvar) int {
 // checkpoint only: tf_keras's loader then restores it into the optimizer that compile()
 // creates (a deferred restoration), which a SavedObjectGraph node would prevent. The slots go
 // to optimizer._variables in the order tf_keras creates them (after the iteration counter).
-func addOptimizer(t *tree, root int, m *saved.Model) error {
+func addOptimizer(t *tree, root int, m *saved.Model, varNode map[[2]string]int) error {
 	op := m.Optimizer
 	if op == nil {
 		return nil
+	}
+	if legacyOptimizer(m) {
+		return addLegacyOptimizer(t, root, m, varNode)
 	}
 	on := t.user(inCkpt, optimizerIdentifier)
 	t.link(root, "optimizer", on, inCkpt)
@@ -220,6 +229,79 @@ func addOptimizer(t *tree, root int, m *saved.Model) error {
 	for i, s := range order {
 		name := fmt.Sprintf("%s/%s/%s/%s", op.Class, saved.Keras2SlotName(op.Class, s.Name), s.Layer, s.Weight)
 		t.link(list, fmt.Sprint(i+1), t.variable(inCkpt, &tvar{name: name, value: s.Value}), inCkpt)
+	}
+	return nil
+}
+
+// legacyOptimizer reports whether tf_keras will rebuild the training config's optimizer as a
+// legacy (optimizer_v2) one: it does so when the optimizer config is not empty and lacks
+// is_legacy_optimizer (files from tf_keras 2.10 and earlier) or sets it.
+func legacyOptimizer(m *saved.Model) bool {
+	if len(m.TrainingConfig) == 0 {
+		return false
+	}
+	var tc struct {
+		OptimizerConfig struct {
+			Config map[string]any `json:"config"`
+		} `json:"optimizer_config"`
+	}
+	if json.Unmarshal(m.TrainingConfig, &tc) != nil || len(tc.OptimizerConfig.Config) == 0 {
+		return false
+	}
+	v, ok := tc.OptimizerConfig.Config["is_legacy_optimizer"]
+	return !ok || v == true
+}
+
+// legacySlotName is the optimizer_v2 name of a slot (Keras 3 or 2.11+ name in).
+func legacySlotName(class, name string) string {
+	switch class {
+	case "Adam", "Adamax", "Nadam":
+		switch name {
+		case "momentum", "m":
+			return "m"
+		case "velocity", "v":
+			return "v"
+		case "velocity_hat", "vhat":
+			return "vhat"
+		}
+	case "SGD":
+		if name == "m" {
+			return "momentum"
+		}
+	case "RMSprop":
+		switch name {
+		case "velocity":
+			return "rms"
+		case "average_gradient":
+			return "mg"
+		}
+	}
+	return name
+}
+
+// addLegacyOptimizer writes the optimizer_v2 layout: the iteration counter "iter" and the
+// learning rate as children of root.optimizer, and each slot as a slot-variable reference of
+// the optimizer node (key <variable>/.OPTIMIZER_SLOT/optimizer/<slot>/.ATTRIBUTES/...).
+// tf_keras restores the slots when the rebuilt optimizer creates them.
+func addLegacyOptimizer(t *tree, root int, m *saved.Model, varNode map[[2]string]int) error {
+	op := m.Optimizer
+	on := t.user(inCkpt, "optimizer")
+	t.link(root, "optimizer", on, inCkpt)
+	t.link(on, "iter", t.variable(inCkpt, &tvar{name: op.Class + "/iter", value: tensor.Scalar(op.Iterations)}), inCkpt)
+	if lr, ok := learningRate(op, m); ok {
+		t.link(on, "learning_rate", t.variable(inCkpt, &tvar{name: op.Class + "/learning_rate", value: tensor.Scalar(lr)}), inCkpt)
+	}
+	for _, s := range op.Slots {
+		if s.Value == nil {
+			return formatErr("optimizer slot %s/%s %s has no value", s.Layer, s.Weight, s.Name)
+		}
+		orig, ok := varNode[[2]string{s.Layer, s.Weight}]
+		if !ok {
+			return formatErr("optimizer slot %s names unknown variable %s/%s", s.Name, s.Layer, s.Weight)
+		}
+		name := legacySlotName(op.Class, s.Name)
+		sv := t.variable(inCkpt, &tvar{name: fmt.Sprintf("%s/%s/%s/%s", op.Class, s.Layer, s.Weight, name), value: s.Value})
+		t.nodes[on].slots = append(t.nodes[on].slots, tslot{orig: orig, slot: sv, name: name})
 	}
 	return nil
 }

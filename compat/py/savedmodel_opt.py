@@ -4,7 +4,8 @@ usage: savedmodel_opt.py make OUT      writes OUT/<name>/ for each optimizer bel
                                        Sequential trained 3 steps, saved with model.save(); and
                                        OUT/<name>.json: {"variables": {name: [values...]}} of the
                                        live optimizer
-       savedmodel_opt.py check DIR     tf_keras.models.load_model(DIR), builds the optimizer and
+       savedmodel_opt.py check DIR     tf_keras.models.load_model(DIR), builds the optimizer (a
+                                       legacy optimizer_v2 one too) and
                                        prints {"class", "iterations", "variables": {name: [...]}}
 """
 import json
@@ -23,7 +24,8 @@ OPTIMIZERS = {
 
 
 def opt_vars(opt):
-    return {v.name: np.asarray(v, dtype=np.float64).ravel().tolist() for v in opt.variables()}
+    vs = opt.variables() if callable(opt.variables) else opt.variables
+    return {v.name: np.asarray(v, dtype=np.float64).ravel().tolist() for v in vs}
 
 
 if sys.argv[1] == "make":
@@ -49,5 +51,8 @@ if sys.argv[1] == "make":
 else:
     m = keras.models.load_model(sys.argv[2])
     it = int(m.optimizer.iterations.numpy())
-    m.optimizer.build(m.trainable_variables)
+    if hasattr(m.optimizer, "_create_all_weights"):  # legacy optimizer_v2
+        m.optimizer._create_all_weights(m.trainable_variables)
+    else:
+        m.optimizer.build(m.trainable_variables)
     print(json.dumps({"class": type(m.optimizer).__name__, "iterations": it, "variables": opt_vars(m.optimizer)}))
