@@ -1,0 +1,36 @@
+"""Times tf_keras on one .h5 model, for scripts/bench_h5.sh.
+
+usage: bench_h5.py make DST          build the ~25M-parameter benchmark model and save it
+       bench_h5.py load SRC          time tf_keras.models.load_model(SRC)
+       bench_h5.py save SRC DST      load SRC, then time model.save(DST)
+
+Prints one JSON line {"op", "seconds", "params"}.
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import tf_keras as K
+
+op = sys.argv[1]
+if op == "make":
+    L = K.layers
+    m = K.Sequential([
+        L.InputLayer(input_shape=(4096,)),
+        L.Dense(4096, activation="relu", name="dense_1"),
+        L.Dense(2048, activation="relu", name="dense_2"),
+        L.Dense(10, activation="softmax", name="dense_3"),
+    ], name="bench")
+    m.save(sys.argv[2])
+    print(json.dumps({"op": op, "seconds": 0, "params": int(m.count_params())}))
+    sys.exit(0)
+t0 = time.perf_counter()
+m = K.models.load_model(sys.argv[2], compile=False)
+dt = time.perf_counter() - t0
+if op == "save":
+    t0 = time.perf_counter()
+    m.save(sys.argv[3])
+    dt = time.perf_counter() - t0
+print(json.dumps({"op": op, "seconds": dt, "params": int(m.count_params())}))
