@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/internal/npy"
@@ -102,8 +103,16 @@ func TestTrainGoStateContinuesInKeras(t *testing.T) {
 		{"model.h5", "tf_keras", model.RMSprop(model.RMSpropOptions{Momentum: 0.5, Centered: true})},
 		{"model.keras", "keras", model.Adam(model.AdamOptions{LearningRate: 0.01})},
 		{"model.keras", "keras", model.SGD(model.SGDOptions{LearningRate: 0.05, Momentum: 0.9})},
+		{"model.h5", "tf_keras", model.Adam(model.AdamOptions{LearningRate: 0.01, Regularization: model.Regularization{ClipNorm: 0.05, WeightDecay: 0.1}})},
+		{"model.h5", "tf_keras", model.SGD(model.SGDOptions{LearningRate: 0.1, Momentum: 0.5, Regularization: model.Regularization{GlobalClipNorm: 0.1}})},
+		{"model.h5", "tf_keras", model.RMSprop(model.RMSpropOptions{Regularization: model.Regularization{ClipValue: 0.002}})},
+		{"model.keras", "keras", model.Adam(model.AdamOptions{LearningRate: 0.01, Regularization: model.Regularization{ClipNorm: 0.05, WeightDecay: 0.1}})},
 	} {
-		t.Run(c.lib+"_"+c.opt.ClassName(), func(t *testing.T) {
+		name := c.lib + "_" + c.opt.ClassName()
+		if tc, _ := optimizerConfig(c.opt); strings.Contains(tc, `"clipnorm": 0`) || strings.Contains(tc, `"global_clipnorm": 0`) || strings.Contains(tc, `"clipvalue": 0`) {
+			name += "_clipped"
+		}
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			m := trainCompatModel()
 			if c.lib == "keras" {
@@ -184,4 +193,17 @@ func TestTrainKerasStateContinuesInGo(t *testing.T) {
 		t.Errorf("loss %v, Keras %v", loss, want.Loss)
 	}
 	compareWeights(t, m, dir, "after")
+}
+
+// optimizerConfig returns the optimizer's tf_keras config JSON, via a compiled model.
+func optimizerConfig(o model.Optimizer) (string, error) {
+	m := trainCompatModel()
+	if err := m.Compile(model.CompileOptions{Optimizer: o, Loss: "mse"}); err != nil {
+		return "", err
+	}
+	sm, err := m.ToSaved(0)
+	if err != nil {
+		return "", err
+	}
+	return string(sm.TrainingConfig), nil
 }

@@ -399,19 +399,19 @@ func TestTrainingFromSavedBadConfigs(t *testing.T) {
 			t.Errorf("%s: compiled %v, warnings %v", tc, m.Compiled(), m.Warnings())
 		}
 	}
-	// A clipnorm is kept (and written back) but training refuses it.
+	// use_ema is kept (and written back) but training refuses it.
 	m := tinyModel(1)
-	cfg := `{"loss": "sparse_categorical_crossentropy", "metrics": null, "weighted_metrics": null, "loss_weights": null, "optimizer_config": {"class_name": "Custom>SGD", "config": {"name": "SGD", "clipnorm": 1.0, "learning_rate": 0.1}}}`
+	cfg := `{"loss": "sparse_categorical_crossentropy", "metrics": null, "weighted_metrics": null, "loss_weights": null, "optimizer_config": {"class_name": "Custom>SGD", "config": {"name": "SGD", "use_ema": true, "learning_rate": 0.1}}}`
 	if err := m.trainingFromSaved(&saved.Model{TrainingConfig: []byte(cfg)}); err != nil || !m.Compiled() {
 		t.Fatalf("%v %v", err, m.Warnings())
 	}
 	got, _, _ := m.trainingToSaved(saved.Keras2)
-	if !strings.Contains(string(got), `"clipnorm": 1.0`) {
-		t.Errorf("clipnorm not written back: %s", got)
+	if !strings.Contains(string(got), `"use_ema": true`) {
+		t.Errorf("use_ema not written back: %s", got)
 	}
 	x, y := tinyData(4, 1)
 	if _, _, err := m.TrainOnBatch(x, y); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("training with clipnorm: %v", err)
+		t.Errorf("training with use_ema: %v", err)
 	}
 	// Slots whose shapes do not fit the model are an error.
 	m2 := tinyModel(1)

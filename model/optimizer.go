@@ -32,6 +32,7 @@ type Optimizer interface {
 	// unsupported names a config setting that is read but not implemented, or "".
 	unsupported() string
 	setLearningRate(float32)
+	base() *commonOptions
 }
 
 // commonOptions are the base optimizer arguments every Keras optimizer accepts. kerasgo
@@ -48,16 +49,10 @@ type commonOptions struct {
 	emaOverwriteFrequencySet, emaMomentumSet bool
 }
 
+func (c *commonOptions) base() *commonOptions { return c }
+
 func (c *commonOptions) unsupported() string {
 	switch {
-	case c.weightDecay != nil:
-		return "weight_decay"
-	case c.clipnorm != nil:
-		return "clipnorm"
-	case c.globalClipnorm != nil:
-		return "global_clipnorm"
-	case c.clipvalue != nil:
-		return "clipvalue"
 	case c.useEMA:
 		return "use_ema"
 	case c.lossScaleFactor != nil:
@@ -135,6 +130,29 @@ type AdamOptions struct {
 	Beta1, Beta2 float64
 	Epsilon      float64
 	AMSGrad      bool
+	Regularization
+}
+
+// Regularization holds the gradient clipping and weight decay options every Keras optimizer
+// accepts (weight_decay, clipnorm, global_clipnorm, clipvalue). Zero means off, as in Keras.
+// At most one clipping applies: clipnorm, else global_clipnorm, else clipvalue.
+type Regularization struct {
+	WeightDecay    float64
+	ClipNorm       float64
+	GlobalClipNorm float64
+	ClipValue      float64
+}
+
+func (r Regularization) common() commonOptions {
+	var c commonOptions
+	p := func(v float64) *float64 {
+		if v == 0 {
+			return nil
+		}
+		return &v
+	}
+	c.weightDecay, c.clipnorm, c.globalClipnorm, c.clipvalue = p(r.WeightDecay), p(r.ClipNorm), p(r.GlobalClipNorm), p(r.ClipValue)
+	return c
 }
 
 // AdamOptimizer is Keras's Adam. Build one with Adam.
@@ -147,7 +165,7 @@ type AdamOptimizer struct {
 
 // Adam returns Keras's Adam optimizer.
 func Adam(o AdamOptions) *AdamOptimizer {
-	a := &AdamOptimizer{lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, epsilon: o.Epsilon, amsgrad: o.AMSGrad}
+	a := &AdamOptimizer{commonOptions: o.common(), lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, epsilon: o.Epsilon, amsgrad: o.AMSGrad}
 	if a.lr == 0 {
 		a.lr = 0.001
 	}
@@ -219,6 +237,7 @@ type SGDOptions struct {
 	LearningRate float32
 	Momentum     float64
 	Nesterov     bool
+	Regularization
 }
 
 // SGDOptimizer is Keras's SGD. Build one with SGD.
@@ -231,7 +250,7 @@ type SGDOptimizer struct {
 
 // SGD returns Keras's SGD optimizer (with momentum and Nesterov momentum).
 func SGD(o SGDOptions) *SGDOptimizer {
-	s := &SGDOptimizer{lr: o.LearningRate, momentum: o.Momentum, nesterov: o.Nesterov}
+	s := &SGDOptimizer{commonOptions: o.common(), lr: o.LearningRate, momentum: o.Momentum, nesterov: o.Nesterov}
 	if s.lr == 0 {
 		s.lr = 0.01
 	}
@@ -291,6 +310,7 @@ type RMSpropOptions struct {
 	Momentum     float64
 	Epsilon      float64
 	Centered     bool
+	Regularization
 }
 
 // RMSpropOptimizer is Keras's RMSprop. Build one with RMSprop.
@@ -303,7 +323,7 @@ type RMSpropOptimizer struct {
 
 // RMSprop returns Keras's RMSprop optimizer.
 func RMSprop(o RMSpropOptions) *RMSpropOptimizer {
-	r := &RMSpropOptimizer{lr: o.LearningRate, rho: o.Rho, momentum: o.Momentum, epsilon: o.Epsilon, centered: o.Centered}
+	r := &RMSpropOptimizer{commonOptions: o.common(), lr: o.LearningRate, rho: o.Rho, momentum: o.Momentum, epsilon: o.Epsilon, centered: o.Centered}
 	if r.lr == 0 {
 		r.lr = 0.001
 	}

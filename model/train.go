@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -301,15 +302,30 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	return st, nil
 }
 
-// applyGradients runs the optimizer on every trainable variable, then counts the step.
+// applyGradients runs the optimizer on every trainable variable, then counts the step, as
+// tf_keras's apply_gradients: clip the gradients, apply weight decay, update each variable.
 func (m *Sequential) applyGradients() {
 	t := m.train
+	c := t.opt.base()
+	grads := clipGradients(c, t.vars, &t.gradBufs)
+	if c.weightDecay != nil && *c.weightDecay != 0 {
+		lr, wd := t.opt.LearningRate(), float32(*c.weightDecay)
+		for i := range t.vars {
+			if t.vars[i].w.Grad == nil {
+				continue
+			}
+			w := t.vars[i].w.Value.Float32s()
+			for j, v := range w {
+				w[j] = v - v*wd*lr
+			}
+		}
+	}
 	for i := range t.vars {
 		v := &t.vars[i]
 		if v.w.Grad == nil {
 			continue // Keras skips variables without gradients
 		}
-		t.opt.update(t.iterations, v.w.Value.Float32s(), v.w.Grad, v.slots)
+		t.opt.update(t.iterations, v.w.Value.Float32s(), grads[i], v.slots)
 	}
 	t.iterations++
 }
@@ -417,4 +433,75 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, batchSize int, onBatch func(d
 		vals[i] = mt[i].result()
 	}
 	return lossT.result(), vals, nil
+}
+
+// clipGradients returns the gradients to apply, per variable: clipnorm (per variable), else
+// global_clipnorm, else clipvalue, as tf_keras's Optimizer._clip_gradients (tf.clip_by_norm,
+// tf.clip_by_global_norm, tf.clip_by_value). Clipped gradients go to buffers in bufs; the
+// layers' Grad slices are left as computed.
+func clipGradients(c *commonOptions, vars []trainVar, bufs *[][]float32) [][]float32 {
+	out := make([][]float32, len(vars))
+	for i, v := range vars {
+		out[i] = v.w.Grad
+	}
+	clipped := func(i int) []float32 {
+		if len(*bufs) < len(vars) {
+			*bufs = make([][]float32, len(vars))
+		}
+		b := (*bufs)[i]
+		if cap(b) < len(out[i]) {
+			b = make([]float32, len(out[i]))
+		}
+		b = b[:len(out[i])]
+		(*bufs)[i] = b
+		return b
+	}
+	switch {
+	case c.clipnorm != nil && *c.clipnorm > 0:
+		cn := float32(*c.clipnorm)
+		for i, g := range out {
+			var ss float32
+			for _, x := range g {
+				ss += x * x
+			}
+			if ss <= 0 {
+				continue
+			}
+			den := max(float32(math.Sqrt(float64(ss))), cn)
+			b := clipped(i)
+			for j, x := range g {
+				b[j] = x * cn / den
+			}
+			out[i] = b
+		}
+	case c.globalClipnorm != nil && *c.globalClipnorm > 0:
+		cn := float32(*c.globalClipnorm)
+		var ss float32
+		for _, g := range out {
+			var s float32
+			for _, x := range g {
+				s += x * x
+			}
+			ss += s
+		}
+		norm := float32(math.Sqrt(float64(ss)))
+		scale := cn * min(1/norm, 1/cn)
+		for i, g := range out {
+			b := clipped(i)
+			for j, x := range g {
+				b[j] = x * scale
+			}
+			out[i] = b
+		}
+	case c.clipvalue != nil && *c.clipvalue > 0:
+		cv := float32(*c.clipvalue)
+		for i, g := range out {
+			b := clipped(i)
+			for j, x := range g {
+				b[j] = min(max(x, -cv), cv)
+			}
+			out[i] = b
+		}
+	}
+	return out
 }

@@ -31,6 +31,8 @@ type trainState struct {
 	pending []saved.Slot
 
 	stop bool
+	// gradBufs hold clipped gradients (see clipGradients).
+	gradBufs [][]float32
 
 	// Configs read from a file, written back verbatim when saving in the same dialect.
 	raw *rawTraining
