@@ -245,3 +245,107 @@ func TestModelInputStyles(t *testing.T) {
 		}
 	}
 }
+
+// TestModelConvertDialects converts each fixture model between Keras dialects as `kerasgo
+// convert` does: the tf_keras config with Keras's weights saved as a Keras 3 .keras file,
+// the Keras 3 config saved as a tf_keras .h5 file. Real Keras 3 and tf_keras load what Go
+// wrote: the summary must equal Keras's own for the model, the predictions Keras's within
+// 1e-5.
+func TestModelConvertDialects(t *testing.T) {
+	python(t)
+	root := filepath.Join(repoRoot(), "testdata", "models")
+	variants, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	type goCase struct{ variant, summary, y string }
+	goCases := map[string]goCase{}
+	var spec []map[string]any
+	for _, e := range variants {
+		v := e.Name()
+		vdir := filepath.Join(root, v)
+		if _, err := os.Stat(filepath.Join(vdir, "config_keras2.json")); err != nil {
+			continue
+		}
+		for _, c := range []struct{ src, file, lib, summary string }{
+			{"config_keras2.json", v + ".keras", "keras", "summary_keras3.txt"},
+			{"config_keras3.json", v + ".h5", "tf_keras", "summary_keras2.txt"},
+		} {
+			cfg, err := os.ReadFile(filepath.Join(vdir, c.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := model.FromConfig(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var vals []*tensor.Tensor
+			var ws struct {
+				Layers []struct{ Weights []struct{ File string } }
+			}
+			b, err := os.ReadFile(filepath.Join(vdir, "weights.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &ws); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range ws.Layers {
+				for _, w := range l.Weights {
+					x, err := npy.ReadFile(filepath.Join(vdir, w.File))
+					if err != nil {
+						t.Fatal(err)
+					}
+					vals = append(vals, x)
+				}
+			}
+			if err := m.SetWeights(vals); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Save(filepath.Join(dir, c.file)); err != nil {
+				t.Fatalf("%s: %v", c.file, err)
+			}
+			id := v + "_" + c.lib
+			goCases[id] = goCase{v, filepath.Join(vdir, c.summary), filepath.Join(vdir, "y_keras2.npy")}
+			spec = append(spec, map[string]any{"id": id, "lib": c.lib, "file": c.file, "x": filepath.Join(vdir, "x.npy")})
+		}
+	}
+	b, _ := json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var results []struct {
+		ID      string `json:"id"`
+		Summary string `json:"summary"`
+	}
+	runPythonJSON(t, &results, "model_convert.py", dir)
+	if len(results) != len(goCases) || len(results) == 0 {
+		t.Fatalf("python loaded %d files, want %d", len(results), len(goCases))
+	}
+	for _, r := range results {
+		c := goCases[r.ID]
+		want, err := os.ReadFile(c.summary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Summary != string(want) {
+			t.Errorf("%s: summary of the converted model:\n%s\nKeras's:\n%s", r.ID, r.Summary, want)
+		}
+		got, err := npy.ReadFile(filepath.Join(dir, r.ID+"_y.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := npy.ReadFile(c.y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for i, v := range got.Float32s() {
+			worst = max(worst, math.Abs(float64(v)-float64(ref.Float32s()[i])))
+		}
+		if worst > 1e-5 {
+			t.Errorf("%s: max |keras(converted) - keras(original)| = %g", r.ID, worst)
+		}
+	}
+}
