@@ -5,8 +5,7 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// writeBundle writes the variables bundle: the tensors in the given order (the object graph
-// first, as keys are only sorted in the index).
+// writeBundle writes the variables bundle, tensors in the given order (the index sorts keys).
 func writeBundle(prefix string, keys []string, vals []*tensor.Tensor) error {
 	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{Sync: true})
 	if err != nil {

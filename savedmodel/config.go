@@ -339,6 +339,9 @@ func outputShape(l *layerSpec) ([]int, error) {
 			if d < 0 {
 				return nil, unsupported("Flatten of a dynamic shape %v", in)
 			}
+			if d != 0 && n > math.MaxInt32/d {
+				return nil, formatErr("Flatten of %v overflows", in)
+			}
 			n *= d
 		}
 		return []int{n}, nil

@@ -74,8 +74,12 @@
 //   - Save lowers Sequential models of Conv2D (channels_last, groups 1), MaxPooling2D,
 //     AveragePooling2D, BatchNormalization (last axis), Flatten, Dense (rank-2 input),
 //     Dropout and Activation, float32 only. Other classes give ErrUnsupported naming them.
-//   - The optimizer state is written in the tf_keras 2.11+ layout; a model whose
-//     training_config names a legacy optimizer (tf_keras <= 2.10) reloads with a fresh one.
+//   - The optimizer state is written in the layout of the optimizer tf_keras will rebuild
+//     from the training config: the 2.11+ one (optimizer._variables, in each class's slot
+//     creation order: Adam/AdamW, SGD, RMSprop checked), or the legacy optimizer_v2 one
+//     (.OPTIMIZER_SLOT keys) when the config lacks is_legacy_optimizer, as files from tf_keras
+//     2.10 and earlier do. Other optimizer classes use the generic order (each slot kind in
+//     turn), not checked against TF.
 //   - tf.saved_model.load (which does not create the optimizer) logs warnings that the
 //     optimizer's checkpoint values were not used.
 //   - No fingerprint.pb is written (TF only logs that it is missing).

@@ -180,14 +180,15 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.varKeys = append(b.varKeys, objectGraphKey)
-	b.varValues = append(b.varValues, &tensor.Tensor{DType: tensor.String, Shape: []int{}, Data: [][]byte{ckg}})
 	for _, n := range t.nodes {
 		if v := n.variable; v != nil && v.key != "" {
 			b.varKeys = append(b.varKeys, v.key)
 			b.varValues = append(b.varValues, v.value)
 		}
 	}
+	// Last in the data file, as TF writes it.
+	b.varKeys = append(b.varKeys, objectGraphKey)
+	b.varValues = append(b.varValues, &tensor.Tensor{DType: tensor.String, Shape: []int{}, Data: [][]byte{ckg}})
 	return b, nil
 }
 
