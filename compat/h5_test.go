@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/kerasgo/kerasgo/h5"
 	"github.com/kerasgo/kerasgo/saved"
-	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // TestH5GoToPython: real tf_keras and Keras 3 write a compiled, trained Sequential CNN; Go
@@ -136,23 +136,67 @@ func TestH5GoToPython(t *testing.T) {
 	})
 }
 
-// TestH5ListMatchesH5py is a light check that List reports what h5py sees.
-func TestH5ListKerasFile(t *testing.T) {
+// TestH5ListMatchesH5py: h5.List reports the same datasets, dtypes and shapes as h5py for
+// every HDF5 and .keras fixture written by tf_keras and Keras 3.
+func TestH5ListMatchesH5py(t *testing.T) {
 	python(t)
-	dir := t.TempDir()
-	runPython(t, "h5_make.py", dir)
-	vars, err := h5.List(filepath.Join(dir, "tfk_model.h5"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, v := range vars {
-		if v.Path == "model_weights/conv_1/conv_1/kernel:0" {
-			found = v.DType == tensor.Float32 && len(v.Shape) == 4 && v.Shape[3] == 4
+	files, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "formats", "*", "*", "*"))
+	var hdf []string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".h5") || strings.HasSuffix(f, ".keras") {
+			hdf = append(hdf, f)
 		}
 	}
-	if !found || len(vars) != 27 {
-		t.Errorf("List: %d datasets, conv kernel found=%v", len(vars), found)
+	// The third-party corpus (Keras 1.1 to 3.15), when present.
+	corpus := os.Getenv("KERASGO_FIXTURES")
+	if corpus == "" {
+		corpus = filepath.Join(repoRoot(), "..", "shared", "fixtures")
 	}
-	_ = os.Remove
+	filepath.WalkDir(corpus, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".h5", ".hdf5", ".keras":
+				hdf = append(hdf, p)
+			}
+		}
+		return nil
+	})
+	if len(hdf) == 0 {
+		t.Skip("no fixtures")
+	}
+	var want map[string][][]any
+	runPythonJSON(t, &want, "h5_list.py", hdf...)
+	for _, f := range hdf {
+		vars, err := h5.List(f)
+		if err != nil {
+			t.Errorf("List %s: %v", f, err)
+			continue
+		}
+		var got []string
+		for _, v := range vars {
+			shape := "["
+			for i, d := range v.Shape {
+				if i > 0 {
+					shape += ","
+				}
+				shape += fmt.Sprint(d)
+			}
+			got = append(got, fmt.Sprintf("%s %s %s]", v.Path, v.Type, shape))
+		}
+		var exp []string
+		for _, r := range want[f] {
+			shape := "["
+			for i, d := range r[2].([]any) {
+				if i > 0 {
+					shape += ","
+				}
+				shape += fmt.Sprint(d)
+			}
+			exp = append(exp, fmt.Sprintf("%s %s %s]", r[0], r[1], shape))
+		}
+		if strings.Join(got, "\n") != strings.Join(exp, "\n") {
+			t.Errorf("%s: List differs from h5py:\n got %v\nwant %v", f, got, exp)
+		}
+	}
+	t.Logf("%d files listed identically to h5py", len(hdf))
 }
