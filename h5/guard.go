@@ -3,6 +3,7 @@ package h5
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 )
 
@@ -148,7 +149,7 @@ func (g *vlenGuard) checkAttrMsg(msg []byte, name string) error {
 	}
 	count, err := g.dataspaceCount(ds)
 	if err != nil {
-		return formatf("attribute %q: %v", name, err)
+		return fmt.Errorf("attribute %q: %w", name, err)
 	}
 	elem := 4 + g.sb.sOff + 4
 	if count > int64(len(msg)) || int64(p)+count*int64(elem) > int64(len(msg)) {
@@ -164,7 +165,7 @@ func (g *vlenGuard) checkAttrMsg(msg []byte, name string) error {
 		}
 		objs, err := g.heap(coll)
 		if err != nil {
-			return formatf("attribute %q: global heap at %d: %v", name, coll, err)
+			return fmt.Errorf("attribute %q: global heap at %d: %w", name, coll, err)
 		}
 		sz, ok := objs[idx]
 		if !ok || idx == 0 {
@@ -231,11 +232,17 @@ func (g *vlenGuard) heap(addr uint64) (map[uint32]uint64, error) {
 	}
 	objs := map[uint32]uint64{}
 	oh := 8 + g.sb.sLen // object header: index, refcount, reserved, size
-	for p := 8 + g.sb.sLen; p+oh <= len(data); {
+	p := 8 + g.sb.sLen
+	for p+oh <= len(data) {
 		idx := uint32(binary.LittleEndian.Uint16(data[p:]))
 		sz := g.uint(data[p+8:], g.sb.sLen)
 		if idx == 0 {
-			break // free space to the end of the collection
+			// The free-space object covers exactly the rest of the collection.
+			if sz != uint64(len(data)-p) {
+				return nil, formatf("free space of %d bytes, %d remain", sz, len(data)-p)
+			}
+			p = len(data)
+			break
 		}
 		if sz > uint64(len(data)-p-oh) {
 			return nil, formatf("object %d of %d bytes overruns the collection", idx, sz)
@@ -245,6 +252,9 @@ func (g *vlenGuard) heap(addr uint64) (map[uint32]uint64, error) {
 		}
 		objs[idx] = sz
 		p += oh + pad8(int(sz))
+	}
+	if p > len(data) {
+		return nil, formatf("objects overrun the collection")
 	}
 	if g.heaps == nil {
 		g.heaps = map[uint64]map[uint32]uint64{}
