@@ -37,7 +37,7 @@ func (t typeInfo) nelems(limit int64) (int64, error) {
 // attrPath names an attribute in errors: "model_weights@layer_names".
 func attrPath(obj, name string) string {
 	if obj == "" || obj == "/" {
-		return "@" + name
+		return "/@" + name
 	}
 	return obj + "@" + name
 }
