@@ -5,6 +5,7 @@ This module only handles the bookkeeping: seeds, .npy writing, weights.json, sum
 """
 
 import json
+import re
 import os
 import shutil
 import sys
@@ -76,7 +77,7 @@ def save_npy(path, arr, dtype=None):
     a = np.asarray(arr)
     if dtype is not None:
         a = a.astype(dtype)
-    a = np.ascontiguousarray(a)
+    a = np.array(a, order="C", copy=True)  # (ascontiguousarray would turn 0-d into 1-d)
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
@@ -86,9 +87,12 @@ def save_npy(path, arr, dtype=None):
 
 def write_json(path, obj):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    text = json.dumps(obj, indent=1, sort_keys=False)
+    # keep short lists of numbers (shapes) on one line
+    text = re.sub(r"\[\s*((?:-?[0-9.e+-]+,\s*)*-?[0-9.e+-]+)\s*\]",
+                  lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, sort_keys=False)
-        f.write("\n")
+        f.write(text + "\n")
 
 
 def write_text(path, text):

@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 
-from common import (K2, VERSIONS, assert_close, assert_equal, fresh, h5py, log, np,
+from common import (K2, keras, VERSIONS, assert_close, assert_equal, fresh, h5py, log, np,
                     read_weights, reset_dir, save_npy, set_weights_by_layer, summary_text,
                     tf, tf_keras, write_json, write_text, write_weights)
 import variants
@@ -31,8 +31,8 @@ def small(units, activation, input_shape=(8, 8, 1)):
 
 
 def seed_small(Lm):
-    # the seed architecture (Dropout rate 0) on 12x12x3 inputs, to keep the files small
-    return variants.seed(Lm, input_shape=(12, 12, 3), dropout=0.0)
+    # the seed architecture (Dropout rate 0) on 8x8x3 inputs, to keep the files small
+    return variants.seed(Lm, input_shape=(8, 8, 3), dropout=0.0)
 
 
 def seed_exact(Lm):
@@ -44,35 +44,35 @@ def seed_exact(Lm):
 CASES = {
     "seed_adam": dict(build=seed_exact, input_shape=(32, 32, 3), opt=lambda: O.Adam(),
                       loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
-                      metrics=["accuracy"], y="sparse10", batch=8,
+                      metrics=["accuracy"], y="sparse10", batch=4,
                       desc="the seed model (Dropout rate 0.0), Adam defaults"),
-    "sgd": dict(build=seed_small, input_shape=(12, 12, 3), opt=lambda: O.SGD(learning_rate=0.01),
+    "sgd": dict(build=seed_small, input_shape=(8, 8, 3), opt=lambda: O.SGD(learning_rate=0.01),
                 loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
                 metrics=["accuracy"], y="sparse10", batch=8,
-                desc="seed architecture on 12x12x3, SGD lr 0.01 momentum 0"),
-    "sgd_momentum": dict(build=seed_small, input_shape=(12, 12, 3),
+                desc="seed architecture on 8x8x3, SGD lr 0.01 momentum 0"),
+    "sgd_momentum": dict(build=seed_small, input_shape=(8, 8, 3),
                          opt=lambda: O.SGD(learning_rate=0.01, momentum=0.9),
                          loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
                          metrics=["accuracy"], y="sparse10", batch=8,
-                         desc="seed architecture on 12x12x3, SGD lr 0.01 momentum 0.9"),
-    "sgd_nesterov": dict(build=seed_small, input_shape=(12, 12, 3),
+                         desc="seed architecture on 8x8x3, SGD lr 0.01 momentum 0.9"),
+    "sgd_nesterov": dict(build=seed_small, input_shape=(8, 8, 3),
                          opt=lambda: O.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),
                          loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
                          metrics=["accuracy"], y="sparse10", batch=8,
-                         desc="seed architecture on 12x12x3, SGD lr 0.01 momentum 0.9 nesterov"),
-    "rmsprop": dict(build=seed_small, input_shape=(12, 12, 3), opt=lambda: O.RMSprop(),
+                         desc="seed architecture on 8x8x3, SGD lr 0.01 momentum 0.9 nesterov"),
+    "rmsprop": dict(build=seed_small, input_shape=(8, 8, 3), opt=lambda: O.RMSprop(),
                     loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
                     metrics=["accuracy"], y="sparse10", batch=8,
-                    desc="seed architecture on 12x12x3, RMSprop defaults"),
-    "rmsprop_centered": dict(build=seed_small, input_shape=(12, 12, 3),
+                    desc="seed architecture on 8x8x3, RMSprop defaults"),
+    "rmsprop_centered": dict(build=seed_small, input_shape=(8, 8, 3),
                              opt=lambda: O.RMSprop(learning_rate=0.001, momentum=0.9, centered=True),
                              loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
                              metrics=["accuracy"], y="sparse10", batch=8,
-                             desc="seed architecture on 12x12x3, RMSprop momentum 0.9 centered"),
-    "adam_amsgrad": dict(build=seed_small, input_shape=(12, 12, 3), opt=lambda: O.Adam(amsgrad=True),
+                             desc="seed architecture on 8x8x3, RMSprop momentum 0.9 centered"),
+    "adam_amsgrad": dict(build=seed_small, input_shape=(8, 8, 3), opt=lambda: O.Adam(amsgrad=True),
                          loss=lambda: "sparse_categorical_crossentropy", from_logits=False,
                          metrics=["accuracy"], y="sparse10", batch=8,
-                         desc="seed architecture on 12x12x3, Adam amsgrad"),
+                         desc="seed architecture on 8x8x3, Adam amsgrad"),
     "categorical_ce": dict(build=small(10, "softmax"), input_shape=(8, 8, 1), opt=lambda: O.Adam(),
                            loss=lambda: "categorical_crossentropy", from_logits=False,
                            metrics=["accuracy"], y="onehot10", batch=16,
@@ -316,6 +316,50 @@ def gen_dropout(out):
     })
 
 
+def gen_bn_variance(out):
+    """How each library updates BatchNormalization's moving_variance in training.
+
+    tf_keras on 4-D input (the fused kernel) uses the unbiased batch variance (divides by
+    n-1, n = batch*height*width); tf_keras on 2-D input and Keras 3 always use the biased one
+    (divide by n). momentum=0.0 so the moving statistics become the batch statistics.
+    """
+    d = os.path.join(out, "bn_moving_variance")
+    reset_dir(d)
+    rng = np.random.default_rng(5)
+    x4 = (rng.standard_normal((4, 2, 2, 3)) * 2 + 1).astype(np.float32)
+    x2 = x4.reshape(16, 3)
+    save_npy(os.path.join(d, "x4d.npy"), x4)
+    save_npy(os.path.join(d, "x2d.npy"), x2)
+    res = {}
+    for lib, tag in [(tf_keras, "tf_keras"), (keras, "keras3")]:
+        for x, shape_tag in [(x4, "4d"), (x2, "2d")]:
+            bn = lib.layers.BatchNormalization(momentum=0.0)
+            bn.build(x.shape)
+            bn(x, training=True)
+            mv = bn.moving_variance.numpy()
+            mm = bn.moving_mean.numpy()
+            save_npy(os.path.join(d, f"{tag}_{shape_tag}_moving_variance.npy"), mv)
+            save_npy(os.path.join(d, f"{tag}_{shape_tag}_moving_mean.npy"), mm)
+            flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
+            biased = flat.var(axis=0)
+            unbiased = flat.var(axis=0, ddof=1)
+            kind = "unbiased" if np.allclose(mv, unbiased, rtol=1e-5) else (
+                "biased" if np.allclose(mv, biased, rtol=1e-5) else "other")
+            res[f"{tag}_{shape_tag}"] = kind
+    assert res == {"tf_keras_4d": "unbiased", "tf_keras_2d": "biased",
+                   "keras3_4d": "biased", "keras3_2d": "biased"}, res
+    write_json(os.path.join(d, "meta.json"), {
+        "momentum": 0.0,
+        "moving_variance_uses": res,
+        "rule": "tf_keras BatchNormalization on 4-D input (fused) updates moving_variance with the "
+                "unbiased batch variance (sum of squares / (n-1), n = batch*h*w); on 2-D input, and "
+                "in Keras 3 always, with the biased one (/ n). The normalisation itself uses the "
+                "biased variance in all cases.",
+        "versions": VERSIONS,
+    })
+    log("train", "bn_moving_variance", res)
+
+
 def main(out):
     out = os.path.join(out, "train")
     os.makedirs(out, exist_ok=True)
@@ -323,6 +367,7 @@ def main(out):
     for i, name in enumerate(names):
         gen_case(out, i, name)
     gen_dropout(out)
+    gen_bn_variance(out)
     for name in names:
         check_case(out, name)
 

@@ -92,14 +92,14 @@ def activations(L, input_shape=(12, 12, 3)):
     ]
 
 
-def wide(L, input_shape=(16, 16, 3)):
+def wide(L, input_shape=(16, 16, 3), filters=(24, 32), units=48):
     return [
-        L.Conv2D(24, (3, 3), padding="same", activation="relu", input_shape=input_shape, name="conv_1"),
-        L.Conv2D(32, (3, 3), activation="relu", name="conv_2"),
+        L.Conv2D(filters[0], (3, 3), padding="same", activation="relu", input_shape=input_shape, name="conv_1"),
+        L.Conv2D(filters[1], (3, 3), activation="relu", name="conv_2"),
         L.MaxPooling2D((4, 4), name="pool_1"),
         L.BatchNormalization(name="bn_1"),
         L.Flatten(name="flatten"),
-        L.Dense(48, activation="relu", name="dense_1"),
+        L.Dense(units, activation="relu", name="dense_1"),
         L.Dropout(0.3, name="dropout_1"),
         L.Dense(10, activation="softmax", name="dense_2"),
     ]
