@@ -53,6 +53,9 @@ func kerasGraph(m *saved.Model, functions []string) (*node, error) {
 			if w.Value == nil {
 				return nil, fmt.Errorf("checkpoint: layer %q weight %q has no value", l.Name, w.Name)
 			}
+			if _, dup := varNodes[[2]string{l.Name, w.Name}]; dup {
+				return nil, fmt.Errorf("checkpoint: two weights named %q in layers named %q", w.Name, l.Name)
+			}
 			vn := variable(l.Name+"/"+w.Name, w.Value)
 			ln.add(w.Name, vn)
 			varNodes[[2]string{l.Name, w.Name}] = vn

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // firstDiff describes where two bundles first differ: the byte offset and, for the data
@@ -188,5 +189,14 @@ func TestKerasGraphShape(t *testing.T) {
 	defer r.Close()
 	if keys := r.Keys(); len(keys) != 1 || keys[0] != ObjectGraphKey {
 		t.Errorf("keys %v, want only the object graph", keys)
+	}
+}
+
+func TestKerasDuplicateNames(t *testing.T) {
+	w := saved.Variable{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{1}, []float32{1})}
+	m := &saved.Model{Layers: []saved.Layer{{Name: "d", Class: "Dense", Weights: []saved.Variable{w}},
+		{Name: "d", Class: "Dense", Weights: []saved.Variable{w}}}}
+	if err := SaveKerasWeights(filepath.Join(t.TempDir(), "w"), m); err == nil {
+		t.Error("two layers with the same name and weight saved without error")
 	}
 }
