@@ -162,10 +162,25 @@ func (l *lossSpec) compute(pred *tensor.Tensor, y *tensor.Tensor, act string, wa
 				}
 				continue
 			}
+			// tf_keras clips the probabilities, takes their log and hands it to
+			// sparse_softmax_cross_entropy_with_logits: log(sum q) - log(q_label).
+			var qs float32
+			for _, v := range pr {
+				qs += clipf(v, epsilon, 1-epsilon)
+			}
 			q := clipf(pr[k], epsilon, 1-epsilon)
-			sum += -logf(q)
-			if wantGrad && pr[k] >= epsilon && pr[k] <= 1-epsilon {
-				res.grad[r*c+k] = -mInv / q
+			sum += logf(qs) - logf(q)
+			if wantGrad {
+				g := res.grad[r*c : (r+1)*c]
+				for j, v := range pr {
+					if v < epsilon || v > 1-epsilon {
+						continue
+					}
+					g[j] = mInv / qs
+					if j == k {
+						g[j] -= mInv / q
+					}
+				}
 			}
 		}
 		res.loss = sum / float32(rows)
