@@ -55,7 +55,7 @@ func (m *Sequential) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.O
 		return nil, nil, nil
 	}
 	optCfg := any(t.opt.config(d))
-	if t.raw != nil && t.raw.dialect == d && t.raw.optCfg != nil {
+	if t.raw != nil && t.raw.dialect == d && rawConfigFits(t.raw.optCfg, d) {
 		optCfg = t.raw.optCfg
 	}
 	lossJSON := t.loss.configValue(d)
@@ -488,4 +488,22 @@ func defaultK3Name(class string) string {
 		return "rm_sprop"
 	}
 	return strings.ToLower(class)
+}
+
+// rawConfigFits reports whether an optimizer config read from a file can be written back
+// verbatim in dialect d: tf_keras 2.11+ configs carry is_legacy_optimizer (older optimizer_v2
+// configs with "decay" would be rejected by the new optimizers); Keras 3 rejects tf_keras's
+// jit_compile and is_legacy_optimizer keys.
+func rawConfigFits(cfg any, d saved.Dialect) bool {
+	o, ok := jObj(cfg)
+	if !ok {
+		return false
+	}
+	_, legacyKey := o.get("is_legacy_optimizer")
+	_, jit := o.get("jit_compile")
+	_, decay := o.get("decay")
+	if d == saved.Keras2 {
+		return legacyKey && !decay
+	}
+	return !legacyKey && !jit && !decay
 }
