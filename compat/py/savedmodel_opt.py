@@ -4,9 +4,9 @@ usage: savedmodel_opt.py make OUT      writes OUT/<name>/ for each optimizer bel
                                        Sequential trained 3 steps, saved with model.save(); and
                                        OUT/<name>.json: {"variables": {name: [values...]}} of the
                                        live optimizer
-       savedmodel_opt.py check DIR     tf_keras.models.load_model(DIR), builds the optimizer (a
-                                       legacy optimizer_v2 one too) and
-                                       prints {"class", "iterations", "variables": {name: [...]}}
+       savedmodel_opt.py check DIR...  for each DIR: tf_keras.models.load_model(DIR), builds the
+                                       optimizer (a legacy optimizer_v2 one too); prints a list of
+                                       {"class", "iterations", "variables": {name: [...]}}
 """
 import json
 import os
@@ -49,10 +49,13 @@ if sys.argv[1] == "make":
                        "variables": opt_vars(m.optimizer)}, f)
     print(json.dumps(sorted(OPTIMIZERS)))
 else:
-    m = keras.models.load_model(sys.argv[2])
-    it = int(m.optimizer.iterations.numpy())
-    if hasattr(m.optimizer, "_create_all_weights"):  # legacy optimizer_v2
-        m.optimizer._create_all_weights(m.trainable_variables)
-    else:
-        m.optimizer.build(m.trainable_variables)
-    print(json.dumps({"class": type(m.optimizer).__name__, "iterations": it, "variables": opt_vars(m.optimizer)}))
+    res = []
+    for d in sys.argv[2:]:
+        m = keras.models.load_model(d)
+        it = int(m.optimizer.iterations.numpy())
+        if hasattr(m.optimizer, "_create_all_weights"):  # legacy optimizer_v2
+            m.optimizer._create_all_weights(m.trainable_variables)
+        else:
+            m.optimizer.build(m.trainable_variables)
+        res.append({"class": type(m.optimizer).__name__, "iterations": it, "variables": opt_vars(m.optimizer)})
+    print(json.dumps(res))
