@@ -61,13 +61,22 @@
 //
 // # Compatibility
 //
-// Checked against TensorFlow 2.21, tf_keras 2.21 and Keras 3.15 (compat suite): saved_model_cli
-// show/run, tf.saved_model.load(dir).signatures["serving_default"], keras.layers.TFSMLayer and
-// tf_keras.models.load_model give Go's predictions (max difference 1.5e-7 over eleven
-// models); load_model returns a Sequential with the same summary, evaluate() and optimizer
-// state, and a further training step equals one on the original model. Read: tf_keras
-// SavedModels from TF 2.3 (metadata inside saved_model.pb, legacy optimizer slots) to 2.21,
-// Keras 3 exports (weights only), and TF1/TF2 non-Keras SavedModels (Inspect).
+// Checked against TensorFlow 2.21, tf_keras 2.21 and Keras 3.15 by the compat suite
+// (compat/savedmodel_test.go):
+//
+//   - Serving, eleven fixture models: saved_model_cli show --all lists serving_default with
+//     DT_FLOAT and Go's shapes and key names; saved_model_cli run,
+//     tf.saved_model.load(dir).signatures["serving_default"] (by keyword and positionally) and
+//     keras.layers.TFSMLayer give Go's predictions within 1.5e-7.
+//   - tf_keras.models.load_model returns a Sequential with tf_keras's summary, predictions
+//     within 1e-7, evaluate() equal, and the optimizer state: a training step in tf_keras on
+//     a Go-written SavedModel equals, bit for bit, the step tf_keras takes on the live model
+//     the state came from; a model trained in Go, saved, and stepped once more in Go and in
+//     tf_keras agrees within 6e-8. Adam, Adam(amsgrad), SGD(momentum), RMSprop(centered,
+//     momentum) and legacy Adam (the TF 2.3 corpus model) keep every slot exactly.
+//   - Read: tf_keras SavedModels from TF 2.3 (metadata inside saved_model.pb, legacy
+//     optimizer slots) to 2.21 (exact weights, slots, configs), Keras 3 exports (weights),
+//     TF1 and TF2 non-Keras SavedModels (signatures and variables, via Inspect).
 //
 // # Limitations
 //

@@ -529,3 +529,24 @@ func TestLegacyOptimizer(t *testing.T) {
 		}
 	}
 }
+
+// TestNoKerasMetadata: a plain serving SavedModel has no Keras objects to revive.
+func TestNoKerasMetadata(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sm")
+	if err := (Options{NoKerasMetadata: true}).Save(dir, fixtureModel(t, "seed", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, KerasMetadataFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("keras_metadata.pb written: %v", err)
+	}
+	info, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Keras != nil || len(info.Signatures) != 1 || len(info.Variables) != 10 {
+		t.Errorf("info %+v", info)
+	}
+	if _, err := Load(dir); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Load: %v", err)
+	}
+}
