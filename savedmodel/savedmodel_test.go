@@ -191,13 +191,26 @@ func TestSaveAtomic(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "stale"), []byte("x"), 0o644); err != nil {
+	// A directory holding something other than a SavedModel is never replaced.
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(dir, fixtureModel(t, "seed", false)); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("save over a foreign directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "notes.txt"))
+	// An old SavedModel is replaced as a whole (its fingerprint.pb, which kerasgo does not
+	// write, goes with it).
+	if err := os.WriteFile(filepath.Join(dir, FingerprintFile), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := Save(dir, fixtureModel(t, "seed", false)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "stale")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, FingerprintFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("old content survived the save: %v", err)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, SavedModelFile))

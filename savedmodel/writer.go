@@ -587,6 +587,11 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 // place.
 func writeDirAtomic(dir string, b *built) (err error) {
 	dir = filepath.Clean(dir)
+	if _, err := os.Lstat(dir); err == nil {
+		if err := replaceable(dir); err != nil {
+			return err
+		}
+	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -622,6 +627,9 @@ func writeDirAtomic(dir string, b *built) (err error) {
 	}
 	var old string
 	if _, err := os.Lstat(dir); err == nil {
+		if err := replaceable(dir); err != nil {
+			return err
+		}
 		old = tmp + ".old"
 		if err := os.Rename(dir, old); err != nil {
 			return err
@@ -635,6 +643,31 @@ func writeDirAtomic(dir string, b *built) (err error) {
 	}
 	if old != "" {
 		os.RemoveAll(old)
+	}
+	return nil
+}
+
+// replaceable checks that an existing dir holds only what a SavedModel holds, so replacing
+// it as a whole never deletes anything else.
+func replaceable(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%w: %s exists and is not a directory", ErrFormat, dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		switch e.Name() {
+		case SavedModelFile, SavedModelTxtFile, "saved_model.cpb", KerasMetadataFile, FingerprintFile,
+			VariablesDir, AssetsDir, "assets.extra":
+		default:
+			return fmt.Errorf("%w: refusing to replace %s: it holds %q, which is not part of a SavedModel", ErrUnsupported, dir, e.Name())
+		}
 	}
 	return nil
 }
