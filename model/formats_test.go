@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // formatsRoot holds the generator's testdata/formats: per variant, one trained model saved by
@@ -181,34 +182,42 @@ func TestFormatsNextStep(t *testing.T) {
 					skipNoHDF5(t, err)
 					t.Fatal(err)
 				}
-				m = withDropoutRate(t, m, 0)
-				before := snapshot(m)
-				loss, _, err := m.TrainOnBatch(nx, ny)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := math.Abs(loss-float64(wantLoss)) / math.Abs(float64(wantLoss)); d > 1e-5 {
-					t.Errorf("loss %v, tf_keras %v", loss, wantLoss)
-				}
-				lr := float64(m.Optimizer().LearningRate())
-				got, exp := snapshot(m), snapshot(want)
-				worst, noisy := 0.0, 0 // worst: largest |diff| among the strictly compared values
-				for i, w := range m.Weights() {
-					for j := range got[i] {
-						d := math.Abs(float64(got[i][j]) - float64(exp[i][j]))
-						moved := math.Abs(float64(exp[i][j]) - float64(before[i][j]))
-						if d <= 1e-6+1e-4*moved {
-							worst = max(worst, d)
-							continue
-						}
-						if d > 2*lr {
-							t.Fatalf("weight %d (%s)[%d]: %v, tf_keras %v (was %v)", i, w.Name, j, got[i][j], exp[i][j], before[i][j])
-						}
-						noisy++
-					}
-				}
-				t.Logf("loss %v (tf_keras %v); max |diff| %.2g over strictly compared values; %d values within 2·lr only", loss, wantLoss, worst, noisy)
+				checkNextStep(t, m, nx, ny, wantLoss, want)
 			})
 		}
 	}
+}
+
+// checkNextStep runs one training step on nx, ny (Dropout rates set to 0, as the generator
+// does) and compares the loss and weights with tf_keras's next step (wantLoss, want): see
+// TestFormatsNextStep for the tolerances.
+func checkNextStep(t *testing.T, m *Sequential, nx, ny *tensor.Tensor, wantLoss float32, want *Sequential) {
+	t.Helper()
+	m = withDropoutRate(t, m, 0)
+	before := snapshot(m)
+	loss, _, err := m.TrainOnBatch(nx, ny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(loss-float64(wantLoss)) / math.Abs(float64(wantLoss)); d > 1e-5 {
+		t.Errorf("loss %v, tf_keras %v", loss, wantLoss)
+	}
+	lr := float64(m.Optimizer().LearningRate())
+	got, exp := snapshot(m), snapshot(want)
+	worst, noisy := 0.0, 0 // worst: largest |diff| among the strictly compared values
+	for i, w := range m.Weights() {
+		for j := range got[i] {
+			d := math.Abs(float64(got[i][j]) - float64(exp[i][j]))
+			moved := math.Abs(float64(exp[i][j]) - float64(before[i][j]))
+			if d <= 1e-6+1e-4*moved {
+				worst = max(worst, d)
+				continue
+			}
+			if d > 2*lr {
+				t.Fatalf("weight %d (%s)[%d]: %v, tf_keras %v (was %v)", i, w.Name, j, got[i][j], exp[i][j], before[i][j])
+			}
+			noisy++
+		}
+	}
+	t.Logf("loss %v (tf_keras %v); max |diff| %.2g over strictly compared values; %d values within 2·lr only", loss, wantLoss, worst, noisy)
 }

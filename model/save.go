@@ -241,15 +241,35 @@ func Load(path string) (*Sequential, error) {
 
 // LoadWeights sets the model's weights from any supported file (weights-only or whole
 // model), detecting the format from the content. Matching follows opts (by position by
-// default, as Keras); on error the model is unchanged. The optimizer state in the file is
-// not loaded.
+// default, as Keras); on error the model is unchanged.
+//
+// From a TF checkpoint (what SaveWeights("ckpt/w") and tf_keras's save_weights write), the
+// optimizer state is restored too when the model is compiled, as tf_keras's load_weights
+// does: the slot variables, the iteration count and the learning rate. The slots are checked
+// with the weights (each must belong to a trainable weight of the model and have its shape),
+// and nothing (weights or optimizer) changes unless everything matches. HDF5 and .keras files
+// give the weights only, as Keras's load_weights does.
 func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
+	f, _, err := Detect(path)
+	if err != nil {
+		return err
+	}
 	sm, err := LoadSaved(path)
 	if err != nil {
 		return err
 	}
-	if err := m.LoadSavedWeights(sm, opts); err != nil {
+	plan, skipped, pairs, err := m.planSavedWeights(sm, opts)
+	if err != nil {
 		return fmt.Errorf("model: load weights %s: %w", path, err)
 	}
+	var opt *optimizerRestore
+	if f == FormatCheckpoint && sm.Optimizer != nil {
+		if opt, err = m.planOptimizerRestore(sm.Optimizer, pairs); err != nil {
+			return fmt.Errorf("model: load weights %s: %w", path, err)
+		}
+	}
+	apply(plan)
+	m.warnings = append(m.warnings, skipped...)
+	m.applyOptimizerRestore(opt)
 	return nil
 }

@@ -206,13 +206,27 @@ type LoadWeightsOptions struct {
 // (sm.Dialect Keras3, sm.Config nil) is paired as Keras 3 pairs it: per class, in order. Everything is checked before anything is
 // set: on error the model is unchanged.
 func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) error {
+	plan, skipped, _, err := m.planSavedWeights(sm, opts)
+	if err != nil {
+		return err
+	}
+	apply(plan)
+	m.warnings = append(m.warnings, skipped...)
+	return nil
+}
+
+// planSavedWeights checks sm's layers against the model's (see LoadSavedWeights) and returns
+// the assignments, the warnings of skipped layers, and the pairing of each saved variable
+// (saved layer name, weight name) with the model weight it goes to.
+func (m *Sequential) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]assignment, []string, map[[2]string]*layers.Weight, error) {
 	if sm == nil {
-		return fmt.Errorf("%w: LoadSavedWeights(nil)", ErrFormat)
+		return nil, nil, nil, fmt.Errorf("%w: LoadSavedWeights(nil)", ErrFormat)
 	}
 	if !m.Built() {
-		return fmt.Errorf("%w: build the model before loading weights", ErrNotBuilt)
+		return nil, nil, nil, fmt.Errorf("%w: build the model before loading weights", ErrNotBuilt)
 	}
 	var plan []assignment
+	pairs := map[[2]string]*layers.Weight{}
 	var skipped []string
 	try := func(l layers.Layer, sl *saved.Layer) error {
 		vals := make([]*tensor.Tensor, len(sl.Weights))
@@ -228,6 +242,9 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 			return err
 		}
 		plan = append(plan, p...)
+		for j, w := range l.Weights() {
+			pairs[[2]string{sl.Name, sl.Weights[j].Name}] = w
+		}
 		return nil
 	}
 	if opts.ByName {
@@ -244,7 +261,7 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 				continue
 			}
 			if err := try(l, sl); err != nil {
-				return err
+				return nil, nil, nil, err
 			}
 		}
 	} else {
@@ -264,18 +281,16 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 			theirs = keras3Order(mine, theirs)
 		}
 		if len(mine) != len(theirs) {
-			return fmt.Errorf("%w: the model has %d layers with weights, the saved weights have %d (%s)",
+			return nil, nil, nil, fmt.Errorf("%w: the model has %d layers with weights, the saved weights have %d (%s)",
 				ErrShape, len(mine), len(theirs), savedLayerNames(theirs))
 		}
 		for i, l := range mine {
 			if err := try(l, theirs[i]); err != nil {
-				return err
+				return nil, nil, nil, err
 			}
 		}
 	}
-	apply(plan)
-	m.warnings = append(m.warnings, skipped...)
-	return nil
+	return plan, skipped, pairs, nil
 }
 
 // keras3Order puts the layers of a Keras 3 weights file (.weights.h5) without a config in

@@ -1,0 +1,162 @@
+package model
+
+import (
+	"errors"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// compiledFresh returns the variant's model compiled as tf_keras compiled it (the training
+// config of tfkeras/model.h5) with a fresh optimizer (no slots, iteration 0) and every
+// weight zero.
+func compiledFresh(t *testing.T, dir string) *Sequential {
+	t.Helper()
+	sm, err := LoadSaved(filepath.Join(dir, "tfkeras", "model.h5"))
+	if err != nil {
+		skipNoHDF5(t, err)
+		t.Fatal(err)
+	}
+	sm.Optimizer = nil
+	m, err := FromSaved(sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Compiled() || m.Iterations() != 0 {
+		t.Fatalf("compiled %v, iterations %d", m.Compiled(), m.Iterations())
+	}
+	for _, w := range m.Weights() {
+		clear(w.Value.Float32s())
+	}
+	return m
+}
+
+// slotValues returns the model's optimizer slots keyed layer/weight/slot (Keras 3 names).
+func slotValues(t *testing.T, m *Sequential) map[string][]float32 {
+	t.Helper()
+	_, so, err := m.trainingToSaved(saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]float32{}
+	if so == nil {
+		return out
+	}
+	for _, s := range so.Slots {
+		out[s.Layer+"/"+s.Weight+"/"+s.Name] = s.Value.Float32s()
+	}
+	return out
+}
+
+// TestLoadWeightsCheckpointOptimizer loads tf_keras's save_weights checkpoint (written with
+// Adam / SGD-momentum state after 4 training steps) into a compiled model with a fresh
+// optimizer: the weights, every slot and the iteration count must equal tf_keras's exactly
+// (optimizer.json, slots/), and one more training step must match tf_keras's (next/).
+func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
+	root := formatsRoot(t)
+	for _, v := range formatVariants(t, root) {
+		t.Run(v, func(t *testing.T) {
+			dir := filepath.Join(root, v)
+			m := compiledFresh(t, dir)
+			if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights"), LoadWeightsOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if !sameWeights(snapshot(m), snapshot(seedModelLike(t, dir, readFixtureWeights(t, dir)))) {
+				t.Error("weights differ from Keras's")
+			}
+			var fo trFixtureOptimizer
+			trReadJSON(t, filepath.Join(dir, "optimizer.json"), &fo)
+			if m.Iterations() != fo.Iterations {
+				t.Errorf("iterations %d, tf_keras %d", m.Iterations(), fo.Iterations)
+			}
+			got := slotValues(t, m)
+			if len(got) != len(fo.Slots) {
+				t.Errorf("%d slots, tf_keras %d", len(got), len(fo.Slots))
+			}
+			for _, s := range fo.Slots {
+				k := s.Layer + "/" + s.Weight + "/" + saved.Keras3SlotName(fo.Class, s.Slot)
+				want := readNpy(t, filepath.Join(dir, s.File)).Float32s()
+				g, ok := got[k]
+				if !ok || len(g) != len(want) {
+					t.Errorf("slot %s: missing or %d values, tf_keras %d", k, len(g), len(want))
+					continue
+				}
+				for i := range want {
+					if math.Float32bits(g[i]) != math.Float32bits(want[i]) {
+						t.Errorf("slot %s[%d] = %v, tf_keras %v", k, i, g[i], want[i])
+						break
+					}
+				}
+			}
+			if len(m.Warnings()) > 0 {
+				t.Errorf("warnings: %q", m.Warnings())
+			}
+			next := filepath.Join(dir, "next")
+			nx, ny := readNpy(t, filepath.Join(next, "x.npy")), readNpy(t, filepath.Join(next, "y.npy"))
+			wantLoss := readNpy(t, filepath.Join(next, "loss.npy")).Float32s()[0]
+			checkNextStep(t, m, nx, ny, wantLoss, seedModelLike(t, dir, readFixtureWeights(t, next)))
+		})
+	}
+}
+
+// TestLoadWeightsCheckpointOptimizerUncompiled: an uncompiled model takes the weights and
+// reports (in Warnings) that the optimizer state was not loaded.
+func TestLoadWeightsCheckpointOptimizerUncompiled(t *testing.T) {
+	dir := filepath.Join(formatsRoot(t), "seed")
+	m, err := FromConfig(readFile(t, filepath.Join(dir, "config_keras2.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights"), LoadWeightsOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Compiled() || len(m.Warnings()) != 1 {
+		t.Errorf("compiled %v, warnings %q", m.Compiled(), m.Warnings())
+	}
+}
+
+// TestLoadWeightsCheckpointOptimizerAllOrNothing: a checkpoint whose weights fit but one
+// optimizer slot has another shape is refused, and neither the weights nor the optimizer
+// state (slots, iterations) change.
+func TestLoadWeightsCheckpointOptimizerAllOrNothing(t *testing.T) {
+	dir := filepath.Join(formatsRoot(t), "seed")
+	sm, err := LoadSaved(filepath.Join(dir, "tfkeras", "ckpt", "weights"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm.Optimizer == nil || len(sm.Optimizer.Slots) < 4 {
+		t.Fatalf("checkpoint optimizer %+v", sm.Optimizer)
+	}
+	bad := &sm.Optimizer.Slots[3]
+	bad.Value = tensor.FromFloat32([]int{bad.Value.Len() + 1}, make([]float32, bad.Value.Len()+1))
+	prefix := filepath.Join(t.TempDir(), "bad")
+	if err := checkpoint.SaveKerasWeights(prefix, sm); err != nil {
+		t.Skipf("checkpoint refuses to write the corrupted state: %v", err)
+	}
+
+	m := compiledFresh(t, dir)
+	// Give the model a known optimizer state: one training step.
+	nx, ny := readNpy(t, filepath.Join(dir, "next", "x.npy")), readNpy(t, filepath.Join(dir, "next", "y.npy"))
+	if _, _, err := m.TrainOnBatch(nx, ny); err != nil {
+		t.Fatal(err)
+	}
+	w0, s0, it0 := snapshot(m), slotValues(t, m), m.Iterations()
+	err = m.LoadWeights(prefix, LoadWeightsOptions{})
+	if !errors.Is(err, ErrShape) {
+		t.Fatalf("err = %v, want ErrShape", err)
+	}
+	t.Log(err)
+	if !sameWeights(snapshot(m), w0) || m.Iterations() != it0 {
+		t.Error("weights or iterations changed")
+	}
+	s1 := slotValues(t, m)
+	for k, v := range s0 {
+		if !sameWeights([][]float32{v}, [][]float32{s1[k]}) {
+			t.Errorf("slot %s changed", k)
+		}
+	}
+}
