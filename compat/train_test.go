@@ -207,3 +207,52 @@ func optimizerConfig(o model.Optimizer) (string, error) {
 	}
 	return string(sm.TrainingConfig), nil
 }
+
+// TestEvaluateMatchesKeras: Evaluate on a model trained in Go gives the loss and accuracy
+// that real Keras's evaluate gives on the saved model (inference mode: BatchNormalization
+// with its moving statistics, Dropout off).
+func TestEvaluateMatchesKeras(t *testing.T) {
+	python(t)
+	dir := t.TempDir()
+	m := trainCompatModel()
+	if err := m.Compile(model.CompileOptions{Optimizer: "adam", Loss: "sparse_categorical_crossentropy", Metrics: []string{"accuracy"}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := trainBatch(7)
+	if _, err := m.Fit(x, y, model.FitOptions{Epochs: 3, BatchSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	ex := make([]float32, 0, 80*8*8*3)
+	ey := make([]float32, 0, 80)
+	for s := uint64(20); s < 25; s++ {
+		bx, by := trainBatch(s)
+		ex = append(ex, bx.Float32s()...)
+		ey = append(ey, by.Float32s()...)
+	}
+	xe, ye := tensor.FromFloat32([]int{80, 8, 8, 3}, ex), tensor.FromFloat32([]int{80}, ey)
+	loss, mets, err := m.Evaluate(xe, ye, model.EvaluateOptions{BatchSize: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"model.h5", "model.keras"} {
+		path := filepath.Join(dir, f)
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := npy.WriteFile(filepath.Join(dir, "xe.npy"), xe); err != nil {
+			t.Fatal(err)
+		}
+		if err := npy.WriteFile(filepath.Join(dir, "ye.npy"), ye); err != nil {
+			t.Fatal(err)
+		}
+		lib := "tf_keras"
+		if f == "model.keras" {
+			lib = "keras"
+		}
+		var got struct{ Loss, Accuracy float64 }
+		runPythonJSON(t, &got, "train_continue.py", "evaluate", lib, path, filepath.Join(dir, "xe.npy"), filepath.Join(dir, "ye.npy"))
+		if math.Abs(got.Loss-loss) > 1e-5*math.Abs(loss) || math.Abs(got.Accuracy-mets["accuracy"]) > 1e-7 {
+			t.Errorf("%s: Keras evaluate loss %v accuracy %v; Go %v %v", lib, got.Loss, got.Accuracy, loss, mets["accuracy"])
+		}
+	}
+}

@@ -6,6 +6,9 @@ Usage:
       (compile=True), runs train_on_batch(X, Y) once, writes OUT/w_<i>.npy for every value of
       model.get_weights() and prints, as the last line, JSON {"loss", "iterations_before",
       "iterations", "optimizer", "learning_rate"}.
+  train_continue.py evaluate LIB PATH X Y
+      Loads the model at PATH and prints JSON {"loss", "accuracy"} from model.evaluate(X, Y,
+      batch_size=32).
   train_continue.py make OUT
       Builds a small seed-like CNN in tf_keras, compiles it (Adam), trains two steps on
       random batches, saves OUT/model.h5 with its optimizer, writes the next batch as
@@ -48,6 +51,16 @@ def cont(lib, path, x, y, out):
     }))
 
 
+def evaluate(lib, path, x, y):
+    if lib == "keras":
+        import keras
+    else:
+        import tf_keras as keras
+    m = keras.models.load_model(path)
+    loss, acc = m.evaluate(np.load(x), np.load(y), batch_size=32, verbose=0)
+    print(json.dumps({"loss": float(loss), "accuracy": float(acc)}))
+
+
 def make(out):
     import tf_keras as keras
     L = keras.layers
@@ -79,6 +92,8 @@ def make(out):
 if __name__ == "__main__":
     if sys.argv[1] == "continue":
         cont(*sys.argv[2:7])
+    elif sys.argv[1] == "evaluate":
+        evaluate(*sys.argv[2:6])
     elif sys.argv[1] == "make":
         make(sys.argv[2])
     else:
