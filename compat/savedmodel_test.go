@@ -89,8 +89,8 @@ func maxDiff(t *testing.T, what string, got *tensor.Tensor, want any) float64 {
 }
 
 // TestSavedModelServing: Go writes every fixture model as a SavedModel; real TensorFlow
-// serves it (saved_model_cli show/run, tf.saved_model.load, Keras 3 TFSMLayer) and must give
-// Go's predictions.
+// serves it (saved_model_cli show/run, tf.saved_model.load, Keras 3 TFSMLayer, and the C++
+// SavedModel loader TF Serving uses) and must give Go's predictions.
 func TestSavedModelServing(t *testing.T) {
 	python(t)
 	type goSide struct {
@@ -146,6 +146,21 @@ func TestSavedModelServing(t *testing.T) {
 	if len(res) != len(sides) {
 		t.Fatalf("%d results for %d models", len(res), len(sides))
 	}
+	// TensorFlow's C++ loader, the one TF Serving runs (restores through the SaverDef).
+	var capiArgs []string
+	for _, g := range sides {
+		info, err := savedmodel.Inspect(g.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := info.Signatures[0]
+		capiArgs = append(capiArgs, g.dir, s.Inputs[0].Name, s.Outputs[0].Name, g.x)
+	}
+	var capi []any
+	runPythonJSON(t, &capi, "savedmodel_capi.py", capiArgs...)
+	if len(capi) != len(sides) {
+		t.Fatalf("C API: %d results for %d models", len(capi), len(sides))
+	}
 	for i, v := range smVariants {
 		g, got := sides[i], res[i]
 		t.Run(v, func(t *testing.T) {
@@ -189,7 +204,8 @@ func TestSavedModelServing(t *testing.T) {
 				name string
 				p    any
 			}{{"saved_model_cli run (" + got.CLI + ")", got.CLIRun}, {"tf.saved_model.load", got.TFLoad},
-				{"tf.saved_model.load positional", got.TFLoadPositional}, {"keras.layers.TFSMLayer", got.TFSM}} {
+				{"tf.saved_model.load positional", got.TFLoadPositional}, {"keras.layers.TFSMLayer", got.TFSM},
+				{"C++ loader (TF_LoadSessionFromSavedModel)", capi[i]}} {
 				if d := maxDiff(t, c.name, g.y, c.p); d > 1e-5 {
 					t.Errorf("%s: max |Go - TF| = %g", c.name, d)
 				} else {

@@ -67,7 +67,8 @@
 //   - Serving, eleven fixture models: saved_model_cli show --all lists serving_default with
 //     DT_FLOAT and Go's shapes and key names; saved_model_cli run,
 //     tf.saved_model.load(dir).signatures["serving_default"] (by keyword and positionally) and
-//     keras.layers.TFSMLayer give Go's predictions within 1.5e-7.
+//     keras.layers.TFSMLayer and the C++ loader TF Serving uses (TF_LoadSessionFromSavedModel,
+//     restoring through the SaverDef) give Go's predictions within 1.8e-7.
 //   - tf_keras.models.load_model returns a Sequential with tf_keras's summary, predictions
 //     within 1e-7, evaluate() equal, and the optimizer state: a training step in tf_keras on
 //     a Go-written SavedModel equals, bit for bit, the step tf_keras takes on the live model
