@@ -429,22 +429,13 @@ func (l *BatchNormalization) storeGrads(dg, db []float64) {
 	}
 }
 
-// Config returns the layer's Keras config in dialect d. tf_keras writes the axis of a built
-// layer as a list of positive indices ([3]); Keras 3 as the integer given (-1).
+// Config returns the layer's Keras config in dialect d, whichever dialect the layer was read
+// from. tf_keras writes the axis as a list of non-negative indices ([3] for a built layer on
+// rank-4 input) and Keras 3 as an integer (it rejects a list): the last axis of a built
+// layer is written -1 for Keras 3 (its default; an explicit 3 on rank-4 input means the same).
 func (l *BatchNormalization) Config(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
-	var axis any = -1
-	if l.axisCfg != nil {
-		axis = l.axisCfg
-	}
-	if d == saved.Keras2 && l.Built() {
-		axis = intList(len(l.inShape))
-	} else if d == saved.Keras3 {
-		if list, ok := axis.([]any); ok {
-			axis = list[0]
-		}
-	}
-	c["axis"] = axis
+	c["axis"] = l.axisConfig(d)
 	c["momentum"] = l.momentum
 	c["epsilon"] = l.eps
 	c["center"] = l.center
@@ -464,4 +455,41 @@ func (l *BatchNormalization) Config(d saved.Dialect) map[string]any {
 		c["renorm_momentum"] = 0.99
 	}
 	return c
+}
+
+// axisConfig is the axis as written in dialect d (see Config).
+func (l *BatchNormalization) axisConfig(d saved.Dialect) any {
+	rank := -1 // rank of the input with the batch dimension, when built
+	if l.Built() {
+		rank = len(l.inShape) + 1
+	}
+	var a any = -1
+	if l.axisCfg != nil {
+		a = l.axisCfg
+	}
+	if list, ok := a.([]any); ok {
+		if len(list) != 1 {
+			return a
+		}
+		if d == saved.Keras2 && rank < 0 {
+			return a
+		}
+		a = list[0]
+	}
+	n, ok := a.(int)
+	if !ok {
+		if n, ok = toInt(a, -1, 32); !ok {
+			return a
+		}
+	}
+	if d == saved.Keras2 {
+		if n < 0 && rank > 0 {
+			n += rank
+		}
+		return intList(n)
+	}
+	if rank > 0 && n == rank-1 {
+		n = -1
+	}
+	return n
 }

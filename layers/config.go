@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -290,9 +291,22 @@ func (o *kerasObject) value(d saved.Dialect) any {
 	if o.Raw != nil {
 		return o.Raw
 	}
-	cfg := o.Config
+	cfg := maps.Clone(o.Config)
 	if cfg == nil {
 		cfg = map[string]any{}
+	}
+	if o.Kind == "initializers" && varianceScaling[o.Class] {
+		// Keras 3 configures these with input_axes and output_axes (null by default);
+		// tf_keras rejects the keys.
+		for _, k := range []string{"input_axes", "output_axes"} {
+			x, present := cfg[k]
+			switch {
+			case d == saved.Keras2 && present && x == nil:
+				delete(cfg, k)
+			case d == saved.Keras3 && !present:
+				cfg[k] = nil
+			}
+		}
 	}
 	return map[string]any{
 		"module":          "keras." + o.Kind,
@@ -300,6 +314,13 @@ func (o *kerasObject) value(d saved.Dialect) any {
 		"config":          cfg,
 		"registered_name": nil,
 	}
+}
+
+// varianceScaling lists the initializers that Keras 3.15 configures with input_axes and
+// output_axes, keys tf_keras's initializers reject.
+var varianceScaling = map[string]bool{
+	"VarianceScaling": true, "GlorotUniform": true, "GlorotNormal": true, "LecunNormal": true,
+	"LecunUniform": true, "HeNormal": true, "HeUniform": true,
 }
 
 // initializerValue writes an initializer: o when set, else the Keras default for def
@@ -311,10 +332,6 @@ func initializerValue(o *kerasObject, def string, d saved.Dialect) any {
 	cfg := map[string]any{}
 	if def == "GlorotUniform" {
 		cfg["seed"] = nil
-		if d == saved.Keras3 {
-			cfg["input_axes"] = nil
-			cfg["output_axes"] = nil
-		}
 	}
 	return (&kerasObject{Kind: "initializers", Class: def, Config: cfg}).value(d)
 }

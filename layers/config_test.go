@@ -286,3 +286,57 @@ func TestDialectAndTrainable(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigCrossDialect: a layer writes each dialect as Keras does whichever dialect it was
+// read from: BatchNormalization's axis ([3] for tf_keras, -1 for Keras 3) and the
+// VarianceScaling family's input_axes/output_axes (Keras 3 only).
+func TestConfigCrossDialect(t *testing.T) {
+	glorot2 := map[string]any{"class_name": "GlorotUniform", "config": map[string]any{"seed": nil}}
+	glorot3 := map[string]any{"module": "keras.initializers", "class_name": "GlorotUniform",
+		"config": map[string]any{"seed": nil, "input_axes": nil, "output_axes": nil}, "registered_name": nil}
+	axesOf := func(t *testing.T, c map[string]any) (bool, bool) {
+		ic := c["kernel_initializer"].(map[string]any)["config"].(map[string]any)
+		_, in := ic["input_axes"]
+		_, out := ic["output_axes"]
+		return in, out
+	}
+	for _, tc := range []struct {
+		from saved.Dialect
+		init map[string]any
+	}{{saved.Keras2, glorot2}, {saved.Keras3, glorot3}} {
+		l, _, err := FromConfig("Dense", map[string]any{"name": "d", "units": 3.0, "kernel_initializer": tc.init}, tc.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in, out := axesOf(t, l.Config(saved.Keras2)); in || out {
+			t.Errorf("from %v: Keras2 initializer has input_axes %v output_axes %v", tc.from, in, out)
+		}
+		if in, out := axesOf(t, l.Config(saved.Keras3)); !in || !out {
+			t.Errorf("from %v: Keras3 initializer lacks input_axes %v / output_axes %v", tc.from, in, out)
+		}
+	}
+	for _, axis := range []any{[]any{3.0}, -1.0, 3.0, nil} {
+		cfg := map[string]any{"name": "bn"}
+		if axis != nil {
+			cfg["axis"] = axis
+		}
+		for _, from := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+			if _, isList := axis.([]any); isList && from == saved.Keras3 {
+				continue
+			}
+			l, _, err := FromConfig("BatchNormalization", cfg, from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Build([]int{5, 5, 4}, NewRand(1)); err != nil {
+				t.Fatal(err)
+			}
+			if got := jsonValue(l.Config(saved.Keras2)["axis"]); got != "[3]" {
+				t.Errorf("axis %v from %v: Keras2 axis %s, want [3]", axis, from, got)
+			}
+			if got := jsonValue(l.Config(saved.Keras3)["axis"]); got != "-1" {
+				t.Errorf("axis %v from %v: Keras3 axis %s, want -1", axis, from, got)
+			}
+		}
+	}
+}

@@ -33,8 +33,10 @@
 // (nb_filter, nb_row/nb_col, border_mode, subsample, output_dim, init, p, dim_ordering, ...).
 // It returns warnings for every unknown key (ignored) and for non-null regularizers and
 // constraints (kept in the config, not applied). Layer.Config writes exactly the keys that
-// tf_keras 2.21 (saved.Keras2) or Keras 3.15 (saved.Keras3) writes for the layer; BuildConfig
-// gives the Keras 3 build_config.
+// tf_keras 2.21 (saved.Keras2) or Keras 3.15 (saved.Keras3) writes for the layer, whichever
+// dialect the layer was read from (BatchNormalization's axis: [3] for tf_keras, -1 for Keras
+// 3; the VarianceScaling initializers' input_axes and output_axes: Keras 3 only);
+// BuildConfig gives the Keras 3 build_config.
 //
 // # Compatibility
 //

@@ -98,7 +98,6 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 		if cfg == nil {
 			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())
 		}
-		normalizeLayerConfig(l, cfg, d)
 		if i == 0 && d == saved.Keras2 && m.in.kind == inputDeclared {
 			cfg["batch_input_shape"] = batchShapeJSON(m.in.batch, m.in.shape)
 		}
@@ -144,89 +143,6 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 		top["backend"] = Backend
 	}
 	return top, nil
-}
-
-// varianceScaling lists the initializers that Keras 3.15 configures with input_axes and
-// output_axes, keys tf_keras's initializers reject.
-var varianceScaling = map[string]bool{
-	"VarianceScaling": true, "GlorotUniform": true, "GlorotNormal": true, "LecunNormal": true,
-	"LecunUniform": true, "HeNormal": true, "HeUniform": true,
-}
-
-// normalizeLayerConfig makes a layer config read in one dialect loadable, and equal to what
-// Keras writes, in the other (a workaround until package layers converts these itself; for
-// configs already in dialect d it changes nothing):
-//
-//   - VarianceScaling-family initializers: Keras 3 has input_axes and output_axes (null by
-//     default), tf_keras rejects them;
-//   - BatchNormalization axis: tf_keras writes a list of non-negative axes ([3]), Keras 3 an
-//     int and rejects a list; the last axis is written -1 for Keras 3 (its default; an
-//     explicit axis=3 on a rank-4 input is written -1 too, which means the same).
-func normalizeLayerConfig(l layers.Layer, cfg map[string]any, d saved.Dialect) {
-	for _, v := range cfg {
-		obj, ok := v.(map[string]any)
-		if !ok || !varianceScaling[fmt.Sprint(obj["class_name"])] {
-			continue
-		}
-		ic, ok := obj["config"].(map[string]any)
-		if !ok {
-			continue
-		}
-		ic = maps.Clone(ic)
-		for _, k := range []string{"input_axes", "output_axes"} {
-			x, present := ic[k]
-			switch {
-			case d == saved.Keras2 && present && x == nil:
-				delete(ic, k)
-			case d == saved.Keras3 && !present:
-				ic[k] = nil
-			}
-		}
-		obj["config"] = ic
-	}
-	if l.Class() != "BatchNormalization" {
-		return
-	}
-	rank := -1 // rank of the input with the batch dimension, when built
-	if l.Built() {
-		rank = len(l.InputShape()) + 1
-	}
-	switch a := cfg["axis"].(type) {
-	case []any:
-		if d == saved.Keras3 && len(a) == 1 {
-			if n, ok := jsonInt(a[0]); ok {
-				if rank > 0 && n == rank-1 {
-					n = -1
-				}
-				cfg["axis"] = n
-			}
-		}
-	default:
-		n, ok := jsonInt(a)
-		switch {
-		case !ok:
-		case d == saved.Keras2:
-			if n < 0 && rank > 0 {
-				n += rank
-			}
-			cfg["axis"] = []any{n}
-		case d == saved.Keras3 && rank > 0 && n == rank-1:
-			cfg["axis"] = -1
-		}
-	}
-}
-
-// jsonInt returns v as an int if it is an integral number (float64 from JSON or a Go int).
-func jsonInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case float64:
-		if x == float64(int(x)) {
-			return int(x), true
-		}
-	}
-	return 0, false
 }
 
 // FromJSON is FromConfig: it reads a model from model.to_json() output (either dialect).
