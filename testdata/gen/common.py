@@ -101,6 +101,25 @@ def write_text(path, text):
         f.write(text)
 
 
+def h5_model_config(model):
+    """The exact `model_config` string tf_keras writes into a full-model .h5.
+
+    (Not the same as model.to_json(): to_json adds top-level keras_version/backend and
+    module/registered_name/build_config on every layer; the h5 attribute has two-key layers.)"""
+    import tempfile
+    with tempfile.TemporaryDirectory() as td:
+        p = os.path.join(td, "m.h5")
+        model.save(p, include_optimizer=False)
+        with h5py.File(p, "r") as f:
+            mc = f.attrs["model_config"]
+    return mc.decode("utf-8") if isinstance(mc, bytes) else mc
+
+
+def write_keras2_configs(d, model):
+    write_text(os.path.join(d, "config_keras2.json"), h5_model_config(model))
+    write_text(os.path.join(d, "config_keras2_to_json.json"), model.to_json())
+
+
 def short_name(var):
     """'conv_1/kernel:0' (tf_keras) or 'kernel' (Keras 3) -> 'kernel'."""
     n = var.name

@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 
-from common import (K2, K3, VERSIONS, assert_close, fresh, h5py, keras, log, np,
+from common import (write_keras2_configs, K2, K3, VERSIONS, assert_close, fresh, h5py, keras, log, np,
                     read_weights, reset_dir, save_npy, set_weights_by_layer, summary_text, tf,
                     tf_keras, write_json, write_text, write_weights, model_weights_per_layer)
 from train import write_optimizer_state, jsonable
@@ -170,7 +170,7 @@ def gen_variant(out, idx, name):
     k2info = write_optimizer_state(d, m2, opt2)
     k2_slots = {(e["layer"], e["weight"], e["slot"]): e["file"] for e in k2info["slots"]}
     write_text(os.path.join(d, "summary_keras2.txt"), summary_text(m2))
-    write_text(os.path.join(d, "config_keras2.json"), m2.to_json())
+    write_keras2_configs(d, m2)
 
     t = os.path.join(d, "tfkeras")
     os.makedirs(t)

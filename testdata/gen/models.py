@@ -3,7 +3,7 @@
 import json
 import os
 
-from common import (K2, K3, VERSIONS, assert_close, fresh, keras, log, np, read_weights,
+from common import (write_keras2_configs, K2, K3, VERSIONS, assert_close, fresh, keras, log, np, read_weights,
                     reset_dir, save_npy, set_weights_by_layer, summary_text, tf_keras,
                     write_json, write_text, write_weights, model_weights_per_layer)
 from variants import MODEL_VARIANTS, make_loss
@@ -34,7 +34,7 @@ def gen_variant(out, idx, name):
     fresh(K2, seed)
     m2 = build(tf_keras, builder, input_shape, loss_kind)
     m2.fit(x_train, y_train, batch_size=BATCH_TRAIN, epochs=1, shuffle=False, verbose=0)
-    write_text(os.path.join(d, "config_keras2.json"), m2.to_json())
+    write_keras2_configs(d, m2)
     write_text(os.path.join(d, "summary_keras2.txt"), summary_text(m2))
     write_weights(d, m2)
     save_npy(os.path.join(d, "x.npy"), x, np.float32)
@@ -88,6 +88,11 @@ def check_variant(out, name):
     assert_close(m2.predict(x, verbose=0), y2, 1e-6, f"{name}: tf_keras rebuilt from config_keras2.json")
     with open(os.path.join(d, "summary_keras2.txt"), encoding="utf-8") as f:
         assert summary_text(m2) == f.read(), f"{name}: summary_keras2 differs after rebuild"
+    fresh(K2, 0)
+    with open(os.path.join(d, "config_keras2_to_json.json")) as f:
+        m2b = tf_keras.models.model_from_json(f.read())
+    set_weights_by_layer(m2b, per_layer)
+    assert_close(m2b.predict(x, verbose=0), y2, 1e-6, f"{name}: tf_keras rebuilt from config_keras2_to_json.json")
 
     fresh(K3, 0)
     with open(os.path.join(d, "config_keras3.json")) as f:
