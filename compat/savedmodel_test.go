@@ -556,6 +556,27 @@ func TestSavedModelOptimizers(t *testing.T) {
 			}
 		})
 	}
+	// More layer kinds (AveragePooling2D valid/same, Activation, elu, softplus), served by the
+	// C++ loader from Go's rewrite of tf_keras's SavedModel.
+	t.Run("layers", func(t *testing.T) {
+		sm, err := savedmodel.Load(filepath.Join(dir, "layers"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "go_layers")
+		if err := savedmodel.Save(out, sm); err != nil {
+			t.Fatal(err)
+		}
+		var y []any
+		runPythonJSON(t, &y, "savedmodel_capi.py", out, "serving_default_c_input:0", "StatefulPartitionedCall:0", filepath.Join(dir, "layers_x.npy"))
+		want, err := npy.ReadFile(filepath.Join(dir, "layers_p.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := maxDiff(t, "C++ loader", want, y[0]); d > 1e-5 {
+			t.Errorf("predictions differ from tf_keras's by %g", d)
+		}
+	})
 	if legacy == nil {
 		return
 	}

@@ -3,7 +3,9 @@
 usage: savedmodel_opt.py make OUT      writes OUT/<name>/ for each optimizer below: a small
                                        Sequential trained 3 steps, saved with model.save(); and
                                        OUT/<name>.json: {"variables": {name: [values...]}} of the
-                                       live optimizer
+                                       live optimizer. Also OUT/layers/ (tf_keras model.save of a
+                                       model with AveragePooling2D valid/same, Activation, elu and
+                                       softplus), OUT/layers_x.npy and OUT/layers_p.npy (its predict)
        savedmodel_opt.py check DIR...  for each DIR: tf_keras.models.load_model(DIR), builds the
                                        optimizer (a legacy optimizer_v2 one too); prints a list of
                                        {"class", "iterations", "variables": {name: [...]}}
@@ -47,6 +49,21 @@ if sys.argv[1] == "make":
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump({"class": type(m.optimizer).__name__, "iterations": int(m.optimizer.iterations.numpy()),
                        "variables": opt_vars(m.optimizer)}, f)
+    m = keras.Sequential([
+        layers.Conv2D(4, 3, padding="same", input_shape=(9, 9, 2), name="c"),
+        layers.AveragePooling2D(2, strides=2, padding="same", name="ap"),
+        layers.Activation("tanh", name="act"),
+        layers.AveragePooling2D(3, padding="valid", name="ap2"),
+        layers.Flatten(name="flat"),
+        layers.Dense(5, activation="elu", name="d"),
+        layers.Dense(3, activation="softplus", name="o"),
+    ])
+    m.compile(optimizer="adam", loss="mse")
+    lx = rng.random((6, 9, 9, 2), dtype=np.float32)
+    m.fit(lx, rng.random((6, 3), dtype=np.float32), verbose=0)
+    m.save(os.path.join(out, "layers"))
+    np.save(os.path.join(out, "layers_x.npy"), lx)
+    np.save(os.path.join(out, "layers_p.npy"), m.predict(lx, verbose=0))
     print(json.dumps(sorted(OPTIMIZERS)))
 else:
     res = []
