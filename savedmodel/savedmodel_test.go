@@ -15,6 +15,7 @@ import (
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -561,5 +562,47 @@ func TestNoKerasMetadata(t *testing.T) {
 	}
 	if _, err := Load(dir); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Load: %v", err)
+	}
+}
+
+// TestTextFormat: a directory with saved_model.pbtxt instead of saved_model.pb reads the same.
+func TestTextFormat(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sm")
+	if err := Save(dir, fixtureModel(t, "seed", true)); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, SavedModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := ParseSavedModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := prototext.Marshal(sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, SavedModelFile))
+	if err := os.WriteFile(filepath.Join(dir, SavedModelTxtFile), txt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Signatures, want.Signatures) || !reflect.DeepEqual(got.Variables, want.Variables) {
+		t.Errorf("pbtxt: %+v\nwant %+v", got, want)
+	}
+	if _, err := Load(dir); err != nil {
+		t.Error(err)
+	}
+	os.WriteFile(filepath.Join(dir, SavedModelTxtFile), []byte("meta_graphs { nonsense"), 0o644)
+	if _, err := Inspect(dir); !errors.Is(err, ErrFormat) {
+		t.Errorf("bad pbtxt: %v", err)
 	}
 }
