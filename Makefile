@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
 export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 
-.PHONY: all deps venv build _build test test-go compat demo _demo fixtures bench _bench clean
+.PHONY: all deps venv build _build test test-go compat demo _demo fixtures bench _bench bench-compare _bench-compare clean
 
 all: build
 
@@ -63,6 +63,16 @@ bench: deps venv
 	$(MAKE) --no-print-directory _bench
 _bench:
 	go test -run '^$$' -bench . -benchtime 3x ./...
+
+# Go against TensorFlow on this machine: each script runs the same job in both and prints the
+# ratio (figures recorded in README.md).
+bench-compare: deps venv
+	$(MAKE) --no-print-directory _bench-compare
+_bench-compare:
+	$(PY) scripts/bench_predict.py
+	$(PY) scripts/bench_fit.py --images 10000
+	bash scripts/bench_h5.sh
+	bash scripts/bench_checkpoint.sh
 
 clean:
 	rm -rf out
