@@ -426,25 +426,44 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 			return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
 		}
 	}
-	byName := map[string]saved.Layer{}
-	if w != nil {
-		for _, l := range w.Layers {
-			if l.Name != "" {
-				byName[l.Name] = l
+	// The checkpoint lists layers by position (layer-<i> edges, the truth for which weights
+	// belong to which layer); pair them with the config's layers by position when the counts
+	// agree, else by the layer name in the variables' full names.
+	rename := map[string]string{}
+	if w != nil && len(w.Layers) == len(names) {
+		for i, n := range names {
+			l := saved.Layer{Name: n, Class: classes[i], Weights: w.Layers[i].Weights}
+			if w.Layers[i].Name != "" {
+				rename[w.Layers[i].Name] = n
+			}
+			m.Layers = append(m.Layers, l)
+		}
+	} else {
+		byName := map[string]saved.Layer{}
+		if w != nil {
+			for _, l := range w.Layers {
+				if l.Name != "" {
+					byName[l.Name] = l
+				}
 			}
 		}
-	}
-	for i, n := range names {
-		l := saved.Layer{Name: n, Class: classes[i]}
-		if wl, ok := byName[n]; ok {
-			l.Weights = wl.Weights
-			delete(byName, n)
+		for i, n := range names {
+			l := saved.Layer{Name: n, Class: classes[i]}
+			if wl, ok := byName[n]; ok {
+				l.Weights = wl.Weights
+				delete(byName, n)
+			}
+			m.Layers = append(m.Layers, l)
 		}
-		m.Layers = append(m.Layers, l)
-	}
-	if len(byName) > 0 {
 		for n := range byName {
 			return nil, &Error{Path: dir, Object: n, Err: formatErr("variables for layer %q, which the config does not have", n)}
+		}
+	}
+	if w != nil && w.Optimizer != nil {
+		for i, s := range w.Optimizer.Slots {
+			if n, ok := rename[s.Layer]; ok {
+				w.Optimizer.Slots[i].Layer = n
+			}
 		}
 	}
 	if w != nil && w.Optimizer != nil {

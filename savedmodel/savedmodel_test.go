@@ -606,3 +606,37 @@ func TestTextFormat(t *testing.T) {
 		t.Errorf("bad pbtxt: %v", err)
 	}
 }
+
+// TestLoadPositional: weights follow the layer-<i> edges, not the variables' names: a config
+// whose layer names differ from the names the variables were created under still loads, and
+// the optimizer slots follow their layers.
+func TestLoadPositional(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sm")
+	if err := Save(dir, fixtureModel(t, "seed", true)); err != nil {
+		t.Fatal(err)
+	}
+	mdPath := filepath.Join(dir, KerasMetadataFile)
+	b, err := os.ReadFile(mdPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := ParseKerasMetadata(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md.Nodes[0].Metadata = strings.ReplaceAll(md.Nodes[0].Metadata, `"conv_1"`, `"renamed_conv"`)
+	b, _ = proto.Marshal(md)
+	if err := os.WriteFile(mdPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Layers[0].Name != "renamed_conv" || len(m.Layers[0].Weights) != 2 {
+		t.Errorf("layer 0: %s with %d weights", m.Layers[0].Name, len(m.Layers[0].Weights))
+	}
+	if s := m.Optimizer.Slots[0]; s.Layer != "renamed_conv" || s.Weight != "kernel" {
+		t.Errorf("slot 0 belongs to %s/%s", s.Layer, s.Weight)
+	}
+}
