@@ -176,11 +176,7 @@ func TestGoBuiltModels(t *testing.T) {
 			assertTextEqual(t, "Summary", m.Summary(), string(readFile(t, filepath.Join(dir, "summary_keras2.txt"))))
 			assertTextEqual(t, "SummaryKeras3", m.SummaryKeras3(), string(readFile(t, filepath.Join(dir, "summary_keras3.txt"))))
 			for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
-				got, err := m.Config(d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				assertJSONEqual(t, "Config("+d.String()+")", got, readFile(t, filepath.Join(dir, "config_"+d.String()+".json")))
+				assertConfig(t, "", m, d, dir)
 			}
 			setFixtureWeights(t, m, readFixtureWeights(t, dir))
 			y, err := m.Predict(readNpy(t, filepath.Join(dir, "x.npy")), 0)
