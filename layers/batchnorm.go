@@ -190,7 +190,7 @@ func (l *BatchNormalization) Build(in []int, rng *Rand) error {
 	}
 	c := in[len(in)-1]
 	mk := func(name string, trainable bool, o *kerasObject, def string) *Weight {
-		w, _ := newWeight(name, trainable, []int{c})
+		w, _ := newWeight(name, trainable, []int{c}, rng)
 		initWeight(w, o, def, c, c, rng)
 		return w
 	}

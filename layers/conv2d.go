@@ -201,7 +201,7 @@ func (l *Conv2D) Build(in []int, rng *Rand) error {
 	if err != nil {
 		return err
 	}
-	k, err := newWeight("kernel", l.trainable, []int{l.ksize[0], l.ksize[1], in[2], l.filters})
+	k, err := newWeight("kernel", l.trainable, []int{l.ksize[0], l.ksize[1], in[2], l.filters}, rng)
 	if err != nil {
 		return layerErr(ErrShape, "Conv2D", l.name, "kernel: %v", err)
 	}
@@ -209,7 +209,7 @@ func (l *Conv2D) Build(in []int, rng *Rand) error {
 	initWeight(k, l.kernelInit, "GlorotUniform", rf*in[2], rf*l.filters, rng)
 	l.kernel, l.bias = k, nil
 	if l.useBias {
-		b, _ := newWeight("bias", l.trainable, []int{l.filters})
+		b, _ := newWeight("bias", l.trainable, []int{l.filters}, rng)
 		initWeight(b, l.biasInit, "Zeros", rf*in[2], rf*l.filters, rng)
 		l.bias = b
 	}

@@ -106,7 +106,7 @@ func (l *Dense) Build(in []int, rng *Rand) error {
 		return err
 	}
 	l.inDim = in[len(in)-1]
-	k, err := newWeight("kernel", l.trainable, []int{l.inDim, l.units})
+	k, err := newWeight("kernel", l.trainable, []int{l.inDim, l.units}, rng)
 	if err != nil {
 		return layerErr(ErrShape, "Dense", l.name, "kernel: %v", err)
 	}
@@ -114,7 +114,7 @@ func (l *Dense) Build(in []int, rng *Rand) error {
 	l.kernel = k
 	l.bias = nil
 	if l.useBias {
-		b, _ := newWeight("bias", l.trainable, []int{l.units})
+		b, _ := newWeight("bias", l.trainable, []int{l.units}, rng)
 		initWeight(b, l.biasInit, "Zeros", l.inDim, l.units, rng)
 		l.bias = b
 	}

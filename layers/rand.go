@@ -3,10 +3,13 @@ package layers
 import "math/rand/v2"
 
 // Rand is the deterministic random source used for weight initialisation and dropout masks.
-type Rand struct{ r *rand.Rand }
+type Rand struct {
+	r        *rand.Rand
+	skipData bool // see NoData
+}
 
 // NewRand returns a Rand seeded with seed.
-func NewRand(seed uint64) *Rand { return &Rand{rand.New(rand.NewPCG(seed, 0x6b657261736f))} }
+func NewRand(seed uint64) *Rand { return &Rand{r: rand.New(rand.NewPCG(seed, 0x6b657261736f))} }
 
 // Float32 returns a uniform value in [0, 1).
 func (r *Rand) Float32() float32 { return r.r.Float32() }

@@ -1,17 +1,57 @@
 package layers
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-func newWeight(name string, trainable bool, shape []int) (*Weight, error) {
+// newWeight creates a zeroed float32 weight, or with the NoData source a weight with its
+// shape and no data (the size is checked either way).
+func newWeight(name string, trainable bool, shape []int, rng *Rand) (*Weight, error) {
+	if rng.noData() {
+		if _, err := tensor.CheckShape(tensor.Float32, shape, 0); err != nil {
+			return nil, err
+		}
+		return &Weight{Name: name, Trainable: trainable,
+			Value: &tensor.Tensor{DType: tensor.Float32, Shape: append([]int(nil), shape...), Data: []float32(nil)}}, nil
+	}
 	t, err := tensor.New(tensor.Float32, shape)
 	if err != nil {
 		return nil, err
 	}
 	return &Weight{Name: name, Trainable: trainable, Value: t}, nil
+}
+
+// NoData returns a source that draws the same random stream as r (layers that keep their
+// source, such as Dropout, use it for masks) but makes Build create weights with their
+// shapes and no data (Value.Data is a nil []float32), without initialising them: for a
+// layer whose every weight is then given a value with SetValue, as when loading a saved model
+// (no memory is spent on weights that are replaced at once). A layer built this way must not
+// be used before all its weights are set.
+func (r *Rand) NoData() *Rand { return &Rand{r: r.r, skipData: true} }
+
+func (r *Rand) noData() bool { return r != nil && r.skipData }
+
+// SetValue makes v the weight's value (not a copy: the weight adopts v). v must be a float32
+// tensor of the weight's shape with its data; the error says what differs.
+func (w *Weight) SetValue(v *tensor.Tensor) error {
+	if v == nil {
+		return fmt.Errorf("%w: weight %s: no value", ErrShape, w.Name)
+	}
+	if w.Value != nil && !tensor.SameShape(w.Value.Shape, v.Shape) {
+		return fmt.Errorf("%w: weight %s: shape %v, the weight's is %v", ErrShape, w.Name, v.Shape, w.Value.Shape)
+	}
+	data, ok := v.Data.([]float32)
+	if v.DType != tensor.Float32 || !ok {
+		return fmt.Errorf("%w: weight %s: dtype %v, want float32", ErrUnsupported, w.Name, v.DType)
+	}
+	if len(data) != v.Len() {
+		return fmt.Errorf("%w: weight %s: %d values for shape %v", ErrShape, w.Name, len(data), v.Shape)
+	}
+	w.Value = v
+	return nil
 }
 
 // weightList returns the non-nil weights in order.
@@ -74,6 +114,9 @@ func initWeight(w *Weight, o *kerasObject, def string, fanIn, fanOut int, rng *R
 		for i := range data {
 			data[i] = v
 		}
+	}
+	if rng.noData() {
+		return
 	}
 	if rng == nil {
 		rng = NewRand(0)

@@ -158,7 +158,11 @@ func FromJSON(data []byte) (*Sequential, error) { return FromConfig(data) }
 // Errors: a class other than Sequential (a Functional model, a subclassed model) or an
 // unknown layer class is an error wrapping ErrUnsupported that names the class; malformed
 // JSON wraps ErrFormat. Keys kerasgo does not know are listed by Warnings.
-func FromConfig(data []byte) (*Sequential, error) {
+func FromConfig(data []byte) (*Sequential, error) { return fromConfig(data, false) }
+
+// fromConfig is FromConfig; with noData the layers' weights get shapes but no data (the
+// caller sets every one of them).
+func fromConfig(data []byte, noData bool) (*Sequential, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, fmt.Errorf("%w: model config of %d bytes exceeds %d", ErrFormat, len(data), MaxConfigBytes)
 	}
@@ -170,7 +174,7 @@ func FromConfig(data []byte) (*Sequential, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: model config: want a JSON object, have %s", ErrFormat, jsonKind(top))
 	}
-	return fromConfigObject(obj)
+	return fromConfigObject(obj, noData)
 }
 
 // ConfigDialect reports the dialect of a model config: Keras2 when a layer has
@@ -235,10 +239,12 @@ type layerEntry struct {
 	build []int // build_config input_shape (with batch), or nil
 }
 
-func fromConfigObject(top map[string]any) (*Sequential, error) {
+func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
 	d := detectDialect(top)
 	m := NewSequential()
 	m.maxParams = MaxConfigParams
+	m.noData = noData
+	defer func() { m.noData = false }()
 	warn := func(format string, args ...any) {
 		m.warnings = append(m.warnings, "model: "+fmt.Sprintf(format, args...))
 	}

@@ -232,7 +232,7 @@ func Load(path string) (*Sequential, error) {
 	if len(sm.Config) == 0 {
 		return nil, fmt.Errorf("model: load %s: %w", path, ErrNoConfig)
 	}
-	m, err := FromSaved(sm)
+	m, err := AdoptSaved(sm)
 	if err != nil {
 		return nil, fmt.Errorf("model: load %s: %w", path, err)
 	}

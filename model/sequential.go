@@ -46,6 +46,10 @@ type Sequential struct {
 	// maxParams, when positive, bounds the parameters layers may allocate when built
 	// (models read from configs: see MaxConfigParams).
 	maxParams int64
+	// noData makes layers built from now on have weights with shapes but no data (see
+	// layers.NoData): set while a model read from a saved form is built, whose weights are
+	// then all set from the saved tensors.
+	noData bool
 
 	// train is the compiled state (optimizer, loss, metrics), owned by the training code
 	// (train*.go); nil when the model is not compiled.
@@ -85,6 +89,13 @@ func (m *Sequential) rand() *layers.Rand {
 		m.rng = layers.NewRand(m.seed)
 	}
 	return m.rng
+}
+
+func (m *Sequential) buildRand() *layers.Rand {
+	if m.noData {
+		return m.rand().NoData()
+	}
+	return m.rand()
 }
 
 // Layers returns the model's layers in order (without the InputLayer, as Keras's
@@ -210,7 +221,7 @@ func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
 		}
 	} else if err := m.checkBudget(l, in); err != nil {
 		return nil, err
-	} else if err := l.Build(slices.Clone(in), m.rand()); err != nil {
+	} else if err := l.Build(slices.Clone(in), m.buildRand()); err != nil {
 		return nil, fmt.Errorf("model: build layer %q (%s) for input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
 	}
 	out, err := l.OutputShape(slices.Clone(in))

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -68,12 +69,28 @@ func (m *Sequential) SetLayerWeights(name string, values []*tensor.Tensor) error
 type assignment struct {
 	w   *layers.Weight
 	val []float32
+	src *tensor.Tensor // float32 tensor holding val
 }
 
+// apply copies the values into the weights (giving data to weights built without any).
 func apply(plan []assignment) {
 	for _, a := range plan {
-		copy(a.w.Value.Float32s(), a.val)
+		if d := a.w.Value.Float32s(); len(d) == a.w.Value.Len() {
+			copy(d, a.val)
+		} else {
+			a.w.Value = tensor.FromFloat32(a.w.Value.Shape, slices.Clone(a.val))
+		}
 	}
+}
+
+// adopt makes each planned value the weight's own tensor, without copying.
+func adopt(plan []assignment) error {
+	for _, a := range plan {
+		if err := a.w.SetValue(a.src); err != nil {
+			return fmt.Errorf("%w: %v", ErrShape, err)
+		}
+	}
+	return nil
 }
 
 // planLayer checks values against l's weights (count, shape, dtype) and returns the
@@ -113,7 +130,7 @@ func planLayer(l layers.Layer, source string, values []*tensor.Tensor) ([]assign
 		if !ok || len(data) != w.Value.Len() {
 			return nil, fmt.Errorf("%w: layer %q: weight %s: data does not match shape %v", ErrFormat, l.Name(), wname, v.Shape)
 		}
-		plan = append(plan, assignment{w: w, val: data})
+		plan = append(plan, assignment{w: w, val: data, src: f})
 	}
 	return plan, nil
 }
@@ -166,22 +183,48 @@ func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
 // model's layers that have weights are paired in order with sm's layers that have weights;
 // counts and shapes must match, names need not), then the training config and optimizer
 // state. A mismatch is an error naming the layer with the expected and found shapes.
-func FromSaved(sm *saved.Model) (*Sequential, error) {
+//
+// The weights are copied: sm and the model are independent afterwards (peak memory: sm's
+// tensors plus the model's). AdoptSaved takes sm's tensors instead.
+func FromSaved(sm *saved.Model) (*Sequential, error) { return fromSaved(sm, false) }
+
+// AdoptSaved is FromSaved without copies: the model takes sm's float32 weight tensors as its
+// own weights (tensors of another dtype are converted), so that loading needs no memory for
+// the weights beyond what sm holds. sm's tensors must not be used afterwards (training the
+// model changes them). Load uses it.
+func AdoptSaved(sm *saved.Model) (*Sequential, error) { return fromSaved(sm, true) }
+
+func fromSaved(sm *saved.Model, own bool) (*Sequential, error) {
 	if sm == nil {
 		return nil, fmt.Errorf("%w: FromSaved(nil)", ErrFormat)
 	}
 	if len(sm.Config) == 0 {
 		return nil, ErrNoConfig
 	}
-	m, err := FromConfig(sm.Config)
+	// The layers are built without weight data: every weight is set from sm below.
+	m, err := fromConfig(sm.Config, true)
 	if err != nil {
 		return nil, err
 	}
 	if !m.Built() {
 		return nil, fmt.Errorf("%w: the saved config does not give the input shape", ErrNotBuilt)
 	}
-	if err := m.LoadSavedWeights(sm, LoadWeightsOptions{}); err != nil {
+	plan, _, _, err := m.planSavedWeights(sm, LoadWeightsOptions{})
+	if err != nil {
 		return nil, err
+	}
+	if own {
+		err = adopt(plan)
+	} else {
+		apply(plan)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range m.Weights() {
+		if len(w.Value.Float32s()) != w.Value.Len() {
+			return nil, fmt.Errorf("%w: weight %s has no saved value", ErrFormat, w.Name)
+		}
 	}
 	if err := m.trainingFromSaved(sm); err != nil {
 		return nil, fmt.Errorf("model: training state: %w", err)
