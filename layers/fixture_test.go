@@ -105,7 +105,15 @@ type fixtureWeights struct {
 func buildFixtureStack(t testing.TB, variant string, d saved.Dialect) ([]Layer, []fixtureLayer) {
 	t.Helper()
 	dir := filepath.Join(fixtureRoot, variant)
-	fl, batch := readFixtureConfig(t, filepath.Join(dir, "config_"+d.String()+".json"))
+	path := filepath.Join(dir, "config_"+d.String()+".json")
+	if toJSON := filepath.Join(dir, "config_keras2_to_json.json"); d == saved.Keras2 {
+		// tf_keras's model.to_json() (with build_config); config_keras2.json is then the
+		// .h5 model_config, which has none.
+		if _, err := os.Stat(toJSON); err == nil {
+			path = toJSON
+		}
+	}
+	fl, batch := readFixtureConfig(t, path)
 	var fw fixtureWeights
 	b, err := os.ReadFile(filepath.Join(dir, "weights.json"))
 	if err != nil {
