@@ -132,3 +132,6 @@ func defaultInputName(d saved.Dialect, kind inputKind, firstLayer string) string
 	}
 	return firstLayer + "_input"
 }
+
+// ParamCount returns 0: the InputLayer has no weights.
+func (l *InputLayer) ParamCount([]int) (int64, error) { return 0, nil }

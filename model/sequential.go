@@ -236,7 +236,10 @@ func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
 	if m.maxParams <= 0 {
 		return nil
 	}
-	total := estimateParams(l, in)
+	total, err := layers.ParamCount(l, in)
+	if err != nil {
+		return fmt.Errorf("model: layer %q (%s), input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
+	}
 	for _, o := range m.layers {
 		total += countParams(o.Weights())
 	}
@@ -245,32 +248,6 @@ func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
 			ErrUnsupported, l.Name(), l.Class(), shapeString(-1, in), total, m.maxParams)
 	}
 	return nil
-}
-
-// estimateParams returns the number of parameters l will create when built for input in,
-// without building it (0 for layers without weights or classes it does not know).
-func estimateParams(l layers.Layer, in []int) int64 {
-	if len(in) == 0 {
-		return 0
-	}
-	last := int64(in[len(in)-1])
-	const big = 1 << 62
-	mul := func(a, b int64) int64 {
-		if a != 0 && b > big/a {
-			return big
-		}
-		return a * b
-	}
-	switch x := l.(type) {
-	case *layers.Dense:
-		return mul(last+1, int64(x.Units()))
-	case *layers.Conv2D:
-		k := x.KernelSize()
-		return mul(mul(int64(k[0])*int64(k[1]), last)+1, int64(x.Filters()))
-	case *layers.BatchNormalization:
-		return 4 * last
-	}
-	return 0
 }
 
 // autoName returns Keras's automatic name for a new layer of class: the first of base,
