@@ -89,29 +89,32 @@ type Slot struct {
 	// Layer and Weight name the model variable the slot belongs to ("conv_1", "kernel").
 	Layer, Weight string
 	// Name is the slot's name in Keras 3 terms: Adam "momentum", "velocity" (and
-	// "velocity_hat" with amsgrad); SGD "momentum"; RMSprop "velocity", "momentum",
-	// "average_gradient". Codecs translate to their own dialect (tf_keras Adam: "m", "v",
-	// "vhat"; tf_keras SGD: "m"; tf_keras RMSprop: "velocity", "momentum", "average_gradient").
+	// "velocity_hat" with amsgrad); Adamax "momentum", "norm"; SGD "momentum"; RMSprop
+	// "velocity", "momentum", "average_gradient". Codecs translate to their own dialect
+	// (Keras2SlotName: tf_keras Adam "m", "v", "vhat"; Adamax "m", "u"; SGD "m"; RMSprop
+	// unchanged).
 	Name  string
 	Value *tensor.Tensor
+}
+
+// slotNames pairs, per optimizer class, tf_keras's slot names (2.11+ optimizers) with Keras
+// 3's, as both libraries name their optimizer variables. Slots not listed have the same name
+// in both (RMSprop "velocity", "momentum", "average_gradient"; Adagrad "accumulator"; ...).
+var slotNames = map[string][][2]string{
+	"Adam":   {{"m", "momentum"}, {"v", "velocity"}, {"vhat", "velocity_hat"}},
+	"AdamW":  {{"m", "momentum"}, {"v", "velocity"}, {"vhat", "velocity_hat"}},
+	"Nadam":  {{"m", "momentum"}, {"v", "velocity"}},
+	"Adamax": {{"m", "momentum"}, {"u", "norm"}},
+	"SGD":    {{"m", "momentum"}},
+	"Lion":   {{"m", "momentum"}},
 }
 
 // Keras2SlotName returns the tf_keras (new optimizer, 2.11+) name of a Keras 3 slot name for
 // the given optimizer class.
 func Keras2SlotName(class, keras3 string) string {
-	switch class {
-	case "Adam", "Adamax", "AdamW", "Nadam":
-		switch keras3 {
-		case "momentum":
-			return "m"
-		case "velocity":
-			return "v"
-		case "velocity_hat":
-			return "vhat"
-		}
-	case "SGD":
-		if keras3 == "momentum" {
-			return "m"
+	for _, p := range slotNames[class] {
+		if p[1] == keras3 {
+			return p[0]
 		}
 	}
 	return keras3
@@ -119,19 +122,9 @@ func Keras2SlotName(class, keras3 string) string {
 
 // Keras3SlotName is the inverse of Keras2SlotName.
 func Keras3SlotName(class, keras2 string) string {
-	switch class {
-	case "Adam", "Adamax", "AdamW", "Nadam":
-		switch keras2 {
-		case "m":
-			return "momentum"
-		case "v":
-			return "velocity"
-		case "vhat":
-			return "velocity_hat"
-		}
-	case "SGD":
-		if keras2 == "m" {
-			return "momentum"
+	for _, p := range slotNames[class] {
+		if p[0] == keras2 {
+			return p[1]
 		}
 	}
 	return keras2
