@@ -190,8 +190,8 @@ func TestFormatsNextStep(t *testing.T) {
 
 // checkNextStep runs one training step on nx, ny (Dropout rates set to 0, as the generator
 // does) and compares the loss and weights with tf_keras's next step (wantLoss, want): see
-// TestFormatsNextStep for the tolerances.
-func checkNextStep(t *testing.T, m *Sequential, nx, ny *tensor.Tensor, wantLoss float32, want *Sequential) {
+// TestFormatsNextStep for the tolerances. It returns the model after the step (a copy of m).
+func checkNextStep(t *testing.T, m *Sequential, nx, ny *tensor.Tensor, wantLoss float32, want *Sequential) *Sequential {
 	t.Helper()
 	m = withDropoutRate(t, m, 0)
 	before := snapshot(m)
@@ -220,4 +220,5 @@ func checkNextStep(t *testing.T, m *Sequential, nx, ny *tensor.Tensor, wantLoss 
 		}
 	}
 	t.Logf("loss %v (tf_keras %v); max |diff| %.2g over strictly compared values; %d values within 2·lr only", loss, wantLoss, worst, noisy)
+	return m
 }

@@ -98,7 +98,40 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 			next := filepath.Join(dir, "next")
 			nx, ny := readNpy(t, filepath.Join(next, "x.npy")), readNpy(t, filepath.Join(next, "y.npy"))
 			wantLoss := readNpy(t, filepath.Join(next, "loss.npy")).Float32s()[0]
-			checkNextStep(t, m, nx, ny, wantLoss, seedModelLike(t, dir, readFixtureWeights(t, next)))
+			before := slotValues(t, m)
+			m = checkNextStep(t, m, nx, ny, wantLoss, seedModelLike(t, dir, readFixtureWeights(t, next)))
+			// The slots after the step against tf_keras's (next/optimizer.json): within 1e-4
+			// of the slot's change plus 1e-6 of the tensor's scale.
+			var no trFixtureOptimizer
+			trReadJSON(t, filepath.Join(next, "optimizer.json"), &no)
+			if m.Iterations() != no.Iterations {
+				t.Errorf("iterations after the step %d, tf_keras %d", m.Iterations(), no.Iterations)
+			}
+			after := slotValues(t, m)
+			worst := 0.0
+			for _, s := range no.Slots {
+				k := s.Layer + "/" + s.Weight + "/" + saved.Keras3SlotName(no.Class, s.Slot)
+				want := readNpy(t, filepath.Join(next, s.File)).Float32s()
+				g, b := after[k], before[k]
+				if len(g) != len(want) || len(b) != len(want) {
+					t.Errorf("slot %s: %d values, tf_keras %d", k, len(g), len(want))
+					continue
+				}
+				scale := 0.0
+				for _, w := range want {
+					scale = max(scale, math.Abs(float64(w)))
+				}
+				for i := range want {
+					d := math.Abs(float64(g[i]) - float64(want[i]))
+					moved := math.Abs(float64(want[i]) - float64(b[i]))
+					if d > 1e-4*moved+1e-6*scale {
+						t.Errorf("slot %s[%d] after the step = %v, tf_keras %v (was %v)", k, i, g[i], want[i], b[i])
+						break
+					}
+					worst = max(worst, d/max(scale, 1e-30))
+				}
+			}
+			t.Logf("slots after the step: worst |diff| %.2g of the tensor's scale", worst)
 		})
 	}
 }
