@@ -26,6 +26,15 @@
 // Matrix products use an AVX2/FMA kernel on amd64 CPUs that have it (build tag purego turns
 // it off) and gonum's BLAS otherwise; layers split the batch across GOMAXPROCS goroutines.
 //
+// # Building
+//
+// Build creates a layer's weights for an input shape and initialises them. ParamCount gives
+// the number of parameters a layer would have for an input shape without building it (model
+// uses it to bound what an untrusted config may allocate). Built with Rand.NoData, the
+// weights get their shapes but no data and are not initialised; Weight.SetValue then makes a
+// given float32 tensor of the right shape the weight's value without copying (model's loading
+// path: the weights are the tensors read from the file).
+//
 // # Configs
 //
 // FromConfig maps a Keras class name to a layer through a literal registry and parses the

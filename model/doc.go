@@ -41,8 +41,13 @@
 //
 // # Saving and loading
 //
-// ToSaved and FromSaved convert to and from the neutral saved form (package saved). Save and
-// SaveWeights choose the format from the path as Keras does:
+// ToSaved and FromSaved convert to and from the neutral saved form (package saved);
+// AdoptSaved is FromSaved taking the saved tensors as the model's weights instead of copying
+// them, which is what Load does: the layers are built without weight data
+// (layers.Rand.NoData) and adopt the tensors the codec read, so a load's peak memory is the
+// weights once plus small overhead (a 25M-parameter .h5: 95.45 MiB allocated for 95.4 MiB of
+// weights, BenchmarkLoadH5). Save and SaveWeights choose the format from the path as Keras
+// does:
 //
 //	m.Save("m.h5"), "m.hdf5"         tf_keras full-model HDF5 (Keras 2 dialect)     h5.SaveModel
 //	m.Save("m.keras")                Keras 3 zip archive                           h5.SaveKeras
@@ -59,8 +64,11 @@
 // (Keras 3 weights files: per class, in order), or by name with LoadWeightsOptions.ByName.
 // Every count and shape is checked before anything is set: a mismatch is a
 // *WeightMismatchError naming the layer and the expected and found shapes, and the model is
-// left unchanged.
+// left unchanged. LoadWeights from a TF checkpoint also restores the optimizer state (slots,
+// iterations, learning rate) into a compiled model, as tf_keras's load_weights does; the
+// slots are checked with the weights, all or nothing.
 //
 // Configs read from files are untrusted: FromConfig bounds the parameters a config may
-// allocate (MaxConfigParams) and the config size (MaxConfigBytes).
+// allocate (MaxConfigParams, counted with layers.ParamCount before each layer is built) and
+// the config size (MaxConfigBytes).
 package model
