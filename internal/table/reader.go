@@ -207,6 +207,10 @@ func (t *Reader) parseBlock(b []byte, h Handle) ([]kv, error) {
 		lastR = r
 		restarts[r] = true
 	}
+	// Every entry's key is materialized: a block with one long key followed by many
+	// entries sharing it would otherwise cost O(len(b)^2) bytes.
+	keyLimit := maxKeyBytes(len(b))
+	keyBytes := 0
 	var ents []kv
 	var prev []byte
 	for p := 0; p < end; {
@@ -235,6 +239,10 @@ func (t *Reader) parseBlock(b []byte, h Handle) ([]kv, error) {
 		if nonShared > uint64(end-p) || vlen > uint64(end-p)-nonShared {
 			return nil, t.errf(off, ErrFormat, "entry at block byte %d runs past the block", start)
 		}
+		keyBytes += int(shared) + int(nonShared)
+		if keyBytes > keyLimit {
+			return nil, t.errf(off, ErrFormat, "block of %d bytes at %d expands to more than %d bytes of keys (entry at block byte %d)", len(b), h.Offset, keyLimit, start)
+		}
 		key := make([]byte, int(shared)+int(nonShared))
 		copy(key, prev[:shared])
 		copy(key[shared:], b[p:p+int(nonShared)])
@@ -245,6 +253,11 @@ func (t *Reader) parseBlock(b []byte, h Handle) ([]kv, error) {
 	}
 	return ents, nil
 }
+
+// maxKeyBytes bounds the total length of the keys of a block of n bytes. A key is at most
+// as long as the bytes of its restart group, so a table written with TensorFlow's restart
+// intervals (16 for data blocks, 1 for index blocks) never exceeds 16*n.
+func maxKeyBytes(n int) int { return 16*n + 64<<10 }
 
 func decodeHandle(b []byte) (Handle, int, bool) {
 	o, n1 := binary.Uvarint(b)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -220,5 +222,61 @@ func TestMaskCRC(t *testing.T) {
 		if MaskCRC(c) == c {
 			t.Errorf("mask(%#x) is the identity", c)
 		}
+	}
+}
+
+// quadraticTable builds a table whose index block holds one key of long bytes followed by n
+// entries that each share all of it: materializing every key would cost n*long bytes.
+func quadraticTable(long, n int) []byte {
+	var blk []byte
+	blk = binary.AppendUvarint(blk, 0)
+	blk = binary.AppendUvarint(blk, uint64(long))
+	blk = binary.AppendUvarint(blk, 0)
+	blk = append(blk, bytes.Repeat([]byte{'k'}, long)...)
+	for i := 0; i < n; i++ {
+		blk = binary.AppendUvarint(blk, uint64(long))
+		blk = binary.AppendUvarint(blk, 1)
+		blk = binary.AppendUvarint(blk, 0)
+		blk = append(blk, 'a')
+	}
+	blk = binary.LittleEndian.AppendUint32(blk, 0) // one restart point, at 0
+	blk = binary.LittleEndian.AppendUint32(blk, 1)
+
+	var file []byte
+	block := func(contents []byte) Handle {
+		h := Handle{Offset: uint64(len(file)), Size: uint64(len(contents))}
+		file = append(file, contents...)
+		tr := []byte{NoCompression}
+		file = append(file, tr...)
+		file = binary.LittleEndian.AppendUint32(file, MaskCRC(ExtendCRC(CRC(contents), tr)))
+		return h
+	}
+	meta := block([]byte{0, 0, 0, 0})
+	index := block(blk)
+	return appendFooter(file, meta, index)
+}
+
+// TestQuadraticKeys: a 240 KB block whose entries all share one 100 KB key is rejected as
+// ErrFormat without allocating its 4 GB of keys.
+func TestQuadraticKeys(t *testing.T) {
+	data := quadraticTable(100_000, 40_000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := NewReader(bytes.NewReader(data), int64(len(data)), &ReaderOptions{Name: "quad.index"})
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrFormat) {
+		t.Fatalf("NewReader = %v, want ErrFormat", err)
+	}
+	if !strings.Contains(err.Error(), "quad.index") || !strings.Contains(err.Error(), "bytes of keys") {
+		t.Errorf("error %q does not name the file and the reason", err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 50<<20 {
+		t.Errorf("allocated %d bytes for a %d-byte table", d, len(data))
+	}
+	// The same shape within the bound gets past the key check (and fails later, on its
+	// empty block handles).
+	small := quadraticTable(1000, 20)
+	if _, err := NewReader(bytes.NewReader(small), int64(len(small)), nil); err == nil || strings.Contains(err.Error(), "bytes of keys") {
+		t.Fatalf("small block within the bound: %v", err)
 	}
 }
