@@ -33,7 +33,8 @@ func dtypeName(e Entry) string {
 }
 
 // Verify opens the bundle at prefix and reads every tensor, checking every block and tensor
-// checksum and every size. It returns the number of tensors checked and the first problem.
+// checksum and every size, and parses the object graph when the bundle has one. It returns
+// the number of tensors checked and the first problem.
 func Verify(prefix string) (int, error) {
 	r, err := Open(prefix)
 	if err != nil {
@@ -49,6 +50,11 @@ func Verify(prefix string) (int, error) {
 			return n, err
 		}
 		n++
+	}
+	if r.Has(ObjectGraphKey) {
+		if _, err := r.ObjectGraph(); err != nil {
+			return n, err
+		}
 	}
 	return n, nil
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/kerasgo/kerasgo/internal/objgraph"
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -375,26 +376,9 @@ func (r *Reader) ObjectGraph() (*tfpb.TrackableObjectGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals := t.Data.([][]byte)
-	if len(vals) != 1 {
-		return nil, errorf(IndexFile(r.prefix), ObjectGraphKey, -1, ErrFormat, "object graph tensor has %d elements", len(vals))
-	}
-	g := &tfpb.TrackableObjectGraph{}
-	if err := proto.Unmarshal(vals[0], g); err != nil {
-		return nil, errorf(IndexFile(r.prefix), ObjectGraphKey, -1, ErrFormat, "object graph: %v", err)
-	}
-	for i, n := range g.Nodes {
-		for _, c := range n.Children {
-			if c.NodeId < 0 || int(c.NodeId) >= len(g.Nodes) {
-				return nil, errorf(IndexFile(r.prefix), ObjectGraphKey, -1, ErrFormat, "node %d: child %q points to node %d of %d", i, c.LocalName, c.NodeId, len(g.Nodes))
-			}
-		}
-		for _, s := range n.SlotVariables {
-			if s.OriginalVariableNodeId < 0 || int(s.OriginalVariableNodeId) >= len(g.Nodes) ||
-				s.SlotVariableNodeId < 0 || int(s.SlotVariableNodeId) >= len(g.Nodes) {
-				return nil, errorf(IndexFile(r.prefix), ObjectGraphKey, -1, ErrFormat, "node %d: slot variable reference out of range", i)
-			}
-		}
+	g, err := objgraph.ParseTrackable(t)
+	if err != nil {
+		return nil, errorf(IndexFile(r.prefix), ObjectGraphKey, -1, ErrFormat, "%v", err)
 	}
 	return g, nil
 }

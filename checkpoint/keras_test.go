@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -198,5 +199,45 @@ func TestKerasDuplicateNames(t *testing.T) {
 		{Name: "d", Class: "Dense", Weights: []saved.Variable{w}}}}
 	if err := SaveKerasWeights(filepath.Join(t.TempDir(), "w"), m); err == nil {
 		t.Error("two layers with the same name and weight saved without error")
+	}
+}
+
+// TestObjectGraphWrongDType: a bundle whose _CHECKPOINTABLE_OBJECT_GRAPH is a float32 tensor
+// is reported as ErrFormat naming the key and the file, by LoadKerasWeights and by Verify.
+func TestObjectGraphWrongDType(t *testing.T) {
+	for name, g := range map[string]*tensor.Tensor{
+		"float32": tensor.FromFloat32([]int{2}, []float32{1, 2}),
+		"garbage": {DType: tensor.String, Shape: []int{}, Data: [][]byte{{0xff, 0xff, 0xff}}},
+		"two":     {DType: tensor.String, Shape: []int{2}, Data: [][]byte{nil, nil}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			prefix := filepath.Join(t.TempDir(), "bad")
+			w, err := NewWriter(prefix, WriterOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Add(ObjectGraphKey, g); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Add("x", tensor.FromFloat32([]int{1}, []float32{3})); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			check := func(what string, err error) {
+				t.Helper()
+				if !errors.Is(err, ErrFormat) {
+					t.Fatalf("%s: error %v, want ErrFormat", what, err)
+				}
+				if msg := err.Error(); !strings.Contains(msg, ObjectGraphKey) || !strings.Contains(msg, "bad.index") {
+					t.Errorf("%s: error %q does not name the key and the file", what, msg)
+				}
+			}
+			_, err = LoadKerasWeights(prefix)
+			check("LoadKerasWeights", err)
+			_, err = Verify(prefix)
+			check("Verify", err)
+		})
 	}
 }
