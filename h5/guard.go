@@ -64,14 +64,13 @@ func (g *vlenGuard) checkAttr(addr uint64, name string) error {
 		return nil
 	}
 	nmsgs := int(binary.LittleEndian.Uint16(hdr[2:]))
-	type block struct{ addr, size uint64 }
-	blocks := []block{{addr + 16, uint64(binary.LittleEndian.Uint32(hdr[8:]))}}
+	var blocks headerBlocks
+	if err := blocks.add(g, addr+16, uint64(binary.LittleEndian.Uint32(hdr[8:]))); err != nil {
+		return err
+	}
 	seen := 0
-	for bi := 0; bi < len(blocks) && bi < 1024; bi++ {
-		bl := blocks[bi]
-		if bl.size > 1<<24 {
-			return formatf("object header block of %d bytes", bl.size)
-		}
+	for bi := 0; bi < len(blocks.list) && bi < 1024; bi++ {
+		bl := blocks.list[bi]
 		data, err := g.read(bl.addr, int(bl.size))
 		if err != nil {
 			return err
@@ -90,7 +89,9 @@ func (g *vlenGuard) checkAttr(addr uint64, name string) error {
 				if len(msg) < g.sb.sOff+g.sb.sLen {
 					return formatf("short continuation message")
 				}
-				blocks = append(blocks, block{g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)})
+				if err := blocks.add(g, g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)); err != nil {
+					return err
+				}
 			case 0x0C: // attribute
 				if err := g.checkAttrMsg(msg, name); err != nil {
 					return err
@@ -98,6 +99,36 @@ func (g *vlenGuard) checkAttr(addr uint64, name string) error {
 			}
 		}
 	}
+	return nil
+}
+
+// headerBlocks lists the blocks of one object header. Each block may be listed once (a
+// continuation pointing back at a block would loop), and together they may not be larger
+// than the file.
+type headerBlocks struct {
+	list  []headerBlock
+	seen  map[uint64]bool
+	total uint64
+}
+
+type headerBlock struct{ addr, size uint64 }
+
+func (hb *headerBlocks) add(g *vlenGuard, addr, size uint64) error {
+	if size > 1<<24 {
+		return formatf("object header block of %d bytes", size)
+	}
+	if hb.seen[addr] {
+		return formatf("object header block at %d is continued into twice", addr)
+	}
+	if hb.seen == nil {
+		hb.seen = map[uint64]bool{}
+	}
+	hb.seen[addr] = true
+	hb.total += size
+	if hb.total > uint64(g.size) {
+		return formatf("object header blocks total %d bytes in a %d-byte file", hb.total, g.size)
+	}
+	hb.list = append(hb.list, headerBlock{addr, size})
 	return nil
 }
 
@@ -279,17 +310,16 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 		return formatf("object header version %d", hdr[0])
 	}
 	nmsgs := int(binary.LittleEndian.Uint16(hdr[2:]))
-	type block struct{ addr, size uint64 }
-	blocks := []block{{addr + 16, uint64(binary.LittleEndian.Uint32(hdr[8:]))}}
+	var blocks headerBlocks
+	if err := blocks.add(g, addr+16, uint64(binary.LittleEndian.Uint32(hdr[8:]))); err != nil {
+		return err
+	}
 	seen := 0
-	for bi := 0; bi < len(blocks); bi++ {
+	for bi := 0; bi < len(blocks.list); bi++ {
 		if bi > 1024 {
 			return formatf("more than 1024 object header blocks")
 		}
-		bl := blocks[bi]
-		if bl.size > 1<<24 {
-			return formatf("object header block of %d bytes", bl.size)
-		}
+		bl := blocks.list[bi]
 		data, err := g.read(bl.addr, int(bl.size))
 		if err != nil {
 			return err
@@ -308,7 +338,9 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 				if len(msg) < g.sb.sOff+g.sb.sLen {
 					return formatf("short continuation message")
 				}
-				blocks = append(blocks, block{g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)})
+				if err := blocks.add(g, g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)); err != nil {
+					return err
+				}
 			case 0x0C:
 				if err := g.checkAttrShape(msg); err != nil {
 					return err
