@@ -52,7 +52,7 @@ func Verify(prefix string) (int, error) {
 		n++
 	}
 	if r.Has(ObjectGraphKey) {
-		if _, err := r.ObjectGraph(); err != nil {
+		if _, err := r.objectGraph(); err != nil {
 			return n, err
 		}
 	}

@@ -349,7 +349,7 @@ func (o KerasOptions) WriteBundle(prefix string, m *saved.Model) error {
 // KerasFunctions returns the traced Keras functions an object-based checkpoint records
 // under its root, in order ("train", "test", "predict"); see KerasOptions.Functions.
 func (r *Reader) KerasFunctions() ([]string, error) {
-	g, err := r.ObjectGraph()
+	g, err := r.objectGraph()
 	if err != nil {
 		return nil, err
 	}
@@ -370,8 +370,8 @@ func (r *Reader) KerasFunctions() ([]string, error) {
 	return out, nil
 }
 
-// ObjectGraph reads and parses the bundle's _CHECKPOINTABLE_OBJECT_GRAPH.
-func (r *Reader) ObjectGraph() (*tfpb.TrackableObjectGraph, error) {
+// objectGraph reads and parses the bundle's _CHECKPOINTABLE_OBJECT_GRAPH.
+func (r *Reader) objectGraph() (*tfpb.TrackableObjectGraph, error) {
 	t, err := r.Read(ObjectGraphKey)
 	if err != nil {
 		return nil, err
@@ -403,7 +403,7 @@ func LoadKerasWeights(prefix string) (*saved.Model, error) {
 		return nil, err
 	}
 	defer r.Close()
-	g, err := r.ObjectGraph()
+	g, err := r.objectGraph()
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, errorf(IndexFile(prefix), ObjectGraphKey, -1, ErrUnsupported, "not an object-based (TF2) checkpoint")

@@ -33,7 +33,7 @@ func fuzzSeeds(f *testing.F, file string) {
 func FuzzSavedModel(f *testing.F) {
 	fuzzSeeds(f, SavedModelFile)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sm, err := ParseSavedModel(b)
+		sm, err := parseSavedModel(b)
 		if err != nil {
 			return
 		}
@@ -58,7 +58,7 @@ func FuzzSavedModel(f *testing.F) {
 func FuzzKerasMetadata(f *testing.F) {
 	fuzzSeeds(f, KerasMetadataFile)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		md, err := ParseKerasMetadata(b)
+		md, err := parseKerasMetadata(b)
 		if err != nil {
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/internal/objgraph"
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -107,8 +108,8 @@ func readFileLimited(name string, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// ParseSavedModel decodes the bytes of a saved_model.pb and checks its structure.
-func ParseSavedModel(b []byte) (*pb.SavedModel, error) {
+// parseSavedModel decodes the bytes of a saved_model.pb and checks its structure.
+func parseSavedModel(b []byte) (*pb.SavedModel, error) {
 	sm := &pb.SavedModel{}
 	if err := proto.Unmarshal(b, sm); err != nil {
 		return nil, formatErr("saved_model.pb: %v", err)
@@ -147,8 +148,8 @@ func checkSavedModel(sm *pb.SavedModel) error {
 	return nil
 }
 
-// ParseKerasMetadata decodes the bytes of a keras_metadata.pb.
-func ParseKerasMetadata(b []byte) (*pb.SavedMetadata, error) {
+// parseKerasMetadata decodes the bytes of a keras_metadata.pb.
+func parseKerasMetadata(b []byte) (*pb.SavedMetadata, error) {
 	md := &pb.SavedMetadata{}
 	if err := proto.Unmarshal(b, md); err != nil {
 		return nil, formatErr("keras_metadata.pb: %v", err)
@@ -189,7 +190,7 @@ func readSavedModel(dir string, o ReaderOptions) (*pb.SavedModel, error) {
 	if err != nil {
 		return nil, &Error{Path: name, Err: err}
 	}
-	sm, err := ParseSavedModel(b)
+	sm, err := parseSavedModel(b)
 	if err != nil {
 		return nil, &Error{Path: name, Err: err}
 	}
@@ -214,7 +215,7 @@ func readKerasMetadata(dir string, mg *pb.MetaGraphDef, o ReaderOptions) (*pb.Sa
 	name := filepath.Join(dir, KerasMetadataFile)
 	b, err := readFileLimited(name, o.maxBytes())
 	if err == nil {
-		md, err := ParseKerasMetadata(b)
+		md, err := parseKerasMetadata(b)
 		if err != nil {
 			return nil, &Error{Path: name, Err: err}
 		}
@@ -370,9 +371,13 @@ func bundleVariables(dir string) ([]Variable, error) {
 	defer r.Close()
 	full := map[string]string{}
 	if r.Has(checkpoint.ObjectGraphKey) {
-		g, err := r.ObjectGraph()
+		t, err := r.Read(checkpoint.ObjectGraphKey)
 		if err != nil {
 			return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+		}
+		g, err := objgraph.ParseTrackable(t)
+		if err != nil {
+			return nil, fmt.Errorf("savedmodel: %s: variables: %s in %s: %w: %w", dir, checkpoint.ObjectGraphKey, checkpoint.IndexFile(prefix), ErrFormat, err)
 		}
 		for _, n := range g.Nodes {
 			for _, a := range n.Attributes {

@@ -144,7 +144,7 @@ func TestSaveLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm, err := ParseSavedModel(b)
+	sm, err := parseSavedModel(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestCorrupt(t *testing.T) {
 	sm := &pb.SavedModel{MetaGraphs: []*pb.MetaGraphDef{{ObjectGraphDef: &pb.SavedObjectGraph{Nodes: []*pb.SavedObject{
 		{Children: []*pb.TrackableObjectGraph_TrackableObject_ObjectReference{{NodeId: 7, LocalName: "x"}}}}}}}}
 	raw, _ := proto.Marshal(sm)
-	if _, err := ParseSavedModel(raw); !errors.Is(err, ErrFormat) {
+	if _, err := parseSavedModel(raw); !errors.Is(err, ErrFormat) {
 		t.Errorf("dangling child: %v", err)
 	}
 }
@@ -579,7 +579,7 @@ func TestTextFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm, err := ParseSavedModel(b)
+	sm, err := parseSavedModel(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -620,7 +620,7 @@ func TestLoadPositional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := ParseKerasMetadata(b)
+	md, err := parseKerasMetadata(b)
 	if err != nil {
 		t.Fatal(err)
 	}
