@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/kerasgo/kerasgo/checkpoint"
 )
 
 var (
@@ -38,4 +40,28 @@ func formatErr(format string, args ...any) error {
 
 func unsupported(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrUnsupported}, args...)...)
+}
+
+// variablesErr wraps an error from the variables bundle: it names the directory and, besides
+// the checkpoint error, matches this package's sentinel of the same kind (so that
+// errors.Is(err, ErrChecksum) holds for a bundle checksum mismatch).
+func variablesErr(dir string, err error) error {
+	return fmt.Errorf("savedmodel: %s: variables: %w", dir, &bundleError{err})
+}
+
+type bundleError struct{ err error }
+
+func (e *bundleError) Error() string { return e.err.Error() }
+
+func (e *bundleError) Unwrap() []error {
+	for _, p := range [][2]error{
+		{checkpoint.ErrChecksum, ErrChecksum},
+		{checkpoint.ErrFormat, ErrFormat},
+		{checkpoint.ErrUnsupported, ErrUnsupported},
+	} {
+		if errors.Is(e.err, p[0]) {
+			return []error{e.err, p[1]}
+		}
+	}
+	return []error{e.err}
 }

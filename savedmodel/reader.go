@@ -366,14 +366,14 @@ func bundleVariables(dir string) ([]Variable, error) {
 	}
 	r, err := checkpoint.Open(prefix)
 	if err != nil {
-		return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+		return nil, variablesErr(dir, err)
 	}
 	defer r.Close()
 	full := map[string]string{}
 	if r.Has(checkpoint.ObjectGraphKey) {
 		t, err := r.Read(checkpoint.ObjectGraphKey)
 		if err != nil {
-			return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+			return nil, variablesErr(dir, err)
 		}
 		g, err := objgraph.ParseTrackable(t)
 		if err != nil {
@@ -428,7 +428,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
 		if w, err = checkpoint.LoadKerasWeights(prefix); err != nil {
-			return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+			return nil, variablesErr(dir, err)
 		}
 	}
 	// The checkpoint lists layers by position (layer-<i> edges, the truth for which weights
@@ -610,7 +610,7 @@ func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) 
 	prefix := variablesPrefix(dir)
 	r, err := checkpoint.Open(prefix)
 	if err != nil {
-		return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+		return nil, variablesErr(dir, err)
 	}
 	defer r.Close()
 	m := &saved.Model{Dialect: saved.Keras3, Backend: "tensorflow"}
@@ -628,7 +628,7 @@ func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) 
 		key := "variables/" + c.LocalName + attributesSuffix
 		t, err := r.Read(key)
 		if err != nil {
-			return nil, fmt.Errorf("savedmodel: %s: variables: %w", dir, err)
+			return nil, variablesErr(dir, err)
 		}
 		i, ok := index[layer]
 		if !ok {

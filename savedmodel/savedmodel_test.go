@@ -447,9 +447,10 @@ func TestCorrupt(t *testing.T) {
 	b, _ := os.ReadFile(data)
 	b[100] ^= 0xff
 	os.WriteFile(data, b, 0o644)
-	if _, err := Load(dir); !errors.Is(err, checkpoint.ErrChecksum) {
-		t.Errorf("flipped data byte: %v", err)
+	if _, err := Load(dir); !errors.Is(err, checkpoint.ErrChecksum) || !errors.Is(err, ErrChecksum) {
+		t.Errorf("flipped data byte: %v, want savedmodel.ErrChecksum wrapping checkpoint.ErrChecksum", err)
 	}
+
 	// An object graph pointing outside the node list.
 	sm := &pb.SavedModel{MetaGraphs: []*pb.MetaGraphDef{{ObjectGraphDef: &pb.SavedObjectGraph{Nodes: []*pb.SavedObject{
 		{Children: []*pb.TrackableObjectGraph_TrackableObject_ObjectReference{{NodeId: 7, LocalName: "x"}}}}}}}}
