@@ -52,7 +52,7 @@ func loadWeightsJSON(t testing.TB, dir string) *saved.Model {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "weights.json"))
 	if err != nil {
-		t.Skipf("fixture missing: %v", err)
+		t.Fatalf("fixture missing: %v", err)
 	}
 	var wj weightsJSON
 	if err := json.Unmarshal(b, &wj); err != nil {
@@ -165,7 +165,7 @@ func formatsDir(t testing.TB) string {
 		d = filepath.Join(repoRoot(), "testdata", "formats")
 	}
 	if _, err := os.Stat(d); err != nil {
-		t.Skipf("generator fixtures not found at %s: %v", d, err)
+		t.Fatalf("generator fixtures not found at %s: %v", d, err)
 	}
 	return d
 }

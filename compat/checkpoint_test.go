@@ -127,7 +127,7 @@ func TestCheckpointKerasPython(t *testing.T) {
 			X: filepath.Join(vdir, "x.npy"), Y: filepath.Join(vdir, "y.npy"), Next: filepath.Join(vdir, "next")})
 	}
 	if len(jobs) == 0 {
-		t.Skip("no testdata/formats/*/tfkeras/ckpt fixtures")
+		t.Fatal("no testdata/formats/*/tfkeras/ckpt fixtures (committed; run the generator)")
 	}
 	ckptRunJobs(t, jobs, true)
 }
@@ -140,7 +140,7 @@ func TestCheckpointOptimizersPython(t *testing.T) {
 	python(t)
 	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "after_10"))
 	if len(dirs) == 0 {
-		t.Skip("no testdata/train fixtures")
+		t.Fatal("no testdata/train fixtures (committed; run the generator)")
 	}
 	var jobs []ckptJob
 	for _, d := range dirs {
@@ -243,7 +243,7 @@ func ckptFormatsDir(t *testing.T) string {
 		d = filepath.Join(repoRoot(), "testdata", "formats")
 	}
 	if _, err := os.Stat(d); err != nil {
-		t.Skipf("generator fixtures not found at %s", d)
+		t.Fatalf("generator fixtures not found at %s", d)
 	}
 	return d
 }

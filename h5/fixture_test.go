@@ -75,13 +75,16 @@ func readNpy(t *testing.T, path string) *tensor.Tensor {
 func variants(t *testing.T) []string {
 	ents, err := os.ReadDir(formatsDir)
 	if err != nil {
-		t.Skipf("no fixtures: %v", err)
+		t.Fatalf("no fixtures (committed under testdata/formats): %v", err)
 	}
 	var out []string
 	for _, e := range ents {
 		if e.IsDir() {
 			out = append(out, filepath.Join(formatsDir, e.Name()))
 		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no fixture variants under %s", formatsDir)
 	}
 	return out
 }
@@ -122,7 +125,7 @@ func checkOptimizer(t *testing.T, dir string, o *saved.Optimizer, keras3 bool) {
 		name = "optimizer_keras3.json"
 	}
 	if !readJSON(t, filepath.Join(dir, name), &want) {
-		t.Skipf("no %s", name)
+		t.Fatalf("%s: no %s (committed fixture)", dir, name)
 	}
 	if o == nil {
 		t.Fatal("no optimizer loaded")

@@ -23,7 +23,7 @@ func fixtureModel(t testing.TB, variant string, withOpt bool) *saved.Model {
 	dir := filepath.Join(modelsDir(), variant)
 	cfg, err := os.ReadFile(filepath.Join(dir, "config_keras2.json"))
 	if err != nil {
-		t.Skipf("fixture %s: %v", variant, err)
+		t.Fatalf("fixture %s (committed under testdata/models): %v", variant, err)
 	}
 	var wj struct {
 		Layers []struct {
@@ -77,34 +77,4 @@ func fixtureModel(t testing.TB, variant string, withOpt bool) *saved.Model {
 		m.Optimizer = op
 	}
 	return m
-}
-
-// TestWriteDebug writes every fixture as a SavedModel under $KERASGO_SM_OUT (manual checks).
-func TestWriteDebug(t *testing.T) {
-	out := os.Getenv("KERASGO_SM_OUT")
-	if out == "" {
-		t.Skip("KERASGO_SM_OUT not set")
-	}
-	for _, v := range modelVariants {
-		m := fixtureModel(t, v, true)
-		if err := Save(filepath.Join(out, v), m); err != nil {
-			t.Errorf("%s: %v", v, err)
-		}
-	}
-}
-
-// TestRewriteDebug loads $KERASGO_SM_IN (a tf_keras SavedModel) and saves it to $KERASGO_SM_OUT.
-func TestRewriteDebug(t *testing.T) {
-	in, out := os.Getenv("KERASGO_SM_IN"), os.Getenv("KERASGO_SM_OUT")
-	if in == "" || out == "" {
-		t.Skip("KERASGO_SM_IN / KERASGO_SM_OUT not set")
-	}
-	m, err := Load(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("config %s", m.Config[:200])
-	if err := Save(out, m); err != nil {
-		t.Fatal(err)
-	}
 }
