@@ -3,7 +3,10 @@
 package h5
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -170,4 +173,32 @@ func corruptIters() int {
 		return n
 	}
 	return 150
+}
+
+// TestZipChecksumWrapped: a flipped byte inside a stored .keras member is reported as both
+// h5.ErrChecksum and archive/zip's ErrChecksum.
+func TestZipChecksumWrapped(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m.keras")
+	if err := SaveKeras(p, seedModel(saved.Keras3, true)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte(`"class_name"`))
+	if i < 0 {
+		t.Fatal("no config JSON in the stored archive")
+	}
+	b[i+1] = 'C' // still valid JSON, wrong CRC
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadKeras(p)
+	if !errors.Is(err, ErrChecksum) || !errors.Is(err, zip.ErrChecksum) {
+		t.Errorf("LoadKeras of a member with a bad CRC: %v, want h5.ErrChecksum wrapping zip.ErrChecksum", err)
+	}
+	if e := zipErr(fmt.Errorf("read: %w", zip.ErrFormat)); !errors.Is(e, ErrFormat) || !errors.Is(e, zip.ErrFormat) {
+		t.Errorf("zipErr(zip.ErrFormat) = %v", e)
+	}
 }

@@ -178,9 +178,9 @@ func readMember(f *zip.File, limit int64) ([]byte, error) {
 func zipErr(err error) error {
 	switch {
 	case errors.Is(err, zip.ErrChecksum):
-		return fmt.Errorf("%w: %v", ErrChecksum, err)
+		return fmt.Errorf("%w: %w", ErrChecksum, err)
 	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrAlgorithm), errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: %v", ErrFormat, err)
+		return fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	return err
 }

@@ -180,7 +180,7 @@ func readSavedModel(dir string, o ReaderOptions) (*pb.SavedModel, error) {
 		}
 		sm := &pb.SavedModel{}
 		if err := (prototext.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, sm); err != nil {
-			return nil, &Error{Path: txt, Err: fmt.Errorf("%w: %v", ErrFormat, err)}
+			return nil, &Error{Path: txt, Err: fmt.Errorf("%w: %w", ErrFormat, err)}
 		}
 		if err := checkSavedModel(sm); err != nil {
 			return nil, &Error{Path: txt, Err: err}
@@ -460,7 +460,13 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 			}
 			m.Layers = append(m.Layers, l)
 		}
-		for n := range byName {
+		if len(byName) > 0 {
+			extra := make([]string, 0, len(byName))
+			for n := range byName {
+				extra = append(extra, n)
+			}
+			sort.Strings(extra)
+			n := extra[0]
 			return nil, &Error{Path: dir, Object: n, Err: formatErr("variables for layer %q, which the config does not have", n)}
 		}
 	}
@@ -479,7 +485,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 			}
 			if oc, ok := optCfg["config"]; ok {
 				if m.Optimizer.Config, err = json.Marshal(oc); err != nil {
-					return nil, err
+					return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "optimizer config", Err: fmt.Errorf("%w: %w", ErrFormat, err)}
 				}
 			}
 		}

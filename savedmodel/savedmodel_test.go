@@ -641,3 +641,29 @@ func TestLoadPositional(t *testing.T) {
 		t.Errorf("slot 0 belongs to %s/%s", s.Layer, s.Weight)
 	}
 }
+
+// TestExtraLayersNamedDeterministically: when the variables hold layers the metadata's config
+// does not have, the error names the first of them in sorted order, every time.
+func TestExtraLayersNamedDeterministically(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "act")
+	if err := Save(dir, fixtureModel(t, "activations", false)); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "seed")
+	if err := Save(other, fixtureModel(t, "seed", false)); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(other, KerasMetadataFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, KerasMetadataFile), md, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		_, err := Load(dir)
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `"conv_linear"`) {
+			t.Fatalf("run %d: %v, want ErrFormat naming conv_linear", i, err)
+		}
+	}
+}
