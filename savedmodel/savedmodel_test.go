@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -665,5 +666,51 @@ func TestExtraLayersNamedDeterministically(t *testing.T) {
 		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `"conv_linear"`) {
 			t.Fatalf("run %d: %v, want ErrFormat naming conv_linear", i, err)
 		}
+	}
+}
+
+// TestFloatObjectGraph: a variables bundle whose _CHECKPOINTABLE_OBJECT_GRAPH is a float32
+// tensor is ErrFormat naming the key and the index file, for Inspect and Load.
+func TestFloatObjectGraph(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := Save(dir, fixtureModel(t, "seed", false)); err != nil {
+		t.Fatal(err)
+	}
+	prefix := variablesPrefix(dir)
+	r, err := checkpoint.Open(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := map[string]*tensor.Tensor{}
+	for _, k := range r.Keys() {
+		if ts[k], err = r.Read(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	ts[checkpoint.ObjectGraphKey] = tensor.FromFloat32([]int{1}, []float32{1})
+	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(ts))
+	for k := range ts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := w.Add(k, ts[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Inspect(dir)
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), checkpoint.ObjectGraphKey) || !strings.Contains(err.Error(), "variables.index") {
+		t.Errorf("Inspect: %v, want ErrFormat naming the object graph key and the index", err)
+	}
+	if _, err := Load(dir); !errors.Is(err, ErrFormat) {
+		t.Errorf("Load: %v, want ErrFormat", err)
 	}
 }
