@@ -16,6 +16,9 @@ func pythonOrSkip(t *testing.T) string {
 	t.Helper()
 	py := os.Getenv("KERASGO_PYTHON")
 	if py == "" {
+		if os.Getenv("KERASGO_COMPAT") == "1" {
+			t.Fatal("KERASGO_COMPAT=1 but KERASGO_PYTHON is not set")
+		}
 		t.Skip("KERASGO_PYTHON not set")
 	}
 	return py

@@ -398,6 +398,8 @@ func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
 		first = built[0].Name()
 	}
 	switch {
+	case firstDecl != nil && len(firstDecl) == 0:
+		return nil, fmt.Errorf("%w: layer %q declares an empty batch input shape", ErrFormat, first)
 	case firstDecl != nil:
 		if input != nil && !slices.Equal(input.shape, firstDecl[1:]) {
 			return nil, fmt.Errorf("%w: InputLayer shape %v differs from the first layer's %v", ErrFormat, input.shape, firstDecl[1:])

@@ -223,7 +223,7 @@ func TestTrainingConfigAsKeras(t *testing.T) {
 	root := trainFixtureDir()
 	dirs, _ := filepath.Glob(filepath.Join(root, "*", "training_config.json"))
 	if len(dirs) == 0 {
-		t.Skip("no training fixtures")
+		t.Fatal("no training fixtures under testdata/train (committed; regenerate with make fixtures)")
 	}
 	for _, p := range dirs {
 		dir := filepath.Dir(p)
@@ -278,7 +278,7 @@ func mustRead(t *testing.T, p string) []byte {
 func trReadNpyOrSkip(t *testing.T, p string) *tensor.Tensor {
 	t.Helper()
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("no fixture %s", p)
+		t.Fatalf("missing committed fixture %s", p)
 	}
 	return trReadNpy(t, p)
 }

@@ -21,7 +21,7 @@ func formatsRoot(t *testing.T) string {
 		root = filepath.Join("..", "testdata", "formats")
 	}
 	if _, err := os.Stat(root); err != nil {
-		t.Skipf("no format fixtures at %s yet (testdata/gen/formats.py): %v", root, err)
+		t.Fatalf("no format fixtures at %s (committed; regenerate with make fixtures): %v", root, err)
 	}
 	return root
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,6 +21,7 @@ func FuzzFromConfig(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"units": 2, "batch_input_shape": [null, 3]}}]}`))
+	f.Add([]byte(emptyDeclaredShape))
 	old := MaxConfigParams
 	MaxConfigParams = 1 << 20
 	defer func() { MaxConfigParams = old }()
@@ -40,4 +42,19 @@ func FuzzFromConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// emptyDeclaredShape once panicked (slicing an empty batch_input_shape); found by review.
+const emptyDeclaredShape = `{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"InputLayer","config":{"batch_input_shape":[null,3],"name":"in"}},{"class_name":"Dense","config":{"units":2,"batch_input_shape":[]}}]}}`
+
+func TestFromConfigEmptyDeclaredShape(t *testing.T) {
+	for _, c := range []string{
+		emptyDeclaredShape,
+		`{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"Dense","config":{"units":2,"batch_input_shape":[]}}]}}`,
+		`{"class_name":"Sequential","config":{"name":"s","layers":[{"class_name":"Dense","config":{"units":2,"batch_shape":[]}}]}}`,
+	} {
+		if _, err := FromConfig([]byte(c)); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: err = %v, want ErrFormat", c, err)
+		}
+	}
 }

@@ -244,7 +244,7 @@ func TestTrainParity(t *testing.T) {
 	root := trainFixtureDir()
 	entries, err := os.ReadDir(root)
 	if err != nil {
-		t.Skipf("no training fixtures in %s (run testdata/gen)", root)
+		t.Fatalf("no training fixtures in %s (committed; regenerate with make fixtures)", root)
 	}
 	var cases []string
 	for _, e := range entries {
@@ -254,7 +254,7 @@ func TestTrainParity(t *testing.T) {
 	}
 	sort.Strings(cases)
 	if len(cases) == 0 {
-		t.Skipf("no training fixtures in %s", root)
+		t.Fatalf("no training fixtures in %s", root)
 	}
 	for _, name := range cases {
 		t.Run(name, func(t *testing.T) {
