@@ -11,7 +11,6 @@ import (
 	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
-	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // cmdLs lists every variable of a file, whether or not kerasgo supports the model's layers:
@@ -115,19 +114,19 @@ func cmdVerify(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "ok: %s %s: %d datasets, %d layers, %d weights%s\n", f, p, len(vars), len(sm.Layers), countWeights(sm.Layers), optimizerNote(sm.Optimizer != nil))
 		noteModel(w, sm.Config)
 	case model.FormatCheckpoint:
-		n, bytes, err := readBundle(p)
+		n, err := readBundle(p)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "ok: %s %s: %d tensors, %d bytes, every crc32c verified\n", f, p, n, bytes)
+		fmt.Fprintf(w, "ok: %s %s: %d tensors, every crc32c verified\n", f, p, n)
 	case model.FormatSavedModel:
 		info, err := savedmodel.Inspect(p)
 		if err != nil {
 			return err
 		}
-		n, bytes := 0, int64(0)
+		n := 0
 		if len(info.Variables) > 0 {
-			if n, bytes, err = readBundle(filepath.Join(p, "variables", "variables")); err != nil {
+			if n, err = readBundle(filepath.Join(p, "variables", "variables")); err != nil {
 				return err
 			}
 		}
@@ -140,7 +139,7 @@ func cmdVerify(args []string, w io.Writer) error {
 			keras = fmt.Sprintf(", Keras %s model with %d layers", info.Keras.Class, len(sm.Layers))
 			defer noteModel(w, sm.Config)
 		}
-		fmt.Fprintf(w, "ok: %s %s: %d signatures, %d variables (%d bytes, every crc32c verified)%s\n", f, p, len(info.Signatures), n, bytes, keras)
+		fmt.Fprintf(w, "ok: %s %s: %d signatures, %d variables (every crc32c verified)%s\n", f, p, len(info.Signatures), n, keras)
 	}
 	return nil
 }
@@ -157,29 +156,10 @@ func noteModel(w io.Writer, config []byte) {
 	}
 }
 
-// readBundle reads every tensor of a checkpoint, verifying each crc32c.
-func readBundle(prefix string) (int, int64, error) {
-	r, err := checkpoint.Open(prefix)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer r.Close()
-	var total int64
-	n := 0
-	for _, e := range r.Entries() {
-		if e.Sliced {
-			continue
-		}
-		t, err := r.Read(e.Key)
-		if err != nil {
-			return n, total, err
-		}
-		if t.DType != tensor.String {
-			total += int64(t.Len() * t.DType.Size())
-		}
-		n++
-	}
-	return n, total, nil
+// readBundle reads every tensor of a checkpoint, verifying each crc32c, and parses its
+// object graph (checkpoint.Verify).
+func readBundle(prefix string) (int, error) {
+	return checkpoint.Verify(prefix)
 }
 
 func countWeights(ls []saved.Layer) int {

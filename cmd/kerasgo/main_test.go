@@ -78,3 +78,47 @@ func TestUsage(t *testing.T) {
 		t.Errorf("no args: exit %d, want 2", code)
 	}
 }
+
+// TestConvertLsVerify converts a config to a SavedModel and a TF checkpoint (both pure Go),
+// lists and verifies them, then flips one data byte: verify must fail naming the checksum.
+func TestConvertLsVerify(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(models, "seed", "config_keras2.json")
+	sm, ck := filepath.Join(dir, "newmodel"), filepath.Join(dir, "weights_folder", "my_weights")
+	if code, _, errs := runCLI(t, "convert", cfg, sm); code != 0 {
+		t.Fatalf("convert to SavedModel: %s", errs)
+	}
+	if code, _, errs := runCLI(t, "convert", cfg, ck, "--weights-only"); code != 0 {
+		t.Fatalf("convert to checkpoint: %s", errs)
+	}
+	code, out, errs := runCLI(t, "ls", sm)
+	if code != 0 || !strings.Contains(out, "signature serving_default output dense_2\tfloat32\t(None, 10)") ||
+		!strings.Contains(out, "layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE\tfloat32\t(3, 3, 3, 16)") {
+		t.Fatalf("ls SavedModel: exit %d %s\n%s", code, errs, out)
+	}
+	code, out, _ = runCLI(t, "ls", filepath.Dir(ck))
+	if code != 0 || !strings.Contains(out, "_CHECKPOINTABLE_OBJECT_GRAPH\tstring\t()") {
+		t.Fatalf("ls checkpoint folder: exit %d\n%s", code, out)
+	}
+	for _, p := range []string{sm, ck} {
+		if code, out, errs := runCLI(t, "verify", p); code != 0 || !strings.HasPrefix(out, "ok: ") {
+			t.Fatalf("verify %s: exit %d %s %s", p, code, out, errs)
+		}
+	}
+	if code, out, _ := runCLI(t, "summary", sm); code != 0 || !strings.Contains(out, "Total params: 25962") {
+		t.Fatalf("summary of the SavedModel: exit %d\n%s", code, out)
+	}
+	data := ck + ".data-00000-of-00001"
+	b, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x40
+	if err := os.WriteFile(data, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCLI(t, "verify", ck)
+	if code != 1 || !strings.Contains(errs, "checksum") {
+		t.Fatalf("verify of a corrupted checkpoint: exit %d, stderr %q", code, errs)
+	}
+}
