@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 REQ := testdata/gen/requirements.txt
-SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # libhdf5 on Debian lives under hdf5/serial; tell cgo where.
 export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
