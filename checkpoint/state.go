@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"io/fs"
 	"math"
 	"os"
@@ -46,7 +47,10 @@ func ReadState(dir string) (*State, error) {
 // WriteState writes s to dir/checkpoint in text format, atomically (temporary file and
 // rename), as TF's update_checkpoint_state_internal does.
 func WriteState(dir string, s *State) error {
-	return WriteFileAtomic(filepath.Join(dir, StateFile), []byte(s.Text()))
+	if err := (atomicfile.Options{}).WriteBytes(filepath.Join(dir, StateFile), []byte(s.Text())); err != nil {
+		return fmt.Errorf("checkpoint: write %s: %w", filepath.Join(dir, StateFile), err)
+	}
+	return nil
 }
 
 // Text returns the state in protobuf text format, formatted as Python's text_format does.

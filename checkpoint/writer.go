@@ -391,19 +391,3 @@ func writeFile(name string, data []byte, sync bool) error {
 	}
 	return nil
 }
-
-// WriteFileAtomic writes data to name through a temporary file in the same folder and a
-// rename, so readers see either the old or the new content.
-func WriteFileAtomic(name string, data []byte) error {
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := name + ".tmp-" + hex.EncodeToString(rnd[:])
-	if err := writeFile(tmp, data, false); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	return nil
-}

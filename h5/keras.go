@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"io"
 	"os"
 	"path"
@@ -50,7 +51,7 @@ func SaveKeras(path string, m *saved.Model) error {
 		DateSaved    string `json:"date_saved"`
 	}{kv, time.Now().Format("2006-01-02@15:04:05")})
 
-	err = atomicWrite(path, func(tmp string) error {
+	err = atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
 		wf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".weights-*.h5")
 		if err != nil {
 			return err

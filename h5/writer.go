@@ -3,8 +3,7 @@ package h5
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"strconv"
 	"strings"
 
@@ -20,7 +19,7 @@ func SaveModel(path string, m *saved.Model) error {
 	if m == nil || m.Config == nil {
 		return fileErr("save", path, formatf("SaveModel needs a model config (use SaveWeights for weights only)"))
 	}
-	return fileErr("save", path, atomicWrite(path, func(tmp string) error {
+	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, true) })
 	}))
 }
@@ -31,7 +30,7 @@ func SaveWeights(path string, m *saved.Model) error {
 	if m == nil {
 		return fileErr("save", path, formatf("nil model"))
 	}
-	return fileErr("save", path, atomicWrite(path, func(tmp string) error {
+	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, false) })
 	}))
 }
@@ -42,7 +41,7 @@ func SaveWeightsKeras3(path string, m *saved.Model) error {
 	if m == nil {
 		return fileErr("save", path, formatf("nil model"))
 	}
-	return fileErr("save", path, atomicWrite(path, func(tmp string) error {
+	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
 	}))
 }
@@ -59,51 +58,6 @@ func writeH5(path string, fill func(h *h5file) error) error {
 		return err
 	}
 	return h.close()
-}
-
-// atomicWrite runs write on a temporary file next to path, syncs it, and renames it to path.
-// On any error the temporary file is removed and path is left as it was.
-func atomicWrite(path string, write func(tmp string) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	f.Close()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if f, err = os.OpenFile(tmp, os.O_RDWR, 0); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	mode := os.FileMode(0o644)
-	if st, e := os.Stat(path); e == nil {
-		mode = st.Mode().Perm()
-	}
-	if err = os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, e := os.Open(dir); e == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // groupMaker creates groups on demand, parents first.

@@ -15,9 +15,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -276,24 +276,15 @@ func Write(w io.Writer, t *tensor.Tensor) error {
 
 // WriteFile writes t to path atomically (temporary file, then rename).
 func WriteFile(path string, t *tensor.Tensor) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".npy-*")
+	err := atomicfile.Options{}.WriteWith(path, func(f *os.File) error {
+		bw := bufio.NewWriter(f)
+		if err := Write(bw, t); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 	if err != nil {
-		return fmt.Errorf("npy: %w", err)
-	}
-	tmp := f.Name()
-	if err := Write(f, t); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("npy: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("npy: %w", err)
+		return fmt.Errorf("npy: write %s: %w", path, err)
 	}
 	return nil
 }
