@@ -29,7 +29,7 @@ func TestSeedWorkflow(t *testing.T) {
 	if err := demo.Compile(m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: 3, BatchSize: 128, Shuffle: true, Seed: 3, Verbose: model.VerboseSilent}); err != nil {
+	if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: 3, BatchSize: 128, Seed: 3, Verbose: model.VerboseSilent}); err != nil {
 		t.Fatal(err)
 	}
 	loss, metrics, err := m.Evaluate(test.X, test.Y, model.EvaluateOptions{BatchSize: 64, Verbose: model.VerboseSilent})

@@ -153,7 +153,7 @@ func TestEarlyStoppingMatchesKeras(t *testing.T) {
 		es := &EarlyStopping{Monitor: c.Monitor, Patience: c.Patience, MinDelta: c.MinDelta, Mode: c.Mode, Baseline: c.Baseline, StartFromEpoch: c.Start, RestoreBestWeights: true}
 		var snapshots [][]float32
 		snap := &epochSnapshot{out: &snapshots}
-		h, err := m.Fit(x, y, FitOptions{Epochs: len(c.Values), BatchSize: 16, Callbacks: []Callback{&scriptedLogs{key: c.Monitor, values: c.Values}, es, snap}})
+		h, err := m.Fit(x, y, FitOptions{Epochs: len(c.Values), BatchSize: 16, NoShuffle: true, Callbacks: []Callback{&scriptedLogs{key: c.Monitor, values: c.Values}, es, snap}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +221,7 @@ func TestModelCheckpoint(t *testing.T) {
 	every := &ModelCheckpoint{Filepath: filepath.Join(dir, "weights.{epoch:02d}-{val_loss:.2f}"+ext), SaveWeightsOnly: true}
 	best := &ModelCheckpoint{Filepath: filepath.Join(dir, "best"+ext), Monitor: "val_accuracy", SaveBestOnly: true}
 	batches := &ModelCheckpoint{Filepath: filepath.Join(dir, "b", "e{epoch}-b{batch}"+ext), SaveWeightsOnly: true, SaveFreq: 2}
-	h, err := m.Fit(x, y, FitOptions{Epochs: 3, BatchSize: 16, ValidationSplit: 1.0 / 3, Callbacks: []Callback{every, best, batches}})
+	h, err := m.Fit(x, y, FitOptions{Epochs: 3, BatchSize: 16, NoShuffle: true, ValidationSplit: 1.0 / 3, Callbacks: []Callback{every, best, batches}})
 	if err != nil {
 		t.Fatal(err)
 	}

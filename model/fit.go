@@ -15,14 +15,14 @@ type Data struct {
 }
 
 // FitOptions are the arguments of Fit. The zero value trains one epoch in batches of 32,
-// in order (Keras shuffles by default: set Shuffle), silently.
+// shuffled as Keras's fit shuffles by default, silently.
 type FitOptions struct {
 	Epochs    int // number of the last epoch (Keras's epochs); 0 means 1
 	BatchSize int // 0 means 32
-	// Shuffle reorders the training samples before each epoch (Keras's shuffle=True), with a
-	// generator seeded by Seed.
-	Shuffle bool
-	Seed    uint64
+	// NoShuffle keeps the training samples in order (Keras's shuffle=False). By default they
+	// are reordered before each epoch, as Keras does, by a generator seeded by Seed.
+	NoShuffle bool
+	Seed      uint64
 	// ValidationData is evaluated at the end of each epoch; its loss and metrics are logged
 	// as val_loss, val_<metric>.
 	ValidationData *Data
@@ -116,7 +116,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 		}
 	}
 	var rng *rand.Rand
-	if o.Shuffle {
+	if !o.NoShuffle {
 		rng = rand.New(rand.NewPCG(o.Seed, 0x73687566))
 	}
 	var xbuf, ybuf []float32

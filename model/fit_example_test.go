@@ -28,7 +28,7 @@ func ExampleSequential_Fit() {
 	if err != nil {
 		panic(err)
 	}
-	h, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: 3, BatchSize: 64, Shuffle: true, ValidationSplit: 0.1})
+	h, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: 3, BatchSize: 64, ValidationSplit: 0.1})
 	if err != nil {
 		panic(err)
 	}

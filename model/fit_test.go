@@ -70,7 +70,7 @@ func TestFitEqualsTrainOnBatch(t *testing.T) {
 	a, b := tinyModel(3), tinyModel(3)
 	compileTiny(t, a)
 	compileTiny(t, b)
-	h, err := a.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 32})
+	h, err := a.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 32, NoShuffle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestFitLearnsAndLogs(t *testing.T) {
 	m := tinyModel(5)
 	compileTiny(t, m)
 	var out bytes.Buffer
-	h, err := m.Fit(x, y, FitOptions{Epochs: 4, BatchSize: 32, Shuffle: true, Seed: 9, ValidationSplit: 0.2, Verbose: VerboseLine, Output: &out})
+	h, err := m.Fit(x, y, FitOptions{Epochs: 4, BatchSize: 32, Seed: 9, ValidationSplit: 0.2, Verbose: VerboseLine, Output: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestTrainingStateRoundTrip(t *testing.T) {
 			if err := a.Compile(CompileOptions{Optimizer: opt, Loss: "sparse_categorical_crossentropy", Metrics: []string{"accuracy"}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 16}); err != nil {
+			if _, err := a.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 16, NoShuffle: true}); err != nil {
 				t.Fatal(err)
 			}
 			sm, err := a.ToSaved(d)
@@ -353,7 +353,7 @@ func TestProgressBarOutput(t *testing.T) {
 	m := tinyModel(4)
 	compileTiny(t, m)
 	var out bytes.Buffer
-	if _, err := m.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 16, Verbose: VerboseProgressBar, Output: &out}); err != nil {
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 16, NoShuffle: true, Verbose: VerboseProgressBar, Output: &out}); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()

@@ -21,7 +21,7 @@ func BenchmarkFitEpoch(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: 1, BatchSize: 512, Shuffle: true, Seed: uint64(i + 1)}); err != nil {
+				if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: 1, BatchSize: 512, Seed: uint64(i + 1)}); err != nil {
 					b.Fatal(err)
 				}
 			}

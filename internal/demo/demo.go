@@ -135,7 +135,7 @@ func RunResults(w io.Writer, o Options) ([]Result, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	start := time.Now()
-	if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: o.Epochs, BatchSize: o.BatchSize, Shuffle: true, Seed: o.Seed, Verbose: o.Verbose, Output: w}); err != nil {
+	if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: o.Epochs, BatchSize: o.BatchSize, Seed: o.Seed, Verbose: o.Verbose, Output: w}); err != nil {
 		return nil, fmt.Errorf("demo: fit: %w", err)
 	}
 	fmt.Fprintf(w, "Training took %.1fs\n", time.Since(start).Seconds())
