@@ -3,16 +3,19 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
 var (
 	// ErrFormat reports a corrupt or invalid checkpoint.
-	ErrFormat = errors.New("checkpoint: invalid format")
+	ErrFormat = errcat.New("checkpoint: invalid format", errcat.ErrFormat)
 	// ErrUnsupported reports a valid checkpoint feature this package does not handle
 	// (partitioned variables, big-endian bundles, variant tensors, ...).
-	ErrUnsupported = errors.New("checkpoint: unsupported")
+	ErrUnsupported = errcat.New("checkpoint: unsupported", errcat.ErrUnsupported)
 	// ErrChecksum reports a tensor whose CRC-32C does not match its index entry.
-	ErrChecksum = errors.New("checkpoint: checksum mismatch")
+	ErrChecksum = errcat.New("checkpoint: checksum mismatch", errcat.ErrChecksum)
 	// ErrNotFound reports a key, prefix or state file that does not exist.
 	ErrNotFound = errors.New("checkpoint: not found")
 )
@@ -34,8 +37,20 @@ func (e *Error) Error() string {
 	if e.Offset >= 0 {
 		s += fmt.Sprintf(" at offset %d", e.Offset)
 	}
+	var k *kindError
+	if e.Err == ErrFormat || e.Err == ErrUnsupported || e.Err == ErrChecksum || e.Err == ErrNotFound || errors.As(e.Err, &k) {
+		// The kind first, without the package prefix: "...: unsupported: big-endian bundle".
+		return s + ": " + strings.TrimPrefix(e.Err.Error(), "checkpoint: ") + ": " + e.Reason
+	}
 	return s + ": " + e.Reason + ": " + e.Err.Error()
 }
+
+// kindError is one of this package's sentinels (what it prints) together with the error of
+// another package that it classifies (a table checksum failure is an ErrChecksum).
+type kindError struct{ kind, err error }
+
+func (e *kindError) Error() string   { return e.kind.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
 func (e *Error) Unwrap() error { return e.Err }
 

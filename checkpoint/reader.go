@@ -202,9 +202,9 @@ func wrapTable(name string, err error) error {
 	var te *table.Error
 	if errors.As(err, &te) {
 		off = te.Offset
-		return &Error{File: name, Offset: off, Reason: te.Reason, Err: fmt.Errorf("%w (%w)", kind, te.Err)}
+		return &Error{File: name, Offset: off, Reason: te.Reason, Err: &kindError{kind, te.Err}}
 	}
-	return &Error{File: name, Offset: off, Reason: "index", Err: fmt.Errorf("%w: %w", kind, err)}
+	return &Error{File: name, Offset: off, Reason: "index: " + err.Error(), Err: &kindError{kind, err}}
 }
 
 // Prefix returns the prefix the Reader was opened with.

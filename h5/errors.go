@@ -3,18 +3,20 @@ package h5
 import (
 	"errors"
 	"fmt"
+
+	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
 // Sentinel errors. Every error from this package wraps one of them (or an I/O error) inside
 // an *Error naming the file and object.
 var (
 	// ErrFormat reports corrupt or invalid input.
-	ErrFormat = errors.New("h5: invalid format")
+	ErrFormat = errcat.New("h5: invalid format", errcat.ErrFormat)
 	// ErrUnsupported reports valid input this package does not handle, and operations a
 	// build without cgo cannot do.
-	ErrUnsupported = errors.New("h5: unsupported")
+	ErrUnsupported = errcat.New("h5: unsupported", errcat.ErrUnsupported)
 	// ErrChecksum reports a checksum mismatch (zip members of a .keras file).
-	ErrChecksum = errors.New("h5: checksum mismatch")
+	ErrChecksum = errcat.New("h5: checksum mismatch", errcat.ErrChecksum)
 )
 
 // Error is the error type of this package: what was being done, to which file and object.

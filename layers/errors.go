@@ -3,15 +3,18 @@ package layers
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
 var (
 	// ErrFormat reports a layer config that is malformed: a key with the wrong JSON type, a
 	// negative size, an impossible shape.
-	ErrFormat = errors.New("layers: invalid config")
+	ErrFormat = errcat.New("layers: invalid config", errcat.ErrFormat)
 	// ErrUnsupported reports a valid Keras layer, option or value that kerasgo does not
 	// implement (channels_first, dilation != 1, an unknown layer class, ...).
-	ErrUnsupported = errors.New("layers: unsupported")
+	ErrUnsupported = errcat.New("layers: unsupported", errcat.ErrUnsupported)
 	// ErrShape reports an input whose shape does not fit the layer.
 	ErrShape = errors.New("layers: shape mismatch")
 )
@@ -35,5 +38,18 @@ func layerErr(sentinel error, class, name, format string, args ...any) error {
 	if name != "" {
 		who = fmt.Sprintf("%s %q", class, name)
 	}
-	return fmt.Errorf("%w: %s: %s", sentinel, who, fmt.Sprintf(format, args...))
+	return &layerError{who: who, kind: sentinel, reason: fmt.Sprintf(format, args...)}
 }
+
+// layerError prints the layer first, then the kind without its package prefix:
+// `layers: Conv2D "conv2d_1": unsupported: data_format "channels_first" ...`.
+type layerError struct {
+	who, reason string
+	kind        error
+}
+
+func (e *layerError) Error() string {
+	return "layers: " + e.who + ": " + strings.TrimPrefix(e.kind.Error(), "layers: ") + ": " + e.reason
+}
+
+func (e *layerError) Unwrap() error { return e.kind }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -235,6 +234,8 @@ var (
 // layerEntry is one parsed element of a config's layer list.
 type layerEntry struct {
 	class string
+	name  string // config name, or ""
+	index int    // position in the config's layer list
 	cfg   map[string]any
 	build []int // build_config input_shape (with batch), or nil
 }
@@ -323,26 +324,27 @@ func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
 	for i, e := range list {
 		em, ok := e.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%w: layer %d: want an object, have %s", ErrFormat, i, jsonKind(e))
+			return nil, fmt.Errorf("layer %d: %w: want an object, have %s", i, ErrFormat, jsonKind(e))
 		}
 		lc, _ := em["class_name"].(string)
 		if lc == "" {
-			return nil, fmt.Errorf("%w: layer %d has no class_name", ErrFormat, i)
+			return nil, fmt.Errorf("layer %d: %w: no class_name", i, ErrFormat)
 		}
 		cfg, ok := em["config"].(map[string]any)
 		if !ok && em["config"] != nil {
-			return nil, fmt.Errorf("%w: layer %d (%s): config: want an object, have %s", ErrFormat, i, lc, jsonKind(em["config"]))
+			return nil, fmt.Errorf("layer %d (%s): %w: config: want an object, have %s", i, lc, ErrFormat, jsonKind(em["config"]))
 		}
 		if cfg == nil {
 			cfg = map[string]any{}
 		}
-		le := layerEntry{class: lc, cfg: cfg}
+		name, _ := cfg["name"].(string)
+		le := layerEntry{class: lc, name: name, index: i, cfg: cfg}
 		for _, k := range sortedKeys(em) {
 			switch k {
 			case "class_name", "config", "module", "shared_object_id", "name", "inbound_nodes":
 			case "registered_name":
 				if rn, ok := em[k].(string); ok && rn != "" && rn != lc {
-					return nil, fmt.Errorf("%w: layer %d: class %q registered as %q (custom layers are not supported)", ErrUnsupported, i, lc, rn)
+					return nil, layerErr(i, name, lc, fmt.Errorf("%w: registered as %q (custom layers are not supported)", ErrUnsupported, rn))
 				}
 			case "build_config":
 				if bc, ok := em[k].(map[string]any); ok {
@@ -356,7 +358,7 @@ func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
 		}
 		if lc == "InputLayer" {
 			if i != 0 {
-				return nil, fmt.Errorf("%w: InputLayer at position %d (only first is supported)", ErrUnsupported, i)
+				return nil, layerErr(i, name, lc, fmt.Errorf("%w: an InputLayer at position %d (only first is supported)", ErrUnsupported, i))
 			}
 			in, batch, err := parseInputLayer(cfg, warn)
 			if err != nil {
@@ -370,19 +372,10 @@ func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
 
 	// Build the layers.
 	built := make([]layers.Layer, 0, len(entries))
-	for i, e := range entries {
+	for _, e := range entries {
 		l, ws, err := layers.FromConfig(e.class, e.cfg, d)
 		if err != nil {
-			var uc *layers.UnknownClassError
-			switch {
-			case errors.As(err, &uc):
-				return nil, fmt.Errorf("%w: layer %d: %w", ErrUnsupported, i, err)
-			case errors.Is(err, layers.ErrUnsupported):
-				return nil, fmt.Errorf("%w: layer %d (%s): %w", ErrUnsupported, i, e.class, err)
-			case errors.Is(err, layers.ErrFormat):
-				return nil, fmt.Errorf("%w: layer %d (%s): %w", ErrFormat, i, e.class, err)
-			}
-			return nil, fmt.Errorf("model: layer %d (%s): %w", i, e.class, err)
+			return nil, layerErr(e.index, e.name, e.class, err)
 		}
 		m.warnings = append(m.warnings, ws...)
 		built = append(built, l)
@@ -432,7 +425,7 @@ func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
 	}
 	for _, l := range built {
 		if err := m.Add(l); err != nil {
-			return nil, fmt.Errorf("model: layer %q (%s): %w", l.Name(), l.Class(), err)
+			return nil, layerErr(-1, l.Name(), l.Class(), err)
 		}
 	}
 	if buildShape != nil && m.in.kind == inputNone && len(buildShape) >= 2 {

@@ -3,25 +3,47 @@ package model
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/h5"
+	"github.com/kerasgo/kerasgo/internal/errcat"
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/savedmodel"
+)
+
+// The four categories every error from Load, LoadWeights, Save and SaveWeights falls into,
+// whichever package found the problem: errors.Is(err, ErrFormat) holds for h5.ErrFormat,
+// checkpoint.ErrFormat, savedmodel.ErrFormat and the other codecs' sentinels of that kind
+// (which still match too), and likewise for the others.
+var (
+	// ErrFormat reports an invalid model config or saved model: a corrupt file, malformed
+	// JSON, a missing key, a value of the wrong type.
+	ErrFormat = errcat.ErrFormat
+	// ErrUnsupported reports a valid Keras model, layer or file format that kerasgo does not
+	// handle (a Functional model, an unknown layer class, a codec not available).
+	ErrUnsupported = errcat.ErrUnsupported
+	// ErrChecksum reports stored data that does not match its stored checksum (a TF
+	// checkpoint tensor or table block, a .keras zip member).
+	ErrChecksum = errcat.ErrChecksum
+	// ErrMismatch reports a valid file whose weights do not fit the model: a different number
+	// of layers or weights, or a weight of a different shape (see WeightMismatchError).
+	ErrMismatch = errcat.ErrMismatch
 )
 
 var (
-	// ErrFormat reports an invalid model config or saved model: malformed JSON, a missing key,
-	// a value of the wrong type, weights that do not fit the architecture.
-	ErrFormat = errors.New("model: invalid format")
-	// ErrUnsupported reports a valid Keras model, layer or file format that kerasgo does not
-	// handle (a Functional model, an unknown layer class, a codec not available).
-	ErrUnsupported = errors.New("model: unsupported")
 	// ErrShape reports an input or weight whose shape does not fit the model.
-	ErrShape = errors.New("model: shape mismatch")
+	ErrShape = errors.New("shape mismatch")
 	// ErrNotBuilt reports an operation that needs the model's input shape before it is known.
-	ErrNotBuilt = errors.New("model: model not built")
+	ErrNotBuilt = errors.New("model not built")
 	// ErrNoConfig reports a weights-only save (no architecture) where a whole model is needed.
-	ErrNoConfig = errors.New("model: no model config (weights only)")
+	ErrNoConfig = errors.New("no model config (weights only)")
 )
 
 // WeightMismatchError reports weights that do not fit a layer of the model: a different
-// number of weights, or a weight of a different shape. It wraps ErrShape.
+// number of weights, or a weight of a different shape. It wraps ErrMismatch and ErrShape.
 type WeightMismatchError struct {
 	Layer string // the model's layer name
 	// Source names where the weights came from (the file's layer name, or "" for a list).
@@ -40,10 +62,125 @@ func (e *WeightMismatchError) Error() string {
 		src = fmt.Sprintf(" (from %q)", e.Source)
 	}
 	if e.Count {
-		return fmt.Sprintf("model: layer %q%s: expected %d weights, found %d", e.Layer, src, e.Expected[0], e.Found[0])
+		return fmt.Sprintf("layer %q%s: expected %d weights, found %d", e.Layer, src, e.Expected[0], e.Found[0])
 	}
-	return fmt.Sprintf("model: layer %q%s: weight %s: expected shape %v, found %v", e.Layer, src, e.Weight, e.Expected, e.Found)
+	return fmt.Sprintf("layer %q%s: weight %s: expected shape %s, found %s", e.Layer, src, e.Weight, kerasShape(e.Expected), kerasShape(e.Found))
 }
 
-// Unwrap returns ErrShape.
-func (e *WeightMismatchError) Unwrap() error { return ErrShape }
+// Unwrap returns ErrMismatch and ErrShape.
+func (e *WeightMismatchError) Unwrap() []error { return []error{ErrMismatch, ErrShape} }
+
+// kerasShape spells a shape as Keras prints it: (None, 32, 32, 3), (10,), ().
+func kerasShape(s []int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, d := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if d < 0 {
+			b.WriteString("None")
+		} else {
+			fmt.Fprint(&b, d)
+		}
+	}
+	if len(s) == 1 {
+		b.WriteByte(',')
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// opError is the error of Load, LoadWeights, Save and SaveWeights: "model: load PATH: what".
+// The path is printed once: the message of a codec error about the same file is shortened
+// to what follows its file name.
+type opError struct {
+	op, path string
+	err      error
+}
+
+func (e *opError) Error() string {
+	return "model: " + e.op + " " + e.path + ": " + detail(e.path, e.err)
+}
+
+func (e *opError) Unwrap() error { return e.err }
+
+// opErr wraps err (nil stays nil) for op on path; an error already naming path is returned as is.
+func opErr(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *opError
+	if errors.As(err, &oe) && oe.path == path {
+		return err
+	}
+	return &opError{op: op, path: path, err: err}
+}
+
+// detail is err's message without what the opError prefix already says: the codec's package
+// prefix, the file when it is path (or else the file relative to path), and model's own prefix.
+func detail(path string, err error) string {
+	var file, rest, pkg string
+	switch e := err.(type) {
+	case *h5.Error:
+		file, pkg = e.File, "h5: "
+		rest = strings.TrimPrefix(e.Err.Error(), pkg)
+		if e.Object != "" {
+			rest = e.Object + ": " + rest
+		}
+	case *checkpoint.Error:
+		file, pkg = e.File, "checkpoint: "
+		rest = strings.TrimPrefix(e.Error(), pkg+e.File+": ")
+	case *savedmodel.Error:
+		file, pkg = e.Path, "savedmodel: "
+		rest = strings.TrimPrefix(e.Error(), pkg+e.Path+": ")
+	case *fs.PathError:
+		if e.Path == path {
+			return e.Err.Error()
+		}
+		return err.Error()
+	default:
+		s := err.Error()
+		for _, p := range []string{"model: ", path + ": "} {
+			s = strings.TrimPrefix(s, p)
+		}
+		return s
+	}
+	switch {
+	case file == path || file == "":
+		return rest
+	case strings.HasPrefix(file, path+string(filepath.Separator)):
+		return file[len(path)+1:] + ": " + rest
+	case strings.HasPrefix(file, path):
+		return filepath.Base(file) + ": " + rest // a checkpoint prefix's index or data file
+	}
+	return file + ": " + rest
+}
+
+// layerErr wraps err, a problem with the model's layer name (class class, at index i of the
+// config when name is empty), as `layer "name" (Class): reason`, leaving out what err repeats:
+// the layers package prefix, the class and the name.
+func layerErr(i int, name, class string, err error) error {
+	s := err.Error()
+	for _, p := range []string{"model: ", "layers: ", fmt.Sprintf("%s %q: ", class, name), class + ": "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	who := fmt.Sprintf("layer %q", name)
+	if name == "" {
+		who = fmt.Sprintf("layer %d", i)
+	}
+	var uc *layers.UnknownClassError
+	if !errors.As(err, &uc) {
+		who += " (" + class + ")"
+	}
+	return &wrapped{msg: who + ": " + s, err: err}
+}
+
+// wrapped prints msg and unwraps to err.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }

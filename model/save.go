@@ -49,11 +49,11 @@ func (m *Sequential) Save(path string) error {
 
 func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path string, d saved.Dialect) error {
 	if fn == nil {
-		return fmt.Errorf("model: save %s: %w", path, unavailable(format))
+		return opErr("save", path, unavailable(format))
 	}
 	sm, err := m.ToSaved(d)
 	if err != nil {
-		return fmt.Errorf("model: save %s: %w", path, err)
+		return opErr("save", path, err)
 	}
 	return fn(path, sm)
 }
@@ -77,16 +77,16 @@ func (m *Sequential) SaveWeights(path string) error {
 		fn, format, withOptimizer = codecs.saveCheckpoint, "TF checkpoint", true
 	}
 	if fn == nil {
-		return fmt.Errorf("model: save weights %s: %w", path, unavailable(format))
+		return opErr("save weights", path, unavailable(format))
 	}
 	if !m.Built() {
-		return fmt.Errorf("model: save weights %s: %w", path, ErrNotBuilt)
+		return opErr("save weights", path, ErrNotBuilt)
 	}
 	sm := m.weightsToSaved(d)
 	if withOptimizer {
 		tc, opt, err := m.trainingToSaved(d)
 		if err != nil {
-			return fmt.Errorf("model: save weights %s: training state: %w", path, err)
+			return opErr("save weights", path, fmt.Errorf("training state: %w", err))
 		}
 		sm.TrainingConfig, sm.Optimizer = tc, opt
 	}
@@ -130,12 +130,17 @@ var (
 // a directory holding a "checkpoint" state file. For a checkpoint it returns the prefix to
 // read (for a directory, the one its state file names).
 func Detect(path string) (Format, string, error) {
+	f, p, err := detect(path)
+	return f, p, opErr("detect", path, err)
+}
+
+func detect(path string) (Format, string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		if _, e2 := os.Stat(path + ".index"); e2 == nil {
 			return FormatCheckpoint, path, nil
 		}
-		return FormatUnknown, "", fmt.Errorf("model: %w", err)
+		return FormatUnknown, "", err
 	}
 	if fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err == nil {
@@ -146,7 +151,7 @@ func Detect(path string) (Format, string, error) {
 		} else if !os.IsNotExist(err) {
 			return FormatUnknown, "", err
 		}
-		return FormatUnknown, "", fmt.Errorf("%w: %s: a directory with neither saved_model.pb nor a checkpoint file", ErrUnsupported, path)
+		return FormatUnknown, "", fmt.Errorf("%w: a directory with neither saved_model.pb nor a checkpoint file", ErrUnsupported)
 	}
 	if _, err := os.Stat(path + ".index"); err == nil {
 		return FormatCheckpoint, path, nil
@@ -156,7 +161,7 @@ func Detect(path string) (Format, string, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return FormatUnknown, "", fmt.Errorf("model: %w", err)
+		return FormatUnknown, "", err
 	}
 	defer f.Close()
 	head := make([]byte, 8)
@@ -176,7 +181,7 @@ func Detect(path string) (Format, string, error) {
 			off *= 2
 		}
 	}
-	return FormatUnknown, "", fmt.Errorf("%w: %s: not an HDF5 file, a .keras zip, a SavedModel or a checkpoint", ErrUnsupported, path)
+	return FormatUnknown, "", fmt.Errorf("%w: not an HDF5 file, a .keras zip, a SavedModel or a checkpoint", ErrUnsupported)
 }
 
 // checkpointStatePrefix reads dir/checkpoint (a text CheckpointState) and returns the prefix
@@ -199,9 +204,9 @@ func checkpointStatePrefix(dir string) (string, error) {
 // LoadSaved reads any supported file or directory into the neutral saved form, detecting
 // the format from the content (see Detect).
 func LoadSaved(path string) (*saved.Model, error) {
-	f, p, err := Detect(path)
+	f, p, err := detect(path)
 	if err != nil {
-		return nil, err
+		return nil, opErr("load", path, err)
 	}
 	var fn func(string) (*saved.Model, error)
 	switch f {
@@ -215,9 +220,10 @@ func LoadSaved(path string) (*saved.Model, error) {
 		fn = codecs.loadCheckpoint
 	}
 	if fn == nil {
-		return nil, fmt.Errorf("model: load %s: %w", path, unavailable(f.String()))
+		return nil, opErr("load", path, unavailable(f.String()))
 	}
-	return fn(p)
+	sm, err := fn(p)
+	return sm, opErr("load", path, err)
 }
 
 // Load reads a whole model (architecture, weights, and training state when present) from an
@@ -230,11 +236,11 @@ func Load(path string) (*Sequential, error) {
 		return nil, err
 	}
 	if len(sm.Config) == 0 {
-		return nil, fmt.Errorf("model: load %s: %w", path, ErrNoConfig)
+		return nil, opErr("load", path, ErrNoConfig)
 	}
 	m, err := AdoptSaved(sm)
 	if err != nil {
-		return nil, fmt.Errorf("model: load %s: %w", path, err)
+		return nil, opErr("load", path, err)
 	}
 	return m, nil
 }
@@ -250,9 +256,9 @@ func Load(path string) (*Sequential, error) {
 // and nothing (weights or optimizer) changes unless everything matches. HDF5 and .keras files
 // give the weights only, as Keras's load_weights does.
 func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
-	f, _, err := Detect(path)
+	f, _, err := detect(path)
 	if err != nil {
-		return err
+		return opErr("load weights", path, err)
 	}
 	sm, err := LoadSaved(path)
 	if err != nil {
@@ -260,12 +266,12 @@ func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
 	}
 	plan, skipped, pairs, err := m.planSavedWeights(sm, opts)
 	if err != nil {
-		return fmt.Errorf("model: load weights %s: %w", path, err)
+		return opErr("load weights", path, err)
 	}
 	var opt *optimizerRestore
 	if f == FormatCheckpoint && sm.Optimizer != nil {
 		if opt, err = m.planOptimizerRestore(sm.Optimizer, pairs); err != nil {
-			return fmt.Errorf("model: load weights %s: %w", path, err)
+			return opErr("load weights", path, err)
 		}
 	}
 	apply(plan)

@@ -131,7 +131,7 @@ func TestFromSavedShapeMismatch(t *testing.T) {
 	if wm.Layer != "dense_1" || !slices.Equal(wm.Expected, []int{784, 32}) || !slices.Equal(wm.Found, []int{784, 33}) {
 		t.Errorf("error %+v", wm)
 	}
-	for _, s := range []string{`"dense_1"`, "kernel", "[784 32]", "[784 33]"} {
+	for _, s := range []string{`"dense_1"`, "kernel", "(784, 32)", "(784, 33)"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not name %s", err, s)
 		}

@@ -3,18 +3,20 @@ package savedmodel
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
 var (
 	// ErrFormat reports a SavedModel that is corrupt or invalid.
-	ErrFormat = errors.New("savedmodel: invalid format")
+	ErrFormat = errcat.New("savedmodel: invalid format", errcat.ErrFormat)
 	// ErrUnsupported reports a valid SavedModel (or model) kerasgo does not handle.
-	ErrUnsupported = errors.New("savedmodel: unsupported")
+	ErrUnsupported = errcat.New("savedmodel: unsupported", errcat.ErrUnsupported)
 	// ErrChecksum reports a checksum mismatch (from the variables bundle).
-	ErrChecksum = errors.New("savedmodel: checksum mismatch")
+	ErrChecksum = errcat.New("savedmodel: checksum mismatch", errcat.ErrChecksum)
 )
 
 // Error names the file and object a problem was found in.
@@ -46,12 +48,22 @@ func unsupported(format string, args ...any) error {
 // the checkpoint error, matches this package's sentinel of the same kind (so that
 // errors.Is(err, ErrChecksum) holds for a bundle checksum mismatch).
 func variablesErr(dir string, err error) error {
-	return fmt.Errorf("savedmodel: %s: variables: %w", dir, &bundleError{err})
+	return &Error{Path: dir, Err: &bundleError{err: err, dir: dir}}
 }
 
-type bundleError struct{ err error }
+// bundleError prints a checkpoint error with the file relative to the SavedModel directory.
+type bundleError struct {
+	err error
+	dir string
+}
 
-func (e *bundleError) Error() string { return e.err.Error() }
+func (e *bundleError) Error() string {
+	s := e.err.Error()
+	if t := strings.TrimPrefix(s, "checkpoint: "+e.dir+string(filepath.Separator)); t != s {
+		return t
+	}
+	return "variables: " + s
+}
 
 func (e *bundleError) Unwrap() []error {
 	for _, p := range [][2]error{

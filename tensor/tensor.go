@@ -8,9 +8,10 @@ package tensor
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
+
+	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
 // DType is a tensor element type, numbered as TensorFlow's DataType enum (types.proto).
@@ -78,9 +79,9 @@ func ParseDType(name string) (DType, error) {
 
 var (
 	// ErrShape reports a shape that is negative, overflows, or exceeds a limit.
-	ErrShape = errors.New("tensor: invalid shape")
+	ErrShape = errcat.New("tensor: invalid shape", errcat.ErrFormat)
 	// ErrUnsupported reports a dtype kerasgo does not handle.
-	ErrUnsupported = errors.New("tensor: unsupported")
+	ErrUnsupported = errcat.New("tensor: unsupported", errcat.ErrUnsupported)
 )
 
 // MaxRank is the largest rank accepted from files.

@@ -66,14 +66,23 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		err = cmdVerify(rest, stdout)
 	case "demo":
 		err = cmdDemo(rest, stdout)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if verb == "help" && len(rest) == 1 {
+			return run([]string{rest[0], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
 		err = fmt.Errorf("%w: unknown command %q", errUsage, verb)
 	}
+	var help *helpRequest
+	if errors.As(err, &help) {
+		fmt.Fprint(stdout, help.text)
+		return 0
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "kerasgo: %s\n", oneLine(err.Error()))
+		// The library's "model: " prefix gives way to the command's own.
+		fmt.Fprintf(stderr, "kerasgo: %s\n", oneLine(strings.TrimPrefix(err.Error(), "model: ")))
 		if errors.Is(err, errUsage) {
 			fmt.Fprint(stderr, usage)
 			return 2
@@ -81,6 +90,32 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		return 1
 	}
 	return 0
+}
+
+// helpRequest is returned by parse for -h, -help or --help: run prints text on stdout and
+// exits 0.
+type helpRequest struct{ text string }
+
+func (h *helpRequest) Error() string { return "help requested" }
+
+// verbUsage is the usage of fs's verb: its lines of usage, then its flags.
+func verbUsage(fs *flag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, l := range strings.Split(usage, "\n") {
+		if strings.HasPrefix(l, "  kerasgo "+fs.Name()+" ") || l == "  kerasgo "+fs.Name() {
+			b.WriteString(l + "\n")
+		}
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		b.WriteString("flags:\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return b.String()
 }
 
 func oneLine(s string) string {
@@ -93,7 +128,9 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, &helpRequest{verbUsage(fs)}
+		} else if err != nil {
 			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
 		args = fs.Args()

@@ -13,9 +13,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"github.com/kerasgo/kerasgo/internal/errcat"
 	"io"
 	"os"
 	"strconv"
@@ -25,10 +25,10 @@ import (
 )
 
 // ErrFormat reports a file that is not a valid .npy file.
-var ErrFormat = errors.New("npy: invalid format")
+var ErrFormat = errcat.New("npy: invalid format", errcat.ErrFormat)
 
 // ErrUnsupported reports a valid .npy file kerasgo does not read (Fortran order, objects).
-var ErrUnsupported = errors.New("npy: unsupported")
+var ErrUnsupported = errcat.New("npy: unsupported", errcat.ErrUnsupported)
 
 const magic = "\x93NUMPY"
 

@@ -4,17 +4,17 @@
 package objgraph
 
 import (
-	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/kerasgo/kerasgo/internal/errcat"
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // ErrFormat reports a tensor that does not hold a valid object graph.
-var ErrFormat = errors.New("objgraph: invalid object graph")
+var ErrFormat = errcat.New("objgraph: invalid object graph", errcat.ErrFormat)
 
 // ParseTrackable decodes the object graph held in t, a string tensor of one element, and
 // checks every node reference. Errors wrap ErrFormat and do not name the file: the caller

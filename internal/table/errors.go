@@ -3,15 +3,18 @@ package table
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
 var (
 	// ErrFormat reports a file that is not a valid table.
-	ErrFormat = errors.New("table: invalid format")
+	ErrFormat = errcat.New("table: invalid format", errcat.ErrFormat)
 	// ErrChecksum reports a block whose CRC-32C does not match its trailer.
-	ErrChecksum = errors.New("table: checksum mismatch")
+	ErrChecksum = errcat.New("table: checksum mismatch", errcat.ErrChecksum)
 	// ErrUnsupported reports a valid table feature this package does not handle.
-	ErrUnsupported = errors.New("table: unsupported")
+	ErrUnsupported = errcat.New("table: unsupported", errcat.ErrUnsupported)
 	// ErrNotFound is returned by Get for a missing key.
 	ErrNotFound = errors.New("table: key not found")
 	// ErrOrder reports keys added out of order to a Writer (a programmer error in the caller).
@@ -30,6 +33,11 @@ func (e *Error) Error() string {
 	name := e.Name
 	if name == "" {
 		name = "table"
+	}
+	switch e.Err {
+	case ErrFormat, ErrChecksum, ErrUnsupported:
+		// The kind first, without its "table: " prefix: "table: F at offset 12: checksum mismatch: block 3".
+		return fmt.Sprintf("table: %s at offset %d: %s: %s", name, e.Offset, strings.TrimPrefix(e.Err.Error(), "table: "), e.Reason)
 	}
 	return fmt.Sprintf("table: %s at offset %d: %s: %v", name, e.Offset, e.Reason, e.Err)
 }
