@@ -70,6 +70,16 @@ func (e *WeightMismatchError) Error() string {
 // Unwrap returns ErrMismatch and ErrShape.
 func (e *WeightMismatchError) Unwrap() []error { return []error{ErrMismatch, ErrShape} }
 
+// errMismatch is ErrMismatch that also matches ErrShape, which weight mismatches matched
+// before ErrMismatch existed.
+var errMismatch error = &multiError{[]error{ErrMismatch, ErrShape}}
+
+// multiError prints its first error and matches all of them.
+type multiError struct{ errs []error }
+
+func (e *multiError) Error() string   { return e.errs[0].Error() }
+func (e *multiError) Unwrap() []error { return e.errs }
+
 // kerasShape spells a shape as Keras prints it: (None, 32, 32, 3), (10,), ().
 func kerasShape(s []int) string {
 	var b strings.Builder
@@ -120,20 +130,18 @@ func opErr(op, path string, err error) error {
 // detail is err's message without what the opError prefix already says: the codec's package
 // prefix, the file when it is path (or else the file relative to path), and model's own prefix.
 func detail(path string, err error) string {
-	var file, rest, pkg string
+	// file is the file err names; tail what follows it (": ..." or " at offset N: ...").
+	var file, tail string
 	switch e := err.(type) {
 	case *h5.Error:
-		file, pkg = e.File, "h5: "
-		rest = strings.TrimPrefix(e.Err.Error(), pkg)
+		file, tail = e.File, ": "+strings.TrimPrefix(e.Err.Error(), "h5: ")
 		if e.Object != "" {
-			rest = e.Object + ": " + rest
+			tail = ": " + e.Object + tail
 		}
 	case *checkpoint.Error:
-		file, pkg = e.File, "checkpoint: "
-		rest = strings.TrimPrefix(e.Error(), pkg+e.File+": ")
+		file, tail = e.File, strings.TrimPrefix(e.Error(), "checkpoint: "+e.File)
 	case *savedmodel.Error:
-		file, pkg = e.Path, "savedmodel: "
-		rest = strings.TrimPrefix(e.Error(), pkg+e.Path+": ")
+		file, tail = e.Path, strings.TrimPrefix(e.Error(), "savedmodel: "+e.Path)
 	case *fs.PathError:
 		if e.Path == path {
 			return e.Err.Error()
@@ -148,13 +156,13 @@ func detail(path string, err error) string {
 	}
 	switch {
 	case file == path || file == "":
-		return rest
+		return strings.TrimPrefix(strings.TrimPrefix(tail, ":"), " ")
 	case strings.HasPrefix(file, path+string(filepath.Separator)):
-		return file[len(path)+1:] + ": " + rest
+		return file[len(path)+1:] + tail
 	case strings.HasPrefix(file, path):
-		return filepath.Base(file) + ": " + rest // a checkpoint prefix's index or data file
+		return filepath.Base(file) + tail // a checkpoint prefix's index or data file
 	}
-	return file + ": " + rest
+	return file + tail
 }
 
 // layerErr wraps err, a problem with the model's layer name (class class, at index i of the

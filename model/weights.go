@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
@@ -34,7 +35,7 @@ func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
 			continue
 		}
 		if i+len(ws) > len(values) {
-			return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", ErrShape, len(values), len(m.Weights()))
+			return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", errMismatch, len(values), len(m.Weights()))
 		}
 		p, err := planLayer(l, "", values[i:i+len(ws)])
 		if err != nil {
@@ -44,7 +45,7 @@ func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
 		i += len(ws)
 	}
 	if i != len(values) {
-		return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", ErrShape, len(values), i)
+		return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", errMismatch, len(values), i)
 	}
 	apply(plan)
 	return nil
@@ -279,7 +280,7 @@ func (m *Sequential) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 		p, err := planLayer(l, sl.Name, vals)
 		if err != nil {
 			if opts.SkipMismatch {
-				skipped = append(skipped, fmt.Sprintf("model: layer %q skipped: %v", l.Name(), err))
+				skipped = append(skipped, fmt.Sprintf("layer %q skipped: %v", l.Name(), strings.TrimPrefix(err.Error(), fmt.Sprintf("layer %q", l.Name())+": ")))
 				return nil
 			}
 			return err
@@ -325,7 +326,7 @@ func (m *Sequential) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 		}
 		if len(mine) != len(theirs) {
 			return nil, nil, nil, fmt.Errorf("%w: the model has %d layers with weights, the saved weights have %d (%s)",
-				ErrShape, len(mine), len(theirs), savedLayerNames(theirs))
+				errMismatch, len(mine), len(theirs), savedLayerNames(theirs))
 		}
 		for i, l := range mine {
 			if err := try(l, theirs[i]); err != nil {

@@ -63,7 +63,10 @@ func (m *Sequential) planOptimizerRestore(o *saved.Optimizer, pairs map[[2]strin
 			if s.Value != nil {
 				got = s.Value.Shape
 			}
-			return nil, fmt.Errorf("%w: %s: shape %v, the variable is %v", ErrShape, where, got, w.Value.Shape)
+			if s.Value == nil {
+				return nil, fmt.Errorf("%w: %s: no value", ErrFormat, where)
+			}
+			return nil, fmt.Errorf("%w: %s: shape %s, the variable is %s", errMismatch, where, kerasShape(got), kerasShape(w.Value.Shape))
 		}
 		f, err := s.Value.ToFloat32()
 		if err != nil {

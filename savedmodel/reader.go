@@ -112,7 +112,7 @@ func readFileLimited(name string, max int64) ([]byte, error) {
 func parseSavedModel(b []byte) (*pb.SavedModel, error) {
 	sm := &pb.SavedModel{}
 	if err := proto.Unmarshal(b, sm); err != nil {
-		return nil, formatErr("saved_model.pb: %v", err)
+		return nil, formatErr("%v", err) // the caller names the file
 	}
 	if err := checkSavedModel(sm); err != nil {
 		return nil, err
