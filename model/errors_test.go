@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,11 +217,171 @@ func TestErrorCategories(t *testing.T) {
 func checkMessage(t *testing.T, msg string) {
 	t.Helper()
 	for _, p := range []string{"model: ", "h5: ", "checkpoint: ", "savedmodel: ", "layers: ", "table: ", "tensor: ", "npy: ", "objgraph: ", "saved: "} {
-		if strings.Count(msg, p) > 1 {
-			t.Errorf("%q appears %d times in %q", p, strings.Count(msg, p), msg)
+		// A prefix starts the message or follows ": " (not "the model: ", not a path ".../model: ").
+		if n := strings.Count(": "+msg, ": "+p); n > 1 {
+			t.Errorf("prefix %q appears %d times in %q", p, n, msg)
 		}
 	}
 	if strings.Contains(msg, "<nil>") || strings.Contains(msg, "%!") {
 		t.Errorf("message prints a Go value: %q", msg)
 	}
 }
+
+// TestErrorMessages pins the text of representative errors: the operation and the file once,
+// then the object (layer, key, file inside a directory) and the reason, with no repeated
+// package prefix.
+func TestErrorMessages(t *testing.T) {
+	dir := t.TempDir()
+	notModel := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notModel, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "ckpt", "w")
+	if err := seedModel().SaveWeights(ckpt); err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, ckpt+".data-00000-of-00001", func(b []byte) []byte { b[2048+10] ^= 1; return b })
+	ok := filepath.Join(dir, "ok", "w")
+	if err := seedModel().SaveWeights(ok); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	lstm := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"Flatten"`, `"LSTM"`, 1)
+	bigBatch := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"data_format": "channels_last"`, `"data_format": "channels_first"`, 1)
+
+	for _, c := range []struct {
+		name string
+		err  error
+		want string // the whole message, or its beginning when it ends in "…"
+	}{
+		{"missing file", load1(filepath.Join(dir, "missing.h5")),
+			"model: load " + filepath.Join(dir, "missing.h5") + ": no such file or directory"},
+		{"not a model", load1(notModel),
+			"model: load " + notModel + ": unsupported: not an HDF5 file, a .keras zip, a SavedModel or a checkpoint"},
+		{"empty directory", load1(empty),
+			"model: load " + empty + ": unsupported: a directory with neither saved_model.pb nor a checkpoint file"},
+		{"checkpoint checksum", seedModel().LoadWeights(ckpt, LoadWeightsOptions{}),
+			"model: load " + ckpt + `: w.data-00000-of-00001: key "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE" at offset 2048: checksum mismatch: crc32c of 100352 bytes is 0x…`},
+		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
+			"model: load weights " + ok + `: layer "dense_1": weight kernel: expected shape (784, 33), found (784, 32)`},
+		{"unknown layer class", fromJSON1(lstm),
+			`layer "flatten": unknown layer class "LSTM"`},
+		{"unsupported option", fromJSON1(bigBatch),
+			`layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
+	} {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		got := c.err.Error()
+		if w, ok := strings.CutSuffix(c.want, "…"); ok {
+			if !strings.HasPrefix(got, w) {
+				t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+			}
+		} else if got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+		checkMessage(t, got)
+	}
+}
+
+func load1(p string) error { _, err := Load(p); return err }
+
+func fromJSON1(s string) error { _, err := FromJSON([]byte(s)); return err }
+
+// TestErrorMessagesWalk reads inputs kerasgo rejects (truncated saves of the seed model in
+// every format, and the third-party corpus files it does not load) with Load and LoadWeights:
+// every message names the file once, repeats no package prefix and prints no Go nil.
+func TestErrorMessagesWalk(t *testing.T) {
+	check := func(path string, err error) {
+		t.Helper()
+		if err == nil {
+			return
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "model: load ") {
+			t.Errorf("%s: message does not start with the operation: %q", path, msg)
+		}
+		if n := strings.Count(msg, path); n != 1 {
+			t.Errorf("%s: the path appears %d times in %q", path, n, msg)
+		}
+		checkMessage(t, msg)
+	}
+	read := func(path string) {
+		t.Helper()
+		_, err := Load(path)
+		check(path, err)
+		check(path, seedModel().LoadWeights(path, LoadWeightsOptions{}))
+	}
+
+	// Truncated saves: every file of each format cut at a few places.
+	rejected := 0
+	for _, name := range []string{"m.h5", "m.keras", "sm", "ckpt/w"} {
+		if !haveCgo && (name == "m.h5" || name == "m.keras") {
+			continue
+		}
+		dir := t.TempDir()
+		p := filepath.Join(dir, name)
+		var err error
+		if name == "ckpt/w" {
+			err = seedModel().SaveWeights(p)
+		} else {
+			err = seedModel().Save(p)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var files []string
+		filepath.WalkDir(dir, func(f string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, f)
+			}
+			return err
+		})
+		for _, f := range files {
+			orig, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []int{0, 7, 100, len(orig) / 2, len(orig) - 1} {
+				if n < 0 || n >= len(orig) {
+					continue
+				}
+				if err := os.WriteFile(f, orig[:n], 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := Load(p); err != nil {
+					rejected++
+				}
+				read(p)
+			}
+			if err := os.WriteFile(f, orig, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rejected < 20 {
+		t.Errorf("only %d truncated files rejected", rejected)
+	}
+
+	// The third-party corpus.
+	root := corpusRoot(t)
+	filepath.WalkDir(root, func(f string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && fileExists(filepath.Join(f, "saved_model.pb")):
+			read(f)
+		case !d.IsDir() && strings.HasSuffix(f, ".index"):
+			read(strings.TrimSuffix(f, ".index"))
+		case !d.IsDir() && (strings.HasSuffix(f, ".h5") || strings.HasSuffix(f, ".hdf5") || strings.HasSuffix(f, ".keras")):
+			if haveCgo {
+				read(f)
+			}
+		}
+		return nil
+	})
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
