@@ -122,3 +122,56 @@ func TestConvertLsVerify(t *testing.T) {
 		t.Fatalf("verify of a corrupted checkpoint: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestHelp: --help, -h and -help, alone or after a verb, print usage on stdout and exit 0,
+// without the flag package's "flag: help requested".
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"help"},
+		{"summary", "--help"}, {"ls", "-h"}, {"predict", "--help"}, {"convert", "-help"},
+		{"verify", "--help"}, {"demo", "-h"}, {"help", "predict"}, {"predict", "m.h5", "--help"},
+	} {
+		code, out, errs := runCLI(t, args...)
+		if code != 0 || errs != "" {
+			t.Errorf("%v: exit %d, stderr %q; want 0 and nothing", args, code, errs)
+		}
+		if !strings.HasPrefix(out, "usage:\n  kerasgo ") || strings.Contains(out+errs, "help requested") {
+			t.Errorf("%v: stdout %q is not the usage", args, out)
+		}
+		if verb := args[0]; verb != "help" && !strings.HasPrefix(verb, "-") && !strings.Contains(out, "kerasgo "+verb) {
+			t.Errorf("%v: usage %q does not show the verb", args, out)
+		}
+	}
+	_, out, _ := runCLI(t, "predict", "--help")
+	for _, f := range []string{"-input", "-output", "-batch-size"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("predict --help does not list %s:\n%s", f, out)
+		}
+	}
+}
+
+// TestErrorMessage: a load error reads "kerasgo: load PATH: ..." (the library's "model: "
+// gives way to "kerasgo: "), naming the layer by its name.
+func TestErrorMessage(t *testing.T) {
+	cfg, err := os.ReadFile(filepath.Join(models, "seed", "config_keras2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "lstm.json")
+	if err := os.WriteFile(p, bytes.Replace(cfg, []byte(`"Flatten"`), []byte(`"LSTM"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "m.h5")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"summary", missing}, "kerasgo: load " + missing + ": no such file or directory\n"},
+		{[]string{"summary", p}, `kerasgo: layer "flatten": unknown layer class "LSTM"` + "\n"},
+	} {
+		code, _, errs := runCLI(t, c.args...)
+		if code != 1 || errs != c.want {
+			t.Errorf("%v: exit %d, stderr %q; want 1, %q", c.args, code, errs, c.want)
+		}
+	}
+}
