@@ -130,9 +130,14 @@ def jsonable(o):
 
 
 def parse_slot_name(varname):
-    """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel')."""
+    """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel').
+
+    An optimizer built outside its name scope (after load_weights) has no 'Adam/' prefix:
+    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel')."""
     n = varname.split(":")[0]
     parts = n.split("/")
+    if len(parts) == 3:
+        return None, parts[0], parts[1], parts[2]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
 
