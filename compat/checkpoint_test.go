@@ -138,7 +138,7 @@ func TestCheckpointKerasPython(t *testing.T) {
 // tf_keras creates them.
 func TestCheckpointOptimizersPython(t *testing.T) {
 	python(t)
-	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "after_10"))
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "state"))
 	if len(dirs) == 0 {
 		t.Fatal("no testdata/train fixtures (committed; run the generator)")
 	}
