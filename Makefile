@@ -38,6 +38,9 @@ _build:
 	CGO_ENABLED=0 go build ./...
 
 # Every test: vet, unit tests, the pure-Go build, and the compat suite against real Python.
+# Training results of TF are computed on this machine during the run (testdata/gen/reference.py,
+# into a fresh KERASGO_REFDIR removed afterwards); KERASGO_TF_INTRA_THREADS and
+# TF_ENABLE_ONEDNN_OPTS in the environment reach TF.
 test: deps venv
 	$(MAKE) --no-print-directory test-go
 
@@ -46,7 +49,8 @@ test-go:
 	CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go vet ./...
 	CGO_ENABLED=0 go test -count=1 ./h5/ ./model/
-	KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m ./...
+	refdir=$$(mktemp -d) && trap 'rm -rf "$$refdir"' EXIT && \
+		KERASGO_REFDIR=$$refdir KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m ./...
 
 compat: deps venv
 	KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m -v ./compat/...

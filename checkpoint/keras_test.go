@@ -133,7 +133,7 @@ func TestKerasLoadFixtures(t *testing.T) {
 // TestKerasRoundTripTrainCases saves and reloads the optimizer states of testdata/train
 // (Adam, AMSGrad, SGD, RMSprop, centered RMSprop, ...).
 func TestKerasRoundTripTrainCases(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "after_10"))
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "state"))
 	if len(dirs) == 0 {
 		t.Fatal("no testdata/train fixtures (committed; run the generator)")
 	}

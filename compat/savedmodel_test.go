@@ -658,7 +658,7 @@ func TestSavedModelConvertH5(t *testing.T) {
 		Noise           int     `json:"noise_elements"`
 	}
 	runPythonJSON(t, &got, "savedmodel_keras.py", out, filepath.Join(vdir, "next", "x.npy"), filepath.Join(vdir, "next", "y.npy"),
-		filepath.Join(vdir, "next", "weights.json"))
+		filepath.Join(vdir, "tfkeras", "model.h5"))
 	if got.Class != "Sequential" || got.Summary != string(summary) {
 		t.Errorf("tf_keras loads a %s with summary:\n%s\nwant:\n%s", got.Class, got.Summary, summary)
 	}
@@ -668,7 +668,7 @@ func TestSavedModelConvertH5(t *testing.T) {
 	if hm.Optimizer == nil || got.Iterations != hm.Optimizer.Iterations || got.IterationsAfter != got.Iterations+1 {
 		t.Errorf("iterations %d -> %d in tf_keras, h5 had %+v", got.Iterations, got.IterationsAfter, hm.Optimizer)
 	}
-	t.Logf("next step in tf_keras from Go's SavedModel vs tf_keras's own next step: max |diff| = %.3g (%.3g with the %d zero-gradient elements)", got.AfterVsRef, got.AfterVsRefAll, got.Noise)
+	t.Logf("next step in tf_keras from Go's SavedModel vs tf_keras's step from its own model.h5 in the same run: max |diff| = %.3g (%.3g with the %d zero-gradient elements)", got.AfterVsRef, got.AfterVsRefAll, got.Noise)
 	if got.AfterVsRef > 1e-5 {
 		t.Errorf("the next training step differs from tf_keras's own by %g", got.AfterVsRef)
 	}

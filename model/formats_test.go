@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/internal/testref"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -163,7 +164,8 @@ func withDropoutRate(t *testing.T, m *Sequential, rate float64) *Sequential {
 
 // TestFormatsNextStep loads each whole-model file tf_keras wrote (with its optimizer state),
 // runs one more training step on next/x.npy, next/y.npy and compares the loss, the weights
-// and the optimizer's slots with tf_keras's own next step (next/). The loss and every value
+// and the optimizer's slots with tf_keras's own next step from its checkpoint, computed on
+// this machine in this run (internal/testref). The loss and every value
 // whose gradient is not rounding noise must agree within 1e-4 relative; values the
 // optimizer moves by at most its learning rate whatever the gradient (Adam on a noise-level
 // gradient) must agree within 2·lr.
@@ -173,8 +175,9 @@ func TestFormatsNextStep(t *testing.T) {
 		dir := filepath.Join(root, v)
 		next := filepath.Join(dir, "next")
 		nx, ny := readNpy(t, filepath.Join(next, "x.npy")), readNpy(t, filepath.Join(next, "y.npy"))
-		wantLoss := readNpy(t, filepath.Join(next, "loss.npy")).Float32s()[0]
-		want := seedModelLike(t, dir, readFixtureWeights(t, next))
+		ref := filepath.Join(testref.Dir(t, testref.Formats), v, "next")
+		wantLoss := readNpy(t, filepath.Join(ref, "loss.npy")).Float32s()[0]
+		want := seedModelLike(t, dir, readFixtureWeights(t, ref))
 		for _, f := range []string{"tfkeras/model.h5", "tfkeras/savedmodel", "tfkeras/model.keras", "keras3/model.keras"} {
 			t.Run(v+"/"+f, func(t *testing.T) {
 				m, err := Load(filepath.Join(dir, filepath.FromSlash(f)))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/internal/testref"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -97,6 +98,8 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 			}
 			next := filepath.Join(dir, "next")
 			nx, ny := readNpy(t, filepath.Join(next, "x.npy")), readNpy(t, filepath.Join(next, "y.npy"))
+			// tf_keras's own next step, computed on this machine in this run.
+			next = filepath.Join(testref.Dir(t, testref.Formats), v, "next")
 			wantLoss := readNpy(t, filepath.Join(next, "loss.npy")).Float32s()[0]
 			before := slotValues(t, m)
 			m = checkNextStep(t, m, nx, ny, wantLoss, seedModelLike(t, dir, readFixtureWeights(t, next)))
@@ -108,6 +111,14 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 				t.Errorf("iterations after the step %d, tf_keras %d", m.Iterations(), no.Iterations)
 			}
 			after := slotValues(t, m)
+			// Slots of elements whose gradient is zero up to rounding (a conv bias feeding
+			// BatchNormalization) hold rounding noise in both libraries: compared within 2·lr,
+			// as TestTrainParity does.
+			noise := map[string][]bool{}
+			updateNoiseMask(m, noise)
+			noise = confirmNoise(m, noise)
+			lr := float64(m.Optimizer().LearningRate())
+			excused := 0
 			worst := 0.0
 			for _, s := range no.Slots {
 				k := s.Layer + "/" + s.Weight + "/" + saved.Keras3SlotName(no.Class, s.Slot)
@@ -121,9 +132,14 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 				for _, w := range want {
 					scale = max(scale, math.Abs(float64(w)))
 				}
+				mask := noise[s.Layer+"/"+s.Weight]
 				for i := range want {
 					d := math.Abs(float64(g[i]) - float64(want[i]))
 					moved := math.Abs(float64(want[i]) - float64(b[i]))
+					if mask != nil && mask[i] && d > 1e-4*moved+1e-6*scale && d <= 2*lr {
+						excused++
+						continue
+					}
 					if d > 1e-4*moved+1e-6*scale {
 						t.Errorf("slot %s[%d] after the step = %v, tf_keras %v (was %v)", k, i, g[i], want[i], b[i])
 						break
@@ -131,7 +147,7 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 					worst = max(worst, d/max(scale, 1e-30))
 				}
 			}
-			t.Logf("slots after the step: worst |diff| %.2g of the tensor's scale", worst)
+			t.Logf("slots after the step: worst |diff| %.2g of the tensor's scale; %d rounding-noise elements within 2·lr", worst, excused)
 		})
 	}
 }

@@ -11,8 +11,10 @@ JOBS_JSON is a list of cases, each an object with:
   ref      (optional) a checkpoint tf_keras wrote for the same model: its
            tf.train.list_variables and dtypes are printed next to Go's
   x, y     (optional) inputs and the predictions tf_keras made before saving
-  next     (optional) folder with x.npy, y.npy, loss.npy, weights.json: one train_on_batch
-           from the loaded state (Dropout rates set to 0) must reproduce tf_keras' step
+  next     (optional) folder with x.npy, y.npy: one train_on_batch from the state loaded from
+           Go's checkpoint (Dropout rates set to 0) must reproduce the same step that tf_keras
+           takes from its own checkpoint `ref`, computed here in the same process (never a
+           committed result: TF's training numbers differ between CPUs)
 
 Every checkpoint value must be consumed (status.assert_consumed()). Prints one JSON line: a
 list with, per case, the largest differences found.
@@ -25,11 +27,12 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
-# As the generator: deterministic, single-threaded kernels, so that one training step
-# reproduces tf_keras' own step bit for bit (Adam amplifies reduction-order noise).
+# Deterministic kernels, so that the step from Go's checkpoint and the step from tf_keras's
+# own checkpoint, taken in this process, are comparable bit for bit. The thread count comes
+# from KERASGO_TF_INTRA_THREADS (default 1); make test passes with 1 and 2.
 tf.config.experimental.enable_op_determinism()
 tf.config.threading.set_inter_op_parallelism_threads(1)
-tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("KERASGO_TF_INTRA_THREADS", "1")))
 
 
 def load_state(d):
@@ -71,6 +74,27 @@ def build(a):
             loss = tf_keras.losses.deserialize({"class_name": comp["loss"], "config": comp["loss_config"]})
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     return model
+
+
+def next_step(model, x, y):
+    """One train_on_batch with every Dropout rate 0 (the rate is baked into the traced train
+    function, so it is dropped): the loss, then every weight and optimizer variable after it."""
+    for l in model.layers:
+        if "Dropout" in type(l).__name__:
+            l.rate = 0.0
+    model.train_function = None
+    r = model.train_on_batch(x, y, reset_metrics=True)
+    return float(r[0]), [w for l in model.layers for w in l.get_weights()], [v.numpy() for v in model.optimizer.variables]
+
+
+def max_diff(a, b):
+    assert len(a) == len(b), (len(a), len(b))
+    worst = 0.0
+    for x, y in zip(a, b):
+        assert x.shape == y.shape, (x.shape, y.shape)
+        if x.size:
+            worst = max(worst, float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)))))
+    return worst
 
 
 def run(a):
@@ -118,17 +142,21 @@ def run(a):
         out["pred_maxdiff"] = float(np.max(np.abs(pred - np.load(a["y"]))))
 
     if a.get("next"):
-        for l in model.layers:
-            if "Dropout" in type(l).__name__:
-                l.rate = 0.0
-        model.train_function = None
         nd = a["next"]
-        r = model.train_on_batch(np.load(os.path.join(nd, "x.npy")), np.load(os.path.join(nd, "y.npy")),
-                                 reset_metrics=True)
-        out["next_loss"] = float(r[0])
-        out["next_loss_expected"] = float(np.load(os.path.join(nd, "loss.npy")))
-        out["next_weights_maxdiff"] = max_weight_diff(model, nd)
+        nx, ny = np.load(os.path.join(nd, "x.npy")), np.load(os.path.join(nd, "y.npy"))
+        loss, weights, slots = next_step(model, nx, ny)
         out["iterations_after_step"] = int(model.optimizer.iterations.numpy())
+        # The same step from tf_keras's own checkpoint, here and now.
+        tf_keras.backend.clear_session()
+        tf.keras.utils.set_random_seed(0)
+        ref = build(a)
+        ref.optimizer.build(ref.trainable_variables)
+        ref.load_weights(a["ref"]).assert_consumed()
+        rloss, rweights, rslots = next_step(ref, nx, ny)
+        out["next_loss"] = loss
+        out["next_loss_expected"] = rloss
+        out["next_weights_maxdiff"] = max_diff(weights, rweights)
+        out["next_slots_maxdiff"] = max_diff(slots, rslots)
     return out
 
 

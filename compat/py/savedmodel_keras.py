@@ -5,10 +5,11 @@ usage: savedmodel_keras.py DIR X.npy Y.npy [REF]
 Prints JSON: the class of the loaded object, its summary text, predict(x), evaluate(x, y),
 the optimizer's class, iteration count and variables (after building it), then the weights
 after one train_on_batch(x, y) and, with REF, their largest difference from the reference
-weights: REF is a folder of NN.npy files (model.get_weights() order) or a generator
-weights.json (elements whose gradient is zero up to rounding are left out of after_vs_ref;
-after_vs_ref_all has them). Every Dropout rate is set to 0 for that step (as the generator's next/ step),
-so it is deterministic.
+weights: REF is a folder of NN.npy files (model.get_weights() order), or a model file
+tf_keras wrote (.h5) that is loaded here and takes the same step in this process (TF's
+training results differ between CPUs, so a committed step is never the reference). Elements
+whose gradient is zero up to rounding are left out of after_vs_ref; after_vs_ref_all has
+them. Every Dropout rate is set to 0 for that step, so it is deterministic.
 """
 import json
 import os
@@ -53,12 +54,17 @@ res["iterations_after"] = int(m.optimizer.iterations.numpy())
 after = m.get_weights()
 res["after"] = [w.ravel().tolist() for w in after]
 if ref:
-    if ref.endswith(".json"):
-        with open(ref) as f:
-            files = [os.path.join(os.path.dirname(ref), w["file"]) for l in json.load(f)["layers"] for w in l["weights"]]
+    if ref.endswith(".h5"):
+        r = keras.models.load_model(ref)
+        for layer in r.layers:
+            if isinstance(layer, keras.layers.Dropout):
+                layer.rate = 0.0
+        r.make_train_function(force=True)
+        r.train_on_batch(x, y)
+        want = r.get_weights()
     else:
-        files = [os.path.join(ref, "%02d.npy" % i) for i in range(len(after))]
-    diffs = [np.abs(w - np.load(files[i])) for i, w in enumerate(after)]
+        want = [np.load(os.path.join(ref, "%02d.npy" % i)) for i in range(len(after))]
+    diffs = [np.abs(w - want[i]) for i, w in enumerate(after)]
     res["after_vs_ref_all"] = max(float(d.max()) for d in diffs)
     res["after_vs_ref"] = max(float(np.where(noise[i], 0, d).max()) for i, d in enumerate(diffs))
     res["noise_elements"] = int(sum(n.sum() for n in noise))

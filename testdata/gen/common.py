@@ -34,8 +34,10 @@ except Exception:  # pragma: no cover
     pass
 
 try:
+    # One thread unless KERASGO_TF_INTRA_THREADS says otherwise (reference.py is run by the
+    # tests with other counts too, to show that no test depends on one machine's rounding).
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("KERASGO_TF_INTRA_THREADS", "1")))
 except Exception:  # pragma: no cover
     pass
 

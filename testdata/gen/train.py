@@ -1,9 +1,11 @@
-"""testdata/train/<case>/: step-for-step training parity with tf_keras (issue 3).
+"""testdata/train/<case>/: the inputs of step-for-step training parity with tf_keras (issue 3).
 
-For each case: the model (config), the compile arguments, initial weights, 10 fixed
-batches, then 10 x model.train_on_batch(x_i, y_i) recording the loss/metric each call
-returns, and full state (weights incl. BN moving statistics, optimizer iteration and
-every slot) after step 1 and after step 10.
+For each case: the model (config), the compile arguments, initial weights, 10 fixed batches,
+and state/: the full state (weights incl. BN moving statistics, optimizer iteration and every
+slot) that tf_keras reached after 10 x model.train_on_batch(x_i, y_i), used as a saved
+optimizer state by the format tests. What each step returns and the state after each step are
+NOT written here: TF's training results differ between CPUs, so the tests compute them on their
+own machine with reference.py (see internal/testref).
 """
 
 import json
@@ -130,9 +132,14 @@ def jsonable(o):
 
 
 def parse_slot_name(varname):
-    """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel')."""
+    """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel').
+
+    An optimizer built outside its name scope (after load_weights) has no 'Adam/' prefix:
+    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel')."""
     n = varname.split(":")[0]
     parts = n.split("/")
+    if len(parts) == 3:
+        return None, parts[0], parts[1], parts[2]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
 
@@ -227,27 +234,12 @@ def gen_case(out, idx, name):
         xs.append(x)
         ys.append(y)
 
-    losses, metrics = [], []
     for i in range(N_STEPS):
-        r = model.train_on_batch(xs[i], ys[i], reset_metrics=True)
-        r = r if isinstance(r, list) else [r]
-        losses.append(r[0])
-        metrics.append(r[1:])
-        if i == 0:
-            write_state(os.path.join(d, "after_01"), model, opt)
-    write_state(os.path.join(d, "after_10"), model, opt)
+        model.train_on_batch(xs[i], ys[i], reset_metrics=True)
+    write_state(os.path.join(d, "state"), model, opt)
     # configs only now: saving an .h5 of a compiled tf_keras model before its first step makes
     # "accuracy" resolve to categorical_accuracy even for sparse labels (observed in 2.21).
     write_keras2_configs(d, model)
-    save_npy(os.path.join(d, "losses.npy"), np.array(losses, np.float32))
-    if c["metrics"]:
-        save_npy(os.path.join(d, "accuracy.npy"), np.array([m[0] for m in metrics], np.float32))
-    # inference-mode evaluate on batch 0 with the trained model
-    ev = model.evaluate(xs[0], ys[0], batch_size=c["batch"], verbose=0)
-    ev = ev if isinstance(ev, list) else [ev]
-    write_json(os.path.join(d, "after_10", "eval.json"),
-               {"x": "batches/x_00.npy", "y": "batches/y_00.npy",
-                "metrics_names": list(model.metrics_names), "values": [float(v) for v in ev]})
     try:
         write_json(os.path.join(d, "training_config.json"), training_config_from_h5(model))
     except Exception as e:  # optional
@@ -256,15 +248,15 @@ def gen_case(out, idx, name):
         "case": name, "description": c["desc"], "input_shape": list(c["input_shape"]),
         "batch_size": c["batch"], "steps": N_STEPS, "y": c["y"], "seed": seed,
         "metrics_names": list(model.metrics_names),
-        "train_on_batch": "reset_metrics=True: each returned value is that step's own loss/metric, "
-                          "computed in the forward pass (training mode) before the update",
+        "state": "the state after 10 train_on_batch(batches/x_i, batches/y_i) steps from init/",
         "versions": VERSIONS,
     })
-    log("train", name, "ok losses", [round(float(v), 4) for v in losses])
+    log("train", name, "ok")
 
 
 def check_case(out, name):
-    """Replay: rebuild from config, load init weights, 10 steps, compare every recorded number."""
+    """Replay: rebuild from config, load init weights, 10 steps, compare with state/ (the same
+    machine and run that wrote it: the check is of the files, not of TF across CPUs)."""
     c = CASES[name]
     d = os.path.join(out, name)
     fresh(K2, 7)
@@ -272,24 +264,20 @@ def check_case(out, name):
         model = tf_keras.models.model_from_json(f.read())
     set_weights_by_layer(model, read_weights(os.path.join(d, "init")))
     model.compile(optimizer=c["opt"](), loss=c["loss"](), metrics=list(c["metrics"]))
-    losses = np.load(os.path.join(d, "losses.npy"))
     for i in range(N_STEPS):
         x = np.load(os.path.join(d, "batches", f"x_{i:02d}.npy"))
         y = np.load(os.path.join(d, "batches", f"y_{i:02d}.npy"))
-        r = model.train_on_batch(x, y)
-        r = r if isinstance(r, list) else [r]
-        assert_close(r[0], losses[i], 1e-5 * max(1.0, abs(float(losses[i]))), f"{name}: loss step {i}")
-        if i in (0, N_STEPS - 1):
-            sd = os.path.join(d, "after_01" if i == 0 else "after_10")
-            for (ln, arrs), layer in zip(read_weights(sd), model.layers):
-                for a, v in zip(arrs, layer.weights):
-                    assert_close(v.numpy(), a, 1e-5, f"{name}: {sd} {ln} {v.name}")
-            with open(os.path.join(sd, "optimizer.json")) as f:
-                info = json.load(f)
-            assert int(model.optimizer.iterations.numpy()) == info["iterations"]
-            assert [v.name for v in model.optimizer.variables] == info["variables_order"], name
-            for s, v in zip(info["slots"], model.optimizer.variables[1:]):
-                assert_close(v.numpy(), np.load(os.path.join(sd, s["file"])), 1e-5, f"{name}: slot {s['name']}")
+        model.train_on_batch(x, y)
+    sd = os.path.join(d, "state")
+    for (ln, arrs), layer in zip(read_weights(sd), model.layers):
+        for a, v in zip(arrs, layer.weights):
+            assert_close(v.numpy(), a, 1e-5, f"{name}: {sd} {ln} {v.name}")
+    with open(os.path.join(sd, "optimizer.json")) as f:
+        info = json.load(f)
+    assert int(model.optimizer.iterations.numpy()) == info["iterations"]
+    assert [v.name for v in model.optimizer.variables] == info["variables_order"], name
+    for s, v in zip(info["slots"], model.optimizer.variables[1:]):
+        assert_close(v.numpy(), np.load(os.path.join(sd, s["file"])), 1e-5, f"{name}: slot {s['name']}")
     log("train", name, "check ok")
 
 

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Training references computed on the machine that runs the tests (never committed).
+
+TensorFlow's floating-point results differ between CPUs (oneDNN picks kernels per CPU, thread
+counts change summation orders), and Adam or RMSprop turn that noise on near-zero gradients into
+differences of the learning rate's size. So a training step done by TF on the machine that wrote
+the fixtures is never the expected value of a test on another machine. The committed fixtures
+hold only the inputs (configs, initial or saved state, batches); this script replays the
+training steps with the pinned tf_keras on this machine, and the Go tests compare with what it
+writes. Go's internal/testref runs it once per test run (KERASGO_REFDIR) or per test process.
+
+Usage:
+    .venv/bin/python testdata/gen/reference.py --testdata testdata --out DIR --part train
+    .venv/bin/python testdata/gen/reference.py --testdata testdata --out DIR --part formats
+
+--part train writes DIR/<case>/ for every testdata/train/<case> that has init/ and batches/:
+    losses.npy, accuracy.npy (absent without metrics): what each train_on_batch returned
+    after_01/ ... after_10/: the state after each step: weights.json + w/, optimizer.json +
+        slots/ (layout as testdata/README.md)
+--part formats writes DIR/<variant>/next/ for every testdata/formats/<variant>: the state after
+    one train_on_batch(next/x.npy, next/y.npy) from tf_keras's own tfkeras/ckpt (weights and
+    optimizer state), every Dropout rate set to 0: loss.npy, accuracy.npy, weights.json + w/,
+    optimizer.json + slots/.
+
+Threads: KERASGO_TF_INTRA_THREADS (default 1) sets TF's intra-op thread count; the environment's
+TF_ENABLE_ONEDNN_OPTS is honoured as TF honours it. Either may change the numbers, which is the
+point: the Go tests compare with whatever this machine's TF computes.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from common import (K2, fresh, log, np, read_weights, reset_dir, save_npy,  # noqa: E402
+                    set_weights_by_layer, tf_keras, write_weights)
+import train  # noqa: E402
+import formats  # noqa: E402
+
+
+def replay_train(testdata, out):
+    root = os.path.join(testdata, "train")
+    n = 0
+    for name in sorted(os.listdir(root)):
+        d = os.path.join(root, name)
+        if not (os.path.isdir(os.path.join(d, "init")) and os.path.isdir(os.path.join(d, "batches"))):
+            continue
+        if name not in train.CASES:
+            raise SystemExit(f"reference: {d}: no case {name!r} in train.py")
+        c = train.CASES[name]
+        o = os.path.join(out, name)
+        reset_dir(o)
+        fresh(K2, 7)
+        with open(os.path.join(d, "config_keras2.json"), encoding="utf-8") as f:
+            model = tf_keras.models.model_from_json(f.read())
+        set_weights_by_layer(model, read_weights(os.path.join(d, "init")))
+        opt = c["opt"]()
+        model.compile(optimizer=opt, loss=c["loss"](), metrics=list(c["metrics"]))
+        losses, accs = [], []
+        for i in range(train.N_STEPS):
+            x = np.load(os.path.join(d, "batches", f"x_{i:02d}.npy"))
+            y = np.load(os.path.join(d, "batches", f"y_{i:02d}.npy"))
+            r = model.train_on_batch(x, y, reset_metrics=True)
+            r = r if isinstance(r, list) else [r]
+            losses.append(r[0])
+            if len(r) > 1:
+                accs.append(r[1])
+            train.write_state(os.path.join(o, f"after_{i + 1:02d}"), model, opt)
+        save_npy(os.path.join(o, "losses.npy"), np.array(losses, np.float32))
+        if c["metrics"]:
+            save_npy(os.path.join(o, "accuracy.npy"), np.array(accs, np.float32))
+        n += 1
+    if n == 0:
+        raise SystemExit(f"reference: no training cases under {root}")
+    log("reference", f"train: {n} cases replayed")
+
+
+def next_formats(testdata, out):
+    root = os.path.join(testdata, "formats")
+    n = 0
+    for name in sorted(os.listdir(root)):
+        d = os.path.join(root, name)
+        if not os.path.isdir(os.path.join(d, "next")):
+            continue
+        builder, _, kind, _ = formats.VARIANTS[name]
+        fresh(K2, 0)
+        m = formats.build(tf_keras, builder, kind)
+        st = m.load_weights(os.path.join(d, "tfkeras", "ckpt", "weights"))
+        m.optimizer.build(m.trainable_variables)
+        st.assert_consumed()
+        nx = np.load(os.path.join(d, "next", "x.npy"))
+        ny = np.load(os.path.join(d, "next", "y.npy"))
+        formats.disable_dropout(m)
+        r = m.train_on_batch(nx, ny, reset_metrics=True)
+        o = os.path.join(out, name, "next")
+        reset_dir(o)
+        save_npy(os.path.join(o, "loss.npy"), np.array(r[0], np.float32))
+        save_npy(os.path.join(o, "accuracy.npy"), np.array(r[1], np.float32))
+        write_weights(o, m)
+        train.write_optimizer_state(o, m, m.optimizer)
+        n += 1
+    if n == 0:
+        raise SystemExit(f"reference: no format variants under {root}")
+    log("reference", f"formats: {n} next steps")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--testdata", required=True, help="the committed testdata directory")
+    ap.add_argument("--out", required=True, help="where to write the references")
+    ap.add_argument("--part", required=True, choices=["train", "formats"])
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    if a.part == "train":
+        replay_train(os.path.abspath(a.testdata), os.path.abspath(a.out))
+    else:
+        next_formats(os.path.abspath(a.testdata), os.path.abspath(a.out))
+    with open(os.path.join(a.out, "meta.json"), "w", encoding="utf-8") as f:
+        json.dump({"part": a.part, "intra_op_threads": os.environ.get("KERASGO_TF_INTRA_THREADS", "1"),
+                   "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}, f)
+
+
+if __name__ == "__main__":
+    main()
