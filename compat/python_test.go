@@ -49,6 +49,11 @@ func runPython(t *testing.T, script string, args ...string) []byte {
 		"PYTHONHASHSEED=0",
 		"PYTHONPATH="+pyDir(),
 	)
+	if n := os.Getenv("KERASGO_TF_INTRA_THREADS"); n != "" {
+		// Scripts that set their thread count read KERASGO_TF_INTRA_THREADS; TF itself
+		// reads TF_NUM_INTRAOP_THREADS for the others.
+		cmd.Env = append(cmd.Env, "TF_NUM_INTRAOP_THREADS="+n)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -130,6 +130,9 @@ func compute(py, part string) (string, error) {
 		"--testdata", filepath.Join(root, "testdata"), "--out", tmp, "--part", part)
 	cmd.Env = append(os.Environ(), "TF_CPP_MIN_LOG_LEVEL=3", "CUDA_VISIBLE_DEVICES=", "PYTHONHASHSEED=0",
 		"PYTHONDONTWRITEBYTECODE=1")
+	if n := os.Getenv("KERASGO_TF_INTRA_THREADS"); n != "" {
+		cmd.Env = append(cmd.Env, "TF_NUM_INTRAOP_THREADS="+n)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
