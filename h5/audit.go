@@ -139,7 +139,7 @@ func (o ReadOptions) audit(h *h5file, ka *kerasArchive) (*Report, error) {
 // read by the loader: the Keras 3 layout has weights in places kerasgo does not look (the
 // layers of a nested model, an RNN layer's cell, a model's own variables), and a load that
 // silently dropped them would return a model without those weights.
-func (h *h5file) checkAllRead(keep func(path string) bool) error {
+func (h *h5file) checkAllRead(what string, keep func(path string) bool) error {
 	if h.read == nil {
 		return nil
 	}
@@ -162,8 +162,8 @@ func (h *h5file) checkAllRead(keep func(path string) bool) error {
 		return nil
 	}
 	sort.Strings(unread)
-	return unsupportedf("%d of %d variables not read (kerasgo reads the vars of top-level layers only; not nested models, RNN cells or other sub-objects): %s",
-		len(unread), total, firstPaths(unread, 8))
+	return unsupportedf("%d of %d %s not read (kerasgo reads the vars of top-level layers only; not nested models, RNN cells or other sub-objects): %s",
+		len(unread), total, what, firstPaths(unread, 8))
 }
 
 // firstPaths joins the first n paths with ", " and says how many more there are.

@@ -793,7 +793,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 	}
 	// Every weight must have been read by now: weights kept below the layers' own vars
 	// groups (nested models, RNN cells) would otherwise be dropped without a word.
-	if err := h.checkAllRead(func(p string) bool { return !strings.HasPrefix(p, groupOptimizer+"/") }); err != nil {
+	if err := h.checkAllRead("layer variables", func(p string) bool { return !strings.HasPrefix(p, groupOptimizer+"/") }); err != nil {
 		return nil, err
 	}
 	// Optimizer: optimizer/vars (Keras 3: iteration, learning_rate, slots; tf_keras 2.13-2.15
@@ -855,7 +855,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			m.Optimizer = opt
 		}
 	}
-	if err := h.checkAllRead(nil); err != nil {
+	if err := h.checkAllRead("variables", nil); err != nil {
 		return nil, err
 	}
 	return m, nil
