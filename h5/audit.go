@@ -33,7 +33,10 @@ type Report struct {
 
 // skippedByDesign reports datasets the Keras loaders leave out on purpose (see
 // Report.Skipped).
-func skippedByDesign(path string) bool { return strings.HasPrefix(path, groupMetrics+"/") }
+func skippedByDesign(path string) bool {
+	// Files written on Windows have flat "metrics\<name>" groups.
+	return strings.HasPrefix(path, groupMetrics+"/") || strings.HasPrefix(path, groupMetrics+`\`)
+}
 
 // Audit checks a whole file without trusting the Keras layout: it lists every dataset,
 // reads every numeric one, then runs the Keras loader (Load or LoadKeras), recording the
