@@ -33,28 +33,54 @@ func dtypeName(e Entry) string {
 }
 
 // Verify opens the bundle at prefix and reads every tensor, checking every block and tensor
-// checksum and every size, and parses the object graph when the bundle has one. It returns
-// the number of tensors checked and the first problem.
+// checksum and every size, and parses the object graph when the bundle has one, checking
+// that every tensor it names exists and every tensor has a node. It returns the number of
+// tensors checked and the first problem.
 func Verify(prefix string) (int, error) {
 	r, err := Open(prefix)
 	if err != nil {
 		return 0, err
 	}
 	defer r.Close()
+	n, _, err := r.verify()
+	return n, err
+}
+
+// verify is Verify on an open bundle; it also returns the keys it could not read
+// (partitioned variables, dtypes this package does not decode).
+func (r *Reader) verify() (int, []string, error) {
 	n := 0
+	var unreadable []string
 	for _, e := range r.entries {
 		if e.Sliced || !e.DType.Valid() {
-			continue // listed, but not readable by this package
+			unreadable = append(unreadable, e.Key) // listed, but not readable by this package
+			continue
 		}
 		if _, err := r.Read(e.Key); err != nil {
-			return n, err
+			return n, unreadable, err
 		}
 		n++
 	}
-	if r.Has(ObjectGraphKey) {
-		if _, err := r.objectGraph(); err != nil {
-			return n, err
+	if !r.Has(ObjectGraphKey) {
+		return n, unreadable, nil
+	}
+	g, err := r.objectGraph()
+	if err != nil {
+		return n, unreadable, err
+	}
+	named := map[string]bool{ObjectGraphKey: true}
+	for i, nd := range g.Nodes {
+		for _, a := range nd.Attributes {
+			if !r.Has(a.CheckpointKey) {
+				return n, unreadable, errorf(IndexFile(r.prefix), a.CheckpointKey, -1, ErrFormat, "object graph node %d (%s) names a tensor the bundle does not have", i, a.FullName)
+			}
+			named[a.CheckpointKey] = true
 		}
 	}
-	return n, nil
+	for _, e := range r.entries {
+		if !named[e.Key] {
+			return n, unreadable, errorf(IndexFile(r.prefix), e.Key, -1, ErrFormat, "tensor belongs to no node of the object graph")
+		}
+	}
+	return n, unreadable, nil
 }

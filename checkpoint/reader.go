@@ -37,6 +37,10 @@ type ReaderOptions struct {
 	MaxTensorBytes int64
 	// MaxIndexBlockBytes limits one block of the index file (default 256 MiB).
 	MaxIndexBlockBytes int64
+	// OnRead, when set, is called with the key of every tensor Read returns (Audit uses it
+	// to learn which tensors a loader consumed). With a Reader used concurrently it must be
+	// safe for concurrent use.
+	OnRead func(key string)
 }
 
 // Reader reads tensors from a bundle. It lists entries without reading tensor data and reads
@@ -271,6 +275,14 @@ func (r *Reader) shard(i int) (*os.File, int64, string, error) {
 
 // Read reads the tensor stored under key and verifies its CRC-32C.
 func (r *Reader) Read(key string) (*tensor.Tensor, error) {
+	t, err := r.read(key)
+	if err == nil && r.opts.OnRead != nil {
+		r.opts.OnRead(key)
+	}
+	return t, err
+}
+
+func (r *Reader) read(key string) (*tensor.Tensor, error) {
 	i, ok := r.byKey[key]
 	if !ok {
 		return nil, errorf(IndexFile(r.prefix), key, -1, ErrNotFound, "no such tensor")

@@ -22,6 +22,7 @@ const (
 	groupVars             = "vars"
 	groupOptimizer        = "optimizer"
 	groupTF213Layers      = "_layer_checkpoint_dependencies"
+	groupMetrics          = "metrics" // tf_keras 2.13-2.15 .keras: metric accumulators
 
 	// headerLimit is Keras's HDF5_OBJECT_HEADER_LIMIT: string-list attributes whose NumPy
 	// fixed-width size exceeds it are split into name0, name1, ...

@@ -488,9 +488,10 @@ const haveLib = true
 type h5file struct {
 	f     *hdf5.File
 	id    C.hid_t
-	name  string     // the file's path, for errors
-	raw   *os.File   // the same file for the pure-Go guards (read side only)
-	guard *vlenGuard // checks vlen references before libhdf5 follows them
+	name  string          // the file's path, for errors
+	raw   *os.File        // the same file for the pure-Go guards (read side only)
+	guard *vlenGuard      // checks vlen references before libhdf5 follows them
+	read  map[string]bool // datasets readTensor has read, when tracked (see readModel)
 }
 
 // libError returns the current libhdf5 error stack as text and clears it.

@@ -21,6 +21,7 @@ type h5file struct {
 	name  string
 	raw   *os.File
 	guard *vlenGuard
+	read  map[string]bool
 }
 
 func openLib(path string) (*h5file, error)   { return nil, errNoCgo }

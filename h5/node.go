@@ -284,6 +284,9 @@ func (h *h5file) readTensor(path string, maxBytes int64) (*tensor.Tensor, error)
 	if err := h.readDataset(path, t); err != nil {
 		return nil, atObj(path, err)
 	}
+	if h.read != nil {
+		h.read[path] = true
+	}
 	return t, nil
 }
 

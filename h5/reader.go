@@ -80,6 +80,15 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 		return nil, fileErr("list", path, err)
 	}
 	defer h.close()
+	out, err := h.listVars()
+	if err != nil {
+		return nil, fileErr("list", path, err)
+	}
+	return out, nil
+}
+
+// listVars lists every dataset of an open file, sorted by path.
+func (h *h5file) listVars() ([]Var, error) {
 	var out []Var
 	count := 0
 	visited := map[uint64]bool{}
@@ -129,7 +138,7 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 		return nil
 	}
 	if err := walk("", 0); err != nil {
-		return nil, fileErr("list", path, err)
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
@@ -138,6 +147,9 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 // readModel reads an open file in whichever Keras layout it holds. ka is the surrounding
 // .keras archive when the file is its model.weights.h5.
 func (o ReadOptions) readModel(h *h5file, ka *kerasArchive) (*saved.Model, error) {
+	if h.read == nil {
+		h.read = map[string]bool{}
+	}
 	root, err := h.attrNames("")
 	if err != nil {
 		return nil, err
@@ -779,6 +791,11 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 		}
 		noList = true
 	}
+	// Every weight must have been read by now: weights kept below the layers' own vars
+	// groups (nested models, RNN cells) would otherwise be dropped without a word.
+	if err := h.checkAllRead("layer variables", func(p string) bool { return !strings.HasPrefix(p, groupOptimizer+"/") }); err != nil {
+		return nil, err
+	}
 	// Optimizer: optimizer/vars (Keras 3: iteration, learning_rate, slots; tf_keras 2.13-2.15
 	// .keras: iteration, slots).
 	ov := joinPath(groupOptimizer, groupVars)
@@ -837,6 +854,9 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			}
 			m.Optimizer = opt
 		}
+	}
+	if err := h.checkAllRead("variables", nil); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

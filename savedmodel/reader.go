@@ -75,6 +75,8 @@ type Variable struct {
 type ReaderOptions struct {
 	// MaxBytes limits saved_model.pb and keras_metadata.pb (default MaxFileBytes).
 	MaxBytes int64
+
+	onRead func(key string) // Audit: called with every variables/ key Load reads
 }
 
 func (o ReaderOptions) maxBytes() int64 {
@@ -415,7 +417,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 		return nil, err
 	}
 	if md == nil {
-		if m, err := keras3ExportWeights(dir, mg); m != nil || err != nil {
+		if m, err := o.keras3ExportWeights(dir, mg); m != nil || err != nil {
 			return m, err
 		}
 		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a Keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
@@ -427,7 +429,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 	prefix := variablesPrefix(dir)
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
-		if w, err = checkpoint.LoadKerasWeights(prefix); err != nil {
+		if w, err = (checkpoint.ReaderOptions{OnRead: o.onRead}).LoadKerasWeights(prefix); err != nil {
 			return nil, variablesErr(dir, err)
 		}
 	}
@@ -592,7 +594,7 @@ func untuple(v any) any {
 // named "<model>/<layer>/<weight>". The architecture is not recorded, so the result has no
 // Config; layers are those that have weights, in the order of the model's variables. It
 // returns nil, nil when the directory is not laid out that way.
-func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) {
+func (o ReaderOptions) keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) {
 	og := mg.GetObjectGraphDef()
 	if og == nil || len(og.Nodes) == 0 {
 		return nil, nil
@@ -614,7 +616,7 @@ func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) 
 		trainable[c.NodeId] = true
 	}
 	prefix := variablesPrefix(dir)
-	r, err := checkpoint.Open(prefix)
+	r, err := (checkpoint.ReaderOptions{OnRead: o.onRead}).Open(prefix)
 	if err != nil {
 		return nil, variablesErr(dir, err)
 	}

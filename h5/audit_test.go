@@ -1,0 +1,70 @@
+//go:build cgo
+
+package h5
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAuditVerifyFixtures: for every HDF5 and .keras file of testdata/verify, Audit lists
+// exactly the datasets h5py lists (manifest.json), and Load of a Keras 3 file whose weights
+// sit below the top-level layers' vars (an LSTM's cell, a nested model's layers) fails with
+// ErrUnsupported naming each of them, instead of returning a model without them.
+func TestAuditVerifyFixtures(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "verify")
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatalf("testdata/verify missing: %v", err)
+	}
+	var man struct {
+		Files []struct {
+			Path  string   `json:"path"`
+			Names []string `json:"names"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(b, &man); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range man.Files {
+		if !strings.HasSuffix(f.Path, ".h5") && !strings.HasSuffix(f.Path, ".keras") {
+			continue
+		}
+		n++
+		p := filepath.Join(dir, f.Path)
+		a, err := Audit(p)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		var got []string
+		for _, v := range a.Vars {
+			got = append(got, v.Path)
+		}
+		if strings.Join(got, ",") != strings.Join(f.Names, ",") {
+			t.Errorf("%s: Audit lists %v, h5py %v", f.Path, got, f.Names)
+		}
+		if strings.Contains(f.Path, "keras3") {
+			_, lerr := Load(p)
+			if !errors.Is(lerr, ErrUnsupported) || !errors.Is(a.LoadErr, ErrUnsupported) {
+				t.Fatalf("%s: Load gives %v, Audit %v; want ErrUnsupported", f.Path, lerr, a.LoadErr)
+			}
+			for _, name := range f.Names {
+				if strings.Contains(name, "/cell/") || strings.Contains(name, "/layers/sequential/") || strings.HasPrefix(name, "layers/sequential/") {
+					if !strings.Contains(lerr.Error(), name) {
+						t.Errorf("%s: the error does not name %s: %v", f.Path, name, lerr)
+					}
+				}
+			}
+		} else if a.LoadErr != nil || a.Model == nil || len(a.Unread) != 0 {
+			t.Errorf("%s: tf_keras file: LoadErr %v, unread %v", f.Path, a.LoadErr, a.Unread)
+		}
+	}
+	if n != 8 {
+		t.Fatalf("%d HDF5 files in the manifest, want 8", n)
+	}
+}
