@@ -122,9 +122,9 @@ func TestStateProtoErrors(t *testing.T) {
 	name := filepath.Join(dir, StateFile)
 	for bad, want := range map[string]string{
 		"model_checkpoint_path: \"a\"\nmodel_checkpoint_path: \"b\"\n": "line 2",
-		"model_checkpoint_path: \"\\377\"\n":                             "UTF-8",
-		"all_model_checkpoint_timestamps: [1, x]\n":                      "line 1",
-		"\n\nunknown_field: 1\n":                                         "unknown_field",
+		"model_checkpoint_path: \"\\377\"\n":                           "UTF-8",
+		"all_model_checkpoint_timestamps: [1, x]\n":                    "line 1",
+		"\n\nunknown_field: 1\n":                                       "unknown_field",
 	} {
 		os.WriteFile(name, []byte(bad), 0o644)
 		_, err := ReadState(dir)
