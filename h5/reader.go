@@ -804,6 +804,11 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				if err != nil {
 					return nil, err
 				}
+				if n == "" && ka == nil {
+					// tf_keras 2.13-2.15 save_weights: the optimizer is named nowhere in
+					// the file, so its slots cannot be attributed; the weights stand alone.
+					return m, nil
+				}
 				opt.Class = classFromName(n)
 				if opt.Class == "" {
 					return nil, atObj(ov, unsupportedf("optimizer %q without a compile_config", n))
