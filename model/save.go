@@ -126,9 +126,11 @@ var (
 
 // Detect finds the format of path from its content, not its name (real .keras files are
 // sometimes HDF5): the HDF5 signature at offset 0, 512, 1024, 2048, ...; the zip signature
-// at offset 0; a directory holding saved_model.pb; a checkpoint prefix (path.index exists);
-// a directory holding a "checkpoint" state file. For a checkpoint it returns the prefix to
-// read (for a directory, the one its state file names).
+// at offset 0; a directory holding saved_model.pb; a directory holding config.json (Keras 3's
+// model.save(dir, zipped=False), reported as FormatKeras); a checkpoint prefix (path.index
+// exists); a directory holding a "checkpoint" state file. For a checkpoint it returns the
+// prefix to read (for a directory, the one its state file names). Keras 3 sharded weights (a
+// .weights.json manifest, or one of its shards) fail with ErrUnsupported.
 func Detect(path string) (Format, string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -141,12 +143,18 @@ func Detect(path string) (Format, string, error) {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err == nil {
 			return FormatSavedModel, path, nil
 		}
+		if isKerasDir(path) {
+			return FormatKeras, path, nil
+		}
 		if prefix, err := checkpointStatePrefix(path); err == nil {
 			return FormatCheckpoint, prefix, nil
 		} else if !os.IsNotExist(err) {
 			return FormatUnknown, "", err
 		}
-		return FormatUnknown, "", fmt.Errorf("%w: %s: a directory with neither saved_model.pb nor a checkpoint file", ErrUnsupported, path)
+		return FormatUnknown, "", fmt.Errorf("%w: %s: a directory with neither saved_model.pb, config.json nor a checkpoint file", ErrUnsupported, path)
+	}
+	if err := checkShardedWeights(path); err != nil {
+		return FormatUnknown, "", err
 	}
 	if _, err := os.Stat(path + ".index"); err == nil {
 		return FormatCheckpoint, path, nil
