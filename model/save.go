@@ -100,7 +100,7 @@ type Format int
 const (
 	FormatUnknown    Format = iota
 	FormatHDF5              // any Keras HDF5 file: full model, weights, Keras 3 .weights.h5
-	FormatKeras             // a .keras zip archive
+	FormatKeras             // a .keras zip archive, or an unzipped Keras 3 model directory
 	FormatSavedModel        // a directory holding saved_model.pb
 	FormatCheckpoint        // a TF checkpoint prefix (prefix.index exists)
 )
@@ -110,7 +110,7 @@ func (f Format) String() string {
 	case FormatHDF5:
 		return "HDF5"
 	case FormatKeras:
-		return "Keras zip"
+		return "Keras (.keras)"
 	case FormatSavedModel:
 		return "SavedModel"
 	case FormatCheckpoint:
