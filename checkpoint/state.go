@@ -3,7 +3,7 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
-	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -12,6 +12,11 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/prototext"
+
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"github.com/kerasgo/kerasgo/internal/tfpb"
 )
 
 // State is the content of a folder's `checkpoint` file (TF's CheckpointState text proto).
@@ -27,15 +32,20 @@ type State struct {
 // ReadState reads dir/checkpoint. A missing file gives an error wrapping ErrNotFound.
 func ReadState(dir string) (*State, error) {
 	name := filepath.Join(dir, StateFile)
-	b, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errorf(name, "", -1, ErrNotFound, "no checkpoint state file")
 		}
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	if len(b) > 64<<20 {
-		return nil, errorf(name, "", -1, ErrFormat, "state file of %d bytes", len(b))
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxStateBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if len(b) > maxStateBytes {
+		return nil, errorf(name, "", -1, ErrFormat, "state file larger than %d bytes", maxStateBytes)
 	}
 	s, err := parseState(string(b))
 	if err != nil {
@@ -45,8 +55,14 @@ func ReadState(dir string) (*State, error) {
 }
 
 // WriteState writes s to dir/checkpoint in text format, atomically (temporary file and
-// rename), as TF's update_checkpoint_state_internal does.
+// rename), as TF's update_checkpoint_state_internal does. Paths must be valid UTF-8 (the
+// fields are proto3 strings: neither TF nor ReadState accepts anything else).
 func WriteState(dir string, s *State) error {
+	for _, p := range append([]string{s.ModelCheckpointPath}, s.AllModelCheckpointPaths...) {
+		if !utf8.ValidString(p) {
+			return errorf(filepath.Join(dir, StateFile), "", -1, ErrFormat, "path %q is not valid UTF-8", p)
+		}
+	}
 	if err := (atomicfile.Options{}).WriteBytes(filepath.Join(dir, StateFile), []byte(s.Text())); err != nil {
 		return fmt.Errorf("checkpoint: write %s: %w", filepath.Join(dir, StateFile), err)
 	}
@@ -308,202 +324,33 @@ func formatDouble(v float64) string {
 	return s
 }
 
-// parseState parses the text format of a CheckpointState.
+// maxStateBytes bounds the `checkpoint` state file. TF's are a few hundred bytes; even a
+// manager keeping thousands of checkpoints stays far below this.
+const maxStateBytes = 64 << 20
+
+// parseState parses the text format of a CheckpointState with protobuf's text parser on
+// TF's message (field names, quoting, escapes, comments and number syntax as protobuf's
+// text format defines them; unknown fields and invalid UTF-8 in paths are errors, as in TF).
 func parseState(text string) (*State, error) {
-	s := &State{}
-	lx := &lexer{s: text}
-	for {
-		name, ok, err := lx.ident()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return s, nil
-		}
-		if !lx.colon() {
-			return nil, fmt.Errorf("line %d: expected ':' after %s", lx.line, name)
-		}
-		switch name {
-		case "model_checkpoint_path", "all_model_checkpoint_paths":
-			v, err := lx.str()
-			if err != nil {
-				return nil, err
-			}
-			if name == "model_checkpoint_path" {
-				s.ModelCheckpointPath = v
-			} else {
-				s.AllModelCheckpointPaths = append(s.AllModelCheckpointPaths, v)
-			}
-		case "all_model_checkpoint_timestamps", "last_preserved_timestamp":
-			v, err := lx.num()
-			if err != nil {
-				return nil, err
-			}
-			if name == "last_preserved_timestamp" {
-				s.LastPreservedTimestamp = v
-			} else {
-				s.AllModelCheckpointTimestamps = append(s.AllModelCheckpointTimestamps, v)
-			}
-		default:
-			return nil, fmt.Errorf("line %d: unknown field %q", lx.line, name)
-		}
+	var pb tfpb.CheckpointState
+	if err := (prototext.UnmarshalOptions{}).Unmarshal([]byte(text), &pb); err != nil {
+		return nil, errors.New(protoReason(err))
 	}
+	return &State{
+		ModelCheckpointPath:          pb.GetModelCheckpointPath(),
+		AllModelCheckpointPaths:      pb.GetAllModelCheckpointPaths(),
+		AllModelCheckpointTimestamps: pb.GetAllModelCheckpointTimestamps(),
+		LastPreservedTimestamp:       pb.GetLastPreservedTimestamp(),
+	}, nil
 }
 
-type lexer struct {
-	s    string
-	p    int
-	line int
-}
-
-func (l *lexer) skip() {
-	for l.p < len(l.s) {
-		switch c := l.s[l.p]; {
-		case c == '\n':
-			l.line++
-			l.p++
-		case c == ' ' || c == '\t' || c == '\r' || c == ',' || c == ';':
-			l.p++
-		case c == '#':
-			for l.p < len(l.s) && l.s[l.p] != '\n' {
-				l.p++
-			}
-		default:
-			return
-		}
+// protoReason is a protobuf error's message without its "proto:" prefix (which protobuf
+// prints with a randomly chosen space or no-break space), so that the reason reads
+// "checkpoint: <file>: (line 1:23): invalid value ...".
+func protoReason(err error) string {
+	s := err.Error()
+	if r, ok := strings.CutPrefix(s, "proto:"); ok {
+		return strings.TrimLeft(r, " \u00a0")
 	}
-}
-
-func (l *lexer) ident() (string, bool, error) {
-	l.skip()
-	if l.p >= len(l.s) {
-		return "", false, nil
-	}
-	st := l.p
-	for l.p < len(l.s) {
-		c := l.s[l.p]
-		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || l.p > st && c >= '0' && c <= '9' {
-			l.p++
-			continue
-		}
-		break
-	}
-	if l.p == st {
-		return "", false, fmt.Errorf("line %d: unexpected %q", l.line+1, l.s[l.p])
-	}
-	return l.s[st:l.p], true, nil
-}
-
-func (l *lexer) colon() bool {
-	l.skip()
-	if l.p < len(l.s) && l.s[l.p] == ':' {
-		l.p++
-		return true
-	}
-	return false
-}
-
-func (l *lexer) num() (float64, error) {
-	l.skip()
-	st := l.p
-	for l.p < len(l.s) && strings.IndexByte("+-.0123456789eEinfatyINFATY", l.s[l.p]) >= 0 {
-		l.p++
-	}
-	tok := l.s[st:l.p]
-	tok = strings.TrimSuffix(strings.TrimSuffix(tok, "f"), "F")
-	v, err := strconv.ParseFloat(tok, 64)
-	if err != nil {
-		return 0, fmt.Errorf("line %d: bad number %q", l.line+1, l.s[st:l.p])
-	}
-	return v, nil
-}
-
-// str reads one or more adjacent quoted strings with C escapes.
-func (l *lexer) str() (string, error) {
-	var b strings.Builder
-	n := 0
-	for {
-		l.skip()
-		if l.p >= len(l.s) || (l.s[l.p] != '"' && l.s[l.p] != '\'') {
-			break
-		}
-		q := l.s[l.p]
-		l.p++
-		for {
-			if l.p >= len(l.s) || l.s[l.p] == '\n' {
-				return "", fmt.Errorf("line %d: unterminated string", l.line+1)
-			}
-			c := l.s[l.p]
-			l.p++
-			if c == q {
-				break
-			}
-			if c != '\\' {
-				b.WriteByte(c)
-				continue
-			}
-			if l.p >= len(l.s) {
-				return "", fmt.Errorf("line %d: bad escape", l.line+1)
-			}
-			e := l.s[l.p]
-			l.p++
-			switch e {
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			case 'a':
-				b.WriteByte(7)
-			case 'b':
-				b.WriteByte(8)
-			case 'f':
-				b.WriteByte(12)
-			case 'v':
-				b.WriteByte(11)
-			case 'x', 'X':
-				v, k := 0, 0
-				for k < 2 && l.p < len(l.s) && isHex(l.s[l.p]) {
-					v = v*16 + hexVal(l.s[l.p])
-					l.p++
-					k++
-				}
-				if k == 0 {
-					return "", fmt.Errorf("line %d: bad \\x escape", l.line+1)
-				}
-				b.WriteByte(byte(v))
-			default:
-				if e >= '0' && e <= '7' {
-					v := int(e - '0')
-					for k := 0; k < 2 && l.p < len(l.s) && l.s[l.p] >= '0' && l.s[l.p] <= '7'; k++ {
-						v = v*8 + int(l.s[l.p]-'0')
-						l.p++
-					}
-					b.WriteByte(byte(v))
-				} else {
-					b.WriteByte(e) // \" \' \\ \?
-				}
-			}
-		}
-		n++
-	}
-	if n == 0 {
-		return "", fmt.Errorf("line %d: expected a quoted string", l.line+1)
-	}
-	return b.String(), nil
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	}
-	return int(c-'A') + 10
+	return s
 }

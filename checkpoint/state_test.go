@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -110,5 +111,44 @@ func TestManager(t *testing.T) {
 	if s.ModelCheckpointPath != "ckpt-4" || len(s.AllModelCheckpointTimestamps) != 2 ||
 		math.Abs(s.AllModelCheckpointTimestamps[1]-s.AllModelCheckpointTimestamps[0]-1.5) > 1e-6 || s.LastPreservedTimestamp == 0 {
 		t.Errorf("state:\n%s", s.Text())
+	}
+}
+
+// TestStateProtoErrors: the protobuf text parser's errors come out as ErrFormat naming the
+// file and the line, and TF's text-format syntax (comments, single quotes, adjacent strings,
+// list syntax, inf) parses.
+func TestStateProtoErrors(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, StateFile)
+	for bad, want := range map[string]string{
+		"model_checkpoint_path: \"a\"\nmodel_checkpoint_path: \"b\"\n": "line 2",
+		"model_checkpoint_path: \"\\377\"\n":                           "UTF-8",
+		"all_model_checkpoint_timestamps: [1, x]\n":                    "line 1",
+		"\n\nunknown_field: 1\n":                                       "unknown_field",
+	} {
+		os.WriteFile(name, []byte(bad), 0o644)
+		_, err := ReadState(dir)
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), want) ||
+			strings.Contains(err.Error(), "proto:") {
+			t.Errorf("%q: err = %v, want ErrFormat naming %s and %q", bad, err, name, want)
+		}
+	}
+	os.WriteFile(name, []byte("# written by hand\nmodel_checkpoint_path: 'ck' \"pt-1\"\nall_model_checkpoint_paths: ['ckpt-1']\nall_model_checkpoint_timestamps: [1.5, inf]\n"), 0o644)
+	s, err := ReadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ModelCheckpointPath != "ckpt-1" || len(s.AllModelCheckpointPaths) != 1 || len(s.AllModelCheckpointTimestamps) != 2 ||
+		!math.IsInf(s.AllModelCheckpointTimestamps[1], 1) {
+		t.Errorf("parsed %+v", s)
+	}
+	// Over the size limit: refused before parsing.
+	os.WriteFile(name, make([]byte, maxStateBytes+1), 0o644)
+	if _, err := ReadState(dir); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized state: %v", err)
+	}
+	// A path TF could not read back is refused on write.
+	if err := WriteState(dir, &State{ModelCheckpointPath: "ckpt-\xff"}); !errors.Is(err, ErrFormat) {
+		t.Errorf("non-UTF-8 path written: %v", err)
 	}
 }

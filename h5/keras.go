@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -33,24 +34,10 @@ func SaveKeras(path string, m *saved.Model) error {
 	if m.Dialect != saved.Keras3 {
 		return fileErr("save", path, unsupportedf(".keras needs a Keras 3 dialect config (got %v)", m.Dialect))
 	}
-	fs, err := objectFields(m.Config)
+	config, meta, err := kerasJSON(m)
 	if err != nil {
 		return fileErr("save", path, err)
 	}
-	fs = dropFields(fs, "compile_config")
-	if m.TrainingConfig != nil {
-		if !json.Valid(m.TrainingConfig) {
-			return fileErr("save", path, formatf("training config is not valid JSON"))
-		}
-		fs = append(fs, field{"compile_config", m.TrainingConfig})
-	}
-	config := marshalFields(fs)
-	kv, _ := versions(m)
-	meta, _ := json.Marshal(struct {
-		KerasVersion string `json:"keras_version"`
-		DateSaved    string `json:"date_saved"`
-	}{kv, time.Now().Format("2006-01-02@15:04:05")})
-
 	err = atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
 		wf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".weights-*.h5")
 		if err != nil {
@@ -98,21 +85,122 @@ func SaveKeras(path string, m *saved.Model) error {
 	return fileErr("save", path, err)
 }
 
+// kerasJSON builds config.json (m.Config plus compile_config from m.TrainingConfig) and
+// metadata.json as Keras 3 writes them.
+func kerasJSON(m *saved.Model) (config, meta []byte, err error) {
+	fs, err := objectFields(m.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs = dropFields(fs, "compile_config")
+	if m.TrainingConfig != nil {
+		if !json.Valid(m.TrainingConfig) {
+			return nil, nil, formatf("training config is not valid JSON")
+		}
+		fs = append(fs, field{"compile_config", m.TrainingConfig})
+	}
+	config = marshalFields(fs)
+	kv, _ := versions(m)
+	meta, _ = json.Marshal(struct {
+		KerasVersion string `json:"keras_version"`
+		DateSaved    string `json:"date_saved"`
+	}{kv, time.Now().Format("2006-01-02@15:04:05")})
+	return config, meta, nil
+}
+
+// SaveKerasDir writes an unzipped Keras 3 model, as Keras 3's model.save(dir, zipped=False)
+// does: the directory dir (created when missing; files of other names in it are left alone)
+// holding config.json, metadata.json and model.weights.h5, the same three files a .keras zip
+// holds. Like Keras, it refuses a directory name ending in ".keras" (that name means a zip).
+// Each file is replaced atomically; the directory as a whole is not (as in Keras).
+func SaveKerasDir(dir string, m *saved.Model) error {
+	if m == nil || m.Config == nil {
+		return fileErr("save", dir, formatf("SaveKerasDir needs a model config"))
+	}
+	if m.Dialect != saved.Keras3 {
+		return fileErr("save", dir, unsupportedf("an unzipped Keras model needs a Keras 3 dialect config (got %v)", m.Dialect))
+	}
+	if strings.HasSuffix(dir, ".keras") {
+		return fileErr("save", dir, unsupportedf("an unzipped Keras model must not be named *.keras (Keras 3 refuses it with zipped=False)"))
+	}
+	config, meta, err := kerasJSON(m)
+	if err != nil {
+		return fileErr("save", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fileErr("save", dir, err)
+	}
+	sync := atomicfile.Options{Sync: true}
+	if err := sync.WriteBytes(filepath.Join(dir, memberMetadata), meta); err != nil {
+		return fileErr("save", dir, atObj(memberMetadata, err))
+	}
+	if err := sync.WriteBytes(filepath.Join(dir, memberConfig), config); err != nil {
+		return fileErr("save", dir, atObj(memberConfig, err))
+	}
+	err = sync.Write(filepath.Join(dir, memberWeights), func(tmp string) error {
+		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
+	})
+	return fileErr("save", dir, atObj(memberWeights, err))
+}
+
+// sourceKind is fileKind extended to the directories Keras 3 loads as models: "kerasdir" for
+// a directory holding config.json (model.save(dir, zipped=False)), "dir" for any other.
+func sourceKind(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if fi.IsDir() {
+		if st, err := os.Stat(filepath.Join(path, memberConfig)); err == nil && !st.IsDir() {
+			return "kerasdir", nil
+		}
+		return "dir", nil
+	}
+	return fileKind(path)
+}
+
+// reShard matches a Keras 3 weights shard name: <base>_<5 digits>.weights.h5.
+var reShard = regexp.MustCompile(`^(.+)_[0-9]{5}\.weights\.h5$`)
+
+// checkSharded refuses the files of Keras 3 sharded weights (save_weights with
+// max_shard_size): the <name>.weights.json manifest, and each <name>_NNNNN.weights.h5 shard
+// that has its manifest beside it (a shard alone holds only part of the variables).
+func checkSharded(path string) error {
+	base := filepath.Base(path)
+	if strings.HasSuffix(strings.ToLower(base), ".weights.json") {
+		return unsupportedf("Keras 3 sharded weights manifest (save_weights with max_shard_size): not yet supported")
+	}
+	if sm := reShard.FindStringSubmatch(base); sm != nil {
+		manifest := filepath.Join(filepath.Dir(path), sm[1]+".weights.json")
+		if st, err := os.Stat(manifest); err == nil && !st.IsDir() {
+			return unsupportedf("one shard of Keras 3 sharded weights (manifest %s): sharded weights are not yet supported", manifest)
+		}
+	}
+	return nil
+}
+
 // LoadKeras reads a .keras file: a Keras 3 zip (stored or deflated members), a tf_keras
-// 2.13–2.15 zip, or a legacy HDF5 file with a .keras name (then as Load).
+// 2.13–2.15 zip, a legacy HDF5 file with a .keras name (then as Load), or an unzipped Keras 3
+// model directory (model.save(dir, zipped=False): config.json, metadata.json,
+// model.weights.h5).
 func LoadKeras(path string) (*saved.Model, error) { return ReadOptions{}.LoadKeras(path) }
 
 // LoadKeras is LoadKeras with options.
 func (o ReadOptions) LoadKeras(path string) (*saved.Model, error) {
-	kind, err := fileKind(path)
+	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)
 	}
 	switch kind {
 	case "hdf5":
 		return o.Load(path)
-	case "zip":
+	case "zip", "kerasdir":
+	case "dir":
+		return nil, fileErr("load", path, formatf("a directory without %s (not an unzipped Keras model)", memberConfig))
 	default:
+		if err := checkSharded(path); err != nil {
+			return nil, fileErr("load", path, err)
+		}
 		return nil, fileErr("load", path, formatf("neither a zip nor an HDF5 file"))
 	}
 	var m *saved.Model
@@ -187,8 +275,12 @@ func zipErr(err error) error {
 }
 
 // withKerasWeights opens a .keras zip, reads its JSON members, extracts model.weights.h5 to
-// a temporary file and calls fn with it.
+// a temporary file and calls fn with it. For an unzipped model directory it reads the files
+// in place.
 func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *kerasArchive) error) error {
+	if st, err := os.Stat(zpath); err == nil && st.IsDir() {
+		return o.withKerasDir(zpath, fn)
+	}
 	zr, err := zip.OpenReader(zpath)
 	if err != nil {
 		return zipErr(err)
@@ -204,36 +296,23 @@ func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *ke
 		}
 		members[f.Name] = f
 	}
-	ka := &kerasArchive{}
+	var meta, config []byte
 	if f := members[memberMetadata]; f != nil {
-		b, err := readMember(f, maxJSONMember)
-		if err != nil {
+		if meta, err = readMember(f, maxJSONMember); err != nil {
 			return err
 		}
-		var meta struct {
-			KerasVersion string `json:"keras_version"`
-		}
-		if err := json.Unmarshal(b, &meta); err != nil {
-			return atObj(memberMetadata, formatf("%v", err))
-		}
-		ka.version = meta.KerasVersion
 	}
 	f := members[memberConfig]
 	if f == nil {
 		return formatf("no %s in the archive (not a Keras .keras file)", memberConfig)
 	}
-	b, err := readMember(f, maxJSONMember)
+	if config, err = readMember(f, maxJSONMember); err != nil {
+		return err
+	}
+	ka, err := parseKerasJSON(meta, config)
 	if err != nil {
 		return err
 	}
-	fs, err := objectFields(b)
-	if err != nil {
-		return atObj(memberConfig, err)
-	}
-	if cc, ok := getField(fs, "compile_config"); ok && strings.TrimSpace(string(cc)) != "null" {
-		ka.compile = cc
-	}
-	ka.config = marshalFields(dropFields(fs, "compile_config"))
 	wf := members[memberWeights]
 	if wf == nil {
 		if members["model.weights.npz"] != nil {
@@ -270,4 +349,83 @@ func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *ke
 		return atObj(memberWeights, formatf("member size %d, directory says %d", n, wf.UncompressedSize64))
 	}
 	return fn(tmp.Name(), ka)
+}
+
+// parseKerasJSON reads metadata.json (nil when absent) and config.json.
+func parseKerasJSON(meta, config []byte) (*kerasArchive, error) {
+	ka := &kerasArchive{}
+	if meta != nil {
+		var md struct {
+			KerasVersion string `json:"keras_version"`
+		}
+		if err := json.Unmarshal(meta, &md); err != nil {
+			return nil, atObj(memberMetadata, formatf("%v", err))
+		}
+		ka.version = md.KerasVersion
+	}
+	fs, err := objectFields(config)
+	if err != nil {
+		return nil, atObj(memberConfig, err)
+	}
+	if cc, ok := getField(fs, "compile_config"); ok && strings.TrimSpace(string(cc)) != "null" {
+		ka.compile = cc
+	}
+	ka.config = marshalFields(dropFields(fs, "compile_config"))
+	return ka, nil
+}
+
+// readDirMember reads dir/name, a regular file of at most limit bytes; absent gives nil.
+func readDirMember(dir, name string, limit int64) ([]byte, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, atObj(name, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, atObj(name, err)
+	} else if !st.Mode().IsRegular() {
+		return nil, atObj(name, formatf("not a regular file"))
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, atObj(name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, atObj(name, formatf("more than %d bytes", limit))
+	}
+	return b, nil
+}
+
+// withKerasDir is withKerasWeights for an unzipped model directory.
+func (o ReadOptions) withKerasDir(dir string, fn func(wpath string, ka *kerasArchive) error) error {
+	meta, err := readDirMember(dir, memberMetadata, maxJSONMember)
+	if err != nil {
+		return err
+	}
+	config, err := readDirMember(dir, memberConfig, maxJSONMember)
+	if err != nil {
+		return err
+	}
+	if config == nil {
+		return formatf("no %s in the directory (not an unzipped Keras model)", memberConfig)
+	}
+	ka, err := parseKerasJSON(meta, config)
+	if err != nil {
+		return err
+	}
+	wpath := filepath.Join(dir, memberWeights)
+	st, err := os.Stat(wpath)
+	if err != nil {
+		if _, e2 := os.Stat(filepath.Join(dir, "model.weights.npz")); e2 == nil {
+			return unsupportedf("weights in model.weights.npz")
+		}
+		return formatf("no %s in the directory", memberWeights)
+	}
+	if !st.Mode().IsRegular() {
+		return atObj(memberWeights, formatf("not a regular file"))
+	}
+	return fn(wpath, ka)
 }

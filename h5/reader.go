@@ -29,7 +29,9 @@ type Var struct {
 
 // Load reads any Keras HDF5 file: a tf_keras or Keras 1/2 full model (model.save("x.h5")),
 // a Keras 3 legacy .h5, a tf_keras weights-only file (save_weights("x.h5")) or a Keras 3
-// .weights.h5. A file that is a zip is read as a .keras archive (LoadKeras).
+// .weights.h5. A file that is a zip is read as a .keras archive, and a directory holding
+// config.json as an unzipped Keras 3 model (LoadKeras). The files of Keras 3 sharded weights
+// (a .weights.json manifest, or a shard beside its manifest) fail with ErrUnsupported.
 func Load(path string) (*saved.Model, error) { return ReadOptions{}.Load(path) }
 
 // List returns every dataset of an HDF5 file (or of the model.weights.h5 inside a .keras
@@ -38,12 +40,15 @@ func List(path string) ([]Var, error) { return ReadOptions{}.List(path) }
 
 // Load is Load with options.
 func (o ReadOptions) Load(path string) (*saved.Model, error) {
-	kind, err := fileKind(path)
+	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)
 	}
+	if err := checkSharded(path); err != nil {
+		return nil, fileErr("load", path, err)
+	}
 	switch kind {
-	case "zip":
+	case "zip", "kerasdir":
 		return o.LoadKeras(path)
 	case "hdf5":
 	default:
@@ -61,11 +66,16 @@ func (o ReadOptions) Load(path string) (*saved.Model, error) {
 
 // List is List with options.
 func (o ReadOptions) List(path string) ([]Var, error) {
-	kind, err := fileKind(path)
+	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("list", path, err)
 	}
-	if kind == "zip" {
+	if kind != "hdf5" && kind != "zip" && kind != "kerasdir" {
+		if err := checkSharded(path); err != nil {
+			return nil, fileErr("list", path, err)
+		}
+	}
+	if kind == "zip" || kind == "kerasdir" {
 		var vars []Var
 		err := o.withKerasWeights(path, func(wpath string, _ *kerasArchive) error {
 			var err error
@@ -820,6 +830,11 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				n, err := optString(h, ov, attrs, attrName)
 				if err != nil {
 					return nil, err
+				}
+				if n == "" && ka == nil {
+					// tf_keras 2.13-2.15 save_weights: the optimizer is named nowhere in
+					// the file, so its slots cannot be attributed; the weights stand alone.
+					return m, nil
 				}
 				opt.Class = classFromName(n)
 				if opt.Class == "" {

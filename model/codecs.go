@@ -13,6 +13,7 @@ func init() {
 	codecs.saveH5Weights = h5.SaveWeights
 	codecs.saveH5WeightsKeras3 = h5.SaveWeightsKeras3
 	codecs.saveKeras = h5.SaveKeras
+	saveKerasDir = h5.SaveKerasDir
 	codecs.loadH5 = h5.Load
 	codecs.loadKeras = h5.LoadKeras
 	codecs.saveCheckpoint = checkpoint.SaveKerasWeights

@@ -100,7 +100,7 @@ type Format int
 const (
 	FormatUnknown    Format = iota
 	FormatHDF5              // any Keras HDF5 file: full model, weights, Keras 3 .weights.h5
-	FormatKeras             // a .keras zip archive
+	FormatKeras             // a .keras zip archive, or an unzipped Keras 3 model directory
 	FormatSavedModel        // a directory holding saved_model.pb
 	FormatCheckpoint        // a TF checkpoint prefix (prefix.index exists)
 )
@@ -110,7 +110,7 @@ func (f Format) String() string {
 	case FormatHDF5:
 		return "HDF5"
 	case FormatKeras:
-		return "Keras zip"
+		return "Keras (.keras)"
 	case FormatSavedModel:
 		return "SavedModel"
 	case FormatCheckpoint:
@@ -126,9 +126,11 @@ var (
 
 // Detect finds the format of path from its content, not its name (real .keras files are
 // sometimes HDF5): the HDF5 signature at offset 0, 512, 1024, 2048, ...; the zip signature
-// at offset 0; a directory holding saved_model.pb; a checkpoint prefix (path.index exists);
-// a directory holding a "checkpoint" state file. For a checkpoint it returns the prefix to
-// read (for a directory, the one its state file names).
+// at offset 0; a directory holding saved_model.pb; a directory holding config.json (Keras 3's
+// model.save(dir, zipped=False), reported as FormatKeras); a checkpoint prefix (path.index
+// exists); a directory holding a "checkpoint" state file. For a checkpoint it returns the
+// prefix to read (for a directory, the one its state file names). Keras 3 sharded weights (a
+// .weights.json manifest, or one of its shards) fail with ErrUnsupported.
 func Detect(path string) (Format, string, error) {
 	f, p, err := detect(path)
 	return f, p, opErr("detect", path, err)
@@ -146,12 +148,18 @@ func detect(path string) (Format, string, error) {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err == nil {
 			return FormatSavedModel, path, nil
 		}
+		if isKerasDir(path) {
+			return FormatKeras, path, nil
+		}
 		if prefix, err := checkpointStatePrefix(path); err == nil {
 			return FormatCheckpoint, prefix, nil
 		} else if !os.IsNotExist(err) {
 			return FormatUnknown, "", err
 		}
-		return FormatUnknown, "", fmt.Errorf("%w: a directory with neither saved_model.pb nor a checkpoint file", ErrUnsupported)
+		return FormatUnknown, "", fmt.Errorf("%w: a directory with neither saved_model.pb, config.json nor a checkpoint file", ErrUnsupported)
+	}
+	if err := checkShardedWeights(path); err != nil {
+		return FormatUnknown, "", err
 	}
 	if _, err := os.Stat(path + ".index"); err == nil {
 		return FormatCheckpoint, path, nil

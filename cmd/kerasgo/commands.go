@@ -108,7 +108,9 @@ func shapeString(s []int) string {
 // loadModel loads a whole model from any supported file, or from a Keras JSON config
 // (model.to_json() in either dialect; the model is then built with fresh weights).
 func loadModel(path string) (*model.Sequential, error) {
-	if data, err := os.ReadFile(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+	// A Keras 3 sharded weights manifest (name.weights.json) is JSON too: model.Load reports it.
+	if data, err := os.ReadFile(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) &&
+		!strings.HasSuffix(strings.ToLower(path), ".weights.json") {
 		return model.FromJSON(data)
 	}
 	return model.Load(path)

@@ -1,0 +1,52 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// isKerasDir reports whether dir is an unzipped Keras 3 model, by Keras 3's own test: a
+// directory holding config.json.
+func isKerasDir(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "config.json"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// reWeightsShard matches a Keras 3 weights shard name: <base>_<5 digits>.weights.h5.
+var reWeightsShard = regexp.MustCompile(`^(.+)_[0-9]{5}\.weights\.h5$`)
+
+// checkShardedWeights refuses, with ErrUnsupported naming the file, the files Keras 3's
+// save_weights(path, max_shard_size=...) writes: the <name>.weights.json manifest (by name,
+// or a JSON object with a "weight_map" key) and its <name>_NNNNN.weights.h5 shards (a shard
+// next to its manifest holds only part of the variables).
+func checkShardedWeights(path string) error {
+	base := filepath.Base(path)
+	if strings.HasSuffix(strings.ToLower(base), ".weights.json") || isShardManifest(path) {
+		return fmt.Errorf("%w: Keras 3 sharded weights manifest (save_weights with max_shard_size): sharded weights are not yet supported", ErrUnsupported)
+	}
+	if m := reWeightsShard.FindStringSubmatch(base); m != nil {
+		manifest := filepath.Join(filepath.Dir(path), m[1]+".weights.json")
+		if st, err := os.Stat(manifest); err == nil && st.Mode().IsRegular() {
+			return fmt.Errorf("%w: one shard of Keras 3 sharded weights (manifest %s): sharded weights are not yet supported", ErrUnsupported, filepath.Base(manifest))
+		}
+	}
+	return nil
+}
+
+// isShardManifest sniffs the first KiB of a file for a JSON object with "weight_map".
+func isShardManifest(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 1024)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimSpace(head[:n])
+	return len(head) > 0 && head[0] == '{' && bytes.Contains(head, []byte(`"weight_map"`))
+}
