@@ -259,7 +259,7 @@ func TestErrorMessages(t *testing.T) {
 		{"not a model", load1(notModel),
 			"model: load " + notModel + ": unsupported: not an HDF5 file, a .keras zip, a SavedModel or a checkpoint"},
 		{"empty directory", load1(empty),
-			"model: load " + empty + ": unsupported: a directory with neither saved_model.pb nor a checkpoint file"},
+			"model: load " + empty + ": unsupported: a directory with neither saved_model.pb, config.json nor a checkpoint file"},
 		{"checkpoint checksum", seedModel().LoadWeights(ckpt, LoadWeightsOptions{}),
 			"model: load " + ckpt + `: w.data-00000-of-00001: key "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE" at offset 2048: checksum mismatch: crc32c of 100352 bytes is 0x…`},
 		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
