@@ -40,7 +40,7 @@ func TestSeedWorkflow(t *testing.T) {
 	if acc < 0.5 {
 		t.Fatalf("Go's training did not learn: accuracy %.3f (want > 0.5 so that equal accuracies mean something)", acc)
 	}
-	y, err := m.Predict(test.X, 64)
+	y, err := m.Predict(test.X, model.PredictOptions{BatchSize: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

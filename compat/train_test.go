@@ -20,7 +20,7 @@ func trainCompatModel() *model.Sequential {
 	for _, l := range []layers.Layer{
 		layers.NewConv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{8, 8, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(8, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
 		layers.NewDense(3, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),

@@ -21,7 +21,8 @@ type Activation struct {
 }
 
 // NewActivation returns an Activation layer. It panics on an unknown activation name.
-func NewActivation(activation string, o ActivationOptions) *Activation {
+func NewActivation(activation string, opts ...ActivationOptions) *Activation {
+	o := optionsArg("NewActivation", opts)
 	a, err := lookupActivation(activation)
 	if err != nil {
 		panic("layers.NewActivation: " + err.Error())

@@ -65,7 +65,8 @@ type BatchNormalization struct {
 }
 
 // NewBatchNormalization returns a BatchNormalization layer over the last axis.
-func NewBatchNormalization(o BatchNormOptions) *BatchNormalization {
+func NewBatchNormalization(opts ...BatchNormOptions) *BatchNormalization {
+	o := optionsArg("NewBatchNormalization", opts)
 	l := &BatchNormalization{base: newBase(o.Name, o.InputShape), momentum: o.Momentum,
 		eps: o.Epsilon, center: !o.NoCenter, scale: !o.NoScale, rule: o.Variance}
 	if l.momentum == 0 && !o.MomentumZero {

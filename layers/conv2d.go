@@ -66,7 +66,8 @@ func (l *Conv2D) buf(i, n int) []float32 {
 
 // NewConv2D returns a Conv2D layer. It panics on programmer errors: filters or kernel size
 // below 1, an unknown padding or activation.
-func NewConv2D(filters int, kernelSize [2]int, o Conv2DOptions) *Conv2D {
+func NewConv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2D {
+	o := optionsArg("NewConv2D", opts)
 	if filters < 1 || kernelSize[0] < 1 || kernelSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
 		panic("layers.NewConv2D: filters, kernel size and strides must be positive")
 	}

@@ -37,7 +37,8 @@ type Dense struct {
 
 // NewDense returns a Dense layer with units outputs. It panics if units < 1 or the
 // activation is unknown (programmer errors).
-func NewDense(units int, o DenseOptions) *Dense {
+func NewDense(units int, opts ...DenseOptions) *Dense {
+	o := optionsArg("NewDense", opts)
 	if units < 1 {
 		panic("layers.NewDense: units must be positive")
 	}

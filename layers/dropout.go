@@ -30,10 +30,11 @@ type Dropout struct {
 }
 
 // NewDropout returns a Dropout layer. It panics unless 0 <= rate < 1.
-func NewDropout(rate float64, o DropoutOptions) *Dropout {
+func NewDropout(rate float64, opts ...DropoutOptions) *Dropout {
 	if !(rate >= 0 && rate < 1) {
 		panic("layers.NewDropout: rate must be in [0, 1)")
 	}
+	o := optionsArg("NewDropout", opts)
 	l := &Dropout{base: newBase(o.Name, o.InputShape), rate: rate}
 	if o.Seed != nil {
 		s := *o.Seed

@@ -33,7 +33,8 @@ type MaxPooling2D struct {
 
 // NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
 // unknown padding (programmer errors).
-func NewMaxPooling2D(poolSize [2]int, o MaxPoolingOptions) *MaxPooling2D {
+func NewMaxPooling2D(poolSize [2]int, opts ...MaxPoolingOptions) *MaxPooling2D {
+	o := optionsArg("NewMaxPooling2D", opts)
 	if poolSize[0] < 1 || poolSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
 		panic("layers.NewMaxPooling2D: pool size and strides must be positive")
 	}

@@ -11,9 +11,9 @@ import (
 // SetValue adopts a float32 tensor of that shape (and refuses another shape or dtype).
 func TestBuildNoData(t *testing.T) {
 	for _, l := range []Layer{
-		NewDense(7, DenseOptions{}),
-		NewConv2D(3, [2]int{2, 2}, Conv2DOptions{}),
-		NewBatchNormalization(BatchNormOptions{}),
+		NewDense(7),
+		NewConv2D(3, [2]int{2, 2}),
+		NewBatchNormalization(),
 	} {
 		in := []int{5, 5, 4}
 		if err := l.Build(in, NewRand(1).NoData()); err != nil {

@@ -22,7 +22,7 @@ func BenchmarkPredict(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := m.Predict(xt, n); err != nil {
+		if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -22,7 +22,7 @@ func tinyModel(seed uint64) *Sequential {
 	for _, l := range []layers.Layer{
 		layers.NewConv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{8, 8, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(8, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
 		layers.NewDense(3, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
@@ -158,7 +158,7 @@ func TestFitLearnsAndLogs(t *testing.T) {
 func TestTrainingStateRoundTrip(t *testing.T) {
 	x, y := tinyData(64, 3)
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
-		for _, opt := range []Optimizer{Adam(AdamOptions{AMSGrad: true}), SGD(SGDOptions{Momentum: 0.9, Nesterov: true}), RMSprop(RMSpropOptions{Momentum: 0.5, Centered: true}), SGD(SGDOptions{})} {
+		for _, opt := range []Optimizer{Adam(AdamOptions{AMSGrad: true}), SGD(SGDOptions{Momentum: 0.9, Nesterov: true}), RMSprop(RMSpropOptions{Momentum: 0.5, Centered: true}), SGD()} {
 			a := tinyModel(7)
 			if d == saved.Keras3 {
 				// A model read from a Keras 3 save updates BN moving variances as Keras 3
@@ -290,7 +290,7 @@ func TestDropoutScaling(t *testing.T) {
 	x := trReadNpyOrSkip(t, filepath.Join(dir, "x.npy"))
 	yInf := trReadNpyOrSkip(t, filepath.Join(dir, "y_inference.npy"))
 	m := NewSequential(layers.NewDropout(0.5, layers.DropoutOptions{InputShape: x.Shape[1:]}))
-	got, err := m.Predict(x, 0)
+	got, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestCompileErrors(t *testing.T) {
 	}
 	x, y := tinyData(4, 1)
 	m2 := tinyModel(1)
-	if _, err := m2.Fit(x, y, FitOptions{}); !errors.Is(err, ErrNotBuilt) {
+	if _, err := m2.Fit(x, y); !errors.Is(err, ErrNotBuilt) {
 		t.Errorf("Fit before Compile: %v", err)
 	}
 	compileTiny(t, m2)

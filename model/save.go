@@ -240,8 +240,8 @@ func Load(path string) (*Sequential, error) {
 }
 
 // LoadWeights sets the model's weights from any supported file (weights-only or whole
-// model), detecting the format from the content. Matching follows opts (by position by
-// default, as Keras); on error the model is unchanged.
+// model), detecting the format from the content. Matching follows opts, which may be omitted
+// (by position, as Keras does by default); on error the model is unchanged.
 //
 // From a TF checkpoint (what SaveWeights("ckpt/w") and tf_keras's save_weights write), the
 // optimizer state is restored too when the model is compiled, as tf_keras's load_weights
@@ -249,7 +249,8 @@ func Load(path string) (*Sequential, error) {
 // with the weights (each must belong to a trainable weight of the model and have its shape),
 // and nothing (weights or optimizer) changes unless everything matches. HDF5 and .keras files
 // give the weights only, as Keras's load_weights does.
-func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
+func (m *Sequential) LoadWeights(path string, opts ...LoadWeightsOptions) error {
+	o := optionsArg("LoadWeights", opts)
 	f, _, err := Detect(path)
 	if err != nil {
 		return err
@@ -258,7 +259,7 @@ func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
 	if err != nil {
 		return err
 	}
-	plan, skipped, pairs, err := m.planSavedWeights(sm, opts)
+	plan, skipped, pairs, err := m.planSavedWeights(sm, o)
 	if err != nil {
 		return fmt.Errorf("model: load weights %s: %w", path, err)
 	}

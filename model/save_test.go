@@ -179,7 +179,7 @@ func TestLoadDispatch(t *testing.T) {
 		t.Errorf("Load of weights only: err = %v", err)
 	}
 	dst := seedModel()
-	if err := dst.LoadWeights(wPath, LoadWeightsOptions{}); err != nil {
+	if err := dst.LoadWeights(wPath); err != nil {
 		t.Fatal(err)
 	}
 	if !sameWeights(snapshot(dst), snapshot(src)) {

@@ -77,7 +77,7 @@ func TestDeferredBuild(t *testing.T) {
 		t.Errorf("unbuilt Keras 3 summary:\n%s", m.SummaryKeras3())
 	}
 	x := tensor.FromFloat32([]int{2, 5}, make([]float32, 10))
-	y, err := m.Predict(x, 0)
+	y, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,22 +100,22 @@ func TestPredictShapeErrors(t *testing.T) {
 		tensor.Scalar(float32(1)),
 		nil,
 	} {
-		_, err := m.Predict(x, 0)
+		_, err := m.Predict(x)
 		if !errors.Is(err, ErrShape) {
 			t.Errorf("err = %v, want ErrShape", err)
 		}
 	}
-	_, err := m.Predict(tensor.FromFloat32([]int{1, 32, 32, 2}, make([]float32, 32*32*2)), 0)
+	_, err := m.Predict(tensor.FromFloat32([]int{1, 32, 32, 2}, make([]float32, 32*32*2)))
 	if err == nil || !strings.Contains(err.Error(), "(None, 32, 32, 3)") {
 		t.Errorf("error does not give the expected shape: %v", err)
 	}
 	// An empty batch gives an empty result; other dtypes are converted.
-	y, err := m.Predict(tensor.FromFloat32([]int{0, 32, 32, 3}, nil), 0)
+	y, err := m.Predict(tensor.FromFloat32([]int{0, 32, 32, 3}, nil))
 	if err != nil || !slices.Equal(y.Shape, []int{0, 10}) {
 		t.Errorf("empty batch: %v %v", y, err)
 	}
 	x8, _ := tensor.New(tensor.Uint8, []int{3, 32, 32, 3})
-	if y, err := m.Predict(x8, 2); err != nil || !slices.Equal(y.Shape, []int{3, 10}) {
+	if y, err := m.Predict(x8, PredictOptions{BatchSize: 2}); err != nil || !slices.Equal(y.Shape, []int{3, 10}) {
 		t.Errorf("uint8 input: %v %v", y, err)
 	}
 }
@@ -124,12 +124,12 @@ func TestPredictShapeErrors(t *testing.T) {
 func TestPredictBatchesAgree(t *testing.T) {
 	m := trainedSeed(t)
 	x := readNpy(t, filepath.Join(fixtureRoot, "seed", "x.npy"))
-	ref, err := m.Predict(x, x.Shape[0])
+	ref, err := m.Predict(x, PredictOptions{BatchSize: x.Shape[0]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, bs := range []int{1, 3, 5, 100} {
-		y, err := m.Predict(x, bs)
+		y, err := m.Predict(x, PredictOptions{BatchSize: bs})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,7 +32,7 @@ func (m *Sequential) Compile(o CompileOptions) error {
 	var opt Optimizer
 	switch x := o.Optimizer.(type) {
 	case nil:
-		opt = RMSprop(RMSpropOptions{})
+		opt = RMSprop()
 	case string:
 		var err error
 		if opt, err = GetOptimizer(x); err != nil {

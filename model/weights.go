@@ -248,8 +248,8 @@ type LoadWeightsOptions struct {
 // weights: the number of such layers must be equal. A Keras 3 weights file without config
 // (sm.Dialect Keras3, sm.Config nil) is paired as Keras 3 pairs it: per class, in order. Everything is checked before anything is
 // set: on error the model is unchanged.
-func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) error {
-	plan, skipped, _, err := m.planSavedWeights(sm, opts)
+func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOptions) error {
+	plan, skipped, _, err := m.planSavedWeights(sm, optionsArg("LoadSavedWeights", opts))
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			dir := filepath.Join(root, v)
 			m := compiledFresh(t, dir)
-			if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights"), LoadWeightsOptions{}); err != nil {
+			if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights")); err != nil {
 				t.Fatal(err)
 			}
 			if !sameWeights(snapshot(m), snapshot(seedModelLike(t, dir, readFixtureWeights(t, dir)))) {
@@ -144,7 +144,7 @@ func TestLoadWeightsCheckpointOptimizerUncompiled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights"), LoadWeightsOptions{}); err != nil {
+	if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights")); err != nil {
 		t.Fatal(err)
 	}
 	if m.Compiled() || len(m.Warnings()) != 1 {
@@ -178,7 +178,7 @@ func TestLoadWeightsCheckpointOptimizerAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w0, s0, it0 := snapshot(m), slotValues(t, m), m.Iterations()
-	err = m.LoadWeights(prefix, LoadWeightsOptions{})
+	err = m.LoadWeights(prefix)
 	if !errors.Is(err, ErrShape) {
 		t.Fatalf("err = %v, want ErrShape", err)
 	}

@@ -52,7 +52,7 @@ func cmdPredict(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	y, err := m.Predict(x, *batch)
+	y, err := m.Predict(x, model.PredictOptions{BatchSize: *batch})
 	if err != nil {
 		return err
 	}
