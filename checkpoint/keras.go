@@ -391,6 +391,11 @@ func (r *Reader) objectGraph() (*tfpb.TrackableObjectGraph, error) {
 // not record them. Config and the optimizer's Config are nil. prefix may also be a folder
 // holding a `checkpoint` state file.
 func LoadKerasWeights(prefix string) (*saved.Model, error) {
+	return ReaderOptions{}.LoadKerasWeights(prefix)
+}
+
+// LoadKerasWeights is the package-level LoadKerasWeights with these options.
+func (o ReaderOptions) LoadKerasWeights(prefix string) (*saved.Model, error) {
 	if _, err := ReadState(prefix); err == nil {
 		p, err := Latest(prefix)
 		if err != nil {
@@ -398,7 +403,7 @@ func LoadKerasWeights(prefix string) (*saved.Model, error) {
 		}
 		prefix = p
 	}
-	r, err := Open(prefix)
+	r, err := o.Open(prefix)
 	if err != nil {
 		return nil, err
 	}

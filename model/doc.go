@@ -69,6 +69,7 @@
 // slots are checked with the weights, all or nothing.
 //
 // Configs read from files are untrusted: FromConfig bounds the parameters a config may
-// allocate (MaxConfigParams, counted with layers.ParamCount before each layer is built) and
-// the config size (MaxConfigBytes).
+// allocate (LoadOptions.MaxParams, counted with layers.ParamCount before each layer is built)
+// and the config size (LoadOptions.MaxConfigBytes); Load and LoadSaved also bound each tensor
+// read (LoadOptions.MaxTensorBytes).
 package model

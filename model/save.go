@@ -22,10 +22,11 @@ var codecs struct {
 	saveCheckpoint      func(prefix string, m *saved.Model) error
 	saveSavedModel      func(dir string, m *saved.Model) error
 
-	loadH5         func(path string) (*saved.Model, error) // any Keras HDF5 file
-	loadKeras      func(path string) (*saved.Model, error) // .keras zip
-	loadCheckpoint func(prefix string) (*saved.Model, error)
-	loadSavedModel func(dir string) (*saved.Model, error)
+	// The loaders take LoadOptions.MaxTensorBytes (0: the codec's default).
+	loadH5         func(path string, maxTensorBytes int64) (*saved.Model, error) // any Keras HDF5 file
+	loadKeras      func(path string, maxTensorBytes int64) (*saved.Model, error) // .keras zip
+	loadCheckpoint func(prefix string, maxTensorBytes int64) (*saved.Model, error)
+	loadSavedModel func(dir string, maxTensorBytes int64) (*saved.Model, error)
 }
 
 func unavailable(format string) error {
@@ -197,13 +198,15 @@ func checkpointStatePrefix(dir string) (string, error) {
 }
 
 // LoadSaved reads any supported file or directory into the neutral saved form, detecting
-// the format from the content (see Detect).
-func LoadSaved(path string) (*saved.Model, error) {
+// the format from the content (see Detect). opts may be omitted; of its limits LoadSaved
+// uses MaxTensorBytes.
+func LoadSaved(path string, opts ...LoadOptions) (*saved.Model, error) {
+	o := optionsArg("LoadSaved", opts)
 	f, p, err := Detect(path)
 	if err != nil {
 		return nil, err
 	}
-	var fn func(string) (*saved.Model, error)
+	var fn func(string, int64) (*saved.Model, error)
 	switch f {
 	case FormatHDF5:
 		fn = codecs.loadH5
@@ -217,22 +220,24 @@ func LoadSaved(path string) (*saved.Model, error) {
 	if fn == nil {
 		return nil, fmt.Errorf("model: load %s: %w", path, unavailable(f.String()))
 	}
-	return fn(p)
+	return fn(p, o.MaxTensorBytes)
 }
 
 // Load reads a whole model (architecture, weights, and training state when present) from an
 // HDF5 file, a .keras archive or a SavedModel directory, detecting the format from the
 // content. A weights-only file or a checkpoint has no architecture: Load then fails with
-// ErrNoConfig (build the model and call LoadWeights).
-func Load(path string) (*Sequential, error) {
-	sm, err := LoadSaved(path)
+// ErrNoConfig (build the model and call LoadWeights). opts, which may be omitted, bound what
+// the file may make Load allocate (see LoadOptions).
+func Load(path string, opts ...LoadOptions) (*Sequential, error) {
+	o := optionsArg("Load", opts)
+	sm, err := LoadSaved(path, o)
 	if err != nil {
 		return nil, err
 	}
 	if len(sm.Config) == 0 {
 		return nil, fmt.Errorf("model: load %s: %w", path, ErrNoConfig)
 	}
-	m, err := AdoptSaved(sm)
+	m, err := AdoptSaved(sm, o)
 	if err != nil {
 		return nil, fmt.Errorf("model: load %s: %w", path, err)
 	}

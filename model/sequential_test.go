@@ -316,20 +316,24 @@ func TestNonTrainable(t *testing.T) {
 	}
 }
 
-// TestConfigParamLimit: a config asking for more parameters than MaxConfigParams fails
-// before anything is allocated.
+// TestConfigParamLimit: a config asking for more parameters than LoadOptions.MaxParams
+// fails before anything is allocated.
 func TestConfigParamLimit(t *testing.T) {
 	cfg := `{"class_name": "Sequential", "config": {"layers": [
 		{"class_name": "Dense", "config": {"units": 16777216, "batch_input_shape": [null, 1024]}}]}}`
 	_, err := FromConfig([]byte(cfg))
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "MaxConfigParams") {
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "MaxParams") {
 		t.Errorf("err = %v", err)
 	}
-	old := MaxConfigParams
-	MaxConfigParams = 100
-	defer func() { MaxConfigParams = old }()
-	if _, err := FromConfig(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))); !errors.Is(err, ErrUnsupported) {
+	seed := readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))
+	if _, err := FromConfig(seed, LoadOptions{MaxParams: 100}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("seed with a limit of 100: err = %v", err)
+	}
+	if _, err := FromConfig(seed, LoadOptions{MaxConfigBytes: 100}); !errors.Is(err, ErrFormat) {
+		t.Errorf("seed with a config limit of 100 bytes: err = %v", err)
+	}
+	if _, err := FromConfig(seed); err != nil {
+		t.Errorf("seed with the default limits: %v", err)
 	}
 }
 

@@ -75,6 +75,14 @@ type Variable struct {
 type ReaderOptions struct {
 	// MaxBytes limits saved_model.pb and keras_metadata.pb (default MaxFileBytes).
 	MaxBytes int64
+	// MaxTensorBytes limits one tensor read from variables/ (default
+	// tensor.DefaultMaxBytes).
+	MaxTensorBytes int64
+}
+
+// bundle returns the options for reading the variables bundle.
+func (o ReaderOptions) bundle() checkpoint.ReaderOptions {
+	return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes}
 }
 
 func (o ReaderOptions) maxBytes() int64 {
@@ -415,7 +423,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 		return nil, err
 	}
 	if md == nil {
-		if m, err := keras3ExportWeights(dir, mg); m != nil || err != nil {
+		if m, err := keras3ExportWeights(dir, mg, o); m != nil || err != nil {
 			return m, err
 		}
 		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a Keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
@@ -427,7 +435,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 	prefix := variablesPrefix(dir)
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
-		if w, err = checkpoint.LoadKerasWeights(prefix); err != nil {
+		if w, err = o.bundle().LoadKerasWeights(prefix); err != nil {
 			return nil, variablesErr(dir, err)
 		}
 	}
@@ -592,7 +600,7 @@ func untuple(v any) any {
 // named "<model>/<layer>/<weight>". The architecture is not recorded, so the result has no
 // Config; layers are those that have weights, in the order of the model's variables. It
 // returns nil, nil when the directory is not laid out that way.
-func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) {
+func keras3ExportWeights(dir string, mg *pb.MetaGraphDef, o ReaderOptions) (*saved.Model, error) {
 	og := mg.GetObjectGraphDef()
 	if og == nil || len(og.Nodes) == 0 {
 		return nil, nil
@@ -614,7 +622,7 @@ func keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*saved.Model, error) 
 		trainable[c.NodeId] = true
 	}
 	prefix := variablesPrefix(dir)
-	r, err := checkpoint.Open(prefix)
+	r, err := o.bundle().Open(prefix)
 	if err != nil {
 		return nil, variablesErr(dir, err)
 	}
