@@ -107,7 +107,7 @@ func TestLayersTrainingStep(t *testing.T) {
 						xd[j] = float32(math.Round(float64(xd[j]))) // many equal values
 					}
 				}
-				x := tensor.FromFloat32(xs, xd)
+				x := tensor.MustFromFloat32(xs, xd)
 				y, err := l.Forward(x, true)
 				if err != nil {
 					t.Fatal(err)
@@ -116,7 +116,7 @@ func TestLayersTrainingStep(t *testing.T) {
 				for j := range dyd {
 					dyd[j] = rng.Uniform(-1, 1)
 				}
-				dy := tensor.FromFloat32(y.Shape, dyd)
+				dy := tensor.MustFromFloat32(y.Shape, dyd)
 				dx, err := l.Backward(dy)
 				if err != nil {
 					t.Fatal(err)

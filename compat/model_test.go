@@ -108,7 +108,7 @@ func TestModelConfigRebuild(t *testing.T) {
 			for j := range xd {
 				xd[j] = rng.Uniform(0, 1)
 			}
-			x := tensor.FromFloat32(xs, xd)
+			x := tensor.MustFromFloat32(xs, xd)
 			if err := npy.WriteFile(filepath.Join(dir, id+"_x.npy"), x); err != nil {
 				t.Fatal(err)
 			}

@@ -42,7 +42,7 @@ func trainBatch(seed uint64) (*tensor.Tensor, *tensor.Tensor) {
 	for i := range y {
 		y[i] = float32(r.IntN(3))
 	}
-	return tensor.FromFloat32([]int{16, 8, 8, 3}, x), tensor.FromFloat32([]int{16}, y)
+	return tensor.MustFromFloat32([]int{16, 8, 8, 3}, x), tensor.MustFromFloat32([]int{16}, y)
 }
 
 // compareWeights compares the model's weights with Keras's get_weights() files
@@ -229,7 +229,7 @@ func TestEvaluateMatchesKeras(t *testing.T) {
 		ex = append(ex, bx.Float32s()...)
 		ey = append(ey, by.Float32s()...)
 	}
-	xe, ye := tensor.FromFloat32([]int{80, 8, 8, 3}, ex), tensor.FromFloat32([]int{80}, ey)
+	xe, ye := tensor.MustFromFloat32([]int{80, 8, 8, 3}, ex), tensor.MustFromFloat32([]int{80}, ey)
 	loss, mets, err := m.Evaluate(xe, ye, model.EvaluateOptions{BatchSize: 32})
 	if err != nil {
 		t.Fatal(err)

@@ -79,7 +79,7 @@ func synth(r *rand.Rand, n int) *Dataset {
 		}
 	}
 	return &Dataset{
-		X: tensor.FromFloat32([]int{n, side, side, ch}, x),
+		X: tensor.MustFromFloat32([]int{n, side, side, ch}, x),
 		Y: &tensor.Tensor{DType: tensor.Uint8, Shape: []int{n, 1}, Data: y},
 	}
 }

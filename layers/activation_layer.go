@@ -77,7 +77,7 @@ func (l *Activation) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, e
 	}
 	y := make([]float32, x.Len())
 	l.act.apply(x.Float32s(), y, last)
-	out := tensor.FromFloat32(x.Shape, y)
+	out := tensor.MustFromFloat32(x.Shape, y)
 	if training {
 		l.z, l.y = x, out
 	} else {
@@ -96,7 +96,7 @@ func (l *Activation) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	dx := make([]float32, dy.Len())
 	l.act.grad(l.z.Float32s(), l.y.Float32s(), dy.Float32s(), dx, dy.Shape[len(dy.Shape)-1])
-	return tensor.FromFloat32(dy.Shape, dx), nil
+	return tensor.MustFromFloat32(dy.Shape, dx), nil
 }
 
 // Config returns the layer's Keras config in dialect d.

@@ -18,7 +18,7 @@ func randTensor(rng *Rand, shape []int, lo, hi float32) *tensor.Tensor {
 	for i := range d {
 		d[i] = rng.Uniform(lo, hi)
 	}
-	return tensor.FromFloat32(shape, d)
+	return tensor.MustFromFloat32(shape, d)
 }
 
 func projLoss(y *tensor.Tensor, r []float32) float64 {
@@ -179,7 +179,7 @@ func distinct(rng *Rand, shape []int) *tensor.Tensor {
 	for i, v := range p {
 		d[i] = float32(v)*0.1 - float32(n)*0.05
 	}
-	return tensor.FromFloat32(shape, d)
+	return tensor.MustFromFloat32(shape, d)
 }
 
 func TestGradMaxPooling2D(t *testing.T) {

@@ -184,7 +184,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 	} else {
 		l.arg = nil
 	}
-	return tensor.FromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
+	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
 }
 
 // Backward routes each output gradient to the input cell that was the window's maximum.
@@ -207,7 +207,7 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	})
-	return tensor.FromFloat32(l.xShape, dx), nil
+	return tensor.MustFromFloat32(l.xShape, dx), nil
 }
 
 // Config returns the layer's Keras config in dialect d.

@@ -17,7 +17,7 @@ func BenchmarkPredict(b *testing.B) {
 	for i := range x {
 		x[i] = rng.Float32()
 	}
-	xt := tensor.FromFloat32([]int{n, 32, 32, 3}, x)
+	xt := tensor.MustFromFloat32([]int{n, 32, 32, 3}, x)
 	b.SetBytes(int64(len(x) * 4))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -44,7 +44,7 @@ func Example_seedWorkflow() {
 	for i := range y {
 		y[i] = float32(rng.IntN(10))
 	}
-	xt, yt := tensor.FromFloat32([]int{64, 32, 32, 3}, x), tensor.FromFloat32([]int{64}, y)
+	xt, yt := tensor.MustFromFloat32([]int{64, 32, 32, 3}, x), tensor.MustFromFloat32([]int{64}, y)
 	if _, err := m.Fit(xt, yt, model.FitOptions{Epochs: 2, BatchSize: 16, NoShuffle: true}); err != nil {
 		fmt.Println(err)
 		return

@@ -52,7 +52,7 @@ func tinyData(n int, seed uint64) (*tensor.Tensor, *tensor.Tensor) {
 			}
 		}
 	}
-	return tensor.FromFloat32([]int{n, 8, 8, 3}, x), tensor.FromFloat32([]int{n}, y)
+	return tensor.MustFromFloat32([]int{n, 8, 8, 3}, x), tensor.MustFromFloat32([]int{n}, y)
 }
 
 func compileTiny(t *testing.T, m *Sequential) {
@@ -303,7 +303,7 @@ func TestDropoutScaling(t *testing.T) {
 		big[i] = float32(i%97) + 1
 	}
 	m2 := NewSequential(layers.NewDropout(0.25, layers.DropoutOptions{InputShape: []int{100}}))
-	out, err := m2.forward(tensor.FromFloat32([]int{200, 100}, big), true)
+	out, err := m2.forward(tensor.MustFromFloat32([]int{200, 100}, big), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestCompileErrors(t *testing.T) {
 		t.Errorf("Fit before Compile: %v", err)
 	}
 	compileTiny(t, m2)
-	bad := tensor.FromFloat32([]int{4}, []float32{0, 1, 2, 7})
+	bad := tensor.MustFromFloat32([]int{4}, []float32{0, 1, 2, 7})
 	if _, _, err := m2.TrainOnBatch(x, bad); err == nil {
 		t.Errorf("label 7 for 3 classes accepted")
 	}
@@ -415,7 +415,7 @@ func TestTrainingFromSavedBadConfigs(t *testing.T) {
 	}
 	// Slots whose shapes do not fit the model are an error.
 	m2 := tinyModel(1)
-	bad := &saved.Model{TrainingConfig: []byte(`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}}}`), Optimizer: &saved.Optimizer{Class: "Adam", Iterations: 3, Slots: []saved.Slot{{Layer: "conv_1", Weight: "kernel", Name: "momentum", Value: tensor.FromFloat32([]int{2}, []float32{1, 2})}}}}
+	bad := &saved.Model{TrainingConfig: []byte(`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}}}`), Optimizer: &saved.Optimizer{Class: "Adam", Iterations: 3, Slots: []saved.Slot{{Layer: "conv_1", Weight: "kernel", Name: "momentum", Value: tensor.MustFromFloat32([]int{2}, []float32{1, 2})}}}}
 	if err := m2.trainingFromSaved(bad); !errors.Is(err, ErrShape) {
 		t.Errorf("bad slot shape: %v", err)
 	}

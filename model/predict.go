@@ -82,7 +82,7 @@ func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
 		bs := append([]int{hi - lo}, m.in.shape...)
-		y, err := m.forward(tensor.FromFloat32(bs, in[lo*inRow:hi*inRow]), false)
+		y, err := m.forward(tensor.MustFromFloat32(bs, in[lo*inRow:hi*inRow]), false)
 		if err != nil {
 			return nil, err
 		}

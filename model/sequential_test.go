@@ -76,7 +76,7 @@ func TestDeferredBuild(t *testing.T) {
 	if !strings.Contains(m.SummaryKeras3(), "0 (unbuilt)") {
 		t.Errorf("unbuilt Keras 3 summary:\n%s", m.SummaryKeras3())
 	}
-	x := tensor.FromFloat32([]int{2, 5}, make([]float32, 10))
+	x := tensor.MustFromFloat32([]int{2, 5}, make([]float32, 10))
 	y, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
@@ -95,8 +95,8 @@ func TestDeferredBuild(t *testing.T) {
 func TestPredictShapeErrors(t *testing.T) {
 	m := seedModel()
 	for _, x := range []*tensor.Tensor{
-		tensor.FromFloat32([]int{2, 32, 32, 1}, make([]float32, 2*32*32)),
-		tensor.FromFloat32([]int{2, 3072}, make([]float32, 2*3072)),
+		tensor.MustFromFloat32([]int{2, 32, 32, 1}, make([]float32, 2*32*32)),
+		tensor.MustFromFloat32([]int{2, 3072}, make([]float32, 2*3072)),
 		tensor.Scalar(float32(1)),
 		nil,
 	} {
@@ -105,12 +105,12 @@ func TestPredictShapeErrors(t *testing.T) {
 			t.Errorf("err = %v, want ErrShape", err)
 		}
 	}
-	_, err := m.Predict(tensor.FromFloat32([]int{1, 32, 32, 2}, make([]float32, 32*32*2)))
+	_, err := m.Predict(tensor.MustFromFloat32([]int{1, 32, 32, 2}, make([]float32, 32*32*2)))
 	if err == nil || !strings.Contains(err.Error(), "(None, 32, 32, 3)") {
 		t.Errorf("error does not give the expected shape: %v", err)
 	}
 	// An empty batch gives an empty result; other dtypes are converted.
-	y, err := m.Predict(tensor.FromFloat32([]int{0, 32, 32, 3}, nil))
+	y, err := m.Predict(tensor.MustFromFloat32([]int{0, 32, 32, 3}, nil))
 	if err != nil || !slices.Equal(y.Shape, []int{0, 10}) {
 		t.Errorf("empty batch: %v %v", y, err)
 	}

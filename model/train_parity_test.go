@@ -286,7 +286,7 @@ func TestTrainParity(t *testing.T) {
 					t.Logf("after %d steps: worst relative error %.2e at %s; worst error relative to the tensor's scale %.2e at %s; %d rounding-noise values compared within 2·lr·steps (largest difference %.2e)", s+1, p.worst, p.worstAt, p.worstScaled, p.worstScaledAt, p.skipped, p.noiseDiff)
 				}
 			}
-			lossCmp.check("loss", got, tensor.FromFloat32([]int{len(losses)}, losses), nil)
+			lossCmp.check("loss", got, tensor.MustFromFloat32([]int{len(losses)}, losses), nil)
 			t.Logf("losses: worst relative error %.2e", lossCmp.worst)
 		})
 	}

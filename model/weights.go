@@ -78,7 +78,7 @@ func apply(plan []assignment) {
 		if d := a.w.Value.Float32s(); len(d) == a.w.Value.Len() {
 			copy(d, a.val)
 		} else {
-			a.w.Value = tensor.FromFloat32(a.w.Value.Shape, slices.Clone(a.val))
+			a.w.Value = tensor.MustFromFloat32(a.w.Value.Shape, slices.Clone(a.val))
 		}
 	}
 }

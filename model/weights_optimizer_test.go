@@ -165,7 +165,7 @@ func TestLoadWeightsCheckpointOptimizerAllOrNothing(t *testing.T) {
 		t.Fatalf("checkpoint optimizer %+v", sm.Optimizer)
 	}
 	bad := &sm.Optimizer.Slots[3]
-	bad.Value = tensor.FromFloat32([]int{bad.Value.Len() + 1}, make([]float32, bad.Value.Len()+1))
+	bad.Value = tensor.MustFromFloat32([]int{bad.Value.Len() + 1}, make([]float32, bad.Value.Len()+1))
 	prefix := filepath.Join(t.TempDir(), "bad")
 	if err := checkpoint.SaveKerasWeights(prefix, sm); err != nil {
 		t.Skipf("checkpoint refuses to write the corrupted state: %v", err)

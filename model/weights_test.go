@@ -204,7 +204,7 @@ func TestLoadSavedWeightsByName(t *testing.T) {
 	rev.Layers = slices.Clone(sm.Layers)
 	slices.Reverse(rev.Layers)
 	rev.Layers = append(rev.Layers, saved.Layer{Name: "extra", Class: "Dense", Weights: []saved.Variable{{Name: "kernel",
-		Value: tensor.FromFloat32([]int{1}, []float32{1})}}})
+		Value: tensor.MustFromFloat32([]int{1}, []float32{1})}}})
 	dst := seedModel()
 	if err := dst.LoadSavedWeights(&rev); err == nil {
 		t.Error("positional load of reversed layers succeeded")

@@ -18,7 +18,7 @@ func TestRoundTrip(t *testing.T) {
 		for i := range data {
 			data[i] = float32(i) * 0.5
 		}
-		in := tensor.FromFloat32(shape, data)
+		in := tensor.MustFromFloat32(shape, data)
 		var buf bytes.Buffer
 		if err := Write(&buf, in); err != nil {
 			t.Fatal(err)
@@ -44,7 +44,7 @@ func TestRoundTrip(t *testing.T) {
 // TestTruncated cuts a valid encoding at every length and demands an error, never a panic.
 func TestTruncated(t *testing.T) {
 	var buf bytes.Buffer
-	Write(&buf, tensor.FromFloat32([]int{2, 2}, []float32{1, 2, 3, 4}))
+	Write(&buf, tensor.MustFromFloat32([]int{2, 2}, []float32{1, 2, 3, 4}))
 	b := buf.Bytes()
 	for i := 0; i < len(b); i++ {
 		_, err := Read(bytes.NewReader(b[:i]), 0)
@@ -111,7 +111,7 @@ np.save(d + "/d.npy", np.array([True, False]))
 
 func FuzzRead(f *testing.F) {
 	var buf bytes.Buffer
-	Write(&buf, tensor.FromFloat32([]int{2, 2}, []float32{1, 2, 3, 4}))
+	Write(&buf, tensor.MustFromFloat32([]int{2, 2}, []float32{1, 2, 3, 4}))
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		Read(bytes.NewReader(b), int64(len(b)))
