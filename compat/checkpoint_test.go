@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
-	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )

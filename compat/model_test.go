@@ -9,9 +9,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )

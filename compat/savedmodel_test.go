@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/h5"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
 	"github.com/kerasgo/kerasgo/tensor"

@@ -8,8 +8,8 @@ import (
 
 	"github.com/kerasgo/kerasgo/data"
 	"github.com/kerasgo/kerasgo/internal/demo"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )

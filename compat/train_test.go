@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 

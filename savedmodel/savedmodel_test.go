@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 	"google.golang.org/protobuf/encoding/prototext"

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/demo"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 )
 
 func cmdSummary(args []string, w io.Writer) error {

@@ -1,0 +1,29 @@
+package npy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+var (
+	// ErrFormat reports a file that is not a valid .npy file (a truncated one also matches
+	// io.ErrUnexpectedEOF).
+	ErrFormat = errors.New("npy: invalid format")
+	// ErrUnsupported reports a valid .npy array this package does not handle (Fortran order,
+	// strings, objects, an unknown version) or a tensor it cannot write.
+	ErrUnsupported = errors.New("npy: unsupported")
+)
+
+// Error names the file a problem was found in. ReadFile and WriteFile return it; errors.Is
+// sees through it to ErrFormat, ErrUnsupported, fs.ErrNotExist and so on.
+type Error struct {
+	Path string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("npy: %s: %s", e.Path, strings.TrimPrefix(e.Err.Error(), "npy: "))
+}
+
+func (e *Error) Unwrap() error { return e.Err }
