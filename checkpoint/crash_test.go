@@ -49,7 +49,7 @@ func TestCrashHelper(t *testing.T) {
 	testHookRename = stop
 	m := &Manager{Dir: dir, MaxToKeep: 1}
 	_, err := m.Save(func(prefix string) error {
-		w, err := NewWriter(prefix, WriterOptions{})
+		w, err := NewWriter(prefix)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func Example() {
 	defer os.RemoveAll(dir)
 	prefix := filepath.Join(dir, "model.ckpt")
 
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func ExampleReader_Dump() {
 	dir, _ := os.MkdirTemp("", "ckpt")
 	defer os.RemoveAll(dir)
 	prefix := filepath.Join(dir, "ckpt")
-	w, _ := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w, _ := checkpoint.NewWriter(prefix)
 	w.Add("conv/kernel", tensor.MustFromFloat32([]int{3, 3, 1, 2}, make([]float32, 18)))
 	w.Add("step", tensor.Scalar(int64(7)))
 	w.Close()

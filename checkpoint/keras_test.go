@@ -212,7 +212,7 @@ func TestObjectGraphWrongDType(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			prefix := filepath.Join(t.TempDir(), "bad")
-			w, err := NewWriter(prefix, WriterOptions{})
+			w, err := NewWriter(prefix)
 			if err != nil {
 				t.Fatal(err)
 			}

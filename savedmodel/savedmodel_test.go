@@ -689,7 +689,7 @@ func TestFloatObjectGraph(t *testing.T) {
 	}
 	r.Close()
 	ts[checkpoint.ObjectGraphKey] = tensor.MustFromFloat32([]int{1}, []float32{1})
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

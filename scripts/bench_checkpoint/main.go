@@ -54,7 +54,7 @@ func write(prefix string) (map[string]any, error) {
 		ts[i] = tensor.MustFromFloat32([]int{1024, 1024}, d)
 	}
 	start := time.Now()
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		return nil, err
 	}
