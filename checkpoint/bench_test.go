@@ -16,7 +16,7 @@ func benchTensors(n, size int) map[string]*tensor.Tensor {
 		for j := range d {
 			d[j] = float32(i*size+j) * 1e-6
 		}
-		ts[fmt.Sprintf("layer_with_weights-%d/kernel/.ATTRIBUTES/VARIABLE_VALUE", i)] = tensor.FromFloat32([]int{size / 256, 256}, d)
+		ts[fmt.Sprintf("layer_with_weights-%d/kernel/.ATTRIBUTES/VARIABLE_VALUE", i)] = tensor.MustFromFloat32([]int{size / 256, 256}, d)
 	}
 	return ts
 }

@@ -24,7 +24,7 @@ func crashTensors(gen int) map[string]*tensor.Tensor {
 		for j := range d {
 			d[j] = float32(gen*1000 + i)
 		}
-		ts[fmt.Sprintf("layer_%d/kernel", i)] = tensor.FromFloat32([]int{256, 256}, d)
+		ts[fmt.Sprintf("layer_%d/kernel", i)] = tensor.MustFromFloat32([]int{256, 256}, d)
 	}
 	ts["step"] = tensor.Scalar(int64(gen))
 	return ts
@@ -49,7 +49,7 @@ func TestCrashHelper(t *testing.T) {
 	testHookRename = stop
 	m := &Manager{Dir: dir, MaxToKeep: 1}
 	_, err := m.Save(func(prefix string) error {
-		w, err := NewWriter(prefix, WriterOptions{})
+		w, err := NewWriter(prefix)
 		if err != nil {
 			return err
 		}

@@ -16,11 +16,11 @@ func Example() {
 	defer os.RemoveAll(dir)
 	prefix := filepath.Join(dir, "model.ckpt")
 
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		log.Fatal(err)
 	}
-	w.Add("dense/kernel", tensor.FromFloat32([]int{2, 2}, []float32{1, 2, 3, 4}))
+	w.Add("dense/kernel", tensor.MustFromFloat32([]int{2, 2}, []float32{1, 2, 3, 4}))
 	w.Add("global_step", tensor.Scalar(int64(1000)))
 	if err := w.Close(); err != nil {
 		log.Fatal(err)
@@ -48,8 +48,8 @@ func ExampleSaveKerasWeights() {
 	m := &saved.Model{Layers: []saved.Layer{
 		{Name: "flatten", Class: "Flatten"},
 		{Name: "dense", Class: "Dense", Weights: []saved.Variable{
-			{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{2, 1}, []float32{0.5, -0.5})},
-			{Name: "bias", Trainable: true, Value: tensor.FromFloat32([]int{1}, []float32{0})},
+			{Name: "kernel", Trainable: true, Value: tensor.MustFromFloat32([]int{2, 1}, []float32{0.5, -0.5})},
+			{Name: "bias", Trainable: true, Value: tensor.MustFromFloat32([]int{1}, []float32{0})},
 		}},
 	}}
 	if err := checkpoint.SaveKerasWeights(filepath.Join(dir, "my_weights"), m); err != nil {
@@ -73,8 +73,8 @@ func ExampleReader_Dump() {
 	dir, _ := os.MkdirTemp("", "ckpt")
 	defer os.RemoveAll(dir)
 	prefix := filepath.Join(dir, "ckpt")
-	w, _ := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
-	w.Add("conv/kernel", tensor.FromFloat32([]int{3, 3, 1, 2}, make([]float32, 18)))
+	w, _ := checkpoint.NewWriter(prefix)
+	w.Add("conv/kernel", tensor.MustFromFloat32([]int{3, 3, 1, 2}, make([]float32, 18)))
 	w.Add("step", tensor.Scalar(int64(7)))
 	w.Close()
 

@@ -394,7 +394,7 @@ func LoadKerasWeights(prefix string) (*saved.Model, error) {
 	return ReaderOptions{}.LoadKerasWeights(prefix)
 }
 
-// LoadKerasWeights is LoadKerasWeights with options.
+// LoadKerasWeights is the package-level LoadKerasWeights with these options.
 func (o ReaderOptions) LoadKerasWeights(prefix string) (*saved.Model, error) {
 	if _, err := ReadState(prefix); err == nil {
 		p, err := Latest(prefix)

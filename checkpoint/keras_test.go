@@ -194,7 +194,7 @@ func TestKerasGraphShape(t *testing.T) {
 }
 
 func TestKerasDuplicateNames(t *testing.T) {
-	w := saved.Variable{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{1}, []float32{1})}
+	w := saved.Variable{Name: "kernel", Trainable: true, Value: tensor.MustFromFloat32([]int{1}, []float32{1})}
 	m := &saved.Model{Layers: []saved.Layer{{Name: "d", Class: "Dense", Weights: []saved.Variable{w}},
 		{Name: "d", Class: "Dense", Weights: []saved.Variable{w}}}}
 	if err := SaveKerasWeights(filepath.Join(t.TempDir(), "w"), m); err == nil {
@@ -206,20 +206,20 @@ func TestKerasDuplicateNames(t *testing.T) {
 // is reported as ErrFormat naming the key and the file, by LoadKerasWeights and by Verify.
 func TestObjectGraphWrongDType(t *testing.T) {
 	for name, g := range map[string]*tensor.Tensor{
-		"float32": tensor.FromFloat32([]int{2}, []float32{1, 2}),
+		"float32": tensor.MustFromFloat32([]int{2}, []float32{1, 2}),
 		"garbage": {DType: tensor.String, Shape: []int{}, Data: [][]byte{{0xff, 0xff, 0xff}}},
 		"two":     {DType: tensor.String, Shape: []int{2}, Data: [][]byte{nil, nil}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			prefix := filepath.Join(t.TempDir(), "bad")
-			w, err := NewWriter(prefix, WriterOptions{})
+			w, err := NewWriter(prefix)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := w.Add(ObjectGraphKey, g); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.Add("x", tensor.FromFloat32([]int{1}, []float32{3})); err != nil {
+			if err := w.Add("x", tensor.MustFromFloat32([]int{1}, []float32{3})); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.Close(); err != nil {

@@ -57,7 +57,15 @@ type shardFile struct {
 }
 
 // NewWriter starts a bundle with the given prefix. The prefix's folder is created if needed.
-func NewWriter(prefix string, opts WriterOptions) (*Writer, error) {
+// opts may be omitted (the zero WriterOptions); more than one panics.
+func NewWriter(prefix string, options ...WriterOptions) (*Writer, error) {
+	if len(options) > 1 {
+		panic("checkpoint.NewWriter: at most one options value")
+	}
+	var opts WriterOptions
+	if len(options) == 1 {
+		opts = options[0]
+	}
 	if prefix == "" {
 		return nil, fmt.Errorf("checkpoint: empty prefix")
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
-	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -324,7 +324,7 @@ func ckptLoadState(t *testing.T, dir string) *saved.Model {
 }
 
 func ckptAllDTypes() map[string]*tensor.Tensor {
-	f32 := tensor.FromFloat32([]int{2, 3}, []float32{-1.5, 0, float32(math.Inf(1)), 3.25e-20, 1e30, -0})
+	f32 := tensor.MustFromFloat32([]int{2, 3}, []float32{-1.5, 0, float32(math.Inf(1)), 3.25e-20, 1e30, -0})
 	ts := map[string]*tensor.Tensor{
 		"float32":        f32,
 		"float32/scalar": tensor.Scalar(float32(0.1)),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -36,24 +36,24 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("conv_same_s2", layers.NewConv2D(5, [2]int{3, 3}, layers.Conv2DOptions{Strides: [2]int{2, 2}, Padding: "same", Activation: "tanh"}), []int{8, 7, 2}, 3, false)
 	add("conv_same_k4", layers.NewConv2D(3, [2]int{4, 2}, layers.Conv2DOptions{Strides: [2]int{3, 1}, Padding: "same", NoBias: true}), []int{10, 6, 2}, 2, false)
 	add("conv_1x1", layers.NewConv2D(6, [2]int{1, 1}, layers.Conv2DOptions{Activation: "sigmoid"}), []int{4, 4, 5}, 3, false)
-	add("pool_valid_ties", layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{}), []int{8, 8, 3}, 3, true)
+	add("pool_valid_ties", layers.NewMaxPooling2D([2]int{2, 2}), []int{8, 8, 3}, 3, true)
 	add("pool_overlap_ties", layers.NewMaxPooling2D([2]int{3, 3}, layers.MaxPoolingOptions{Strides: [2]int{2, 2}}), []int{9, 9, 2}, 2, true)
 	add("pool_same_ties", layers.NewMaxPooling2D([2]int{3, 3}, layers.MaxPoolingOptions{Strides: [2]int{2, 2}, Padding: "same"}), []int{8, 7, 2}, 2, true)
 	add("bn4", layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9}), []int{4, 4, 3}, 5, false)
 	add("bn4_nocenter", layers.NewBatchNormalization(layers.BatchNormOptions{NoCenter: true}), []int{3, 3, 4}, 4, false)
 	add("bn4_noscale", layers.NewBatchNormalization(layers.BatchNormOptions{NoScale: true, Epsilon: 1e-5, Momentum: 0.5}), []int{3, 3, 4}, 4, false)
 	add("bn2", layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.8}), []int{6}, 7, false)
-	frozen := layers.NewBatchNormalization(layers.BatchNormOptions{})
+	frozen := layers.NewBatchNormalization()
 	frozen.SetTrainable(false)
 	add("bn4_frozen", frozen, []int{3, 3, 2}, 4, false)
 	add("dense_relu", layers.NewDense(7, layers.DenseOptions{Activation: "relu"}), []int{9}, 6, false)
 	add("dense_softmax", layers.NewDense(5, layers.DenseOptions{Activation: "softmax"}), []int{8}, 4, false)
 	add("dense_nobias_sigmoid", layers.NewDense(4, layers.DenseOptions{Activation: "sigmoid", NoBias: true}), []int{6}, 3, false)
-	add("flatten", layers.NewFlatten(layers.FlattenOptions{}), []int{3, 2, 4}, 3, false)
+	add("flatten", layers.NewFlatten(), []int{3, 2, 4}, 3, false)
 	seed := int64(7)
 	add("dropout_rate0_seed", layers.NewDropout(0, layers.DropoutOptions{Seed: &seed}), []int{5}, 3, false)
 	for _, a := range []string{"softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "exponential", "tanh", "sigmoid", "relu"} {
-		add("act_"+a, layers.NewActivation(a, layers.ActivationOptions{}), []int{3, 6}, 2, false)
+		add("act_"+a, layers.NewActivation(a), []int{3, 6}, 2, false)
 	}
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
@@ -107,7 +107,7 @@ func TestLayersTrainingStep(t *testing.T) {
 						xd[j] = float32(math.Round(float64(xd[j]))) // many equal values
 					}
 				}
-				x := tensor.FromFloat32(xs, xd)
+				x := tensor.MustFromFloat32(xs, xd)
 				y, err := l.Forward(x, true)
 				if err != nil {
 					t.Fatal(err)
@@ -116,7 +116,7 @@ func TestLayersTrainingStep(t *testing.T) {
 				for j := range dyd {
 					dyd[j] = rng.Uniform(-1, 1)
 				}
-				dy := tensor.FromFloat32(y.Shape, dyd)
+				dy := tensor.MustFromFloat32(y.Shape, dyd)
 				dx, err := l.Backward(dy)
 				if err != nil {
 					t.Fatal(err)

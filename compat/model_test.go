@@ -9,9 +9,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -29,10 +29,10 @@ func TestModelConfigRebuild(t *testing.T) {
 			return model.NewSequential(
 				c2(16, 3, layers.Conv2DOptions{Activation: "relu", InputShape: []int{32, 32, 3}, Name: "conv_1"}),
 				layers.NewMaxPooling2D([2]int{4, 4}, layers.MaxPoolingOptions{Name: "pool_1"}),
-				layers.NewBatchNormalization(layers.BatchNormOptions{}),
+				layers.NewBatchNormalization(),
 				layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 				layers.NewDense(32, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
-				layers.NewDropout(0.5, layers.DropoutOptions{}),
+				layers.NewDropout(0.5),
 				layers.NewDense(10, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
 			), []int{32, 32, 3}
 		},
@@ -42,10 +42,10 @@ func TestModelConfigRebuild(t *testing.T) {
 				c2(4, 3, layers.Conv2DOptions{Padding: "same", Activation: "tanh"}),
 				c2(6, 2, layers.Conv2DOptions{Strides: [2]int{2, 2}, Activation: "relu"}),
 				layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9}),
-				layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{}),
-				layers.NewFlatten(layers.FlattenOptions{}),
+				layers.NewMaxPooling2D([2]int{2, 2}),
+				layers.NewFlatten(),
 				layers.NewDense(5, layers.DenseOptions{Activation: "sigmoid"}),
-				layers.NewDense(3, layers.DenseOptions{}),
+				layers.NewDense(3),
 			), []int{12, 11, 2}
 		},
 		"long_names": func() (*model.Sequential, []int) {
@@ -60,8 +60,8 @@ func TestModelConfigRebuild(t *testing.T) {
 		"build": func() (*model.Sequential, []int) {
 			m := model.NewSequential(
 				c2(3, 3, layers.Conv2DOptions{NoBias: true}),
-				layers.NewFlatten(layers.FlattenOptions{}),
-				layers.NewDropout(0.2, layers.DropoutOptions{}),
+				layers.NewFlatten(),
+				layers.NewDropout(0.2),
 				layers.NewDense(4, layers.DenseOptions{Activation: "softmax"}),
 			)
 			m.SetName("built_later")
@@ -108,11 +108,11 @@ func TestModelConfigRebuild(t *testing.T) {
 			for j := range xd {
 				xd[j] = rng.Uniform(0, 1)
 			}
-			x := tensor.FromFloat32(xs, xd)
+			x := tensor.MustFromFloat32(xs, xd)
 			if err := npy.WriteFile(filepath.Join(dir, id+"_x.npy"), x); err != nil {
 				t.Fatal(err)
 			}
-			y, err := m.Predict(x, 2)
+			y, err := m.Predict(x, model.PredictOptions{BatchSize: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestModelInputStyles(t *testing.T) {
 	}
 	runPythonJSON(t, &keras, "model_styles.py")
 	build := func(style string) *model.Sequential {
-		d3 := layers.NewDense(3, layers.DenseOptions{})
+		d3 := layers.NewDense(3)
 		d2 := layers.NewDense(2, layers.DenseOptions{Activation: "softmax"})
 		switch style {
 		case "declared":

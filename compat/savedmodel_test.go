@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/h5"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -117,7 +117,7 @@ func TestSavedModelServing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		y, err := gm.Predict(x, 32)
+		y, err := gm.Predict(x, model.PredictOptions{BatchSize: 32})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +273,7 @@ func TestSavedModelKeras(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goPred, err := gm.Predict(x, 32)
+	goPred, err := gm.Predict(x, model.PredictOptions{BatchSize: 32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestSavedModelKeras(t *testing.T) {
 	if err := savedmodel.Save(p("go_trained"), trained); err != nil {
 		t.Fatal(err)
 	}
-	goPred2, err := gm.Predict(x, 32)
+	goPred2, err := gm.Predict(x, model.PredictOptions{BatchSize: 32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +639,7 @@ func TestSavedModelConvertH5(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goPred, err := gm.Predict(x, 32)
+	goPred, err := gm.Predict(x, model.PredictOptions{BatchSize: 32})
 	if err != nil {
 		t.Fatal(err)
 	}

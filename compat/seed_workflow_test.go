@@ -8,8 +8,8 @@ import (
 
 	"github.com/kerasgo/kerasgo/data"
 	"github.com/kerasgo/kerasgo/internal/demo"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -40,7 +40,7 @@ func TestSeedWorkflow(t *testing.T) {
 	if acc < 0.5 {
 		t.Fatalf("Go's training did not learn: accuracy %.3f (want > 0.5 so that equal accuracies mean something)", acc)
 	}
-	y, err := m.Predict(test.X, 64)
+	y, err := m.Predict(test.X, model.PredictOptions{BatchSize: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

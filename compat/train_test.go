@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -20,7 +20,7 @@ func trainCompatModel() *model.Sequential {
 	for _, l := range []layers.Layer{
 		layers.NewConv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{8, 8, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(8, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
 		layers.NewDense(3, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
@@ -42,7 +42,7 @@ func trainBatch(seed uint64) (*tensor.Tensor, *tensor.Tensor) {
 	for i := range y {
 		y[i] = float32(r.IntN(3))
 	}
-	return tensor.FromFloat32([]int{16, 8, 8, 3}, x), tensor.FromFloat32([]int{16}, y)
+	return tensor.MustFromFloat32([]int{16, 8, 8, 3}, x), tensor.MustFromFloat32([]int{16}, y)
 }
 
 // compareWeights compares the model's weights with Keras's get_weights() files
@@ -229,7 +229,7 @@ func TestEvaluateMatchesKeras(t *testing.T) {
 		ex = append(ex, bx.Float32s()...)
 		ey = append(ey, by.Float32s()...)
 	}
-	xe, ye := tensor.FromFloat32([]int{80, 8, 8, 3}, ex), tensor.FromFloat32([]int{80}, ey)
+	xe, ye := tensor.MustFromFloat32([]int{80, 8, 8, 3}, ex), tensor.MustFromFloat32([]int{80}, ey)
 	loss, mets, err := m.Evaluate(xe, ye, model.EvaluateOptions{BatchSize: 32})
 	if err != nil {
 		t.Fatal(err)

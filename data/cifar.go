@@ -128,7 +128,7 @@ func DecodeCIFAR10(r io.Reader, n int) (*Dataset, error) {
 		}
 	}
 	return &Dataset{
-		X: tensor.FromFloat32([]int{n, CIFARSide, CIFARSide, CIFARChannels}, x),
+		X: tensor.MustFromFloat32([]int{n, CIFARSide, CIFARSide, CIFARChannels}, x),
 		Y: &tensor.Tensor{DType: tensor.Uint8, Shape: []int{n, 1}, Data: y},
 	}, nil
 }
@@ -145,7 +145,7 @@ func concat(parts []*Dataset) *Dataset {
 		y = append(y, p.Y.Data.([]uint8)...)
 	}
 	return &Dataset{
-		X: tensor.FromFloat32([]int{n, CIFARSide, CIFARSide, CIFARChannels}, x),
+		X: tensor.MustFromFloat32([]int{n, CIFARSide, CIFARSide, CIFARChannels}, x),
 		Y: &tensor.Tensor{DType: tensor.Uint8, Shape: []int{n, 1}, Data: y},
 	}
 }

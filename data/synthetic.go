@@ -24,8 +24,16 @@ var palette = [CIFARClasses][3]float32{
 // uint8 labels of 10 classes) generated in memory: each class is a colour and a stripe
 // pattern (orientation and period), drawn with a random phase, a random brightness, a
 // random background and pixel noise. The seed CNN learns it to well above chance in a few
-// epochs; it stands in for CIFAR-10 when no data folder is given.
-func Synthetic(o SyntheticOptions) (train, test *Dataset) {
+// epochs; it stands in for CIFAR-10 when no data folder is given. opts may be omitted (the
+// defaults of SyntheticOptions); more than one panics.
+func Synthetic(opts ...SyntheticOptions) (train, test *Dataset) {
+	if len(opts) > 1 {
+		panic("data.Synthetic: at most one options value")
+	}
+	var o SyntheticOptions
+	if len(opts) == 1 {
+		o = opts[0]
+	}
 	if o.Train <= 0 {
 		o.Train = 20000
 	}
@@ -79,7 +87,7 @@ func synth(r *rand.Rand, n int) *Dataset {
 		}
 	}
 	return &Dataset{
-		X: tensor.FromFloat32([]int{n, side, side, ch}, x),
+		X: tensor.MustFromFloat32([]int{n, side, side, ch}, x),
 		Y: &tensor.Tensor{DType: tensor.Uint8, Shape: []int{n, 1}, Data: y},
 	}
 }

@@ -19,8 +19,8 @@ func benchModel() *saved.Model {
 			k[j] = float32(j%97) * 0.01
 		}
 		m.Layers = append(m.Layers, saved.Layer{Name: []string{"dense_1", "dense_2"}[i], Class: "Dense", Weights: []saved.Variable{
-			{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{n[0], n[1]}, k)},
-			{Name: "bias", Trainable: true, Value: tensor.FromFloat32([]int{n[1]}, make([]float32, n[1]))},
+			{Name: "kernel", Trainable: true, Value: tensor.MustFromFloat32([]int{n[0], n[1]}, k)},
+			{Name: "bias", Trainable: true, Value: tensor.MustFromFloat32([]int{n[1]}, make([]float32, n[1]))},
 		}})
 	}
 	return m

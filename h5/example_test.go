@@ -22,8 +22,8 @@ func Example() {
 	defer os.RemoveAll(dir)
 	m := &saved.Model{Layers: []saved.Layer{
 		{Name: "dense", Class: "Dense", Weights: []saved.Variable{
-			{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{2, 1}, []float32{0.5, -1})},
-			{Name: "bias", Trainable: true, Value: tensor.FromFloat32([]int{1}, []float32{0.25})},
+			{Name: "kernel", Trainable: true, Value: tensor.MustFromFloat32([]int{2, 1}, []float32{0.5, -1})},
+			{Name: "bias", Trainable: true, Value: tensor.MustFromFloat32([]int{1}, []float32{0.25})},
 		}},
 	}}
 	path := filepath.Join(dir, "weights.h5")

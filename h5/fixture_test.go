@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )

@@ -24,7 +24,7 @@ func seedModel(d saved.Dialect, withOpt bool) *saved.Model {
 		for i := range x {
 			x[i] = float32(math.Sin(float64(seed*1000+i))) * 0.5
 		}
-		return tensor.FromFloat32(shape, x)
+		return tensor.MustFromFloat32(shape, x)
 	}
 	layers := []saved.Layer{
 		{Name: "conv_1", Class: "Conv2D", Weights: []saved.Variable{
@@ -244,7 +244,7 @@ func TestChunkedAttributes(t *testing.T) {
 	m := &saved.Model{}
 	for i := 0; i < 300; i++ {
 		m.Layers = append(m.Layers, saved.Layer{Name: fmt.Sprintf("d%03d_%s", i, strings.Repeat("x", 240)), Class: "Dense",
-			Weights: []saved.Variable{{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{1, 1}, []float32{float32(i)})}}})
+			Weights: []saved.Variable{{Name: "kernel", Trainable: true, Value: tensor.MustFromFloat32([]int{1, 1}, []float32{float32(i)})}}})
 	}
 	p := filepath.Join(t.TempDir(), "w.h5")
 	if err := SaveWeights(p, m); err != nil {

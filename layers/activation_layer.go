@@ -21,7 +21,8 @@ type Activation struct {
 }
 
 // NewActivation returns an Activation layer. It panics on an unknown activation name.
-func NewActivation(activation string, o ActivationOptions) *Activation {
+func NewActivation(activation string, opts ...ActivationOptions) *Activation {
+	o := optionsArg("NewActivation", opts)
 	a, err := lookupActivation(activation)
 	if err != nil {
 		panic("layers.NewActivation: " + err.Error())
@@ -76,7 +77,7 @@ func (l *Activation) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, e
 	}
 	y := make([]float32, x.Len())
 	l.act.apply(x.Float32s(), y, last)
-	out := tensor.FromFloat32(x.Shape, y)
+	out := tensor.MustFromFloat32(x.Shape, y)
 	if training {
 		l.z, l.y = x, out
 	} else {
@@ -95,7 +96,7 @@ func (l *Activation) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	dx := make([]float32, dy.Len())
 	l.act.grad(l.z.Float32s(), l.y.Float32s(), dy.Float32s(), dx, dy.Shape[len(dy.Shape)-1])
-	return tensor.FromFloat32(dy.Shape, dx), nil
+	return tensor.MustFromFloat32(dy.Shape, dx), nil
 }
 
 // Config returns the layer's Keras config in dialect d.

@@ -99,3 +99,16 @@ type TrainableFlag interface {
 type InputGradientSkipper interface {
 	SetSkipInputGradient(bool)
 }
+
+// optionsArg returns the options value passed to a constructor's variadic options argument:
+// the zero value (Keras's defaults) when none was given. More than one is a programmer error.
+func optionsArg[T any](fn string, opts []T) T {
+	switch len(opts) {
+	case 0:
+		var zero T
+		return zero
+	case 1:
+		return opts[0]
+	}
+	panic("layers." + fn + ": at most one options value")
+}

@@ -65,7 +65,8 @@ type BatchNormalization struct {
 }
 
 // NewBatchNormalization returns a BatchNormalization layer over the last axis.
-func NewBatchNormalization(o BatchNormOptions) *BatchNormalization {
+func NewBatchNormalization(opts ...BatchNormOptions) *BatchNormalization {
+	o := optionsArg("NewBatchNormalization", opts)
 	l := &BatchNormalization{base: newBase(o.Name, o.InputShape), momentum: o.Momentum,
 		eps: o.Epsilon, center: !o.NoCenter, scale: !o.NoScale, rule: o.Variance}
 	if l.momentum == 0 && !o.MomentumZero {
@@ -286,7 +287,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.T
 	} else if wantCache {
 		l.x, l.invStd = x, inv // inference-mode gradient: dy * gamma * inv
 	}
-	return tensor.FromFloat32(x.Shape, y), nil
+	return tensor.MustFromFloat32(x.Shape, y), nil
 }
 
 // batchMoments computes per-channel mean and biased variance (two passes, float64).
@@ -367,7 +368,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 			}
 		}
 		l.storeGrads(dg, db)
-		return tensor.FromFloat32(l.x.Shape, dx), nil
+		return tensor.MustFromFloat32(l.x.Shape, dx), nil
 	}
 	// Sums of dy and dy*xhat per channel.
 	w := workers(rows)
@@ -411,7 +412,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 		}
 	})
 	l.storeGrads(dg, db)
-	return tensor.FromFloat32(l.x.Shape, dx), nil
+	return tensor.MustFromFloat32(l.x.Shape, dx), nil
 }
 
 func (l *BatchNormalization) storeGrads(dg, db []float64) {

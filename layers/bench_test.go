@@ -45,7 +45,7 @@ func BenchmarkConv2DTrainStep(b *testing.B) {
 }
 
 func BenchmarkMaxPooling2DForward(b *testing.B) {
-	l := NewMaxPooling2D([2]int{4, 4}, MaxPoolingOptions{})
+	l := NewMaxPooling2D([2]int{4, 4})
 	l.Build([]int{30, 30, 16}, nil)
 	x := randTensor(NewRand(2), []int{512, 30, 30, 16}, 0, 1)
 	for b.Loop() {
@@ -66,11 +66,11 @@ func BenchmarkDenseForward(b *testing.B) {
 func seedStack(b *testing.B) []Layer {
 	stack := []Layer{
 		NewConv2D(16, [2]int{3, 3}, Conv2DOptions{Activation: "relu"}),
-		NewMaxPooling2D([2]int{4, 4}, MaxPoolingOptions{}),
-		NewBatchNormalization(BatchNormOptions{}),
-		NewFlatten(FlattenOptions{}),
+		NewMaxPooling2D([2]int{4, 4}),
+		NewBatchNormalization(),
+		NewFlatten(),
 		NewDense(32, DenseOptions{Activation: "relu"}),
-		NewDropout(0.5, DropoutOptions{}),
+		NewDropout(0.5),
 		NewDense(10, DenseOptions{Activation: "softmax"}),
 	}
 	shape := []int{32, 32, 3}

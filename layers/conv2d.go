@@ -66,7 +66,8 @@ func (l *Conv2D) buf(i, n int) []float32 {
 
 // NewConv2D returns a Conv2D layer. It panics on programmer errors: filters or kernel size
 // below 1, an unknown padding or activation.
-func NewConv2D(filters int, kernelSize [2]int, o Conv2DOptions) *Conv2D {
+func NewConv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2D {
+	o := optionsArg("NewConv2D", opts)
 	if filters < 1 || kernelSize[0] < 1 || kernelSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
 		panic("layers.NewConv2D: filters, kernel size and strides must be positive")
 	}
@@ -262,7 +263,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 			l.forwardDirect(xd, z, y, bd, lo, hi)
 		})
 		l.x, l.z, l.y = nil, nil, nil
-		return tensor.FromFloat32(outShape, y), nil
+		return tensor.MustFromFloat32(outShape, y), nil
 	}
 	cache := training && l.trainable && !g.trivial() && int64(n)*int64(P*K)*4 <= maxColsCache
 	if cache {
@@ -299,10 +300,10 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 			l.act.apply(zc, y[i0*P*F:i1*P*F], F)
 		}
 	})
-	out := tensor.FromFloat32(outShape, y)
+	out := tensor.MustFromFloat32(outShape, y)
 	l.colsValid = cache
 	if training {
-		l.x, l.z, l.y = x, tensor.FromFloat32(outShape, z), out
+		l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
 	} else {
 		l.x, l.z, l.y = nil, nil, nil
 	}
@@ -476,7 +477,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if dx == nil {
 		return nil, nil
 	}
-	return tensor.FromFloat32(l.x.Shape, dx), nil
+	return tensor.MustFromFloat32(l.x.Shape, dx), nil
 }
 
 // sumInto overwrites dst with the sum of the non-nil parts.

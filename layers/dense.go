@@ -37,7 +37,8 @@ type Dense struct {
 
 // NewDense returns a Dense layer with units outputs. It panics if units < 1 or the
 // activation is unknown (programmer errors).
-func NewDense(units int, o DenseOptions) *Dense {
+func NewDense(units int, opts ...DenseOptions) *Dense {
+	o := optionsArg("NewDense", opts)
 	if units < 1 {
 		panic("layers.NewDense: units must be positive")
 	}
@@ -158,9 +159,9 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		y = make([]float32, len(z))
 	}
 	l.act.apply(z, y, n)
-	out := tensor.FromFloat32(outShape, y)
+	out := tensor.MustFromFloat32(outShape, y)
 	if training {
-		l.x, l.z, l.y = x, tensor.FromFloat32(outShape, z), out
+		l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
 	} else {
 		l.x, l.z, l.y = nil, nil, nil
 	}
@@ -187,7 +188,7 @@ func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		parallelFor(rows, func(_, lo, hi int) {
 			gemm(false, true, hi-lo, k, n, 1, dz[lo*n:hi*n], n, kd, n, 0, dx[lo*k:hi*k], k)
 		})
-		dxT = tensor.FromFloat32(l.x.Shape, dx)
+		dxT = tensor.MustFromFloat32(l.x.Shape, dx)
 	}
 	if !l.trainable {
 		return dxT, nil

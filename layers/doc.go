@@ -26,6 +26,14 @@
 // Matrix products use an AVX2/FMA kernel on amd64 CPUs that have it (build tag purego turns
 // it off) and gonum's BLAS otherwise; layers split the batch across GOMAXPROCS goroutines.
 //
+// # Constructors
+//
+// Each constructor takes the layer's required Keras arguments and, last, an optional options
+// struct whose zero value means Keras's defaults: NewFlatten(), NewDropout(0.5),
+// NewDense(10, DenseOptions{Activation: "softmax"}). Programmer errors (a unit count below 1,
+// an unknown activation or padding, more than one options value) panic; anything read from a
+// file is an error.
+//
 // # Building
 //
 // Build creates a layer's weights for an input shape and initialises them. ParamCount gives

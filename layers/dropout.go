@@ -30,10 +30,11 @@ type Dropout struct {
 }
 
 // NewDropout returns a Dropout layer. It panics unless 0 <= rate < 1.
-func NewDropout(rate float64, o DropoutOptions) *Dropout {
+func NewDropout(rate float64, opts ...DropoutOptions) *Dropout {
 	if !(rate >= 0 && rate < 1) {
 		panic("layers.NewDropout: rate must be in [0, 1)")
 	}
+	o := optionsArg("NewDropout", opts)
 	l := &Dropout{base: newBase(o.Name, o.InputShape), rate: rate}
 	if o.Seed != nil {
 		s := *o.Seed
@@ -121,7 +122,7 @@ func (l *Dropout) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, erro
 		}
 	}
 	l.mask = mask
-	return tensor.FromFloat32(x.Shape, y), nil
+	return tensor.MustFromFloat32(x.Shape, y), nil
 }
 
 // Mask returns the mask of the last training Forward (0 for dropped elements, 1/(1-rate) for
@@ -144,7 +145,7 @@ func (l *Dropout) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	for i, m := range l.mask {
 		dx[i] = d[i] * m
 	}
-	return tensor.FromFloat32(dy.Shape, dx), nil
+	return tensor.MustFromFloat32(dy.Shape, dx), nil
 }
 
 // Config returns the layer's Keras config in dialect d.

@@ -19,7 +19,7 @@ func ExampleNewConv2D() {
 		fmt.Println(w.Name, w.Value.Shape)
 	}
 	fmt.Println("output", out)
-	y, _ := conv.Forward(tensor.FromFloat32([]int{1, 32, 32, 3}, make([]float32, 32*32*3)), false)
+	y, _ := conv.Forward(tensor.MustFromFloat32([]int{1, 32, 32, 3}, make([]float32, 32*32*3)), false)
 	fmt.Println("batch output", y.Shape)
 	// Output:
 	// kernel [3 3 3 16]

@@ -19,8 +19,9 @@ type Flatten struct {
 	xShape []int
 }
 
-// NewFlatten returns a Flatten layer.
-func NewFlatten(o FlattenOptions) *Flatten {
+// NewFlatten returns a Flatten layer; opts, if given, names it or declares its input shape.
+func NewFlatten(opts ...FlattenOptions) *Flatten {
+	o := optionsArg("NewFlatten", opts)
 	return &Flatten{base: newBase(o.Name, o.InputShape)}
 }
 

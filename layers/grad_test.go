@@ -18,7 +18,7 @@ func randTensor(rng *Rand, shape []int, lo, hi float32) *tensor.Tensor {
 	for i := range d {
 		d[i] = rng.Uniform(lo, hi)
 	}
-	return tensor.FromFloat32(shape, d)
+	return tensor.MustFromFloat32(shape, d)
 }
 
 func projLoss(y *tensor.Tensor, r []float32) float64 {
@@ -152,7 +152,7 @@ func TestGradConv2D(t *testing.T) {
 func TestGradReLU(t *testing.T) {
 	l := build(t, NewDense(6, DenseOptions{Activation: "relu"}), []int{4}).(*Dense)
 	x := randTensor(NewRand(7), []int{5, 4}, -1, 1)
-	lin := NewDense(6, DenseOptions{})
+	lin := NewDense(6)
 	lin.Build([]int{4}, NewRand(1))
 	copy(lin.kernel.Value.Float32s(), l.kernel.Value.Float32s())
 	copy(lin.bias.Value.Float32s(), l.bias.Value.Float32s())
@@ -179,7 +179,7 @@ func distinct(rng *Rand, shape []int) *tensor.Tensor {
 	for i, v := range p {
 		d[i] = float32(v)*0.1 - float32(n)*0.05
 	}
-	return tensor.FromFloat32(shape, d)
+	return tensor.MustFromFloat32(shape, d)
 }
 
 func TestGradMaxPooling2D(t *testing.T) {
@@ -218,7 +218,7 @@ func TestGradBatchNormalization(t *testing.T) {
 		})
 	}
 	t.Run("frozen", func(t *testing.T) {
-		l := build(t, NewBatchNormalization(BatchNormOptions{}), []int{2, 2, 3}).(*BatchNormalization)
+		l := build(t, NewBatchNormalization(), []int{2, 2, 3}).(*BatchNormalization)
 		l.SetTrainable(false)
 		mm := append([]float32(nil), l.mean.Value.Float32s()...)
 		gradCheck(t, l, randTensor(NewRand(5), []int{4, 2, 2, 3}, -2, 2), 1e-2)
@@ -231,10 +231,10 @@ func TestGradBatchNormalization(t *testing.T) {
 }
 
 func TestGradFlattenActivation(t *testing.T) {
-	gradCheck(t, build(t, NewFlatten(FlattenOptions{}), []int{2, 3, 2}), randTensor(NewRand(1), []int{3, 2, 3, 2}, -1, 1), 1e-2)
+	gradCheck(t, build(t, NewFlatten(), []int{2, 3, 2}), randTensor(NewRand(1), []int{3, 2, 3, 2}, -1, 1), 1e-2)
 	for _, a := range []string{"softmax", "tanh", "sigmoid", "elu", "exponential", "gelu", "linear"} {
 		t.Run(a, func(t *testing.T) {
-			gradCheck(t, build(t, NewActivation(a, ActivationOptions{}), []int{2, 5}), randTensor(NewRand(2), []int{3, 2, 5}, -1, 1), 1e-2)
+			gradCheck(t, build(t, NewActivation(a), []int{2, 5}), randTensor(NewRand(2), []int{3, 2, 5}, -1, 1), 1e-2)
 		})
 	}
 }
@@ -318,7 +318,7 @@ func TestDropout(t *testing.T) {
 			t.Fatal("same seed, different mask")
 		}
 	}
-	if r, _ := NewDropout(0, DropoutOptions{}), 0; r.Rate() != 0 {
+	if r, _ := NewDropout(0), 0; r.Rate() != 0 {
 		t.Fatal("rate")
 	}
 }

@@ -33,7 +33,8 @@ type MaxPooling2D struct {
 
 // NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
 // unknown padding (programmer errors).
-func NewMaxPooling2D(poolSize [2]int, o MaxPoolingOptions) *MaxPooling2D {
+func NewMaxPooling2D(poolSize [2]int, opts ...MaxPoolingOptions) *MaxPooling2D {
+	o := optionsArg("NewMaxPooling2D", opts)
 	if poolSize[0] < 1 || poolSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
 		panic("layers.NewMaxPooling2D: pool size and strides must be positive")
 	}
@@ -183,7 +184,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 	} else {
 		l.arg = nil
 	}
-	return tensor.FromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
+	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
 }
 
 // Backward routes each output gradient to the input cell that was the window's maximum.
@@ -206,7 +207,7 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	})
-	return tensor.FromFloat32(l.xShape, dx), nil
+	return tensor.MustFromFloat32(l.xShape, dx), nil
 }
 
 // Config returns the layer's Keras config in dialect d.

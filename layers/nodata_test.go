@@ -11,9 +11,9 @@ import (
 // SetValue adopts a float32 tensor of that shape (and refuses another shape or dtype).
 func TestBuildNoData(t *testing.T) {
 	for _, l := range []Layer{
-		NewDense(7, DenseOptions{}),
-		NewConv2D(3, [2]int{2, 2}, Conv2DOptions{}),
-		NewBatchNormalization(BatchNormOptions{}),
+		NewDense(7),
+		NewConv2D(3, [2]int{2, 2}),
+		NewBatchNormalization(),
 	} {
 		in := []int{5, 5, 4}
 		if err := l.Build(in, NewRand(1).NoData()); err != nil {
@@ -23,7 +23,7 @@ func TestBuildNoData(t *testing.T) {
 			if w.Value.Len() == 0 || len(w.Value.Float32s()) != 0 {
 				t.Fatalf("%s %s: shape %v, %d values", l.Class(), w.Name, w.Value.Shape, len(w.Value.Float32s()))
 			}
-			bad := tensor.FromFloat32([]int{w.Value.Len() + 1}, make([]float32, w.Value.Len()+1))
+			bad := tensor.MustFromFloat32([]int{w.Value.Len() + 1}, make([]float32, w.Value.Len()+1))
 			if err := w.SetValue(bad); !errors.Is(err, ErrShape) {
 				t.Errorf("%s %s: SetValue of shape %v: %v", l.Class(), w.Name, bad.Shape, err)
 			}
@@ -31,12 +31,12 @@ func TestBuildNoData(t *testing.T) {
 			if err := w.SetValue(f64); !errors.Is(err, ErrUnsupported) {
 				t.Errorf("%s %s: SetValue of float64: %v", l.Class(), w.Name, err)
 			}
-			v := tensor.FromFloat32(w.Value.Shape, make([]float32, w.Value.Len()))
+			v := tensor.MustFromFloat32(w.Value.Shape, make([]float32, w.Value.Len()))
 			if err := w.SetValue(v); err != nil || w.Value != v {
 				t.Errorf("%s %s: SetValue: %v, adopted %v", l.Class(), w.Name, err, w.Value == v)
 			}
 		}
-		x := tensor.FromFloat32([]int{1, 5, 5, 4}, make([]float32, 100))
+		x := tensor.MustFromFloat32([]int{1, 5, 5, 4}, make([]float32, 100))
 		if _, err := l.Forward(x, false); err != nil {
 			t.Errorf("%s after SetValue: %v", l.Class(), err)
 		}

@@ -12,17 +12,17 @@ func TestParamCount(t *testing.T) {
 		l  Layer
 		in []int
 	}{
-		{NewDense(7, DenseOptions{}), []int{5}},
+		{NewDense(7), []int{5}},
 		{NewDense(7, DenseOptions{NoBias: true}), []int{3, 5}},
-		{NewConv2D(3, [2]int{2, 3}, Conv2DOptions{}), []int{6, 6, 4}},
+		{NewConv2D(3, [2]int{2, 3}), []int{6, 6, 4}},
 		{NewConv2D(3, [2]int{2, 2}, Conv2DOptions{NoBias: true}), []int{6, 6, 4}},
-		{NewBatchNormalization(BatchNormOptions{}), []int{4, 4, 6}},
+		{NewBatchNormalization(), []int{4, 4, 6}},
 		{NewBatchNormalization(BatchNormOptions{NoCenter: true}), []int{6}},
 		{NewBatchNormalization(BatchNormOptions{NoCenter: true, NoScale: true}), []int{6}},
-		{NewFlatten(FlattenOptions{}), []int{2, 3}},
-		{NewMaxPooling2D([2]int{2, 2}, MaxPoolingOptions{}), []int{4, 4, 1}},
-		{NewDropout(0.5, DropoutOptions{}), []int{3}},
-		{NewActivation("relu", ActivationOptions{}), []int{3}},
+		{NewFlatten(), []int{2, 3}},
+		{NewMaxPooling2D([2]int{2, 2}), []int{4, 4, 1}},
+		{NewDropout(0.5), []int{3}},
+		{NewActivation("relu"), []int{3}},
 	}
 	for _, c := range cases {
 		n, err := ParamCount(c.l, c.in)
@@ -43,13 +43,13 @@ func TestParamCount(t *testing.T) {
 			t.Errorf("%s %v: ParamCount %d, Build made %d", c.l.Class(), c.in, n, want)
 		}
 	}
-	if _, err := ParamCount(NewConv2D(3, [2]int{3, 3}, Conv2DOptions{}), []int{2, 2, 1}); err == nil {
+	if _, err := ParamCount(NewConv2D(3, [2]int{3, 3}), []int{2, 2, 1}); err == nil {
 		t.Error("Conv2D 3x3 on 2x2 input: no error")
 	}
-	if _, err := ParamCount(NewDense(1<<24, DenseOptions{}), []int{1 << 30}); err != nil {
+	if _, err := ParamCount(NewDense(1<<24), []int{1 << 30}); err != nil {
 		t.Errorf("2^54 parameters: %v", err)
 	}
-	if _, err := ParamCount(NewConv2D(1<<24, [2]int{1 << 12, 1 << 12}, Conv2DOptions{}), []int{1 << 12, 1 << 12, 1 << 30}); !errors.Is(err, ErrShape) {
+	if _, err := ParamCount(NewConv2D(1<<24, [2]int{1 << 12, 1 << 12}), []int{1 << 12, 1 << 12, 1 << 30}); !errors.Is(err, ErrShape) {
 		t.Errorf("2^78 parameters: %v, want ErrShape", err)
 	}
 }

@@ -17,12 +17,12 @@ func BenchmarkPredict(b *testing.B) {
 	for i := range x {
 		x[i] = rng.Float32()
 	}
-	xt := tensor.FromFloat32([]int{n, 32, 32, 3}, x)
+	xt := tensor.MustFromFloat32([]int{n, 32, 32, 3}, x)
 	b.SetBytes(int64(len(x) * 4))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := m.Predict(xt, n); err != nil {
+		if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
 			b.Fatal(err)
 		}
 	}

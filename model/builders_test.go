@@ -179,7 +179,7 @@ func TestGoBuiltModels(t *testing.T) {
 				assertConfig(t, "", m, d, dir)
 			}
 			setFixtureWeights(t, m, readFixtureWeights(t, dir))
-			y, err := m.Predict(readNpy(t, filepath.Join(dir, "x.npy")), 0)
+			y, err := m.Predict(readNpy(t, filepath.Join(dir, "x.npy")))
 			if err != nil {
 				t.Fatal(err)
 			}

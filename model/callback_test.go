@@ -239,7 +239,7 @@ func TestModelCheckpoint(t *testing.T) {
 	}
 	// The last per-epoch file holds the final weights.
 	m2 := tinyModel(99)
-	if err := m2.LoadWeights(every.Saved[2], LoadWeightsOptions{}); err != nil {
+	if err := m2.LoadWeights(every.Saved[2]); err != nil {
 		t.Fatal(err)
 	}
 	if !slicesEqual(m2.Weights()[0].Value.Float32s(), m.Weights()[0].Value.Float32s()) {

@@ -3,6 +3,7 @@ package model
 import (
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/h5"
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
 )
 
@@ -14,10 +15,16 @@ func init() {
 	codecs.saveH5WeightsKeras3 = h5.SaveWeightsKeras3
 	codecs.saveKeras = h5.SaveKeras
 	saveKerasDir = h5.SaveKerasDir
-	codecs.loadH5 = h5.Load
-	codecs.loadKeras = h5.LoadKeras
+	codecs.loadH5 = func(p string, n int64) (*saved.Model, error) { return h5.ReadOptions{MaxTensorBytes: n}.Load(p) }
+	codecs.loadKeras = func(p string, n int64) (*saved.Model, error) {
+		return h5.ReadOptions{MaxTensorBytes: n}.LoadKeras(p)
+	}
 	codecs.saveCheckpoint = checkpoint.SaveKerasWeights
-	codecs.loadCheckpoint = checkpoint.LoadKerasWeights
+	codecs.loadCheckpoint = func(p string, n int64) (*saved.Model, error) {
+		return checkpoint.ReaderOptions{MaxTensorBytes: n}.LoadKerasWeights(p)
+	}
 	codecs.saveSavedModel = savedmodel.Save
-	codecs.loadSavedModel = savedmodel.Load
+	codecs.loadSavedModel = func(p string, n int64) (*saved.Model, error) {
+		return savedmodel.ReaderOptions{MaxTensorBytes: n}.Load(p)
+	}
 }

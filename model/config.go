@@ -22,13 +22,44 @@ const (
 	Backend       = "tensorflow"
 )
 
-// MaxConfigBytes bounds the size of a model config FromConfig accepts (64 MiB).
-const MaxConfigBytes = 64 << 20
+// Default limits on what a model read from a file may allocate (see LoadOptions).
+const (
+	// MaxConfigBytes is the default bound on the size of a model config (64 MiB).
+	MaxConfigBytes = 64 << 20
+	// DefaultMaxParams is the default bound on the parameters a model built from a config
+	// may allocate: 2^30 float32 values (4 GiB).
+	DefaultMaxParams int64 = 1 << 30
+)
 
-// MaxConfigParams bounds the number of parameters a model built by FromConfig (and so by
-// FromSaved and Load) may allocate, so that a hostile config cannot exhaust memory: 2^30
-// float32 values (4 GiB) by default. Raise it for larger models.
-var MaxConfigParams int64 = 1 << 30
+// LoadOptions are the limits of Load, LoadSaved, FromConfig, FromSaved and AdoptSaved, which
+// treat files and configs as untrusted: a hostile one fails with an error instead of
+// exhausting memory. The zero value uses the defaults; every function taking LoadOptions
+// accepts them omitted.
+type LoadOptions struct {
+	// MaxParams bounds the number of parameters the layers of a model built from a config
+	// may allocate, counted before each layer is built (0: DefaultMaxParams). Raise it for
+	// larger models.
+	MaxParams int64
+	// MaxConfigBytes bounds the size of the model config (0: MaxConfigBytes).
+	MaxConfigBytes int64
+	// MaxTensorBytes bounds the payload of one tensor read from a file (0:
+	// tensor.DefaultMaxBytes).
+	MaxTensorBytes int64
+}
+
+func (o LoadOptions) maxParams() int64 {
+	if o.MaxParams <= 0 {
+		return DefaultMaxParams
+	}
+	return o.MaxParams
+}
+
+func (o LoadOptions) maxConfigBytes() int64 {
+	if o.MaxConfigBytes <= 0 {
+		return MaxConfigBytes
+	}
+	return o.MaxConfigBytes
+}
 
 // configForm selects between the two JSON shapes of one dialect.
 type configForm int
@@ -145,7 +176,9 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 }
 
 // FromJSON is FromConfig: it reads a model from model.to_json() output (either dialect).
-func FromJSON(data []byte) (*Sequential, error) { return FromConfig(data) }
+func FromJSON(data []byte, opts ...LoadOptions) (*Sequential, error) {
+	return FromConfig(data, opts...)
+}
 
 // FromConfig builds a model from its Keras JSON config in either dialect (detected from the
 // content): model.to_json() of tf_keras or Keras 3, an .h5 file's model_config, a .keras
@@ -156,14 +189,18 @@ func FromJSON(data []byte) (*Sequential, error) { return FromConfig(data) }
 //
 // Errors: a class other than Sequential (a Functional model, a subclassed model) or an
 // unknown layer class is an error wrapping ErrUnsupported that names the class; malformed
-// JSON wraps ErrFormat. Keys kerasgo does not know are listed by Warnings.
-func FromConfig(data []byte) (*Sequential, error) { return fromConfig(data, false) }
+// JSON wraps ErrFormat. Keys kerasgo does not know are listed by Warnings. A config over
+// the limits of opts (which may be omitted) wraps ErrFormat (size) or ErrUnsupported
+// (parameters).
+func FromConfig(data []byte, opts ...LoadOptions) (*Sequential, error) {
+	return fromConfig(data, false, optionsArg("FromConfig", opts))
+}
 
 // fromConfig is FromConfig; with noData the layers' weights get shapes but no data (the
 // caller sets every one of them).
-func fromConfig(data []byte, noData bool) (*Sequential, error) {
-	if len(data) > MaxConfigBytes {
-		return nil, fmt.Errorf("%w: model config of %d bytes exceeds %d", ErrFormat, len(data), MaxConfigBytes)
+func fromConfig(data []byte, noData bool, o LoadOptions) (*Sequential, error) {
+	if max := o.maxConfigBytes(); int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: model config of %d bytes exceeds %d", ErrFormat, len(data), max)
 	}
 	var top any
 	if err := json.Unmarshal(data, &top); err != nil {
@@ -173,7 +210,7 @@ func fromConfig(data []byte, noData bool) (*Sequential, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: model config: want a JSON object, have %s", ErrFormat, jsonKind(top))
 	}
-	return fromConfigObject(obj, noData)
+	return fromConfigObject(obj, noData, o.maxParams())
 }
 
 // ConfigDialect reports the dialect of a model config: Keras2 when a layer has
@@ -240,10 +277,10 @@ type layerEntry struct {
 	build []int // build_config input_shape (with batch), or nil
 }
 
-func fromConfigObject(top map[string]any, noData bool) (*Sequential, error) {
+func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequential, error) {
 	d := detectDialect(top)
 	m := NewSequential()
-	m.maxParams = MaxConfigParams
+	m.maxParams = maxParams
 	m.noData = noData
 	defer func() { m.noData = false }()
 	warn := func(format string, args ...any) {

@@ -183,7 +183,7 @@ func TestCorpusWeightsIntoModels(t *testing.T) {
 		for _, w := range m.Weights() { // forget the weights
 			clear(w.Value.Float32s())
 		}
-		if err := m.LoadWeights(filepath.Join(root, c[1]), LoadWeightsOptions{}); err != nil {
+		if err := m.LoadWeights(filepath.Join(root, c[1])); err != nil {
 			t.Errorf("%s: %v", c[1], err)
 			continue
 		}

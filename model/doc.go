@@ -4,6 +4,21 @@
 // from the neutral saved form (package saved), and Save/Load dispatch over the codecs
 // (h5, checkpoint, savedmodel) as Keras chooses a format from a path.
 //
+// # Using a model Keras saved
+//
+// Three calls: Load reads the model, Predict runs it, Save writes it in any format.
+// Inputs are float32 tensors with the batch first: read with npy.ReadFile (arrays NumPy
+// saved), made with tensor.Zeros or tensor.FromFloat32, or converted from gonum with package
+// tensor/matconv. Option structs (PredictOptions, FitOptions, LoadOptions, ...) are optional
+// arguments whose zero value means Keras's defaults; Example_predictFromH5 shows the whole
+// program:
+//
+//	m, err := model.Load("model.h5")
+//	...
+//	y, err := m.Predict(x) // or m.Predict(x, model.PredictOptions{BatchSize: 256})
+//	...
+//	err = m.Save("model.keras")
+//
 // # Building a model
 //
 // A model is a list of layers (package layers). The input shape is given as Keras allows:
@@ -69,6 +84,7 @@
 // slots are checked with the weights, all or nothing.
 //
 // Configs read from files are untrusted: FromConfig bounds the parameters a config may
-// allocate (MaxConfigParams, counted with layers.ParamCount before each layer is built) and
-// the config size (MaxConfigBytes).
+// allocate (LoadOptions.MaxParams, counted with layers.ParamCount before each layer is built)
+// and the config size (LoadOptions.MaxConfigBytes); Load and LoadSaved also bound each tensor
+// read (LoadOptions.MaxTensorBytes).
 package model

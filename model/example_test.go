@@ -14,10 +14,10 @@ func Example_seedModel() {
 	m := model.NewSequential(
 		layers.NewConv2D(16, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{32, 32, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{4, 4}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(32, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
-		layers.NewDropout(0.5, layers.DropoutOptions{}),
+		layers.NewDropout(0.5),
 		layers.NewDense(10, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
 	)
 	// Summary pads its table lines with spaces to 65 columns, as Keras does; they are trimmed

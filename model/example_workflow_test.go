@@ -22,10 +22,10 @@ func Example_seedWorkflow() {
 	m := model.NewSequential(
 		layers.NewConv2D(16, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{32, 32, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{4, 4}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(32, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
-		layers.NewDropout(0.5, layers.DropoutOptions{}),
+		layers.NewDropout(0.5),
 		layers.NewDense(10, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
 	)
 	err := m.Compile(model.CompileOptions{Optimizer: "adam", Loss: "sparse_categorical_crossentropy", Metrics: []string{"accuracy"}})
@@ -44,7 +44,7 @@ func Example_seedWorkflow() {
 	for i := range y {
 		y[i] = float32(rng.IntN(10))
 	}
-	xt, yt := tensor.FromFloat32([]int{64, 32, 32, 3}, x), tensor.FromFloat32([]int{64}, y)
+	xt, yt := tensor.MustFromFloat32([]int{64, 32, 32, 3}, x), tensor.MustFromFloat32([]int{64}, y)
 	if _, err := m.Fit(xt, yt, model.FitOptions{Epochs: 2, BatchSize: 16, NoShuffle: true}); err != nil {
 		fmt.Println(err)
 		return
@@ -62,8 +62,8 @@ func Example_seedWorkflow() {
 		fmt.Println(err)
 		return
 	}
-	before, _ := m.Predict(xt, 32)
-	after, _ := loaded.Predict(xt, 32)
+	before, _ := m.Predict(xt, model.PredictOptions{BatchSize: 32})
+	after, _ := loaded.Predict(xt, model.PredictOptions{BatchSize: 32})
 	fmt.Println("layers:", len(loaded.Layers()), "output:", after.Shape)
 	fmt.Println("optimizer steps:", loaded.Iterations())
 	fmt.Println("same predictions:", slices.Equal(before.Float32s(), after.Float32s()))

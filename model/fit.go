@@ -60,8 +60,10 @@ type HistoryParams struct {
 // Fit trains the model on (x, y) as Keras's model.fit: for each epoch, batches in order (or
 // shuffled), one optimizer step per batch, then validation. Logs hold the running means of
 // the loss and metrics over the epoch's batches (computed in training mode, before each
-// update) and, at the end of an epoch, the validation values.
-func (m *Sequential) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
+// update) and, at the end of an epoch, the validation values. opts may be omitted (one
+// epoch, batches of 32, shuffled, silent).
+func (m *Sequential) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, error) {
+	o := optionsArg("Fit", opts)
 	x, y, err := m.prepare("Fit", x, y)
 	if err != nil {
 		return nil, err
@@ -235,8 +237,10 @@ type EvaluateOptions struct {
 }
 
 // Evaluate returns the loss and the metrics of the model on (x, y) in inference mode, as
-// Keras's model.evaluate: means over all samples, weighted by batch size.
-func (m *Sequential) Evaluate(x, y *tensor.Tensor, o EvaluateOptions) (float64, map[string]float64, error) {
+// Keras's model.evaluate: means over all samples, weighted by batch size. opts may be
+// omitted.
+func (m *Sequential) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64, map[string]float64, error) {
+	o := optionsArg("Evaluate", opts)
 	x, y, err := m.prepare("Evaluate", x, y)
 	if err != nil {
 		return 0, nil, err

@@ -14,14 +14,14 @@ func ExampleSequential_Fit() {
 	m := model.NewSequential(
 		layers.NewConv2D(16, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{32, 32, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{4, 4}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(32, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
-		layers.NewDropout(0.5, layers.DropoutOptions{}),
+		layers.NewDropout(0.5),
 		layers.NewDense(10, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
 	)
 	err := m.Compile(model.CompileOptions{
-		Optimizer: model.Adam(model.AdamOptions{}),
+		Optimizer: model.Adam(),
 		Loss:      "sparse_categorical_crossentropy",
 		Metrics:   []string{"accuracy"},
 	})
@@ -34,7 +34,7 @@ func ExampleSequential_Fit() {
 	}
 	fmt.Println("logged:", h.Keys)
 	fmt.Println("optimizer steps:", m.Iterations())
-	_, metrics, err := m.Evaluate(test.X, test.Y, model.EvaluateOptions{})
+	_, metrics, err := m.Evaluate(test.X, test.Y)
 	if err != nil {
 		panic(err)
 	}

@@ -22,7 +22,7 @@ func tinyModel(seed uint64) *Sequential {
 	for _, l := range []layers.Layer{
 		layers.NewConv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{8, 8, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{2, 2}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(8, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
 		layers.NewDense(3, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
@@ -52,7 +52,7 @@ func tinyData(n int, seed uint64) (*tensor.Tensor, *tensor.Tensor) {
 			}
 		}
 	}
-	return tensor.FromFloat32([]int{n, 8, 8, 3}, x), tensor.FromFloat32([]int{n}, y)
+	return tensor.MustFromFloat32([]int{n, 8, 8, 3}, x), tensor.MustFromFloat32([]int{n}, y)
 }
 
 func compileTiny(t *testing.T, m *Sequential) {
@@ -158,7 +158,7 @@ func TestFitLearnsAndLogs(t *testing.T) {
 func TestTrainingStateRoundTrip(t *testing.T) {
 	x, y := tinyData(64, 3)
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
-		for _, opt := range []Optimizer{Adam(AdamOptions{AMSGrad: true}), SGD(SGDOptions{Momentum: 0.9, Nesterov: true}), RMSprop(RMSpropOptions{Momentum: 0.5, Centered: true}), SGD(SGDOptions{})} {
+		for _, opt := range []Optimizer{Adam(AdamOptions{AMSGrad: true}), SGD(SGDOptions{Momentum: 0.9, Nesterov: true}), RMSprop(RMSpropOptions{Momentum: 0.5, Centered: true}), SGD()} {
 			a := tinyModel(7)
 			if d == saved.Keras3 {
 				// A model read from a Keras 3 save updates BN moving variances as Keras 3
@@ -290,7 +290,7 @@ func TestDropoutScaling(t *testing.T) {
 	x := trReadNpyOrSkip(t, filepath.Join(dir, "x.npy"))
 	yInf := trReadNpyOrSkip(t, filepath.Join(dir, "y_inference.npy"))
 	m := NewSequential(layers.NewDropout(0.5, layers.DropoutOptions{InputShape: x.Shape[1:]}))
-	got, err := m.Predict(x, 0)
+	got, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestDropoutScaling(t *testing.T) {
 		big[i] = float32(i%97) + 1
 	}
 	m2 := NewSequential(layers.NewDropout(0.25, layers.DropoutOptions{InputShape: []int{100}}))
-	out, err := m2.forward(tensor.FromFloat32([]int{200, 100}, big), true)
+	out, err := m2.forward(tensor.MustFromFloat32([]int{200, 100}, big), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,11 +336,11 @@ func TestCompileErrors(t *testing.T) {
 	}
 	x, y := tinyData(4, 1)
 	m2 := tinyModel(1)
-	if _, err := m2.Fit(x, y, FitOptions{}); !errors.Is(err, ErrNotBuilt) {
+	if _, err := m2.Fit(x, y); !errors.Is(err, ErrNotBuilt) {
 		t.Errorf("Fit before Compile: %v", err)
 	}
 	compileTiny(t, m2)
-	bad := tensor.FromFloat32([]int{4}, []float32{0, 1, 2, 7})
+	bad := tensor.MustFromFloat32([]int{4}, []float32{0, 1, 2, 7})
 	if _, _, err := m2.TrainOnBatch(x, bad); err == nil {
 		t.Errorf("label 7 for 3 classes accepted")
 	}
@@ -415,7 +415,7 @@ func TestTrainingFromSavedBadConfigs(t *testing.T) {
 	}
 	// Slots whose shapes do not fit the model are an error.
 	m2 := tinyModel(1)
-	bad := &saved.Model{TrainingConfig: []byte(`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}}}`), Optimizer: &saved.Optimizer{Class: "Adam", Iterations: 3, Slots: []saved.Slot{{Layer: "conv_1", Weight: "kernel", Name: "momentum", Value: tensor.FromFloat32([]int{2}, []float32{1, 2})}}}}
+	bad := &saved.Model{TrainingConfig: []byte(`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}}}`), Optimizer: &saved.Optimizer{Class: "Adam", Iterations: 3, Slots: []saved.Slot{{Layer: "conv_1", Weight: "kernel", Name: "momentum", Value: tensor.MustFromFloat32([]int{2}, []float32{1, 2})}}}}
 	if err := m2.trainingFromSaved(bad); !errors.Is(err, ErrShape) {
 		t.Errorf("bad slot shape: %v", err)
 	}

@@ -28,7 +28,7 @@ func TestFixturesCatchKernelLayout(t *testing.T) {
 	}
 	copy(src, swapped)
 	setFixtureWeights(t, m, ws)
-	y, err := m.Predict(readNpy(t, filepath.Join(dir, "x.npy")), 0)
+	y, err := m.Predict(readNpy(t, filepath.Join(dir, "x.npy")))
 	if err != nil {
 		t.Fatal(err)
 	}

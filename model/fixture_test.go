@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -262,7 +262,7 @@ func TestFixtures(t *testing.T) {
 				assertConfig(t, "", m, d, dir)
 				setFixtureWeights(t, m, ws)
 				for _, bs := range []int{0, 3} {
-					y, err := m.Predict(x, bs)
+					y, err := m.Predict(x, PredictOptions{BatchSize: bs})
 					if err != nil {
 						t.Fatal(err)
 					}

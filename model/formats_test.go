@@ -79,7 +79,7 @@ func TestFormatsLoad(t *testing.T) {
 				if !sameWeights(snapshot(m), snapshot(want)) {
 					t.Error("weights differ from Keras's")
 				}
-				got, err := m.Predict(x, 0)
+				got, err := m.Predict(x)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -110,7 +110,7 @@ func TestFormatsLoadWeights(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := m.LoadWeights(p, LoadWeightsOptions{}); err != nil {
+				if err := m.LoadWeights(p); err != nil {
 					skipNoHDF5(t, err)
 					t.Fatal(err)
 				}

@@ -22,11 +22,8 @@ func FuzzFromConfig(f *testing.F) {
 	}
 	f.Add([]byte(`{"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"units": 2, "batch_input_shape": [null, 3]}}]}`))
 	f.Add([]byte(emptyDeclaredShape))
-	old := MaxConfigParams
-	MaxConfigParams = 1 << 20
-	defer func() { MaxConfigParams = old }()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := FromConfig(data)
+		m, err := FromConfig(data, LoadOptions{MaxParams: 1 << 20})
 		if err != nil {
 			return
 		}

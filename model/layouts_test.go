@@ -33,7 +33,7 @@ func TestKerasDirModel(t *testing.T) {
 		t.Error("the directory's compile_config did not compile the model")
 	}
 	x, y := readNpy(t, filepath.Join(dump, "x.npy")), readNpy(t, filepath.Join(dump, "y.npy"))
-	got, err := m.Predict(x, 0)
+	got, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestKerasDirModel(t *testing.T) {
 	if err := fresh.LoadWeights(dir, LoadWeightsOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	got2, err := fresh.Predict(x, 0)
+	got2, err := fresh.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSaveKerasDir(t *testing.T) {
 	}
 	x := readNpy(t, filepath.Join(layoutsRoot, "unzipped_dump", "x.npy"))
 	y := readNpy(t, filepath.Join(layoutsRoot, "unzipped_dump", "y.npy"))
-	got, err := back.Predict(x, 0)
+	got, err := back.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestKeras2xModels(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		got, err := m.Predict(readNpy(t, filepath.Join(base, "x.npy")), 0)
+		got, err := m.Predict(readNpy(t, filepath.Join(base, "x.npy")))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 
 // bigDense is a model of 25M parameters (Dense 5000x5000): 100 MB of float32 weights.
 func bigDense() *Sequential {
-	return NewSequential(Input(5000), layers.NewDense(5000, layers.DenseOptions{}))
+	return NewSequential(Input(5000), layers.NewDense(5000))
 }
 
 // allocDuring returns the bytes allocated while f runs (GC off: an upper bound on how far
@@ -67,7 +67,7 @@ func BenchmarkLoadBefore(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := m.LoadSavedWeights(sm, LoadWeightsOptions{}); err != nil {
+		if err := m.LoadSavedWeights(sm); err != nil {
 			b.Fatal(err)
 		}
 		return m

@@ -40,13 +40,13 @@ func TestLossGradientsFiniteDifference(t *testing.T) {
 		act        string
 		y          *tensor.Tensor
 	}{
-		{"sparse probs", "sparse_categorical_crossentropy", false, "", tensor.FromFloat32([]int{rows}, sparse)},
-		{"sparse logits", "sparse_categorical_crossentropy", true, "", tensor.FromFloat32([]int{rows}, sparse)},
-		{"cce probs", "categorical_crossentropy", false, "", tensor.FromFloat32([]int{rows, c}, onehot)},
-		{"cce logits", "categorical_crossentropy", true, "", tensor.FromFloat32([]int{rows, c}, onehot)},
-		{"bce probs", "binary_crossentropy", false, "", tensor.FromFloat32([]int{rows, c}, binary)},
-		{"bce logits", "binary_crossentropy", true, "", tensor.FromFloat32([]int{rows, c}, binary)},
-		{"mse", "mse", false, "", tensor.FromFloat32([]int{rows, c}, probs())},
+		{"sparse probs", "sparse_categorical_crossentropy", false, "", tensor.MustFromFloat32([]int{rows}, sparse)},
+		{"sparse logits", "sparse_categorical_crossentropy", true, "", tensor.MustFromFloat32([]int{rows}, sparse)},
+		{"cce probs", "categorical_crossentropy", false, "", tensor.MustFromFloat32([]int{rows, c}, onehot)},
+		{"cce logits", "categorical_crossentropy", true, "", tensor.MustFromFloat32([]int{rows, c}, onehot)},
+		{"bce probs", "binary_crossentropy", false, "", tensor.MustFromFloat32([]int{rows, c}, binary)},
+		{"bce logits", "binary_crossentropy", true, "", tensor.MustFromFloat32([]int{rows, c}, binary)},
+		{"mse", "mse", false, "", tensor.MustFromFloat32([]int{rows, c}, probs())},
 	}
 	for _, tc := range cases {
 		l, err := parseLossName(tc.loss, tc.fromLogits)
@@ -54,7 +54,7 @@ func TestLossGradientsFiniteDifference(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := probs()
-		res, err := l.compute(tensor.FromFloat32([]int{rows, c}, p), tc.y, tc.act, true, false)
+		res, err := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, true, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,9 +62,9 @@ func TestLossGradientsFiniteDifference(t *testing.T) {
 		for i := range p {
 			orig := p[i]
 			p[i] = orig + h
-			up, _ := l.compute(tensor.FromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
+			up, _ := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
 			p[i] = orig - h
-			down, _ := l.compute(tensor.FromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
+			down, _ := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
 			p[i] = orig
 			fd := (float64(up.loss) - float64(down.loss)) / (2 * h)
 			if d := math.Abs(fd - float64(res.grad[i])); d > 2e-2*math.Abs(fd)+2e-3 {
@@ -114,7 +114,7 @@ func TestLossValuesMatchKeras(t *testing.T) {
 					ints[i] = r.IntN(c)
 					v[i] = float32(ints[i])
 				}
-				y, yj = tensor.FromFloat32([]int{rows}, v), ints
+				y, yj = tensor.MustFromFloat32([]int{rows}, v), ints
 			default:
 				v := make([]float32, rows*c)
 				rowsJ := make([][]float32, rows)
@@ -128,13 +128,13 @@ func TestLossValuesMatchKeras(t *testing.T) {
 					}
 					rowsJ[i] = v[i*c : (i+1)*c]
 				}
-				y, yj = tensor.FromFloat32([]int{rows, c}, v), rowsJ
+				y, yj = tensor.MustFromFloat32([]int{rows, c}, v), rowsJ
 			}
 			l, err := parseLossName(name, logits)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := l.compute(tensor.FromFloat32([]int{rows, c}, p), y, "", false, false)
+			res, err := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), y, "", false, false)
 			if err != nil {
 				t.Fatal(err)
 			}

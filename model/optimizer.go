@@ -163,8 +163,10 @@ type AdamOptimizer struct {
 	amsgrad               bool
 }
 
-// Adam returns Keras's Adam optimizer.
-func Adam(o AdamOptions) *AdamOptimizer {
+// Adam returns Keras's Adam optimizer; opts may be omitted (Keras's defaults).
+func Adam(opts ...AdamOptions) *AdamOptimizer { return adam(optionsArg("Adam", opts)) }
+
+func adam(o AdamOptions) *AdamOptimizer {
 	a := &AdamOptimizer{commonOptions: o.common(), lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, epsilon: o.Epsilon, amsgrad: o.AMSGrad}
 	if a.lr == 0 {
 		a.lr = 0.001
@@ -248,8 +250,11 @@ type SGDOptimizer struct {
 	nesterov bool
 }
 
-// SGD returns Keras's SGD optimizer (with momentum and Nesterov momentum).
-func SGD(o SGDOptions) *SGDOptimizer {
+// SGD returns Keras's SGD optimizer (with momentum and Nesterov momentum); opts may be
+// omitted (Keras's defaults).
+func SGD(opts ...SGDOptions) *SGDOptimizer { return sgd(optionsArg("SGD", opts)) }
+
+func sgd(o SGDOptions) *SGDOptimizer {
 	s := &SGDOptimizer{commonOptions: o.common(), lr: o.LearningRate, momentum: o.Momentum, nesterov: o.Nesterov}
 	if s.lr == 0 {
 		s.lr = 0.01
@@ -321,8 +326,10 @@ type RMSpropOptimizer struct {
 	centered               bool
 }
 
-// RMSprop returns Keras's RMSprop optimizer.
-func RMSprop(o RMSpropOptions) *RMSpropOptimizer {
+// RMSprop returns Keras's RMSprop optimizer; opts may be omitted (Keras's defaults).
+func RMSprop(opts ...RMSpropOptions) *RMSpropOptimizer { return rmsprop(optionsArg("RMSprop", opts)) }
+
+func rmsprop(o RMSpropOptions) *RMSpropOptimizer {
 	r := &RMSpropOptimizer{commonOptions: o.common(), lr: o.LearningRate, rho: o.Rho, momentum: o.Momentum, epsilon: o.Epsilon, centered: o.Centered}
 	if r.lr == 0 {
 		r.lr = 0.001
@@ -409,11 +416,11 @@ func (r *RMSpropOptimizer) config(d saved.Dialect) ojson {
 func GetOptimizer(name string) (Optimizer, error) {
 	switch strings.ToLower(name) {
 	case "adam":
-		return Adam(AdamOptions{}), nil
+		return Adam(), nil
 	case "sgd":
-		return SGD(SGDOptions{}), nil
+		return SGD(), nil
 	case "rmsprop":
-		return RMSprop(RMSpropOptions{}), nil
+		return RMSprop(), nil
 	}
 	return nil, fmt.Errorf("%w: optimizer %q (kerasgo trains with adam, sgd, rmsprop)", ErrUnsupported, name)
 }

@@ -7,18 +7,39 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// DefaultBatchSize is Predict's batch size when batchSize <= 0 (Keras's default, 32).
+// DefaultBatchSize is the batch size of Predict, Fit and Evaluate when their options leave
+// it at 0 (Keras's default, 32).
 const DefaultBatchSize = 32
 
+// PredictOptions are the options of Predict. The zero value predicts in batches of
+// DefaultBatchSize.
+type PredictOptions struct {
+	BatchSize int // samples per batch; 0 means DefaultBatchSize
+}
+
+// optionsArg returns the options value passed to a variadic options argument: the zero value
+// when none was given. More than one is a programmer error.
+func optionsArg[T any](fn string, opts []T) T {
+	switch len(opts) {
+	case 0:
+		var zero T
+		return zero
+	case 1:
+		return opts[0]
+	}
+	panic("model." + fn + ": at most one options value")
+}
+
 // Predict runs the model in inference mode (Dropout is the identity, BatchNormalization uses
-// its moving statistics) on x, whose first dimension is the batch, in batches of batchSize
-// samples (DefaultBatchSize when batchSize <= 0), and returns the outputs of all samples in
+// its moving statistics) on x, whose first dimension is the batch, in batches of
+// opts.BatchSize samples (opts may be omitted), and returns the outputs of all samples in
 // one float32 tensor. x of another real dtype is converted to float32 first. The layers use
 // every core (GOMAXPROCS) within each batch.
 //
 // A model whose input shape is not known yet is built for x's shape first, as Keras builds on
 // the first call.
-func (m *Sequential) Predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tensor, error) {
+	batchSize := optionsArg("Predict", opts).BatchSize
 	if x == nil {
 		return nil, fmt.Errorf("%w: Predict: nil input", ErrShape)
 	}
@@ -61,7 +82,7 @@ func (m *Sequential) Predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, e
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
 		bs := append([]int{hi - lo}, m.in.shape...)
-		y, err := m.forward(tensor.FromFloat32(bs, in[lo*inRow:hi*inRow]), false)
+		y, err := m.forward(tensor.MustFromFloat32(bs, in[lo*inRow:hi*inRow]), false)
 		if err != nil {
 			return nil, err
 		}

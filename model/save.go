@@ -22,10 +22,11 @@ var codecs struct {
 	saveCheckpoint      func(prefix string, m *saved.Model) error
 	saveSavedModel      func(dir string, m *saved.Model) error
 
-	loadH5         func(path string) (*saved.Model, error) // any Keras HDF5 file
-	loadKeras      func(path string) (*saved.Model, error) // .keras zip
-	loadCheckpoint func(prefix string) (*saved.Model, error)
-	loadSavedModel func(dir string) (*saved.Model, error)
+	// The loaders take LoadOptions.MaxTensorBytes (0: the codec's default).
+	loadH5         func(path string, maxTensorBytes int64) (*saved.Model, error) // any Keras HDF5 file
+	loadKeras      func(path string, maxTensorBytes int64) (*saved.Model, error) // .keras zip
+	loadCheckpoint func(prefix string, maxTensorBytes int64) (*saved.Model, error)
+	loadSavedModel func(dir string, maxTensorBytes int64) (*saved.Model, error)
 }
 
 func unavailable(format string) error {
@@ -210,13 +211,15 @@ func checkpointStatePrefix(dir string) (string, error) {
 }
 
 // LoadSaved reads any supported file or directory into the neutral saved form, detecting
-// the format from the content (see Detect).
-func LoadSaved(path string) (*saved.Model, error) {
+// the format from the content (see Detect). opts may be omitted; of its limits LoadSaved
+// uses MaxTensorBytes.
+func LoadSaved(path string, opts ...LoadOptions) (*saved.Model, error) {
+	o := optionsArg("LoadSaved", opts)
 	f, p, err := detect(path)
 	if err != nil {
 		return nil, opErr("load", path, err)
 	}
-	var fn func(string) (*saved.Model, error)
+	var fn func(string, int64) (*saved.Model, error)
 	switch f {
 	case FormatHDF5:
 		fn = codecs.loadH5
@@ -230,23 +233,25 @@ func LoadSaved(path string) (*saved.Model, error) {
 	if fn == nil {
 		return nil, opErr("load", path, unavailable(f.String()))
 	}
-	sm, err := fn(p)
+	sm, err := fn(p, o.MaxTensorBytes)
 	return sm, opErr("load", path, err)
 }
 
 // Load reads a whole model (architecture, weights, and training state when present) from an
 // HDF5 file, a .keras archive or a SavedModel directory, detecting the format from the
 // content. A weights-only file or a checkpoint has no architecture: Load then fails with
-// ErrNoConfig (build the model and call LoadWeights).
-func Load(path string) (*Sequential, error) {
-	sm, err := LoadSaved(path)
+// ErrNoConfig (build the model and call LoadWeights). opts, which may be omitted, bound what
+// the file may make Load allocate (see LoadOptions).
+func Load(path string, opts ...LoadOptions) (*Sequential, error) {
+	o := optionsArg("Load", opts)
+	sm, err := LoadSaved(path, o)
 	if err != nil {
 		return nil, err
 	}
 	if len(sm.Config) == 0 {
 		return nil, opErr("load", path, ErrNoConfig)
 	}
-	m, err := AdoptSaved(sm)
+	m, err := AdoptSaved(sm, o)
 	if err != nil {
 		return nil, opErr("load", path, err)
 	}
@@ -254,8 +259,8 @@ func Load(path string) (*Sequential, error) {
 }
 
 // LoadWeights sets the model's weights from any supported file (weights-only or whole
-// model), detecting the format from the content. Matching follows opts (by position by
-// default, as Keras); on error the model is unchanged.
+// model), detecting the format from the content. Matching follows opts, which may be omitted
+// (by position, as Keras does by default); on error the model is unchanged.
 //
 // From a TF checkpoint (what SaveWeights("ckpt/w") and tf_keras's save_weights write), the
 // optimizer state is restored too when the model is compiled, as tf_keras's load_weights
@@ -263,7 +268,8 @@ func Load(path string) (*Sequential, error) {
 // with the weights (each must belong to a trainable weight of the model and have its shape),
 // and nothing (weights or optimizer) changes unless everything matches. HDF5 and .keras files
 // give the weights only, as Keras's load_weights does.
-func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
+func (m *Sequential) LoadWeights(path string, opts ...LoadWeightsOptions) error {
+	o := optionsArg("LoadWeights", opts)
 	f, _, err := detect(path)
 	if err != nil {
 		return opErr("load weights", path, err)
@@ -272,7 +278,7 @@ func (m *Sequential) LoadWeights(path string, opts LoadWeightsOptions) error {
 	if err != nil {
 		return err
 	}
-	plan, skipped, pairs, err := m.planSavedWeights(sm, opts)
+	plan, skipped, pairs, err := m.planSavedWeights(sm, o)
 	if err != nil {
 		return opErr("load weights", path, err)
 	}

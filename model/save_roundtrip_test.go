@@ -23,7 +23,7 @@ func skipNoHDF5(t *testing.T, err error) {
 func TestSaveLoadRoundTrip(t *testing.T) {
 	src := trainedSeed(t)
 	x := readNpy(t, filepath.Join(fixtureRoot, "seed", "x.npy"))
-	want, err := src.Predict(x, 0)
+	want, err := src.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			if !sameWeights(snapshot(m), snapshot(src)) {
 				t.Error("weights differ")
 			}
-			y, err := m.Predict(x, 0)
+			y, err := m.Predict(x)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 				t.Errorf("Load of a weights-only save: err = %v", err)
 			}
 			dst := seedModel()
-			if err := dst.LoadWeights(p, LoadWeightsOptions{}); err != nil {
+			if err := dst.LoadWeights(p); err != nil {
 				t.Fatal(err)
 			}
 			if !sameWeights(snapshot(dst), snapshot(src)) {
@@ -75,7 +75,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			}
 			if name == "ckpt/w" { // the directory holding the checkpoint state file
 				dst := seedModel()
-				if err := dst.LoadWeights(filepath.Dir(p), LoadWeightsOptions{}); err != nil {
+				if err := dst.LoadWeights(filepath.Dir(p)); err != nil {
 					t.Fatal(err)
 				}
 				if !sameWeights(snapshot(dst), snapshot(src)) {
@@ -85,7 +85,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			// A model of another architecture: an error naming the layer, nothing changed.
 			other := goBuilders["no_bn"]()
 			before := snapshot(other)
-			err := other.LoadWeights(p, LoadWeightsOptions{})
+			err := other.LoadWeights(p)
 			if !errors.Is(err, ErrShape) {
 				t.Errorf("mismatched architecture: err = %v", err)
 			}

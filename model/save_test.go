@@ -90,8 +90,8 @@ func fakeCodecs(t *testing.T, store map[string]*saved.Model) *[]call {
 			return nil
 		}
 	}
-	load := func(name string) func(string) (*saved.Model, error) {
-		return func(p string) (*saved.Model, error) {
+	load := func(name string) func(string, int64) (*saved.Model, error) {
+		return func(p string, _ int64) (*saved.Model, error) {
 			calls = append(calls, call{name, p, nil})
 			if sm, ok := store[p]; ok {
 				return sm, nil
@@ -179,7 +179,7 @@ func TestLoadDispatch(t *testing.T) {
 		t.Errorf("Load of weights only: err = %v", err)
 	}
 	dst := seedModel()
-	if err := dst.LoadWeights(wPath, LoadWeightsOptions{}); err != nil {
+	if err := dst.LoadWeights(wPath); err != nil {
 		t.Fatal(err)
 	}
 	if !sameWeights(snapshot(dst), snapshot(src)) {

@@ -44,7 +44,7 @@ type Sequential struct {
 	rng      *layers.Rand
 	warnings []string
 	// maxParams, when positive, bounds the parameters layers may allocate when built
-	// (models read from configs: see MaxConfigParams).
+	// (models read from configs: see LoadOptions.MaxParams).
 	maxParams int64
 	// noData makes layers built from now on have weights with shapes but no data (see
 	// layers.NoData): set while a model read from a saved form is built, whose weights are
@@ -244,7 +244,7 @@ func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
 		total += countParams(o.Weights())
 	}
 	if total > m.maxParams || total < 0 {
-		return fmt.Errorf("%w: building layer %q (%s) for input %s takes the model to %d parameters, over the limit of %d (MaxConfigParams)",
+		return fmt.Errorf("%w: building layer %q (%s) for input %s takes the model to %d parameters, over the limit of %d (LoadOptions.MaxParams)",
 			ErrUnsupported, l.Name(), l.Class(), shapeString(-1, in), total, m.maxParams)
 	}
 	return nil

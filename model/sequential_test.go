@@ -76,8 +76,8 @@ func TestDeferredBuild(t *testing.T) {
 	if !strings.Contains(m.SummaryKeras3(), "0 (unbuilt)") {
 		t.Errorf("unbuilt Keras 3 summary:\n%s", m.SummaryKeras3())
 	}
-	x := tensor.FromFloat32([]int{2, 5}, make([]float32, 10))
-	y, err := m.Predict(x, 0)
+	x := tensor.MustFromFloat32([]int{2, 5}, make([]float32, 10))
+	y, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,27 +95,27 @@ func TestDeferredBuild(t *testing.T) {
 func TestPredictShapeErrors(t *testing.T) {
 	m := seedModel()
 	for _, x := range []*tensor.Tensor{
-		tensor.FromFloat32([]int{2, 32, 32, 1}, make([]float32, 2*32*32)),
-		tensor.FromFloat32([]int{2, 3072}, make([]float32, 2*3072)),
+		tensor.MustFromFloat32([]int{2, 32, 32, 1}, make([]float32, 2*32*32)),
+		tensor.MustFromFloat32([]int{2, 3072}, make([]float32, 2*3072)),
 		tensor.Scalar(float32(1)),
 		nil,
 	} {
-		_, err := m.Predict(x, 0)
+		_, err := m.Predict(x)
 		if !errors.Is(err, ErrShape) {
 			t.Errorf("err = %v, want ErrShape", err)
 		}
 	}
-	_, err := m.Predict(tensor.FromFloat32([]int{1, 32, 32, 2}, make([]float32, 32*32*2)), 0)
+	_, err := m.Predict(tensor.MustFromFloat32([]int{1, 32, 32, 2}, make([]float32, 32*32*2)))
 	if err == nil || !strings.Contains(err.Error(), "(None, 32, 32, 3)") {
 		t.Errorf("error does not give the expected shape: %v", err)
 	}
 	// An empty batch gives an empty result; other dtypes are converted.
-	y, err := m.Predict(tensor.FromFloat32([]int{0, 32, 32, 3}, nil), 0)
+	y, err := m.Predict(tensor.MustFromFloat32([]int{0, 32, 32, 3}, nil))
 	if err != nil || !slices.Equal(y.Shape, []int{0, 10}) {
 		t.Errorf("empty batch: %v %v", y, err)
 	}
 	x8, _ := tensor.New(tensor.Uint8, []int{3, 32, 32, 3})
-	if y, err := m.Predict(x8, 2); err != nil || !slices.Equal(y.Shape, []int{3, 10}) {
+	if y, err := m.Predict(x8, PredictOptions{BatchSize: 2}); err != nil || !slices.Equal(y.Shape, []int{3, 10}) {
 		t.Errorf("uint8 input: %v %v", y, err)
 	}
 }
@@ -124,12 +124,12 @@ func TestPredictShapeErrors(t *testing.T) {
 func TestPredictBatchesAgree(t *testing.T) {
 	m := trainedSeed(t)
 	x := readNpy(t, filepath.Join(fixtureRoot, "seed", "x.npy"))
-	ref, err := m.Predict(x, x.Shape[0])
+	ref, err := m.Predict(x, PredictOptions{BatchSize: x.Shape[0]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, bs := range []int{1, 3, 5, 100} {
-		y, err := m.Predict(x, bs)
+		y, err := m.Predict(x, PredictOptions{BatchSize: bs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,20 +316,24 @@ func TestNonTrainable(t *testing.T) {
 	}
 }
 
-// TestConfigParamLimit: a config asking for more parameters than MaxConfigParams fails
-// before anything is allocated.
+// TestConfigParamLimit: a config asking for more parameters than LoadOptions.MaxParams
+// fails before anything is allocated.
 func TestConfigParamLimit(t *testing.T) {
 	cfg := `{"class_name": "Sequential", "config": {"layers": [
 		{"class_name": "Dense", "config": {"units": 16777216, "batch_input_shape": [null, 1024]}}]}}`
 	_, err := FromConfig([]byte(cfg))
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "MaxConfigParams") {
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "MaxParams") {
 		t.Errorf("err = %v", err)
 	}
-	old := MaxConfigParams
-	MaxConfigParams = 100
-	defer func() { MaxConfigParams = old }()
-	if _, err := FromConfig(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))); !errors.Is(err, ErrUnsupported) {
+	seed := readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))
+	if _, err := FromConfig(seed, LoadOptions{MaxParams: 100}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("seed with a limit of 100: err = %v", err)
+	}
+	if _, err := FromConfig(seed, LoadOptions{MaxConfigBytes: 100}); !errors.Is(err, ErrFormat) {
+		t.Errorf("seed with a config limit of 100 bytes: err = %v", err)
+	}
+	if _, err := FromConfig(seed); err != nil {
+		t.Errorf("seed with the default limits: %v", err)
 	}
 }
 

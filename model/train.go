@@ -32,7 +32,7 @@ func (m *Sequential) Compile(o CompileOptions) error {
 	var opt Optimizer
 	switch x := o.Optimizer.(type) {
 	case nil:
-		opt = RMSprop(RMSpropOptions{})
+		opt = RMSprop()
 	case string:
 		var err error
 		if opt, err = GetOptimizer(x); err != nil {
@@ -282,7 +282,7 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	if st.metrics, err = m.metricSums(out, y); err != nil {
 		return stepStats{}, err
 	}
-	dy := tensor.FromFloat32(out.Shape, res.grad)
+	dy := tensor.MustFromFloat32(out.Shape, res.grad)
 	for i := len(m.layers) - 1; i >= 0; i-- {
 		l := m.layers[i]
 		var err error
@@ -376,7 +376,7 @@ func batchOf(t *tensor.Tensor, lo, hi int, idx []int, buf []float32) (*tensor.Te
 	shape := append([]int{hi - lo}, t.Shape[1:]...)
 	src := t.Float32s()
 	if idx == nil {
-		return tensor.FromFloat32(shape, src[lo*row:hi*row]), buf
+		return tensor.MustFromFloat32(shape, src[lo*row:hi*row]), buf
 	}
 	need := (hi - lo) * row
 	if cap(buf) < need {
@@ -386,7 +386,7 @@ func batchOf(t *tensor.Tensor, lo, hi int, idx []int, buf []float32) (*tensor.Te
 	for i, k := range idx[lo:hi] {
 		copy(buf[i*row:(i+1)*row], src[k*row:(k+1)*row])
 	}
-	return tensor.FromFloat32(shape, buf), buf
+	return tensor.MustFromFloat32(shape, buf), buf
 }
 
 // evaluate computes the loss and metric means over (x, y) in inference mode.

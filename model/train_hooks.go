@@ -106,7 +106,7 @@ func (m *Sequential) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.O
 				}
 				so.Slots = append(so.Slots, saved.Slot{
 					Layer: v.layer, Weight: v.w.Name, Name: name,
-					Value: tensor.FromFloat32(v.w.Value.Shape, append([]float32(nil), v.slots[j]...)),
+					Value: tensor.MustFromFloat32(v.w.Value.Shape, append([]float32(nil), v.slots[j]...)),
 				})
 			}
 		}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/internal/testref"
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -304,7 +304,7 @@ func TestTrainParity(t *testing.T) {
 					t.Logf("step %d from tf_keras's state: worst relative error %.2e at %s; worst error relative to the tensor's scale %.2e at %s; %d rounding-noise values compared within 2·lr (largest difference %.2e)", s+1, p.worst, p.worstAt, p.worstScaled, p.worstScaledAt, p.skipped, p.noiseDiff)
 				}
 			}
-			lossCmp.check("loss", got, tensor.FromFloat32([]int{len(losses)}, losses), nil)
+			lossCmp.check("loss", got, tensor.MustFromFloat32([]int{len(losses)}, losses), nil)
 			t.Logf("losses: worst relative error %.2e", lossCmp.worst)
 		})
 	}
@@ -347,7 +347,7 @@ func TestTrainParityFreeRunning(t *testing.T) {
 			free++
 			p := compareAfter(t, m, filepath.Join(rdir, "after_10"), noise, len(losses), false)
 			lossCmp := &parityCompare{t: t, scaleTol: 0}
-			lossCmp.check("loss", got, tensor.FromFloat32([]int{len(losses)}, losses), nil)
+			lossCmp.check("loss", got, tensor.MustFromFloat32([]int{len(losses)}, losses), nil)
 			t.Logf("after 10 free steps: worst relative error %.2e at %s; losses %.2e", p.worst, p.worstAt, lossCmp.worst)
 		})
 	}

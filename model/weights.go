@@ -79,7 +79,7 @@ func apply(plan []assignment) {
 		if d := a.w.Value.Float32s(); len(d) == a.w.Value.Len() {
 			copy(d, a.val)
 		} else {
-			a.w.Value = tensor.FromFloat32(a.w.Value.Shape, slices.Clone(a.val))
+			a.w.Value = tensor.MustFromFloat32(a.w.Value.Shape, slices.Clone(a.val))
 		}
 	}
 }
@@ -186,16 +186,21 @@ func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
 // state. A mismatch is an error naming the layer with the expected and found shapes.
 //
 // The weights are copied: sm and the model are independent afterwards (peak memory: sm's
-// tensors plus the model's). AdoptSaved takes sm's tensors instead.
-func FromSaved(sm *saved.Model) (*Sequential, error) { return fromSaved(sm, false) }
+// tensors plus the model's). AdoptSaved takes sm's tensors instead. opts (which may be
+// omitted) bound what the config may allocate.
+func FromSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
+	return fromSaved(sm, false, optionsArg("FromSaved", opts))
+}
 
 // AdoptSaved is FromSaved without copies: the model takes sm's float32 weight tensors as its
 // own weights (tensors of another dtype are converted), so that loading needs no memory for
 // the weights beyond what sm holds. sm's tensors must not be used afterwards (training the
 // model changes them). Load uses it.
-func AdoptSaved(sm *saved.Model) (*Sequential, error) { return fromSaved(sm, true) }
+func AdoptSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
+	return fromSaved(sm, true, optionsArg("AdoptSaved", opts))
+}
 
-func fromSaved(sm *saved.Model, own bool) (*Sequential, error) {
+func fromSaved(sm *saved.Model, own bool, o LoadOptions) (*Sequential, error) {
 	if sm == nil {
 		return nil, fmt.Errorf("%w: FromSaved(nil)", ErrFormat)
 	}
@@ -203,7 +208,7 @@ func fromSaved(sm *saved.Model, own bool) (*Sequential, error) {
 		return nil, ErrNoConfig
 	}
 	// The layers are built without weight data: every weight is set from sm below.
-	m, err := fromConfig(sm.Config, true)
+	m, err := fromConfig(sm.Config, true, o)
 	if err != nil {
 		return nil, err
 	}
@@ -249,8 +254,8 @@ type LoadWeightsOptions struct {
 // weights: the number of such layers must be equal. A Keras 3 weights file without config
 // (sm.Dialect Keras3, sm.Config nil) is paired as Keras 3 pairs it: per class, in order. Everything is checked before anything is
 // set: on error the model is unchanged.
-func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts LoadWeightsOptions) error {
-	plan, skipped, _, err := m.planSavedWeights(sm, opts)
+func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOptions) error {
+	plan, skipped, _, err := m.planSavedWeights(sm, optionsArg("LoadSavedWeights", opts))
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			dir := filepath.Join(root, v)
 			m := compiledFresh(t, dir)
-			if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights"), LoadWeightsOptions{}); err != nil {
+			if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights")); err != nil {
 				t.Fatal(err)
 			}
 			if !sameWeights(snapshot(m), snapshot(seedModelLike(t, dir, readFixtureWeights(t, dir)))) {
@@ -160,7 +160,7 @@ func TestLoadWeightsCheckpointOptimizerUncompiled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights"), LoadWeightsOptions{}); err != nil {
+	if err := m.LoadWeights(filepath.Join(dir, "tfkeras", "ckpt", "weights")); err != nil {
 		t.Fatal(err)
 	}
 	if m.Compiled() || len(m.Warnings()) != 1 {
@@ -181,7 +181,7 @@ func TestLoadWeightsCheckpointOptimizerAllOrNothing(t *testing.T) {
 		t.Fatalf("checkpoint optimizer %+v", sm.Optimizer)
 	}
 	bad := &sm.Optimizer.Slots[3]
-	bad.Value = tensor.FromFloat32([]int{bad.Value.Len() + 1}, make([]float32, bad.Value.Len()+1))
+	bad.Value = tensor.MustFromFloat32([]int{bad.Value.Len() + 1}, make([]float32, bad.Value.Len()+1))
 	prefix := filepath.Join(t.TempDir(), "bad")
 	if err := checkpoint.SaveKerasWeights(prefix, sm); err != nil {
 		t.Skipf("checkpoint refuses to write the corrupted state: %v", err)
@@ -194,7 +194,7 @@ func TestLoadWeightsCheckpointOptimizerAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w0, s0, it0 := snapshot(m), slotValues(t, m), m.Iterations()
-	err = m.LoadWeights(prefix, LoadWeightsOptions{})
+	err = m.LoadWeights(prefix)
 	if !errors.Is(err, ErrShape) {
 		t.Fatalf("err = %v, want ErrShape", err)
 	}

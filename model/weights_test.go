@@ -43,7 +43,7 @@ func sameWeights(a, b [][]float32) bool {
 func TestToSavedFromSavedRoundTrip(t *testing.T) {
 	m := trainedSeed(t)
 	x := readNpy(t, filepath.Join(fixtureRoot, "seed", "x.npy"))
-	want, err := m.Predict(x, 0)
+	want, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestToSavedFromSavedRoundTrip(t *testing.T) {
 			if !sameWeights(snapshot(m2), snapshot(m)) {
 				t.Error("weights differ after round trip")
 			}
-			y, err := m2.Predict(x, 0)
+			y, err := m2.Predict(x)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +170,7 @@ func TestLoadSavedWeightsAllOrNothing(t *testing.T) {
 	// A missing layer (count of layers with weights) is an error too, model unchanged.
 	short := *sm
 	short.Layers = sm.Layers[:4]
-	if err := dst.LoadSavedWeights(&short, LoadWeightsOptions{}); !errors.Is(err, ErrShape) {
+	if err := dst.LoadSavedWeights(&short); !errors.Is(err, ErrShape) {
 		t.Fatalf("short: err = %v", err)
 	}
 	if !sameWeights(snapshot(dst), before) {
@@ -204,9 +204,9 @@ func TestLoadSavedWeightsByName(t *testing.T) {
 	rev.Layers = slices.Clone(sm.Layers)
 	slices.Reverse(rev.Layers)
 	rev.Layers = append(rev.Layers, saved.Layer{Name: "extra", Class: "Dense", Weights: []saved.Variable{{Name: "kernel",
-		Value: tensor.FromFloat32([]int{1}, []float32{1})}}})
+		Value: tensor.MustFromFloat32([]int{1}, []float32{1})}}})
 	dst := seedModel()
-	if err := dst.LoadSavedWeights(&rev, LoadWeightsOptions{}); err == nil {
+	if err := dst.LoadSavedWeights(&rev); err == nil {
 		t.Error("positional load of reversed layers succeeded")
 	}
 	if err := dst.LoadSavedWeights(&rev, LoadWeightsOptions{ByName: true}); err != nil {
@@ -237,7 +237,7 @@ func TestLoadSavedWeightsConverts(t *testing.T) {
 		}
 	}
 	dst := seedModel()
-	if err := dst.LoadSavedWeights(sm, LoadWeightsOptions{}); err != nil {
+	if err := dst.LoadSavedWeights(sm); err != nil {
 		t.Fatal(err)
 	}
 	if !sameWeights(snapshot(dst), snapshot(src)) {

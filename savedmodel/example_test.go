@@ -20,8 +20,8 @@ func tinyModel() *saved.Model {
 		Config:  []byte(cfg),
 		Dialect: saved.Keras2,
 		Layers: []saved.Layer{{Name: "probs", Class: "Dense", Weights: []saved.Variable{
-			{Name: "kernel", Trainable: true, Value: tensor.FromFloat32([]int{3, 2}, []float32{1, 0, 0, 1, 1, 1})},
-			{Name: "bias", Trainable: true, Value: tensor.FromFloat32([]int{2}, []float32{0, 0})},
+			{Name: "kernel", Trainable: true, Value: tensor.MustFromFloat32([]int{3, 2}, []float32{1, 0, 0, 1, 1, 1})},
+			{Name: "bias", Trainable: true, Value: tensor.MustFromFloat32([]int{2}, []float32{0, 0})},
 		}}},
 	}
 }

@@ -75,8 +75,16 @@ type Variable struct {
 type ReaderOptions struct {
 	// MaxBytes limits saved_model.pb and keras_metadata.pb (default MaxFileBytes).
 	MaxBytes int64
+	// MaxTensorBytes limits one tensor read from variables/ (default
+	// tensor.DefaultMaxBytes).
+	MaxTensorBytes int64
 
 	onRead func(key string) // Audit: called with every variables/ key Load reads
+}
+
+// bundle returns the options for reading the variables bundle.
+func (o ReaderOptions) bundle() checkpoint.ReaderOptions {
+	return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, OnRead: o.onRead}
 }
 
 func (o ReaderOptions) maxBytes() int64 {
@@ -429,7 +437,7 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 	prefix := variablesPrefix(dir)
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
-		if w, err = (checkpoint.ReaderOptions{OnRead: o.onRead}).LoadKerasWeights(prefix); err != nil {
+		if w, err = o.bundle().LoadKerasWeights(prefix); err != nil {
 			return nil, variablesErr(dir, err)
 		}
 	}
@@ -616,7 +624,7 @@ func (o ReaderOptions) keras3ExportWeights(dir string, mg *pb.MetaGraphDef) (*sa
 		trainable[c.NodeId] = true
 	}
 	prefix := variablesPrefix(dir)
-	r, err := (checkpoint.ReaderOptions{OnRead: o.onRead}).Open(prefix)
+	r, err := o.bundle().Open(prefix)
 	if err != nil {
 		return nil, variablesErr(dir, err)
 	}

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 	"google.golang.org/protobuf/encoding/prototext"
@@ -217,7 +217,7 @@ func TestSaveAtomic(t *testing.T) {
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, SavedModelFile))
 	bad := fixtureModel(t, "seed", false)
-	bad.Layers[0].Weights[0].Value = tensor.FromFloat32([]int{1}, []float32{1})
+	bad.Layers[0].Weights[0].Value = tensor.MustFromFloat32([]int{1}, []float32{1})
 	err := Save(dir, bad)
 	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "conv_1") {
 		t.Errorf("bad weights: %v", err)
@@ -688,8 +688,8 @@ func TestFloatObjectGraph(t *testing.T) {
 		}
 	}
 	r.Close()
-	ts[checkpoint.ObjectGraphKey] = tensor.FromFloat32([]int{1}, []float32{1})
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	ts[checkpoint.ObjectGraphKey] = tensor.MustFromFloat32([]int{1}, []float32{1})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

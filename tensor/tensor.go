@@ -128,7 +128,7 @@ func CheckShape(d DType, shape []int, maxBytes int64) (int64, error) {
 		sz = 1
 	}
 	if sz > 0 && n > maxBytes/sz {
-		return 0, fmt.Errorf("%w: %v of %v needs %d elements, over the %d-byte limit", ErrShape, shape, d, n, maxBytes)
+		return 0, fmt.Errorf("%w: %v of %v (%d elements) is over the %d-byte limit", ErrShape, shape, d, n, maxBytes)
 	}
 	return n * int64(d.Size()), nil
 }
@@ -184,14 +184,39 @@ func New(d DType, shape []int) (*Tensor, error) {
 	return t, nil
 }
 
-// FromFloat32 wraps data (not copied) as a float32 tensor. It panics if len(data) does not
-// match shape: that is a programmer error.
-func FromFloat32(shape []int, data []float32) *Tensor {
-	n, err := NumElements(shape)
-	if err != nil || n != int64(len(data)) {
-		panic(fmt.Sprintf("tensor.FromFloat32: shape %v does not hold %d values", shape, len(data)))
+// Zeros returns a float32 tensor of the given shape filled with zeros: the usual way to make
+// an input to fill in place, e.g. Zeros(1, 32, 32, 3) for one 32×32 RGB image. Like make, it
+// panics on a negative dimension or a shape over DefaultMaxBytes (programmer errors); use New
+// for shapes that come from input.
+func Zeros(shape ...int) *Tensor {
+	t, err := New(Float32, shape)
+	if err != nil {
+		panic("tensor.Zeros: " + err.Error())
 	}
-	return &Tensor{DType: Float32, Shape: append([]int(nil), shape...), Data: data}
+	return t
+}
+
+// FromFloat32 wraps data (not copied) as a float32 tensor of the given shape. It returns an
+// error wrapping ErrShape if the shape is invalid or does not hold exactly len(data) values.
+func FromFloat32(shape []int, data []float32) (*Tensor, error) {
+	n, err := NumElements(shape)
+	if err != nil {
+		return nil, err
+	}
+	if n != int64(len(data)) {
+		return nil, fmt.Errorf("%w: %v holds %d values, have %d", ErrShape, shape, n, len(data))
+	}
+	return &Tensor{DType: Float32, Shape: append([]int(nil), shape...), Data: data}, nil
+}
+
+// MustFromFloat32 is FromFloat32 for sizes known to be right (literals, computed shapes): it
+// panics where FromFloat32 returns an error.
+func MustFromFloat32(shape []int, data []float32) *Tensor {
+	t, err := FromFloat32(shape, data)
+	if err != nil {
+		panic("tensor.MustFromFloat32: " + err.Error())
+	}
+	return t
 }
 
 // Scalar returns a rank-0 tensor holding v, whose Go type picks the dtype
@@ -218,12 +243,34 @@ func (t *Tensor) Len() int {
 	return int(n)
 }
 
-// Float32s returns the float32 data. It panics if the dtype is not Float32.
+// Float32s returns the float32 data (not copied), for a tensor known to be float32 (such as
+// model.Predict's output). It panics on another dtype; AsFloat32 is the form that does not.
 func (t *Tensor) Float32s() []float32 {
 	if t.DType != Float32 {
 		panic(fmt.Sprintf("tensor: Float32s on %v tensor", t.DType))
 	}
 	return t.Data.([]float32)
+}
+
+// AsFloat32 returns the elements as float32 without panicking: the data itself (not copied)
+// for a float32 tensor, a converted copy for another real dtype (as ToFloat32 converts), and
+// an error wrapping ErrUnsupported for the others (string, bool, complex) or a tensor whose
+// Data does not match its DType and Shape.
+func (t *Tensor) AsFloat32() ([]float32, error) {
+	if t == nil {
+		return nil, fmt.Errorf("%w: AsFloat32 on a nil tensor", ErrUnsupported)
+	}
+	if x, ok := t.Data.([]float32); ok && t.DType == Float32 {
+		if n, err := NumElements(t.Shape); err != nil || n != int64(len(x)) {
+			return nil, fmt.Errorf("%w: float32 tensor of shape %v holds %d values", ErrShape, t.Shape, len(x))
+		}
+		return x, nil
+	}
+	c, err := t.ToFloat32()
+	if err != nil {
+		return nil, err
+	}
+	return c.Data.([]float32), nil
 }
 
 // Clone returns a deep copy.
@@ -419,9 +466,18 @@ func FromBytes(d DType, shape []int, b []byte) (*Tensor, error) {
 	return t, nil
 }
 
-// ToFloat32 converts any real numeric tensor (including float16 and bfloat16) to float32.
+// ToFloat32 converts any real numeric tensor (including float16 and bfloat16) to a new
+// float32 tensor (always a copy). Other dtypes, and a tensor whose Data does not match its
+// DType and Shape, give an error.
 func (t *Tensor) ToFloat32() (*Tensor, error) {
-	out := make([]float32, t.Len())
+	n, err := NumElements(t.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := dataLen(t.Data); !ok || int64(l) != n || dataDType(t.Data, t.DType) != t.DType {
+		return nil, fmt.Errorf("%w: %v tensor of shape %v holds %T of %d values", ErrShape, t.DType, t.Shape, t.Data, l)
+	}
+	out := make([]float32, n)
 	switch x := t.Data.(type) {
 	case []float32:
 		copy(out, x)
@@ -438,6 +494,22 @@ func (t *Tensor) ToFloat32() (*Tensor, error) {
 			out[i] = float32(v)
 		}
 	case []uint8:
+		for i, v := range x {
+			out[i] = float32(v)
+		}
+	case []int8:
+		for i, v := range x {
+			out[i] = float32(v)
+		}
+	case []int16:
+		for i, v := range x {
+			out[i] = float32(v)
+		}
+	case []uint32:
+		for i, v := range x {
+			out[i] = float32(v)
+		}
+	case []uint64:
 		for i, v := range x {
 			out[i] = float32(v)
 		}
@@ -459,7 +531,81 @@ func (t *Tensor) ToFloat32() (*Tensor, error) {
 	default:
 		return nil, fmt.Errorf("%w: convert %v to float32", ErrUnsupported, t.DType)
 	}
-	return FromFloat32(t.Shape, out), nil
+	return &Tensor{DType: Float32, Shape: append([]int(nil), t.Shape...), Data: out}, nil
+}
+
+// dataLen returns the length of a Data slice, and false for a type Tensor does not hold.
+func dataLen(data any) (int, bool) {
+	switch x := data.(type) {
+	case []float32:
+		return len(x), true
+	case []float64:
+		return len(x), true
+	case []int32:
+		return len(x), true
+	case []int64:
+		return len(x), true
+	case []uint8:
+		return len(x), true
+	case []int8:
+		return len(x), true
+	case []int16:
+		return len(x), true
+	case []uint16:
+		return len(x), true
+	case []uint32:
+		return len(x), true
+	case []uint64:
+		return len(x), true
+	case []bool:
+		return len(x), true
+	case [][]byte:
+		return len(x), true
+	case []complex64:
+		return len(x), true
+	case []complex128:
+		return len(x), true
+	}
+	return 0, false
+}
+
+// dataDType returns the dtype a Data slice holds; for []uint16, which holds uint16, float16
+// and bfloat16, it returns d when d is one of those.
+func dataDType(data any, d DType) DType {
+	switch data.(type) {
+	case []float32:
+		return Float32
+	case []float64:
+		return Float64
+	case []int32:
+		return Int32
+	case []int64:
+		return Int64
+	case []uint8:
+		return Uint8
+	case []int8:
+		return Int8
+	case []int16:
+		return Int16
+	case []uint16:
+		if d == Float16 || d == BFloat16 {
+			return d
+		}
+		return Uint16
+	case []uint32:
+		return Uint32
+	case []uint64:
+		return Uint64
+	case []bool:
+		return Bool
+	case [][]byte:
+		return String
+	case []complex64:
+		return Complex64
+	case []complex128:
+		return Complex128
+	}
+	return Invalid
 }
 
 // Float16ToFloat32 converts IEEE 754 half-precision bits to float32.

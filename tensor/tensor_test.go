@@ -99,3 +99,71 @@ func TestParseDType(t *testing.T) {
 		t.Errorf("float8: %v", err)
 	}
 }
+
+func TestZerosAndFromFloat32(t *testing.T) {
+	z := Zeros(2, 3)
+	if z.DType != Float32 || len(z.Shape) != 2 || z.Shape[0] != 2 || z.Shape[1] != 3 || len(z.Float32s()) != 6 {
+		t.Fatalf("Zeros(2, 3) = %v %v %d values", z.DType, z.Shape, len(z.Float32s()))
+	}
+	if s := Zeros(); len(s.Shape) != 0 || len(s.Float32s()) != 1 {
+		t.Errorf("Zeros() = %v with %d values, want a scalar", s.Shape, len(s.Float32s()))
+	}
+	data := []float32{1, 2, 3, 4, 5, 6}
+	x, err := FromFloat32([]int{3, 2}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &x.Float32s()[0] != &data[0] {
+		t.Error("FromFloat32 copied the data")
+	}
+	for _, shape := range [][]int{{5}, {2, 2}, {-6}, {}, make([]int, MaxRank+1)} {
+		if _, err := FromFloat32(shape, data); !errors.Is(err, ErrShape) {
+			t.Errorf("FromFloat32(%v, 6 values): err = %v, want ErrShape", shape, err)
+		}
+	}
+	mustPanic(t, "MustFromFloat32 with 6 values for 5", func() { MustFromFloat32([]int{5}, data) })
+	mustPanic(t, "Zeros(-1)", func() { Zeros(-1) })
+}
+
+func mustPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", what)
+		}
+	}()
+	f()
+}
+
+func TestAsFloat32(t *testing.T) {
+	f32 := MustFromFloat32([]int{2}, []float32{1.5, -2})
+	got, err := f32.AsFloat32()
+	if err != nil || &got[0] != &f32.Float32s()[0] {
+		t.Errorf("float32: %v, %v; want the tensor's own data", got, err)
+	}
+	for _, c := range []*Tensor{
+		{DType: Float64, Shape: []int{2}, Data: []float64{1.5, -2}},
+		{DType: Int8, Shape: []int{2}, Data: []int8{3, -2}},
+		{DType: Float16, Shape: []int{2}, Data: []uint16{0x3e00, 0xc000}}, // 1.5, -2
+	} {
+		got, err := c.AsFloat32()
+		if err != nil || len(got) != 2 || got[1] != -2 {
+			t.Errorf("%v: %v, %v", c.DType, got, err)
+		}
+	}
+	for _, c := range []*Tensor{
+		nil,
+		{DType: Bool, Shape: []int{1}, Data: []bool{true}},
+		{DType: String, Shape: []int{1}, Data: [][]byte{[]byte("a")}},
+		{DType: Float32, Shape: []int{3}, Data: []float32{1, 2}},  // too short
+		{DType: Float32, Shape: []int{2}, Data: []float64{1, 2}},  // Data of another dtype
+		{DType: Int32, Shape: []int{2}, Data: []int64{1, 2}},      // Data of another dtype
+		{DType: Float64, Shape: []int{-2}, Data: []float64{1, 2}}, // bad shape
+		{DType: Float64, Shape: []int{2}, Data: "not a slice"},    // not a Data type
+	} {
+		if got, err := c.AsFloat32(); err == nil {
+			t.Errorf("AsFloat32 of %+v = %v, want an error", c, got)
+		}
+	}
+	mustPanic(t, "Float32s on float64", func() { (&Tensor{DType: Float64, Shape: []int{1}, Data: []float64{1}}).Float32s() })
+}

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/demo"
-	"github.com/kerasgo/kerasgo/internal/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 )
 
 func cmdSummary(args []string, w io.Writer) error {
@@ -52,7 +52,7 @@ func cmdPredict(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	y, err := m.Predict(x, *batch)
+	y, err := m.Predict(x, model.PredictOptions{BatchSize: *batch})
 	if err != nil {
 		return err
 	}

@@ -45,10 +45,10 @@ func SeedModel(seed uint64) *model.Sequential {
 	for _, l := range []layers.Layer{
 		layers.NewConv2D(16, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu", InputShape: []int{32, 32, 3}, Name: "conv_1"}),
 		layers.NewMaxPooling2D([2]int{4, 4}, layers.MaxPoolingOptions{Name: "pool_1"}),
-		layers.NewBatchNormalization(layers.BatchNormOptions{}),
+		layers.NewBatchNormalization(),
 		layers.NewFlatten(layers.FlattenOptions{Name: "flatten"}),
 		layers.NewDense(32, layers.DenseOptions{Activation: "relu", Name: "dense_1"}),
-		layers.NewDropout(0.5, layers.DropoutOptions{}),
+		layers.NewDropout(0.5),
 		layers.NewDense(10, layers.DenseOptions{Activation: "softmax", Name: "dense_2"}),
 	} {
 		if err := m.Add(l); err != nil {
@@ -190,7 +190,7 @@ func saveAndLoad(m *model.Sequential, f format, path string, seed uint64) (*mode
 			return nil, err
 		}
 		got := SeedModel(seed + 1) // different initial weights: the file must replace them
-		if err := got.LoadWeights(path, model.LoadWeightsOptions{}); err != nil {
+		if err := got.LoadWeights(path); err != nil {
 			return nil, err
 		}
 		return got, Compile(got)

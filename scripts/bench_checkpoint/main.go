@@ -51,10 +51,10 @@ func write(prefix string) (map[string]any, error) {
 		for j := range d {
 			d[j] = float32(i) + float32(j)*1e-7
 		}
-		ts[i] = tensor.FromFloat32([]int{1024, 1024}, d)
+		ts[i] = tensor.MustFromFloat32([]int{1024, 1024}, d)
 	}
 	start := time.Now()
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		return nil, err
 	}
