@@ -214,6 +214,9 @@ func optimizerName(o *saved.Optimizer, d saved.Dialect) string {
 	if n := configString(o.Config, "name"); n != "" {
 		return n
 	}
+	if o.Name != "" {
+		return o.Name
+	}
 	if d == saved.Keras3 {
 		return strings.ToLower(o.Class)
 	}

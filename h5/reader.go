@@ -544,12 +544,60 @@ func setTrainable(m *saved.Model, layer, weight string, tr bool) {
 // weightNamesFor names the variables of a Keras 3 layer, which Keras 3 weight files store
 // only by index, from the layer's class and config.
 func weightNamesFor(class string, cfg map[string]any, n int) []string {
-	flag := func(k string) bool {
+	names := weightNamesWith(class, func(k string) bool {
 		if v, ok := cfg[k].(bool); ok {
 			return v
 		}
 		return true
+	})
+	if len(names) == n {
+		return names
 	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	if cfg != nil {
+		return out
+	}
+	// No config (a bare weights file): the layer may have been built with use_bias, center
+	// or scale off. Among the variable lists those options give, keep the names all lists of
+	// n variables agree on (BatchNormalization with 3 variables: "moving_mean" and
+	// "moving_variance"; the first is gamma or beta and keeps its index).
+	var cands [][]string
+	for mask := 0; mask < 8; mask++ {
+		c := weightNamesWith(class, func(k string) bool {
+			switch k {
+			case "use_bias":
+				return mask&1 == 0
+			case "scale":
+				return mask&2 == 0
+			case "center":
+				return mask&4 == 0
+			}
+			return true
+		})
+		if len(c) == n {
+			cands = append(cands, c)
+		}
+	}
+	for i := range out {
+		agree := len(cands) > 0
+		for _, c := range cands {
+			if c[i] != cands[0][i] {
+				agree = false
+			}
+		}
+		if agree {
+			out[i] = cands[0][i]
+		}
+	}
+	return out
+}
+
+// weightNamesWith names a layer's variables given its boolean options (flag reports whether
+// use_bias, scale or center is on).
+func weightNamesWith(class string, flag func(string) bool) []string {
 	var names []string
 	switch class {
 	case "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose":
@@ -584,12 +632,6 @@ func weightNamesFor(class string, cfg map[string]any, n int) []string {
 		}
 	case "Embedding":
 		names = []string{"embeddings"}
-	}
-	if len(names) != n {
-		names = make([]string, n)
-		for i := range names {
-			names[i] = strconv.Itoa(i)
-		}
 	}
 	return names
 }
@@ -792,22 +834,22 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			return nil, err
 		}
 		if len(vals) > 0 {
-			opt := &saved.Optimizer{}
+			attrs, err := h.attrNames(ov)
+			if err != nil {
+				return nil, atObj(ov, err)
+			}
+			n, err := optString(h, ov, attrs, attrName)
+			if err != nil {
+				return nil, err
+			}
+			opt := &saved.Optimizer{Name: n}
 			if oc != nil {
 				opt.Class, opt.Config = oc.Class, oc.Config
 			} else {
-				attrs, err := h.attrNames(ov)
-				if err != nil {
-					return nil, atObj(ov, err)
-				}
-				n, err := optString(h, ov, attrs, attrName)
-				if err != nil {
-					return nil, err
-				}
-				opt.Class = classFromName(n)
-				if opt.Class == "" {
-					return nil, atObj(ov, unsupportedf("optimizer %q without a compile_config", n))
-				}
+				// A weights file records only the optimizer's object name: the class's default
+				// ("adam", "rm_sprop"), numbered for further optimizers ("adam_1"), or any
+				// name the user gave. The class is a hint for mapping the slots, not needed.
+				opt.Class = classFromName(stripNumSuffix(n))
 			}
 			opt.LearningRate = learningRateFrom(opt.Config)
 			var ok bool
@@ -815,25 +857,28 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				return nil, atObj(joinPath(ov, "0"), formatf("iteration counter is not a scalar"))
 			}
 			rest := vals[1:]
-			if m.Dialect == saved.Keras3 && len(rest) > 0 && rest[0].Len() == 1 && len(rest[0].Shape) == 0 {
-				if lr, ok := scalarFloat(rest[0]); ok {
-					opt.LearningRate = lr
-					rest = rest[1:]
+			if m.Dialect == saved.Keras3 {
+				opt.Variables = vals
+				if len(rest) > 0 && rest[0].Len() == 1 && len(rest[0].Shape) == 0 {
+					if lr, ok := scalarFloat(rest[0]); ok {
+						opt.LearningRate = lr
+						rest = rest[1:]
+					}
 				}
 			}
 			names := make([]string, len(rest))
 			for i := range names {
 				names[i] = joinPath(ov, strconv.Itoa(len(vals)-len(rest)+i))
 			}
-			if noList && len(rest) > 0 {
-				// Without a config the layer order is unknown: recover model.layers order
-				// from the slot shapes, which follow the trainable variables in that order.
-				if err := orderBySlots(m, &refs, opt, rest); err != nil {
-					return nil, atObj(ov, err)
+			if len(rest) > 0 {
+				if err := o.mapSlots(m, &refs, opt, rest, names, noList); err != nil {
+					if opt.Variables == nil {
+						return nil, atObj(ov, err)
+					}
+					// Keras 3 assigns the variables by position to the optimizer it loads
+					// into: they stay in opt.Variables for the model to do the same.
+					opt.Slots = nil
 				}
-			}
-			if err := o.positional(opt, refs, rest, names); err != nil {
-				return nil, atObj(ov, err)
 			}
 			m.Optimizer = opt
 		}
@@ -841,6 +886,19 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 	return m, nil
 }
 
+// mapSlots assigns the slot variables rest (in file order) to the model's trainable variables
+// using the optimizer's slot layout. Without a model config (noList) the layer order is first
+// recovered from the slot shapes, which follow the trainable variables in model order.
+func (o ReadOptions) mapSlots(m *saved.Model, refs *[]varRef, opt *saved.Optimizer, rest []*tensor.Tensor, names []string, noList bool) error {
+	if noList {
+		if err := orderBySlots(m, refs, opt, rest); err != nil {
+			return err
+		}
+	}
+	return o.positional(opt, *refs, rest, names)
+}
+
+// stripNumSuffix removes a "_<n>" suffix with n > 0: "adam_1" → "adam".
 func stripNumSuffix(s string) string {
 	b, n := splitSuffix(s)
 	if n > 0 {
