@@ -15,7 +15,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PARTS = ["models", "train", "formats"]
+PARTS = ["models", "train", "formats", "k3opt"]
 
 
 def main():
