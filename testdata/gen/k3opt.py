@@ -32,7 +32,7 @@ CASES = {
     "rmsprop_momentum_centered": lambda O: O.RMSprop(momentum=0.5, centered=True),
 }
 
-SLOT_ATTRS = [("_momentums", "momentum"), ("_velocities", "velocity"), ("_velocity_hats", "velocity_hat"),
+SLOT_ATTRS = [("_momentums", "momentum"), ("momentums", "momentum"), ("_velocities", "velocity"), ("_velocity_hats", "velocity_hat"),
               ("_average_gradients", "average_gradient")]
 
 ZERO = {
@@ -78,6 +78,8 @@ def dump_optimizer(d, model):
             assert len(lst) == len(tv), (attr, len(lst), len(tv))
             for ref, sv in zip(tv, lst):
                 slot_of[id(sv)] = own[id(ref)] + (slot,)
+    nslots = len(opt.variables) - 2
+    assert len(slot_of) == nslots, ("slots with no owner", len(slot_of), nslots)
     entries = []
     for i, v in enumerate(opt.variables):
         val = v.numpy()
