@@ -414,7 +414,7 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 			opt.LearningRate = lr
 			slotsAt = 2
 		}
-		if err := o.positional(opt, refs, vals[slotsAt:], names[slotsAt:]); err != nil {
+		if err := o.positional(opt, refs, vals[slotsAt:], names[slotsAt:], false); err != nil {
 			return nil, atObj(g, err)
 		}
 	case first == "iteration" || first == "iter":
@@ -433,7 +433,7 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 
 // positional fills opt.Slots from slot tensors in file order, using the optimizer's layout
 // over the model's trainable variables.
-func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*tensor.Tensor, names []string) error {
+func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*tensor.Tensor, names []string, keras2 bool) error {
 	if len(vals) == 0 {
 		return nil
 	}
@@ -443,7 +443,7 @@ func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*ten
 			train = append(train, r)
 		}
 	}
-	layout, ok := layoutForCount(opt.Class, opt.Config, len(vals), len(train))
+	layout, ok := layoutForCount(opt.Class, opt.Config, len(vals), len(train), keras2)
 	if !ok {
 		return unsupportedf("slot layout of optimizer %q (%d slot variables, %d trainable variables)", opt.Class, len(vals), len(train))
 	}
@@ -502,7 +502,7 @@ func (o ReadOptions) byName(m *saved.Model, opt *saved.Optimizer, refs []varRef,
 		gs.order = append(gs.order, k3)
 		gs.vals[k3] = vals[i]
 	}
-	layout, known := layoutFor(opt.Class, opt.Config)
+	layout, known := layoutFor(opt.Class, opt.Config, true)
 	for ri, r := range refs {
 		gs := slots[ri]
 		r.trainable = gs != nil
@@ -895,7 +895,7 @@ func (o ReadOptions) mapSlots(m *saved.Model, refs *[]varRef, opt *saved.Optimiz
 			return err
 		}
 	}
-	return o.positional(opt, *refs, rest, names)
+	return o.positional(opt, *refs, rest, names, m.Dialect == saved.Keras2)
 }
 
 // stripNumSuffix removes a "_<n>" suffix with n > 0: "adam_1" → "adam".
@@ -918,7 +918,7 @@ func orderBySlots(m *saved.Model, refs *[]varRef, opt *saved.Optimizer, slots []
 			n++
 		}
 	}
-	layout, ok := layoutForCount(opt.Class, opt.Config, len(slots), n)
+	layout, ok := layoutForCount(opt.Class, opt.Config, len(slots), n, m.Dialect == saved.Keras2)
 	if !ok || layout.perVar() == 0 {
 		return unsupportedf("slot layout of optimizer %q (%d slot variables, %d trainable variables)", opt.Class, len(slots), n)
 	}

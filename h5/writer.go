@@ -341,7 +341,7 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 	if len(o.Slots) == 0 && len(o.Variables) > 2 {
 		return unsupportedf("optimizer %q: its slot variables were read by position only (a Keras 3 weights file without the model's config); load them into a model to save them in the legacy layout", o.Name)
 	}
-	slots, err := fileSlots(o, m)
+	slots, err := fileSlots(o, m, m.Dialect == saved.Keras2)
 	if err != nil {
 		return err
 	}
@@ -422,7 +422,7 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 			// Read from a Keras 3 file without knowing the layout: written back as read.
 			vals = o.Variables
 		} else {
-			slots, err := fileSlots(o, m)
+			slots, err := fileSlots(o, m, false)
 			if err != nil {
 				return err
 			}
