@@ -411,7 +411,7 @@ func Keras3Paths(classes []string) []string { return keras3Paths(classes) }
 func classFromName(s string) string {
 	known := map[string]string{
 		"adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam", "sgd": "SGD",
-		"rmsprop": "RMSprop", "adagrad": "Adagrad", "adadelta": "Adadelta", "ftrl": "Ftrl",
+		"rmsprop": "RMSprop", "rm_sprop": "RMSprop", "adam_w": "AdamW", "adagrad": "Adagrad", "adadelta": "Adadelta", "ftrl": "Ftrl",
 		"lion": "Lion", "lamb": "Lamb",
 		"conv2d": "Conv2D", "conv1d": "Conv1D", "conv3d": "Conv3D", "dense": "Dense",
 		"batch_normalization": "BatchNormalization", "max_pooling2d": "MaxPooling2D",

@@ -33,8 +33,10 @@ func (l slotLayout) names() []string {
 	return out
 }
 
-// layoutFor returns the slot layout of an optimizer class with config cfg.
-func layoutFor(class string, cfg []byte) (slotLayout, bool) {
+// layoutFor returns the slot layout of an optimizer class with config cfg. keras2 selects
+// tf_keras's layout, which differs in one point: tf_keras's SGD has a momentum slot even
+// with momentum 0.
+func layoutFor(class string, cfg []byte, keras2 bool) (slotLayout, bool) {
 	switch class {
 	case "Adam", "AdamW":
 		l := slotLayout{{"momentum", "velocity"}}
@@ -47,7 +49,7 @@ func layoutFor(class string, cfg []byte) (slotLayout, bool) {
 	case "Adamax":
 		return slotLayout{{"momentum", "norm"}}, true
 	case "SGD":
-		if m, _ := configNumber(cfg, "momentum"); m != 0 {
+		if m, _ := configNumber(cfg, "momentum"); m != 0 || keras2 {
 			return slotLayout{{"momentum"}}, true
 		}
 		return slotLayout{}, true
@@ -74,9 +76,9 @@ func layoutFor(class string, cfg []byte) (slotLayout, bool) {
 
 // layoutForCount picks the layout when the optimizer's config is unknown (a standalone
 // weights file): among the class's possible layouts the one whose slot count matches.
-func layoutForCount(class string, cfg []byte, nslots, ntrain int) (slotLayout, bool) {
+func layoutForCount(class string, cfg []byte, nslots, ntrain int, keras2 bool) (slotLayout, bool) {
 	if len(cfg) > 0 {
-		return layoutFor(class, cfg)
+		return layoutFor(class, cfg, keras2)
 	}
 	var cands []slotLayout
 	switch class {
@@ -88,7 +90,7 @@ func layoutForCount(class string, cfg []byte, nslots, ntrain int) (slotLayout, b
 		cands = []slotLayout{{{"velocity"}}, {{"velocity"}, {"momentum"}}, {{"velocity"}, {"average_gradient"}},
 			{{"velocity"}, {"momentum"}, {"average_gradient"}}}
 	default:
-		return layoutFor(class, cfg)
+		return layoutFor(class, cfg, keras2)
 	}
 	var found []slotLayout
 	for _, c := range cands {
@@ -178,10 +180,10 @@ func slotsInFileOrder(o *saved.Optimizer, layout slotLayout, vars [][2]string) (
 	return out, nil
 }
 
-// fileSlots returns the optimizer's slots in file order: by layout when the class is known,
-// otherwise in the given order.
-func fileSlots(o *saved.Optimizer, m *saved.Model) ([]saved.Slot, error) {
-	layout, ok := layoutFor(o.Class, o.Config)
+// fileSlots returns the optimizer's slots in file order: by layout (tf_keras's when keras2)
+// when the class is known, otherwise in the given order.
+func fileSlots(o *saved.Optimizer, m *saved.Model, keras2 bool) ([]saved.Slot, error) {
+	layout, ok := layoutFor(o.Class, o.Config, keras2)
 	if !ok {
 		return o.Slots, nil
 	}
@@ -213,6 +215,9 @@ func trainableWithSlots(m *saved.Model, o *saved.Optimizer) [][2]string {
 func optimizerName(o *saved.Optimizer, d saved.Dialect) string {
 	if n := configString(o.Config, "name"); n != "" {
 		return n
+	}
+	if o.Name != "" {
+		return o.Name
 	}
 	if d == saved.Keras3 {
 		return strings.ToLower(o.Class)

@@ -436,7 +436,7 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 			opt.LearningRate = lr
 			slotsAt = 2
 		}
-		if err := o.positional(opt, refs, vals[slotsAt:], names[slotsAt:]); err != nil {
+		if err := o.positional(opt, refs, vals[slotsAt:], names[slotsAt:], false); err != nil {
 			return nil, atObj(g, err)
 		}
 	case first == "iteration" || first == "iter":
@@ -455,7 +455,7 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 
 // positional fills opt.Slots from slot tensors in file order, using the optimizer's layout
 // over the model's trainable variables.
-func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*tensor.Tensor, names []string) error {
+func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*tensor.Tensor, names []string, keras2 bool) error {
 	if len(vals) == 0 {
 		return nil
 	}
@@ -465,7 +465,7 @@ func (o ReadOptions) positional(opt *saved.Optimizer, refs []varRef, vals []*ten
 			train = append(train, r)
 		}
 	}
-	layout, ok := layoutForCount(opt.Class, opt.Config, len(vals), len(train))
+	layout, ok := layoutForCount(opt.Class, opt.Config, len(vals), len(train), keras2)
 	if !ok {
 		return unsupportedf("slot layout of optimizer %q (%d slot variables, %d trainable variables)", opt.Class, len(vals), len(train))
 	}
@@ -524,7 +524,7 @@ func (o ReadOptions) byName(m *saved.Model, opt *saved.Optimizer, refs []varRef,
 		gs.order = append(gs.order, k3)
 		gs.vals[k3] = vals[i]
 	}
-	layout, known := layoutFor(opt.Class, opt.Config)
+	layout, known := layoutFor(opt.Class, opt.Config, true)
 	for ri, r := range refs {
 		gs := slots[ri]
 		r.trainable = gs != nil
@@ -566,12 +566,60 @@ func setTrainable(m *saved.Model, layer, weight string, tr bool) {
 // weightNamesFor names the variables of a Keras 3 layer, which Keras 3 weight files store
 // only by index, from the layer's class and config.
 func weightNamesFor(class string, cfg map[string]any, n int) []string {
-	flag := func(k string) bool {
+	names := weightNamesWith(class, func(k string) bool {
 		if v, ok := cfg[k].(bool); ok {
 			return v
 		}
 		return true
+	})
+	if len(names) == n {
+		return names
 	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	if cfg != nil {
+		return out
+	}
+	// No config (a bare weights file): the layer may have been built with use_bias, center
+	// or scale off. Among the variable lists those options give, keep the names all lists of
+	// n variables agree on (BatchNormalization with 3 variables: "moving_mean" and
+	// "moving_variance"; the first is gamma or beta and keeps its index).
+	var cands [][]string
+	for mask := 0; mask < 8; mask++ {
+		c := weightNamesWith(class, func(k string) bool {
+			switch k {
+			case "use_bias":
+				return mask&1 == 0
+			case "scale":
+				return mask&2 == 0
+			case "center":
+				return mask&4 == 0
+			}
+			return true
+		})
+		if len(c) == n {
+			cands = append(cands, c)
+		}
+	}
+	for i := range out {
+		agree := len(cands) > 0
+		for _, c := range cands {
+			if c[i] != cands[0][i] {
+				agree = false
+			}
+		}
+		if agree {
+			out[i] = cands[0][i]
+		}
+	}
+	return out
+}
+
+// weightNamesWith names a layer's variables given its boolean options (flag reports whether
+// use_bias, scale or center is on).
+func weightNamesWith(class string, flag func(string) bool) []string {
 	var names []string
 	switch class {
 	case "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose":
@@ -606,12 +654,6 @@ func weightNamesFor(class string, cfg map[string]any, n int) []string {
 		}
 	case "Embedding":
 		names = []string{"embeddings"}
-	}
-	if len(names) != n {
-		names = make([]string, n)
-		for i := range names {
-			names[i] = strconv.Itoa(i)
-		}
 	}
 	return names
 }
@@ -819,27 +861,27 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			return nil, err
 		}
 		if len(vals) > 0 {
-			opt := &saved.Optimizer{}
+			attrs, err := h.attrNames(ov)
+			if err != nil {
+				return nil, atObj(ov, err)
+			}
+			n, err := optString(h, ov, attrs, attrName)
+			if err != nil {
+				return nil, err
+			}
+			opt := &saved.Optimizer{Name: n}
 			if oc != nil {
 				opt.Class, opt.Config = oc.Class, oc.Config
 			} else {
-				attrs, err := h.attrNames(ov)
-				if err != nil {
-					return nil, atObj(ov, err)
-				}
-				n, err := optString(h, ov, attrs, attrName)
-				if err != nil {
-					return nil, err
-				}
 				if n == "" && ka == nil {
 					// tf_keras 2.13-2.15 save_weights: the optimizer is named nowhere in
 					// the file, so its slots cannot be attributed; the weights stand alone.
 					return m, nil
 				}
-				opt.Class = classFromName(n)
-				if opt.Class == "" {
-					return nil, atObj(ov, unsupportedf("optimizer %q without a compile_config", n))
-				}
+				// A weights file records only the optimizer's object name: the class's default
+				// ("adam", "rm_sprop"), numbered for further optimizers ("adam_1"), or any
+				// name the user gave. The class is a hint for mapping the slots, not needed.
+				opt.Class = classFromName(stripNumSuffix(n))
 			}
 			opt.LearningRate = learningRateFrom(opt.Config)
 			var ok bool
@@ -847,25 +889,28 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				return nil, atObj(joinPath(ov, "0"), formatf("iteration counter is not a scalar"))
 			}
 			rest := vals[1:]
-			if m.Dialect == saved.Keras3 && len(rest) > 0 && rest[0].Len() == 1 && len(rest[0].Shape) == 0 {
-				if lr, ok := scalarFloat(rest[0]); ok {
-					opt.LearningRate = lr
-					rest = rest[1:]
+			if m.Dialect == saved.Keras3 {
+				opt.Variables = vals
+				if len(rest) > 0 && rest[0].Len() == 1 && len(rest[0].Shape) == 0 {
+					if lr, ok := scalarFloat(rest[0]); ok {
+						opt.LearningRate = lr
+						rest = rest[1:]
+					}
 				}
 			}
 			names := make([]string, len(rest))
 			for i := range names {
 				names[i] = joinPath(ov, strconv.Itoa(len(vals)-len(rest)+i))
 			}
-			if noList && len(rest) > 0 {
-				// Without a config the layer order is unknown: recover model.layers order
-				// from the slot shapes, which follow the trainable variables in that order.
-				if err := orderBySlots(m, &refs, opt, rest); err != nil {
-					return nil, atObj(ov, err)
+			if len(rest) > 0 {
+				if err := o.mapSlots(m, &refs, opt, rest, names, noList); err != nil {
+					if opt.Variables == nil {
+						return nil, atObj(ov, err)
+					}
+					// Keras 3 assigns the variables by position to the optimizer it loads
+					// into: they stay in opt.Variables for the model to do the same.
+					opt.Slots = nil
 				}
-			}
-			if err := o.positional(opt, refs, rest, names); err != nil {
-				return nil, atObj(ov, err)
 			}
 			m.Optimizer = opt
 		}
@@ -876,6 +921,19 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 	return m, nil
 }
 
+// mapSlots assigns the slot variables rest (in file order) to the model's trainable variables
+// using the optimizer's slot layout. Without a model config (noList) the layer order is first
+// recovered from the slot shapes, which follow the trainable variables in model order.
+func (o ReadOptions) mapSlots(m *saved.Model, refs *[]varRef, opt *saved.Optimizer, rest []*tensor.Tensor, names []string, noList bool) error {
+	if noList {
+		if err := orderBySlots(m, refs, opt, rest); err != nil {
+			return err
+		}
+	}
+	return o.positional(opt, *refs, rest, names, m.Dialect == saved.Keras2)
+}
+
+// stripNumSuffix removes a "_<n>" suffix with n > 0: "adam_1" → "adam".
 func stripNumSuffix(s string) string {
 	b, n := splitSuffix(s)
 	if n > 0 {
@@ -895,7 +953,7 @@ func orderBySlots(m *saved.Model, refs *[]varRef, opt *saved.Optimizer, slots []
 			n++
 		}
 	}
-	layout, ok := layoutForCount(opt.Class, opt.Config, len(slots), n)
+	layout, ok := layoutForCount(opt.Class, opt.Config, len(slots), n, m.Dialect == saved.Keras2)
 	if !ok || layout.perVar() == 0 {
 		return unsupportedf("slot layout of optimizer %q (%d slot variables, %d trainable variables)", opt.Class, len(slots), n)
 	}

@@ -338,7 +338,10 @@ func writeLegacy(h *h5file, m *saved.Model, full bool) error {
 // adam/learning_rate, adam/<model>_<layer>_<weight>_momentum, ...).
 func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model string) error {
 	o := m.Optimizer
-	slots, err := fileSlots(o, m)
+	if len(o.Slots) == 0 && len(o.Variables) > 2 {
+		return unsupportedf("optimizer %q: its slot variables were read by position only (a Keras 3 weights file without the model's config); load them into a model to save them in the legacy layout", o.Name)
+	}
+	slots, err := fileSlots(o, m, m.Dialect == saved.Keras2)
 	if err != nil {
 		return err
 	}
@@ -414,9 +417,23 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 		}
 	}
 	if o := m.Optimizer; o != nil {
-		slots, err := fileSlots(o, m)
-		if err != nil {
-			return err
+		var vals []*tensor.Tensor
+		if len(o.Slots) == 0 && o.Variables != nil {
+			// Read from a Keras 3 file without knowing the layout: written back as read.
+			vals = o.Variables
+		} else {
+			slots, err := fileSlots(o, m, false)
+			if err != nil {
+				return err
+			}
+			lr := o.LearningRate
+			if lr == 0 {
+				lr = learningRateFrom(o.Config)
+			}
+			vals = []*tensor.Tensor{tensor.Scalar(o.Iterations), tensor.Scalar(lr)}
+			for _, s := range slots {
+				vals = append(vals, s.Value)
+			}
 		}
 		vp := joinPath(groupOptimizer, groupVars)
 		if err := gm.mk(vp); err != nil {
@@ -424,14 +441,6 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 		}
 		if err := h.writeVlenAttr(vp, attrName, []string{optimizerName(o, saved.Keras3)}, true, true); err != nil {
 			return atObj(attrPath(vp, attrName), err)
-		}
-		lr := o.LearningRate
-		if lr == 0 {
-			lr = learningRateFrom(o.Config)
-		}
-		vals := []*tensor.Tensor{tensor.Scalar(o.Iterations), tensor.Scalar(lr)}
-		for _, s := range slots {
-			vals = append(vals, s.Value)
 		}
 		for i, v := range vals {
 			if err := gm.dataset(vp, strconv.Itoa(i), v); err != nil {

@@ -24,6 +24,12 @@ type Optimizer interface {
 	// slots returns the slot names (Keras 3 terms) each trainable variable gets, in Keras's
 	// order. keras2 selects tf_keras's set (SGD always has "momentum" there).
 	slots(keras2 bool) []string
+	// keras3Groups is Keras 3's layout of the slot variables after iteration and
+	// learning_rate: groups in order; within a group, per trainable variable (in
+	// model.trainable_variables order) its slots in the group's order (Adam: m0 v0 m1 v1 ...,
+	// then with amsgrad all velocity_hat; RMSprop: all velocity, then all momentum, then all
+	// average_gradient).
+	keras3Groups() [][]string
 	// update applies one step to w given its gradient g and its slots (in slots() order).
 	// iter is the optimizer's iteration count before the step.
 	update(iter int64, w, g []float32, slots [][]float32)
@@ -105,7 +111,10 @@ func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr fl
 		}
 	}
 	name := c.name
-	if name == "" {
+	if name == "" || isKeras3AutoName(name, k3name) {
+		// Keras 3 names optimizers "adam", "adam_1", ...; tf_keras names them after the
+		// class, and Keras 3 reading a tf_keras file ("Custom>Adam") looks the optimizer up
+		// by this name, which must then be an identifier ("Adam"), not "adam_1".
 		name = k2name
 	}
 	return ojson{
@@ -123,13 +132,41 @@ func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr fl
 	}
 }
 
-// AdamOptions are Adam's hyper-parameters. Zero values mean Keras's defaults
-// (learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7, amsgrad off).
+// Hyper names optimizer hyper-parameters, for the Zero field of the options structs
+// (combine with |).
+type Hyper uint32
+
+// The hyper-parameters a Zero field can name.
+const (
+	HyperLearningRate   Hyper = 1 << iota // learning_rate
+	HyperBeta1                            // beta_1 (Adam)
+	HyperBeta2                            // beta_2 (Adam)
+	HyperEpsilon                          // epsilon (Adam, RMSprop)
+	HyperRho                              // rho (RMSprop)
+	HyperWeightDecay                      // weight_decay (0 rather than None)
+	HyperClipNorm                         // clipnorm (0 rather than None)
+	HyperGlobalClipNorm                   // global_clipnorm (0 rather than None)
+	HyperClipValue                        // clipvalue (0 rather than None)
+)
+
+// or returns v, or def when v is 0 and h is not in zero.
+func (zero Hyper) or(h Hyper, v, def float64) float64 {
+	if v == 0 && zero&h == 0 {
+		return def
+	}
+	return v
+}
+
+// AdamOptions are Adam's hyper-parameters. A zero field means Keras's default
+// (learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7, amsgrad off) unless Zero
+// names it: AdamOptions{Zero: HyperBeta1} is Adam(beta_1=0.0).
 type AdamOptions struct {
 	LearningRate float32
 	Beta1, Beta2 float64
 	Epsilon      float64
 	AMSGrad      bool
+	// Zero lists the hyper-parameters that are 0 (rather than Keras's default).
+	Zero Hyper
 	Regularization
 }
 
@@ -143,15 +180,17 @@ type Regularization struct {
 	ClipValue      float64
 }
 
-func (r Regularization) common() commonOptions {
+// common returns the base options; a zero field is None unless zero names it.
+func (r Regularization) common(zero Hyper) commonOptions {
 	var c commonOptions
-	p := func(v float64) *float64 {
-		if v == 0 {
+	p := func(v float64, h Hyper) *float64 {
+		if v == 0 && zero&h == 0 {
 			return nil
 		}
 		return &v
 	}
-	c.weightDecay, c.clipnorm, c.globalClipnorm, c.clipvalue = p(r.WeightDecay), p(r.ClipNorm), p(r.GlobalClipNorm), p(r.ClipValue)
+	c.weightDecay, c.clipnorm = p(r.WeightDecay, HyperWeightDecay), p(r.ClipNorm, HyperClipNorm)
+	c.globalClipnorm, c.clipvalue = p(r.GlobalClipNorm, HyperGlobalClipNorm), p(r.ClipValue, HyperClipValue)
 	return c
 }
 
@@ -167,20 +206,13 @@ type AdamOptimizer struct {
 func Adam(opts ...AdamOptions) *AdamOptimizer { return adam(optionsArg("Adam", opts)) }
 
 func adam(o AdamOptions) *AdamOptimizer {
-	a := &AdamOptimizer{commonOptions: o.common(), lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, epsilon: o.Epsilon, amsgrad: o.AMSGrad}
-	if a.lr == 0 {
-		a.lr = 0.001
-	}
-	if a.beta1 == 0 {
-		a.beta1 = 0.9
-	}
-	if a.beta2 == 0 {
-		a.beta2 = 0.999
-	}
-	if a.epsilon == 0 {
-		a.epsilon = 1e-7
-	}
-	return a
+	z := o.Zero
+	return &AdamOptimizer{commonOptions: o.common(z),
+		lr:      float32(z.or(HyperLearningRate, float64(o.LearningRate), float64(float32(0.001)))),
+		beta1:   z.or(HyperBeta1, o.Beta1, 0.9),
+		beta2:   z.or(HyperBeta2, o.Beta2, 0.999),
+		epsilon: z.or(HyperEpsilon, o.Epsilon, 1e-7),
+		amsgrad: o.AMSGrad}
 }
 
 // ClassName returns "Adam".
@@ -196,6 +228,14 @@ func (a *AdamOptimizer) slots(bool) []string {
 		return []string{"momentum", "velocity", "velocity_hat"}
 	}
 	return []string{"momentum", "velocity"}
+}
+
+func (a *AdamOptimizer) keras3Groups() [][]string {
+	g := [][]string{{"momentum", "velocity"}}
+	if a.amsgrad {
+		g = append(g, []string{"velocity_hat"})
+	}
+	return g
 }
 
 // update follows tf_keras Adam.update_step (dense gradients):
@@ -234,11 +274,14 @@ func (a *AdamOptimizer) config(d saved.Dialect) ojson {
 	return append(c, kv{"beta_1", a.beta1}, kv{"beta_2", a.beta2}, kv{"epsilon", a.epsilon}, kv{"amsgrad", a.amsgrad})
 }
 
-// SGDOptions are SGD's hyper-parameters. A zero LearningRate means Keras's default 0.01.
+// SGDOptions are SGD's hyper-parameters. A zero LearningRate means Keras's default 0.01
+// unless Zero has HyperLearningRate. Momentum's default is 0.
 type SGDOptions struct {
 	LearningRate float32
 	Momentum     float64
 	Nesterov     bool
+	// Zero lists the hyper-parameters that are 0 (rather than Keras's default).
+	Zero Hyper
 	Regularization
 }
 
@@ -250,16 +293,14 @@ type SGDOptimizer struct {
 	nesterov bool
 }
 
-// SGD returns Keras's SGD optimizer (with momentum and Nesterov momentum); opts may be
-// omitted (Keras's defaults).
+// SGD returns Keras's SGD optimizer (with momentum and Nesterov momentum); opts may be omitted (Keras's defaults).
 func SGD(opts ...SGDOptions) *SGDOptimizer { return sgd(optionsArg("SGD", opts)) }
 
 func sgd(o SGDOptions) *SGDOptimizer {
-	s := &SGDOptimizer{commonOptions: o.common(), lr: o.LearningRate, momentum: o.Momentum, nesterov: o.Nesterov}
-	if s.lr == 0 {
-		s.lr = 0.01
-	}
-	return s
+	z := o.Zero
+	return &SGDOptimizer{commonOptions: o.common(z),
+		lr:       float32(z.or(HyperLearningRate, float64(o.LearningRate), float64(float32(0.01)))),
+		momentum: o.Momentum, nesterov: o.Nesterov}
 }
 
 // ClassName returns "SGD".
@@ -274,6 +315,13 @@ func (s *SGDOptimizer) setLearningRate(v float32) { s.lr = v }
 func (s *SGDOptimizer) slots(keras2 bool) []string {
 	if keras2 || s.momentum != 0 {
 		return []string{"momentum"}
+	}
+	return nil
+}
+
+func (s *SGDOptimizer) keras3Groups() [][]string {
+	if s.momentum != 0 {
+		return [][]string{{"momentum"}}
 	}
 	return nil
 }
@@ -308,13 +356,15 @@ func (s *SGDOptimizer) config(d saved.Dialect) ojson {
 }
 
 // RMSpropOptions are RMSprop's hyper-parameters. Zero LearningRate, Rho and Epsilon mean
-// Keras's defaults (0.001, 0.9, 1e-7).
+// Keras's defaults (0.001, 0.9, 1e-7) unless Zero names them; Momentum's default is 0.
 type RMSpropOptions struct {
 	LearningRate float32
 	Rho          float64
 	Momentum     float64
 	Epsilon      float64
 	Centered     bool
+	// Zero lists the hyper-parameters that are 0 (rather than Keras's default).
+	Zero Hyper
 	Regularization
 }
 
@@ -330,17 +380,13 @@ type RMSpropOptimizer struct {
 func RMSprop(opts ...RMSpropOptions) *RMSpropOptimizer { return rmsprop(optionsArg("RMSprop", opts)) }
 
 func rmsprop(o RMSpropOptions) *RMSpropOptimizer {
-	r := &RMSpropOptimizer{commonOptions: o.common(), lr: o.LearningRate, rho: o.Rho, momentum: o.Momentum, epsilon: o.Epsilon, centered: o.Centered}
-	if r.lr == 0 {
-		r.lr = 0.001
-	}
-	if r.rho == 0 {
-		r.rho = 0.9
-	}
-	if r.epsilon == 0 {
-		r.epsilon = 1e-7
-	}
-	return r
+	z := o.Zero
+	return &RMSpropOptimizer{commonOptions: o.common(z),
+		lr:       float32(z.or(HyperLearningRate, float64(o.LearningRate), float64(float32(0.001)))),
+		rho:      z.or(HyperRho, o.Rho, 0.9),
+		momentum: o.Momentum,
+		epsilon:  z.or(HyperEpsilon, o.Epsilon, 1e-7),
+		centered: o.Centered}
 }
 
 // ClassName returns "RMSprop".
@@ -360,6 +406,17 @@ func (r *RMSpropOptimizer) slots(bool) []string {
 		s = append(s, "average_gradient")
 	}
 	return s
+}
+
+func (r *RMSpropOptimizer) keras3Groups() [][]string {
+	g := [][]string{{"velocity"}}
+	if r.momentum > 0 {
+		g = append(g, []string{"momentum"})
+	}
+	if r.centered {
+		g = append(g, []string{"average_gradient"})
+	}
+	return g
 }
 
 // update follows tf_keras RMSprop.update_step (dense gradients):
@@ -423,6 +480,28 @@ func GetOptimizer(name string) (Optimizer, error) {
 		return RMSprop(), nil
 	}
 	return nil, fmt.Errorf("%w: optimizer %q (kerasgo trains with adam, sgd, rmsprop)", ErrUnsupported, name)
+}
+
+// isKeras3AutoName reports whether name is a name Keras 3 gives an optimizer of default name
+// k3name: k3name itself or k3name_<n> ("adam", "adam_1", "rm_sprop_2").
+func isKeras3AutoName(name, k3name string) bool {
+	rest, ok := strings.CutPrefix(name, k3name)
+	if !ok {
+		return false
+	}
+	if rest == "" {
+		return true
+	}
+	n, ok := strings.CutPrefix(rest, "_")
+	if !ok || n == "" {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func powf(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) }

@@ -60,7 +60,8 @@ func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path 
 }
 
 // SaveWeights writes the weights only, choosing the format as Keras does: a name ending in
-// ".weights.h5" → Keras 3's weights file; ".h5" or ".hdf5" → tf_keras's save_weights HDF5;
+// ".weights.h5" → Keras 3's weights file (with the optimizer's variables when the model is
+// compiled, as Keras 3 writes them); ".h5" or ".hdf5" → tf_keras's save_weights HDF5;
 // anything else → a TensorFlow checkpoint with path as its prefix (with the optimizer state
 // when the model is compiled, as tf_keras writes it).
 func (m *Sequential) SaveWeights(path string) error {
@@ -71,7 +72,8 @@ func (m *Sequential) SaveWeights(path string) error {
 	withOptimizer := false
 	switch {
 	case strings.HasSuffix(lower, ".weights.h5"):
-		fn, format, d = codecs.saveH5WeightsKeras3, "Keras 3 weights (.weights.h5)", saved.Keras3
+		// Keras 3's save_weights writes the optimizer's variables too.
+		fn, format, d, withOptimizer = codecs.saveH5WeightsKeras3, "Keras 3 weights (.weights.h5)", saved.Keras3, true
 	case strings.HasSuffix(lower, ".h5"), strings.HasSuffix(lower, ".hdf5"):
 		fn, format = codecs.saveH5Weights, "HDF5 weights (.h5)"
 	default:
@@ -266,8 +268,12 @@ func Load(path string, opts ...LoadOptions) (*Sequential, error) {
 // optimizer state is restored too when the model is compiled, as tf_keras's load_weights
 // does: the slot variables, the iteration count and the learning rate. The slots are checked
 // with the weights (each must belong to a trainable weight of the model and have its shape),
-// and nothing (weights or optimizer) changes unless everything matches. HDF5 and .keras files
-// give the weights only, as Keras's load_weights does.
+// and nothing (weights or optimizer) changes unless everything matches. From a Keras 3
+// weights file (.weights.h5, or the weights of a .keras archive) the optimizer state is
+// restored too when the model is compiled, as Keras 3's load_weights does with a built
+// optimizer: its variables (iteration, learning_rate, slots) are assigned by position; a
+// file whose variable count differs from the compiled optimizer's is skipped with a warning,
+// as Keras 3 skips it. Other HDF5 files give the weights only, as Keras's load_weights does.
 func (m *Sequential) LoadWeights(path string, opts ...LoadWeightsOptions) error {
 	o := optionsArg("LoadWeights", opts)
 	f, _, err := detect(path)
@@ -283,8 +289,16 @@ func (m *Sequential) LoadWeights(path string, opts ...LoadWeightsOptions) error 
 		return opErr("load weights", path, err)
 	}
 	var opt *optimizerRestore
-	if f == FormatCheckpoint && sm.Optimizer != nil {
-		if opt, err = m.planOptimizerRestore(sm.Optimizer, pairs); err != nil {
+	switch o := sm.Optimizer; {
+	case o == nil:
+	case f == FormatCheckpoint:
+		if opt, err = m.planOptimizerRestore(o, pairs); err != nil {
+			return opErr("load weights", path, err)
+		}
+	case o.Variables != nil && sm.Dialect == saved.Keras3:
+		// Keras 3 .weights.h5 / .keras: load_weights assigns the optimizer's variables by
+		// position to the compiled optimizer.
+		if opt, err = m.planKeras3Restore(optimizerLabel(o), o.Variables); err != nil {
 			return opErr("load weights", path, err)
 		}
 	}

@@ -195,7 +195,14 @@ func (m *Sequential) trainingFromSaved(sm *saved.Model) error {
 		// Keras 3's compile_from_config builds the optimizer's variables for a built model.
 		m.buildOptimizer()
 	}
-	if o := sm.Optimizer; o != nil {
+	if o := sm.Optimizer; o != nil && o.Variables != nil && sm.Dialect == saved.Keras3 && m.Built() {
+		// A Keras 3 file: its optimizer variables go by position, as Keras 3 loads them.
+		r, err := m.planKeras3Restore(optimizerLabel(o), o.Variables)
+		if err != nil {
+			return err
+		}
+		m.applyOptimizerRestore(r)
+	} else if o != nil {
 		t.iterations = o.Iterations
 		if o.LearningRate != 0 {
 			t.opt.setLearningRate(o.LearningRate)
@@ -427,21 +434,22 @@ func parseOptimizer(v any) (Optimizer, string, any, error) {
 	var opt Optimizer
 	var common *commonOptions
 	switch strings.ToLower(short) {
+	// The values read are set as they are: a 0 in the file is 0, not "the default".
 	case "adam":
 		b1, _ := num("beta_1", 0.9)
 		b2, _ := num("beta_2", 0.999)
 		eps, _ := num("epsilon", 1e-7)
-		a := Adam(AdamOptions{LearningRate: lrOr(lr, 0.001), Beta1: b1, Beta2: b2, Epsilon: eps, AMSGrad: boolean("amsgrad")})
+		a := &AdamOptimizer{lr: lrOr(lr, 0.001), beta1: b1, beta2: b2, epsilon: eps, amsgrad: boolean("amsgrad")}
 		opt, common = a, &a.commonOptions
 	case "sgd":
 		mom, _ := num("momentum", 0)
-		s := SGD(SGDOptions{LearningRate: lrOr(lr, 0.01), Momentum: mom, Nesterov: boolean("nesterov")})
+		s := &SGDOptimizer{lr: lrOr(lr, 0.01), momentum: mom, nesterov: boolean("nesterov")}
 		opt, common = s, &s.commonOptions
 	case "rmsprop":
 		rho, _ := num("rho", 0.9)
 		mom, _ := num("momentum", 0)
 		eps, _ := num("epsilon", 1e-7)
-		r := RMSprop(RMSpropOptions{LearningRate: lrOr(lr, 0.001), Rho: rho, Momentum: mom, Epsilon: eps, Centered: boolean("centered")})
+		r := &RMSpropOptimizer{lr: lrOr(lr, 0.001), rho: rho, momentum: mom, epsilon: eps, centered: boolean("centered")}
 		opt, common = r, &r.commonOptions
 	default:
 		return nil, "", nil, fmt.Errorf("optimizer %q not supported", class)

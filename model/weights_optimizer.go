@@ -13,6 +13,7 @@ import (
 type optimizerRestore struct {
 	iterations int64
 	lr         float32
+	lrSet      bool // set the learning rate even when it is 0 (a Keras 3 variable)
 	slots      []slotAssignment
 	warnings   []string
 	skip       bool // the model is not compiled: nothing to restore
@@ -108,7 +109,112 @@ func (m *Sequential) applyOptimizerRestore(r *optimizerRestore) {
 	}
 	t.pending = nil
 	t.iterations = r.iterations
-	if r.lr != 0 {
+	if r.lr != 0 || r.lrSet {
 		t.opt.setLearningRate(r.lr)
 	}
+}
+
+// planKeras3Restore plans restoring the optimizer variables of a Keras 3 file (vars, in the
+// file's order: iteration, learning_rate, then the slots) by position onto the compiled
+// optimizer, as Keras 3's Optimizer.load_own_variables assigns them: the file must hold as
+// many variables as the compiled optimizer has once built (iteration, learning_rate and
+// its slots for every trainable variable, in Keras 3's order), else the state is skipped
+// with a warning, as Keras 3 skips it; each variable must have the shape of the one it is
+// assigned to. what names the optimizer in messages.
+func (m *Sequential) planKeras3Restore(what string, vars []*tensor.Tensor) (*optimizerRestore, error) {
+	r := &optimizerRestore{}
+	t := m.train
+	if t == nil {
+		r.skip = true
+		r.warnings = append(r.warnings, fmt.Sprintf("%s holds optimizer state; the model is not compiled, so it is not loaded", what))
+		return r, nil
+	}
+	type target struct {
+		w    *layers.Weight
+		name string
+	}
+	train := m.trainableVars()
+	var targets []target
+	for _, g := range t.opt.keras3Groups() {
+		for _, v := range train {
+			for _, name := range g {
+				targets = append(targets, target{v.w, name})
+			}
+		}
+	}
+	if len(vars) != 2+len(targets) {
+		r.skip = true
+		r.warnings = append(r.warnings, fmt.Sprintf("%s has %d variables, the compiled %s has %d (iteration, learning_rate and %d slots for %d trainable variables); its state is not loaded",
+			what, len(vars), t.opt.ClassName(), 2+len(targets), len(targets), len(train)))
+		return r, nil
+	}
+	it, ok := scalarInt64(vars[0])
+	if !ok {
+		return nil, fmt.Errorf("%w: %s variable 0 (iteration): not an integer scalar (shape %v, %s)", ErrFormat, what, vars[0].Shape, vars[0].DType)
+	}
+	lr, ok := scalarFloat32(vars[1])
+	if !ok {
+		return nil, fmt.Errorf("%w: %s variable 1 (learning_rate): not a float scalar (shape %v, %s)", ErrFormat, what, vars[1].Shape, vars[1].DType)
+	}
+	r.iterations, r.lr, r.lrSet = it, lr, true
+	for i, tg := range targets {
+		v := vars[2+i]
+		where := fmt.Sprintf("%s variable %d (%s slot of %s)", what, 2+i, tg.name, tg.w.Name)
+		if v == nil || !tensor.SameShape(v.Shape, tg.w.Value.Shape) {
+			var got []int
+			if v != nil {
+				got = v.Shape
+			}
+			return nil, fmt.Errorf("%w: %s: shape %v, the variable is %v", ErrShape, where, got, tg.w.Value.Shape)
+		}
+		f, err := v.ToFloat32()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrUnsupported, where, err)
+		}
+		data, ok := f.Data.([]float32)
+		if !ok || len(data) != tg.w.Value.Len() {
+			return nil, fmt.Errorf("%w: %s: data does not match shape %v", ErrFormat, where, v.Shape)
+		}
+		r.slots = append(r.slots, slotAssignment{w: tg.w, name: tg.name, val: data})
+	}
+	return r, nil
+}
+
+// scalarInt64 reads an integer scalar (Keras 3 stores the iteration count as int64).
+func scalarInt64(t *tensor.Tensor) (int64, bool) {
+	if t == nil || t.Len() != 1 {
+		return 0, false
+	}
+	switch x := t.Data.(type) {
+	case []int64:
+		return x[0], true
+	case []int32:
+		return int64(x[0]), true
+	}
+	return 0, false
+}
+
+// scalarFloat32 reads a float scalar.
+func scalarFloat32(t *tensor.Tensor) (float32, bool) {
+	if t == nil || t.Len() != 1 {
+		return 0, false
+	}
+	switch x := t.Data.(type) {
+	case []float32:
+		return x[0], true
+	case []float64:
+		return float32(x[0]), true
+	}
+	return 0, false
+}
+
+// optimizerLabel names a saved optimizer in messages: `optimizer "adam_1"`.
+func optimizerLabel(o *saved.Optimizer) string {
+	if o.Name != "" {
+		return fmt.Sprintf("optimizer %q", o.Name)
+	}
+	if o.Class != "" {
+		return "optimizer " + o.Class
+	}
+	return "the optimizer"
 }

@@ -82,6 +82,18 @@ type Optimizer struct {
 	// Slots holds the per-variable state in Keras 3's order: for each trainable variable of the
 	// model (in model.trainable_variables order) its slots in the optimizer's order.
 	Slots []Slot
+	// Name is the optimizer object's name as the file records it ("adam", "adam_1"), or "".
+	// It is not an identifier: Keras 3 numbers the names of further optimizers of a class.
+	Name string
+	// Variables, when not nil, are the optimizer's variables exactly as a Keras 3 weights
+	// file stores them (optimizer/vars/0, 1, ...): the iteration counter, the learning rate
+	// (absent when it is a schedule), then the slot variables in the optimizer's order.
+	// Keras 3 assigns them by position to the variables of the optimizer it loads into, so
+	// they can be restored without knowing the layout; Iterations and LearningRate are read
+	// from them, and Slots is filled only when the codec could tell which model variable
+	// each slot belongs to (a .keras config gives the layers and the optimizer's settings).
+	// A Keras 3 writer writes Variables as they are when Slots is empty.
+	Variables []*tensor.Tensor
 }
 
 // Slot is one optimizer slot variable.
