@@ -265,9 +265,9 @@ func TestErrorMessages(t *testing.T) {
 		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
 			"model: load weights " + ok + `: layer "dense_1": weight kernel: expected shape (784, 33), found (784, 32)`},
 		{"unknown layer class", fromJSON1(lstm),
-			`layer "flatten": unknown layer class "LSTM"`},
+			`model: from JSON: layer "flatten": unknown layer class "LSTM"`},
 		{"unsupported option", fromJSON1(bigBatch),
-			`layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
+			`model: from JSON: layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
 	} {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)

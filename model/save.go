@@ -52,7 +52,7 @@ func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path 
 	if fn == nil {
 		return opErr("save", path, unavailable(format))
 	}
-	sm, err := m.ToSaved(d)
+	sm, err := m.toSaved(d)
 	if err != nil {
 		return opErr("save", path, err)
 	}

@@ -167,7 +167,7 @@ func TestErrorMessage(t *testing.T) {
 		want string
 	}{
 		{[]string{"summary", missing}, "kerasgo: load " + missing + ": no such file or directory\n"},
-		{[]string{"summary", p}, `kerasgo: layer "flatten": unknown layer class "LSTM"` + "\n"},
+		{[]string{"summary", p}, "kerasgo: load " + p + `: layer "flatten": unknown layer class "LSTM"` + "\n"},
 	} {
 		code, _, errs := runCLI(t, c.args...)
 		if code != 1 || errs != c.want {
