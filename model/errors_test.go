@@ -261,7 +261,7 @@ func TestErrorMessages(t *testing.T) {
 		{"empty directory", load1(empty),
 			"model: load " + empty + ": unsupported: a directory with neither saved_model.pb, config.json nor a checkpoint file"},
 		{"checkpoint checksum", seedModel().LoadWeights(ckpt, LoadWeightsOptions{}),
-			"model: load " + ckpt + `: w.data-00000-of-00001: key "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE" at offset 2048: checksum mismatch: crc32c of 100352 bytes is 0x…`},
+			"model: load weights " + ckpt + `: w.data-00000-of-00001: key "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE" at offset 2048: checksum mismatch: crc32c of 100352 bytes is 0x…`},
 		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
 			"model: load weights " + ok + `: layer "dense_1": weight kernel: expected shape (784, 33), found (784, 32)`},
 		{"unknown layer class", fromJSON1(lstm),

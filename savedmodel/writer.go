@@ -663,8 +663,12 @@ func replaceable(dir string) error {
 	}
 	for _, e := range ents {
 		switch e.Name() {
-		case SavedModelFile, SavedModelTxtFile, "saved_model.cpb", KerasMetadataFile, FingerprintFile,
-			VariablesDir, AssetsDir, "assets.extra":
+		case SavedModelFile, SavedModelTxtFile, "saved_model.cpb", KerasMetadataFile, FingerprintFile, VariablesDir:
+		case AssetsDir, "assets.extra":
+			// kerasgo writes assets/ empty: files there (a vocabulary, user data) would be lost.
+			if sub, err := os.ReadDir(filepath.Join(dir, e.Name())); err != nil || len(sub) > 0 {
+				return fmt.Errorf("%w: refusing to replace %s: %s/ holds files kerasgo would not write back", ErrUnsupported, dir, e.Name())
+			}
 		default:
 			return fmt.Errorf("%w: refusing to replace %s: it holds %q, which is not part of a SavedModel", ErrUnsupported, dir, e.Name())
 		}
