@@ -410,7 +410,7 @@ func (o ReaderOptions) LoadKerasWeights(prefix string) (*saved.Model, error) {
 	defer r.Close()
 	g, err := r.objectGraph()
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if !r.Has(ObjectGraphKey) {
 			return nil, errorf(IndexFile(prefix), ObjectGraphKey, -1, ErrUnsupported, "not an object-based (TF2) checkpoint")
 		}
 		return nil, err

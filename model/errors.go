@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -118,7 +119,11 @@ func detail(path string, err error) string {
 	var file, tail string
 	switch e := err.(type) {
 	case *h5.Error:
-		file, tail = e.File, ": "+strings.TrimPrefix(e.Err.Error(), "h5: ")
+		inner := strings.TrimPrefix(e.Err.Error(), "h5: ")
+		if fe, ok := fsDetail(path, e.Err); ok {
+			inner = fe
+		}
+		file, tail = e.File, ": "+inner
 		if e.Object != "" {
 			tail = ": " + e.Object + tail
 		}
@@ -128,9 +133,9 @@ func detail(path string, err error) string {
 		file, tail = e.Path, strings.TrimPrefix(e.Error(), "savedmodel: "+e.Path)
 	case *apiError:
 		return detail(path, e.err)
-	case *fs.PathError:
-		if e.Path == path {
-			return e.Err.Error()
+	case *fs.PathError, *os.LinkError:
+		if d, ok := fsDetail(path, err); ok {
+			return d
 		}
 		return err.Error()
 	default:
@@ -193,6 +198,26 @@ func layerReason(name, class string, err error) string {
 	return s
 }
 
+// fsDetail is the message of a file system error about path, or about a temporary file
+// beside it, without path: "no such file or directory", "open .m.h5.tmp-1: not a directory",
+// "rename .m.h5.tmp-1 over it: file exists".
+func fsDetail(path string, err error) (string, bool) {
+	switch e := err.(type) {
+	case *fs.PathError:
+		switch {
+		case e.Path == path:
+			return e.Err.Error(), true
+		case filepath.Dir(e.Path) == filepath.Dir(path):
+			return e.Op + " " + filepath.Base(e.Path) + ": " + e.Err.Error(), true
+		}
+	case *os.LinkError:
+		if e.New == path {
+			return e.Op + " " + filepath.Base(e.Old) + " over it: " + e.Err.Error(), true
+		}
+	}
+	return "", false
+}
+
 // layerErr wraps err, a problem with the model's layer name (class class, at index i of the
 // config when name is empty), as `layer "name" (Class): reason`, leaving out what err repeats:
 // the layers package prefix, the class and the name.
@@ -206,7 +231,15 @@ func layerErr(i int, name, class string, err error) error {
 	if !errors.As(err, &uc) {
 		who += " (" + class + ")"
 	}
-	return &wrapped{msg: who + ": " + s, err: err}
+	return &wrapped{msg: who + ": " + s, err: withShape(err)}
+}
+
+// withShape returns err, made to match ErrShape too when it is a layers.ErrShape error.
+func withShape(err error) error {
+	if errors.Is(err, layers.ErrShape) && !errors.Is(err, ErrShape) {
+		return &multiError{[]error{err, ErrShape}}
+	}
+	return err
 }
 
 // wrapped prints msg and unwraps to err.

@@ -292,7 +292,7 @@ func (m *Sequential) Build(inputShape ...int) error {
 
 // layerInputErr reports err from building layer l for input shape in (without the batch).
 func layerInputErr(l layers.Layer, in []int, err error) error {
-	return &wrapped{msg: fmt.Sprintf("layer %q (%s), input %s: %s", l.Name(), l.Class(), shapeString(-1, in), layerReason(l.Name(), l.Class(), err)), err: err}
+	return &wrapped{msg: fmt.Sprintf("layer %q (%s), input %s: %s", l.Name(), l.Class(), shapeString(-1, in), layerReason(l.Name(), l.Class(), err)), err: withShape(err)}
 }
 
 // buildAll builds every layer for input shape in. kind is recorded if none was before.

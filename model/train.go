@@ -296,7 +296,7 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 			dy, err = l.Backward(dy)
 		}
 		if err != nil {
-			return stepStats{}, &wrapped{msg: fmt.Sprintf("backward through layer %q (%s): %s", l.Name(), l.Class(), layerReason(l.Name(), l.Class(), err)), err: err}
+			return stepStats{}, &wrapped{msg: fmt.Sprintf("backward through layer %q (%s): %s", l.Name(), l.Class(), layerReason(l.Name(), l.Class(), err)), err: withShape(err)}
 		}
 		if dy == nil && i > 0 {
 			return stepStats{}, fmt.Errorf("layer %q (%s) returned no input gradient", l.Name(), l.Class())
