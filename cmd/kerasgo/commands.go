@@ -12,6 +12,7 @@ import (
 	"github.com/kerasgo/kerasgo/internal/demo"
 	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/npy"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 func cmdSummary(args []string, w io.Writer) error {
@@ -60,7 +61,7 @@ func cmdPredict(args []string, w io.Writer) error {
 	if err := npy.WriteFile(*out, y); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "wrote %s %v\n", *out, y.Shape)
+	fmt.Fprintf(w, "wrote %s %s\n", *out, tensor.ShapeString(y.Shape))
 	return nil
 }
 
