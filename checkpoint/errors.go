@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/errcat"
@@ -16,8 +17,11 @@ var (
 	ErrUnsupported = errcat.New("checkpoint: unsupported", errcat.ErrUnsupported)
 	// ErrChecksum reports a tensor whose CRC-32C does not match its index entry.
 	ErrChecksum = errcat.New("checkpoint: checksum mismatch", errcat.ErrChecksum)
-	// ErrNotFound reports a key, prefix or state file that does not exist.
-	ErrNotFound = errors.New("checkpoint: not found")
+	// ErrNotFound reports a key, prefix, data shard or state file that does not exist. It
+	// matches fs.ErrNotExist: a checkpoint that is not there, like a missing .h5 file, is no
+	// kind of bad input. (A tensor the checkpoint's own object graph names but its index
+	// lacks is a corrupt checkpoint: LoadKerasWeights reports that as ErrFormat.)
+	ErrNotFound = errcat.New("checkpoint: not found", fs.ErrNotExist)
 )
 
 // Error names the file, the tensor key and the offset a problem was found at.

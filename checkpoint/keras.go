@@ -410,7 +410,7 @@ func (o ReaderOptions) LoadKerasWeights(prefix string) (*saved.Model, error) {
 	defer r.Close()
 	g, err := r.objectGraph()
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if !r.Has(ObjectGraphKey) {
 			return nil, errorf(IndexFile(prefix), ObjectGraphKey, -1, ErrUnsupported, "not an object-based (TF2) checkpoint")
 		}
 		return nil, err
@@ -446,7 +446,13 @@ func (gr *graphReader) value(id int32) (*tfpb.TrackableObjectGraph_TrackableObje
 }
 
 func (gr *graphReader) read(a *tfpb.TrackableObjectGraph_TrackableObject_SerializedTensor) (*tensor.Tensor, error) {
-	return gr.r.Read(a.CheckpointKey)
+	t, err := gr.r.Read(a.CheckpointKey)
+	if errors.Is(err, ErrNotFound) {
+		// The object graph names a tensor the index does not hold: the checkpoint
+		// contradicts itself.
+		return nil, errorf(IndexFile(gr.r.prefix), a.CheckpointKey, -1, ErrFormat, "named by the object graph but not in the index")
+	}
+	return t, err
 }
 
 func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, error) {

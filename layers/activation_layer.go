@@ -92,7 +92,7 @@ func (l *Activation) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, layerErr(ErrShape, "Activation", l.name, "Backward without a training Forward")
 	}
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.y.Shape) {
-		return nil, layerErr(ErrShape, "Activation", l.name, "dy shape %v, want %v", dy.Shape, l.y.Shape)
+		return nil, layerErr(ErrShape, "Activation", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.y.Shape))
 	}
 	dx := make([]float32, dy.Len())
 	l.act.grad(l.z.Float32s(), l.y.Float32s(), dy.Float32s(), dx, dy.Shape[len(dy.Shape)-1])

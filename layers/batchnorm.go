@@ -170,7 +170,7 @@ func (l *BatchNormalization) SetTrainable(t bool) {
 // OutputShape returns the input shape.
 func (l *BatchNormalization) OutputShape(in []int) ([]int, error) {
 	if len(in) < 1 || in[len(in)-1] < 1 {
-		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "input shape %v", in)
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "input shape %s", tensor.ShapeString(in))
 	}
 	if l.axisCfg != nil {
 		a := l.axisCfg
@@ -339,7 +339,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "Backward without a training Forward")
 	}
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.x.Shape) {
-		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "dy shape %v, want %v", dy.Shape, l.x.Shape)
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.x.Shape))
 	}
 	c := l.ch
 	dyd := dy.Float32s()

@@ -178,7 +178,7 @@ func paddingName(same bool) string {
 
 func (l *Conv2D) geometry(in []int) (geom, error) {
 	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
-		return geom{}, layerErr(ErrShape, "Conv2D", l.name, "input shape %v: want (height, width, channels)", in)
+		return geom{}, layerErr(ErrShape, "Conv2D", l.name, "input shape %s: want (height, width, channels)", tensor.ShapeString(in))
 	}
 	g, err := newGeom(in[0], in[1], in[2], l.ksize[0], l.ksize[1], l.strides[0], l.strides[1], l.same)
 	if err != nil {
@@ -393,7 +393,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, layerErr(ErrShape, "Conv2D", l.name, "Backward without a training Forward")
 	}
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.y.Shape) {
-		return nil, layerErr(ErrShape, "Conv2D", l.name, "dy shape %v, want %v", dy.Shape, l.y.Shape)
+		return nil, layerErr(ErrShape, "Conv2D", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.y.Shape))
 	}
 	g := l.g
 	n := l.x.Shape[0]
@@ -499,7 +499,7 @@ func checkInput(x *tensor.Tensor, in []int, class, name string) error {
 		if x == nil {
 			return layerErr(ErrShape, class, name, "nil input")
 		}
-		return layerErr(ErrShape, class, name, "input %v %v, want float32 (batch, %v)", x.DType, x.Shape, in)
+		return layerErr(ErrShape, class, name, "input %v %s, want float32 %s", x.DType, tensor.ShapeString(x.Shape), tensor.ShapeString(append([]int{-1}, in...)))
 	}
 	return nil
 }

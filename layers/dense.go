@@ -94,7 +94,7 @@ func (l *Dense) SetTrainable(t bool) { l.trainable = t; setTrainable(t, l.kernel
 // OutputShape returns the input shape with its last axis replaced by units.
 func (l *Dense) OutputShape(in []int) ([]int, error) {
 	if len(in) < 1 || in[len(in)-1] < 1 {
-		return nil, layerErr(ErrShape, "Dense", l.name, "input shape %v: need at least one axis", in)
+		return nil, layerErr(ErrShape, "Dense", l.name, "input shape %s: need at least one axis", tensor.ShapeString(in))
 	}
 	out := slices.Clone(in)
 	out[len(out)-1] = l.units
@@ -174,7 +174,7 @@ func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, layerErr(ErrShape, "Dense", l.name, "Backward without a training Forward")
 	}
 	if !tensor.SameShape(dy.Shape, l.y.Shape) || dy.DType != tensor.Float32 {
-		return nil, layerErr(ErrShape, "Dense", l.name, "dy shape %v, want %v", dy.Shape, l.y.Shape)
+		return nil, layerErr(ErrShape, "Dense", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.y.Shape))
 	}
 	n, k := l.units, l.inDim
 	rows := l.x.Len() / k

@@ -135,7 +135,7 @@ func (l *Dropout) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, layerErr(ErrShape, "Dropout", l.name, "Backward without a Forward")
 	}
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.xShape) {
-		return nil, layerErr(ErrShape, "Dropout", l.name, "dy shape %v, want %v", dy.Shape, l.xShape)
+		return nil, layerErr(ErrShape, "Dropout", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.xShape))
 	}
 	if l.mask == nil {
 		return dy, nil

@@ -48,7 +48,7 @@ func (l *Flatten) OutputShape(in []int) ([]int, error) {
 	n := 1
 	for _, d := range in {
 		if d < 1 || n > maxDim/d {
-			return nil, layerErr(ErrShape, "Flatten", l.name, "input shape %v", in)
+			return nil, layerErr(ErrShape, "Flatten", l.name, "input shape %s", tensor.ShapeString(in))
 		}
 		n *= d
 	}
@@ -84,7 +84,7 @@ func (l *Flatten) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	n, _ := tensor.NumElements(l.xShape)
 	if dy.DType != tensor.Float32 || int64(dy.Len()) != n || len(dy.Shape) != 2 {
-		return nil, layerErr(ErrShape, "Flatten", l.name, "dy shape %v for input %v", dy.Shape, l.xShape)
+		return nil, layerErr(ErrShape, "Flatten", l.name, "dy shape %s for input %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.xShape))
 	}
 	return &tensor.Tensor{DType: tensor.Float32, Shape: slices.Clone(l.xShape), Data: dy.Data}, nil
 }

@@ -81,7 +81,7 @@ func (l *MaxPooling2D) SetTrainable(t bool) { l.trainable = t }
 
 func (l *MaxPooling2D) geometry(in []int) (geom, error) {
 	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
-		return geom{}, layerErr(ErrShape, "MaxPooling2D", l.name, "input shape %v: want (height, width, channels)", in)
+		return geom{}, layerErr(ErrShape, "MaxPooling2D", l.name, "input shape %s: want (height, width, channels)", tensor.ShapeString(in))
 	}
 	g, err := newGeom(in[0], in[1], in[2], l.pool[0], l.pool[1], l.strides[0], l.strides[1], l.same)
 	if err != nil {
@@ -194,7 +194,7 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	n := l.xShape[0]
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, []int{n, l.g.oh, l.g.ow, l.g.c}) {
-		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "dy shape %v, want %v", dy.Shape, []int{n, l.g.oh, l.g.ow, l.g.c})
+		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString([]int{n, l.g.oh, l.g.ow, l.g.c}))
 	}
 	dyd := dy.Float32s()
 	outSize := len(dyd) / max(n, 1)

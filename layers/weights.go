@@ -41,14 +41,14 @@ func (w *Weight) SetValue(v *tensor.Tensor) error {
 		return fmt.Errorf("%w: weight %s: no value", ErrShape, w.Name)
 	}
 	if w.Value != nil && !tensor.SameShape(w.Value.Shape, v.Shape) {
-		return fmt.Errorf("%w: weight %s: shape %v, the weight's is %v", ErrShape, w.Name, v.Shape, w.Value.Shape)
+		return fmt.Errorf("%w: weight %s: shape %s, the weight's is %s", ErrShape, w.Name, tensor.ShapeString(v.Shape), tensor.ShapeString(w.Value.Shape))
 	}
 	data, ok := v.Data.([]float32)
 	if v.DType != tensor.Float32 || !ok {
 		return fmt.Errorf("%w: weight %s: dtype %v, want float32", ErrUnsupported, w.Name, v.DType)
 	}
 	if len(data) != v.Len() {
-		return fmt.Errorf("%w: weight %s: %d values for shape %v", ErrShape, w.Name, len(data), v.Shape)
+		return fmt.Errorf("%w: weight %s: %d values for shape %s", ErrShape, w.Name, len(data), tensor.ShapeString(v.Shape))
 	}
 	w.Value = v
 	return nil

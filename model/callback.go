@@ -164,7 +164,7 @@ func (c *ModelCheckpoint) save(m *Sequential, epoch, batch int, withBatch bool, 
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("model: ModelCheckpoint: %w", err)
+			return within("ModelCheckpoint", err)
 		}
 	}
 	if c.SaveBestOnly {
@@ -195,7 +195,7 @@ func (c *ModelCheckpoint) save(m *Sequential, epoch, batch int, withBatch bool, 
 		err = m.Save(path)
 	}
 	if err != nil {
-		return fmt.Errorf("model: ModelCheckpoint: %w", err)
+		return within("ModelCheckpoint", err)
 	}
 	c.Saved = append(c.Saved, path)
 	return nil
@@ -303,7 +303,7 @@ func (e *EarlyStopping) OnTrainEnd(m *Sequential, _ Logs) error {
 			fmt.Fprintf(w, "Restoring model weights from the end of the best epoch: %d.\n", e.BestEpoch+1)
 		}
 		if err := m.SetWeights(e.bestVals); err != nil {
-			return fmt.Errorf("model: EarlyStopping: %w", err)
+			return within("EarlyStopping", err)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // The Keras versions kerasgo writes into configs and saved models: those of the pinned
@@ -78,7 +79,7 @@ const (
 func (m *Sequential) Config(d saved.Dialect) ([]byte, error) {
 	obj, err := m.configObject(d, formJSON)
 	if err != nil {
-		return nil, err
+		return nil, apiErr("config", err)
 	}
 	return json.Marshal(obj)
 }
@@ -154,7 +155,7 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 		if m.train != nil {
 			tc, _, err := m.trainingToSaved(saved.Keras3)
 			if err != nil {
-				return nil, fmt.Errorf("model: compile config: %w", err)
+				return nil, within("compile config", err)
 			}
 			if len(tc) > 0 {
 				var v any
@@ -177,7 +178,8 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 
 // FromJSON is FromConfig: it reads a model from model.to_json() output (either dialect).
 func FromJSON(data []byte, opts ...LoadOptions) (*Sequential, error) {
-	return FromConfig(data, opts...)
+	m, err := fromConfig(data, false, optionsArg("FromJSON", opts))
+	return m, apiErr("from JSON", err)
 }
 
 // FromConfig builds a model from its Keras JSON config in either dialect (detected from the
@@ -193,7 +195,8 @@ func FromJSON(data []byte, opts ...LoadOptions) (*Sequential, error) {
 // the limits of opts (which may be omitted) wraps ErrFormat (size) or ErrUnsupported
 // (parameters).
 func FromConfig(data []byte, opts ...LoadOptions) (*Sequential, error) {
-	return fromConfig(data, false, optionsArg("FromConfig", opts))
+	m, err := fromConfig(data, false, optionsArg("FromConfig", opts))
+	return m, apiErr("from config", err)
 }
 
 // fromConfig is FromConfig; with noData the layers' weights get shapes but no data (the
@@ -432,7 +435,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 		return nil, fmt.Errorf("%w: layer %q declares an empty batch input shape", ErrFormat, first)
 	case firstDecl != nil:
 		if input != nil && !slices.Equal(input.shape, firstDecl[1:]) {
-			return nil, fmt.Errorf("%w: InputLayer shape %v differs from the first layer's %v", ErrFormat, input.shape, firstDecl[1:])
+			return nil, fmt.Errorf("%w: InputLayer shape %s differs from the first layer's %s", ErrFormat, shapeString(inputBatch, input.shape), tensor.ShapeString(firstDecl))
 		}
 	case input != nil:
 		switch {
@@ -453,7 +456,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 		}
 		if input != nil {
 			input.batch = inputBatch
-			if err := m.Add(input); err != nil {
+			if err := m.add(input); err != nil {
 				return nil, err
 			}
 		}
@@ -461,7 +464,10 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 		buildShape = entries[0].build
 	}
 	for _, l := range built {
-		if err := m.Add(l); err != nil {
+		if err := m.add(l); err != nil {
+			if _, named := err.(*wrapped); named { // the error names the layer already
+				return nil, err
+			}
 			return nil, layerErr(-1, l.Name(), l.Class(), err)
 		}
 	}
@@ -479,7 +485,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 	m.maxParams = 0
 	if compileConfig != nil {
 		if err := m.trainingFromSaved(&saved.Model{Dialect: saved.Keras3, TrainingConfig: compileConfig}); err != nil {
-			return nil, fmt.Errorf("model: compile_config: %w", err)
+			return nil, within("compile_config", err)
 		}
 	}
 	return m, nil
@@ -496,7 +502,7 @@ func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer
 		case "batch_input_shape", "batch_shape":
 			s, err := parseShape(v)
 			if err != nil || len(s) < 1 {
-				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %v", ErrFormat, in.name, k, v)
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyJSON(v))
 			}
 			shape = s
 		case "input_shape", "shape":
@@ -505,7 +511,7 @@ func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer
 			}
 			s, err := parseShape(v)
 			if err != nil {
-				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %v", ErrFormat, in.name, k, v)
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyJSON(v))
 			}
 			shape = append([]int{-1}, s...)
 		case "dtype":
@@ -552,7 +558,7 @@ func parseShape(v any) ([]int, error) {
 		}
 		f, ok := e.(float64)
 		if !ok || f != float64(int64(f)) || f < 0 || f > 1<<30 {
-			return nil, fmt.Errorf("bad dimension %v", e)
+			return nil, fmt.Errorf("bad dimension %s", pyJSON(e))
 		}
 		out[i] = int(f)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/kerasgo/kerasgo/internal/errcat"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/savedmodel"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // The four categories every error from Load, LoadWeights, Save and SaveWeights falls into,
@@ -80,26 +82,9 @@ type multiError struct{ errs []error }
 func (e *multiError) Error() string   { return e.errs[0].Error() }
 func (e *multiError) Unwrap() []error { return e.errs }
 
-// kerasShape spells a shape as Keras prints it: (None, 32, 32, 3), (10,), ().
-func kerasShape(s []int) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i, d := range s {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if d < 0 {
-			b.WriteString("None")
-		} else {
-			fmt.Fprint(&b, d)
-		}
-	}
-	if len(s) == 1 {
-		b.WriteByte(',')
-	}
-	b.WriteByte(')')
-	return b.String()
-}
+// kerasShape spells a shape as Keras prints it: (None, 32, 32, 3), (10,), () (see
+// tensor.ShapeString).
+func kerasShape(s []int) string { return tensor.ShapeString(s) }
 
 // opError is the error of Load, LoadWeights, Save and SaveWeights: "model: load PATH: what".
 // The path is printed once: the message of a codec error about the same file is shortened
@@ -134,7 +119,11 @@ func detail(path string, err error) string {
 	var file, tail string
 	switch e := err.(type) {
 	case *h5.Error:
-		file, tail = e.File, ": "+strings.TrimPrefix(e.Err.Error(), "h5: ")
+		inner := strings.TrimPrefix(e.Err.Error(), "h5: ")
+		if fe, ok := fsDetail(path, e.Err); ok {
+			inner = fe
+		}
+		file, tail = e.File, ": "+inner
 		if e.Object != "" {
 			tail = ": " + e.Object + tail
 		}
@@ -142,9 +131,11 @@ func detail(path string, err error) string {
 		file, tail = e.File, strings.TrimPrefix(e.Error(), "checkpoint: "+e.File)
 	case *savedmodel.Error:
 		file, tail = e.Path, strings.TrimPrefix(e.Error(), "savedmodel: "+e.Path)
-	case *fs.PathError:
-		if e.Path == path {
-			return e.Err.Error()
+	case *apiError:
+		return detail(path, e.err)
+	case *fs.PathError, *os.LinkError:
+		if d, ok := fsDetail(path, err); ok {
+			return d
 		}
 		return err.Error()
 	default:
@@ -165,14 +156,73 @@ func detail(path string, err error) string {
 	return file + tail
 }
 
-// layerErr wraps err, a problem with the model's layer name (class class, at index i of the
-// config when name is empty), as `layer "name" (Class): reason`, leaving out what err repeats:
-// the layers package prefix, the class and the name.
-func layerErr(i int, name, class string, err error) error {
+// apiError is the error of the model's other operations (Predict, Fit, Evaluate,
+// TrainOnBatch, Compile, SetWeights, FromConfig, ...): "model: op: what", with one "model: "
+// however deep the error was wrapped inside the package.
+type apiError struct {
+	op  string
+	err error
+}
+
+func (e *apiError) Error() string {
+	return "model: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "model: ")
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+// apiErr wraps err (nil stays nil) as the error of op; an error that already names its
+// operation (an apiError or opError) is returned as is.
+func apiErr(op string, err error) error {
+	switch err.(type) {
+	case nil:
+		return nil
+	case *apiError, *opError:
+		return err
+	}
+	return &apiError{op: op, err: err}
+}
+
+// within wraps err as "what: reason", dropping the "model: " prefix of err's message (the
+// operation's error adds it once).
+func within(what string, err error) error {
+	return &wrapped{msg: what + ": " + strings.TrimPrefix(err.Error(), "model: "), err: err}
+}
+
+// layerReason is err's message without what a `layer "name" (Class): ` prefix already says:
+// the model and layers package prefixes, the class and the name.
+func layerReason(name, class string, err error) string {
 	s := err.Error()
 	for _, p := range []string{"model: ", "layers: ", fmt.Sprintf("%s %q: ", class, name), class + ": "} {
 		s = strings.TrimPrefix(s, p)
 	}
+	return s
+}
+
+// fsDetail is the message of a file system error about path, or about a temporary file
+// beside it, without path: "no such file or directory", "open .m.h5.tmp-1: not a directory",
+// "rename .m.h5.tmp-1 over it: file exists".
+func fsDetail(path string, err error) (string, bool) {
+	switch e := err.(type) {
+	case *fs.PathError:
+		switch {
+		case e.Path == path:
+			return e.Err.Error(), true
+		case filepath.Dir(e.Path) == filepath.Dir(path):
+			return e.Op + " " + filepath.Base(e.Path) + ": " + e.Err.Error(), true
+		}
+	case *os.LinkError:
+		if e.New == path {
+			return e.Op + " " + filepath.Base(e.Old) + " over it: " + e.Err.Error(), true
+		}
+	}
+	return "", false
+}
+
+// layerErr wraps err, a problem with the model's layer name (class class, at index i of the
+// config when name is empty), as `layer "name" (Class): reason`, leaving out what err repeats:
+// the layers package prefix, the class and the name.
+func layerErr(i int, name, class string, err error) error {
+	s := layerReason(name, class, err)
 	who := fmt.Sprintf("layer %q", name)
 	if name == "" {
 		who = fmt.Sprintf("layer %d", i)
@@ -181,7 +231,15 @@ func layerErr(i int, name, class string, err error) error {
 	if !errors.As(err, &uc) {
 		who += " (" + class + ")"
 	}
-	return &wrapped{msg: who + ": " + s, err: err}
+	return &wrapped{msg: who + ": " + s, err: withShape(err)}
+}
+
+// withShape returns err, made to match ErrShape too when it is a layers.ErrShape error.
+func withShape(err error) error {
+	if errors.Is(err, layers.ErrShape) && !errors.Is(err, ErrShape) {
+		return &multiError{[]error{err, ErrShape}}
+	}
+	return err
 }
 
 // wrapped prints msg and unwraps to err.

@@ -261,13 +261,13 @@ func TestErrorMessages(t *testing.T) {
 		{"empty directory", load1(empty),
 			"model: load " + empty + ": unsupported: a directory with neither saved_model.pb, config.json nor a checkpoint file"},
 		{"checkpoint checksum", seedModel().LoadWeights(ckpt, LoadWeightsOptions{}),
-			"model: load " + ckpt + `: w.data-00000-of-00001: key "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE" at offset 2048: checksum mismatch: crc32c of 100352 bytes is 0x…`},
+			"model: load weights " + ckpt + `: w.data-00000-of-00001: key "layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE" at offset 2048: checksum mismatch: crc32c of 100352 bytes is 0x…`},
 		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
 			"model: load weights " + ok + `: layer "dense_1": weight kernel: expected shape (784, 33), found (784, 32)`},
 		{"unknown layer class", fromJSON1(lstm),
-			`layer "flatten": unknown layer class "LSTM"`},
+			`model: from JSON: layer "flatten": unknown layer class "LSTM"`},
 		{"unsupported option", fromJSON1(bigBatch),
-			`layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
+			`model: from JSON: layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
 	} {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)
@@ -293,25 +293,41 @@ func fromJSON1(s string) error { _, err := FromJSON([]byte(s)); return err }
 // every format, and the third-party corpus files it does not load) with Load and LoadWeights:
 // every message names the file once, repeats no package prefix and prints no Go nil.
 func TestErrorMessagesWalk(t *testing.T) {
-	check := func(path string, err error) {
+	check := func(op, path string, err error) {
 		t.Helper()
 		if err == nil {
 			return
 		}
 		msg := err.Error()
-		if !strings.HasPrefix(msg, "model: load ") {
-			t.Errorf("%s: message does not start with the operation: %q", path, msg)
+		if !strings.HasPrefix(msg, "model: "+op+" "+path+": ") {
+			t.Errorf("%s: message does not start with %q: %q", path, "model: "+op+" "+path, msg)
 		}
 		if n := strings.Count(msg, path); n != 1 {
 			t.Errorf("%s: the path appears %d times in %q", path, n, msg)
 		}
 		checkMessage(t, msg)
+		// The old doubled form: a second operation, a category printed twice in a row, a
+		// shape spelled as a Go slice.
+		rest := strings.TrimPrefix(msg, "model: "+op+" "+path+": ")
+		for _, again := range []string{"load ", "load weights "} {
+			if strings.HasPrefix(rest, again) {
+				t.Errorf("%s: the operation appears twice in %q", path, msg)
+			}
+		}
+		for _, cat := range []error{ErrFormat, ErrUnsupported, ErrChecksum, ErrMismatch} {
+			if c := cat.Error() + ": "; strings.Count(msg, c) > 1 {
+				t.Errorf("%s: %q appears twice in %q", path, c, msg)
+			}
+		}
+		if goShape.MatchString(msg) {
+			t.Errorf("%s: a shape spelled as a Go slice in %q", path, msg)
+		}
 	}
 	read := func(path string) {
 		t.Helper()
 		_, err := Load(path)
-		check(path, err)
-		check(path, seedModel().LoadWeights(path, LoadWeightsOptions{}))
+		check("load", path, err)
+		check("load weights", path, seedModel().LoadWeights(path, LoadWeightsOptions{}))
 	}
 
 	// Truncated saves: every file of each format cut at a few places.

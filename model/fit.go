@@ -63,8 +63,12 @@ type HistoryParams struct {
 // update) and, at the end of an epoch, the validation values. opts may be omitted (one
 // epoch, batches of 32, shuffled, silent).
 func (m *Sequential) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, error) {
-	o := optionsArg("Fit", opts)
-	x, y, err := m.prepare("Fit", x, y)
+	h, err := m.fit(x, y, optionsArg("Fit", opts))
+	return h, apiErr("fit", err)
+}
+
+func (m *Sequential) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
+	x, y, err := m.prepare(x, y)
 	if err != nil {
 		return nil, err
 	}
@@ -81,26 +85,26 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, err
 	verbose := resolveVerbose(o.Verbose, out)
 	val := o.ValidationData
 	if val != nil {
-		vx, vy, err := m.prepare("Fit: validation data", val.X, val.Y)
+		vx, vy, err := m.prepare(val.X, val.Y)
 		if err != nil {
-			return nil, err
+			return nil, within("validation data", err)
 		}
 		val = &Data{vx, vy}
 	} else if o.ValidationSplit > 0 {
 		if o.ValidationSplit >= 1 {
-			return nil, fmt.Errorf("%w: Fit: validation split %v must be in (0, 1)", ErrShape, o.ValidationSplit)
+			return nil, fmt.Errorf("%w: validation split %v must be in (0, 1)", ErrShape, o.ValidationSplit)
 		}
 		n := x.Shape[0]
 		split := int(float64(n) * (1 - o.ValidationSplit))
 		if split == 0 || split == n {
-			return nil, fmt.Errorf("%w: Fit: validation split %v of %d samples leaves an empty set", ErrShape, o.ValidationSplit, n)
+			return nil, fmt.Errorf("%w: validation split %v of %d samples leaves an empty set", ErrShape, o.ValidationSplit, n)
 		}
 		val = &Data{rowsOf(x, split, n), rowsOf(y, split, n)}
 		x, y = rowsOf(x, 0, split), rowsOf(y, 0, split)
 	}
 	n := x.Shape[0]
 	if n == 0 {
-		return nil, fmt.Errorf("%w: Fit: no training samples", ErrShape)
+		return nil, fmt.Errorf("%w: no training samples", ErrShape)
 	}
 	valBatch := o.ValidationBatchSize
 	if valBatch <= 0 {
@@ -150,7 +154,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, err
 			yb, ybuf = batchOf(y, lo, hi, idx, ybuf)
 			st, err := m.trainStep(xb, yb)
 			if err != nil {
-				return h, fmt.Errorf("model: Fit: epoch %d, batch %d: %w", epoch+1, s+1, err)
+				return h, within(fmt.Sprintf("epoch %d, batch %d", epoch+1, s+1), err)
 			}
 			lossT.add(st.loss*st.n, st.n)
 			for i := range mt {
@@ -170,7 +174,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, err
 		if val != nil {
 			vl, vm, err := m.evaluate(val.X, val.Y, valBatch, nil)
 			if err != nil {
-				return h, fmt.Errorf("model: Fit: validation: %w", err)
+				return h, within("validation", err)
 			}
 			items = append(items, logItem{"val_loss", vl})
 			for i, s := range t.metrics {
@@ -241,9 +245,9 @@ type EvaluateOptions struct {
 // omitted.
 func (m *Sequential) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64, map[string]float64, error) {
 	o := optionsArg("Evaluate", opts)
-	x, y, err := m.prepare("Evaluate", x, y)
+	x, y, err := m.prepare(x, y)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, apiErr("evaluate", err)
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = DefaultBatchSize
@@ -264,7 +268,7 @@ func (m *Sequential) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (flo
 	}
 	loss, vals, err := m.evaluate(x, y, o.BatchSize, onBatch)
 	if err != nil {
-		return 0, nil, fmt.Errorf("model: Evaluate: %w", err)
+		return 0, nil, apiErr("evaluate", err)
 	}
 	mets := map[string]float64{}
 	items := []logItem{{"loss", loss}}

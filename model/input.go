@@ -53,7 +53,7 @@ func (l *InputLayer) Class() string { return "InputLayer" }
 // Build checks that inputShape is the declared shape.
 func (l *InputLayer) Build(inputShape []int, _ *layers.Rand) error {
 	if !slices.Equal(inputShape, l.shape) {
-		return fmt.Errorf("%w: InputLayer: input shape %v, declared %v", ErrShape, inputShape, l.shape)
+		return fmt.Errorf("%w: InputLayer: input shape %s, declared %s", ErrShape, shapeString(-1, inputShape), shapeString(l.batch, l.shape))
 	}
 	return nil
 }

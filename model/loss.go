@@ -107,11 +107,11 @@ type lossResult struct {
 func (l *lossSpec) compute(pred *tensor.Tensor, y *tensor.Tensor, act string, wantGrad, wantLogits bool) (lossResult, error) {
 	p := pred.Float32s()
 	if len(pred.Shape) < 2 {
-		return lossResult{}, fmt.Errorf("%w: model output shape %v has no class axis", ErrShape, pred.Shape)
+		return lossResult{}, fmt.Errorf("%w: model output shape %s has no class axis", ErrShape, tensor.ShapeString(pred.Shape))
 	}
 	c := pred.Shape[len(pred.Shape)-1]
 	if c < 1 {
-		return lossResult{}, fmt.Errorf("%w: model output shape %v", ErrShape, pred.Shape)
+		return lossResult{}, fmt.Errorf("%w: model output shape %s", ErrShape, tensor.ShapeString(pred.Shape))
 	}
 	rows := len(p) / c
 	yv, err := yFloats(y)
@@ -125,7 +125,7 @@ func (l *lossSpec) compute(pred *tensor.Tensor, y *tensor.Tensor, act string, wa
 	switch l.kind {
 	case sparseCCE:
 		if len(yv) != rows {
-			return lossResult{}, fmt.Errorf("%w: labels %v for sparse_categorical_crossentropy on output %v", ErrShape, y.Shape, pred.Shape)
+			return lossResult{}, fmt.Errorf("%w: labels %s for sparse_categorical_crossentropy on output %s", ErrShape, tensor.ShapeString(y.Shape), tensor.ShapeString(pred.Shape))
 		}
 		logitsPath := l.fromLogits || act == "softmax"
 		mInv := 1 / float32(rows)
@@ -187,7 +187,7 @@ func (l *lossSpec) compute(pred *tensor.Tensor, y *tensor.Tensor, act string, wa
 		res.logits = wantGrad && wantLogits && logitsPath && act == "softmax"
 	case catCCE:
 		if len(yv) != len(p) {
-			return lossResult{}, fmt.Errorf("%w: targets %v for categorical_crossentropy on output %v", ErrShape, y.Shape, pred.Shape)
+			return lossResult{}, fmt.Errorf("%w: targets %s for categorical_crossentropy on output %s", ErrShape, tensor.ShapeString(y.Shape), tensor.ShapeString(pred.Shape))
 		}
 		logitsPath := l.fromLogits || act == "softmax"
 		mInv := 1 / float32(rows)
@@ -257,7 +257,7 @@ func (l *lossSpec) compute(pred *tensor.Tensor, y *tensor.Tensor, act string, wa
 		res.logits = wantGrad && wantLogits && logitsPath && act == "softmax"
 	case binCE:
 		if len(yv) != len(p) {
-			return lossResult{}, fmt.Errorf("%w: targets %v for binary_crossentropy on output %v", ErrShape, y.Shape, pred.Shape)
+			return lossResult{}, fmt.Errorf("%w: targets %s for binary_crossentropy on output %s", ErrShape, tensor.ShapeString(y.Shape), tensor.ShapeString(pred.Shape))
 		}
 		logitsPath := l.fromLogits || act == "sigmoid"
 		scale := 1 / float32(rows) / float32(c)
@@ -298,7 +298,7 @@ func (l *lossSpec) compute(pred *tensor.Tensor, y *tensor.Tensor, act string, wa
 		res.logits = wantGrad && wantLogits && logitsPath && act == "sigmoid"
 	case meanSE:
 		if len(yv) != len(p) {
-			return lossResult{}, fmt.Errorf("%w: targets %v for mean_squared_error on output %v", ErrShape, y.Shape, pred.Shape)
+			return lossResult{}, fmt.Errorf("%w: targets %s for mean_squared_error on output %s", ErrShape, tensor.ShapeString(y.Shape), tensor.ShapeString(pred.Shape))
 		}
 		scale := 2 / float32(rows) / float32(c)
 		var sum float32

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // metricSpec is one compiled metric: the name the user gave ("accuracy") and the function it
@@ -63,7 +65,7 @@ func resolveAccuracy(yShape, predShape []int) string {
 func metricSum(fn string, pred []float32, predShape []int, y []float32) (float32, float32, error) {
 	c := predShape[len(predShape)-1]
 	if c < 1 {
-		return 0, 0, fmt.Errorf("%w: output shape %v", ErrShape, predShape)
+		return 0, 0, fmt.Errorf("%w: output shape %s", ErrShape, tensor.ShapeString(predShape))
 	}
 	rows := len(pred) / c
 	var s float32

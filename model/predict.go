@@ -39,15 +39,19 @@ func optionsArg[T any](fn string, opts []T) T {
 // A model whose input shape is not known yet is built for x's shape first, as Keras builds on
 // the first call.
 func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tensor, error) {
-	batchSize := optionsArg("Predict", opts).BatchSize
+	y, err := m.predict(x, optionsArg("Predict", opts).BatchSize)
+	return y, apiErr("predict", err)
+}
+
+func (m *Sequential) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
 	if x == nil {
-		return nil, fmt.Errorf("%w: Predict: nil input", ErrShape)
+		return nil, fmt.Errorf("%w: nil input", ErrShape)
 	}
 	if len(x.Shape) < 1 {
-		return nil, fmt.Errorf("%w: Predict: input is a scalar; want (batch, ...)", ErrShape)
+		return nil, fmt.Errorf("%w: input is a scalar; want (batch, ...)", ErrShape)
 	}
 	if len(m.layers) == 0 {
-		return nil, fmt.Errorf("%w: Predict: the model has no layers", ErrNotBuilt)
+		return nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
 	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
@@ -55,12 +59,12 @@ func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.
 		}
 	}
 	if !slices.Equal(x.Shape[1:], m.in.shape) {
-		return nil, fmt.Errorf("%w: Predict: input shape %v, the model expects %s", ErrShape, x.Shape, shapeString(m.in.batch, m.in.shape))
+		return nil, inputShapeErr(x.Shape, m.in.batch, m.in.shape)
 	}
 	if x.DType != tensor.Float32 {
 		c, err := x.ToFloat32()
 		if err != nil {
-			return nil, fmt.Errorf("model: Predict: %w", err)
+			return nil, err
 		}
 		x = c
 	}
@@ -70,11 +74,11 @@ func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.
 	n := x.Shape[0]
 	outShape := append([]int{n}, m.outShape...)
 	if _, err := tensor.CheckShape(tensor.Float32, outShape, 0); err != nil {
-		return nil, fmt.Errorf("model: Predict: output %v: %w", outShape, err)
+		return nil, within("output "+tensor.ShapeString(outShape), err)
 	}
 	out, err := tensor.New(tensor.Float32, outShape)
 	if err != nil {
-		return nil, fmt.Errorf("model: Predict: %w", err)
+		return nil, err
 	}
 	in := x.Float32s()
 	inRow, outRow := rowLen(m.in.shape), rowLen(m.outShape)
@@ -88,7 +92,7 @@ func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.
 		}
 		ys := y.Float32s()
 		if len(ys) != (hi-lo)*outRow {
-			return nil, fmt.Errorf("%w: Predict: the last layer returned %v, want (%d, %v)", ErrShape, y.Shape, hi-lo, m.outShape)
+			return nil, fmt.Errorf("%w: the last layer returned %s, want %s", ErrShape, tensor.ShapeString(y.Shape), shapeString(hi-lo, m.outShape))
 		}
 		copy(dst[lo*outRow:], ys)
 	}
@@ -100,7 +104,7 @@ func (m *Sequential) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, e
 	for _, l := range m.layers {
 		y, err := l.Forward(x, training)
 		if err != nil {
-			return nil, fmt.Errorf("model: layer %q (%s): %w", l.Name(), l.Class(), err)
+			return nil, layerErr(-1, l.Name(), l.Class(), err)
 		}
 		x = y
 	}
@@ -116,11 +120,11 @@ func (m *Sequential) adoptInputShape(in []int) error {
 	}
 	if m.in.shape != nil { // declared with unknown dimensions: the known ones must match
 		if len(m.in.shape) != len(in) {
-			return fmt.Errorf("%w: input shape %v, the model expects %s", ErrShape, in, shapeString(m.in.batch, m.in.shape))
+			return inputShapeErr(append([]int{-1}, in...), m.in.batch, m.in.shape)
 		}
 		for i, d := range m.in.shape {
 			if d >= 0 && d != in[i] {
-				return fmt.Errorf("%w: input shape %v, the model expects %s", ErrShape, in, shapeString(m.in.batch, m.in.shape))
+				return inputShapeErr(append([]int{-1}, in...), m.in.batch, m.in.shape)
 			}
 		}
 	}
@@ -133,4 +137,10 @@ func rowLen(shape []int) int {
 		n *= d
 	}
 	return n
+}
+
+// inputShapeErr reports an input of shape got (with its batch dimension) that does not fit
+// the model's input (batch, shape).
+func inputShapeErr(got []int, batch int, shape []int) error {
+	return fmt.Errorf("%w: input shape %s, the model expects %s", ErrShape, tensor.ShapeString(got), shapeString(batch, shape))
 }

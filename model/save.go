@@ -52,11 +52,11 @@ func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path 
 	if fn == nil {
 		return opErr("save", path, unavailable(format))
 	}
-	sm, err := m.ToSaved(d)
+	sm, err := m.toSaved(d)
 	if err != nil {
 		return opErr("save", path, err)
 	}
-	return fn(path, sm)
+	return opErr("save", path, fn(path, sm))
 }
 
 // SaveWeights writes the weights only, choosing the format as Keras does: a name ending in
@@ -93,7 +93,7 @@ func (m *Sequential) SaveWeights(path string) error {
 		}
 		sm.TrainingConfig, sm.Optimizer = tc, opt
 	}
-	return fn(path, sm)
+	return opErr("save weights", path, fn(path, sm))
 }
 
 // Format is a file format Detect recognises.
@@ -216,10 +216,14 @@ func checkpointStatePrefix(dir string) (string, error) {
 // the format from the content (see Detect). opts may be omitted; of its limits LoadSaved
 // uses MaxTensorBytes.
 func LoadSaved(path string, opts ...LoadOptions) (*saved.Model, error) {
-	o := optionsArg("LoadSaved", opts)
+	return loadSaved("load", path, optionsArg("LoadSaved", opts))
+}
+
+// loadSaved is LoadSaved with its errors reported as op's.
+func loadSaved(op, path string, o LoadOptions) (*saved.Model, error) {
 	f, p, err := detect(path)
 	if err != nil {
-		return nil, opErr("load", path, err)
+		return nil, opErr(op, path, err)
 	}
 	var fn func(string, int64) (*saved.Model, error)
 	switch f {
@@ -233,10 +237,10 @@ func LoadSaved(path string, opts ...LoadOptions) (*saved.Model, error) {
 		fn = codecs.loadCheckpoint
 	}
 	if fn == nil {
-		return nil, opErr("load", path, unavailable(f.String()))
+		return nil, opErr(op, path, unavailable(f.String()))
 	}
 	sm, err := fn(p, o.MaxTensorBytes)
-	return sm, opErr("load", path, err)
+	return sm, opErr(op, path, err)
 }
 
 // Load reads a whole model (architecture, weights, and training state when present) from an
@@ -280,7 +284,7 @@ func (m *Sequential) LoadWeights(path string, opts ...LoadWeightsOptions) error 
 	if err != nil {
 		return opErr("load weights", path, err)
 	}
-	sm, err := LoadSaved(path)
+	sm, err := loadSaved("load weights", path, LoadOptions{})
 	if err != nil {
 		return err
 	}

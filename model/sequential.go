@@ -133,8 +133,12 @@ func (m *Sequential) Built() bool { return m.outShape != nil }
 // known the layer is built for the previous layer's output shape (or checked against it, if
 // it is already built).
 func (m *Sequential) Add(l layers.Layer) error {
+	return apiErr("add", m.add(l))
+}
+
+func (m *Sequential) add(l layers.Layer) error {
 	if l == nil {
-		return fmt.Errorf("%w: Add(nil)", ErrFormat)
+		return fmt.Errorf("%w: nil layer", ErrFormat)
 	}
 	if in, ok := l.(*InputLayer); ok {
 		if len(m.layers) > 0 || m.in.kind != inputNone {
@@ -157,7 +161,7 @@ func (m *Sequential) Add(l layers.Layer) error {
 	if m.in.kind == inputNone && len(m.layers) == 0 {
 		if decl := layers.DeclaredInputShape(l); decl != nil {
 			if len(decl) < 2 {
-				return fmt.Errorf("%w: layer %q declares input shape %v", ErrShape, name, decl)
+				return fmt.Errorf("%w: layer %q declares input shape %s", ErrShape, name, tensor.ShapeString(decl))
 			}
 			m.in.kind = inputDeclared
 			m.in.batch = decl[0]
@@ -185,7 +189,7 @@ func (m *Sequential) Add(l layers.Layer) error {
 // layers.
 func (m *Sequential) Pop() (layers.Layer, error) {
 	if len(m.layers) == 0 {
-		return nil, fmt.Errorf("%w: Pop: the model has no layers", ErrFormat)
+		return nil, apiErr("pop", fmt.Errorf("%w: the model has no layers", ErrFormat))
 	}
 	l := m.layers[len(m.layers)-1]
 	m.layers = m.layers[:len(m.layers)-1]
@@ -216,17 +220,17 @@ func (m *Sequential) CountParams() int64 {
 func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
 	if l.Built() {
 		if got := l.InputShape(); !slices.Equal(got, in) {
-			return nil, fmt.Errorf("%w: layer %q (%s) is built for input shape %v, but its input has shape %v",
-				ErrShape, l.Name(), l.Class(), shapeString(-1, got), shapeString(-1, in))
+			return nil, layerInputErr(l, in, fmt.Errorf("%w: the layer is built for input shape %s",
+				ErrShape, shapeString(-1, got)))
 		}
 	} else if err := m.checkBudget(l, in); err != nil {
 		return nil, err
 	} else if err := l.Build(slices.Clone(in), m.buildRand()); err != nil {
-		return nil, fmt.Errorf("model: build layer %q (%s) for input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
+		return nil, layerInputErr(l, in, err)
 	}
 	out, err := l.OutputShape(slices.Clone(in))
 	if err != nil {
-		return nil, fmt.Errorf("model: layer %q (%s), input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
+		return nil, layerInputErr(l, in, err)
 	}
 	return out, nil
 }
@@ -238,14 +242,14 @@ func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
 	}
 	total, err := layers.ParamCount(l, in)
 	if err != nil {
-		return fmt.Errorf("model: layer %q (%s), input %s: %w", l.Name(), l.Class(), shapeString(-1, in), err)
+		return layerInputErr(l, in, err)
 	}
 	for _, o := range m.layers {
 		total += countParams(o.Weights())
 	}
 	if total > m.maxParams || total < 0 {
-		return fmt.Errorf("%w: building layer %q (%s) for input %s takes the model to %d parameters, over the limit of %d (LoadOptions.MaxParams)",
-			ErrUnsupported, l.Name(), l.Class(), shapeString(-1, in), total, m.maxParams)
+		return layerInputErr(l, in, fmt.Errorf("%w: building it takes the model to %d parameters, over the limit of %d (LoadOptions.MaxParams)",
+			ErrUnsupported, total, m.maxParams))
 	}
 	return nil
 }
@@ -272,18 +276,23 @@ func (m *Sequential) autoName(class string) string {
 func (m *Sequential) Build(inputShape ...int) error {
 	for _, d := range inputShape {
 		if d < 1 {
-			return fmt.Errorf("%w: Build: dimension %d in %v", ErrShape, d, inputShape)
+			return apiErr("build", fmt.Errorf("%w: dimension %d in %s", ErrShape, d, shapeString(-1, inputShape)))
 		}
 	}
 	if m.in.shape != nil && !slices.Contains(m.in.shape, -1) {
 		if !slices.Equal(m.in.shape, inputShape) {
-			return fmt.Errorf("%w: Build(%v): the model's input shape is %v", ErrShape, inputShape, m.in.shape)
+			return apiErr("build", inputShapeErr(append([]int{-1}, inputShape...), m.in.batch, m.in.shape))
 		}
 		if m.Built() {
 			return nil
 		}
 	}
-	return m.buildAll(inputShape, inputBuilt)
+	return apiErr("build", m.buildAll(inputShape, inputBuilt))
+}
+
+// layerInputErr reports err from building layer l for input shape in (without the batch).
+func layerInputErr(l layers.Layer, in []int, err error) error {
+	return &wrapped{msg: fmt.Sprintf("layer %q (%s), input %s: %s", l.Name(), l.Class(), shapeString(-1, in), layerReason(l.Name(), l.Class(), err)), err: withShape(err)}
 }
 
 // buildAll builds every layer for input shape in. kind is recorded if none was before.
@@ -304,25 +313,10 @@ func (m *Sequential) buildAll(in []int, kind inputKind) error {
 	return nil
 }
 
-// shapeString formats a shape as Python prints a Keras shape tuple: (None, 30, 30, 16).
+// shapeString formats a shape with its batch dimension (-1 for None) as Keras prints it:
+// (None, 30, 30, 16).
 func shapeString(batch int, shape []int) string {
-	b := []byte{'('}
-	b = appendDim(b, batch)
-	for _, d := range shape {
-		b = append(b, ", "...)
-		b = appendDim(b, d)
-	}
-	if len(shape) == 0 {
-		b = append(b, ',')
-	}
-	return string(append(b, ')'))
-}
-
-func appendDim(b []byte, d int) []byte {
-	if d < 0 {
-		return append(b, "None"...)
-	}
-	return strconv.AppendInt(b, int64(d), 10)
+	return tensor.ShapeString(append([]int{batch}, shape...))
 }
 
 // countParams returns the number of elements of the weights.

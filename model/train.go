@@ -29,6 +29,10 @@ type CompileOptions struct {
 // Compile configures the model for training. Compiling again replaces the optimizer and its
 // state, as Keras does.
 func (m *Sequential) Compile(o CompileOptions) error {
+	return apiErr("compile", m.compile(o))
+}
+
+func (m *Sequential) compile(o CompileOptions) error {
 	var opt Optimizer
 	switch x := o.Optimizer.(type) {
 	case nil:
@@ -36,22 +40,22 @@ func (m *Sequential) Compile(o CompileOptions) error {
 	case string:
 		var err error
 		if opt, err = GetOptimizer(x); err != nil {
-			return fmt.Errorf("model: Compile: %w", err)
+			return err
 		}
 	case Optimizer:
 		if x == nil {
-			return fmt.Errorf("%w: Compile: nil optimizer", ErrFormat)
+			return fmt.Errorf("%w: nil optimizer", ErrFormat)
 		}
 		opt = x
 	default:
-		return fmt.Errorf("%w: Compile: optimizer of type %T", ErrUnsupported, o.Optimizer)
+		return fmt.Errorf("%w: optimizer of type %T", ErrUnsupported, o.Optimizer)
 	}
 	if o.Loss == "" {
-		return fmt.Errorf("%w: Compile: no loss", ErrFormat)
+		return fmt.Errorf("%w: no loss", ErrFormat)
 	}
 	loss, err := parseLossName(o.Loss, o.FromLogits)
 	if err != nil {
-		return fmt.Errorf("model: Compile: %w", err)
+		return err
 	}
 	var ms []metricSpec
 	if o.Metrics != nil {
@@ -60,7 +64,7 @@ func (m *Sequential) Compile(o CompileOptions) error {
 	for _, name := range o.Metrics {
 		s, err := parseMetric(name)
 		if err != nil {
-			return fmt.Errorf("model: Compile: %w", err)
+			return err
 		}
 		ms = append(ms, s)
 	}
@@ -177,24 +181,24 @@ type logitsBackwarder interface {
 
 // prepare checks x and y for training or evaluation and returns them as float32, building
 // the model for x's shape if needed.
-func (m *Sequential) prepare(what string, x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
+func (m *Sequential) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
 	if m.train == nil {
-		return nil, nil, fmt.Errorf("%w: %s: the model is not compiled (call Compile)", ErrNotBuilt, what)
+		return nil, nil, fmt.Errorf("%w: the model is not compiled (call Compile)", ErrNotBuilt)
 	}
 	if x == nil || y == nil {
-		return nil, nil, fmt.Errorf("%w: %s: nil x or y", ErrShape, what)
+		return nil, nil, fmt.Errorf("%w: nil x or y", ErrShape)
 	}
 	if len(x.Shape) < 1 || len(y.Shape) < 1 {
-		return nil, nil, fmt.Errorf("%w: %s: x %v and y %v need a batch dimension", ErrShape, what, x.Shape, y.Shape)
+		return nil, nil, fmt.Errorf("%w: x %s and y %s need a batch dimension", ErrShape, tensor.ShapeString(x.Shape), tensor.ShapeString(y.Shape))
 	}
 	if x.Shape[0] != y.Shape[0] {
-		return nil, nil, fmt.Errorf("%w: %s: x has %d samples, y has %d", ErrShape, what, x.Shape[0], y.Shape[0])
+		return nil, nil, fmt.Errorf("%w: x has %d samples, y has %d", ErrShape, x.Shape[0], y.Shape[0])
 	}
 	if x.Shape[0] == 0 {
-		return nil, nil, fmt.Errorf("%w: %s: no samples", ErrShape, what)
+		return nil, nil, fmt.Errorf("%w: no samples", ErrShape)
 	}
 	if len(m.layers) == 0 {
-		return nil, nil, fmt.Errorf("%w: %s: the model has no layers", ErrNotBuilt, what)
+		return nil, nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
 	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
@@ -202,17 +206,17 @@ func (m *Sequential) prepare(what string, x, y *tensor.Tensor) (*tensor.Tensor, 
 		}
 	}
 	if !slices.Equal(x.Shape[1:], m.in.shape) {
-		return nil, nil, fmt.Errorf("%w: %s: input shape %v, the model expects %s", ErrShape, what, x.Shape, shapeString(m.in.batch, m.in.shape))
+		return nil, nil, inputShapeErr(x.Shape, m.in.batch, m.in.shape)
 	}
 	var err error
 	if x.DType != tensor.Float32 {
 		if x, err = x.ToFloat32(); err != nil {
-			return nil, nil, fmt.Errorf("model: %s: x: %w", what, err)
+			return nil, nil, within("x", err)
 		}
 	}
 	if y.DType != tensor.Float32 {
 		if y, err = y.ToFloat32(); err != nil {
-			return nil, nil, fmt.Errorf("model: %s: y: %w", what, err)
+			return nil, nil, within("y", err)
 		}
 	}
 	// Targets must fit the output: checked per batch by the loss; check the sample size here.
@@ -221,10 +225,10 @@ func (m *Sequential) prepare(what string, x, y *tensor.Tensor) (*tensor.Tensor, 
 	c := m.outShape[len(m.outShape)-1]
 	if m.train.loss.kind == sparseCCE {
 		if yRow*c != outRow {
-			return nil, nil, fmt.Errorf("%w: %s: labels of shape %v for outputs %v (sparse_categorical_crossentropy wants one integer label per output row)", ErrShape, what, y.Shape, m.outShape)
+			return nil, nil, fmt.Errorf("%w: labels of shape %s for outputs %s (sparse_categorical_crossentropy wants one integer label per output row)", ErrShape, tensor.ShapeString(y.Shape), shapeString(-1, m.outShape))
 		}
 	} else if yRow != outRow {
-		return nil, nil, fmt.Errorf("%w: %s: targets of shape %v for outputs %v", ErrShape, what, y.Shape, m.outShape)
+		return nil, nil, fmt.Errorf("%w: targets of shape %s for outputs %s", ErrShape, tensor.ShapeString(y.Shape), shapeString(-1, m.outShape))
 	}
 	return x, y, nil
 }
@@ -276,7 +280,7 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	lb, canLogits := last.(logitsBackwarder)
 	res, err := t.loss.compute(out, y, m.outputActivation(), true, canLogits)
 	if err != nil {
-		return stepStats{}, fmt.Errorf("model: loss %s: %w", t.loss.name, err)
+		return stepStats{}, within("loss "+t.loss.name, err)
 	}
 	st := stepStats{loss: res.loss, n: float32(x.Shape[0])}
 	if st.metrics, err = m.metricSums(out, y); err != nil {
@@ -292,10 +296,10 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 			dy, err = l.Backward(dy)
 		}
 		if err != nil {
-			return stepStats{}, fmt.Errorf("model: backward through layer %q (%s): %w", l.Name(), l.Class(), err)
+			return stepStats{}, &wrapped{msg: fmt.Sprintf("backward through layer %q (%s): %s", l.Name(), l.Class(), layerReason(l.Name(), l.Class(), err)), err: withShape(err)}
 		}
 		if dy == nil && i > 0 {
-			return stepStats{}, fmt.Errorf("model: layer %q (%s) returned no input gradient", l.Name(), l.Class())
+			return stepStats{}, fmt.Errorf("layer %q (%s) returned no input gradient", l.Name(), l.Class())
 		}
 	}
 	m.applyGradients()
@@ -345,7 +349,7 @@ func (m *Sequential) metricSums(out, y *tensor.Tensor) ([]float32, error) {
 		}
 		v, _, err := metricSum(fn, out.Float32s(), out.Shape, yv)
 		if err != nil {
-			return nil, fmt.Errorf("model: metric %s: %w", s.name, err)
+			return nil, within("metric "+s.name, err)
 		}
 		sums[i] = v
 	}
@@ -355,13 +359,13 @@ func (m *Sequential) metricSums(out, y *tensor.Tensor) ([]float32, error) {
 // TrainOnBatch runs one optimisation step on one batch, as Keras's train_on_batch, and
 // returns the batch's loss (computed before the update) and its metrics.
 func (m *Sequential) TrainOnBatch(x, y *tensor.Tensor) (float64, map[string]float64, error) {
-	x, y, err := m.prepare("TrainOnBatch", x, y)
+	x, y, err := m.prepare(x, y)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, apiErr("train on batch", err)
 	}
 	st, err := m.trainStep(x, y)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, apiErr("train on batch", err)
 	}
 	mets := map[string]float64{}
 	for i, s := range m.train.metrics {
@@ -413,7 +417,7 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, batchSize int, onBatch func(d
 		}
 		res, err := t.loss.compute(out, yb, act, false, false)
 		if err != nil {
-			return 0, nil, fmt.Errorf("model: loss %s: %w", t.loss.name, err)
+			return 0, nil, within("loss "+t.loss.name, err)
 		}
 		bn := float32(hi - lo)
 		lossT.add(res.loss*bn, bn)

@@ -242,7 +242,7 @@ func (m *Sequential) restoreSlots() error {
 					if s.Value != nil {
 						got = s.Value.Shape
 					}
-					return fmt.Errorf("%w: optimizer slot %s of %s/%s: shape %v, the variable is %v", ErrShape, s.Name, s.Layer, s.Weight, got, v.w.Value.Shape)
+					return fmt.Errorf("%w: optimizer slot %s of %s/%s: shape %s, the variable is %s", ErrShape, s.Name, s.Layer, s.Weight, kerasShape(got), kerasShape(v.w.Value.Shape))
 				}
 				f, err := s.Value.ToFloat32()
 				if err != nil {

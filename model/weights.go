@@ -27,6 +27,10 @@ func (m *Sequential) Weights() []*layers.Weight {
 // expected and found shapes); nothing is changed unless everything matches. Values of
 // another real dtype are converted to float32. The values are copied.
 func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
+	return apiErr("set weights", m.setWeights(values))
+}
+
+func (m *Sequential) setWeights(values []*tensor.Tensor) error {
 	var plan []assignment
 	i := 0
 	for _, l := range m.layers {
@@ -35,7 +39,7 @@ func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
 			continue
 		}
 		if i+len(ws) > len(values) {
-			return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", errMismatch, len(values), len(m.Weights()))
+			return fmt.Errorf("%w: %d values for a model with %d weights", errMismatch, len(values), len(m.Weights()))
 		}
 		p, err := planLayer(l, "", values[i:i+len(ws)])
 		if err != nil {
@@ -45,7 +49,7 @@ func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
 		i += len(ws)
 	}
 	if i != len(values) {
-		return fmt.Errorf("%w: SetWeights: %d values for a model with %d weights", errMismatch, len(values), i)
+		return fmt.Errorf("%w: %d values for a model with %d weights", errMismatch, len(values), i)
 	}
 	apply(plan)
 	return nil
@@ -56,11 +60,11 @@ func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
 func (m *Sequential) SetLayerWeights(name string, values []*tensor.Tensor) error {
 	l := m.Layer(name)
 	if l == nil {
-		return fmt.Errorf("%w: no layer named %q", ErrFormat, name)
+		return apiErr("set layer weights", fmt.Errorf("%w: no layer named %q", ErrFormat, name))
 	}
 	plan, err := planLayer(l, "", values)
 	if err != nil {
-		return err
+		return apiErr("set layer weights", err)
 	}
 	apply(plan)
 	return nil
@@ -88,7 +92,7 @@ func apply(plan []assignment) {
 func adopt(plan []assignment) error {
 	for _, a := range plan {
 		if err := a.w.SetValue(a.src); err != nil {
-			return fmt.Errorf("%w: %v", ErrShape, err)
+			return &wrapped{msg: strings.TrimPrefix(err.Error(), "layers: "), err: &multiError{[]error{err, ErrShape}}}
 		}
 	}
 	return nil
@@ -129,7 +133,7 @@ func planLayer(l layers.Layer, source string, values []*tensor.Tensor) ([]assign
 		}
 		data, ok := f.Data.([]float32)
 		if !ok || len(data) != w.Value.Len() {
-			return nil, fmt.Errorf("%w: layer %q: weight %s: data does not match shape %v", ErrFormat, l.Name(), wname, v.Shape)
+			return nil, fmt.Errorf("%w: layer %q: weight %s: data does not match shape %s", ErrFormat, l.Name(), wname, tensor.ShapeString(v.Shape))
 		}
 		plan = append(plan, assignment{w: w, val: data, src: f})
 	}
@@ -145,6 +149,11 @@ func planLayer(l layers.Layer, source string, values []*tensor.Tensor) ([]assign
 // The weight tensors are the model's own, not copies: write them out before changing the
 // model.
 func (m *Sequential) ToSaved(d saved.Dialect) (*saved.Model, error) {
+	sm, err := m.toSaved(d)
+	return sm, apiErr("to saved", err)
+}
+
+func (m *Sequential) toSaved(d saved.Dialect) (*saved.Model, error) {
 	if !m.Built() {
 		return nil, fmt.Errorf("%w: the input shape is not known (give input_shape, an Input, or call Build)", ErrNotBuilt)
 	}
@@ -156,7 +165,7 @@ func (m *Sequential) ToSaved(d saved.Dialect) (*saved.Model, error) {
 	sm.Config = cfg
 	tc, opt, err := m.trainingToSaved(d)
 	if err != nil {
-		return nil, fmt.Errorf("model: training state: %w", err)
+		return nil, within("training state", err)
 	}
 	sm.TrainingConfig, sm.Optimizer = tc, opt
 	return sm, nil
@@ -189,7 +198,8 @@ func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
 // tensors plus the model's). AdoptSaved takes sm's tensors instead. opts (which may be
 // omitted) bound what the config may allocate.
 func FromSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
-	return fromSaved(sm, false, optionsArg("FromSaved", opts))
+	m, err := fromSaved(sm, false, optionsArg("FromSaved", opts))
+	return m, apiErr("from saved", err)
 }
 
 // AdoptSaved is FromSaved without copies: the model takes sm's float32 weight tensors as its
@@ -197,12 +207,13 @@ func FromSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
 // the weights beyond what sm holds. sm's tensors must not be used afterwards (training the
 // model changes them). Load uses it.
 func AdoptSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
-	return fromSaved(sm, true, optionsArg("AdoptSaved", opts))
+	m, err := fromSaved(sm, true, optionsArg("AdoptSaved", opts))
+	return m, apiErr("adopt saved", err)
 }
 
 func fromSaved(sm *saved.Model, own bool, o LoadOptions) (*Sequential, error) {
 	if sm == nil {
-		return nil, fmt.Errorf("%w: FromSaved(nil)", ErrFormat)
+		return nil, fmt.Errorf("%w: nil saved model", ErrFormat)
 	}
 	if len(sm.Config) == 0 {
 		return nil, ErrNoConfig
@@ -233,7 +244,7 @@ func fromSaved(sm *saved.Model, own bool, o LoadOptions) (*Sequential, error) {
 		}
 	}
 	if err := m.trainingFromSaved(sm); err != nil {
-		return nil, fmt.Errorf("model: training state: %w", err)
+		return nil, within("training state", err)
 	}
 	return m, nil
 }
@@ -257,7 +268,7 @@ type LoadWeightsOptions struct {
 func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOptions) error {
 	plan, skipped, _, err := m.planSavedWeights(sm, optionsArg("LoadSavedWeights", opts))
 	if err != nil {
-		return err
+		return apiErr("load saved weights", err)
 	}
 	apply(plan)
 	m.warnings = append(m.warnings, skipped...)
@@ -269,7 +280,7 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOption
 // (saved layer name, weight name) with the model weight it goes to.
 func (m *Sequential) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]assignment, []string, map[[2]string]*layers.Weight, error) {
 	if sm == nil {
-		return nil, nil, nil, fmt.Errorf("%w: LoadSavedWeights(nil)", ErrFormat)
+		return nil, nil, nil, fmt.Errorf("%w: nil saved model", ErrFormat)
 	}
 	if !m.Built() {
 		return nil, nil, nil, fmt.Errorf("%w: build the model before loading weights", ErrNotBuilt)

@@ -75,7 +75,7 @@ func (m *Sequential) planOptimizerRestore(o *saved.Optimizer, pairs map[[2]strin
 		}
 		data, ok := f.Data.([]float32)
 		if !ok || len(data) != w.Value.Len() {
-			return nil, fmt.Errorf("%w: %s: data does not match shape %v", ErrFormat, where, s.Value.Shape)
+			return nil, fmt.Errorf("%w: %s: data does not match shape %s", ErrFormat, where, kerasShape(s.Value.Shape))
 		}
 		r.slots = append(r.slots, slotAssignment{w: w, name: s.Name, val: data})
 	}

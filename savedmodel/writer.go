@@ -655,7 +655,7 @@ func replaceable(dir string) error {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%w: %s exists and is not a directory", ErrFormat, dir)
+		return fmt.Errorf("%w: it exists and is not a directory", ErrFormat)
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -663,10 +663,14 @@ func replaceable(dir string) error {
 	}
 	for _, e := range ents {
 		switch e.Name() {
-		case SavedModelFile, SavedModelTxtFile, "saved_model.cpb", KerasMetadataFile, FingerprintFile,
-			VariablesDir, AssetsDir, "assets.extra":
+		case SavedModelFile, SavedModelTxtFile, "saved_model.cpb", KerasMetadataFile, FingerprintFile, VariablesDir:
+		case AssetsDir, "assets.extra":
+			// kerasgo writes assets/ empty: files there (a vocabulary, user data) would be lost.
+			if sub, err := os.ReadDir(filepath.Join(dir, e.Name())); err != nil || len(sub) > 0 {
+				return fmt.Errorf("%w: refusing to replace the directory: %s/ holds files kerasgo would not write back", ErrUnsupported, e.Name())
+			}
 		default:
-			return fmt.Errorf("%w: refusing to replace %s: it holds %q, which is not part of a SavedModel", ErrUnsupported, dir, e.Name())
+			return fmt.Errorf("%w: refusing to replace the directory: it holds %q, which is not part of a SavedModel", ErrUnsupported, e.Name())
 		}
 	}
 	return nil

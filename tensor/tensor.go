@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/kerasgo/kerasgo/internal/errcat"
 )
@@ -311,6 +312,27 @@ func (t *Tensor) Clone() *Tensor {
 		c.Data = s
 	}
 	return c
+}
+
+// ShapeString spells a shape as Keras prints it, a Python tuple with None for an unknown
+// (negative) dimension: (None, 32, 32, 3), (3, 3, 3, 16), (10,), (). Every kerasgo error and
+// listing that shows a shape uses it.
+func ShapeString(shape []int) string {
+	b := []byte{'('}
+	for i, d := range shape {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		if d < 0 {
+			b = append(b, "None"...)
+		} else {
+			b = strconv.AppendInt(b, int64(d), 10)
+		}
+	}
+	if len(shape) == 1 {
+		b = append(b, ',')
+	}
+	return string(append(b, ')'))
 }
 
 // SameShape reports whether a and b have equal shapes.

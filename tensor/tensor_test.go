@@ -167,3 +167,20 @@ func TestAsFloat32(t *testing.T) {
 	}
 	mustPanic(t, "Float32s on float64", func() { (&Tensor{DType: Float64, Shape: []int{1}, Data: []float64{1}}).Float32s() })
 }
+
+func TestShapeString(t *testing.T) {
+	for _, c := range []struct {
+		in   []int
+		want string
+	}{
+		{[]int{-1, 32, 32, 3}, "(None, 32, 32, 3)"},
+		{[]int{3, 3, 3, 16}, "(3, 3, 3, 16)"},
+		{[]int{10}, "(10,)"},
+		{[]int{-1}, "(None,)"},
+		{nil, "()"},
+	} {
+		if got := ShapeString(c.in); got != c.want {
+			t.Errorf("ShapeString(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

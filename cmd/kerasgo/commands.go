@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/kerasgo/kerasgo/internal/demo"
 	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/npy"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 func cmdSummary(args []string, w io.Writer) error {
@@ -59,7 +61,7 @@ func cmdPredict(args []string, w io.Writer) error {
 	if err := npy.WriteFile(*out, y); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "wrote %s %v\n", *out, y.Shape)
+	fmt.Fprintf(w, "wrote %s %s\n", *out, tensor.ShapeString(y.Shape))
 	return nil
 }
 
@@ -93,25 +95,22 @@ func cmdConvert(args []string, w io.Writer) error {
 	return nil
 }
 
-// shapeString formats a shape as Python prints a tuple: (3, 3, 16), (10,), ().
-func shapeString(s []int) string {
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = fmt.Sprint(d)
-	}
-	if len(s) == 1 {
-		return "(" + parts[0] + ",)"
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
 // loadModel loads a whole model from any supported file, or from a Keras JSON config
 // (model.to_json() in either dialect; the model is then built with fresh weights).
 func loadModel(path string) (*model.Sequential, error) {
 	// A Keras 3 sharded weights manifest (name.weights.json) is JSON too: model.Load reports it.
 	if data, err := os.ReadFile(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) &&
 		!strings.HasSuffix(strings.ToLower(path), ".weights.json") {
-		return model.FromJSON(data)
+		m, err := model.FromJSON(data)
+		if err != nil {
+			// Name the file in place of FromJSON's "model: from JSON" (the inner error is
+			// the config's problem: the layer and the reason).
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			return nil, fmt.Errorf("load %s: %w", path, err)
+		}
+		return m, nil
 	}
 	return model.Load(path)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kerasgo/kerasgo/h5"
 	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/savedmodel"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // cmdLs lists every variable of a file, whether or not kerasgo supports the model's layers:
@@ -31,7 +32,7 @@ func cmdLs(args []string, w io.Writer) error {
 			return err
 		}
 		for _, v := range vars {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", v.Path, v.Type, shapeString(v.Shape))
+			fmt.Fprintf(w, "%s\t%s\t%s\n", v.Path, v.Type, tensor.ShapeString(v.Shape))
 		}
 	case model.FormatCheckpoint:
 		r, err := checkpoint.Open(p)
@@ -40,7 +41,7 @@ func cmdLs(args []string, w io.Writer) error {
 		}
 		defer r.Close()
 		for _, e := range r.Entries() {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", e.Key, e.DType, shapeString(e.Shape))
+			fmt.Fprintf(w, "%s\t%s\t%s\n", e.Key, e.DType, tensor.ShapeString(e.Shape))
 		}
 	case model.FormatSavedModel:
 		info, err := savedmodel.Inspect(p)
@@ -56,7 +57,7 @@ func cmdLs(args []string, w io.Writer) error {
 			}
 		}
 		for _, v := range info.Variables {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", v.Key, v.DType, shapeString(v.Shape))
+			fmt.Fprintf(w, "%s\t%s\t%s\n", v.Key, v.DType, tensor.ShapeString(v.Shape))
 		}
 	default:
 		return fmt.Errorf("ls %s: unknown format", pos[0])
@@ -69,19 +70,5 @@ func tensorShape(s []int, rank int) string {
 	if rank < 0 {
 		return "<unknown rank>"
 	}
-	out := "("
-	for i, d := range s {
-		if i > 0 {
-			out += ", "
-		}
-		if d < 0 {
-			out += "None"
-		} else {
-			out += fmt.Sprint(d)
-		}
-	}
-	if len(s) == 1 {
-		out += ","
-	}
-	return out + ")"
+	return tensor.ShapeString(s)
 }

@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 )
 
 const models = "../../testdata/models"
@@ -43,7 +49,7 @@ func TestPredictWritesNpy(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "[8 10]") {
+	if !strings.Contains(out, "(8, 10)") {
 		t.Errorf("output %q does not report the (8, 10) result", out)
 	}
 	if _, err := os.Stat(dst); err != nil {
@@ -167,11 +173,37 @@ func TestErrorMessage(t *testing.T) {
 		want string
 	}{
 		{[]string{"summary", missing}, "kerasgo: load " + missing + ": no such file or directory\n"},
-		{[]string{"summary", p}, `kerasgo: layer "flatten": unknown layer class "LSTM"` + "\n"},
+		{[]string{"summary", p}, "kerasgo: load " + p + `: layer "flatten": unknown layer class "LSTM"` + "\n"},
 	} {
 		code, _, errs := runCLI(t, c.args...)
 		if code != 1 || errs != c.want {
 			t.Errorf("%v: exit %d, stderr %q; want 1, %q", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// TestPredictCorruptInput: a truncated .npy input fails with an error matching
+// model.ErrFormat and npy.ErrFormat, printed on one line that names the file once.
+func TestPredictCorruptInput(t *testing.T) {
+	x, err := os.ReadFile(filepath.Join(models, "seed", "x.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "x.npy")
+	if err := os.WriteFile(bad, x[:len(x)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{filepath.Join(models, "seed", "config_keras2.json"), "--input", bad, "--output", filepath.Join(dir, "y.npy")}
+	err = cmdPredict(args, io.Discard)
+	if !errors.Is(err, model.ErrFormat) || !errors.Is(err, npy.ErrFormat) {
+		t.Errorf("err = %v, want model.ErrFormat and npy.ErrFormat", err)
+	}
+	code, _, errs := runCLI(t, append([]string{"predict"}, args...)...)
+	if code != 1 || !strings.HasPrefix(errs, "kerasgo: npy: ") || strings.Count(errs, bad) != 1 || strings.Count(errs, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want one kerasgo: npy: line naming %s once", code, errs, bad)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "y.npy")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an output was written for a corrupt input: %v", err)
 	}
 }

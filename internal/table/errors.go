@@ -3,6 +3,7 @@ package table
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/errcat"
@@ -15,9 +16,12 @@ var (
 	ErrChecksum = errcat.New("table: checksum mismatch", errcat.ErrChecksum)
 	// ErrUnsupported reports a valid table feature this package does not handle.
 	ErrUnsupported = errcat.New("table: unsupported", errcat.ErrUnsupported)
-	// ErrNotFound is returned by Get for a missing key.
-	ErrNotFound = errors.New("table: key not found")
-	// ErrOrder reports keys added out of order to a Writer (a programmer error in the caller).
+	// ErrNotFound is returned by Get for a missing key. It matches fs.ErrNotExist (what is
+	// asked for is not there; the file is not thereby invalid).
+	ErrNotFound = errcat.New("table: key not found", fs.ErrNotExist)
+	// ErrOrder reports keys added out of order to a Writer. It has no category on purpose:
+	// the callers (checkpoint.Writer) sort and deduplicate keys first, so it can only mean a
+	// bug in kerasgo, never bad input.
 	ErrOrder = errors.New("table: keys not strictly increasing")
 )
 
