@@ -30,6 +30,8 @@ func NewActivation(activation string, opts ...ActivationOptions) *Activation {
 	return &Activation{base: newBase(o.Name, o.InputShape), act: a}
 }
 
+func init() { register(Spec{Classes: []string{"Activation"}, FromConfig: activationFromConfig}) }
+
 func activationFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Activation", cfg)
 	l := &Activation{}

@@ -81,6 +81,8 @@ func NewBatchNormalization(opts ...BatchNormOptions) *BatchNormalization {
 	return l
 }
 
+func init() { register(Spec{Classes: []string{"BatchNormalization"}, FromConfig: batchNormFromConfig}) }
+
 func batchNormFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("BatchNormalization", cfg)
 	l := &BatchNormalization{}

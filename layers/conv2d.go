@@ -97,6 +97,10 @@ func parsePadding(p string) (same, ok bool) {
 	return false, false
 }
 
+func init() {
+	register(Spec{Classes: []string{"Conv2D", "Convolution2D"}, FromConfig: conv2DFromConfig})
+}
+
 func conv2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Conv2D", cfg)
 	l := &Conv2D{}

@@ -43,6 +43,8 @@ func NewDropout(rate float64, opts ...DropoutOptions) *Dropout {
 	return l
 }
 
+func init() { register(Spec{Classes: []string{"Dropout"}, FromConfig: dropoutFromConfig}) }
+
 func dropoutFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Dropout", cfg)
 	l := &Dropout{}

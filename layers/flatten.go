@@ -25,6 +25,8 @@ func NewFlatten(opts ...FlattenOptions) *Flatten {
 	return &Flatten{base: newBase(o.Name, o.InputShape)}
 }
 
+func init() { register(Spec{Classes: []string{"Flatten"}, FromConfig: flattenFromConfig}) }
+
 func flattenFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Flatten", cfg)
 	l := &Flatten{}

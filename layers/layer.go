@@ -45,3 +45,26 @@ type Layer interface {
 	// added by the model for the first layer.
 	Config(d saved.Dialect) map[string]any
 }
+
+// Grapher is implemented by every registered layer class: Graph describes one call of the
+// built layer for the codecs (package saved's LayerGraph: input and output shapes, whether the
+// call takes a training argument, and the inference computation as TF graph ops, reading the
+// layer's weights by their Keras names). Package model puts it in saved.Layer.Graph when it
+// writes a model, so that no codec needs to know the class.
+type Grapher interface {
+	Graph() (*saved.LayerGraph, error)
+}
+
+// MultiInput is implemented by layers that take several inputs (Add, Concatenate, Dot, ...),
+// used by Functional models. Their single-input Build, OutputShape, Forward and Backward
+// fail with ErrShape; these take one entry per input, in the order of the layer's call.
+type MultiInput interface {
+	Layer
+	BuildN(inputShapes [][]int, rng *Rand) error
+	OutputShapeN(inputShapes [][]int) ([]int, error)
+	ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor, error)
+	// BackwardN returns dL/dx for every input.
+	BackwardN(dy *tensor.Tensor) ([]*tensor.Tensor, error)
+	// InputShapes returns the shapes given to BuildN (nil before).
+	InputShapes() [][]int
+}

@@ -49,6 +49,10 @@ func NewMaxPooling2D(poolSize [2]int, opts ...MaxPoolingOptions) *MaxPooling2D {
 	return &MaxPooling2D{base: newBase(o.Name, o.InputShape), pool: poolSize, strides: st, same: same}
 }
 
+func init() {
+	register(Spec{Classes: []string{"MaxPooling2D", "MaxPool2D"}, FromConfig: maxPooling2DFromConfig})
+}
+
 func maxPooling2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("MaxPooling2D", cfg)
 	l := &MaxPooling2D{}

@@ -9,24 +9,47 @@ import (
 	"github.com/kerasgo/kerasgo/saved"
 )
 
-// constructor builds a layer from its inner config and returns it with its warnings.
-type constructor func(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
-
-// registry maps Keras class names (including the old Keras 1 and alias spellings) to
-// constructors.
-var registry = map[string]constructor{
-	"Conv2D":             conv2DFromConfig,
-	"Convolution2D":      conv2DFromConfig, // Keras 1, Keras 2 alias
-	"MaxPooling2D":       maxPooling2DFromConfig,
-	"MaxPool2D":          maxPooling2DFromConfig,
-	"BatchNormalization": batchNormFromConfig,
-	"Flatten":            flattenFromConfig,
-	"Dense":              denseFromConfig,
-	"Dropout":            dropoutFromConfig,
-	"Activation":         activationFromConfig,
+// Spec is what the registry knows about one Keras layer class. Each class's file registers
+// its Spec from an init function (register), so that adding a layer class is one file: its
+// names, its config codec, and (through the Layer it builds) its weights, shapes, forward,
+// backward and TF graph (Grapher).
+type Spec struct {
+	// Classes are the Keras class names the layer is read under: the canonical name first
+	// (the one kerasgo writes), then aliases and old spellings ("Convolution2D").
+	Classes []string
+	// FromConfig builds an unbuilt layer from the layer's inner config in either dialect and
+	// returns it with its warnings (see FromConfig).
+	FromConfig func(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
 }
 
-// Classes returns the Keras class names FromConfig accepts, sorted.
+// registry maps every Keras class name and alias to its Spec.
+var registry = map[string]*Spec{}
+
+// register adds a layer class; a name registered twice is a programming error.
+func register(s Spec) {
+	if len(s.Classes) == 0 || s.FromConfig == nil {
+		panic("layers: register: a Spec needs class names and FromConfig")
+	}
+	sp := &s
+	for _, c := range s.Classes {
+		if _, dup := registry[c]; dup {
+			panic("layers: register: class " + c + " registered twice")
+		}
+		registry[c] = sp
+	}
+}
+
+// Canonical returns the canonical Keras class name of a registered class or alias
+// ("Convolution2D" → "Conv2D") and whether the class is registered.
+func Canonical(class string) (string, bool) {
+	s, ok := registry[class]
+	if !ok {
+		return "", false
+	}
+	return s.Classes[0], true
+}
+
+// Classes returns the Keras class names FromConfig accepts (aliases included), sorted.
 func Classes() []string {
 	out := make([]string, 0, len(registry))
 	for k := range registry {
@@ -51,25 +74,22 @@ func Classes() []string {
 // noise_shape, renorm, a dtype other than float32, ...) wraps ErrUnsupported and names the
 // layer, key and value; a malformed value wraps ErrFormat.
 func FromConfig(class string, cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
-	ctor, ok := registry[class]
+	spec, ok := registry[class]
 	if !ok {
 		return nil, nil, &UnknownClassError{Class: class}
 	}
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
-	return ctor(cfg, d)
+	return spec.FromConfig(cfg, d)
 }
 
 // DefaultBaseName returns the base of Keras's automatic layer name for a class
 // (Conv2D → "conv2d", MaxPooling2D → "max_pooling2d", BatchNormalization →
 // "batch_normalization"); the model appends "_1", "_2", ... to make names unique.
 func DefaultBaseName(class string) string {
-	switch class {
-	case "Convolution2D":
-		class = "Conv2D"
-	case "MaxPool2D":
-		class = "MaxPooling2D"
+	if c, ok := Canonical(class); ok {
+		class = c
 	}
 	// Keras's to_snake_case: split before capitalised words, then between a lower-case
 	// letter and a capital.

@@ -57,6 +57,9 @@ type Layer struct {
 	// Weights in Keras order: trainable weights first, then non-trainable
 	// (BatchNormalization: gamma, beta, moving_mean, moving_variance).
 	Weights []Variable
+	// Graph holds what the layer's implementation declares about it (shapes, training
+	// argument, TF graph ops); nil when a codec read the layer from a file. See LayerGraph.
+	Graph *LayerGraph
 }
 
 // Variable is one weight of a layer.
