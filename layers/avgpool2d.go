@@ -220,3 +220,6 @@ func (l *AveragePooling2D) Graph() (*saved.LayerGraph, error) {
 	g.op("AvgPool", "AvgPool", []string{"$in"}, poolAttrs(l.pool, l.strides, l.same))
 	return g.graph(l, false)
 }
+
+// ParamCount returns 0 (no weights) for an input shape the layer accepts.
+func (l *AveragePooling2D) ParamCount(in []int) (int64, error) { return zeroParams(l, in) }

@@ -41,6 +41,7 @@ func FuzzFromConfig(f *testing.F) {
 	}
 	f.Add([]byte(`{"class_name":"Conv2D","config":{"filters":1e9,"kernel_size":[4096,4096]}}`))
 	f.Add([]byte(`{"class_name":"Dense","config":{"units":3,"activation":{"class_name":"function","config":"softmax_v2"}}}`))
+	f.Add([]byte(`{"class_name":"AveragePooling2D","config":{"pool_size":[3,2],"strides":[2,1],"padding":"same"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var obj struct {
 			ClassName string         `json:"class_name"`
