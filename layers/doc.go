@@ -13,6 +13,8 @@
 //   - MaxPooling2D: pool_size, strides (default pool_size), padding; padded cells never win.
 //     Backward routes each gradient to the first maximum of its window in row-major scan
 //     order, as TensorFlow's CPU kernel does.
+//   - AveragePooling2D (AvgPool2D): pool_size, strides, padding; with "same" each window
+//     averages only the input cells it covers, as TensorFlow's AvgPool.
 //   - BatchNormalization over the last axis: momentum, epsilon, center, scale. Weights gamma,
 //     beta, moving_mean, moving_variance (the last two non-trainable). Training normalises
 //     with the biased batch variance and updates moving = moving*momentum +
@@ -22,6 +24,11 @@
 //     seed; identity at inference, mask scaled by 1/(1-rate) in training), Activation.
 //   - Activations: linear, relu, sigmoid, tanh, softmax (last axis), elu, selu, softplus,
 //     softsign, swish/silu, gelu (exact, erf), exponential. Anything else is an error naming it.
+//
+// Every layer also describes itself as TensorFlow graph ops (Grapher: Graph returns a
+// saved.LayerGraph), which package model hands to the SavedModel writer: layers/graph.go
+// holds the builder and the conventions (op names relative to the layer, weights read with
+// "<consumer>/ReadVariableOp" on "$var:NAME", the input "$in").
 //
 // Matrix products use an AVX2/FMA kernel on amd64 CPUs that have it (build tag purego turns
 // it off) and gonum's BLAS otherwise; layers split the batch across GOMAXPROCS goroutines.
