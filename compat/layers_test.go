@@ -39,6 +39,12 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("pool_valid_ties", layers.NewMaxPooling2D([2]int{2, 2}), []int{8, 8, 3}, 3, true)
 	add("pool_overlap_ties", layers.NewMaxPooling2D([2]int{3, 3}, layers.MaxPoolingOptions{Strides: [2]int{2, 2}}), []int{9, 9, 2}, 2, true)
 	add("pool_same_ties", layers.NewMaxPooling2D([2]int{3, 3}, layers.MaxPoolingOptions{Strides: [2]int{2, 2}, Padding: "same"}), []int{8, 7, 2}, 2, true)
+	add("avgpool_valid", layers.NewAveragePooling2D([2]int{2, 2}), []int{8, 8, 3}, 3, false)
+	add("avgpool_overlap", layers.NewAveragePooling2D([2]int{3, 3}, layers.AveragePoolingOptions{Strides: [2]int{2, 2}}), []int{9, 8, 2}, 2, false)
+	// padding "same": border windows average only the cells they cover.
+	add("avgpool_same_s2", layers.NewAveragePooling2D([2]int{3, 3}, layers.AveragePoolingOptions{Strides: [2]int{2, 2}, Padding: "same"}), []int{8, 7, 2}, 2, false)
+	add("avgpool_same_s1", layers.NewAveragePooling2D([2]int{2, 3}, layers.AveragePoolingOptions{Strides: [2]int{1, 1}, Padding: "same"}), []int{5, 6, 3}, 2, false)
+	add("avgpool_same_rect", layers.NewAveragePooling2D([2]int{3, 2}, layers.AveragePoolingOptions{Strides: [2]int{2, 1}, Padding: "same"}), []int{7, 5, 1}, 3, false)
 	add("bn4", layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9}), []int{4, 4, 3}, 5, false)
 	add("bn4_nocenter", layers.NewBatchNormalization(layers.BatchNormOptions{NoCenter: true}), []int{3, 3, 4}, 4, false)
 	add("bn4_noscale", layers.NewBatchNormalization(layers.BatchNormOptions{NoScale: true, Epsilon: 1e-5, Momentum: 0.5}), []int{3, 3, 4}, 4, false)

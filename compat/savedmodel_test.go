@@ -2,6 +2,7 @@ package compat
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -61,6 +62,33 @@ func smFixture(t *testing.T, variant string) *saved.Model {
 	return m
 }
 
+// withGraphs fills sm's layer graphs (saved.Layer.Graph), which the SavedModel writer needs
+// and a codec reading a file leaves nil, from the model package's layers built from sm's
+// architecture and weights; everything else in sm is kept as the codec read it.
+func withGraphs(t *testing.T, sm *saved.Model) *saved.Model {
+	t.Helper()
+	arch := *sm
+	arch.TrainingConfig, arch.Optimizer = nil, nil
+	gm, err := model.FromSaved(&arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := gm.ToSaved(saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Layers) != len(sm.Layers) {
+		t.Fatalf("%d layers rebuilt from %d", len(full.Layers), len(sm.Layers))
+	}
+	for i := range sm.Layers {
+		if full.Layers[i].Name != sm.Layers[i].Name || full.Layers[i].Graph == nil {
+			t.Fatalf("layer %d: %s rebuilt as %s, graph %v", i, sm.Layers[i].Name, full.Layers[i].Name, full.Layers[i].Graph != nil)
+		}
+		sm.Layers[i].Graph = full.Layers[i].Graph
+	}
+	return sm
+}
+
 // maxDiff compares a float32 tensor with nested JSON lists.
 func maxDiff(t *testing.T, what string, got *tensor.Tensor, want any) float64 {
 	t.Helper()
@@ -105,7 +133,7 @@ func TestSavedModelServing(t *testing.T) {
 	for _, v := range smVariants {
 		sm := smFixture(t, v)
 		dir := filepath.Join(tmp, v)
-		if err := savedmodel.Save(dir, sm); err != nil {
+		if err := savedmodel.Save(dir, withGraphs(t, sm)); err != nil {
 			t.Fatalf("%s: %v", v, err)
 		}
 		gm, err := model.FromSaved(sm)
@@ -253,7 +281,7 @@ func TestSavedModelKeras(t *testing.T) {
 	if sm.Optimizer == nil || sm.Optimizer.Class != "Adam" || sm.Optimizer.Iterations != ref.Iterations || len(sm.Optimizer.Slots) != 16 {
 		t.Fatalf("optimizer state not loaded from tf_keras's SavedModel: %+v", sm.Optimizer)
 	}
-	if err := savedmodel.Save(p("go_sm"), sm); err != nil {
+	if err := savedmodel.Save(p("go_sm"), withGraphs(t, sm)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -487,7 +515,7 @@ func TestSavedModelOptimizers(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "go_"+name)
-		if err := savedmodel.Save(out, sm); err != nil {
+		if err := savedmodel.Save(out, withGraphs(t, sm)); err != nil {
 			t.Fatal(err)
 		}
 		outs = append(outs, out)
@@ -503,7 +531,7 @@ func TestSavedModelOptimizers(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "go_rust")
-		if err := savedmodel.Save(out, legacy); err != nil {
+		if err := savedmodel.Save(out, withGraphs(t, legacy)); err != nil {
 			t.Fatal(err)
 		}
 		outs = append(outs, out)
@@ -564,7 +592,7 @@ func TestSavedModelOptimizers(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "go_layers")
-		if err := savedmodel.Save(out, sm); err != nil {
+		if err := savedmodel.Save(out, withGraphs(t, sm)); err != nil {
 			t.Fatal(err)
 		}
 		var y []any
@@ -627,9 +655,18 @@ func TestSavedModelConvertH5(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As `kerasgo convert` does: the file loaded into a model, which writes the SavedModel.
 	out := filepath.Join(t.TempDir(), "newmodel")
-	if err := savedmodel.Save(out, hm); err != nil {
+	lm, err := model.Load(filepath.Join(vdir, "tfkeras", "model.h5"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if err := lm.Save(out); err != nil {
+		t.Fatal(err)
+	}
+	// A model read by a codec has no layer graphs: the writer says to go through a model.
+	if err := savedmodel.Save(filepath.Join(t.TempDir(), "direct"), hm); !errors.Is(err, savedmodel.ErrUnsupported) || !strings.Contains(err.Error(), "no graph") {
+		t.Errorf("savedmodel.Save of an h5.Load result: %v, want ErrUnsupported naming the missing graph", err)
 	}
 	gm, err := model.FromSaved(hm)
 	if err != nil {

@@ -107,3 +107,10 @@ func (l *Activation) Config(d saved.Dialect) map[string]any {
 	c["activation"] = l.act.configName(d)
 	return c
 }
+
+// Graph returns the activation's TF op (none for linear).
+func (l *Activation) Graph() (*saved.LayerGraph, error) {
+	g := newGraphBuilder("Activation", l.name)
+	g.activation(l.act, "$in")
+	return g.graph(l, false)
+}

@@ -496,3 +496,56 @@ func (l *BatchNormalization) axisConfig(d saved.Dialect) any {
 	}
 	return n
 }
+
+// Graph returns the layer's TF ops at inference, as tf_keras writes them: FusedBatchNormV3
+// (is_training false) for a 4-D input (with the batch); otherwise the arithmetic
+// "batchnorm/*" ops (x·γ/√(var+ε) + (β − mean·γ/√(var+ε))). A missing gamma or beta is a
+// Const of ones or zeros. The call takes a training argument.
+func (l *BatchNormalization) Graph() (*saved.LayerGraph, error) {
+	if !l.Built() {
+		return nil, errNotBuiltGraph("BatchNormalization", l.name)
+	}
+	g := newGraphBuilder("BatchNormalization", l.name)
+	ch := l.ch
+	var gamma, beta string
+	if l.gamma != nil {
+		gamma = g.read("gamma", "gamma")
+	}
+	if l.beta != nil {
+		beta = g.read("beta", "beta")
+	}
+	mean := g.read("moving_mean", "moving_mean")
+	variance := g.read("moving_variance", "moving_variance")
+	if len(l.inShape) == 3 {
+		if gamma == "" {
+			ones := make([]float32, ch)
+			for i := range ones {
+				ones[i] = 1
+			}
+			gamma = g.floatConst("ones", []int{ch}, ones)
+		}
+		if beta == "" {
+			beta = g.floatConst("zeros", []int{ch}, make([]float32, ch))
+		}
+		g.op("FusedBatchNormV3", "FusedBatchNormV3", []string{"$in", gamma, beta, mean, variance}, tAttrs(map[string]saved.Attr{
+			"U": saved.TypeAttr(tensor.Float32), "epsilon": saved.FloatAttr(float32(l.eps)),
+			"is_training": saved.BoolAttr(false), "data_format": saved.StringAttr("NHWC"),
+			"exponential_avg_factor": saved.FloatAttr(1),
+		}))
+		return g.graph(l, true)
+	}
+	e := g.floatConst("batchnorm/add/y", nil, []float32{float32(l.eps)})
+	v := g.op("batchnorm/add", "AddV2", []string{variance, e}, tAttrs(nil))
+	inv := g.op("batchnorm/Rsqrt", "Rsqrt", []string{v}, tAttrs(nil))
+	if gamma != "" {
+		inv = g.op("batchnorm/mul", "Mul", []string{inv, gamma}, tAttrs(nil))
+	}
+	xs := g.op("batchnorm/mul_1", "Mul", []string{"$in", inv}, tAttrs(nil))
+	ms := g.op("batchnorm/mul_2", "Mul", []string{mean, inv}, tAttrs(nil))
+	if beta == "" {
+		beta = g.floatConst("zeros", []int{ch}, make([]float32, ch))
+	}
+	sh := g.op("batchnorm/sub", "Sub", []string{beta, ms}, tAttrs(nil))
+	g.op("batchnorm/add_1", "AddV2", []string{xs, sh}, tAttrs(nil))
+	return g.graph(l, true)
+}

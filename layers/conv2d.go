@@ -529,3 +529,22 @@ func (l *Conv2D) Config(d saved.Dialect) map[string]any {
 	c["bias_constraint"] = l.biasConstraint.value(d)
 	return c
 }
+
+// Graph returns the layer's TF ops: Conv2D (NHWC) on the kernel, BiasAdd, then the
+// activation's op.
+func (l *Conv2D) Graph() (*saved.LayerGraph, error) {
+	g := newGraphBuilder("Conv2D", l.name)
+	k := g.read("kernel", "Conv2D")
+	x := g.op("Conv2D", "Conv2D", []string{"$in", k}, tAttrs(map[string]saved.Attr{
+		"strides":     saved.IntsAttr(1, int64(l.strides[0]), int64(l.strides[1]), 1),
+		"padding":     saved.StringAttr(strings.ToUpper(paddingName(l.same))),
+		"dilations":   saved.IntsAttr(1, 1, 1, 1),
+		"data_format": saved.StringAttr("NHWC"),
+	}))
+	if l.bias != nil {
+		b := g.read("bias", "BiasAdd")
+		x = g.op("BiasAdd", "BiasAdd", []string{x, b}, tAttrs(map[string]saved.Attr{"data_format": saved.StringAttr("NHWC")}))
+	}
+	g.activation(l.act, x)
+	return g.graph(l, false)
+}

@@ -239,3 +239,23 @@ func (l *Dense) Config(d saved.Dialect) map[string]any {
 	}
 	return c
 }
+
+// Graph returns the layer's TF ops: MatMul on the kernel, BiasAdd, then the activation's op.
+// Inputs of rank above 2 (with the batch) are not written as a graph.
+func (l *Dense) Graph() (*saved.LayerGraph, error) {
+	if !l.Built() {
+		return nil, errNotBuiltGraph("Dense", l.name)
+	}
+	if in := l.InputShape(); len(in) != 1 {
+		return nil, layerErr(ErrUnsupported, "Dense", l.name, "TF graph of a rank-%d input (only rank 2 with the batch)", len(in)+1)
+	}
+	g := newGraphBuilder("Dense", l.name)
+	k := g.read("kernel", "MatMul")
+	x := g.op("MatMul", "MatMul", []string{"$in", k}, tAttrs(nil))
+	if l.bias != nil {
+		b := g.read("bias", "BiasAdd")
+		x = g.op("BiasAdd", "BiasAdd", []string{x, b}, tAttrs(nil))
+	}
+	g.activation(l.act, x)
+	return g.graph(l, false)
+}

@@ -162,3 +162,10 @@ func (l *Dropout) Config(d saved.Dialect) map[string]any {
 	}
 	return c
 }
+
+// Graph returns the layer's TF op at inference: Identity. The call takes a training argument.
+func (l *Dropout) Graph() (*saved.LayerGraph, error) {
+	g := newGraphBuilder("Dropout", l.name)
+	g.op("Identity", "Identity", []string{"$in"}, tAttrs(nil))
+	return g.graph(l, true)
+}

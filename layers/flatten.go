@@ -97,3 +97,18 @@ func (l *Flatten) Config(d saved.Dialect) map[string]any {
 	c["data_format"] = "channels_last"
 	return c
 }
+
+// Graph returns the layer's TF ops: Reshape to (-1, n) with the shape as a Const.
+func (l *Flatten) Graph() (*saved.LayerGraph, error) {
+	if !l.Built() {
+		return nil, errNotBuiltGraph("Flatten", l.name)
+	}
+	g := newGraphBuilder("Flatten", l.name)
+	out, err := l.OutputShape(l.inShape)
+	if err != nil {
+		return nil, err
+	}
+	s := g.int32Const("Const", []int32{-1, int32(out[0])})
+	g.op("Reshape", "Reshape", []string{"$in", s}, tAttrs(map[string]saved.Attr{"Tshape": saved.TypeAttr(tensor.Int32)}))
+	return g.graph(l, false)
+}

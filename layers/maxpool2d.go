@@ -2,6 +2,7 @@ package layers
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -222,4 +223,21 @@ func (l *MaxPooling2D) Config(d saved.Dialect) map[string]any {
 	c["strides"] = intList(l.strides[0], l.strides[1])
 	c["data_format"] = "channels_last"
 	return c
+}
+
+// Graph returns the layer's TF op: MaxPool (NHWC).
+func (l *MaxPooling2D) Graph() (*saved.LayerGraph, error) {
+	g := newGraphBuilder("MaxPooling2D", l.name)
+	g.op("MaxPool", "MaxPool", []string{"$in"}, poolAttrs(l.pool, l.strides, l.same))
+	return g.graph(l, false)
+}
+
+// poolAttrs are the attrs of TF's MaxPool and AvgPool ops.
+func poolAttrs(pool, strides [2]int, same bool) map[string]saved.Attr {
+	return tAttrs(map[string]saved.Attr{
+		"ksize":       saved.IntsAttr(1, int64(pool[0]), int64(pool[1]), 1),
+		"strides":     saved.IntsAttr(1, int64(strides[0]), int64(strides[1]), 1),
+		"padding":     saved.StringAttr(strings.ToUpper(paddingName(same))),
+		"data_format": saved.StringAttr("NHWC"),
+	})
 }

@@ -44,9 +44,13 @@ func (m *Sequential) Save(path string) error {
 	case ".keras":
 		return m.saveWith(codecs.saveKeras, "Keras 3 (.keras)", path, saved.Keras3)
 	default:
-		return m.saveWith(codecs.saveSavedModel, "SavedModel", path, saved.Keras2)
+		return m.saveWith(codecs.saveSavedModel, savedModelFormat, path, saved.Keras2)
 	}
 }
+
+// savedModelFormat is the format name saveWith gives the SavedModel writer, which needs
+// every layer's graph.
+const savedModelFormat = "SavedModel"
 
 func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path string, d saved.Dialect) error {
 	if fn == nil {
@@ -55,6 +59,12 @@ func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path 
 	sm, err := m.toSaved(d)
 	if err != nil {
 		return opErr("save", path, err)
+	}
+	if format == savedModelFormat {
+		// The graph of every layer, or the error saying which layer has none.
+		if err := m.layerGraphs(sm, true); err != nil {
+			return opErr("save", path, err)
+		}
 	}
 	return opErr("save", path, fn(path, sm))
 }

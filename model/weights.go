@@ -142,7 +142,8 @@ func planLayer(l layers.Layer, source string, values []*tensor.Tensor) ([]assign
 
 // ToSaved converts the model to the neutral saved form in dialect d: the config (for Keras2
 // in the legacy {"class_name", "config"} form tf_keras writes into .h5 files, for Keras3 as
-// a .keras config.json), every layer with its weights in Keras order, the Keras version of
+// a .keras config.json), every layer with its weights in Keras order and its graph
+// (saved.Layer.Graph, nil for a layer whose options have no TF graph), the Keras version of
 // the pinned reference stack for the dialect (Keras2Version or Keras3Version), backend
 // "tensorflow", and the training config and optimizer state when the model is compiled.
 //
@@ -163,6 +164,9 @@ func (m *Sequential) toSaved(d saved.Dialect) (*saved.Model, error) {
 	}
 	sm := m.weightsToSaved(d)
 	sm.Config = cfg
+	if err := m.layerGraphs(sm, false); err != nil {
+		return nil, err
+	}
 	tc, opt, err := m.trainingToSaved(d)
 	if err != nil {
 		return nil, within("training state", err)

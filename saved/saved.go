@@ -31,6 +31,10 @@ func (d Dialect) String() string {
 	return "keras2"
 }
 
+// InputLayerClass is the Keras class name of a model's input placeholder ("InputLayer"):
+// structure, not a computation, so the codecs that walk a model config may recognise it.
+const InputLayerClass = "InputLayer"
+
 // Model is one saved Keras model (or, with Config nil, a weights-only save).
 type Model struct {
 	// Config is the model's architecture as Keras JSON, e.g. {"class_name":"Sequential",

@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
 )
 
 // seqModel is a Sequential model as the writer lowers it: its Keras2 config split into layers,
-// with each layer's static output shape worked out from the config.
+// each with the graph its implementation declared (saved.Layer.Graph).
 type seqModel struct {
 	Name       string
 	Config     map[string]any // the Sequential's "config" object
@@ -28,6 +27,7 @@ type layerSpec struct {
 	Raw     map[string]any // {"class_name", "config"} as in the model config
 	In, Out []int          // without the batch dim
 	Weights []saved.Variable
+	Graph   *saved.LayerGraph
 	First   bool // the first layer after the input
 }
 
@@ -88,7 +88,7 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 			return nil, formatErr("layer %d (%s) has no config", i, class)
 		}
 		name, _ := lc["name"].(string)
-		if class == "InputLayer" {
+		if class == saved.InputLayerClass {
 			if i != 0 {
 				return nil, unsupported("InputLayer at position %d", i)
 			}
@@ -119,7 +119,7 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 			}
 		}
 		if l := byName[name]; l != nil {
-			ls.Weights = l.Weights
+			ls.Weights, ls.Graph = l.Weights, l.Graph
 		}
 		sm.Layers = append(sm.Layers, ls)
 	}
@@ -131,18 +131,37 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 	}
 	shape := sm.InputShape
 	for _, l := range sm.Layers {
-		l.In = shape
-		out, err := outputShape(l)
-		if err != nil {
+		if err := checkLayer(l, shape); err != nil {
 			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
-		l.Out = out
-		shape = out
-		if err := checkWeights(l); err != nil {
-			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
-		}
+		l.In, l.Out = l.Graph.InputShapes[0], l.Graph.OutputShape
+		shape = l.Out
 	}
 	return sm, nil
+}
+
+// checkLayer checks what the writer relies on in a layer's graph and weights: a graph for
+// one input of the shape the previous layer gives, and float32 weights with values.
+func checkLayer(l *layerSpec, in []int) error {
+	g := l.Graph
+	if g == nil {
+		return unsupported("no graph (write the model through package model)")
+	}
+	if len(g.InputShapes) != 1 {
+		return unsupported("a layer with %d inputs in a Sequential", len(g.InputShapes))
+	}
+	if !sameShape(g.InputShapes[0], in) {
+		return formatErr("graph built for input shape %v, the model gives %v", g.InputShapes[0], in)
+	}
+	for _, w := range l.Weights {
+		if w.Value == nil {
+			return formatErr("weight %q has no value", w.Name)
+		}
+		if w.Value.DType.String() != "float32" {
+			return unsupported("weight %q is %v (only float32)", w.Name, w.Value.DType)
+		}
+	}
+	return nil
 }
 
 // batchShape returns batch_input_shape / batch_shape of a layer config (nil when absent);
@@ -206,36 +225,6 @@ func toInt(v any) (int, error) {
 	return 0, formatErr("not an integer: %v", v)
 }
 
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	case float64:
-		return x, true
-	}
-	return 0, false
-}
-
-// pair reads a config value that is an int or a 2-list (kernel_size, strides, pool_size).
-func pair(cfg map[string]any, key string, def [2]int) ([2]int, error) {
-	v, ok := cfg[key]
-	if !ok || v == nil {
-		return def, nil
-	}
-	l, err := intList(v)
-	if err != nil {
-		return def, fmt.Errorf("%s: %w", key, err)
-	}
-	switch len(l) {
-	case 1:
-		return [2]int{l[0], l[0]}, nil
-	case 2:
-		return [2]int{l[0], l[1]}, nil
-	}
-	return def, formatErr("%s has %d values, want 2", key, len(l))
-}
-
 func strCfg(cfg map[string]any, key, def string) string {
 	if s, ok := cfg[key].(string); ok {
 		return s
@@ -250,199 +239,6 @@ func boolCfg(cfg map[string]any, key string, def bool) bool {
 	return def
 }
 
-func convOut(in, k, s, d int, pad string) int {
-	if in < 0 {
-		return -1
-	}
-	if pad == "same" {
-		return (in + s - 1) / s
-	}
-	eff := (k-1)*d + 1
-	if in < eff {
-		return 0
-	}
-	return (in-eff)/s + 1
-}
-
-func outputShape(l *layerSpec) ([]int, error) {
-	in := l.In
-	c := l.Cfg
-	if df := strCfg(c, "data_format", "channels_last"); df != "channels_last" {
-		return nil, unsupported("data_format %q", df)
-	}
-	switch l.Class {
-	case "Conv2D":
-		if len(in) != 3 {
-			return nil, formatErr("Conv2D input rank %d, want 3 (+batch)", len(in))
-		}
-		ks, err := pair(c, "kernel_size", [2]int{1, 1})
-		if err != nil {
-			return nil, err
-		}
-		st, err := pair(c, "strides", [2]int{1, 1})
-		if err != nil {
-			return nil, err
-		}
-		dl, err := pair(c, "dilation_rate", [2]int{1, 1})
-		if err != nil {
-			return nil, err
-		}
-		if g, ok := c["groups"]; ok {
-			if n, _ := toInt(g); n > 1 {
-				return nil, unsupported("Conv2D groups=%d", n)
-			}
-		}
-		f, err := toInt(c["filters"])
-		if err != nil || f <= 0 {
-			return nil, formatErr("Conv2D filters: %v", c["filters"])
-		}
-		if st[0] <= 0 || st[1] <= 0 || ks[0] <= 0 || ks[1] <= 0 || dl[0] <= 0 || dl[1] <= 0 {
-			return nil, formatErr("Conv2D non-positive kernel, stride or dilation")
-		}
-		pad := strCfg(c, "padding", "valid")
-		if pad != "valid" && pad != "same" {
-			return nil, unsupported("padding %q", pad)
-		}
-		return []int{convOut(in[0], ks[0], st[0], dl[0], pad), convOut(in[1], ks[1], st[1], dl[1], pad), f}, nil
-	case "MaxPooling2D", "AveragePooling2D":
-		if len(in) != 3 {
-			return nil, formatErr("%s input rank %d, want 3 (+batch)", l.Class, len(in))
-		}
-		ps, err := pair(c, "pool_size", [2]int{2, 2})
-		if err != nil {
-			return nil, err
-		}
-		st, err := pair(c, "strides", ps)
-		if err != nil {
-			return nil, err
-		}
-		if st[0] <= 0 || st[1] <= 0 || ps[0] <= 0 || ps[1] <= 0 {
-			return nil, formatErr("%s non-positive pool size or stride", l.Class)
-		}
-		pad := strCfg(c, "padding", "valid")
-		if pad != "valid" && pad != "same" {
-			return nil, unsupported("padding %q", pad)
-		}
-		return []int{convOut(in[0], ps[0], st[0], 1, pad), convOut(in[1], ps[1], st[1], 1, pad), in[2]}, nil
-	case "BatchNormalization":
-		ax, err := bnAxis(c, len(in))
-		if err != nil {
-			return nil, err
-		}
-		if ax != len(in) {
-			return nil, unsupported("BatchNormalization axis %d (only the last axis)", ax)
-		}
-		return in, nil
-	case "Flatten":
-		n := 1
-		for _, d := range in {
-			if d < 0 {
-				return nil, unsupported("Flatten of a dynamic shape %v", in)
-			}
-			if d != 0 && n > math.MaxInt32/d {
-				return nil, formatErr("Flatten of %v overflows", in)
-			}
-			n *= d
-		}
-		return []int{n}, nil
-	case "Dense":
-		if len(in) != 1 {
-			return nil, unsupported("Dense on rank-%d input (only rank 2 with batch)", len(in)+1)
-		}
-		u, err := toInt(c["units"])
-		if err != nil || u <= 0 {
-			return nil, formatErr("Dense units: %v", c["units"])
-		}
-		return []int{u}, nil
-	case "Dropout", "Activation":
-		return in, nil
-	}
-	return nil, unsupported("layer class %q", l.Class)
-}
-
-// bnAxis returns the BatchNormalization axis counted with the batch dim (last = rank).
-func bnAxis(c map[string]any, rank int) (int, error) {
-	v, ok := c["axis"]
-	if !ok || v == nil {
-		return rank, nil
-	}
-	l, err := intList(v)
-	if err != nil || len(l) != 1 {
-		return 0, unsupported("BatchNormalization axis %v", v)
-	}
-	a := l[0]
-	if a < 0 {
-		a += rank + 1
-	}
-	return a, nil
-}
-
-// weightNames lists the variables a layer must have, in Keras order.
-func weightNames(l *layerSpec) []string {
-	switch l.Class {
-	case "Conv2D", "Dense":
-		if boolCfg(l.Cfg, "use_bias", true) {
-			return []string{"kernel", "bias"}
-		}
-		return []string{"kernel"}
-	case "BatchNormalization":
-		var w []string
-		if boolCfg(l.Cfg, "scale", true) {
-			w = append(w, "gamma")
-		}
-		if boolCfg(l.Cfg, "center", true) {
-			w = append(w, "beta")
-		}
-		return append(w, "moving_mean", "moving_variance")
-	}
-	return nil
-}
-
-func weightShape(l *layerSpec, name string) []int {
-	switch l.Class {
-	case "Conv2D":
-		ks, _ := pair(l.Cfg, "kernel_size", [2]int{1, 1})
-		if name == "kernel" {
-			return []int{ks[0], ks[1], l.In[2], l.Out[2]}
-		}
-		return []int{l.Out[2]}
-	case "Dense":
-		if name == "kernel" {
-			return []int{l.In[0], l.Out[0]}
-		}
-		return []int{l.Out[0]}
-	case "BatchNormalization":
-		return []int{l.In[len(l.In)-1]}
-	}
-	return nil
-}
-
-func checkWeights(l *layerSpec) error {
-	want := weightNames(l)
-	if len(want) != len(l.Weights) {
-		got := make([]string, len(l.Weights))
-		for i, w := range l.Weights {
-			got[i] = w.Name
-		}
-		return formatErr("weights %v, want %v", got, want)
-	}
-	for i, w := range l.Weights {
-		if w.Name != want[i] {
-			return formatErr("weight %d is %q, want %q", i, w.Name, want[i])
-		}
-		if w.Value == nil {
-			return formatErr("weight %q has no value", w.Name)
-		}
-		if ws := weightShape(l, w.Name); !sameShape(ws, w.Value.Shape) {
-			return formatErr("weight %q has shape %v, the config implies %v", w.Name, w.Value.Shape, ws)
-		}
-		if w.Value.DType.String() != "float32" {
-			return unsupported("weight %q is %v (only float32)", w.Name, w.Value.DType)
-		}
-	}
-	return nil
-}
-
 func sameShape(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
@@ -453,49 +249,4 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
-}
-
-// activationOp maps a Keras activation name to a TF op ("" for linear).
-func activationOp(name string) (string, error) {
-	switch strings.ToLower(name) {
-	case "", "linear", "none":
-		return "", nil
-	case "relu":
-		return "Relu", nil
-	case "softmax":
-		return "Softmax", nil
-	case "sigmoid":
-		return "Sigmoid", nil
-	case "tanh":
-		return "Tanh", nil
-	case "elu":
-		return "Elu", nil
-	case "selu":
-		return "Selu", nil
-	case "softplus":
-		return "Softplus", nil
-	case "softsign":
-		return "Softsign", nil
-	case "relu6":
-		return "Relu6", nil
-	}
-	return "", unsupported("activation %q", name)
-}
-
-// activationName extracts the activation of a layer config (a string or a serialized object).
-func activationName(c map[string]any) string {
-	switch a := c["activation"].(type) {
-	case string:
-		return a
-	case map[string]any:
-		if cfg, ok := a["config"].(map[string]any); ok {
-			if n, ok := cfg["name"].(string); ok {
-				return n
-			}
-		}
-		if n, ok := a["class_name"].(string); ok {
-			return n
-		}
-	}
-	return "linear"
 }

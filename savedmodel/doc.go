@@ -81,9 +81,11 @@
 //
 // # Limitations
 //
-//   - Save lowers Sequential models of Conv2D (channels_last, groups 1), MaxPooling2D,
-//     AveragePooling2D, BatchNormalization (last axis), Flatten, Dense (rank-2 input),
-//     Dropout and Activation, float32 only. Other classes give ErrUnsupported naming them.
+//   - Save writes Sequential models, float32 only, whose layers carry their graph
+//     (saved.Layer.Graph, filled by package model from each layer class's Graph): the
+//     writer knows no layer class, it translates each layer's ops. A saved.Model read from a
+//     file by a codec has no graphs: Save fails with ErrUnsupported "layer X: no graph";
+//     go through package model (model.FromSaved(m) then ToSaved, or model.Load then Save).
 //   - The optimizer state is written in the layout of the optimizer tf_keras will rebuild
 //     from the training config: the 2.11+ one (optimizer._variables, in each class's slot
 //     creation order: Adam/AdamW, SGD, RMSprop checked), or the legacy optimizer_v2 one

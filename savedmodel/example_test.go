@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -33,7 +34,17 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 	sm := filepath.Join(dir, "newmodel")
-	if err := savedmodel.Save(sm, tinyModel()); err != nil {
+	// The writer needs each layer's graph, which package model fills from its layers: a
+	// saved.Model goes through a model (a file's model.Load(path).Save(dir) does the same).
+	live, err := model.FromSaved(tinyModel())
+	if err != nil {
+		log.Fatal(err)
+	}
+	full, err := live.ToSaved(saved.Keras2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := savedmodel.Save(sm, full); err != nil {
 		log.Fatal(err)
 	}
 	info, err := savedmodel.Inspect(sm)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -76,5 +77,55 @@ func fixtureModel(t testing.TB, variant string, withOpt bool) *saved.Model {
 		}
 		m.Optimizer = op
 	}
+	addGraphs(t, m)
 	return m
+}
+
+// addGraphs fills each layer's Graph as package model does when it writes a model: the layer
+// built from its Keras2 config for the previous layer's output shape, with m's weights.
+func addGraphs(t testing.TB, m *saved.Model) {
+	t.Helper()
+	var top struct {
+		Config struct {
+			Layers []struct {
+				ClassName string         `json:"class_name"`
+				Config    map[string]any `json:"config"`
+			} `json:"layers"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(m.Config, &top); err != nil {
+		t.Fatal(err)
+	}
+	var shape []int
+	i := 0
+	for _, lc := range top.Config.Layers {
+		if shape == nil {
+			bs, _ := lc.Config["batch_input_shape"].([]any)
+			for _, d := range bs[1:] {
+				shape = append(shape, int(d.(float64)))
+			}
+		}
+		if lc.ClassName == saved.InputLayerClass {
+			continue
+		}
+		l, _, err := layers.FromConfig(lc.ClassName, lc.Config, saved.Keras2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Build(shape, layers.NewRand(1)); err != nil {
+			t.Fatal(err)
+		}
+		sl := &m.Layers[i]
+		i++
+		if sl.Name != l.Name() || len(sl.Weights) != len(l.Weights()) {
+			t.Fatalf("layer %s: fixture weights do not match the config", sl.Name)
+		}
+		for j, w := range l.Weights() {
+			w.Value = sl.Weights[j].Value
+		}
+		if sl.Graph, err = l.(layers.Grapher).Graph(); err != nil {
+			t.Fatal(err)
+		}
+		shape = sl.Graph.OutputShape
+	}
 }

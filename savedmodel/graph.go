@@ -1,13 +1,14 @@
 package savedmodel
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // Attribute constructors.
@@ -49,22 +50,6 @@ func shapeProto(dims []int) *pb.TensorShapeProto {
 
 func batchDims(shape []int) []int { return append([]int{-1}, shape...) }
 
-func float32Const(shape []int, v []float32) *pb.TensorProto {
-	b := make([]byte, 0, 4*len(v))
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
-	}
-	return &pb.TensorProto{Dtype: pb.DataType_DT_FLOAT, TensorShape: shapeProto(shape), TensorContent: b}
-}
-
-func int32Const(v []int32) *pb.TensorProto {
-	b := make([]byte, 0, 4*len(v))
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint32(b, uint32(x))
-	}
-	return &pb.TensorProto{Dtype: pb.DataType_DT_INT32, TensorShape: shapeProto([]int{len(v)}), TensorContent: b}
-}
-
 func stringConst(v []string, scalar bool) *pb.TensorProto {
 	t := &pb.TensorProto{Dtype: pb.DataType_DT_STRING, TensorShape: shapeProto([]int{len(v)})}
 	if scalar {
@@ -76,16 +61,9 @@ func stringConst(v []string, scalar bool) *pb.TensorProto {
 	return t
 }
 
-// outArg is the name of output 0 of each op, used in FunctionDef input references
-// ("node:outarg:index"). Facts from the op registrations.
-var outArg = map[string]string{
-	"Conv2D": "output", "BiasAdd": "output", "MaxPool": "output", "AvgPool": "output",
-	"Reshape": "output", "Identity": "output", "Const": "output", "MatMul": "product",
-	"Relu": "activations", "Relu6": "activations", "Elu": "activations", "Selu": "activations",
-	"Softplus": "activations", "Softsign": "activations", "Softmax": "softmax",
-	"Sigmoid": "y", "Tanh": "y", "FusedBatchNormV3": "y", "ReadVariableOp": "value",
-	"Mul": "z", "AddV2": "z", "Sub": "z", "Rsqrt": "y", "StatefulPartitionedCall": "output",
-}
+// outArg is the name of output 0 of the ops the writer itself emits, used in FunctionDef
+// input references ("node:outarg:index"); a layer's ops carry their own (saved.Op.OutArg).
+var outArg = map[string]string{"Identity": "output"}
 
 // builder collects the nodes of a graph or of a function body.
 type builder struct {
@@ -115,14 +93,23 @@ func (b *builder) unique(name string) string {
 
 // add appends a node and returns a reference to its output 0.
 func (b *builder) add(name, op string, inputs []string, attr map[string]*pb.AttrValue) string {
-	name = b.unique(name)
-	b.nodes = append(b.nodes, &pb.NodeDef{Name: name, Op: op, Input: inputs, Attr: attr})
-	return b.ref(name, op, 0)
+	return b.addOut(name, op, outArg[op], inputs, attr)
 }
 
-func (b *builder) ref(name, op string, i int) string {
+// addOut is add for an op whose first output argument is named arg.
+func (b *builder) addOut(name, op, arg string, inputs []string, attr map[string]*pb.AttrValue) string {
+	name = b.unique(name)
+	b.nodes = append(b.nodes, &pb.NodeDef{Name: name, Op: op, Input: inputs, Attr: attr})
+	return b.refArg(name, arg, 0)
+}
+
+func (b *builder) ref(name, op string, i int) string { return b.refArg(name, outArg[op], i) }
+
+// refArg references output i of node name: in a FunctionDef "name:arg:i" (i counts within the
+// output argument arg), in a graph "name" or "name:i".
+func (b *builder) refArg(name, arg string, i int) string {
 	if b.function {
-		return fmt.Sprintf("%s:%s:%d", name, outArg[op], i)
+		return fmt.Sprintf("%s:%s:%d", name, arg, i)
 	}
 	if i == 0 {
 		return name
@@ -142,132 +129,146 @@ func argName(s string) string {
 }
 
 // lowerSequential emits the inference ops of sm into b, reading input x and the variables
-// through handles (variable name "conv_1/kernel" -> resource reference). It returns the output
-// reference.
+// through handles (variable name "conv_1/kernel" -> resource reference). Each layer's ops are
+// its graph (saved.LayerGraph), named "<model>/<layer>/<op>". It returns the output reference.
 func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]string) (string, error) {
-	f := aType(pb.DataType_DT_FLOAT)
-	scope := sm.Name + "/"
-	read := func(l *layerSpec, w, opScope string) string {
-		return b.add(scope+l.Name+"/"+opScope+"/ReadVariableOp", "ReadVariableOp",
-			[]string{handles[l.Name+"/"+w]}, map[string]*pb.AttrValue{"dtype": f})
-	}
-	has := func(l *layerSpec, w string) bool {
-		for _, v := range l.Weights {
-			if v.Name == w {
-				return true
-			}
-		}
-		return false
-	}
-	act := func(l *layerSpec, x string) (string, error) {
-		op, err := activationOp(activationName(l.Cfg))
-		if err != nil || op == "" {
-			return x, err
-		}
-		return b.add(scope+l.Name+"/"+op, op, []string{x}, map[string]*pb.AttrValue{"T": f}), nil
-	}
 	for _, l := range sm.Layers {
-		p := scope + l.Name + "/"
-		c := l.Cfg
 		var err error
-		switch l.Class {
-		case "Conv2D":
-			st, _ := pair(c, "strides", [2]int{1, 1})
-			dl, _ := pair(c, "dilation_rate", [2]int{1, 1})
-			k := read(l, "kernel", "Conv2D")
-			x = b.add(p+"Conv2D", "Conv2D", []string{x, k}, map[string]*pb.AttrValue{
-				"T": f, "strides": aInts(1, int64(st[0]), int64(st[1]), 1),
-				"padding":     aS(strings.ToUpper(strCfg(c, "padding", "valid"))),
-				"dilations":   aInts(1, int64(dl[0]), int64(dl[1]), 1),
-				"data_format": aS("NHWC"),
-			})
-			if has(l, "bias") {
-				bias := read(l, "bias", "BiasAdd")
-				x = b.add(p+"BiasAdd", "BiasAdd", []string{x, bias}, map[string]*pb.AttrValue{"T": f, "data_format": aS("NHWC")})
-			}
-			if x, err = act(l, x); err != nil {
-				return "", err
-			}
-		case "Dense":
-			k := read(l, "kernel", "MatMul")
-			x = b.add(p+"MatMul", "MatMul", []string{x, k}, map[string]*pb.AttrValue{"T": f})
-			if has(l, "bias") {
-				bias := read(l, "bias", "BiasAdd")
-				x = b.add(p+"BiasAdd", "BiasAdd", []string{x, bias}, map[string]*pb.AttrValue{"T": f})
-			}
-			if x, err = act(l, x); err != nil {
-				return "", err
-			}
-		case "MaxPooling2D", "AveragePooling2D":
-			ps, _ := pair(c, "pool_size", [2]int{2, 2})
-			st, _ := pair(c, "strides", ps)
-			op := "MaxPool"
-			if l.Class == "AveragePooling2D" {
-				op = "AvgPool"
-			}
-			x = b.add(p+op, op, []string{x}, map[string]*pb.AttrValue{
-				"T": f, "ksize": aInts(1, int64(ps[0]), int64(ps[1]), 1),
-				"strides":     aInts(1, int64(st[0]), int64(st[1]), 1),
-				"padding":     aS(strings.ToUpper(strCfg(c, "padding", "valid"))),
-				"data_format": aS("NHWC"),
-			})
-		case "BatchNormalization":
-			eps := 1e-3
-			if e, ok := toFloat(c["epsilon"]); ok {
-				eps = e
-			}
-			ch := l.In[len(l.In)-1]
-			ones := make([]float32, ch)
-			for i := range ones {
-				ones[i] = 1
-			}
-			var gamma, beta string
-			if has(l, "gamma") {
-				gamma = read(l, "gamma", "gamma")
-			}
-			if has(l, "beta") {
-				beta = read(l, "beta", "beta")
-			}
-			mean := read(l, "moving_mean", "moving_mean")
-			variance := read(l, "moving_variance", "moving_variance")
-			if len(l.In) == 3 {
-				if gamma == "" {
-					gamma = b.add(p+"ones", "Const", nil, map[string]*pb.AttrValue{"dtype": f, "value": aTensor(float32Const([]int{ch}, ones))})
-				}
-				if beta == "" {
-					beta = b.add(p+"zeros", "Const", nil, map[string]*pb.AttrValue{"dtype": f, "value": aTensor(float32Const([]int{ch}, make([]float32, ch)))})
-				}
-				x = b.add(p+"FusedBatchNormV3", "FusedBatchNormV3", []string{x, gamma, beta, mean, variance}, map[string]*pb.AttrValue{
-					"T": f, "U": f, "epsilon": aF(float32(eps)), "is_training": aB(false),
-					"data_format": aS("NHWC"), "exponential_avg_factor": aF(1),
-				})
-			} else {
-				e := b.add(p+"batchnorm/add/y", "Const", nil, map[string]*pb.AttrValue{"dtype": f, "value": aTensor(float32Const(nil, []float32{float32(eps)}))})
-				v := b.add(p+"batchnorm/add", "AddV2", []string{variance, e}, map[string]*pb.AttrValue{"T": f})
-				inv := b.add(p+"batchnorm/Rsqrt", "Rsqrt", []string{v}, map[string]*pb.AttrValue{"T": f})
-				if gamma != "" {
-					inv = b.add(p+"batchnorm/mul", "Mul", []string{inv, gamma}, map[string]*pb.AttrValue{"T": f})
-				}
-				xs := b.add(p+"batchnorm/mul_1", "Mul", []string{x, inv}, map[string]*pb.AttrValue{"T": f})
-				ms := b.add(p+"batchnorm/mul_2", "Mul", []string{mean, inv}, map[string]*pb.AttrValue{"T": f})
-				if beta == "" {
-					beta = b.add(p+"zeros", "Const", nil, map[string]*pb.AttrValue{"dtype": f, "value": aTensor(float32Const([]int{ch}, make([]float32, ch)))})
-				}
-				sh := b.add(p+"batchnorm/sub", "Sub", []string{beta, ms}, map[string]*pb.AttrValue{"T": f})
-				x = b.add(p+"batchnorm/add_1", "AddV2", []string{xs, sh}, map[string]*pb.AttrValue{"T": f})
-			}
-		case "Flatten":
-			s := b.add(p+"Const", "Const", nil, map[string]*pb.AttrValue{"dtype": aType(pb.DataType_DT_INT32), "value": aTensor(int32Const([]int32{-1, int32(l.Out[0])}))})
-			x = b.add(p+"Reshape", "Reshape", []string{x, s}, map[string]*pb.AttrValue{"T": f, "Tshape": aType(pb.DataType_DT_INT32)})
-		case "Dropout":
-			x = b.add(p+"Identity", "Identity", []string{x}, map[string]*pb.AttrValue{"T": f})
-		case "Activation":
-			if x, err = act(l, x); err != nil {
-				return "", err
-			}
-		default:
-			return "", unsupported("layer class %q", l.Class)
+		if x, err = lowerLayer(b, sm.Name+"/"+l.Name+"/", l, []string{x}, handles); err != nil {
+			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
 	}
 	return x, nil
+}
+
+// lowerLayer emits the ops of one layer's graph under scope, with inputs the references of
+// the layer's inputs, and returns the reference of its output.
+func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles map[string]string) (string, error) {
+	g := l.Graph
+	has := map[string]bool{}
+	for _, w := range l.Weights {
+		has[w.Name] = true
+	}
+	refs := map[string]string{} // op name in the layer -> node name
+	args := map[string]string{} // op name in the layer -> its first output argument
+	resolve := func(r string) (string, error) {
+		switch {
+		case r == "$in":
+			if len(inputs) < 1 {
+				return "", formatErr("graph reads $in; the layer has no input")
+			}
+			return inputs[0], nil
+		case strings.HasPrefix(r, "$var:"):
+			w := strings.TrimPrefix(r, "$var:")
+			h, ok := handles[l.Name+"/"+w]
+			if !has[w] || !ok {
+				return "", formatErr("graph reads weight %q, which the layer does not have", w)
+			}
+			return h, nil
+		case strings.HasPrefix(r, "$in"):
+			n, err := strconv.Atoi(r[3:])
+			if err != nil || n < 1 || n > len(inputs) {
+				return "", formatErr("graph reads %s; the layer has %d inputs", r, len(inputs))
+			}
+			return inputs[n-1], nil
+		}
+		name, idx := r, 0
+		if i := strings.LastIndexByte(r, ':'); i >= 0 {
+			n, err := strconv.Atoi(r[i+1:])
+			if err != nil || n < 0 {
+				return "", formatErr("graph reference %q", r)
+			}
+			name, idx = r[:i], n
+		}
+		node, ok := refs[name]
+		if !ok {
+			return "", formatErr("graph reference %q names no earlier op", r)
+		}
+		return b.refArg(node, args[name], idx), nil
+	}
+	for _, op := range g.Ops {
+		if op.Name == "" || op.Type == "" {
+			return "", formatErr("graph op %q of type %q", op.Name, op.Type)
+		}
+		if _, dup := refs[op.Name]; dup {
+			return "", formatErr("graph has two ops named %q", op.Name)
+		}
+		if op.OutArg == "" && b.function {
+			return "", formatErr("graph op %q (%s) has no output argument name", op.Name, op.Type)
+		}
+		in := make([]string, len(op.Inputs))
+		for i, r := range op.Inputs {
+			var err error
+			if in[i], err = resolve(r); err != nil {
+				return "", fmt.Errorf("op %q: %w", op.Name, err)
+			}
+		}
+		attrs, err := attrValues(op.Attrs)
+		if err != nil {
+			return "", fmt.Errorf("op %q: %w", op.Name, err)
+		}
+		b.addOut(scope+op.Name, op.Type, op.OutArg, in, attrs)
+		refs[op.Name] = b.nodes[len(b.nodes)-1].Name
+		args[op.Name] = op.OutArg
+	}
+	out, err := resolve(g.Output)
+	if err != nil {
+		return "", fmt.Errorf("output: %w", err)
+	}
+	return out, nil
+}
+
+// attrValues converts a layer op's attributes to TF AttrValues.
+func attrValues(attrs map[string]saved.Attr) (map[string]*pb.AttrValue, error) {
+	out := make(map[string]*pb.AttrValue, len(attrs))
+	for k, a := range attrs {
+		var v *pb.AttrValue
+		switch a.Kind {
+		case saved.AttrType:
+			v = aType(pb.DataType(a.Type))
+		case saved.AttrString:
+			v = aS(a.S)
+		case saved.AttrBool:
+			v = aB(a.B)
+		case saved.AttrFloat:
+			v = aF(a.F)
+		case saved.AttrInt:
+			v = &pb.AttrValue{Value: &pb.AttrValue_I{I: a.I}}
+		case saved.AttrInts:
+			v = aInts(a.Ints...)
+		case saved.AttrShape:
+			dims := make([]int, len(a.Ints))
+			for i, d := range a.Ints {
+				dims[i] = int(d)
+			}
+			v = aShape(dims)
+		case saved.AttrTensor:
+			t, err := constProto(a.Tensor)
+			if err != nil {
+				return nil, fmt.Errorf("attr %s: %w", k, err)
+			}
+			v = aTensor(t)
+		default:
+			return nil, formatErr("attr %s has kind %d", k, a.Kind)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// constProto converts a float32, int32 or int64 tensor to a TensorProto.
+func constProto(t *tensor.Tensor) (*pb.TensorProto, error) {
+	if t == nil {
+		return nil, formatErr("constant without a value")
+	}
+	switch t.DType {
+	case tensor.Float32, tensor.Int32, tensor.Int64:
+	default:
+		return nil, unsupported("constant of dtype %v", t.DType)
+	}
+	b, err := t.AppendBytes(nil)
+	if err != nil {
+		return nil, formatErr("constant: %v", err)
+	}
+	return &pb.TensorProto{Dtype: pb.DataType(t.DType), TensorShape: shapeProto(t.Shape), TensorContent: b}, nil
 }

@@ -560,7 +560,7 @@ func configLayers(class string, cfg any) (names, classes []string) {
 		if name == "" {
 			name, _ = obj["name"].(string)
 		}
-		if cn == "InputLayer" && class == "Sequential" {
+		if cn == saved.InputLayerClass && class == "Sequential" {
 			continue
 		}
 		names = append(names, name)

@@ -217,9 +217,9 @@ func TestSaveAtomic(t *testing.T) {
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, SavedModelFile))
 	bad := fixtureModel(t, "seed", false)
-	bad.Layers[0].Weights[0].Value = tensor.MustFromFloat32([]int{1}, []float32{1})
+	bad.Layers[0].Weights = bad.Layers[0].Weights[1:] // the graph reads the kernel
 	err := Save(dir, bad)
-	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "conv_1") {
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "conv_1") || !strings.Contains(err.Error(), "kernel") {
 		t.Errorf("bad weights: %v", err)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, SavedModelFile))
@@ -249,9 +249,19 @@ func TestSaveErrors(t *testing.T) {
 		t.Errorf("Keras3 dialect: %v", err)
 	}
 	m = fixtureModel(t, "seed", false)
-	m.Config = json.RawMessage(strings.Replace(string(m.Config), `"Flatten"`, `"Reshape"`, 1))
-	if err := Save(dir, m); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Reshape") {
-		t.Errorf("unknown layer: %v", err)
+	m.Layers[3].Graph = nil // as a codec reads a model
+	if err := Save(dir, m); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `layer "flatten"`) || !strings.Contains(err.Error(), "no graph") {
+		t.Errorf("layer without a graph: %v", err)
+	}
+	m = fixtureModel(t, "seed", false)
+	m.Layers[3].Graph.Ops[1].Inputs[1] = "Nope"
+	if err := Save(dir, m); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `"Nope"`) {
+		t.Errorf("dangling op reference: %v", err)
+	}
+	m = fixtureModel(t, "seed", false)
+	m.Layers[3].Graph.InputShapes[0] = []int{7}
+	if err := Save(dir, m); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "input shape") {
+		t.Errorf("graph for another input shape: %v", err)
 	}
 	m = fixtureModel(t, "seed", false)
 	m.Layers[4].Weights = m.Layers[4].Weights[:1]

@@ -77,9 +77,10 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	for i, l := range sm.Layers {
 		for _, w := range l.Weights {
 			v := &tvar{name: l.Name + "/" + w.Name, value: w.Value, trainable: w.Trainable}
-			if l.Class == "BatchNormalization" && (w.Name == "moving_mean" || w.Name == "moving_variance") {
-				v.onRead, v.trainable = true, false
-			}
+			// A trainable layer's non-trainable variables are state Keras creates with
+			// synchronization ON_READ and aggregation MEAN (BatchNormalization's moving
+			// statistics); in a frozen layer every variable is non-trainable.
+			v.onRead = !w.Trainable && boolCfg(l.Cfg, "trainable", true)
 			modelVars = append(modelVars, v)
 			t.link(layerNode[i], w.Name, t.variable(inBoth, v), inBoth)
 		}
@@ -558,7 +559,6 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 				break
 			}
 		}
-		expectsTraining := l.Class == "Dropout" || l.Class == "BatchNormalization"
 		var bis any
 		if l.First {
 			items := []any{nil}
@@ -568,7 +568,7 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 			bis = map[string]any{"class_name": "__tuple__", "items": items}
 		}
 		lmd := map[string]any{
-			"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": expectsTraining,
+			"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": l.Graph.Training,
 			"dtype": strCfg(l.Cfg, "dtype", "float32"), "batch_input_shape": bis, "stateful": false,
 			"must_restore_from_config": false, "preserve_input_structure_in_config": false,
 			"autocast": true, "class_name": l.Class, "config": l.Cfg, "build_input_shape": tshape(l.In),

@@ -1,0 +1,38 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// layerGraphs fills sm.Layers[i].Graph from the model's layers (layers.Grapher): what each
+// layer class declares about its TF graph, which the SavedModel writer needs. sm.Layers must
+// be the model's layers in order (weightsToSaved). With strict a layer without a graph (its
+// class does not implement one, or Graph fails: an option with no TF lowering) is an error
+// naming it; otherwise its Graph stays nil, and only a SavedModel writer will fail on it.
+func (m *Sequential) layerGraphs(sm *saved.Model, strict bool) error {
+	if len(sm.Layers) != len(m.layers) {
+		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
+	}
+	for i, l := range m.layers {
+		sm.Layers[i].Graph = nil
+		gr, ok := l.(layers.Grapher)
+		if !ok {
+			if strict {
+				return layerErr(i, l.Name(), l.Class(), fmt.Errorf("%w: no TF graph for this layer class", ErrUnsupported))
+			}
+			continue
+		}
+		g, err := gr.Graph()
+		if err != nil {
+			if strict {
+				return layerErr(i, l.Name(), l.Class(), err)
+			}
+			continue
+		}
+		sm.Layers[i].Graph = g
+	}
+	return nil
+}
