@@ -118,4 +118,50 @@ func TestReshapingFilesInKeras(t *testing.T) {
 		}
 		t.Logf("%s: max |keras - go| = %.2g", r.ID, worst)
 	}
+
+	// The same models as SavedModel directories (each layer written from its Graph ops),
+	// served by tf.saved_model.load.
+	smArgs := []string{filepath.Join(dir, "x.npy")}
+	smWant := map[string]*tensor.Tensor{}
+	for name, build := range builds {
+		m := build()
+		for _, w := range m.Weights() {
+			v := w.Value.Float32s()
+			for j := range v {
+				v[j] = rng.Uniform(-0.5, 0.5)
+			}
+		}
+		y, err := m.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "sm_"+name)
+		if err := m.Save(p); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		smArgs = append(smArgs, p)
+		smWant[p] = y
+	}
+	var keys []string
+	runPythonJSON(t, &keys, "savedmodel_predict.py", smArgs...)
+	if len(keys) != len(smWant) {
+		t.Fatalf("python served %d SavedModels, want %d", len(keys), len(smWant))
+	}
+	for p, want := range smWant {
+		got, err := npy.ReadFile(filepath.Join(p, "y.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tensor.SameShape(got.Shape, want.Shape) {
+			t.Fatalf("%s: tf served shape %v, go %v", p, got.Shape, want.Shape)
+		}
+		worst := 0.0
+		for i, v := range got.Float32s() {
+			worst = max(worst, math.Abs(float64(v)-float64(want.Float32s()[i])))
+		}
+		if worst > 1e-5 {
+			t.Errorf("%s: max |tf - go| = %g", filepath.Base(p), worst)
+		}
+		t.Logf("%s: max |tf - go| = %.2g", filepath.Base(p), worst)
+	}
 }
