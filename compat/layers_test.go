@@ -61,6 +61,24 @@ func TestLayersTrainingStep(t *testing.T) {
 	for _, a := range []string{"softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "exponential", "tanh", "sigmoid", "relu"} {
 		add("act_"+a, layers.NewActivation(a), []int{3, 6}, 2, false)
 	}
+	// The reshaping family (layers/reshaping.go).
+	add("zeropad_1", layers.NewZeroPadding2D([2][2]int{{1, 1}, {1, 1}}), []int{4, 5, 2}, 2, false)
+	add("zeropad_asym", layers.NewZeroPadding2D([2][2]int{{2, 0}, {1, 3}}), []int{3, 4, 3}, 2, false)
+	add("crop_asym", layers.NewCropping2D([2][2]int{{1, 2}, {0, 1}}), []int{6, 5, 3}, 2, false)
+	add("crop_none", layers.NewCropping2D([2][2]int{}), []int{3, 3, 2}, 2, false)
+	add("up_nearest", layers.NewUpSampling2D([2]int{2, 3}), []int{3, 4, 2}, 2, false)
+	add("up_bilinear_2", layers.NewUpSampling2D([2]int{2, 2}, layers.UpSampling2DOptions{Interpolation: "bilinear"}), []int{3, 4, 2}, 2, false)
+	add("up_bilinear_3x1", layers.NewUpSampling2D([2]int{3, 1}, layers.UpSampling2DOptions{Interpolation: "bilinear"}), []int{5, 3, 2}, 2, false)
+	add("up_bilinear_5x4", layers.NewUpSampling2D([2]int{5, 4}, layers.UpSampling2DOptions{Interpolation: "bilinear"}), []int{2, 3, 1}, 2, false)
+	add("reshape_infer", layers.NewReshape([]int{-1, 4}), []int{3, 2, 4}, 3, false)
+	add("reshape_3d", layers.NewReshape([]int{2, 3, 4}), []int{4, 6}, 2, false)
+	add("permute_2d", layers.NewPermute([]int{2, 1}), []int{3, 4}, 2, false)
+	add("permute_3d", layers.NewPermute([]int{3, 1, 2}), []int{2, 3, 4}, 2, false)
+	add("repeat_3", layers.NewRepeatVector(3), []int{5}, 4, false)
+	add("gap", layers.NewGlobalAveragePooling2D(), []int{4, 5, 3}, 3, false)
+	add("gap_keepdims", layers.NewGlobalAveragePooling2D(layers.GlobalPoolingOptions{Keepdims: true}), []int{4, 5, 3}, 3, false)
+	add("gmp_ties", layers.NewGlobalMaxPooling2D(), []int{4, 5, 3}, 3, true)
+	add("gmp_keepdims_ties", layers.NewGlobalMaxPooling2D(layers.GlobalPoolingOptions{Keepdims: true}), []int{3, 3, 2}, 3, true)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {
@@ -148,6 +166,7 @@ func TestLayersTrainingStep(t *testing.T) {
 			}
 			var summary []struct {
 				ID        string         `json:"id"`
+				Class     string         `json:"class_name"`
 				Trainable int            `json:"trainable"`
 				Weights   int            `json:"weights"`
 				Config    map[string]any `json:"config"`
@@ -165,6 +184,14 @@ func TestLayersTrainingStep(t *testing.T) {
 				if !reflect.DeepEqual(g, any(s.Config)) {
 					kb, _ := json.Marshal(s.Config)
 					t.Errorf("%s: config differs\ngo:    %s\nkeras: %s", s.ID, goCfg, kb)
+				}
+				// Keras's own config, read back by Go, is written again unchanged.
+				if l2, _, err := layers.FromConfig(s.Class, s.Config, d); err != nil {
+					t.Errorf("%s: FromConfig of Keras's config: %v", s.ID, err)
+				} else if c2 := canonJSON(l2.Config(d)); !reflect.DeepEqual(c2, any(s.Config)) {
+					kb, _ := json.Marshal(s.Config)
+					gb, _ := json.Marshal(c2)
+					t.Errorf("%s: Keras's config through FromConfig and Config differs\ngo:    %s\nkeras: %s", s.ID, gb, kb)
 				}
 				if s.Trainable != len(r.grads) || s.Weights != len(r.after) {
 					t.Errorf("%s: keras has %d trainable of %d weights, go %d of %d", s.ID, s.Trainable, s.Weights, len(r.grads), len(r.after))
@@ -202,6 +229,14 @@ func TestLayersTrainingStep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// canonJSON returns v as encoding/json would decode it from its JSON.
+func canonJSON(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 func writeNpy(t *testing.T, path string, v *tensor.Tensor) {

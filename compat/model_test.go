@@ -57,6 +57,30 @@ func TestModelConfigRebuild(t *testing.T) {
 				layers.NewDense(2000, layers.DenseOptions{Name: "wide"}),
 			), []int{4}
 		},
+		// The reshaping family (layers/reshaping.go) in one model, from the input to the head.
+		"reshaping": func() (*model.Sequential, []int) {
+			return model.NewSequential(
+				model.Input(6, 5, 2),
+				layers.NewZeroPadding2D([2][2]int{{1, 2}, {0, 1}}),
+				layers.NewCropping2D([2][2]int{{2, 1}, {1, 0}}),
+				layers.NewUpSampling2D([2]int{2, 2}),
+				layers.NewUpSampling2D([2]int{1, 2}, layers.UpSampling2DOptions{Interpolation: "bilinear"}),
+				c2(3, 3, layers.Conv2DOptions{Activation: "relu"}),
+				layers.NewGlobalMaxPooling2D(layers.GlobalPoolingOptions{Keepdims: true}),
+				layers.NewReshape([]int{-1}),
+				layers.NewRepeatVector(4),
+				layers.NewPermute([]int{2, 1}),
+				layers.NewFlatten(),
+				layers.NewDense(2),
+			), []int{6, 5, 2}
+		},
+		"reshaping_declared": func() (*model.Sequential, []int) {
+			return model.NewSequential(
+				layers.NewZeroPadding2D([2][2]int{{1, 1}, {2, 2}}, layers.ZeroPadding2DOptions{InputShape: []int{4, 3, 2}}),
+				layers.NewGlobalAveragePooling2D(),
+				layers.NewDense(3, layers.DenseOptions{Activation: "softmax"}),
+			), []int{4, 3, 2}
+		},
 		"build": func() (*model.Sequential, []int) {
 			m := model.NewSequential(
 				c2(3, 3, layers.Conv2DOptions{NoBias: true}),

@@ -120,6 +120,8 @@ func BuildConfig(l Layer, d saved.Dialect) map[string]any {
 		switch l.(type) {
 		case *MaxPooling2D, *Dropout, *Activation:
 			return nil
+		case *Reshape, *GlobalAveragePooling2D, *GlobalMaxPooling2D:
+			return nil
 		}
 	}
 	in := l.InputShape()

@@ -44,7 +44,7 @@ def run(case, d):
         np.save(os.path.join(d, "%s_g%d.npy" % (cid, k)), np.asarray(g, dtype=np.float32))
     for k, w in enumerate(layer.get_weights()):
         np.save(os.path.join(d, "%s_w%d.npy" % (cid, k)), np.asarray(w, dtype=np.float32))
-    return {"id": cid, "trainable": len(tw), "weights": len(layer.get_weights()),
+    return {"id": cid, "class_name": layer.__class__.__name__, "trainable": len(tw), "weights": len(layer.get_weights()),
             "config": json.loads(json.dumps(layer.get_config()))}
 
 
