@@ -9,7 +9,9 @@ import "github.com/kerasgo/kerasgo/saved"
 type Average struct{ elemMerge }
 
 // NewAverage returns a Average layer; opts, if given, names it.
-func NewAverage(opts ...MergeOptions) *Average { return &Average{newElemMerge("Average", opAverage, opts)} }
+func NewAverage(opts ...MergeOptions) *Average {
+	return &Average{newElemMerge("Average", opAverage, opts)}
+}
 
 func init() { register(Spec{Classes: []string{"Average"}, FromConfig: averageFromConfig}) }
 

@@ -9,7 +9,9 @@ import "github.com/kerasgo/kerasgo/saved"
 type Maximum struct{ elemMerge }
 
 // NewMaximum returns a Maximum layer; opts, if given, names it.
-func NewMaximum(opts ...MergeOptions) *Maximum { return &Maximum{newElemMerge("Maximum", opMaximum, opts)} }
+func NewMaximum(opts ...MergeOptions) *Maximum {
+	return &Maximum{newElemMerge("Maximum", opMaximum, opts)}
+}
 
 func init() { register(Spec{Classes: []string{"Maximum"}, FromConfig: maximumFromConfig}) }
 

@@ -9,7 +9,9 @@ import "github.com/kerasgo/kerasgo/saved"
 type Minimum struct{ elemMerge }
 
 // NewMinimum returns a Minimum layer; opts, if given, names it.
-func NewMinimum(opts ...MergeOptions) *Minimum { return &Minimum{newElemMerge("Minimum", opMinimum, opts)} }
+func NewMinimum(opts ...MergeOptions) *Minimum {
+	return &Minimum{newElemMerge("Minimum", opMinimum, opts)}
+}
 
 func init() { register(Spec{Classes: []string{"Minimum"}, FromConfig: minimumFromConfig}) }
 

@@ -9,7 +9,9 @@ import "github.com/kerasgo/kerasgo/saved"
 type Multiply struct{ elemMerge }
 
 // NewMultiply returns a Multiply layer; opts, if given, names it.
-func NewMultiply(opts ...MergeOptions) *Multiply { return &Multiply{newElemMerge("Multiply", opMultiply, opts)} }
+func NewMultiply(opts ...MergeOptions) *Multiply {
+	return &Multiply{newElemMerge("Multiply", opMultiply, opts)}
+}
 
 func init() { register(Spec{Classes: []string{"Multiply"}, FromConfig: multiplyFromConfig}) }
 

@@ -9,7 +9,9 @@ import "github.com/kerasgo/kerasgo/saved"
 type Subtract struct{ elemMerge }
 
 // NewSubtract returns a Subtract layer; opts, if given, names it.
-func NewSubtract(opts ...MergeOptions) *Subtract { return &Subtract{newElemMerge("Subtract", opSubtract, opts)} }
+func NewSubtract(opts ...MergeOptions) *Subtract {
+	return &Subtract{newElemMerge("Subtract", opSubtract, opts)}
+}
 
 func init() { register(Spec{Classes: []string{"Subtract"}, FromConfig: subtractFromConfig}) }
 
