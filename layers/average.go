@@ -8,7 +8,7 @@ import "github.com/kerasgo/kerasgo/saved"
 // (MultiInput): its single-input Build, OutputShape, Forward and Backward fail with ErrShape.
 type Average struct{ elemMerge }
 
-// NewAverage returns a Average layer; opts, if given, names it.
+// NewAverage returns an Average layer; opts, if given, names it.
 func NewAverage(opts ...MergeOptions) *Average {
 	return &Average{newElemMerge("Average", opAverage, opts)}
 }

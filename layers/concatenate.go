@@ -149,10 +149,11 @@ func (l *Concatenate) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tens
 		}
 		out[a] += x.Shape[a]
 	}
-	n, err := tensor.CheckShape(tensor.Float32, out, 0)
+	_, err := tensor.CheckShape(tensor.Float32, out, 0)
 	if err != nil {
 		return nil, layerErr(ErrShape, "Concatenate", l.name, "output shape %s: %v", tensor.ShapeString(out), err)
 	}
+	n, _ := tensor.NumElements(out)
 	outer, inner := 1, 1
 	for _, d := range out[:a] {
 		outer *= d

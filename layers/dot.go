@@ -306,10 +306,11 @@ func (l *Dot) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor, erro
 	if len(out) == 1 {
 		out = append(out, 1)
 	}
-	n, err := tensor.CheckShape(tensor.Float32, out, 0)
+	_, err := tensor.CheckShape(tensor.Float32, out, 0)
 	if err != nil {
 		return nil, layerErr(ErrShape, "Dot", l.name, "output shape %s: %v", tensor.ShapeString(out), err)
 	}
+	n, _ := tensor.NumElements(out)
 	for i, x := range xs {
 		d := x.Float32s()
 		if l.normalize {
