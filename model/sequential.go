@@ -140,6 +140,14 @@ func (m *Sequential) add(l layers.Layer) error {
 	if l == nil {
 		return fmt.Errorf("%w: nil layer", ErrFormat)
 	}
+	if _, ok := l.(layers.MultiInput); ok {
+		who := l.Class()
+		if l.Name() != "" {
+			who = fmt.Sprintf("%q (%s)", l.Name(), l.Class())
+		}
+		return fmt.Errorf("%w: layer %s takes several inputs; a Sequential model passes one tensor from layer to layer, so it needs a Functional model",
+			ErrUnsupported, who)
+	}
 	if in, ok := l.(*InputLayer); ok {
 		if len(m.layers) > 0 || m.in.kind != inputNone {
 			return fmt.Errorf("%w: an InputLayer must be the first layer of a Sequential model", ErrFormat)
