@@ -34,6 +34,7 @@ func init() { register(Spec{Classes: []string{"Activation"}, FromConfig: activat
 
 func activationFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Activation", cfg)
+	r.dialect = d
 	l := &Activation{}
 	r.readBase(&l.base)
 	if _, _, ok := r.get("activation"); !ok {
