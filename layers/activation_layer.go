@@ -108,3 +108,16 @@ func (l *Activation) Config(d saved.Dialect) map[string]any {
 	c["activation"] = l.act.configName(d)
 	return c
 }
+
+// Graph returns the activation's TF ops (see activationFunc.ops).
+func (l *Activation) Graph() (*saved.LayerGraph, error) {
+	if l.inShape == nil {
+		return nil, layerErr(ErrShape, "Activation", l.name, "Graph before Build")
+	}
+	g := newGraphBuilder()
+	out, err := l.act.ops(g, "$in")
+	if err != nil {
+		return nil, layerErr(ErrUnsupported, "Activation", l.name, "%v", err)
+	}
+	return g.graph(l.inShape, l.inShape, false, out), nil
+}
