@@ -22,15 +22,17 @@ import (
 func TestLayersTrainingStep(t *testing.T) {
 	python(t)
 	type goCase struct {
-		id    string
-		layer layers.Layer
-		in    []int
-		batch int
-		ties  bool
+		id      string
+		layer   layers.Layer
+		in      []int
+		batch   int
+		ties    bool
+		only    saved.Dialect // with onlySet: the case runs in this dialect only
+		onlySet bool
 	}
 	var cases []goCase
 	add := func(id string, l layers.Layer, in []int, batch int, ties bool) {
-		cases = append(cases, goCase{id, l, in, batch, ties})
+		cases = append(cases, goCase{id: id, layer: l, in: in, batch: batch, ties: ties})
 	}
 	add("conv_valid_relu", layers.NewConv2D(4, [2]int{3, 3}, layers.Conv2DOptions{Activation: "relu"}), []int{8, 9, 3}, 4, false)
 	add("conv_same_s2", layers.NewConv2D(5, [2]int{3, 3}, layers.Conv2DOptions{Strides: [2]int{2, 2}, Padding: "same", Activation: "tanh"}), []int{8, 7, 2}, 3, false)
@@ -58,7 +60,8 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("flatten", layers.NewFlatten(), []int{3, 2, 4}, 3, false)
 	seed := int64(7)
 	add("dropout_rate0_seed", layers.NewDropout(0, layers.DropoutOptions{Seed: &seed}), []int{5}, 3, false)
-	for _, a := range []string{"softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "exponential", "tanh", "sigmoid", "relu"} {
+	for _, a := range []string{"softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "exponential", "tanh", "sigmoid", "relu",
+		"relu6", "leaky_relu", "log_softmax", "mish", "silu"} {
 		add("act_"+a, layers.NewActivation(a), []int{3, 6}, 2, false)
 	}
 	// The reshaping family (layers/reshaping.go).
@@ -79,6 +82,33 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("gap_keepdims", layers.NewGlobalAveragePooling2D(layers.GlobalPoolingOptions{Keepdims: true}), []int{4, 5, 3}, 3, false)
 	add("gmp_ties", layers.NewGlobalMaxPooling2D(), []int{4, 5, 3}, 3, true)
 	add("gmp_keepdims_ties", layers.NewGlobalMaxPooling2D(layers.GlobalPoolingOptions{Keepdims: true}), []int{3, 3, 2}, 3, true)
+	// hard_sigmoid means clip(0.2x+0.5) in tf_keras and relu6(x+3)/6 in Keras 3: each
+	// dialect's config is read as that dialect's function.
+	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+		for _, a := range []string{"hard_sigmoid", "hard_silu", "hard_swish"} {
+			if d == saved.Keras2 && a != "hard_sigmoid" {
+				continue // tf_keras has no hard_silu
+			}
+			l, _, err := layers.FromConfig("Activation", map[string]any{"activation": a}, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, goCase{id: "act_" + a + "_" + d.String(), layer: l, in: []int{3, 6}, batch: 2, only: d, onlySet: true})
+		}
+	}
+	mx := 1.5
+	add("relu_default", layers.NewReLU(), []int{3, 6}, 2, false)
+	add("relu_all", layers.NewReLU(layers.ReLUOptions{MaxValue: &mx, NegativeSlope: 0.1, Threshold: 0.25}), []int{3, 6}, 2, false)
+	add("leaky_relu", layers.NewLeakyReLU(0.3), []int{3, 6}, 2, false)
+	add("elu_half", layers.NewELU(0.5), []int{3, 6}, 2, false)
+	add("softmax_axis1", layers.NewSoftmax(1), []int{3, 4, 2}, 2, false)
+	add("softmax_axis_neg2", layers.NewSoftmax(-2), []int{3, 4, 2}, 2, false)
+	add("prelu", layers.NewPReLU(), []int{3, 4, 2}, 2, false)
+	add("prelu_shared", layers.NewPReLU(layers.PReLUOptions{SharedAxes: []int{1, 2}}), []int{3, 4, 2}, 3, false)
+	add("gaussian_noise0", layers.NewGaussianNoise(0), []int{5}, 3, false)
+	add("gaussian_dropout0", layers.NewGaussianDropout(0), []int{5}, 3, false)
+	add("spatial_dropout0", layers.NewSpatialDropout2D(0), []int{3, 3, 2}, 2, false)
+	add("activity_reg", layers.NewActivityRegularization(0.01, 0.02), []int{3, 4}, 3, false)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {
@@ -93,7 +123,12 @@ func TestLayersTrainingStep(t *testing.T) {
 				trainW int
 			}
 			results := map[string]*result{}
+			ran := 0
 			for i, c := range cases {
+				if c.onlySet && c.only != d {
+					continue
+				}
+				ran++
 				l := c.layer
 				if bn, ok := l.(*layers.BatchNormalization); ok && d == saved.Keras3 {
 					bn.SetVarianceRule(layers.Keras3Variance)
@@ -172,8 +207,8 @@ func TestLayersTrainingStep(t *testing.T) {
 				Config    map[string]any `json:"config"`
 			}
 			runPythonJSON(t, &summary, "layers_grads.py", dir)
-			if len(summary) != len(cases) {
-				t.Fatalf("python ran %d cases, want %d", len(summary), len(cases))
+			if len(summary) != ran {
+				t.Fatalf("python ran %d cases, want %d", len(summary), ran)
 			}
 			for _, s := range summary {
 				r := results[s.ID]

@@ -38,6 +38,24 @@ var activations = map[string]*activationFunc{
 	"silu":        swish,
 	"gelu":        {name: "gelu", forward: geluF, backward: geluB, needZ: true},
 	"exponential": {name: "exponential", forward: expF, backward: expB},
+
+	"relu6":          {name: "relu6", forward: relu6F, backward: relu6B},
+	"leaky_relu":     {name: "leaky_relu", forward: leakyReluF, backward: leakyReluB},
+	"log_softmax":    {name: "log_softmax", forward: logSoftmaxF, backward: logSoftmaxB},
+	"hard_sigmoid":   hardSigmoid,
+	"hard_silu":      hardSilu,
+	"hard_swish":     hardSilu,
+	"mish":           {name: "mish", forward: mishF, backward: mishB, needZ: true},
+	"celu":           {name: "celu", forward: eluF, backward: eluB},
+	"squareplus":     {name: "squareplus", forward: squareplusF, backward: squareplusB, needZ: true},
+	"sparse_plus":    {name: "sparse_plus", forward: sparsePlusF, backward: sparsePlusB, needZ: true},
+	"soft_shrink":    {name: "soft_shrink", forward: softShrinkF, backward: shrinkB, needZ: true},
+	"hard_shrink":    {name: "hard_shrink", forward: hardShrinkF, backward: shrinkB, needZ: true},
+	"tanh_shrink":    {name: "tanh_shrink", forward: tanhShrinkF, backward: tanhShrinkB, needZ: true},
+	"hard_tanh":      {name: "hard_tanh", forward: hardTanhF, backward: hardTanhB, needZ: true},
+	"log_sigmoid":    {name: "log_sigmoid", forward: logSigmoidF, backward: logSigmoidB},
+	"sparse_sigmoid": {name: "sparse_sigmoid", forward: sparseSigmoidF, backward: sparseSigmoidB, needZ: true},
+	"sparsemax":      {name: "sparsemax", forward: sparsemaxF, backward: sparsemaxB},
 }
 
 // swish is x·sigmoid(x): tf_keras writes it "swish", Keras 3 "silu" (configName).
@@ -47,6 +65,9 @@ var swish = &activationFunc{name: "swish", forward: swishF, backward: swishB, ne
 func (a *activationFunc) configName(d saved.Dialect) string {
 	if a == swish && d == saved.Keras3 {
 		return "silu"
+	}
+	if a == hardSigmoidTFK {
+		return "hard_sigmoid"
 	}
 	return a.name
 }
@@ -93,6 +114,8 @@ func (r *cfgReader) activation(keys ...string) *activationFunc {
 			name, _ = c["name"].(string)
 		}
 		switch name {
+		case "log_softmax_v2":
+			name = "log_softmax"
 		case "softmax_v2":
 			name = "softmax"
 		case "linear_v2":
@@ -103,6 +126,10 @@ func (r *cfgReader) activation(keys ...string) *activationFunc {
 	if err != nil || name == "" {
 		r.fail(ErrUnsupported, "%s %s", k, jsonValue(v))
 		return activations["linear"]
+	}
+	if a == hardSigmoid && r.dialect == saved.Keras2 {
+		// tf_keras's hard_sigmoid is clip(0.2x+0.5, 0, 1); Keras 3's is relu6(x+3)/6.
+		return hardSigmoidTFK
 	}
 	return a
 }

@@ -34,6 +34,7 @@ func init() { register(Spec{Classes: []string{"Activation"}, FromConfig: activat
 
 func activationFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Activation", cfg)
+	r.dialect = d
 	l := &Activation{}
 	r.readBase(&l.base)
 	if _, _, ok := r.get("activation"); !ok {
@@ -108,9 +109,15 @@ func (l *Activation) Config(d saved.Dialect) map[string]any {
 	return c
 }
 
-// Graph returns the activation's TF op (none for linear).
+// Graph returns the activation's TF ops (see activationFunc.ops).
 func (l *Activation) Graph() (*saved.LayerGraph, error) {
+	if l.inShape == nil {
+		return nil, layerErr(ErrShape, "Activation", l.name, "Graph before Build")
+	}
 	g := newGraphBuilder("Activation", l.name)
-	g.activation(l.act, "$in")
-	return g.graph(l, false)
+	out, err := l.act.ops(g, "$in")
+	if err != nil {
+		return nil, layerErr(ErrUnsupported, "Activation", l.name, "%v", err)
+	}
+	return g.graphOut(l.inShape, l.inShape, false, out)
 }

@@ -26,6 +26,9 @@ type cfgReader struct {
 	used        map[string]bool
 	err         error
 	warnings    []string
+	// dialect is the dialect of the config (set by the FromConfig functions that read an
+	// activation: hard_sigmoid differs between tf_keras and Keras 3).
+	dialect saved.Dialect
 }
 
 func newCfgReader(class string, cfg map[string]any) *cfgReader {

@@ -103,6 +103,7 @@ func init() {
 
 func conv2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Conv2D", cfg)
+	r.dialect = d
 	l := &Conv2D{}
 	r.readBase(&l.base)
 	l.filters = r.integer(0, 1, maxUnits, "filters", "nb_filter")

@@ -53,6 +53,7 @@ func init() { register(Spec{Classes: []string{"Dense"}, FromConfig: denseFromCon
 
 func denseFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Dense", cfg)
+	r.dialect = d
 	l := &Dense{}
 	r.readBase(&l.base)
 	l.units = r.integer(0, 1, maxUnits, "units", "output_dim")

@@ -24,6 +24,8 @@ type Dropout struct {
 	rate float64
 	seed *int64
 	rng  *Rand
+	// noise is Keras's noise_shape (with the batch; -1 for None), nil when not set.
+	noise []int
 
 	mask   []float32 // per element: 0 or 1/(1-rate), from the last training Forward
 	xShape []int
@@ -64,7 +66,12 @@ func dropoutFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, er
 		s64 := int64(f)
 		l.seed = &s64
 	}
-	r.unsupportedIfSet("noise_shape")
+	if v, _, ok := r.get("noise_shape"); ok && v != nil {
+		l.noise = r.shape("noise_shape")
+		if l.noise == nil {
+			r.fail(ErrFormat, "noise_shape %s", jsonValue(v))
+		}
+	}
 	w, err := r.finish()
 	if err != nil {
 		return nil, nil, err
@@ -113,6 +120,19 @@ func (l *Dropout) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, erro
 		return x, nil
 	}
 	xd := x.Float32s()
+	if l.noise != nil {
+		if len(l.noise) != len(x.Shape) {
+			return nil, layerErr(ErrShape, "Dropout", l.name, "noise_shape %v does not fit input %s", l.noise, tensor.ShapeString(x.Shape))
+		}
+		for i, d := range l.noise {
+			if d != -1 && d != 1 && d != x.Shape[i] {
+				return nil, layerErr(ErrShape, "Dropout", l.name, "noise_shape %v does not fit input %s", l.noise, tensor.ShapeString(x.Shape))
+			}
+		}
+		y := make([]float32, len(xd))
+		l.mask = dropMask(l.rng, l.rate, xd, y, x.Shape, l.noise)
+		return tensor.MustFromFloat32(x.Shape, y), nil
+	}
 	scale := float32(1 / (1 - l.rate))
 	rate := float32(l.rate)
 	mask := make([]float32, len(xd))
@@ -155,6 +175,15 @@ func (l *Dropout) Config(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
 	c["rate"] = l.rate
 	c["noise_shape"] = nil
+	if l.noise != nil {
+		ns := make([]any, len(l.noise))
+		for i, v := range l.noise {
+			if v >= 0 {
+				ns[i] = v
+			}
+		}
+		c["noise_shape"] = ns
+	}
 	if l.seed != nil {
 		c["seed"] = *l.seed
 	} else {

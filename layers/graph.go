@@ -1,6 +1,9 @@
 package layers
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -36,6 +39,7 @@ var opOutArg = map[string]string{
 	"ExpandDims": "output", "Squeeze": "output", "BatchMatMulV2": "output",
 	"DepthwiseConv2dNative": "output", "Square": "y", "SquaredDifference": "z",
 	"AddN": "sum", "Pow": "z", "Erf": "y", "Log": "y", "Log1p": "y",
+	"Cast": "y", "Greater": "z", "GreaterEqual": "z", "Less": "z", "SelectV2": "output", "SpaceToBatchND": "output", "BatchToSpaceND": "output", "ZerosLike": "y", "Sign": "y", "LessEqual": "z",
 }
 
 // graphBuilder collects the ops of one layer's Graph.
@@ -43,10 +47,64 @@ type graphBuilder struct {
 	class, name string
 	ops         []saved.Op
 	err         error
+	names       map[string]bool
 }
 
 func newGraphBuilder(class, name string) *graphBuilder {
-	return &graphBuilder{class: class, name: name}
+	return &graphBuilder{class: class, name: name, names: map[string]bool{}}
+}
+
+// unique returns name, or name_N if taken, as TF names ops.
+func (g *graphBuilder) unique(name string) string {
+	if !g.names[name] {
+		g.names[name] = true
+		return name
+	}
+	for i := 1; ; i++ {
+		n := fmt.Sprintf("%s_%d", name, i)
+		if !g.names[n] {
+			g.names[n] = true
+			return n
+		}
+	}
+}
+
+// fop appends an op with attribute T float32 (most elementwise ops).
+func (g *graphBuilder) fop(name, typ string, inputs ...string) string {
+	return g.op(name, typ, inputs, tAttrs(nil))
+}
+
+// constant appends a Const op holding t.
+func (g *graphBuilder) constant(name string, t *tensor.Tensor) string {
+	return g.op(name, "Const", nil, map[string]saved.Attr{"dtype": saved.TypeAttr(t.DType), "value": saved.TensorAttr(t)})
+}
+
+// scalar appends a float32 scalar Const.
+func (g *graphBuilder) scalar(name string, v float32) string {
+	return g.constant(name, tensor.Scalar(v))
+}
+
+// int32s appends an int32 Const of the given shape.
+func (g *graphBuilder) int32s(name string, shape []int, v ...int32) string {
+	return g.constant(name, &tensor.Tensor{DType: tensor.Int32, Shape: slices.Clone(shape), Data: v})
+}
+
+// readAs appends a ReadVariableOp named name of the layer's weight w.
+func (g *graphBuilder) readAs(name, w string) string {
+	return g.op(name, "ReadVariableOp", []string{"$var:" + w}, map[string]saved.Attr{"dtype": saved.TypeAttr(tensor.Float32)})
+}
+
+// graphOut returns the LayerGraph of a single-input layer whose result is out ("$in" for the
+// identity, which gets an Identity op).
+func (g *graphBuilder) graphOut(in, outShape []int, training bool, out string) (*saved.LayerGraph, error) {
+	if out == "$in" {
+		out = g.fop("Identity", "Identity", "$in")
+	}
+	if g.err != nil {
+		return nil, g.err
+	}
+	return &saved.LayerGraph{InputShapes: [][]int{slices.Clone(in)}, OutputShape: slices.Clone(outShape),
+		Training: training, Ops: g.ops, Output: out}, nil
 }
 
 // tAttrs returns attrs with "T": float32 added.
@@ -64,6 +122,7 @@ func (g *graphBuilder) op(name, typ string, inputs []string, attrs map[string]sa
 	if !ok && g.err == nil {
 		g.err = layerErr(ErrUnsupported, g.class, g.name, "graph op type %s has no output argument name", typ)
 	}
+	name = g.unique(name)
 	g.ops = append(g.ops, saved.Op{Name: name, Type: typ, Inputs: inputs, Attrs: attrs, OutArg: arg})
 	return name
 }
@@ -95,14 +154,14 @@ func (g *graphBuilder) activation(a *activationFunc, x string) string {
 	if a == nil || a.identity {
 		return x
 	}
-	op, ok := activationOps[a.name]
-	if !ok {
+	out, err := a.ops(g, x)
+	if err != nil {
 		if g.err == nil {
-			g.err = layerErr(ErrUnsupported, g.class, g.name, "activation %q in a TF graph", a.name)
+			g.err = layerErr(ErrUnsupported, g.class, g.name, "activation %q in a TF graph: %v", a.name, err)
 		}
 		return x
 	}
-	return g.op(op, op, []string{x}, tAttrs(nil))
+	return out
 }
 
 // activationOps maps the activations that are one TF op to it.

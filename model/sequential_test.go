@@ -228,7 +228,7 @@ func TestFromConfigErrors(t *testing.T) {
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": -1}}]}}`, ErrFormat, "units"},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 2, "data_format": "channels_first"}}, {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2]}}]}}`, ErrUnsupported, "InputLayer"},
 		{strings.Replace(seed, `"padding": "valid"`, `"padding": "full"`, 1), ErrUnsupported, "padding"},
-		{strings.Replace(seed, `"class_name": "Dropout"`, `"class_name": "SpatialDropout2D"`, 1), ErrUnsupported, `"SpatialDropout2D"`},
+		{strings.Replace(seed, `"class_name": "Dropout"`, `"class_name": "AlphaDropout"`, 1), ErrUnsupported, `"AlphaDropout"`},
 		{seed[:len(seed)/2], ErrFormat, "model config"},
 	} {
 		_, err := FromConfig([]byte(c.cfg))

@@ -17,6 +17,14 @@ import numpy as np
 import tensorflow as tf
 
 
+def _jsonable(o):
+    # As Keras's own JSON encoder writes numpy values (tf_keras's ReLU keeps max_value as an
+    # ndarray): the Python value.
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(type(o).__name__)
+
+
 def run(case, d):
     if case["flavor"] == "keras2":
         import tf_keras as K
@@ -35,6 +43,8 @@ def run(case, d):
         tape.watch(x)
         y = layer(x, training=True)
         loss = tf.reduce_sum(tf.convert_to_tensor(y) * dy)
+        if layer.losses:  # ActivityRegularization: its loss joins the gradient
+            loss = loss + tf.add_n(layer.losses)
     tw = layer.trainable_weights
     grads = tape.gradient(loss, [x] + list(tw))
     cid = case["id"]
@@ -45,7 +55,7 @@ def run(case, d):
     for k, w in enumerate(layer.get_weights()):
         np.save(os.path.join(d, "%s_w%d.npy" % (cid, k)), np.asarray(w, dtype=np.float32))
     return {"id": cid, "class_name": layer.__class__.__name__, "trainable": len(tw), "weights": len(layer.get_weights()),
-            "config": json.loads(json.dumps(layer.get_config()))}
+            "config": json.loads(json.dumps(layer.get_config(), default=_jsonable))}
 
 
 def main():
