@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 )
 
 // testdata/k3opt (testdata/gen/k3opt.py): Keras 3 files whose optimizer is the second of its

@@ -157,7 +157,7 @@ func (g *graphBuilder) activation(a *activationFunc, x string) string {
 	out, err := a.ops(g, x)
 	if err != nil {
 		if g.err == nil {
-			g.err = layerErr(ErrUnsupported, g.class, g.name, "activation %q in a TF graph: %v", a.name, err)
+			g.err = layerErr(ErrUnsupported, g.class, g.name, "activation %q in a TF graph", a.name)
 		}
 		return x
 	}

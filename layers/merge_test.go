@@ -85,10 +85,10 @@ func TestMergeShapes(t *testing.T) {
 		}
 	}
 	bad := []struct {
-		l       MultiInput
-		shapes  [][]int
+		l        MultiInput
+		shapes   [][]int
 		sentinel error
-		mention string
+		mention  string
 	}{
 		{NewAdd(), [][]int{{3, 4}, {2, 4}}, ErrShape, "(None, 3, 4), (None, 2, 4)"},
 		{NewAdd(), nil, ErrShape, "at least 1"},
