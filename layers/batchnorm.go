@@ -496,3 +496,7 @@ func (l *BatchNormalization) axisConfig(d saved.Dialect) any {
 	}
 	return n
 }
+
+// Tracked returns the layer's tracked children that hold no variable: tf_keras keeps the
+// axis as a tracked list, listed in checkpoints before the weights (TrackedChildren).
+func (l *BatchNormalization) Tracked() []string { return []string{"axis"} }
