@@ -83,10 +83,10 @@
 //     (one list per slot kind); tf_keras' Adamax ("_m", "_u") and Nadam ("_u_product")
 //     differ. Legacy (optimizer_v2) checkpoints are read (slot_variables references,
 //     "iter"), not written.
-//   - LoadKerasWeights cannot name weightless layers (the checkpoint does not record them) and
-//     infers the class of layers with weights from weight names and ranks
-//     (BatchNormalization, Conv2D, Dense) only; optimizer and model configs are not in a
-//     checkpoint and are returned nil.
+//   - LoadKerasWeights cannot name weightless layers and leaves every layer's Class empty (the
+//     checkpoint records neither); optimizer and model configs are not in a checkpoint and
+//     are returned nil. Tracked children without variables (BatchNormalization's axis) are
+//     written from saved.Layer.Tracked, which package model fills from the layer.
 //   - A save to the same prefix as an existing bundle renames the data shards before the
 //     index: a crash between the two renames leaves an index whose CRCs no longer match
 //     (detected on read). Manager never reuses a prefix.

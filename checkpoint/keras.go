@@ -46,9 +46,9 @@ func kerasGraph(m *saved.Model, functions []string) (*node, error) {
 	withWeights := 0
 	for i, l := range m.Layers {
 		ln := &node{}
-		if l.Class == "BatchNormalization" {
-			// tf_keras turns BatchNormalization.axis into a tracked list before the weights.
-			ln.add("axis", &node{})
+		// Tracked children without variables (BatchNormalization's axis list) come first.
+		for _, name := range l.Tracked {
+			ln.add(name, &node{})
 		}
 		for _, w := range l.Weights {
 			if w.Value == nil {
@@ -495,6 +495,7 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 		for _, c := range g.Nodes[ref.id].Children {
 			a, ok := gr.value(c.NodeId)
 			if !ok {
+				l.Tracked = append(l.Tracked, c.LocalName)
 				continue
 			}
 			t, err := gr.read(a)
@@ -512,7 +513,6 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 			byNode[c.NodeId] = vr
 			byFull[a.FullName] = vr
 		}
-		l.Class = guessClass(l.Weights)
 		m.Layers = append(m.Layers, l)
 	}
 	optID, ok := gr.child(modelID, "optimizer")
@@ -686,24 +686,4 @@ func (gr *graphReader) modelOrder(byNode map[int32]varRef) map[[2]string]int {
 		out[[2]string{v.layer, v.weight}] = i
 	}
 	return out
-}
-
-// guessClass names the Keras class of a layer from its weights where they leave no doubt
-// for the layers kerasgo knows; "" otherwise.
-func guessClass(ws []saved.Variable) string {
-	names := map[string]int{}
-	for _, w := range ws {
-		names[w.Name] = len(w.Value.Shape)
-	}
-	switch {
-	case len(ws) == 0:
-		return ""
-	case names["moving_mean"] == 1 && names["moving_variance"] == 1:
-		return "BatchNormalization"
-	case names["kernel"] == 4 && len(ws) <= 2:
-		return "Conv2D"
-	case names["kernel"] == 2 && len(ws) <= 2:
-		return "Dense"
-	}
-	return ""
 }

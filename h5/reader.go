@@ -741,7 +741,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 		if ls != nil {
 			haveList = true
 			for _, l := range ls {
-				if class == "Sequential" && l.Class == "InputLayer" {
+				if class == "Sequential" && l.Class == saved.InputLayerClass {
 					continue
 				}
 				infos = append(infos, l)

@@ -549,3 +549,7 @@ func (l *BatchNormalization) Graph() (*saved.LayerGraph, error) {
 	g.op("batchnorm/add_1", "AddV2", []string{xs, sh}, tAttrs(nil))
 	return g.graph(l, true)
 }
+
+// Tracked returns the layer's tracked children that hold no variable: tf_keras keeps the
+// axis as a tracked list, listed in checkpoints before the weights (TrackedChildren).
+func (l *BatchNormalization) Tracked() []string { return []string{"axis"} }

@@ -154,3 +154,28 @@ func (r *cfgReader) initialWeights() {
 		}
 	}
 }
+
+// TrackedChildren is implemented by layers whose tf_keras object has tracked child objects
+// that hold no variable (BatchNormalization's axis, kept as a tracked list). tf_keras lists
+// them in a checkpoint's object graph before the layer's weights; package model copies them
+// to saved.Layer.Tracked for the checkpoint writer.
+type TrackedChildren interface {
+	// Tracked returns the children's names in the order tf_keras tracks them.
+	Tracked() []string
+}
+
+// ClassForBaseName returns the canonical class whose default layer-name base
+// (DefaultBaseName) is base ("max_pooling2d" → MaxPooling2D), and whether one registered
+// class has it. Keras 3 weights files without a config name layers only by that base.
+func ClassForBaseName(base string) (string, bool) {
+	found := ""
+	for _, s := range registry {
+		if DefaultBaseName(s.Classes[0]) == base {
+			if found != "" && found != s.Classes[0] {
+				return "", false
+			}
+			found = s.Classes[0]
+		}
+	}
+	return found, found != ""
+}

@@ -122,7 +122,7 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 		if name == "" {
 			name = defaultInputName(d, m.in.kind, first)
 		}
-		list = append(list, entry("InputLayer", inputLayerConfig(d, name, m.in.batch, m.in.shape), nil))
+		list = append(list, entry(saved.InputLayerClass, inputLayerConfig(d, name, m.in.batch, m.in.shape), nil))
 	}
 	for i, l := range m.layers {
 		cfg := maps.Clone(l.Config(d))
@@ -396,7 +396,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 				warn("layer %d (%s): unknown key %q ignored", i, lc, k)
 			}
 		}
-		if lc == "InputLayer" {
+		if lc == saved.InputLayerClass {
 			if i != 0 {
 				return nil, layerErr(i, name, lc, fmt.Errorf("%w: an InputLayer at position %d (only first is supported)", ErrUnsupported, i))
 			}

@@ -48,7 +48,7 @@ func (l *InputLayer) Name() string { return l.name }
 func (l *InputLayer) SetName(s string) { l.name = s }
 
 // Class returns "InputLayer".
-func (l *InputLayer) Class() string { return "InputLayer" }
+func (l *InputLayer) Class() string { return saved.InputLayerClass }
 
 // Build checks that inputShape is the declared shape.
 func (l *InputLayer) Build(inputShape []int, _ *layers.Rand) error {

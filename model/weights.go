@@ -184,6 +184,9 @@ func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
 	sm.Layers = make([]saved.Layer, 0, len(m.layers))
 	for _, l := range m.layers {
 		sl := saved.Layer{Name: l.Name(), Class: l.Class()}
+		if tc, ok := l.(layers.TrackedChildren); ok {
+			sl.Tracked = tc.Tracked()
+		}
 		for _, w := range l.Weights() {
 			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: w.Value})
 		}
@@ -366,7 +369,7 @@ func (m *Sequential) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) 
 func keras3Order(mine []layers.Layer, theirs []*saved.Layer) []*saved.Layer {
 	byClass := map[string][]*saved.Layer{}
 	for _, l := range theirs {
-		k := layers.DefaultBaseName(l.Class)
+		k := keras3Base(l)
 		byClass[k] = append(byClass[k], l)
 	}
 	out := make([]*saved.Layer, 0, len(theirs))
@@ -378,7 +381,7 @@ func keras3Order(mine []layers.Layer, theirs []*saved.Layer) []*saved.Layer {
 		}
 	}
 	for _, l := range theirs {
-		k := layers.DefaultBaseName(l.Class)
+		k := keras3Base(l)
 		if q := byClass[k]; len(q) > 0 && q[0] == l {
 			out = append(out, l)
 			byClass[k] = q[1:]
@@ -402,4 +405,18 @@ func savedLayerNames(ls []*saved.Layer) string {
 		s += strconv.Quote(l.Name)
 	}
 	return s
+}
+
+// keras3Base is the class part of a Keras 3 weights-file layer's path ("max_pooling2d" for
+// max_pooling2d_1); from the class when the file gave none.
+func keras3Base(l *saved.Layer) string {
+	if l.Path == "" {
+		return layers.DefaultBaseName(l.Class)
+	}
+	if i := strings.LastIndexByte(l.Path, '_'); i >= 0 {
+		if n, err := strconv.Atoi(l.Path[i+1:]); err == nil && n > 0 && strconv.Itoa(n) == l.Path[i+1:] {
+			return l.Path[:i]
+		}
+	}
+	return l.Path
 }

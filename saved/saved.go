@@ -64,6 +64,13 @@ type Layer struct {
 	// Graph holds what the layer's implementation declares about it (shapes, training
 	// argument, TF graph ops); nil when a codec read the layer from a file. See LayerGraph.
 	Graph *LayerGraph
+	// Path is where the file keeps the layer when the file names layers by path rather than
+	// by layer name (a Keras 3 weights file without config: "max_pooling2d_1"); "" otherwise.
+	Path string
+	// Tracked names the layer's tracked child objects that hold no variable, which tf_keras
+	// checkpoints list before the layer's weights (BatchNormalization's "axis" list). The
+	// model fills it from the layer; the checkpoint reader from the file.
+	Tracked []string
 }
 
 // Variable is one weight of a layer.
