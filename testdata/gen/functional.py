@@ -105,20 +105,29 @@ def weights_by_key(lib, model):
     return {k[id(v)]: v.numpy() for v in model.weights}
 
 
+def weighted_leaves(lib, model):
+    return [(p, l) for p, l in leaf_layers(lib, model) if l.weights]
+
+
 def copy_weights(m2, m3):
-    """tf_keras weights -> Keras 3 model, leaf layer by leaf layer, matched by path."""
-    # (layers without weights may be named differently: keras.applications' auto-named Input is
-    # "input_1" in tf_keras and "input_layer" in Keras 3)
-    src = {p: l for p, l in leaf_layers(tf_keras, m2) if l.weights}
-    dst = [(p, l) for p, l in leaf_layers(keras, m3) if l.weights]
-    assert sorted(src) == sorted(p for p, _ in dst), (sorted(src), [p for p, _ in dst])
-    for p, l3 in dst:
-        a = src[p].get_weights()
+    """tf_keras weights -> Keras 3 model, leaf layer by leaf layer in order (layers with weights),
+    checking classes and shapes. Returns the (tf_keras path, Keras 3 path) pairs whose names differ
+    (keras.applications: tf_keras DenseNet names "conv1/conv", Keras 3 "conv1_conv")."""
+    src = weighted_leaves(tf_keras, m2)
+    dst = weighted_leaves(keras, m3)
+    assert len(src) == len(dst), (len(src), len(dst))
+    renamed = []
+    for (p2, l2), (p3, l3) in zip(src, dst):
+        assert type(l2).__name__ == type(l3).__name__, (p2, p3, type(l2).__name__, type(l3).__name__)
+        a = l2.get_weights()
         cur = l3.get_weights()
-        assert len(a) == len(cur), (p, len(a), len(cur))
+        assert len(a) == len(cur), (p2, len(a), len(cur))
         for x, y in zip(a, cur):
-            assert x.shape == y.shape, (p, x.shape, y.shape)
+            assert x.shape == y.shape, (p2, x.shape, y.shape)
         l3.set_weights(a)
+        if p2 != p3:
+            renamed.append([p2, p3])
+    return renamed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,9 +146,9 @@ def k2_slots(model):
     return out
 
 
-def k3_slots(model):
+def k3_slots(model, renamed=None):
     opt = model.optimizer
-    keys = var_keys(keras, model)
+    keys = k3_to_k2_keys(model, renamed)
     out = {"iterations": int(opt.iterations.numpy())}
     if not opt.built:
         return out
@@ -149,12 +158,18 @@ def k3_slots(model):
     return out
 
 
-def copy_optimizer(m2, m3):
+def k3_to_k2_keys(m3, renamed):
+    """Keras 3 'path:weight' keys rewritten with the tf_keras layer paths."""
+    ren = {b: a for a, b in renamed or []}
+    return {i: (ren.get(k.split(":")[0], k.split(":")[0]) + ":" + k.split(":")[1]) for i, k in var_keys(keras, m3).items()}
+
+
+def copy_optimizer(m2, m3, renamed=None):
     s = k2_slots(m2)
     opt = m3.optimizer
     opt.build(m3.trainable_variables)
     opt.iterations.assign(s["iterations"])
-    keys = var_keys(keras, m3)
+    keys = k3_to_k2_keys(m3, renamed)
     for v in m3.trainable_variables:
         i = opt._get_variable_index(v)
         m, vv = s[keys[id(v)]]
@@ -490,14 +505,17 @@ def gen_case(out, name, builder, desc, seed, kind, files_full, fit=True):
         files["tfkeras/model.h5"] = "tf_keras"
         if files_full:
             m2.save_weights(os.path.join(t, "weights.h5"))
+            files["tfkeras/weights.h5"] = "tf_keras"
             m2.save_weights(os.path.join(t, "ckpt", "weights"))
             m2.save(os.path.join(t, "savedmodel"), save_format="tf", include_optimizer=True)
         slots2 = k2_slots(m2)
         # ---- Keras 3: tf_keras weights (and Adam state) copied in --------------------------
-        copy_weights(m2, m3)
+        renamed = copy_weights(m2, m3)
+        if renamed:
+            entry["layer_paths_tf_keras_vs_keras3"] = renamed
     compile_model(keras, m3, name)
     if m2 is not None and fit:
-        copy_optimizer(m2, m3)
+        copy_optimizer(m2, m3, entry.get("layer_paths_tf_keras_vs_keras3"))
     y3 = as_list(m3.predict(feed(xs), verbose=0))
     for i, y in enumerate(y3):
         save_npy(os.path.join(d, f"y{i}_keras3.npy"), y)
@@ -630,6 +648,7 @@ def check_case(out, name, builder, entry, files_full, fit=True):
     d = os.path.join(out, name)
     xs = [np.load(os.path.join(d, i["file"])) for i in entry["inputs"]]
     want_w = saved_weights(d)
+    ren = entry.get("layer_paths_tf_keras_vs_keras3")
 
     def check(m, lib, yfiles, tol, what, weights=True):
         ys = as_list(m.predict(feed(xs), verbose=0))
@@ -637,7 +656,12 @@ def check_case(out, name, builder, entry, files_full, fit=True):
         for y, f in zip(ys, yfiles):
             assert_close(y, np.load(os.path.join(d, f)), tol, f"{name}: {what} predict {f}")
         if weights:
-            got = weights_by_key(lib, m)
+            if lib is keras and ren:
+                ren_map = {b: a for a, b in ren}
+                got = {ren_map.get(k.split(":")[0], k.split(":")[0]) + ":" + k.split(":")[1]: v
+                       for k, v in weights_by_key(lib, m).items()}
+            else:
+                got = weights_by_key(lib, m)
             assert sorted(got) == sorted(want_w), (what, sorted(got), sorted(want_w))
             for k, v in want_w.items():
                 assert_close(got[k], v, 0, f"{name}: {what} weight {k}")
@@ -663,10 +687,14 @@ def check_case(out, name, builder, entry, files_full, fit=True):
             fresh(K2, 0)
             m = builder(tf_keras)
             compile_model(tf_keras, m, name)
-            m.optimizer.build(m.trainable_variables)
-            m.load_weights(os.path.join(t, "ckpt", "weights")).assert_consumed()
+            if fit:
+                m.optimizer.build(m.trainable_variables)
+                m.load_weights(os.path.join(t, "ckpt", "weights")).assert_consumed()
+            else:
+                m.load_weights(os.path.join(t, "ckpt", "weights")).assert_existing_objects_matched()
             check(m, tf_keras, y2f, 1e-6, "tfkeras/ckpt")
-            check_slots(k2_slots(m), slots, f"{name}: tfkeras/ckpt optimizer vs model.h5 optimizer")
+            if fit:
+                check_slots(k2_slots(m), slots, f"{name}: tfkeras/ckpt optimizer vs model.h5 optimizer")
 
             fresh(K2, 0)
             m = tf_keras.models.load_model(os.path.join(t, "savedmodel"))
@@ -690,16 +718,17 @@ def check_case(out, name, builder, entry, files_full, fit=True):
     if agree and entry["supported"]["tf_keras"]:
         check(m, keras, y2f, TOL, "keras3/model.keras vs tf_keras predictions", weights=False)
     if fit and entry["supported"]["tf_keras"]:
-        check_slots(k3_slots(m), slots, f"{name}: keras3/model.keras optimizer")
+        check_slots(k3_slots(m, ren), slots, f"{name}: keras3/model.keras optimizer")
     if files_full:
         fresh(K3, 0)
         m = builder(keras)
         compile_model(keras, m, name)
-        m.optimizer.build(m.trainable_variables)
+        if fit:
+            m.optimizer.build(m.trainable_variables)
         m.load_weights(os.path.join(k3, "model.weights.h5"))
         check(m, keras, y3f, 1e-6, "keras3/model.weights.h5")
         if fit:
-            check_slots(k3_slots(m), slots, f"{name}: keras3/model.weights.h5 optimizer")
+            check_slots(k3_slots(m, ren), slots, f"{name}: keras3/model.weights.h5 optimizer")
         fresh(K3, 0)
         m = keras.saving.load_model(os.path.join(k3, "legacy.h5"),
                                     compile=entry.get("keras3_legacy_h5_load_model") == "ok")
