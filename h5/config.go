@@ -278,7 +278,7 @@ func optimizerFromCompile(cc []byte) (*optimizerConfig, error) {
 	if o[0] == '"' {
 		var s string
 		json.Unmarshal(o, &s)
-		return &optimizerConfig{Class: classFromName(s)}, nil
+		return &optimizerConfig{Class: optimizerClassFromName(s)}, nil
 	}
 	var e struct {
 		ClassName string          `json:"class_name"`
@@ -406,20 +406,13 @@ func keras3Paths(classes []string) []string {
 // Conv2D, MaxPooling2D, Conv2D → conv2d, max_pooling2d, conv2d_1.
 func Keras3Paths(classes []string) []string { return keras3Paths(classes) }
 
-// classFromName maps a lower-case optimizer or layer path name back to a Keras class name
-// where it is known ("adam" → "Adam").
-func classFromName(s string) string {
+// optimizerClassFromName maps a lower-case optimizer name back to the optimizer's Keras class name
+// where it is known ("adam" → "Adam"); layer classes come from saved.ClassFor.
+func optimizerClassFromName(s string) string {
 	known := map[string]string{
 		"adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam", "sgd": "SGD",
 		"rmsprop": "RMSprop", "rm_sprop": "RMSprop", "adam_w": "AdamW", "adagrad": "Adagrad", "adadelta": "Adadelta", "ftrl": "Ftrl",
 		"lion": "Lion", "lamb": "Lamb",
-		"conv2d": "Conv2D", "conv1d": "Conv1D", "conv3d": "Conv3D", "dense": "Dense",
-		"batch_normalization": "BatchNormalization", "max_pooling2d": "MaxPooling2D",
-		"average_pooling2d": "AveragePooling2D", "flatten": "Flatten", "dropout": "Dropout",
-		"input_layer": "InputLayer", "embedding": "Embedding", "lstm": "LSTM", "gru": "GRU",
-		"layer_normalization": "LayerNormalization", "depthwise_conv2d": "DepthwiseConv2D",
-		"separable_conv2d": "SeparableConv2D", "conv2d_transpose": "Conv2DTranspose",
-		"activation": "Activation", "reshape": "Reshape", "global_average_pooling2d": "GlobalAveragePooling2D",
 	}
 	s = strings.ToLower(s)
 	if c, ok := known[s]; ok {

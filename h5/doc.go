@@ -23,6 +23,16 @@
 // conv2d_1, ...), optimizer/vars/<i> (iteration, learning_rate, then the slots), vars for the
 // model itself; each vars group carries the object's name in attribute "name".
 //
+// Keras 3 files name a layer's variables only by index, and a weights file without config
+// names a layer only by its path. The short weight names ("kernel", "moving_mean"), which of
+// them are non-trainable, and the class of a path ("max_pooling2d_1" → MaxPooling2D) come from
+// the class facts the layer implementations register with package saved
+// (saved.RegisterClass), as image formats register with package image. Package layers
+// registers them when it is linked (importing package model does so). A program that imports
+// h5 without layers, or a file with a class kerasgo does not implement (LSTM, Embedding, ...),
+// gets what the file holds: positional names "0", "1", ... and, without config, no class
+// (saved.Layer.Path keeps the path, so the layer is written back to the same place).
+//
 // Optimizer state is returned in saved.Optimizer with Keras 3 slot names. The slot layouts
 // (Adam: momentum and velocity interleaved per variable; RMSprop: one block per slot kind; ...)
 // are those of the optimizers' build methods in tf_keras/optimizers and keras/src/optimizers.

@@ -3,6 +3,7 @@ package h5
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -412,7 +413,7 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 	if oc != nil {
 		opt.Class, opt.Config = oc.Class, oc.Config
 	} else if i := strings.IndexByte(names[len(names)-1], '/'); i > 0 {
-		opt.Class = classFromName(names[len(names)-1][:i])
+		opt.Class = optimizerClassFromName(names[len(names)-1][:i])
 	}
 	opt.LearningRate = learningRateFrom(opt.Config)
 	last := func(s string) string {
@@ -564,98 +565,37 @@ func setTrainable(m *saved.Model, layer, weight string, tr bool) {
 }
 
 // weightNamesFor names the variables of a Keras 3 layer, which Keras 3 weight files store
-// only by index, from the layer's class and config.
+// only by index, from the facts its implementation registered with package saved (the
+// layer's class and config decide). A class nobody registered (a program without package
+// layers, or a class kerasgo does not implement) keeps the file's names: "0", "1", ...
 func weightNamesFor(class string, cfg map[string]any, n int) []string {
-	names := weightNamesWith(class, func(k string) bool {
-		if v, ok := cfg[k].(bool); ok {
-			return v
+	if f, ok := saved.Facts(class); ok && f.WeightNames != nil {
+		if names := f.WeightNames(cfg, n); len(names) == n {
+			return names
 		}
-		return true
-	})
-	if len(names) == n {
-		return names
 	}
 	out := make([]string, n)
 	for i := range out {
 		out[i] = strconv.Itoa(i)
 	}
-	if cfg != nil {
-		return out
-	}
-	// No config (a bare weights file): the layer may have been built with use_bias, center
-	// or scale off. Among the variable lists those options give, keep the names all lists of
-	// n variables agree on (BatchNormalization with 3 variables: "moving_mean" and
-	// "moving_variance"; the first is gamma or beta and keeps its index).
-	var cands [][]string
-	for mask := 0; mask < 8; mask++ {
-		c := weightNamesWith(class, func(k string) bool {
-			switch k {
-			case "use_bias":
-				return mask&1 == 0
-			case "scale":
-				return mask&2 == 0
-			case "center":
-				return mask&4 == 0
-			}
-			return true
-		})
-		if len(c) == n {
-			cands = append(cands, c)
-		}
-	}
-	for i := range out {
-		agree := len(cands) > 0
-		for _, c := range cands {
-			if c[i] != cands[0][i] {
-				agree = false
-			}
-		}
-		if agree {
-			out[i] = cands[0][i]
-		}
-	}
 	return out
 }
 
-// weightNamesWith names a layer's variables given its boolean options (flag reports whether
-// use_bias, scale or center is on).
-func weightNamesWith(class string, flag func(string) bool) []string {
-	var names []string
-	switch class {
-	case "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose":
-		names = []string{"kernel"}
-		if flag("use_bias") {
-			names = append(names, "bias")
-		}
-	case "DepthwiseConv2D", "DepthwiseConv1D":
-		names = []string{"depthwise_kernel"}
-		if flag("use_bias") {
-			names = append(names, "bias")
-		}
-	case "SeparableConv2D", "SeparableConv1D":
-		names = []string{"depthwise_kernel", "pointwise_kernel"}
-		if flag("use_bias") {
-			names = append(names, "bias")
-		}
-	case "BatchNormalization":
-		if flag("scale") {
-			names = append(names, "gamma")
-		}
-		if flag("center") {
-			names = append(names, "beta")
-		}
-		names = append(names, "moving_mean", "moving_variance")
-	case "LayerNormalization":
-		if flag("scale") {
-			names = append(names, "gamma")
-		}
-		if flag("center") {
-			names = append(names, "beta")
-		}
-	case "Embedding":
-		names = []string{"embeddings"}
+// nonTrainable reports whether Keras creates the variable name of a class non-trainable.
+func nonTrainable(class, name string) bool {
+	if f, ok := saved.Facts(class); ok && slices.Contains(f.NonTrainable, name) {
+		return true
 	}
-	return names
+	return nonTrainableNames[name]
+}
+
+// classForPath returns the class of a Keras 3 weight-file layer path ("max_pooling2d_1")
+// from the registered class facts, "" when no registered class has the path's base name.
+func classForPath(p string) string {
+	if f, ok := saved.ClassFor(stripNumSuffix(p)); ok {
+		return f.Class
+	}
+	return ""
 }
 
 // naturalLess orders "dense" < "dense_1" < "dense_2" < "dense_10".
@@ -764,7 +704,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 		names := weightNamesFor(info.Class, info.Config, len(vals))
 		l := saved.Layer{Name: info.Name, Class: info.Class}
 		for i, v := range vals {
-			tr := info.Trainable && !nonTrainableNames[names[i]]
+			tr := info.Trainable && !nonTrainable(info.Class, names[i])
 			l.Weights = append(l.Weights, saved.Variable{Name: names[i], Trainable: tr, Value: v})
 			refs = append(refs, varRef{layer: l.Name, weight: names[i], value: v, trainable: tr})
 		}
@@ -823,7 +763,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			if err != nil {
 				return nil, atObj(e.vars, err)
 			}
-			info := layerInfo{Name: e.path, Class: classFromName(stripNumSuffix(e.path)), Trainable: true}
+			info := layerInfo{Name: e.path, Class: classForPath(e.path), Trainable: true}
 			var vals []*tensor.Tensor
 			if k == kindGroup {
 				attrs, err := h.attrNames(e.vars)
@@ -840,6 +780,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				}
 			}
 			addLayer(info, vals)
+			m.Layers[len(m.Layers)-1].Path = e.path
 		}
 		noList = true
 	}
@@ -881,7 +822,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				// A weights file records only the optimizer's object name: the class's default
 				// ("adam", "rm_sprop"), numbered for further optimizers ("adam_1"), or any
 				// name the user gave. The class is a hint for mapping the slots, not needed.
-				opt.Class = classFromName(stripNumSuffix(n))
+				opt.Class = optimizerClassFromName(stripNumSuffix(n))
 			}
 			opt.LearningRate = learningRateFrom(opt.Config)
 			var ok bool

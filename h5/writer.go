@@ -396,10 +396,16 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 	}
 	classes := make([]string, len(m.Layers))
 	for i, l := range m.Layers {
-		if l.Class == "" {
+		switch {
+		case l.Class != "":
+			classes[i] = l.Class
+		case l.Path != "":
+			// A layer read from a weights file without config whose class nobody registered:
+			// its path's base name stands for the class (snake case is idempotent).
+			classes[i] = stripNumSuffix(l.Path)
+		default:
 			return formatf("layer %q has no class (Keras 3 paths come from class names)", l.Name)
 		}
-		classes[i] = l.Class
 	}
 	for i, p := range keras3Paths(classes) {
 		l := m.Layers[i]

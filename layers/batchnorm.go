@@ -81,7 +81,24 @@ func NewBatchNormalization(opts ...BatchNormOptions) *BatchNormalization {
 	return l
 }
 
-func init() { register(Spec{Classes: []string{"BatchNormalization"}, FromConfig: batchNormFromConfig}) }
+func init() {
+	register(Spec{Classes: []string{"BatchNormalization"}, FromConfig: batchNormFromConfig,
+		WeightNames: batchNormWeightNames, NonTrainable: []string{"moving_mean", "moving_variance"}})
+}
+
+// batchNormWeightNames names BatchNormalization's variables: gamma (scale on), beta (center
+// on), then the moving statistics.
+func batchNormWeightNames(on func(string) bool) []string {
+	scale, center := on("scale"), on("center")
+	var names []string
+	if scale {
+		names = append(names, "gamma")
+	}
+	if center {
+		names = append(names, "beta")
+	}
+	return append(names, "moving_mean", "moving_variance")
+}
 
 func batchNormFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("BatchNormalization", cfg)

@@ -98,7 +98,7 @@ func parsePadding(p string) (same, ok bool) {
 }
 
 func init() {
-	register(Spec{Classes: []string{"Conv2D", "Convolution2D"}, FromConfig: conv2DFromConfig})
+	register(Spec{Classes: []string{"Conv2D", "Convolution2D"}, FromConfig: conv2DFromConfig, WeightNames: kernelBiasNames})
 }
 
 func conv2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {

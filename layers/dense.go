@@ -49,7 +49,9 @@ func NewDense(units int, opts ...DenseOptions) *Dense {
 	return &Dense{base: newBase(o.Name, o.InputShape), units: units, act: a, useBias: !o.NoBias}
 }
 
-func init() { register(Spec{Classes: []string{"Dense"}, FromConfig: denseFromConfig}) }
+func init() {
+	register(Spec{Classes: []string{"Dense"}, FromConfig: denseFromConfig, WeightNames: kernelBiasNames})
+}
 
 func denseFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("Dense", cfg)

@@ -60,16 +60,6 @@ var guardAllowed = map[string]string{
 	"saved/saved.go": "InputLayer",
 }
 
-// guardDebt are the files that still hold class names, with how many literals each may hold at
-// most: the h5 codec's two tables for Keras 3 files read without a model (the snake-case path
-// of a layer → its class, and a class's positional weight names). They are the remaining work
-// of "one home for each layer class" (they belong in the layer files, registered with the
-// codec through package saved); the limits only go down.
-var guardDebt = map[string]int{
-	"h5/config.go": 20,
-	"h5/reader.go": 14,
-}
-
 // tfOpNames are the Keras layer class names that are also TensorFlow op types (the names in
 // both the class list above and dir(tf.raw_ops) of TensorFlow 2.21). Package savedmodel, which
 // writes TF graphs, may hold them as op types, but never as a switch case or an == / !=
@@ -96,25 +86,7 @@ func TestNoLayerClassLiteralsOutsideLayers(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("repository root %s: %v", root, err)
 	}
-	all := findClassLiterals(t, root, classNameSet())
-	perFile := map[string]int{}
-	var bad []classLiteral
-	for _, b := range all {
-		f := b.pos[:strings.Index(b.pos, ":")]
-		if _, ok := guardDebt[f]; ok {
-			perFile[f]++
-			continue
-		}
-		bad = append(bad, b)
-	}
-	for f, n := range perFile {
-		if n > guardDebt[f] {
-			t.Errorf("%s holds %d Keras layer class names (at most %d are left from before the registry; move them into layers/)", f, n, guardDebt[f])
-		}
-	}
-	for f, limit := range guardDebt {
-		t.Logf("debt: %s holds %d class-name literals (limit %d)", f, perFile[f], limit)
-	}
+	bad := findClassLiterals(t, root, classNameSet())
 	for _, b := range bad {
 		t.Errorf("%s: Keras layer class name %s as a string literal outside layers/ (use the layer, saved.Layer or the layers registry)", b.pos, strconv.Quote(b.lit))
 	}

@@ -30,7 +30,10 @@ func NewPReLU(opts ...PReLUOptions) *PReLU {
 	return &PReLU{ewise: ewise{base: newBase(o.Name, o.InputShape), class: "PReLU"}, sharedAxes: slices.Clone(o.SharedAxes)}
 }
 
-func init() { register(Spec{Classes: []string{"PReLU"}, FromConfig: preluFromConfig}) }
+func init() {
+	register(Spec{Classes: []string{"PReLU"}, FromConfig: preluFromConfig,
+		WeightNames: func(func(string) bool) []string { return []string{"alpha"} }})
+}
 
 func preluFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("PReLU", cfg)

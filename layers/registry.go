@@ -2,7 +2,9 @@ package layers
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -20,6 +22,12 @@ type Spec struct {
 	// FromConfig builds an unbuilt layer from the layer's inner config in either dialect and
 	// returns it with its warnings (see FromConfig).
 	FromConfig func(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
+	// WeightNames returns the short Keras names of the layer's variables in Keras order
+	// (trainable first), given whether each of its boolean config options is on (on("use_bias")).
+	// It must ask for every option it depends on whatever the answers. Nil: no variables.
+	WeightNames func(on func(option string) bool) []string
+	// NonTrainable are the variables Keras creates non-trainable ("moving_mean").
+	NonTrainable []string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -37,6 +45,71 @@ func register(s Spec) {
 		}
 		registry[c] = sp
 	}
+	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
+		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable}
+	if s.WeightNames != nil {
+		f.WeightNames = sp.weightNames
+	}
+	saved.RegisterClass(f)
+}
+
+// weightNames names a layer's n variables for a codec reading a file without a model (see
+// saved.ClassFacts.WeightNames). With a config, the boolean options come from it (absent:
+// on, Keras's default for use_bias, center and scale). Without one, the layer may have been
+// built with any of its options off: among the variable lists the options give, it keeps the
+// names all lists of n variables agree on (BatchNormalization with 3 variables: gamma or beta
+// is the first and keeps its index; "moving_mean" and "moving_variance" are known).
+func (s *Spec) weightNames(cfg map[string]any, n int) []string {
+	if cfg != nil {
+		names := s.WeightNames(func(k string) bool {
+			if v, ok := cfg[k].(bool); ok {
+				return v
+			}
+			return true
+		})
+		if len(names) != n {
+			return nil
+		}
+		return names
+	}
+	// The options the class asks for.
+	var opts []string
+	s.WeightNames(func(k string) bool {
+		if !slices.Contains(opts, k) {
+			opts = append(opts, k)
+		}
+		return true
+	})
+	if len(opts) > 8 {
+		return nil
+	}
+	var cands [][]string
+	for mask := 0; mask < 1<<len(opts); mask++ {
+		c := s.WeightNames(func(k string) bool {
+			i := slices.Index(opts, k)
+			return i < 0 || mask&(1<<i) == 0
+		})
+		if len(c) == n {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+		agree := true
+		for _, c := range cands {
+			if c[i] != cands[0][i] {
+				agree = false
+			}
+		}
+		if agree {
+			out[i] = cands[0][i]
+		}
+	}
+	return out
 }
 
 // Canonical returns the canonical Keras class name of a registered class or alias

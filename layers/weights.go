@@ -186,3 +186,12 @@ func initWeight(w *Weight, o *kerasObject, def string, fanIn, fanOut int, rng *R
 		}
 	}
 }
+
+// kernelBiasNames names the variables of a layer with a kernel and an optional bias (Dense,
+// Conv2D): kernel, then bias when use_bias is on.
+func kernelBiasNames(on func(string) bool) []string {
+	if on("use_bias") {
+		return []string{"kernel", "bias"}
+	}
+	return []string{"kernel"}
+}
