@@ -20,12 +20,7 @@ type AveragePoolingOptions struct {
 // window averages only the input cells it covers (the padded cells are not counted), as
 // TensorFlow's AvgPool does.
 type AveragePooling2D struct {
-	base
-	pool    [2]int
-	strides [2]int
-	same    bool
-
-	g      geom
+	pool2D
 	xShape []int // input shape of the last training Forward
 }
 
@@ -33,18 +28,7 @@ type AveragePooling2D struct {
 // an unknown padding (programmer errors).
 func NewAveragePooling2D(poolSize [2]int, opts ...AveragePoolingOptions) *AveragePooling2D {
 	o := optionsArg("NewAveragePooling2D", opts)
-	if poolSize[0] < 1 || poolSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
-		panic("layers.NewAveragePooling2D: pool size and strides must be positive")
-	}
-	same, ok := parsePadding(o.Padding)
-	if !ok {
-		panic("layers.NewAveragePooling2D: padding must be \"valid\" or \"same\"")
-	}
-	st := o.Strides
-	if st == [2]int{} {
-		st = poolSize
-	}
-	return &AveragePooling2D{base: newBase(o.Name, o.InputShape), pool: poolSize, strides: st, same: same}
+	return &AveragePooling2D{pool2D: newPool2D("AveragePooling2D", "NewAveragePooling2D", poolSize, o.Name, o.Strides, o.Padding, o.InputShape)}
 }
 
 func init() {
@@ -54,66 +38,13 @@ func init() {
 func averagePooling2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("AveragePooling2D", cfg)
 	l := &AveragePooling2D{}
-	r.readBase(&l.base)
-	l.pool = r.pair([2]int{2, 2}, 1, maxKernel, "pool_size")
-	l.strides = r.pair(l.pool, 1, maxKernel, "strides")
-	l.same = r.padding() == "same"
-	r.dataFormat()
+	l.readPool2D(r, "AveragePooling2D")
 	w, err := r.finish()
 	if err != nil {
 		return nil, nil, err
 	}
 	return l, w, nil
 }
-
-// Class returns "AveragePooling2D".
-func (l *AveragePooling2D) Class() string { return "AveragePooling2D" }
-
-// PoolSize returns the window size.
-func (l *AveragePooling2D) PoolSize() [2]int { return l.pool }
-
-// Strides returns the strides.
-func (l *AveragePooling2D) Strides() [2]int { return l.strides }
-
-// Padding returns "valid" or "same".
-func (l *AveragePooling2D) Padding() string { return paddingName(l.same) }
-
-// SetTrainable sets Keras's layer.trainable (no effect: the layer has no weights).
-func (l *AveragePooling2D) SetTrainable(t bool) { l.trainable = t }
-
-func (l *AveragePooling2D) geometry(in []int) (geom, error) {
-	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
-		return geom{}, layerErr(ErrShape, "AveragePooling2D", l.name, "input shape %s: want (height, width, channels)", tensor.ShapeString(in))
-	}
-	g, err := newGeom(in[0], in[1], in[2], l.pool[0], l.pool[1], l.strides[0], l.strides[1], l.same)
-	if err != nil {
-		return g, layerErr(ErrShape, "AveragePooling2D", l.name, "%v", err)
-	}
-	return g, nil
-}
-
-// OutputShape returns (out_h, out_w, channels).
-func (l *AveragePooling2D) OutputShape(in []int) ([]int, error) {
-	g, err := l.geometry(in)
-	if err != nil {
-		return nil, err
-	}
-	return []int{g.oh, g.ow, g.c}, nil
-}
-
-// Build records the input shape (the layer has no weights).
-func (l *AveragePooling2D) Build(in []int, _ *Rand) error {
-	g, err := l.geometry(in)
-	if err != nil {
-		return err
-	}
-	l.g = g
-	l.inShape = slices.Clone(in)
-	return nil
-}
-
-// Weights returns nil.
-func (l *AveragePooling2D) Weights() []*Weight { return nil }
 
 // window returns the input rows [y0, y1) and columns [x0, x1) output cell (oy, ox) covers.
 func (g *geom) window(oy, ox int) (y0, y1, x0, x1 int) {

@@ -21,12 +21,7 @@ type MaxPoolingOptions struct {
 // cells are ignored, as in TensorFlow. The gradient goes to the first maximum of each window
 // in row-major scan order, as TensorFlow's CPU kernel routes it.
 type MaxPooling2D struct {
-	base
-	pool    [2]int
-	strides [2]int
-	same    bool
-
-	g      geom
+	pool2D
 	arg    []int32 // per output element: index of the max within its image
 	inLen  int
 	xShape []int
@@ -36,18 +31,7 @@ type MaxPooling2D struct {
 // unknown padding (programmer errors).
 func NewMaxPooling2D(poolSize [2]int, opts ...MaxPoolingOptions) *MaxPooling2D {
 	o := optionsArg("NewMaxPooling2D", opts)
-	if poolSize[0] < 1 || poolSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
-		panic("layers.NewMaxPooling2D: pool size and strides must be positive")
-	}
-	same, ok := parsePadding(o.Padding)
-	if !ok {
-		panic("layers.NewMaxPooling2D: padding must be \"valid\" or \"same\"")
-	}
-	st := o.Strides
-	if st == [2]int{} {
-		st = poolSize
-	}
-	return &MaxPooling2D{base: newBase(o.Name, o.InputShape), pool: poolSize, strides: st, same: same}
+	return &MaxPooling2D{pool2D: newPool2D("MaxPooling2D", "NewMaxPooling2D", poolSize, o.Name, o.Strides, o.Padding, o.InputShape)}
 }
 
 func init() {
@@ -57,66 +41,13 @@ func init() {
 func maxPooling2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
 	r := newCfgReader("MaxPooling2D", cfg)
 	l := &MaxPooling2D{}
-	r.readBase(&l.base)
-	l.pool = r.pair([2]int{2, 2}, 1, maxKernel, "pool_size")
-	l.strides = r.pair(l.pool, 1, maxKernel, "strides")
-	l.same = r.padding() == "same"
-	r.dataFormat()
+	l.readPool2D(r, "MaxPooling2D")
 	w, err := r.finish()
 	if err != nil {
 		return nil, nil, err
 	}
 	return l, w, nil
 }
-
-// Class returns "MaxPooling2D".
-func (l *MaxPooling2D) Class() string { return "MaxPooling2D" }
-
-// PoolSize returns the window size.
-func (l *MaxPooling2D) PoolSize() [2]int { return l.pool }
-
-// Strides returns the strides.
-func (l *MaxPooling2D) Strides() [2]int { return l.strides }
-
-// Padding returns "valid" or "same".
-func (l *MaxPooling2D) Padding() string { return paddingName(l.same) }
-
-// SetTrainable sets Keras's layer.trainable (no effect: the layer has no weights).
-func (l *MaxPooling2D) SetTrainable(t bool) { l.trainable = t }
-
-func (l *MaxPooling2D) geometry(in []int) (geom, error) {
-	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
-		return geom{}, layerErr(ErrShape, "MaxPooling2D", l.name, "input shape %s: want (height, width, channels)", tensor.ShapeString(in))
-	}
-	g, err := newGeom(in[0], in[1], in[2], l.pool[0], l.pool[1], l.strides[0], l.strides[1], l.same)
-	if err != nil {
-		return g, layerErr(ErrShape, "MaxPooling2D", l.name, "%v", err)
-	}
-	return g, nil
-}
-
-// OutputShape returns (out_h, out_w, channels).
-func (l *MaxPooling2D) OutputShape(in []int) ([]int, error) {
-	g, err := l.geometry(in)
-	if err != nil {
-		return nil, err
-	}
-	return []int{g.oh, g.ow, g.c}, nil
-}
-
-// Build records the input shape (the layer has no weights).
-func (l *MaxPooling2D) Build(in []int, _ *Rand) error {
-	g, err := l.geometry(in)
-	if err != nil {
-		return err
-	}
-	l.g = g
-	l.inShape = slices.Clone(in)
-	return nil
-}
-
-// Weights returns nil.
-func (l *MaxPooling2D) Weights() []*Weight { return nil }
 
 // Forward pools x (batch, h, w, c) into (batch, out_h, out_w, c).
 func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
