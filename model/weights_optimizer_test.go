@@ -103,8 +103,10 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 			wantLoss := readNpy(t, filepath.Join(next, "loss.npy")).Float32s()[0]
 			before := slotValues(t, m)
 			m = checkNextStep(t, m, nx, ny, wantLoss, seedModelLike(t, dir, readFixtureWeights(t, next)))
-			// The slots after the step against tf_keras's (next/optimizer.json): within 1e-4
-			// of the slot's change plus 1e-6 of the tensor's scale.
+			// The slots after the step against tf_keras's (computed in this run): within 1e-4
+			// of the slot's change, plus 1e-4 of the largest change in the tensor (float noise
+			// in a gradient is relative to the tensor's gradients, and TF's sums change with
+			// its thread count), plus 1e-6 of the tensor's scale.
 			var no trFixtureOptimizer
 			trReadJSON(t, filepath.Join(next, "optimizer.json"), &no)
 			if m.Iterations() != no.Iterations {
@@ -133,14 +135,21 @@ func TestLoadWeightsCheckpointOptimizer(t *testing.T) {
 					scale = max(scale, math.Abs(float64(w)))
 				}
 				mask := noise[s.Layer+"/"+s.Weight]
+				// The step's scale in this tensor: gradients carry float noise relative to the
+				// tensor's largest, not to each element (TF's sums change with its threads).
+				step := 0.0
+				for i := range want {
+					step = max(step, math.Abs(float64(want[i])-float64(b[i])))
+				}
 				for i := range want {
 					d := math.Abs(float64(g[i]) - float64(want[i]))
 					moved := math.Abs(float64(want[i]) - float64(b[i]))
-					if mask != nil && mask[i] && d > 1e-4*moved+1e-6*scale && d <= 2*lr {
+					tol := 1e-4*moved + 1e-4*step + 1e-6*scale
+					if mask != nil && mask[i] && d > tol && d <= 2*lr {
 						excused++
 						continue
 					}
-					if d > 1e-4*moved+1e-6*scale {
+					if d > tol {
 						t.Errorf("slot %s[%d] after the step = %v, tf_keras %v (was %v)", k, i, g[i], want[i], b[i])
 						break
 					}
