@@ -121,3 +121,6 @@ func (l *Activation) Graph() (*saved.LayerGraph, error) {
 	}
 	return g.graphOut(l.inShape, l.inShape, false, out)
 }
+
+// Keras 3 writes no build_config for Activation (see BuildConfig).
+func (*Activation) noKeras3BuildConfig() {}

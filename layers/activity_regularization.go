@@ -111,3 +111,6 @@ func (l *ActivityRegularization) Graph() (*saved.LayerGraph, error) {
 type LossLayer interface {
 	Loss() float64
 }
+
+// Keras 3 writes no build_config for ActivityRegularization (see BuildConfig).
+func (*ActivityRegularization) noKeras3BuildConfig() {}

@@ -198,3 +198,6 @@ func (l *Dropout) Graph() (*saved.LayerGraph, error) {
 	g.op("Identity", "Identity", []string{"$in"}, tAttrs(nil))
 	return g.graph(l, true)
 }
+
+// Keras 3 writes no build_config for Dropout (see BuildConfig).
+func (*Dropout) noKeras3BuildConfig() {}

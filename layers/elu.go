@@ -95,3 +95,6 @@ func (l *ELU) Graph() (*saved.LayerGraph, error) {
 	}
 	return g.graphOut(l.inShape, l.inShape, false, out)
 }
+
+// Keras 3 writes no build_config for ELU (see BuildConfig).
+func (*ELU) noKeras3BuildConfig() {}

@@ -169,3 +169,6 @@ func (l *GlobalAveragePooling2D) Graph() (*saved.LayerGraph, error) {
 
 // Config returns the layer's Keras config in dialect d.
 func (l *GlobalAveragePooling2D) Config(d saved.Dialect) map[string]any { return l.config(d) }
+
+// Keras 3 writes no build_config for GlobalAveragePooling2D (see BuildConfig).
+func (*GlobalAveragePooling2D) noKeras3BuildConfig() {}

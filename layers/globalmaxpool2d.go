@@ -125,3 +125,6 @@ func (l *GlobalMaxPooling2D) Graph() (*saved.LayerGraph, error) {
 
 // Config returns the layer's Keras config in dialect d.
 func (l *GlobalMaxPooling2D) Config(d saved.Dialect) map[string]any { return l.config(d) }
+
+// Keras 3 writes no build_config for GlobalMaxPooling2D (see BuildConfig).
+func (*GlobalMaxPooling2D) noKeras3BuildConfig() {}

@@ -90,3 +90,6 @@ func (l *LeakyReLU) Graph() (*saved.LayerGraph, error) {
 		"T": saved.TypeAttr(tensor.Float32), "alpha": saved.FloatAttr(float32(l.slope))})
 	return g.graphOut(l.inShape, l.inShape, false, out)
 }
+
+// Keras 3 writes no build_config for LeakyReLU (see BuildConfig).
+func (*LeakyReLU) noKeras3BuildConfig() {}

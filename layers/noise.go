@@ -372,3 +372,12 @@ func dropMask(rng *Rand, rate float64, x, y []float32, shape, noise []int) []flo
 	}
 	return mask
 }
+
+// Keras 3 writes no build_config for GaussianNoise (see BuildConfig).
+func (*GaussianNoise) noKeras3BuildConfig() {}
+
+// Keras 3 writes no build_config for GaussianDropout (see BuildConfig).
+func (*GaussianDropout) noKeras3BuildConfig() {}
+
+// Keras 3 writes no build_config for SpatialDropout2D (see BuildConfig).
+func (*SpatialDropout2D) noKeras3BuildConfig() {}

@@ -92,3 +92,6 @@ func (l *pool2D) Build(in []int, _ *Rand) error {
 
 // Weights returns nil.
 func (l *pool2D) Weights() []*Weight { return nil }
+
+// Keras 3 writes no build_config for pool2D (see BuildConfig).
+func (*pool2D) noKeras3BuildConfig() {}

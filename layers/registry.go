@@ -181,21 +181,21 @@ func DefaultBaseName(class string) string {
 	return b.String()
 }
 
+// noKeras3BuildConfig is implemented by the classes for which Keras 3 writes no
+// "build_config" in a model's config (layers without a build step of their own): each class's
+// file declares it.
+type noKeras3BuildConfig interface{ noKeras3BuildConfig() }
+
 // BuildConfig returns the Keras 3 "build_config" of a built layer ({"input_shape": [null,
-// ...]}), or nil when Keras 3 writes none for the class (MaxPooling2D, Dropout, Activation:
-// layers without a build step) or the layer is not built. With d Keras2 it returns the form
-// tf_keras's get_config() adds for every built layer (tf_keras's H5 model_config has none).
+// ...]}), or nil when Keras 3 writes none for the class (noKeras3BuildConfig) or the layer is
+// not built. With d Keras2 it returns the form tf_keras's get_config() adds for every built
+// layer (tf_keras's H5 model_config has none).
 func BuildConfig(l Layer, d saved.Dialect) map[string]any {
 	if !l.Built() {
 		return nil
 	}
-	if d == saved.Keras3 {
-		switch l.(type) {
-		case *MaxPooling2D, *Dropout, *Activation:
-			return nil
-		case *Reshape, *GlobalAveragePooling2D, *GlobalMaxPooling2D:
-			return nil
-		}
+	if _, none := l.(noKeras3BuildConfig); none && d == saved.Keras3 {
+		return nil
 	}
 	in := l.InputShape()
 	shape := make([]any, 0, len(in)+1)

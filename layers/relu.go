@@ -154,3 +154,6 @@ func (l *ReLU) Graph() (*saved.LayerGraph, error) {
 	}
 	return g.graphOut(l.inShape, l.inShape, false, out)
 }
+
+// Keras 3 writes no build_config for ReLU (see BuildConfig).
+func (*ReLU) noKeras3BuildConfig() {}

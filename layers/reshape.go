@@ -167,3 +167,6 @@ func (l *Reshape) Config(d saved.Dialect) map[string]any {
 	c["target_shape"] = intList(l.target...)
 	return c
 }
+
+// Keras 3 writes no build_config for Reshape (see BuildConfig).
+func (*Reshape) noKeras3BuildConfig() {}

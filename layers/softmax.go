@@ -197,3 +197,6 @@ func (l *Softmax) Graph() (*saved.LayerGraph, error) {
 	s := g.fop("Softmax", "Softmax", tp("transpose", "$in"))
 	return g.graphOut(l.inShape, l.inShape, false, tp("transpose_1", s))
 }
+
+// Keras 3 writes no build_config for Softmax (see BuildConfig).
+func (*Softmax) noKeras3BuildConfig() {}
