@@ -570,3 +570,6 @@ func (l *BatchNormalization) Graph() (*saved.LayerGraph, error) {
 // Tracked returns the layer's tracked children that hold no variable: tf_keras keeps the
 // axis as a tracked list, listed in checkpoints before the weights (TrackedChildren).
 func (l *BatchNormalization) Tracked() []string { return []string{"axis"} }
+
+// keras3CallKwargs: BatchNormalization's call takes a mask, which Keras 3 records as null.
+func (l *BatchNormalization) keras3CallKwargs() map[string]any { return map[string]any{"mask": nil} }

@@ -201,3 +201,6 @@ func (l *Dropout) Graph() (*saved.LayerGraph, error) {
 
 // Keras 3 writes no build_config for Dropout (see BuildConfig).
 func (*Dropout) noKeras3BuildConfig() {}
+
+// keras3CallKwargs: Keras 3's Dropout.call defaults training to False, which it records.
+func (l *Dropout) keras3CallKwargs() map[string]any { return map[string]any{"training": false} }

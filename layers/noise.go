@@ -381,3 +381,14 @@ func (*GaussianDropout) noKeras3BuildConfig() {}
 
 // Keras 3 writes no build_config for SpatialDropout2D (see BuildConfig).
 func (*SpatialDropout2D) noKeras3BuildConfig() {}
+
+// keras3CallKwargs: these classes' call defaults training to False, which Keras 3 records.
+func (l *GaussianNoise) keras3CallKwargs() map[string]any { return map[string]any{"training": false} }
+
+func (l *GaussianDropout) keras3CallKwargs() map[string]any {
+	return map[string]any{"training": false}
+}
+
+func (l *SpatialDropout2D) keras3CallKwargs() map[string]any {
+	return map[string]any{"training": false}
+}

@@ -197,13 +197,25 @@ func BuildConfig(l Layer, d saved.Dialect) map[string]any {
 	if _, none := l.(noKeras3BuildConfig); none && d == saved.Keras3 {
 		return nil
 	}
-	in := l.InputShape()
+	if mi, ok := l.(MultiInput); ok { // a list of shapes, one per input
+		shapes := []any{}
+		for _, in := range mi.InputShapes() {
+			shapes = append(shapes, batchShapeJSON(in))
+		}
+		return map[string]any{"input_shape": shapes}
+	}
+	return map[string]any{"input_shape": batchShapeJSON(l.InputShape())}
+}
+
+// batchShapeJSON is a shape without its batch dimension as a JSON list with the batch: [null,
+// ...].
+func batchShapeJSON(in []int) []any {
 	shape := make([]any, 0, len(in)+1)
 	shape = append(shape, nil)
 	for _, v := range in {
 		shape = append(shape, v)
 	}
-	return map[string]any{"input_shape": shape}
+	return shape
 }
 
 // unsupportedIfSet fails for keys whose value is not null (features kerasgo lacks).
@@ -251,4 +263,19 @@ func ClassForBaseName(base string) (string, bool) {
 		}
 	}
 	return found, found != ""
+}
+
+// keras3CallKwargs is implemented by the classes whose calls Keras 3 records with keyword
+// arguments in a Functional model's config ("inbound_nodes": [{"args": ..., "kwargs": ...}]):
+// a layer whose call takes a mask gets "mask": null, one whose training argument defaults to
+// a value other than None gets that value. Each class's file declares it.
+type keras3CallKwargs interface{ keras3CallKwargs() map[string]any }
+
+// Keras3CallKwargs returns the keyword arguments Keras 3 records for a call of l in a
+// Functional config ({} for most classes).
+func Keras3CallKwargs(l Layer) map[string]any {
+	if k, ok := l.(keras3CallKwargs); ok {
+		return k.keras3CallKwargs()
+	}
+	return map[string]any{}
 }

@@ -200,3 +200,6 @@ func (l *Softmax) Graph() (*saved.LayerGraph, error) {
 
 // Keras 3 writes no build_config for Softmax (see BuildConfig).
 func (*Softmax) noKeras3BuildConfig() {}
+
+// keras3CallKwargs: Softmax's call takes a mask, which Keras 3 records as null.
+func (l *Softmax) keras3CallKwargs() map[string]any { return map[string]any{"mask": nil} }

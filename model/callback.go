@@ -19,30 +19,30 @@ import (
 //
 // Embed CallbackBase to implement only some of the methods.
 type Callback interface {
-	OnTrainBegin(m *Sequential, logs Logs) error
-	OnTrainEnd(m *Sequential, logs Logs) error
-	OnEpochBegin(m *Sequential, epoch int, logs Logs) error
-	OnEpochEnd(m *Sequential, epoch int, logs Logs) error
-	OnBatchEnd(m *Sequential, batch int, logs Logs) error
+	OnTrainBegin(m *Model, logs Logs) error
+	OnTrainEnd(m *Model, logs Logs) error
+	OnEpochBegin(m *Model, epoch int, logs Logs) error
+	OnEpochEnd(m *Model, epoch int, logs Logs) error
+	OnBatchEnd(m *Model, batch int, logs Logs) error
 }
 
 // CallbackBase implements every Callback method as a no-op.
 type CallbackBase struct{}
 
 // OnTrainBegin does nothing.
-func (CallbackBase) OnTrainBegin(*Sequential, Logs) error { return nil }
+func (CallbackBase) OnTrainBegin(*Model, Logs) error { return nil }
 
 // OnTrainEnd does nothing.
-func (CallbackBase) OnTrainEnd(*Sequential, Logs) error { return nil }
+func (CallbackBase) OnTrainEnd(*Model, Logs) error { return nil }
 
 // OnEpochBegin does nothing.
-func (CallbackBase) OnEpochBegin(*Sequential, int, Logs) error { return nil }
+func (CallbackBase) OnEpochBegin(*Model, int, Logs) error { return nil }
 
 // OnEpochEnd does nothing.
-func (CallbackBase) OnEpochEnd(*Sequential, int, Logs) error { return nil }
+func (CallbackBase) OnEpochEnd(*Model, int, Logs) error { return nil }
 
 // OnBatchEnd does nothing.
-func (CallbackBase) OnBatchEnd(*Sequential, int, Logs) error { return nil }
+func (CallbackBase) OnBatchEnd(*Model, int, Logs) error { return nil }
 
 // monitorMode resolves Keras's mode "auto"/"min"/"max" for a monitored key: true when a
 // larger value is better. auto means max for keys containing "acc" (ModelCheckpoint) or
@@ -93,7 +93,7 @@ type ModelCheckpoint struct {
 }
 
 // OnTrainBegin resets the callback's state.
-func (c *ModelCheckpoint) OnTrainBegin(*Sequential, Logs) error {
+func (c *ModelCheckpoint) OnTrainBegin(*Model, Logs) error {
 	if c.Monitor == "" {
 		c.Monitor = "val_loss"
 	}
@@ -115,13 +115,13 @@ func (c *ModelCheckpoint) OnTrainBegin(*Sequential, Logs) error {
 }
 
 // OnEpochBegin records the epoch.
-func (c *ModelCheckpoint) OnEpochBegin(_ *Sequential, epoch int, _ Logs) error {
+func (c *ModelCheckpoint) OnEpochBegin(_ *Model, epoch int, _ Logs) error {
 	c.epoch = epoch
 	return nil
 }
 
 // OnBatchEnd saves every SaveFreq batches (counted across epochs, as Keras counts them).
-func (c *ModelCheckpoint) OnBatchEnd(m *Sequential, batch int, logs Logs) error {
+func (c *ModelCheckpoint) OnBatchEnd(m *Model, batch int, logs Logs) error {
 	if c.SaveFreq <= 0 {
 		return nil
 	}
@@ -139,7 +139,7 @@ func (c *ModelCheckpoint) OnBatchEnd(m *Sequential, batch int, logs Logs) error 
 }
 
 // OnEpochEnd saves after the epoch when SaveFreq is 0.
-func (c *ModelCheckpoint) OnEpochEnd(m *Sequential, epoch int, logs Logs) error {
+func (c *ModelCheckpoint) OnEpochEnd(m *Model, epoch int, logs Logs) error {
 	if c.SaveFreq > 0 {
 		return nil
 	}
@@ -153,7 +153,7 @@ func (c *ModelCheckpoint) out() io.Writer {
 	return os.Stdout
 }
 
-func (c *ModelCheckpoint) save(m *Sequential, epoch, batch int, withBatch bool, logs Logs) error {
+func (c *ModelCheckpoint) save(m *Model, epoch, batch int, withBatch bool, logs Logs) error {
 	ints := map[string]int{"epoch": epoch + 1}
 	if _, ok := logs["batch"]; withBatch && !ok {
 		ints["batch"] = batch + 1
@@ -233,7 +233,7 @@ type EarlyStopping struct {
 }
 
 // OnTrainBegin resets the state.
-func (e *EarlyStopping) OnTrainBegin(*Sequential, Logs) error {
+func (e *EarlyStopping) OnTrainBegin(*Model, Logs) error {
 	if e.Monitor == "" {
 		e.Monitor = "val_loss"
 	}
@@ -261,7 +261,7 @@ func (e *EarlyStopping) improved(v, ref float64) bool {
 }
 
 // OnEpochEnd checks the monitored value.
-func (e *EarlyStopping) OnEpochEnd(m *Sequential, epoch int, logs Logs) error {
+func (e *EarlyStopping) OnEpochEnd(m *Model, epoch int, logs Logs) error {
 	cur, ok := logs[e.Monitor]
 	if !ok || epoch < e.StartFromEpoch {
 		return nil
@@ -290,7 +290,7 @@ func (e *EarlyStopping) OnEpochEnd(m *Sequential, epoch int, logs Logs) error {
 }
 
 // OnTrainEnd restores the best weights when asked to.
-func (e *EarlyStopping) OnTrainEnd(m *Sequential, _ Logs) error {
+func (e *EarlyStopping) OnTrainEnd(m *Model, _ Logs) error {
 	w := e.Output
 	if w == nil {
 		w = os.Stdout
@@ -310,7 +310,7 @@ func (e *EarlyStopping) OnTrainEnd(m *Sequential, _ Logs) error {
 }
 
 // snapshotWeights copies every weight of the model (Keras's get_weights()).
-func snapshotWeights(m *Sequential) []*tensor.Tensor {
+func snapshotWeights(m *Model) []*tensor.Tensor {
 	ws := m.Weights()
 	out := make([]*tensor.Tensor, len(ws))
 	for i, w := range ws {

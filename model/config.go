@@ -76,7 +76,7 @@ const (
 // first layer with batch_input_shape when the input shape was given on it, "keras_version"
 // and "backend"); for saved.Keras3 as Keras 3.15 does (InputLayer with batch_shape, DTypePolicy
 // dtypes, build_input_shape, build_config and compile_config).
-func (m *Sequential) Config(d saved.Dialect) ([]byte, error) {
+func (m *Model) Config(d saved.Dialect) ([]byte, error) {
 	obj, err := m.configObject(d, formJSON)
 	if err != nil {
 		return nil, apiErr("config", err)
@@ -87,7 +87,7 @@ func (m *Sequential) Config(d saved.Dialect) ([]byte, error) {
 // h5Config returns the model config as an .h5 file's model_config holds it: for Keras2 the
 // legacy {"class_name", "config"} form tf_keras's model.save writes; for Keras3 the
 // config.json form.
-func (m *Sequential) h5Config(d saved.Dialect) (json.RawMessage, error) {
+func (m *Model) h5Config(d saved.Dialect) (json.RawMessage, error) {
 	form := formH5
 	if d == saved.Keras3 {
 		form = formJSON
@@ -99,7 +99,10 @@ func (m *Sequential) h5Config(d saved.Dialect) (json.RawMessage, error) {
 	return json.Marshal(obj)
 }
 
-func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]any, error) {
+func (m *Model) configObject(d saved.Dialect, form configForm) (map[string]any, error) {
+	if m.fn != nil {
+		return m.functionalConfigObject(d, form)
+	}
 	entry := func(class string, cfg map[string]any, l layers.Layer) map[string]any {
 		if form == formH5 {
 			return map[string]any{"class_name": class, "config": cfg}
@@ -177,7 +180,7 @@ func (m *Sequential) configObject(d saved.Dialect, form configForm) (map[string]
 }
 
 // FromJSON is FromConfig: it reads a model from model.to_json() output (either dialect).
-func FromJSON(data []byte, opts ...LoadOptions) (*Sequential, error) {
+func FromJSON(data []byte, opts ...LoadOptions) (*Model, error) {
 	m, err := fromConfig(data, false, optionsArg("FromJSON", opts))
 	return m, apiErr("from JSON", err)
 }
@@ -194,14 +197,14 @@ func FromJSON(data []byte, opts ...LoadOptions) (*Sequential, error) {
 // JSON wraps ErrFormat. Keys kerasgo does not know are listed by Warnings. A config over
 // the limits of opts (which may be omitted) wraps ErrFormat (size) or ErrUnsupported
 // (parameters).
-func FromConfig(data []byte, opts ...LoadOptions) (*Sequential, error) {
+func FromConfig(data []byte, opts ...LoadOptions) (*Model, error) {
 	m, err := fromConfig(data, false, optionsArg("FromConfig", opts))
 	return m, apiErr("from config", err)
 }
 
 // fromConfig is FromConfig; with noData the layers' weights get shapes but no data (the
 // caller sets every one of them).
-func fromConfig(data []byte, noData bool, o LoadOptions) (*Sequential, error) {
+func fromConfig(data []byte, noData bool, o LoadOptions) (*Model, error) {
 	if max := o.maxConfigBytes(); int64(len(data)) > max {
 		return nil, fmt.Errorf("%w: model config of %d bytes exceeds %d", ErrFormat, len(data), max)
 	}
@@ -280,7 +283,7 @@ type layerEntry struct {
 	build []int // build_config input_shape (with batch), or nil
 }
 
-func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequential, error) {
+func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model, error) {
 	d := detectDialect(top)
 	m := NewSequential()
 	m.maxParams = maxParams
@@ -294,8 +297,8 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 	if class == "" {
 		return nil, fmt.Errorf("%w: model config has no class_name", ErrFormat)
 	}
-	if class != "Sequential" {
-		return nil, fmt.Errorf("%w: model class %q (only Sequential models are supported)", ErrUnsupported, class)
+	if class != "Sequential" && !isFunctionalClass(class) {
+		return nil, fmt.Errorf("%w: model class %q (only Sequential and Functional models are supported)", ErrUnsupported, class)
 	}
 	if rn, ok := top["registered_name"].(string); ok && rn != "" && rn != class {
 		return nil, fmt.Errorf("%w: model class %q registered as %q (custom models are not supported)", ErrUnsupported, class, rn)
@@ -315,6 +318,16 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 		}
 	}
 
+	if isFunctionalClass(class) {
+		c, ok := top["config"].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: Functional model config: config: want an object, have %s", ErrFormat, jsonKind(top["config"]))
+		}
+		if err := m.fromFunctionalConfig(c, d, warn); err != nil {
+			return nil, err
+		}
+		return m.finishFromConfig(compileConfig)
+	}
 	var list []any
 	var buildShape []int
 	switch c := top["config"].(type) {
@@ -482,6 +495,12 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Sequen
 			m.in.kind = inputBuilt
 		}
 	}
+	return m.finishFromConfig(compileConfig)
+}
+
+// finishFromConfig ends reading a config: it lifts the parameter limit of the read and
+// compiles the model with a Keras 3 compile_config.
+func (m *Model) finishFromConfig(compileConfig json.RawMessage) (*Model, error) {
 	m.maxParams = 0
 	if compileConfig != nil {
 		if err := m.trainingFromSaved(&saved.Model{Dialect: saved.Keras3, TrainingConfig: compileConfig}); err != nil {

@@ -26,7 +26,7 @@
 //   - on the first layer (Keras's input_shape argument), e.g.
 //     layers.Conv2DOptions{InputShape: []int{32, 32, 3}};
 //   - with an Input pseudo-layer first, like keras.Input: NewSequential(Input(32, 32, 3), ...);
-//   - later with (*Sequential).Build(32, 32, 3), like model.build((None, 32, 32, 3));
+//   - later with (*Model).Build(32, 32, 3), like model.build((None, 32, 32, 3));
 //   - or not at all: the model is then built by the first Predict, from the input's shape.
 //
 // When the input shape is known, every layer is built (its weights created) as it is added.
@@ -52,7 +52,7 @@
 // the content, including what older files hold: the list-style Sequential config of Keras
 // 1/2.0, batch_input_shape or batch_shape, dtype as a string or a DTypePolicy dict,
 // build_input_shape. Config keys kerasgo does not know are not dropped silently: each one is
-// reported as a line in (*Sequential).Warnings.
+// reported as a line in (*Model).Warnings.
 //
 // # Saving and loading
 //

@@ -62,12 +62,12 @@ type HistoryParams struct {
 // the loss and metrics over the epoch's batches (computed in training mode, before each
 // update) and, at the end of an epoch, the validation values. opts may be omitted (one
 // epoch, batches of 32, shuffled, silent).
-func (m *Sequential) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, error) {
+func (m *Model) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, error) {
 	h, err := m.fit(x, y, optionsArg("Fit", opts))
 	return h, apiErr("fit", err)
 }
 
-func (m *Sequential) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
+func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 	x, y, err := m.prepare(x, y)
 	if err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func (m *Sequential) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 }
 
 // logItems lists "loss" and the metrics (with a prefix) in Keras's log order.
-func (m *Sequential) logItems(loss meanTracker, mt []meanTracker, prefix string) []logItem {
+func (m *Model) logItems(loss meanTracker, mt []meanTracker, prefix string) []logItem {
 	items := []logItem{{prefix + "loss", loss.result()}}
 	for i, s := range m.train.metrics {
 		items = append(items, logItem{prefix + s.name, mt[i].result()})
@@ -243,7 +243,7 @@ type EvaluateOptions struct {
 // Evaluate returns the loss and the metrics of the model on (x, y) in inference mode, as
 // Keras's model.evaluate: means over all samples, weighted by batch size. opts may be
 // omitted.
-func (m *Sequential) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64, map[string]float64, error) {
+func (m *Model) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64, map[string]float64, error) {
 	o := optionsArg("Evaluate", opts)
 	x, y, err := m.prepare(x, y)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // be the model's layers in order (weightsToSaved). With strict a layer without a graph (its
 // class does not implement one, or Graph fails: an option with no TF lowering) is an error
 // naming it; otherwise its Graph stays nil, and only a SavedModel writer will fail on it.
-func (m *Sequential) layerGraphs(sm *saved.Model, strict bool) error {
+func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if len(sm.Layers) != len(m.layers) {
 		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
 	}

@@ -17,8 +17,9 @@ import (
 // go.
 type InputLayer struct {
 	name  string
-	shape []int // without the batch dimension
-	batch int   // the batch dimension, -1 for None
+	shape []int        // without the batch dimension
+	batch int          // the batch dimension, -1 for None
+	out   *KerasTensor // the Functional API's tensor (Output), created on first use
 }
 
 // Input returns an InputLayer for inputs of the given shape, without the batch dimension:

@@ -38,17 +38,27 @@ func optionsArg[T any](fn string, opts []T) T {
 //
 // A model whose input shape is not known yet is built for x's shape first, as Keras builds on
 // the first call.
-func (m *Sequential) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tensor, error) {
+func (m *Model) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tensor, error) {
 	y, err := m.predict(x, optionsArg("Predict", opts).BatchSize)
 	return y, apiErr("predict", err)
 }
 
-func (m *Sequential) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
 	if x == nil {
 		return nil, fmt.Errorf("%w: nil input", ErrShape)
 	}
 	if len(x.Shape) < 1 {
 		return nil, fmt.Errorf("%w: input is a scalar; want (batch, ...)", ErrShape)
+	}
+	if m.fn != nil {
+		if len(m.fn.inputs) != 1 || len(m.fn.outputs) != 1 {
+			return nil, fmt.Errorf("%w: the model has %d inputs and %d outputs; use PredictN", ErrShape, len(m.fn.inputs), len(m.fn.outputs))
+		}
+		ys, err := m.predictN([]*tensor.Tensor{x}, batchSize)
+		if err != nil {
+			return nil, err
+		}
+		return ys[0], nil
 	}
 	if len(m.layers) == 0 {
 		return nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
@@ -100,7 +110,15 @@ func (m *Sequential) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, e
 }
 
 // forward runs every layer on a batch.
-func (m *Sequential) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if m.fn != nil {
+		ys, vals, err := m.fn.forward([]*tensor.Tensor{x}, training)
+		if err != nil {
+			return nil, err
+		}
+		m.fnVals = vals
+		return ys[0], nil
+	}
 	for _, l := range m.layers {
 		y, err := l.Forward(x, training)
 		if err != nil {
@@ -114,7 +132,7 @@ func (m *Sequential) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, e
 // adoptInputShape builds an unbuilt model for inputs of shape in (without the batch), as
 // Keras builds a model on its first call. A model with a declared shape keeps it (Predict
 // then checks the input against it).
-func (m *Sequential) adoptInputShape(in []int) error {
+func (m *Model) adoptInputShape(in []int) error {
 	if m.in.shape != nil && !slices.Contains(m.in.shape, -1) {
 		return m.buildAll(m.in.shape, m.in.kind)
 	}

@@ -37,7 +37,7 @@ func unavailable(format string) error {
 // choosing the format from the path as Keras does: ".h5" or ".hdf5" → tf_keras's HDF5 file
 // (Keras 2 dialect); ".keras" → Keras 3's zip archive; anything else → a TensorFlow
 // SavedModel directory at path (Keras 2 dialect, as tf_keras's model.save(dir)).
-func (m *Sequential) Save(path string) error {
+func (m *Model) Save(path string) error {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".h5", ".hdf5":
 		return m.saveWith(codecs.saveH5, "HDF5 (.h5)", path, saved.Keras2)
@@ -52,7 +52,7 @@ func (m *Sequential) Save(path string) error {
 // every layer's graph.
 const savedModelFormat = "SavedModel"
 
-func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path string, d saved.Dialect) error {
+func (m *Model) saveWith(fn func(string, *saved.Model) error, format, path string, d saved.Dialect) error {
 	if fn == nil {
 		return opErr("save", path, unavailable(format))
 	}
@@ -74,7 +74,7 @@ func (m *Sequential) saveWith(fn func(string, *saved.Model) error, format, path 
 // compiled, as Keras 3 writes them); ".h5" or ".hdf5" → tf_keras's save_weights HDF5;
 // anything else → a TensorFlow checkpoint with path as its prefix (with the optimizer state
 // when the model is compiled, as tf_keras writes it).
-func (m *Sequential) SaveWeights(path string) error {
+func (m *Model) SaveWeights(path string) error {
 	lower := strings.ToLower(path)
 	var fn func(string, *saved.Model) error
 	var format string
@@ -258,7 +258,7 @@ func loadSaved(op, path string, o LoadOptions) (*saved.Model, error) {
 // content. A weights-only file or a checkpoint has no architecture: Load then fails with
 // ErrNoConfig (build the model and call LoadWeights). opts, which may be omitted, bound what
 // the file may make Load allocate (see LoadOptions).
-func Load(path string, opts ...LoadOptions) (*Sequential, error) {
+func Load(path string, opts ...LoadOptions) (*Model, error) {
 	o := optionsArg("Load", opts)
 	sm, err := LoadSaved(path, o)
 	if err != nil {
@@ -288,7 +288,7 @@ func Load(path string, opts ...LoadOptions) (*Sequential, error) {
 // optimizer: its variables (iteration, learning_rate, slots) are assigned by position; a
 // file whose variable count differs from the compiled optimizer's is skipped with a warning,
 // as Keras 3 skips it. Other HDF5 files give the weights only, as Keras's load_weights does.
-func (m *Sequential) LoadWeights(path string, opts ...LoadWeightsOptions) error {
+func (m *Model) LoadWeights(path string, opts ...LoadWeightsOptions) error {
 	o := optionsArg("LoadWeights", opts)
 	f, _, err := detect(path)
 	if err != nil {

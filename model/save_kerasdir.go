@@ -11,6 +11,6 @@ var saveKerasDir func(dir string, m *saved.Model) error
 // directory holding config.json, metadata.json and model.weights.h5 (what a .keras zip
 // holds, unzipped), which Load, LoadWeights and Keras 3's keras.saving.load_model(dir) read.
 // As in Keras, dir must not end in ".keras" (Save(path.keras) writes the zip).
-func (m *Sequential) SaveKerasDir(dir string) error {
+func (m *Model) SaveKerasDir(dir string) error {
 	return m.saveWith(saveKerasDir, "unzipped Keras 3 directory", dir, saved.Keras3)
 }

@@ -23,13 +23,22 @@ const (
 	inputBuilt                     // model.build(shape), or the first Predict
 )
 
-// Sequential is Keras's Sequential model: a stack of layers, each feeding the next.
+// Model is a Keras model: a Sequential model (a stack of layers, each feeding the next; see
+// NewSequential) or a Functional model (a graph of layers called on the outputs of others,
+// with any number of inputs and outputs; see NewModel). As in Keras, where Sequential is a
+// kind of Functional model, both are one type with one set of methods; the few that only make
+// sense for one kind (Add and Pop for Sequential) say so in their errors.
 //
-// A Sequential is not safe for concurrent use; its methods use several goroutines
-// internally.
-type Sequential struct {
-	name   string
+// A Model is not safe for concurrent use; its methods use several goroutines internally.
+type Model struct {
+	name string
+	// layers are the model's layers in Keras's model.layers order. A Sequential model's do
+	// not include its InputLayer; a Functional model's include one *InputLayer per input.
 	layers []layers.Layer
+	// fn is the graph of a Functional model; nil for a Sequential model.
+	fn *graph
+	// fnVals are the tensors of a Functional model's last training forward (for backward).
+	fnVals map[*KerasTensor]*tensor.Tensor
 
 	in struct {
 		kind  inputKind
@@ -56,6 +65,10 @@ type Sequential struct {
 	train *trainState
 }
 
+// Sequential is the type of a Sequential model: the same type as Model, named so for code
+// that builds one (NewSequential).
+type Sequential = Model
+
 // NewSequential returns a model holding ls in order, as keras.Sequential([...]). Layers
 // without a name get Keras's automatic names. If the first layer is an Input or declares an
 // input shape, every layer is built.
@@ -63,8 +76,8 @@ type Sequential struct {
 // NewSequential panics where Add would return an error (two layers with one name, an Input
 // that is not first, a layer that does not fit the previous one's output): these are
 // programmer errors. Use NewSequential() and Add to get errors instead.
-func NewSequential(ls ...layers.Layer) *Sequential {
-	m := &Sequential{name: "sequential", seed: DefaultSeed}
+func NewSequential(ls ...layers.Layer) *Model {
+	m := &Model{name: "sequential", seed: DefaultSeed}
 	m.in.batch = -1
 	for _, l := range ls {
 		if err := m.Add(l); err != nil {
@@ -75,23 +88,23 @@ func NewSequential(ls ...layers.Layer) *Sequential {
 }
 
 // Name returns the model's name ("sequential" unless set).
-func (m *Sequential) Name() string { return m.name }
+func (m *Model) Name() string { return m.name }
 
 // SetName sets the model's name.
-func (m *Sequential) SetName(name string) { m.name = name }
+func (m *Model) SetName(name string) { m.name = name }
 
 // SetSeed sets the seed of the random source used to initialise weights of layers built
 // from now on (and for dropout masks during training). The default is DefaultSeed.
-func (m *Sequential) SetSeed(seed uint64) { m.seed = seed; m.rng = nil }
+func (m *Model) SetSeed(seed uint64) { m.seed = seed; m.rng = nil }
 
-func (m *Sequential) rand() *layers.Rand {
+func (m *Model) rand() *layers.Rand {
 	if m.rng == nil {
 		m.rng = layers.NewRand(m.seed)
 	}
 	return m.rng
 }
 
-func (m *Sequential) buildRand() *layers.Rand {
+func (m *Model) buildRand() *layers.Rand {
 	if m.noData {
 		return m.rand().NoData()
 	}
@@ -100,10 +113,10 @@ func (m *Sequential) buildRand() *layers.Rand {
 
 // Layers returns the model's layers in order (without the InputLayer, as Keras's
 // model.layers).
-func (m *Sequential) Layers() []layers.Layer { return slices.Clone(m.layers) }
+func (m *Model) Layers() []layers.Layer { return slices.Clone(m.layers) }
 
 // Layer returns the layer with the given name, or nil.
-func (m *Sequential) Layer(name string) layers.Layer {
+func (m *Model) Layer(name string) layers.Layer {
 	for _, l := range m.layers {
 		if l.Name() == name {
 			return l
@@ -115,28 +128,28 @@ func (m *Sequential) Layer(name string) layers.Layer {
 // Warnings returns the problems found while reading configs and weights that did not stop
 // the read: unknown config keys (ignored), options kept but without effect, layers skipped
 // by LoadWeights with SkipMismatch. Each line names the layer and the key.
-func (m *Sequential) Warnings() []string { return slices.Clone(m.warnings) }
+func (m *Model) Warnings() []string { return slices.Clone(m.warnings) }
 
 // InputShape returns the model's input shape without the batch dimension, or nil if it is
 // not known yet.
-func (m *Sequential) InputShape() []int { return slices.Clone(m.in.shape) }
+func (m *Model) InputShape() []int { return slices.Clone(m.in.shape) }
 
 // OutputShape returns the model's output shape without the batch dimension, or nil if the
 // model is not built.
-func (m *Sequential) OutputShape() []int { return slices.Clone(m.outShape) }
+func (m *Model) OutputShape() []int { return slices.Clone(m.outShape) }
 
 // Built reports whether every layer is built (the input shape is known).
-func (m *Sequential) Built() bool { return m.outShape != nil }
+func (m *Model) Built() bool { return m.outShape != nil }
 
 // Add appends a layer, as model.add(layer). A layer without a name gets Keras's automatic
 // name. An *InputLayer is accepted only before any other layer. When the input shape is
 // known the layer is built for the previous layer's output shape (or checked against it, if
 // it is already built).
-func (m *Sequential) Add(l layers.Layer) error {
+func (m *Model) Add(l layers.Layer) error {
 	return apiErr("add", m.add(l))
 }
 
-func (m *Sequential) add(l layers.Layer) error {
+func (m *Model) add(l layers.Layer) error {
 	if l == nil {
 		return fmt.Errorf("%w: nil layer", ErrFormat)
 	}
@@ -195,7 +208,7 @@ func (m *Sequential) add(l layers.Layer) error {
 
 // Pop removes and returns the last layer, as model.pop(). It is an error on a model without
 // layers.
-func (m *Sequential) Pop() (layers.Layer, error) {
+func (m *Model) Pop() (layers.Layer, error) {
 	if len(m.layers) == 0 {
 		return nil, apiErr("pop", fmt.Errorf("%w: the model has no layers", ErrFormat))
 	}
@@ -218,14 +231,14 @@ func (m *Sequential) Pop() (layers.Layer, error) {
 
 // CountParams returns the number of parameters of the model (trainable and not), as
 // model.count_params().
-func (m *Sequential) CountParams() int64 {
+func (m *Model) CountParams() int64 {
 	tr, _, ntr, _ := m.paramCounts()
 	return tr + ntr
 }
 
 // buildLayer builds l for input shape in (or checks a built layer's shape) and returns its
 // output shape.
-func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
+func (m *Model) buildLayer(l layers.Layer, in []int) ([]int, error) {
 	if l.Built() {
 		if got := l.InputShape(); !slices.Equal(got, in) {
 			return nil, layerInputErr(l, in, fmt.Errorf("%w: the layer is built for input shape %s",
@@ -244,7 +257,7 @@ func (m *Sequential) buildLayer(l layers.Layer, in []int) ([]int, error) {
 }
 
 // checkBudget fails if building l for input in would take the model over maxParams.
-func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
+func (m *Model) checkBudget(l layers.Layer, in []int) error {
 	if m.maxParams <= 0 {
 		return nil
 	}
@@ -265,7 +278,7 @@ func (m *Sequential) checkBudget(l layers.Layer, in []int) error {
 // autoName returns Keras's automatic name for a new layer of class: the first of base,
 // base_1, base_2, ... not yet used in the model. For layers added in order this is Keras's
 // per-class counter; where Keras would produce a duplicate (and then fail), it skips ahead.
-func (m *Sequential) autoName(class string) string {
+func (m *Model) autoName(class string) string {
 	base := layers.DefaultBaseName(class)
 	for i := 0; ; i++ {
 		n := base
@@ -281,7 +294,7 @@ func (m *Sequential) autoName(class string) string {
 // Build sets the input shape (without the batch dimension) and builds every layer, as
 // model.build((None, *shape)) does. It is an error if the model already has a different
 // input shape.
-func (m *Sequential) Build(inputShape ...int) error {
+func (m *Model) Build(inputShape ...int) error {
 	for _, d := range inputShape {
 		if d < 1 {
 			return apiErr("build", fmt.Errorf("%w: dimension %d in %s", ErrShape, d, shapeString(-1, inputShape)))
@@ -304,7 +317,7 @@ func layerInputErr(l layers.Layer, in []int, err error) error {
 }
 
 // buildAll builds every layer for input shape in. kind is recorded if none was before.
-func (m *Sequential) buildAll(in []int, kind inputKind) error {
+func (m *Model) buildAll(in []int, kind inputKind) error {
 	shape := slices.Clone(in)
 	for _, l := range m.layers {
 		out, err := m.buildLayer(l, shape)

@@ -18,7 +18,7 @@ import (
 //
 // tf_keras refuses to summarise a model that is not built; for one, kerasgo prints "?" as
 // the output shape and "0 (unused)" as the count of each layer not built.
-func (m *Sequential) Summary() string {
+func (m *Model) Summary() string {
 	const lineLength = 65
 	pos := []int{29, 55, 65} // int(65 * [0.45, 0.85, 1.0])
 	var b strings.Builder
@@ -44,7 +44,7 @@ func (m *Sequential) Summary() string {
 
 // layerColumns returns a layer's output shape and parameter count as the summaries print
 // them.
-func (m *Sequential) layerColumns(l layers.Layer, keras3 bool) (shape, params string) {
+func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string) {
 	if !l.Built() {
 		if keras3 {
 			return "?", "0 (unbuilt)"
@@ -64,7 +64,7 @@ func (m *Sequential) layerColumns(l layers.Layer, keras3 bool) (shape, params st
 
 // paramCounts returns the trainable and non-trainable parameter counts of the model and
 // their sizes in bytes.
-func (m *Sequential) paramCounts() (tr, trBytes, ntr, ntrBytes int64) {
+func (m *Model) paramCounts() (tr, trBytes, ntr, ntrBytes int64) {
 	for _, l := range m.layers {
 		for _, w := range l.Weights() {
 			if w.Value == nil {
@@ -196,21 +196,21 @@ func groupThousands(n int64) string {
 // table drawn with box characters, then the parameter counts. When the model's optimizer
 // holds state (it was compiled and trained, or loaded with its optimizer), a last line counts
 // the optimizer's variables, and the total includes them, as in Keras 3.
-func (m *Sequential) SummaryKeras3() string {
+func (m *Model) SummaryKeras3() string {
 	return m.SummaryKeras3Columns(80)
 }
 
 // SummaryKeras3Columns returns Keras 3's summary as it prints on a terminal of the given
 // width: the table is min(88, columns-4) columns wide. columns <= 0 means 80. Widths too
 // small for Keras (which then refuses to print) are raised to the smallest it accepts.
-func (m *Sequential) SummaryKeras3Columns(columns int) string {
+func (m *Model) SummaryKeras3Columns(columns int) string {
 	if columns <= 0 {
 		columns = 80
 	}
 	return m.summaryKeras3(max(min(88, columns-4), 20))
 }
 
-func (m *Sequential) summaryKeras3(lineLength int) string {
+func (m *Model) summaryKeras3(lineLength int) string {
 	positions := []float64{0.45, 0.80, 1.0}
 	header := []string{"Layer (type)", "Output Shape", "Param #"}
 	right := []bool{false, false, true}
@@ -297,7 +297,7 @@ func (m *Sequential) summaryKeras3(lineLength int) string {
 // optimizerParams counts the Keras 3 optimizer variables: iteration (int64 on the TensorFlow
 // backend), learning_rate (float32) and the slots. built is false when the model has no
 // optimizer state.
-func (m *Sequential) optimizerParams() (n, bytes int64, built bool) {
+func (m *Model) optimizerParams() (n, bytes int64, built bool) {
 	if m.train == nil {
 		return 0, 0, false
 	}

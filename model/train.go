@@ -28,11 +28,11 @@ type CompileOptions struct {
 
 // Compile configures the model for training. Compiling again replaces the optimizer and its
 // state, as Keras does.
-func (m *Sequential) Compile(o CompileOptions) error {
+func (m *Model) Compile(o CompileOptions) error {
 	return apiErr("compile", m.compile(o))
 }
 
-func (m *Sequential) compile(o CompileOptions) error {
+func (m *Model) compile(o CompileOptions) error {
 	var opt Optimizer
 	switch x := o.Optimizer.(type) {
 	case nil:
@@ -74,10 +74,10 @@ func (m *Sequential) compile(o CompileOptions) error {
 
 // Compiled reports whether Compile (or loading a compiled model) configured the model for
 // training.
-func (m *Sequential) Compiled() bool { return m.train != nil }
+func (m *Model) Compiled() bool { return m.train != nil }
 
 // Optimizer returns the compiled optimizer, or nil.
-func (m *Sequential) Optimizer() Optimizer {
+func (m *Model) Optimizer() Optimizer {
 	if m.train == nil {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (m *Sequential) Optimizer() Optimizer {
 }
 
 // Iterations returns the optimizer's step counter (Keras's optimizer.iterations).
-func (m *Sequential) Iterations() int64 {
+func (m *Model) Iterations() int64 {
 	if m.train == nil {
 		return 0
 	}
@@ -94,7 +94,7 @@ func (m *Sequential) Iterations() int64 {
 
 // StopTraining asks a running Fit to stop after the current epoch (Keras's
 // model.stop_training = True); callbacks call it.
-func (m *Sequential) StopTraining() {
+func (m *Model) StopTraining() {
 	if m.train != nil {
 		m.train.stop = true
 	}
@@ -102,7 +102,7 @@ func (m *Sequential) StopTraining() {
 
 // MetricsNames returns the names of the values Evaluate and Fit report: "loss", then each
 // metric, as Keras's model.metrics_names.
-func (m *Sequential) MetricsNames() []string {
+func (m *Model) MetricsNames() []string {
 	if m.train == nil {
 		return nil
 	}
@@ -121,7 +121,7 @@ type trainVar struct {
 }
 
 // trainableVars lists the model's trainable weights in model.trainable_variables order.
-func (m *Sequential) trainableVars() []trainVar {
+func (m *Model) trainableVars() []trainVar {
 	var out []trainVar
 	for _, l := range m.layers {
 		for _, w := range l.Weights() {
@@ -135,7 +135,7 @@ func (m *Sequential) trainableVars() []trainVar {
 
 // buildOptimizer creates the slot variables (zeros) if they do not exist yet or the model's
 // trainable variables changed.
-func (m *Sequential) buildOptimizer() {
+func (m *Model) buildOptimizer() {
 	t := m.train
 	vars := m.trainableVars()
 	if t.vars != nil && len(t.vars) == len(vars) {
@@ -162,14 +162,22 @@ func (m *Sequential) buildOptimizer() {
 }
 
 // outputActivation returns the activation of the model's last layer ("softmax", ...), or "".
-func (m *Sequential) outputActivation() string {
-	if len(m.layers) == 0 {
-		return ""
-	}
-	if a, ok := m.layers[len(m.layers)-1].(interface{ Activation() string }); ok {
+func (m *Model) outputActivation() string {
+	if a, ok := m.outputLayer().(interface{ Activation() string }); ok {
 		return a.Activation()
 	}
 	return ""
+}
+
+// outputLayer returns the layer producing the model's (first) output, or nil.
+func (m *Model) outputLayer() layers.Layer {
+	if m.fn != nil {
+		return m.fn.outputs[0].node.layer
+	}
+	if len(m.layers) == 0 {
+		return nil
+	}
+	return m.layers[len(m.layers)-1]
 }
 
 // logitsBackwarder is implemented by layers whose output is activation(z) and that can take
@@ -181,7 +189,7 @@ type logitsBackwarder interface {
 
 // prepare checks x and y for training or evaluation and returns them as float32, building
 // the model for x's shape if needed.
-func (m *Sequential) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
+func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
 	if m.train == nil {
 		return nil, nil, fmt.Errorf("%w: the model is not compiled (call Compile)", ErrNotBuilt)
 	}
@@ -199,6 +207,9 @@ func (m *Sequential) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tenso
 	}
 	if len(m.layers) == 0 {
 		return nil, nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
+	}
+	if m.fn != nil && (len(m.fn.inputs) != 1 || len(m.fn.outputs) != 1) {
+		return nil, nil, fmt.Errorf("%w: training a model with %d inputs and %d outputs (only one of each is implemented)", ErrUnsupported, len(m.fn.inputs), len(m.fn.outputs))
 	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
@@ -234,7 +245,7 @@ func (m *Sequential) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tenso
 }
 
 // resolveMetrics fixes the function of "accuracy"/"acc" for targets of shape yShape.
-func (m *Sequential) resolveMetrics(yShape []int) {
+func (m *Model) resolveMetrics(yShape []int) {
 	t := m.train
 	predShape := append([]int{-1}, m.outShape...)
 	for i := range t.metrics {
@@ -254,7 +265,7 @@ type stepStats struct {
 // trainStep runs one optimisation step on a batch (x, y already float32) and returns the
 // loss computed before the update and the metric sums (on the training-mode outputs, as
 // Keras's train_step).
-func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
+func (m *Model) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	t := m.train
 	if s := t.opt.unsupported(); s != "" {
 		return stepStats{}, fmt.Errorf("%w: optimizer option %s", ErrUnsupported, s)
@@ -267,7 +278,9 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	if err := m.restoreSlots(); err != nil {
 		return stepStats{}, err
 	}
-	if len(m.layers) > 0 {
+	if m.fn != nil {
+		m.fn.skipInputGradients(true)
+	} else if len(m.layers) > 0 {
 		if s, ok := m.layers[0].(interface{ SetSkipInputGradient(bool) }); ok {
 			s.SetSkipInputGradient(true)
 		}
@@ -276,8 +289,11 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 	if err != nil {
 		return stepStats{}, err
 	}
-	last := m.layers[len(m.layers)-1]
+	last := m.outputLayer()
 	lb, canLogits := last.(logitsBackwarder)
+	if m.fn != nil && m.fn.consumers[m.fn.outputs[0]] > 1 {
+		canLogits = false // other layers use the activation's output too
+	}
 	res, err := t.loss.compute(out, y, m.outputActivation(), true, canLogits)
 	if err != nil {
 		return stepStats{}, within("loss "+t.loss.name, err)
@@ -287,6 +303,15 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 		return stepStats{}, err
 	}
 	dy := tensor.MustFromFloat32(out.Shape, res.grad)
+	if m.fn != nil {
+		err := m.fn.backward([]*tensor.Tensor{dy}, []bool{res.logits}, m.fnVals)
+		m.fnVals = nil
+		if err != nil {
+			return stepStats{}, err
+		}
+		m.applyGradients()
+		return st, nil
+	}
 	for i := len(m.layers) - 1; i >= 0; i-- {
 		l := m.layers[i]
 		var err error
@@ -308,7 +333,7 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 
 // applyGradients runs the optimizer on every trainable variable, then counts the step, as
 // tf_keras's apply_gradients: clip the gradients, apply weight decay, update each variable.
-func (m *Sequential) applyGradients() {
+func (m *Model) applyGradients() {
 	t := m.train
 	c := t.opt.base()
 	grads := clipGradients(c, t.vars, &t.gradBufs)
@@ -335,7 +360,7 @@ func (m *Sequential) applyGradients() {
 }
 
 // metricSums evaluates each compiled metric on a batch.
-func (m *Sequential) metricSums(out, y *tensor.Tensor) ([]float32, error) {
+func (m *Model) metricSums(out, y *tensor.Tensor) ([]float32, error) {
 	t := m.train
 	if len(t.metrics) == 0 {
 		return nil, nil
@@ -358,7 +383,7 @@ func (m *Sequential) metricSums(out, y *tensor.Tensor) ([]float32, error) {
 
 // TrainOnBatch runs one optimisation step on one batch, as Keras's train_on_batch, and
 // returns the batch's loss (computed before the update) and its metrics.
-func (m *Sequential) TrainOnBatch(x, y *tensor.Tensor) (float64, map[string]float64, error) {
+func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, map[string]float64, error) {
 	x, y, err := m.prepare(x, y)
 	if err != nil {
 		return 0, nil, apiErr("train on batch", err)
@@ -394,7 +419,7 @@ func batchOf(t *tensor.Tensor, lo, hi int, idx []int, buf []float32) (*tensor.Te
 }
 
 // evaluate computes the loss and metric means over (x, y) in inference mode.
-func (m *Sequential) evaluate(x, y *tensor.Tensor, batchSize int, onBatch func(done, steps int)) (float64, []float64, error) {
+func (m *Model) evaluate(x, y *tensor.Tensor, batchSize int, onBatch func(done, steps int)) (float64, []float64, error) {
 	t := m.train
 	if !t.resolved {
 		m.resolveMetrics(y.Shape)

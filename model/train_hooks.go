@@ -49,7 +49,7 @@ type rawTraining struct {
 
 // trainingToSaved returns the training config JSON and optimizer state in dialect d, or nils
 // when the model is not compiled.
-func (m *Sequential) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimizer, error) {
+func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimizer, error) {
 	t := m.train
 	if t == nil {
 		return nil, nil, nil
@@ -172,7 +172,7 @@ func (l *lossSpec) configValue(d saved.Dialect) any {
 // trainingFromSaved compiles m from sm.TrainingConfig and restores sm.Optimizer, when present.
 // A training config kerasgo cannot train with (another optimizer, a custom loss) leaves the
 // model uncompiled and adds a line to Warnings; malformed JSON is an ErrFormat error.
-func (m *Sequential) trainingFromSaved(sm *saved.Model) error {
+func (m *Model) trainingFromSaved(sm *saved.Model) error {
 	if sm == nil || len(sm.TrainingConfig) == 0 || string(sm.TrainingConfig) == "null" {
 		return nil
 	}
@@ -220,7 +220,7 @@ func (m *Sequential) trainingFromSaved(sm *saved.Model) error {
 }
 
 // restoreSlots builds the optimizer and copies the pending slot values into it.
-func (m *Sequential) restoreSlots() error {
+func (m *Model) restoreSlots() error {
 	t := m.train
 	if len(t.pending) == 0 {
 		return nil

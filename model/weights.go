@@ -14,7 +14,7 @@ import (
 // Weights returns every weight of the model in Keras's model.weights order: layer by layer,
 // each layer's trainable weights first, then its non-trainable ones. The weights are the
 // layers' own (changing a Value changes the model).
-func (m *Sequential) Weights() []*layers.Weight {
+func (m *Model) Weights() []*layers.Weight {
 	var out []*layers.Weight
 	for _, l := range m.layers {
 		out = append(out, l.Weights()...)
@@ -26,11 +26,11 @@ func (m *Sequential) Weights() []*layers.Weight {
 // model.set_weights. The count and every shape must match (the error names the layer and the
 // expected and found shapes); nothing is changed unless everything matches. Values of
 // another real dtype are converted to float32. The values are copied.
-func (m *Sequential) SetWeights(values []*tensor.Tensor) error {
+func (m *Model) SetWeights(values []*tensor.Tensor) error {
 	return apiErr("set weights", m.setWeights(values))
 }
 
-func (m *Sequential) setWeights(values []*tensor.Tensor) error {
+func (m *Model) setWeights(values []*tensor.Tensor) error {
 	var plan []assignment
 	i := 0
 	for _, l := range m.layers {
@@ -57,7 +57,7 @@ func (m *Sequential) setWeights(values []*tensor.Tensor) error {
 
 // SetLayerWeights sets the weights of the layer named name (in the layer's Weights order),
 // as Keras's layer.set_weights, with the same checks as SetWeights.
-func (m *Sequential) SetLayerWeights(name string, values []*tensor.Tensor) error {
+func (m *Model) SetLayerWeights(name string, values []*tensor.Tensor) error {
 	l := m.Layer(name)
 	if l == nil {
 		return apiErr("set layer weights", fmt.Errorf("%w: no layer named %q", ErrFormat, name))
@@ -149,12 +149,12 @@ func planLayer(l layers.Layer, source string, values []*tensor.Tensor) ([]assign
 //
 // The weight tensors are the model's own, not copies: write them out before changing the
 // model.
-func (m *Sequential) ToSaved(d saved.Dialect) (*saved.Model, error) {
+func (m *Model) ToSaved(d saved.Dialect) (*saved.Model, error) {
 	sm, err := m.toSaved(d)
 	return sm, apiErr("to saved", err)
 }
 
-func (m *Sequential) toSaved(d saved.Dialect) (*saved.Model, error) {
+func (m *Model) toSaved(d saved.Dialect) (*saved.Model, error) {
 	if !m.Built() {
 		return nil, fmt.Errorf("%w: the input shape is not known (give input_shape, an Input, or call Build)", ErrNotBuilt)
 	}
@@ -176,7 +176,7 @@ func (m *Sequential) toSaved(d saved.Dialect) (*saved.Model, error) {
 }
 
 // weightsToSaved returns the saved form without config or training state.
-func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
+func (m *Model) weightsToSaved(d saved.Dialect) *saved.Model {
 	sm := &saved.Model{Dialect: d, KerasVersion: Keras2Version, Backend: Backend}
 	if d == saved.Keras3 {
 		sm.KerasVersion = Keras3Version
@@ -204,7 +204,7 @@ func (m *Sequential) weightsToSaved(d saved.Dialect) *saved.Model {
 // The weights are copied: sm and the model are independent afterwards (peak memory: sm's
 // tensors plus the model's). AdoptSaved takes sm's tensors instead. opts (which may be
 // omitted) bound what the config may allocate.
-func FromSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
+func FromSaved(sm *saved.Model, opts ...LoadOptions) (*Model, error) {
 	m, err := fromSaved(sm, false, optionsArg("FromSaved", opts))
 	return m, apiErr("from saved", err)
 }
@@ -213,12 +213,12 @@ func FromSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
 // own weights (tensors of another dtype are converted), so that loading needs no memory for
 // the weights beyond what sm holds. sm's tensors must not be used afterwards (training the
 // model changes them). Load uses it.
-func AdoptSaved(sm *saved.Model, opts ...LoadOptions) (*Sequential, error) {
+func AdoptSaved(sm *saved.Model, opts ...LoadOptions) (*Model, error) {
 	m, err := fromSaved(sm, true, optionsArg("AdoptSaved", opts))
 	return m, apiErr("adopt saved", err)
 }
 
-func fromSaved(sm *saved.Model, own bool, o LoadOptions) (*Sequential, error) {
+func fromSaved(sm *saved.Model, own bool, o LoadOptions) (*Model, error) {
 	if sm == nil {
 		return nil, fmt.Errorf("%w: nil saved model", ErrFormat)
 	}
@@ -272,7 +272,7 @@ type LoadWeightsOptions struct {
 // weights: the number of such layers must be equal. A Keras 3 weights file without config
 // (sm.Dialect Keras3, sm.Config nil) is paired as Keras 3 pairs it: per class, in order. Everything is checked before anything is
 // set: on error the model is unchanged.
-func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOptions) error {
+func (m *Model) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOptions) error {
 	plan, skipped, _, err := m.planSavedWeights(sm, optionsArg("LoadSavedWeights", opts))
 	if err != nil {
 		return apiErr("load saved weights", err)
@@ -285,7 +285,7 @@ func (m *Sequential) LoadSavedWeights(sm *saved.Model, opts ...LoadWeightsOption
 // planSavedWeights checks sm's layers against the model's (see LoadSavedWeights) and returns
 // the assignments, the warnings of skipped layers, and the pairing of each saved variable
 // (saved layer name, weight name) with the model weight it goes to.
-func (m *Sequential) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]assignment, []string, map[[2]string]*layers.Weight, error) {
+func (m *Model) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]assignment, []string, map[[2]string]*layers.Weight, error) {
 	if sm == nil {
 		return nil, nil, nil, fmt.Errorf("%w: nil saved model", ErrFormat)
 	}

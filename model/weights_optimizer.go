@@ -30,7 +30,7 @@ type slotAssignment struct {
 // have its shape. Slots the compiled optimizer does not have, or of variables the model does
 // not train, are reported as warnings and ignored (as tf_keras leaves unmatched checkpoint
 // values unused).
-func (m *Sequential) planOptimizerRestore(o *saved.Optimizer, pairs map[[2]string]*layers.Weight) (*optimizerRestore, error) {
+func (m *Model) planOptimizerRestore(o *saved.Optimizer, pairs map[[2]string]*layers.Weight) (*optimizerRestore, error) {
 	r := &optimizerRestore{iterations: o.Iterations, lr: o.LearningRate}
 	t := m.train
 	if t == nil {
@@ -85,7 +85,7 @@ func (m *Sequential) planOptimizerRestore(o *saved.Optimizer, pairs map[[2]strin
 // applyOptimizerRestore sets the planned optimizer state: it builds the optimizer's slots if
 // needed, copies the values, and sets the iteration count and (when the checkpoint has one)
 // the learning rate.
-func (m *Sequential) applyOptimizerRestore(r *optimizerRestore) {
+func (m *Model) applyOptimizerRestore(r *optimizerRestore) {
 	if r == nil {
 		return
 	}
@@ -121,7 +121,7 @@ func (m *Sequential) applyOptimizerRestore(r *optimizerRestore) {
 // its slots for every trainable variable, in Keras 3's order), else the state is skipped
 // with a warning, as Keras 3 skips it; each variable must have the shape of the one it is
 // assigned to. what names the optimizer in messages.
-func (m *Sequential) planKeras3Restore(what string, vars []*tensor.Tensor) (*optimizerRestore, error) {
+func (m *Model) planKeras3Restore(what string, vars []*tensor.Tensor) (*optimizerRestore, error) {
 	r := &optimizerRestore{}
 	t := m.train
 	if t == nil {

@@ -1,0 +1,442 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// This file reads and writes a Functional model's config in both dialects: tf_keras's
+// inbound_nodes ([[layer, node_index, tensor_index, kwargs], ...] per call) and Keras 3's
+// ({"args": [...], "kwargs": {...}} per call, tensors as "__keras_tensor__" objects with a
+// keras_history [layer, node_index, tensor_index]).
+
+// functionalConfigObject is configObject for a Functional model.
+func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[string]any, error) {
+	g := m.fn
+	ref := func(t *KerasTensor) []any {
+		return []any{t.node.layer.Name(), g.nodeIndex(t.node), 0}
+	}
+	list := make([]any, 0, len(m.layers))
+	for _, l := range m.layers {
+		cfg := maps.Clone(l.Config(d))
+		if cfg == nil {
+			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())
+		}
+		_, isInput := l.(*InputLayer)
+		nodes := []any{}
+		for _, n := range g.layerNodes[l] {
+			if n.isInput() {
+				continue
+			}
+			if d == saved.Keras3 {
+				args := make([]any, len(n.in))
+				for i, x := range n.in {
+					args[i] = map[string]any{"class_name": "__keras_tensor__", "config": map[string]any{
+						"shape": batchShapeJSON(x.batch, x.shape), "dtype": "float32", "keras_history": ref(x)}}
+				}
+				var a0 any = args[0]
+				if n.list {
+					a0 = args
+				}
+				nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": layers.Keras3CallKwargs(l)})
+				continue
+			}
+			call := make([]any, len(n.in))
+			for i, x := range n.in {
+				call[i] = append(ref(x), map[string]any{})
+			}
+			nodes = append(nodes, call)
+		}
+		e := map[string]any{"class_name": l.Class(), "config": cfg, "name": l.Name(), "inbound_nodes": nodes}
+		if form == formJSON {
+			e["module"] = "keras.layers"
+			e["registered_name"] = nil
+			if !isInput {
+				if bc := layers.BuildConfig(l, d); bc != nil {
+					e["build_config"] = bc
+				}
+			}
+		}
+		list = append(list, e)
+	}
+	ends := func(ts []*KerasTensor) any {
+		out := make([]any, len(ts))
+		for i, t := range ts {
+			out[i] = ref(t)
+		}
+		if d == saved.Keras3 && len(out) == 1 {
+			return out[0]
+		}
+		return out
+	}
+	inner := map[string]any{"name": m.name, "trainable": true, "layers": list,
+		"input_layers": ends(g.inputs), "output_layers": ends(g.outputs)}
+	if d == saved.Keras3 {
+		top := map[string]any{"module": "keras.src.models.functional", "class_name": "Functional",
+			"config": inner, "registered_name": "Functional", "build_config": map[string]any{"input_shape": nil}}
+		cc, err := m.keras3CompileConfig()
+		if err != nil {
+			return nil, err
+		}
+		top["compile_config"] = cc
+		return top, nil
+	}
+	top := map[string]any{"class_name": "Functional", "config": inner}
+	if form == formJSON {
+		top["keras_version"] = Keras2Version
+		top["backend"] = Backend
+	}
+	return top, nil
+}
+
+// keras3CompileConfig returns the Keras 3 compile_config of the model ({} when not compiled).
+func (m *Model) keras3CompileConfig() (any, error) {
+	var cc any = map[string]any{}
+	if m.train != nil {
+		tc, _, err := m.trainingToSaved(saved.Keras3)
+		if err != nil {
+			return nil, within("compile config", err)
+		}
+		if len(tc) > 0 {
+			var v any
+			if err := json.Unmarshal(tc, &v); err != nil {
+				return nil, fmt.Errorf("%w: compile config: %v", ErrFormat, err)
+			}
+			cc = v
+		}
+	}
+	return cc, nil
+}
+
+// isFunctionalClass reports whether a model config's class_name is a Functional model
+// (tf_keras 2.4+ writes "Functional", older Keras "Model").
+func isFunctionalClass(class string) bool { return class == "Functional" || class == "Model" }
+
+// tensorRef is a [layer, node_index, tensor_index] reference of a config.
+type tensorRef struct {
+	layer       string
+	node, index int
+}
+
+func parseTensorRef(v any) (tensorRef, error) {
+	l, ok := v.([]any)
+	if !ok || len(l) < 3 {
+		return tensorRef{}, fmt.Errorf("%w: tensor reference %s: want [layer, node_index, tensor_index]", ErrFormat, jsonValue(v))
+	}
+	name, ok1 := l[0].(string)
+	ni, ok2 := l[1].(float64)
+	ti, ok3 := l[2].(float64)
+	if !ok1 || !ok2 || !ok3 || ni < 0 || ti < 0 || ni != float64(int(ni)) || ti != float64(int(ti)) || ni > maxGraphNodes {
+		return tensorRef{}, fmt.Errorf("%w: tensor reference %s: want [layer, node_index, tensor_index]", ErrFormat, jsonValue(v))
+	}
+	return tensorRef{layer: name, node: int(ni), index: int(ti)}, nil
+}
+
+// parseEnds reads input_layers / output_layers: one reference or a list of them (Keras 3
+// writes one reference bare; a dict of them for named inputs).
+func parseEnds(v any) ([]tensorRef, error) {
+	if l, ok := v.([]any); ok && len(l) >= 1 {
+		if _, isName := l[0].(string); isName {
+			r, err := parseTensorRef(v)
+			return []tensorRef{r}, err
+		}
+		out := make([]tensorRef, 0, len(l))
+		for _, e := range l {
+			r, err := parseTensorRef(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	if mp, ok := v.(map[string]any); ok {
+		var out []tensorRef
+		for _, k := range sortedKeys(mp) {
+			r, err := parseTensorRef(mp[k])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: want a tensor reference or a list of them, have %s", ErrFormat, jsonKind(v))
+}
+
+// parseCall reads one inbound node of a layer: the references of the tensors it was called
+// on and whether they were passed as a list.
+func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([]tensorRef, bool, error) {
+	if obj, ok := v.(map[string]any); ok { // Keras 3
+		args, _ := obj["args"].([]any)
+		if len(args) != 1 {
+			return nil, false, fmt.Errorf("%w: inbound node: want one positional argument, have %d", ErrUnsupported, len(args))
+		}
+		if kw, ok := obj["kwargs"].(map[string]any); ok {
+			for _, k := range sortedKeys(kw) {
+				if k == "mask" && kw[k] == nil {
+					continue
+				}
+				if k == "training" {
+					continue
+				}
+				warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
+			}
+		}
+		kt := func(e any) (tensorRef, error) {
+			o, _ := e.(map[string]any)
+			if o == nil || o["class_name"] != "__keras_tensor__" {
+				return tensorRef{}, fmt.Errorf("%w: inbound node argument %s is not a Keras tensor", ErrUnsupported, jsonValue(e))
+			}
+			c, _ := o["config"].(map[string]any)
+			return parseTensorRef(c["keras_history"])
+		}
+		if list, ok := args[0].([]any); ok {
+			out := make([]tensorRef, 0, len(list))
+			for _, e := range list {
+				r, err := kt(e)
+				if err != nil {
+					return nil, false, err
+				}
+				out = append(out, r)
+			}
+			return out, true, nil
+		}
+		r, err := kt(args[0])
+		return []tensorRef{r}, false, err
+	}
+	list, ok := v.([]any) // tf_keras: [[layer, node, tensor, kwargs], ...]
+	if !ok || len(list) == 0 {
+		return nil, false, fmt.Errorf("%w: inbound node %s: want a list of tensor references", ErrFormat, jsonValue(v))
+	}
+	out := make([]tensorRef, 0, len(list))
+	for _, e := range list {
+		r, err := parseTensorRef(e)
+		if err != nil {
+			return nil, false, err
+		}
+		if l := e.([]any); len(l) > 3 {
+			if kw, ok := l[3].(map[string]any); ok {
+				for _, k := range sortedKeys(kw) {
+					if k == "training" || (k == "mask" && kw[k] == nil) {
+						continue
+					}
+					warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out, len(out) > 1, nil
+}
+
+// fromFunctionalConfig builds a Functional model from the inner config of a model config
+// ({"name", "layers", "input_layers", "output_layers"}): it creates every layer, then calls
+// the layers on their inputs in the order the config's inbound nodes allow (a call waits
+// until the tensors it needs exist), as Keras's from_config does.
+func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn func(string, ...any)) error {
+	if n, ok := c["name"].(string); ok && n != "" {
+		m.name = n
+	}
+	list, ok := c["layers"].([]any)
+	if !ok {
+		return fmt.Errorf("%w: Functional config: layers: want a list, have %s", ErrFormat, jsonKind(c["layers"]))
+	}
+	for _, k := range sortedKeys(c) {
+		switch k {
+		case "name", "layers", "input_layers", "output_layers", "trainable", "dtype":
+		default:
+			warn("Functional: unknown config key %q ignored", k)
+		}
+	}
+	type pending struct {
+		layer layers.Layer
+		calls []any
+		done  int
+		who   string
+	}
+	var all []*pending
+	byName := map[string]*pending{}
+	var unknown []string
+	var firstErr error
+	for i, e := range list {
+		em, ok := e.(map[string]any)
+		if !ok {
+			return fmt.Errorf("layer %d: %w: want an object, have %s", i, ErrFormat, jsonKind(e))
+		}
+		lc, _ := em["class_name"].(string)
+		cfg, _ := em["config"].(map[string]any)
+		if lc == "" || cfg == nil {
+			return fmt.Errorf("layer %d: %w: want class_name and config", i, ErrFormat)
+		}
+		name, _ := em["name"].(string)
+		if name == "" {
+			name, _ = cfg["name"].(string)
+		}
+		if name == "" {
+			return fmt.Errorf("layer %d (%s): %w: no name (a Functional config refers to layers by name)", i, lc, ErrFormat)
+		}
+		if byName[name] != nil {
+			return fmt.Errorf("layer %d (%s): %w: the name %q is used twice", i, lc, ErrFormat, name)
+		}
+		if rn, ok := em["registered_name"].(string); ok && rn != "" && rn != lc {
+			return layerErr(i, name, lc, fmt.Errorf("%w: registered as %q (custom layers are not supported)", ErrUnsupported, rn))
+		}
+		calls, _ := em["inbound_nodes"].([]any)
+		if em["inbound_nodes"] != nil && calls == nil {
+			return layerErr(i, name, lc, fmt.Errorf("%w: inbound_nodes: want a list, have %s", ErrFormat, jsonKind(em["inbound_nodes"])))
+		}
+		var l layers.Layer
+		if lc == saved.InputLayerClass {
+			in, batch, err := parseInputLayer(cfg, warn)
+			if err != nil {
+				return layerErr(i, name, lc, err)
+			}
+			in.batch = batch
+			in.name = name
+			l = in
+		} else {
+			built, ws, err := layers.FromConfig(lc, cfg, d)
+			if err != nil {
+				var uc *layers.UnknownClassError
+				if errors.As(err, &uc) || isModelClass(lc) {
+					unknown = append(unknown, fmt.Sprintf("%q (%s)", name, lc))
+					continue
+				}
+				if firstErr == nil {
+					firstErr = layerErr(i, name, lc, err)
+				}
+				continue
+			}
+			m.warnings = append(m.warnings, ws...)
+			built.SetName(name)
+			l = built
+		}
+		p := &pending{layer: l, calls: calls, who: fmt.Sprintf("%q (%s)", name, lc)}
+		all = append(all, p)
+		byName[name] = p
+	}
+	if len(unknown) > 0 {
+		return &UnsupportedLayersError{Layers: unknown}
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	// Call layers until every inbound node is made.
+	outputsOf := map[string][]*KerasTensor{} // layer name -> output tensor of each node
+	for _, p := range all {
+		if in, ok := p.layer.(*InputLayer); ok {
+			outputsOf[p.layer.Name()] = []*KerasTensor{in.Output()}
+		}
+	}
+	for progress := true; progress; {
+		progress = false
+		for _, p := range all {
+			for p.done < len(p.calls) {
+				refs, isList, err := parseCall(p.calls[p.done], d, warn, p.who)
+				if err != nil {
+					return within("layer "+p.who, err)
+				}
+				xs := make([]*KerasTensor, len(refs))
+				ready := true
+				for i, r := range refs {
+					if byName[r.layer] == nil {
+						return fmt.Errorf("%w: layer %s is called on layer %q, which the config does not have", ErrFormat, p.who, r.layer)
+					}
+					if r.index != 0 {
+						return fmt.Errorf("%w: layer %s is called on output %d of layer %q (layers with several outputs are not implemented)", ErrUnsupported, p.who, r.index, r.layer)
+					}
+					outs := outputsOf[r.layer]
+					if r.node >= len(outs) {
+						ready = false
+						break
+					}
+					xs[i] = outs[r.node]
+				}
+				if !ready {
+					break
+				}
+				if _, multi := p.layer.(layers.MultiInput); multi != isList && !(multi && len(xs) > 1) {
+					return fmt.Errorf("%w: layer %s is called on %d tensors", ErrFormat, p.who, len(xs))
+				}
+				out, err := applyLayer(p.layer, xs)
+				if err != nil {
+					return err
+				}
+				outputsOf[p.layer.Name()] = append(outputsOf[p.layer.Name()], out)
+				p.done++
+				progress = true
+			}
+		}
+	}
+	for _, p := range all {
+		if p.done < len(p.calls) {
+			return fmt.Errorf("%w: layer %s: inbound node %d needs a tensor the config never computes", ErrFormat, p.who, p.done)
+		}
+	}
+	ends := func(key string) ([]*KerasTensor, error) {
+		refs, err := parseEnds(c[key])
+		if err != nil {
+			return nil, within("Functional config: "+key, err)
+		}
+		out := make([]*KerasTensor, len(refs))
+		for i, r := range refs {
+			outs := outputsOf[r.layer]
+			if r.node >= len(outs) || r.index != 0 {
+				return nil, fmt.Errorf("%w: Functional config: %s refers to %s, which the config does not compute", ErrFormat, key, jsonValue([]any{r.layer, r.node, r.index}))
+			}
+			out[i] = outs[r.node]
+		}
+		return out, nil
+	}
+	ins, err := ends("input_layers")
+	if err != nil {
+		return err
+	}
+	outs, err := ends("output_layers")
+	if err != nil {
+		return err
+	}
+	return m.setGraph(ins, outs)
+}
+
+// isModelClass reports whether a layer class is a model (nested models are not implemented
+// yet).
+func isModelClass(class string) bool { return class == "Sequential" || isFunctionalClass(class) }
+
+// UnsupportedLayersError lists every layer of a model whose class kerasgo does not implement,
+// by name and class, so that one error shows all that a model lacks. It wraps ErrUnsupported.
+type UnsupportedLayersError struct {
+	Layers []string // `"name" (Class)`
+}
+
+func (e *UnsupportedLayersError) Error() string {
+	s := "layer"
+	if len(e.Layers) > 1 {
+		s = "layers"
+	}
+	return fmt.Sprintf("%d %s of classes kerasgo does not implement: %s", len(e.Layers), s, strings.Join(e.Layers, ", "))
+}
+
+func (e *UnsupportedLayersError) Unwrap() error { return ErrUnsupported }
+
+var _ = slices.Clone[[]int]
+
+// jsonValue spells a decoded JSON value for an error message, cut to 80 bytes.
+func jsonValue(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	if len(b) > 80 {
+		return string(b[:77]) + "..."
+	}
+	return string(b)
+}

@@ -1,0 +1,271 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// This file runs a Functional model's graph: forward over its nodes in order, backward in
+// reverse, and PredictN.
+
+// forwardGraph runs every node of the graph on one batch of each input and returns the
+// model's outputs. With training, layers cache what backwardGraph needs.
+func (g *graph) forward(xs []*tensor.Tensor, training bool) ([]*tensor.Tensor, map[*KerasTensor]*tensor.Tensor, error) {
+	vals := make(map[*KerasTensor]*tensor.Tensor, len(g.nodes)+len(g.inputs))
+	for i, t := range g.inputs {
+		vals[t] = xs[i]
+	}
+	for _, n := range g.nodes {
+		y, err := g.call(n, vals, training)
+		if err != nil {
+			return nil, nil, err
+		}
+		vals[n.out] = y
+	}
+	outs := make([]*tensor.Tensor, len(g.outputs))
+	for i, t := range g.outputs {
+		outs[i] = vals[t]
+	}
+	return outs, vals, nil
+}
+
+// call runs one node on the values computed so far.
+func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	var y *tensor.Tensor
+	var err error
+	if n.list {
+		in := make([]*tensor.Tensor, len(n.in))
+		for i, x := range n.in {
+			in[i] = vals[x]
+		}
+		y, err = n.layer.(layers.MultiInput).ForwardN(in, training)
+	} else {
+		y, err = n.layer.Forward(vals[n.in[0]], training)
+	}
+	if err != nil {
+		return nil, layerErr(-1, n.layer.Name(), n.layer.Class(), err)
+	}
+	// A layer may return a buffer it reuses on its next call: a shared layer's outputs are
+	// copied so that its later calls do not overwrite them.
+	if g.shared(n.layer) {
+		y = y.Clone()
+	}
+	return y, nil
+}
+
+// backward propagates the gradients dys of the outputs (nil entries: no gradient) back
+// through the graph of the last training forward, whose values are vals, filling the Grad
+// of every trainable weight. logits[i] tells that dys[i] is the gradient with respect to the
+// pre-activation of output i's layer (see logitsBackwarder). A layer called at several nodes
+// is run forward again for each node but its last before that node's backward, and its
+// weight gradients are summed over its nodes.
+func (g *graph) backward(dys []*tensor.Tensor, logits []bool, vals map[*KerasTensor]*tensor.Tensor) error {
+	grads := map[*KerasTensor]*tensor.Tensor{}
+	owned := map[*KerasTensor]bool{} // grads[t] is our own buffer, safe to add into
+	addGrad := func(t *KerasTensor, d *tensor.Tensor) {
+		if d == nil {
+			return
+		}
+		cur, ok := grads[t]
+		if !ok {
+			grads[t] = d
+			return
+		}
+		if !owned[t] {
+			cur = cur.Clone()
+			grads[t] = cur
+			owned[t] = true
+		}
+		a, b := cur.Float32s(), d.Float32s()
+		for i := range a {
+			a[i] += b[i]
+		}
+	}
+	logitsOut := map[*KerasTensor]bool{}
+	for i, t := range g.outputs {
+		if i < len(logits) && logits[i] {
+			logitsOut[t] = true
+		}
+		addGrad(t, dys[i])
+	}
+	// Weight gradients of shared layers, summed over their nodes.
+	sums := map[*layers.Weight][]float32{}
+	lastForward := map[layers.Layer]*node{}
+	for _, n := range g.nodes {
+		lastForward[n.layer] = n
+	}
+	for i := len(g.nodes) - 1; i >= 0; i-- {
+		n := g.nodes[i]
+		dy := grads[n.out]
+		if dy == nil {
+			continue
+		}
+		shared := g.shared(n.layer)
+		if shared && lastForward[n.layer] != n {
+			if _, err := g.call(n, vals, true); err != nil {
+				return err
+			}
+			lastForward[n.layer] = n
+		}
+		var dxs []*tensor.Tensor
+		var err error
+		switch {
+		case logitsOut[n.out] && g.consumers[n.out] == 1:
+			var dx *tensor.Tensor
+			dx, err = n.layer.(logitsBackwarder).BackwardLogits(dy)
+			dxs = []*tensor.Tensor{dx}
+		case n.list:
+			dxs, err = n.layer.(layers.MultiInput).BackwardN(dy)
+		default:
+			var dx *tensor.Tensor
+			dx, err = n.layer.Backward(dy)
+			dxs = []*tensor.Tensor{dx}
+		}
+		if err != nil {
+			return &wrapped{msg: fmt.Sprintf("backward through layer %q (%s): %s", n.layer.Name(), n.layer.Class(), layerReason(n.layer.Name(), n.layer.Class(), err)), err: withShape(err)}
+		}
+		if shared {
+			for _, w := range n.layer.Weights() {
+				if w.Grad == nil {
+					continue
+				}
+				s, ok := sums[w]
+				if !ok {
+					sums[w] = slices.Clone(w.Grad)
+					continue
+				}
+				for j, v := range w.Grad {
+					s[j] += v
+				}
+			}
+		}
+		for j, x := range n.in {
+			if j < len(dxs) && !x.node.isInput() {
+				// The layer's dx buffer may be reused by its next backward (shared layers):
+				// keep a copy when the layer runs again.
+				d := dxs[j]
+				if shared && d != nil {
+					d = d.Clone()
+				}
+				addGrad(x, d)
+			}
+		}
+	}
+	for w, s := range sums {
+		copy(w.Grad, s)
+	}
+	return nil
+}
+
+// skipInputGradients tells layers whose every call takes only model inputs that they need
+// not compute the gradient of their input (Conv2D saves its largest backward product).
+func (g *graph) skipInputGradients(skip bool) {
+	for l, ns := range g.layerNodes {
+		s, ok := l.(interface{ SetSkipInputGradient(bool) })
+		if !ok {
+			continue
+		}
+		all := true
+		for _, n := range ns {
+			for _, x := range n.in {
+				if !x.node.isInput() {
+					all = false
+				}
+			}
+		}
+		s.SetSkipInputGradient(skip && all)
+	}
+}
+
+// PredictN runs a model with several inputs or outputs in inference mode: xs holds one
+// tensor per model input, in the model's input order (InputNames), all with the same number
+// of samples; it returns one tensor per output (OutputNames order). It works for every model
+// (a Sequential model has one input and one output).
+func (m *Model) PredictN(xs []*tensor.Tensor, opts ...PredictOptions) ([]*tensor.Tensor, error) {
+	ys, err := m.predictN(xs, optionsArg("PredictN", opts).BatchSize)
+	return ys, apiErr("predict", err)
+}
+
+func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, error) {
+	if m.fn == nil {
+		if len(xs) != 1 {
+			return nil, fmt.Errorf("%w: %d inputs for a model with 1 input", ErrShape, len(xs))
+		}
+		y, err := m.predict(xs[0], batchSize)
+		if err != nil {
+			return nil, err
+		}
+		return []*tensor.Tensor{y}, nil
+	}
+	xs, err := m.checkInputs(xs)
+	if err != nil {
+		return nil, err
+	}
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	n := xs[0].Shape[0]
+	outs := make([]*tensor.Tensor, len(m.fn.outputs))
+	for i, t := range m.fn.outputs {
+		shape := append([]int{n}, t.shape...)
+		if _, err := tensor.CheckShape(tensor.Float32, shape, 0); err != nil {
+			return nil, within("output "+tensor.ShapeString(shape), err)
+		}
+		if outs[i], err = tensor.New(tensor.Float32, shape); err != nil {
+			return nil, err
+		}
+	}
+	batch := make([]*tensor.Tensor, len(xs))
+	for lo := 0; lo < n; lo += batchSize {
+		hi := min(lo+batchSize, n)
+		for i, x := range xs {
+			batch[i] = rowsOf(x, lo, hi)
+		}
+		ys, _, err := m.fn.forward(batch, false)
+		if err != nil {
+			return nil, err
+		}
+		for i, y := range ys {
+			row := rowLen(m.fn.outputs[i].shape)
+			if y == nil || len(y.Float32s()) != (hi-lo)*row {
+				return nil, fmt.Errorf("%w: output %d (%s) has the wrong size", ErrShape, i, m.fn.outputs[i].node.layer.Name())
+			}
+			copy(outs[i].Float32s()[lo*row:], y.Float32s())
+		}
+	}
+	return outs, nil
+}
+
+// checkInputs checks a Functional model's inputs (count, shapes, one batch size) and returns
+// them as float32.
+func (m *Model) checkInputs(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	ins := m.fn.inputs
+	if len(xs) != len(ins) {
+		return nil, fmt.Errorf("%w: %d inputs for a model with %d (%v)", ErrShape, len(xs), len(ins), m.InputNames())
+	}
+	out := make([]*tensor.Tensor, len(xs))
+	for i, x := range xs {
+		name := ins[i].node.layer.Name()
+		if x == nil {
+			return nil, fmt.Errorf("%w: input %q is nil", ErrShape, name)
+		}
+		if len(x.Shape) < 1 || !slices.Equal(x.Shape[1:], ins[i].shape) {
+			return nil, fmt.Errorf("%w: input %q has shape %s, the model expects %s", ErrShape, name, tensor.ShapeString(x.Shape), shapeString(ins[i].batch, ins[i].shape))
+		}
+		if x.Shape[0] != xs[0].Shape[0] {
+			return nil, fmt.Errorf("%w: input %q has %d samples, input %q %d", ErrShape, name, x.Shape[0], ins[0].node.layer.Name(), xs[0].Shape[0])
+		}
+		if x.DType != tensor.Float32 {
+			c, err := x.ToFloat32()
+			if err != nil {
+				return nil, within("input "+name, err)
+			}
+			x = c
+		}
+		out[i] = x
+	}
+	return out, nil
+}
