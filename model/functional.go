@@ -152,6 +152,27 @@ type graph struct {
 	layerNodes map[layers.Layer][]*node
 	// consumers counts the nodes (and model outputs) that use each tensor.
 	consumers map[*KerasTensor]int
+	// depth is each node's depth (inputs included): its longest distance to an output.
+	depth map[*node]int
+}
+
+// sequentialLike reports whether Keras's summaries print the model as a plain stack of layers
+// (no "Connected to" column): every depth holds one node, no node takes several tensors, and
+// no layer is called twice.
+func (g *graph) sequentialLike() bool {
+	count := map[int]int{}
+	for n, d := range g.depth {
+		count[d]++
+		if count[d] > 1 || len(n.in) > 1 {
+			return false
+		}
+	}
+	for _, ns := range g.layerNodes {
+		if len(ns) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // nodeIndex is the index of n among its layer's nodes in this model, as configs and
@@ -262,6 +283,9 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 		if slices.Index(inputs, t) != i {
 			return fmt.Errorf("%w: input %d is given twice", ErrShape, i)
 		}
+		if slices.Contains(t.shape, -1) {
+			return fmt.Errorf("%w: input %s has unknown dimensions %s; kerasgo builds Functional models for fixed input shapes", ErrUnsupported, layerWho(t.node.layer), shapeString(t.batch, t.shape))
+		}
 	}
 	for i, t := range outputs {
 		if t == nil || t.node == nil {
@@ -334,6 +358,7 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 	}
 	for _, t := range inputs {
 		if _, ok := layerDepth[t.node.layer]; !ok { // an input no output needs
+			nodeDepth[t.node] = 0
 			layerDepth[t.node.layer] = 0
 			layerIndex[t.node.layer] = -1
 			order = append([]*node{t.node}, order...)
@@ -351,7 +376,7 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 	})
 
 	g := &graph{inputs: slices.Clone(inputs), outputs: slices.Clone(outputs),
-		layerNodes: map[layers.Layer][]*node{}, consumers: map[*KerasTensor]int{}}
+		layerNodes: map[layers.Layer][]*node{}, consumers: map[*KerasTensor]int{}, depth: nodeDepth}
 	for _, n := range order {
 		g.layerNodes[n.layer] = append(g.layerNodes[n.layer], n)
 		if !n.isInput() {

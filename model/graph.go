@@ -16,8 +16,14 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if len(sm.Layers) != len(m.layers) {
 		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
 	}
+	if m.fn != nil && strict {
+		return fmt.Errorf("%w: writing a Functional model's TF graph (SavedModel) is not implemented yet", ErrUnsupported)
+	}
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
+		if _, ok := l.(*InputLayer); ok {
+			continue
+		}
 		gr, ok := l.(layers.Grapher)
 		if !ok {
 			if strict {

@@ -222,7 +222,8 @@ func TestFromConfigErrors(t *testing.T) {
 	}{
 		{`[]`, ErrFormat, "want a JSON object"},
 		{`{"config": {}}`, ErrFormat, "no class_name"},
-		{`{"class_name": "Functional", "config": {}}`, ErrUnsupported, `"Functional"`},
+		{`{"class_name": "Functional", "config": {}}`, ErrFormat, `Functional config: layers`},
+		{`{"class_name": "Subclassed", "config": {}}`, ErrUnsupported, `"Subclassed"`},
 		{`{"class_name": "Sequential", "config": 3}`, ErrFormat, "Sequential config"},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "LSTM", "config": {}}]}}`, ErrUnsupported, `"LSTM"`},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": -1}}]}}`, ErrFormat, "units"},

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,18 +20,29 @@ import (
 // tf_keras refuses to summarise a model that is not built; for one, kerasgo prints "?" as
 // the output shape and "0 (unused)" as the count of each layer not built.
 func (m *Model) Summary() string {
-	const lineLength = 65
+	lineLength := 65
 	pos := []int{29, 55, 65} // int(65 * [0.45, 0.85, 1.0])
+	header := []string{"Layer (type)", "Output Shape", "Param #"}
+	connected := m.fn != nil && !m.fn.sequentialLike()
+	if connected {
+		lineLength = 98
+		pos = []int{29, 58, 68, 98} // int(98 * [0.3, 0.6, 0.7, 1.0])
+		header = append(header, "Connected to")
+	}
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s); b.WriteByte('\n') }
 
 	line(`Model: "` + m.name + `"`)
 	line(strings.Repeat("_", lineLength))
-	k2Row(&b, pos, []string{"Layer (type)", "Output Shape", "Param #"})
+	k2Row(&b, pos, header)
 	line(strings.Repeat("=", lineLength))
 	for _, l := range m.layers {
 		shape, params := m.layerColumns(l, false)
-		k2Row(&b, pos, []string{l.Name() + " (" + l.Class() + ")", shape, params})
+		fields := []string{l.Name() + " (" + l.Class() + ")", shape, params}
+		if connected {
+			fields = append(fields, m.connections(l, false))
+		}
+		k2Row(&b, pos, fields)
 		line(strings.Repeat(" ", lineLength))
 	}
 	line(strings.Repeat("=", lineLength))
@@ -52,7 +64,23 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 		return "?", "0 (unused)"
 	}
 	shape = "?"
-	if out, err := l.OutputShape(l.InputShape()); err == nil {
+	if m.fn != nil && len(m.fn.layerNodes[l]) > 0 {
+		// tf_keras prints an InputLayer's shape as a list and "multiple" for a layer
+		// called with several output shapes; Keras 3 prints its last call's shape.
+		ns := m.fn.layerNodes[l]
+		last := ns[len(ns)-1].out
+		shape = shapeString(last.batch, last.shape)
+		if !keras3 {
+			for _, n := range ns {
+				if !slices.Equal(n.out.shape, last.shape) {
+					shape = "multiple"
+				}
+			}
+			if _, ok := l.(*InputLayer); ok {
+				shape = "[" + shape + "]"
+			}
+		}
+	} else if out, err := l.OutputShape(l.InputShape()); err == nil {
 		shape = shapeString(m.in.batch, out)
 	}
 	n := countParams(l.Weights())
@@ -60,6 +88,29 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 		return shape, groupThousands(n)
 	}
 	return shape, strconv.FormatInt(n, 10)
+}
+
+// connections is the "Connected to" cell of a Functional model's layer: the tensors of each
+// of its calls as "layer[node][tensor]", as a Python list for tf_keras, comma-separated ("-"
+// for none) for Keras 3.
+func (m *Model) connections(l layers.Layer, keras3 bool) string {
+	var parts []string
+	for _, n := range m.fn.layerNodes[l] {
+		for _, x := range n.in {
+			ref := x.node.layer.Name() + "[" + strconv.Itoa(m.fn.nodeIndex(x.node)) + "][0]"
+			if !keras3 {
+				ref = "'" + ref + "'"
+			}
+			parts = append(parts, ref)
+		}
+	}
+	if keras3 {
+		if len(parts) == 0 {
+			return "-"
+		}
+		return strings.Join(parts, ", ")
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // paramCounts returns the trainable and non-trainable parameter counts of the model and
@@ -207,13 +258,23 @@ func (m *Model) SummaryKeras3Columns(columns int) string {
 	if columns <= 0 {
 		columns = 80
 	}
-	return m.summaryKeras3(max(min(88, columns-4), 20))
+	width := 88
+	if m.fn != nil && !m.fn.sequentialLike() {
+		width = 108
+	}
+	return m.summaryKeras3(max(min(width, columns-4), 20))
 }
 
 func (m *Model) summaryKeras3(lineLength int) string {
 	positions := []float64{0.45, 0.80, 1.0}
 	header := []string{"Layer (type)", "Output Shape", "Param #"}
 	right := []bool{false, false, true}
+	connected := m.fn != nil && !m.fn.sequentialLike()
+	if connected {
+		positions = []float64{0.3, 0.56, 0.74, 1.0}
+		header = append(header, "Connected to")
+		right = append(right, false)
+	}
 
 	// Column widths as Keras asks for them, then as rich fits them (with one space of
 	// padding on each side) into the table width less the four border characters.
@@ -279,7 +340,11 @@ func (m *Model) summaryKeras3(lineLength int) string {
 			rule("├", "─", "┼", "┤")
 		}
 		shape, params := m.layerColumns(l, true)
-		row("│", []string{l.Name() + " (" + l.Class() + ")", shape, params})
+		cells := []string{l.Name() + " (" + l.Class() + ")", shape, params}
+		if connected {
+			cells = append(cells, m.connections(l, true))
+		}
+		row("│", cells)
 	}
 	rule("└", "─", "┴", "┘")
 
