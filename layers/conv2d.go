@@ -41,8 +41,8 @@ type Conv2D struct {
 	dilation [2]int
 	groups   int
 	same     bool
-	act     *activationFunc
-	useBias bool
+	act      *activationFunc
+	useBias  bool
 
 	kernelInit, biasInit             *kerasObject
 	kernelReg, biasReg, activityReg  *kerasObject
