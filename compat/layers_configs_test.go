@@ -46,6 +46,9 @@ func TestLayerConfigsFromKeras(t *testing.T) {
 		{"GlobalMaxPooling2D", map[string]any{}},
 		{"GlobalMaxPooling2D", map[string]any{"keepdims": true}},
 		{"GlobalMaxPool2D", map[string]any{"keepdims": true}},
+		{"Conv2D", map[string]any{"filters": 4, "kernel_size": 3, "dilation_rate": 2}},
+		{"Conv2D", map[string]any{"filters": 6, "kernel_size": []any{3, 2}, "dilation_rate": []any{2, 1}, "groups": 3, "padding": "same"}},
+		{"Conv2D", map[string]any{"filters": 4, "kernel_size": 1, "groups": 2, "strides": 2}},
 	}
 	dir := t.TempDir()
 	var spec []map[string]any

@@ -45,13 +45,23 @@ func TestReshapingFilesInKeras(t *testing.T) {
 			)
 		},
 	}
+	filesInKeras(t, builds, []int{4, 6, 5, 2})
+}
+
+// filesInKeras saves each model of builds (all on inputs of shape xShape) as .h5, .keras and
+// a SavedModel with random weights; tf_keras 2.21 loads the .h5, Keras 3.15 the .keras file
+// and tf.saved_model the SavedModel. Keras's summaries must equal Go's, and every prediction
+// Go's within 1e-5.
+func filesInKeras(t *testing.T, builds map[string]func() *model.Sequential, xShape []int) {
+	t.Helper()
 	dir := t.TempDir()
 	rng := layers.NewRand(11)
-	xd := make([]float32, 4*6*5*2)
+	n, _ := tensor.NumElements(xShape)
+	xd := make([]float32, n)
 	for i := range xd {
 		xd[i] = rng.Uniform(-1, 1)
 	}
-	x := tensor.MustFromFloat32([]int{4, 6, 5, 2}, xd)
+	x := tensor.MustFromFloat32(xShape, xd)
 	writeNpy(t, filepath.Join(dir, "x.npy"), x)
 	type goCase struct {
 		summary string

@@ -117,8 +117,10 @@ func TestFromConfigErrors(t *testing.T) {
 		mention  string
 	}{
 		{"Conv2D", conv("data_format", "channels_first"), ErrUnsupported, "channels_first"},
-		{"Conv2D", conv("dilation_rate", []any{2.0, 2.0}), ErrUnsupported, "dilation_rate"},
-		{"Conv2D", conv("groups", 2.0), ErrUnsupported, "groups"},
+		{"Conv2D", conv("dilation_rate", []any{2.0, 2.0}, "strides", []any{1.0, 2.0}), ErrFormat, "strides above 1 cannot be combined with dilation above 1"},
+		{"Conv2D", conv("dilation_rate", []any{0.0, 2.0}), ErrFormat, "dilation_rate"},
+		{"Conv2D", conv("groups", 0.0), ErrFormat, "groups"},
+		{"Conv2D", conv("groups", 4.0, "filters", 6.0), ErrFormat, "filters 6 is not a multiple of groups 4"},
 		{"Conv2D", conv("padding", "causal"), ErrUnsupported, "causal"},
 		{"Conv2D", conv("activation", "hard_swishy"), ErrUnsupported, "hard_swishy"},
 		{"Conv2D", conv("dtype", "float16"), ErrUnsupported, "float16"},

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -9,11 +10,19 @@ import (
 )
 
 // Conv2DOptions are the optional arguments of NewConv2D. The zero value means Keras's
-// defaults: strides (1, 1), padding "valid", no activation, with a bias.
+// defaults: strides (1, 1), padding "valid", dilation (1, 1), one group, no activation,
+// with a bias.
 type Conv2DOptions struct {
-	Name       string
-	Strides    [2]int // zero means (1, 1)
-	Padding    string // "valid" (default) or "same"
+	Name    string
+	Strides [2]int // zero means (1, 1)
+	Padding string // "valid" (default) or "same"
+	// DilationRate spaces the kernel's taps apart (Keras's dilation_rate); zero means (1, 1).
+	// Keras allows dilation above 1 only with strides (1, 1).
+	DilationRate [2]int
+	// Groups splits the input channels and the filters into that many groups, each
+	// convolved on its own (Keras's groups); zero means 1. Filters and the input channels
+	// must be multiples of it.
+	Groups     int
 	Activation string // "" is linear
 	NoBias     bool   // use_bias=False
 	// InputShape, when set, declares the input shape without the batch dimension (Keras's
@@ -21,17 +30,19 @@ type Conv2DOptions struct {
 	InputShape []int
 }
 
-// Conv2D is Keras's 2D convolution over NHWC input (channels_last, dilation 1, groups 1).
-// Weights: kernel (kh, kw, in, filters), bias (filters). Padding "same" pads as TensorFlow
-// does (the odd extra cell after).
+// Conv2D is Keras's 2D convolution over NHWC input (channels_last), with any dilation_rate
+// and groups. Weights: kernel (kh, kw, in/groups, filters), bias (filters). Padding "same"
+// pads as TensorFlow does (the odd extra cell after).
 type Conv2D struct {
 	base
-	filters int
-	ksize   [2]int
-	strides [2]int
-	same    bool
-	act     *activationFunc
-	useBias bool
+	filters  int
+	ksize    [2]int
+	strides  [2]int
+	dilation [2]int
+	groups   int
+	same     bool
+	act      *activationFunc
+	useBias  bool
 
 	kernelInit, biasInit             *kerasObject
 	kernelReg, biasReg, activityReg  *kerasObject
@@ -65,11 +76,13 @@ func (l *Conv2D) buf(i, n int) []float32 {
 }
 
 // NewConv2D returns a Conv2D layer. It panics on programmer errors: filters or kernel size
-// below 1, an unknown padding or activation.
+// below 1, an unknown padding or activation, strides above 1 with dilation above 1, filters
+// not a multiple of groups.
 func NewConv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2D {
 	o := optionsArg("NewConv2D", opts)
-	if filters < 1 || kernelSize[0] < 1 || kernelSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 {
-		panic("layers.NewConv2D: filters, kernel size and strides must be positive")
+	if filters < 1 || kernelSize[0] < 1 || kernelSize[1] < 1 || o.Strides[0] < 0 || o.Strides[1] < 0 ||
+		o.DilationRate[0] < 0 || o.DilationRate[1] < 0 || o.Groups < 0 {
+		panic("layers.NewConv2D: filters, kernel size, strides, dilation and groups must be positive")
 	}
 	a, err := lookupActivation(o.Activation)
 	if err != nil {
@@ -79,12 +92,31 @@ func NewConv2D(filters int, kernelSize [2]int, opts ...Conv2DOptions) *Conv2D {
 	if !ok {
 		panic("layers.NewConv2D: padding must be \"valid\" or \"same\"")
 	}
-	st := o.Strides
+	st, dl, groups := o.Strides, o.DilationRate, max(o.Groups, 1)
 	if st == [2]int{} {
 		st = [2]int{1, 1}
 	}
+	if dl == [2]int{} {
+		dl = [2]int{1, 1}
+	}
+	if msg := convArgsError(filters, st, dl, groups); msg != "" {
+		panic("layers.NewConv2D: " + msg)
+	}
 	return &Conv2D{base: newBase(o.Name, o.InputShape), filters: filters, ksize: kernelSize,
-		strides: st, same: same, act: a, useBias: !o.NoBias}
+		strides: st, dilation: dl, groups: groups, same: same, act: a, useBias: !o.NoBias}
+}
+
+// convArgsError returns why Keras refuses these Conv2D arguments, or "": strides above 1
+// together with dilation above 1 (Keras 3's constructor and TensorFlow's convolution both
+// refuse it), filters not a multiple of groups.
+func convArgsError(filters int, strides, dilation [2]int, groups int) string {
+	if max(strides[0], strides[1]) > 1 && max(dilation[0], dilation[1]) > 1 {
+		return fmt.Sprintf("strides %v with dilation_rate %v: strides above 1 cannot be combined with dilation above 1", strides, dilation)
+	}
+	if filters%groups != 0 {
+		return fmt.Sprintf("filters %d is not a multiple of groups %d", filters, groups)
+	}
+	return ""
 }
 
 func parsePadding(p string) (same, ok bool) {
@@ -121,11 +153,10 @@ func conv2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, err
 	l.strides = r.pair([2]int{1, 1}, 1, maxKernel, "strides", "subsample")
 	l.same = r.padding() == "same"
 	r.dataFormat()
-	if dl := r.pair([2]int{1, 1}, 1, maxKernel, "dilation_rate"); dl != [2]int{1, 1} {
-		r.fail(ErrUnsupported, "dilation_rate %v (only 1 is implemented)", dl)
-	}
-	if g := r.integer(1, 1, maxUnits, "groups"); g != 1 {
-		r.fail(ErrUnsupported, "groups %d (only 1 is implemented)", g)
+	l.dilation = r.pair([2]int{1, 1}, 1, maxKernel, "dilation_rate")
+	l.groups = r.integer(1, 1, maxUnits, "groups")
+	if msg := convArgsError(max(l.filters, 1), l.strides, l.dilation, l.groups); msg != "" {
+		r.fail(ErrFormat, "%s", msg)
 	}
 	l.act = r.activation()
 	l.useBias = r.boolean(true, "use_bias", "bias")
@@ -161,6 +192,16 @@ func (l *Conv2D) Strides() [2]int { return l.strides }
 // Padding returns "valid" or "same".
 func (l *Conv2D) Padding() string { return paddingName(l.same) }
 
+// DilationRate returns the dilation (Keras's dilation_rate).
+func (l *Conv2D) DilationRate() [2]int { return l.dilation }
+
+// Groups returns the number of channel groups.
+func (l *Conv2D) Groups() int { return l.groups }
+
+// plain reports whether the layer is an ordinary convolution (no dilation, one group),
+// which the im2col and direct kernels below handle; others go through conv2d_grouped.go.
+func (l *Conv2D) plain() bool { return l.dilation == [2]int{1, 1} && l.groups == 1 }
+
 // Activation returns the activation's name.
 func (l *Conv2D) Activation() string { return l.act.name }
 
@@ -185,7 +226,10 @@ func (l *Conv2D) geometry(in []int) (geom, error) {
 	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 {
 		return geom{}, layerErr(ErrShape, "Conv2D", l.name, "input shape %s: want (height, width, channels)", tensor.ShapeString(in))
 	}
-	g, err := newGeom(in[0], in[1], in[2], l.ksize[0], l.ksize[1], l.strides[0], l.strides[1], l.same)
+	if in[2]%l.groups != 0 {
+		return geom{}, layerErr(ErrShape, "Conv2D", l.name, "input shape %s: %d channels is not a multiple of groups %d", tensor.ShapeString(in), in[2], l.groups)
+	}
+	g, err := newDilatedGeom(in[0], in[1], in[2], l.ksize[0], l.ksize[1], l.strides[0], l.strides[1], l.dilation[0], l.dilation[1], l.same)
 	if err != nil {
 		return g, layerErr(ErrShape, "Conv2D", l.name, "%v", err)
 	}
@@ -201,22 +245,24 @@ func (l *Conv2D) OutputShape(in []int) ([]int, error) {
 	return []int{g.oh, g.ow, l.filters}, nil
 }
 
-// Build creates kernel (kh, kw, in, filters) and bias (filters).
+// Build creates kernel (kh, kw, in/groups, filters) and bias (filters).
 func (l *Conv2D) Build(in []int, rng *Rand) error {
 	g, err := l.geometry(in)
 	if err != nil {
 		return err
 	}
-	k, err := newWeight("kernel", l.trainable, []int{l.ksize[0], l.ksize[1], in[2], l.filters}, rng)
+	cg := in[2] / l.groups
+	k, err := newWeight("kernel", l.trainable, []int{l.ksize[0], l.ksize[1], cg, l.filters}, rng)
 	if err != nil {
 		return layerErr(ErrShape, "Conv2D", l.name, "kernel: %v", err)
 	}
+	// Keras's fans come from the kernel's shape: receptive field × its last two dimensions.
 	rf := l.ksize[0] * l.ksize[1]
-	initWeight(k, l.kernelInit, "GlorotUniform", rf*in[2], rf*l.filters, rng)
+	initWeight(k, l.kernelInit, "GlorotUniform", rf*cg, rf*l.filters, rng)
 	l.kernel, l.bias = k, nil
 	if l.useBias {
 		b, _ := newWeight("bias", l.trainable, []int{l.filters}, rng)
-		initWeight(b, l.biasInit, "Zeros", rf*in[2], rf*l.filters, rng)
+		initWeight(b, l.biasInit, "Zeros", rf*cg, rf*l.filters, rng)
 		l.bias = b
 	}
 	l.g = g
@@ -237,6 +283,9 @@ func imagesPerChunk(rowsPerImage int) int {
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "Conv2D", l.name); err != nil {
 		return nil, err
+	}
+	if !l.plain() {
+		return l.forwardGrouped(x, training), nil
 	}
 	g := l.g
 	n := x.Shape[0]
@@ -400,6 +449,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.y.Shape) {
 		return nil, layerErr(ErrShape, "Conv2D", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.y.Shape))
 	}
+	if !l.plain() {
+		return l.backwardGrouped(dy), nil
+	}
 	g := l.g
 	n := l.x.Shape[0]
 	P, K := g.patch()
@@ -517,8 +569,8 @@ func (l *Conv2D) Config(d saved.Dialect) map[string]any {
 	c["strides"] = intList(l.strides[0], l.strides[1])
 	c["padding"] = paddingName(l.same)
 	c["data_format"] = "channels_last"
-	c["dilation_rate"] = intList(1, 1)
-	c["groups"] = 1
+	c["dilation_rate"] = intList(l.dilation[0], l.dilation[1])
+	c["groups"] = l.groups
 	c["activation"] = l.act.configName(d)
 	c["use_bias"] = l.useBias
 	c["kernel_initializer"] = initializerValue(l.kernelInit, "GlorotUniform", d)
@@ -531,15 +583,16 @@ func (l *Conv2D) Config(d saved.Dialect) map[string]any {
 	return c
 }
 
-// Graph returns the layer's TF ops: Conv2D (NHWC) on the kernel, BiasAdd, then the
-// activation's op.
+// Graph returns the layer's TF ops: Conv2D (NHWC, with the dilation as its dilations; a
+// grouped kernel's in/groups input dimension makes TF's Conv2D a grouped convolution) on the
+// kernel, BiasAdd, then the activation's op.
 func (l *Conv2D) Graph() (*saved.LayerGraph, error) {
 	g := newGraphBuilder("Conv2D", l.name)
 	k := g.read("kernel", "Conv2D")
 	x := g.op("Conv2D", "Conv2D", []string{"$in", k}, tAttrs(map[string]saved.Attr{
 		"strides":     saved.IntsAttr(1, int64(l.strides[0]), int64(l.strides[1]), 1),
 		"padding":     saved.StringAttr(strings.ToUpper(paddingName(l.same))),
-		"dilations":   saved.IntsAttr(1, 1, 1, 1),
+		"dilations":   saved.IntsAttr(1, int64(l.dilation[0]), int64(l.dilation[1]), 1),
 		"data_format": saved.StringAttr("NHWC"),
 	}))
 	if l.bias != nil {

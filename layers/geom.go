@@ -2,11 +2,12 @@ package layers
 
 import "fmt"
 
-// geom is the spatial arithmetic shared by Conv2D and MaxPooling2D (NHWC, one image).
+// geom is the spatial arithmetic shared by Conv2D and the pooling layers (NHWC, one image).
 type geom struct {
 	h, w, c int // input height, width, channels
 	kh, kw  int // window
 	sh, sw  int // strides
+	dh, dw  int // dilation (1 but for a dilated Conv2D)
 	oh, ow  int // output height, width
 	pt, pl  int // padding before (top, left)
 }
@@ -27,14 +28,28 @@ func outLen(in, k, s int, same bool) (out, before int) {
 }
 
 func newGeom(h, w, c, kh, kw, sh, sw int, same bool) (geom, error) {
-	g := geom{h: h, w: w, c: c, kh: kh, kw: kw, sh: sh, sw: sw}
-	g.oh, g.pt = outLen(h, kh, sh, same)
-	g.ow, g.pl = outLen(w, kw, sw, same)
+	return newDilatedGeom(h, w, c, kh, kw, sh, sw, 1, 1, same)
+}
+
+// newDilatedGeom is newGeom for a window whose taps are dh rows and dw columns apart: it
+// spans (kh-1)·dh+1 × (kw-1)·dw+1 cells, and TensorFlow computes the output size and the
+// "same" padding from that span.
+func newDilatedGeom(h, w, c, kh, kw, sh, sw, dh, dw int, same bool) (geom, error) {
+	g := geom{h: h, w: w, c: c, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw}
+	eh, ew := (kh-1)*dh+1, (kw-1)*dw+1
+	g.oh, g.pt = outLen(h, eh, sh, same)
+	g.ow, g.pl = outLen(w, ew, sw, same)
 	if g.oh < 1 || g.ow < 1 {
+		if dh != 1 || dw != 1 {
+			return g, fmt.Errorf("input %dx%d is smaller than the %dx%d window dilated by (%d, %d) to %dx%d", h, w, kh, kw, dh, dw, eh, ew)
+		}
 		return g, fmt.Errorf("input %dx%d is smaller than the %dx%d window", h, w, kh, kw)
 	}
 	return g, nil
 }
+
+// dilated reports whether the window's taps are spaced apart.
+func (g *geom) dilated() bool { return g.dh != 1 || g.dw != 1 }
 
 // patch returns the number of rows (output positions) and columns (kh*kw*c) of one image's
 // im2col matrix.
@@ -158,6 +173,75 @@ func (g *geom) col2im(cols, dx []float32) {
 					}
 					d := dx[(base+ix)*c : (base+ix+1)*c]
 					for i, v := range s[kx*c : (kx+1)*c] {
+						d[i] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// im2colGroup is im2col for any dilation and for the cg channels from c0 on: it writes one
+// image x (h*w*c) as a (oh*ow) × (kh*kw*cg) matrix, columns in (ky, kx, channel) order, the
+// layout of one group's slice of a grouped Conv2D kernel (kh, kw, cg, filters).
+func (g *geom) im2colGroup(x, cols []float32, c0, cg int) {
+	kcg := g.kw * cg
+	K := g.kh * kcg
+	row := 0
+	for oy := 0; oy < g.oh; oy++ {
+		iy0 := oy*g.sh - g.pt
+		for ox := 0; ox < g.ow; ox++ {
+			ix0 := ox*g.sw - g.pl
+			dst := cols[row*K : (row+1)*K]
+			row++
+			for ky := 0; ky < g.kh; ky++ {
+				d := dst[ky*kcg : (ky+1)*kcg]
+				iy := iy0 + ky*g.dh
+				if iy < 0 || iy >= g.h {
+					clear(d)
+					continue
+				}
+				base := iy * g.w
+				for kx := 0; kx < g.kw; kx++ {
+					ix := ix0 + kx*g.dw
+					if ix < 0 || ix >= g.w {
+						clear(d[kx*cg : (kx+1)*cg])
+					} else {
+						o := (base+ix)*g.c + c0
+						copy(d[kx*cg:(kx+1)*cg], x[o:o+cg])
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imGroup adds a matrix laid out as im2colGroup writes it back into one image dx; the
+// adjoint of im2colGroup.
+func (g *geom) col2imGroup(cols, dx []float32, c0, cg int) {
+	kcg := g.kw * cg
+	K := g.kh * kcg
+	row := 0
+	for oy := 0; oy < g.oh; oy++ {
+		iy0 := oy*g.sh - g.pt
+		for ox := 0; ox < g.ow; ox++ {
+			ix0 := ox*g.sw - g.pl
+			src := cols[row*K : (row+1)*K]
+			row++
+			for ky := 0; ky < g.kh; ky++ {
+				iy := iy0 + ky*g.dh
+				if iy < 0 || iy >= g.h {
+					continue
+				}
+				base := iy * g.w
+				for kx := 0; kx < g.kw; kx++ {
+					ix := ix0 + kx*g.dw
+					if ix < 0 || ix >= g.w {
+						continue
+					}
+					o := (base+ix)*g.c + c0
+					d := dx[o : o+cg]
+					for i, v := range src[ky*kcg+kx*cg : ky*kcg+(kx+1)*cg] {
 						d[i] += v
 					}
 				}

@@ -148,6 +148,41 @@ func TestGradConv2D(t *testing.T) {
 	}
 }
 
+// TestGradConv2DDilatedGrouped checks the dilated and grouped path (conv2d_grouped.go) at odd
+// sizes, with both paddings, strides beside groups, and frozen weights.
+func TestGradConv2DDilatedGrouped(t *testing.T) {
+	cases := []struct {
+		in       []int
+		filters  int
+		k, s, dl [2]int
+		groups   int
+		pad      string
+		act      string
+		nobias   bool
+	}{
+		{[]int{9, 7, 3}, 4, [2]int{3, 3}, [2]int{1, 1}, [2]int{2, 2}, 1, "valid", "tanh", false},
+		{[]int{7, 9, 2}, 3, [2]int{3, 2}, [2]int{1, 1}, [2]int{2, 3}, 1, "same", "linear", false},
+		{[]int{5, 8, 1}, 2, [2]int{2, 3}, [2]int{1, 1}, [2]int{3, 1}, 1, "same", "sigmoid", true},
+		{[]int{7, 5, 6}, 9, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, 3, "valid", "tanh", false},
+		{[]int{7, 6, 4}, 6, [2]int{3, 2}, [2]int{2, 1}, [2]int{1, 1}, 2, "same", "linear", false},
+		{[]int{5, 5, 4}, 4, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 4, "valid", "softplus", false},
+		{[]int{9, 8, 6}, 4, [2]int{3, 3}, [2]int{1, 1}, [2]int{2, 3}, 2, "same", "tanh", false},
+		{[]int{8, 7, 3}, 3, [2]int{2, 2}, [2]int{1, 1}, [2]int{3, 2}, 3, "valid", "linear", true},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			o := Conv2DOptions{Strides: c.s, DilationRate: c.dl, Groups: c.groups, Padding: c.pad, Activation: c.act, NoBias: c.nobias}
+			l := build(t, NewConv2D(c.filters, c.k, o), c.in)
+			gradCheck(t, l, randTensor(NewRand(uint64(i)), append([]int{3}, c.in...), -1, 1), 1e-2)
+		})
+	}
+	t.Run("frozen", func(t *testing.T) {
+		l := build(t, NewConv2D(4, [2]int{3, 3}, Conv2DOptions{DilationRate: [2]int{2, 1}, Groups: 2, Padding: "same"}), []int{6, 5, 4}).(*Conv2D)
+		l.SetTrainable(false)
+		gradCheck(t, l, randTensor(NewRand(3), []int{2, 6, 5, 4}, -1, 1), 1e-2)
+	})
+}
+
 // TestGradReLU checks ReLU layers at points away from the kink (checked first).
 func TestGradReLU(t *testing.T) {
 	l := build(t, NewDense(6, DenseOptions{Activation: "relu"}), []int{4}).(*Dense)

@@ -66,12 +66,12 @@ func (l *Dense) ParamCount(in []int) (int64, error) {
 	return n, err
 }
 
-// ParamCount returns kh·kw·in·filters, plus filters with a bias.
+// ParamCount returns kh·kw·(in/groups)·filters, plus filters with a bias.
 func (l *Conv2D) ParamCount(in []int) (int64, error) {
 	if _, err := l.geometry(in); err != nil {
 		return 0, err
 	}
-	n, err := product("Conv2D", l.name, int64(l.ksize[0]), int64(l.ksize[1]), int64(in[2]), int64(l.filters))
+	n, err := product("Conv2D", l.name, int64(l.ksize[0]), int64(l.ksize[1]), int64(in[2]/l.groups), int64(l.filters))
 	if err == nil && l.useBias {
 		n += int64(l.filters)
 	}

@@ -16,6 +16,7 @@ func TestParamCount(t *testing.T) {
 		{NewDense(7, DenseOptions{NoBias: true}), []int{3, 5}},
 		{NewConv2D(3, [2]int{2, 3}), []int{6, 6, 4}},
 		{NewConv2D(3, [2]int{2, 2}, Conv2DOptions{NoBias: true}), []int{6, 6, 4}},
+		{NewConv2D(6, [2]int{2, 3}, Conv2DOptions{Groups: 2, DilationRate: [2]int{2, 1}}), []int{6, 6, 4}},
 		{NewBatchNormalization(), []int{4, 4, 6}},
 		{NewBatchNormalization(BatchNormOptions{NoCenter: true}), []int{6}},
 		{NewBatchNormalization(BatchNormOptions{NoCenter: true, NoScale: true}), []int{6}},
