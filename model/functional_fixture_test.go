@@ -94,9 +94,6 @@ func TestFunctionalFixturesPredict(t *testing.T) {
 					return
 				}
 				if err != nil {
-					if isUnsupportedLayerCase(c) {
-						t.Skipf("layer not implemented yet: %v", err)
-					}
 					t.Fatalf("load: %v", err)
 				}
 				xs := make([]*tensor.Tensor, len(c.Inputs))
@@ -123,16 +120,6 @@ func TestFunctionalFixturesPredict(t *testing.T) {
 			})
 		}
 	}
-}
-
-// isUnsupportedLayerCase is true for per-layer cases of classes other work adds (Conv2D
-// dilation and groups).
-func isUnsupportedLayerCase(c functionalCase) bool {
-	switch c.Name {
-	case "layer_conv2d_dilation", "layer_conv2d_dilation_same", "layer_conv2d_groups":
-		return true
-	}
-	return false
 }
 
 // TestFunctionalFixturesConfig reads each flat model case's config in both dialects and
