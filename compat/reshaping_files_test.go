@@ -123,7 +123,7 @@ func filesInKeras(t *testing.T, builds map[string]func() *model.Sequential, xSha
 		for i, v := range got.Float32s() {
 			worst = max(worst, math.Abs(float64(v)-float64(want[i])))
 		}
-		if worst > 1e-5 {
+		if worst > 1e-5 || math.IsNaN(worst) {
 			t.Errorf("%s: max |keras - go| = %g", r.ID, worst)
 		}
 		t.Logf("%s: max |keras - go| = %.2g", r.ID, worst)
@@ -169,7 +169,7 @@ func filesInKeras(t *testing.T, builds map[string]func() *model.Sequential, xSha
 		for i, v := range got.Float32s() {
 			worst = max(worst, math.Abs(float64(v)-float64(want.Float32s()[i])))
 		}
-		if worst > 1e-5 {
+		if worst > 1e-5 || math.IsNaN(worst) {
 			t.Errorf("%s: max |tf - go| = %g", filepath.Base(p), worst)
 		}
 		t.Logf("%s: max |tf - go| = %.2g", filepath.Base(p), worst)
