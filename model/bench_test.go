@@ -1,6 +1,9 @@
 package model
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -25,5 +28,63 @@ func BenchmarkPredict(b *testing.B) {
 		if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkFromConfigDeep reads Sequential configs of 10,000 and 40,000 small Dense layers
+// (named and unnamed) under a parameter limit: the time per layer must not grow with the
+// depth (issue 13: it was quadratic, 74 s for 40,000 layers).
+func BenchmarkFromConfigDeep(b *testing.B) {
+	for _, n := range []int{10000, 40000} {
+		for _, named := range []bool{true, false} {
+			cfg := deepConfig(n, named)
+			b.Run(fmt.Sprintf("layers=%d/named=%v", n, named), func(b *testing.B) {
+				for range b.N {
+					m, err := FromConfig(cfg, LoadOptions{MaxParams: 1 << 30})
+					if err != nil || len(m.Layers()) != n {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/layer")
+			})
+		}
+	}
+}
+
+// deepConfig is a tf_keras Sequential config of n Dense(4) layers on a (4,) input.
+func deepConfig(n int, named bool) []byte {
+	var sb strings.Builder
+	sb.WriteString(`{"class_name":"Sequential","config":{"name":"deep","layers":[{"class_name":"InputLayer","config":{"batch_input_shape":[null,4],"name":"in"}}`)
+	for i := range n {
+		if named {
+			fmt.Fprintf(&sb, `,{"class_name":"Dense","config":{"name":"d%d","units":4}}`, i)
+		} else {
+			sb.WriteString(`,{"class_name":"Dense","config":{"units":4}}`)
+		}
+	}
+	sb.WriteString(`]}}`)
+	return []byte(sb.String())
+}
+
+// TestFromConfigDeepNames checks the names of a deep config's unnamed layers (Keras's
+// automatic names, each once) and that a repeated name is still refused.
+func TestFromConfigDeepNames(t *testing.T) {
+	m, err := FromConfig(deepConfig(3000, false), LoadOptions{MaxParams: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := m.Layers()
+	if ls[0].Name() != "dense" || ls[1].Name() != "dense_1" || ls[2999].Name() != "dense_2999" {
+		t.Errorf("names %s %s %s", ls[0].Name(), ls[1].Name(), ls[2999].Name())
+	}
+	if m.CountParams() != 3000*20 {
+		t.Errorf("%d parameters", m.CountParams())
+	}
+	if _, err := FromConfig(deepConfig(3000, true), LoadOptions{MaxParams: 3000*20 - 1}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("over the parameter limit: %v", err)
+	}
+	dup := strings.Replace(string(deepConfig(10, true)), `"name":"d7"`, `"name":"d2"`, 1)
+	if _, err := FromConfig([]byte(dup)); err == nil || !strings.Contains(err.Error(), `"d2" is used twice`) {
+		t.Errorf("duplicate name: %v", err)
 	}
 }

@@ -397,6 +397,12 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 	// Names: automatic names for unnamed layers, then uniqueness.
 	m.layers = ls
 	m.fn = g
+	m.names = map[string]bool{}
+	for _, l := range ls {
+		if l.Name() != "" {
+			m.names[l.Name()] = true
+		}
+	}
 	for _, l := range ls {
 		if l.Name() == "" {
 			base := layers.DefaultBaseName(l.Class())
@@ -404,6 +410,7 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 				base = "input_layer"
 			}
 			l.SetName(m.freeName(base))
+			m.names[l.Name()] = true
 		}
 	}
 	seen := map[string]bool{}
@@ -428,7 +435,7 @@ func (m *Model) freeName(base string) string {
 		if i > 0 {
 			n = base + "_" + strconv.Itoa(i)
 		}
-		if m.Layer(n) == nil {
+		if !m.hasName(n) {
 			return n
 		}
 	}
@@ -462,7 +469,9 @@ func (m *Model) buildGraph() error {
 					err = fmt.Errorf("%w: the layer is built for input shape %s", ErrShape, shapeString(-1, l.InputShape()))
 				}
 			} else if err = m.checkBudget(l, shapes[0]); err == nil {
-				err = l.Build(slices.Clone(shapes[0]), m.buildRand())
+				if err = l.Build(slices.Clone(shapes[0]), m.buildRand()); err == nil {
+					m.builtParams += countParams(l.Weights())
+				}
 			}
 			if err == nil {
 				out, err = l.OutputShape(slices.Clone(shapes[0]))
@@ -492,10 +501,7 @@ func (m *Model) checkBudgetN(l layers.MultiInput, in [][]int) error {
 	if m.maxParams <= 0 {
 		return nil
 	}
-	var total int64
-	for _, o := range m.layers {
-		total += countParams(o.Weights())
-	}
+	total := m.builtParams
 	if total > m.maxParams || total < 0 {
 		return fmt.Errorf("%w: the model has %d parameters, over the limit of %d (LoadOptions.MaxParams)", ErrUnsupported, total, m.maxParams)
 	}

@@ -59,6 +59,11 @@ type Model struct {
 	// layers.NoData): set while a model read from a saved form is built, whose weights are
 	// then all set from the saved tensors.
 	noData bool
+	// builtParams counts the parameters of the layers the model has built, so that the
+	// budget check of each new layer is O(1) (reading a config of N layers is O(N)).
+	builtParams int64
+	// names caches the layer names (nameSet).
+	names map[string]bool
 
 	// train is the compiled state (optimizer, loss, metrics), owned by the training code
 	// (train*.go); nil when the model is not compiled.
@@ -173,11 +178,11 @@ func (m *Model) add(l layers.Layer) error {
 		return nil
 	}
 	name := l.Name()
-	if name != "" && m.Layer(name) != nil {
+	if name != "" && m.hasName(name) {
+		if slices.Contains(m.layers, l) {
+			return fmt.Errorf("%w: layer %q added twice", ErrFormat, name)
+		}
 		return fmt.Errorf("%w: all layers of a Sequential model must have unique names; %q is used twice", ErrFormat, name)
-	}
-	if slices.Contains(m.layers, l) {
-		return fmt.Errorf("%w: layer %q added twice", ErrFormat, name)
 	}
 	if m.in.kind == inputNone && len(m.layers) == 0 {
 		if decl := layers.DeclaredInputShape(l); decl != nil {
@@ -203,8 +208,24 @@ func (m *Model) add(l layers.Layer) error {
 		l.SetName(m.autoName(l.Class()))
 	}
 	m.layers = append(m.layers, l)
+	m.nameSet()[l.Name()] = true
 	return nil
 }
+
+// nameSet returns the set of the model's layer names, building it when missing. Keras layer
+// names do not change once a layer is in a model; the set makes adding N layers O(N).
+func (m *Model) nameSet() map[string]bool {
+	if m.names == nil {
+		m.names = make(map[string]bool, len(m.layers))
+		for _, l := range m.layers {
+			m.names[l.Name()] = true
+		}
+	}
+	return m.names
+}
+
+// hasName reports whether a layer of the model has the name.
+func (m *Model) hasName(name string) bool { return m.nameSet()[name] }
 
 // Pop removes and returns the last layer, as model.pop(). It is an error on a model without
 // layers.
@@ -214,6 +235,8 @@ func (m *Model) Pop() (layers.Layer, error) {
 	}
 	l := m.layers[len(m.layers)-1]
 	m.layers = m.layers[:len(m.layers)-1]
+	m.builtParams = max(m.builtParams-countParams(l.Weights()), 0)
+	m.names = nil
 	if m.outShape != nil {
 		shape := slices.Clone(m.in.shape)
 		for _, k := range m.layers {
@@ -248,6 +271,8 @@ func (m *Model) buildLayer(l layers.Layer, in []int) ([]int, error) {
 		return nil, err
 	} else if err := l.Build(slices.Clone(in), m.buildRand()); err != nil {
 		return nil, layerInputErr(l, in, err)
+	} else {
+		m.builtParams += countParams(l.Weights())
 	}
 	out, err := l.OutputShape(slices.Clone(in))
 	if err != nil {
@@ -265,9 +290,7 @@ func (m *Model) checkBudget(l layers.Layer, in []int) error {
 	if err != nil {
 		return layerInputErr(l, in, err)
 	}
-	for _, o := range m.layers {
-		total += countParams(o.Weights())
-	}
+	total += m.builtParams
 	if total > m.maxParams || total < 0 {
 		return layerInputErr(l, in, fmt.Errorf("%w: building it takes the model to %d parameters, over the limit of %d (LoadOptions.MaxParams)",
 			ErrUnsupported, total, m.maxParams))
@@ -285,7 +308,7 @@ func (m *Model) autoName(class string) string {
 		if i > 0 {
 			n = base + "_" + strconv.Itoa(i)
 		}
-		if m.Layer(n) == nil {
+		if !m.hasName(n) {
 			return n
 		}
 	}
