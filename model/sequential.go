@@ -59,6 +59,8 @@ type Model struct {
 	// layers.NoData): set while a model read from a saved form is built, whose weights are
 	// then all set from the saved tensors.
 	noData bool
+	// depth counts the models that hold this one as a layer (models read from configs).
+	depth int
 
 	// train is the compiled state (optimizer, loss, metrics), owned by the training code
 	// (train*.go); nil when the model is not compiled.
