@@ -288,7 +288,7 @@ type layerEntry struct {
 	name  string // config name, or ""
 	index int    // position in the config's layer list
 	cfg   map[string]any
-	build []int // build_config input_shape (with batch), or nil
+	build []int          // build_config input_shape (with batch), or nil
 	raw   map[string]any // the whole entry
 }
 

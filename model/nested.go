@@ -225,3 +225,24 @@ func nodeOffset(l layers.Layer, d saved.Dialect) int {
 	}
 	return 0
 }
+
+// leafLayers lists ls with every nested model replaced by its own layers (recursively):
+// the layers that own the weights, in the order of model.trainable_variables.
+func leafLayers(ls []layers.Layer) []layers.Layer {
+	var out []layers.Layer
+	for _, l := range ls {
+		if n, ok := l.(*Nested); ok {
+			out = append(out, leafLayers(n.m.layers)...)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// toSaved is the saved form of the nested model: its layers as Children, all their weights
+// (qualified by their layers' names) as Weights.
+func (n *Nested) toSaved(d saved.Dialect) saved.Layer {
+	inner := n.m.weightsToSaved(d)
+	return saved.Layer{Name: n.Name(), Class: n.Class(), Children: inner.Layers, Weights: saved.NestedWeights(inner.Layers)}
+}

@@ -183,6 +183,10 @@ func (m *Model) weightsToSaved(d saved.Dialect) *saved.Model {
 	}
 	sm.Layers = make([]saved.Layer, 0, len(m.layers))
 	for _, l := range m.layers {
+		if n, ok := l.(*Nested); ok {
+			sm.Layers = append(sm.Layers, n.toSaved(d))
+			continue
+		}
 		sl := saved.Layer{Name: l.Name(), Class: l.Class()}
 		if tc, ok := l.(layers.TrackedChildren); ok {
 			sl.Tracked = tc.Tracked()
@@ -309,8 +313,15 @@ func (m *Model) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]as
 			return err
 		}
 		plan = append(plan, p...)
+		_, nested := l.(*Nested)
 		for j, w := range l.Weights() {
-			pairs[[2]string{sl.Name, sl.Weights[j].Name}] = w
+			key := [2]string{sl.Name, sl.Weights[j].Name}
+			if nested { // slots name a nested model's weights by their own layer
+				if i := strings.LastIndexByte(key[1], '/'); i >= 0 {
+					key = [2]string{key[1][:i], key[1][i+1:]}
+				}
+			}
+			pairs[key] = w
 		}
 		return nil
 	}

@@ -71,6 +71,10 @@ type Layer struct {
 	// checkpoints list before the layer's weights (BatchNormalization's "axis" list). The
 	// model fills it from the layer; the checkpoint reader from the file.
 	Tracked []string
+	// Children are the layers of a nested model (a Sequential or Functional model used as a
+	// layer) in its model.layers order, nil for other layers. Weights then holds all of
+	// their weights (see NestedWeights), sharing the tensors.
+	Children []Layer
 }
 
 // Variable is one weight of a layer.

@@ -1,0 +1,116 @@
+package h5
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// maxNesting bounds how deep nested models are followed.
+const maxNesting = 16
+
+// nestedLayers returns the layer list of a layer that is a model (a nested model: its config
+// has a "layers" list), or nil.
+func nestedLayers(info layerInfo) []layerInfo {
+	if _, ok := info.Config["layers"].([]any); !ok {
+		return nil
+	}
+	_, ls, err := modelLayers(mustJSON(map[string]any{"class_name": info.Class, "config": info.Config}))
+	if err != nil || ls == nil {
+		return nil
+	}
+	out := ls[:0:0]
+	for _, l := range ls {
+		if l.Class != saved.InputLayerClass {
+			out = append(out, l)
+		}
+	}
+	if out == nil {
+		out = []layerInfo{}
+	}
+	return out
+}
+
+// readKeras3Nested reads a nested model stored under layers/<p>/layers/... (Keras 3).
+func (o ReadOptions) readKeras3Nested(h *h5file, p string, info layerInfo, sub []layerInfo, depth int) (saved.Layer, error) {
+	l := saved.Layer{Name: info.Name, Class: info.Class, Children: []saved.Layer{}}
+	if depth >= maxNesting {
+		return l, unsupportedf("models nested more than %d deep", maxNesting)
+	}
+	classes := make([]string, len(sub))
+	for i, c := range sub {
+		classes[i] = c.Class
+	}
+	for i, cp := range keras3Paths(classes) {
+		full := p + "/" + groupLayers + "/" + cp
+		c := sub[i]
+		if !info.Trainable {
+			c.Trainable = false
+		}
+		if ss := nestedLayers(c); ss != nil {
+			child, err := o.readKeras3Nested(h, full, c, ss, depth+1)
+			if err != nil {
+				return l, err
+			}
+			l.Children = append(l.Children, child)
+			continue
+		}
+		vp, err := findVars(h, full)
+		if err != nil {
+			return l, err
+		}
+		var vals []*tensor.Tensor
+		if vp != "" {
+			if vals, err = o.readVars(h, vp); err != nil {
+				return l, err
+			}
+		}
+		names := weightNamesFor(c.Class, c.Config, len(vals))
+		child := saved.Layer{Name: c.Name, Class: c.Class}
+		for j, v := range vals {
+			tr := c.Trainable && !nonTrainable(c.Class, names[j])
+			child.Weights = append(child.Weights, saved.Variable{Name: names[j], Trainable: tr, Value: v})
+		}
+		l.Children = append(l.Children, child)
+	}
+	l.Weights = saved.NestedWeights(l.Children)
+	return l, nil
+}
+
+// nestedRefs are the variables of a nested model as the optimizer's slots name them: by the
+// layer owning them ("inner_dense_1", "kernel").
+func nestedRefs(l saved.Layer) []varRef {
+	out := make([]varRef, 0, len(l.Weights))
+	for _, w := range l.Weights {
+		owner, short := splitQualified(w.Name)
+		out = append(out, varRef{layer: owner, weight: short, value: w.Value, key: w.Name, trainable: w.Trainable})
+	}
+	return out
+}
+
+// splitQualified splits "inner_dense_1/kernel" into the owning layer and the weight name.
+func splitQualified(name string) (string, string) {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return "", name
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// allNested lists the layers of a nested model and of the models nested in it.
+func allNested(ls []layerInfo, depth int) []layerInfo {
+	if depth >= maxNesting {
+		return nil
+	}
+	out := append([]layerInfo(nil), ls...)
+	for _, l := range ls {
+		out = append(out, allNested(nestedLayers(l), depth+1)...)
+	}
+	return out
+}
