@@ -114,3 +114,16 @@ func allNested(ls []layerInfo, depth int) []layerInfo {
 	}
 	return out
 }
+
+// nestedWeightName is the weight_names entry of a nested model's weight qualified by its
+// layer ("inner_dense_1/kernel"): tf_keras "inner_dense_1/kernel:0", Keras 3 the variable
+// path "<model>/<nested model>/inner_dense_1/kernel".
+func nestedWeightName(m *saved.Model, model, layer, qualified string) string {
+	if m.Dialect == saved.Keras3 {
+		if model != "" {
+			return model + "/" + layer + "/" + qualified
+		}
+		return layer + "/" + qualified
+	}
+	return qualified + ":0"
+}

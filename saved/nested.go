@@ -1,5 +1,7 @@
 package saved
 
+import "strings"
+
 // NestedWeights returns the weights of a model used as a layer (a nested model, whose layers
 // are children) in Keras's order for it: the trainable weights of all its layers, then the
 // non-trainable ones. Each weight's Name is qualified by the layer that owns it
@@ -29,4 +31,15 @@ func NestedWeights(children []Layer) []Variable {
 		}
 	}
 	return out
+}
+
+// VarKey names a weight of l as optimizer slots name it (Slot.Layer, Slot.Weight): the layer
+// and weight name; for a nested model's weight, its own layer ("inner_dense_1", "kernel").
+func (l *Layer) VarKey(w Variable) [2]string {
+	if l.Children != nil {
+		if i := strings.LastIndexByte(w.Name, '/'); i >= 0 {
+			return [2]string{w.Name[:i], w.Name[i+1:]}
+		}
+	}
+	return [2]string{l.Name, w.Name}
 }

@@ -163,10 +163,11 @@ func Keras3SlotName(class, keras2 string) string {
 // TrainableVariables lists (layer, weight) pairs of trainable weights in model order.
 func (m *Model) TrainableVariables() [][2]string {
 	var out [][2]string
-	for _, l := range m.Layers {
+	for i := range m.Layers {
+		l := &m.Layers[i]
 		for _, w := range l.Weights {
 			if w.Trainable {
-				out = append(out, [2]string{l.Name, w.Name})
+				out = append(out, l.VarKey(w))
 			}
 		}
 	}

@@ -1,0 +1,117 @@
+//go:build cgo
+
+package model
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/h5"
+)
+
+// nestedFixtureCases are the functional/ model cases holding a model as a layer.
+var nestedFixtureCases = []string{"nested_sequential", "sequential_in_functional", "frozen_backbone"}
+
+// TestNestedSavedNames saves each nested-model case (read from tf_keras's .h5) in every
+// weights format and compares the names Keras would find with the names Keras wrote
+// (observed.json): the tf_keras .h5 weight names of each layer group, the Keras 3
+// .weights.h5 dataset paths (layers/<model>/layers/<leaf>/vars/i), and the TF checkpoint keys.
+func TestNestedSavedNames(t *testing.T) {
+	for _, name := range nestedFixtureCases {
+		dir := filepath.Join(functionalRoot, name)
+		t.Run(name, func(t *testing.T) {
+			var obs struct {
+				H5Names  map[string][]string `json:"tfkeras_weights_h5_weight_names"`
+				K3Paths  []string            `json:"keras3_weights_h5_datasets"`
+				CkptKeys map[string][]int    `json:"tfkeras_ckpt_keys"`
+			}
+			if err := json.Unmarshal(readFile(t, filepath.Join(dir, "observed.json")), &obs); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+
+			// tf_keras weights .h5: group per layer, weight_names as tf_keras names them.
+			p := filepath.Join(out, "w.h5")
+			if err := m.SaveWeights(p); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := h5.Audit(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for l, ws := range obs.H5Names {
+				for _, w := range ws {
+					want = append(want, l+"/"+w)
+				}
+			}
+			var got []string
+			for _, v := range rep.Vars {
+				got = append(got, v.Path)
+			}
+			assertSameSet(t, "tf_keras .h5 weights", got, want)
+
+			// Keras 3 .weights.h5: nested models under layers/<model>/layers/<leaf>/vars.
+			p = filepath.Join(out, "w.weights.h5")
+			if err := m.SaveWeights(p); err != nil {
+				t.Fatal(err)
+			}
+			if rep, err = h5.Audit(p); err != nil {
+				t.Fatal(err)
+			}
+			got, want = nil, nil
+			for _, v := range rep.Vars {
+				if strings.HasPrefix(v.Path, "layers/") {
+					got = append(got, v.Path)
+				}
+			}
+			for _, v := range obs.K3Paths {
+				if strings.HasPrefix(v, "layers/") {
+					want = append(want, v)
+				}
+			}
+			assertSameSet(t, "Keras 3 .weights.h5 paths", got, want)
+
+			// TF checkpoint: object-graph keys with shapes.
+			p = filepath.Join(out, "ckpt", "w")
+			if err := m.SaveWeights(p); err != nil {
+				t.Fatal(err)
+			}
+			r, err := checkpoint.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got, want = nil, nil
+			for _, k := range r.Keys() {
+				if !strings.HasPrefix(k, "optimizer/") {
+					got = append(got, k)
+				}
+			}
+			for k := range obs.CkptKeys {
+				if !strings.HasPrefix(k, "optimizer/") {
+					want = append(want, k)
+				}
+			}
+			assertSameSet(t, "checkpoint keys", got, want)
+		})
+	}
+}
+
+func assertSameSet(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s:\n got  %q\n want %q", what, got, want)
+	}
+}
