@@ -2,6 +2,7 @@ package h5
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -126,4 +127,79 @@ func nestedWeightName(m *saved.Model, model, layer, qualified string) string {
 		return layer + "/" + qualified
 	}
 	return qualified + ":0"
+}
+
+// readKeras3NestedByPath reads the nested model at group g (path p) of a Keras 3 weights
+// file without config, if g has a "layers" group: its layers in path order, each with Path
+// set, named by their vars groups' name attributes. ok is false for other layers.
+func (o ReadOptions) readKeras3NestedByPath(h *h5file, g, p string, depth int) (saved.Layer, bool, error) {
+	lg := joinPath(g, groupLayers)
+	k, err := h.kind(lg)
+	if err != nil {
+		return saved.Layer{}, false, atObj(lg, err)
+	}
+	if k != kindGroup {
+		return saved.Layer{}, false, nil
+	}
+	l := saved.Layer{Name: p, Path: p, Class: classForPath(p), Children: []saved.Layer{}}
+	if depth >= maxNesting {
+		return l, false, atObj(g, unsupportedf("models nested more than %d deep", maxNesting))
+	}
+	if n, err := varsName(h, joinPath(g, groupVars)); err != nil {
+		return l, false, err
+	} else if n != "" {
+		l.Name = n
+	}
+	c, err := h.children(lg)
+	if err != nil {
+		return l, false, err
+	}
+	sub := append([]string(nil), c.groups...)
+	sort.SliceStable(sub, func(i, j int) bool { return naturalLess(sub[i], sub[j]) })
+	for _, cp := range sub {
+		cg := joinPath(lg, cp)
+		if child, ok, err := o.readKeras3NestedByPath(h, cg, cp, depth+1); err != nil {
+			return l, false, err
+		} else if ok {
+			l.Children = append(l.Children, child)
+			continue
+		}
+		child := saved.Layer{Name: cp, Path: cp, Class: classForPath(cp)}
+		vp := joinPath(cg, groupVars)
+		k, err := h.kind(vp)
+		if err != nil {
+			return l, false, atObj(vp, err)
+		}
+		if k == kindGroup {
+			if n, err := varsName(h, vp); err != nil {
+				return l, false, err
+			} else if n != "" {
+				child.Name = n
+			}
+			vals, err := o.readVars(h, vp)
+			if err != nil {
+				return l, false, err
+			}
+			names := weightNamesFor(child.Class, nil, len(vals))
+			for j, v := range vals {
+				child.Weights = append(child.Weights, saved.Variable{Name: names[j], Trainable: !nonTrainable(child.Class, names[j]), Value: v})
+			}
+		}
+		l.Children = append(l.Children, child)
+	}
+	l.Weights = saved.NestedWeights(l.Children)
+	return l, true, nil
+}
+
+// varsName is the name attribute of a Keras 3 vars group ("" when absent).
+func varsName(h *h5file, vp string) (string, error) {
+	k, err := h.kind(vp)
+	if err != nil || k != kindGroup {
+		return "", nil
+	}
+	attrs, err := h.attrNames(vp)
+	if err != nil {
+		return "", atObj(vp, err)
+	}
+	return optString(h, vp, attrs, attrName)
 }

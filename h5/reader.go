@@ -787,6 +787,13 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 		}
 		sort.SliceStable(entries, func(i, j int) bool { return naturalLess(entries[i].path, entries[j].path) })
 		for _, e := range entries {
+			if l, ok, err := o.readKeras3NestedByPath(h, strings.TrimSuffix(e.vars, "/"+groupVars), e.path, 0); err != nil {
+				return nil, err
+			} else if ok {
+				m.Layers = append(m.Layers, l)
+				refs = append(refs, nestedRefs(l)...)
+				continue
+			}
 			k, err := h.kind(e.vars)
 			if err != nil {
 				return nil, atObj(e.vars, err)

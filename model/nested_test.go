@@ -115,3 +115,73 @@ func assertSameSet(t *testing.T, what string, got, want []string) {
 		t.Errorf("%s:\n got  %q\n want %q", what, got, want)
 	}
 }
+
+// TestNestedLoadKerasWeights loads the weights files Keras wrote for each nested-model case
+// (tf_keras .h5 and TF checkpoint, Keras 3 .weights.h5) into the model read from the Keras 3
+// .keras file, and predicts what Keras predicted.
+func TestNestedLoadKerasWeights(t *testing.T) {
+	for _, name := range nestedFixtureCases {
+		dir := filepath.Join(functionalRoot, name)
+		x := readNpy(t, filepath.Join(dir, "x0.npy"))
+		for _, f := range []string{"tfkeras/weights.h5", "tfkeras/ckpt/weights", "keras3/model.weights.h5"} {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				m, err := Load(filepath.Join(dir, "keras3", "model.keras"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Scramble the weights first, so that the check sees what the file sets.
+				for _, w := range m.Weights() {
+					for i, d := 0, w.Value.Float32s(); i < len(d); i++ {
+						d[i] = 0.5
+					}
+				}
+				if err := m.LoadWeights(filepath.Join(dir, f)); err != nil {
+					t.Fatal(err)
+				}
+				y, err := m.Predict(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := "y0.npy"
+				if strings.HasPrefix(f, "keras3") {
+					want = "y0_keras3.npy"
+				}
+				if d := maxAbsDiff(t, y, readNpy(t, filepath.Join(dir, want))); d > 1e-5 {
+					t.Errorf("max abs diff %g", d)
+				}
+			})
+		}
+	}
+}
+
+// TestNestedFrozenBackbone checks the transfer-learning case read from each file: the
+// backbone is a Functional layer with trainable false and every weight in it frozen, and
+// only the head is trained.
+func TestNestedFrozenBackbone(t *testing.T) {
+	dir := filepath.Join(functionalRoot, "frozen_backbone")
+	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+		m, err := Load(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, ok := m.Layer("backbone").(*Nested)
+		if !ok {
+			t.Fatalf("%s: backbone is %T, want *Nested", f, m.Layer("backbone"))
+		}
+		if n.Class() != "Functional" || n.Trainable() || !n.Model().Functional() {
+			t.Errorf("%s: backbone class %s trainable %v", f, n.Class(), n.Trainable())
+		}
+		for _, w := range n.Weights() {
+			if w.Trainable {
+				t.Errorf("%s: backbone weight %s trainable", f, w.Name)
+			}
+		}
+		var train []string
+		for _, v := range m.trainableVars() {
+			train = append(train, v.layer+"/"+v.w.Name)
+		}
+		if !slices.Equal(train, []string{"head/kernel", "head/bias"}) {
+			t.Errorf("%s: trainable variables %q", f, train)
+		}
+	}
+}

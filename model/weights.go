@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -300,6 +301,17 @@ func (m *Model) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]as
 	pairs := map[[2]string]*layers.Weight{}
 	var skipped []string
 	try := func(l layers.Layer, sl *saved.Layer) error {
+		if n, ok := l.(*Nested); ok && sl.Children != nil && sm.Config == nil && sm.Dialect == saved.Keras3 {
+			// A Keras 3 weights file without config: the nested model's layers are paired
+			// as the model's are (per class, in order).
+			p, sk, pr, err := n.m.planSavedWeights(&saved.Model{Dialect: sm.Dialect, Layers: sl.Children}, opts)
+			if err != nil {
+				return within(fmt.Sprintf("layer %q", l.Name()), err)
+			}
+			plan, skipped = append(plan, p...), append(skipped, sk...)
+			maps.Copy(pairs, pr)
+			return nil
+		}
 		vals := make([]*tensor.Tensor, len(sl.Weights))
 		for i, v := range sl.Weights {
 			vals[i] = v.Value
