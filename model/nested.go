@@ -125,10 +125,20 @@ func (n *Nested) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 	return n.m.forward(x, training)
 }
 
-// Backward propagates dL/dy through the nested model (Sequential models only).
+// Backward propagates dL/dy through the nested model (one input and output).
 func (n *Nested) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
-	if n.m.fn != nil {
-		return nil, fmt.Errorf("%w: training through a nested Functional model", ErrUnsupported)
+	if g := n.m.fn; g != nil {
+		if len(g.inputs) != 1 || len(g.outputs) != 1 {
+			return nil, fmt.Errorf("%w: training through nested model %q with %d inputs and %d outputs", ErrUnsupported, n.m.name, len(g.inputs), len(g.outputs))
+		}
+		dxs, err := g.backwardGrads([]*tensor.Tensor{dy}, nil, n.m.fnVals, true)
+		if err != nil {
+			return nil, err
+		}
+		if dxs[0] == nil { // no path from the input: zero gradient
+			return tensor.New(tensor.Float32, append([]int{dy.Shape[0]}, n.m.in.shape...))
+		}
+		return dxs[0], nil
 	}
 	for i := len(n.m.layers) - 1; i >= 0; i-- {
 		l := n.m.layers[i]

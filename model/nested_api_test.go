@@ -12,7 +12,7 @@ import (
 
 // nestedPair builds the same network twice: flat (Dense 4 relu, Dense 3 relu, Dense 2) and
 // with the middle layers in a Sequential "inner" used as a layer, with equal weights.
-func nestedPair(t *testing.T) (flat, nested *Model) {
+func nestedPair(t *testing.T, functional bool) (flat, nested *Model) {
 	t.Helper()
 	flat = NewSequential(
 		layers.NewDense(4, layers.DenseOptions{Name: "a", Activation: "relu", InputShape: []int{5}}),
@@ -22,10 +22,17 @@ func nestedPair(t *testing.T) (flat, nested *Model) {
 	if err := flat.Build(5); err != nil {
 		t.Fatal(err)
 	}
-	inner := NewSequential(layers.NewDense(3, layers.DenseOptions{Name: "b", Activation: "relu"}))
-	inner.SetName("inner")
-	if err := inner.Build(4); err != nil {
-		t.Fatal(err)
+	var inner *Model
+	if functional {
+		in := Input(4).WithName("inner_in")
+		out := MustApply(layers.NewDense(3, layers.DenseOptions{Name: "b", Activation: "relu"}), in.Output())
+		inner = MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{out}, ModelOptions{Name: "inner"})
+	} else {
+		inner = NewSequential(layers.NewDense(3, layers.DenseOptions{Name: "b", Activation: "relu"}))
+		inner.SetName("inner")
+		if err := inner.Build(4); err != nil {
+			t.Fatal(err)
+		}
 	}
 	nested = NewSequential(
 		layers.NewDense(4, layers.DenseOptions{Name: "a", Activation: "relu", InputShape: []int{5}}),
@@ -47,7 +54,13 @@ func nestedPair(t *testing.T) (flat, nested *Model) {
 // TestNestedAsLayer: a Sequential used as a layer predicts and trains (one Adam step) as the
 // same layers inline, and its config reads back as a nested model in both dialects.
 func TestNestedAsLayer(t *testing.T) {
-	flat, nested := nestedPair(t)
+	for _, fn := range []bool{false, true} {
+		testNestedAsLayer(t, fn)
+	}
+}
+
+func testNestedAsLayer(t *testing.T, functional bool) {
+	flat, nested := nestedPair(t, functional)
 	x := tensor.MustFromFloat32([]int{6, 5}, nestedSeq(30))
 	y := tensor.MustFromFloat32([]int{6, 2}, nestedSeq(12))
 	a, err := flat.Predict(x)
@@ -88,7 +101,7 @@ func TestNestedAsLayer(t *testing.T) {
 			t.Fatalf("%v: %v", d, err)
 		}
 		n, ok := back.Layer("inner").(*Nested)
-		if !ok || n.Class() != "Sequential" || len(n.Weights()) != 2 {
+		if !ok || n.Model().Functional() != functional || len(n.Weights()) != 2 {
 			t.Fatalf("%v: inner read back as %T", d, back.Layer("inner"))
 		}
 		again, err := back.Config(d)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/h5"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // nestedFixtureCases are the functional/ model cases holding a model as a layer.
@@ -182,6 +183,33 @@ func TestNestedFrozenBackbone(t *testing.T) {
 		}
 		if !slices.Equal(train, []string{"head/kernel", "head/bias"}) {
 			t.Errorf("%s: trainable variables %q", f, train)
+		}
+		// A training step leaves the backbone as it is (BatchNormalization's moving
+		// statistics included: a frozen BatchNormalization runs in inference mode) and
+		// changes the head.
+		var before [][]float32
+		for _, w := range m.Weights() {
+			before = append(before, slices.Clone(w.Value.Float32s()))
+		}
+		x := readNpy(t, filepath.Join(dir, "x0.npy"))
+		y := tensor.MustFromFloat32([]int{x.Shape[0]}, make([]float32, x.Shape[0]))
+		if !m.Compiled() {
+			if err := m.Compile(CompileOptions{Optimizer: "adam", Loss: "sparse_categorical_crossentropy"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := m.TrainOnBatch(x, y); err != nil {
+			t.Fatalf("%s: train: %v", f, err)
+		}
+		frozen := len(n.Weights())
+		for i, w := range m.Weights() {
+			same := slices.Equal(before[i], w.Value.Float32s())
+			if i < frozen && !same {
+				t.Errorf("%s: backbone weight %d (%s) changed", f, i, w.Name)
+			}
+			if i >= frozen && same {
+				t.Errorf("%s: head weight %s unchanged", f, w.Name)
+			}
 		}
 	}
 }
