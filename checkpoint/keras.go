@@ -45,21 +45,9 @@ func kerasGraph(m *saved.Model, functions []string) (*node, error) {
 	varNodes := map[[2]string]*node{}
 	withWeights := 0
 	for i, l := range m.Layers {
-		ln := &node{}
-		// Tracked children without variables (BatchNormalization's axis list) come first.
-		for _, name := range l.Tracked {
-			ln.add(name, &node{})
-		}
-		for _, w := range l.Weights {
-			if w.Value == nil {
-				return nil, fmt.Errorf("checkpoint: layer %q weight %q has no value", l.Name, w.Name)
-			}
-			if _, dup := varNodes[[2]string{l.Name, w.Name}]; dup {
-				return nil, fmt.Errorf("checkpoint: two weights named %q in layers named %q", w.Name, l.Name)
-			}
-			vn := variable(l.Name+"/"+w.Name, w.Value)
-			ln.add(w.Name, vn)
-			varNodes[[2]string{l.Name, w.Name}] = vn
+		ln, err := layerGraph(l, varNodes, 0)
+		if err != nil {
+			return nil, err
 		}
 		if len(l.Weights) > 0 {
 			root.add(fmt.Sprintf("layer_with_weights-%d", withWeights), ln)
@@ -144,6 +132,7 @@ func optimizerGraph(o *saved.Optimizer, m *saved.Model, varNodes map[[2]string]*
 			return nil, fmt.Errorf("checkpoint: optimizer slot %s of %s/%s has no value", s.Name, s.Layer, s.Weight)
 		}
 		if _, ok := varNodes[[2]string{s.Layer, s.Weight}]; !ok {
+			// Slots of a nested model's weights name the layer that owns them.
 			return nil, fmt.Errorf("checkpoint: optimizer slot %s names unknown variable %s/%s", s.Name, s.Layer, s.Weight)
 		}
 		byKind[k] = append(byKind[k], s)
@@ -491,6 +480,14 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 	byNode := map[int32]varRef{}
 	byFull := map[string]varRef{}
 	for _, ref := range refs {
+		if sub := gr.layerRefs(ref.id); sub != nil {
+			l, err := gr.nestedLayer(sub, byNode, byFull, 0)
+			if err != nil {
+				return nil, err
+			}
+			m.Layers = append(m.Layers, l)
+			continue
+		}
 		var l saved.Layer
 		for _, c := range g.Nodes[ref.id].Children {
 			a, ok := gr.value(c.NodeId)
@@ -534,12 +531,7 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 			for _, s := range o.Slots {
 				has[[2]string{s.Layer, s.Weight}] = true
 			}
-			for li := range m.Layers {
-				for wi := range m.Layers[li].Weights {
-					w := &m.Layers[li].Weights[wi]
-					w.Trainable = has[[2]string{m.Layers[li].Name, w.Name}]
-				}
-			}
+			setTrainable(m.Layers, has)
 		}
 	}
 	return m, nil

@@ -201,10 +201,11 @@ func trainableWithSlots(m *saved.Model, o *saved.Optimizer) [][2]string {
 		has[[2]string{s.Layer, s.Weight}] = true
 	}
 	var out [][2]string
-	for _, l := range m.Layers {
+	for i := range m.Layers {
+		l := &m.Layers[i]
 		for _, w := range l.Weights {
-			if has[[2]string{l.Name, w.Name}] {
-				out = append(out, [2]string{l.Name, w.Name})
+			if k := l.VarKey(w); has[k] {
+				out = append(out, k)
 			}
 		}
 	}

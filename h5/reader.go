@@ -359,6 +359,11 @@ func (o ReadOptions) readLegacyLayer(h *h5file, lp, name string, info layerInfo)
 		return layer, nil, atObj(attrPath(lp, attrWeightNames), formatf("missing"))
 	}
 	trainableLayer := info.Trainable || info.Class == ""
+	sub := nestedLayers(info)
+	subClass := map[string]string{}
+	for _, c := range allNested(sub, 0) {
+		subClass[c.Name] = c.Class
+	}
 	var refs []varRef
 	seen := map[string]bool{}
 	for _, wn := range wnames {
@@ -369,6 +374,20 @@ func (o ReadOptions) readLegacyLayer(h *h5file, lp, name string, info layerInfo)
 		t, err := h.readTensor(dp, o.MaxTensorBytes)
 		if err != nil {
 			return layer, nil, err
+		}
+		if sub != nil {
+			// A nested model: its weights are named by their own layers ("inner_dense_1/kernel",
+			// Keras 3: "outer/inner/inner_dense_1/kernel").
+			full := reVarSuffix.ReplaceAllString(wn, "")
+			parts := strings.Split(full, "/")
+			owner, short := "", parts[len(parts)-1]
+			if len(parts) > 1 {
+				owner = parts[len(parts)-2]
+			}
+			tr := trainableLayer && !nonTrainable(subClass[owner], short)
+			layer.Weights = append(layer.Weights, saved.Variable{Name: owner + "/" + short, Trainable: tr, Value: t})
+			refs = append(refs, varRef{layer: owner, weight: short, value: t, key: full, trainable: tr})
+			continue
 		}
 		short := shortWeightName(name, wn)
 		if seen[short] {
@@ -716,6 +735,15 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			classes[i] = l.Class
 		}
 		for i, p := range keras3Paths(classes) {
+			if sub := nestedLayers(infos[i]); sub != nil {
+				l, err := o.readKeras3Nested(h, p, infos[i], sub, 0)
+				if err != nil {
+					return nil, err
+				}
+				m.Layers = append(m.Layers, l)
+				refs = append(refs, nestedRefs(l)...)
+				continue
+			}
 			vp, err := findVars(h, p)
 			if err != nil {
 				return nil, err
@@ -759,6 +787,13 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 		}
 		sort.SliceStable(entries, func(i, j int) bool { return naturalLess(entries[i].path, entries[j].path) })
 		for _, e := range entries {
+			if l, ok, err := o.readKeras3NestedByPath(h, strings.TrimSuffix(e.vars, "/"+groupVars), e.path, 0); err != nil {
+				return nil, err
+			} else if ok {
+				m.Layers = append(m.Layers, l)
+				refs = append(refs, nestedRefs(l)...)
+				continue
+			}
 			k, err := h.kind(e.vars)
 			if err != nil {
 				return nil, atObj(e.vars, err)

@@ -214,7 +214,7 @@ func checkLayers(m *saved.Model) error {
 		seen[l.Name] = true
 		ws := map[string]bool{}
 		for _, w := range l.Weights {
-			if w.Name == "" || strings.Contains(w.Name, "/") {
+			if w.Name == "" || (strings.Contains(w.Name, "/") && l.Children == nil) {
 				return formatf("layer %q: bad weight name %q", l.Name, w.Name)
 			}
 			if ws[w.Name] {
@@ -312,6 +312,9 @@ func writeLegacy(h *h5file, m *saved.Model, full bool) error {
 		wn := make([]string, len(l.Weights))
 		for i, w := range l.Weights {
 			wn[i] = legacyWeightName(m, model, l.Name, w.Name)
+			if l.Children != nil { // a nested model: its weights are named by their layers
+				wn[i] = nestedWeightName(m, model, l.Name, w.Name)
+			}
 			if err := gm.dataset(lp, wn[i], w.Value); err != nil {
 				return err
 			}
@@ -394,33 +397,8 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 	if err := gm.mk(groupLayers); err != nil {
 		return err
 	}
-	classes := make([]string, len(m.Layers))
-	for i, l := range m.Layers {
-		switch {
-		case l.Class != "":
-			classes[i] = l.Class
-		case l.Path != "":
-			// A layer read from a weights file without config whose class nobody registered:
-			// its path's base name stands for the class (snake case is idempotent).
-			classes[i] = stripNumSuffix(l.Path)
-		default:
-			return formatf("layer %q has no class (Keras 3 paths come from class names)", l.Name)
-		}
-	}
-	for i, p := range keras3Paths(classes) {
-		l := m.Layers[i]
-		vp := joinPath(groupLayers, p, groupVars)
-		if err := gm.mk(vp); err != nil {
-			return err
-		}
-		if err := h.writeVlenAttr(vp, attrName, []string{l.Name}, true, true); err != nil {
-			return atObj(attrPath(vp, attrName), err)
-		}
-		for j, w := range l.Weights {
-			if err := gm.dataset(vp, strconv.Itoa(j), w.Value); err != nil {
-				return err
-			}
-		}
+	if err := writeKeras3Layers(h, gm, groupLayers, m.Layers, 0); err != nil {
+		return err
 	}
 	if o := m.Optimizer; o != nil {
 		var vals []*tensor.Tensor
@@ -460,6 +438,51 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 	if n := modelName(m.Config); n != "" {
 		if err := h.writeVlenAttr(groupVars, attrName, []string{n}, true, true); err != nil {
 			return atObj(attrPath(groupVars, attrName), err)
+		}
+	}
+	return nil
+}
+
+// writeKeras3Layers writes the vars of layers under top (layers/<path>/vars; a nested
+// model's layers under layers/<path>/layers/...).
+func writeKeras3Layers(h *h5file, gm *groupMaker, top string, ls []saved.Layer, depth int) error {
+	classes := make([]string, len(ls))
+	for i, l := range ls {
+		switch {
+		case l.Class != "":
+			classes[i] = l.Class
+		case l.Path != "":
+			// A layer read from a weights file without config whose class nobody registered:
+			// its path's base name stands for the class (snake case is idempotent).
+			classes[i] = stripNumSuffix(l.Path)
+		default:
+			return formatf("layer %q has no class (Keras 3 paths come from class names)", l.Name)
+		}
+	}
+	for i, p := range keras3Paths(classes) {
+		l := ls[i]
+		if l.Children != nil {
+			if depth >= maxNesting {
+				return unsupportedf("models nested more than %d deep", maxNesting)
+			}
+			if err := writeKeras3Layers(h, gm, joinPath(top, p, groupLayers), l.Children, depth+1); err != nil {
+				return err
+			}
+		}
+		vp := joinPath(top, p, groupVars)
+		if err := gm.mk(vp); err != nil {
+			return err
+		}
+		if err := h.writeVlenAttr(vp, attrName, []string{l.Name}, true, true); err != nil {
+			return atObj(attrPath(vp, attrName), err)
+		}
+		if l.Children != nil {
+			continue // the weights are the children's
+		}
+		for j, w := range l.Weights {
+			if err := gm.dataset(vp, strconv.Itoa(j), w.Value); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -135,6 +135,14 @@ func (m *Model) configObject(d saved.Dialect, form configForm) (map[string]any, 
 		if i == 0 && d == saved.Keras2 && m.in.kind == inputDeclared {
 			cfg["batch_input_shape"] = batchShapeJSON(m.in.batch, m.in.shape)
 		}
+		if n, ok := l.(*Nested); ok {
+			e, err := n.entry(d, form, false)
+			if err != nil {
+				return nil, within(fmt.Sprintf("layer %q", l.Name()), err)
+			}
+			list = append(list, e)
+			continue
+		}
 		list = append(list, entry(l.Class(), cfg, l))
 	}
 	if list == nil {
@@ -280,12 +288,19 @@ type layerEntry struct {
 	name  string // config name, or ""
 	index int    // position in the config's layer list
 	cfg   map[string]any
-	build []int // build_config input_shape (with batch), or nil
+	build []int          // build_config input_shape (with batch), or nil
+	raw   map[string]any // the whole entry
 }
 
 func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model, error) {
+	return fromConfigObjectDepth(top, noData, maxParams, 0)
+}
+
+// fromConfigObjectDepth reads a model config; depth counts the models holding it.
+func fromConfigObjectDepth(top map[string]any, noData bool, maxParams int64, depth int) (*Model, error) {
 	d := detectDialect(top)
 	m := NewSequential()
+	m.depth = depth
 	m.maxParams = maxParams
 	m.noData = noData
 	defer func() { m.noData = false }()
@@ -352,7 +367,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model,
 				}
 				buildShape = s
 			case "trainable":
-				if t, ok := c[k].(bool); ok && !t {
+				if t, ok := c[k].(bool); ok && !t && depth == 0 {
 					warn("Sequential: trainable false ignored (set it on the layers)")
 				}
 			case "dtype":
@@ -391,7 +406,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model,
 			cfg = map[string]any{}
 		}
 		name, _ := cfg["name"].(string)
-		le := layerEntry{class: lc, name: name, index: i, cfg: cfg}
+		le := layerEntry{class: lc, name: name, index: i, cfg: cfg, raw: em}
 		for _, k := range sortedKeys(em) {
 			switch k {
 			case "class_name", "config", "module", "shared_object_id", "name", "inbound_nodes":
@@ -426,7 +441,14 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model,
 	// Build the layers.
 	built := make([]layers.Layer, 0, len(entries))
 	for _, e := range entries {
-		l, ws, err := layers.FromConfig(e.class, e.cfg, d)
+		var l layers.Layer
+		var ws []string
+		var err error
+		if isModelClass(e.class) {
+			l, ws, err = nestedFromConfig(e.raw, noData, maxParams, depth)
+		} else {
+			l, ws, err = layers.FromConfig(e.class, e.cfg, d)
+		}
 		if err != nil {
 			return nil, layerErr(e.index, e.name, e.class, err)
 		}
@@ -452,15 +474,17 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model,
 		}
 	case input != nil:
 		switch {
-		case d == saved.Keras3 && keras3InputName.MatchString(input.name):
+		case d == saved.Keras3 && keras3InputName.MatchString(input.name) && len(built) > 0:
 			// Keras 3 writes the same config for input_shape= and keras.Input: take the
 			// first (what the seed model does).
-			if len(built) > 0 {
-				if dl, ok := built[0].(layers.Declarer); ok {
-					dl.SetDeclaredInputShape(append([]int{inputBatch}, input.shape...))
-					input = nil
-				}
+			// A nested model's layers, and a nested model as the first layer, were built
+			// from the input (tf_keras names the input after the first layer).
+			if dl, ok := built[0].(layers.Declarer); ok && depth == 0 {
+				dl.SetDeclaredInputShape(append([]int{inputBatch}, input.shape...))
+			} else {
+				buildShape = append([]int{inputBatch}, input.shape...)
 			}
+			input = nil
 		case d == saved.Keras2 && first != "" && input.name == first+"_input":
 			buildShape = append([]int{inputBatch}, input.shape...)
 			input = nil

@@ -21,7 +21,7 @@ import (
 func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[string]any, error) {
 	g := m.fn
 	ref := func(t *KerasTensor) []any {
-		return []any{t.node.layer.Name(), g.nodeIndex(t.node), 0}
+		return []any{t.node.layer.Name(), g.nodeIndex(t.node) + nodeOffset(t.node.layer, d), 0}
 	}
 	list := make([]any, 0, len(m.layers))
 	for _, l := range m.layers {
@@ -45,7 +45,11 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if n.list {
 					a0 = args
 				}
-				nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": layers.Keras3CallKwargs(l)})
+				kw := layers.Keras3CallKwargs(l)
+				if _, ok := l.(*Nested); ok {
+					kw = map[string]any{"mask": nil}
+				}
+				nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": kw})
 				continue
 			}
 			call := make([]any, len(n.in))
@@ -55,7 +59,14 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 			nodes = append(nodes, call)
 		}
 		e := map[string]any{"class_name": l.Class(), "config": cfg, "name": l.Name(), "inbound_nodes": nodes}
-		if form == formJSON {
+		if n, ok := l.(*Nested); ok {
+			ne, err := n.entry(d, form, true)
+			if err != nil {
+				return nil, within(fmt.Sprintf("layer %q", l.Name()), err)
+			}
+			ne["name"], ne["inbound_nodes"] = l.Name(), nodes
+			e = ne
+		} else if form == formJSON {
 			e["module"] = "keras.layers"
 			e["registered_name"] = nil
 			if !isInput {
@@ -306,10 +317,24 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			}
 			l = in
 		} else {
-			built, ws, err := layers.FromConfig(lc, cfg, d)
+			var built layers.Layer
+			var ws []string
+			var err error
+			if isModelClass(lc) {
+				built, ws, err = nestedFromConfig(em, m.noData, m.maxParams, m.depth)
+			} else {
+				built, ws, err = layers.FromConfig(lc, cfg, d)
+			}
 			if err != nil {
 				var uc *layers.UnknownClassError
-				if errors.As(err, &uc) || isModelClass(lc) {
+				var ul *UnsupportedLayersError
+				if errors.As(err, &ul) {
+					for _, u := range ul.Layers {
+						unknown = append(unknown, fmt.Sprintf("%q in %s", name, u))
+					}
+					continue
+				}
+				if errors.As(err, &uc) {
 					unknown = append(unknown, fmt.Sprintf("%q (%s)", name, lc))
 					continue
 				}
@@ -357,6 +382,10 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 						return fmt.Errorf("%w: layer %s is called on output %d of layer %q (layers with several outputs are not implemented)", ErrUnsupported, p.who, r.index, r.layer)
 					}
 					outs := outputsOf[r.layer]
+					r.node -= nodeOffset(byName[r.layer].layer, d)
+					if r.node < 0 {
+						return fmt.Errorf("%w: layer %s is called on node %d of model %q, its inner graph", ErrUnsupported, p.who, r.node+1, r.layer)
+					}
 					if r.node >= len(outs) {
 						ready = false
 						break
@@ -392,7 +421,10 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 		out := make([]*KerasTensor, len(refs))
 		for i, r := range refs {
 			outs := outputsOf[r.layer]
-			if r.node >= len(outs) || r.index != 0 {
+			if byName[r.layer] != nil {
+				r.node -= nodeOffset(byName[r.layer].layer, d)
+			}
+			if r.node < 0 || r.node >= len(outs) || r.index != 0 {
 				return nil, fmt.Errorf("%w: Functional config: %s refers to %s, which the config does not compute", ErrFormat, key, jsonValue([]any{r.layer, r.node, r.index}))
 			}
 			out[i] = outs[r.node]
@@ -410,8 +442,7 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 	return m.setGraph(ins, outs)
 }
 
-// isModelClass reports whether a layer class is a model (nested models are not implemented
-// yet).
+// isModelClass reports whether a layer class is a model (a nested model).
 func isModelClass(class string) bool { return class == "Sequential" || isFunctionalClass(class) }
 
 // UnsupportedLayersError lists every layer of a model whose class kerasgo does not implement,

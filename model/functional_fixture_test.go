@@ -59,11 +59,7 @@ func functionalCases(t testing.TB) []functionalCase {
 	return out
 }
 
-// nestedCases are the model cases that hold a model as a layer, which kerasgo does not run
-// yet: they must fail with an error naming the nested model.
-var nestedCases = map[string]bool{"nested_sequential": true, "sequential_in_functional": true, "frozen_backbone": true}
-
-// TestFunctionalFixturesPredict loads every file of every flat model case and per-layer case
+// TestFunctionalFixturesPredict loads every file of every model case and per-layer case
 // that Keras wrote and compares the predictions with Keras's, every output.
 func TestFunctionalFixturesPredict(t *testing.T) {
 	for _, c := range functionalCases(t) {
@@ -87,12 +83,6 @@ func TestFunctionalFixturesPredict(t *testing.T) {
 			}
 			t.Run(c.Name+"/"+f, func(t *testing.T) {
 				m, err := Load(path)
-				if nestedCases[c.Name] {
-					if err == nil {
-						t.Fatalf("nested model loaded; update this test")
-					}
-					return
-				}
 				if err != nil {
 					t.Fatalf("load: %v", err)
 				}
@@ -122,11 +112,11 @@ func TestFunctionalFixturesPredict(t *testing.T) {
 	}
 }
 
-// TestFunctionalFixturesConfig reads each flat model case's config in both dialects and
+// TestFunctionalFixturesConfig reads each model case's config in both dialects and
 // writes it back equal to Keras's, and across dialects.
 func TestFunctionalFixturesConfig(t *testing.T) {
 	for _, c := range functionalCases(t) {
-		if c.Kind != "model" || nestedCases[c.Name] {
+		if c.Kind != "model" {
 			continue
 		}
 		dir := filepath.Join(functionalRoot, c.Name)
@@ -136,7 +126,7 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", src, err)
 				}
-				if !m.Functional() {
+				if want := strings.Contains(strings.ToLower(string(readFile(t, filepath.Join(dir, src))[:45])), "functional"); m.Functional() != want {
 					t.Fatalf("%s: not read as a Functional model", src)
 				}
 				for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
@@ -185,11 +175,11 @@ func dropKey(t testing.TB, data []byte, key string) []byte {
 	return out
 }
 
-// TestFunctionalFixturesSummary compares both summaries of every flat model case (read from
+// TestFunctionalFixturesSummary compares both summaries of every model case (read from
 // Keras 3's .keras, with its optimizer, as the generator printed them) with Keras's text.
 func TestFunctionalFixturesSummary(t *testing.T) {
 	for _, c := range functionalCases(t) {
-		if c.Kind != "model" || nestedCases[c.Name] {
+		if c.Kind != "model" {
 			continue
 		}
 		dir := filepath.Join(functionalRoot, c.Name)
@@ -216,11 +206,11 @@ func TestFunctionalFixturesSummary(t *testing.T) {
 	}
 }
 
-// TestFunctionalSaveRoundTrip saves every flat model case in each format kerasgo writes and
+// TestFunctionalSaveRoundTrip saves every model case in each format kerasgo writes and
 // loads it back with the same predictions.
 func TestFunctionalSaveRoundTrip(t *testing.T) {
 	for _, c := range functionalCases(t) {
-		if c.Kind != "model" || nestedCases[c.Name] {
+		if c.Kind != "model" {
 			continue
 		}
 		dir := filepath.Join(functionalRoot, c.Name)

@@ -63,6 +63,13 @@ func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training boo
 // is run forward again for each node but its last before that node's backward, and its
 // weight gradients are summed over its nodes.
 func (g *graph) backward(dys []*tensor.Tensor, logits []bool, vals map[*KerasTensor]*tensor.Tensor) error {
+	_, err := g.backwardGrads(dys, logits, vals, false)
+	return err
+}
+
+// backwardGrads is backward; with inputs, it also returns the gradient of every model input
+// (nil for an input that no gradient reaches), as a model used as a layer needs.
+func (g *graph) backwardGrads(dys []*tensor.Tensor, logits []bool, vals map[*KerasTensor]*tensor.Tensor, inputs bool) ([]*tensor.Tensor, error) {
 	grads := map[*KerasTensor]*tensor.Tensor{}
 	owned := map[*KerasTensor]bool{} // grads[t] is our own buffer, safe to add into
 	addGrad := func(t *KerasTensor, d *tensor.Tensor) {
@@ -106,7 +113,7 @@ func (g *graph) backward(dys []*tensor.Tensor, logits []bool, vals map[*KerasTen
 		shared := g.shared(n.layer)
 		if shared && lastForward[n.layer] != n {
 			if _, err := g.call(n, vals, true); err != nil {
-				return err
+				return nil, err
 			}
 			lastForward[n.layer] = n
 		}
@@ -125,7 +132,7 @@ func (g *graph) backward(dys []*tensor.Tensor, logits []bool, vals map[*KerasTen
 			dxs = []*tensor.Tensor{dx}
 		}
 		if err != nil {
-			return &wrapped{msg: fmt.Sprintf("backward through layer %q (%s): %s", n.layer.Name(), n.layer.Class(), layerReason(n.layer.Name(), n.layer.Class(), err)), err: withShape(err)}
+			return nil, &wrapped{msg: fmt.Sprintf("backward through layer %q (%s): %s", n.layer.Name(), n.layer.Class(), layerReason(n.layer.Name(), n.layer.Class(), err)), err: withShape(err)}
 		}
 		if shared {
 			for _, w := range n.layer.Weights() {
@@ -143,7 +150,7 @@ func (g *graph) backward(dys []*tensor.Tensor, logits []bool, vals map[*KerasTen
 			}
 		}
 		for j, x := range n.in {
-			if j < len(dxs) && !x.node.isInput() {
+			if j < len(dxs) && (inputs || !x.node.isInput()) {
 				// The layer's dx buffer may be reused by its next backward (shared layers):
 				// keep a copy when the layer runs again.
 				d := dxs[j]
@@ -157,7 +164,14 @@ func (g *graph) backward(dys []*tensor.Tensor, logits []bool, vals map[*KerasTen
 	for w, s := range sums {
 		copy(w.Grad, s)
 	}
-	return nil
+	if !inputs {
+		return nil, nil
+	}
+	out := make([]*tensor.Tensor, len(g.inputs))
+	for i, t := range g.inputs {
+		out[i] = grads[t]
+	}
+	return out, nil
 }
 
 // skipInputGradients tells layers whose every call takes only model inputs that they need

@@ -64,6 +64,8 @@ type Model struct {
 	builtParams int64
 	// names caches the layer names (nameSet).
 	names map[string]bool
+	// depth counts the models that hold this one as a layer (models read from configs).
+	depth int
 
 	// train is the compiled state (optimizer, loss, metrics), owned by the training code
 	// (train*.go); nil when the model is not compiled.

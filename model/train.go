@@ -123,7 +123,7 @@ type trainVar struct {
 // trainableVars lists the model's trainable weights in model.trainable_variables order.
 func (m *Model) trainableVars() []trainVar {
 	var out []trainVar
-	for _, l := range m.layers {
+	for _, l := range leafLayers(m.layers) {
 		for _, w := range l.Weights() {
 			if w.Trainable {
 				out = append(out, trainVar{layer: l.Name(), w: w})

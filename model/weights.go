@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,6 +184,10 @@ func (m *Model) weightsToSaved(d saved.Dialect) *saved.Model {
 	}
 	sm.Layers = make([]saved.Layer, 0, len(m.layers))
 	for _, l := range m.layers {
+		if n, ok := l.(*Nested); ok {
+			sm.Layers = append(sm.Layers, n.toSaved(d))
+			continue
+		}
 		sl := saved.Layer{Name: l.Name(), Class: l.Class()}
 		if tc, ok := l.(layers.TrackedChildren); ok {
 			sl.Tracked = tc.Tracked()
@@ -296,6 +301,17 @@ func (m *Model) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]as
 	pairs := map[[2]string]*layers.Weight{}
 	var skipped []string
 	try := func(l layers.Layer, sl *saved.Layer) error {
+		if n, ok := l.(*Nested); ok && sl.Children != nil && sm.Config == nil && sm.Dialect == saved.Keras3 {
+			// A Keras 3 weights file without config: the nested model's layers are paired
+			// as the model's are (per class, in order).
+			p, sk, pr, err := n.m.planSavedWeights(&saved.Model{Dialect: sm.Dialect, Layers: sl.Children}, opts)
+			if err != nil {
+				return within(fmt.Sprintf("layer %q", l.Name()), err)
+			}
+			plan, skipped = append(plan, p...), append(skipped, sk...)
+			maps.Copy(pairs, pr)
+			return nil
+		}
 		vals := make([]*tensor.Tensor, len(sl.Weights))
 		for i, v := range sl.Weights {
 			vals[i] = v.Value
@@ -309,8 +325,15 @@ func (m *Model) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]as
 			return err
 		}
 		plan = append(plan, p...)
+		_, nested := l.(*Nested)
 		for j, w := range l.Weights() {
-			pairs[[2]string{sl.Name, sl.Weights[j].Name}] = w
+			key := [2]string{sl.Name, sl.Weights[j].Name}
+			if nested { // slots name a nested model's weights by their own layer
+				if i := strings.LastIndexByte(key[1], '/'); i >= 0 {
+					key = [2]string{key[1][:i], key[1][i+1:]}
+				}
+			}
+			pairs[key] = w
 		}
 		return nil
 	}

@@ -71,6 +71,10 @@ type Layer struct {
 	// checkpoints list before the layer's weights (BatchNormalization's "axis" list). The
 	// model fills it from the layer; the checkpoint reader from the file.
 	Tracked []string
+	// Children are the layers of a nested model (a Sequential or Functional model used as a
+	// layer) in its model.layers order, nil for other layers. Weights then holds all of
+	// their weights (see NestedWeights), sharing the tensors.
+	Children []Layer
 }
 
 // Variable is one weight of a layer.
@@ -159,10 +163,11 @@ func Keras3SlotName(class, keras2 string) string {
 // TrainableVariables lists (layer, weight) pairs of trainable weights in model order.
 func (m *Model) TrainableVariables() [][2]string {
 	var out [][2]string
-	for _, l := range m.Layers {
+	for i := range m.Layers {
+		l := &m.Layers[i]
 		for _, w := range l.Weights {
 			if w.Trainable {
-				out = append(out, [2]string{l.Name, w.Name})
+				out = append(out, l.VarKey(w))
 			}
 		}
 	}

@@ -45,8 +45,8 @@ func readVerifyManifest(t *testing.T) verifyManifest {
 	return m
 }
 
-// TestVerifyCountsEveryVariable runs ls and verify on real files of models kerasgo cannot
-// run: ls lists exactly the variables h5py / tf.train.list_variables list, verify counts them
+// TestVerifyCountsEveryVariable runs ls and verify on real files of models kerasgo could not
+// run before (some it runs now: nested models): ls lists exactly the variables h5py / tf.train.list_variables list, verify counts them
 // all, says the files are sound (exit 0, "ok: "), and says separately, on the second line,
 // whether kerasgo can run them, naming every variable the loader would have dropped.
 func TestVerifyCountsEveryVariable(t *testing.T) {
@@ -59,11 +59,11 @@ func TestVerifyCountsEveryVariable(t *testing.T) {
 	wants := map[string]want{
 		"lstm_keras3/model.keras":                   {"kerasgo can run: no", []string{"3 of 5 layer variables not read"}, "layers/lstm/cell/"},
 		"lstm_keras3/model.weights.h5":              {"kerasgo can run: no", []string{"3 of 5 layer variables not read"}, "layers/lstm/cell/"},
-		"nested_functional_keras3/model.keras":      {"kerasgo can run: no", []string{"4 of 6 layer variables not read"}, "layers/sequential/layers/"},
-		"nested_functional_keras3/model.weights.h5": {"kerasgo can run: no", []string{"4 of 6 layer variables not read"}, "layers/sequential/layers/"},
-		"nested_sequential_keras3/model.keras":      {"kerasgo can run: no", []string{"4 of 6 layer variables not read"}, "layers/sequential/layers/"},
-		"nested_sequential_keras3/model.weights.h5": {"kerasgo can run: no", []string{"4 of 6 layer variables not read"}, "layers/sequential/layers/"},
-		"nested_tfkeras/model.h5":                   {"kerasgo can run: no", []string{`model class "Functional"`, "accounts for all 7 variables"}, ""},
+		"nested_functional_keras3/model.keras":      {"kerasgo can run: yes", []string{`Functional "outer"`, "accounts for all 20 variables"}, ""},
+		"nested_functional_keras3/model.weights.h5": {"kerasgo can run: weights only", []string{"accounts for all 20 variables"}, ""},
+		"nested_sequential_keras3/model.keras":      {"kerasgo can run: yes", []string{`Sequential "outer"`, "accounts for all 6 variables"}, ""},
+		"nested_sequential_keras3/model.weights.h5": {"kerasgo can run: weights only", []string{"accounts for all 6 variables"}, ""},
+		"nested_tfkeras/model.h5":                   {"kerasgo can run: yes", []string{`Functional "outer"`, "accounts for all 7 variables"}, ""},
 		"nested_tfkeras/weights.h5":                 {"kerasgo can run: weights only", []string{"accounts for all 6 variables"}, ""},
 		"subclassed_tfkeras/savedmodel":             {"kerasgo can run: no", []string{"Keras model class Subclassed", "no Keras layers"}, ""},
 		"export_keras3/export":                      {"kerasgo can run: no", []string{"inference graph", "serve, serving_default", "accounts for all 5 variables"}, ""},
