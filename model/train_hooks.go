@@ -18,6 +18,12 @@ type trainState struct {
 	opt     Optimizer
 	loss    *lossSpec
 	metrics []metricSpec // nil means Keras's metrics=None
+	// Per-output declarations (train_multi.go); loss is used when losses.form is formOne.
+	losses     perOutput[*lossSpec]
+	weights    perOutput[float64]
+	outMetrics perOutput[[]metricSpec]
+	// outs binds them to the model's outputs (nil until bound).
+	outs []outSpec
 	// resolved is set once a training step fixed the functions of "accuracy" metrics (Keras
 	// builds its compiled metrics then; a save before that records "categorical_accuracy").
 	resolved bool
