@@ -89,6 +89,13 @@ func (m *Model) outputCount() int {
 func (m *Model) boundOutputs() ([]outSpec, error) {
 	t := m.train
 	if t.outs != nil {
+		if m.fn == nil { // a Sequential model may be built or changed after Compile
+			t.outs[0].layer, t.outs[0].shape = m.outputLayer(), m.outShape
+			t.outs[0].name = ""
+			if l := t.outs[0].layer; l != nil {
+				t.outs[0].name = l.Name()
+			}
+		}
 		return t.outs, nil
 	}
 	names := m.OutputNames()
