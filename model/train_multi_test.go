@@ -232,6 +232,31 @@ func TestMultiOutputCompileConfig(t *testing.T) {
 			t.Errorf("compile_config %s = %s, Keras 3 %s", k, got[k], cfg.Compile[k])
 		}
 	}
+	// tf_keras's training_config in its model.h5.
+	sm, err := LoadSaved(filepath.Join(dir, "tfkeras", "model.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want2 map[string]json.RawMessage
+	if err := json.Unmarshal(sm.TrainingConfig, &want2); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(want2["loss_weights"]), `"reg": 0.5`) || !strings.Contains(string(cfg.Compile["loss_weights"]), `"reg": 0.5`) {
+		t.Fatalf("fixture configs without loss_weights: %s / %s", want2["loss_weights"], cfg.Compile["loss_weights"])
+	}
+	tc2, _, err := m.trainingToSaved(saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got2 map[string]json.RawMessage
+	if err := json.Unmarshal(tc2, &got2); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"loss", "loss_weights", "metrics", "weighted_metrics"} {
+		if string(got2[k]) != string(want2[k]) {
+			t.Errorf("training_config %s = %s, tf_keras %s", k, got2[k], want2[k])
+		}
+	}
 	xs := []*tensor.Tensor{readNpy(t, filepath.Join(dir, "x0.npy")), readNpy(t, filepath.Join(dir, "x1.npy"))}
 	ys := []*tensor.Tensor{tensor.MustFromFloat32([]int{3}, []float32{0, 2, 1}), tensor.MustFromFloat32([]int{3, 2}, []float32{1, -1, 0.5, 0, 2, 1})}
 	if _, _, err := m.TrainOnBatchN(xs, ys); err != nil {
