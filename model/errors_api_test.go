@@ -73,7 +73,7 @@ func TestErrorMessagesAPI(t *testing.T) {
 			"model: fit: model not built: the model is not compiled (call Compile)"},
 		{"fit shape", "fit", func() error { _, err := compiled().Fit(small, y); return err }(), ErrShape, ""},
 		{"fit validation", "fit", func() error {
-			_, err := compiled().Fit(x, y, FitOptions{ValidationData: &Data{small, y}})
+			_, err := compiled().Fit(x, y, FitOptions{ValidationData: &Data{X: small, Y: y}})
 			return err
 		}(), ErrShape, "model: fit: validation data: shape mismatch: input shape (2, 8, 8, 3), the model expects (None, 32, 32, 3)"},
 		{"fit targets", "fit", func() error { _, err := compiled().Fit(x, tensor.Zeros(2, 3)); return err }(), ErrShape,

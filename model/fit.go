@@ -9,9 +9,19 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// Data is a pair of inputs and targets (Keras's validation_data=(x, y)).
+// Data is a pair of inputs and targets (Keras's validation_data=(x, y)). For a model with
+// several inputs or outputs set Xs and Ys (one tensor per input and per output) instead.
 type Data struct {
-	X, Y *tensor.Tensor
+	X, Y   *tensor.Tensor
+	Xs, Ys []*tensor.Tensor
+}
+
+// lists returns the data as lists of tensors.
+func (d *Data) lists() ([]*tensor.Tensor, []*tensor.Tensor) {
+	if d.Xs != nil || d.Ys != nil {
+		return d.Xs, d.Ys
+	}
+	return []*tensor.Tensor{d.X}, []*tensor.Tensor{d.Y}
 }
 
 // FitOptions are the arguments of Fit. The zero value trains one epoch in batches of 32,
@@ -63,12 +73,21 @@ type HistoryParams struct {
 // update) and, at the end of an epoch, the validation values. opts may be omitted (one
 // epoch, batches of 32, shuffled, silent).
 func (m *Model) Fit(x, y *tensor.Tensor, opts ...FitOptions) (*History, error) {
-	h, err := m.fit(x, y, optionsArg("Fit", opts))
+	h, err := m.fit([]*tensor.Tensor{x}, []*tensor.Tensor{y}, optionsArg("Fit", opts))
 	return h, apiErr("fit", err)
 }
 
-func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
-	x, y, err := m.prepare(x, y)
+// FitN is Fit for a model with any number of inputs and outputs: xs holds one tensor per
+// input (InputNames order), ys one per output (OutputNames order; nil for an output compiled
+// without a loss). The loss minimised is the weighted sum of the outputs' losses; logs hold
+// "loss", "<output>_loss" per output and "<output>_<metric>", as Keras logs them.
+func (m *Model) FitN(xs, ys []*tensor.Tensor, opts ...FitOptions) (*History, error) {
+	h, err := m.fit(xs, ys, optionsArg("FitN", opts))
+	return h, apiErr("fit", err)
+}
+
+func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
+	xs, ys, err := m.prepareN(xs, ys)
 	if err != nil {
 		return nil, err
 	}
@@ -84,25 +103,27 @@ func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 	}
 	verbose := resolveVerbose(o.Verbose, out)
 	val := o.ValidationData
+	var valX, valY []*tensor.Tensor
 	if val != nil {
-		vx, vy, err := m.prepare(val.X, val.Y)
-		if err != nil {
+		if valX, valY, err = m.prepareN(val.lists()); err != nil {
 			return nil, within("validation data", err)
 		}
-		val = &Data{vx, vy}
 	} else if o.ValidationSplit > 0 {
 		if o.ValidationSplit >= 1 {
 			return nil, fmt.Errorf("%w: validation split %v must be in (0, 1)", ErrShape, o.ValidationSplit)
 		}
-		n := x.Shape[0]
+		n := xs[0].Shape[0]
 		split := int(float64(n) * (1 - o.ValidationSplit))
 		if split == 0 || split == n {
 			return nil, fmt.Errorf("%w: validation split %v of %d samples leaves an empty set", ErrShape, o.ValidationSplit, n)
 		}
-		val = &Data{rowsOf(x, split, n), rowsOf(y, split, n)}
-		x, y = rowsOf(x, 0, split), rowsOf(y, 0, split)
+		valX, valY = make([]*tensor.Tensor, len(xs)), make([]*tensor.Tensor, len(ys))
+		batchesOf(xs, valX, split, n, nil, nil)
+		batchesOf(ys, valY, split, n, nil, nil)
+		batchesOf(xs, xs, 0, split, nil, nil)
+		batchesOf(ys, ys, 0, split, nil, nil)
 	}
-	n := x.Shape[0]
+	n := xs[0].Shape[0]
 	if n == 0 {
 		return nil, fmt.Errorf("%w: no training samples", ErrShape)
 	}
@@ -125,7 +146,9 @@ func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 	if !o.NoShuffle {
 		rng = rand.New(rand.NewPCG(o.Seed, 0x73687566))
 	}
-	var xbuf, ybuf []float32
+	xbufs, ybufs := make([][]float32, len(xs)), make([][]float32, len(ys))
+	xb, yb := make([]*tensor.Tensor, len(xs)), make([]*tensor.Tensor, len(ys))
+	names := t.logNames()
 	for epoch := o.InitialEpoch; epoch < o.Epochs; epoch++ {
 		logs = Logs{}
 		for _, c := range cbs {
@@ -144,23 +167,18 @@ func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 		if rng != nil {
 			idx = rng.Perm(n)
 		}
-		var lossT meanTracker
-		mt := make([]meanTracker, len(t.metrics))
+		tr := make(trackers, len(names))
 		var items []logItem
 		for s := 0; s < steps; s++ {
 			lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
-			var xb, yb *tensor.Tensor
-			xb, xbuf = batchOf(x, lo, hi, idx, xbuf)
-			yb, ybuf = batchOf(y, lo, hi, idx, ybuf)
+			batchesOf(xs, xb, lo, hi, idx, xbufs)
+			batchesOf(ys, yb, lo, hi, idx, ybufs)
 			st, err := m.trainStep(xb, yb)
 			if err != nil {
 				return h, within(fmt.Sprintf("epoch %d, batch %d", epoch+1, s+1), err)
 			}
-			lossT.add(st.loss*st.n, st.n)
-			for i := range mt {
-				mt[i].add(st.metrics[i], st.n)
-			}
-			items = m.logItems(lossT, mt, "")
+			tr.add(st, t)
+			items = logItems(names, tr, "")
 			logs = itemsToLogs(items)
 			if bar != nil && verbose == VerboseProgressBar {
 				bar.update(s+1, items, false)
@@ -171,14 +189,13 @@ func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 				}
 			}
 		}
-		if val != nil {
-			vl, vm, err := m.evaluate(val.X, val.Y, valBatch, nil)
+		if valX != nil {
+			vals, err := m.evaluate(valX, valY, valBatch, nil)
 			if err != nil {
 				return h, within("validation", err)
 			}
-			items = append(items, logItem{"val_loss", vl})
-			for i, s := range t.metrics {
-				items = append(items, logItem{"val_" + s.name, vm[i]})
+			for i, name := range names {
+				items = append(items, logItem{"val_" + name, vals[i]})
 			}
 		}
 		logs = itemsToLogs(items)
@@ -209,11 +226,11 @@ func (m *Model) fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 	return h, nil
 }
 
-// logItems lists "loss" and the metrics (with a prefix) in Keras's log order.
-func (m *Model) logItems(loss meanTracker, mt []meanTracker, prefix string) []logItem {
-	items := []logItem{{prefix + "loss", loss.result()}}
-	for i, s := range m.train.metrics {
-		items = append(items, logItem{prefix + s.name, mt[i].result()})
+// logItems lists the tracked values (names in logNames order, with a prefix).
+func logItems(names []string, tr trackers, prefix string) []logItem {
+	items := make([]logItem, len(names))
+	for i, name := range names {
+		items[i] = logItem{prefix + name, tr[i].result()}
 	}
 	return items
 }
@@ -244,8 +261,19 @@ type EvaluateOptions struct {
 // Keras's model.evaluate: means over all samples, weighted by batch size. opts may be
 // omitted.
 func (m *Model) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64, map[string]float64, error) {
-	o := optionsArg("Evaluate", opts)
-	x, y, err := m.prepare(x, y)
+	return m.evaluateAPI("Evaluate", []*tensor.Tensor{x}, []*tensor.Tensor{y}, opts)
+}
+
+// EvaluateN is Evaluate for a model with any number of inputs and outputs (xs and ys as
+// FitN takes them). It returns the total loss and the other values by their log names
+// ("<output>_loss", "<output>_<metric>").
+func (m *Model) EvaluateN(xs, ys []*tensor.Tensor, opts ...EvaluateOptions) (float64, map[string]float64, error) {
+	return m.evaluateAPI("EvaluateN", xs, ys, opts)
+}
+
+func (m *Model) evaluateAPI(fn string, xs, ys []*tensor.Tensor, opts []EvaluateOptions) (float64, map[string]float64, error) {
+	o := optionsArg(fn, opts)
+	xs, ys, err := m.prepareN(xs, ys)
 	if err != nil {
 		return 0, nil, apiErr("evaluate", err)
 	}
@@ -257,7 +285,7 @@ func (m *Model) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64,
 		out = os.Stdout
 	}
 	verbose := resolveVerbose(o.Verbose, out)
-	steps := (x.Shape[0] + o.BatchSize - 1) / o.BatchSize
+	steps := (xs[0].Shape[0] + o.BatchSize - 1) / o.BatchSize
 	var bar *progbar
 	var onBatch func(int, int)
 	if verbose != VerboseSilent && steps > 0 {
@@ -266,20 +294,22 @@ func (m *Model) Evaluate(x, y *tensor.Tensor, opts ...EvaluateOptions) (float64,
 			onBatch = func(done, _ int) { bar.update(done, nil, false) }
 		}
 	}
-	loss, vals, err := m.evaluate(x, y, o.BatchSize, onBatch)
+	vals, err := m.evaluate(xs, ys, o.BatchSize, onBatch)
 	if err != nil {
 		return 0, nil, apiErr("evaluate", err)
 	}
 	mets := map[string]float64{}
-	items := []logItem{{"loss", loss}}
-	for i, s := range m.train.metrics {
-		mets[s.name] = vals[i]
-		items = append(items, logItem{s.name, vals[i]})
+	var items []logItem
+	for i, name := range m.train.logNames() {
+		if i > 0 {
+			mets[name] = vals[i]
+		}
+		items = append(items, logItem{name, vals[i]})
 	}
 	if bar != nil {
 		bar.update(steps, items, true)
 	}
-	return loss, mets, nil
+	return vals[0], mets, nil
 }
 
 // Logs are the values Keras passes to callbacks: "loss", metric names, "val_" names.

@@ -388,8 +388,10 @@ func TestTrainingFromSavedBadConfigs(t *testing.T) {
 		`{"loss": "hinge", "optimizer_config": {"class_name": "Custom>Adam", "config": {}}}`,
 		`{"loss": "mse", "metrics": [["auc"]], "optimizer_config": {"class_name": "Adam", "config": {}}}`,
 		`{"loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {"learning_rate": {"class_name": "ExponentialDecay"}}}}`,
-		`{"loss": "mse", "loss_weights": [0.5], "optimizer_config": {"class_name": "Adam", "config": {}}}`,
+		`{"loss": "mse", "loss_weights": [0.5, 1], "optimizer_config": {"class_name": "Adam", "config": {}}}`,
 		`{"loss": "mse"}`,
+		`{"loss": {"out": "mse"}, "optimizer_config": {"class_name": "Adam", "config": {}}}`,
+		`{"loss": "mse", "loss_weights": "x", "optimizer_config": {"class_name": "Adam", "config": {}}}`,
 	} {
 		m := tinyModel(1)
 		if err := m.trainingFromSaved(&saved.Model{TrainingConfig: []byte(tc)}); err != nil {

@@ -22,8 +22,23 @@ type CompileOptions struct {
 	FromLogits bool
 	// Metrics are Keras metric names: "accuracy" (or "acc": resolved from the loss's target
 	// and output shapes as Keras resolves it), "sparse_categorical_accuracy",
-	// "categorical_accuracy", "binary_accuracy", "mse", "mae".
+	// "categorical_accuracy", "binary_accuracy", "mse", "mae". With several outputs each
+	// metric is computed on every output, as tf_keras does.
 	Metrics []string
+
+	// For models with several outputs (at most one of each pair may be set):
+	//
+	// Losses gives one loss per output in the model's output order (Keras's list form); ""
+	// leaves an output without a loss. LossByOutput gives them by output name (Keras's dict
+	// form); outputs not named have no loss. Either replaces Loss.
+	Losses       []string
+	LossByOutput map[string]string
+	// LossWeights scales each output's loss in the total loss, in output order;
+	// LossWeightsByOutput by output name (outputs not named: 1).
+	LossWeights         []float64
+	LossWeightsByOutput map[string]float64
+	// MetricsByOutput gives the metrics of each output by output name; it replaces Metrics.
+	MetricsByOutput map[string][]string
 }
 
 // Compile configures the model for training. Compiling again replaces the optimizer and its
@@ -50,11 +65,8 @@ func (m *Model) compile(o CompileOptions) error {
 	default:
 		return fmt.Errorf("%w: optimizer of type %T", ErrUnsupported, o.Optimizer)
 	}
-	if o.Loss == "" {
-		return fmt.Errorf("%w: no loss", ErrFormat)
-	}
-	loss, err := parseLossName(o.Loss, o.FromLogits)
-	if err != nil {
+	t := &trainState{opt: opt, slotsKeras2: true}
+	if err := t.compileOutputs(o); err != nil {
 		return err
 	}
 	var ms []metricSpec
@@ -68,7 +80,12 @@ func (m *Model) compile(o CompileOptions) error {
 		}
 		ms = append(ms, s)
 	}
-	m.train = &trainState{opt: opt, loss: loss, metrics: ms, slotsKeras2: true}
+	t.metrics = ms
+	m.train = t
+	if _, err := m.boundOutputs(); err != nil {
+		m.train = nil
+		return err
+	}
 	return nil
 }
 
@@ -106,11 +123,10 @@ func (m *Model) MetricsNames() []string {
 	if m.train == nil {
 		return nil
 	}
-	out := []string{"loss"}
-	for _, s := range m.train.metrics {
-		out = append(out, s.name)
+	if _, err := m.boundOutputs(); err != nil {
+		return []string{"loss"}
 	}
-	return out
+	return m.train.logNames()
 }
 
 // trainVar is one trainable variable of the model with its optimizer slots.
@@ -209,7 +225,7 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 		return nil, nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
 	}
 	if m.fn != nil && (len(m.fn.inputs) != 1 || len(m.fn.outputs) != 1) {
-		return nil, nil, fmt.Errorf("%w: training a model with %d inputs and %d outputs (only one of each is implemented)", ErrUnsupported, len(m.fn.inputs), len(m.fn.outputs))
+		return nil, nil, fmt.Errorf("%w: a model with %d inputs and %d outputs takes lists of tensors (FitN, EvaluateN, TrainOnBatchN)", ErrShape, len(m.fn.inputs), len(m.fn.outputs))
 	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
@@ -244,34 +260,20 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 	return x, y, nil
 }
 
-// resolveMetrics fixes the function of "accuracy"/"acc" for targets of shape yShape.
-func (m *Model) resolveMetrics(yShape []int) {
-	t := m.train
-	predShape := append([]int{-1}, m.outShape...)
-	for i := range t.metrics {
-		if t.metrics[i].auto {
-			t.metrics[i].fn = resolveAccuracy(yShape, predShape)
-		}
-	}
-}
-
-// stepStats are a batch's loss and metric sums.
-type stepStats struct {
-	loss    float32
-	n       float32
-	metrics []float32 // per metric: sum over the batch
-}
-
-// trainStep runs one optimisation step on a batch (x, y already float32) and returns the
-// loss computed before the update and the metric sums (on the training-mode outputs, as
-// Keras's train_step).
-func (m *Model) trainStep(x, y *tensor.Tensor) (stepStats, error) {
+// trainStep runs one optimisation step on a batch (xs and ys as prepareN returns them) and
+// returns the losses computed before the update and the metric sums (on the training-mode
+// outputs, as Keras's train_step). The loss minimised is the weighted sum of the outputs'
+// losses.
+func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 	t := m.train
 	if s := t.opt.unsupported(); s != "" {
 		return stepStats{}, fmt.Errorf("%w: optimizer option %s", ErrUnsupported, s)
 	}
+	if _, err := m.boundOutputs(); err != nil {
+		return stepStats{}, err
+	}
 	if !t.resolved {
-		m.resolveMetrics(y.Shape)
+		m.resolveMetricsN(ys)
 		t.resolved = true
 	}
 	m.buildOptimizer()
@@ -285,26 +287,17 @@ func (m *Model) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 			s.SetSkipInputGradient(true)
 		}
 	}
-	out, err := m.forward(x, true)
+	outs, err := m.forwardN(xs, true)
 	if err != nil {
 		return stepStats{}, err
 	}
-	last := m.outputLayer()
-	lb, canLogits := last.(logitsBackwarder)
-	if m.fn != nil && m.fn.consumers[m.fn.outputs[0]] > 1 {
-		canLogits = false // other layers use the activation's output too
-	}
-	res, err := t.loss.compute(out, y, m.outputActivation(), true, canLogits)
+	st, dys, logits, err := m.lossesN(outs, ys, true)
 	if err != nil {
-		return stepStats{}, within("loss "+t.loss.name, err)
-	}
-	st := stepStats{loss: res.loss, n: float32(x.Shape[0])}
-	if st.metrics, err = m.metricSums(out, y); err != nil {
+		m.fnVals = nil
 		return stepStats{}, err
 	}
-	dy := tensor.MustFromFloat32(out.Shape, res.grad)
 	if m.fn != nil {
-		err := m.fn.backward([]*tensor.Tensor{dy}, []bool{res.logits}, m.fnVals)
+		err := m.fn.backward(dys, logits, m.fnVals)
 		m.fnVals = nil
 		if err != nil {
 			return stepStats{}, err
@@ -312,11 +305,12 @@ func (m *Model) trainStep(x, y *tensor.Tensor) (stepStats, error) {
 		m.applyGradients()
 		return st, nil
 	}
+	dy := dys[0]
 	for i := len(m.layers) - 1; i >= 0; i-- {
 		l := m.layers[i]
 		var err error
-		if i == len(m.layers)-1 && res.logits {
-			dy, err = lb.BackwardLogits(dy)
+		if i == len(m.layers)-1 && logits[0] {
+			dy, err = l.(logitsBackwarder).BackwardLogits(dy)
 		} else {
 			dy, err = l.Backward(dy)
 		}
@@ -359,44 +353,34 @@ func (m *Model) applyGradients() {
 	t.iterations++
 }
 
-// metricSums evaluates each compiled metric on a batch.
-func (m *Model) metricSums(out, y *tensor.Tensor) ([]float32, error) {
-	t := m.train
-	if len(t.metrics) == 0 {
-		return nil, nil
-	}
-	yv := y.Float32s()
-	sums := make([]float32, len(t.metrics))
-	for i, s := range t.metrics {
-		fn := s.fn
-		if fn == "" {
-			fn = resolveAccuracy(y.Shape, out.Shape)
-		}
-		v, _, err := metricSum(fn, out.Float32s(), out.Shape, yv)
-		if err != nil {
-			return nil, within("metric "+s.name, err)
-		}
-		sums[i] = v
-	}
-	return sums, nil
+// TrainOnBatch runs one optimisation step on one batch, as Keras's train_on_batch, and
+// returns the batch's loss (computed before the update) and its metrics. For a model with
+// several inputs or outputs use TrainOnBatchN.
+func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, map[string]float64, error) {
+	return m.TrainOnBatchN([]*tensor.Tensor{x}, []*tensor.Tensor{y})
 }
 
-// TrainOnBatch runs one optimisation step on one batch, as Keras's train_on_batch, and
-// returns the batch's loss (computed before the update) and its metrics.
-func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, map[string]float64, error) {
-	x, y, err := m.prepare(x, y)
+// TrainOnBatchN runs one optimisation step on one batch of a model with any number of inputs
+// and outputs: xs holds one tensor per input (InputNames order), ys one per output
+// (OutputNames order; nil for an output compiled without a loss). It returns the total loss
+// (the weighted sum of the outputs' losses, computed before the update) and the other logged
+// values by their Keras names: "<output>_loss" per output and "<output>_<metric>" for a model
+// with several outputs, the metric names for one output.
+func (m *Model) TrainOnBatchN(xs, ys []*tensor.Tensor) (float64, map[string]float64, error) {
+	xs, ys, err := m.prepareN(xs, ys)
 	if err != nil {
 		return 0, nil, apiErr("train on batch", err)
 	}
-	st, err := m.trainStep(x, y)
+	st, err := m.trainStep(xs, ys)
 	if err != nil {
 		return 0, nil, apiErr("train on batch", err)
 	}
+	vals := st.values(m.train)
 	mets := map[string]float64{}
-	for i, s := range m.train.metrics {
-		mets[s.name] = float64(st.metrics[i] / st.n)
+	for i, name := range m.train.logNames()[1:] {
+		mets[name] = vals[i+1]
 	}
-	return float64(st.loss), mets, nil
+	return vals[0], mets, nil
 }
 
 // batchOf returns rows [lo, hi) of t (a view when idx is nil, else gathered through idx).
@@ -418,50 +402,61 @@ func batchOf(t *tensor.Tensor, lo, hi int, idx []int, buf []float32) (*tensor.Te
 	return tensor.MustFromFloat32(shape, buf), buf
 }
 
-// evaluate computes the loss and metric means over (x, y) in inference mode.
-func (m *Model) evaluate(x, y *tensor.Tensor, batchSize int, onBatch func(done, steps int)) (float64, []float64, error) {
+// evaluate computes the losses and metric means over (xs, ys) in inference mode, in
+// logNames order.
+func (m *Model) evaluate(xs, ys []*tensor.Tensor, batchSize int, onBatch func(done, steps int)) ([]float64, error) {
 	t := m.train
-	if !t.resolved {
-		m.resolveMetrics(y.Shape)
+	if _, err := m.boundOutputs(); err != nil {
+		return nil, err
 	}
-	n := x.Shape[0]
+	if !t.resolved {
+		m.resolveMetricsN(ys)
+	}
+	n := xs[0].Shape[0]
 	if n == 0 {
-		return 0, nil, fmt.Errorf("%w: evaluate on an empty set", ErrShape)
+		return nil, fmt.Errorf("%w: evaluate on an empty set", ErrShape)
 	}
 	steps := (n + batchSize - 1) / batchSize
-	var lossT meanTracker
-	mt := make([]meanTracker, len(t.metrics))
-	act := m.outputActivation()
+	tr := make(trackers, len(t.logNames()))
+	xb, yb := make([]*tensor.Tensor, len(xs)), make([]*tensor.Tensor, len(ys))
 	for s := 0; s < steps; s++ {
 		lo, hi := s*batchSize, min((s+1)*batchSize, n)
-		xb, _ := batchOf(x, lo, hi, nil, nil)
-		yb, _ := batchOf(y, lo, hi, nil, nil)
-		out, err := m.forward(xb, false)
+		batchesOf(xs, xb, lo, hi, nil, nil)
+		batchesOf(ys, yb, lo, hi, nil, nil)
+		outs, err := m.forwardN(xb, false)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
-		res, err := t.loss.compute(out, yb, act, false, false)
+		st, _, _, err := m.lossesN(outs, yb, false)
 		if err != nil {
-			return 0, nil, within("loss "+t.loss.name, err)
+			return nil, err
 		}
-		bn := float32(hi - lo)
-		lossT.add(res.loss*bn, bn)
-		sums, err := m.metricSums(out, yb)
-		if err != nil {
-			return 0, nil, err
-		}
-		for i := range mt {
-			mt[i].add(sums[i], bn)
-		}
+		tr.add(st, t)
 		if onBatch != nil {
 			onBatch(s+1, steps)
 		}
 	}
-	vals := make([]float64, len(mt))
-	for i := range mt {
-		vals[i] = mt[i].result()
+	vals := make([]float64, len(tr))
+	for i := range tr {
+		vals[i] = tr[i].result()
 	}
-	return lossT.result(), vals, nil
+	return vals, nil
+}
+
+// batchesOf fills dst with rows [lo, hi) of each tensor of src (nil stays nil), gathered
+// through idx when it is not nil (into bufs, one per tensor).
+func batchesOf(src, dst []*tensor.Tensor, lo, hi int, idx []int, bufs [][]float32) {
+	for i, t := range src {
+		if t == nil {
+			dst[i] = nil
+			continue
+		}
+		if bufs == nil {
+			dst[i], _ = batchOf(t, lo, hi, idx, nil)
+			continue
+		}
+		dst[i], bufs[i] = batchOf(t, lo, hi, idx, bufs[i])
+	}
 }
 
 // clipGradients returns the gradients to apply, per variable: clipnorm (per variable), else

@@ -18,6 +18,12 @@ type trainState struct {
 	opt     Optimizer
 	loss    *lossSpec
 	metrics []metricSpec // nil means Keras's metrics=None
+	// Per-output declarations (train_multi.go); loss is used when losses.form is formOne.
+	losses     perOutput[*lossSpec]
+	weights    perOutput[float64]
+	outMetrics perOutput[[]metricSpec]
+	// outs binds them to the model's outputs (nil until bound).
+	outs []outSpec
 	// resolved is set once a training step fixed the functions of "accuracy" metrics (Keras
 	// builds its compiled metrics then; a save before that records "categorical_accuracy").
 	resolved bool
@@ -44,6 +50,7 @@ type rawTraining struct {
 	optCfg   any    // the optimizer's config object as read
 	loss     any
 	metrics  any
+	weights  any
 	hasLoss  bool
 }
 
@@ -58,9 +65,10 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	if t.raw != nil && t.raw.dialect == d && rawConfigFits(t.raw.optCfg, d) {
 		optCfg = t.raw.optCfg
 	}
-	lossJSON := t.loss.configValue(d)
+	lossJSON := t.lossConfig(d)
+	weightsJSON := t.weightsConfig()
 	if t.raw != nil && t.raw.dialect == d && t.raw.hasLoss {
-		lossJSON = t.raw.loss
+		lossJSON, weightsJSON = t.raw.loss, t.raw.weights
 	}
 	var tc ojson
 	if d == saved.Keras3 {
@@ -72,7 +80,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 				{"registered_name", nil},
 			}},
 			{"loss", lossJSON},
-			{"loss_weights", nil},
+			{"loss_weights", weightsJSON},
 			{"metrics", t.metricsConfig(d)},
 			{"weighted_metrics", nil},
 			{"run_eagerly", false},
@@ -84,7 +92,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 			{"loss", lossJSON},
 			{"metrics", t.metricsConfig(d)},
 			{"weighted_metrics", nil},
-			{"loss_weights", nil},
+			{"loss_weights", weightsJSON},
 			{"optimizer_config", ojson{
 				{"class_name", "Custom>" + t.opt.ClassName()},
 				{"config", optCfg},
@@ -121,6 +129,9 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 func (t *trainState) metricsConfig(d saved.Dialect) any {
 	if t.raw != nil && t.raw.dialect == d && !t.resolved {
 		return t.raw.metrics
+	}
+	if t.outMetrics.form != formOne || len(t.outs) > 1 {
+		return t.outMetricsConfig(d)
 	}
 	if t.metrics == nil {
 		return nil
@@ -191,6 +202,13 @@ func (m *Model) trainingFromSaved(sm *saved.Model) error {
 		return nil
 	}
 	m.train = t
+	if m.fn != nil || m.Built() {
+		if _, err := m.boundOutputs(); err != nil {
+			m.warnings = append(m.warnings, fmt.Sprintf("training config: %v; the model is loaded uncompiled", err))
+			m.train = nil
+			return nil
+		}
+	}
 	if sm.Dialect == saved.Keras3 && m.Built() {
 		// Keras 3's compile_from_config builds the optimizer's variables for a built model.
 		m.buildOptimizer()
@@ -292,60 +310,27 @@ func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
 	if lv == nil {
 		return nil, fmt.Errorf("no loss")
 	}
-	if t.loss, err = parseLossValue(lv); err != nil {
+	if err := t.parseLosses(lv); err != nil {
 		return nil, err
 	}
-	t.raw.loss, t.raw.hasLoss = lv, true
+	wv, _ := tc.get("loss_weights")
+	if err := t.parseWeights(wv); err != nil {
+		return nil, err
+	}
+	t.raw.loss, t.raw.weights, t.raw.hasLoss = lv, wv, true
 	mv, _ := tc.get("metrics")
 	t.raw.metrics = mv
+	if done, err := t.parseOutMetrics(mv); err != nil {
+		return nil, err
+	} else if done {
+		mv = nil
+	}
 	if mv != nil {
-		t.metrics = []metricSpec{}
-		var walk func(v any) error
-		walk = func(v any) error {
-			switch x := v.(type) {
-			case []any:
-				for _, e := range x {
-					if err := walk(e); err != nil {
-						return err
-					}
-				}
-			case string:
-				s, err := parseMetric(x)
-				if err != nil {
-					return err
-				}
-				t.metrics = append(t.metrics, s)
-			case ojson:
-				cfg, _ := jObj(mustGet(x, "config"))
-				name, _ := jStr(mustGet(cfg, "name"))
-				fn, _ := jStr(mustGet(cfg, "fn"))
-				if name == "" {
-					if cn, _ := jStr(mustGet(x, "class_name")); cn != "" {
-						name = cn
-					}
-				}
-				s, err := parseMetric(name)
-				if err != nil {
-					if fn == "" {
-						return err
-					}
-					if s, err = parseMetric(fn); err != nil {
-						return err
-					}
-					s.name = name
-				}
-				t.metrics = append(t.metrics, s)
-			case nil:
-			default:
-				return fmt.Errorf("metrics entry %s", pyJSON(v))
-			}
-			return nil
-		}
-		if err := walk(mv); err != nil {
+		if err := t.parseMetricList(mv); err != nil {
 			return nil, err
 		}
 	}
-	for _, k := range []string{"loss_weights", "weighted_metrics"} {
+	for _, k := range []string{"weighted_metrics"} {
 		if v, _ := tc.get(k); v != nil {
 			if a, ok := v.([]any); !ok || len(a) > 0 {
 				return nil, fmt.Errorf("%s %s not supported", k, pyJSON(v))
@@ -353,6 +338,54 @@ func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
 		}
 	}
 	return t, nil
+}
+
+// parseMetricList reads a metrics config (names, MeanMetricWrapper objects, nested lists)
+// into t.metrics.
+func (t *trainState) parseMetricList(mv any) error {
+	t.metrics = []metricSpec{}
+	var walk func(v any) error
+	walk = func(v any) error {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		case string:
+			s, err := parseMetric(x)
+			if err != nil {
+				return err
+			}
+			t.metrics = append(t.metrics, s)
+		case ojson:
+			cfg, _ := jObj(mustGet(x, "config"))
+			name, _ := jStr(mustGet(cfg, "name"))
+			fn, _ := jStr(mustGet(cfg, "fn"))
+			if name == "" {
+				if cn, _ := jStr(mustGet(x, "class_name")); cn != "" {
+					name = cn
+				}
+			}
+			s, err := parseMetric(name)
+			if err != nil {
+				if fn == "" {
+					return err
+				}
+				if s, err = parseMetric(fn); err != nil {
+					return err
+				}
+				s.name = name
+			}
+			t.metrics = append(t.metrics, s)
+		case nil:
+		default:
+			return fmt.Errorf("metrics entry %s", pyJSON(v))
+		}
+		return nil
+	}
+	return walk(mv)
 }
 
 func mustGet(o ojson, k string) any {

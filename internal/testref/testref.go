@@ -35,6 +35,9 @@ const (
 	// Formats holds <variant>/next/ (loss.npy, accuracy.npy, weights, optimizer state) for
 	// every testdata/formats variant.
 	Formats = "formats"
+	// Functional holds <case>/ (y<i>.npy targets, logs.json, weights and optimizer state
+	// after one train_on_batch) for the flat Functional model cases of testdata/functional.
+	Functional = "functional"
 )
 
 var (

@@ -21,6 +21,11 @@ Usage:
     one train_on_batch(next/x.npy, next/y.npy) from tf_keras's own tfkeras/ckpt (weights and
     optimizer state), every Dropout rate set to 0: loss.npy, accuracy.npy, weights.json + w/,
     optimizer.json + slots/.
+--part functional writes DIR/<case>/ for the flat Functional model cases of testdata/functional
+    (FUNCTIONAL_CASES): one train_on_batch from tf_keras's own tfkeras/model.h5 (compiled, with
+    its Adam state) on the case's inputs (x<i>.npy) and targets drawn here from a fixed seed
+    (y<i>.npy, written too: labels for softmax outputs, normal values otherwise): logs.json
+    (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
 
 Threads: KERASGO_TF_INTRA_THREADS (default 1) sets TF's intra-op thread count; the environment's
 TF_ENABLE_ONEDNN_OPTS is honoured as TF honours it. Either may change the numbers, which is the
@@ -109,15 +114,53 @@ def next_formats(testdata, out):
     log("reference", f"formats: {n} next steps")
 
 
+# Flat Functional cases (no nested model) of testdata/functional compared step by step.
+FUNCTIONAL_CASES = ["two_branch_residual", "two_in_two_out", "shared_layer"]
+
+
+def functional_steps(testdata, out):
+    root = os.path.join(testdata, "functional")
+    with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    for name in FUNCTIONAL_CASES:
+        c = cases[name]
+        d = os.path.join(root, name)
+        fresh(K2, 0)
+        m = tf_keras.models.load_model(os.path.join(d, "tfkeras", "model.h5"))
+        xs = [np.load(os.path.join(d, i["file"])) for i in c["inputs"]]
+        n = xs[0].shape[0]
+        rng = np.random.default_rng(4242)
+        o = os.path.join(out, name)
+        reset_dir(o)
+        ys = []
+        for i, t in enumerate(m.outputs):
+            layer = m.get_layer(m.output_names[i])
+            shape = tuple(int(s) for s in t.shape[1:])
+            if getattr(layer, "activation", None) is tf_keras.activations.softmax:
+                y = rng.integers(0, shape[-1], size=(n,) + shape[:-1]).astype(np.float32)
+            else:
+                y = rng.standard_normal((n,) + shape).astype(np.float32)
+            save_npy(os.path.join(o, f"y{i}.npy"), y)
+            ys.append(y)
+        r = m.train_on_batch(xs, ys if len(ys) > 1 else ys[0], reset_metrics=True, return_dict=True)
+        with open(os.path.join(o, "logs.json"), "w", encoding="utf-8") as f:
+            json.dump({k: float(v) for k, v in r.items()}, f)
+        write_weights(o, m)
+        train.write_optimizer_state(o, m, m.optimizer)
+    log("reference", f"functional: {len(FUNCTIONAL_CASES)} steps")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.part == "train":
         replay_train(os.path.abspath(a.testdata), os.path.abspath(a.out))
+    elif a.part == "functional":
+        functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     else:
         next_formats(os.path.abspath(a.testdata), os.path.abspath(a.out))
     with open(os.path.join(a.out, "meta.json"), "w", encoding="utf-8") as f:
