@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -244,12 +243,6 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 					err = m.SaveWeights(path)
 				} else {
 					err = m.Save(path)
-				}
-				if name == "sm" { // SavedModel graphs of Functional models: not yet
-					if !errors.Is(err, ErrUnsupported) {
-						t.Errorf("save %s: %v, want ErrUnsupported", name, err)
-					}
-					continue
 				}
 				if err != nil {
 					t.Errorf("save %s: %v", name, err)
