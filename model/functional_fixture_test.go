@@ -78,6 +78,9 @@ func TestFunctionalFixturesPredict(t *testing.T) {
 			for _, f := range []string{"keras3/legacy.h5"} {
 				files[f] = "k3"
 			}
+			// tf_keras's SavedModel: the config from keras_metadata.pb, the weights from
+			// the variables bundle.
+			files["tfkeras/savedmodel"] = "tf"
 		}
 		for f, who := range files {
 			path := filepath.Join(dir, f)
