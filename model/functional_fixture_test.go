@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/savedmodel"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -75,6 +75,9 @@ func TestFunctionalFixturesPredict(t *testing.T) {
 			for _, f := range []string{"keras3/legacy.h5"} {
 				files[f] = "k3"
 			}
+			// tf_keras's SavedModel: the config from keras_metadata.pb, the weights from
+			// the variables bundle.
+			files["tfkeras/savedmodel"] = "tf"
 		}
 		for f, who := range files {
 			path := filepath.Join(dir, f)
@@ -230,12 +233,6 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 				} else {
 					err = m.Save(path)
 				}
-				if name == "sm" { // SavedModel graphs of Functional models: not yet
-					if !errors.Is(err, ErrUnsupported) {
-						t.Errorf("save %s: %v, want ErrUnsupported", name, err)
-					}
-					continue
-				}
 				if err != nil {
 					t.Errorf("save %s: %v", name, err)
 					continue
@@ -265,5 +262,77 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFunctionalSavedModelLikeTFKeras saves each flat model case (loaded from tf_keras's .h5)
+// as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the
+// serving_default signature (keys, graph tensor names, dtypes, shapes), the Keras class in the
+// metadata, and the variables (checkpoint keys and variable names; the optimizer's too when
+// the Go model kept its training state).
+func TestFunctionalSavedModelLikeTFKeras(t *testing.T) {
+	n := 0
+	for _, c := range functionalCases(t) {
+		dir := filepath.Join(functionalRoot, c.Name)
+		ref := filepath.Join(dir, "tfkeras", "savedmodel")
+		if c.Kind != "model" || nestedCases[c.Name] {
+			continue
+		}
+		if _, err := os.Stat(ref); err != nil {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "sm")
+			if err := m.Save(out); err != nil {
+				t.Fatal(err)
+			}
+			got, err := savedmodel.Inspect(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := savedmodel.Inspect(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig := func(info *savedmodel.Info) string {
+				for _, s := range info.Signatures {
+					if s.Key == savedmodel.DefaultSignature {
+						return fmt.Sprintf("%+v", s)
+					}
+				}
+				return "none"
+			}
+			if g, w := sig(got), sig(want); g != w || g == "none" {
+				t.Errorf("serving_default\n go:      %s\n tf_keras: %s", g, w)
+			}
+			if got.Keras == nil || want.Keras == nil || got.Keras.Class != want.Keras.Class || got.Keras.Name != want.Keras.Name {
+				t.Errorf("Keras model %+v, tf_keras's %+v", got.Keras, want.Keras)
+			}
+			hasOpt := false
+			for _, v := range got.Variables {
+				hasOpt = hasOpt || strings.HasPrefix(v.Key, "optimizer/")
+			}
+			vars := func(info *savedmodel.Info) []string {
+				var out []string
+				for _, v := range info.Variables {
+					if strings.HasPrefix(v.Key, "keras_api/") || (!hasOpt && strings.HasPrefix(v.Key, "optimizer/")) {
+						continue
+					}
+					out = append(out, fmt.Sprintf("%s %s %v %v", v.Key, v.FullName, v.DType, v.Shape))
+				}
+				return out
+			}
+			if g, w := strings.Join(vars(got), "\n"), strings.Join(vars(want), "\n"); g != w || len(vars(got)) == 0 {
+				t.Errorf("variables\n go:\n%s\n tf_keras:\n%s", g, w)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no model case has a tf_keras SavedModel")
 	}
 }

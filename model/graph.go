@@ -9,15 +9,14 @@ import (
 
 // layerGraphs fills sm.Layers[i].Graph from the model's layers (layers.Grapher): what each
 // layer class declares about its TF graph, which the SavedModel writer needs. sm.Layers must
-// be the model's layers in order (weightsToSaved). With strict a layer without a graph (its
+// be the model's layers in order (weightsToSaved); a Functional model's InputLayers get no graph
+// (the SavedModel writer wires the layers' calls from the model config, every call of a shared
+// layer with the layer's one graph). With strict a layer without a graph (its
 // class does not implement one, or Graph fails: an option with no TF lowering) is an error
 // naming it; otherwise its Graph stays nil, and only a SavedModel writer will fail on it.
 func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if len(sm.Layers) != len(m.layers) {
 		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
-	}
-	if m.fn != nil && strict {
-		return fmt.Errorf("%w: writing a Functional model's TF graph (SavedModel) is not implemented yet", ErrUnsupported)
 	}
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil

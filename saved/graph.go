@@ -31,7 +31,7 @@ type Op struct {
 	Type string
 	// Inputs are references:
 	//
-	//	"$in"        the layer's input (its only one); "$in1", "$in2", ... for more inputs
+	//	"$in"        the layer's input (its first one); "$in1", "$in2", ... its second, third, ...
 	//	"$var:NAME"  the resource handle of the layer's weight NAME (for ReadVariableOp)
 	//	"NAME"       output 0 of the op NAME of this layer; "NAME:1" its output 1
 	Inputs []string

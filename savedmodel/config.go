@@ -9,15 +9,48 @@ import (
 	"github.com/kerasgo/kerasgo/saved"
 )
 
-// seqModel is a Sequential model as the writer lowers it: its Keras2 config split into layers,
-// each with the graph its implementation declared (saved.Layer.Graph).
+// seqModel is a Sequential or Functional model as the writer lowers it: its Keras2 config split
+// into layers, each with the graph its implementation declared (saved.Layer.Graph).
 type seqModel struct {
 	Name       string
-	Config     map[string]any // the Sequential's "config" object
-	InputName  string         // name of the InputLayer ("conv_1_input")
-	InputShape []int          // without the batch dim
+	Config     map[string]any // the model's "config" object
+	InputName  string         // Sequential: name of the InputLayer ("conv_1_input")
+	InputShape []int          // Sequential: without the batch dim
 	InputDType string
-	Layers     []*layerSpec // without the InputLayer
+	// Layers: Sequential without the InputLayer; Functional model.layers, InputLayers included.
+	Layers []*layerSpec
+	// Functional is set for a Functional model: its inputs and outputs, in the model's order.
+	Functional bool
+	Inputs     []endpoint
+	Outputs    []endpoint
+}
+
+// endpoint is one input or output of the model: the serving signature's key and shape
+// (without the batch dim), and for an output the tensor that gives it.
+type endpoint struct {
+	Name  string
+	Shape []int
+	Ref   nodeRef
+}
+
+// nodeRef names the output of one call of a layer: Layers[Layer]'s Node-th inbound node (an
+// InputLayer has one, node 0).
+type nodeRef struct{ Layer, Node int }
+
+// inputs and outputs give the model's endpoints, Sequential or Functional.
+func (sm *seqModel) inputs() []endpoint {
+	if sm.Functional {
+		return sm.Inputs
+	}
+	return []endpoint{{Name: sm.InputName, Shape: sm.InputShape}}
+}
+
+func (sm *seqModel) outputs() []endpoint {
+	if sm.Functional {
+		return sm.Outputs
+	}
+	last := sm.Layers[len(sm.Layers)-1]
+	return []endpoint{{Name: last.Name, Shape: last.Out}}
 }
 
 type layerSpec struct {
@@ -29,6 +62,11 @@ type layerSpec struct {
 	Weights []saved.Variable
 	Graph   *saved.LayerGraph
 	First   bool // the first layer after the input
+	// Functional models: Input marks an InputLayer; Nodes holds, per inbound node (call of
+	// the layer), the tensors it reads; InShapes the input shapes of its first call.
+	Input    bool
+	Nodes    [][]nodeRef
+	InShapes [][]int
 }
 
 func decodeJSON(b []byte) (map[string]any, error) {
@@ -53,8 +91,12 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 	if err != nil {
 		return nil, formatErr("model config: %v", err)
 	}
-	if cn, _ := top["class_name"].(string); cn != "Sequential" {
-		return nil, unsupported("model class %q (only Sequential is lowered to a graph)", cn)
+	switch cn, _ := top["class_name"].(string); cn {
+	case "Sequential":
+	case "Functional", "Model":
+		return parseFunctional(top, m)
+	default:
+		return nil, unsupported("model class %q (only Sequential and Functional are lowered to a graph)", cn)
 	}
 	cfg, _ := top["config"].(map[string]any)
 	var rawLayers []any

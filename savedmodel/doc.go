@@ -1,8 +1,9 @@
 // Package savedmodel reads and writes TensorFlow SavedModel directories, the format of
 // tf_keras model.save(dir), Keras 3 model.export(dir), TF Serving and tf.saved_model.
 //
-// Save writes a Keras Sequential model (the neutral saved.Model, config in the tf_keras
-// dialect) as a SavedModel that TensorFlow serves and tf_keras reloads as a Keras model. Load
+// Save writes a Keras Sequential or Functional model (the neutral saved.Model, config in the
+// tf_keras dialect) as a SavedModel that TensorFlow serves and tf_keras reloads as a Keras
+// model. Load
 // reads the model back from SavedModels written by tf_keras or by kerasgo, and the weights of a
 // Keras 3 export. Inspect lists the signatures and variables of any SavedModel (TF1 or TF2).
 //
@@ -34,7 +35,17 @@
 //     NoOp save/restore_all. saver_def names them. The C++ loader (TF Serving,
 //     saved_model_cli run) and TF1 sessions run this graph.
 //   - signature_def["serving_default"]: input key = the InputLayer's name, output key = the
-//     last layer's name, as tf_keras names them; method tensorflow/serving/predict.
+//     last layer's name, as tf_keras names them; method tensorflow/serving/predict. A
+//     Functional model has one input per Keras input (keyed by its InputLayer's name) and
+//     one output per Keras output (keyed by its layer's name); the function takes them and
+//     returns them in name order, as TF flattens keyword arguments and dicts
+//     (StatefulPartitionedCall:0, :1, ... in output-name order).
+//   - Functional models: the function's body wires the calls of the layers as the config's
+//     inbound_nodes say (every call of a layer is its graph, under "<model>/<layer>/" with
+//     TF's unique names, reading the input references "$in", "$in1", ... of that call); a
+//     shared layer's calls read the same variable arguments. The object graph is tf_keras's:
+//     root "_tf_keras_network" whose layer-<i> children include the "_tf_keras_input_layer"
+//     objects, so the variables keys are tf_keras's (layer_with_weights-<j>/...).
 //   - object_graph_def: the TF2 object graph tf.saved_model.load, Keras 3 TFSMLayer and
 //     tf_keras.models.load_model read: the root user object "_tf_keras_sequential" with
 //     children layer_with_weights-<j> and layer-<i> (as tf_keras's Sequential tracks its
@@ -75,13 +86,19 @@
 //     the state came from; a model trained in Go, saved, and stepped once more in Go and in
 //     tf_keras agrees within 6e-8. Adam, Adam(amsgrad), SGD(momentum), RMSprop(centered,
 //     momentum) and legacy Adam (the TF 2.3 corpus model) keep every slot exactly.
+//   - Functional models (compat/functional_savedmodel_test.go): the 62 flat Functional
+//     fixtures (two inputs and two outputs, a residual branch, a shared layer, every merge
+//     layer, ...) are served by tf.saved_model.load and the TF1 session loader, revived by
+//     tf_keras load_model as Functional models and called by TFSMLayer (single-input ones)
+//     with the fixtures' tf_keras predictions within 1.2e-7; signature keys and shapes and
+//     variables keys equal those of tf_keras's own SavedModels of the same models.
 //   - Read: tf_keras SavedModels from TF 2.3 (metadata inside saved_model.pb, legacy
 //     optimizer slots) to 2.21 (exact weights, slots, configs), Keras 3 exports (weights),
 //     TF1 and TF2 non-Keras SavedModels (signatures and variables, via Inspect).
 //
 // # Limitations
 //
-//   - Save writes Sequential models, float32 only, whose layers carry their graph
+//   - Save writes Sequential and Functional models, float32 only, whose layers carry their graph
 //     (saved.Layer.Graph, filled by package model from each layer class's Graph): the
 //     writer knows no layer class, it translates each layer's ops. A saved.Model read from a
 //     file by a codec has no graphs: Save fails with ErrUnsupported "layer X: no graph";
@@ -94,6 +111,11 @@
 //     turn), not checked against TF.
 //   - tf.saved_model.load (which does not create the optimizer) logs warnings that the
 //     optimizer's checkpoint values were not used.
+//   - Functional models: every call of a shared layer uses the layer's one graph, so its calls
+//     must have the input shapes it was built for; a layer's only output is used (no
+//     tensor_index > 0); nested models (a model used as a layer) are not written. Keras 3's
+//     TFSMLayer calls the serving function positionally, so it can call only single-input
+//     models (as with tf_keras's own SavedModels).
 //   - No fingerprint.pb is written (TF only logs that it is missing).
 //   - The object graph has no per-layer call functions: layers are revived from their config,
 //     as tf_keras does for built-in layers; custom layers cannot be revived from a kerasgo

@@ -167,10 +167,10 @@ func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles
 			return h, nil
 		case strings.HasPrefix(r, "$in"):
 			n, err := strconv.Atoi(r[3:])
-			if err != nil || n < 1 || n > len(inputs) {
+			if err != nil || n < 1 || n >= len(inputs) {
 				return "", formatErr("graph reads %s; the layer has %d inputs", r, len(inputs))
 			}
-			return inputs[n-1], nil
+			return inputs[n], nil
 		}
 		name, idx := r, 0
 		if i := strings.LastIndexByte(r, ':'); i >= 0 {

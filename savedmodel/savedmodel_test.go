@@ -240,8 +240,12 @@ func TestSaveErrors(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sm")
 	m := fixtureModel(t, "seed", false)
 	m.Config = json.RawMessage(`{"class_name": "Functional", "config": {"name": "f", "layers": []}}`)
-	if err := Save(dir, m); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Functional") {
-		t.Errorf("Functional: %v", err)
+	if err := Save(dir, m); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "Functional config has no layers") {
+		t.Errorf("Functional without layers: %v", err)
+	}
+	m.Config = json.RawMessage(`{"class_name": "MyModel", "config": {"name": "f", "layers": []}}`)
+	if err := Save(dir, m); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "MyModel") {
+		t.Errorf("subclassed model: %v", err)
 	}
 	m = fixtureModel(t, "seed", false)
 	m.Dialect = saved.Keras3

@@ -59,12 +59,21 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		return nil, err
 	}
 	t := &tree{}
-	root := t.user(inBoth, sequentialIdentifier)
-	// Layers and their variables, linked as tf_keras's Sequential tracks them.
+	rootID := sequentialIdentifier
+	if sm.Functional {
+		rootID = networkIdentifier
+	}
+	root := t.user(inBoth, rootID)
+	// Layers and their variables, linked as tf_keras's Sequential and Functional track them
+	// (a Functional's layers include its InputLayers).
 	var modelVars []*tvar
 	layerNode := make([]int, len(sm.Layers))
-	for i := range sm.Layers {
-		layerNode[i] = t.user(inBoth, layerIdentifier)
+	for i, l := range sm.Layers {
+		id := layerIdentifier
+		if l.Input {
+			id = inputLayerIdentifier
+		}
+		layerNode[i] = t.user(inBoth, id)
 	}
 	nw := 0
 	for i, l := range sm.Layers {
@@ -94,48 +103,74 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	if err := addOptimizer(t, root, m, varNode); err != nil {
 		return nil, err
 	}
-	// The serving signature, a bare concrete function under root.signatures.
+	// The serving signature, a bare concrete function under root.signatures: one keyword
+	// argument per model input and one output per model output, each in name order as TF
+	// flattens them.
+	ins, outs := sortedEndpoints(sm.inputs()), sortedEndpoints(sm.outputs())
+	inNames := make([]string, len(ins))
+	for i, e := range ins {
+		inNames[i] = e.Name
+	}
 	sigMap := t.user(inSaved, signatureMapIdentifier)
 	t.link(root, "signatures", sigMap, inSaved)
+	positional := int64(0)
+	if len(ins) == 1 {
+		positional = 1
+	}
 	bare := t.add(&tnode{mask: inSaved, bareFn: &pb.SavedBareConcreteFunction{
 		ConcreteFunctionName:       signatureFunction,
-		ArgumentKeywords:           []string{sm.InputName},
-		AllowedPositionalArguments: 1,
-		FunctionSpec:               kwOnlySpec(sm.InputName),
+		ArgumentKeywords:           inNames,
+		AllowedPositionalArguments: positional,
+		FunctionSpec:               kwOnlySpec(inNames...),
 	}})
 	t.link(sigMap, DefaultSignature, bare, inSaved)
 	if o.NoKerasMetadata {
 		for _, n := range t.nodes {
-			if n.identifier == sequentialIdentifier || n.identifier == layerIdentifier {
-				n.identifier = "_generic_user_object"
+			switch n.identifier {
+			case sequentialIdentifier, networkIdentifier, layerIdentifier, inputLayerIdentifier:
+				n.identifier = genericObjectIdentifier
 			}
 		}
 	}
 
 	t.assignKeys()
 	og, ids := t.savedObjectGraph()
-	outName := sm.Layers[len(sm.Layers)-1].Name
-	outShape := batchDims(sm.Layers[len(sm.Layers)-1].Out)
-	inShape := batchDims(sm.InputShape)
 	bound := make([]int32, len(modelVars))
 	for i := range modelVars {
 		bound[i] = int32(ids[nodeOfVar(t, modelVars[i])])
 	}
+	inSpecs := map[string]*pb.StructuredValue{}
+	sigInputs := map[string]*pb.TensorInfo{}
+	for _, e := range ins {
+		inSpecs[e.Name] = tensorSpecValue(e.Name, batchDims(e.Shape))
+		sigInputs[e.Name] = &pb.TensorInfo{
+			Encoding: &pb.TensorInfo_Name{Name: "serving_default_" + e.Name + ":0"},
+			Dtype:    pb.DataType_DT_FLOAT, TensorShape: shapeProto(batchDims(e.Shape))}
+	}
+	outSpecs := map[string]*pb.StructuredValue{}
+	sigOutputs := map[string]*pb.TensorInfo{}
+	for i, e := range outs {
+		name := "StatefulPartitionedCall:0"
+		if i > 0 {
+			name = fmt.Sprintf("StatefulPartitionedCall:%d", i)
+		}
+		outSpecs[e.Name] = tensorSpecValue(e.Name, batchDims(e.Shape))
+		sigOutputs[e.Name] = &pb.TensorInfo{Encoding: &pb.TensorInfo_Name{Name: name},
+			Dtype: pb.DataType_DT_FLOAT, TensorShape: shapeProto(batchDims(e.Shape))}
+	}
 	og.ConcreteFunctions = map[string]*pb.SavedConcreteFunction{
 		signatureFunction: {
-			BoundInputs: bound,
-			CanonicalizedInputSignature: tupleValue(tupleValue(), dictValue(map[string]*pb.StructuredValue{
-				sm.InputName: tensorSpecValue(sm.InputName, inShape)})),
-			OutputSignature: dictValue(map[string]*pb.StructuredValue{
-				outName: tensorSpecValue(outName, outShape)}),
+			BoundInputs:                 bound,
+			CanonicalizedInputSignature: tupleValue(tupleValue(), dictValue(inSpecs)),
+			OutputSignature:             dictValue(outSpecs),
 		},
 	}
 
-	fn, err := signatureFunctionDef(sm, modelVars, inShape, outShape)
+	fn, err := signatureFunctionDef(sm, modelVars, ins, outs)
 	if err != nil {
 		return nil, err
 	}
-	g := topLevelGraph(sm, modelVars, inShape, outShape)
+	g := topLevelGraph(modelVars, ins, outs)
 	g.Library = &pb.FunctionDefLibrary{Function: []*pb.FunctionDef{fn}}
 	g.Versions = &pb.VersionDef{Producer: graphProducer, MinConsumer: graphMinConsumer}
 
@@ -149,15 +184,7 @@ func (o Options) build(m *saved.Model) (*built, error) {
 			Version:            pb.SaverDef_V2,
 		},
 		SignatureDef: map[string]*pb.SignatureDef{
-			DefaultSignature: {
-				Inputs: map[string]*pb.TensorInfo{sm.InputName: {
-					Encoding: &pb.TensorInfo_Name{Name: "serving_default_" + sm.InputName + ":0"},
-					Dtype:    pb.DataType_DT_FLOAT, TensorShape: shapeProto(inShape)}},
-				Outputs: map[string]*pb.TensorInfo{outName: {
-					Encoding: &pb.TensorInfo_Name{Name: "StatefulPartitionedCall:0"},
-					Dtype:    pb.DataType_DT_FLOAT, TensorShape: shapeProto(outShape)}},
-				MethodName: PredictMethod,
-			},
+			DefaultSignature: {Inputs: sigInputs, Outputs: sigOutputs, MethodName: PredictMethod},
 		},
 		ObjectGraphDef: og,
 	}
@@ -407,30 +434,49 @@ func tensorSpecValue(name string, shape []int) *pb.StructuredValue {
 		Name: name, Shape: shapeProto(shape), Dtype: pb.DataType_DT_FLOAT}}}
 }
 
-// kwOnlySpec is the FunctionSpec of a signature function: one keyword-only argument.
-func kwOnlySpec(arg string) *pb.FunctionSpec {
+// kwOnlySpec is the FunctionSpec of a signature function: keyword-only arguments.
+func kwOnlySpec(args ...string) *pb.FunctionSpec {
+	kw := make([]*pb.StructuredValue, len(args))
+	for i, a := range args {
+		kw[i] = stringValue(a)
+	}
 	pair := func(k string, v *pb.StructuredValue) *pb.PairValue { return &pb.PairValue{Key: k, Value: v} }
 	return &pb.FunctionSpec{
 		Fullargspec: &pb.StructuredValue{Kind: &pb.StructuredValue_NamedTupleValue{NamedTupleValue: &pb.NamedTupleValue{
 			Name: "FullArgSpec",
 			Values: []*pb.PairValue{
 				pair("args", listValue()), pair("varargs", noneValue()), pair("varkw", noneValue()),
-				pair("defaults", noneValue()), pair("kwonlyargs", listValue(stringValue(arg))),
+				pair("defaults", noneValue()), pair("kwonlyargs", listValue(kw...)),
 				pair("kwonlydefaults", noneValue()), pair("annotations", dictValue(nil)),
 			}}}},
 		InputSignature: noneValue(),
 	}
 }
 
-// signatureFunctionDef builds the FunctionDef computing the model: argument 0 is the input,
-// then one resource argument per model variable (bound to the variables on load).
-func signatureFunctionDef(sm *seqModel, vars []*tvar, inShape, outShape []int) (*pb.FunctionDef, error) {
-	inArg := argName(sm.InputName)
+// signatureFunctionDef builds the FunctionDef computing the model: one float argument per
+// input (ins, in name order), then one resource argument per model variable (bound to the
+// variables on load); one result per output (outs, in name order).
+func signatureFunctionDef(sm *seqModel, vars []*tvar, ins, outs []endpoint) (*pb.FunctionDef, error) {
 	sig := &pb.OpDef{Name: signatureFunction, IsStateful: true}
-	sig.InputArg = append(sig.InputArg, &pb.OpDef_ArgDef{Name: inArg, Type: pb.DataType_DT_FLOAT})
 	handles := map[string]string{}
-	shapes := []*pb.TensorShapeProto{shapeProto(inShape)}
-	used := map[string]bool{inArg: true}
+	used := map[string]bool{}
+	var shapes []*pb.TensorShapeProto
+	argAttr := map[uint32]*pb.FunctionDef_ArgAttrs{}
+	inRefs := map[string]string{}
+	for i, e := range ins {
+		a := argName(e.Name)
+		for used[a] {
+			a += "_"
+		}
+		used[a] = true
+		inRefs[e.Name] = a
+		sig.InputArg = append(sig.InputArg, &pb.OpDef_ArgDef{Name: a, Type: pb.DataType_DT_FLOAT})
+		shapes = append(shapes, shapeProto(batchDims(e.Shape)))
+		argAttr[uint32(i)] = &pb.FunctionDef_ArgAttrs{Attr: map[string]*pb.AttrValue{
+			"_user_specified_name": aS(e.Name),
+			"_output_shapes":       aShapes(shapeProto(batchDims(e.Shape))),
+		}}
+	}
 	for _, v := range vars {
 		a := argName(v.name)
 		for used[a] {
@@ -443,31 +489,51 @@ func signatureFunctionDef(sm *seqModel, vars []*tvar, inShape, outShape []int) (
 		shapes = append(shapes, shapeProto(nil))
 	}
 	b := newBuilder(true)
-	out, err := lowerSequential(b, sm, inArg, handles)
-	if err != nil {
-		return nil, err
+	var ys []string
+	if sm.Functional {
+		got, err := lowerFunctional(b, sm, inRefs, handles)
+		if err != nil {
+			return nil, err
+		}
+		byName := map[string]string{}
+		for i, o := range sm.Outputs {
+			byName[o.Name] = got[i]
+		}
+		for _, o := range outs {
+			ys = append(ys, byName[o.Name])
+		}
+	} else {
+		y, err := lowerSequential(b, sm, inRefs[sm.InputName], handles)
+		if err != nil {
+			return nil, err
+		}
+		ys = []string{y}
 	}
-	id := b.add("Identity", "Identity", []string{out}, map[string]*pb.AttrValue{"T": aType(pb.DataType_DT_FLOAT)})
-	sig.OutputArg = []*pb.OpDef_ArgDef{{Name: "identity", Type: pb.DataType_DT_FLOAT}}
+	ret := map[string]string{}
+	for i, y := range ys {
+		name, arg := "Identity", "identity"
+		if i > 0 {
+			name, arg = fmt.Sprintf("Identity_%d", i), fmt.Sprintf("identity_%d", i)
+		}
+		ret[arg] = b.add(name, "Identity", []string{y}, map[string]*pb.AttrValue{"T": aType(pb.DataType_DT_FLOAT)})
+		sig.OutputArg = append(sig.OutputArg, &pb.OpDef_ArgDef{Name: arg, Type: pb.DataType_DT_FLOAT})
+	}
 	return &pb.FunctionDef{
 		Signature: sig,
 		NodeDef:   b.nodes,
-		Ret:       map[string]string{"identity": id},
+		Ret:       ret,
 		Attr: map[string]*pb.AttrValue{
 			"_input_shapes":         aShapes(shapes...),
 			"_construction_context": aS("kEagerRuntime"),
 		},
-		ArgAttr: map[uint32]*pb.FunctionDef_ArgAttrs{0: {Attr: map[string]*pb.AttrValue{
-			"_user_specified_name": aS(sm.InputName),
-			"_output_shapes":       aShapes(shapeProto(inShape)),
-		}}},
+		ArgAttr: argAttr,
 	}, nil
 }
 
 // topLevelGraph builds the graph the C++ loader and TF1 sessions run: one VarHandleOp per
-// model variable, the serving placeholder, a call of the signature function, and a
+// model variable, a serving placeholder per input, a call of the signature function, and a
 // SaveV2/RestoreV2 saver over the model variables.
-func topLevelGraph(sm *seqModel, vars []*tvar, inShape, outShape []int) *pb.GraphDef {
+func topLevelGraph(vars []*tvar, ins, outs []endpoint) *pb.GraphDef {
 	b := newBuilder(false)
 	f := aType(pb.DataType_DT_FLOAT)
 	str := aType(pb.DataType_DT_STRING)
@@ -478,15 +544,25 @@ func topLevelGraph(sm *seqModel, vars []*tvar, inShape, outShape []int) *pb.Grap
 			"dtype": f, "shape": aShape(v.value.Shape), "shared_name": aS(v.name)})
 		reads[i] = b.add(v.name+"/Read/ReadVariableOp", "ReadVariableOp", []string{handles[i]}, map[string]*pb.AttrValue{"dtype": f})
 	}
-	in := b.add("serving_default_"+sm.InputName, "Placeholder", nil, map[string]*pb.AttrValue{"dtype": f, "shape": aShape(inShape)})
-	tin := []pb.DataType{pb.DataType_DT_FLOAT}
+	var args []string
+	var tin []pb.DataType
+	for _, e := range ins {
+		args = append(args, b.add("serving_default_"+e.Name, "Placeholder", nil, map[string]*pb.AttrValue{"dtype": f, "shape": aShape(batchDims(e.Shape))}))
+		tin = append(tin, pb.DataType_DT_FLOAT)
+	}
 	for range vars {
 		tin = append(tin, pb.DataType_DT_RESOURCE)
 	}
-	b.add("StatefulPartitionedCall", "StatefulPartitionedCall", append([]string{in}, handles...), map[string]*pb.AttrValue{
-		"Tin": aTypes(tin...), "Tout": aTypes(pb.DataType_DT_FLOAT), "f": aFunc(signatureFunction),
+	var tout []pb.DataType
+	var outShapes []*pb.TensorShapeProto
+	for _, e := range outs {
+		tout = append(tout, pb.DataType_DT_FLOAT)
+		outShapes = append(outShapes, shapeProto(batchDims(e.Shape)))
+	}
+	b.add("StatefulPartitionedCall", "StatefulPartitionedCall", append(args, handles...), map[string]*pb.AttrValue{
+		"Tin": aTypes(tin...), "Tout": aTypes(tout...), "f": aFunc(signatureFunction),
 		"config": aS(""), "config_proto": aS(""), "executor_type": aS(""),
-		"_output_shapes": aShapes(shapeProto(outShape)),
+		"_output_shapes": aShapes(outShapes...),
 	})
 	// Saver.
 	fn := b.add("saver_filename", "Placeholder", nil, map[string]*pb.AttrValue{"dtype": str, "shape": aShape(nil)})
@@ -530,12 +606,32 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 		}
 		return map[string]any{"class_name": "TensorShape", "items": items}
 	}
-	modelConfig := map[string]any{"class_name": "Sequential", "config": sm.Config}
+	// build_input_shape: one TensorShape, or a list of them for a layer or model with
+	// several inputs.
+	tshapes := func(s [][]int) any {
+		if len(s) == 1 {
+			return tshape(s[0])
+		}
+		out := make([]any, len(s))
+		for i := range s {
+			out[i] = tshape(s[i])
+		}
+		return out
+	}
+	class, rootID := "Sequential", sequentialIdentifier
+	if sm.Functional {
+		class, rootID = "Functional", networkIdentifier
+	}
+	var inShapes [][]int
+	for _, e := range sm.inputs() {
+		inShapes = append(inShapes, e.Shape)
+	}
+	modelConfig := map[string]any{"class_name": class, "config": sm.Config}
 	rootMD := map[string]any{
 		"name": sm.Name, "trainable": true, "expects_training_arg": true, "dtype": "float32",
 		"batch_input_shape": nil, "must_restore_from_config": false,
-		"preserve_input_structure_in_config": false, "autocast": false, "class_name": "Sequential",
-		"config": sm.Config, "is_graph_network": true, "build_input_shape": tshape(sm.InputShape),
+		"preserve_input_structure_in_config": false, "autocast": false, "class_name": class,
+		"config": sm.Config, "is_graph_network": true, "build_input_shape": tshapes(inShapes),
 		"keras_version": kv, "backend": "tensorflow", "model_config": modelConfig,
 	}
 	if len(m.TrainingConfig) > 0 {
@@ -550,7 +646,7 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 		return nil, err
 	}
 	md := &pb.SavedMetadata{Nodes: []*pb.KerasObject{{
-		NodeId: int32(ids[root]), NodePath: "root", Identifier: sequentialIdentifier, Metadata: string(js), Version: ver}}}
+		NodeId: int32(ids[root]), NodePath: "root", Identifier: rootID, Metadata: string(js), Version: ver}}}
 	for i, l := range sm.Layers {
 		path := ""
 		for _, e := range t.nodes[root].children {
@@ -558,6 +654,19 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 				path = "root." + e.name
 				break
 			}
+		}
+		if l.Input {
+			bis := map[string]any{"class_name": "__tuple__", "items": append([]any{nil}, intsAny(l.Out)...)}
+			lmd := map[string]any{"class_name": l.Class, "name": l.Name, "dtype": strCfg(l.Cfg, "dtype", "float32"),
+				"sparse": boolCfg(l.Cfg, "sparse", false), "ragged": boolCfg(l.Cfg, "ragged", false),
+				"batch_input_shape": bis, "config": l.Cfg}
+			js, err := json.Marshal(lmd)
+			if err != nil {
+				return nil, err
+			}
+			md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[layerNode[i]]), NodePath: path,
+				Identifier: inputLayerIdentifier, Metadata: string(js), Version: ver})
+			continue
 		}
 		var bis any
 		if l.First {
@@ -573,6 +682,12 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 			"must_restore_from_config": false, "preserve_input_structure_in_config": false,
 			"autocast": true, "class_name": l.Class, "config": l.Cfg, "build_input_shape": tshape(l.In),
 		}
+		if sm.Functional {
+			lmd["build_input_shape"] = tshapes(l.InShapes)
+			if nodes, ok := l.Raw["inbound_nodes"]; ok {
+				lmd["inbound_nodes"] = nodes
+			}
+		}
 		js, err := json.Marshal(lmd)
 		if err != nil {
 			return nil, err
@@ -581,6 +696,14 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
 	}
 	return md, nil
+}
+
+func intsAny(v []int) []any {
+	out := make([]any, len(v))
+	for i, d := range v {
+		out[i] = d
+	}
+	return out
 }
 
 // writeDirAtomic writes the directory under a temporary name next to dir and renames it into
