@@ -16,21 +16,6 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// crashTensors is the content of checkpoint number gen: values depend on gen so that a
-// mixed-up load is visible.
-func crashTensors(gen int) map[string]*tensor.Tensor {
-	ts := map[string]*tensor.Tensor{}
-	for i := 0; i < 4; i++ {
-		d := make([]float32, 1<<14)
-		for j := range d {
-			d[j] = float32(gen*1000 + i)
-		}
-		ts[fmt.Sprintf("layer_%d/kernel", i)] = tensor.MustFromFloat32([]int{128, 128}, d)
-	}
-	ts["step"] = tensor.Scalar(int64(gen))
-	return ts
-}
-
 // crashModel is a tf_keras model's weights and Adam state from testdata/train, every value
 // shifted by gen so that each save is told apart.
 func crashModel(t testing.TB, gen int) *saved.Model {
