@@ -157,3 +157,25 @@ func snapshot(t *testing.T, dir string) string {
 	})
 	return b.String()
 }
+
+// TestUncleanPrefix: a prefix given with "." and ".." elements saves, replaces and recovers as
+// its clean form does.
+func TestUncleanPrefix(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "x"), 0o755)
+	prefix := dir + "/./x/../w"
+	for gen := 1; gen <= 2; gen++ {
+		if err := SaveKerasWeights(prefix, crashModel(t, gen)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g := generation(t, "keras", filepath.Join(dir, "w"), true); g != 2 {
+		t.Errorf("generation %d, want 2", g)
+	}
+	if s, err := ReadState(dir); err != nil || s.Text() != "model_checkpoint_path: \"w\"\nall_model_checkpoint_paths: \"w\"\n" {
+		t.Errorf("state %+v %v", s, err)
+	}
+	if names := tempNames(t, dir); len(names) > 0 {
+		t.Errorf("left %v", names)
+	}
+}

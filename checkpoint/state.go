@@ -170,6 +170,7 @@ func setLatest(prefix, p string, sync bool) error {
 
 // renameInState makes the state file of to's folder, if it names from, name to in its place.
 func renameInState(from, to string, sync bool) error {
+	from, to = filepath.Clean(from), filepath.Clean(to)
 	dir := filepath.Dir(to)
 	if _, err := os.Lstat(filepath.Join(dir, StateFile)); err != nil {
 		return nil

@@ -81,7 +81,6 @@ func newWriter(prefix string, opts WriterOptions, state bool) (*Writer, error) {
 	if prefix == "" {
 		return nil, fmt.Errorf("checkpoint: empty prefix")
 	}
-	prefix = filepath.Clean(prefix)
 	dir := filepath.Dir(prefix)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
