@@ -1,136 +1,273 @@
+//go:build unix
+
 package checkpoint
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/kerasgo/kerasgo/internal/crashtest"
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-const crashEnv = "KERASGO_CHECKPOINT_CRASH"
-
-// crashTensors is the content of checkpoint number gen: values depend on gen so that a
-// mixed-up load is visible.
-func crashTensors(gen int) map[string]*tensor.Tensor {
-	ts := map[string]*tensor.Tensor{}
-	for i := 0; i < 8; i++ {
-		d := make([]float32, 1<<16)
-		for j := range d {
-			d[j] = float32(gen*1000 + i)
-		}
-		ts[fmt.Sprintf("layer_%d/kernel", i)] = tensor.MustFromFloat32([]int{256, 256}, d)
+// crashModel is a tf_keras model's weights and Adam state from testdata/train, every value
+// shifted by gen so that each save is told apart.
+func crashModel(t testing.TB, gen int) *saved.Model {
+	dirs, _ := filepath.Glob(filepath.Join(repoRoot(), "testdata", "train", "*", "state"))
+	if len(dirs) == 0 {
+		t.Fatal("no testdata/train fixtures (committed; run the generator)")
 	}
-	ts["step"] = tensor.Scalar(int64(gen))
-	return ts
+	sort.Strings(dirs)
+	m := loadState(t, dirs[0])
+	shift := func(v *tensor.Tensor) {
+		if d, ok := v.Data.([]float32); ok {
+			for i := range d {
+				d[i] += float32(gen)
+			}
+		}
+	}
+	for _, l := range m.Layers {
+		for _, w := range l.Weights {
+			shift(w.Value)
+		}
+	}
+	if m.Optimizer != nil {
+		m.Optimizer.Iterations = int64(gen)
+		for _, s := range m.Optimizer.Slots {
+			shift(s.Value)
+		}
+	}
+	return m
 }
 
-// TestCrashHelper is the writer process of TestCrashSafety. It saves checkpoint 2 through a
-// Manager and, at the stage named by the environment, says so on stdout and waits to be
-// killed.
-func TestCrashHelper(t *testing.T) {
-	spec := os.Getenv(crashEnv)
-	if spec == "" {
-		t.Skip("helper process for TestCrashSafety")
-	}
-	dir, stage, _ := strings.Cut(spec, "|")
-	stop := func(at string) {
-		if at == stage {
-			fmt.Println("READY", at)
-			os.Stdout.Sync()
-			time.Sleep(time.Hour)
+// crashSave is one save of generation gen as each case makes it; the child process runs it
+// with the kill armed, the parent to set up generation 1 and to save after the crash.
+func crashSave(t testing.TB, kind, target string, gen int) error {
+	switch kind {
+	case "keras":
+		return SaveKerasWeights(target, crashModel(t, gen))
+	case "bundle":
+		// Generation 2 has three shards where 1 and 3 have one: the old shards must go.
+		opts := WriterOptions{}
+		if gen == 2 {
+			opts.MaxShardBytes = 1 << 17
 		}
-	}
-	testHookRename = stop
-	m := &Manager{Dir: dir, MaxToKeep: 1}
-	_, err := m.Save(func(prefix string) error {
-		w, err := NewWriter(prefix)
+		w, err := NewWriter(target, opts)
 		if err != nil {
 			return err
 		}
-		ts := crashTensors(2)
-		for i, k := range sortedKeys(ts) {
+		ts := crashTensors(gen)
+		for _, k := range sortedKeys(ts) {
 			if err := w.Add(k, ts[k]); err != nil {
+				w.Abort()
 				return err
-			}
-			if i == 3 {
-				stop("add")
 			}
 		}
 		return w.Close()
-	})
+	case "manager":
+		m := &Manager{Dir: target, MaxToKeep: 1}
+		_, err := m.Save(func(p string) error {
+			return crashSave(t, "bundle", p, gen)
+		})
+		return err
+	}
+	t.Fatalf("unknown case %q", kind)
+	return nil
+}
+
+// TestCrashChild is the child process of TestCrashEveryStep: one save, killed at the step its
+// parent says.
+func TestCrashChild(t *testing.T) {
+	arg, ok := crashtest.Child()
+	if !ok {
+		t.Skip("child process of TestCrashEveryStep")
+	}
+	kind, target, _ := strings.Cut(arg, "|")
+	crashtest.Done(crashSave(t, kind, target, 2))
+}
+
+// generation reads the checkpoint at prefix and returns which save wrote it (1 or 2), failing
+// the test for anything else: a torn bundle, a checksum error, a mix of two saves. With raw
+// set it reads the files as they are (as TensorFlow would), without finishing a save first.
+func generation(t *testing.T, kind, prefix string, raw bool) int {
+	t.Helper()
+	var r *Reader
+	var err error
+	if raw {
+		r, err = ReaderOptions{}.open(prefix)
+	} else {
+		r, err = Open(prefix)
+	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("open %s: %v", prefix, err)
+	}
+	defer r.Close()
+	if kind == "keras" {
+		g, err := r.objectGraph()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := kerasFromGraph(r, g)
+		if err != nil {
+			t.Fatalf("load %s: %v", prefix, err)
+		}
+		gen := int(m.Optimizer.Iterations)
+		compareModels(t, prefix, m, crashModel(t, gen), true)
+		return gen
+	}
+	step, err := r.Read("step")
+	if err != nil {
+		t.Fatalf("%s: %v", prefix, err)
+	}
+	gen := int(step.Data.([]int64)[0])
+	for k, want := range crashTensors(gen) {
+		got, err := r.Read(k)
+		if err != nil {
+			t.Fatalf("%s: %v", prefix, err)
+		}
+		if !sameTensor(got, want) {
+			t.Fatalf("%s: %s is not generation %d's", prefix, k, gen)
+		}
+	}
+	return gen
+}
+
+// TestCrashEveryStep kills a save over an existing checkpoint at every step it takes (each
+// write, sync, rename, link and removal; see atomicfile.Step) and checks what is left:
+//
+//   - as TensorFlow reads it, without kerasgo's recovery: the folder's state file names a
+//     whole checkpoint, the old or the new one; the prefix holds the old or the new bundle,
+//     or no index at all, never an index beside another save's data;
+//   - as kerasgo loads it: the old or the new checkpoint, after which no temporary file is
+//     left and the state file names the prefix;
+//   - the next save succeeds and leaves exactly the files a save leaves.
+func TestCrashEveryStep(t *testing.T) {
+	for _, kind := range []string{"keras", "bundle", "manager"} {
+		t.Run(kind, func(t *testing.T) {
+			setup := func() (dir, target string) {
+				dir = t.TempDir()
+				target = filepath.Join(dir, "w")
+				if kind == "manager" {
+					target = dir
+				}
+				if err := crashSave(t, kind, target, 1); err != nil {
+					t.Fatal(err)
+				}
+				return dir, target
+			}
+			dir, target := setup()
+			after := listDir(t, dir) // generations 1 and 3 have the same files
+			full := crashtest.Run(t, "TestCrashChild", 0, kind+"|"+target)
+			if len(full.Steps) < 8 {
+				t.Fatalf("a save took only %d steps: %v", len(full.Steps), full.Steps)
+			}
+			t.Logf("a save takes %d steps: %s", len(full.Steps), strings.Join(full.Steps, ", "))
+			seen := map[int]bool{}
+			for at := 1; at <= len(full.Steps); at++ {
+				dir, target := setup()
+				res := crashtest.Run(t, "TestCrashChild", at, kind+"|"+target)
+				if !res.Killed {
+					t.Fatalf("step %d (%s): the child was not killed", at, full.Steps[at-1])
+				}
+				where := fmt.Sprintf("killed at step %d (%s)", at, res.Steps[len(res.Steps)-1])
+				t.Run(strconv.Itoa(at), func(t *testing.T) {
+					seen[crashCheck(t, kind, dir, target, where)] = true
+					// The next save finishes the job.
+					if err := crashSave(t, kind, target, 3); err != nil {
+						t.Fatalf("%s: next save: %v", where, err)
+					}
+					if got := listDir(t, dir); !sameNames(got, after, kind) {
+						t.Errorf("%s: after the next save the folder holds %v, want %v", where, got, after)
+					}
+				})
+			}
+			if !seen[1] || !seen[2] {
+				t.Errorf("crashes left generations %v: want some old and some new", seen)
+			}
+		})
 	}
 }
 
-// TestCrashSafety kills a process in the middle of saving a second checkpoint (while adding
-// tensors, before the data files are renamed, before the index is renamed, before the state
-// file is written): the first checkpoint must remain the latest and load intact.
-func TestCrashSafety(t *testing.T) {
-	if os.Getenv(crashEnv) != "" {
-		t.Skip()
+// crashCheck checks what a crash left and returns the generation kerasgo loads.
+func crashCheck(t *testing.T, kind, dir, target, where string) int {
+	t.Helper()
+	prefix := target
+	if kind == "manager" {
+		p, err := Latest(dir)
+		if err != nil {
+			t.Fatalf("%s: Latest: %v", where, err)
+		}
+		prefix = p
 	}
-	for _, stage := range []string{"add", "data", "index", "state"} {
-		t.Run(stage, func(t *testing.T) {
-			dir := t.TempDir()
-			m := &Manager{Dir: dir, MaxToKeep: 1}
-			first, err := m.Save(func(p string) error {
-				writeBundle(t, p, crashTensors(1), WriterOptions{})
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
-			cmd.Env = append(os.Environ(), crashEnv+"="+dir+"|"+stage)
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			line, _ := bufio.NewReader(out).ReadString('\n')
-			if !strings.HasPrefix(line, "READY "+stage) {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("helper did not reach stage %q: %q", stage, line)
-			}
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			cmd.Wait()
+	// TensorFlow's view: the state file's latest checkpoint, then the prefix itself.
+	if kind != "bundle" {
+		latest, err := Latest(dir)
+		if err != nil {
+			t.Fatalf("%s: the state file names no whole checkpoint: %v", where, err)
+		}
+		generation(t, kind, latest, true)
+	}
+	if kind != "manager" {
+		if _, err := os.Stat(IndexFile(prefix)); err == nil {
+			generation(t, kind, prefix, true)
+		}
+	}
+	// kerasgo's view, which finishes or rolls back the save.
+	gen := generation(t, kind, prefix, false)
+	// A load cleans up saves to the prefix it reads and to the state file (a Manager's
+	// killed save to the next prefix is cleaned up by the next save, which reuses it).
+	for _, n := range tempNames(t, dir) {
+		if strings.HasPrefix(n, "."+filepath.Base(prefix)+".") || strings.HasPrefix(n, "."+StateFile+".") {
+			t.Errorf("%s: temporary file %s left after a load", where, n)
+		}
+	}
+	if kind == "keras" {
+		s, err := ReadState(dir)
+		if err != nil || s.ModelCheckpointPath != "w" {
+			t.Errorf("%s: state after a load: %v %v", where, s, err)
+		}
+	}
+	return gen
+}
 
-			latest, err := Latest(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if latest != first {
-				t.Fatalf("latest is %s, want the first checkpoint %s", latest, first)
-			}
-			r, err := Open(latest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			want := crashTensors(1)
-			for k, w := range want {
-				got, err := r.Read(k)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !sameTensor(got, w) {
-					t.Errorf("%s: %s differs after the crash", first, k)
-				}
-			}
-			files, _ := filepath.Glob(filepath.Join(dir, "*"))
-			t.Logf("after kill at %q: %d files in the folder", stage, len(files))
-		})
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func tempNames(t *testing.T, dir string) []string {
+	return hidden(listDir(t, dir))
+}
+
+func hidden(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, ".") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// sameNames compares folder listings; a Manager's checkpoint numbers depend on where the
+// crash was, so only the count of its files is compared.
+func sameNames(got, want []string, kind string) bool {
+	if kind == "manager" {
+		return len(got) == len(want) && len(hidden(got)) == 0
+	}
+	return strings.Join(got, " ") == strings.Join(want, " ")
 }

@@ -52,6 +52,47 @@
 // all_model_checkpoint_paths (oldest first), all_model_checkpoint_timestamps and
 // last_preserved_timestamp. Paths are relative to the folder when TF writes them.
 //
+// # Saving
+//
+// A bundle is two or more files, which no rename replaces together. A save to prefix P (folder
+// D, base name B) keeps one whole checkpoint findable at every instant, and a crash at any
+// point leaves the old or the new one loadable:
+//
+//  1. NewWriter takes P's lock (flock on D/.B.lock, see internal/atomicfile): another save to
+//     P, in this process or another, fails at once with ErrBusy and changes nothing. Then it
+//     recovers what an interrupted save to P left (step 6). SaveKerasWeights first checks
+//     that D/checkpoint, if it exists, is a checkpoint state file: anything else of that
+//     name (a user's file, a folder, a symlink) is not replaced and the save fails with
+//     ErrUnsupported naming it.
+//  2. The bundle is written under the temporary prefix T = D/.B.tmp-HHHHHHHHHHHH: shards as
+//     T.part-NNNNN, renamed to T.data-NNNNN-of-NNNNN once synced, then the index as
+//     T.index.part, synced and renamed to T.index. T is complete once T.index exists.
+//  3. (SaveKerasWeights) The state file is rewritten to name T: from here until step 5,
+//     tf.train.latest_checkpoint(D) finds the complete new bundle.
+//  4. T is installed at P: P.index is removed (so P has no index rather than an index beside
+//     other data), each T.data-* and then T.index is hard-linked (copied where hard links are
+//     not supported) to a scratch name and renamed over P's file, so T stays whole; P's
+//     shards of another shard count are removed.
+//  5. A state file naming T is made to name P; SaveKerasWeights' final state file is the one
+//     tf_keras writes (model_checkpoint_path and all_model_checkpoint_paths: B). T's files
+//     are removed, T.index first.
+//  6. Recovery, with P's lock held: a complete T (T.index present, its shards as long as its
+//     entries need) is installed as in steps 4-5 if P has no index or the state file names
+//     T, the newest first; every other D/.B.tmp-* file is removed. The next save to P does
+//     it, and so does Open (hence LoadKerasWeights and every load through package model)
+//     unless a save holds the lock; Recover does it on request.
+//
+// Files are synced before they are renamed, and folders after (WriterOptions.NoSync turns it
+// off). The state file is written through internal/atomicfile (temporary file, sync, rename)
+// under its own lock, D/.checkpoint.lock, which saves wait for. Manager records a new
+// checkpoint in the state file before it deletes old ones, and lists each old one until its
+// files are gone (index first), so a killed Record leaves nothing the next Record does not
+// delete.
+//
+// Checked by killing saves at every step (checkpoint/crash_test.go: SaveKerasWeights, a
+// re-sharded Writer, Manager) and by having TensorFlow read what each kill left
+// (compat/durable_test.go).
+//
 // # Compatibility
 //
 // Read from TensorFlow's core/util/tensor_bundle/{tensor_bundle.cc, naming.cc},
@@ -87,7 +128,12 @@
 //     checkpoint records neither); optimizer and model configs are not in a checkpoint and
 //     are returned nil. Tracked children without variables (BatchNormalization's axis) are
 //     written from saved.Layer.Tracked, which package model fills from the layer.
-//   - A save to the same prefix as an existing bundle renames the data shards before the
-//     index: a crash between the two renames leaves an index whose CRCs no longer match
-//     (detected on read). Manager never reuses a prefix.
+//   - While a save to an existing prefix moves its files into place (between removing the old
+//     index and linking the new one) the prefix has no index: TensorFlow's load_weights(prefix)
+//     then says "not found" (the state file names the complete new bundle meanwhile, and the
+//     next kerasgo load or save of the prefix finishes the move). A Reader opened before a
+//     save replaced the bundle reads its index, but data shards are opened on first Read: it
+//     may then get ErrChecksum (never wrong values).
+//   - A Manager save killed before its state file write leaves files of the next prefix,
+//     removed when the next Save reuses that prefix; loads of other prefixes leave them.
 package checkpoint

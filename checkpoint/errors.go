@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
@@ -22,6 +23,9 @@ var (
 	// kind of bad input. (A tensor the checkpoint's own object graph names but its index
 	// lacks is a corrupt checkpoint: LoadKerasWeights reports that as ErrFormat.)
 	ErrNotFound = errcat.New("checkpoint: not found", fs.ErrNotExist)
+	// ErrBusy reports a save to a prefix that another save (in this process or another) is
+	// writing: the save that gets it changes nothing. The same value as savedmodel.ErrBusy.
+	ErrBusy = atomicfile.ErrBusy
 )
 
 // Error names the file, the tensor key and the offset a problem was found at.

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -233,4 +234,19 @@ func trackedOf(t testing.TB, class string) []string {
 		return tc.Tracked()
 	}
 	return nil
+}
+
+// crashTensors is the content of checkpoint number gen: values depend on gen so that a
+// mixed-up load is visible.
+func crashTensors(gen int) map[string]*tensor.Tensor {
+	ts := map[string]*tensor.Tensor{}
+	for i := 0; i < 4; i++ {
+		d := make([]float32, 1<<14)
+		for j := range d {
+			d[j] = float32(gen*1000 + i)
+		}
+		ts[fmt.Sprintf("layer_%d/kernel", i)] = tensor.MustFromFloat32([]int{128, 128}, d)
+	}
+	ts["step"] = tensor.Scalar(int64(gen))
+	return ts
 }

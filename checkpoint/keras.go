@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -292,20 +291,20 @@ type KerasOptions struct {
 	Writer WriterOptions
 }
 
-// Save writes the checkpoint of SaveKerasWeights with these options.
+// Save writes the checkpoint of SaveKerasWeights with these options. The bundle is built
+// under a temporary prefix; the folder's state file then names it while it is put in place at
+// prefix, and names prefix at the end (see "Saving" in the package documentation). A file named
+// `checkpoint` in the folder is replaced only if it is a checkpoint state file.
 func (o KerasOptions) Save(prefix string, m *saved.Model) error {
-	if err := o.WriteBundle(prefix, m); err != nil {
-		return err
-	}
-	dir, base := filepath.Split(prefix)
-	if dir == "" {
-		dir = "."
-	}
-	return WriteState(dir, &State{ModelCheckpointPath: base, AllModelCheckpointPaths: []string{base}})
+	return o.write(prefix, m, true)
 }
 
 // WriteBundle writes the object-based bundle of Save without touching the state file.
 func (o KerasOptions) WriteBundle(prefix string, m *saved.Model) error {
+	return o.write(prefix, m, false)
+}
+
+func (o KerasOptions) write(prefix string, m *saved.Model, state bool) error {
 	root, err := kerasGraph(m, o.Functions)
 	if err != nil {
 		return err
@@ -315,7 +314,7 @@ func (o KerasOptions) WriteBundle(prefix string, m *saved.Model) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: object graph: %w", err)
 	}
-	w, err := NewWriter(prefix, o.Writer)
+	w, err := newWriter(prefix, o.Writer, state)
 	if err != nil {
 		return err
 	}

@@ -61,8 +61,19 @@ type Reader struct {
 // Open opens the bundle with the given prefix (the path without ".index").
 func Open(prefix string) (*Reader, error) { return ReaderOptions{}.Open(prefix) }
 
-// Open opens the bundle with the given prefix using these options.
+// Open opens the bundle with the given prefix using these options. A save to the prefix that
+// a crash interrupted is first finished or rolled back (see Recover), unless another save
+// holds the prefix.
 func (o ReaderOptions) Open(prefix string) (*Reader, error) {
+	busy := settle(prefix)
+	r, err := o.open(prefix)
+	if busy && errors.Is(err, fs.ErrNotExist) {
+		return nil, errorf(IndexFile(prefix), "", -1, ErrNotFound, "no checkpoint index (%v)", ErrBusy)
+	}
+	return r, err
+}
+
+func (o ReaderOptions) open(prefix string) (*Reader, error) {
 	if o.MaxTensorBytes <= 0 {
 		o.MaxTensorBytes = tensor.DefaultMaxBytes
 	}

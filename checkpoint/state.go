@@ -54,19 +54,168 @@ func ReadState(dir string) (*State, error) {
 	return s, nil
 }
 
-// WriteState writes s to dir/checkpoint in text format, atomically (temporary file and
-// rename), as TF's update_checkpoint_state_internal does. Paths must be valid UTF-8 (the
-// fields are proto3 strings: neither TF nor ReadState accepts anything else).
+// WriteState writes s to dir/checkpoint in text format, atomically (temporary file, synced,
+// and rename), as TF's update_checkpoint_state_internal does. Paths must be valid UTF-8 (the
+// fields are proto3 strings: neither TF nor ReadState accepts anything else). A file named
+// `checkpoint` that is not a checkpoint state file (or a folder of that name) is not replaced:
+// that is an error wrapping ErrUnsupported.
 func WriteState(dir string, s *State) error {
+	if err := s.check(dir); err != nil {
+		return err
+	}
+	lock, err := lockState(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if err := checkStateFile(dir); err != nil {
+		return err
+	}
+	return writeStateLocked(dir, s, true)
+}
+
+// lockState takes the lock of dir's state file, waiting for it: saves of different prefixes
+// in one folder share the state file.
+func lockState(dir string) (*atomicfile.Lock, error) {
+	name := filepath.Join(dir, StateFile)
+	l, err := atomicfile.Acquire(name, true)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	// Temporary state files of a killed save.
+	if err := atomicfile.RemoveTemps(name, atomicfile.SingleFile); err != nil {
+		l.Release()
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return l, nil
+}
+
+// cleanState removes what a killed write of dir's state file left (a temporary file, its
+// lock file), if anything.
+func cleanState(dir string) error {
+	name := filepath.Join(dir, StateFile)
+	ts, err := atomicfile.Temps(name, atomicfile.SingleFile)
+	if err != nil {
+		return err
+	}
+	if _, lerr := os.Lstat(atomicfile.LockFile(name)); len(ts) == 0 && lerr != nil {
+		return nil
+	}
+	l, err := lockState(dir)
+	if err != nil {
+		return err
+	}
+	l.Release()
+	return nil
+}
+
+// writeStateLocked writes the state file; the caller holds its lock.
+func writeStateLocked(dir string, s *State, sync bool) error {
+	if err := s.check(dir); err != nil {
+		return err
+	}
+	name := filepath.Join(dir, StateFile)
+	o := atomicfile.Options{Locked: true, NoSync: !sync}
+	if err := o.WriteBytes(name, []byte(s.Text())); err != nil {
+		return fmt.Errorf("checkpoint: write %s: %w", name, err)
+	}
+	return nil
+}
+
+// check reports a path that TF could not read back.
+func (s *State) check(dir string) error {
 	for _, p := range append([]string{s.ModelCheckpointPath}, s.AllModelCheckpointPaths...) {
 		if !utf8.ValidString(p) {
 			return errorf(filepath.Join(dir, StateFile), "", -1, ErrFormat, "path %q is not valid UTF-8", p)
 		}
 	}
-	if err := (atomicfile.Options{}).WriteBytes(filepath.Join(dir, StateFile), []byte(s.Text())); err != nil {
-		return fmt.Errorf("checkpoint: write %s: %w", filepath.Join(dir, StateFile), err)
+	return nil
+}
+
+// checkStateFile returns an error when dir/checkpoint exists and is not a checkpoint state
+// file that a save may replace.
+func checkStateFile(dir string) error {
+	name := filepath.Join(dir, StateFile)
+	st, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return errorf(name, "", -1, ErrUnsupported, "refusing to replace it: it is not a regular file (a checkpoint state file has this name)")
+	}
+	if _, err := ReadState(dir); err != nil {
+		return errorf(name, "", -1, ErrUnsupported, "refusing to replace it: it is not a checkpoint state file")
 	}
 	return nil
+}
+
+// setLatest makes the state file of prefix's folder name p as its only checkpoint, as
+// tf_keras' save_weights does.
+func setLatest(prefix, p string, sync bool) error {
+	dir := filepath.Dir(prefix)
+	lock, err := lockState(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if err := checkStateFile(dir); err != nil {
+		return err
+	}
+	rel := relPath(dir, p)
+	return writeStateLocked(dir, &State{ModelCheckpointPath: rel, AllModelCheckpointPaths: []string{rel}}, sync)
+}
+
+// renameInState makes the state file of to's folder, if it names from, name to in its place.
+func renameInState(from, to string, sync bool) error {
+	from, to = filepath.Clean(from), filepath.Clean(to)
+	dir := filepath.Dir(to)
+	if _, err := os.Lstat(filepath.Join(dir, StateFile)); err != nil {
+		return nil
+	}
+	lock, err := lockState(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	s, err := ReadState(dir)
+	if err != nil {
+		return nil // not ours to rewrite
+	}
+	is := func(p string) bool { return p != "" && filepath.Clean(ResolvePath(dir, p)) == from }
+	found := is(s.ModelCheckpointPath)
+	rel := relPath(dir, to)
+	if found {
+		s.ModelCheckpointPath = rel
+	}
+	var paths []string
+	var stamps []float64
+	seen := false
+	for i, p := range s.AllModelCheckpointPaths {
+		if is(p) {
+			found, p = true, rel
+		}
+		if p == rel || filepath.Clean(ResolvePath(dir, p)) == to {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		paths = append(paths, p)
+		if i < len(s.AllModelCheckpointTimestamps) {
+			stamps = append(stamps, s.AllModelCheckpointTimestamps[i])
+		}
+	}
+	if !found {
+		return nil
+	}
+	s.AllModelCheckpointPaths = paths
+	if len(s.AllModelCheckpointTimestamps) > 0 {
+		s.AllModelCheckpointTimestamps = stamps
+	}
+	return writeStateLocked(dir, s, sync)
 }
 
 // Text returns the state in protobuf text format, formatted as Python's text_format does.
@@ -181,9 +330,7 @@ func (m *Manager) Save(write func(prefix string) error) (string, error) {
 	if err := write(prefix); err != nil {
 		return "", err
 	}
-	if testHookRename != nil {
-		testHookRename("state")
-	}
+	atomicfile.Step("state")
 	return prefix, m.Record(prefix)
 }
 
@@ -196,6 +343,11 @@ func (m *Manager) Record(prefix string) error {
 	}
 	tm := now()
 	ts := float64(tm.Unix()) + float64(tm.Nanosecond())/1e9
+	lock, err := lockState(m.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	s, err := ReadState(m.Dir)
 	if errors.Is(err, ErrNotFound) {
 		s, err = &State{LastPreservedTimestamp: ts}, nil
@@ -219,31 +371,34 @@ func (m *Manager) Record(prefix string) error {
 	}
 	paths = append(paths, rel)
 	stamps = append(stamps, ts)
-	var drop []string
-	if m.MaxToKeep > 0 && len(paths) > m.MaxToKeep {
-		k := len(paths) - m.MaxToKeep
-		drop = paths[:k]
-		paths, stamps = paths[k:], stamps[k:]
-	}
 	s.ModelCheckpointPath = rel
 	s.AllModelCheckpointPaths = paths
 	s.AllModelCheckpointTimestamps = stamps
-	if err := WriteState(m.Dir, s); err != nil {
+	if err := writeStateLocked(m.Dir, s, true); err != nil {
 		return err
 	}
-	for _, p := range drop {
+	if m.MaxToKeep <= 0 || len(paths) <= m.MaxToKeep {
+		return nil
+	}
+	// The state file lists a checkpoint until its files are gone, so that a Record killed
+	// while deleting leaves it listed, and the next Record deletes it.
+	k := len(paths) - m.MaxToKeep
+	for _, p := range paths[:k] {
 		if err := Remove(ResolvePath(m.Dir, p)); err != nil {
 			return err
 		}
 	}
-	return nil
+	s.AllModelCheckpointPaths, s.AllModelCheckpointTimestamps = paths[k:], stamps[k:]
+	return writeStateLocked(m.Dir, s, true)
 }
 
-// Remove deletes a bundle's index and data files.
+// Remove deletes a bundle's index and then its data files (so that an interrupted Remove
+// leaves data files without an index, never an index without its data).
 func Remove(prefix string) error {
 	files, _ := filepath.Glob(globEscape(prefix) + ".data-?????-of-?????")
-	files = append(files, IndexFile(prefix))
+	files = append([]string{IndexFile(prefix)}, files...)
 	for _, f := range files {
+		atomicfile.Step("remove " + filepath.Base(f))
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checkpoint: %w", err)
 		}

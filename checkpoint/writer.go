@@ -3,9 +3,7 @@ package checkpoint
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -16,37 +14,43 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"github.com/kerasgo/kerasgo/internal/table"
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// testHookRename, when set by tests, is called before the data shards ("data") and before
-// the index ("index") are renamed into place.
-var testHookRename func(stage string)
-
 // WriterOptions configures a Writer. The zero value writes one data shard, as TensorFlow does
-// for CPU variables.
+// for CPU variables, and syncs every file to disk before it is put in place.
 type WriterOptions struct {
 	// MaxShardBytes starts a new data shard once the current one holds at least this many
 	// bytes. 0 means a single shard.
 	MaxShardBytes int64
-	// Sync flushes every file to stable storage before it is renamed into place.
+	// Sync is kept for compatibility: files are synced unless NoSync is set.
 	Sync bool
+	// NoSync skips flushing files and folders to disk: the save stays safe against a killed
+	// process but not against a power loss. For scratch checkpoints and tests.
+	NoSync bool
 }
 
-// Writer writes a bundle. Tensors are streamed to the data shard(s) as they are added, in
-// Add order; Close writes the index (keys sorted) and renames every file into place. Until
-// Close returns, only temporary files exist, so an interrupted save never replaces a
-// previous bundle's files.
+// Writer writes a bundle. Tensors are streamed to data shards under a temporary prefix as they
+// are added, in Add order; Close writes the index (keys sorted) and puts the bundle in place
+// at the prefix (see "Saving" in the package documentation). A Writer holds the prefix's lock
+// from NewWriter until Close or Abort; until Close puts the bundle in place, a previous
+// bundle at the prefix is untouched.
 type Writer struct {
-	prefix  string
-	opts    WriterOptions
-	tmpTag  string
-	shards  []*shardFile
-	entries map[string]*tfpb.BundleEntryProto
-	err     error
-	done    bool
+	prefix string
+	opts   WriterOptions
+	tmp    string // the temporary prefix the bundle is built under
+	lock   *atomicfile.Lock
+	state  bool // Close also names the bundle in the folder's state file
+	// complete is set once the temporary bundle is whole: from then on a failure leaves
+	// what is on disk to the recovery rule instead of removing the new bundle.
+	complete bool
+	shards   []*shardFile
+	entries  map[string]*tfpb.BundleEntryProto
+	err      error
+	done     bool
 }
 
 type shardFile struct {
@@ -57,6 +61,8 @@ type shardFile struct {
 }
 
 // NewWriter starts a bundle with the given prefix. The prefix's folder is created if needed.
+// It takes the prefix's lock (another save to the same prefix gets an error wrapping ErrBusy)
+// and finishes or rolls back a save to the prefix that was interrupted (see Recover).
 // opts may be omitted (the zero WriterOptions); more than one panics.
 func NewWriter(prefix string, options ...WriterOptions) (*Writer, error) {
 	if len(options) > 1 {
@@ -66,25 +72,46 @@ func NewWriter(prefix string, options ...WriterOptions) (*Writer, error) {
 	if len(options) == 1 {
 		opts = options[0]
 	}
+	return newWriter(prefix, opts, false)
+}
+
+// newWriter is NewWriter; with state set, Close also makes the bundle the folder's latest
+// checkpoint.
+func newWriter(prefix string, opts WriterOptions, state bool) (*Writer, error) {
 	if prefix == "" {
 		return nil, fmt.Errorf("checkpoint: empty prefix")
 	}
-	if err := os.MkdirAll(filepath.Dir(prefix), 0o755); err != nil {
+	dir := filepath.Dir(prefix)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	w := &Writer{prefix: prefix, opts: opts, tmpTag: ".tmp-" + hex.EncodeToString(rnd[:]),
-		entries: map[string]*tfpb.BundleEntryProto{}}
+	lock, err := atomicfile.Acquire(prefix, false)
+	if err != nil {
+		return nil, lockErr(prefix, err)
+	}
+	if state {
+		if err := checkStateFile(dir); err != nil {
+			lock.Release()
+			return nil, err
+		}
+	}
+	if err := recoverLocked(prefix, !opts.NoSync); err != nil {
+		lock.Release()
+		return nil, err
+	}
+	w := &Writer{prefix: prefix, opts: opts, tmp: atomicfile.TempPrefix(prefix), lock: lock,
+		state: state, entries: map[string]*tfpb.BundleEntryProto{}}
 	if err := w.newShard(); err != nil {
+		lock.Release()
 		return nil, err
 	}
 	return w, nil
 }
 
 func (w *Writer) newShard() error {
-	tmp := fmt.Sprintf("%s.data-%05d%s", w.prefix, len(w.shards), w.tmpTag)
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	tmp := fmt.Sprintf("%s.part-%05d", w.tmp, len(w.shards))
+	atomicfile.Step("create data shard")
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -267,39 +294,50 @@ func writeString(w *countingWriter, t *tensor.Tensor, n int64) (uint32, error) {
 	return crc, nil
 }
 
-// Close writes the index and renames the data shards and then the index into place.
+// Close writes the index and puts the bundle in place at the prefix, then releases the
+// prefix's lock.
 func (w *Writer) Close() error {
 	if w.done {
 		return w.err
 	}
 	w.done = true
+	defer w.lock.Release()
 	if w.err != nil {
 		w.removeTemps()
 		return w.err
 	}
 	err := w.finish()
 	if err != nil {
-		w.removeTemps()
+		if w.complete {
+			recoverLocked(w.prefix, !w.opts.NoSync)
+		} else {
+			w.removeTemps()
+		}
 		w.err = err
 	}
 	return err
 }
 
-// Abort stops writing and removes the temporary files.
+// Abort stops writing, removes the temporary files and releases the prefix's lock.
 func (w *Writer) Abort() {
 	if !w.done {
 		w.done = true
 		w.err = errors.New("checkpoint: writer aborted")
 		w.removeTemps()
+		w.lock.Release()
 	}
 }
 
+// finish completes the bundle under the temporary prefix, then installs it.
 func (w *Writer) finish() error {
-	for _, s := range w.shards {
+	sync := !w.opts.NoSync
+	n := len(w.shards)
+	for i, s := range w.shards {
 		if err := s.bw.Flush(); err != nil {
 			return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
 		}
-		if w.opts.Sync {
+		if sync {
+			atomicfile.Step("sync data shard")
 			if err := s.f.Sync(); err != nil {
 				return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
 			}
@@ -308,34 +346,39 @@ func (w *Writer) finish() error {
 			return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
 		}
 		s.f = nil
+		atomicfile.Step("rename data shard")
+		if err := os.Rename(s.tmp, DataFile(w.tmp, i, n)); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		s.tmp = DataFile(w.tmp, i, n)
 	}
 	idx, err := w.encodeIndex()
 	if err != nil {
 		return err
 	}
-	idxTmp := IndexFile(w.prefix) + w.tmpTag
-	if err := writeFile(idxTmp, idx, w.opts.Sync); err != nil {
+	part := IndexFile(w.tmp) + ".part"
+	atomicfile.Step("write index")
+	if err := writeFile(part, idx, sync); err != nil {
 		return err
 	}
-	n := len(w.shards)
-	if testHookRename != nil {
-		testHookRename("data")
-	}
-	for i, s := range w.shards {
-		if err := os.Rename(s.tmp, DataFile(w.prefix, i, n)); err != nil {
-			os.Remove(idxTmp)
-			return fmt.Errorf("checkpoint: %w", err)
-		}
-		s.tmp = ""
-	}
-	if testHookRename != nil {
-		testHookRename("index")
-	}
-	if err := os.Rename(idxTmp, IndexFile(w.prefix)); err != nil {
-		os.Remove(idxTmp)
+	// The temporary bundle is complete once its index has its name.
+	atomicfile.Step("rename index")
+	if err := os.Rename(part, IndexFile(w.tmp)); err != nil {
+		os.Remove(part)
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	return nil
+	w.complete = true
+	if sync {
+		atomicfile.SyncDir(filepath.Dir(w.prefix))
+	}
+	if w.state {
+		// While the bundle moves to its prefix, the state file names the complete
+		// temporary bundle, so that TF's latest_checkpoint always finds a whole one.
+		if err := setLatest(w.prefix, w.tmp, sync); err != nil {
+			return err
+		}
+	}
+	return install(w.tmp, w.prefix, n, sync)
 }
 
 // encodeIndex returns the bytes of the .index table.
@@ -374,10 +417,8 @@ func (w *Writer) removeTemps() {
 			s.f.Close()
 			s.f = nil
 		}
-		if s.tmp != "" {
-			os.Remove(s.tmp)
-		}
 	}
+	removeBundleTemps(w.prefix, w.tmp)
 }
 
 // writeFile writes data to name (a temporary name chosen by the caller).

@@ -63,5 +63,8 @@
 // optimizer's slot shapes when possible, otherwise by path, and weightless layers follow.
 // Datasets must be numeric; bfloat16 is read (Keras 3 "dtype" attribute) but not written.
 // Saves are durable: the temporary file is fsynced before the rename (about 0.15 s for a
-// 100 MB model on the reference machine), which Keras does not do.
+// 100 MB model on the reference machine), which Keras does not do. A save holds a lock on its
+// path (DIR/.NAME.lock): a second save to the same path meanwhile fails with ErrBusy, and the
+// next save removes the temporary files a killed one left (see DESIGN.md, "Durability").
+// SaveKerasDir writes its three files one by one, each atomically but not as a set.
 package h5

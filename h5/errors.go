@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
@@ -17,6 +18,9 @@ var (
 	ErrUnsupported = errcat.New("h5: unsupported", errcat.ErrUnsupported)
 	// ErrChecksum reports a checksum mismatch (zip members of a .keras file).
 	ErrChecksum = errcat.New("h5: checksum mismatch", errcat.ErrChecksum)
+	// ErrBusy reports a save to a file that another save (in this process or another) is
+	// writing: the save that gets it changes nothing. The same value as checkpoint.ErrBusy.
+	ErrBusy = atomicfile.ErrBusy
 )
 
 // Error is the error type of this package: what was being done, to which file and object.

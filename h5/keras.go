@@ -38,17 +38,15 @@ func SaveKeras(path string, m *saved.Model) error {
 	if err != nil {
 		return fileErr("save", path, err)
 	}
-	err = atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
-		wf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".weights-*.h5")
-		if err != nil {
-			return err
-		}
-		wpath := wf.Name()
-		wf.Close()
+	err = atomicfile.Options{}.Write(path, func(tmp string) error {
+		// The weights go to a temporary name of the same save (removed by the next save
+		// to path if this one is killed).
+		wpath := tmp + ".weights.h5"
 		defer os.Remove(wpath)
 		if err := writeH5(wpath, func(h *h5file) error { return writeKeras3(h, m) }); err != nil {
 			return err
 		}
+		atomicfile.Step("write archive")
 		out, err := os.Create(tmp)
 		if err != nil {
 			return err
@@ -130,7 +128,7 @@ func SaveKerasDir(dir string, m *saved.Model) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fileErr("save", dir, err)
 	}
-	sync := atomicfile.Options{Sync: true}
+	sync := atomicfile.Options{}
 	if err := sync.WriteBytes(filepath.Join(dir, memberMetadata), meta); err != nil {
 		return fileErr("save", dir, atObj(memberMetadata, err))
 	}

@@ -3,10 +3,11 @@ package h5
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -19,7 +20,7 @@ func SaveModel(path string, m *saved.Model) error {
 	if m == nil || m.Config == nil {
 		return fileErr("save", path, formatf("SaveModel needs a model config (use SaveWeights for weights only)"))
 	}
-	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
+	return fileErr("save", path, atomicfile.Options{}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, true) })
 	}))
 }
@@ -30,7 +31,7 @@ func SaveWeights(path string, m *saved.Model) error {
 	if m == nil {
 		return fileErr("save", path, formatf("nil model"))
 	}
-	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
+	return fileErr("save", path, atomicfile.Options{}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, false) })
 	}))
 }
@@ -41,7 +42,7 @@ func SaveWeightsKeras3(path string, m *saved.Model) error {
 	if m == nil {
 		return fileErr("save", path, formatf("nil model"))
 	}
-	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
+	return fileErr("save", path, atomicfile.Options{}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
 	}))
 }
@@ -53,6 +54,7 @@ func writeH5(path string, fill func(h *h5file) error) error {
 	if err != nil {
 		return err
 	}
+	atomicfile.Step("fill " + filepath.Base(path))
 	if err := fill(h); err != nil {
 		h.close()
 		return err

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -233,6 +234,12 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 				} else {
 					err = m.Save(path)
 				}
+				if name == "sm" && nestedCases[c.Name] { // nested models in a TF graph: not yet
+					if !errors.Is(err, ErrUnsupported) {
+						t.Errorf("save %s: %v, want ErrUnsupported", name, err)
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("save %s: %v", name, err)
 					continue
@@ -264,6 +271,10 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// nestedCases are the model cases holding a model as a layer, which kerasgo does not write as
+// a SavedModel yet.
+var nestedCases = map[string]bool{"nested_sequential": true, "sequential_in_functional": true, "frozen_backbone": true}
 
 // TestFunctionalSavedModelLikeTFKeras saves each flat model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the

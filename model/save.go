@@ -10,6 +10,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/savedmodel"
 )
 
 // codecs holds the codec functions Save and Load dispatch to. codecs.go wires the ones that
@@ -152,10 +153,15 @@ func Detect(path string) (Format, string, error) {
 func detect(path string) (Format, string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
+		// A save killed mid-way may have left the model under a temporary name.
+		checkpoint.Recover(path)
+		savedmodel.Recover(path)
 		if _, e2 := os.Stat(path + ".index"); e2 == nil {
 			return FormatCheckpoint, path, nil
 		}
-		return FormatUnknown, "", err
+		if fi, err = os.Stat(path); err != nil {
+			return FormatUnknown, "", err
+		}
 	}
 	if fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err == nil {

@@ -7,7 +7,7 @@ import (
 
 // writeBundle writes the variables bundle, tensors in the given order (the index sorts keys).
 func writeBundle(prefix string, keys []string, vals []*tensor.Tensor) error {
-	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{Sync: true})
+	w, err := checkpoint.NewWriter(prefix)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,33 @@
 // where kerasgo (or the tf_keras run kerasgo read) stopped.
 //
 // All protos are marshaled deterministically: the same model gives the same bytes.
-// Directories are written under a temporary name next to the target and renamed into place.
+//
+// # Saving
+//
+// A crash (kill -9, power loss) at any point of Save leaves the old model or the new one at
+// dir, never a mix and never nothing, and the next Save, Load or Inspect of dir cleans up:
+//
+//  1. Save takes dir's lock (flock on PARENT/.NAME.lock, see internal/atomicfile); another
+//     save to dir, in this process or another, fails at once with ErrBusy and changes
+//     nothing. Then it recovers what an interrupted save left (step 5).
+//  2. An existing dir is replaced only if it holds nothing kerasgo would not write back:
+//     saved_model.pb (or .pbtxt, .cpb), keras_metadata.pb, fingerprint.pb, an empty assets/
+//     and assets.extra/, and in variables/ only variables.index and
+//     variables.data-NNNNN-of-NNNNN. Anything else (a vocabulary under assets/, a note under
+//     variables/, a file beside) makes Save fail with ErrUnsupported naming it.
+//  3. The new directory is built as PARENT/.NAME.tmp-HHHHHHHHHHHH (every file synced, the
+//     variables written by package checkpoint), synced, then renamed to
+//     .NAME.tmp-HHHHHHHHHHHH.new: a ".new" directory is complete.
+//  4. It is swapped with dir in one step (Linux renameat2 RENAME_EXCHANGE), so dir always
+//     exists; where that is not available, dir is renamed to .NAME.tmp-HHHHHHHHHHHH.old and
+//     the ".new" one to dir. The old directory is then removed.
+//  5. Recovery, with dir's lock held: if dir is missing, the newest ".new" directory is
+//     renamed to dir (the save is finished), else the newest ".old" one (rolled back); then
+//     every .NAME.tmp-* directory is removed. Load and Inspect recover first unless a save
+//     holds the lock; Recover does it on request.
+//
+// Checked by killing a save at every step (savedmodel/durable_test.go, in both swap modes) and
+// by having TensorFlow load what each kill left (compat/durable_test.go).
 //
 // # Compatibility
 //

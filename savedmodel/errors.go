@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/internal/atomicfile"
 	"github.com/kerasgo/kerasgo/internal/errcat"
 )
 
@@ -17,6 +18,9 @@ var (
 	ErrUnsupported = errcat.New("savedmodel: unsupported", errcat.ErrUnsupported)
 	// ErrChecksum reports a checksum mismatch (from the variables bundle).
 	ErrChecksum = errcat.New("savedmodel: checksum mismatch", errcat.ErrChecksum)
+	// ErrBusy reports a save to a directory that another save (in this process or another)
+	// is writing: the save that gets it changes nothing. The same value as checkpoint.ErrBusy.
+	ErrBusy = atomicfile.ErrBusy
 )
 
 // Error names the file and object a problem was found in.

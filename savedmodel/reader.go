@@ -293,8 +293,10 @@ func objectPaths(og *pb.SavedObjectGraph) []string {
 // Inspect lists a SavedModel's signatures and variables.
 func Inspect(dir string) (*Info, error) { return ReaderOptions{}.Inspect(dir) }
 
-// Inspect lists a SavedModel's signatures and variables.
+// Inspect lists a SavedModel's signatures and variables (finishing an interrupted save
+// first, as Load does).
 func (o ReaderOptions) Inspect(dir string) (*Info, error) {
+	settle(dir)
 	sm, err := readSavedModel(dir, o)
 	if err != nil {
 		return nil, err
@@ -413,8 +415,14 @@ func bundleVariables(dir string) ([]Variable, error) {
 // ErrUnsupported; Inspect lists its signatures and variables.
 func Load(dir string) (*saved.Model, error) { return ReaderOptions{}.Load(dir) }
 
-// Load reads a Keras SavedModel; see the package-level Load.
+// Load reads a Keras SavedModel; see the package-level Load. A save to dir that a crash
+// interrupted is first finished or rolled back (see Recover), unless another save holds dir.
 func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
+	settle(dir)
+	return o.load(dir)
+}
+
+func (o ReaderOptions) load(dir string) (*saved.Model, error) {
 	sm, err := readSavedModel(dir, o)
 	if err != nil {
 		return nil, err
