@@ -104,6 +104,7 @@ var sources = []struct {
 	{"keras3/model.keras", SourceHDF5, true, true},
 	{"keras3/model.weights.h5", SourceHDF5, false, true},
 	{"keras3/legacy.h5", SourceHDF5, true, false},
+	{"tfkeras/savedmodel", SourceSavedModel, false, false},
 }
 
 var targets = []string{"out.h5", "out.weights.h5", "ckpt/w"}
@@ -136,7 +137,7 @@ func expect(f fixture, src string, srcConfig, srcKeras3 bool, target string) str
 		return ""
 	case src == "tfkeras/weights.h5" && ckpt && f.nested:
 		return "config" // a nested model's group does not list its layers
-	case src == "tfkeras/ckpt/weights" && h5t && (f.nested || f.subObjects):
+	case (src == "tfkeras/ckpt/weights" || src == "tfkeras/savedmodel") && h5t && (f.nested || f.subObjects):
 		return "config" // the checkpoint does not name a nested model (nor an RNN layer)
 	}
 	return ""

@@ -14,6 +14,15 @@ import (
 // has the same children below its node; a layer's variables are children named after the
 // attribute that holds them ("kernel"; an RNN's "cell" then "kernel").
 
+// savedModelOnly are the children a SavedModel's object graph adds to each layer: lists of
+// the layer's variables (which are its attributes too), its functions and Keras metadata.
+var savedModelOnly = map[string]bool{
+	"variables": true, "trainable_variables": true, "non_trainable_variables": true,
+	"regularization_losses": true, "keras_api": true, "__call__": true,
+	"call_and_return_all_conditional_losses": true, "call_and_return_conditional_losses": true,
+	"_default_save_signature": true, "signatures": true,
+}
+
 type ckptReader struct {
 	r    *checkpoint.Reader
 	file string
@@ -115,12 +124,12 @@ func (cr *ckptReader) container(o *checkpoint.Object, skel *model, path string, 
 	m := skel
 	if m == nil {
 		m = &model{ordered: true, complete: len(li) > 0}
-		nodes := lww
+		nodes, key := lww, "layer_with_weights-"
 		if len(li) > 0 {
-			nodes = li
+			nodes, key = li, "layer-"
 		}
-		for _, c := range nodes {
-			l := &layer{}
+		for i, c := range nodes {
+			l := &layer{where: "the checkpoint's " + path + key + strconv.Itoa(i)}
 			if _, ok := weighted[c]; ok {
 				if err := cr.layer(c, l, false, path, depth); err != nil {
 					return nil, err
@@ -204,7 +213,7 @@ func (cr *ckptReader) layer(o *checkpoint.Object, l *layer, withConfig bool, pat
 			return unsupportedf("objects nested deeper than %d", maxNesting)
 		}
 		for _, c := range o.Children {
-			if seen[c.Object] {
+			if seen[c.Object] || savedModelOnly[c.Name] {
 				continue
 			}
 			seen[c.Object] = true

@@ -95,6 +95,8 @@ type layer struct {
 	// k3 is the layer's object there (its own vars and sub-objects such as an RNN's cell).
 	k3key string
 	k3    *h5.Keras3Object
+	// where says where the source keeps a layer it does not name.
+	where string
 }
 
 // A weight is one variable and what the source says about it.
@@ -153,10 +155,10 @@ func (m *model) countWeights() (layers, vars int) {
 
 // label names a layer in messages: its name, or where the source keeps it.
 func (l *layer) label(prefix string, i int) string {
-	s := l.name
-	if s == "" && l.k3key != "" {
-		s = "layers/" + l.k3key
+	if l.name == "" && l.where != "" {
+		return "the layer at " + l.where
 	}
+	s := l.name
 	if s == "" {
 		s = "#" + strconv.Itoa(i)
 	}

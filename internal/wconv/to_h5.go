@@ -103,7 +103,7 @@ func nestedGroup(nested *layer) ([]h5.NamedTensor, error) {
 	type item struct {
 		nt    h5.NamedTensor
 		label tri // yes: in trainable_weights; no: in non_trainable_weights
-		who   string
+		lf    leaf
 	}
 	var items []item
 	for i, lf := range ls {
@@ -118,26 +118,33 @@ func nestedGroup(nested *layer) ([]h5.NamedTensor, error) {
 			return nil, err
 		}
 		for k, w := range lf.l.weights {
-			lab := lf.trainable.and(w.created)
-			items = append(items, item{nts[k], lab, lf.l.label(nested.name+"/", i)})
+			items = append(items, item{nts[k], lf.trainable.and(w.created), lf})
 		}
 	}
-	// With unknowns, certain only when the labels read trainable*, unknown*, non-trainable*.
-	anyUnknown := false
-	for _, it := range items {
-		anyUnknown = anyUnknown || it.label == unknown
+	// With unknowns, the order is certain only when the labels read trainable*, unknown*,
+	// non-trainable*.
+	var first *item
+	for i := range items {
+		if items[i].label == unknown {
+			first = &items[i]
+			break
+		}
 	}
 	state := yes
 	for _, it := range items {
-		switch {
-		case !anyUnknown:
-		case it.label == yes && state != yes, it.label == unknown && state == no:
-			return nil, unsupportedf("nested model %q: the order of its variables in tf_keras's HDF5 group depends on which are trainable, and the source does not say for those of %s (a layer's trainable flag comes from the config; which variables a class creates trainable, from the classes kerasgo implements); %s",
-				nested.name, it.who, needConfig)
-		case it.label == unknown:
-			state = unknown
-		case it.label == no:
-			state = no
+		if first == nil {
+			break
+		}
+		if it.label == yes && state != yes || it.label == unknown && state == no {
+			why := "the layer's trainable flag is not recorded in the source; " + needConfig
+			if first.lf.trainable != unknown {
+				why = "kerasgo does not know which variables class " + strconv.Quote(first.lf.l.class) + " creates trainable (it does for the classes it implements)"
+			}
+			return nil, unsupportedf("nested model %q: its variables' order in tf_keras's HDF5 group (trainable ones first) depends on which variables of %s are trainable: %s",
+				nested.name, first.lf.l.label(nested.name+"/", 0), why)
+		}
+		if it.label != yes {
+			state = it.label
 		}
 	}
 	var out []h5.NamedTensor
