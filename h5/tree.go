@@ -139,9 +139,16 @@ func (o ReadOptions) readWeightsFile(path string) (*WeightsFile, error) {
 		return nil, formatf("not a Keras HDF5 file: no model_config, layer_names or layers group")
 	}
 	wf := &WeightsFile{}
-	count := 0
-	wf.Keras3, err = o.readKeras3Object(h, "", "", 0, &count)
+	w := &treeWalk{visited: map[uint64]bool{}}
+	wf.Keras3, err = o.readKeras3Object(h, "", "", 0, w)
 	return wf, err
+}
+
+// treeWalk bounds a walk of the Keras 3 object tree: objects counted, groups seen (Keras
+// links each group once; a group reached twice would be read again and again).
+type treeWalk struct {
+	count   int
+	visited map[uint64]bool
 }
 
 // readLegacyTree reads the legacy layout with its layer groups under wg ("" for the root).
@@ -253,16 +260,22 @@ func (o ReadOptions) readLegacyGroup(h *h5file, lp string) (LegacyGroup, error) 
 }
 
 // readKeras3Object reads the object at group p (key is its name in its parent).
-func (o ReadOptions) readKeras3Object(h *h5file, p, key string, depth int, count *int) (*Keras3Object, error) {
+func (o ReadOptions) readKeras3Object(h *h5file, p, key string, depth int, w *treeWalk) (*Keras3Object, error) {
 	if depth > maxDepth {
 		return nil, atObj(pathOrRoot(p), formatf("groups nested deeper than %d", maxDepth))
+	}
+	if a := h.objAddr(p); a != 0 {
+		if w.visited[a] {
+			return nil, atObj(pathOrRoot(p), unsupportedf("a group linked at two places"))
+		}
+		w.visited[a] = true
 	}
 	c, err := h.children(p)
 	if err != nil {
 		return nil, err
 	}
-	*count += len(c.groups) + len(c.datasets)
-	if *count > maxObjects {
+	w.count += len(c.groups) + len(c.datasets)
+	if w.count > maxObjects {
 		return nil, formatf("more than %d objects", maxObjects)
 	}
 	if len(c.softs) > 0 {
@@ -300,7 +313,7 @@ func (o ReadOptions) readKeras3Object(h *h5file, p, key string, depth int, count
 	}
 	sort.SliceStable(groups, func(i, j int) bool { return naturalLess(groups[i], groups[j]) })
 	for _, g := range groups {
-		co, err := o.readKeras3Object(h, joinPath(p, g), g, depth+1, count)
+		co, err := o.readKeras3Object(h, joinPath(p, g), g, depth+1, w)
 		if err != nil {
 			return nil, err
 		}

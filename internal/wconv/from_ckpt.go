@@ -26,6 +26,9 @@ var savedModelOnly = map[string]bool{
 type ckptReader struct {
 	r    *checkpoint.Reader
 	file string
+	// layers are the layer and model objects read so far: Keras lists each layer once, so
+	// an object reached again (a cycle, or sharing a malformed graph would multiply) is refused.
+	layers map[*checkpoint.Object]bool
 }
 
 // fromCheckpoint reads an object-based checkpoint. Without a config layers are known by
@@ -36,7 +39,7 @@ func fromCheckpoint(r *checkpoint.Reader, skel *model) (*model, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	cr := &ckptReader{r: r, file: checkpoint.IndexFile(r.Prefix())}
+	cr := &ckptReader{r: r, file: checkpoint.IndexFile(r.Prefix()), layers: map[*checkpoint.Object]bool{}}
 	mo := root
 	if root.Child("layer-0") == nil && root.Child("layer_with_weights-0") == nil && root.Child("model") != nil {
 		mo = root.Child("model") // tf.train.Checkpoint(model=...)
@@ -159,11 +162,8 @@ func (cr *ckptReader) container(o *checkpoint.Object, skel *model, path string, 
 	}
 	last := -1
 	for j, c := range lww {
-		probe := &layer{}
-		if err := cr.layer(c, probe, false, path, depth); err != nil {
-			return nil, err
-		}
-		l := byName[probe.name]
+		n := nameFromVariables(c)
+		l := byName[n[strings.LastIndexByte(n, '/')+1:]]
 		if l == nil {
 			return nil, unsupportedf("%s: layer_with_weights-%d: no layer-<i> children, and its variables name no layer of the config", where, j)
 		}
@@ -191,6 +191,10 @@ func indexOf(ls []*layer, l *layer) int {
 // layer fills l from a layer's node: a nested model's layers, or a layer's variables.
 // withConfig: l comes from the config (its name and kind are checked against the node).
 func (cr *ckptReader) layer(o *checkpoint.Object, l *layer, withConfig bool, path string, depth int) error {
+	if cr.layers[o] {
+		return unsupportedf("the object graph reaches one layer object at two places (in %s)", orTop(path))
+	}
+	cr.layers[o] = true
 	if isModelNode(o) {
 		if withConfig && l.sub == nil {
 			return mismatchf("layer %q is a nested model in the checkpoint, a %s in the config", path+l.name, l.class)
@@ -238,28 +242,13 @@ func (cr *ckptReader) layer(o *checkpoint.Object, l *layer, withConfig bool, pat
 	if err := walk(o, nil); err != nil {
 		return err
 	}
-	// The layer's name, from its own variables' full names ("conv_a/kernel").
-	name := ""
-	for _, w := range ws {
-		if len(w.attr) != 1 {
-			continue
-		}
-		p, ok := strings.CutSuffix(w.fullName, "/"+w.attr[0])
-		if !ok || (name != "" && p != name) {
-			name = ""
-			break
-		}
-		name = p
-	}
+	name := nameFromVariables(o)
 	if withConfig {
 		if name != "" && name != l.name && !strings.HasSuffix(name, "/"+l.name) {
 			return mismatchf("layer %q of the config holds variables named %s/... in the checkpoint", path+l.name, name)
 		}
 	} else {
-		if i := strings.LastIndexByte(name, '/'); i >= 0 {
-			name = name[i+1:]
-		}
-		l.name = name
+		l.name = name[strings.LastIndexByte(name, '/')+1:]
 	}
 	for _, w := range ws {
 		w.created = createdTrainable(l.class, w.name)
@@ -267,4 +256,21 @@ func (cr *ckptReader) layer(o *checkpoint.Object, l *layer, withConfig bool, pat
 	// A checkpoint lists variables in creation order; layer.weights has trainable ones first.
 	l.weights = kerasOrder(ws)
 	return nil
+}
+
+// nameFromVariables is a layer's name as its own variables' full names give it ("conv_a/kernel"
+// held as "kernel" → "conv_a"), "" when they do not agree or it has none.
+func nameFromVariables(o *checkpoint.Object) string {
+	name := ""
+	for _, c := range o.Children {
+		if c.Object.Key == "" {
+			continue
+		}
+		p, ok := strings.CutSuffix(c.Object.FullName, "/"+c.Name)
+		if !ok || (name != "" && p != name) {
+			return ""
+		}
+		name = p
+	}
+	return name
 }
