@@ -130,18 +130,70 @@ func (o ReadOptions) readWeightsFile(path string) (*WeightsFile, error) {
 	case hasAttr(root, attrLayerNames) || hasAttr(root, attrLayerNames+"0"):
 		return o.readLegacyTree(h, root, "")
 	}
-	if k, err := h.kind(groupLayers); err != nil {
-		return nil, atObj(groupLayers, err)
-	} else if k != kindGroup {
-		if k, _ := h.kind(groupTF213Layers); k == kindGroup {
+	rc, err := h.children("")
+	if err != nil {
+		return nil, err
+	}
+	keras3 := false
+	for _, g := range rc.groups {
+		keras3 = keras3 || g == groupLayers || strings.HasPrefix(g, groupLayers+`\`)
+		if g == groupTF213Layers {
 			return nil, atObj(groupTF213Layers, unsupportedf("the tf_keras 2.13-2.15 weights layout"))
 		}
+	}
+	if !keras3 {
 		return nil, formatf("not a Keras HDF5 file: no model_config, layer_names or layers group")
 	}
 	wf := &WeightsFile{}
 	w := &treeWalk{visited: map[uint64]bool{}}
-	wf.Keras3, err = o.readKeras3Object(h, "", "", 0, w)
-	return wf, err
+	if wf.Keras3, err = o.readKeras3Object(h, "", "", 0, w); err != nil {
+		return nil, err
+	}
+	return wf, unflatten(wf.Keras3)
+}
+
+// unflatten rebuilds the tree of a file written on Windows, whose root groups are flat paths
+// ("layers\dense", "metrics\mean").
+func unflatten(root *Keras3Object) error {
+	var keep []*Keras3Object
+	var flat []*Keras3Object
+	for _, c := range root.Children {
+		if strings.Contains(c.Key, `\`) {
+			flat = append(flat, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	root.Children = keep
+	for _, c := range flat {
+		parts := strings.Split(c.Key, `\`)
+		parent := root
+		for _, p := range parts[:len(parts)-1] {
+			next := parent.Child(p)
+			if next == nil {
+				next = &Keras3Object{Key: p}
+				parent.Children = append(parent.Children, next)
+			}
+			parent = next
+		}
+		last := parts[len(parts)-1]
+		if last == "" || parent.Child(last) != nil {
+			return atObj(c.Key, formatf("the group's path is taken twice"))
+		}
+		c.Key = last
+		parent.Children = append(parent.Children, c)
+	}
+	var sortTree func(o *Keras3Object)
+	sortTree = func(o *Keras3Object) {
+		sort.SliceStable(o.Children, func(i, j int) bool { return naturalLess(o.Children[i].Key, o.Children[j].Key) })
+		for _, c := range o.Children {
+			sortTree(c)
+		}
+	}
+	if len(flat) > 0 {
+		sortTree(root)
+	}
+	return nil
 }
 
 // treeWalk bounds a walk of the Keras 3 object tree: objects counted, groups seen (Keras

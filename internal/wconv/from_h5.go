@@ -18,9 +18,11 @@ func fromLegacy(groups []h5.LegacyGroup, skel *model) (*model, error) {
 			l := &layer{name: g.Name}
 			plain := true
 			for _, nt := range g.Weights {
-				if _, ok := ownerIn(nt.Name, map[string]int{g.Name: 1}); !ok {
-					plain = false
-				}
+				// A nested model's variables are named after its layers ("inner_dense_1/
+				// kernel:0"); Keras 1 names have no "/" ("dense_1_W:0").
+				_, ok := ownerIn(nt.Name, map[string]int{g.Name: 1})
+				_, scoped := scopeOwner(nt.Name, g.Name)
+				plain = plain && (ok || scoped || !strings.Contains(nt.Name, "/"))
 			}
 			if plain {
 				l.weights = legacyWeights(g.Weights, g.Name, "")
@@ -72,12 +74,27 @@ func legacyWeights(nts []h5.NamedTensor, layerName, class string) []*weight {
 		if layerName != "" {
 			if i, ok := ownerIn(nt.Name, map[string]int{layerName: 1}); ok {
 				w.h5rel = comps[i+1:]
+			} else if i, ok := scopeOwner(nt.Name, layerName); ok {
+				w.h5rel = comps[i+1:]
 			}
 		}
 		w.created = createdTrainable(class, w.name)
 		out = append(out, w)
 	}
 	return out
+}
+
+// scopeOwner finds the layer name in a variable name that tf_keras made unique in its name
+// scope ("conv1_1/kernel:0" of layer conv1, built a second time in one session).
+func scopeOwner(name, layer string) (int, bool) {
+	comps := strings.Split(stripIndex(name), "/")
+	if len(comps) < 2 {
+		return 0, false
+	}
+	if base, n := splitSuffix(comps[0]); n > 0 && base == layer {
+		return 0, true
+	}
+	return 0, false
 }
 
 // ownerIn finds the layer a variable name belongs to: the last component before the

@@ -66,7 +66,12 @@ func keras3Model(layersObj *h5.Keras3Object, path string, depth int) (*model, er
 	m := &model{}
 	bases := map[string]bool{}
 	for _, c := range layersObj.Children {
-		l := &layer{name: c.Name, k3key: c.Key, k3: c, class: keras3Class(c.Key)}
+		// Keras 3 before 3.? recorded no names: Keras's automatic names are the keys.
+		name := c.Name
+		if name == "" {
+			name = c.Key
+		}
+		l := &layer{name: name, k3key: c.Key, k3: c, class: keras3Class(c.Key)}
 		if sub := c.Child("layers"); sub != nil {
 			var err error
 			if l.sub, err = keras3Model(sub, path+c.Key+"/layers/", depth+1); err != nil {
