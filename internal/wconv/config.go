@@ -87,6 +87,12 @@ func configModel(class string, cfg json.RawMessage, path string, depth int) (*mo
 		// A registered custom class is "package>Class" in tf_keras's config; Keras 3 keys its
 		// variables by the Python class name.
 		lc := e.ClassName[strings.LastIndexByte(e.ClassName, '>')+1:]
+		if f, ok := saved.Facts(lc); ok {
+			lc = f.Class // an alias ("Convolution2D") as the class Keras 3 keys ("conv2d")
+		}
+		if lc == "Model" && c.Layers != nil {
+			lc = "Functional" // tf.keras ≤ 2.3's name for it
+		}
 		l := &layer{name: c.Name, class: lc, trainable: yes}
 		if l.name == "" {
 			l.name = e.Name
