@@ -34,5 +34,9 @@
 // holding the variable, taken to be the variable's name (as in every Keras layer; a custom
 // layer that stores a variable under another attribute name does not convert to a checkpoint
 // correctly). Variables of a layer's sub-objects (an RNN's cell) convert between files of the
-// same format and from Keras 3 to tf_keras HDF5 when one object holds them all.
+// same format, and to tf_keras HDF5 from a checkpoint, and from Keras 3 when one object holds
+// them all; their checkpoint attribute and Keras 3 key are not derived from HDF5 names.
+//
+// Optimizer state is not converted. A Keras 3 weights file without a config gives the order
+// of its layers only within one class (its optimizer's slot shapes could tell more; not used).
 package wconv
