@@ -4,7 +4,7 @@
 // model.save_weights(prefix); the folder's `checkpoint` state file; and the object-based
 // naming tf_keras uses for Keras weights and optimizer state.
 //
-// Three levels:
+// Four levels:
 //
 //   - Keras weights: SaveKerasWeights / LoadKerasWeights convert between a saved.Model and
 //     what tf_keras 2.x writes and reads with model.save_weights(prefix) /
@@ -12,6 +12,8 @@
 //   - Bundles: NewWriter / Writer.Add / Writer.Close and Open / Reader.Entries /
 //     Reader.Read, for any TF checkpoint. Tensors are streamed: Add writes a tensor's bytes
 //     at once, Read reads one tensor straight into its own memory and verifies its CRC-32C.
+//   - Object graphs: Reader.ObjectGraph and WriteObjects, for the object-based checkpoint of
+//     any object structure (nested models, layers kerasgo does not implement).
 //   - The state file: ReadState, WriteState, Latest, and Manager (as
 //     tf.train.CheckpointManager: numbered checkpoints, max_to_keep, timestamps).
 //

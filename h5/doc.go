@@ -6,7 +6,10 @@
 //
 // The one-call API: Load (any Keras HDF5 file, or a .keras zip), LoadKeras, List (every
 // dataset of any HDF5 file), SaveModel, SaveWeights, SaveWeightsKeras3 and SaveKeras.
-// ReadOptions holds the reading limits; its zero value is safe.
+// ReadWeightsFile and SaveLegacyWeights / SaveKeras3Weights read and write the weights of
+// either layout as stored (groups and weight names, or the Keras 3 object tree), for models
+// whose layer classes need not be known. ReadOptions holds the reading limits; its zero value
+// is safe.
 //
 // # Format
 //

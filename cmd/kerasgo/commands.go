@@ -66,15 +66,23 @@ func cmdPredict(args []string, w io.Writer) error {
 }
 
 // cmdConvert loads SRC (any format) and saves it to DST, choosing DST's format from its name
-// as Keras does: model.Save for a whole model, model.SaveWeights with --weights-only.
+// as Keras does: model.Save for a whole model. With --weights-only the weights alone are
+// moved, without building the model (convertWeights), so any model's can be.
 func cmdConvert(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
-	weightsOnly := fs.Bool("weights-only", false, "write the weights only (.h5, .weights.h5 or a TF checkpoint prefix)")
+	weightsOnly := fs.Bool("weights-only", false, "write the weights only (.h5, .weights.h5 or a TF checkpoint prefix), for any model: its layers are not built")
+	config := fs.String("config", "", "with --weights-only: the model's config JSON (model.to_json(), a .keras's config.json), for what the source does not record")
 	pos, err := parse(fs, args, 2)
 	if err != nil {
 		return err
 	}
 	src, dst := pos[0], pos[1]
+	if *config != "" && !*weightsOnly {
+		return fmt.Errorf("%w: --config goes with --weights-only", errUsage)
+	}
+	if *weightsOnly && !isJSON(src) {
+		return convertWeights(src, dst, *config, w)
+	}
 	m, err := loadModel(src)
 	if err != nil {
 		return err
@@ -98,9 +106,11 @@ func cmdConvert(args []string, w io.Writer) error {
 // loadModel loads a whole model from any supported file, or from a Keras JSON config
 // (model.to_json() in either dialect; the model is then built with fresh weights).
 func loadModel(path string) (*model.Sequential, error) {
-	// A Keras 3 sharded weights manifest (name.weights.json) is JSON too: model.Load reports it.
-	if data, err := os.ReadFile(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) &&
-		!strings.HasSuffix(strings.ToLower(path), ".weights.json") {
+	if isJSON(path) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
 		m, err := model.FromJSON(data)
 		if err != nil {
 			// Name the file in place of FromJSON's "model: from JSON" (the inner error is
@@ -113,6 +123,22 @@ func loadModel(path string) (*model.Sequential, error) {
 		return m, nil
 	}
 	return model.Load(path)
+}
+
+// isJSON reports whether path is a file holding a JSON object: a Keras config. A Keras 3
+// sharded weights manifest (name.weights.json) is JSON too: model.Load reports it.
+func isJSON(path string) bool {
+	if strings.HasSuffix(strings.ToLower(path), ".weights.json") {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return bytes.HasPrefix(bytes.TrimSpace(head[:n]), []byte("{"))
 }
 
 // cmdDemo runs the seed workflow: build the seed CNN, print its summary, fit 5 epochs at batch

@@ -4,7 +4,7 @@
 //	kerasgo summary PATH                 Keras's model.summary() text for any supported file
 //	kerasgo ls PATH                      every variable: name, dtype, shape
 //	kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
-//	kerasgo convert SRC DST [--weights-only]
+//	kerasgo convert SRC DST [--weights-only [--config CONFIG]]
 //	kerasgo verify PATH                  read everything, check every checksum and structure
 //	kerasgo demo [--data DIR] [--out DIR]
 //
@@ -27,7 +27,7 @@ const usage = `usage:
   kerasgo summary PATH
   kerasgo ls PATH
   kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
-  kerasgo convert SRC DST [--weights-only]
+  kerasgo convert SRC DST [--weights-only [--config CONFIG]]
   kerasgo verify PATH
   kerasgo demo [--data DIR] [--out DIR]
 `
