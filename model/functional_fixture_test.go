@@ -1,3 +1,5 @@
+//go:build cgo
+
 package model
 
 import (
@@ -17,48 +19,6 @@ import (
 // The fixtures in testdata/functional/<case> were written by real tf_keras 2.21 and Keras
 // 3.15 (testdata/gen/functional.py): Functional models with several inputs and outputs,
 // shared layers and nested models, each in every format with both libraries' predictions.
-
-const functionalRoot = "../testdata/functional"
-
-type functionalCase struct {
-	Name   string `json:"name"`
-	Kind   string `json:"kind"`
-	Inputs []struct {
-		Name  string `json:"name"`
-		Shape []int  `json:"shape"`
-		File  string `json:"file"`
-	} `json:"inputs"`
-	Outputs []struct {
-		Name       string `json:"name"`
-		FileTF     string `json:"file_tf_keras"`
-		FileKeras3 string `json:"file_keras3"`
-	} `json:"outputs"`
-	Supported struct {
-		TFKeras bool `json:"tf_keras"`
-		Keras3  bool `json:"keras3"`
-	} `json:"supported"`
-	LayerClasses []string `json:"layer_classes"`
-}
-
-func functionalCases(t testing.TB) []functionalCase {
-	t.Helper()
-	var man struct {
-		Cases map[string]functionalCase `json:"cases"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(functionalRoot, "manifest.json")), &man); err != nil {
-		t.Fatalf("manifest: %v", err)
-	}
-	if len(man.Cases) == 0 {
-		t.Fatal("no cases in the functional manifest")
-	}
-	var out []functionalCase
-	for _, k := range sortedKeys(anyMap(man.Cases)) {
-		c := man.Cases[k]
-		c.Name = k
-		out = append(out, c)
-	}
-	return out
-}
 
 // TestFunctionalFixturesPredict loads every file of every model case and per-layer case
 // that Keras wrote and compares the predictions with Keras's, every output.
@@ -160,13 +120,6 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 	}
 }
 
-func anyMap[V any](m map[string]V) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
 
 func dropKey(t testing.TB, data []byte, key string) []byte {
 	t.Helper()
