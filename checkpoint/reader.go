@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	"github.com/kerasgo/kerasgo/internal/table"
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -67,19 +68,15 @@ func (o ReaderOptions) Open(prefix string) (*Reader, error) {
 		o.MaxTensorBytes = tensor.DefaultMaxBytes
 	}
 	name := IndexFile(prefix)
-	f, err := os.Open(name)
+	f, size, err := openRegular(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errorf(name, "", -1, ErrNotFound, "no checkpoint index")
 		}
-		return nil, fmt.Errorf("checkpoint: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	r, err := newReader(f, st.Size(), name, o)
+	r, err := newReader(f, size, name, o)
 	if err != nil {
 		return nil, err
 	}
@@ -256,19 +253,14 @@ func (r *Reader) shard(i int) (*os.File, int64, string, error) {
 		return nil, 0, name, fmt.Errorf("checkpoint: %s: read after Close", r.prefix)
 	}
 	if r.shards[i] == nil {
-		f, err := os.Open(name)
+		f, size, err := openRegular(name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, 0, name, errorf(name, "", -1, ErrNotFound, "data shard missing")
 			}
-			return nil, 0, name, fmt.Errorf("checkpoint: %w", err)
+			return nil, 0, name, err
 		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, 0, name, fmt.Errorf("checkpoint: %w", err)
-		}
-		r.shards[i], r.sizes[i] = f, st.Size()
+		r.shards[i], r.sizes[i] = f, size
 	}
 	return r.shards[i], r.sizes[i], name, nil
 }
@@ -423,6 +415,19 @@ func ioErr(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// openRegular opens a file of the bundle: a regular file only (a named pipe or a device such
+// as /dev/zero fails at once, naming the file), with its size.
+func openRegular(name string) (*os.File, int64, error) {
+	f, size, err := regfile.Open(name)
+	if errors.Is(err, regfile.ErrNotRegular) {
+		return nil, 0, errorf(name, "", -1, ErrFormat, "%v", err)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	return f, size, err
 }
 
 // sortedKeys returns the keys of m sorted bytewise.

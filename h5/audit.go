@@ -47,13 +47,13 @@ func Audit(path string) (*Report, error) { return ReadOptions{}.Audit(path) }
 
 // Audit is Audit with options.
 func (o ReadOptions) Audit(path string) (*Report, error) {
-	kind, err := fileKind(path)
+	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("verify", path, err)
 	}
 	var a *Report
 	switch kind {
-	case "zip":
+	case "zip", "kerasdir":
 		err = o.withKerasWeights(path, func(wpath string, ka *kerasArchive) error {
 			defer lockLib()()
 			h, err := openChecked(wpath)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	"io"
 	"os"
 	"path"
@@ -376,25 +377,16 @@ func parseKerasJSON(meta, config []byte) (*kerasArchive, error) {
 
 // readDirMember reads dir/name, a regular file of at most limit bytes; absent gives nil.
 func readDirMember(dir, name string, limit int64) ([]byte, error) {
-	f, err := os.Open(filepath.Join(dir, name))
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := regfile.ReadFile(filepath.Join(dir, name), limit)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
-		return nil, atObj(name, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, atObj(name, err)
-	} else if !st.Mode().IsRegular() {
-		return nil, atObj(name, formatf("not a regular file"))
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, atObj(name, err)
-	}
-	if int64(len(b)) > limit {
+	case errors.Is(err, regfile.ErrNotRegular):
+		return nil, atObj(name, formatf("%v", err))
+	case errors.Is(err, regfile.ErrTooLarge):
 		return nil, atObj(name, formatf("more than %d bytes", limit))
+	case err != nil:
+		return nil, atObj(name, err)
 	}
 	return b, nil
 }

@@ -171,6 +171,9 @@ func detect(path string) (Format, string, error) {
 		}
 		return FormatUnknown, "", fmt.Errorf("%w: a directory with neither saved_model.pb, config.json nor a checkpoint file", ErrUnsupported)
 	}
+	if !fi.Mode().IsRegular() { // a named pipe would block, a device never end
+		return FormatUnknown, "", fmt.Errorf("%w: not a regular file", ErrFormat)
+	}
 	if err := checkShardedWeights(path); err != nil {
 		return FormatUnknown, "", err
 	}

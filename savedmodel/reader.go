@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/internal/objgraph"
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -94,28 +94,14 @@ func (o ReaderOptions) maxBytes() int64 {
 	return o.MaxBytes
 }
 
-// readFileLimited reads a whole file after checking its size against max.
+// readFileLimited reads a whole regular file after checking its size against max (a named
+// pipe, a device or a symlink to one fails at once).
 func readFileLimited(name string, max int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
+	b, err := regfile.ReadFile(name, max)
+	if errors.Is(err, regfile.ErrNotRegular) || errors.Is(err, regfile.ErrTooLarge) {
+		return nil, formatErr("%v", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > max {
-		return nil, formatErr("%d bytes, over the %d-byte limit", st.Size(), max)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, formatErr("over the %d-byte limit", max)
-	}
-	return b, nil
+	return b, err
 }
 
 // parseSavedModel decodes the bytes of a saved_model.pb and checks its structure.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/demo"
@@ -99,7 +98,7 @@ func cmdConvert(args []string, w io.Writer) error {
 // (model.to_json() in either dialect; the model is then built with fresh weights).
 func loadModel(path string) (*model.Sequential, error) {
 	// A Keras 3 sharded weights manifest (name.weights.json) is JSON too: model.Load reports it.
-	if data, err := os.ReadFile(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) &&
+	if data, err := readIfJSON(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) &&
 		!strings.HasSuffix(strings.ToLower(path), ".weights.json") {
 		m, err := model.FromJSON(data)
 		if err != nil {
