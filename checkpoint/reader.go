@@ -36,6 +36,11 @@ type Entry struct {
 type ReaderOptions struct {
 	// MaxTensorBytes limits the size of one tensor read (default tensor.DefaultMaxBytes).
 	MaxTensorBytes int64
+	// MaxTotalBytes limits the bytes of all tensors together, checked against the index
+	// before LoadKerasWeights or Verify reads any (default DefaultMaxTotalBytes). The data
+	// of two tensors never overlaps, so reading a bundle also never takes more than the size
+	// of its data files.
+	MaxTotalBytes int64
 	// MaxIndexBlockBytes limits one block of the index file (default 256 MiB).
 	MaxIndexBlockBytes int64
 	// OnRead, when set, is called with the key of every tensor Read returns (Audit uses it
@@ -51,6 +56,7 @@ type Reader struct {
 	opts      ReaderOptions
 	numShards int
 	entries   []Entry // sorted by key, without slice entries
+	slices    []Entry // the slice entries: the data of partitioned variables
 	byKey     map[string]int
 
 	mu     sync.Mutex
@@ -58,6 +64,9 @@ type Reader struct {
 	sizes  []int64
 	closed bool
 }
+
+// DefaultMaxTotalBytes is the default of ReaderOptions.MaxTotalBytes.
+const DefaultMaxTotalBytes = 4 * tensor.DefaultMaxBytes
 
 // Open opens the bundle with the given prefix (the path without ".index").
 func Open(prefix string) (*Reader, error) { return ReaderOptions{}.Open(prefix) }
@@ -107,6 +116,7 @@ func newReader(ra io.ReaderAt, size int64, name string, o ReaderOptions) (*Reade
 		}
 		if len(key) > 0 && key[0] == 0 {
 			// An encoded tensor-slice key: data of a partitioned variable.
+			r.slices = append(r.slices, e)
 			return nil
 		}
 		r.byKey[key] = len(r.entries)
@@ -118,6 +128,9 @@ func newReader(ra io.ReaderAt, size int64, name string, o ReaderOptions) (*Reade
 	}
 	if !sawHeader {
 		return nil, errorf(name, "", -1, ErrFormat, "empty index: no bundle header")
+	}
+	if err := r.checkOverlap(name); err != nil {
+		return nil, err
 	}
 	r.shards = make([]*os.File, r.numShards)
 	r.sizes = make([]int64, r.numShards)
@@ -206,6 +219,51 @@ func wrapTable(name string, err error) error {
 		return &Error{File: name, Offset: off, Reason: te.Reason, Err: &kindError{kind, te.Err}}
 	}
 	return &Error{File: name, Offset: off, Reason: "index: " + err.Error(), Err: &kindError{kind, err}}
+}
+
+// checkOverlap refuses an index whose entries share bytes of a data shard: TensorFlow writes
+// every tensor's bytes once, so overlapping entries are corrupt (and would let a small file
+// be read for much more than its size).
+func (r *Reader) checkOverlap(name string) error {
+	var data []Entry
+	for _, e := range append(r.entries[:len(r.entries):len(r.entries)], r.slices...) {
+		if !e.Sliced && e.Size > 0 {
+			data = append(data, e)
+		}
+	}
+	sort.Slice(data, func(a, b int) bool {
+		x, y := data[a], data[b]
+		if x.Shard != y.Shard {
+			return x.Shard < y.Shard
+		}
+		return x.Offset < y.Offset
+	})
+	for k := 1; k < len(data); k++ {
+		p, e := data[k-1], data[k]
+		if p.Shard == e.Shard && p.Offset+p.Size > e.Offset {
+			return errorf(name, e.Key, -1, ErrFormat, "its data (offset %d, %d bytes) overlaps that of %q (offset %d, %d bytes) in shard %d", e.Offset, e.Size, p.Key, p.Offset, p.Size, e.Shard)
+		}
+	}
+	return nil
+}
+
+// checkTotal checks the bytes of all tensors against ReaderOptions.MaxTotalBytes.
+func (r *Reader) checkTotal() error {
+	limit := r.opts.MaxTotalBytes
+	if limit <= 0 {
+		limit = DefaultMaxTotalBytes
+	}
+	total := int64(0)
+	for _, e := range append(r.entries[:len(r.entries):len(r.entries)], r.slices...) {
+		if e.Sliced {
+			continue
+		}
+		if e.Size > limit-total {
+			return errorf(IndexFile(r.prefix), "", -1, ErrFormat, "the tensors take more than %d bytes together (ReaderOptions.MaxTotalBytes)", limit)
+		}
+		total += e.Size
+	}
+	return nil
 }
 
 // Prefix returns the prefix the Reader was opened with.

@@ -192,6 +192,7 @@ func openChecked(path string) (*h5file, error) {
 		return nil, err
 	}
 	h.raw = f
+	h.size = size
 	h.guard = &vlenGuard{r: f, size: size, sb: sb}
 	return h, nil
 }

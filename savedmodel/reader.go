@@ -78,13 +78,30 @@ type ReaderOptions struct {
 	// MaxTensorBytes limits one tensor read from variables/ (default
 	// tensor.DefaultMaxBytes).
 	MaxTensorBytes int64
+	// MaxTotalBytes limits all tensors of variables/ together (default
+	// checkpoint.DefaultMaxTotalBytes).
+	MaxTotalBytes int64
+	// MaxConfigBytes limits the Keras model's metadata (its config), checked before it is
+	// decoded (default DefaultMaxConfigBytes).
+	MaxConfigBytes int64
 
 	onRead func(key string) // Audit: called with every variables/ key Load reads
 }
 
+// DefaultMaxConfigBytes is the default of ReaderOptions.MaxConfigBytes (that of
+// model.LoadOptions too).
+const DefaultMaxConfigBytes = 64 << 20
+
 // bundle returns the options for reading the variables bundle.
 func (o ReaderOptions) bundle() checkpoint.ReaderOptions {
-	return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, OnRead: o.onRead}
+	return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes, OnRead: o.onRead}
+}
+
+func (o ReaderOptions) maxConfig() int64 {
+	if o.MaxConfigBytes <= 0 {
+		return DefaultMaxConfigBytes
+	}
+	return o.MaxConfigBytes
 }
 
 func (o ReaderOptions) maxBytes() int64 {
@@ -415,6 +432,9 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 			return m, err
 		}
 		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a Keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
+	}
+	if root := rootMetadata(md); root != nil && int64(len(root.Metadata)) > o.maxConfig() {
+		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "root", Err: formatErr("Keras metadata (the model config) of %d bytes, over the %d-byte limit", len(root.Metadata), o.maxConfig())}
 	}
 	m, optCfg, names, classes, err := modelFromMetadata(md)
 	if err != nil {
