@@ -75,17 +75,13 @@ func (o ReaderOptions) Audit(dir string) (*Report, error) {
 		rep.Files = append(rep.Files, KerasMetadataFile)
 	}
 	og := serveGraph(sm).GetObjectGraphDef()
-	savedVars := 0
 	for _, n := range og.GetNodes() {
-		switch {
-		case n.GetVariable() != nil:
-			savedVars++
-		case n.GetFunction() != nil, n.GetBareConcreteFunction() != nil:
+		if n.GetFunction() != nil || n.GetBareConcreteFunction() != nil {
 			rep.Functions++
 		}
 	}
 	prefix := variablesPrefix(dir)
-	if err := checkVariables(dir, og, savedVars); err != nil {
+	if err := checkVariables(dir, og); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
@@ -133,10 +129,16 @@ func (o ReaderOptions) Audit(dir string) (*Report, error) {
 }
 
 // checkVariables checks that a SavedModel has what TensorFlow always writes: the variables/
-// directory, and in it the bundle's index when the model has an object graph (TF2 saves one
-// even without variables) or variables (savedVars of them in the object graph og). A TF1
-// model without variables has an empty variables/ directory.
-func checkVariables(dir string, og *pb.SavedObjectGraph, savedVars int) error {
+// directory, and in it the bundle's index when the model has an object graph og (TF2 saves
+// one even without variables). A TF1 model without variables has an empty variables/
+// directory.
+func checkVariables(dir string, og *pb.SavedObjectGraph) error {
+	savedVars := 0
+	for _, n := range og.GetNodes() {
+		if n.GetVariable() != nil {
+			savedVars++
+		}
+	}
 	vdir := filepath.Join(dir, VariablesDir)
 	if st, err := os.Stat(vdir); err != nil || !st.IsDir() {
 		return &Error{Path: dir, Err: formatErr("no %s directory (TensorFlow writes one with every SavedModel)", VariablesDir)}

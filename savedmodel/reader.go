@@ -441,6 +441,9 @@ func (o ReaderOptions) Load(dir string) (*saved.Model, error) {
 		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "root", Err: err}
 	}
 	prefix := variablesPrefix(dir)
+	if err := checkVariables(dir, mg.GetObjectGraphDef()); err != nil {
+		return nil, err
+	}
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
 		if w, err = o.bundle().LoadKerasWeights(prefix); err != nil {
