@@ -83,7 +83,7 @@ func SaveKeras(path string, m *saved.Model) error {
 		}
 		return err
 	})
-	return fileErr("save", path, err)
+	return fileErr("save", path, nameErrno(err))
 }
 
 // kerasJSON builds config.json (m.Config plus compile_config from m.TrainingConfig) and
@@ -133,15 +133,15 @@ func SaveKerasDir(dir string, m *saved.Model) error {
 	}
 	sync := atomicfile.Options{Sync: true}
 	if err := sync.WriteBytes(filepath.Join(dir, memberMetadata), meta); err != nil {
-		return fileErr("save", dir, atObj(memberMetadata, err))
+		return fileErr("save", dir, atObj(memberMetadata, nameErrno(err)))
 	}
 	if err := sync.WriteBytes(filepath.Join(dir, memberConfig), config); err != nil {
-		return fileErr("save", dir, atObj(memberConfig, err))
+		return fileErr("save", dir, atObj(memberConfig, nameErrno(err)))
 	}
 	err = sync.Write(filepath.Join(dir, memberWeights), func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
 	})
-	return fileErr("save", dir, atObj(memberWeights, err))
+	return fileErr("save", dir, atObj(memberWeights, nameErrno(err)))
 }
 
 // sourceKind is fileKind extended to the directories Keras 3 loads as models: "kerasdir" for

@@ -24,6 +24,12 @@ package h5
 
 static void kg_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+// A call that succeeds clears libhdf5's error stack: a function that cleans up after a failed
+// call keeps the stack first (KG_KEEP, a copy when r < 0) and puts it back last (KG_RESTORE),
+// so that the caller reads the failure itself (an errno among it).
+#define KG_KEEP(r) ((r) < 0 ? H5Eget_current_stack() : (hid_t)-1)
+#define KG_RESTORE(es) do { if ((es) >= 0) H5Eset_current_stack(es); } while (0)
+
 typedef struct { char *buf; size_t cap; size_t len; int n; } kg_ebuf;
 
 static herr_t kg_walk(unsigned n, const H5E_error2_t *e, void *data) {
@@ -300,13 +306,13 @@ static int kg_attr_write_vlen(hid_t loc, const char *obj, const char *name, cons
 	hid_t s = kg_space(scalar ? 0 : 1, &d);
 	int r = -1;
 	hid_t a = H5Acreate_by_name(loc, obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0) {
-		r = (n == 0 || H5Awrite(a, t, ptrs) >= 0) ? 0 : -1;
-		H5Aclose(a);
-	}
+	if (a >= 0) r = (n == 0 || H5Awrite(a, t, ptrs) >= 0) ? 0 : -1;
+	hid_t es = KG_KEEP(r);
+	if (a >= 0) H5Aclose(a);
 	H5Sclose(s);
 	H5Tclose(t);
 	free(ptrs);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -319,12 +325,12 @@ static int kg_attr_write_fixed(hid_t loc, const char *obj, const char *name, con
 	hid_t s = kg_space(1, &d);
 	int r = -1;
 	hid_t a = H5Acreate_by_name(loc, obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0) {
-		r = (n == 0 || H5Awrite(a, t, flat) >= 0) ? 0 : -1;
-		H5Aclose(a);
-	}
+	if (a >= 0) r = (n == 0 || H5Awrite(a, t, flat) >= 0) ? 0 : -1;
+	hid_t es = KG_KEEP(r);
+	if (a >= 0) H5Aclose(a);
 	H5Sclose(s);
 	H5Tclose(t);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -334,8 +340,11 @@ static int kg_attr_write_empty(hid_t loc, const char *obj, const char *name) {
 	hid_t s = kg_space(1, &d);
 	int r = -1;
 	hid_t a = H5Acreate_by_name(loc, obj, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0) { r = 0; H5Aclose(a); }
+	if (a >= 0) r = 0;
+	hid_t es = KG_KEEP(r);
+	if (a >= 0) H5Aclose(a);
 	H5Sclose(s);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -510,22 +519,27 @@ static int kg_dset_write(hid_t loc, const char *gpath, const char *name, int kin
 	hid_t mt = (kind == 19 || kind == 10) ? H5Tcopy(ft) : kg_memtype(kind, -1);
 	hid_t s = kg_space(rank, dims);
 	hid_t g = H5Gopen2(loc, gpath, H5P_DEFAULT);
+	hid_t d = -1, es = -1;
 	int r = -1;
 	if (g >= 0 && s >= 0 && mt >= 0) {
 		hssize_t np = H5Sget_simple_extent_npoints(s);
 		if (np < 0 || (size_t)np * H5Tget_size(mt) != nbytes) r = -3;
 		else {
-			hid_t d = H5Dcreate2(g, name, ft, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-			if (d >= 0) {
-				r = (np == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
-				H5Dclose(d);
+			d = H5Dcreate2(g, name, ft, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+			if (d >= 0) r = (np == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
+			es = KG_KEEP(r);
+			if (d >= 0 && H5Dclose(d) < 0 && r == 0) {
+				r = -1; // data may be written out when the dataset is closed
+				es = H5Eget_current_stack();
 			}
 		}
 	}
+	if (es < 0) es = KG_KEEP(r);
 	if (g >= 0) H5Gclose(g);
 	if (s >= 0) H5Sclose(s);
 	if (mt >= 0) H5Tclose(mt);
 	H5Tclose(ft);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -540,8 +554,7 @@ static unsigned long long kg_objaddr(hid_t loc, const char *path) {
 static int kg_mkgroup(hid_t loc, const char *path) {
 	hid_t g = H5Gcreate2(loc, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	if (g < 0) return -1;
-	H5Gclose(g);
-	return 0;
+	return H5Gclose(g) < 0 ? -1 : 0;
 }
 */
 import "C"
@@ -550,7 +563,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"gonum.org/v1/hdf5"
@@ -595,6 +611,22 @@ func libError() string {
 	return s
 }
 
+// libFailure is the error of a failed libhdf5 call of operation op: the operating system's
+// error when libhdf5 recorded one (its file drivers give the errno: a full disk is
+// syscall.ENOSPC, "no space left on device (ENOSPC)"), else libhdf5's own messages.
+func libFailure(op string) error {
+	s := libError()
+	if m := reErrno.FindStringSubmatch(s); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+			return &osError{op: op, errno: syscall.Errno(n)}
+		}
+	}
+	return fmt.Errorf("%s: %s", op, s)
+}
+
+// reErrno finds the errno libhdf5's POSIX drivers put in their error messages.
+var reErrno = regexp.MustCompile(`errno = ([0-9]+)`)
+
 func openLib(path string) (*h5file, error) {
 	C.kg_silence()
 	f, err := hdf5.OpenFile(path, hdf5.F_ACC_RDONLY)
@@ -608,7 +640,7 @@ func createLib(path string) (*h5file, error) {
 	C.kg_silence()
 	f, err := hdf5.CreateFile(path, hdf5.F_ACC_TRUNC)
 	if err != nil {
-		return nil, fmt.Errorf("create: %s", libError())
+		return nil, libFailure("create")
 	}
 	return &h5file{f: f, id: C.hid_t(f.ID()), name: path}, nil
 }
@@ -631,7 +663,7 @@ func (h *h5file) close() error {
 		h.f = nil
 	}
 	if failed {
-		return fmt.Errorf("close: %s", libError())
+		return libFailure("close")
 	}
 	return nil
 }
@@ -951,7 +983,7 @@ func (h *h5file) mkGroup(path string) error {
 	cp := cpath(path)
 	defer C.free(unsafe.Pointer(cp))
 	if C.kg_mkgroup(h.id, cp) != 0 {
-		return fmt.Errorf("create group: %s", libError())
+		return libFailure("create group")
 	}
 	return nil
 }
@@ -980,7 +1012,7 @@ func (h *h5file) writeVlenAttr(path, name string, vals []string, scalar, utf8 bo
 	}
 	if C.kg_attr_write_vlen(h.id, cp, cn, (*C.char)(unsafe.Pointer(&flat[0])), C.size_t(len(flat)),
 		C.size_t(len(vals)), C.int(sc), C.int(cset)) != 0 {
-		return fmt.Errorf("write attribute: %s", libError())
+		return libFailure("write attribute")
 	}
 	return nil
 }
@@ -992,7 +1024,7 @@ func (h *h5file) writeFixedAttr(path, name string, flat []byte, n, itemsize int)
 	defer C.free(unsafe.Pointer(cn))
 	flat = append(flat, 0)
 	if C.kg_attr_write_fixed(h.id, cp, cn, (*C.char)(unsafe.Pointer(&flat[0])), C.size_t(n), C.size_t(itemsize)) != 0 {
-		return fmt.Errorf("write attribute: %s", libError())
+		return libFailure("write attribute")
 	}
 	return nil
 }
@@ -1003,7 +1035,7 @@ func (h *h5file) writeEmptyAttr(path, name string) error {
 	defer C.free(unsafe.Pointer(cp))
 	defer C.free(unsafe.Pointer(cn))
 	if C.kg_attr_write_empty(h.id, cp, cn) != 0 {
-		return fmt.Errorf("write attribute: %s", libError())
+		return libFailure("write attribute")
 	}
 	return nil
 }
@@ -1044,5 +1076,5 @@ func (h *h5file) writeDataset(gpath, name string, t *tensor.Tensor) error {
 	case -3:
 		return fmt.Errorf("%w: tensor data does not match shape %v", ErrFormat, t.Shape)
 	}
-	return fmt.Errorf("write dataset: %s", libError())
+	return libFailure("write dataset")
 }
