@@ -87,7 +87,7 @@ func openMember(zpath string, zr io.ReaderAt, base, size int64) (*h5file, error)
 // extractMember inflates a member of at most limit bytes into a temporary file and returns
 // the way to open it with libhdf5, the path that errors may name, and the function that
 // removes the file.
-func extractMember(f *zip.File, limit int64) (open weightsOpener, path string, done func(), err error) {
+func extractMember(f *zip.File, limit int64) (weightsOpener, string, func(), error) {
 	dir := os.TempDir()
 	cleanStaleTemps(dir)
 	tmp, err := os.CreateTemp(dir, tempPrefix+strconv.Itoa(os.Getpid())+"-*.weights.h5")
@@ -99,30 +99,29 @@ func extractMember(f *zip.File, limit int64) (open weightsOpener, path string, d
 	if haveMemberDriver {
 		path, hidden = hideTemp(tmp)
 	}
-	done = func() {
+	done := func() {
 		tmp.Close()
 		if !hidden {
 			os.Remove(tmp.Name())
 		}
 	}
-	defer func() {
-		if err != nil {
-			done()
-		}
-	}()
+	fail := func(err error) (weightsOpener, string, func(), error) {
+		done()
+		return nil, "", nil, err
+	}
 	r, err := f.Open()
 	if err != nil {
-		return nil, "", nil, zipErr(err)
+		return fail(zipErr(err))
 	}
 	n, err := io.Copy(tmp, io.LimitReader(r, limit+1))
 	r.Close()
 	if err != nil {
-		return nil, "", nil, zipErr(err)
+		return fail(zipErr(err))
 	}
 	if n > limit || uint64(n) != f.UncompressedSize64 {
-		return nil, "", nil, formatf("member size %d, directory says %d", n, f.UncompressedSize64)
+		return fail(formatf("member size %d, directory says %d", n, f.UncompressedSize64))
 	}
-	open = func() (*h5file, error) { return openChecked(path) }
+	open := func() (*h5file, error) { return openChecked(path) }
 	if hidden {
 		open = func() (*h5file, error) { return openMember(path, tmp, 0, n) }
 	}

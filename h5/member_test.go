@@ -19,7 +19,7 @@ import (
 
 // rezip rewrites the .keras archive src into dst, compressing model.weights.h5 with deflate
 // when deflate is set, and replacing its content with weights when that is not nil.
-func rezip(t *testing.T, src, dst string, deflate bool, weights []byte) {
+func rezip(t testing.TB, src, dst string, deflate bool, weights []byte) {
 	t.Helper()
 	zr, err := zip.OpenReader(src)
 	if err != nil {
@@ -147,6 +147,22 @@ func TestKerasWeightsMember(t *testing.T) {
 				t.Errorf("%s (deflate %v): %q should name the archive and %s, and no temporary file", name, deflate, msg, memberWeights)
 			}
 		}
+	}
+	// A deflated member whose stream breaks while it is extracted (a fuzzer's find: the
+	// cleanup on that path panicked).
+	b, _ = os.ReadFile(deflated)
+	zr, _ := zip.OpenReader(deflated)
+	for _, f := range zr.File {
+		if f.Name == memberWeights {
+			off, _ := f.DataOffset()
+			b[off+int64(f.CompressedSize64)/2] ^= 0xff
+		}
+	}
+	zr.Close()
+	broken := filepath.Join(dir, "broken.keras")
+	os.WriteFile(broken, b, 0o644)
+	if _, err := LoadKeras(broken); err == nil {
+		t.Error("a broken deflate stream loaded")
 	}
 	if n := dirNames(t, tmp); len(n) != 0 {
 		t.Errorf("temporary files left behind after failures: %v", n)
