@@ -24,6 +24,7 @@ package h5
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <limits.h>
 
 #if H5_VERSION_GE(1, 13, 0) || !H5_VERSION_GE(1, 10, 0)
 #define KG_MEMBER_DRIVER 0
