@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 
-.PHONY: all deps venv build _build test test-go compat demo _demo fixtures bench _bench bench-compare _bench-compare clean
+.PHONY: all deps venv build _build test test-go fuzz-short compat demo _demo fixtures bench _bench bench-compare _bench-compare clean
 
 all: build
 
@@ -51,6 +51,36 @@ test-go:
 	CGO_ENABLED=0 go test -count=1 ./h5/ ./model/
 	refdir=$$(mktemp -d) && trap 'rm -rf "$$refdir"' EXIT && \
 		KERASGO_REFDIR=$$refdir KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m ./...
+	$(MAKE) --no-print-directory fuzz-short
+
+# Every fuzz target, briefly (each also runs its seed corpus and the crashers committed under
+# its package's testdata/fuzz in the plain `go test` above). Budgets are execution counts, not
+# durations: Go 1.26's -fuzztime=Ns can fail at the deadline with a spurious "context
+# deadline exceeded" (golang/go#75804). -fuzzminimizetime=1s keeps minimising new inputs from
+# eating the budget.
+FUZZ := go test -run '^$$' -fuzzminimizetime=1s
+fuzz-short:
+	$(FUZZ) -fuzz '^FuzzHDF5$$' -fuzztime 1500x ./h5/
+	$(FUZZ) -fuzz '^FuzzKeras$$' -fuzztime 800x ./h5/
+	$(FUZZ) -fuzz '^FuzzConfig$$' -fuzztime 3000x ./h5/
+	$(FUZZ) -fuzz '^FuzzAttributes$$' -fuzztime 3000x ./h5/
+	$(FUZZ) -fuzz '^FuzzBundle$$' -fuzztime 500x ./checkpoint/
+	$(FUZZ) -fuzz '^FuzzKerasGraph$$' -fuzztime 800x ./checkpoint/
+	$(FUZZ) -fuzz '^FuzzIndex$$' -fuzztime 5000x ./checkpoint/
+	$(FUZZ) -fuzz '^FuzzStateText$$' -fuzztime 10000x ./checkpoint/
+	$(FUZZ) -fuzz '^FuzzStringTensor$$' -fuzztime 10000x ./checkpoint/
+	$(FUZZ) -fuzz '^FuzzParseTrackable$$' -fuzztime 2000x ./internal/objgraph/
+	$(FUZZ) -fuzz '^FuzzReader$$' -fuzztime 10000x ./internal/table/
+	$(FUZZ) -fuzz '^FuzzSavedModel$$' -fuzztime 30x ./savedmodel/
+	$(FUZZ) -fuzz '^FuzzKerasMetadata$$' -fuzztime 200x ./savedmodel/
+	$(FUZZ) -fuzz '^FuzzLowering$$' -fuzztime 20x ./savedmodel/
+	$(FUZZ) -fuzz '^FuzzRead$$' -fuzztime 10000x ./npy/
+	$(FUZZ) -fuzz '^FuzzDecodeCIFAR10$$' -fuzztime 5000x ./data/
+	$(FUZZ) -fuzz '^FuzzFromConfig$$' -fuzztime 3000x ./layers/
+	$(FUZZ) -fuzz '^FuzzMergeConfig$$' -fuzztime 5000x ./layers/
+	$(FUZZ) -fuzz '^FuzzReshapingFromConfig$$' -fuzztime 5000x ./layers/
+	$(FUZZ) -fuzz '^FuzzFromConfig$$' -fuzztime 30x ./model/
+	$(FUZZ) -fuzz '^FuzzTrainingConfig$$' -fuzztime 3000x ./model/
 
 compat: deps venv
 	KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m -v ./compat/...

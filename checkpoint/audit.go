@@ -14,11 +14,15 @@ type Report struct {
 	Prefix string
 	// Entries is every tensor the index lists, sorted by key, the object graph included.
 	Entries []Entry
-	// Checked counts the tensors read with their checksums verified: all entries but
-	// partitioned variables and dtypes this package does not decode (Unreadable).
+	// Checked counts the tensors, and slices of partitioned variables, whose checksums were
+	// verified: all but Unverified.
 	Checked int
-	// Unreadable lists the keys of entries that could not be read for that reason.
+	// Unreadable lists the keys of entries this package cannot read as tensors: partitioned
+	// variables (their slices are checked) and dtypes it does not decode (their bytes are
+	// checked).
 	Unreadable []string
+	// Unverified lists the keys whose checksums could not be checked (variant tensors).
+	Unverified []string
 	// Model is what LoadKerasWeights returns; nil when LoadErr is set.
 	Model *saved.Model
 	// LoadErr is why LoadKerasWeights does not read this sound bundle (it wraps
@@ -77,9 +81,11 @@ func Audit(prefix string) (*Report, error) {
 	}
 	defer r.Close()
 	rep := &Report{Prefix: prefix, Entries: r.Entries()}
-	if rep.Checked, rep.Unreadable, err = r.verify(); err != nil {
+	v, err := r.verify()
+	if err != nil {
 		return nil, err
 	}
+	rep.Checked, rep.Unreadable, rep.Unverified = v.Checked, v.Undecodable, v.Unverified
 	read := map[string]bool{}
 	m, err := ReaderOptions{OnRead: func(k string) { read[k] = true }}.LoadKerasWeights(prefix)
 	if err != nil {

@@ -396,6 +396,9 @@ func (o ReaderOptions) LoadKerasWeights(prefix string) (*saved.Model, error) {
 		return nil, err
 	}
 	defer r.Close()
+	if err := r.checkTotal(); err != nil {
+		return nil, err
+	}
 	g, err := r.objectGraph()
 	if err != nil {
 		if !r.Has(ObjectGraphKey) {

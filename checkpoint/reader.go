@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	"github.com/kerasgo/kerasgo/internal/table"
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -35,6 +36,11 @@ type Entry struct {
 type ReaderOptions struct {
 	// MaxTensorBytes limits the size of one tensor read (default tensor.DefaultMaxBytes).
 	MaxTensorBytes int64
+	// MaxTotalBytes limits the bytes of all tensors together, checked against the index
+	// before LoadKerasWeights or Verify reads any (default DefaultMaxTotalBytes). The data
+	// of two tensors never overlaps, so reading a bundle also never takes more than the size
+	// of its data files.
+	MaxTotalBytes int64
 	// MaxIndexBlockBytes limits one block of the index file (default 256 MiB).
 	MaxIndexBlockBytes int64
 	// OnRead, when set, is called with the key of every tensor Read returns (Audit uses it
@@ -50,6 +56,7 @@ type Reader struct {
 	opts      ReaderOptions
 	numShards int
 	entries   []Entry // sorted by key, without slice entries
+	slices    []Entry // the slice entries: the data of partitioned variables
 	byKey     map[string]int
 
 	mu     sync.Mutex
@@ -57,6 +64,9 @@ type Reader struct {
 	sizes  []int64
 	closed bool
 }
+
+// DefaultMaxTotalBytes is the default of ReaderOptions.MaxTotalBytes.
+const DefaultMaxTotalBytes = 4 * tensor.DefaultMaxBytes
 
 // Open opens the bundle with the given prefix (the path without ".index").
 func Open(prefix string) (*Reader, error) { return ReaderOptions{}.Open(prefix) }
@@ -78,19 +88,15 @@ func (o ReaderOptions) open(prefix string) (*Reader, error) {
 		o.MaxTensorBytes = tensor.DefaultMaxBytes
 	}
 	name := IndexFile(prefix)
-	f, err := os.Open(name)
+	f, size, err := openRegular(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errorf(name, "", -1, ErrNotFound, "no checkpoint index")
 		}
-		return nil, fmt.Errorf("checkpoint: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	r, err := newReader(f, st.Size(), name, o)
+	r, err := newReader(f, size, name, o)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +127,7 @@ func newReader(ra io.ReaderAt, size int64, name string, o ReaderOptions) (*Reade
 		}
 		if len(key) > 0 && key[0] == 0 {
 			// An encoded tensor-slice key: data of a partitioned variable.
+			r.slices = append(r.slices, e)
 			return nil
 		}
 		r.byKey[key] = len(r.entries)
@@ -132,6 +139,9 @@ func newReader(ra io.ReaderAt, size int64, name string, o ReaderOptions) (*Reade
 	}
 	if !sawHeader {
 		return nil, errorf(name, "", -1, ErrFormat, "empty index: no bundle header")
+	}
+	if err := r.checkOverlap(name); err != nil {
+		return nil, err
 	}
 	r.shards = make([]*os.File, r.numShards)
 	r.sizes = make([]int64, r.numShards)
@@ -222,6 +232,51 @@ func wrapTable(name string, err error) error {
 	return &Error{File: name, Offset: off, Reason: "index: " + err.Error(), Err: &kindError{kind, err}}
 }
 
+// checkOverlap refuses an index whose entries share bytes of a data shard: TensorFlow writes
+// every tensor's bytes once, so overlapping entries are corrupt (and would let a small file
+// be read for much more than its size).
+func (r *Reader) checkOverlap(name string) error {
+	var data []Entry
+	for _, e := range append(r.entries[:len(r.entries):len(r.entries)], r.slices...) {
+		if !e.Sliced && e.Size > 0 {
+			data = append(data, e)
+		}
+	}
+	sort.Slice(data, func(a, b int) bool {
+		x, y := data[a], data[b]
+		if x.Shard != y.Shard {
+			return x.Shard < y.Shard
+		}
+		return x.Offset < y.Offset
+	})
+	for k := 1; k < len(data); k++ {
+		p, e := data[k-1], data[k]
+		if p.Shard == e.Shard && p.Offset+p.Size > e.Offset {
+			return errorf(name, e.Key, -1, ErrFormat, "its data (offset %d, %d bytes) overlaps that of %q (offset %d, %d bytes) in shard %d", e.Offset, e.Size, p.Key, p.Offset, p.Size, e.Shard)
+		}
+	}
+	return nil
+}
+
+// checkTotal checks the bytes of all tensors against ReaderOptions.MaxTotalBytes.
+func (r *Reader) checkTotal() error {
+	limit := r.opts.MaxTotalBytes
+	if limit <= 0 {
+		limit = DefaultMaxTotalBytes
+	}
+	total := int64(0)
+	for _, e := range append(r.entries[:len(r.entries):len(r.entries)], r.slices...) {
+		if e.Sliced {
+			continue
+		}
+		if e.Size > limit-total {
+			return errorf(IndexFile(r.prefix), "", -1, ErrFormat, "the tensors take more than %d bytes together (ReaderOptions.MaxTotalBytes)", limit)
+		}
+		total += e.Size
+	}
+	return nil
+}
+
 // Prefix returns the prefix the Reader was opened with.
 func (r *Reader) Prefix() string { return r.prefix }
 
@@ -267,19 +322,14 @@ func (r *Reader) shard(i int) (*os.File, int64, string, error) {
 		return nil, 0, name, fmt.Errorf("checkpoint: %s: read after Close", r.prefix)
 	}
 	if r.shards[i] == nil {
-		f, err := os.Open(name)
+		f, size, err := openRegular(name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, 0, name, errorf(name, "", -1, ErrNotFound, "data shard missing")
 			}
-			return nil, 0, name, fmt.Errorf("checkpoint: %w", err)
+			return nil, 0, name, err
 		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, 0, name, fmt.Errorf("checkpoint: %w", err)
-		}
-		r.shards[i], r.sizes[i] = f, st.Size()
+		r.shards[i], r.sizes[i] = f, size
 	}
 	return r.shards[i], r.sizes[i], name, nil
 }
@@ -434,6 +484,19 @@ func ioErr(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// openRegular opens a file of the bundle: a regular file only (a named pipe or a device such
+// as /dev/zero fails at once, naming the file), with its size.
+func openRegular(name string) (*os.File, int64, error) {
+	f, size, err := regfile.Open(name)
+	if errors.Is(err, regfile.ErrNotRegular) {
+		return nil, 0, errorf(name, "", -1, ErrFormat, "%v", err)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	return f, size, err
 }
 
 // sortedKeys returns the keys of m sorted bytewise.

@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 
 	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 )
 
@@ -32,20 +32,16 @@ type State struct {
 // ReadState reads dir/checkpoint. A missing file gives an error wrapping ErrNotFound.
 func ReadState(dir string) (*State, error) {
 	name := filepath.Join(dir, StateFile)
-	f, err := os.Open(name)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errorf(name, "", -1, ErrNotFound, "no checkpoint state file")
-		}
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxStateBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	if len(b) > maxStateBytes {
+	b, err := regfile.ReadFile(name, maxStateBytes)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, errorf(name, "", -1, ErrNotFound, "no checkpoint state file")
+	case errors.Is(err, regfile.ErrTooLarge):
 		return nil, errorf(name, "", -1, ErrFormat, "state file larger than %d bytes", maxStateBytes)
+	case errors.Is(err, regfile.ErrNotRegular):
+		return nil, errorf(name, "", -1, ErrFormat, "%v", err)
+	case err != nil:
+		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	s, err := parseState(string(b))
 	if err != nil {

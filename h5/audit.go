@@ -47,16 +47,16 @@ func Audit(path string) (*Report, error) { return ReadOptions{}.Audit(path) }
 
 // Audit is Audit with options.
 func (o ReadOptions) Audit(path string) (*Report, error) {
-	kind, err := fileKind(path)
+	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("verify", path, err)
 	}
 	var a *Report
 	switch kind {
-	case "zip":
-		err = o.withKerasWeights(path, func(wpath string, ka *kerasArchive) error {
+	case "zip", "kerasdir":
+		err = o.withKerasWeights(path, func(open weightsOpener, ka *kerasArchive) error {
 			defer lockLib()()
-			h, err := openChecked(wpath)
+			h, err := open()
 			if err != nil {
 				return atObj(memberWeights, err)
 			}
@@ -107,6 +107,10 @@ func (o ReadOptions) audit(h *h5file, ka *kerasArchive) (*Report, error) {
 		return nil, err
 	}
 	h.read = nil
+	o.startRead(h)
+	if err := h.checkDeclared(vars, o.MaxTensorBytes); err != nil {
+		return nil, err
+	}
 	for _, v := range vars {
 		if v.DType == tensor.Invalid || v.DType == tensor.String {
 			continue // not a tensor; the loader never reads it either

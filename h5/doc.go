@@ -65,6 +65,12 @@
 // .weights.h5 does not record the layer order: layers with weights are ordered from the
 // optimizer's slot shapes when possible, otherwise by path, and weightless layers follow.
 // Datasets must be numeric; bfloat16 is read (Keras 3 "dtype" attribute) but not written.
+// Reading is bounded by the file (bounds.go): a dataset may not declare more than its stored
+// bytes can hold (deflate expands at most 1032-fold; other filters, external and virtual
+// storage are unsupported), and chunked data is read in pieces. A .keras file's stored
+// model.weights.h5 is read in place through a file driver of this package for libhdf5 1.10
+// and 1.12; with other versions, and for a compressed member, it is extracted to an unlinked
+// temporary file (member.go).
 // Saves are durable: the temporary file is fsynced before the rename (about 0.15 s for a
 // 100 MB model on the reference machine), which Keras does not do. A save holds a lock on its
 // path (DIR/.NAME.lock): a second save to the same path meanwhile fails with ErrBusy, and the

@@ -51,10 +51,8 @@ const (
 	maxDepth = 64
 	// maxObjects bounds the objects visited in one file.
 	maxObjects = 1 << 22
-	// maxJSONMember bounds config.json and metadata.json inside a .keras zip.
-	maxJSONMember = 256 << 20
-	// defaultMaxWeightsMember bounds model.weights.h5 inside a .keras zip (uncompressed).
-	defaultMaxWeightsMember int64 = 64 << 30
+	// maxMetadataMember bounds metadata.json of a .keras file (Keras writes two fields).
+	maxMetadataMember = 1 << 20
 )
 
 // libMu serialises every use of libhdf5, which is not built thread-safe.

@@ -73,7 +73,7 @@ func FuzzAttributes(f *testing.F) {
 		}
 		g := &vlenGuard{r: bytes.NewReader(b), size: int64(len(b)), sb: sbInfo{sOff: 8, sLen: 8}}
 		g.checkHeader(uint64(size) % uint64(len(b)+1))
-		g.checkAttr(0, "x")
+		g.checkAttr(0, "x", maxAttrBytes)
 		parseSuperblock(b, 0, int64(len(b)))
 	})
 }

@@ -52,10 +52,11 @@ func (g *vlenGuard) uint(b []byte, n int) uint64 {
 	return 0
 }
 
-// checkAttr validates the vlen references of attribute name in the object header at addr.
-// Headers it cannot parse (version 2, shared types) are left to libhdf5, whose version 2
-// headers carry checksums.
-func (g *vlenGuard) checkAttr(addr uint64, name string) error {
+// checkAttr validates the vlen references of attribute name in the object header at addr,
+// and that the strings they declare take at most limit bytes together (before the global
+// heap holding them is read). Headers it cannot parse (version 2, shared types) are left to
+// libhdf5, whose version 2 headers carry checksums.
+func (g *vlenGuard) checkAttr(addr uint64, name string, limit int64) error {
 	hdr, err := g.read(addr, 16)
 	if err != nil {
 		return err
@@ -93,7 +94,7 @@ func (g *vlenGuard) checkAttr(addr uint64, name string) error {
 					return err
 				}
 			case 0x0C: // attribute
-				if err := g.checkAttrMsg(msg, name); err != nil {
+				if err := g.checkAttrMsg(msg, name, limit); err != nil {
 					return err
 				}
 			}
@@ -135,7 +136,7 @@ func (hb *headerBlocks) add(g *vlenGuard, addr, size uint64) error {
 func pad8(n int) int { return (n + 7) &^ 7 }
 
 // checkAttrMsg checks one attribute message if it is the named one.
-func (g *vlenGuard) checkAttrMsg(msg []byte, name string) error {
+func (g *vlenGuard) checkAttrMsg(msg []byte, name string, limit int64) error {
 	if len(msg) < 8 {
 		return formatf("short attribute message")
 	}
@@ -185,6 +186,13 @@ func (g *vlenGuard) checkAttrMsg(msg []byte, name string) error {
 	elem := 4 + g.sb.sOff + 4
 	if count > int64(len(msg)) || int64(p)+count*int64(elem) > int64(len(msg)) {
 		return formatf("attribute %q: %d vlen references overrun the message", name, count)
+	}
+	total := uint64(0)
+	for i := int64(0); i < count; i++ {
+		total += uint64(binary.LittleEndian.Uint32(msg[p+int(i)*elem:]))
+	}
+	if total > uint64(limit) {
+		return formatf("strings exceed the %d-byte limit (%d bytes)", limit, total)
 	}
 	for i := int64(0); i < count; i++ {
 		e := msg[p+int(i)*elem:]

@@ -43,7 +43,7 @@ func TestHeaderContinuationLoop(t *testing.T) {
 	g := &vlenGuard{r: bytes.NewReader(b), size: int64(len(b)), sb: sbInfo{sOff: 8, sLen: 8}}
 	for name, check := range map[string]func() error{
 		"checkHeader": func() error { return g.checkHeader(0) },
-		"checkAttr":   func() error { return g.checkAttr(0, "x") },
+		"checkAttr":   func() error { return g.checkAttr(0, "x", maxAttrBytes) },
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kerasgo/kerasgo/internal/atomicfile"
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	"io"
 	"os"
 	"path"
@@ -80,7 +81,7 @@ func SaveKeras(path string, m *saved.Model) error {
 		}
 		return err
 	})
-	return fileErr("save", path, err)
+	return fileErr("save", path, nameErrno(err))
 }
 
 // kerasJSON builds config.json (m.Config plus compile_config from m.TrainingConfig) and
@@ -130,15 +131,15 @@ func SaveKerasDir(dir string, m *saved.Model) error {
 	}
 	sync := atomicfile.Options{}
 	if err := sync.WriteBytes(filepath.Join(dir, memberMetadata), meta); err != nil {
-		return fileErr("save", dir, atObj(memberMetadata, err))
+		return fileErr("save", dir, atObj(memberMetadata, nameErrno(err)))
 	}
 	if err := sync.WriteBytes(filepath.Join(dir, memberConfig), config); err != nil {
-		return fileErr("save", dir, atObj(memberConfig, err))
+		return fileErr("save", dir, atObj(memberConfig, nameErrno(err)))
 	}
 	err = sync.Write(filepath.Join(dir, memberWeights), func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
 	})
-	return fileErr("save", dir, atObj(memberWeights, err))
+	return fileErr("save", dir, atObj(memberWeights, nameErrno(err)))
 }
 
 // sourceKind is fileKind extended to the directories Keras 3 loads as models: "kerasdir" for
@@ -202,9 +203,9 @@ func (o ReadOptions) LoadKeras(path string) (*saved.Model, error) {
 		return nil, fileErr("load", path, formatf("neither a zip nor an HDF5 file"))
 	}
 	var m *saved.Model
-	err = o.withKerasWeights(path, func(wpath string, ka *kerasArchive) error {
+	err = o.withKerasWeights(path, func(open weightsOpener, ka *kerasArchive) error {
 		defer lockLib()()
-		h, err := openChecked(wpath)
+		h, err := open()
 		if err != nil {
 			return atObj(memberWeights, err)
 		}
@@ -272,18 +273,27 @@ func zipErr(err error) error {
 	return err
 }
 
-// withKerasWeights opens a .keras zip, reads its JSON members, extracts model.weights.h5 to
-// a temporary file and calls fn with it. For an unzipped model directory it reads the files
-// in place.
-func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *kerasArchive) error) error {
+// weightsOpener opens the model.weights.h5 of a .keras archive or directory (libMu must be
+// held).
+type weightsOpener func() (*h5file, error)
+
+// withKerasWeights opens a .keras zip, reads its JSON members and calls fn with the way to
+// open model.weights.h5: in place when the member is stored (as Keras writes it), else
+// inflated into a hidden temporary file (see member.go). For an unzipped model directory it
+// reads the files in place. Errors never name a temporary file.
+func (o ReadOptions) withKerasWeights(zpath string, fn func(open weightsOpener, ka *kerasArchive) error) error {
 	if st, err := os.Stat(zpath); err == nil && st.IsDir() {
 		return o.withKerasDir(zpath, fn)
 	}
-	zr, err := zip.OpenReader(zpath)
+	zf, zsize, err := openRegular(zpath)
+	if err != nil {
+		return err
+	}
+	defer zf.Close()
+	zr, err := zip.NewReader(zf, zsize)
 	if err != nil {
 		return zipErr(err)
 	}
-	defer zr.Close()
 	members := map[string]*zip.File{}
 	for _, f := range zr.File {
 		if err := checkMemberName(f.Name); err != nil {
@@ -296,7 +306,7 @@ func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *ke
 	}
 	var meta, config []byte
 	if f := members[memberMetadata]; f != nil {
-		if meta, err = readMember(f, maxJSONMember); err != nil {
+		if meta, err = readMember(f, maxMetadataMember); err != nil {
 			return err
 		}
 	}
@@ -304,7 +314,7 @@ func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *ke
 	if f == nil {
 		return formatf("no %s in the archive (not a Keras .keras file)", memberConfig)
 	}
-	if config, err = readMember(f, maxJSONMember); err != nil {
+	if config, err = readMember(f, o.maxConfig()); err != nil {
 		return err
 	}
 	ka, err := parseKerasJSON(meta, config)
@@ -318,35 +328,31 @@ func (o ReadOptions) withKerasWeights(zpath string, fn func(wpath string, ka *ke
 		}
 		return formatf("no %s in the archive", memberWeights)
 	}
-	limit := o.MaxWeightsMember
-	if limit <= 0 {
-		limit = defaultMaxWeightsMember
-	}
-	if wf.UncompressedSize64 > uint64(limit) {
+	// A member read in place costs no more than its tensors (bounded on their own); one to
+	// extract is bounded first.
+	inPlace := haveMemberDriver && wf.Method == zip.Store
+	limit := o.maxWeightsMember()
+	if (inPlace && o.MaxWeightsMember > 0 || !inPlace) && wf.UncompressedSize64 > uint64(limit) {
 		return atObj(memberWeights, formatf("%d bytes exceeds the %d-byte limit", wf.UncompressedSize64, limit))
 	}
-	tmp, err := os.CreateTemp("", "kerasgo-*.weights.h5")
+	if err := checkMemberSignature(wf); err != nil {
+		return atObj(memberWeights, err)
+	}
+	if inPlace {
+		base, size, ok, err := storedMember(zf, zsize, wf)
+		if err != nil {
+			return atObj(memberWeights, err)
+		}
+		if ok {
+			return fn(func() (*h5file, error) { return openMember(zpath, zf, base, size) }, ka)
+		}
+	}
+	open, wpath, done, err := extractMember(wf, limit)
 	if err != nil {
-		return err
+		return atObj(memberWeights, err)
 	}
-	defer os.Remove(tmp.Name())
-	r, err := wf.Open()
-	if err != nil {
-		tmp.Close()
-		return atObj(memberWeights, zipErr(err))
-	}
-	n, err := io.Copy(tmp, io.LimitReader(r, limit+1))
-	r.Close()
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return atObj(memberWeights, zipErr(err))
-	}
-	if n > limit || uint64(n) != wf.UncompressedSize64 {
-		return atObj(memberWeights, formatf("member size %d, directory says %d", n, wf.UncompressedSize64))
-	}
-	return fn(tmp.Name(), ka)
+	defer done()
+	return memberErr(fn(open, ka), wpath)
 }
 
 // parseKerasJSON reads metadata.json (nil when absent) and config.json.
@@ -374,36 +380,27 @@ func parseKerasJSON(meta, config []byte) (*kerasArchive, error) {
 
 // readDirMember reads dir/name, a regular file of at most limit bytes; absent gives nil.
 func readDirMember(dir, name string, limit int64) ([]byte, error) {
-	f, err := os.Open(filepath.Join(dir, name))
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := regfile.ReadFile(filepath.Join(dir, name), limit)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
-		return nil, atObj(name, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, atObj(name, err)
-	} else if !st.Mode().IsRegular() {
-		return nil, atObj(name, formatf("not a regular file"))
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, atObj(name, err)
-	}
-	if int64(len(b)) > limit {
+	case errors.Is(err, regfile.ErrNotRegular):
+		return nil, atObj(name, formatf("%v", err))
+	case errors.Is(err, regfile.ErrTooLarge):
 		return nil, atObj(name, formatf("more than %d bytes", limit))
+	case err != nil:
+		return nil, atObj(name, err)
 	}
 	return b, nil
 }
 
 // withKerasDir is withKerasWeights for an unzipped model directory.
-func (o ReadOptions) withKerasDir(dir string, fn func(wpath string, ka *kerasArchive) error) error {
-	meta, err := readDirMember(dir, memberMetadata, maxJSONMember)
+func (o ReadOptions) withKerasDir(dir string, fn func(open weightsOpener, ka *kerasArchive) error) error {
+	meta, err := readDirMember(dir, memberMetadata, maxMetadataMember)
 	if err != nil {
 		return err
 	}
-	config, err := readDirMember(dir, memberConfig, maxJSONMember)
+	config, err := readDirMember(dir, memberConfig, o.maxConfig())
 	if err != nil {
 		return err
 	}
@@ -425,5 +422,5 @@ func (o ReadOptions) withKerasDir(dir string, fn func(wpath string, ka *kerasArc
 	if !st.Mode().IsRegular() {
 		return atObj(memberWeights, formatf("not a regular file"))
 	}
-	return fn(wpath, ka)
+	return fn(func() (*h5file, error) { return openChecked(wpath) }, ka)
 }

@@ -24,6 +24,12 @@ package h5
 
 static void kg_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+// A call that succeeds clears libhdf5's error stack: a function that cleans up after a failed
+// call keeps the stack first (KG_KEEP, a copy when r < 0) and puts it back last (KG_RESTORE),
+// so that the caller reads the failure itself (an errno among it).
+#define KG_KEEP(r) ((r) < 0 ? H5Eget_current_stack() : (hid_t)-1)
+#define KG_RESTORE(es) do { if ((es) >= 0) H5Eset_current_stack(es); } while (0)
+
 typedef struct { char *buf; size_t cap; size_t len; int n; } kg_ebuf;
 
 static herr_t kg_walk(unsigned n, const H5E_error2_t *e, void *data) {
@@ -300,13 +306,13 @@ static int kg_attr_write_vlen(hid_t loc, const char *obj, const char *name, cons
 	hid_t s = kg_space(scalar ? 0 : 1, &d);
 	int r = -1;
 	hid_t a = H5Acreate_by_name(loc, obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0) {
-		r = (n == 0 || H5Awrite(a, t, ptrs) >= 0) ? 0 : -1;
-		H5Aclose(a);
-	}
+	if (a >= 0) r = (n == 0 || H5Awrite(a, t, ptrs) >= 0) ? 0 : -1;
+	hid_t es = KG_KEEP(r);
+	if (a >= 0) H5Aclose(a);
 	H5Sclose(s);
 	H5Tclose(t);
 	free(ptrs);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -319,12 +325,12 @@ static int kg_attr_write_fixed(hid_t loc, const char *obj, const char *name, con
 	hid_t s = kg_space(1, &d);
 	int r = -1;
 	hid_t a = H5Acreate_by_name(loc, obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0) {
-		r = (n == 0 || H5Awrite(a, t, flat) >= 0) ? 0 : -1;
-		H5Aclose(a);
-	}
+	if (a >= 0) r = (n == 0 || H5Awrite(a, t, flat) >= 0) ? 0 : -1;
+	hid_t es = KG_KEEP(r);
+	if (a >= 0) H5Aclose(a);
 	H5Sclose(s);
 	H5Tclose(t);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -334,8 +340,11 @@ static int kg_attr_write_empty(hid_t loc, const char *obj, const char *name) {
 	hid_t s = kg_space(1, &d);
 	int r = -1;
 	hid_t a = H5Acreate_by_name(loc, obj, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0) { r = 0; H5Aclose(a); }
+	if (a >= 0) r = 0;
+	hid_t es = KG_KEEP(r);
+	if (a >= 0) H5Aclose(a);
 	H5Sclose(s);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -387,6 +396,91 @@ static int kg_dset_read(hid_t loc, const char *path, int kind, void *buf, size_t
 	return r;
 }
 
+// kg_store describes where a dataset's data lives, read before any data is.
+typedef struct {
+	int layout;                 // H5D_layout_t: 0 compact, 1 contiguous, 2 chunked, 3 virtual
+	int chunk_rank;
+	hsize_t chunk[32];
+	unsigned long long stored;  // bytes allocated in the file (compressed, for chunked data)
+	unsigned long long offset;  // contiguous data: file address; ~0 when not allocated
+	int external;               // number of external raw data files
+	int nfilters;
+	int filters[16];
+} kg_store;
+
+static int kg_dset_store(hid_t loc, const char *path, kg_store *st) {
+	memset(st, 0, sizeof *st);
+	st->offset = ~0ULL;
+	hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+	if (d < 0) return -1;
+	hid_t p = H5Dget_create_plist(d);
+	int r = -1;
+	if (p >= 0) {
+		H5D_layout_t l = H5Pget_layout(p);
+		st->layout = (int)l;
+		st->external = H5Pget_external_count(p);
+		if (l == H5D_CHUNKED) {
+			int cr = H5Pget_chunk(p, 32, st->chunk);
+			st->chunk_rank = cr;
+		}
+		int nf = H5Pget_nfilters(p);
+		st->nfilters = nf;
+		for (int i = 0; i < nf && i < 16; i++) {
+			unsigned flags = 0, fc = 0;
+			size_t ne = 0;
+			st->filters[i] = (int)H5Pget_filter2(p, (unsigned)i, &flags, &ne, NULL, 0, NULL, &fc);
+		}
+		st->stored = (unsigned long long)H5Dget_storage_size(d);
+		if (l == H5D_CONTIGUOUS) {
+			haddr_t a = H5Dget_offset(d);
+			st->offset = a == HADDR_UNDEF ? ~0ULL : (unsigned long long)a;
+		}
+		r = (l < 0 || st->external < 0 || nf < 0 || (l == H5D_CHUNKED && st->chunk_rank < 0)) ? -1 : 0;
+		H5Pclose(p);
+	}
+	H5Dclose(d);
+	H5Eclear2(H5E_DEFAULT); // H5Dget_offset of unallocated data leaves an error behind
+	return r;
+}
+
+// kg_dset_read_rows reads rows [start, start+count) of a dataset's first dimension into buf,
+// which holds exactly nbytes: chunked data read in such pieces keeps libhdf5's per-read
+// bookkeeping (one entry per chunk touched) bounded.
+static int kg_dset_read_rows(hid_t loc, const char *path, int kind, void *buf, size_t nbytes,
+	hsize_t start, hsize_t count) {
+	hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+	if (d < 0) return -1;
+	hid_t ft = H5Dget_type(d), fs = H5Dget_space(d);
+	hid_t mt = kg_memtype(kind, ft);
+	hid_t ms = -1;
+	int r = -1;
+	if (ft >= 0 && fs >= 0 && mt >= 0) {
+		hsize_t dims[32], off[32], cnt[32];
+		int rank = H5Sget_simple_extent_ndims(fs);
+		if (rank >= 1 && rank <= 32 && H5Sget_simple_extent_dims(fs, dims, NULL) >= 0 && start + count <= dims[0]) {
+			hsize_t n = count;
+			for (int i = 0; i < rank; i++) {
+				off[i] = i == 0 ? start : 0;
+				cnt[i] = i == 0 ? count : dims[i];
+				if (i > 0) n *= dims[i];
+			}
+			if (n * H5Tget_size(mt) != nbytes) r = -3;
+			else if (n == 0) r = 0;
+			else if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+				(ms = H5Screate_simple(1, &n, NULL)) >= 0)
+				r = H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+		} else r = -3;
+	}
+	hid_t es = r == -1 ? H5Eget_current_stack() : -1;
+	if (ms >= 0) H5Sclose(ms);
+	if (mt >= 0) H5Tclose(mt);
+	if (ft >= 0) H5Tclose(ft);
+	if (fs >= 0) H5Sclose(fs);
+	H5Dclose(d);
+	if (es >= 0) H5Eset_current_stack(es);
+	return r;
+}
+
 static hid_t kg_filetype(int kind) {
 	switch (kind) {
 	case 1: return H5Tcopy(H5T_IEEE_F32LE);
@@ -425,22 +519,27 @@ static int kg_dset_write(hid_t loc, const char *gpath, const char *name, int kin
 	hid_t mt = (kind == 19 || kind == 10) ? H5Tcopy(ft) : kg_memtype(kind, -1);
 	hid_t s = kg_space(rank, dims);
 	hid_t g = H5Gopen2(loc, gpath, H5P_DEFAULT);
+	hid_t d = -1, es = -1;
 	int r = -1;
 	if (g >= 0 && s >= 0 && mt >= 0) {
 		hssize_t np = H5Sget_simple_extent_npoints(s);
 		if (np < 0 || (size_t)np * H5Tget_size(mt) != nbytes) r = -3;
 		else {
-			hid_t d = H5Dcreate2(g, name, ft, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-			if (d >= 0) {
-				r = (np == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
-				H5Dclose(d);
+			d = H5Dcreate2(g, name, ft, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+			if (d >= 0) r = (np == 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
+			es = KG_KEEP(r);
+			if (d >= 0 && H5Dclose(d) < 0 && r == 0) {
+				r = -1; // data may be written out when the dataset is closed
+				es = H5Eget_current_stack();
 			}
 		}
 	}
+	if (es < 0) es = KG_KEEP(r);
 	if (g >= 0) H5Gclose(g);
 	if (s >= 0) H5Sclose(s);
 	if (mt >= 0) H5Tclose(mt);
 	H5Tclose(ft);
+	KG_RESTORE(es);
 	return r;
 }
 
@@ -455,8 +554,7 @@ static unsigned long long kg_objaddr(hid_t loc, const char *path) {
 static int kg_mkgroup(hid_t loc, const char *path) {
 	hid_t g = H5Gcreate2(loc, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	if (g < 0) return -1;
-	H5Gclose(g);
-	return 0;
+	return H5Gclose(g) < 0 ? -1 : 0;
 }
 */
 import "C"
@@ -464,8 +562,11 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"gonum.org/v1/hdf5"
@@ -486,12 +587,17 @@ const haveLib = true
 // h5file is an open HDF5 file. Objects inside are addressed by slash-separated paths from
 // the root ("model_weights/conv_1").
 type h5file struct {
-	f     *hdf5.File
-	id    C.hid_t
-	name  string          // the file's path, for errors
-	raw   *os.File        // the same file for the pure-Go guards (read side only)
-	guard *vlenGuard      // checks vlen references before libhdf5 follows them
-	read  map[string]bool // datasets readTensor has read, when tracked (see readModel)
+	f       *hdf5.File // nil for a file opened by id alone (closeID)
+	id      C.hid_t
+	closeID bool            // close with H5Fclose(id): a zip member opened in place
+	name    string          // the file's path, for errors
+	raw     io.Closer       // the file the pure-Go guards read, closed with h (nil: not h's)
+	guard   *vlenGuard      // checks vlen references before libhdf5 follows them
+	read    map[string]bool // datasets readTensor has read, when tracked (see readModel)
+	size    int64           // the file's size in bytes (0 when unknown)
+	// The running total of tensor bytes read, and its limit (see bounds.go).
+	total, maxTotal int64
+	stores          map[string]storage // storageOf's answers, per dataset
 }
 
 // libError returns the current libhdf5 error stack as text and clears it.
@@ -504,6 +610,22 @@ func libError() string {
 	}
 	return s
 }
+
+// libFailure is the error of a failed libhdf5 call of operation op: the operating system's
+// error when libhdf5 recorded one (its file drivers give the errno: a full disk is
+// syscall.ENOSPC, "no space left on device (ENOSPC)"), else libhdf5's own messages.
+func libFailure(op string) error {
+	s := libError()
+	if m := reErrno.FindStringSubmatch(s); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+			return &osError{op: op, errno: syscall.Errno(n)}
+		}
+	}
+	return fmt.Errorf("%s: %s", op, s)
+}
+
+// reErrno finds the errno libhdf5's POSIX drivers put in their error messages.
+var reErrno = regexp.MustCompile(`errno = ([0-9]+)`)
 
 func openLib(path string) (*h5file, error) {
 	C.kg_silence()
@@ -518,24 +640,30 @@ func createLib(path string) (*h5file, error) {
 	C.kg_silence()
 	f, err := hdf5.CreateFile(path, hdf5.F_ACC_TRUNC)
 	if err != nil {
-		return nil, fmt.Errorf("create: %s", libError())
+		return nil, libFailure("create")
 	}
 	return &h5file{f: f, id: C.hid_t(f.ID()), name: path}, nil
 }
 
 // close is idempotent.
 func (h *h5file) close() error {
-	if h == nil || h.f == nil {
+	if h == nil || (h.f == nil && !h.closeID) {
 		return nil
 	}
 	if h.raw != nil {
 		h.raw.Close()
 		h.raw = nil
 	}
-	err := h.f.Close()
-	h.f = nil
-	if err != nil {
-		return fmt.Errorf("close: %s", libError())
+	var failed bool
+	if h.closeID {
+		failed = C.H5Fclose(h.id) < 0
+		h.closeID = false
+	} else {
+		failed = h.f.Close() != nil
+		h.f = nil
+	}
+	if failed {
+		return libFailure("close")
 	}
 	return nil
 }
@@ -649,16 +777,16 @@ func (h *h5file) attrInfo(path, name string) (typeInfo, error) {
 	return toTypeInfo(&ti), nil
 }
 
-// attrVlen reads n variable-length strings.
-func (h *h5file) attrVlen(path, name string, n int, cset int) ([]string, error) {
+// attrVlen reads n variable-length strings of at most limit bytes together.
+func (h *h5file) attrVlen(path, name string, n int, cset int, limit int64) ([]string, error) {
 	cp, cn := cpath(path), C.CString(name)
 	defer C.free(unsafe.Pointer(cp))
 	defer C.free(unsafe.Pointer(cn))
 	var ln C.size_t
 	var e C.int
-	p := C.kg_attr_read_vlen(h.id, cp, cn, C.size_t(n), C.int(cset), C.size_t(maxAttrBytes), &ln, &e)
+	p := C.kg_attr_read_vlen(h.id, cp, cn, C.size_t(n), C.int(cset), C.size_t(limit), &ln, &e)
 	if e == 2 {
-		return nil, fmt.Errorf("%w: strings exceed %d bytes", ErrFormat, maxAttrBytes)
+		return nil, fmt.Errorf("%w: strings exceed the %d-byte limit", ErrFormat, limit)
 	}
 	if e != 0 || p == nil {
 		return nil, fmt.Errorf("%w: read strings: %s", ErrFormat, libError())
@@ -721,6 +849,56 @@ func (h *h5file) readDataset(path string, t *tensor.Tensor) error {
 		ptr = unsafe.Pointer(&z[0])
 	}
 	r := C.kg_dset_read(h.id, cp, C.int(t.DType), ptr, C.size_t(nbytes))
+	if r == -3 {
+		return fmt.Errorf("%w: size mismatch", ErrFormat)
+	}
+	if r != 0 {
+		return fmt.Errorf("%w: read: %s", ErrFormat, libError())
+	}
+	return nil
+}
+
+// storageOf describes where a dataset's data lives, without reading it.
+func (h *h5file) storageOf(path string) (storage, error) {
+	cp := cpath(path)
+	defer C.free(unsafe.Pointer(cp))
+	var st C.kg_store
+	if C.kg_dset_store(h.id, cp, &st) != 0 {
+		return storage{}, fmt.Errorf("%w: dataset storage: %s", ErrFormat, libError())
+	}
+	s := storage{layout: int(st.layout), stored: uint64(st.stored), offset: uint64(st.offset),
+		external: int(st.external) > 0}
+	for i := 0; i < int(st.chunk_rank) && i < 32; i++ {
+		s.chunk = append(s.chunk, uint64(st.chunk[i]))
+	}
+	for i := 0; i < int(st.nfilters) && i < 16; i++ {
+		s.filters = append(s.filters, int(st.filters[i]))
+	}
+	if int(st.nfilters) > 16 {
+		s.filters = append(s.filters, -1) // more filters than listed: refused as unknown
+	}
+	return s, nil
+}
+
+// readRows reads rows [start, start+count) of the dataset's first dimension into the
+// matching part of t.Data (rowElems elements per row).
+func (h *h5file) readRows(path string, t *tensor.Tensor, start, count, rowElems int64) error {
+	cp := cpath(path)
+	defer C.free(unsafe.Pointer(cp))
+	ptr, nbytes := dataPointer(t)
+	es := int64(0)
+	if n, _ := tensor.NumElements(t.Shape); n > 0 {
+		es = int64(nbytes) / n
+	}
+	if count == 0 || es == 0 {
+		return nil
+	}
+	off := start * rowElems * es
+	size := count * rowElems * es
+	if off < 0 || off+size > int64(nbytes) {
+		return fmt.Errorf("%w: rows %d..%d outside the tensor", ErrFormat, start, start+count)
+	}
+	r := C.kg_dset_read_rows(h.id, cp, C.int(t.DType), unsafe.Add(ptr, off), C.size_t(size), C.hsize_t(start), C.hsize_t(count))
 	if r == -3 {
 		return fmt.Errorf("%w: size mismatch", ErrFormat)
 	}
@@ -805,7 +983,7 @@ func (h *h5file) mkGroup(path string) error {
 	cp := cpath(path)
 	defer C.free(unsafe.Pointer(cp))
 	if C.kg_mkgroup(h.id, cp) != 0 {
-		return fmt.Errorf("create group: %s", libError())
+		return libFailure("create group")
 	}
 	return nil
 }
@@ -834,7 +1012,7 @@ func (h *h5file) writeVlenAttr(path, name string, vals []string, scalar, utf8 bo
 	}
 	if C.kg_attr_write_vlen(h.id, cp, cn, (*C.char)(unsafe.Pointer(&flat[0])), C.size_t(len(flat)),
 		C.size_t(len(vals)), C.int(sc), C.int(cset)) != 0 {
-		return fmt.Errorf("write attribute: %s", libError())
+		return libFailure("write attribute")
 	}
 	return nil
 }
@@ -846,7 +1024,7 @@ func (h *h5file) writeFixedAttr(path, name string, flat []byte, n, itemsize int)
 	defer C.free(unsafe.Pointer(cn))
 	flat = append(flat, 0)
 	if C.kg_attr_write_fixed(h.id, cp, cn, (*C.char)(unsafe.Pointer(&flat[0])), C.size_t(n), C.size_t(itemsize)) != 0 {
-		return fmt.Errorf("write attribute: %s", libError())
+		return libFailure("write attribute")
 	}
 	return nil
 }
@@ -857,7 +1035,7 @@ func (h *h5file) writeEmptyAttr(path, name string) error {
 	defer C.free(unsafe.Pointer(cp))
 	defer C.free(unsafe.Pointer(cn))
 	if C.kg_attr_write_empty(h.id, cp, cn) != 0 {
-		return fmt.Errorf("write attribute: %s", libError())
+		return libFailure("write attribute")
 	}
 	return nil
 }
@@ -898,5 +1076,5 @@ func (h *h5file) writeDataset(gpath, name string, t *tensor.Tensor) error {
 	case -3:
 		return fmt.Errorf("%w: tensor data does not match shape %v", ErrFormat, t.Shape)
 	}
-	return fmt.Errorf("write dataset: %s", libError())
+	return libFailure("write dataset")
 }

@@ -22,6 +22,10 @@ type h5file struct {
 	raw   *os.File
 	guard *vlenGuard
 	read  map[string]bool
+	size  int64
+
+	total, maxTotal int64
+	stores          map[string]storage
 }
 
 func openLib(path string) (*h5file, error)   { return nil, errNoCgo }
@@ -32,7 +36,7 @@ func (h *h5file) kind(path string) (objKind, error)            { return kindMiss
 func (h *h5file) links(path string) ([]string, error)          { return nil, errNoCgo }
 func (h *h5file) attrNames(path string) ([]string, error)      { return nil, errNoCgo }
 func (h *h5file) attrInfo(path, name string) (typeInfo, error) { return typeInfo{}, errNoCgo }
-func (h *h5file) attrVlen(path, name string, n int, cset int) ([]string, error) {
+func (h *h5file) attrVlen(path, name string, n int, cset int, limit int64) ([]string, error) {
 	return nil, errNoCgo
 }
 func (h *h5file) attrRaw(path, name string, kind int, nbytes int) ([]byte, error) {
@@ -50,3 +54,13 @@ func (h *h5file) writeFixedAttr(path, name string, flat []byte, n, itemsize int)
 }
 func (h *h5file) writeEmptyAttr(path, name string) error                  { return errNoCgo }
 func (h *h5file) writeDataset(gpath, name string, t *tensor.Tensor) error { return errNoCgo }
+
+func (h *h5file) storageOf(path string) (storage, error) { return storage{}, errNoCgo }
+func (h *h5file) readRows(path string, t *tensor.Tensor, start, count, rowElems int64) error {
+	return errNoCgo
+}
+
+// haveMemberDriver reports whether stored zip members are read in place.
+var haveMemberDriver = false
+
+func openMemberLib(path string, base, size int64) (*h5file, error) { return nil, errNoCgo }

@@ -56,6 +56,11 @@ func hasAttr(names []string, name string) bool {
 // scalar or array. An empty array of any type (Keras writes float64 for "no weights") and a
 // null dataspace give an empty list. A numeric non-empty attribute is an error.
 func (h *h5file) readStrings(obj, name string) ([]string, error) {
+	return h.readStringsMax(obj, name, maxAttrBytes)
+}
+
+// readStringsMax is readStrings refusing, before the strings reach Go, more than limit bytes.
+func (h *h5file) readStringsMax(obj, name string, limit int64) ([]string, error) {
 	ti, err := h.attrInfo(obj, name)
 	if err != nil {
 		return nil, atObj(attrPath(obj, name), err)
@@ -71,14 +76,14 @@ func (h *h5file) readStrings(obj, name string) ([]string, error) {
 		return nil, atObj(attrPath(obj, name), formatf("want strings, found type class %d", ti.class))
 	}
 	if ti.vlen {
-		if err := h.checkVlen(obj, name); err != nil {
+		if err := h.checkVlen(obj, name, limit); err != nil {
 			return nil, atObj(attrPath(obj, name), err)
 		}
-		s, err := h.attrVlen(obj, name, int(n), ti.cset)
+		s, err := h.attrVlen(obj, name, int(n), ti.cset, limit)
 		return s, atObj(attrPath(obj, name), err)
 	}
-	if ti.size <= 0 || n*ti.size > maxAttrBytes {
-		return nil, atObj(attrPath(obj, name), formatf("fixed strings of %d x %d bytes", n, ti.size))
+	if ti.size <= 0 || n*ti.size > limit {
+		return nil, atObj(attrPath(obj, name), formatf("fixed strings of %d x %d bytes, over the %d-byte limit", n, ti.size, limit))
 	}
 	buf, err := h.attrRaw(obj, name, 0, int(n*ti.size))
 	if err != nil {
@@ -88,7 +93,7 @@ func (h *h5file) readStrings(obj, name string) ([]string, error) {
 }
 
 // checkVlen validates a vlen attribute's heap references before libhdf5 follows them.
-func (h *h5file) checkVlen(obj, name string) error {
+func (h *h5file) checkVlen(obj, name string, limit int64) error {
 	if h.guard == nil {
 		return nil
 	}
@@ -96,7 +101,7 @@ func (h *h5file) checkVlen(obj, name string) error {
 	if addr == 0 && obj != "" && obj != "/" {
 		return formatf("cannot locate the object header")
 	}
-	return h.guard.checkAttr(addr, name)
+	return h.guard.checkAttr(addr, name, limit)
 }
 
 // checkHeader validates an object's header in pure Go before libhdf5 walks its attributes.
@@ -128,7 +133,12 @@ func splitFixed(buf []byte, n, size, strpad int) []string {
 
 // readString reads a scalar or one-element string attribute.
 func (h *h5file) readString(obj, name string) (string, error) {
-	s, err := h.readStrings(obj, name)
+	return h.readStringMax(obj, name, maxAttrBytes)
+}
+
+// readStringMax is readString refusing a string over limit bytes before it reaches Go.
+func (h *h5file) readStringMax(obj, name string, limit int64) (string, error) {
+	s, err := h.readStringsMax(obj, name, limit)
 	if err != nil {
 		return "", err
 	}
@@ -257,7 +267,8 @@ func (t typeInfo) shape() ([]int, error) {
 	return s, nil
 }
 
-// readTensor reads a numeric dataset, checking its declared size against maxBytes first.
+// readTensor reads a numeric dataset, checking first its declared size against maxBytes,
+// against what the file stores of it, and the read's running total (see bounds.go).
 func (h *h5file) readTensor(path string, maxBytes int64) (*tensor.Tensor, error) {
 	ti, bf16, err := h.datasetInfoBF16(path)
 	if err != nil {
@@ -274,14 +285,25 @@ func (h *h5file) readTensor(path string, maxBytes int64) (*tensor.Tensor, error)
 	if err != nil {
 		return nil, atObj(path, err)
 	}
-	if _, err := tensor.CheckShape(dt, shape, maxBytes); err != nil {
+	nbytes, err := tensor.CheckShape(dt, shape, maxBytes)
+	if err != nil {
 		return nil, atObj(path, fmt.Errorf("%w: %w", ErrFormat, err))
+	}
+	st, err := h.storageOfCached(path)
+	if err != nil {
+		return nil, atObj(path, err)
+	}
+	if err := h.checkStorage(st, ti.dims, nbytes, int64(dt.Size())); err != nil {
+		return nil, atObj(path, err)
+	}
+	if err := h.charge(nbytes); err != nil {
+		return nil, atObj(path, err)
 	}
 	t, err := tensor.New(dt, shape)
 	if err != nil {
 		return nil, atObj(path, fmt.Errorf("%w: %w", ErrFormat, err))
 	}
-	if err := h.readDataset(path, t); err != nil {
+	if err := h.readData(path, t, st, ti.dims, nbytes); err != nil {
 		return nil, atObj(path, err)
 	}
 	if h.read != nil {

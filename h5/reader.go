@@ -16,8 +16,37 @@ import (
 type ReadOptions struct {
 	// MaxTensorBytes bounds one dataset's payload; 0 means tensor.DefaultMaxBytes.
 	MaxTensorBytes int64
-	// MaxWeightsMember bounds model.weights.h5 inside a .keras zip; 0 means 64 GiB.
+	// MaxTotalBytes bounds the bytes of all tensors one Load, List or Audit reads (and that
+	// the file's datasets declare together); 0 means DefaultMaxTotalBytes. Independently of
+	// it, no file is read for more tensor bytes than its size allows (see bounds.go).
+	MaxTotalBytes int64
+	// MaxWeightsMember bounds model.weights.h5 inside a .keras zip. A stored member (as
+	// Keras writes it) is read in place; a compressed one is extracted to a temporary file
+	// (which no other process sees), and 0 bounds it by the tensor limit MaxTotalBytes plus
+	// an eighth and 64 MiB for HDF5's own structures.
 	MaxWeightsMember int64
+	// MaxConfigBytes bounds a model or training config (the model_config and
+	// training_config attributes, config.json), checked before the config is decoded; 0
+	// means DefaultMaxConfigBytes.
+	MaxConfigBytes int64
+}
+
+// DefaultMaxConfigBytes is the default bound on the size of a config read from a file (the
+// default of model.LoadOptions.MaxConfigBytes too).
+const DefaultMaxConfigBytes = 64 << 20
+
+func (o ReadOptions) maxConfig() int64 {
+	if o.MaxConfigBytes <= 0 {
+		return DefaultMaxConfigBytes
+	}
+	return o.MaxConfigBytes
+}
+
+func (o ReadOptions) maxWeightsMember() int64 {
+	if o.MaxWeightsMember > 0 {
+		return o.MaxWeightsMember
+	}
+	return o.maxTotal() + o.maxTotal()/8 + 64<<20
 }
 
 // Var is one dataset of an HDF5 file, as List reports it.
@@ -78,10 +107,17 @@ func (o ReadOptions) List(path string) ([]Var, error) {
 	}
 	if kind == "zip" || kind == "kerasdir" {
 		var vars []Var
-		err := o.withKerasWeights(path, func(wpath string, _ *kerasArchive) error {
-			var err error
-			vars, err = o.List(wpath)
-			return err
+		err := o.withKerasWeights(path, func(open weightsOpener, _ *kerasArchive) error {
+			defer lockLib()()
+			h, err := open()
+			if err != nil {
+				return atObj(memberWeights, err)
+			}
+			defer h.close()
+			if vars, err = h.listVars(); err != nil {
+				return atObj(memberWeights, err)
+			}
+			return nil
 		})
 		return vars, fileErr("list", path, err)
 	}
@@ -160,6 +196,14 @@ func (h *h5file) listVars() ([]Var, error) {
 func (o ReadOptions) readModel(h *h5file, ka *kerasArchive) (*saved.Model, error) {
 	if h.read == nil {
 		h.read = map[string]bool{}
+	}
+	o.startRead(h)
+	vars, err := h.listVars()
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkDeclared(vars, o.MaxTensorBytes); err != nil {
+		return nil, err
 	}
 	root, err := h.attrNames("")
 	if err != nil {
@@ -250,7 +294,7 @@ func (o ReadOptions) readLegacy(h *h5file, root []string, full bool) (*saved.Mod
 	}
 	classes := map[string]layerInfo{}
 	if hasAttr(root, attrModelConfig) {
-		s, err := h.readString("", attrModelConfig)
+		s, err := h.readStringMax("", attrModelConfig, o.maxConfig())
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +348,7 @@ func (o ReadOptions) readLegacy(h *h5file, root []string, full bool) (*saved.Mod
 		return m, nil
 	}
 	if hasAttr(root, attrTrainingConfig) {
-		s, err := h.readString("", attrTrainingConfig)
+		s, err := h.readStringMax("", attrTrainingConfig, o.maxConfig())
 		if err != nil {
 			return nil, err
 		}

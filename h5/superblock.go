@@ -3,8 +3,11 @@ package h5
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
+
+	"github.com/kerasgo/kerasgo/internal/regfile"
 )
 
 // hdf5Magic is the HDF5 format signature. It sits at offset 0 or, after a user block, at
@@ -16,7 +19,7 @@ var zipMagic = []byte("PK\x03\x04")
 
 // fileKind sniffs a file: "hdf5", "zip" or "" for neither.
 func fileKind(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
 		return "", err
 	}
@@ -155,25 +158,26 @@ func parseSuperblock(b []byte, at, size int64) (sbInfo, error) {
 // checkFile sniffs and validates an HDF5 file before libhdf5 opens it, and returns an open
 // handle on it for the pure-Go guards (the caller closes it).
 func checkFile(path string) (*os.File, sbInfo, int64, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, sbInfo{}, 0, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, sbInfo{}, 0, err
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, sbInfo{}, 0, formatf("is a directory")
-	}
-	sb, err := checkSuperblock(f, st.Size())
+	sb, err := checkSuperblock(f, size)
 	if err != nil {
 		f.Close()
 		return nil, sbInfo{}, 0, err
 	}
-	return f, sb, st.Size(), nil
+	return f, sb, size, nil
+}
+
+// openRegular opens an input file: a regular file only (a named pipe, a device such as
+// /dev/zero, or a symlink to one fails at once with ErrFormat), with its size.
+func openRegular(path string) (*os.File, int64, error) {
+	f, size, err := regfile.Open(path)
+	if errors.Is(err, regfile.ErrNotRegular) {
+		return nil, 0, formatf("%v", err)
+	}
+	return f, size, err
 }
 
 // openChecked validates path and opens it with libhdf5 (libMu must be held).
@@ -188,6 +192,7 @@ func openChecked(path string) (*h5file, error) {
 		return nil, err
 	}
 	h.raw = f
+	h.size = size
 	h.guard = &vlenGuard{r: f, size: size, sb: sb}
 	return h, nil
 }

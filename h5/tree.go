@@ -82,9 +82,15 @@ func (o ReadOptions) ReadWeightsFile(path string) (*WeightsFile, error) {
 	switch kind {
 	case "zip", "kerasdir":
 		var wf *WeightsFile
-		err := o.withKerasWeights(path, func(wpath string, ka *kerasArchive) error {
-			var err error
-			wf, err = o.readWeightsFile(wpath)
+		err := o.withKerasWeights(path, func(open weightsOpener, ka *kerasArchive) error {
+			unlock := lockLib()
+			defer unlock()
+			h, err := open()
+			if err != nil {
+				return atObj(memberWeights, err)
+			}
+			defer h.close()
+			wf, err = o.readWeightsH5(h)
 			if err != nil {
 				var oe *objErr
 				if errors.As(err, &oe) {
@@ -116,6 +122,11 @@ func (o ReadOptions) readWeightsFile(path string) (*WeightsFile, error) {
 		return nil, err
 	}
 	defer h.close()
+	return o.readWeightsH5(h)
+}
+
+// readWeightsH5 is readWeightsFile on an open file (the library lock held).
+func (o ReadOptions) readWeightsH5(h *h5file) (*WeightsFile, error) {
 	root, err := h.attrNames("")
 	if err != nil {
 		return nil, err

@@ -20,9 +20,9 @@ func SaveModel(path string, m *saved.Model) error {
 	if m == nil || m.Config == nil {
 		return fileErr("save", path, formatf("SaveModel needs a model config (use SaveWeights for weights only)"))
 	}
-	return fileErr("save", path, atomicfile.Options{}.Write(path, func(tmp string) error {
+	return fileErr("save", path, nameErrno(atomicfile.Options{}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, true) })
-	}))
+	})))
 }
 
 // SaveWeights writes the model's weights in the tf_keras weights-only HDF5 layout, as
@@ -31,9 +31,9 @@ func SaveWeights(path string, m *saved.Model) error {
 	if m == nil {
 		return fileErr("save", path, formatf("nil model"))
 	}
-	return fileErr("save", path, atomicfile.Options{}.Write(path, func(tmp string) error {
+	return fileErr("save", path, nameErrno(atomicfile.Options{}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, false) })
-	}))
+	})))
 }
 
 // SaveWeightsKeras3 writes a Keras 3 .weights.h5 (FORMATS.md §2.2, §2.3), including the
@@ -42,9 +42,9 @@ func SaveWeightsKeras3(path string, m *saved.Model) error {
 	if m == nil {
 		return fileErr("save", path, formatf("nil model"))
 	}
-	return fileErr("save", path, atomicfile.Options{}.Write(path, func(tmp string) error {
+	return fileErr("save", path, nameErrno(atomicfile.Options{}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
-	}))
+	})))
 }
 
 // writeH5 creates an HDF5 file at path and runs fill on it under the library lock.

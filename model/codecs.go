@@ -15,16 +15,20 @@ func init() {
 	codecs.saveH5WeightsKeras3 = h5.SaveWeightsKeras3
 	codecs.saveKeras = h5.SaveKeras
 	saveKerasDir = h5.SaveKerasDir
-	codecs.loadH5 = func(p string, n int64) (*saved.Model, error) { return h5.ReadOptions{MaxTensorBytes: n}.Load(p) }
-	codecs.loadKeras = func(p string, n int64) (*saved.Model, error) {
-		return h5.ReadOptions{MaxTensorBytes: n}.LoadKeras(p)
-	}
+	codecs.loadH5 = func(p string, o LoadOptions) (*saved.Model, error) { return h5Options(o).Load(p) }
+	codecs.loadKeras = func(p string, o LoadOptions) (*saved.Model, error) { return h5Options(o).LoadKeras(p) }
 	codecs.saveCheckpoint = checkpoint.SaveKerasWeights
-	codecs.loadCheckpoint = func(p string, n int64) (*saved.Model, error) {
-		return checkpoint.ReaderOptions{MaxTensorBytes: n}.LoadKerasWeights(p)
+	codecs.loadCheckpoint = func(p string, o LoadOptions) (*saved.Model, error) {
+		return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes}.LoadKerasWeights(p)
 	}
 	codecs.saveSavedModel = savedmodel.Save
-	codecs.loadSavedModel = func(p string, n int64) (*saved.Model, error) {
-		return savedmodel.ReaderOptions{MaxTensorBytes: n}.Load(p)
+	codecs.loadSavedModel = func(p string, o LoadOptions) (*saved.Model, error) {
+		return savedmodel.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes,
+			MaxConfigBytes: o.maxConfigBytes()}.Load(p)
 	}
+}
+
+// h5Options are the limits of o for the HDF5 and .keras readers.
+func h5Options(o LoadOptions) h5.ReadOptions {
+	return h5.ReadOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes, MaxConfigBytes: o.maxConfigBytes()}
 }

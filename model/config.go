@@ -46,6 +46,11 @@ type LoadOptions struct {
 	// MaxTensorBytes bounds the payload of one tensor read from a file (0:
 	// tensor.DefaultMaxBytes).
 	MaxTensorBytes int64
+	// MaxTotalBytes bounds the payload of all tensors read from one file together, checked
+	// against what the file declares before any tensor is read (0: the codec's default,
+	// four times tensor.DefaultMaxBytes). Reading a file also never takes more tensor
+	// bytes than its size allows.
+	MaxTotalBytes int64
 }
 
 func (o LoadOptions) maxParams() int64 {

@@ -11,10 +11,10 @@ import (
 )
 
 // isKerasDir reports whether dir is an unzipped Keras 3 model, by Keras 3's own test: a
-// directory holding config.json.
+// directory holding config.json (which the reader refuses unless it is a regular file).
 func isKerasDir(dir string) bool {
 	st, err := os.Stat(filepath.Join(dir, "config.json"))
-	return err == nil && st.Mode().IsRegular()
+	return err == nil && !st.IsDir()
 }
 
 // reWeightsShard matches a Keras 3 weights shard name: <base>_<5 digits>.weights.h5.

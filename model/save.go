@@ -23,11 +23,11 @@ var codecs struct {
 	saveCheckpoint      func(prefix string, m *saved.Model) error
 	saveSavedModel      func(dir string, m *saved.Model) error
 
-	// The loaders take LoadOptions.MaxTensorBytes (0: the codec's default).
-	loadH5         func(path string, maxTensorBytes int64) (*saved.Model, error) // any Keras HDF5 file
-	loadKeras      func(path string, maxTensorBytes int64) (*saved.Model, error) // .keras zip
-	loadCheckpoint func(prefix string, maxTensorBytes int64) (*saved.Model, error)
-	loadSavedModel func(dir string, maxTensorBytes int64) (*saved.Model, error)
+	// The loaders take the limits of LoadOptions (0: the codec's default).
+	loadH5         func(path string, o LoadOptions) (*saved.Model, error) // any Keras HDF5 file
+	loadKeras      func(path string, o LoadOptions) (*saved.Model, error) // .keras zip
+	loadCheckpoint func(prefix string, o LoadOptions) (*saved.Model, error)
+	loadSavedModel func(dir string, o LoadOptions) (*saved.Model, error)
 }
 
 func unavailable(format string) error {
@@ -177,6 +177,9 @@ func detect(path string) (Format, string, error) {
 		}
 		return FormatUnknown, "", fmt.Errorf("%w: a directory with neither saved_model.pb, config.json nor a checkpoint file", ErrUnsupported)
 	}
+	if !fi.Mode().IsRegular() { // a named pipe would block, a device never end
+		return FormatUnknown, "", fmt.Errorf("%w: not a regular file", ErrFormat)
+	}
 	if err := checkShardedWeights(path); err != nil {
 		return FormatUnknown, "", err
 	}
@@ -230,7 +233,8 @@ func checkpointStatePrefix(dir string) (string, error) {
 
 // LoadSaved reads any supported file or directory into the neutral saved form, detecting
 // the format from the content (see Detect). opts may be omitted; of its limits LoadSaved
-// uses MaxTensorBytes.
+// uses MaxTensorBytes, MaxTotalBytes and MaxConfigBytes (each codec checks the config's size
+// before decoding it).
 func LoadSaved(path string, opts ...LoadOptions) (*saved.Model, error) {
 	return loadSaved("load", path, optionsArg("LoadSaved", opts))
 }
@@ -241,7 +245,7 @@ func loadSaved(op, path string, o LoadOptions) (*saved.Model, error) {
 	if err != nil {
 		return nil, opErr(op, path, err)
 	}
-	var fn func(string, int64) (*saved.Model, error)
+	var fn func(string, LoadOptions) (*saved.Model, error)
 	switch f {
 	case FormatHDF5:
 		fn = codecs.loadH5
@@ -255,7 +259,7 @@ func loadSaved(op, path string, o LoadOptions) (*saved.Model, error) {
 	if fn == nil {
 		return nil, opErr(op, path, unavailable(f.String()))
 	}
-	sm, err := fn(p, o.MaxTensorBytes)
+	sm, err := fn(p, o)
 	return sm, opErr(op, path, err)
 }
 

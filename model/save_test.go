@@ -90,8 +90,8 @@ func fakeCodecs(t *testing.T, store map[string]*saved.Model) *[]call {
 			return nil
 		}
 	}
-	load := func(name string) func(string, int64) (*saved.Model, error) {
-		return func(p string, _ int64) (*saved.Model, error) {
+	load := func(name string) func(string, LoadOptions) (*saved.Model, error) {
+		return func(p string, _ LoadOptions) (*saved.Model, error) {
 			calls = append(calls, call{name, p, nil})
 			if sm, ok := store[p]; ok {
 				return sm, nil

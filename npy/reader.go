@@ -3,12 +3,13 @@ package npy
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -29,16 +30,15 @@ func Read(r io.Reader) (*tensor.Tensor, error) { return ReadOptions{}.Read(r) }
 // ReadFile is the package-level ReadFile with these options. The file's size also bounds the
 // data: a header declaring more data than the file holds fails before allocating.
 func (o ReadOptions) ReadFile(path string) (*tensor.Tensor, error) {
-	f, err := os.Open(path)
+	f, size, err := regfile.Open(path) // a named pipe or a device fails at once
+	if errors.Is(err, regfile.ErrNotRegular) {
+		err = fmt.Errorf("%w: %w", ErrFormat, err)
+	}
 	if err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, &Error{Path: path, Err: err}
-	}
-	t, err := o.read(bufio.NewReader(f), st.Size())
+	t, err := o.read(bufio.NewReader(f), size)
 	if err != nil {
 		return nil, &Error{Path: path, Err: err}
 	}

@@ -23,10 +23,13 @@ type Report struct {
 	Files []string
 	// Keys is every tensor of the variables bundle (the object graph included), sorted.
 	Keys []string
-	// Checked counts the bundle tensors read with their checksums verified; Unreadable
-	// lists the others (partitioned variables, dtypes kerasgo does not decode).
+	// Checked counts the bundle tensors (and slices) whose checksums were verified;
+	// Unreadable lists the tensors kerasgo cannot read as tensors (partitioned variables,
+	// dtypes it does not decode: their bytes are checked all the same) and Unverified those
+	// whose checksums could not be checked (variant tensors).
 	Checked    int
 	Unreadable []string
+	Unverified []string
 	// Functions counts the functions of the object graph (traced tf.functions and concrete
 	// functions): what a TensorFlow runtime would run.
 	Functions int
@@ -72,22 +75,19 @@ func (o ReaderOptions) Audit(dir string) (*Report, error) {
 		rep.Files = append(rep.Files, KerasMetadataFile)
 	}
 	og := serveGraph(sm).GetObjectGraphDef()
-	savedVars := 0
 	for _, n := range og.GetNodes() {
-		switch {
-		case n.GetVariable() != nil:
-			savedVars++
-		case n.GetFunction() != nil, n.GetBareConcreteFunction() != nil:
+		if n.GetFunction() != nil || n.GetBareConcreteFunction() != nil {
 			rep.Functions++
 		}
 	}
 	prefix := variablesPrefix(dir)
-	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err != nil {
-		if savedVars > 0 {
-			return nil, &Error{Path: dir, Err: formatErr("the object graph has %d variables but there is no %s", savedVars, checkpoint.IndexFile(filepath.Join(VariablesDir, VariablesPrefix)))}
-		}
-	} else if err := rep.checkBundle(dir, prefix, og); err != nil {
+	if err := checkVariables(dir, og); err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
+		if err := rep.checkBundle(dir, prefix, og); err != nil {
+			return nil, err
+		}
 	}
 
 	read := map[string]bool{objectGraphKey: true} // checked above; Load follows the SavedObjectGraph
@@ -128,17 +128,45 @@ func (o ReaderOptions) Audit(dir string) (*Report, error) {
 	return rep, nil
 }
 
+// checkVariables checks that a SavedModel has what TensorFlow always writes: the variables/
+// directory, and in it the bundle's index when the model has an object graph og (TF2 saves
+// one even without variables). A TF1 model without variables has an empty variables/
+// directory.
+func checkVariables(dir string, og *pb.SavedObjectGraph) error {
+	savedVars := 0
+	for _, n := range og.GetNodes() {
+		if n.GetVariable() != nil {
+			savedVars++
+		}
+	}
+	vdir := filepath.Join(dir, VariablesDir)
+	if st, err := os.Stat(vdir); err != nil || !st.IsDir() {
+		return &Error{Path: dir, Err: formatErr("no %s directory (TensorFlow writes one with every SavedModel)", VariablesDir)}
+	}
+	index := filepath.Join(VariablesDir, filepath.Base(checkpoint.IndexFile(variablesPrefix(dir))))
+	if _, err := os.Stat(filepath.Join(dir, index)); err == nil {
+		return nil
+	}
+	switch {
+	case savedVars > 0:
+		return &Error{Path: dir, Err: formatErr("the object graph has %d variables but there is no %s", savedVars, index)}
+	case og != nil:
+		return &Error{Path: dir, Err: formatErr("no %s (TensorFlow 2 writes it with every SavedModel, even without variables)", index)}
+	}
+	return nil
+}
+
 // checkBundle reads every tensor of the variables bundle (checkpoint.Verify) and checks its
 // object graph against the SavedObjectGraph og: every variable node has a value in the
 // bundle.
 func (rep *Report) checkBundle(dir, prefix string, og *pb.SavedObjectGraph) error {
 	isVar := func(i int) bool { return og.Nodes[i].GetVariable() != nil }
 	haveGraph := og != nil
-	n, err := checkpoint.Verify(prefix)
+	v, err := checkpoint.VerifyAll(prefix)
 	if err != nil {
 		return variablesErr(dir, err)
 	}
-	rep.Checked = n
+	rep.Checked, rep.Unreadable, rep.Unverified = v.Checked, v.Undecodable, v.Unverified
 	r, err := checkpoint.Open(prefix)
 	if err != nil {
 		return variablesErr(dir, err)
@@ -150,9 +178,6 @@ func (rep *Report) checkBundle(dir, prefix string, og *pb.SavedObjectGraph) erro
 	}
 	for _, e := range r.Entries() {
 		rep.Keys = append(rep.Keys, e.Key)
-		if e.Sliced || !e.DType.Valid() {
-			rep.Unreadable = append(rep.Unreadable, e.Key)
-		}
 	}
 	sort.Strings(rep.Keys)
 	if !haveGraph || !r.Has(objectGraphKey) {

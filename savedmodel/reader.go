@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/internal/objgraph"
+	"github.com/kerasgo/kerasgo/internal/regfile"
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -78,13 +78,30 @@ type ReaderOptions struct {
 	// MaxTensorBytes limits one tensor read from variables/ (default
 	// tensor.DefaultMaxBytes).
 	MaxTensorBytes int64
+	// MaxTotalBytes limits all tensors of variables/ together (default
+	// checkpoint.DefaultMaxTotalBytes).
+	MaxTotalBytes int64
+	// MaxConfigBytes limits the Keras model's metadata (its config), checked before it is
+	// decoded (default DefaultMaxConfigBytes).
+	MaxConfigBytes int64
 
 	onRead func(key string) // Audit: called with every variables/ key Load reads
 }
 
+// DefaultMaxConfigBytes is the default of ReaderOptions.MaxConfigBytes (that of
+// model.LoadOptions too).
+const DefaultMaxConfigBytes = 64 << 20
+
 // bundle returns the options for reading the variables bundle.
 func (o ReaderOptions) bundle() checkpoint.ReaderOptions {
-	return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, OnRead: o.onRead}
+	return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes, OnRead: o.onRead}
+}
+
+func (o ReaderOptions) maxConfig() int64 {
+	if o.MaxConfigBytes <= 0 {
+		return DefaultMaxConfigBytes
+	}
+	return o.MaxConfigBytes
 }
 
 func (o ReaderOptions) maxBytes() int64 {
@@ -94,28 +111,14 @@ func (o ReaderOptions) maxBytes() int64 {
 	return o.MaxBytes
 }
 
-// readFileLimited reads a whole file after checking its size against max.
+// readFileLimited reads a whole regular file after checking its size against max (a named
+// pipe, a device or a symlink to one fails at once).
 func readFileLimited(name string, max int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
+	b, err := regfile.ReadFile(name, max)
+	if errors.Is(err, regfile.ErrNotRegular) || errors.Is(err, regfile.ErrTooLarge) {
+		return nil, formatErr("%v", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > max {
-		return nil, formatErr("%d bytes, over the %d-byte limit", st.Size(), max)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, formatErr("over the %d-byte limit", max)
-	}
-	return b, nil
+	return b, err
 }
 
 // parseSavedModel decodes the bytes of a saved_model.pb and checks its structure.
@@ -438,11 +441,17 @@ func (o ReaderOptions) load(dir string) (*saved.Model, error) {
 		}
 		return nil, &Error{Path: dir, Err: fmt.Errorf("%w: no Keras metadata (not a Keras SavedModel); only signatures and variables can be listed", ErrUnsupported)}
 	}
+	if root := rootMetadata(md); root != nil && int64(len(root.Metadata)) > o.maxConfig() {
+		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "root", Err: formatErr("Keras metadata (the model config) of %d bytes, over the %d-byte limit", len(root.Metadata), o.maxConfig())}
+	}
 	m, optCfg, names, classes, err := modelFromMetadata(md)
 	if err != nil {
 		return nil, &Error{Path: filepath.Join(dir, KerasMetadataFile), Object: "root", Err: err}
 	}
 	prefix := variablesPrefix(dir)
+	if err := checkVariables(dir, mg.GetObjectGraphDef()); err != nil {
+		return nil, err
+	}
 	var w *saved.Model
 	if _, err := os.Stat(checkpoint.IndexFile(prefix)); err == nil {
 		if w, err = o.bundle().LoadKerasWeights(prefix); err != nil {

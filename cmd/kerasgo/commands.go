@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/demo"
@@ -106,11 +105,9 @@ func cmdConvert(args []string, w io.Writer) error {
 // loadModel loads a whole model from any supported file, or from a Keras JSON config
 // (model.to_json() in either dialect; the model is then built with fresh weights).
 func loadModel(path string) (*model.Sequential, error) {
-	if isJSON(path) {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
+	// A Keras 3 sharded weights manifest (name.weights.json) is JSON too: model.Load reports it.
+	if data, err := readIfJSON(path); err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) &&
+		!strings.HasSuffix(strings.ToLower(path), ".weights.json") {
 		m, err := model.FromJSON(data)
 		if err != nil {
 			// Name the file in place of FromJSON's "model: from JSON" (the inner error is
@@ -131,14 +128,8 @@ func isJSON(path string) bool {
 	if strings.HasSuffix(strings.ToLower(path), ".weights.json") {
 		return false
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	return bytes.HasPrefix(bytes.TrimSpace(head[:n]), []byte("{"))
+	data, err := readIfJSON(path) // a regular file only: never blocks on a pipe
+	return err == nil && len(data) > 0
 }
 
 // cmdDemo runs the seed workflow: build the seed CNN, print its summary, fit 5 epochs at batch

@@ -5,7 +5,8 @@
 //	kerasgo ls PATH                      every variable: name, dtype, shape
 //	kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
 //	kerasgo convert SRC DST [--weights-only [--config CONFIG]]
-//	kerasgo verify PATH                  read everything, check every checksum and structure
+//	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
+//	                                     with --against, compare every tensor with OTHER
 //	kerasgo demo [--data DIR] [--out DIR]
 //
 // PATH is an .h5/.hdf5 file, a .keras file, a .weights.h5 file, a SavedModel directory, or a
@@ -28,7 +29,7 @@ const usage = `usage:
   kerasgo ls PATH
   kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
   kerasgo convert SRC DST [--weights-only [--config CONFIG]]
-  kerasgo verify PATH
+  kerasgo verify PATH [--against OTHER]
   kerasgo demo [--data DIR] [--out DIR]
 `
 

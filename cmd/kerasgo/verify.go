@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
@@ -34,13 +35,18 @@ type verifyResult struct {
 //	ok: FORMAT PATH: sound: N files, M variables, CHECKS
 //	kerasgo can run: yes|no|weights only — DETAILS
 //	skipped: K variables by design (WHY): PATHS          (only when there are some)
+//	same as FORMAT OTHER: every tensor equal (COUNTS)     (with --against OTHER)
 //
 // The exit status is 0 when the file is sound. It is 1 (and nothing is printed on stdout)
 // when it is not, naming the first problem, and when kerasgo's loader reads the file but
 // leaves variables unread ("N of M variables not read by kerasgo's loader: PATHS"): a
-// partial read never passes as ok.
+// partial read never passes as ok. HDF5 keeps no checksums of its data, so CHECKS says so
+// for HDF5 files: a copy is checked against the original with --against, which compares
+// every tensor of the two files (of any formats kerasgo reads) and fails naming the first
+// differences by layer and weight.
 func cmdVerify(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	against := fs.String("against", "", "compare every tensor with this file or directory (any format kerasgo reads)")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
@@ -66,12 +72,43 @@ func cmdVerify(args []string, w io.Writer) error {
 	if r.loadErr == nil && len(r.unread) > 0 {
 		return fmt.Errorf("verify %s: %d of %d variables not read by kerasgo's loader: %s", p, len(r.unread), r.total, firstPaths(r.unread, 10))
 	}
+	same := ""
+	if *against != "" {
+		if same, err = verifyAgainst(r, p, *against); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(w, "ok: %s %s: sound: %s\n", f, p, r.sound)
 	fmt.Fprintf(w, "kerasgo can run: %s\n", oneLine(r.canRun()))
 	if len(r.skipped) > 0 {
 		fmt.Fprintf(w, "skipped: %s by design (%s): %s\n", plural(len(r.skipped), "variable"), r.skipWhy, firstPaths(r.skipped, 10))
 	}
+	if same != "" {
+		fmt.Fprintln(w, same)
+	}
 	return nil
+}
+
+// verifyAgainst compares every tensor of the verified file p (read as r) with those of the
+// file other, and returns the line saying they are the same.
+func verifyAgainst(r *verifyResult, p, other string) (string, error) {
+	if r.loadErr != nil {
+		return "", fmt.Errorf("verify %s --against %s: kerasgo does not read the tensors of %s: %w", p, other, p, r.loadErr)
+	}
+	of, _, err := model.Detect(other)
+	if err != nil {
+		return "", err
+	}
+	om, err := model.LoadSaved(other)
+	if err != nil {
+		return "", err
+	}
+	c := compareSaved(r.sm, om)
+	if len(c.diffs) > 0 {
+		return "", fmt.Errorf("verify %s --against %s: %s", p, other, c)
+	}
+	return fmt.Sprintf("same as %s %s: every tensor equal (%s, %s, %s, %s compared)", of, other,
+		plural(c.layers, "layer"), plural(c.weights, "weight"), plural(c.slots, "optimizer slot"), plural(c.tensors, "tensor")), nil
 }
 
 // canRun says whether kerasgo can run the model: "yes — ...", "no — why", or
@@ -108,10 +145,15 @@ func verifyH5(f model.Format, p string) (*verifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	checks := "every dataset read"
+	checks := "every dataset read; no checksums in this format (HDF5 keeps none for its data: compare a copy with --against)"
 	files := "1 file"
 	if f == model.FormatKeras {
-		files = "1 file (zip members crc32-checked, JSON members parsed)"
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			files = "1 directory (JSON files parsed)"
+		} else {
+			files = "1 file (zip members crc32-checked, JSON members parsed)"
+			checks = "every dataset read; the zip's crc32 covers the weights, HDF5 itself has no checksums in this format"
+		}
 	}
 	return &verifyResult{
 		sound:   fmt.Sprintf("%s, %d variables, %s", files, len(a.Vars), checks),
@@ -144,7 +186,7 @@ func verifyCheckpoint(p string) (*verifyResult, error) {
 			rd.Close()
 		}
 	}
-	r.sound = fmt.Sprintf("%d files, %d variables, every crc32c verified%s, object graph consistent", 1+shards, len(a.Entries), unreadableNote(a.Unreadable))
+	r.sound = fmt.Sprintf("%d files, %d variables, %s, object graph consistent", 1+shards, len(a.Entries), crcNote(a.Checked, a.Unreadable, a.Unverified))
 	return r, nil
 }
 
@@ -160,8 +202,8 @@ func verifySavedModel(p string) (*verifyResult, error) {
 		}
 	}
 	r := &verifyResult{
-		sound: fmt.Sprintf("%d files, %d variables, every crc32c verified%s, object graph consistent; signatures %s, %d functions",
-			len(a.Files), len(a.Keys), unreadableNote(a.Unreadable), strings.Join(sigs, ", "), a.Functions),
+		sound: fmt.Sprintf("%d files, %d variables, %s, object graph consistent; signatures %s, %d functions",
+			len(a.Files), len(a.Keys), crcNote(a.Checked, a.Unreadable, a.Unverified), strings.Join(sigs, ", "), a.Functions),
 		total:   len(a.Keys),
 		sm:      a.Model,
 		loadErr: a.LoadErr,
@@ -178,11 +220,19 @@ func verifySavedModel(p string) (*verifyResult, error) {
 	return r, nil
 }
 
-func unreadableNote(keys []string) string {
-	if len(keys) == 0 {
-		return ""
+// crcNote says which checksums of a bundle were verified: all, or all but those of the
+// unverified keys (variant tensors); and which tensors kerasgo cannot decode (their bytes are
+// checked all the same).
+func crcNote(checked int, undecodable, unverified []string) string {
+	s := "every crc32c verified"
+	if len(unverified) > 0 {
+		s = fmt.Sprintf("%d crc32c verified, %d not (variant tensors, checksummed by TensorFlow in an encoding kerasgo does not read: %s)",
+			checked, len(unverified), firstPaths(unverified, 5))
 	}
-	return fmt.Sprintf(" (%d not decodable by kerasgo: %s)", len(keys), firstPaths(keys, 5))
+	if len(undecodable) > len(unverified) {
+		s += fmt.Sprintf(" (%d not decodable by kerasgo: %s)", len(undecodable), firstPaths(undecodable, 5))
+	}
+	return s
 }
 
 // firstPaths joins the first n paths with ", " and says how many more there are.
