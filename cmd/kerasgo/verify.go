@@ -96,7 +96,11 @@ func (r *verifyResult) canRun() string {
 	if err != nil {
 		return fmt.Sprintf("no — %v (kerasgo %s)", err, reads)
 	}
-	return fmt.Sprintf("yes — %s %q, %s; kerasgo %s", "Sequential", m.Name(), desc, reads)
+	kind := "Sequential"
+	if m.Functional() {
+		kind = "Functional"
+	}
+	return fmt.Sprintf("yes — %s %q, %s; kerasgo %s", kind, m.Name(), desc, reads)
 }
 
 func verifyH5(f model.Format, p string) (*verifyResult, error) {
