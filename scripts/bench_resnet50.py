@@ -13,7 +13,7 @@ process per sample). Go and TF processes alternate A B A B ... for --pairs pairs
 reports per sample wall seconds and CPU seconds (user + system, all threads); the script prints
 medians, minima and the ratio Go/TF of the medians.
 
-Usage: .venv/bin/python scripts/bench_resnet50.py [--pairs 5] [--reps 3]
+Usage: .venv/bin/python scripts/bench_resnet50.py [--pairs 5] [--reps 1]   (about 10 minutes on 2 cores)
 The applications cache is generated first if missing (testdata/gen/applications.py, minutes).
 """
 import argparse
@@ -108,7 +108,7 @@ def go_run(binary, jobs, reps):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=5)
-    ap.add_argument("--reps", type=int, default=3, help="predict calls per sample")
+    ap.add_argument("--reps", type=int, default=1, help="predict calls per sample")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
     a = ap.parse_args()
