@@ -35,32 +35,40 @@ func cmdSummary(args []string, w io.Writer) error {
 
 func cmdPredict(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	in := fs.String("input", "", "input batch (.npy, batch first)")
-	out := fs.String("output", "", "where to write the predictions (.npy)")
+	var ins, outs pathList
+	fs.Var(&ins, "input", "input batch (.npy, batch first); repeat once per model input, in the model's input order")
+	fs.Var(&outs, "output", "where to write the predictions (.npy); repeat once per model output, in the model's output order")
 	batch := fs.Int("batch-size", model.DefaultBatchSize, "batch size")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	if *in == "" || *out == "" {
+	if len(ins) == 0 || len(outs) == 0 {
 		return fmt.Errorf("%w: predict needs --input and --output", errUsage)
 	}
 	m, err := loadModel(pos[0])
 	if err != nil {
 		return err
 	}
-	x, err := npy.ReadFile(*in)
+	if err := checkIOCount(pos[0], m, len(ins), len(outs)); err != nil {
+		return err
+	}
+	xs := make([]*tensor.Tensor, len(ins))
+	for i, p := range ins {
+		if xs[i], err = npy.ReadFile(p); err != nil {
+			return err
+		}
+	}
+	ys, err := m.PredictN(xs, model.PredictOptions{BatchSize: *batch})
 	if err != nil {
 		return err
 	}
-	y, err := m.Predict(x, model.PredictOptions{BatchSize: *batch})
-	if err != nil {
-		return err
+	for i, y := range ys {
+		if err := npy.WriteFile(outs[i], y); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "wrote %s %s\n", outs[i], tensor.ShapeString(y.Shape))
 	}
-	if err := npy.WriteFile(*out, y); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "wrote %s %s\n", *out, tensor.ShapeString(y.Shape))
 	return nil
 }
 

@@ -3,7 +3,7 @@
 //
 //	kerasgo summary PATH                 Keras's model.summary() text for any supported file
 //	kerasgo ls PATH                      every variable: name, dtype, shape
-//	kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
+//	kerasgo predict PATH --input X.npy [--input ...] --output Y.npy [--output ...] [--batch-size N]
 //	kerasgo convert SRC DST [--weights-only [--config CONFIG]]
 //	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
 //	                                     with --against, compare every tensor with OTHER
@@ -27,7 +27,7 @@ import (
 const usage = `usage:
   kerasgo summary PATH
   kerasgo ls PATH
-  kerasgo predict PATH --input X.npy --output Y.npy [--batch-size N]
+  kerasgo predict PATH --input X.npy [--input ...] --output Y.npy [--output ...] [--batch-size N]
   kerasgo convert SRC DST [--weights-only [--config CONFIG]]
   kerasgo verify PATH [--against OTHER]
   kerasgo demo [--data DIR] [--out DIR]
