@@ -187,6 +187,9 @@ func fileSlots(o *saved.Optimizer, m *saved.Model, keras2 bool) ([]saved.Slot, e
 	if !ok {
 		return o.Slots, nil
 	}
+	if len(o.Slots) == 0 && len(o.Variables) == 0 {
+		return nil, nil // an optimizer not built yet (compiled, never fitted): no slots
+	}
 	return slotsInFileOrder(o, layout, trainableWithSlots(m, o))
 }
 

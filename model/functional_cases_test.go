@@ -15,6 +15,7 @@ const functionalRoot = "../testdata/functional"
 
 type functionalCase struct {
 	Name   string `json:"name"`
+	Dir    string `json:"-"` // the case's directory
 	Kind   string `json:"kind"`
 	Inputs []struct {
 		Name  string `json:"name"`
@@ -31,24 +32,38 @@ type functionalCase struct {
 		Keras3  bool `json:"keras3"`
 	} `json:"supported"`
 	LayerClasses []string `json:"layer_classes"`
+	// LibrariesAgree is false where tf_keras and Keras 3 compute different things for the
+	// same config (hard_sigmoid).
+	LibrariesAgree *bool `json:"libraries_agree"`
 }
 
+// functionalCases lists the cases of testdata/functional and of every further per-layer
+// fixture directory testdata/layers_<family>/ (same manifest form, written by
+// testdata/gen/layers_<family>.py).
 func functionalCases(t testing.TB) []functionalCase {
 	t.Helper()
-	var man struct {
-		Cases map[string]functionalCase `json:"cases"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(functionalRoot, "manifest.json")), &man); err != nil {
-		t.Fatalf("manifest: %v", err)
-	}
-	if len(man.Cases) == 0 {
-		t.Fatal("no cases in the functional manifest")
+	roots := []string{functionalRoot}
+	more, _ := filepath.Glob("../testdata/layers_*/manifest.json")
+	for _, m := range more {
+		roots = append(roots, filepath.Dir(m))
 	}
 	var out []functionalCase
-	for _, k := range sortedKeys(anyMap(man.Cases)) {
-		c := man.Cases[k]
-		c.Name = k
-		out = append(out, c)
+	for _, root := range roots {
+		var man struct {
+			Cases map[string]functionalCase `json:"cases"`
+		}
+		if err := json.Unmarshal(readFile(t, filepath.Join(root, "manifest.json")), &man); err != nil {
+			t.Fatalf("%s manifest: %v", root, err)
+		}
+		if len(man.Cases) == 0 {
+			t.Fatalf("no cases in %s/manifest.json", root)
+		}
+		for _, k := range sortedKeys(anyMap(man.Cases)) {
+			c := man.Cases[k]
+			c.Name = k
+			c.Dir = filepath.Join(root, k)
+			out = append(out, c)
+		}
 	}
 	return out
 }

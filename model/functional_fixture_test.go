@@ -24,7 +24,7 @@ import (
 // that Keras wrote and compares the predictions with Keras's, every output.
 func TestFunctionalFixturesPredict(t *testing.T) {
 	for _, c := range functionalCases(t) {
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		files := map[string]string{}
 		if c.Supported.TFKeras {
 			files["tfkeras/model.h5"] = "tf"
@@ -83,7 +83,7 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 		if c.Kind != "model" {
 			continue
 		}
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		t.Run(c.Name, func(t *testing.T) {
 			for _, src := range []string{"config_keras2_to_json.json", "config_keras3.json", "config_keras2.json"} {
 				m, err := FromConfig(readFile(t, filepath.Join(dir, src)))
@@ -139,7 +139,7 @@ func TestFunctionalFixturesSummary(t *testing.T) {
 		if c.Kind != "model" {
 			continue
 		}
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
 			if err != nil {
@@ -165,7 +165,7 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 		if c.Kind != "model" {
 			continue
 		}
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
 			if err != nil {
@@ -237,7 +237,7 @@ var nestedCases = map[string]bool{"nested_sequential": true, "sequential_in_func
 func TestFunctionalSavedModelLikeTFKeras(t *testing.T) {
 	n := 0
 	for _, c := range functionalCases(t) {
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		ref := filepath.Join(dir, "tfkeras", "savedmodel")
 		if c.Kind != "model" || nestedCases[c.Name] {
 			continue
@@ -298,5 +298,66 @@ func TestFunctionalSavedModelLikeTFKeras(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no model case has a tf_keras SavedModel")
+	}
+}
+
+// TestFunctionalUnfittedResave loads each per-layer case's tf_keras file (compiled, never
+// fitted: its optimizer holds only the iteration counter) and saves it again as .h5 and
+// .keras: the files load back with the same predictions and an unbuilt optimizer.
+func TestFunctionalUnfittedResave(t *testing.T) {
+	n := 0
+	for _, c := range functionalCases(t) {
+		src := filepath.Join(c.Dir, "tfkeras", "model.h5")
+		if c.Kind != "layer" || !c.Supported.TFKeras {
+			continue
+		}
+		n++
+		t.Run(c.Name, func(t *testing.T) {
+			m, err := Load(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xs := make([]*tensor.Tensor, len(c.Inputs))
+			for i, in := range c.Inputs {
+				xs[i] = readNpy(t, filepath.Join(c.Dir, in.File))
+			}
+			want, err := m.PredictN(xs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"m.h5", "m.keras"} {
+				p := filepath.Join(t.TempDir(), name)
+				if err := m.Save(p); err != nil {
+					t.Fatalf("save %s: %v", name, err)
+				}
+				back, err := Load(p)
+				if err != nil {
+					t.Fatalf("load %s: %v", name, err)
+				}
+				if back.Iterations() != 0 {
+					t.Errorf("%s: %d iterations", name, back.Iterations())
+				}
+				got, err := back.PredictN(xs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range got {
+					if name == "m.keras" && c.LibrariesAgree != nil && !*c.LibrariesAgree {
+						// The Keras 3 file means Keras 3's function: Keras 3's predictions.
+						k3 := readNpy(t, filepath.Join(c.Dir, c.Outputs[i].FileKeras3))
+						if d := maxAbsDiff(t, got[i], k3); d > 1e-5 {
+							t.Errorf("%s: output %d differs from Keras 3's by %g", name, i, d)
+						}
+						continue
+					}
+					if d := maxAbsDiff(t, got[i], want[i]); d != 0 {
+						t.Errorf("%s: output %d differs by %g", name, i, d)
+					}
+				}
+			}
+		})
+	}
+	if n < 40 {
+		t.Errorf("%d per-layer cases, want at least 40", n)
 	}
 }
