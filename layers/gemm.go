@@ -1,0 +1,382 @@
+package layers
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// The GEMM core: C = alpha·op(A)·op(B) + beta·C on row-major float32 matrices, in the
+// Goto/BLIS arrangement.
+//
+//	for each nc-column block of B                    (B block: kc×nc, packed, shared by all tasks)
+//	  for each kc-deep slab of the product
+//	    pack the B block into nr-wide slivers
+//	    for each task (an mc-row block of A × a range of B slivers), on the worker pool
+//	      pack the A block (alpha folded in) into mr-tall slivers (kc×mc: stays in L2)
+//	      for each B sliver (kc×nr: stays in L1), for each A sliver: micro-kernel
+//
+// The micro-kernel keeps an mr×nr tile of C in registers for the whole slab and reads both
+// operands as contiguous streams. Edge tiles (fewer than mr rows or nr columns) run the same
+// kernel on zero-padded slivers into a scratch tile that is then added to C. Transposed
+// operands cost nothing extra: packing reads them in whichever order they are stored.
+
+// microKernel describes one register-blocked kernel and the cache blocking that suits it.
+// full adds Ap·Bp to the mr×nr tile of C at c (leading dimension ldc, in elements); Ap is k
+// steps of mr floats, Bp k steps of nr floats. half, when not nil, does the same for an
+// nr/2-wide sliver (Bp then holds k steps of nr/2 floats), used for a narrow last sliver.
+type microKernel struct {
+	name       string
+	mr, nr     int
+	mc, kc, nc int // rows of an A block, depth of a slab, columns of a B block
+	full, half func(k int, a, b, c *float32, ldc int)
+}
+
+// gemmKernel is the fastest kernel this CPU runs, chosen at start-up (see gemmKernels).
+var gemmKernel = gemmKernels()[0]
+
+// gemmParallelWork is the size (m·n·k multiply-adds) from which one gemm call is split over
+// the worker pool; below it the call runs on the caller's goroutine.
+const gemmParallelWork = 1 << 20
+
+// gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is m×k
+// (A, or Aᵀ stored k×m, when transA) and op(B) is k×n (B, or Bᵀ stored n×k). Large products
+// are split over the worker pool; gemm may be called from inside parallelFor.
+func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmWith(gemmKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmWith is gemm with a given micro-kernel (tests run every kernel the CPU has).
+func gemmWith(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	_ = c[(m-1)*ldc+n-1]
+	if beta != 1 {
+		for i := range m {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+			} else {
+				for j := range row {
+					row[j] *= beta
+				}
+			}
+		}
+	}
+	if k <= 0 || alpha == 0 {
+		return
+	}
+	gemmCore(kn, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+}
+
+// sgemmN adds op(A)·B to C (op(A) m×k: A, or Aᵀ with A stored k×m; B k×n; row-major).
+func sgemmN(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	gemmWith(gemmKernel, transA, false, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
+}
+
+// kernel adds op(A)·B to C (op(A) = A, or Aᵀ when transA) for the rows [0, m&^3) and columns
+// [0, n&^7) and returns those two bounds; the caller covers the rest.
+func kernel(transA bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) (int, int) {
+	m4, n8 := m&^3, n&^7
+	if m4 == 0 || n8 == 0 || k <= 0 {
+		return 0, 0
+	}
+	gemmWith(gemmKernel, transA, false, m4, n8, k, 1, a, lda, b, ldb, 1, c, ldc)
+	return m4, n8
+}
+
+// gemmPlan is the blocking of one gemm call.
+type gemmPlan struct {
+	kn                *microKernel
+	transA, transB    bool
+	m, n, k           int
+	alpha             float32
+	a, b, c           []float32
+	lda, ldb, ldc     int
+	mc, kc, nc        int // block sizes actually used (mc, nc multiples of mr, nr)
+	mBlocks, jChunks  int // tasks per slab: mBlocks A blocks × jChunks ranges of B slivers
+	aStride, tileSize int // floats per task in the A buffer, and the scratch tile's size
+}
+
+// gemmBufs recycles packing buffers between calls.
+var gemmBufs sync.Pool
+
+func getBuf(n int) *[]float32 {
+	if p, _ := gemmBufs.Get().(*[]float32); p != nil && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if transA {
+		_ = a[(k-1)*lda+m-1]
+	} else {
+		_ = a[(m-1)*lda+k-1]
+	}
+	if transB {
+		_ = b[(n-1)*ldb+k-1]
+	} else {
+		_ = b[(k-1)*ldb+n-1]
+	}
+	p := gemmPlan{kn: kn, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	mr, nr := kn.mr, kn.nr
+	// Equal slabs and blocks rather than full ones plus a thin remainder.
+	p.kc = ceilDiv(k, ceilDiv(k, kn.kc))
+	p.nc = roundUp(ceilDiv(n, ceilDiv(n, kn.nc)), nr)
+	p.mBlocks = ceilDiv(m, kn.mc)
+	p.jChunks = 1
+	procs := runtime.GOMAXPROCS(0)
+	parallel := procs > 1 && m*n*k >= gemmParallelWork
+	if parallel {
+		// Aim for chunksPerProc tasks per processor: first more A blocks (down to a few
+		// slivers each), then ranges of B slivers.
+		want := chunksPerProc * procs
+		p.mBlocks = max(p.mBlocks, min(want, ceilDiv(m, 4*mr)))
+		slivers := ceilDiv(min(n, p.nc), nr)
+		p.jChunks = max(1, min(ceilDiv(want, p.mBlocks), slivers/2))
+	}
+	p.mc = roundUp(ceilDiv(m, p.mBlocks), mr)
+	p.mBlocks = ceilDiv(m, p.mc)
+	p.aStride = p.mc * p.kc
+	p.tileSize = mr * nr
+	tasks := p.mBlocks * p.jChunks
+	chunks := 1
+	if parallel {
+		chunks = workers(tasks)
+	}
+	bbuf := getBuf(p.kc * p.nc)
+	abuf := getBuf(chunks * (p.aStride + p.tileSize))
+	bp, ap := *bbuf, *abuf
+	for j0 := 0; j0 < n; j0 += p.nc {
+		ncb := min(p.nc, n-j0)
+		for l0 := 0; l0 < k; l0 += p.kc {
+			kcb := min(p.kc, k-l0)
+			slivers := ceilDiv(ncb, nr)
+			if parallel && kcb*ncb >= 1<<16 {
+				parallelFor(slivers, func(_, lo, hi int) { p.packB(bp, l0, kcb, j0, ncb, lo, hi) })
+			} else {
+				p.packB(bp, l0, kcb, j0, ncb, 0, slivers)
+			}
+			run := func(w, lo, hi int) {
+				buf := ap[w*(p.aStride+p.tileSize) : (w+1)*(p.aStride+p.tileSize)]
+				for t := lo; t < hi; t++ {
+					p.task(buf, bp, t, l0, kcb, j0, ncb)
+				}
+			}
+			if parallel && tasks > 1 {
+				parallelFor(tasks, run)
+			} else {
+				run(0, 0, tasks)
+			}
+		}
+	}
+	gemmBufs.Put(bbuf)
+	gemmBufs.Put(abuf)
+}
+
+// task packs A block t/jChunks of the slab [l0, l0+kcb) and multiplies it with the B
+// slivers of range t%jChunks of the packed B block bp (columns [j0, j0+ncb) of C).
+func (p *gemmPlan) task(buf, bp []float32, t, l0, kcb, j0, ncb int) {
+	kn := p.kn
+	mr, nr := kn.mr, kn.nr
+	ib, jb := t/p.jChunks, t%p.jChunks
+	i0 := ib * p.mc
+	mcb := min(p.mc, p.m-i0)
+	if mcb <= 0 {
+		return
+	}
+	slivers := ceilDiv(ncb, nr)
+	s0, s1 := jb*slivers/p.jChunks, (jb+1)*slivers/p.jChunks
+	if s0 == s1 {
+		return
+	}
+	ap, tile := buf[:p.aStride], buf[p.aStride:p.aStride+p.tileSize]
+	p.packA(ap, i0, mcb, l0, kcb)
+	for s := s0; s < s1; s++ {
+		jj := s * nr
+		cols := min(nr, ncb-jj)
+		kern, w := kn.full, nr
+		if kn.half != nil && cols <= nr/2 {
+			kern, w = kn.half, nr/2
+		}
+		bs := bp[s*nr*kcb : s*nr*kcb+w*kcb]
+		for ii := 0; ii < mcb; ii += mr {
+			rows := min(mr, mcb-ii)
+			as := ap[ii*kcb : ii*kcb+mr*kcb]
+			ci := (i0+ii)*p.ldc + j0 + jj
+			if rows == mr && cols == w {
+				kern(kcb, &as[0], &bs[0], &p.c[ci], p.ldc)
+				continue
+			}
+			clear(tile)
+			kern(kcb, &as[0], &bs[0], &tile[0], nr)
+			for i := range rows {
+				cr := p.c[ci+i*p.ldc : ci+i*p.ldc+cols]
+				for j, v := range tile[i*nr : i*nr+cols] {
+					cr[j] += v
+				}
+			}
+		}
+	}
+}
+
+// packA writes rows [i0, i0+rows) × depth [l0, l0+kcb) of alpha·op(A) into dst as mr-tall
+// slivers: sliver s holds, for each l, the mr values of rows s·mr.. (zeros past the edge).
+func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
+	mr := p.kn.mr
+	alpha := p.alpha
+	for s := 0; s*mr < rows; s++ {
+		d := dst[s*mr*kcb : (s+1)*mr*kcb]
+		r := min(mr, rows-s*mr)
+		ib := i0 + s*mr
+		if p.transA {
+			for l := range kcb {
+				src := p.a[(l0+l)*p.lda+ib : (l0+l)*p.lda+ib+r]
+				dl := d[l*mr : l*mr+mr]
+				if alpha == 1 {
+					copy(dl, src)
+				} else {
+					for i, v := range src {
+						dl[i] = alpha * v
+					}
+				}
+				clear(dl[r:])
+			}
+			continue
+		}
+		for i := range r {
+			src := p.a[(ib+i)*p.lda+l0 : (ib+i)*p.lda+l0+kcb]
+			if alpha == 1 {
+				for l, v := range src {
+					d[l*mr+i] = v
+				}
+			} else {
+				for l, v := range src {
+					d[l*mr+i] = alpha * v
+				}
+			}
+		}
+		if r < mr {
+			for l := range kcb {
+				clear(d[l*mr+r : l*mr+mr])
+			}
+		}
+	}
+}
+
+// packB writes slivers [s0, s1) of depth [l0, l0+kcb) × columns [j0, j0+ncb) of op(B) into
+// dst: sliver s starts at s·nr·kcb and holds, for each l, w values (w = nr, or nr/2 for a
+// narrow last sliver when the kernel has a half-width variant; zeros past the edge).
+func (p *gemmPlan) packB(dst []float32, l0, kcb, j0, ncb, s0, s1 int) {
+	nr := p.kn.nr
+	for s := s0; s < s1; s++ {
+		jj := s * nr
+		cols := min(nr, ncb-jj)
+		w := nr
+		if p.kn.half != nil && cols <= nr/2 {
+			w = nr / 2
+		}
+		d := dst[s*nr*kcb : s*nr*kcb+w*kcb]
+		jb := j0 + jj
+		if p.transB {
+			for j := range cols {
+				src := p.b[(jb+j)*p.ldb+l0 : (jb+j)*p.ldb+l0+kcb]
+				for l, v := range src {
+					d[l*w+j] = v
+				}
+			}
+			if cols < w {
+				for l := range kcb {
+					clear(d[l*w+cols : l*w+w])
+				}
+			}
+			continue
+		}
+		for l := range kcb {
+			dl := d[l*w : l*w+w]
+			copy(dl, p.b[(l0+l)*p.ldb+jb:(l0+l)*p.ldb+jb+cols])
+			clear(dl[cols:])
+		}
+	}
+}
+
+// genericKernel4x4 is the portable micro-kernel: a 4×4 tile of C in 16 local variables.
+func genericKernel4x4(k int, a, b, c *float32, ldc int) {
+	as := unsafe.Slice(a, 4*k)
+	bs := unsafe.Slice(b, 4*k)
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for l := 0; l < k; l++ {
+		av := as[4*l : 4*l+4 : 4*l+4]
+		bv := bs[4*l : 4*l+4 : 4*l+4]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		a0 := av[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := av[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a2 := av[2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		a3 := av[3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	cs := unsafe.Slice(c, 3*ldc+4)
+	r := cs[0:4:4]
+	r[0] += c00
+	r[1] += c01
+	r[2] += c02
+	r[3] += c03
+	r = cs[ldc : ldc+4 : ldc+4]
+	r[0] += c10
+	r[1] += c11
+	r[2] += c12
+	r[3] += c13
+	r = cs[2*ldc : 2*ldc+4 : 2*ldc+4]
+	r[0] += c20
+	r[1] += c21
+	r[2] += c22
+	r[3] += c23
+	r = cs[3*ldc : 3*ldc+4 : 3*ldc+4]
+	r[0] += c30
+	r[1] += c31
+	r[2] += c32
+	r[3] += c33
+}
+
+// genericKernel is the portable kernel, used where no assembly kernel runs (other
+// architectures, the purego build tag, CPUs without AVX2/FMA).
+var genericKernel = &microKernel{name: "go4x4", mr: 4, nr: 4, mc: 128, kc: 256, nc: 512, full: genericKernel4x4}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }
+
+// preferKernel moves the kernel whose name starts with prefix to the front of ks.
+func preferKernel(ks []*microKernel, prefix string) []*microKernel {
+	if prefix == "" {
+		return ks
+	}
+	for i, kn := range ks {
+		if strings.HasPrefix(kn.name, prefix) {
+			out := append([]*microKernel{kn}, ks[:i]...)
+			return append(out, ks[i+1:]...)
+		}
+	}
+	return ks
+}
