@@ -150,9 +150,8 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	if parallel {
 		chunks = workers(tasks)
 	}
-	bbuf := getBuf(p.kc * p.nc)
-	abuf := getBuf(chunks * (p.aStride + p.tileSize))
-	bp, ap := *bbuf, *abuf
+	buf := getBuf(p.kc*p.nc + chunks*(p.aStride+p.tileSize))
+	bp, ap := (*buf)[:p.kc*p.nc], (*buf)[p.kc*p.nc:]
 	for j0 := 0; j0 < n; j0 += p.nc {
 		ncb := min(p.nc, n-j0)
 		for l0 := 0; l0 < k; l0 += p.kc {
@@ -176,8 +175,7 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 			}
 		}
 	}
-	gemmBufs.Put(bbuf)
-	gemmBufs.Put(abuf)
+	gemmBufs.Put(buf)
 }
 
 // task packs A block t/jChunks of the slab [l0, l0+kcb) and multiplies it with the B
@@ -250,15 +248,24 @@ func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
 			}
 			continue
 		}
-		for i := range r {
-			src := p.a[(ib+i)*p.lda+l0 : (ib+i)*p.lda+l0+kcb]
-			if alpha == 1 {
-				for l, v := range src {
-					d[l*mr+i] = v
-				}
-			} else {
-				for l, v := range src {
-					d[l*mr+i] = alpha * v
+		// Row i of the sliver goes to d[i], d[i+mr], ...: d holds mr·kcb floats, so every
+		// store below is inside it. Blocks of 64 steps keep the stores within L1.
+		step := uintptr(4 * mr)
+		for lb := 0; lb < kcb; lb += 64 {
+			le := min(lb+64, kcb)
+			for i := range r {
+				src := p.a[(ib+i)*p.lda+l0+lb : (ib+i)*p.lda+l0+le]
+				dp := unsafe.Pointer(&d[lb*mr+i])
+				if alpha == 1 {
+					for _, v := range src {
+						*(*float32)(dp) = v
+						dp = unsafe.Add(dp, step)
+					}
+				} else {
+					for _, v := range src {
+						*(*float32)(dp) = alpha * v
+						dp = unsafe.Add(dp, step)
+					}
 				}
 			}
 		}
