@@ -23,15 +23,19 @@ import (
 // operands cost nothing extra: packing reads them in whichever order they are stored.
 
 // microKernel describes one register-blocked kernel and the cache blocking that suits it.
-// full adds Ap·Bp to the mr×nr tile of C at c (leading dimension ldc, in elements); Ap is k
-// steps of mr floats, Bp k steps of nr floats. half, when not nil, does the same for an
-// nr/2-wide sliver (Bp then holds k steps of nr/2 floats), used for a narrow last sliver.
+// Each kernel function adds A·B to the mr×nr tile of C at c (leading dimension ldc, in
+// elements) over k steps; B's step l is the nr floats at b + l·sb. full and half (nil when
+// there is none) read A's step l as the mr floats at a + l·sa (packed slivers, or Aᵀ in
+// place); fullR and halfR read row i of A at a + i·sa (A in place). half and halfR cover
+// nr/2 columns, for a narrow last sliver.
 type microKernel struct {
-	name       string
-	mr, nr     int
-	mc, kc, nc int // rows of an A block, depth of a slab, columns of a B block
-	full, half func(k int, a, b, c *float32, ldc int)
+	name                     string
+	mr, nr                   int
+	mc, kc, nc               int // rows of an A block, depth of a slab, columns of a B block
+	full, half, fullR, halfR kernelFunc
 }
+
+type kernelFunc func(k int, a, b, c *float32, ldc, sa, sb int)
 
 // gemmKernel is the fastest kernel this CPU runs, chosen at start-up (see gemmKernels).
 var gemmKernel = gemmKernels()[0]
@@ -95,9 +99,10 @@ type gemmPlan struct {
 	alpha             float32
 	a, b, c           []float32
 	lda, ldb, ldc     int
-	mc, kc, nc        int // block sizes actually used (mc, nc multiples of mr, nr)
-	mBlocks, jChunks  int // tasks per slab: mBlocks A blocks × jChunks ranges of B slivers
-	aStride, tileSize int // floats per task in the A buffer, and the scratch tile's size
+	mc, kc, nc        int  // block sizes actually used (mc, nc multiples of mr, nr)
+	mBlocks, jChunks  int  // tasks per slab: mBlocks A blocks × jChunks ranges of B slivers
+	aStride, tileSize int  // floats per task in the A buffer, and the scratch tile's size
+	directA, directB  bool // full slivers read in place instead of packed
 }
 
 // gemmBufs recycles packing buffers between calls.
@@ -126,6 +131,12 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	p := gemmPlan{kn: kn, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	mr, nr := kn.mr, kn.nr
+	// Packing pays when a sliver is used many times. With few B slivers (narrow C: a Conv2D's
+	// filters, a Dense layer's units) each A sliver is used once or twice, so A is read in
+	// place; with few A slivers (a small batch) B is. Scaled A and partial slivers are
+	// always packed.
+	p.directA = alpha == 1 && n <= 2*nr
+	p.directB = !transB && m <= 4*mr
 	// Equal slabs and blocks rather than full ones plus a thin remainder.
 	p.kc = ceilDiv(k, ceilDiv(k, kn.kc))
 	p.nc = roundUp(ceilDiv(n, ceilDiv(n, kn.nc)), nr)
@@ -157,9 +168,14 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 		for l0 := 0; l0 < k; l0 += p.kc {
 			kcb := min(p.kc, k-l0)
 			slivers := ceilDiv(ncb, nr)
-			if parallel && kcb*ncb >= 1<<16 {
+			switch {
+			case p.directB:
+				if ncb%nr != 0 {
+					p.packB(bp, l0, kcb, j0, ncb, slivers-1, slivers)
+				}
+			case parallel && kcb*ncb >= 1<<16:
 				parallelFor(slivers, func(_, lo, hi int) { p.packB(bp, l0, kcb, j0, ncb, lo, hi) })
-			} else {
+			default:
 				p.packB(bp, l0, kcb, j0, ncb, 0, slivers)
 			}
 			run := func(w, lo, hi int) {
@@ -178,8 +194,9 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	gemmBufs.Put(buf)
 }
 
-// task packs A block t/jChunks of the slab [l0, l0+kcb) and multiplies it with the B
-// slivers of range t%jChunks of the packed B block bp (columns [j0, j0+ncb) of C).
+// task multiplies A block t/jChunks of the slab [l0, l0+kcb) by the B slivers of range
+// t%jChunks of the B block (columns [j0, j0+ncb) of C), packing the A slivers it reads
+// packed into buf first.
 func (p *gemmPlan) task(buf, bp []float32, t, l0, kcb, j0, ncb int) {
 	kn := p.kn
 	mr, nr := kn.mr, kn.nr
@@ -195,25 +212,50 @@ func (p *gemmPlan) task(buf, bp []float32, t, l0, kcb, j0, ncb int) {
 		return
 	}
 	ap, tile := buf[:p.aStride], buf[p.aStride:p.aStride+p.tileSize]
-	p.packA(ap, i0, mcb, l0, kcb)
+	if !p.directA {
+		p.packA(ap, i0, mcb, l0, kcb)
+	} else if r := mcb % mr; r != 0 {
+		p.packA(ap[(mcb-r)*kcb:], i0+mcb-r, r, l0, kcb)
+	}
 	for s := s0; s < s1; s++ {
 		jj := s * nr
 		cols := min(nr, ncb-jj)
-		kern, w := kn.full, nr
-		if kn.half != nil && cols <= nr/2 {
-			kern, w = kn.half, nr/2
+		half := kn.half != nil && cols <= nr/2
+		w := nr
+		if half {
+			w = nr / 2
 		}
-		bs := bp[s*nr*kcb : s*nr*kcb+w*kcb]
+		var bptr *float32
+		sb := w
+		if p.directB && cols == nr {
+			bptr, sb = &p.b[l0*p.ldb+j0+jj], p.ldb
+		} else {
+			bptr = &bp[s*nr*kcb]
+		}
 		for ii := 0; ii < mcb; ii += mr {
 			rows := min(mr, mcb-ii)
-			as := ap[ii*kcb : ii*kcb+mr*kcb]
+			kern, aptr, sa := kn.full, &ap[ii*kcb], mr
+			switch {
+			case !p.directA || rows < mr:
+			case p.transA:
+				aptr, sa = &p.a[l0*p.lda+i0+ii], p.lda
+			default:
+				kern, aptr, sa = kn.fullR, &p.a[(i0+ii)*p.lda+l0], p.lda
+			}
+			if half {
+				if sa == mr || p.transA {
+					kern = kn.half
+				} else {
+					kern = kn.halfR
+				}
+			}
 			ci := (i0+ii)*p.ldc + j0 + jj
 			if rows == mr && cols == w {
-				kern(kcb, &as[0], &bs[0], &p.c[ci], p.ldc)
+				kern(kcb, aptr, bptr, &p.c[ci], p.ldc, sa, sb)
 				continue
 			}
 			clear(tile)
-			kern(kcb, &as[0], &bs[0], &tile[0], nr)
+			kern(kcb, aptr, bptr, &tile[0], nr, sa, sb)
 			for i := range rows {
 				cr := p.c[ci+i*p.ldc : ci+i*p.ldc+cols]
 				for j, v := range tile[i*nr : i*nr+cols] {
@@ -257,14 +299,12 @@ func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
 				src := p.a[(ib+i)*p.lda+l0+lb : (ib+i)*p.lda+l0+le]
 				dp := unsafe.Pointer(&d[lb*mr+i])
 				if alpha == 1 {
-					for _, v := range src {
-						*(*float32)(dp) = v
-						dp = unsafe.Add(dp, step)
+					for l, v := range src {
+						*(*float32)(unsafe.Add(dp, uintptr(l)*step)) = v
 					}
 				} else {
-					for _, v := range src {
-						*(*float32)(dp) = alpha * v
-						dp = unsafe.Add(dp, step)
+					for l, v := range src {
+						*(*float32)(unsafe.Add(dp, uintptr(l)*step)) = alpha * v
 					}
 				}
 			}
@@ -313,31 +353,35 @@ func (p *gemmPlan) packB(dst []float32, l0, kcb, j0, ncb, s0, s1 int) {
 	}
 }
 
-// genericKernel4x4 is the portable micro-kernel: a 4×4 tile of C in 16 local variables.
-func genericKernel4x4(k int, a, b, c *float32, ldc int) {
-	as := unsafe.Slice(a, 4*k)
-	bs := unsafe.Slice(b, 4*k)
+// genericKernel4x4 is the portable micro-kernel: a 4×4 tile of C in 16 local variables;
+// element (i, l) of A is at a + i·rs + l·ss, B's step l at b + l·sb. The caller guarantees
+// that every element read exists; the loop addresses them with unsafe.Add (never past the
+// last one) so that it has no bounds checks.
+func genericKernel4x4(k int, a, b, c *float32, ldc, rs, ss, sb int) {
+	ap0 := unsafe.Pointer(a)
+	ap1, ap2, ap3 := unsafe.Add(ap0, 4*rs), unsafe.Add(ap0, 8*rs), unsafe.Add(ap0, 12*rs)
+	bp := unsafe.Pointer(b)
+	as, bs := uintptr(4*ss), uintptr(4*sb)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
-	for l := 0; l < k; l++ {
-		av := as[4*l : 4*l+4 : 4*l+4]
-		bv := bs[4*l : 4*l+4 : 4*l+4]
+	for l := range uintptr(k) {
+		bv := (*[4]float32)(unsafe.Add(bp, l*bs))
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
-		a0 := av[0]
+		a0 := *(*float32)(unsafe.Add(ap0, l*as))
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
-		a1 := av[1]
+		a1 := *(*float32)(unsafe.Add(ap1, l*as))
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		a2 := av[2]
+		a2 := *(*float32)(unsafe.Add(ap2, l*as))
 		c20 += a2 * b0
 		c21 += a2 * b1
 		c22 += a2 * b2
 		c23 += a2 * b3
-		a3 := av[3]
+		a3 := *(*float32)(unsafe.Add(ap3, l*as))
 		c30 += a3 * b0
 		c31 += a3 * b1
 		c32 += a3 * b2
@@ -366,9 +410,17 @@ func genericKernel4x4(k int, a, b, c *float32, ldc int) {
 	r[3] += c33
 }
 
+func genericKernelS(k int, a, b, c *float32, ldc, sa, sb int) {
+	genericKernel4x4(k, a, b, c, ldc, 1, sa, sb)
+}
+
+func genericKernelR(k int, a, b, c *float32, ldc, sa, sb int) {
+	genericKernel4x4(k, a, b, c, ldc, sa, 1, sb)
+}
+
 // genericKernel is the portable kernel, used where no assembly kernel runs (other
 // architectures, the purego build tag, CPUs without AVX2/FMA).
-var genericKernel = &microKernel{name: "go4x4", mr: 4, nr: 4, mc: 128, kc: 256, nc: 512, full: genericKernel4x4}
+var genericKernel = &microKernel{name: "go4x4", mr: 4, nr: 4, mc: 128, kc: 256, nc: 512, full: genericKernelS, fullR: genericKernelR}
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 

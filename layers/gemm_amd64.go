@@ -5,16 +5,28 @@ package layers
 import "os"
 
 //go:noescape
-func kernAVX2x6x16(k int, a, b, c *float32, ldc int)
+func kernAVX2x6x16S(k int, a, b, c *float32, ldc, sa, sb int)
 
 //go:noescape
-func kernAVX2x6x8(k int, a, b, c *float32, ldc int)
+func kernAVX2x6x16R(k int, a, b, c *float32, ldc, sa, sb int)
 
 //go:noescape
-func kernAVX512x12x32(k int, a, b, c *float32, ldc int)
+func kernAVX2x6x8S(k int, a, b, c *float32, ldc, sa, sb int)
 
 //go:noescape
-func kernAVX512x12x16(k int, a, b, c *float32, ldc int)
+func kernAVX2x6x8R(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x12x32S(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x12x32R(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x12x16S(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x12x16R(k int, a, b, c *float32, ldc, sa, sb int)
 
 // hasAVX512 reports AVX-512F with OS support for the ZMM state.
 var hasAVX512 = detectAVX512()
@@ -36,10 +48,10 @@ var (
 	// with 48 KiB L1d and 2 MiB L2: a B sliver (kc×32) is 32 KiB at kc=256, an A block
 	// (mc×kc) 384 KiB, a B block (kc×nc) 2 MiB shared by both cores.
 	avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, mc: 384, kc: 256, nc: 2048,
-		full: kernAVX512x12x32, half: kernAVX512x12x16}
+		full: kernAVX512x12x32S, half: kernAVX512x12x16S, fullR: kernAVX512x12x32R, halfR: kernAVX512x12x16R}
 	// avx2Kernel keeps a 6×16 tile in 12 of the 16 YMM registers.
 	avx2Kernel = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 192, kc: 256, nc: 2048,
-		full: kernAVX2x6x16, half: kernAVX2x6x8}
+		full: kernAVX2x6x16S, half: kernAVX2x6x8S, fullR: kernAVX2x6x16R, halfR: kernAVX2x6x8R}
 )
 
 // gemmKernels lists the micro-kernels this CPU runs, fastest first. KERASGO_GEMM=avx2 or

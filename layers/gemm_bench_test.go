@@ -63,7 +63,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 			}
 			cpu0 := cpuSeconds()
 			for b.Loop() {
-				kn.full(k, &ap[0], &bp[0], &c[0], kn.nr)
+				kn.full(k, &ap[0], &bp[0], &c[0], kn.nr, kn.mr, kn.nr)
 			}
 			flops := 2 * float64(kn.mr*kn.nr*k) * float64(b.N)
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
@@ -82,5 +82,46 @@ func init() {
 			kn.mc, kn.kc, kn.nc = mc, kc, nc
 			gemmKernel = &kn
 		}
+	}
+}
+
+// BenchmarkGemmLayerShapes measures the narrow products layers make: the seed model's
+// Conv2D as im2col rows (2048 rows × 27 → 16 filters), its Dense layer at batch 512 and at
+// batch 1, and that layer's kernel gradient (xᵀ·dz).
+func BenchmarkGemmLayerShapes(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		transA  bool
+		m, n, k int
+	}{
+		{"conv_2048x16x27", false, 2048, 16, 27},
+		{"dense_512x32x784", false, 512, 32, 784},
+		{"dense_1x32x784", false, 1, 32, 784},
+		{"dense_dW_784x32x512", true, 784, 32, 512},
+		{"wide_64x1024x1024", false, 64, 1024, 1024},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			rng := NewRand(1)
+			a := make([]float32, s.m*s.k)
+			bm := make([]float32, s.k*s.n)
+			c := make([]float32, s.m*s.n)
+			for i := range a {
+				a[i] = rng.Uniform(-1, 1)
+			}
+			for i := range bm {
+				bm[i] = rng.Uniform(-1, 1)
+			}
+			lda := s.k
+			if s.transA {
+				lda = s.m
+			}
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				gemm(s.transA, false, s.m, s.n, s.k, 1, a, lda, bm, s.n, 0, c, s.n)
+			}
+			flops := 2 * float64(s.m*s.n*s.k) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(flops/(cpuSeconds()-cpu0)/1e9, "GFLOP/cpu-s")
+		})
 	}
 }
