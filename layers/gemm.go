@@ -162,36 +162,66 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 		chunks = workers(tasks)
 	}
 	buf := getBuf(p.kc*p.nc + chunks*(p.aStride+p.tileSize))
-	bp, ap := (*buf)[:p.kc*p.nc], (*buf)[p.kc*p.nc:]
-	for j0 := 0; j0 < n; j0 += p.nc {
-		ncb := min(p.nc, n-j0)
-		for l0 := 0; l0 < k; l0 += p.kc {
-			kcb := min(p.kc, k-l0)
-			slivers := ceilDiv(ncb, nr)
-			switch {
-			case p.directB:
-				if ncb%nr != 0 {
-					p.packB(bp, l0, kcb, j0, ncb, slivers-1, slivers)
-				}
-			case parallel && kcb*ncb >= 1<<16:
-				parallelFor(slivers, func(_, lo, hi int) { p.packB(bp, l0, kcb, j0, ncb, lo, hi) })
-			default:
-				p.packB(bp, l0, kcb, j0, ncb, 0, slivers)
+	if parallel {
+		q := new(gemmPlan) // the closures below capture it; p stays on the stack
+		*q = p
+		q.runParallel(*buf)
+	} else {
+		p.runSerial(*buf)
+	}
+	gemmBufs.Put(buf)
+}
+
+// runSerial carries out the plan on the caller's goroutine with buf as packing space.
+func (p *gemmPlan) runSerial(buf []float32) {
+	bp, ap := buf[:p.kc*p.nc], buf[p.kc*p.nc:]
+	for j0 := 0; j0 < p.n; j0 += p.nc {
+		ncb := min(p.nc, p.n-j0)
+		for l0 := 0; l0 < p.k; l0 += p.kc {
+			kcb := min(p.kc, p.k-l0)
+			p.packSlab(bp, l0, kcb, j0, ncb)
+			for t := range p.mBlocks * p.jChunks {
+				p.task(ap, bp, t, l0, kcb, j0, ncb)
 			}
-			run := func(w, lo, hi int) {
+		}
+	}
+}
+
+// runParallel carries out the plan on the worker pool: for each slab, the B block is
+// packed (in parallel when large), then the tasks run, each chunk with its own part of buf.
+func (p *gemmPlan) runParallel(buf []float32) {
+	nr := p.kn.nr
+	bp, ap := buf[:p.kc*p.nc], buf[p.kc*p.nc:]
+	tasks := p.mBlocks * p.jChunks
+	for j0 := 0; j0 < p.n; j0 += p.nc {
+		ncb := min(p.nc, p.n-j0)
+		for l0 := 0; l0 < p.k; l0 += p.kc {
+			kcb := min(p.kc, p.k-l0)
+			if slivers := ceilDiv(ncb, nr); !p.directB && kcb*ncb >= 1<<16 {
+				parallelFor(slivers, func(_, lo, hi int) { p.packB(bp, l0, kcb, j0, ncb, lo, hi) })
+			} else {
+				p.packSlab(bp, l0, kcb, j0, ncb)
+			}
+			parallelFor(tasks, func(w, lo, hi int) {
 				buf := ap[w*(p.aStride+p.tileSize) : (w+1)*(p.aStride+p.tileSize)]
 				for t := lo; t < hi; t++ {
 					p.task(buf, bp, t, l0, kcb, j0, ncb)
 				}
-			}
-			if parallel && tasks > 1 {
-				parallelFor(tasks, run)
-			} else {
-				run(0, 0, tasks)
-			}
+			})
 		}
 	}
-	gemmBufs.Put(buf)
+}
+
+// packSlab packs the B slivers of a slab that are read packed: all of them, or with
+// directB only a partial last one.
+func (p *gemmPlan) packSlab(bp []float32, l0, kcb, j0, ncb int) {
+	slivers := ceilDiv(ncb, p.kn.nr)
+	switch {
+	case !p.directB:
+		p.packB(bp, l0, kcb, j0, ncb, 0, slivers)
+	case ncb%p.kn.nr != 0:
+		p.packB(bp, l0, kcb, j0, ncb, slivers-1, slivers)
+	}
 }
 
 // task multiplies A block t/jChunks of the slab [l0, l0+kcb) by the B slivers of range

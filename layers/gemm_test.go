@@ -235,3 +235,18 @@ func TestSgemmNAndKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmNoAlloc checks that a product small enough to run on the caller's goroutine
+// allocates nothing once the packing buffer is warm.
+func TestGemmNoAlloc(t *testing.T) {
+	a := make([]float32, 40*27)
+	b := make([]float32, 27*16)
+	c := make([]float32, 40*16)
+	gemm(false, false, 40, 16, 27, 1, a, 27, b, 16, 0, c, 16)
+	if n := testing.AllocsPerRun(100, func() {
+		gemm(false, false, 40, 16, 27, 1, a, 27, b, 16, 0, c, 16)
+		gemm(true, true, 16, 27, 40, 0.5, c, 16, a, 27, 1, b, 27)
+	}); n > 0.05 {
+		t.Fatalf("gemm allocates %v times per call", n)
+	}
+}
