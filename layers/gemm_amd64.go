@@ -4,6 +4,8 @@ package layers
 
 import "os"
 
+//go:generate sh -c "python3 ../scripts/gen_gemm_amd64.py > gemm_amd64.s"
+
 //go:noescape
 func kernAVX2x6x16S(k int, a, b, c *float32, ldc, sa, sb int)
 

@@ -1,4 +1,11 @@
-# Generates layers/gemm_amd64.s (python3 gen.py > ...): the GEMM micro-kernels.
+#!/usr/bin/env python3
+"""Generates layers/gemm_amd64.s, the GEMM micro-kernels (see layers/gemm.go):
+
+    python3 scripts/gen_gemm_amd64.py > layers/gemm_amd64.s   (go generate ./layers/ runs it)
+
+Each kernel keeps an mr×nr tile of C in vector registers (AVX2: 6×16 in 12 YMM registers;
+AVX-512: 12×32 in 24 ZMM registers) and has a half-width variant and an in-place-A variant.
+"""
 out = []
 w = out.append
 w("//go:build amd64 && !purego\n")
