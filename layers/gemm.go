@@ -247,51 +247,60 @@ func (p *gemmPlan) task(buf, bp []float32, t, l0, kcb, j0, ncb int) {
 	} else if r := mcb % mr; r != 0 {
 		p.packA(ap[(mcb-r)*kcb:], i0+mcb-r, r, l0, kcb)
 	}
+	// A B sliver (kcb×nr) stays in L1 while the A slivers of the block stream from L2.
 	for s := s0; s < s1; s++ {
-		jj := s * nr
-		cols := min(nr, ncb-jj)
-		half := kn.half != nil && cols <= nr/2
-		w := nr
-		if half {
-			w = nr / 2
-		}
-		var bptr *float32
-		sb := w
-		if p.directB && cols == nr {
-			bptr, sb = &p.b[l0*p.ldb+j0+jj], p.ldb
-		} else {
-			bptr = &bp[s*nr*kcb]
-		}
 		for ii := 0; ii < mcb; ii += mr {
-			rows := min(mr, mcb-ii)
-			kern, aptr, sa := kn.full, &ap[ii*kcb], mr
-			switch {
-			case !p.directA || rows < mr:
-			case p.transA:
-				aptr, sa = &p.a[l0*p.lda+i0+ii], p.lda
-			default:
-				kern, aptr, sa = kn.fullR, &p.a[(i0+ii)*p.lda+l0], p.lda
-			}
-			if half {
-				if sa == mr || p.transA {
-					kern = kn.half
-				} else {
-					kern = kn.halfR
-				}
-			}
-			ci := (i0+ii)*p.ldc + j0 + jj
-			if rows == mr && cols == w {
-				kern(kcb, aptr, bptr, &p.c[ci], p.ldc, sa, sb)
-				continue
-			}
-			clear(tile)
-			kern(kcb, aptr, bptr, &tile[0], nr, sa, sb)
-			for i := range rows {
-				cr := p.c[ci+i*p.ldc : ci+i*p.ldc+cols]
-				for j, v := range tile[i*nr : i*nr+cols] {
-					cr[j] += v
-				}
-			}
+			p.micro(ap, bp, tile, i0, ii, mcb, l0, kcb, j0, s, ncb)
+		}
+	}
+}
+
+// micro runs the micro-kernel on A sliver ii of the block at row i0 and B sliver s of the
+// block at column j0, straight into C for a full tile, through tile at the edges.
+func (p *gemmPlan) micro(ap, bp, tile []float32, i0, ii, mcb, l0, kcb, j0, s, ncb int) {
+	kn := p.kn
+	mr, nr := kn.mr, kn.nr
+	jj := s * nr
+	cols := min(nr, ncb-jj)
+	half := kn.half != nil && cols <= nr/2
+	w := nr
+	if half {
+		w = nr / 2
+	}
+	var bptr *float32
+	sb := w
+	if p.directB && cols == nr {
+		bptr, sb = &p.b[l0*p.ldb+j0+jj], p.ldb
+	} else {
+		bptr = &bp[s*nr*kcb]
+	}
+	rows := min(mr, mcb-ii)
+	kern, aptr, sa := kn.full, &ap[ii*kcb], mr
+	switch {
+	case !p.directA || rows < mr:
+	case p.transA:
+		aptr, sa = &p.a[l0*p.lda+i0+ii], p.lda
+	default:
+		kern, aptr, sa = kn.fullR, &p.a[(i0+ii)*p.lda+l0], p.lda
+	}
+	if half {
+		if sa == mr || p.transA {
+			kern = kn.half
+		} else {
+			kern = kn.halfR
+		}
+	}
+	ci := (i0+ii)*p.ldc + j0 + jj
+	if rows == mr && cols == w {
+		kern(kcb, aptr, bptr, &p.c[ci], p.ldc, sa, sb)
+		return
+	}
+	clear(tile)
+	kern(kcb, aptr, bptr, &tile[0], nr, sa, sb)
+	for i := range rows {
+		cr := p.c[ci+i*p.ldc : ci+i*p.ldc+cols]
+		for j, v := range tile[i*nr : i*nr+cols] {
+			cr[j] += v
 		}
 	}
 }

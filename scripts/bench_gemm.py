@@ -10,7 +10,7 @@ GOMAXPROCS). The load average is printed at the start and the end: on a shared m
 two sides see the same load only on average, which is why the runs alternate and why the
 per-pair ratios are shown. A figure whose per-pair ratios spread widely did not reproduce.
 
-Usage: .venv/bin/python scripts/bench_gemm.py [--sizes 2048,512] [--pairs 5]
+Usage: .venv/bin/python scripts/bench_gemm.py [--sizes 2048,512] [--pairs 5] [--threads 1]
 """
 import argparse
 import json
@@ -90,10 +90,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="2048", help="comma-separated square sizes")
     ap.add_argument("--pairs", type=int, default=5, help="alternating NumPy/Go pairs (>= 5)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads for both sides (OPENBLAS_NUM_THREADS, GOMAXPROCS); 0: all CPUs")
     a = ap.parse_args()
     if a.pairs < 5:
         sys.exit("--pairs must be at least 5")
     sizes = [int(s) for s in a.sizes.split(",")]
+    if a.threads > 0:
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["GOMAXPROCS"] = str(a.threads)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     tmp = tempfile.mkdtemp(prefix="bench_gemm")
     binary = os.path.join(tmp, "layers.test")
@@ -104,7 +108,8 @@ def main():
         sys.exit("go test -c failed:\n" + build.stdout + build.stderr)
     import numpy as np
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"NumPy {np.__version__}; load average at start: {os.getloadavg()}")
+    threads = a.threads or os.cpu_count()
+    print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {os.getloadavg()}")
     for n in sizes:
         iters = max(3, min(20000, int(1e10 / (2 * n ** 3))))
         npy, gos = [], []
