@@ -33,6 +33,7 @@ type microKernel struct {
 	mr, nr                   int
 	mc, kc, nc               int // rows of an A block, depth of a slab, columns of a B block
 	full, half, fullR, halfR kernelFunc
+	small                    *microKernel // for products of at most small.mr rows, or nil
 }
 
 type kernelFunc func(k int, a, b, c *float32, ldc, sa, sb int)
@@ -71,6 +72,9 @@ func gemmWith(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	}
 	if k <= 0 || alpha == 0 {
 		return
+	}
+	if kn.small != nil && m <= kn.small.mr {
+		kn = kn.small
 	}
 	gemmCore(kn, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
@@ -276,17 +280,16 @@ func (p *gemmPlan) micro(ap, bp, tile []float32, i0, ii, mcb, l0, kcb, j0, s, nc
 	}
 	rows := min(mr, mcb-ii)
 	kern, aptr, sa := kn.full, &ap[ii*kcb], mr
+	if half {
+		kern = kn.half
+	}
 	switch {
 	case !p.directA || rows < mr:
 	case p.transA:
 		aptr, sa = &p.a[l0*p.lda+i0+ii], p.lda
 	default:
 		kern, aptr, sa = kn.fullR, &p.a[(i0+ii)*p.lda+l0], p.lda
-	}
-	if half {
-		if sa == mr || p.transA {
-			kern = kn.half
-		} else {
+		if half {
 			kern = kn.halfR
 		}
 	}

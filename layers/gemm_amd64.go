@@ -28,6 +28,18 @@ func kernAVX512x12x32R(k int, a, b, c *float32, ldc, sa, sb int)
 func kernAVX512x12x16S(k int, a, b, c *float32, ldc, sa, sb int)
 
 //go:noescape
+func kernAVX512x4x32S(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x4x32R(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x4x16S(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
+func kernAVX512x4x16R(k int, a, b, c *float32, ldc, sa, sb int)
+
+//go:noescape
 func kernAVX512x12x16R(k int, a, b, c *float32, ldc, sa, sb int)
 
 // hasAVX512 reports AVX-512F with OS support for the ZMM state.
@@ -50,7 +62,12 @@ var (
 	// with 48 KiB L1d and 2 MiB L2: a B sliver (kc×32) is 32 KiB at kc=256, an A block
 	// (mc×kc) 384 KiB, a B block (kc×nc) 2 MiB shared by both cores.
 	avx512Kernel = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, mc: 384, kc: 256, nc: 2048,
-		full: kernAVX512x12x32S, half: kernAVX512x12x16S, fullR: kernAVX512x12x32R, halfR: kernAVX512x12x16R}
+		full: kernAVX512x12x32S, half: kernAVX512x12x16S, fullR: kernAVX512x12x32R, halfR: kernAVX512x12x16R,
+		small: avx512Small}
+	// avx512Small serves products of at most 4 rows (a small batch), which would leave most
+	// of the 12×32 tile idle.
+	avx512Small = &microKernel{name: "avx512-4x32", mr: 4, nr: 32, mc: 384, kc: 256, nc: 2048,
+		full: kernAVX512x4x32S, half: kernAVX512x4x16S, fullR: kernAVX512x4x32R, halfR: kernAVX512x4x16R}
 	// avx2Kernel keeps a 6×16 tile in 12 of the 16 YMM registers.
 	avx2Kernel = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, mc: 192, kc: 256, nc: 2048,
 		full: kernAVX2x6x16S, half: kernAVX2x6x8S, fullR: kernAVX2x6x16R, halfR: kernAVX2x6x8R}
@@ -61,7 +78,7 @@ var (
 func gemmKernels() []*microKernel {
 	var ks []*microKernel
 	if hasAVX512 {
-		ks = append(ks, avx512Kernel)
+		ks = append(ks, avx512Kernel, avx512Small)
 	}
 	if hasFMA {
 		ks = append(ks, avx2Kernel)

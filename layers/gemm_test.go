@@ -167,6 +167,10 @@ func TestGemmKernels(t *testing.T) {
 				tr := rng.IntN(4)
 				gemmCase(t, kn, rng, tr&1 != 0, tr&2 != 0, m, n, k, rng.Uniform(-2, 2), rng.Uniform(-1, 1), rng.IntN(5), rng.IntN(5), rng.IntN(5))
 			}
+			// A read in place with a leading dimension equal to mr (k = mr, or m = mr for Aᵀ),
+			// into a narrow last sliver.
+			gemmCase(t, kn, rng, false, false, 2*mr, nr+nr/2, mr, 1, 0, 0, 0, 0)
+			gemmCase(t, kn, rng, true, false, mr, nr/2, 9, 1, 1, 0, 0, 0)
 			gemmCase(t, kn, rng, false, false, 3, kn.nc+nr+3, 17, 1, 0, 1, 2, 3)       // several B blocks
 			gemmCase(t, kn, rng, true, true, kn.mc+mr+1, 70, 2*kn.kc+3, 1, 1, 0, 0, 0) // several A blocks and slabs
 		})

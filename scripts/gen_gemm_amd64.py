@@ -4,7 +4,8 @@
     python3 scripts/gen_gemm_amd64.py > layers/gemm_amd64.s   (go generate ./layers/ runs it)
 
 Each kernel keeps an mr×nr tile of C in vector registers (AVX2: 6×16 in 12 YMM registers;
-AVX-512: 12×32 in 24 ZMM registers) and has a half-width variant and an in-place-A variant.
+AVX-512: 12×32 in 24 ZMM registers, and 4×32 for products of at most 4 rows) and has a
+half-width variant and an in-place-A variant.
 """
 out = []
 w = out.append
@@ -96,4 +97,6 @@ for rows in (False, True):
     kernel(f"kernAVX2x6x8{sfx}", 6, 1, "Y", 32, 4, [2, 3], "VXORPS", rows)
     kernel(f"kernAVX512x12x32{sfx}", 12, 2, "Z", 64, 8, [2, 3, 4, 5, 6, 7], "VPXORD", rows)
     kernel(f"kernAVX512x12x16{sfx}", 12, 1, "Z", 64, 8, [2, 3, 4, 5, 6, 7], "VPXORD", rows)
+    kernel(f"kernAVX512x4x32{sfx}", 4, 2, "Z", 64, 8, [2, 3, 4, 5, 6, 7], "VPXORD", rows)
+    kernel(f"kernAVX512x4x16{sfx}", 4, 1, "Z", 64, 8, [2, 3, 4, 5, 6, 7], "VPXORD", rows)
 print("\n".join(out))
