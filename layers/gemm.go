@@ -332,6 +332,9 @@ func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
 			}
 			continue
 		}
+		if r < mr {
+			clear(d) // the rows past the edge
+		}
 		// Row i of the sliver goes to d[i], d[i+mr], ...: d holds mr·kcb floats, so every
 		// store below is inside it. Blocks of 64 steps keep the stores within L1.
 		step := uintptr(4 * mr)
@@ -349,11 +352,6 @@ func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
 						*(*float32)(unsafe.Add(dp, uintptr(l)*step)) = alpha * v
 					}
 				}
-			}
-		}
-		if r < mr {
-			for l := range kcb {
-				clear(d[l*mr+r : l*mr+mr])
 			}
 		}
 	}
