@@ -284,6 +284,12 @@ func (p *gemmPlan) micro(ap, bp, tile []float32, i0, ii, mcb, l0, kcb, j0, s, nc
 		kern = kn.half
 	}
 	switch {
+	case rows < mr && kn.small != nil && rows <= kn.small.mr && kn.small.nr == nr:
+		// A partial sliver (packed, steps mr apart) through the shorter kernel.
+		kern = kn.small.full
+		if half {
+			kern = kn.small.half
+		}
 	case !p.directA || rows < mr:
 	case p.transA:
 		aptr, sa = &p.a[l0*p.lda+i0+ii], p.lda
