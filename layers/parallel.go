@@ -30,6 +30,9 @@ func parallelFor(n int, fn func(worker, lo, hi int)) {
 	pool.wake(j, min(w-1, runtime.GOMAXPROCS(0)-1))
 	j.run()
 	j.wg.Wait()
+	// A worker that dequeues j late claims nothing and never reads fn: drop the closure
+	// (and whatever it holds) now rather than when the queue entry goes.
+	j.fn = nil
 	if p := j.panicked.Load(); p != nil {
 		panic(p.v)
 	}
@@ -87,7 +90,7 @@ type workerPool struct {
 	jobs    chan *job
 }
 
-var pool = &workerPool{jobs: make(chan *job, 256)}
+var pool = &workerPool{jobs: make(chan *job, 64)}
 
 // wake offers j to k workers through a buffered queue. An offer is never waited for: the
 // caller runs the chunks itself meanwhile, and a worker that picks the job up late finds every
