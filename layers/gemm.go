@@ -45,6 +45,9 @@ var gemmKernel = gemmKernels()[0]
 // the worker pool; below it the call runs on the caller's goroutine.
 const gemmParallelWork = 1 << 20
 
+// gemmWholeB is the largest packed B (floats) that a parallel call packs whole up front.
+const gemmWholeB = 1 << 18
+
 // gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is m×k
 // (A, or Aᵀ stored k×m, when transA) and op(B) is k×n (B, or Bᵀ stored n×k). Large products
 // are split over the worker pool; gemm may be called from inside parallelFor.
@@ -107,6 +110,8 @@ type gemmPlan struct {
 	mBlocks, jChunks  int  // tasks per slab: mBlocks A blocks × jChunks ranges of B slivers
 	aStride, tileSize int  // floats per task in the A buffer, and the scratch tile's size
 	directA, directB  bool // full slivers read in place instead of packed
+	wholeB            bool // B packed whole before the tasks (bSize floats), not per slab
+	bSize             int
 }
 
 // gemmBufs recycles packing buffers between calls.
@@ -165,7 +170,13 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	if parallel {
 		chunks = workers(tasks)
 	}
-	buf := getBuf(p.kc*p.nc + chunks*(p.aStride+p.tileSize))
+	// A small B (one block) is packed whole, all slabs at once, so that a parallel call
+	// needs two rounds on the pool instead of two per slab.
+	p.bSize = p.kc * p.nc
+	if parallel && n <= p.nc && k*roundUp(n, nr) <= gemmWholeB {
+		p.wholeB, p.bSize = true, k*roundUp(n, nr)
+	}
+	buf := getBuf(p.bSize + chunks*(p.aStride+p.tileSize))
 	if parallel {
 		q := new(gemmPlan) // the closures below capture it; p stays on the stack
 		*q = p
@@ -195,8 +206,27 @@ func (p *gemmPlan) runSerial(buf []float32) {
 // packed (in parallel when large), then the tasks run, each chunk with its own part of buf.
 func (p *gemmPlan) runParallel(buf []float32) {
 	nr := p.kn.nr
-	bp, ap := buf[:p.kc*p.nc], buf[p.kc*p.nc:]
+	bp, ap := buf[:p.bSize], buf[p.bSize:]
 	tasks := p.mBlocks * p.jChunks
+	if p.wholeB {
+		// Slab l0 of B at bp[l0·ncr:]; each task then runs all slabs of its part of C.
+		ncr := roundUp(p.n, nr)
+		parallelFor(ceilDiv(p.k, p.kc), func(_, lo, hi int) {
+			for s := lo; s < hi; s++ {
+				l0 := s * p.kc
+				p.packSlab(bp[l0*ncr:], l0, min(p.kc, p.k-l0), 0, p.n)
+			}
+		})
+		parallelFor(tasks, func(w, lo, hi int) {
+			buf := ap[w*(p.aStride+p.tileSize) : (w+1)*(p.aStride+p.tileSize)]
+			for t := lo; t < hi; t++ {
+				for l0 := 0; l0 < p.k; l0 += p.kc {
+					p.task(buf, bp[l0*ncr:], t, l0, min(p.kc, p.k-l0), 0, p.n)
+				}
+			}
+		})
+		return
+	}
 	for j0 := 0; j0 < p.n; j0 += p.nc {
 		ncb := min(p.nc, p.n-j0)
 		for l0 := 0; l0 < p.k; l0 += p.kc {

@@ -171,6 +171,11 @@ func TestGemmKernels(t *testing.T) {
 			// into a narrow last sliver.
 			gemmCase(t, kn, rng, false, false, 2*mr, nr+nr/2, mr, 1, 0, 0, 0, 0)
 			gemmCase(t, kn, rng, true, false, mr, nr/2, 9, 1, 1, 0, 0, 0)
+			// Parallel products with B packed whole, and with B packed slab by slab (too
+			// large to pack whole; several B blocks).
+			gemmCase(t, kn, rng, false, true, 150, 3*nr+5, 300, 1, 0.5, 1, 1, 1)
+			gemmCase(t, kn, rng, true, false, 60, 600, 601, 1, 0, 0, 3, 0)
+			gemmCase(t, kn, rng, false, false, 40, kn.nc+5, 300, 1, 1, 0, 0, 0)
 			gemmCase(t, kn, rng, false, false, 3, kn.nc+nr+3, 17, 1, 0, 1, 2, 3)       // several B blocks
 			gemmCase(t, kn, rng, true, true, kn.mc+mr+1, 70, 2*kn.kc+3, 1, 1, 0, 0, 0) // several A blocks and slabs
 		})
