@@ -107,6 +107,7 @@ bench-compare: deps venv
 _bench-compare:
 	$(PY) scripts/bench_predict.py
 	$(PY) scripts/bench_fit.py --images 10000
+	$(PY) scripts/bench_gemm.py --sizes 2048,512,256,64
 	bash scripts/bench_h5.sh
 	bash scripts/bench_checkpoint.sh
 

@@ -146,19 +146,17 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		bd = l.bias.Value.Float32s()
 	}
 	n := l.units
-	parallelFor(rows, func(_, lo, hi int) {
-		zr := z[lo*n : hi*n]
-		if bd != nil {
+	beta := float32(0)
+	if bd != nil {
+		parallelFor(rows, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
-				copy(zr[(i-lo)*n:(i-lo+1)*n], bd)
+				copy(z[i*n:(i+1)*n], bd)
 			}
-		}
-		beta := float32(0)
-		if bd != nil {
-			beta = 1
-		}
-		gemm(false, false, hi-lo, n, l.inDim, 1, xd[lo*l.inDim:hi*l.inDim], l.inDim, kd, n, beta, zr, n)
-	})
+		})
+		beta = 1
+	}
+	// One product: gemm splits it over the worker pool itself, sharing the packed kernel.
+	gemm(false, false, rows, n, l.inDim, 1, xd, l.inDim, kd, n, beta, z, n)
 	y := z
 	if l.act.needZ {
 		y = make([]float32, len(z))
@@ -189,20 +187,16 @@ func (l *Dense) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	var dxT *tensor.Tensor
 	if !l.skipDX {
 		dx := make([]float32, len(xd))
-		// dx = dz · kernelᵀ, split by rows.
-		parallelFor(rows, func(_, lo, hi int) {
-			gemm(false, true, hi-lo, k, n, 1, dz[lo*n:hi*n], n, kd, n, 0, dx[lo*k:hi*k], k)
-		})
+		// dx = dz · kernelᵀ
+		gemm(false, true, rows, k, n, 1, dz, n, kd, n, 0, dx, k)
 		dxT = tensor.MustFromFloat32(l.x.Shape, dx)
 	}
 	if !l.trainable {
 		return dxT, nil
 	}
-	// dkernel = xᵀ · dz, split by kernel rows (input features).
+	// dkernel = xᵀ · dz
 	gk := gradOf(l.kernel)
-	parallelFor(k, func(_, lo, hi int) {
-		gemm(true, false, hi-lo, n, rows, 1, xd[lo:], k, dz, n, 0, gk[lo*n:hi*n], n)
-	})
+	gemm(true, false, k, n, rows, 1, xd, k, dz, n, 0, gk, n)
 	if l.bias != nil {
 		gb := gradOf(l.bias)
 		clear(gb)

@@ -30,8 +30,10 @@
 // holds the builder and the conventions (op names relative to the layer, weights read with
 // "<consumer>/ReadVariableOp" on "$var:NAME", the input "$in").
 //
-// Matrix products use an AVX2/FMA kernel on amd64 CPUs that have it (build tag purego turns
-// it off) and gonum's BLAS otherwise; layers split the batch across GOMAXPROCS goroutines.
+// Matrix products go through the package's own GEMM (gemm.go): packed operands, cache
+// blocking and a register-blocked micro-kernel chosen at start-up (AVX-512, AVX2/FMA, or
+// portable Go on other CPUs, other architectures and with build tag purego). Work is split
+// into a few chunks per processor and run on a persistent pool of goroutines (parallel.go).
 //
 // # Constructors
 //
