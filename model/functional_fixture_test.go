@@ -22,6 +22,7 @@ const functionalRoot = "../testdata/functional"
 
 type functionalCase struct {
 	Name   string `json:"name"`
+	Dir    string `json:"-"` // the case's directory
 	Kind   string `json:"kind"`
 	Inputs []struct {
 		Name  string `json:"name"`
@@ -40,22 +41,33 @@ type functionalCase struct {
 	LayerClasses []string `json:"layer_classes"`
 }
 
+// functionalCases lists the cases of testdata/functional and of every further per-layer
+// fixture directory testdata/layers_<family>/ (same manifest form, written by
+// testdata/gen/layers_<family>.py).
 func functionalCases(t testing.TB) []functionalCase {
 	t.Helper()
-	var man struct {
-		Cases map[string]functionalCase `json:"cases"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(functionalRoot, "manifest.json")), &man); err != nil {
-		t.Fatalf("manifest: %v", err)
-	}
-	if len(man.Cases) == 0 {
-		t.Fatal("no cases in the functional manifest")
+	roots := []string{functionalRoot}
+	more, _ := filepath.Glob("../testdata/layers_*/manifest.json")
+	for _, m := range more {
+		roots = append(roots, filepath.Dir(m))
 	}
 	var out []functionalCase
-	for _, k := range sortedKeys(anyMap(man.Cases)) {
-		c := man.Cases[k]
-		c.Name = k
-		out = append(out, c)
+	for _, root := range roots {
+		var man struct {
+			Cases map[string]functionalCase `json:"cases"`
+		}
+		if err := json.Unmarshal(readFile(t, filepath.Join(root, "manifest.json")), &man); err != nil {
+			t.Fatalf("%s manifest: %v", root, err)
+		}
+		if len(man.Cases) == 0 {
+			t.Fatalf("no cases in %s/manifest.json", root)
+		}
+		for _, k := range sortedKeys(anyMap(man.Cases)) {
+			c := man.Cases[k]
+			c.Name = k
+			c.Dir = filepath.Join(root, k)
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -64,7 +76,7 @@ func functionalCases(t testing.TB) []functionalCase {
 // that Keras wrote and compares the predictions with Keras's, every output.
 func TestFunctionalFixturesPredict(t *testing.T) {
 	for _, c := range functionalCases(t) {
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		files := map[string]string{}
 		if c.Supported.TFKeras {
 			files["tfkeras/model.h5"] = "tf"
@@ -123,7 +135,7 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 		if c.Kind != "model" {
 			continue
 		}
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		t.Run(c.Name, func(t *testing.T) {
 			for _, src := range []string{"config_keras2_to_json.json", "config_keras3.json", "config_keras2.json"} {
 				m, err := FromConfig(readFile(t, filepath.Join(dir, src)))
@@ -186,7 +198,7 @@ func TestFunctionalFixturesSummary(t *testing.T) {
 		if c.Kind != "model" {
 			continue
 		}
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
 			if err != nil {
@@ -212,7 +224,7 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 		if c.Kind != "model" {
 			continue
 		}
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
 			if err != nil {
@@ -284,7 +296,7 @@ var nestedCases = map[string]bool{"nested_sequential": true, "sequential_in_func
 func TestFunctionalSavedModelLikeTFKeras(t *testing.T) {
 	n := 0
 	for _, c := range functionalCases(t) {
-		dir := filepath.Join(functionalRoot, c.Name)
+		dir := c.Dir
 		ref := filepath.Join(dir, "tfkeras", "savedmodel")
 		if c.Kind != "model" || nestedCases[c.Name] {
 			continue
