@@ -83,3 +83,56 @@ func TestDepthwiseMatchesGroupedConv2D(t *testing.T) {
 		})
 	}
 }
+
+func TestGradSeparableConv2D(t *testing.T) {
+	cases := []struct {
+		in      []int
+		f       int
+		k, s, d [2]int
+		dm      int
+		pad     string
+		act     string
+		nobias  bool
+	}{
+		{[]int{7, 6, 3}, 4, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, 1, "valid", "tanh", false},
+		{[]int{7, 7, 2}, 3, [2]int{3, 2}, [2]int{2, 2}, [2]int{1, 1}, 2, "same", "linear", false},
+		{[]int{8, 9, 3}, 2, [2]int{3, 3}, [2]int{1, 1}, [2]int{2, 2}, 2, "same", "sigmoid", true},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			l := build(t, NewSeparableConv2D(c.f, c.k, SeparableConv2DOptions{Strides: c.s, DilationRate: c.d,
+				DepthMultiplier: c.dm, Padding: c.pad, Activation: c.act, NoBias: c.nobias}), c.in)
+			gradCheck(t, l, randTensor(NewRand(uint64(i)), append([]int{3}, c.in...), -1, 1), 1e-2)
+		})
+	}
+}
+
+// TestSeparableIsDepthwiseThenPointwise checks SeparableConv2D against DepthwiseConv2D followed
+// by a 1×1 Conv2D with the same weights.
+func TestSeparableIsDepthwiseThenPointwise(t *testing.T) {
+	in := []int{9, 7, 3}
+	sep := build(t, NewSeparableConv2D(5, [2]int{3, 3}, SeparableConv2DOptions{Strides: [2]int{2, 2},
+		DepthMultiplier: 2, Padding: "same", Activation: "relu"}), in)
+	dw := build(t, NewDepthwiseConv2D([2]int{3, 3}, DepthwiseConv2DOptions{Strides: [2]int{2, 2},
+		DepthMultiplier: 2, Padding: "same", NoBias: true}), in)
+	mid, _ := dw.OutputShape(in)
+	pw := build(t, NewConv2D(5, [2]int{1, 1}, Conv2DOptions{Activation: "relu"}), mid)
+	sw := sep.Weights()
+	copy(dw.Weights()[0].Value.Float32s(), sw[0].Value.Float32s())
+	copy(pw.Weights()[0].Value.Float32s(), sw[1].Value.Float32s())
+	copy(pw.Weights()[1].Value.Float32s(), sw[2].Value.Float32s())
+	x := randTensor(NewRand(3), append([]int{2}, in...), -1, 1)
+	a, err := sep.Forward(x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := dw.Forward(x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pw.Forward(m, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeTo(t, "y", a, b, 1e-5)
+}
