@@ -136,3 +136,71 @@ func TestSeparableIsDepthwiseThenPointwise(t *testing.T) {
 	}
 	closeTo(t, "y", a, b, 1e-5)
 }
+
+func TestGradConv2DTranspose(t *testing.T) {
+	cases := []struct {
+		in     []int
+		f      int
+		k, s   [2]int
+		op     *[2]int
+		pad    string
+		act    string
+		nobias bool
+	}{
+		{[]int{4, 5, 3}, 2, [2]int{3, 3}, [2]int{1, 1}, nil, "valid", "tanh", false},
+		{[]int{4, 3, 2}, 3, [2]int{3, 2}, [2]int{2, 2}, nil, "same", "linear", false},
+		{[]int{3, 4, 2}, 2, [2]int{3, 3}, [2]int{2, 3}, &[2]int{1, 2}, "same", "sigmoid", true},
+		{[]int{3, 3, 2}, 2, [2]int{2, 3}, [2]int{3, 2}, &[2]int{2, 1}, "valid", "softplus", false},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			l := build(t, NewConv2DTranspose(c.f, c.k, Conv2DTransposeOptions{Strides: c.s, OutputPadding: c.op,
+				Padding: c.pad, Activation: c.act, NoBias: c.nobias}), c.in)
+			gradCheck(t, l, randTensor(NewRand(uint64(i)), append([]int{2}, c.in...), -1, 1), 1e-2)
+		})
+	}
+}
+
+// TestConv2DTransposeIsAdjoint checks ⟨T(x), u⟩ = ⟨x, C(u)⟩ where T is the Conv2DTranspose
+// (no bias) and C the Conv2D with the same kernel from T's output shape back to its input's.
+func TestConv2DTransposeIsAdjoint(t *testing.T) {
+	for i, c := range []struct {
+		in   []int
+		f    int
+		k, s [2]int
+		op   *[2]int
+		pad  string
+		want []int
+	}{
+		{[]int{5, 4, 3}, 2, [2]int{3, 3}, [2]int{2, 2}, nil, "valid", []int{11, 9, 2}},
+		{[]int{5, 4, 3}, 2, [2]int{3, 3}, [2]int{2, 2}, nil, "same", []int{10, 8, 2}},
+		{[]int{5, 4, 3}, 2, [2]int{3, 3}, [2]int{2, 2}, &[2]int{1, 0}, "same", []int{10, 7, 2}},
+		{[]int{3, 3, 2}, 3, [2]int{2, 2}, [2]int{3, 3}, nil, "valid", []int{9, 9, 3}},
+		{[]int{3, 3, 2}, 3, [2]int{4, 4}, [2]int{2, 2}, &[2]int{1, 1}, "valid", []int{9, 9, 3}},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			tr := build(t, NewConv2DTranspose(c.f, c.k, Conv2DTransposeOptions{Strides: c.s, OutputPadding: c.op,
+				Padding: c.pad, NoBias: true}), c.in)
+			out, err := tr.OutputShape(c.in)
+			if err != nil || fmt.Sprint(out) != fmt.Sprint(c.want) {
+				t.Fatalf("output shape %v (%v), want %v", out, err, c.want)
+			}
+			cv := build(t, NewConv2D(c.in[2], c.k, Conv2DOptions{Strides: c.s, Padding: c.pad, NoBias: true}), out)
+			copy(cv.Weights()[0].Value.Float32s(), tr.Weights()[0].Value.Float32s())
+			x := randTensor(NewRand(uint64(i)), append([]int{2}, c.in...), -1, 1)
+			u := randTensor(NewRand(uint64(i+50)), append([]int{2}, out...), -1, 1)
+			tx, err := tr.Forward(x, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cu, err := cv.Forward(u, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, b := projLoss(tx, u.Float32s()), projLoss(x, cu.Float32s())
+			if math.Abs(a-b) > 1e-4*(1+math.Abs(a)) {
+				t.Fatalf("<T(x), u> = %g, <x, C(u)> = %g", a, b)
+			}
+		})
+	}
+}
