@@ -1,10 +1,12 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -202,5 +204,41 @@ func TestConv2DTransposeIsAdjoint(t *testing.T) {
 				t.Fatalf("<T(x), u> = %g, <x, C(u)> = %g", a, b)
 			}
 		})
+	}
+}
+
+// TestConv2DFamilyAliasesAndRefusals reads the classes under their old Keras names and checks
+// the refusals of options Keras refuses or kerasgo does not implement.
+func TestConv2DFamilyAliasesAndRefusals(t *testing.T) {
+	for alias, want := range map[string]string{"SeparableConvolution2D": "SeparableConv2D",
+		"Convolution2DTranspose": "Conv2DTranspose", "Deconvolution2D": "Conv2DTranspose", "Deconv2D": "Conv2DTranspose"} {
+		l, _, err := FromConfig(alias, map[string]any{"name": "x", "filters": 2.0, "kernel_size": []any{3.0, 3.0}}, saved.Keras2)
+		if err != nil || l.Class() != want {
+			t.Errorf("%s: %v %v, want a %s", alias, l, err, want)
+		}
+	}
+	bad := []struct {
+		class string
+		cfg   map[string]any
+		want  error
+	}{
+		{"Conv2DTranspose", map[string]any{"filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "output_padding": 2.0}, ErrFormat},
+		{"Conv2DTranspose", map[string]any{"filters": 2.0, "kernel_size": 3.0, "dilation_rate": 2.0}, ErrUnsupported},
+		{"DepthwiseConv2D", map[string]any{"kernel_size": 3.0, "strides": 2.0, "dilation_rate": 2.0}, ErrFormat},
+		{"DepthwiseConv2D", map[string]any{"kernel_size": 3.0, "groups": 2.0}, ErrUnsupported},
+		{"DepthwiseConv2D", map[string]any{"strides": 2.0}, ErrFormat},
+		{"SeparableConv2D", map[string]any{"kernel_size": 3.0}, ErrFormat},
+		{"SeparableConv2D", map[string]any{"filters": 2.0, "kernel_size": 3.0, "depth_multiplier": 0.0}, ErrFormat},
+	}
+	for i, c := range bad {
+		if _, _, err := FromConfig(c.class, c.cfg, saved.Keras3); !errors.Is(err, c.want) {
+			t.Errorf("%d %s %v: error %v, want %v", i, c.class, c.cfg, err, c.want)
+		}
+	}
+	// An output size that does not convolve back to the input (even kernel, "same", output
+	// padding 0) is a shape error, not a panic.
+	l := NewConv2DTranspose(2, [2]int{2, 2}, Conv2DTransposeOptions{Strides: [2]int{2, 2}, Padding: "same", OutputPadding: &[2]int{0, 0}})
+	if _, err := l.OutputShape([]int{4, 4, 1}); !errors.Is(err, ErrShape) {
+		t.Errorf("even kernel, same, output_padding 0: %v, want ErrShape", err)
 	}
 }

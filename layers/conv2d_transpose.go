@@ -390,3 +390,15 @@ func (l *Conv2DTranspose) Graph() (*saved.LayerGraph, error) {
 	b.activation(l.act, x)
 	return b.graph(l, false)
 }
+
+// ParamCount returns kh·kw·filters·in, plus filters with a bias.
+func (l *Conv2DTranspose) ParamCount(in []int) (int64, error) {
+	if _, err := l.geometry(in); err != nil {
+		return 0, err
+	}
+	n, err := product("Conv2DTranspose", l.name, int64(l.ksize[0]), int64(l.ksize[1]), int64(l.filters), int64(in[2]))
+	if err == nil && l.useBias {
+		n += int64(l.filters)
+	}
+	return n, err
+}

@@ -358,3 +358,15 @@ func (l *DepthwiseConv2D) Graph() (*saved.LayerGraph, error) {
 	b.activation(l.act, x)
 	return b.graph(l, false)
 }
+
+// ParamCount returns kh·kw·in·depth_multiplier, plus in·depth_multiplier with a bias.
+func (l *DepthwiseConv2D) ParamCount(in []int) (int64, error) {
+	if _, err := l.OutputShape(in); err != nil {
+		return 0, err
+	}
+	n, err := product("DepthwiseConv2D", l.name, int64(l.ksize[0]), int64(l.ksize[1]), int64(in[2]), int64(l.dm))
+	if err == nil && l.useBias {
+		n += int64(in[2] * l.dm)
+	}
+	return n, err
+}

@@ -343,3 +343,24 @@ func (l *SeparableConv2D) Graph() (*saved.LayerGraph, error) {
 	b.activation(l.act, x)
 	return b.graph(l, false)
 }
+
+// ParamCount returns kh·kw·in·depth_multiplier + in·depth_multiplier·filters, plus filters
+// with a bias.
+func (l *SeparableConv2D) ParamCount(in []int) (int64, error) {
+	if _, err := l.OutputShape(in); err != nil {
+		return 0, err
+	}
+	a, err := product("SeparableConv2D", l.name, int64(l.ksize[0]), int64(l.ksize[1]), int64(in[2]), int64(l.dm))
+	if err != nil {
+		return 0, err
+	}
+	b, err := product("SeparableConv2D", l.name, int64(in[2]), int64(l.dm), int64(l.filters))
+	if err != nil {
+		return 0, err
+	}
+	n := a + b
+	if l.useBias {
+		n += int64(l.filters)
+	}
+	return n, nil
+}
