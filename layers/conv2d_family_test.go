@@ -242,3 +242,45 @@ func TestConv2DFamilyAliasesAndRefusals(t *testing.T) {
 		t.Errorf("even kernel, same, output_padding 0: %v, want ErrShape", err)
 	}
 }
+
+// TestConv2DFamilyGraphOps checks the op types of each class's TF graph against those of
+// tf_keras 2.21's SavedModel of the same layer (its unused Shape/dilation_rate constants
+// aside), and that Conv2DBackpropInput gets the output size Keras computes.
+func TestConv2DFamilyGraphOps(t *testing.T) {
+	op1 := [2]int{1, 1}
+	cases := []struct {
+		l    Layer
+		in   []int
+		want []string
+	}{
+		{NewDepthwiseConv2D([2]int{3, 3}, DepthwiseConv2DOptions{DepthMultiplier: 2, Padding: "same"}), []int{7, 7, 3},
+			[]string{"ReadVariableOp", "DepthwiseConv2dNative", "ReadVariableOp", "BiasAdd"}},
+		{NewDepthwiseConv2D([2]int{3, 3}, DepthwiseConv2DOptions{DilationRate: [2]int{2, 2}, Activation: "relu"}), []int{7, 7, 3},
+			[]string{"ReadVariableOp", "Const", "Const", "SpaceToBatchND", "DepthwiseConv2dNative", "Const", "Const", "BatchToSpaceND", "ReadVariableOp", "BiasAdd", "Relu"}},
+		{NewSeparableConv2D(4, [2]int{3, 3}, SeparableConv2DOptions{Strides: [2]int{2, 2}, Padding: "same", Activation: "relu"}), []int{7, 7, 3},
+			[]string{"ReadVariableOp", "ReadVariableOp", "DepthwiseConv2dNative", "Conv2D", "ReadVariableOp", "BiasAdd", "Relu"}},
+		{NewConv2DTranspose(4, [2]int{3, 3}, Conv2DTransposeOptions{Strides: [2]int{2, 2}, Padding: "same", OutputPadding: &op1}), []int{7, 7, 3},
+			[]string{"Shape", "Const", "Const", "Const", "StridedSlice", "Const", "Const", "ConcatV2", "ReadVariableOp", "Conv2DBackpropInput", "ReadVariableOp", "BiasAdd"}},
+	}
+	for i, c := range cases {
+		if err := c.l.Build(c.in, NewRand(1)); err != nil {
+			t.Fatal(err)
+		}
+		g, err := c.l.(Grapher).Graph()
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		var types []string
+		for _, op := range g.Ops {
+			types = append(types, op.Type)
+			if op.Type == "Const" && op.Name == "stack/rest" {
+				if v := op.Attrs["value"].Tensor.Data.([]int32); fmt.Sprint(v) != "[14 14 4]" {
+					t.Errorf("Conv2DBackpropInput output size %v, want [14 14 4]", v)
+				}
+			}
+		}
+		if fmt.Sprint(types) != fmt.Sprint(c.want) {
+			t.Errorf("%d %s: ops %v, want %v", i, c.l.Class(), types, c.want)
+		}
+	}
+}
