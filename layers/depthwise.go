@@ -10,32 +10,41 @@ import (
 // kernel (kh, kw, c, dm) seen as kh·kw rows of c·dm values, the row of tap (ky, kx) lines up
 // with the output channels, so one tap adds x[pixel, j/dm] · k[tap, j] to output j.
 
-// dwForward writes the depthwise convolution of images [lo, hi) of x (n, h, w, c) by k into
-// z (n, oh, ow, c·dm), starting from the bias bd (nil: zero). g may be dilated.
+// dwForward writes the depthwise convolution of x (n, h, w, c) by k into z (n, oh, ow, c·dm),
+// starting from the bias bd (nil: zero), for the output rows [lo, hi) counted over all images
+// (row u is row u%oh of image u/oh). g may be dilated.
 func dwForward(g *geom, dm int, x, k, bd, z []float32, lo, hi int) {
 	c, cd := g.c, g.c*dm
-	inSize, outSize := g.h*g.w*c, g.oh*g.ow*cd
-	for i := lo; i < hi; i++ {
+	inSize := g.h * g.w * c
+	for u := lo; u < hi; u++ {
+		i, oy := u/g.oh, u%g.oh
 		img := x[i*inSize : (i+1)*inSize]
-		zi := z[i*outSize : (i+1)*outSize]
-		for oy := 0; oy < g.oh; oy++ {
-			for ox := 0; ox < g.ow; ox++ {
-				zr := zi[(oy*g.ow+ox)*cd : (oy*g.ow+ox+1)*cd]
-				if bd != nil {
-					copy(zr, bd)
-				} else {
-					clear(zr)
+		zrow := z[u*g.ow*cd : (u+1)*g.ow*cd]
+		iy0 := oy*g.sh - g.pt
+		for ox := 0; ox < g.ow; ox++ {
+			zr := zrow[ox*cd : (ox+1)*cd]
+			if bd != nil {
+				copy(zr, bd)
+			} else {
+				clear(zr)
+			}
+			ix0 := ox*g.sw - g.pl
+			for ky := 0; ky < g.kh; ky++ {
+				iy := iy0 + ky*g.dh
+				if iy < 0 || iy >= g.h {
+					continue
 				}
-				g.eachTap(oy, ox, func(tap, pix int) {
+				for kx := 0; kx < g.kw; kx++ {
+					ix := ix0 + kx*g.dw
+					if ix < 0 || ix >= g.w {
+						continue
+					}
+					pix, tap := iy*g.w+ix, ky*g.kw+kx
 					xr := img[pix*c : (pix+1)*c]
 					kr := k[tap*cd : (tap+1)*cd]
 					if dm == 1 {
-						kr = kr[:len(xr)]
-						zr := zr[:len(xr)]
-						for j, v := range xr {
-							zr[j] += v * kr[j]
-						}
-						return
+						mulAdd(zr, xr, kr)
+						continue
 					}
 					for ci, v := range xr {
 						o := ci * dm
@@ -43,9 +52,28 @@ func dwForward(g *geom, dm int, x, k, bd, z []float32, lo, hi int) {
 							zr[m] += v * kr[m]
 						}
 					}
-				})
+				}
 			}
 		}
+	}
+}
+
+// mulAdd adds a[j]·b[j] to dst[j] (all of dst's length).
+func mulAdd(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		d := dst[j : j+4 : j+4]
+		x := a[j : j+4 : j+4]
+		y := b[j : j+4 : j+4]
+		d[0] += x[0] * y[0]
+		d[1] += x[1] * y[1]
+		d[2] += x[2] * y[2]
+		d[3] += x[3] * y[3]
+	}
+	for ; j < n; j++ {
+		dst[j] += a[j] * b[j]
 	}
 }
 

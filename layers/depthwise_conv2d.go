@@ -246,8 +246,8 @@ func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tens
 	if l.bias != nil {
 		bd = l.bias.Value.Float32s()
 	}
-	per := g.oh * g.ow * cd
-	parallelFor(n, func(_, lo, hi int) {
+	per := g.ow * cd // one output row
+	parallelFor(n*g.oh, func(_, lo, hi int) {
 		dwForward(&g, l.dm, xd, kd, bd, z, lo, hi)
 		l.act.apply(z[lo*per:hi*per], y[lo*per:hi*per], cd)
 	})

@@ -208,7 +208,7 @@ func (l *SeparableConv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tens
 		bd = l.bias.Value.Float32s()
 	}
 	parallelFor(n, func(_, lo, hi int) {
-		dwForward(&g, l.dm, xd, dkd, nil, d, lo, hi)
+		dwForward(&g, l.dm, xd, dkd, nil, d, lo*g.oh, hi*g.oh)
 		zc := z[lo*P*F : hi*P*F]
 		beta := float32(0)
 		if bd != nil {
