@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"io"
 	"math"
 	"os"
@@ -158,7 +159,7 @@ func (c *ModelCheckpoint) save(m *Model, epoch, batch int, withBatch bool, logs 
 	if _, ok := logs["batch"]; withBatch && !ok {
 		ints["batch"] = batch + 1
 	}
-	path, err := formatPath(c.Filepath, ints, logs)
+	path, err := pyfmt.Format(c.Filepath, ints, logs)
 	if err != nil {
 		return fmt.Errorf("%w: ModelCheckpoint: failed to format the file path %q: %v", ErrFormat, c.Filepath, err)
 	}

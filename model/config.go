@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -545,7 +546,7 @@ func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer
 		case "batch_input_shape", "batch_shape":
 			s, err := parseShape(v)
 			if err != nil || len(s) < 1 {
-				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyJSON(v))
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyfmt.JSON(v))
 			}
 			shape = s
 		case "input_shape", "shape":
@@ -554,7 +555,7 @@ func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer
 			}
 			s, err := parseShape(v)
 			if err != nil {
-				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyJSON(v))
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyfmt.JSON(v))
 			}
 			shape = append([]int{-1}, s...)
 		case "dtype":
@@ -601,7 +602,7 @@ func parseShape(v any) ([]int, error) {
 		}
 		f, ok := e.(float64)
 		if !ok || f != float64(int64(f)) || f < 0 || f > 1<<30 {
-			return nil, fmt.Errorf("bad dimension %s", pyJSON(e))
+			return nil, fmt.Errorf("bad dimension %s", pyfmt.JSON(e))
 		}
 		out[i] = int(f)
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"errors"
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -249,11 +250,11 @@ func TestTrainingConfigAsKeras(t *testing.T) {
 		if _, _, err := fresh.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}
-		wantV, err := decodeJSON(mustRead(t, p))
+		wantV, err := pyfmt.Decode(mustRead(t, p))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := string(pyJSON(wantV))
+		want := string(pyfmt.JSON(wantV))
 		for _, mm := range []*Sequential{m, fresh} {
 			got, _, err := mm.trainingToSaved(saved.Keras2)
 			if err != nil {

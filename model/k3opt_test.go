@@ -274,7 +274,7 @@ func TestZeroHyperParameters(t *testing.T) {
 			}
 			d := m.train.raw.dialect
 			cfg := m.train.opt.config(d)
-			if v, ok := cfg.get(key); !ok || !isZero(v) {
+			if v, ok := cfg.Lookup(key); !ok || !isZero(v) {
 				t.Fatalf("Go's optimizer has %s = %v", key, v)
 			}
 			// A fresh config (not the one read) must say 0 too.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"math"
 	"strings"
 
@@ -34,7 +35,7 @@ type Optimizer interface {
 	// iter is the optimizer's iteration count before the step.
 	update(iter int64, w, g []float32, slots [][]float32)
 	// config returns the get_config() object in dialect d.
-	config(d saved.Dialect) ojson
+	config(d saved.Dialect) pyfmt.Object
 	// unsupported names a config setting that is read but not implemented, or "".
 	unsupported() string
 	setLearningRate(float32)
@@ -72,7 +73,7 @@ func (c *commonOptions) unsupported() string {
 // baseConfig writes the keys of the base optimizer's get_config, in Keras's order, for an
 // optimizer whose tf_keras name is k2name and Keras 3 name k3name. defaultEMAFreq is the
 // class's default ema_overwrite_frequency in tf_keras (RMSprop uses 100).
-func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr float32, defaultEMAFreq *int64) ojson {
+func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr float32, defaultEMAFreq *int64) pyfmt.Object {
 	ema := c.emaMomentum
 	if !c.emaMomentumSet {
 		ema = 0.99
@@ -96,7 +97,7 @@ func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr fl
 		if name == "" {
 			name = k3name
 		}
-		return ojson{
+		return pyfmt.Object{
 			{"name", name},
 			{"learning_rate", float64(lr)},
 			{"weight_decay", f(c.weightDecay)},
@@ -117,7 +118,7 @@ func (c *commonOptions) baseConfig(d saved.Dialect, k2name, k3name string, lr fl
 		// by this name, which must then be an identifier ("Adam"), not "adam_1".
 		name = k2name
 	}
-	return ojson{
+	return pyfmt.Object{
 		{"name", name},
 		{"weight_decay", f(c.weightDecay)},
 		{"clipnorm", f(c.clipnorm)},
@@ -269,9 +270,9 @@ func (a *AdamOptimizer) update(iter int64, w, g []float32, s [][]float32) {
 	}
 }
 
-func (a *AdamOptimizer) config(d saved.Dialect) ojson {
+func (a *AdamOptimizer) config(d saved.Dialect) pyfmt.Object {
 	c := a.baseConfig(d, "Adam", "adam", a.lr, nil)
-	return append(c, kv{"beta_1", a.beta1}, kv{"beta_2", a.beta2}, kv{"epsilon", a.epsilon}, kv{"amsgrad", a.amsgrad})
+	return append(c, pyfmt.KV{"beta_1", a.beta1}, pyfmt.KV{"beta_2", a.beta2}, pyfmt.KV{"epsilon", a.epsilon}, pyfmt.KV{"amsgrad", a.amsgrad})
 }
 
 // SGDOptions are SGD's hyper-parameters. A zero LearningRate means Keras's default 0.01
@@ -350,9 +351,9 @@ func (s *SGDOptimizer) update(_ int64, w, g []float32, sl [][]float32) {
 	}
 }
 
-func (s *SGDOptimizer) config(d saved.Dialect) ojson {
+func (s *SGDOptimizer) config(d saved.Dialect) pyfmt.Object {
 	c := s.baseConfig(d, "SGD", "sgd", s.lr, nil)
-	return append(c, kv{"momentum", s.momentum}, kv{"nesterov", s.nesterov})
+	return append(c, pyfmt.KV{"momentum", s.momentum}, pyfmt.KV{"nesterov", s.nesterov})
 }
 
 // RMSpropOptions are RMSprop's hyper-parameters. Zero LearningRate, Rho and Epsilon mean
@@ -462,10 +463,10 @@ func (r *RMSpropOptimizer) update(_ int64, w, g []float32, s [][]float32) {
 	}
 }
 
-func (r *RMSpropOptimizer) config(d saved.Dialect) ojson {
+func (r *RMSpropOptimizer) config(d saved.Dialect) pyfmt.Object {
 	freq := int64(100)
 	c := r.baseConfig(d, "RMSprop", "rm_sprop", r.lr, &freq)
-	return append(c, kv{"rho", r.rho}, kv{"momentum", r.momentum}, kv{"epsilon", r.epsilon}, kv{"centered", r.centered})
+	return append(c, pyfmt.KV{"rho", r.rho}, pyfmt.KV{"momentum", r.momentum}, pyfmt.KV{"epsilon", r.epsilon}, pyfmt.KV{"centered", r.centered})
 }
 
 // GetOptimizer returns the optimizer Keras builds for a name ("adam", "sgd", "rmsprop"; case

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -70,10 +71,10 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	if t.raw != nil && t.raw.dialect == d && t.raw.hasLoss {
 		lossJSON, weightsJSON = t.raw.loss, t.raw.weights
 	}
-	var tc ojson
+	var tc pyfmt.Object
 	if d == saved.Keras3 {
-		tc = ojson{
-			{"optimizer", ojson{
+		tc = pyfmt.Object{
+			{"optimizer", pyfmt.Object{
 				{"module", "keras.optimizers"},
 				{"class_name", t.opt.ClassName()},
 				{"config", optCfg},
@@ -88,12 +89,12 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 			{"jit_compile", false},
 		}
 	} else {
-		tc = ojson{
+		tc = pyfmt.Object{
 			{"loss", lossJSON},
 			{"metrics", t.metricsConfig(d)},
 			{"weighted_metrics", nil},
 			{"loss_weights", weightsJSON},
-			{"optimizer_config", ojson{
+			{"optimizer_config", pyfmt.Object{
 				{"class_name", "Custom>" + t.opt.ClassName()},
 				{"config", optCfg},
 			}},
@@ -101,7 +102,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	}
 	so := &saved.Optimizer{
 		Class:        t.opt.ClassName(),
-		Config:       json.RawMessage(pyJSON(optCfg)),
+		Config:       json.RawMessage(pyfmt.JSON(optCfg)),
 		Iterations:   t.iterations,
 		LearningRate: t.opt.LearningRate(),
 	}
@@ -121,7 +122,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	} else if len(t.pending) > 0 {
 		so.Slots = append(so.Slots, t.pending...)
 	}
-	return json.RawMessage(pyJSON(tc)), so, nil
+	return json.RawMessage(pyfmt.JSON(tc)), so, nil
 }
 
 // metricsConfig writes the metrics as Keras does in dialect d: Keras 3 keeps the user's list
@@ -144,9 +145,9 @@ func (t *trainState) metricsConfig(d saved.Dialect) any {
 		if s.auto && !t.resolved {
 			fn = "categorical_accuracy"
 		}
-		objs = append(objs, ojson{
+		objs = append(objs, pyfmt.Object{
 			{"class_name", "MeanMetricWrapper"},
-			{"config", ojson{{"name", s.name}, {"dtype", "float32"}, {"fn", fn}}},
+			{"config", pyfmt.Object{{"name", s.name}, {"dtype", "float32"}, {"fn", fn}}},
 		})
 	}
 	if d == saved.Keras3 {
@@ -164,20 +165,20 @@ func (l *lossSpec) configValue(d saved.Dialect) any {
 	if name == "" {
 		name = l.kind.fnName()
 	}
-	var extra ojson
+	var extra pyfmt.Object
 	switch l.kind {
 	case sparseCCE:
-		extra = ojson{{"from_logits", l.fromLogits}, {"ignore_class", nil}}
+		extra = pyfmt.Object{{"from_logits", l.fromLogits}, {"ignore_class", nil}}
 	case catCCE, binCE:
-		extra = ojson{{"from_logits", l.fromLogits}, {"label_smoothing", 0.0}, {"axis", -1}}
+		extra = pyfmt.Object{{"from_logits", l.fromLogits}, {"label_smoothing", 0.0}, {"axis", -1}}
 	}
 	if d == saved.Keras3 {
-		cfg := append(ojson{{"name", name}, {"reduction", "sum_over_batch_size"}}, extra...)
-		return ojson{{"module", "keras.losses"}, {"class_name", l.kind.className()}, {"config", cfg}, {"registered_name", nil}}
+		cfg := append(pyfmt.Object{{"name", name}, {"reduction", "sum_over_batch_size"}}, extra...)
+		return pyfmt.Object{{"module", "keras.losses"}, {"class_name", l.kind.className()}, {"config", cfg}, {"registered_name", nil}}
 	}
-	cfg := append(ojson{{"reduction", "auto"}, {"name", name}}, extra...)
-	cfg = append(cfg, kv{"fn", l.kind.fnName()})
-	return ojson{{"class_name", l.kind.className()}, {"config", cfg}}
+	cfg := append(pyfmt.Object{{"reduction", "auto"}, {"name", name}}, extra...)
+	cfg = append(cfg, pyfmt.KV{"fn", l.kind.fnName()})
+	return pyfmt.Object{{"class_name", l.kind.className()}, {"config", cfg}}
 }
 
 // trainingFromSaved compiles m from sm.TrainingConfig and restores sm.Optimizer, when present.
@@ -187,11 +188,11 @@ func (m *Model) trainingFromSaved(sm *saved.Model) error {
 	if sm == nil || len(sm.TrainingConfig) == 0 || string(sm.TrainingConfig) == "null" {
 		return nil
 	}
-	v, err := decodeJSON(sm.TrainingConfig)
+	v, err := pyfmt.Decode(sm.TrainingConfig)
 	if err != nil {
 		return fmt.Errorf("%w: training config: %v", ErrFormat, err)
 	}
-	tc, ok := jObj(v)
+	tc, ok := pyfmt.Obj(v)
 	if !ok {
 		return fmt.Errorf("%w: training config is not a JSON object", ErrFormat)
 	}
@@ -291,11 +292,11 @@ func containsStr(list []string, s string) bool {
 
 // parseTrainingConfig reads a tf_keras training_config (optimizer under "optimizer_config")
 // or a Keras 3 compile_config (optimizer under "optimizer").
-func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
+func parseTrainingConfig(tc pyfmt.Object, d saved.Dialect) (*trainState, error) {
 	t := &trainState{slotsKeras2: true, raw: &rawTraining{dialect: d}}
-	ov, ok := tc.get("optimizer_config")
+	ov, ok := tc.Lookup("optimizer_config")
 	if !ok {
-		ov, ok = tc.get("optimizer")
+		ov, ok = tc.Lookup("optimizer")
 	}
 	if !ok {
 		return nil, fmt.Errorf("no optimizer")
@@ -306,19 +307,19 @@ func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
 	}
 	t.opt = opt
 	t.raw.optClass, t.raw.optCfg = class, cfg
-	lv, _ := tc.get("loss")
+	lv, _ := tc.Lookup("loss")
 	if lv == nil {
 		return nil, fmt.Errorf("no loss")
 	}
 	if err := t.parseLosses(lv); err != nil {
 		return nil, err
 	}
-	wv, _ := tc.get("loss_weights")
+	wv, _ := tc.Lookup("loss_weights")
 	if err := t.parseWeights(wv); err != nil {
 		return nil, err
 	}
 	t.raw.loss, t.raw.weights, t.raw.hasLoss = lv, wv, true
-	mv, _ := tc.get("metrics")
+	mv, _ := tc.Lookup("metrics")
 	t.raw.metrics = mv
 	if done, err := t.parseOutMetrics(mv); err != nil {
 		return nil, err
@@ -331,9 +332,9 @@ func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
 		}
 	}
 	for _, k := range []string{"weighted_metrics"} {
-		if v, _ := tc.get(k); v != nil {
+		if v, _ := tc.Lookup(k); v != nil {
 			if a, ok := v.([]any); !ok || len(a) > 0 {
-				return nil, fmt.Errorf("%s %s not supported", k, pyJSON(v))
+				return nil, fmt.Errorf("%s %s not supported", k, pyfmt.JSON(v))
 			}
 		}
 	}
@@ -359,12 +360,12 @@ func (t *trainState) parseMetricList(mv any) error {
 				return err
 			}
 			t.metrics = append(t.metrics, s)
-		case ojson:
-			cfg, _ := jObj(mustGet(x, "config"))
-			name, _ := jStr(mustGet(cfg, "name"))
-			fn, _ := jStr(mustGet(cfg, "fn"))
+		case pyfmt.Object:
+			cfg, _ := pyfmt.Obj(x.Get("config"))
+			name, _ := pyfmt.Str(cfg.Get("name"))
+			fn, _ := pyfmt.Str(cfg.Get("fn"))
 			if name == "" {
-				if cn, _ := jStr(mustGet(x, "class_name")); cn != "" {
+				if cn, _ := pyfmt.Str(x.Get("class_name")); cn != "" {
 					name = cn
 				}
 			}
@@ -381,16 +382,11 @@ func (t *trainState) parseMetricList(mv any) error {
 			t.metrics = append(t.metrics, s)
 		case nil:
 		default:
-			return fmt.Errorf("metrics entry %s", pyJSON(v))
+			return fmt.Errorf("metrics entry %s", pyfmt.JSON(v))
 		}
 		return nil
 	}
 	return walk(mv)
-}
-
-func mustGet(o ojson, k string) any {
-	v, _ := o.get(k)
-	return v
 }
 
 // parseLossValue reads a loss given as a function name or a Keras Loss object.
@@ -398,8 +394,8 @@ func parseLossValue(v any) (*lossSpec, error) {
 	switch x := v.(type) {
 	case string:
 		return parseLossName(x, false)
-	case ojson:
-		class, _ := jStr(mustGet(x, "class_name"))
+	case pyfmt.Object:
+		class, _ := pyfmt.Str(x.Get("class_name"))
 		k, ok := lossClasses[class]
 		if !ok {
 			if _, isFn := lossNames[class]; isFn {
@@ -407,53 +403,53 @@ func parseLossValue(v any) (*lossSpec, error) {
 			}
 			return nil, fmt.Errorf("loss %q not supported", class)
 		}
-		cfg, _ := jObj(mustGet(x, "config"))
-		fl, _ := jBool(mustGet(cfg, "from_logits"))
-		if ls, ok := jFloat(mustGet(cfg, "label_smoothing")); ok && ls != 0 {
+		cfg, _ := pyfmt.Obj(x.Get("config"))
+		fl, _ := pyfmt.Bool(cfg.Get("from_logits"))
+		if ls, ok := pyfmt.Num(cfg.Get("label_smoothing")); ok && ls != 0 {
 			return nil, fmt.Errorf("loss %s with label_smoothing %v not supported", class, ls)
 		}
-		if ax, ok := jFloat(mustGet(cfg, "axis")); ok && ax != -1 {
+		if ax, ok := pyfmt.Num(cfg.Get("axis")); ok && ax != -1 {
 			return nil, fmt.Errorf("loss %s with axis %v not supported", class, ax)
 		}
-		if ic := mustGet(cfg, "ignore_class"); ic != nil {
+		if ic := cfg.Get("ignore_class"); ic != nil {
 			return nil, fmt.Errorf("loss %s with ignore_class not supported", class)
 		}
-		name, _ := jStr(mustGet(cfg, "name"))
+		name, _ := pyfmt.Str(cfg.Get("name"))
 		return &lossSpec{kind: k, name: k.fnName(), fromLogits: fl, object: true, objectName: name}, nil
 	}
-	return nil, fmt.Errorf("loss %s not supported", pyJSON(v))
+	return nil, fmt.Errorf("loss %s not supported", pyfmt.JSON(v))
 }
 
 // parseOptimizer reads {"class_name": ..., "config": {...}} in either dialect (tf_keras
 // "Custom>Adam", legacy "Adam", Keras 3 with module/registered_name).
 func parseOptimizer(v any) (Optimizer, string, any, error) {
-	o, ok := jObj(v)
+	o, ok := pyfmt.Obj(v)
 	if !ok {
-		if s, ok := jStr(v); ok {
+		if s, ok := pyfmt.Str(v); ok {
 			opt, err := GetOptimizer(s)
 			return opt, s, nil, err
 		}
-		return nil, "", nil, fmt.Errorf("optimizer %s", pyJSON(v))
+		return nil, "", nil, fmt.Errorf("optimizer %s", pyfmt.JSON(v))
 	}
-	class, _ := jStr(mustGet(o, "class_name"))
+	class, _ := pyfmt.Str(o.Get("class_name"))
 	short := class
 	if i := strings.LastIndex(short, ">"); i >= 0 {
 		short = short[i+1:]
 	}
-	cfgV := mustGet(o, "config")
-	cfg, _ := jObj(cfgV)
+	cfgV := o.Get("config")
+	cfg, _ := pyfmt.Obj(cfgV)
 	num := func(k string, def float64) (float64, error) {
-		v, ok := cfg.get(k)
+		v, ok := cfg.Lookup(k)
 		if !ok || v == nil {
 			return def, nil
 		}
-		f, ok := jFloat(v)
+		f, ok := pyfmt.Num(v)
 		if !ok {
-			return 0, fmt.Errorf("optimizer %s: %s = %s not supported", short, k, pyJSON(v))
+			return 0, fmt.Errorf("optimizer %s: %s = %s not supported", short, k, pyfmt.JSON(v))
 		}
 		return f, nil
 	}
-	boolean := func(k string) bool { b, _ := jBool(mustGet(cfg, k)); return b }
+	boolean := func(k string) bool { b, _ := pyfmt.Bool(cfg.Get(k)); return b }
 	lr, err := num("learning_rate", -1)
 	if err != nil {
 		return nil, "", nil, err
@@ -488,11 +484,11 @@ func parseOptimizer(v any) (Optimizer, string, any, error) {
 		return nil, "", nil, fmt.Errorf("optimizer %q not supported", class)
 	}
 	// Base options: kept so they are written back; training refuses those it cannot apply.
-	if name, ok := jStr(mustGet(cfg, "name")); ok && name != opt.ClassName() && name != defaultK3Name(opt.ClassName()) {
+	if name, ok := pyfmt.Str(cfg.Get("name")); ok && name != opt.ClassName() && name != defaultK3Name(opt.ClassName()) {
 		common.name = name
 	}
 	ptr := func(k string) *float64 {
-		if f, ok := jFloat(mustGet(cfg, k)); ok {
+		if f, ok := pyfmt.Num(cfg.Get(k)); ok {
 			return &f
 		}
 		return nil
@@ -500,18 +496,18 @@ func parseOptimizer(v any) (Optimizer, string, any, error) {
 	common.weightDecay, common.clipnorm = ptr("weight_decay"), ptr("clipnorm")
 	common.globalClipnorm, common.clipvalue = ptr("global_clipnorm"), ptr("clipvalue")
 	common.useEMA = boolean("use_ema")
-	if f, ok := jFloat(mustGet(cfg, "ema_momentum")); ok {
+	if f, ok := pyfmt.Num(cfg.Get("ema_momentum")); ok {
 		common.emaMomentum, common.emaMomentumSet = f, true
 	}
-	if v, ok := cfg.get("ema_overwrite_frequency"); ok {
+	if v, ok := cfg.Lookup("ema_overwrite_frequency"); ok {
 		common.emaOverwriteFrequencySet = true
-		if f, ok := jFloat(v); ok {
+		if f, ok := pyfmt.Num(v); ok {
 			n := int64(f)
 			common.emaOverwriteFrequency = &n
 		}
 	}
-	common.lossScaleFactor = mustGet(cfg, "loss_scale_factor")
-	common.gradientAccumulation = mustGet(cfg, "gradient_accumulation_steps")
+	common.lossScaleFactor = cfg.Get("loss_scale_factor")
+	common.gradientAccumulation = cfg.Get("gradient_accumulation_steps")
 	common.jitCompile = boolean("jit_compile")
 	return opt, class, cfgV, nil
 }
@@ -536,13 +532,13 @@ func defaultK3Name(class string) string {
 // configs with "decay" would be rejected by the new optimizers); Keras 3 rejects tf_keras's
 // jit_compile and is_legacy_optimizer keys.
 func rawConfigFits(cfg any, d saved.Dialect) bool {
-	o, ok := jObj(cfg)
+	o, ok := pyfmt.Obj(cfg)
 	if !ok {
 		return false
 	}
-	_, legacyKey := o.get("is_legacy_optimizer")
-	_, jit := o.get("jit_compile")
-	_, decay := o.get("decay")
+	_, legacyKey := o.Lookup("is_legacy_optimizer")
+	_, jit := o.Lookup("jit_compile")
+	_, decay := o.Lookup("decay")
 	if d == saved.Keras2 {
 		return legacyKey && !decay
 	}
