@@ -2,13 +2,13 @@ package model
 
 import (
 	"fmt"
-	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 

@@ -3,13 +3,13 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"maps"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"

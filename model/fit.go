@@ -2,11 +2,11 @@ package model
 
 import (
 	"fmt"
-	"github.com/kerasgo/kerasgo/internal/progbar"
 	"io"
 	"math/rand/v2"
 	"os"
 
+	"github.com/kerasgo/kerasgo/internal/progbar"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 

@@ -3,7 +3,6 @@ package model
 import (
 	"bytes"
 	"errors"
-	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"

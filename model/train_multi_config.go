@@ -2,8 +2,8 @@ package model
 
 import (
 	"fmt"
-	"github.com/kerasgo/kerasgo/internal/pyfmt"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/saved"
 )
 
