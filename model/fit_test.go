@@ -244,7 +244,7 @@ func TestTrainingConfigAsKeras(t *testing.T) {
 		if fresh.train.metrics == nil {
 			ms = nil
 		}
-		if err := fresh.Compile(CompileOptions{Optimizer: opt, Loss: fresh.train.loss.name, FromLogits: fresh.train.loss.fromLogits, Metrics: ms}); err != nil {
+		if err := fresh.Compile(CompileOptions{Optimizer: opt, Loss: fresh.train.loss.Name(), FromLogits: fresh.train.loss.FromLogits(), Metrics: ms}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := fresh.TrainOnBatch(x, y); err != nil {

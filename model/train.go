@@ -250,7 +250,7 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 	yRow := rowLen(y.Shape[1:])
 	outRow := rowLen(m.outShape)
 	c := m.outShape[len(m.outShape)-1]
-	if m.train.loss.kind == sparseCCE {
+	if m.train.loss.Sparse() {
 		if yRow*c != outRow {
 			return nil, nil, fmt.Errorf("%w: labels of shape %s for outputs %s (sparse_categorical_crossentropy wants one integer label per output row)", ErrShape, tensor.ShapeString(y.Shape), shapeString(-1, m.outShape))
 		}

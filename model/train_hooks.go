@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kerasgo/kerasgo/internal/pyfmt"
+	"github.com/kerasgo/kerasgo/losses"
 	"github.com/kerasgo/kerasgo/optimizers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -17,10 +18,10 @@ import (
 // Nil when not compiled.
 type trainState struct {
 	opt     Optimizer
-	loss    *lossSpec
+	loss    *losses.Loss
 	metrics []metricSpec // nil means Keras's metrics=None
 	// Per-output declarations (train_multi.go); loss is used when losses.form is formOne.
-	losses     perOutput[*lossSpec]
+	losses     perOutput[*losses.Loss]
 	weights    perOutput[float64]
 	outMetrics perOutput[[]metricSpec]
 	// outs binds them to the model's outputs (nil until bound).
@@ -154,31 +155,6 @@ func (t *trainState) metricsConfig(d saved.Dialect) any {
 		return names
 	}
 	return []any{objs}
-}
-
-// configValue is the loss as Keras writes it in compile/training configs.
-func (l *lossSpec) configValue(d saved.Dialect) any {
-	if !l.object {
-		return l.name
-	}
-	name := l.objectName
-	if name == "" {
-		name = l.kind.fnName()
-	}
-	var extra pyfmt.Object
-	switch l.kind {
-	case sparseCCE:
-		extra = pyfmt.Object{{"from_logits", l.fromLogits}, {"ignore_class", nil}}
-	case catCCE, binCE:
-		extra = pyfmt.Object{{"from_logits", l.fromLogits}, {"label_smoothing", 0.0}, {"axis", -1}}
-	}
-	if d == saved.Keras3 {
-		cfg := append(pyfmt.Object{{"name", name}, {"reduction", "sum_over_batch_size"}}, extra...)
-		return pyfmt.Object{{"module", "keras.losses"}, {"class_name", l.kind.className()}, {"config", cfg}, {"registered_name", nil}}
-	}
-	cfg := append(pyfmt.Object{{"reduction", "auto"}, {"name", name}}, extra...)
-	cfg = append(cfg, pyfmt.KV{"fn", l.kind.fnName()})
-	return pyfmt.Object{{"class_name", l.kind.className()}, {"config", cfg}}
 }
 
 // trainingFromSaved compiles m from sm.TrainingConfig and restores sm.Optimizer, when present.
@@ -387,35 +363,4 @@ func (t *trainState) parseMetricList(mv any) error {
 		return nil
 	}
 	return walk(mv)
-}
-
-// parseLossValue reads a loss given as a function name or a Keras Loss object.
-func parseLossValue(v any) (*lossSpec, error) {
-	switch x := v.(type) {
-	case string:
-		return parseLossName(x, false)
-	case pyfmt.Object:
-		class, _ := pyfmt.Str(x.Get("class_name"))
-		k, ok := lossClasses[class]
-		if !ok {
-			if _, isFn := lossNames[class]; isFn {
-				return parseLossName(class, false)
-			}
-			return nil, fmt.Errorf("loss %q not supported", class)
-		}
-		cfg, _ := pyfmt.Obj(x.Get("config"))
-		fl, _ := pyfmt.Bool(cfg.Get("from_logits"))
-		if ls, ok := pyfmt.Num(cfg.Get("label_smoothing")); ok && ls != 0 {
-			return nil, fmt.Errorf("loss %s with label_smoothing %v not supported", class, ls)
-		}
-		if ax, ok := pyfmt.Num(cfg.Get("axis")); ok && ax != -1 {
-			return nil, fmt.Errorf("loss %s with axis %v not supported", class, ax)
-		}
-		if ic := cfg.Get("ignore_class"); ic != nil {
-			return nil, fmt.Errorf("loss %s with ignore_class not supported", class)
-		}
-		name, _ := pyfmt.Str(cfg.Get("name"))
-		return &lossSpec{kind: k, name: k.fnName(), fromLogits: fl, object: true, objectName: name}, nil
-	}
-	return nil, fmt.Errorf("loss %s not supported", pyfmt.JSON(v))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/losses"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -71,7 +72,7 @@ type outSpec struct {
 	name    string
 	layer   layers.Layer // the layer producing the output
 	shape   []int        // without the batch dimension
-	loss    *lossSpec    // nil: the output has no loss
+	loss    *losses.Loss // nil: the output has no loss
 	weight  float32
 	metrics []metricSpec
 }
@@ -274,7 +275,7 @@ func (m *Model) prepareN(xs, ys []*tensor.Tensor) ([]*tensor.Tensor, []*tensor.T
 			}
 		}
 		yRow, outRow := rowLen(y.Shape[1:]), rowLen(o.shape)
-		if o.loss.kind == sparseCCE {
+		if o.loss.Sparse() {
 			if len(o.shape) == 0 || yRow*o.shape[len(o.shape)-1] != outRow {
 				return nil, nil, fmt.Errorf("%w: labels of shape %s for output %q %s (sparse_categorical_crossentropy wants one integer label per output row)", ErrShape, tensor.ShapeString(y.Shape), o.name, shapeString(-1, o.shape))
 			}
@@ -352,24 +353,24 @@ func (m *Model) lossesN(outs, ys []*tensor.Tensor, wantGrad bool) (stepStats, []
 				canLogits = false // other layers use the activation's output too
 			}
 		}
-		res, err := o.loss.compute(outs[i], ys[i], outputActivationOf(o.layer), wantGrad, canLogits)
+		res, err := o.loss.Compute(outs[i], ys[i], outputActivationOf(o.layer), wantGrad, canLogits)
 		if err != nil {
-			what := "loss " + o.loss.name
+			what := "loss " + o.loss.Name()
 			if t.multiOutput() {
 				what += " of output " + o.name
 			}
 			return stepStats{}, nil, nil, within(what, err)
 		}
-		st.outLoss[i] = res.loss
-		st.loss += o.weight * res.loss
+		st.outLoss[i] = res.Loss
+		st.loss += o.weight * res.Loss
 		if wantGrad {
 			if o.weight != 1 {
-				for j := range res.grad {
-					res.grad[j] *= o.weight
+				for j := range res.Grad {
+					res.Grad[j] *= o.weight
 				}
 			}
-			dys[i] = tensor.MustFromFloat32(outs[i].Shape, res.grad)
-			logits[i] = res.logits
+			dys[i] = tensor.MustFromFloat32(outs[i].Shape, res.Grad)
+			logits[i] = res.Logits
 		}
 	}
 	sums, err := m.metricSumsN(outs, ys)
@@ -415,11 +416,11 @@ func (t *trainState) compileOutputs(o CompileOptions) error {
 	if o.Metrics != nil && o.MetricsByOutput != nil {
 		return fmt.Errorf("%w: give one of Metrics and MetricsByOutput", ErrFormat)
 	}
-	parse := func(name string) (*lossSpec, error) {
+	parse := func(name string) (*losses.Loss, error) {
 		if name == "" {
 			return nil, nil
 		}
-		return parseLossName(name, o.FromLogits)
+		return losses.Parse(name, o.FromLogits)
 	}
 	switch {
 	case o.Losses != nil:

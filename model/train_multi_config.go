@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kerasgo/kerasgo/internal/pyfmt"
+	"github.com/kerasgo/kerasgo/losses"
 	"github.com/kerasgo/kerasgo/saved"
 )
 
@@ -12,11 +13,11 @@ import (
 
 // lossConfig is the loss as Keras writes it: one loss, a list, or a dict.
 func (t *trainState) lossConfig(d saved.Dialect) any {
-	one := func(l *lossSpec) any {
+	one := func(l *losses.Loss) any {
 		if l == nil {
 			return nil
 		}
-		return l.configValue(d)
+		return l.Config(d)
 	}
 	switch t.losses.form {
 	case formList:
@@ -105,11 +106,11 @@ func isLossObject(o pyfmt.Object) bool {
 
 // parseLosses reads a training config's loss: one loss, a list or a dict by output name.
 func (t *trainState) parseLosses(v any) error {
-	one := func(v any) (*lossSpec, error) {
+	one := func(v any) (*losses.Loss, error) {
 		if v == nil {
 			return nil, nil
 		}
-		return parseLossValue(v)
+		return losses.FromConfig(v)
 	}
 	switch x := v.(type) {
 	case []any:
@@ -136,7 +137,7 @@ func (t *trainState) parseLosses(v any) error {
 		}
 		return nil
 	}
-	l, err := parseLossValue(v)
+	l, err := losses.FromConfig(v)
 	t.loss = l
 	return err
 }

@@ -2,43 +2,10 @@ package pyfmt
 
 import (
 	"encoding/json"
-	"errors"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/kerasgo/kerasgo/internal/testref"
 )
-
-// pythonOrSkip returns $KERASGO_PYTHON (the pinned reference stack) or skips.
-func pythonOrSkip(t *testing.T) string {
-	t.Helper()
-	py := os.Getenv("KERASGO_PYTHON")
-	if py == "" {
-		if os.Getenv("KERASGO_COMPAT") == "1" {
-			t.Fatal("KERASGO_COMPAT=1 but KERASGO_PYTHON is not set")
-		}
-		t.Skip("KERASGO_PYTHON not set")
-	}
-	return py
-}
-
-func runPy(t *testing.T, py, script string, input any) []byte {
-	t.Helper()
-	in, _ := json.Marshal(input)
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = strings.NewReader(string(in))
-	cmd.Env = append(os.Environ(), "TF_CPP_MIN_LOG_LEVEL=3", "CUDA_VISIBLE_DEVICES=")
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("python: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return []byte(lines[len(lines)-1])
-}
 
 type formatCase struct {
 	Tmpl  string             `json:"tmpl"`
@@ -82,8 +49,8 @@ func TestFormatMatchesPython(t *testing.T) {
 			t.Errorf("%q: no error", bad)
 		}
 	}
-	py := pythonOrSkip(t)
-	out := runPy(t, py, `
+	py := testref.Python(t)
+	out := testref.RunPy(t, py, `
 import json, sys
 cases = json.load(sys.stdin)
 res = []
