@@ -231,7 +231,7 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 func logItems(names []string, tr trackers, prefix string) []progbar.Item {
 	items := make([]progbar.Item, len(names))
 	for i, name := range names {
-		items[i] = progbar.Item{K: prefix + name, V: tr[i].result()}
+		items[i] = progbar.Item{K: prefix + name, V: tr[i].Result()}
 	}
 	return items
 }

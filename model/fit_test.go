@@ -239,7 +239,7 @@ func TestTrainingConfigAsKeras(t *testing.T) {
 		var opt Optimizer = fresh.train.opt
 		ms := []string{}
 		for _, s := range fresh.train.metrics {
-			ms = append(ms, s.name)
+			ms = append(ms, s.Name)
 		}
 		if fresh.train.metrics == nil {
 			ms = nil

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/metrics"
 	"github.com/kerasgo/kerasgo/optimizers"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -69,12 +70,12 @@ func (m *Model) compile(o CompileOptions) error {
 	if err := t.compileOutputs(o); err != nil {
 		return err
 	}
-	var ms []metricSpec
+	var ms []metrics.Metric
 	if o.Metrics != nil {
-		ms = []metricSpec{}
+		ms = []metrics.Metric{}
 	}
 	for _, name := range o.Metrics {
-		s, err := parseMetric(name)
+		s, err := metrics.Parse(name)
 		if err != nil {
 			return err
 		}
@@ -441,7 +442,7 @@ func (m *Model) evaluate(xs, ys []*tensor.Tensor, batchSize int, onBatch func(do
 	}
 	vals := make([]float64, len(tr))
 	for i := range tr {
-		vals[i] = tr[i].result()
+		vals[i] = tr[i].Result()
 	}
 	return vals, nil
 }

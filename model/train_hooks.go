@@ -6,6 +6,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/losses"
+	"github.com/kerasgo/kerasgo/metrics"
 	"github.com/kerasgo/kerasgo/optimizers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -19,11 +20,11 @@ import (
 type trainState struct {
 	opt     Optimizer
 	loss    *losses.Loss
-	metrics []metricSpec // nil means Keras's metrics=None
+	metrics []metrics.Metric // nil means Keras's metrics=None
 	// Per-output declarations (train_multi.go); loss is used when losses.form is formOne.
 	losses     perOutput[*losses.Loss]
 	weights    perOutput[float64]
-	outMetrics perOutput[[]metricSpec]
+	outMetrics perOutput[[]metrics.Metric]
 	// outs binds them to the model's outputs (nil until bound).
 	outs []outSpec
 	// resolved is set once a training step fixed the functions of "accuracy" metrics (Keras
@@ -141,14 +142,14 @@ func (t *trainState) metricsConfig(d saved.Dialect) any {
 	names := make([]any, 0, len(t.metrics))
 	objs := make([]any, 0, len(t.metrics))
 	for _, s := range t.metrics {
-		names = append(names, s.name)
-		fn := s.fn
-		if s.auto && !t.resolved {
+		names = append(names, s.Name)
+		fn := s.Fn
+		if s.Auto && !t.resolved {
 			fn = "categorical_accuracy"
 		}
 		objs = append(objs, pyfmt.Object{
 			{"class_name", "MeanMetricWrapper"},
-			{"config", pyfmt.Object{{"name", s.name}, {"dtype", "float32"}, {"fn", fn}}},
+			{"config", pyfmt.Object{{"name", s.Name}, {"dtype", "float32"}, {"fn", fn}}},
 		})
 	}
 	if d == saved.Keras3 {
@@ -320,7 +321,7 @@ func parseTrainingConfig(tc pyfmt.Object, d saved.Dialect) (*trainState, error) 
 // parseMetricList reads a metrics config (names, MeanMetricWrapper objects, nested lists)
 // into t.metrics.
 func (t *trainState) parseMetricList(mv any) error {
-	t.metrics = []metricSpec{}
+	t.metrics = []metrics.Metric{}
 	var walk func(v any) error
 	walk = func(v any) error {
 		switch x := v.(type) {
@@ -331,7 +332,7 @@ func (t *trainState) parseMetricList(mv any) error {
 				}
 			}
 		case string:
-			s, err := parseMetric(x)
+			s, err := metrics.Parse(x)
 			if err != nil {
 				return err
 			}
@@ -345,15 +346,15 @@ func (t *trainState) parseMetricList(mv any) error {
 					name = cn
 				}
 			}
-			s, err := parseMetric(name)
+			s, err := metrics.Parse(name)
 			if err != nil {
 				if fn == "" {
 					return err
 				}
-				if s, err = parseMetric(fn); err != nil {
+				if s, err = metrics.Parse(fn); err != nil {
 					return err
 				}
-				s.name = name
+				s.Name = name
 			}
 			t.metrics = append(t.metrics, s)
 		case nil:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/losses"
+	"github.com/kerasgo/kerasgo/metrics"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -74,7 +75,7 @@ type outSpec struct {
 	shape   []int        // without the batch dimension
 	loss    *losses.Loss // nil: the output has no loss
 	weight  float32
-	metrics []metricSpec
+	metrics []metrics.Metric
 }
 
 // outputCount is the number of outputs of the model.
@@ -133,7 +134,7 @@ func (m *Model) boundOutputs() ([]outSpec, error) {
 			ms, _ := t.outMetrics.pick(i, name)
 			o.metrics = slices.Clone(ms)
 			for j := range o.metrics {
-				o.metrics[j].name = strings.TrimPrefix(o.metrics[j].name, name+"_")
+				o.metrics[j].Name = strings.TrimPrefix(o.metrics[j].Name, name+"_")
 			}
 		case k == 1:
 			o.metrics = t.metrics // shared: resolving "accuracy" shows in the saved config
@@ -178,9 +179,9 @@ func (t *trainState) logNames() []string {
 	for _, o := range t.outs {
 		for _, s := range o.metrics {
 			if multi {
-				out = append(out, o.name+"_"+s.name)
+				out = append(out, o.name+"_"+s.Name)
 			} else {
-				out = append(out, s.name)
+				out = append(out, s.Name)
 			}
 		}
 	}
@@ -212,11 +213,11 @@ func (st stepStats) values(t *trainState) []float64 {
 }
 
 // trackers accumulates step values over batches, weighted by batch size.
-type trackers []meanTracker
+type trackers []metrics.Mean
 
 func (tr trackers) add(st stepStats, t *trainState) {
 	for i, v := range st.values(t) {
-		tr[i].add(float32(v)*st.n, st.n)
+		tr[i].Add(float32(v)*st.n, st.n)
 	}
 }
 
@@ -324,8 +325,8 @@ func (m *Model) resolveMetricsN(ys []*tensor.Tensor) {
 		}
 		predShape := append([]int{-1}, o.shape...)
 		for j := range o.metrics {
-			if o.metrics[j].auto {
-				o.metrics[j].fn = resolveAccuracy(ys[i].Shape, predShape)
+			if o.metrics[j].Auto {
+				o.metrics[j].Fn = metrics.ResolveAccuracy(ys[i].Shape, predShape)
 			}
 		}
 	}
@@ -388,15 +389,15 @@ func (m *Model) metricSumsN(outs, ys []*tensor.Tensor) ([]float32, error) {
 	for i, o := range t.outs {
 		for _, s := range o.metrics {
 			if ys[i] == nil {
-				return nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.name, o.name)
+				return nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.Name, o.name)
 			}
-			fn := s.fn
+			fn := s.Fn
 			if fn == "" {
-				fn = resolveAccuracy(ys[i].Shape, outs[i].Shape)
+				fn = metrics.ResolveAccuracy(ys[i].Shape, outs[i].Shape)
 			}
-			v, _, err := metricSum(fn, outs[i].Float32s(), outs[i].Shape, ys[i].Float32s())
+			v, _, err := metrics.Sum(fn, outs[i].Float32s(), outs[i].Shape, ys[i].Float32s())
 			if err != nil {
-				return nil, within("metric "+s.name, err)
+				return nil, within("metric "+s.Name, err)
 			}
 			sums = append(sums, v)
 		}
@@ -463,9 +464,9 @@ func (t *trainState) compileOutputs(o CompileOptions) error {
 	if o.MetricsByOutput != nil {
 		t.outMetrics.form = formDict
 		for _, k := range keysSorted(o.MetricsByOutput) {
-			ms := []metricSpec{}
+			ms := []metrics.Metric{}
 			for _, name := range o.MetricsByOutput[k] {
-				s, err := parseMetric(name)
+				s, err := metrics.Parse(name)
 				if err != nil {
 					return err
 				}

@@ -73,7 +73,7 @@ func (t *trainState) outMetricsConfig(d saved.Dialect) any {
 		for _, o := range t.outs {
 			names := make([]any, 0, len(o.metrics))
 			for _, s := range o.metrics {
-				names = append(names, s.name)
+				names = append(names, s.Name)
 			}
 			out = append(out, pyfmt.KV{o.name, names})
 		}
@@ -83,13 +83,13 @@ func (t *trainState) outMetricsConfig(d saved.Dialect) any {
 	for _, o := range t.outs {
 		objs := make([]any, 0, len(o.metrics))
 		for _, s := range o.metrics {
-			fn := s.fn
-			if s.auto && !t.resolved {
+			fn := s.Fn
+			if s.Auto && !t.resolved {
 				fn = "categorical_accuracy"
 			}
 			objs = append(objs, pyfmt.Object{
 				{"class_name", "MeanMetricWrapper"},
-				{"config", pyfmt.Object{{"name", o.name + "_" + s.name}, {"dtype", "float32"}, {"fn", fn}}},
+				{"config", pyfmt.Object{{"name", o.name + "_" + s.Name}, {"dtype", "float32"}, {"fn", fn}}},
 			})
 		}
 		out = append(out, objs)
