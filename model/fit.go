@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/kerasgo/kerasgo/callbacks"
 	"github.com/kerasgo/kerasgo/internal/progbar"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -314,4 +315,4 @@ func (m *Model) evaluateAPI(fn string, xs, ys []*tensor.Tensor, opts []EvaluateO
 }
 
 // Logs are the values Keras passes to callbacks: "loss", metric names, "val_" names.
-type Logs = map[string]float64
+type Logs = callbacks.Logs
