@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -550,7 +551,7 @@ func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer
 		case "batch_input_shape", "batch_shape":
 			s, err := parseShape(v)
 			if err != nil || len(s) < 1 {
-				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyJSON(v))
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyfmt.JSON(v))
 			}
 			shape = s
 		case "input_shape", "shape":
@@ -559,7 +560,7 @@ func parseInputLayer(cfg map[string]any, warn func(string, ...any)) (*InputLayer
 			}
 			s, err := parseShape(v)
 			if err != nil {
-				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyJSON(v))
+				return nil, 0, fmt.Errorf("%w: InputLayer %q: %s: %s", ErrFormat, in.name, k, pyfmt.JSON(v))
 			}
 			shape = append([]int{-1}, s...)
 		case "dtype":
@@ -606,7 +607,7 @@ func parseShape(v any) ([]int, error) {
 		}
 		f, ok := e.(float64)
 		if !ok || f != float64(int64(f)) || f < 0 || f > 1<<30 {
-			return nil, fmt.Errorf("bad dimension %s", pyJSON(e))
+			return nil, fmt.Errorf("bad dimension %s", pyfmt.JSON(e))
 		}
 		out[i] = int(f)
 	}

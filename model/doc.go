@@ -1,8 +1,11 @@
-// Package model is kerasgo's Keras Sequential model: building a stack of layers, Keras's
-// automatic layer names, Summary (byte for byte as tf_keras 2.21 and Keras 3.15 print it),
-// Predict, the model's Keras JSON config in both dialects, weights, the conversion to and
-// from the neutral saved form (package saved), and Save/Load dispatch over the codecs
-// (h5, checkpoint, savedmodel) as Keras chooses a format from a path.
+// Package model is kerasgo's Keras model (Sequential and Functional): building a stack or a
+// graph of layers, Keras's automatic layer names, Summary (byte for byte as tf_keras 2.21
+// and Keras 3.15 print it), Predict, Compile/Fit/Evaluate, the model's Keras JSON config in
+// both dialects, weights, the conversion to and from the neutral saved form (package saved),
+// and Save/Load dispatch over the codecs (h5, checkpoint, savedmodel) as Keras chooses a
+// format from a path. The optimizers, losses, metrics and callbacks are in packages of those
+// names; model keeps their names (Adam, SGD, RMSprop, ModelCheckpoint, EarlyStopping, ...)
+// as aliases.
 //
 // # Using a model Keras saved
 //

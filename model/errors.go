@@ -37,7 +37,7 @@ var (
 
 var (
 	// ErrShape reports an input or weight whose shape does not fit the model.
-	ErrShape = errors.New("shape mismatch")
+	ErrShape = errcat.ErrShape
 	// ErrNotBuilt reports an operation that needs the model's input shape before it is known.
 	ErrNotBuilt = errors.New("model not built")
 	// ErrNoConfig reports a weights-only save (no architecture) where a whole model is needed.

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/kerasgo/kerasgo/callbacks"
+	"github.com/kerasgo/kerasgo/internal/progbar"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -156,19 +158,19 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 				return h, err
 			}
 		}
-		var bar *progbar
+		var bar *progbar.Bar
 		if verbose != VerboseSilent {
 			if o.Epochs > 1 {
 				fmt.Fprintf(out, "Epoch %d/%d\n", epoch+1, o.Epochs)
 			}
-			bar = newProgbar(out, steps, verbose)
+			bar = progbar.New(out, steps, verbose)
 		}
 		var idx []int
 		if rng != nil {
 			idx = rng.Perm(n)
 		}
 		tr := make(trackers, len(names))
-		var items []logItem
+		var items []progbar.Item
 		for s := 0; s < steps; s++ {
 			lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
 			batchesOf(xs, xb, lo, hi, idx, xbufs)
@@ -181,7 +183,7 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 			items = logItems(names, tr, "")
 			logs = itemsToLogs(items)
 			if bar != nil && verbose == VerboseProgressBar {
-				bar.update(s+1, items, false)
+				bar.Update(s+1, items, false)
 			}
 			for _, c := range cbs {
 				if err := c.OnBatchEnd(m, s, logs); err != nil {
@@ -195,12 +197,12 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 				return h, within("validation", err)
 			}
 			for i, name := range names {
-				items = append(items, logItem{"val_" + name, vals[i]})
+				items = append(items, progbar.Item{K: "val_" + name, V: vals[i]})
 			}
 		}
 		logs = itemsToLogs(items)
 		if bar != nil {
-			bar.update(steps, items, true)
+			bar.Update(steps, items, true)
 		}
 		for _, c := range cbs {
 			if err := c.OnEpochEnd(m, epoch, logs); err != nil {
@@ -209,10 +211,10 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 		}
 		h.Epoch = append(h.Epoch, epoch)
 		for _, it := range items {
-			if _, ok := h.History[it.k]; !ok {
-				h.Keys = append(h.Keys, it.k)
+			if _, ok := h.History[it.K]; !ok {
+				h.Keys = append(h.Keys, it.K)
 			}
-			h.History[it.k] = append(h.History[it.k], logs[it.k])
+			h.History[it.K] = append(h.History[it.K], logs[it.K])
 		}
 		if t.stop {
 			break
@@ -227,18 +229,18 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 }
 
 // logItems lists the tracked values (names in logNames order, with a prefix).
-func logItems(names []string, tr trackers, prefix string) []logItem {
-	items := make([]logItem, len(names))
+func logItems(names []string, tr trackers, prefix string) []progbar.Item {
+	items := make([]progbar.Item, len(names))
 	for i, name := range names {
-		items[i] = logItem{prefix + name, tr[i].result()}
+		items[i] = progbar.Item{K: prefix + name, V: tr[i].Result()}
 	}
 	return items
 }
 
-func itemsToLogs(items []logItem) Logs {
+func itemsToLogs(items []progbar.Item) Logs {
 	l := make(Logs, len(items))
 	for _, it := range items {
-		l[it.k] = it.v
+		l[it.K] = it.V
 	}
 	return l
 }
@@ -286,12 +288,12 @@ func (m *Model) evaluateAPI(fn string, xs, ys []*tensor.Tensor, opts []EvaluateO
 	}
 	verbose := resolveVerbose(o.Verbose, out)
 	steps := (xs[0].Shape[0] + o.BatchSize - 1) / o.BatchSize
-	var bar *progbar
+	var bar *progbar.Bar
 	var onBatch func(int, int)
 	if verbose != VerboseSilent && steps > 0 {
-		bar = newProgbar(out, steps, verbose)
+		bar = progbar.New(out, steps, verbose)
 		if verbose == VerboseProgressBar {
-			onBatch = func(done, _ int) { bar.update(done, nil, false) }
+			onBatch = func(done, _ int) { bar.Update(done, nil, false) }
 		}
 	}
 	vals, err := m.evaluate(xs, ys, o.BatchSize, onBatch)
@@ -299,18 +301,18 @@ func (m *Model) evaluateAPI(fn string, xs, ys []*tensor.Tensor, opts []EvaluateO
 		return 0, nil, apiErr("evaluate", err)
 	}
 	mets := map[string]float64{}
-	var items []logItem
+	var items []progbar.Item
 	for i, name := range m.train.logNames() {
 		if i > 0 {
 			mets[name] = vals[i]
 		}
-		items = append(items, logItem{name, vals[i]})
+		items = append(items, progbar.Item{K: name, V: vals[i]})
 	}
 	if bar != nil {
-		bar.update(steps, items, true)
+		bar.Update(steps, items, true)
 	}
 	return vals[0], mets, nil
 }
 
 // Logs are the values Keras passes to callbacks: "loss", metric names, "val_" names.
-type Logs = map[string]float64
+type Logs = callbacks.Logs

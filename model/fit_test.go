@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -238,22 +239,22 @@ func TestTrainingConfigAsKeras(t *testing.T) {
 		var opt Optimizer = fresh.train.opt
 		ms := []string{}
 		for _, s := range fresh.train.metrics {
-			ms = append(ms, s.name)
+			ms = append(ms, s.Name)
 		}
 		if fresh.train.metrics == nil {
 			ms = nil
 		}
-		if err := fresh.Compile(CompileOptions{Optimizer: opt, Loss: fresh.train.loss.name, FromLogits: fresh.train.loss.fromLogits, Metrics: ms}); err != nil {
+		if err := fresh.Compile(CompileOptions{Optimizer: opt, Loss: fresh.train.loss.Name(), FromLogits: fresh.train.loss.FromLogits(), Metrics: ms}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := fresh.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}
-		wantV, err := decodeJSON(mustRead(t, p))
+		wantV, err := pyfmt.Decode(mustRead(t, p))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := string(pyJSON(wantV))
+		want := string(pyfmt.JSON(wantV))
 		for _, mm := range []*Sequential{m, fresh} {
 			got, _, err := mm.trainingToSaved(saved.Keras2)
 			if err != nil {

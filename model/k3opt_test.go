@@ -39,7 +39,7 @@ func k3optSpecVars(t *testing.T, dir string) (name string, vars []k3optVar) {
 func keras3OptimizerVariables(m *Sequential) []*tensor.Tensor {
 	t := m.train
 	out := []*tensor.Tensor{tensor.Scalar(t.iterations), tensor.Scalar(t.opt.LearningRate())}
-	for _, g := range t.opt.keras3Groups() {
+	for _, g := range t.opt.Keras3Groups() {
 		for _, v := range t.vars {
 			for _, name := range g {
 				for j, sn := range t.slotNames {
@@ -273,8 +273,8 @@ func TestZeroHyperParameters(t *testing.T) {
 				t.Fatalf("not compiled: %v", m.Warnings())
 			}
 			d := m.train.raw.dialect
-			cfg := m.train.opt.config(d)
-			if v, ok := cfg.get(key); !ok || !isZero(v) {
+			cfg := m.train.opt.Config(d)
+			if v, ok := cfg.Lookup(key); !ok || !isZero(v) {
 				t.Fatalf("Go's optimizer has %s = %v", key, v)
 			}
 			// A fresh config (not the one read) must say 0 too.
@@ -435,7 +435,7 @@ func checkZeroStep(t *testing.T, m *Sequential, dir, key string) {
 				}
 			}
 		}
-		tr.opt.update(0, w, g, slots)
+		tr.opt.Update(0, w, g, slots)
 		lr := float64(tr.opt.LearningRate())
 		var want float64
 		switch {

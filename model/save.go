@@ -9,65 +9,17 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
+	"github.com/kerasgo/kerasgo/h5"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
 )
-
-// codecs holds the codec functions Save and Load dispatch to. codecs.go wires the ones that
-// exist; a nil entry makes the format fail with ErrUnsupported.
-var codecs struct {
-	saveH5              func(path string, m *saved.Model) error // tf_keras full-model .h5
-	saveH5Weights       func(path string, m *saved.Model) error // tf_keras save_weights .h5
-	saveH5WeightsKeras3 func(path string, m *saved.Model) error // Keras 3 .weights.h5
-	saveKeras           func(path string, m *saved.Model) error // Keras 3 .keras zip
-	saveCheckpoint      func(prefix string, m *saved.Model) error
-	saveSavedModel      func(dir string, m *saved.Model) error
-
-	// The loaders take the limits of LoadOptions (0: the codec's default).
-	loadH5         func(path string, o LoadOptions) (*saved.Model, error) // any Keras HDF5 file
-	loadKeras      func(path string, o LoadOptions) (*saved.Model, error) // .keras zip
-	loadCheckpoint func(prefix string, o LoadOptions) (*saved.Model, error)
-	loadSavedModel func(dir string, o LoadOptions) (*saved.Model, error)
-}
-
-func unavailable(format string) error {
-	return fmt.Errorf("%w: format %s not available yet", ErrUnsupported, format)
-}
 
 // Save writes the whole model (architecture, weights, training config and optimizer state)
 // choosing the format from the path as Keras does: ".h5" or ".hdf5" → tf_keras's HDF5 file
 // (Keras 2 dialect); ".keras" → Keras 3's zip archive; anything else → a TensorFlow
 // SavedModel directory at path (Keras 2 dialect, as tf_keras's model.save(dir)).
 func (m *Model) Save(path string) error {
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".h5", ".hdf5":
-		return m.saveWith(codecs.saveH5, "HDF5 (.h5)", path, saved.Keras2)
-	case ".keras":
-		return m.saveWith(codecs.saveKeras, "Keras 3 (.keras)", path, saved.Keras3)
-	default:
-		return m.saveWith(codecs.saveSavedModel, savedModelFormat, path, saved.Keras2)
-	}
-}
-
-// savedModelFormat is the format name saveWith gives the SavedModel writer, which needs
-// every layer's graph.
-const savedModelFormat = "SavedModel"
-
-func (m *Model) saveWith(fn func(string, *saved.Model) error, format, path string, d saved.Dialect) error {
-	if fn == nil {
-		return opErr("save", path, unavailable(format))
-	}
-	sm, err := m.toSaved(d)
-	if err != nil {
-		return opErr("save", path, err)
-	}
-	if format == savedModelFormat {
-		// The graph of every layer, or the error saying which layer has none.
-		if err := m.layerGraphs(sm, true); err != nil {
-			return opErr("save", path, err)
-		}
-	}
-	return opErr("save", path, fn(path, sm))
+	return m.saveAs(modelKind(path), "save", path)
 }
 
 // SaveWeights writes the weights only, choosing the format as Keras does: a name ending in
@@ -76,35 +28,151 @@ func (m *Model) saveWith(fn func(string, *saved.Model) error, format, path strin
 // anything else → a TensorFlow checkpoint with path as its prefix (with the optimizer state
 // when the model is compiled, as tf_keras writes it).
 func (m *Model) SaveWeights(path string) error {
+	return m.saveAs(weightsKind(path), "save weights", path)
+}
+
+// SaveKerasDir writes the whole model as Keras 3's model.save(dir, zipped=False) does: a
+// directory holding config.json, metadata.json and model.weights.h5 (what a .keras zip
+// holds, unzipped), which Load, LoadWeights and Keras 3's keras.saving.load_model(dir) read.
+// As in Keras, dir must not end in ".keras" (Save(path.keras) writes the zip).
+func (m *Model) SaveKerasDir(dir string) error {
+	return m.saveAs(saveKerasDir, "save", dir)
+}
+
+// saveKind is one of the files Save, SaveWeights and SaveKerasDir write.
+type saveKind int
+
+const (
+	saveH5            saveKind = iota // tf_keras's full-model .h5
+	saveKeras                         // Keras 3's .keras zip
+	saveKerasDir                      // Keras 3's unzipped model directory
+	saveSavedModel                    // a TF SavedModel directory
+	saveH5Weights                     // tf_keras's save_weights .h5
+	saveKeras3Weights                 // Keras 3's .weights.h5
+	saveCheckpoint                    // a TF checkpoint (tf_keras's save_weights to a prefix)
+)
+
+// modelKind is the file Save writes at path, chosen from its extension as Keras chooses it.
+func modelKind(path string) saveKind {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".h5", ".hdf5":
+		return saveH5
+	case ".keras":
+		return saveKeras
+	}
+	return saveSavedModel
+}
+
+// weightsKind is the file SaveWeights writes at path, chosen from its name as Keras
+// chooses it.
+func weightsKind(path string) saveKind {
 	lower := strings.ToLower(path)
-	var fn func(string, *saved.Model) error
-	var format string
-	d := saved.Keras2
-	withOptimizer := false
 	switch {
 	case strings.HasSuffix(lower, ".weights.h5"):
-		// Keras 3's save_weights writes the optimizer's variables too.
-		fn, format, d, withOptimizer = codecs.saveH5WeightsKeras3, "Keras 3 weights (.weights.h5)", saved.Keras3, true
+		return saveKeras3Weights
 	case strings.HasSuffix(lower, ".h5"), strings.HasSuffix(lower, ".hdf5"):
-		fn, format = codecs.saveH5Weights, "HDF5 weights (.h5)"
-	default:
-		fn, format, withOptimizer = codecs.saveCheckpoint, "TF checkpoint", true
+		return saveH5Weights
 	}
-	if fn == nil {
-		return opErr("save weights", path, unavailable(format))
+	return saveCheckpoint
+}
+
+// dialect is the Keras dialect k is written in.
+func (k saveKind) dialect() saved.Dialect {
+	switch k {
+	case saveKeras, saveKerasDir, saveKeras3Weights:
+		return saved.Keras3
 	}
-	if !m.Built() {
-		return opErr("save weights", path, ErrNotBuilt)
+	return saved.Keras2
+}
+
+// weightsOnly reports whether k holds the weights (and optimizer state) without the
+// architecture.
+func (k saveKind) weightsOnly() bool {
+	return k == saveH5Weights || k == saveKeras3Weights || k == saveCheckpoint
+}
+
+// saveAs writes the model as k at path; op names the operation in errors.
+func (m *Model) saveAs(k saveKind, op, path string) error {
+	if k.weightsOnly() && !m.Built() {
+		return opErr(op, path, ErrNotBuilt)
 	}
-	sm := m.weightsToSaved(d)
-	if withOptimizer {
-		tc, opt, err := m.trainingToSaved(d)
-		if err != nil {
-			return opErr("save weights", path, fmt.Errorf("training state: %w", err))
+	sm, err := m.savedAs(k)
+	if err != nil {
+		return opErr(op, path, err)
+	}
+	return opErr(op, path, k.write(path, sm))
+}
+
+// savedAs is the neutral saved form of the model as k keeps it.
+func (m *Model) savedAs(k saveKind) (*saved.Model, error) {
+	d := k.dialect()
+	if k.weightsOnly() {
+		sm := m.weightsToSaved(d)
+		// Keras 3's save_weights and TF checkpoints keep the optimizer's variables too.
+		if k == saveKeras3Weights || k == saveCheckpoint {
+			tc, opt, err := m.trainingToSaved(d)
+			if err != nil {
+				return nil, fmt.Errorf("training state: %w", err)
+			}
+			sm.TrainingConfig, sm.Optimizer = tc, opt
 		}
-		sm.TrainingConfig, sm.Optimizer = tc, opt
+		return sm, nil
 	}
-	return opErr("save weights", path, fn(path, sm))
+	sm, err := m.toSaved(d)
+	if err != nil {
+		return nil, err
+	}
+	if k == saveSavedModel {
+		// The graph of every layer, or the error saying which layer has none.
+		if err := m.layerGraphs(sm, true); err != nil {
+			return nil, err
+		}
+	}
+	return sm, nil
+}
+
+// write hands sm to the codec that writes k. Without cgo the HDF5 writers (h5, .keras and
+// Keras 3 directories) return h5's "built without cgo" error.
+func (k saveKind) write(path string, sm *saved.Model) error {
+	switch k {
+	case saveH5:
+		return h5.SaveModel(path, sm)
+	case saveKeras:
+		return h5.SaveKeras(path, sm)
+	case saveKerasDir:
+		return h5.SaveKerasDir(path, sm)
+	case saveSavedModel:
+		return savedmodel.Save(path, sm)
+	case saveH5Weights:
+		return h5.SaveWeights(path, sm)
+	case saveKeras3Weights:
+		return h5.SaveWeightsKeras3(path, sm)
+	case saveCheckpoint:
+		return checkpoint.SaveKerasWeights(path, sm)
+	}
+	return fmt.Errorf("%w: save kind %d", ErrUnsupported, k)
+}
+
+// readSaved reads the file of format f at path (a checkpoint's prefix) with the codec for
+// it; maxTensorBytes is LoadOptions.MaxTensorBytes (0: the codec's default).
+func readSaved(f Format, path string, o LoadOptions) (*saved.Model, error) {
+	switch f {
+	case FormatHDF5:
+		return h5Options(o).Load(path)
+	case FormatKeras:
+		return h5Options(o).LoadKeras(path)
+	case FormatSavedModel:
+		return savedmodel.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes,
+			MaxConfigBytes: o.maxConfigBytes()}.Load(path)
+	case FormatCheckpoint:
+		return checkpoint.ReaderOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes}.LoadKerasWeights(path)
+	}
+	return nil, fmt.Errorf("%w: format %s", ErrUnsupported, f)
+}
+
+// h5Options are the limits of o for the HDF5 and .keras readers.
+func h5Options(o LoadOptions) h5.ReadOptions {
+	return h5.ReadOptions{MaxTensorBytes: o.MaxTensorBytes, MaxTotalBytes: o.MaxTotalBytes, MaxConfigBytes: o.maxConfigBytes()}
 }
 
 // Format is a file format Detect recognises.
@@ -245,21 +313,7 @@ func loadSaved(op, path string, o LoadOptions) (*saved.Model, error) {
 	if err != nil {
 		return nil, opErr(op, path, err)
 	}
-	var fn func(string, LoadOptions) (*saved.Model, error)
-	switch f {
-	case FormatHDF5:
-		fn = codecs.loadH5
-	case FormatKeras:
-		fn = codecs.loadKeras
-	case FormatSavedModel:
-		fn = codecs.loadSavedModel
-	case FormatCheckpoint:
-		fn = codecs.loadCheckpoint
-	}
-	if fn == nil {
-		return nil, opErr(op, path, unavailable(f.String()))
-	}
-	sm, err := fn(p, o)
+	sm, err := readSaved(f, p, o)
 	return sm, opErr(op, path, err)
 }
 

@@ -71,110 +71,61 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// fakeCodecs replaces the codec table for the test, recording calls.
-type call struct {
-	fn   string
-	path string
-	sm   *saved.Model
-}
-
-func fakeCodecs(t *testing.T, store map[string]*saved.Model) *[]call {
-	t.Helper()
-	old := codecs
-	t.Cleanup(func() { codecs = old })
-	var calls []call
-	save := func(name string) func(string, *saved.Model) error {
-		return func(p string, sm *saved.Model) error {
-			calls = append(calls, call{name, p, sm})
-			store[p] = sm
-			return nil
-		}
-	}
-	load := func(name string) func(string, LoadOptions) (*saved.Model, error) {
-		return func(p string, _ LoadOptions) (*saved.Model, error) {
-			calls = append(calls, call{name, p, nil})
-			if sm, ok := store[p]; ok {
-				return sm, nil
-			}
-			return nil, errors.New("not stored")
-		}
-	}
-	codecs.saveH5, codecs.saveH5Weights, codecs.saveH5WeightsKeras3 = save("saveH5"), save("saveH5Weights"), save("saveH5WeightsKeras3")
-	codecs.saveKeras, codecs.saveCheckpoint, codecs.saveSavedModel = save("saveKeras"), save("saveCheckpoint"), save("saveSavedModel")
-	codecs.loadH5, codecs.loadKeras, codecs.loadCheckpoint, codecs.loadSavedModel = load("loadH5"), load("loadKeras"), load("loadCheckpoint"), load("loadSavedModel")
-	return &calls
-}
-
-// TestSaveDispatch: the codec and dialect chosen for each path, as Keras chooses them.
+// TestSaveDispatch: the file kind and dialect chosen for each path, as Keras chooses them,
+// and what the neutral form for each holds.
 func TestSaveDispatch(t *testing.T) {
-	store := map[string]*saved.Model{}
-	calls := fakeCodecs(t, store)
 	m := trainedSeed(t)
+	if err := m.Compile(CompileOptions{Optimizer: "adam", Loss: LossSparseCategoricalCrossentropy}); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		path    string
 		weights bool
-		fn      string
+		kind    saveKind
 		d       saved.Dialect
 	}{
-		{"m.h5", false, "saveH5", saved.Keras2},
-		{"m.HDF5", false, "saveH5", saved.Keras2},
-		{"m.keras", false, "saveKeras", saved.Keras3},
-		{"export/dir", false, "saveSavedModel", saved.Keras2},
-		{"w.weights.h5", true, "saveH5WeightsKeras3", saved.Keras3},
-		{"w.h5", true, "saveH5Weights", saved.Keras2},
-		{"w.hdf5", true, "saveH5Weights", saved.Keras2},
-		{"ckpt/w", true, "saveCheckpoint", saved.Keras2},
+		{"m.h5", false, saveH5, saved.Keras2},
+		{"m.HDF5", false, saveH5, saved.Keras2},
+		{"m.keras", false, saveKeras, saved.Keras3},
+		{"export/dir", false, saveSavedModel, saved.Keras2},
+		{"w.weights.h5", true, saveKeras3Weights, saved.Keras3},
+		{"w.h5", true, saveH5Weights, saved.Keras2},
+		{"w.hdf5", true, saveH5Weights, saved.Keras2},
+		{"ckpt/w", true, saveCheckpoint, saved.Keras2},
 	} {
-		*calls = nil
-		var err error
+		k := modelKind(c.path)
 		if c.weights {
-			err = m.SaveWeights(c.path)
-		} else {
-			err = m.Save(c.path)
+			k = weightsKind(c.path)
 		}
+		if k != c.kind || k.dialect() != c.d || k.weightsOnly() != c.weights {
+			t.Errorf("%s: kind %d (dialect %v, weights only %v), want %d (%v)", c.path, k, k.dialect(), k.weightsOnly(), c.kind, c.d)
+			continue
+		}
+		sm, err := m.savedAs(k)
 		if err != nil {
 			t.Fatalf("%s: %v", c.path, err)
 		}
-		if len(*calls) != 1 || (*calls)[0].fn != c.fn || (*calls)[0].path != c.path {
-			t.Errorf("%s: calls %+v, want %s", c.path, *calls, c.fn)
-			continue
-		}
-		sm := (*calls)[0].sm
 		if sm.Dialect != c.d || (sm.Config == nil) != c.weights || len(sm.Layers) != 7 {
 			t.Errorf("%s: dialect %v, config %v, %d layers", c.path, sm.Dialect, sm.Config != nil, len(sm.Layers))
 		}
-		if c.weights && c.fn != "saveCheckpoint" && sm.Optimizer != nil {
-			t.Errorf("%s: weights-only HDF5 with optimizer state", c.path)
+		if withOpt := sm.Optimizer != nil; c.weights && withOpt != (k != saveH5Weights) {
+			t.Errorf("%s: optimizer state %v", c.path, withOpt)
 		}
 	}
 }
 
-// TestLoadDispatch: Load picks the codec from the content; weights-only files need
-// LoadWeights.
+// TestLoadDispatch: Load picks the codec from the content, not the name; weights-only files
+// need LoadWeights.
 func TestLoadDispatch(t *testing.T) {
-	store := map[string]*saved.Model{}
-	calls := fakeCodecs(t, store)
 	dir := t.TempDir()
 	src := trainedSeed(t)
-	full, err := src.ToSaved(saved.Keras3)
-	if err != nil {
+	wPath := filepath.Join(dir, "ck", "w.keras") // a checkpoint prefix with a .keras name
+	if err := src.SaveWeights(wPath); err != nil {
 		t.Fatal(err)
 	}
-	h5Path := filepath.Join(dir, "model.keras") // HDF5 content behind a .keras name
-	writeFile(t, h5Path, hdf5Magic)
-	store[h5Path] = full
-	m, err := Load(h5Path)
-	if err != nil {
-		t.Fatal(err)
+	if f, _, err := Detect(wPath); f != FormatCheckpoint {
+		t.Fatalf("Detect: %v (%v)", f, err)
 	}
-	if (*calls)[0].fn != "loadH5" || !sameWeights(snapshot(m), snapshot(src)) {
-		t.Errorf("calls %+v", *calls)
-	}
-
-	weightsOnly := src.weightsToSaved(saved.Keras2)
-	wPath := filepath.Join(dir, "w.bin")
-	writeFile(t, wPath, []byte("PK\x03\x04"))
-	store[wPath] = weightsOnly
 	if _, err := Load(wPath); !errors.Is(err, ErrNoConfig) {
 		t.Errorf("Load of weights only: err = %v", err)
 	}
@@ -185,21 +136,20 @@ func TestLoadDispatch(t *testing.T) {
 	if !sameWeights(snapshot(dst), snapshot(src)) {
 		t.Error("LoadWeights did not set the weights")
 	}
-}
-
-// TestUnavailableCodec: a format whose codec is not wired fails with ErrUnsupported naming
-// the format.
-func TestUnavailableCodec(t *testing.T) {
-	old := codecs
-	t.Cleanup(func() { codecs = old })
-	codecs.saveSavedModel = nil
-	codecs.loadH5 = nil
-	if err := trainedSeed(t).Save(filepath.Join(t.TempDir(), "dir")); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("Save: err = %v", err)
+	h5Path := filepath.Join(dir, "model.keras") // HDF5 content behind a .keras name
+	if err := src.saveAs(saveH5, "save", h5Path); !haveCgo {
+		if !errors.Is(err, ErrUnsupported) {
+			t.Errorf("HDF5 without cgo: err = %v", err)
+		}
+		return
+	} else if err != nil {
+		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "x.h5")
-	writeFile(t, p, hdf5Magic)
-	if _, err := Load(p); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("Load: err = %v", err)
+	m, err := Load(h5Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(snapshot(m), snapshot(src)) {
+		t.Error("Load of HDF5 named .keras: weights differ")
 	}
 }

@@ -2,10 +2,11 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/metrics"
+	"github.com/kerasgo/kerasgo/optimizers"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -69,12 +70,12 @@ func (m *Model) compile(o CompileOptions) error {
 	if err := t.compileOutputs(o); err != nil {
 		return err
 	}
-	var ms []metricSpec
+	var ms []metrics.Metric
 	if o.Metrics != nil {
-		ms = []metricSpec{}
+		ms = []metrics.Metric{}
 	}
 	for _, name := range o.Metrics {
-		s, err := parseMetric(name)
+		s, err := metrics.Parse(name)
 		if err != nil {
 			return err
 		}
@@ -166,7 +167,7 @@ func (m *Model) buildOptimizer() {
 			return
 		}
 	}
-	t.slotNames = t.opt.slots(t.slotsKeras2)
+	t.slotNames = t.opt.Slots(t.slotsKeras2)
 	for i := range vars {
 		n := vars[i].w.Value.Len()
 		vars[i].slots = make([][]float32, len(t.slotNames))
@@ -250,7 +251,7 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 	yRow := rowLen(y.Shape[1:])
 	outRow := rowLen(m.outShape)
 	c := m.outShape[len(m.outShape)-1]
-	if m.train.loss.kind == sparseCCE {
+	if m.train.loss.Sparse() {
 		if yRow*c != outRow {
 			return nil, nil, fmt.Errorf("%w: labels of shape %s for outputs %s (sparse_categorical_crossentropy wants one integer label per output row)", ErrShape, tensor.ShapeString(y.Shape), shapeString(-1, m.outShape))
 		}
@@ -266,7 +267,7 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 // losses.
 func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 	t := m.train
-	if s := t.opt.unsupported(); s != "" {
+	if s := t.opt.Unsupported(); s != "" {
 		return stepStats{}, fmt.Errorf("%w: optimizer option %s", ErrUnsupported, s)
 	}
 	if _, err := m.boundOutputs(); err != nil {
@@ -329,10 +330,13 @@ func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 // tf_keras's apply_gradients: clip the gradients, apply weight decay, update each variable.
 func (m *Model) applyGradients() {
 	t := m.train
-	c := t.opt.base()
-	grads := clipGradients(c, t.vars, &t.gradBufs)
-	if c.weightDecay != nil && *c.weightDecay != 0 {
-		lr, wd := t.opt.LearningRate(), float32(*c.weightDecay)
+	raw := make([][]float32, len(t.vars))
+	for i, v := range t.vars {
+		raw[i] = v.w.Grad
+	}
+	grads := optimizers.ClipGradients(t.opt, raw, &t.gradBufs)
+	if wd := optimizers.WeightDecay(t.opt); wd != 0 {
+		lr := t.opt.LearningRate()
 		for i := range t.vars {
 			if t.vars[i].w.Grad == nil {
 				continue
@@ -348,7 +352,7 @@ func (m *Model) applyGradients() {
 		if v.w.Grad == nil {
 			continue // Keras skips variables without gradients
 		}
-		t.opt.update(t.iterations, v.w.Value.Float32s(), grads[i], v.slots)
+		t.opt.Update(t.iterations, v.w.Value.Float32s(), grads[i], v.slots)
 	}
 	t.iterations++
 }
@@ -438,7 +442,7 @@ func (m *Model) evaluate(xs, ys []*tensor.Tensor, batchSize int, onBatch func(do
 	}
 	vals := make([]float64, len(tr))
 	for i := range tr {
-		vals[i] = tr[i].result()
+		vals[i] = tr[i].Result()
 	}
 	return vals, nil
 }
@@ -457,75 +461,4 @@ func batchesOf(src, dst []*tensor.Tensor, lo, hi int, idx []int, bufs [][]float3
 		}
 		dst[i], bufs[i] = batchOf(t, lo, hi, idx, bufs[i])
 	}
-}
-
-// clipGradients returns the gradients to apply, per variable: clipnorm (per variable), else
-// global_clipnorm, else clipvalue, as tf_keras's Optimizer._clip_gradients (tf.clip_by_norm,
-// tf.clip_by_global_norm, tf.clip_by_value). Clipped gradients go to buffers in bufs; the
-// layers' Grad slices are left as computed.
-func clipGradients(c *commonOptions, vars []trainVar, bufs *[][]float32) [][]float32 {
-	out := make([][]float32, len(vars))
-	for i, v := range vars {
-		out[i] = v.w.Grad
-	}
-	clipped := func(i int) []float32 {
-		if len(*bufs) < len(vars) {
-			*bufs = make([][]float32, len(vars))
-		}
-		b := (*bufs)[i]
-		if cap(b) < len(out[i]) {
-			b = make([]float32, len(out[i]))
-		}
-		b = b[:len(out[i])]
-		(*bufs)[i] = b
-		return b
-	}
-	switch {
-	case c.clipnorm != nil && *c.clipnorm > 0:
-		cn := float32(*c.clipnorm)
-		for i, g := range out {
-			var ss float32
-			for _, x := range g {
-				ss += x * x
-			}
-			if ss <= 0 {
-				continue
-			}
-			den := max(float32(math.Sqrt(float64(ss))), cn)
-			b := clipped(i)
-			for j, x := range g {
-				b[j] = x * cn / den
-			}
-			out[i] = b
-		}
-	case c.globalClipnorm != nil && *c.globalClipnorm > 0:
-		cn := float32(*c.globalClipnorm)
-		var ss float32
-		for _, g := range out {
-			var s float32
-			for _, x := range g {
-				s += x * x
-			}
-			ss += s
-		}
-		norm := float32(math.Sqrt(float64(ss)))
-		scale := cn * min(1/norm, 1/cn)
-		for i, g := range out {
-			b := clipped(i)
-			for j, x := range g {
-				b[j] = x * scale
-			}
-			out[i] = b
-		}
-	case c.clipvalue != nil && *c.clipvalue > 0:
-		cv := float32(*c.clipvalue)
-		for i, g := range out {
-			b := clipped(i)
-			for j, x := range g {
-				b[j] = min(max(x, -cv), cv)
-			}
-			out[i] = b
-		}
-	}
-	return out
 }

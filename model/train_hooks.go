@@ -3,8 +3,11 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
+	"github.com/kerasgo/kerasgo/losses"
+	"github.com/kerasgo/kerasgo/metrics"
+	"github.com/kerasgo/kerasgo/optimizers"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -16,12 +19,12 @@ import (
 // Nil when not compiled.
 type trainState struct {
 	opt     Optimizer
-	loss    *lossSpec
-	metrics []metricSpec // nil means Keras's metrics=None
+	loss    *losses.Loss
+	metrics []metrics.Metric // nil means Keras's metrics=None
 	// Per-output declarations (train_multi.go); loss is used when losses.form is formOne.
-	losses     perOutput[*lossSpec]
+	losses     perOutput[*losses.Loss]
 	weights    perOutput[float64]
-	outMetrics perOutput[[]metricSpec]
+	outMetrics perOutput[[]metrics.Metric]
 	// outs binds them to the model's outputs (nil until bound).
 	outs []outSpec
 	// resolved is set once a training step fixed the functions of "accuracy" metrics (Keras
@@ -37,7 +40,7 @@ type trainState struct {
 	pending []saved.Slot
 
 	stop bool
-	// gradBufs hold clipped gradients (see clipGradients).
+	// gradBufs hold clipped gradients (see optimizers.ClipGradients).
 	gradBufs [][]float32
 
 	// Configs read from a file, written back verbatim when saving in the same dialect.
@@ -61,8 +64,8 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	if t == nil {
 		return nil, nil, nil
 	}
-	optCfg := any(t.opt.config(d))
-	if t.raw != nil && t.raw.dialect == d && rawConfigFits(t.raw.optCfg, d) {
+	optCfg := any(t.opt.Config(d))
+	if t.raw != nil && t.raw.dialect == d && optimizers.ConfigFits(t.raw.optCfg, d) {
 		optCfg = t.raw.optCfg
 	}
 	lossJSON := t.lossConfig(d)
@@ -70,10 +73,10 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	if t.raw != nil && t.raw.dialect == d && t.raw.hasLoss {
 		lossJSON, weightsJSON = t.raw.loss, t.raw.weights
 	}
-	var tc ojson
+	var tc pyfmt.Object
 	if d == saved.Keras3 {
-		tc = ojson{
-			{"optimizer", ojson{
+		tc = pyfmt.Object{
+			{"optimizer", pyfmt.Object{
 				{"module", "keras.optimizers"},
 				{"class_name", t.opt.ClassName()},
 				{"config", optCfg},
@@ -88,12 +91,12 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 			{"jit_compile", false},
 		}
 	} else {
-		tc = ojson{
+		tc = pyfmt.Object{
 			{"loss", lossJSON},
 			{"metrics", t.metricsConfig(d)},
 			{"weighted_metrics", nil},
 			{"loss_weights", weightsJSON},
-			{"optimizer_config", ojson{
+			{"optimizer_config", pyfmt.Object{
 				{"class_name", "Custom>" + t.opt.ClassName()},
 				{"config", optCfg},
 			}},
@@ -101,12 +104,12 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	}
 	so := &saved.Optimizer{
 		Class:        t.opt.ClassName(),
-		Config:       json.RawMessage(pyJSON(optCfg)),
+		Config:       json.RawMessage(pyfmt.JSON(optCfg)),
 		Iterations:   t.iterations,
 		LearningRate: t.opt.LearningRate(),
 	}
 	if t.vars != nil {
-		keep := t.opt.slots(d == saved.Keras2)
+		keep := t.opt.Slots(d == saved.Keras2)
 		for _, v := range t.vars {
 			for j, name := range t.slotNames {
 				if !containsStr(keep, name) {
@@ -121,7 +124,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	} else if len(t.pending) > 0 {
 		so.Slots = append(so.Slots, t.pending...)
 	}
-	return json.RawMessage(pyJSON(tc)), so, nil
+	return json.RawMessage(pyfmt.JSON(tc)), so, nil
 }
 
 // metricsConfig writes the metrics as Keras does in dialect d: Keras 3 keeps the user's list
@@ -139,45 +142,20 @@ func (t *trainState) metricsConfig(d saved.Dialect) any {
 	names := make([]any, 0, len(t.metrics))
 	objs := make([]any, 0, len(t.metrics))
 	for _, s := range t.metrics {
-		names = append(names, s.name)
-		fn := s.fn
-		if s.auto && !t.resolved {
+		names = append(names, s.Name)
+		fn := s.Fn
+		if s.Auto && !t.resolved {
 			fn = "categorical_accuracy"
 		}
-		objs = append(objs, ojson{
+		objs = append(objs, pyfmt.Object{
 			{"class_name", "MeanMetricWrapper"},
-			{"config", ojson{{"name", s.name}, {"dtype", "float32"}, {"fn", fn}}},
+			{"config", pyfmt.Object{{"name", s.Name}, {"dtype", "float32"}, {"fn", fn}}},
 		})
 	}
 	if d == saved.Keras3 {
 		return names
 	}
 	return []any{objs}
-}
-
-// configValue is the loss as Keras writes it in compile/training configs.
-func (l *lossSpec) configValue(d saved.Dialect) any {
-	if !l.object {
-		return l.name
-	}
-	name := l.objectName
-	if name == "" {
-		name = l.kind.fnName()
-	}
-	var extra ojson
-	switch l.kind {
-	case sparseCCE:
-		extra = ojson{{"from_logits", l.fromLogits}, {"ignore_class", nil}}
-	case catCCE, binCE:
-		extra = ojson{{"from_logits", l.fromLogits}, {"label_smoothing", 0.0}, {"axis", -1}}
-	}
-	if d == saved.Keras3 {
-		cfg := append(ojson{{"name", name}, {"reduction", "sum_over_batch_size"}}, extra...)
-		return ojson{{"module", "keras.losses"}, {"class_name", l.kind.className()}, {"config", cfg}, {"registered_name", nil}}
-	}
-	cfg := append(ojson{{"reduction", "auto"}, {"name", name}}, extra...)
-	cfg = append(cfg, kv{"fn", l.kind.fnName()})
-	return ojson{{"class_name", l.kind.className()}, {"config", cfg}}
 }
 
 // trainingFromSaved compiles m from sm.TrainingConfig and restores sm.Optimizer, when present.
@@ -187,11 +165,11 @@ func (m *Model) trainingFromSaved(sm *saved.Model) error {
 	if sm == nil || len(sm.TrainingConfig) == 0 || string(sm.TrainingConfig) == "null" {
 		return nil
 	}
-	v, err := decodeJSON(sm.TrainingConfig)
+	v, err := pyfmt.Decode(sm.TrainingConfig)
 	if err != nil {
 		return fmt.Errorf("%w: training config: %v", ErrFormat, err)
 	}
-	tc, ok := jObj(v)
+	tc, ok := pyfmt.Obj(v)
 	if !ok {
 		return fmt.Errorf("%w: training config is not a JSON object", ErrFormat)
 	}
@@ -223,7 +201,7 @@ func (m *Model) trainingFromSaved(sm *saved.Model) error {
 	} else if o != nil {
 		t.iterations = o.Iterations
 		if o.LearningRate != 0 {
-			t.opt.setLearningRate(o.LearningRate)
+			t.opt.SetLearningRate(o.LearningRate)
 		}
 		if len(o.Slots) > 0 {
 			t.pending = append([]saved.Slot(nil), o.Slots...)
@@ -291,34 +269,34 @@ func containsStr(list []string, s string) bool {
 
 // parseTrainingConfig reads a tf_keras training_config (optimizer under "optimizer_config")
 // or a Keras 3 compile_config (optimizer under "optimizer").
-func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
+func parseTrainingConfig(tc pyfmt.Object, d saved.Dialect) (*trainState, error) {
 	t := &trainState{slotsKeras2: true, raw: &rawTraining{dialect: d}}
-	ov, ok := tc.get("optimizer_config")
+	ov, ok := tc.Lookup("optimizer_config")
 	if !ok {
-		ov, ok = tc.get("optimizer")
+		ov, ok = tc.Lookup("optimizer")
 	}
 	if !ok {
 		return nil, fmt.Errorf("no optimizer")
 	}
-	opt, class, cfg, err := parseOptimizer(ov)
+	opt, class, cfg, err := optimizers.FromConfig(ov)
 	if err != nil {
 		return nil, err
 	}
 	t.opt = opt
 	t.raw.optClass, t.raw.optCfg = class, cfg
-	lv, _ := tc.get("loss")
+	lv, _ := tc.Lookup("loss")
 	if lv == nil {
 		return nil, fmt.Errorf("no loss")
 	}
 	if err := t.parseLosses(lv); err != nil {
 		return nil, err
 	}
-	wv, _ := tc.get("loss_weights")
+	wv, _ := tc.Lookup("loss_weights")
 	if err := t.parseWeights(wv); err != nil {
 		return nil, err
 	}
 	t.raw.loss, t.raw.weights, t.raw.hasLoss = lv, wv, true
-	mv, _ := tc.get("metrics")
+	mv, _ := tc.Lookup("metrics")
 	t.raw.metrics = mv
 	if done, err := t.parseOutMetrics(mv); err != nil {
 		return nil, err
@@ -331,9 +309,9 @@ func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
 		}
 	}
 	for _, k := range []string{"weighted_metrics"} {
-		if v, _ := tc.get(k); v != nil {
+		if v, _ := tc.Lookup(k); v != nil {
 			if a, ok := v.([]any); !ok || len(a) > 0 {
-				return nil, fmt.Errorf("%s %s not supported", k, pyJSON(v))
+				return nil, fmt.Errorf("%s %s not supported", k, pyfmt.JSON(v))
 			}
 		}
 	}
@@ -343,7 +321,7 @@ func parseTrainingConfig(tc ojson, d saved.Dialect) (*trainState, error) {
 // parseMetricList reads a metrics config (names, MeanMetricWrapper objects, nested lists)
 // into t.metrics.
 func (t *trainState) parseMetricList(mv any) error {
-	t.metrics = []metricSpec{}
+	t.metrics = []metrics.Metric{}
 	var walk func(v any) error
 	walk = func(v any) error {
 		switch x := v.(type) {
@@ -354,197 +332,36 @@ func (t *trainState) parseMetricList(mv any) error {
 				}
 			}
 		case string:
-			s, err := parseMetric(x)
+			s, err := metrics.Parse(x)
 			if err != nil {
 				return err
 			}
 			t.metrics = append(t.metrics, s)
-		case ojson:
-			cfg, _ := jObj(mustGet(x, "config"))
-			name, _ := jStr(mustGet(cfg, "name"))
-			fn, _ := jStr(mustGet(cfg, "fn"))
+		case pyfmt.Object:
+			cfg, _ := pyfmt.Obj(x.Get("config"))
+			name, _ := pyfmt.Str(cfg.Get("name"))
+			fn, _ := pyfmt.Str(cfg.Get("fn"))
 			if name == "" {
-				if cn, _ := jStr(mustGet(x, "class_name")); cn != "" {
+				if cn, _ := pyfmt.Str(x.Get("class_name")); cn != "" {
 					name = cn
 				}
 			}
-			s, err := parseMetric(name)
+			s, err := metrics.Parse(name)
 			if err != nil {
 				if fn == "" {
 					return err
 				}
-				if s, err = parseMetric(fn); err != nil {
+				if s, err = metrics.Parse(fn); err != nil {
 					return err
 				}
-				s.name = name
+				s.Name = name
 			}
 			t.metrics = append(t.metrics, s)
 		case nil:
 		default:
-			return fmt.Errorf("metrics entry %s", pyJSON(v))
+			return fmt.Errorf("metrics entry %s", pyfmt.JSON(v))
 		}
 		return nil
 	}
 	return walk(mv)
-}
-
-func mustGet(o ojson, k string) any {
-	v, _ := o.get(k)
-	return v
-}
-
-// parseLossValue reads a loss given as a function name or a Keras Loss object.
-func parseLossValue(v any) (*lossSpec, error) {
-	switch x := v.(type) {
-	case string:
-		return parseLossName(x, false)
-	case ojson:
-		class, _ := jStr(mustGet(x, "class_name"))
-		k, ok := lossClasses[class]
-		if !ok {
-			if _, isFn := lossNames[class]; isFn {
-				return parseLossName(class, false)
-			}
-			return nil, fmt.Errorf("loss %q not supported", class)
-		}
-		cfg, _ := jObj(mustGet(x, "config"))
-		fl, _ := jBool(mustGet(cfg, "from_logits"))
-		if ls, ok := jFloat(mustGet(cfg, "label_smoothing")); ok && ls != 0 {
-			return nil, fmt.Errorf("loss %s with label_smoothing %v not supported", class, ls)
-		}
-		if ax, ok := jFloat(mustGet(cfg, "axis")); ok && ax != -1 {
-			return nil, fmt.Errorf("loss %s with axis %v not supported", class, ax)
-		}
-		if ic := mustGet(cfg, "ignore_class"); ic != nil {
-			return nil, fmt.Errorf("loss %s with ignore_class not supported", class)
-		}
-		name, _ := jStr(mustGet(cfg, "name"))
-		return &lossSpec{kind: k, name: k.fnName(), fromLogits: fl, object: true, objectName: name}, nil
-	}
-	return nil, fmt.Errorf("loss %s not supported", pyJSON(v))
-}
-
-// parseOptimizer reads {"class_name": ..., "config": {...}} in either dialect (tf_keras
-// "Custom>Adam", legacy "Adam", Keras 3 with module/registered_name).
-func parseOptimizer(v any) (Optimizer, string, any, error) {
-	o, ok := jObj(v)
-	if !ok {
-		if s, ok := jStr(v); ok {
-			opt, err := GetOptimizer(s)
-			return opt, s, nil, err
-		}
-		return nil, "", nil, fmt.Errorf("optimizer %s", pyJSON(v))
-	}
-	class, _ := jStr(mustGet(o, "class_name"))
-	short := class
-	if i := strings.LastIndex(short, ">"); i >= 0 {
-		short = short[i+1:]
-	}
-	cfgV := mustGet(o, "config")
-	cfg, _ := jObj(cfgV)
-	num := func(k string, def float64) (float64, error) {
-		v, ok := cfg.get(k)
-		if !ok || v == nil {
-			return def, nil
-		}
-		f, ok := jFloat(v)
-		if !ok {
-			return 0, fmt.Errorf("optimizer %s: %s = %s not supported", short, k, pyJSON(v))
-		}
-		return f, nil
-	}
-	boolean := func(k string) bool { b, _ := jBool(mustGet(cfg, k)); return b }
-	lr, err := num("learning_rate", -1)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if lr == -1 {
-		lr, _ = num("lr", -1)
-	}
-	if dec, _ := num("decay", 0); dec != 0 {
-		return nil, "", nil, fmt.Errorf("optimizer %s: decay %v not supported", short, dec)
-	}
-	var opt Optimizer
-	var common *commonOptions
-	switch strings.ToLower(short) {
-	// The values read are set as they are: a 0 in the file is 0, not "the default".
-	case "adam":
-		b1, _ := num("beta_1", 0.9)
-		b2, _ := num("beta_2", 0.999)
-		eps, _ := num("epsilon", 1e-7)
-		a := &AdamOptimizer{lr: lrOr(lr, 0.001), beta1: b1, beta2: b2, epsilon: eps, amsgrad: boolean("amsgrad")}
-		opt, common = a, &a.commonOptions
-	case "sgd":
-		mom, _ := num("momentum", 0)
-		s := &SGDOptimizer{lr: lrOr(lr, 0.01), momentum: mom, nesterov: boolean("nesterov")}
-		opt, common = s, &s.commonOptions
-	case "rmsprop":
-		rho, _ := num("rho", 0.9)
-		mom, _ := num("momentum", 0)
-		eps, _ := num("epsilon", 1e-7)
-		r := &RMSpropOptimizer{lr: lrOr(lr, 0.001), rho: rho, momentum: mom, epsilon: eps, centered: boolean("centered")}
-		opt, common = r, &r.commonOptions
-	default:
-		return nil, "", nil, fmt.Errorf("optimizer %q not supported", class)
-	}
-	// Base options: kept so they are written back; training refuses those it cannot apply.
-	if name, ok := jStr(mustGet(cfg, "name")); ok && name != opt.ClassName() && name != defaultK3Name(opt.ClassName()) {
-		common.name = name
-	}
-	ptr := func(k string) *float64 {
-		if f, ok := jFloat(mustGet(cfg, k)); ok {
-			return &f
-		}
-		return nil
-	}
-	common.weightDecay, common.clipnorm = ptr("weight_decay"), ptr("clipnorm")
-	common.globalClipnorm, common.clipvalue = ptr("global_clipnorm"), ptr("clipvalue")
-	common.useEMA = boolean("use_ema")
-	if f, ok := jFloat(mustGet(cfg, "ema_momentum")); ok {
-		common.emaMomentum, common.emaMomentumSet = f, true
-	}
-	if v, ok := cfg.get("ema_overwrite_frequency"); ok {
-		common.emaOverwriteFrequencySet = true
-		if f, ok := jFloat(v); ok {
-			n := int64(f)
-			common.emaOverwriteFrequency = &n
-		}
-	}
-	common.lossScaleFactor = mustGet(cfg, "loss_scale_factor")
-	common.gradientAccumulation = mustGet(cfg, "gradient_accumulation_steps")
-	common.jitCompile = boolean("jit_compile")
-	return opt, class, cfgV, nil
-}
-
-func lrOr(lr, def float64) float32 {
-	if lr < 0 {
-		return float32(def)
-	}
-	return float32(lr)
-}
-
-func defaultK3Name(class string) string {
-	switch class {
-	case "RMSprop":
-		return "rm_sprop"
-	}
-	return strings.ToLower(class)
-}
-
-// rawConfigFits reports whether an optimizer config read from a file can be written back
-// verbatim in dialect d: tf_keras 2.11+ configs carry is_legacy_optimizer (older optimizer_v2
-// configs with "decay" would be rejected by the new optimizers); Keras 3 rejects tf_keras's
-// jit_compile and is_legacy_optimizer keys.
-func rawConfigFits(cfg any, d saved.Dialect) bool {
-	o, ok := jObj(cfg)
-	if !ok {
-		return false
-	}
-	_, legacyKey := o.get("is_legacy_optimizer")
-	_, jit := o.get("jit_compile")
-	_, decay := o.get("decay")
-	if d == saved.Keras2 {
-		return legacyKey && !decay
-	}
-	return !legacyKey && !jit && !decay
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/losses"
+	"github.com/kerasgo/kerasgo/metrics"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -71,9 +73,9 @@ type outSpec struct {
 	name    string
 	layer   layers.Layer // the layer producing the output
 	shape   []int        // without the batch dimension
-	loss    *lossSpec    // nil: the output has no loss
+	loss    *losses.Loss // nil: the output has no loss
 	weight  float32
-	metrics []metricSpec
+	metrics []metrics.Metric
 }
 
 // outputCount is the number of outputs of the model.
@@ -132,7 +134,7 @@ func (m *Model) boundOutputs() ([]outSpec, error) {
 			ms, _ := t.outMetrics.pick(i, name)
 			o.metrics = slices.Clone(ms)
 			for j := range o.metrics {
-				o.metrics[j].name = strings.TrimPrefix(o.metrics[j].name, name+"_")
+				o.metrics[j].Name = strings.TrimPrefix(o.metrics[j].Name, name+"_")
 			}
 		case k == 1:
 			o.metrics = t.metrics // shared: resolving "accuracy" shows in the saved config
@@ -177,9 +179,9 @@ func (t *trainState) logNames() []string {
 	for _, o := range t.outs {
 		for _, s := range o.metrics {
 			if multi {
-				out = append(out, o.name+"_"+s.name)
+				out = append(out, o.name+"_"+s.Name)
 			} else {
-				out = append(out, s.name)
+				out = append(out, s.Name)
 			}
 		}
 	}
@@ -211,11 +213,11 @@ func (st stepStats) values(t *trainState) []float64 {
 }
 
 // trackers accumulates step values over batches, weighted by batch size.
-type trackers []meanTracker
+type trackers []metrics.Mean
 
 func (tr trackers) add(st stepStats, t *trainState) {
 	for i, v := range st.values(t) {
-		tr[i].add(float32(v)*st.n, st.n)
+		tr[i].Add(float32(v)*st.n, st.n)
 	}
 }
 
@@ -274,7 +276,7 @@ func (m *Model) prepareN(xs, ys []*tensor.Tensor) ([]*tensor.Tensor, []*tensor.T
 			}
 		}
 		yRow, outRow := rowLen(y.Shape[1:]), rowLen(o.shape)
-		if o.loss.kind == sparseCCE {
+		if o.loss.Sparse() {
 			if len(o.shape) == 0 || yRow*o.shape[len(o.shape)-1] != outRow {
 				return nil, nil, fmt.Errorf("%w: labels of shape %s for output %q %s (sparse_categorical_crossentropy wants one integer label per output row)", ErrShape, tensor.ShapeString(y.Shape), o.name, shapeString(-1, o.shape))
 			}
@@ -323,8 +325,8 @@ func (m *Model) resolveMetricsN(ys []*tensor.Tensor) {
 		}
 		predShape := append([]int{-1}, o.shape...)
 		for j := range o.metrics {
-			if o.metrics[j].auto {
-				o.metrics[j].fn = resolveAccuracy(ys[i].Shape, predShape)
+			if o.metrics[j].Auto {
+				o.metrics[j].Fn = metrics.ResolveAccuracy(ys[i].Shape, predShape)
 			}
 		}
 	}
@@ -352,24 +354,24 @@ func (m *Model) lossesN(outs, ys []*tensor.Tensor, wantGrad bool) (stepStats, []
 				canLogits = false // other layers use the activation's output too
 			}
 		}
-		res, err := o.loss.compute(outs[i], ys[i], outputActivationOf(o.layer), wantGrad, canLogits)
+		res, err := o.loss.Compute(outs[i], ys[i], outputActivationOf(o.layer), wantGrad, canLogits)
 		if err != nil {
-			what := "loss " + o.loss.name
+			what := "loss " + o.loss.Name()
 			if t.multiOutput() {
 				what += " of output " + o.name
 			}
 			return stepStats{}, nil, nil, within(what, err)
 		}
-		st.outLoss[i] = res.loss
-		st.loss += o.weight * res.loss
+		st.outLoss[i] = res.Loss
+		st.loss += o.weight * res.Loss
 		if wantGrad {
 			if o.weight != 1 {
-				for j := range res.grad {
-					res.grad[j] *= o.weight
+				for j := range res.Grad {
+					res.Grad[j] *= o.weight
 				}
 			}
-			dys[i] = tensor.MustFromFloat32(outs[i].Shape, res.grad)
-			logits[i] = res.logits
+			dys[i] = tensor.MustFromFloat32(outs[i].Shape, res.Grad)
+			logits[i] = res.Logits
 		}
 	}
 	sums, err := m.metricSumsN(outs, ys)
@@ -387,15 +389,15 @@ func (m *Model) metricSumsN(outs, ys []*tensor.Tensor) ([]float32, error) {
 	for i, o := range t.outs {
 		for _, s := range o.metrics {
 			if ys[i] == nil {
-				return nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.name, o.name)
+				return nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.Name, o.name)
 			}
-			fn := s.fn
+			fn := s.Fn
 			if fn == "" {
-				fn = resolveAccuracy(ys[i].Shape, outs[i].Shape)
+				fn = metrics.ResolveAccuracy(ys[i].Shape, outs[i].Shape)
 			}
-			v, _, err := metricSum(fn, outs[i].Float32s(), outs[i].Shape, ys[i].Float32s())
+			v, _, err := metrics.Sum(fn, outs[i].Float32s(), outs[i].Shape, ys[i].Float32s())
 			if err != nil {
-				return nil, within("metric "+s.name, err)
+				return nil, within("metric "+s.Name, err)
 			}
 			sums = append(sums, v)
 		}
@@ -415,11 +417,11 @@ func (t *trainState) compileOutputs(o CompileOptions) error {
 	if o.Metrics != nil && o.MetricsByOutput != nil {
 		return fmt.Errorf("%w: give one of Metrics and MetricsByOutput", ErrFormat)
 	}
-	parse := func(name string) (*lossSpec, error) {
+	parse := func(name string) (*losses.Loss, error) {
 		if name == "" {
 			return nil, nil
 		}
-		return parseLossName(name, o.FromLogits)
+		return losses.Parse(name, o.FromLogits)
 	}
 	switch {
 	case o.Losses != nil:
@@ -462,9 +464,9 @@ func (t *trainState) compileOutputs(o CompileOptions) error {
 	if o.MetricsByOutput != nil {
 		t.outMetrics.form = formDict
 		for _, k := range keysSorted(o.MetricsByOutput) {
-			ms := []metricSpec{}
+			ms := []metrics.Metric{}
 			for _, name := range o.MetricsByOutput[k] {
-				s, err := parseMetric(name)
+				s, err := metrics.Parse(name)
 				if err != nil {
 					return err
 				}

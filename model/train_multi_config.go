@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
+	"github.com/kerasgo/kerasgo/losses"
 	"github.com/kerasgo/kerasgo/saved"
 )
 
@@ -11,11 +13,11 @@ import (
 
 // lossConfig is the loss as Keras writes it: one loss, a list, or a dict.
 func (t *trainState) lossConfig(d saved.Dialect) any {
-	one := func(l *lossSpec) any {
+	one := func(l *losses.Loss) any {
 		if l == nil {
 			return nil
 		}
-		return l.configValue(d)
+		return l.Config(d)
 	}
 	switch t.losses.form {
 	case formList:
@@ -25,9 +27,9 @@ func (t *trainState) lossConfig(d saved.Dialect) any {
 		}
 		return out
 	case formDict:
-		out := make(ojson, len(t.losses.list))
+		out := make(pyfmt.Object, len(t.losses.list))
 		for i, l := range t.losses.list {
-			out[i] = kv{t.losses.names[i], one(l)}
+			out[i] = pyfmt.KV{t.losses.names[i], one(l)}
 		}
 		return out
 	}
@@ -44,9 +46,9 @@ func (t *trainState) weightsConfig() any {
 		}
 		return out
 	case formDict:
-		out := make(ojson, len(t.weights.list))
+		out := make(pyfmt.Object, len(t.weights.list))
 		for i, w := range t.weights.list {
-			out[i] = kv{t.weights.names[i], w}
+			out[i] = pyfmt.KV{t.weights.names[i], w}
 		}
 		return out
 	}
@@ -67,13 +69,13 @@ func (t *trainState) outMetricsConfig(d saved.Dialect) any {
 		return nil
 	}
 	if d == saved.Keras3 {
-		out := ojson{}
+		out := pyfmt.Object{}
 		for _, o := range t.outs {
 			names := make([]any, 0, len(o.metrics))
 			for _, s := range o.metrics {
-				names = append(names, s.name)
+				names = append(names, s.Name)
 			}
-			out = append(out, kv{o.name, names})
+			out = append(out, pyfmt.KV{o.name, names})
 		}
 		return out
 	}
@@ -81,13 +83,13 @@ func (t *trainState) outMetricsConfig(d saved.Dialect) any {
 	for _, o := range t.outs {
 		objs := make([]any, 0, len(o.metrics))
 		for _, s := range o.metrics {
-			fn := s.fn
-			if s.auto && !t.resolved {
+			fn := s.Fn
+			if s.Auto && !t.resolved {
 				fn = "categorical_accuracy"
 			}
-			objs = append(objs, ojson{
+			objs = append(objs, pyfmt.Object{
 				{"class_name", "MeanMetricWrapper"},
-				{"config", ojson{{"name", o.name + "_" + s.name}, {"dtype", "float32"}, {"fn", fn}}},
+				{"config", pyfmt.Object{{"name", o.name + "_" + s.Name}, {"dtype", "float32"}, {"fn", fn}}},
 			})
 		}
 		out = append(out, objs)
@@ -97,18 +99,18 @@ func (t *trainState) outMetricsConfig(d saved.Dialect) any {
 
 // isLossObject reports whether v is a Keras Loss object ({"class_name": ...}) rather than a
 // dict of losses by output name.
-func isLossObject(o ojson) bool {
-	_, ok := o.get("class_name")
+func isLossObject(o pyfmt.Object) bool {
+	_, ok := o.Lookup("class_name")
 	return ok
 }
 
 // parseLosses reads a training config's loss: one loss, a list or a dict by output name.
 func (t *trainState) parseLosses(v any) error {
-	one := func(v any) (*lossSpec, error) {
+	one := func(v any) (*losses.Loss, error) {
 		if v == nil {
 			return nil, nil
 		}
-		return parseLossValue(v)
+		return losses.FromConfig(v)
 	}
 	switch x := v.(type) {
 	case []any:
@@ -121,21 +123,21 @@ func (t *trainState) parseLosses(v any) error {
 			t.losses.list = append(t.losses.list, l)
 		}
 		return nil
-	case ojson:
+	case pyfmt.Object:
 		if isLossObject(x) {
 			break
 		}
 		t.losses.form = formDict
 		for _, e := range x {
-			l, err := one(e.v)
+			l, err := one(e.V)
 			if err != nil {
-				return fmt.Errorf("loss of output %q: %v", e.k, err)
+				return fmt.Errorf("loss of output %q: %v", e.K, err)
 			}
-			t.losses.names, t.losses.list = append(t.losses.names, e.k), append(t.losses.list, l)
+			t.losses.names, t.losses.list = append(t.losses.names, e.K), append(t.losses.list, l)
 		}
 		return nil
 	}
-	l, err := parseLossValue(v)
+	l, err := losses.FromConfig(v)
 	t.loss = l
 	return err
 }
@@ -143,9 +145,9 @@ func (t *trainState) parseLosses(v any) error {
 // parseWeights reads loss_weights: null, a list or a dict by output name.
 func (t *trainState) parseWeights(v any) error {
 	num := func(v any) (float64, error) {
-		f, ok := jFloat(v)
+		f, ok := pyfmt.Num(v)
 		if !ok {
-			return 0, fmt.Errorf("loss weight %s is not a number", pyJSON(v))
+			return 0, fmt.Errorf("loss weight %s is not a number", pyfmt.JSON(v))
 		}
 		return f, nil
 	}
@@ -160,17 +162,17 @@ func (t *trainState) parseWeights(v any) error {
 			}
 			t.weights.list = append(t.weights.list, f)
 		}
-	case ojson:
+	case pyfmt.Object:
 		t.weights.form = formDict
 		for _, e := range x {
-			f, err := num(e.v)
+			f, err := num(e.V)
 			if err != nil {
 				return err
 			}
-			t.weights.names, t.weights.list = append(t.weights.names, e.k), append(t.weights.list, f)
+			t.weights.names, t.weights.list = append(t.weights.names, e.K), append(t.weights.list, f)
 		}
 	default:
-		return fmt.Errorf("loss_weights %s not supported", pyJSON(v))
+		return fmt.Errorf("loss_weights %s not supported", pyfmt.JSON(v))
 	}
 	return nil
 }
@@ -181,9 +183,9 @@ func (t *trainState) parseOutMetrics(v any) (bool, error) {
 	var names []string
 	var lists []any
 	switch x := v.(type) {
-	case ojson:
+	case pyfmt.Object:
 		for _, e := range x {
-			names, lists = append(names, e.k), append(lists, e.v)
+			names, lists = append(names, e.K), append(lists, e.V)
 		}
 		t.outMetrics.form = formDict
 	case []any:

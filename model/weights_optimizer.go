@@ -43,7 +43,7 @@ func (m *Model) planOptimizerRestore(o *saved.Optimizer, pairs map[[2]string]*la
 	if o.Class != "" && o.Class != t.opt.ClassName() {
 		r.warnings = append(r.warnings, fmt.Sprintf("the checkpoint's optimizer is %s, the model's %s; slots restored by name", o.Class, t.opt.ClassName()))
 	}
-	names := t.opt.slots(t.slotsKeras2)
+	names := t.opt.Slots(t.slotsKeras2)
 	trainable := map[*layers.Weight]bool{}
 	for _, v := range m.trainableVars() {
 		trainable[v.w] = true
@@ -110,7 +110,7 @@ func (m *Model) applyOptimizerRestore(r *optimizerRestore) {
 	t.pending = nil
 	t.iterations = r.iterations
 	if r.lr != 0 || r.lrSet {
-		t.opt.setLearningRate(r.lr)
+		t.opt.SetLearningRate(r.lr)
 	}
 }
 
@@ -135,7 +135,7 @@ func (m *Model) planKeras3Restore(what string, vars []*tensor.Tensor) (*optimize
 	}
 	train := m.trainableVars()
 	var targets []target
-	for _, g := range t.opt.keras3Groups() {
+	for _, g := range t.opt.Keras3Groups() {
 		for _, v := range train {
 			for _, name := range g {
 				targets = append(targets, target{v.w, name})

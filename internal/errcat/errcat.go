@@ -32,3 +32,8 @@ type sentinel struct {
 
 func (s *sentinel) Error() string { return s.msg }
 func (s *sentinel) Unwrap() error { return s.cat }
+
+// ErrShape is not a category but the sentinel of an input, target or weight whose shape does
+// not fit the model; model re-exports it (model.ErrShape), and the packages that compute on a
+// model's outputs (losses, metrics) report it.
+var ErrShape = errors.New("shape mismatch")

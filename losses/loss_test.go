@@ -1,10 +1,11 @@
-package model
+package losses
 
 import (
 	"encoding/json"
 	"math"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/internal/testref"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -49,12 +50,12 @@ func TestLossGradientsFiniteDifference(t *testing.T) {
 		{"mse", "mse", false, "", tensor.MustFromFloat32([]int{rows, c}, probs())},
 	}
 	for _, tc := range cases {
-		l, err := parseLossName(tc.loss, tc.fromLogits)
+		l, err := Parse(tc.loss, tc.fromLogits)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := probs()
-		res, err := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, true, false)
+		res, err := l.Compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, true, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,13 +63,13 @@ func TestLossGradientsFiniteDifference(t *testing.T) {
 		for i := range p {
 			orig := p[i]
 			p[i] = orig + h
-			up, _ := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
+			up, _ := l.Compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
 			p[i] = orig - h
-			down, _ := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
+			down, _ := l.Compute(tensor.MustFromFloat32([]int{rows, c}, p), tc.y, tc.act, false, false)
 			p[i] = orig
-			fd := (float64(up.loss) - float64(down.loss)) / (2 * h)
-			if d := math.Abs(fd - float64(res.grad[i])); d > 2e-2*math.Abs(fd)+2e-3 {
-				t.Errorf("%s: dL/dy[%d] = %v, finite difference %v", tc.name, i, res.grad[i], fd)
+			fd := (float64(up.Loss) - float64(down.Loss)) / (2 * h)
+			if d := math.Abs(fd - float64(res.Grad[i])); d > 2e-2*math.Abs(fd)+2e-3 {
+				t.Errorf("%s: dL/dy[%d] = %v, finite difference %v", tc.name, i, res.Grad[i], fd)
 			}
 		}
 	}
@@ -130,15 +131,15 @@ func TestLossValuesMatchKeras(t *testing.T) {
 				}
 				y, yj = tensor.MustFromFloat32([]int{rows, c}, v), rowsJ
 			}
-			l, err := parseLossName(name, logits)
+			l, err := Parse(name, logits)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := l.compute(tensor.MustFromFloat32([]int{rows, c}, p), y, "", false, false)
+			res, err := l.Compute(tensor.MustFromFloat32([]int{rows, c}, p), y, "", false, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, float64(res.loss))
+			got = append(got, float64(res.Loss))
 			pj := make([][]float32, rows)
 			for i := range pj {
 				pj[i] = p[i*c : (i+1)*c]
@@ -146,8 +147,8 @@ func TestLossValuesMatchKeras(t *testing.T) {
 			cases = append(cases, pyCase{name, logits, pj, yj})
 		}
 	}
-	py := pythonOrSkip(t)
-	out := runPy(t, py, `
+	py := testref.Python(t)
+	out := testref.RunPy(t, py, `
 import json, sys, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, tensorflow as tf, tf_keras as keras

@@ -1,4 +1,4 @@
-package model
+package pyfmt
 
 import (
 	"fmt"
@@ -8,12 +8,12 @@ import (
 	"unicode/utf8"
 )
 
-// formatPath fills a ModelCheckpoint file path template the way Python's str.format does
-// (Keras calls filepath.format(epoch=..., **logs)): "{name}" and "{name:spec}" fields, where
+// Format fills a template the way Python's str.format does (Keras fills ModelCheckpoint's file
+// paths with filepath.format(epoch=..., **logs)): "{name}" and "{name:spec}" fields, where
 // spec is Python's format-spec mini-language ([[fill]align][sign][#][0][width][,|_][.prec]
 // [type]); "{{" and "}}" are literal braces. ints holds integer fields (epoch, batch), floats
 // the logs.
-func formatPath(tmpl string, ints map[string]int, floats map[string]float64) (string, error) {
+func Format(tmpl string, ints map[string]int, floats map[string]float64) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(tmpl); {
 		c := tmpl[i]
@@ -169,7 +169,7 @@ func formatValue(v float64, isInt bool, spec string) (string, error) {
 		case prec >= 0:
 			body = pyGeneral(a, max(prec, 1), alt)
 		default:
-			body = pyFloat(a)
+			body = Float(a)
 		}
 	default:
 		return "", fmt.Errorf("unknown format code '%c'", typ)

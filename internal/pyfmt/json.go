@@ -1,4 +1,8 @@
-package model
+// Package pyfmt writes and reads text as Python writes it, where Keras files and Keras's
+// output keep Python's formatting: JSON as json.dumps writes it (ordered keys, repr floats,
+// \uXXXX escapes), str.format templates (ModelCheckpoint's file paths), and the numbers of
+// Keras's progress bar.
+package pyfmt
 
 import (
 	"bytes"
@@ -10,29 +14,36 @@ import (
 	"strings"
 )
 
-// kv is one key of an ordered JSON object.
-type kv struct {
-	k string
-	v any
+// KV is one key of an ordered JSON object: Object{{"name", "adam"}, {"beta_1", 0.9}}. It is
+// an alias of an unnamed struct type so that such literals need no field names.
+type KV = struct {
+	K string
+	V any
 }
 
-// ojson is a JSON object whose keys are written in order, as Python's json.dumps writes a
+// Object is a JSON object whose keys are written in order, as Python's json.dumps writes a
 // dict. Values: nil, bool, string, float64/float32 (written as Python's repr writes floats),
-// int, int64, ojson, []any, json.RawMessage, map[string]any (keys sorted).
-type ojson []kv
+// int, int64, Object, []any, json.RawMessage, map[string]any (keys sorted).
+type Object []KV
 
-// get returns the value of key k.
-func (o ojson) get(k string) (any, bool) {
+// Lookup returns the value of key k and whether o has it.
+func (o Object) Lookup(k string) (any, bool) {
 	for _, e := range o {
-		if e.k == k {
-			return e.v, true
+		if e.K == k {
+			return e.V, true
 		}
 	}
 	return nil, false
 }
 
-// pyJSON encodes v as Python's json.dumps does with its default separators (", ", ": ").
-func pyJSON(v any) []byte {
+// Get returns the value of key k, or nil when o lacks it.
+func (o Object) Get(k string) any {
+	v, _ := o.Lookup(k)
+	return v
+}
+
+// JSON encodes v as Python's json.dumps does with its default separators (", ", ": ").
+func JSON(v any) []byte {
 	var b bytes.Buffer
 	writePy(&b, v)
 	return b.Bytes()
@@ -52,22 +63,22 @@ func writePy(b *bytes.Buffer, v any) {
 		s, _ := json.Marshal(x)
 		b.Write(pyEscape(s))
 	case float64:
-		b.WriteString(pyFloat(x))
+		b.WriteString(Float(x))
 	case float32:
-		b.WriteString(pyFloat(float64(x)))
+		b.WriteString(Float(float64(x)))
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
-	case ojson:
+	case Object:
 		b.WriteByte('{')
 		for i, e := range x {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writePy(b, e.k)
+			writePy(b, e.K)
 			b.WriteString(": ")
-			writePy(b, e.v)
+			writePy(b, e.V)
 		}
 		b.WriteByte('}')
 	case []any:
@@ -85,13 +96,13 @@ func writePy(b *bytes.Buffer, v any) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		o := make(ojson, 0, len(keys))
+		o := make(Object, 0, len(keys))
 		for _, k := range keys {
-			o = append(o, kv{k, x[k]})
+			o = append(o, KV{k, x[k]})
 		}
 		writePy(b, o)
 	case json.RawMessage:
-		dv, err := decodeJSON(x)
+		dv, err := Decode(x)
 		if err != nil {
 			b.WriteString("null")
 			return
@@ -99,7 +110,7 @@ func writePy(b *bytes.Buffer, v any) {
 		writePy(b, dv)
 	case json.Number:
 		if f, err := x.Float64(); err == nil && strings.ContainsAny(string(x), ".eE") {
-			b.WriteString(pyFloat(f))
+			b.WriteString(Float(f))
 		} else {
 			b.WriteString(string(x))
 		}
@@ -159,9 +170,9 @@ func isASCII(s []byte) bool {
 	return true
 }
 
-// pyFloat formats f as Python's repr(float): the shortest round-tripping digits, in fixed
+// Float formats f as Python's repr(float): the shortest round-tripping digits, in fixed
 // notation with at least one decimal when the exponent is in [-4, 16), else d.ddde±XX.
-func pyFloat(f float64) string {
+func Float(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
@@ -201,8 +212,8 @@ func pyFloat(f float64) string {
 	return out
 }
 
-// decodeJSON parses JSON keeping object key order (as ojson) and numbers as json.Number.
-func decodeJSON(data []byte) (any, error) {
+// Decode parses JSON keeping object key order (as Object) and numbers as json.Number.
+func Decode(data []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
 	v, err := decodeValue(d)
@@ -224,7 +235,7 @@ func decodeValue(d *json.Decoder) (any, error) {
 	case json.Delim:
 		switch x {
 		case '{':
-			o := ojson{}
+			o := Object{}
 			for d.More() {
 				kt, err := d.Token()
 				if err != nil {
@@ -235,7 +246,7 @@ func decodeValue(d *json.Decoder) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				o = append(o, kv{k, v})
+				o = append(o, KV{k, v})
 			}
 			if _, err := d.Token(); err != nil {
 				return nil, err
@@ -261,9 +272,9 @@ func decodeValue(d *json.Decoder) (any, error) {
 	}
 }
 
-// fromDecoded converts encoding/json's map form into ojson with sorted keys (used only for
+// FromDecoded converts encoding/json's map form into Object with sorted keys (used only for
 // raw messages, whose order is then not Keras's; callers keep raw JSON verbatim otherwise).
-func fromDecoded(v any) any {
+func FromDecoded(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(x))
@@ -271,26 +282,28 @@ func fromDecoded(v any) any {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		o := make(ojson, 0, len(x))
+		o := make(Object, 0, len(x))
 		for _, k := range keys {
-			o = append(o, kv{k, fromDecoded(x[k])})
+			o = append(o, KV{k, FromDecoded(x[k])})
 		}
 		return o
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = fromDecoded(e)
+			out[i] = FromDecoded(e)
 		}
 		return out
 	}
 	return v
 }
 
-// Accessors on decoded JSON values.
+// Accessors on decoded JSON values: the value as the type, and whether it is one.
 
-func jStr(v any) (string, bool) { s, ok := v.(string); return s, ok }
+// Str returns v as a string.
+func Str(v any) (string, bool) { s, ok := v.(string); return s, ok }
 
-func jFloat(v any) (float64, bool) {
+// Num returns v (a json.Number or a float64) as a float64.
+func Num(v any) (float64, bool) {
 	switch x := v.(type) {
 	case json.Number:
 		f, err := x.Float64()
@@ -301,6 +314,8 @@ func jFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-func jBool(v any) (bool, bool) { b, ok := v.(bool); return b, ok }
+// Bool returns v as a bool.
+func Bool(v any) (bool, bool) { b, ok := v.(bool); return b, ok }
 
-func jObj(v any) (ojson, bool) { o, ok := v.(ojson); return o, ok }
+// Obj returns v as an Object.
+func Obj(v any) (Object, bool) { o, ok := v.(Object); return o, ok }
