@@ -120,7 +120,6 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 	}
 }
 
-
 func dropKey(t testing.TB, data []byte, key string) []byte {
 	t.Helper()
 	var v map[string]any
