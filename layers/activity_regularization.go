@@ -47,14 +47,12 @@ func activityRegularizationFromConfig(cfg map[string]any, d saved.Dialect) (Laye
 // Class returns "ActivityRegularization".
 func (l *ActivityRegularization) Class() string { return "ActivityRegularization" }
 
-// Forward returns a copy of x; in training it records the layer's loss (see Loss).
+// Forward returns a copy of x and records the layer's loss (see Loss): Keras adds it to the
+// model's loss in training and in evaluation alike.
 func (l *ActivityRegularization) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	l.loss = 0
 	return l.forward(x, training, func(x, y []float32) {
 		copy(y, x)
-		if !training {
-			return
-		}
 		var s1, s2 float64
 		for _, v := range x {
 			s1 += math.Abs(float64(v))
@@ -66,8 +64,8 @@ func (l *ActivityRegularization) Forward(x *tensor.Tensor, training bool) (*tens
 	})
 }
 
-// Loss returns the regularization loss of the last training Forward (0 after an inference
-// Forward): the amount the layer adds to the model's loss.
+// Loss returns the regularization loss of the last Forward: the amount the layer adds to the
+// model's loss (tf_keras and Keras 3 count it in fit and in evaluate).
 func (l *ActivityRegularization) Loss() float64 { return l.loss }
 
 // Backward returns dy plus the gradient of the layer's loss, (l1·sign(x) + 2·l2·x)/batch.
@@ -105,9 +103,8 @@ func (l *ActivityRegularization) Graph() (*saved.LayerGraph, error) {
 	return g.graphOut(l.inShape, l.inShape, false, "$in")
 }
 
-// LossLayer is implemented by layers that add to the model's loss in training
-// (ActivityRegularization): Loss is the amount added by the last training Forward, whose
-// gradient Backward already includes.
+// LossLayer is implemented by layers that add to the model's loss (ActivityRegularization):
+// Loss is the amount added by the last Forward, whose gradient Backward already includes.
 type LossLayer interface {
 	Loss() float64
 }

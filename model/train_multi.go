@@ -374,6 +374,7 @@ func (m *Model) lossesN(outs, ys []*tensor.Tensor, wantGrad bool) (stepStats, []
 			logits[i] = res.Logits
 		}
 	}
+	st.loss += m.layerLosses()
 	sums, err := m.metricSumsN(outs, ys)
 	if err != nil {
 		return stepStats{}, nil, nil, err
@@ -485,4 +486,17 @@ func keysSorted[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// layerLosses sums what the model's layers add to its loss in the last forward
+// (layers.LossLayer: ActivityRegularization), nested models' layers included; tf_keras and
+// Keras 3 add it to the total loss, not to any output's.
+func (m *Model) layerLosses() float32 {
+	var sum float64
+	for _, l := range leafLayers(m.layers) {
+		if ll, ok := l.(layers.LossLayer); ok {
+			sum += ll.Loss()
+		}
+	}
+	return float32(sum)
 }
