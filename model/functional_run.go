@@ -198,7 +198,10 @@ func (g *graph) skipInputGradients(skip bool) {
 // tensor per model input, in the model's input order (InputNames), all with the same number
 // of samples; it returns one tensor per output (OutputNames order). It works for every model
 // (a Sequential model has one input and one output).
+// Like Predict, it is safe for concurrent use.
 func (m *Model) PredictN(xs []*tensor.Tensor, opts ...PredictOptions) ([]*tensor.Tensor, error) {
+	m.predictMu.Lock()
+	defer m.predictMu.Unlock()
 	ys, err := m.predictN(xs, optionsArg("PredictN", opts).BatchSize)
 	return ys, apiErr("predict", err)
 }

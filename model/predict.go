@@ -38,7 +38,15 @@ func optionsArg[T any](fn string, opts []T) T {
 //
 // A model whose input shape is not known yet is built for x's shape first, as Keras builds on
 // the first call.
+//
+// Predict and PredictN are safe to call from several goroutines on one model (a Go server
+// sharing a loaded model between requests): the layers keep per-layer buffers, so the calls
+// on one model take turns, each using every core. Training (Fit, TrainOnBatch, Evaluate) and
+// changing the model (weights, Compile, Add) are for one goroutine at a time, not concurrent
+// with Predict.
 func (m *Model) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tensor, error) {
+	m.predictMu.Lock()
+	defer m.predictMu.Unlock()
 	y, err := m.predict(x, optionsArg("Predict", opts).BatchSize)
 	return y, apiErr("predict", err)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -64,6 +65,8 @@ type Model struct {
 	builtParams int64
 	// names caches the layer names (nameSet).
 	names map[string]bool
+	// predictMu makes Predict and PredictN take turns (layers keep per-layer buffers).
+	predictMu sync.Mutex
 	// depth counts the models that hold this one as a layer (models read from configs).
 	depth int
 
