@@ -1,0 +1,84 @@
+"""testdata/layers_norm/<case>/: one tiny Functional model per normalization or preprocessing
+layer case (issue 11): the layer, named `probe`, then Flatten + Dense "head", written by real
+tf_keras 2.21 (model.h5) and Keras 3.15.1 (model.keras), in the per-layer case layout of
+functional.py (whose gen_case and check_case this part reuses). gamma and beta start from
+non-trivial initializers so that the files hold weights that matter; Normalization layers are
+adapted on random data. Random augmentation layers are the identity at inference.
+"""
+
+import os
+
+from common import VERSIONS, keras, np, reset_dir, tf_keras, write_json
+from functional import _lc, check_case, gen_case, layer_builder
+
+IMG = [(4, 5, 3)]
+VEC = [(3, 6)]
+
+
+def init(lib):
+    return {"gamma_initializer": lib.initializers.RandomUniform(0.5, 1.5, seed=1),
+            "beta_initializer": lib.initializers.RandomNormal(0.0, 0.5, seed=2)}
+
+
+def _with_lib(make):
+    """make(L, lib): L is lib.layers; layer_builder passes L only, so find the library."""
+    def f(L):
+        lib = tf_keras if L is tf_keras.layers else keras
+        return make(L, lib)
+    return f
+
+
+def adapted(L, lib, data_shape, **kw):
+    layer = L.Normalization(name="probe", **kw)
+    layer.adapt(np.random.default_rng(5).normal(2.0, 3.0, size=data_shape).astype(np.float32))
+    return layer
+
+
+def layer_cases():
+    c = {}
+    c["layernorm_last"] = _lc(IMG, _with_lib(lambda L, lib: L.LayerNormalization(name="probe", **init(lib))),
+                              "LayerNormalization() on (4,5,3), random gamma/beta")
+    c["layernorm_axes12"] = _lc(IMG, _with_lib(lambda L, lib: L.LayerNormalization(axis=[1, 2], name="probe", **init(lib))),
+                                "LayerNormalization(axis=[1,2]): gamma/beta of shape (4,5)")
+    c["layernorm_axes123_eps"] = _lc(IMG, _with_lib(lambda L, lib: L.LayerNormalization(axis=[1, 2, 3], epsilon=1e-5, name="probe",
+                                                                                        **init(lib))),
+                                     "LayerNormalization(axis=[1,2,3], epsilon=1e-5)")
+    c["layernorm_axis1_nocenter"] = _lc(VEC, _with_lib(lambda L, lib: L.LayerNormalization(axis=1, center=False, name="probe",
+                                                                                           **init(lib))),
+                                        "LayerNormalization(axis=1, center=False) on (3,6)")
+    c["layernorm_noscale"] = _lc(VEC, lambda L: L.LayerNormalization(scale=False, name="probe"), "LayerNormalization(scale=False)")
+    c["groupnorm_3"] = _lc([(4, 5, 6)], _with_lib(lambda L, lib: L.GroupNormalization(groups=3, name="probe", **init(lib))),
+                           "GroupNormalization(groups=3) on 6 channels")
+    c["groupnorm_instance"] = _lc(IMG, _with_lib(lambda L, lib: L.GroupNormalization(groups=-1, name="probe", **init(lib))),
+                                  "GroupNormalization(groups=-1): one group per channel")
+    c["groupnorm_axis1"] = _lc([(4, 3)], _with_lib(lambda L, lib: L.GroupNormalization(groups=2, axis=1, name="probe",
+                                                                                       **init(lib))),
+                               "GroupNormalization(groups=2, axis=1) on (4,3)")
+    c["unitnorm_last"] = _lc(IMG, lambda L: L.UnitNormalization(name="probe"), "UnitNormalization()")
+    c["unitnorm_axes"] = _lc(IMG, lambda L: L.UnitNormalization(axis=[1, 2], name="probe"), "UnitNormalization(axis=[1,2])")
+    c["rescaling"] = _lc(IMG, lambda L: L.Rescaling(1.0 / 255, name="probe"), "Rescaling(1/255)")
+    c["rescaling_offset"] = _lc(VEC, lambda L: L.Rescaling(2.5, offset=-1, name="probe"), "Rescaling(2.5, offset=-1)")
+    return c
+
+
+LAYER_CASES = layer_cases()
+
+
+def main(out):
+    out = os.path.join(out, "layers_norm")
+    reset_dir(out)
+    manifest = {"versions": VERSIONS, "cases": {}}
+    todo = [("layer_" + n, layer_builder(s, "layer_" + n), s["desc"], 11000 + i) for i, (n, s) in enumerate(LAYER_CASES.items())]
+    only = os.environ.get("KERASGO_LAYERS_ONLY")  # development: comma-separated case names
+    if only:
+        todo = [t for t in todo if t[0] in only.split(",")]
+    for name, b, desc, seed in todo:
+        manifest["cases"][name] = gen_case(out, name, b, desc, seed, "layer", False, fit=False)
+    for name, b, desc, seed in todo:
+        check_case(out, name, b, manifest["cases"][name], False, fit=False)
+    write_json(os.path.join(out, "manifest.json"), manifest)
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1])
