@@ -2,9 +2,11 @@ package layers
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 func TestGradNormalization(t *testing.T) {
@@ -61,4 +63,71 @@ func TestNormalizationConfigErrors(t *testing.T) {
 	if err := g.Build([]int{4}, NewRand(1)); !errors.Is(err, ErrShape) {
 		t.Errorf("3 groups of 4 channels: %v, want ErrShape", err)
 	}
+}
+
+func TestGradBatchNormAxis(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		axis   int
+		in     []int
+		frozen bool
+	}{
+		{"axis1_rank4", 1, []int{3, 2, 4}, false},
+		{"axis2_rank4", 2, []int{2, 3, 4}, false},
+		{"axis-2_rank3", -2, []int{3, 4}, false},
+		{"axis1_frozen", 1, []int{3, 2, 2}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bn := NewBatchNormalization()
+			bn.SetAxis(c.axis)
+			l := build(t, bn, c.in).(*BatchNormalization)
+			if l.SetTrainable(!c.frozen); len(l.gamma.Value.Shape) != 1 || l.gamma.Value.Shape[0] != l.ch {
+				t.Fatalf("gamma shape %v", l.gamma.Value.Shape)
+			}
+			gradCheck(t, l, randTensor(NewRand(4), append([]int{4}, c.in...), -2, 2), 1e-2)
+		})
+	}
+}
+
+func TestNormalizationLayer(t *testing.T) {
+	l := NewNormalization(NormalizationOptions{Axis: []int{1}})
+	if err := l.Build([]int{3, 2}, NewRand(1)); err != nil {
+		t.Fatal(err)
+	}
+	x := randTensor(NewRand(2), []int{5, 3, 2}, -3, 5)
+	if err := l.Adapt(x); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.count.Value.Float32s()[0]; got != 5 {
+		t.Errorf("count %v, want 5", got)
+	}
+	// After adapting on x, each kept position of Forward(x) has mean 0 and variance 1.
+	y, err := l.Forward(x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yd := y.Float32s()
+	for k := range 3 {
+		var s, s2 float64
+		for b := range 5 {
+			for j := range 2 {
+				v := float64(yd[b*6+k*2+j])
+				s += v
+				s2 += v * v
+			}
+		}
+		if m, v := s/10, s2/10-(s/10)*(s/10); math.Abs(m) > 1e-5 || math.Abs(v-1) > 1e-4 {
+			t.Errorf("position %d: mean %g variance %g", k, m, v)
+		}
+	}
+	gradCheck(t, l, x, 1e-2)
+	inv := NewNormalization(NormalizationOptions{Invert: true, Mean: []float64{1, 2}, Variance: []float64{4, 9}})
+	if err := inv.Build([]int{2}, NewRand(1)); err != nil || len(inv.Weights()) != 0 {
+		t.Fatalf("constant statistics: %v, %d weights", err, len(inv.Weights()))
+	}
+	y, _ = inv.Forward(tensor.MustFromFloat32([]int{1, 2}, []float32{1, -1}), false)
+	if got := y.Float32s(); got[0] != 3 || got[1] != -1 {
+		t.Errorf("invert: %v, want [3 -1]", got)
+	}
+	gradCheck(t, inv, randTensor(NewRand(2), []int{3, 2}, -1, 1), 1e-2)
 }
