@@ -58,6 +58,23 @@ def layer_cases():
     c["unitnorm_axes"] = _lc(IMG, lambda L: L.UnitNormalization(axis=[1, 2], name="probe"), "UnitNormalization(axis=[1,2])")
     c["rescaling"] = _lc(IMG, lambda L: L.Rescaling(1.0 / 255, name="probe"), "Rescaling(1/255)")
     c["rescaling_offset"] = _lc(VEC, lambda L: L.Rescaling(2.5, offset=-1, name="probe"), "Rescaling(2.5, offset=-1)")
+    bn = lambda lib: dict(init(lib), moving_mean_initializer=lib.initializers.RandomNormal(0.0, 0.5, seed=3),
+                          moving_variance_initializer=lib.initializers.RandomUniform(0.5, 2.0, seed=4))
+    c["batchnorm_axis1"] = _lc(IMG, _with_lib(lambda L, lib: L.BatchNormalization(axis=1, name="probe", **bn(lib))),
+                               "BatchNormalization(axis=1) on (4,5,3) (channels_first-style), random statistics")
+    c["batchnorm_axis2"] = _lc(IMG, _with_lib(lambda L, lib: L.BatchNormalization(axis=2, name="probe", **bn(lib))),
+                               "BatchNormalization(axis=2) on (4,5,3)")
+    c["batchnorm_axis-2_rank3"] = _lc(VEC, _with_lib(lambda L, lib: L.BatchNormalization(axis=-2, name="probe", **bn(lib))),
+                                      "BatchNormalization(axis=-2) on (3,6)")
+    c["normalization_adapted"] = _lc(IMG, _with_lib(lambda L, lib: adapted(L, lib, (20, 4, 5, 3))),
+                                     "Normalization() adapted on random data: mean, variance, count weights")
+    c["normalization_axes12"] = _lc(IMG, _with_lib(lambda L, lib: adapted(L, lib, (20, 4, 5, 3), axis=(1, 2))),
+                                    "Normalization(axis=(1,2)) adapted")
+    c["normalization_none_invert"] = _lc(VEC, _with_lib(lambda L, lib: adapted(L, lib, (20, 3, 6), axis=None, invert=True)),
+                                         "Normalization(axis=None, invert=True) adapted")
+    c["normalization_constant"] = _lc(VEC, lambda L: L.Normalization(mean=[1.0, 2, 3, 4, 5, 6], variance=[1.0, 4, 0.25, 2, 3, 9],
+                                                                     name="probe"),
+                                      "Normalization(mean=[...], variance=[...]): no weights")
     return c
 
 
