@@ -3,6 +3,7 @@ package layers
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -130,4 +131,68 @@ func TestNormalizationLayer(t *testing.T) {
 		t.Errorf("invert: %v, want [3 -1]", got)
 	}
 	gradCheck(t, inv, randTensor(NewRand(2), []int{3, 2}, -1, 1), 1e-2)
+}
+
+func TestGradResample(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		l    Layer
+		in   []int
+	}{
+		{"resize_bilinear_up", NewResizing(5, 7), []int{3, 4, 2}},
+		{"resize_bilinear_down", NewResizing(2, 3), []int{5, 7, 1}},
+		{"resize_nearest", NewResizing(5, 3, ResizingOptions{Interpolation: "nearest"}), []int{3, 4, 2}},
+		{"resize_crop", NewResizing(3, 3, ResizingOptions{CropToAspectRatio: true}), []int{4, 7, 2}},
+		{"centercrop", NewCenterCrop(2, 3), []int{5, 6, 2}},
+		{"centercrop_small", NewCenterCrop(6, 3), []int{4, 5, 1}},
+		{"randomcrop", NewRandomCrop(3, 3), []int{4, 6, 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := build(t, c.l, c.in)
+			x := randTensor(NewRand(3), append([]int{2}, c.in...), -2, 2)
+			if _, err := l.Forward(x, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := l.(*RandomCrop); ok {
+				// inference only: training-mode crops are refused
+				if _, err := l.Forward(x, true); !errors.Is(err, ErrUnsupported) {
+					t.Fatalf("training Forward: %v, want ErrUnsupported", err)
+				}
+				return
+			}
+			gradCheck(t, l, x, 1e-2)
+		})
+	}
+}
+
+func TestAugmentationIdentity(t *testing.T) {
+	l, _, err := FromConfig("RandomRotation", map[string]any{"factor": 0.1, "fill_mode": "nearest", "seed": 3.0}, saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Build([]int{3, 4, 2}, NewRand(1)); err != nil {
+		t.Fatal(err)
+	}
+	x := randTensor(NewRand(1), []int{2, 3, 4, 2}, -1, 1)
+	y, err := l.Forward(x, false)
+	if err != nil || !slices.Equal(y.Float32s(), x.Float32s()) {
+		t.Fatalf("inference: %v, identity %v", err, err == nil && slices.Equal(y.Float32s(), x.Float32s()))
+	}
+	if _, err := l.Forward(x, true); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("training: %v, want ErrUnsupported", err)
+	}
+	c3 := l.Config(saved.Keras3)
+	if c3["fill_mode"] != "nearest" || c3["seed"] != 3.0 || c3["data_format"] != "channels_last" || c3["rng_type"] != nil {
+		t.Errorf("Keras 3 config %v", c3)
+	}
+	if _, _, err := FromConfig("RandomZoom", map[string]any{}, saved.Keras3); !errors.Is(err, ErrFormat) {
+		t.Errorf("RandomZoom without height_factor: %v, want ErrFormat", err)
+	}
+	rc, _, _ := FromConfig("RandomCrop", map[string]any{"height": 3.0, "width": 3.0}, saved.Keras3)
+	if err := rc.Build([]int{4, 6, 1}, NewRand(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.Forward(randTensor(NewRand(1), []int{1, 4, 6, 1}, -1, 1), false); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Keras 3 RandomCrop of another size: %v, want ErrUnsupported", err)
+	}
 }
