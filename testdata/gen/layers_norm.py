@@ -75,6 +75,24 @@ def layer_cases():
     c["normalization_constant"] = _lc(VEC, lambda L: L.Normalization(mean=[1.0, 2, 3, 4, 5, 6], variance=[1.0, 4, 0.25, 2, 3, 9],
                                                                      name="probe"),
                                       "Normalization(mean=[...], variance=[...]): no weights")
+    c["resizing_bilinear_up"] = _lc(IMG, lambda L: L.Resizing(7, 9, name="probe"), "Resizing(7,9) bilinear from 4x5")
+    c["resizing_bilinear_down"] = _lc([(7, 9, 2)], lambda L: L.Resizing(3, 4, name="probe"), "Resizing(3,4) bilinear from 7x9")
+    c["resizing_nearest"] = _lc([(5, 7, 2)], lambda L: L.Resizing(8, 3, interpolation="nearest", name="probe"),
+                                "Resizing(8,3, nearest) from 5x7")
+    c["resizing_crop_aspect"] = _lc([(5, 9, 2)], lambda L: L.Resizing(4, 4, crop_to_aspect_ratio=True, name="probe"),
+                                    "Resizing(4,4, crop_to_aspect_ratio=True) from 5x9")
+    c["centercrop"] = _lc([(6, 7, 2)], lambda L: L.CenterCrop(3, 4, name="probe"), "CenterCrop(3,4) of 6x7")
+    c["centercrop_larger"] = _lc(IMG, lambda L: L.CenterCrop(6, 4, name="probe"), "CenterCrop(6,4) of 4x5: resized (smart_resize)")
+    c["randomflip"] = _lc(IMG, lambda L: L.RandomFlip("horizontal", seed=1, name="probe"), "RandomFlip('horizontal'): inference identity")
+    c["randomrotation"] = _lc(IMG, lambda L: L.RandomRotation(0.2, fill_mode="constant", seed=2, name="probe"),
+                              "RandomRotation(0.2, fill_mode='constant'): inference identity")
+    c["randomzoom"] = _lc(IMG, lambda L: L.RandomZoom(0.1, width_factor=(-0.2, 0.3), name="probe"),
+                          "RandomZoom(0.1, width_factor=(-0.2,0.3)): inference identity")
+    c["randomcontrast"] = _lc(IMG, lambda L: L.RandomContrast(0.3, name="probe"), "RandomContrast(0.3): inference identity")
+    c["randomtranslation"] = _lc(IMG, lambda L: L.RandomTranslation(0.1, (-0.2, 0.2), interpolation="nearest", name="probe"),
+                                 "RandomTranslation(0.1, (-0.2,0.2), nearest): inference identity")
+    c["randomcrop_same"] = _lc([(3, 4, 2)], lambda L: L.RandomCrop(3, 4, seed=5, name="probe"),
+                               "RandomCrop(3,4) of 3x4 (both libraries: identity at inference)")
     return c
 
 
