@@ -281,3 +281,46 @@ func (l *RandomCrop) Config(d saved.Dialect) map[string]any {
 
 // keras3CallKwargs: Keras 3 records the call's training argument (default True).
 func (l *RandomCrop) keras3CallKwargs() map[string]any { return map[string]any{"training": true} }
+
+// AugmentationOptions are the optional arguments of the random augmentation constructors.
+type AugmentationOptions struct {
+	Name       string
+	Seed       *int
+	InputShape []int
+}
+
+func newAugmentation(class string, o AugmentationOptions, opts map[string]any) *Augmentation {
+	l := &Augmentation{ewise: ewise{base: newBase(o.Name, o.InputShape), class: class}, opts: opts}
+	if o.Seed != nil {
+		l.opts["seed"] = float64(*o.Seed)
+	}
+	return l
+}
+
+// NewRandomFlip returns a RandomFlip layer ("horizontal", "vertical" or
+// "horizontal_and_vertical"), the identity at inference.
+func NewRandomFlip(mode string, opts ...AugmentationOptions) *Augmentation {
+	return newAugmentation("RandomFlip", optionsArg("NewRandomFlip", opts), map[string]any{"mode": mode})
+}
+
+// NewRandomRotation returns a RandomRotation layer (factor as a fraction of 2π), the
+// identity at inference.
+func NewRandomRotation(factor float64, opts ...AugmentationOptions) *Augmentation {
+	return newAugmentation("RandomRotation", optionsArg("NewRandomRotation", opts), map[string]any{"factor": factor})
+}
+
+// NewRandomZoom returns a RandomZoom layer, the identity at inference.
+func NewRandomZoom(heightFactor float64, opts ...AugmentationOptions) *Augmentation {
+	return newAugmentation("RandomZoom", optionsArg("NewRandomZoom", opts), map[string]any{"height_factor": heightFactor})
+}
+
+// NewRandomContrast returns a RandomContrast layer, the identity at inference.
+func NewRandomContrast(factor float64, opts ...AugmentationOptions) *Augmentation {
+	return newAugmentation("RandomContrast", optionsArg("NewRandomContrast", opts), map[string]any{"factor": factor})
+}
+
+// NewRandomTranslation returns a RandomTranslation layer, the identity at inference.
+func NewRandomTranslation(heightFactor, widthFactor float64, opts ...AugmentationOptions) *Augmentation {
+	return newAugmentation("RandomTranslation", optionsArg("NewRandomTranslation", opts),
+		map[string]any{"height_factor": heightFactor, "width_factor": widthFactor})
+}
