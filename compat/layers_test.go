@@ -128,6 +128,29 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("gaussian_dropout0", layers.NewGaussianDropout(0), []int{5}, 3, false)
 	add("spatial_dropout0", layers.NewSpatialDropout2D(0), []int{3, 3, 2}, 2, false)
 	add("activity_reg", layers.NewActivityRegularization(0.01, 0.02), []int{3, 4}, 3, false)
+	// normalization and preprocessing layers (issue 11)
+	add("layernorm", layers.NewLayerNormalization(), []int{3, 5}, 3, false)
+	add("layernorm_axes12", layers.NewLayerNormalization(layers.LayerNormOptions{Axis: []int{1, 2}, Epsilon: 1e-5}), []int{3, 4, 2}, 2, false)
+	add("layernorm_nocenter", layers.NewLayerNormalization(layers.LayerNormOptions{NoCenter: true, Axis: []int{-2}}), []int{4, 3}, 2, false)
+	cases = append(cases, goCase{id: "layernorm_rms", layer: layers.NewLayerNormalization(layers.LayerNormOptions{RMSScaling: true}),
+		in: []int{2, 6}, batch: 3, only: saved.Keras3, onlySet: true})
+	add("groupnorm", layers.NewGroupNormalization(2), []int{3, 3, 4}, 2, false)
+	add("groupnorm_instance_axis1", layers.NewGroupNormalization(-1, layers.GroupNormOptions{Axis: 1, NoScale: true}), []int{3, 4}, 2, false)
+	add("unitnorm", layers.NewUnitNormalization(), []int{3, 5}, 2, false)
+	add("unitnorm_axes", layers.NewUnitNormalization(layers.UnitNormOptions{Axis: []int{1, 2}}), []int{3, 4, 2}, 2, false)
+	add("rescaling", layers.NewRescaling(0.25, layers.RescalingOptions{Offset: -1.5}), []int{3, 4}, 2, false)
+	bnAxis1 := layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9})
+	bnAxis1.SetAxis(1)
+	add("bn_axis1", bnAxis1, []int{3, 4, 2}, 4, false)
+	bnAxis2 := layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.8})
+	bnAxis2.SetAxis(-2)
+	add("bn_axis_neg2", bnAxis2, []int{4, 3}, 5, false)
+	add("normalization", layers.NewNormalization(), []int{3, 4}, 2, false)
+	add("normalization_invert_const", layers.NewNormalization(layers.NormalizationOptions{Invert: true, Axis: []int{1},
+		Mean: []float64{1, 2, 3}, Variance: []float64{0.5, 2, 4}}), []int{3, 2}, 2, false)
+	add("resizing_bilinear", layers.NewResizing(5, 3), []int{3, 4, 2}, 2, false)
+	add("resizing_nearest_crop", layers.NewResizing(3, 3, layers.ResizingOptions{Interpolation: "nearest", CropToAspectRatio: true}), []int{4, 7, 2}, 2, false)
+	add("centercrop", layers.NewCenterCrop(2, 3), []int{5, 6, 2}, 2, false)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {
@@ -166,8 +189,10 @@ func TestLayersTrainingStep(t *testing.T) {
 						switch w.Name {
 						case "kernel":
 							v[j] = rng.Uniform(-0.5, 0.5)
-						case "gamma", "moving_variance":
+						case "gamma", "moving_variance", "variance":
 							v[j] = rng.Uniform(0.5, 2)
+						case "count":
+							v[j] = 7
 						default:
 							v[j] = rng.Uniform(-0.5, 0.5)
 						}

@@ -73,10 +73,7 @@ func filesInKeras(t *testing.T, builds map[string]func() *model.Sequential, xSha
 		for _, c := range []struct{ file, lib string }{{name + ".h5", "tf_keras"}, {name + ".keras", "keras"}} {
 			m := build()
 			for _, w := range m.Weights() {
-				v := w.Value.Float32s()
-				for j := range v {
-					v[j] = rng.Uniform(-0.5, 0.5)
-				}
+				randomWeight(w, rng)
 			}
 			y, err := m.Predict(x)
 			if err != nil {
@@ -136,10 +133,7 @@ func filesInKeras(t *testing.T, builds map[string]func() *model.Sequential, xSha
 	for name, build := range builds {
 		m := build()
 		for _, w := range m.Weights() {
-			v := w.Value.Float32s()
-			for j := range v {
-				v[j] = rng.Uniform(-0.5, 0.5)
-			}
+			randomWeight(w, rng)
 		}
 		y, err := m.Predict(x)
 		if err != nil {
@@ -173,5 +167,21 @@ func filesInKeras(t *testing.T, builds map[string]func() *model.Sequential, xSha
 			t.Errorf("%s: max |tf - go| = %g", filepath.Base(p), worst)
 		}
 		t.Logf("%s: max |tf - go| = %.2g", filepath.Base(p), worst)
+	}
+}
+
+// randomWeight gives w random values in [-0.5, 0.5), positive ones in [0.5, 1.5) for
+// variances, and an integer for Normalization's count.
+func randomWeight(w *layers.Weight, rng *layers.Rand) {
+	v := w.Value.Float32s()
+	for j := range v {
+		switch w.Name {
+		case "variance", "moving_variance":
+			v[j] = rng.Uniform(0.5, 1.5)
+		case "count":
+			v[j] = 12
+		default:
+			v[j] = rng.Uniform(-0.5, 0.5)
+		}
 	}
 }

@@ -36,7 +36,8 @@ type BatchNormOptions struct {
 	InputShape []int
 }
 
-// BatchNormalization is Keras's batch normalisation over the last axis.
+// BatchNormalization is Keras's batch normalisation over one axis (the channels; the last by
+// default, any axis but the batch's as configured).
 //
 // Weights in Keras order: gamma (if scale), beta (if center), moving_mean, moving_variance
 // (the last two non-trainable). Inference uses the moving statistics; training uses the batch
@@ -56,6 +57,7 @@ type BatchNormalization struct {
 
 	gamma, beta, mean, variance *Weight
 	ch                          int
+	ax, inner                   int // the axis (index into the input shape), elements after it
 
 	// cached by a training Forward
 	x       *tensor.Tensor
@@ -64,7 +66,8 @@ type BatchNormalization struct {
 	trained bool // whether the cached Forward used batch statistics
 }
 
-// NewBatchNormalization returns a BatchNormalization layer over the last axis.
+// NewBatchNormalization returns a BatchNormalization layer over the last axis (see
+// SetAxis for another).
 func NewBatchNormalization(opts ...BatchNormOptions) *BatchNormalization {
 	o := optionsArg("NewBatchNormalization", opts)
 	l := &BatchNormalization{base: newBase(o.Name, o.InputShape), momentum: o.Momentum,
@@ -112,10 +115,12 @@ func batchNormFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, 
 		if list, ok := v.([]any); ok && len(list) == 1 {
 			a = list[0]
 		}
-		if n, ok := toInt(a, -1, 32); ok && n != 0 {
+		if list, ok := v.([]any); ok && len(list) != 1 {
+			r.fail(ErrUnsupported, "%s %s (only one axis is implemented)", k, jsonValue(v))
+		} else if _, ok := toInt(a, -33, 32); ok {
 			l.axisCfg = v
 		} else {
-			r.fail(ErrUnsupported, "%s %s (only the last axis is implemented)", k, jsonValue(v))
+			r.fail(ErrFormat, "%s %s", k, jsonValue(v))
 		}
 	}
 	l.momentum = r.float(0.99, "momentum")
@@ -186,29 +191,88 @@ func (l *BatchNormalization) SetTrainable(t bool) {
 	setTrainable(t, l.gamma, l.beta)
 }
 
-// OutputShape returns the input shape.
-func (l *BatchNormalization) OutputShape(in []int) ([]int, error) {
-	if len(in) < 1 || in[len(in)-1] < 1 {
-		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "input shape %s", tensor.ShapeString(in))
-	}
+// SetAxis sets the Keras axis of the channels (batch axis 0; negatives count from the end)
+// before Build.
+func (l *BatchNormalization) SetAxis(axis int) { l.axisCfg = axis }
+
+// axis returns the configured axis as an index into the input shape in.
+func (l *BatchNormalization) axis(in []int) (int, error) {
+	n := -1
 	if l.axisCfg != nil {
 		a := l.axisCfg
-		if list, ok := a.([]any); ok {
+		if list, ok := a.([]any); ok && len(list) == 1 {
 			a = list[0]
 		}
-		if n, _ := toInt(a, -1, 32); n != -1 && n != len(in) {
-			return nil, layerErr(ErrUnsupported, "BatchNormalization", l.name, "axis %s for input rank %d (only the last axis is implemented)", jsonValue(l.axisCfg), len(in)+1)
+		var ok bool
+		if n, ok = a.(int); !ok {
+			n, _ = toInt(a, -33, 32)
 		}
+	}
+	ax, err := resolveAxes([]int{n}, in, "BatchNormalization", l.name)
+	if err != nil {
+		return 0, err
+	}
+	return ax[0], nil
+}
+
+// OutputShape returns the input shape.
+func (l *BatchNormalization) OutputShape(in []int) ([]int, error) {
+	if len(in) < 1 {
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "input shape %s", tensor.ShapeString(in))
+	}
+	ax, err := l.axis(in)
+	if err != nil {
+		return nil, err
+	}
+	if in[ax] < 1 {
+		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "input shape %s", tensor.ShapeString(in))
 	}
 	return slices.Clone(in), nil
 }
 
-// Build creates gamma, beta, moving_mean and moving_variance of the last axis's size.
+// toLast returns xd (a batch) with the layer's axis moved last (xd itself when it is).
+func (l *BatchNormalization) toLast(xd []float32) []float32 {
+	c, inner := l.ch, l.inner
+	if inner == 1 {
+		return xd
+	}
+	out := make([]float32, len(xd))
+	for o := range len(xd) / (c * inner) {
+		src, dst := xd[o*c*inner:(o+1)*c*inner], out[o*c*inner:(o+1)*c*inner]
+		for j := range c {
+			for k := range inner {
+				dst[k*c+j] = src[j*inner+k]
+			}
+		}
+	}
+	return out
+}
+
+// fromLast undoes toLast.
+func (l *BatchNormalization) fromLast(xd []float32) []float32 {
+	c, inner := l.ch, l.inner
+	if inner == 1 {
+		return xd
+	}
+	out := make([]float32, len(xd))
+	for o := range len(xd) / (c * inner) {
+		src, dst := xd[o*c*inner:(o+1)*c*inner], out[o*c*inner:(o+1)*c*inner]
+		for j := range c {
+			for k := range inner {
+				dst[j*inner+k] = src[k*c+j]
+			}
+		}
+	}
+	return out
+}
+
+// Build creates gamma, beta, moving_mean and moving_variance of the axis's size.
 func (l *BatchNormalization) Build(in []int, rng *Rand) error {
 	if _, err := l.OutputShape(in); err != nil {
 		return err
 	}
-	c := in[len(in)-1]
+	ax, _ := l.axis(in)
+	c := in[ax]
 	mk := func(name string, trainable bool, o *kerasObject, def string) *Weight {
 		w, _ := newWeight(name, trainable, []int{c}, rng)
 		initWeight(w, o, def, c, c, rng)
@@ -223,7 +287,7 @@ func (l *BatchNormalization) Build(in []int, rng *Rand) error {
 	}
 	l.mean = mk("moving_mean", false, l.mmInit, "Zeros")
 	l.variance = mk("moving_variance", false, l.mvInit, "Ones")
-	l.ch = c
+	l.ch, l.ax, l.inner = c, ax, shapeSize(in[ax+1:])
 	l.inShape = slices.Clone(in)
 	return nil
 }
@@ -240,7 +304,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.T
 		return nil, err
 	}
 	c := l.ch
-	xd := x.Float32s()
+	xd := l.toLast(x.Float32s())
 	rows := len(xd) / c
 	wantCache := training
 	training = training && l.trainable
@@ -293,7 +357,8 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.T
 		})
 		l.x, l.xhat, l.invStd, l.trained = x, xhat, inv, true
 		// Moving statistics.
-		unbiased := l.rule == TFKerasVariance && (len(l.inShape) == 3 || len(l.inShape) == 4)
+		unbiased := l.rule == TFKerasVariance && (len(l.inShape) == 3 || len(l.inShape) == 4) &&
+			(l.inner == 1 || l.ax == 0) // tf_keras's fused kernel: NHWC or NCHW
 		f := 1 - l.momentum
 		for j := range c {
 			v := variance[j]
@@ -306,7 +371,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.T
 	} else if wantCache {
 		l.x, l.invStd = x, inv // inference-mode gradient: dy * gamma * inv
 	}
-	return tensor.MustFromFloat32(x.Shape, y), nil
+	return tensor.MustFromFloat32(x.Shape, l.fromLast(y)), nil
 }
 
 // batchMoments computes per-channel mean and biased variance (two passes, float64).
@@ -361,7 +426,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 		return nil, layerErr(ErrShape, "BatchNormalization", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.x.Shape))
 	}
 	c := l.ch
-	dyd := dy.Float32s()
+	dyd := l.toLast(dy.Float32s())
 	rows := len(dyd) / c
 	gamma := make([]float64, c)
 	for j := range gamma {
@@ -375,7 +440,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 		// Inference mode: y = x*scale + offset with constant statistics.
 		mv := l.variance.Value.Float32s()
 		mm := l.mean.Value.Float32s()
-		xd := l.x.Float32s()
+		xd := l.toLast(l.x.Float32s())
 		dg := make([]float64, c)
 		db := make([]float64, c)
 		for r := 0; r < rows; r++ {
@@ -387,7 +452,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 			}
 		}
 		l.storeGrads(dg, db)
-		return tensor.MustFromFloat32(l.x.Shape, dx), nil
+		return tensor.MustFromFloat32(l.x.Shape, l.fromLast(dx)), nil
 	}
 	// Sums of dy and dy*xhat per channel.
 	w := workers(rows)
@@ -431,7 +496,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 		}
 	})
 	l.storeGrads(dg, db)
-	return tensor.MustFromFloat32(l.x.Shape, dx), nil
+	return tensor.MustFromFloat32(l.x.Shape, l.fromLast(dx)), nil
 }
 
 func (l *BatchNormalization) storeGrads(dg, db []float64) {
@@ -515,8 +580,9 @@ func (l *BatchNormalization) axisConfig(d saved.Dialect) any {
 }
 
 // Graph returns the layer's TF ops at inference, as tf_keras writes them: FusedBatchNormV3
-// (is_training false) for a 4-D input (with the batch); otherwise the arithmetic
-// "batchnorm/*" ops (x·γ/√(var+ε) + (β − mean·γ/√(var+ε))). A missing gamma or beta is a
+// (is_training false) for a 4-D input (with the batch) normalised over its last axis;
+// otherwise the arithmetic "batchnorm/*" ops (x·γ/√(var+ε) + (β − mean·γ/√(var+ε)), the two
+// vectors reshaped to broadcast along another axis than the last). A missing gamma or beta is a
 // Const of ones or zeros. The call takes a training argument.
 func (l *BatchNormalization) Graph() (*saved.LayerGraph, error) {
 	if !l.Built() {
@@ -533,7 +599,7 @@ func (l *BatchNormalization) Graph() (*saved.LayerGraph, error) {
 	}
 	mean := g.read("moving_mean", "moving_mean")
 	variance := g.read("moving_variance", "moving_variance")
-	if len(l.inShape) == 3 {
+	if len(l.inShape) == 3 && l.inner == 1 {
 		if gamma == "" {
 			ones := make([]float32, ch)
 			for i := range ones {
@@ -557,12 +623,15 @@ func (l *BatchNormalization) Graph() (*saved.LayerGraph, error) {
 	if gamma != "" {
 		inv = g.op("batchnorm/mul", "Mul", []string{inv, gamma}, tAttrs(nil))
 	}
-	xs := g.op("batchnorm/mul_1", "Mul", []string{"$in", inv}, tAttrs(nil))
+	bs := broadcastShape(l.inShape, []int{l.ax}) // nil for the last axis
 	ms := g.op("batchnorm/mul_2", "Mul", []string{mean, inv}, tAttrs(nil))
 	if beta == "" {
 		beta = g.floatConst("zeros", []int{ch}, make([]float32, ch))
 	}
 	sh := g.op("batchnorm/sub", "Sub", []string{beta, ms}, tAttrs(nil))
+	inv = reshapeParam(g, "Reshape", inv, bs)
+	sh = reshapeParam(g, "Reshape_1", sh, bs)
+	xs := g.op("batchnorm/mul_1", "Mul", []string{"$in", inv}, tAttrs(nil))
 	g.op("batchnorm/add_1", "AddV2", []string{xs, sh}, tAttrs(nil))
 	return g.graph(l, true)
 }

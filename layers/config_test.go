@@ -160,13 +160,21 @@ func TestFromConfigErrors(t *testing.T) {
 		t.Errorf("unknown keys: warnings %q, err %v", warns, err)
 	}
 
-	// BatchNormalization over a non-last axis fails at Build, naming the axis.
-	l, _, err := FromConfig("BatchNormalization", map[string]any{"axis": 1.0}, saved.Keras2)
+	// BatchNormalization over the batch axis fails at Build, naming the axis; over axis 1
+	// it builds with 4 channels.
+	l, _, err := FromConfig("BatchNormalization", map[string]any{"axis": 0.0}, saved.Keras2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Build([]int{4, 4, 3}, nil); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "axis") {
+		t.Errorf("BN axis 0: %v", err)
+	}
+	l, _, _ = FromConfig("BatchNormalization", map[string]any{"axis": 1.0}, saved.Keras2)
+	if err := l.Build([]int{4, 5, 3}, nil); err != nil || l.Weights()[0].Value.Shape[0] != 4 {
 		t.Errorf("BN axis 1: %v", err)
+	}
+	if _, _, err := FromConfig("BatchNormalization", map[string]any{"axis": []any{1.0, 2.0}}, saved.Keras2); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("BN axis [1, 2]: %v", err)
 	}
 	// ... and over the last axis given as a positive index, it builds.
 	l, _, _ = FromConfig("BatchNormalization", map[string]any{"axis": []any{3.0}}, saved.Keras2)

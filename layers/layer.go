@@ -13,6 +13,9 @@ type Weight struct {
 	Trainable bool
 	Value     *tensor.Tensor
 	Grad      []float32
+	// SavedDType is the dtype Keras gives the variable when it differs from Value's float32
+	// (Normalization's count is int64); zero: Value's dtype. Codecs write the variable with it.
+	SavedDType tensor.DType
 }
 
 // Layer is one Keras layer.

@@ -90,7 +90,8 @@ func (l *BatchNormalization) ParamCount(in []int) (int64, error) {
 	if l.center {
 		k++
 	}
-	return product("BatchNormalization", l.name, int64(in[len(in)-1]), k)
+	ax, _ := l.axis(in)
+	return product("BatchNormalization", l.name, int64(in[ax]), k)
 }
 
 // zeroParams is the ParamCount of a layer without weights: 0 once the input shape fits.

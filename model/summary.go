@@ -123,6 +123,9 @@ func (m *Model) paramCounts() (tr, trBytes, ntr, ntrBytes int64) {
 			}
 			n, _ := tensor.NumElements(w.Value.Shape)
 			size := int64(w.Value.DType.Size())
+			if w.SavedDType != tensor.Invalid {
+				size = int64(w.SavedDType.Size()) // Normalization's int64 count
+			}
 			if w.Trainable {
 				tr += n
 				trBytes += n * size

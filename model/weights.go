@@ -193,7 +193,7 @@ func (m *Model) weightsToSaved(d saved.Dialect) *saved.Model {
 			sl.Tracked = tc.Tracked()
 		}
 		for _, w := range l.Weights() {
-			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: w.Value})
+			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: savedValue(w)})
 		}
 		sm.Layers = append(sm.Layers, sl)
 	}
@@ -442,4 +442,18 @@ func keras3Base(l *saved.Layer) string {
 		}
 	}
 	return l.Path
+}
+
+// savedValue is w's value as Keras stores it: converted to w.SavedDType when the weight has
+// one (Normalization's int64 count), else the weight's own tensor.
+func savedValue(w *layers.Weight) *tensor.Tensor {
+	if w.SavedDType != tensor.Int64 || w.Value.DType != tensor.Float32 {
+		return w.Value
+	}
+	src := w.Value.Float32s()
+	v := make([]int64, len(src))
+	for i, f := range src {
+		v[i] = int64(f)
+	}
+	return &tensor.Tensor{DType: tensor.Int64, Shape: slices.Clone(w.Value.Shape), Data: v}
 }

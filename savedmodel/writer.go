@@ -483,7 +483,7 @@ func signatureFunctionDef(sm *seqModel, vars []*tvar, ins, outs []endpoint) (*pb
 		used[a] = true
 		handles[v.name] = a
 		sig.InputArg = append(sig.InputArg, &pb.OpDef_ArgDef{Name: a, Type: pb.DataType_DT_RESOURCE,
-			HandleData: []*pb.ResourceHandleProto_DtypeAndShape{{Dtype: pb.DataType_DT_FLOAT, Shape: shapeProto(v.value.Shape)}}})
+			HandleData: []*pb.ResourceHandleProto_DtypeAndShape{{Dtype: pb.DataType(v.value.DType), Shape: shapeProto(v.value.Shape)}}})
 		shapes = append(shapes, shapeProto(nil))
 	}
 	b := newBuilder(true)
@@ -538,9 +538,10 @@ func topLevelGraph(vars []*tvar, ins, outs []endpoint) *pb.GraphDef {
 	handles := make([]string, len(vars))
 	reads := make([]string, len(vars))
 	for i, v := range vars {
+		vt := aType(pb.DataType(v.value.DType))
 		handles[i] = b.add(v.name, "VarHandleOp", nil, map[string]*pb.AttrValue{
-			"dtype": f, "shape": aShape(v.value.Shape), "shared_name": aS(v.name)})
-		reads[i] = b.add(v.name+"/Read/ReadVariableOp", "ReadVariableOp", []string{handles[i]}, map[string]*pb.AttrValue{"dtype": f})
+			"dtype": vt, "shape": aShape(v.value.Shape), "shared_name": aS(v.name)})
+		reads[i] = b.add(v.name+"/Read/ReadVariableOp", "ReadVariableOp", []string{handles[i]}, map[string]*pb.AttrValue{"dtype": vt})
 	}
 	var args []string
 	var tin []pb.DataType
@@ -569,7 +570,7 @@ func topLevelGraph(vars []*tvar, ins, outs []endpoint) *pb.GraphDef {
 	dtypes := make([]pb.DataType, len(vars))
 	for i, v := range vars {
 		names[i] = v.key
-		dtypes[i] = pb.DataType_DT_FLOAT
+		dtypes[i] = pb.DataType(v.value.DType)
 	}
 	tn := b.add("save/tensor_names", "Const", nil, map[string]*pb.AttrValue{"dtype": str, "value": aTensor(stringConst(names, false))})
 	ss := b.add("save/shape_and_slices", "Const", nil, map[string]*pb.AttrValue{"dtype": str, "value": aTensor(stringConst(slices, false))})
@@ -579,8 +580,7 @@ func topLevelGraph(vars []*tvar, ins, outs []endpoint) *pb.GraphDef {
 	var assigns []string
 	for i, v := range vars {
 		a := b.add("save/AssignVariableOp_"+fmt.Sprint(i), "AssignVariableOp",
-			[]string{handles[i], b.ref(restore, "RestoreV2", i)}, map[string]*pb.AttrValue{"dtype": f})
-		_ = v
+			[]string{handles[i], b.ref(restore, "RestoreV2", i)}, map[string]*pb.AttrValue{"dtype": aType(pb.DataType(v.value.DType))})
 		assigns = append(assigns, "^"+a)
 	}
 	b.add("save/restore_all", "NoOp", assigns, nil)

@@ -39,6 +39,8 @@ def run(case, d):
     layer.build((None,) + tuple(case["input_shape"]))
     if case["weights"]:
         layer.set_weights([np.load(os.path.join(d, f)) for f in case["weights"]])
+        if case["class_name"] == "Normalization":
+            layer.finalize_state()  # Keras 3 computes the broadcast mean/variance used by call here
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = layer(x, training=True)
