@@ -1,0 +1,26 @@
+package layers
+
+import (
+	"testing"
+)
+
+// Numerical-gradient checks of the 1D layers (layers/oned.go and the files it names).
+func TestGrad1D(t *testing.T) {
+	cases := []struct {
+		name string
+		l    Layer
+		in   []int
+	}{
+		{"conv_valid", NewConv1D(3, 3), []int{9, 2}},
+		{"conv_same_s2_tanh", NewConv1D(4, 3, Conv1DOptions{Strides: 2, Padding: "same", Activation: "tanh"}), []int{8, 3}},
+		{"conv_causal_dil", NewConv1D(3, 3, Conv1DOptions{Padding: "causal", DilationRate: 2, Activation: "sigmoid"}), []int{8, 2}},
+		{"conv_causal_s2", NewConv1D(2, 4, Conv1DOptions{Padding: "causal", Strides: 2, NoBias: true}), []int{9, 3}},
+		{"conv_groups", NewConv1D(4, 2, Conv1DOptions{Groups: 2, Padding: "same", DilationRate: 2}), []int{7, 4}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := build(t, c.l, c.in)
+			gradCheck(t, l, randTensor(NewRand(3), append([]int{3}, c.in...), -1, 1), 1e-2)
+		})
+	}
+}
