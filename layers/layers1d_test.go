@@ -24,3 +24,22 @@ func TestGrad1D(t *testing.T) {
 		})
 	}
 }
+
+func TestGradPool1D(t *testing.T) {
+	cases := []struct {
+		name string
+		l    Layer
+		in   []int
+	}{
+		{"max_valid", NewMaxPooling1D(2), []int{8, 3}},
+		{"max_same_s2", NewMaxPooling1D(3, Pooling1DOptions{Strides: 2, Padding: "same"}), []int{7, 2}},
+		{"avg_valid_s1", NewAveragePooling1D(3, Pooling1DOptions{Strides: 1}), []int{6, 2}},
+		{"avg_same", NewAveragePooling1D(2, Pooling1DOptions{Padding: "same"}), []int{7, 3}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := build(t, c.l, c.in)
+			gradCheck(t, l, randTensor(NewRand(3), append([]int{3}, c.in...), -1, 1), 1e-3)
+		})
+	}
+}
