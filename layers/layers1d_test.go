@@ -35,6 +35,10 @@ func TestGradPool1D(t *testing.T) {
 		{"max_same_s2", NewMaxPooling1D(3, Pooling1DOptions{Strides: 2, Padding: "same"}), []int{7, 2}},
 		{"avg_valid_s1", NewAveragePooling1D(3, Pooling1DOptions{Strides: 1}), []int{6, 2}},
 		{"avg_same", NewAveragePooling1D(2, Pooling1DOptions{Padding: "same"}), []int{7, 3}},
+		{"gap", NewGlobalAveragePooling1D(), []int{5, 3}},
+		{"gap_keepdims", NewGlobalAveragePooling1D(GlobalPoolingOptions{Keepdims: true}), []int{4, 2}},
+		{"gmp", NewGlobalMaxPooling1D(), []int{5, 3}},
+		{"gmp_keepdims", NewGlobalMaxPooling1D(GlobalPoolingOptions{Keepdims: true}), []int{4, 2}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
