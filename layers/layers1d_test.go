@@ -39,6 +39,9 @@ func TestGradPool1D(t *testing.T) {
 		{"gap_keepdims", NewGlobalAveragePooling1D(GlobalPoolingOptions{Keepdims: true}), []int{4, 2}},
 		{"gmp", NewGlobalMaxPooling1D(), []int{5, 3}},
 		{"gmp_keepdims", NewGlobalMaxPooling1D(GlobalPoolingOptions{Keepdims: true}), []int{4, 2}},
+		{"zeropad", NewZeroPadding1D([2]int{2, 1}), []int{4, 3}},
+		{"crop", NewCropping1D([2]int{1, 2}), []int{6, 2}},
+		{"upsample", NewUpSampling1D(3), []int{4, 2}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
