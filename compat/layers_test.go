@@ -114,6 +114,7 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("gaussian_dropout0", layers.NewGaussianDropout(0), []int{5}, 3, false)
 	add("spatial_dropout0", layers.NewSpatialDropout2D(0), []int{3, 3, 2}, 2, false)
 	add("activity_reg", layers.NewActivityRegularization(0.01, 0.02), []int{3, 4}, 3, false)
+	add1DCases(add)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {
