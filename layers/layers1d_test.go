@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"path/filepath"
 	"testing"
 )
 
@@ -48,5 +49,28 @@ func TestGradPool1D(t *testing.T) {
 			l := build(t, c.l, c.in)
 			gradCheck(t, l, randTensor(NewRand(3), append([]int{3}, c.in...), -1, 1), 1e-3)
 		})
+	}
+}
+
+// TestProbeFixtures1D runs TestProbeFixtures's checks (configs and build_configs in both
+// dialects, weight names and shapes, the probe's and the model's outputs within 1e-5 of
+// tf_keras's and Keras 3's) on every case of testdata/layers_1d.
+func TestProbeFixtures1D(t *testing.T) {
+	dirs, _ := filepath.Glob("../testdata/layers_1d/layer_*")
+	if len(dirs) < 20 {
+		t.Fatalf("%d cases in testdata/layers_1d", len(dirs))
+	}
+	classes := map[string]bool{}
+	for _, dir := range dirs {
+		probeFixture(t, dir, filepath.Base(dir))
+		for _, f := range functionalLayers(t, filepath.Join(dir, "config_keras3.json")) {
+			classes[f.class] = true
+		}
+	}
+	for _, c := range []string{"Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
+		"ZeroPadding1D", "Cropping1D", "UpSampling1D"} {
+		if !classes[c] {
+			t.Errorf("no %s case", c)
+		}
 	}
 }
