@@ -1,8 +1,12 @@
 package layers
 
 import (
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/kerasgo/kerasgo/saved"
 )
 
 // Numerical-gradient checks of the 1D layers (layers/oned.go and the files it names).
@@ -71,6 +75,88 @@ func TestProbeFixtures1D(t *testing.T) {
 		"ZeroPadding1D", "Cropping1D", "UpSampling1D"} {
 		if !classes[c] {
 			t.Errorf("no %s case", c)
+		}
+	}
+}
+
+// TestGraph1D: the op names and types tf_keras 2.21 writes for the 1D layers (see
+// testdata/README.md, layers_1d), and references that resolve.
+func TestGraph1D(t *testing.T) {
+	for _, c := range []struct {
+		l    Layer
+		in   []int
+		want string
+	}{
+		{NewConv1D(3, 3), []int{9, 4}, "Conv1D/ExpandDims/dim:Const Conv1D/ExpandDims:ExpandDims Conv1D/ExpandDims_1/ReadVariableOp:ReadVariableOp " +
+			"Conv1D/ExpandDims_1/dim:Const Conv1D/ExpandDims_1:ExpandDims Conv1D:Conv2D Conv1D/Squeeze:Squeeze BiasAdd/ReadVariableOp:ReadVariableOp BiasAdd:BiasAdd"},
+		{NewConv1D(3, 3, Conv1DOptions{Padding: "causal", NoBias: true, Activation: "relu"}), []int{9, 4}, "Pad/paddings:Const Pad:Pad " +
+			"Conv1D/ExpandDims/dim:Const Conv1D/ExpandDims:ExpandDims Conv1D/ExpandDims_1/ReadVariableOp:ReadVariableOp " +
+			"Conv1D/ExpandDims_1/dim:Const Conv1D/ExpandDims_1:ExpandDims Conv1D:Conv2D Conv1D/Squeeze:Squeeze Relu:Relu"},
+		{NewMaxPooling1D(3), []int{9, 4}, "ExpandDims/dim:Const ExpandDims:ExpandDims MaxPool:MaxPool Squeeze:Squeeze"},
+		{NewAveragePooling1D(3), []int{9, 4}, "ExpandDims/dim:Const ExpandDims:ExpandDims AvgPool:AvgPool Squeeze:Squeeze"},
+		{NewGlobalAveragePooling1D(), []int{9, 4}, "Mean/reduction_indices:Const Mean:Mean"},
+		{NewGlobalMaxPooling1D(), []int{9, 4}, "Max/reduction_indices:Const Max:Max"},
+		{NewZeroPadding1D([2]int{1, 2}), []int{9, 4}, "Pad/paddings:Const Pad:Pad"},
+		{NewCropping1D([2]int{1, 2}), []int{9, 4}, "strided_slice/stack:Const strided_slice/stack_1:Const strided_slice/stack_2:Const strided_slice:StridedSlice"},
+		{NewUpSampling1D(2), []int{2, 4}, "split/split_dim:Const split:Split concat/axis:Const concat:ConcatV2"},
+	} {
+		if err := c.l.Build(c.in, NewRand(1)); err != nil {
+			t.Fatal(err)
+		}
+		g, err := c.l.(Grapher).Graph()
+		if err != nil {
+			t.Fatalf("%s: %v", c.l.Class(), err)
+		}
+		var got []string
+		for _, op := range g.Ops {
+			got = append(got, op.Name+":"+op.Type)
+			if op.OutArg == "" {
+				t.Errorf("%s: op %s has no output argument", c.l.Class(), op.Name)
+			}
+		}
+		if s := strings.Join(got, " "); s != c.want {
+			t.Errorf("%s ops:\n got %s\nwant %s", c.l.Class(), s, c.want)
+		}
+		if g.Output != g.Ops[len(g.Ops)-1].Name {
+			t.Errorf("%s: output %s", c.l.Class(), g.Output)
+		}
+	}
+}
+
+// TestBadConfigs1D: refused configs and input shapes name the class, the layer and the reason.
+func TestBadConfigs1D(t *testing.T) {
+	for _, c := range []struct {
+		class string
+		cfg   map[string]any
+		want  error
+		msg   string
+	}{
+		{"Conv1D", map[string]any{"name": "c", "filters": 2.0, "kernel_size": []any{3.0}, "padding": "full"}, ErrUnsupported, "padding"},
+		{"Conv1D", map[string]any{"name": "c", "filters": 2.0, "kernel_size": []any{3.0, 3.0}}, ErrFormat, "kernel_size"},
+		{"Conv1D", map[string]any{"name": "c", "filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "dilation_rate": 2.0}, ErrFormat, "dilation"},
+		{"Conv1D", map[string]any{"name": "c", "kernel_size": 3.0}, ErrFormat, "filters"},
+		{"MaxPooling1D", map[string]any{"name": "p", "pool_size": []any{0.0}}, ErrFormat, "pool_size"},
+		{"Cropping1D", map[string]any{"name": "p", "cropping": []any{1.0, -1.0}}, ErrFormat, "cropping"},
+	} {
+		_, _, err := FromConfig(c.class, c.cfg, saved.Keras3)
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.msg) || !strings.Contains(err.Error(), c.class) {
+			t.Errorf("%s %v: %v, want %v naming %q", c.class, c.cfg, err, c.want, c.msg)
+		}
+	}
+	for _, c := range []struct {
+		l  Layer
+		in []int
+	}{
+		{NewConv1D(2, 5), []int{4, 3}},
+		{NewConv1D(4, 2, Conv1DOptions{Groups: 2}), []int{4, 3}},
+		{NewConv1D(2, 2), []int{4, 3, 1}},
+		{NewMaxPooling1D(5), []int{4, 3}},
+		{NewCropping1D([2]int{2, 2}), []int{4, 3}},
+		{NewGlobalMaxPooling1D(), []int{4}},
+		{NewUpSampling1D(2), []int{4, 3, 2}},
+	} {
+		if err := c.l.Build(c.in, NewRand(1)); !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), c.l.Class()) {
+			t.Errorf("%s on %v: %v, want ErrShape", c.l.Class(), c.in, err)
 		}
 	}
 }
