@@ -21,6 +21,11 @@ func TestGrad1D(t *testing.T) {
 		{"conv_causal_dil", NewConv1D(3, 3, Conv1DOptions{Padding: "causal", DilationRate: 2, Activation: "sigmoid"}), []int{8, 2}},
 		{"conv_causal_s2", NewConv1D(2, 4, Conv1DOptions{Padding: "causal", Strides: 2, NoBias: true}), []int{9, 3}},
 		{"conv_groups", NewConv1D(4, 2, Conv1DOptions{Groups: 2, Padding: "same", DilationRate: 2}), []int{7, 4}},
+		{"convT_valid", NewConv1DTranspose(3, 3), []int{5, 2}},
+		{"convT_same_s2_tanh", NewConv1DTranspose(2, 3, Conv1DTransposeOptions{Strides: 2, Padding: "same", Activation: "tanh"}), []int{4, 3}},
+		{"convT_valid_s3_k2", NewConv1DTranspose(2, 2, Conv1DTransposeOptions{Strides: 3, NoBias: true}), []int{4, 2}},
+		{"convT_outpad", NewConv1DTranspose(2, 3, Conv1DTransposeOptions{Strides: 2, OutputPadding: intp(1)}), []int{4, 2}},
+		{"convT_dilated_same", NewConv1DTranspose(2, 3, Conv1DTransposeOptions{DilationRate: 2, Padding: "same"}), []int{6, 2}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,3 +165,5 @@ func TestBadConfigs1D(t *testing.T) {
 		}
 	}
 }
+
+func intp(v int) *int { return &v }
