@@ -13,6 +13,7 @@ import (
 // GlobalAveragePooling1D, Dense) over 32 steps of 3 channels.
 func TestLayers1DFilesInKeras(t *testing.T) {
 	python(t)
+	one := 1
 	builds := map[string]func() *model.Sequential{
 		"sensor": func() *model.Sequential {
 			return model.NewSequential(
@@ -35,6 +36,8 @@ func TestLayers1DFilesInKeras(t *testing.T) {
 				layers.NewAveragePooling1D(3, layers.Pooling1DOptions{Strides: 2, Padding: "same"}),
 				layers.NewMaxPooling1D(2, layers.Pooling1DOptions{Strides: 1}),
 				layers.NewConv1D(4, 2, layers.Conv1DOptions{Padding: "causal", Strides: 2, NoBias: true}),
+				layers.NewConv1DTranspose(3, 3, layers.Conv1DTransposeOptions{Strides: 2, Padding: "same", Activation: "relu"}),
+				layers.NewConv1DTranspose(2, 2, layers.Conv1DTransposeOptions{Strides: 3, OutputPadding: &one}),
 				layers.NewGlobalMaxPooling1D(layers.GlobalPoolingOptions{Keepdims: true}),
 				layers.NewFlatten(),
 				layers.NewDense(2),

@@ -77,7 +77,7 @@ func TestProbeFixtures1D(t *testing.T) {
 		}
 	}
 	for _, c := range []string{"Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
-		"ZeroPadding1D", "Cropping1D", "UpSampling1D"} {
+		"ZeroPadding1D", "Cropping1D", "UpSampling1D", "Conv1DTranspose"} {
 		if !classes[c] {
 			t.Errorf("no %s case", c)
 		}
@@ -104,6 +104,12 @@ func TestGraph1D(t *testing.T) {
 		{NewZeroPadding1D([2]int{1, 2}), []int{9, 4}, "Pad/paddings:Const Pad:Pad"},
 		{NewCropping1D([2]int{1, 2}), []int{9, 4}, "strided_slice/stack:Const strided_slice/stack_1:Const strided_slice/stack_2:Const strided_slice:StridedSlice"},
 		{NewUpSampling1D(2), []int{2, 4}, "split/split_dim:Const split:Split concat/axis:Const concat:ConcatV2"},
+		{NewConv1DTranspose(3, 3), []int{9, 4}, "Shape:Shape strided_slice/stack:Const strided_slice/stack_1:Const strided_slice/stack_2:Const " +
+			"strided_slice:StridedSlice conv1d_transpose/stack/1:Const conv1d_transpose/stack/2:Const conv1d_transpose/stack/3:Const " +
+			"conv1d_transpose/stack:Pack conv1d_transpose/ExpandDims/dim:Const conv1d_transpose/ExpandDims:ExpandDims " +
+			"conv1d_transpose/ExpandDims_1/ReadVariableOp:ReadVariableOp conv1d_transpose/ExpandDims_1/dim:Const " +
+			"conv1d_transpose/ExpandDims_1:ExpandDims conv1d_transpose:Conv2DBackpropInput conv1d_transpose/Squeeze:Squeeze " +
+			"BiasAdd/ReadVariableOp:ReadVariableOp BiasAdd:BiasAdd"},
 	} {
 		if err := c.l.Build(c.in, NewRand(1)); err != nil {
 			t.Fatal(err)
@@ -142,6 +148,8 @@ func TestBadConfigs1D(t *testing.T) {
 		{"Conv1D", map[string]any{"name": "c", "kernel_size": 3.0}, ErrFormat, "filters"},
 		{"MaxPooling1D", map[string]any{"name": "p", "pool_size": []any{0.0}}, ErrFormat, "pool_size"},
 		{"Cropping1D", map[string]any{"name": "p", "cropping": []any{1.0, -1.0}}, ErrFormat, "cropping"},
+		{"Conv1DTranspose", map[string]any{"name": "t", "filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "output_padding": 2.0}, ErrFormat, "output_padding"},
+		{"Conv1DTranspose", map[string]any{"name": "t", "filters": 2.0, "kernel_size": 3.0, "groups": 2.0}, ErrUnsupported, "groups"},
 	} {
 		_, _, err := FromConfig(c.class, c.cfg, saved.Keras3)
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.msg) || !strings.Contains(err.Error(), c.class) {
@@ -159,6 +167,7 @@ func TestBadConfigs1D(t *testing.T) {
 		{NewCropping1D([2]int{2, 2}), []int{4, 3}},
 		{NewGlobalMaxPooling1D(), []int{4}},
 		{NewUpSampling1D(2), []int{4, 3, 2}},
+		{NewConv1DTranspose(2, 3, Conv1DTransposeOptions{Padding: "same"}), []int{4}},
 	} {
 		if err := c.l.Build(c.in, NewRand(1)); !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), c.l.Class()) {
 			t.Errorf("%s on %v: %v, want ErrShape", c.l.Class(), c.in, err)

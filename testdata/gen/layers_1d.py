@@ -1,7 +1,7 @@
 """testdata/layers_1d/<case>/: one tiny Functional model per option combination of the 1D
 layer family (issue 11) on (batch, steps, channels) inputs: Conv1D (strides, padding
 valid/same/causal, dilation_rate, groups), MaxPooling1D, AveragePooling1D,
-GlobalMaxPooling1D, GlobalAveragePooling1D, ZeroPadding1D, Cropping1D, UpSampling1D.
+GlobalMaxPooling1D, GlobalAveragePooling1D, ZeroPadding1D, Cropping1D, UpSampling1D, Conv1DTranspose.
 
 The cases have functional.py's per-layer form (the layer named "probe" applied to an input,
 then Flatten "flat" when needed and Dense "head"), built and checked by functional.py's
@@ -55,6 +55,13 @@ def cases():
     c["cropping1d_asym"] = _lc(SEQ, lambda L: L.Cropping1D((3, 0), name="probe"), "Cropping1D((3, 0))")
     c["upsampling1d_default"] = _lc(SEQ, lambda L: L.UpSampling1D(name="probe"), "UpSampling1D() (size 2)")
     c["upsampling1d_3"] = _lc([(4, 2)], lambda L: L.UpSampling1D(3, name="probe"), "UpSampling1D(3) on (4, 2)")
+    c["conv1dtranspose_valid"] = _lc(SEQ, lambda L: L.Conv1DTranspose(3, 3, name="probe"), "Conv1DTranspose(3, 3)")
+    c["conv1dtranspose_same_s2"] = _lc(SEQ, lambda L: L.Conv1DTranspose(2, 4, strides=2, padding="same", activation="relu",
+                                                                       name="probe"),
+                                       "Conv1DTranspose(2, 4, strides=2, padding='same', activation='relu')")
+    c["conv1dtranspose_outpad"] = _lc(SEQ, lambda L: L.Conv1DTranspose(2, 3, strides=3, output_padding=2, use_bias=False,
+                                                                      name="probe"),
+                                      "Conv1DTranspose(2, 3, strides=3, output_padding=2, use_bias=False)")
     return c
 
 
