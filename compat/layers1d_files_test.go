@@ -32,6 +32,8 @@ func TestLayers1DFilesInKeras(t *testing.T) {
 				layers.NewConv1D(6, 3, layers.Conv1DOptions{Padding: "causal", DilationRate: 2, Activation: "tanh"}),
 				layers.NewConv1D(6, 3, layers.Conv1DOptions{Groups: 3, Strides: 2, Padding: "same"}),
 				layers.NewCropping1D([2]int{1, 2}),
+				layers.NewDepthwiseConv1D(3, layers.DepthwiseConv1DOptions{DepthMultiplier: 2, Padding: "same", Activation: "relu"}),
+				layers.NewDepthwiseConv1D(2, layers.DepthwiseConv1DOptions{DilationRate: 2, NoBias: true}),
 				layers.NewUpSampling1D(2),
 				layers.NewAveragePooling1D(3, layers.Pooling1DOptions{Strides: 2, Padding: "same"}),
 				layers.NewMaxPooling1D(2, layers.Pooling1DOptions{Strides: 1}),

@@ -107,6 +107,8 @@ func TestGraph1D(t *testing.T) {
 		{NewZeroPadding1D([2]int{1, 2}), []int{9, 4}, "Pad/paddings:Const Pad:Pad"},
 		{NewCropping1D([2]int{1, 2}), []int{9, 4}, "strided_slice/stack:Const strided_slice/stack_1:Const strided_slice/stack_2:Const strided_slice:StridedSlice"},
 		{NewUpSampling1D(2), []int{2, 4}, "split/split_dim:Const split:Split concat/axis:Const concat:ConcatV2"},
+		{NewDepthwiseConv1D(3), []int{9, 4}, "ExpandDims/dim:Const ExpandDims:ExpandDims ExpandDims_1/ReadVariableOp:ReadVariableOp " +
+			"ExpandDims_1/dim:Const ExpandDims_1:ExpandDims depthwise:DepthwiseConv2dNative BiasAdd/ReadVariableOp:ReadVariableOp BiasAdd:BiasAdd Squeeze:Squeeze"},
 		{NewConv1DTranspose(3, 3), []int{9, 4}, "Shape:Shape strided_slice/stack:Const strided_slice/stack_1:Const strided_slice/stack_2:Const " +
 			"strided_slice:StridedSlice conv1d_transpose/stack/1:Const conv1d_transpose/stack/2:Const conv1d_transpose/stack/3:Const " +
 			"conv1d_transpose/stack:Pack conv1d_transpose/ExpandDims/dim:Const conv1d_transpose/ExpandDims:ExpandDims " +
