@@ -3,7 +3,8 @@ package compat
 import "github.com/kerasgo/kerasgo/layers"
 
 // add1DCases adds the 1D family (Conv1D, the 1D poolings, ZeroPadding1D, Cropping1D,
-// UpSampling1D, Conv1DTranspose, DepthwiseConv1D) to TestLayersTrainingStep.
+// UpSampling1D, Conv1DTranspose, DepthwiseConv1D,
+// SeparableConv1D) to TestLayersTrainingStep.
 func add1DCases(add func(id string, l layers.Layer, in []int, batch int, ties bool)) {
 	add("conv1d_valid_relu", layers.NewConv1D(4, 3, layers.Conv1DOptions{Activation: "relu"}), []int{9, 3}, 3, false)
 	add("conv1d_same_s2", layers.NewConv1D(3, 4, layers.Conv1DOptions{Strides: 2, Padding: "same", Activation: "tanh"}), []int{9, 2}, 2, false)
@@ -30,6 +31,9 @@ func add1DCases(add func(id string, l layers.Layer, in []int, batch int, ties bo
 	add("depthwise1d", layers.NewDepthwiseConv1D(3), []int{7, 3}, 2, false)
 	add("depthwise1d_m2_same_s2", layers.NewDepthwiseConv1D(3, layers.DepthwiseConv1DOptions{DepthMultiplier: 2, Strides: 2, Padding: "same", Activation: "relu"}), []int{8, 2}, 2, false)
 	add("depthwise1d_dilated_m3", layers.NewDepthwiseConv1D(2, layers.DepthwiseConv1DOptions{DilationRate: 3, DepthMultiplier: 3, NoBias: true}), []int{8, 2}, 2, false)
+	add("separable1d", layers.NewSeparableConv1D(3, 3), []int{7, 2}, 2, false)
+	add("separable1d_m2_same_s2", layers.NewSeparableConv1D(4, 3, layers.SeparableConv1DOptions{DepthMultiplier: 2, Strides: 2, Padding: "same", Activation: "relu"}), []int{8, 3}, 2, false)
+	add("separable1d_dilated_nobias", layers.NewSeparableConv1D(2, 2, layers.SeparableConv1DOptions{DilationRate: 3, NoBias: true, Activation: "sigmoid"}), []int{9, 2}, 2, false)
 	one := 1
 	add("conv1dT_valid", layers.NewConv1DTranspose(3, 3), []int{5, 2}, 2, false)
 	add("conv1dT_same_s2_relu", layers.NewConv1DTranspose(4, 3, layers.Conv1DTransposeOptions{Strides: 2, Padding: "same", Activation: "relu"}), []int{5, 3}, 2, false)
