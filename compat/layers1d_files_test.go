@@ -9,7 +9,8 @@ import (
 
 // TestLayers1DFilesInKeras saves Sequential models of the 1D family from Go as .h5, .keras
 // and SavedModel; tf_keras 2.21, Keras 3.15 and tf.saved_model load them with Go's summaries
-// and predictions. "sensor" is a small sensor-signal classifier (Conv1D, MaxPooling1D,
+// and predictions ("all_1d": every class but SeparableConv1D's "causal" padding, which
+// Keras 3 refuses). "sensor" is a small sensor-signal classifier (Conv1D, MaxPooling1D,
 // GlobalAveragePooling1D, Dense) over 32 steps of 3 channels.
 func TestLayers1DFilesInKeras(t *testing.T) {
 	python(t)
@@ -34,6 +35,8 @@ func TestLayers1DFilesInKeras(t *testing.T) {
 				layers.NewCropping1D([2]int{1, 2}),
 				layers.NewDepthwiseConv1D(3, layers.DepthwiseConv1DOptions{DepthMultiplier: 2, Padding: "same", Activation: "relu"}),
 				layers.NewDepthwiseConv1D(2, layers.DepthwiseConv1DOptions{DilationRate: 2, NoBias: true}),
+				layers.NewSeparableConv1D(4, 3, layers.SeparableConv1DOptions{DepthMultiplier: 2, Padding: "same", Activation: "tanh"}),
+				layers.NewSeparableConv1D(3, 2, layers.SeparableConv1DOptions{DilationRate: 2}),
 				layers.NewUpSampling1D(2),
 				layers.NewAveragePooling1D(3, layers.Pooling1DOptions{Strides: 2, Padding: "same"}),
 				layers.NewMaxPooling1D(2, layers.Pooling1DOptions{Strides: 1}),

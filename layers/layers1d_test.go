@@ -83,7 +83,7 @@ func TestProbeFixtures1D(t *testing.T) {
 		}
 	}
 	for _, c := range []string{"Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
-		"ZeroPadding1D", "Cropping1D", "UpSampling1D", "Conv1DTranspose"} {
+		"ZeroPadding1D", "Cropping1D", "UpSampling1D", "Conv1DTranspose", "SeparableConv1D"} {
 		if !classes[c] {
 			t.Errorf("no %s case", c)
 		}
@@ -112,6 +112,10 @@ func TestGraph1D(t *testing.T) {
 		{NewUpSampling1D(2), []int{2, 4}, "split/split_dim:Const split:Split concat/axis:Const concat:ConcatV2"},
 		{NewDepthwiseConv1D(3), []int{9, 4}, "ExpandDims/dim:Const ExpandDims:ExpandDims ExpandDims_1/ReadVariableOp:ReadVariableOp " +
 			"ExpandDims_1/dim:Const ExpandDims_1:ExpandDims depthwise:DepthwiseConv2dNative BiasAdd/ReadVariableOp:ReadVariableOp BiasAdd:BiasAdd Squeeze:Squeeze"},
+		{NewSeparableConv1D(2, 3, SeparableConv1DOptions{Padding: "causal"}), []int{9, 4}, "Pad/paddings:Const Pad:Pad ExpandDims/dim:Const ExpandDims:ExpandDims " +
+			"ExpandDims_1/ReadVariableOp:ReadVariableOp ExpandDims_1/dim:Const ExpandDims_1:ExpandDims ExpandDims_2/ReadVariableOp:ReadVariableOp " +
+			"ExpandDims_2/dim:Const ExpandDims_2:ExpandDims separable_conv2d/depthwise:DepthwiseConv2dNative separable_conv2d:Conv2D " +
+			"BiasAdd/ReadVariableOp:ReadVariableOp BiasAdd:BiasAdd Squeeze:Squeeze"},
 		{NewConv1DTranspose(3, 3), []int{9, 4}, "Shape:Shape strided_slice/stack:Const strided_slice/stack_1:Const strided_slice/stack_2:Const " +
 			"strided_slice:StridedSlice conv1d_transpose/stack/1:Const conv1d_transpose/stack/2:Const conv1d_transpose/stack/3:Const " +
 			"conv1d_transpose/stack:Pack conv1d_transpose/ExpandDims/dim:Const conv1d_transpose/ExpandDims:ExpandDims " +

@@ -1,7 +1,7 @@
 """testdata/layers_1d/<case>/: one tiny Functional model per option combination of the 1D
 layer family (issue 11) on (batch, steps, channels) inputs: Conv1D (strides, padding
 valid/same/causal, dilation_rate, groups), MaxPooling1D, AveragePooling1D,
-GlobalMaxPooling1D, GlobalAveragePooling1D, ZeroPadding1D, Cropping1D, UpSampling1D, Conv1DTranspose.
+GlobalMaxPooling1D, GlobalAveragePooling1D, ZeroPadding1D, Cropping1D, UpSampling1D, Conv1DTranspose, SeparableConv1D.
 
 The cases have functional.py's per-layer form (the layer named "probe" applied to an input,
 then Flatten "flat" when needed and Dense "head"), built and checked by functional.py's
@@ -62,6 +62,12 @@ def cases():
     c["conv1dtranspose_outpad"] = _lc(SEQ, lambda L: L.Conv1DTranspose(2, 3, strides=3, output_padding=2, use_bias=False,
                                                                       name="probe"),
                                       "Conv1DTranspose(2, 3, strides=3, output_padding=2, use_bias=False)")
+    c["separableconv1d_valid"] = _lc(SEQ, lambda L: L.SeparableConv1D(3, 3, name="probe"), "SeparableConv1D(3, 3)")
+    c["separableconv1d_m2_same_s2"] = _lc(SEQ, lambda L: L.SeparableConv1D(2, 3, strides=2, padding="same", depth_multiplier=2,
+                                                                         activation="relu", name="probe"),
+                                          "SeparableConv1D(2, 3, strides=2, padding='same', depth_multiplier=2, activation='relu')")
+    c["separableconv1d_dilated"] = _lc(SEQ, lambda L: L.SeparableConv1D(2, 2, dilation_rate=2, use_bias=False, name="probe"),
+                                       "SeparableConv1D(2, 2, dilation_rate=2, use_bias=False)")
     return c
 
 
