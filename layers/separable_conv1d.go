@@ -113,7 +113,7 @@ func separableConv1DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []st
 	l.pwInit = r.object("initializers", "pointwise_initializer")
 	l.biasInit = r.object("initializers", "bias_initializer")
 	// tf_keras's config also holds its base class's kernel_* keys (unused by the layer).
-	l.kernelInit = r.objectKept("initializers", "kernel_initializer")
+	l.kernelInit = r.object("initializers", "kernel_initializer")
 	l.kernelReg = r.objectKept("regularizers", "kernel_regularizer")
 	l.kernelConstraint = r.objectKept("constraints", "kernel_constraint")
 	l.dwReg = r.objectKept("regularizers", "depthwise_regularizer")
