@@ -151,6 +151,7 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("resizing_bilinear", layers.NewResizing(5, 3), []int{3, 4, 2}, 2, false)
 	add("resizing_nearest_crop", layers.NewResizing(3, 3, layers.ResizingOptions{Interpolation: "nearest", CropToAspectRatio: true}), []int{4, 7, 2}, 2, false)
 	add("centercrop", layers.NewCenterCrop(2, 3), []int{5, 6, 2}, 2, false)
+	add1DCases(add)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {

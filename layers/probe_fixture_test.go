@@ -73,7 +73,13 @@ func readNpy(t *testing.T, path string) *tensor.Tensor {
 // what tf_keras and Keras 3 computed, within 1e-5, in inference and training mode.
 func TestProbeFixtures(t *testing.T) {
 	for _, c := range probeChainCases {
-		dir := filepath.Join(functionalRoot, c)
+		probeFixture(t, filepath.Join(functionalRoot, c), c)
+	}
+}
+
+// probeFixture runs the checks of TestProbeFixtures on the per-layer case in dir.
+func probeFixture(t *testing.T, dir, c string) {
+	{
 		var fw fixtureWeights
 		b, err := os.ReadFile(filepath.Join(dir, "weights.json"))
 		if err != nil {
