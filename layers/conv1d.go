@@ -259,13 +259,6 @@ func (l *Conv1D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return view(dx, dx.Shape[0], dx.Shape[2], dx.Shape[3]), nil
 }
 
-// shapeOf returns t's shape as a string ("nil" for nil).
-func shapeOf(t *tensor.Tensor) string {
-	if t == nil {
-		return "nil"
-	}
-	return tensor.ShapeString(t.Shape)
-}
 
 // ParamCount returns kernel_size·in/groups·filters, plus filters with a bias.
 func (l *Conv1D) ParamCount(in []int) (int64, error) {
