@@ -1,11 +1,9 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/internal/testref"
@@ -17,8 +15,9 @@ import (
 // weights=None) that testdata/gen/applications.py writes with real tf_keras 2.21 and Keras 3.15
 // into a cache outside the clone (internal/testref.AppsDir generates it once per machine).
 
-// appsCases are the flat Functional application models kerasgo runs.
-var appsCases = []string{"resnet50", "vgg16", "densenet121"}
+// appsCases are the application models kerasgo runs: three Functional models and VGG16
+// frozen inside a Sequential with a new head (a nested model).
+var appsCases = []string{"resnet50", "vgg16", "densenet121", "vgg16_frozen_transfer"}
 
 // appsRelTol bounds |kerasgo - Keras| <= appsRelTol*|Keras| + appsAbsFloor per element: these
 // networks are deep (DenseNet121 has 121 layers), so float32 summation order shows more than
@@ -149,23 +148,6 @@ func TestApplicationsRoundTrip(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestApplicationsNestedRefused: VGG16 used as a layer inside a Sequential model is a nested
-// model, which kerasgo does not run yet; loading must fail with ErrUnsupported saying so.
-func TestApplicationsNestedRefused(t *testing.T) {
-	dir := filepath.Join(testref.AppsDir(t), "vgg16_frozen_transfer")
-	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-		_, err := Load(filepath.Join(dir, f))
-		if err == nil {
-			t.Fatalf("%s: nested model loaded; move vgg16_frozen_transfer into appsCases", f)
-		}
-		// tf_keras's file names the nested model; Keras 3's weights name it by path
-		// (layers/functional/...), and the error says nested models are not read.
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `"vgg16"`) && !strings.Contains(err.Error(), "nested models") {
-			t.Errorf("%s: err = %v, want ErrUnsupported naming \"vgg16\" or nested models", f, err)
-		}
 	}
 }
 
