@@ -28,6 +28,9 @@ type Spec struct {
 	WeightNames func(on func(option string) bool) []string
 	// NonTrainable are the variables Keras creates non-trainable ("moving_mean").
 	NonTrainable []string
+	// WeightObject and WeightScope say where files keep the class's variables when they sit
+	// below the layer (see saved.ClassFacts): RNN layers "cell" and "lstm_cell".
+	WeightObject, WeightScope string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -46,7 +49,8 @@ func register(s Spec) {
 		registry[c] = sp
 	}
 	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
-		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable}
+		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable,
+		WeightObject: s.WeightObject, WeightScope: s.WeightScope}
 	if s.WeightNames != nil {
 		f.WeightNames = sp.weightNames
 	}
