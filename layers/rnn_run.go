@@ -177,7 +177,6 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 		switch l.kind {
 		case kindSimple:
 			l.act.apply(pre[0], post[0], U)
-			copy(h, post[0])
 		case kindLSTM:
 			l.recAct.apply(pre[0], post[0], U)
 			l.recAct.apply(pre[1], post[1], U)
@@ -225,6 +224,8 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 			c.extra = append(c.extra, extra)
 		}
 		switch l.kind {
+		case kindSimple:
+			copy(h, post[0])
 		case kindLSTM:
 			for i := range h {
 				h[i] = post[3][i] * extra[i]
