@@ -490,27 +490,9 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 			m.Layers = append(m.Layers, l)
 			continue
 		}
-		var l saved.Layer
-		for _, c := range g.Nodes[ref.id].Children {
-			a, ok := gr.value(c.NodeId)
-			if !ok {
-				l.Tracked = append(l.Tracked, c.LocalName)
-				continue
-			}
-			t, err := gr.read(a)
-			if err != nil {
-				return nil, err
-			}
-			if l.Name == "" {
-				if i := strings.LastIndex(a.FullName, "/"); i > 0 {
-					l.Name = a.FullName[:i]
-				}
-			}
-			l.Weights = append(l.Weights, saved.Variable{Name: c.LocalName, Value: t,
-				Trainable: c.LocalName != "moving_mean" && c.LocalName != "moving_variance"})
-			vr := varRef{l.Name, c.LocalName}
-			byNode[c.NodeId] = vr
-			byFull[a.FullName] = vr
+		l, err := gr.readLayer(ref.id, byNode, byFull)
+		if err != nil {
+			return nil, err
 		}
 		m.Layers = append(m.Layers, l)
 	}

@@ -231,6 +231,15 @@ func checkLayers(m *saved.Model) error {
 	return nil
 }
 
+// scoped puts a class's weight scope before a variable's short name ("lstm_cell/kernel"),
+// as tf_keras and Keras 3 name the variables of a layer's sub-object.
+func scoped(class, weight string) string {
+	if sc := saved.WeightScopeOf(class); sc != "" {
+		return sc + "/" + weight
+	}
+	return weight
+}
+
 // legacyWeightName is a variable's name in weight_names: tf_keras "conv_1/kernel:0",
 // Keras 3 "<model>/conv_1/kernel" (variable.path).
 func legacyWeightName(m *saved.Model, model, layer, weight string) string {
@@ -313,7 +322,7 @@ func writeLegacy(h *h5file, m *saved.Model, full bool) error {
 		}
 		wn := make([]string, len(l.Weights))
 		for i, w := range l.Weights {
-			wn[i] = legacyWeightName(m, model, l.Name, w.Name)
+			wn[i] = legacyWeightName(m, model, l.Name, scoped(l.Class, w.Name))
 			if l.Children != nil { // a nested model: its weights are named by their layers
 				wn[i] = nestedWeightName(m, model, l.Name, w.Name)
 			}
@@ -480,6 +489,17 @@ func writeKeras3Layers(h *h5file, gm *groupMaker, top string, ls []saved.Layer, 
 		}
 		if l.Children != nil {
 			continue // the weights are the children's
+		}
+		if obj := saved.WeightObjectOf(l.Class); obj != "" && l.Children == nil {
+			// The variables belong to a sub-object (an RNN's cell), named by the class's
+			// scope.
+			vp = joinPath(top, p, obj, groupVars)
+			if err := gm.mk(vp); err != nil {
+				return err
+			}
+			if err := h.writeVlenAttr(vp, attrName, []string{saved.WeightScopeOf(l.Class)}, true, true); err != nil {
+				return atObj(attrPath(vp, attrName), err)
+			}
 		}
 		for j, w := range l.Weights {
 			if err := gm.dataset(vp, strconv.Itoa(j), w.Value); err != nil {

@@ -255,3 +255,13 @@ func (l *rnn) rnnConfig(d saved.Dialect) map[string]any {
 func (l *rnn) Graph() (*saved.LayerGraph, error) {
 	return nil, layerErr(ErrUnsupported, l.class, l.name, "TF graph (SavedModel) of a recurrent layer")
 }
+
+// Tracked returns the layer's tracked children without variables as tf_keras checkpoints
+// list them (TrackedChildren): the LSTM cell's state_size list ("cell/state_size"), then the
+// layer's state_spec.
+func (l *rnn) Tracked() []string {
+	if l.kind == kindLSTM {
+		return []string{"cell/state_size", "state_spec"}
+	}
+	return []string{"state_spec"}
+}
