@@ -137,7 +137,8 @@ func optimizerGraph(o *saved.Optimizer, m *saved.Model, varNodes map[[2]string]*
 		byKind[k] = append(byKind[k], s)
 	}
 	slotNode := func(k string, s saved.Slot) *node {
-		return variable(fmt.Sprintf("%s/%s/%s/%s", o.Class, k, s.Layer, s.Weight), s.Value)
+		// The model variable's full name ("dense/kernel", "lstm/lstm_cell/kernel").
+		return variable(fmt.Sprintf("%s/%s/%s", o.Class, k, varNodes[[2]string{s.Layer, s.Weight}].fullName), s.Value)
 	}
 	nodes := map[string][]*node{}
 	for _, k := range kinds {

@@ -15,6 +15,10 @@ import (
 // (and without the sub-object's scope: "lstm/lstm_cell/kernel" → "lstm").
 func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[string]varRef) (saved.Layer, error) {
 	var l saved.Layer
+	// Only a layer without variables of its own has its variables in a sub-object, the first
+	// child holding some (a SavedModel's object graph also lists them in "variables",
+	// "trainable_variables", ... after it).
+	descend := !gr.holdsVariables(id)
 	var walk func(id int32, prefix string, depth int) error
 	walk = func(id int32, prefix string, depth int) error {
 		for _, c := range gr.g.Nodes[id].Children {
@@ -23,7 +27,8 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 			}
 			a, ok := gr.value(c.NodeId)
 			if !ok {
-				if depth == 0 && gr.holdsVariables(c.NodeId) {
+				if depth == 0 && descend && gr.holdsVariables(c.NodeId) {
+					descend = false
 					if err := walk(c.NodeId, c.LocalName+"/", depth+1); err != nil {
 						return err
 					}

@@ -364,6 +364,10 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 		return err
 	}
 	on := optimizerName(o, m.Dialect)
+	classOf := map[string]string{}
+	for _, l := range m.Layers {
+		classOf[l.Name] = l.Class
+	}
 	var names []string
 	put := func(name string, t *tensor.Tensor) error {
 		names = append(names, name)
@@ -381,7 +385,7 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 			return err
 		}
 		for _, s := range slots {
-			vp := strings.ReplaceAll(legacyWeightName(m, model, s.Layer, s.Weight), "/", "_")
+			vp := strings.ReplaceAll(legacyWeightName(m, model, s.Layer, scoped(classOf[s.Layer], s.Weight)), "/", "_")
 			if err := put(on+"/"+vp+"_"+s.Name, s.Value); err != nil {
 				return err
 			}
@@ -391,7 +395,7 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 			return err
 		}
 		for _, s := range slots {
-			if err := put(fmt.Sprintf("%s/%s/%s/%s:0", on, keras2Slot(o.Class, s.Name), s.Layer, s.Weight), s.Value); err != nil {
+			if err := put(fmt.Sprintf("%s/%s/%s/%s:0", on, keras2Slot(o.Class, s.Name), s.Layer, scoped(classOf[s.Layer], s.Weight)), s.Value); err != nil {
 				return err
 			}
 		}

@@ -59,6 +59,10 @@ func embeddingFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, 
 	r.dialect = d
 	l := &Embedding{}
 	r.readBase(&l.base)
+	if l.declared != nil && slices.Contains(l.declared[1:], -1) {
+		// tf_keras's Embedding records (None, None) when called on an Input: no declaration.
+		l.declared = nil
+	}
 	if hasVocab {
 		c["input_dim"] = vocab
 	}

@@ -283,3 +283,16 @@ func Keras3CallKwargs(l Layer) map[string]any {
 	}
 	return map[string]any{}
 }
+
+// MaskProducer is implemented by layers that can compute a Keras mask from their input
+// (Embedding with mask_zero). kerasgo does not propagate masks: package model refuses a
+// model in which a layer producing one feeds, directly or through other layers, a MaskUser.
+type MaskProducer interface {
+	ProducesMask() bool
+}
+
+// MaskUser is implemented by layers whose output depends on the mask Keras passes them
+// (the recurrent layers skip masked steps).
+type MaskUser interface {
+	UsesMask() bool
+}

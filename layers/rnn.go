@@ -265,3 +265,11 @@ func (l *rnn) Tracked() []string {
 	}
 	return []string{"state_spec"}
 }
+
+// UsesMask reports true: Keras's recurrent layers skip masked time steps (MaskUser).
+func (l *rnn) UsesMask() bool { return true }
+
+// keras3CallKwargs: Keras 3 records an RNN call's mask and training arguments.
+func (l *rnn) keras3CallKwargs() map[string]any {
+	return map[string]any{"mask": nil, "training": false}
+}
