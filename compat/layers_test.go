@@ -114,6 +114,12 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("gaussian_dropout0", layers.NewGaussianDropout(0), []int{5}, 3, false)
 	add("spatial_dropout0", layers.NewSpatialDropout2D(0), []int{3, 3, 2}, 2, false)
 	add("activity_reg", layers.NewActivityRegularization(0.01, 0.02), []int{3, 4}, 3, false)
+	// The recurrent family (layers/rnn.go): backward through time.
+	add("simple_rnn_seq_back", layers.NewSimpleRNN(3, layers.SimpleRNNOptions{ReturnSequences: true, GoBackwards: true}), []int{5, 4}, 3, false)
+	add("lstm_last", layers.NewLSTM(4), []int{5, 3}, 3, false)
+	add("lstm_seq_back_nobias", layers.NewLSTM(3, layers.LSTMOptions{ReturnSequences: true, GoBackwards: true, NoBias: true}), []int{4, 3}, 2, false)
+	add("gru_seq", layers.NewGRU(4, layers.GRUOptions{ReturnSequences: true}), []int{5, 3}, 3, false)
+	add("gru_reset_before_back", layers.NewGRU(3, layers.GRUOptions{ResetBefore: true, GoBackwards: true}), []int{5, 2}, 2, false)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {

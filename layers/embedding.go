@@ -237,7 +237,20 @@ func (l *Embedding) Config(d saved.Dialect) map[string]any {
 	return c
 }
 
-// Graph is not implemented for Embedding yet.
+// Graph returns the layer's TF ops: the indices cast to int32 (truncating, as Keras casts
+// float inputs), then a GatherV2 of the embeddings' rows (TF fails on an index out of range,
+// as Forward does).
 func (l *Embedding) Graph() (*saved.LayerGraph, error) {
-	return nil, layerErr(ErrUnsupported, "Embedding", l.name, "TF graph (SavedModel) of an Embedding")
+	if !l.Built() {
+		return nil, errNotBuiltGraph("Embedding", l.name)
+	}
+	g := newGraphBuilder("Embedding", l.name)
+	idx := g.op("Cast", "Cast", []string{"$in"}, map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Float32),
+		"DstT": saved.TypeAttr(tensor.Int32), "Truncate": saved.BoolAttr(false)})
+	e := g.read("embeddings", "embedding_lookup")
+	axis := g.int32s("embedding_lookup/axis", []int{}, 0)
+	g.op("embedding_lookup", "GatherV2", []string{e, idx, axis}, map[string]saved.Attr{
+		"Tparams": saved.TypeAttr(tensor.Float32), "Tindices": saved.TypeAttr(tensor.Int32),
+		"Taxis": saved.TypeAttr(tensor.Int32), "batch_dims": saved.IntAttr(0)})
+	return g.graph(l, false)
 }

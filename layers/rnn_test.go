@@ -16,7 +16,7 @@ func TestGradRNN(t *testing.T) {
 		"lstm":             NewLSTM(3),
 		"lstm_seq":         NewLSTM(3, LSTMOptions{ReturnSequences: true}),
 		"lstm_back_nobias": NewLSTM(2, LSTMOptions{GoBackwards: true, NoBias: true}),
-		"lstm_softsign":        NewLSTM(2, LSTMOptions{Activation: "softsign", ReturnSequences: true}),
+		"lstm_softsign":    NewLSTM(2, LSTMOptions{Activation: "softsign", ReturnSequences: true}),
 		"gru":              NewGRU(3),
 		"gru_seq_back":     NewGRU(3, GRUOptions{ReturnSequences: true, GoBackwards: true}),
 		"gru_reset_before": NewGRU(3, GRUOptions{ResetBefore: true, ReturnSequences: true}),

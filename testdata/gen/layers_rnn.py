@@ -116,15 +116,17 @@ def main(out):
             for i, (name, spec) in enumerate(cases().items())]
     todo += [("layer_" + name, layer_builder(spec, "layer_" + name), spec["desc"], 12100 + i, True, False, False)
              for i, (name, spec) in enumerate(embedding_cases().items())]
+    # Unfitted, with the per-layer cases' form (kerasgo writes no SavedModel of recurrent
+    # layers yet, which the fitted model cases of functional_fixture_test.go would require).
     todo.append(("text_embedding_lstm", text_model,
-                 f"Embedding({VOCAB}, 4) + LSTM(5) + Dense(3, softmax) over 6 tokens, fitted two Adam steps, every format",
-                 12200, True, True, True))
+                 f"Embedding({VOCAB}, 4) + LSTM(5) + Dense(3, softmax) over 6 tokens, every format",
+                 12200, True, True, False))
     entries = {}
     real_np = functional.np
     for name, b, desc, seed, idx, full, fit in todo:
         functional.np = IndexNumpy(real_np) if idx else real_np
         try:
-            entries[name] = gen_case(out, name, b, desc, seed, "model" if fit else "layer", full, fit=fit)
+            entries[name] = gen_case(out, name, b, desc, seed, "layer", full, fit=fit)
         finally:
             functional.np = real_np
     for name, b, desc, seed, idx, full, fit in todo:
