@@ -15,9 +15,9 @@ import (
 
 // TestRNNFilesInKeras saves Go-built models with Embedding, SimpleRNN, LSTM and GRU layers
 // (return_sequences, go_backwards, GRU reset_after false) as .h5 and .keras; tf_keras 2.21 and
-// Keras 3.15 load them with Go's summaries and predictions. An Embedding model (no recurrent
-// layer: kerasgo writes no SavedModel of those yet) is also saved as a SavedModel and served
-// by tf.saved_model.load.
+// Keras 3.15 load them with Go's summaries and predictions. The models are also saved as
+// SavedModels (recurrent layers as graphs unrolled over the known number of steps) and served
+// by tf.saved_model.load with Go's predictions.
 func TestRNNFilesInKeras(t *testing.T) {
 	python(t)
 	const vocab, steps = 11, 7
@@ -44,6 +44,18 @@ func TestRNNFilesInKeras(t *testing.T) {
 	smBuilds := map[string]func() *model.Sequential{
 		"embedding_flat": func() *model.Sequential {
 			return model.NewSequential(model.Input(steps), layers.NewEmbedding(vocab, 3), layers.NewFlatten(), layers.NewDense(2))
+		},
+		"text_all":           builds["text_all"],
+		"embedding_declared": builds["embedding_declared"],
+		"nobias_relu": func() *model.Sequential {
+			return model.NewSequential(
+				model.Input(steps),
+				layers.NewEmbedding(vocab, 3),
+				layers.NewSimpleRNN(3, layers.SimpleRNNOptions{ReturnSequences: true, NoBias: true, Activation: "relu"}),
+				layers.NewGRU(2, layers.GRUOptions{ReturnSequences: true, NoBias: true, ResetBefore: true}),
+				layers.NewGRU(3, layers.GRUOptions{ReturnSequences: true, NoBias: true}),
+				layers.NewLSTM(2, layers.LSTMOptions{NoBias: true, GoBackwards: true}),
+			)
 		},
 	}
 	rng := layers.NewRand(12)

@@ -251,11 +251,6 @@ func (l *rnn) rnnConfig(d saved.Dialect) map[string]any {
 	return c
 }
 
-// Graph is not implemented for recurrent layers: kerasgo writes no SavedModel with them.
-func (l *rnn) Graph() (*saved.LayerGraph, error) {
-	return nil, layerErr(ErrUnsupported, l.class, l.name, "TF graph (SavedModel) of a recurrent layer")
-}
-
 // Tracked returns the layer's tracked children without variables as tf_keras checkpoints
 // list them (TrackedChildren): the LSTM cell's state_size list ("cell/state_size"), then the
 // layer's state_spec.

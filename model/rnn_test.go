@@ -88,11 +88,28 @@ func TestRNNSaveLoad(t *testing.T) {
 			}
 		})
 	}
-	// No SavedModel of recurrent layers yet: the refusal names the first.
-	err = src.Save(filepath.Join(t.TempDir(), "sm"))
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "SimpleRNN") {
-		t.Errorf("SavedModel: %v, want ErrUnsupported naming the SimpleRNN", err)
-	}
+	// A SavedModel (the recurrent layers' graphs unrolled; compat serves it with TF) reads back
+	// with the same weights.
+	t.Run("sm", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "sm")
+		if err := src.Save(p); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameWeights(snapshot(m), snapshot(src)) {
+			t.Error("weights differ")
+		}
+		y, err := m.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(y.Float32s(), want.Float32s()) {
+			t.Error("predictions differ")
+		}
+	})
 }
 
 // TestRNNMaskRefused: an Embedding with mask_zero feeding a recurrent layer (directly or
