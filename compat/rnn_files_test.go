@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -15,9 +16,10 @@ import (
 
 // TestRNNFilesInKeras saves Go-built models with Embedding, SimpleRNN, LSTM and GRU layers
 // (return_sequences, go_backwards, GRU reset_after false) as .h5 and .keras; tf_keras 2.21 and
-// Keras 3.15 load them with Go's summaries and predictions. The models are also saved as
-// SavedModels (recurrent layers as graphs unrolled over the known number of steps) and served
-// by tf.saved_model.load with Go's predictions.
+// Keras 3.15 load them with Go's summaries and predictions; saved as SavedModels (recurrent
+// layers as graphs unrolled over the known number of steps, their variables in the layer's
+// "cell" object) tf_keras.models.load_model loads them and tf.saved_model.load serves them
+// with Go's predictions.
 func TestRNNFilesInKeras(t *testing.T) {
 	python(t)
 	const vocab, steps = 11, 7
@@ -89,7 +91,9 @@ func filesInKerasX(t *testing.T, builds, smBuilds map[string]func() *model.Seque
 	goCases := map[string]goCase{}
 	var spec []map[string]any
 	for name, build := range builds {
-		for _, c := range []struct{ file, lib string }{{name + ".h5", "tf_keras"}, {name + ".keras", "keras"}} {
+		// The SavedModel directory is loaded by tf_keras.models.load_model here (and served by
+		// tf.saved_model.load below).
+		for _, c := range []struct{ file, lib string }{{name + ".h5", "tf_keras"}, {name + ".keras", "keras"}, {name + "_savedmodel", "tf_keras"}} {
 			m := build()
 			randomize(m)
 			y, err := m.Predict(x)
@@ -104,6 +108,9 @@ func filesInKerasX(t *testing.T, builds, smBuilds map[string]func() *model.Seque
 				sum = m.SummaryKeras3()
 			}
 			id := name + "_" + c.lib
+			if strings.HasSuffix(c.file, "_savedmodel") {
+				id = name + "_savedmodel_tf_keras"
+			}
 			goCases[id] = goCase{sum, y}
 			spec = append(spec, map[string]any{"id": id, "lib": c.lib, "file": c.file, "x": filepath.Join(dir, "x.npy")})
 		}
