@@ -137,3 +137,47 @@ func TestRNNMaskRefused(t *testing.T) {
 		t.Errorf("Flatten after a masked Embedding: %v", err)
 	}
 }
+
+// TestRNNTrainSaveResume fits the recurrent model one Adam step, saves it with its optimizer
+// state (the slots of the cells' variables: tf_keras "Adam/m/lstm/lstm_cell/kernel:0", Keras 3
+// optimizer/vars), loads it, and takes one more step from both: the weights stay equal.
+func TestRNNTrainSaveResume(t *testing.T) {
+	x := indexInput(4, 6, 9)
+	yd := make([]float32, 4)
+	for i := range yd {
+		yd[i] = float32(i % 2)
+	}
+	y := tensor.MustFromFloat32([]int{4}, yd)
+	fit := func(m *Model) {
+		t.Helper()
+		if _, err := m.Fit(x, y, FitOptions{BatchSize: 4, NoShuffle: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, file := range []string{"m.h5", "m.keras"} {
+		t.Run(file, func(t *testing.T) {
+			src := rnnModel()
+			if err := src.Compile(CompileOptions{Optimizer: "adam", Loss: "sparse_categorical_crossentropy"}); err != nil {
+				t.Fatal(err)
+			}
+			fit(src)
+			p := filepath.Join(t.TempDir(), file)
+			if err := src.Save(p); err != nil {
+				skipNoHDF5(t, err)
+				t.Fatal(err)
+			}
+			m, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Iterations() != 1 {
+				t.Fatalf("%d iterations after load, want 1", m.Iterations())
+			}
+			fit(src)
+			fit(m)
+			if !sameWeights(snapshot(m), snapshot(src)) {
+				t.Error("weights differ after a step from the loaded model")
+			}
+		})
+	}
+}
