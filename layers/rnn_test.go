@@ -2,7 +2,11 @@ package layers
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/kerasgo/kerasgo/saved"
 
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -62,3 +66,42 @@ func TestGradEmbedding(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// TestRNNConfigRefusals: options kerasgo does not implement are refused naming the key; an
+// old config's input_length declares the Embedding's input shape; GRU's reset_after absent
+// (configs from before Keras 2.1.4) means false.
+func TestRNNConfigRefusals(t *testing.T) {
+	for _, c := range []struct {
+		class string
+		cfg   map[string]any
+		want  error
+		says  string
+	}{
+		{"LSTM", map[string]any{"units": 2.0, "return_state": true}, ErrUnsupported, "return_state"},
+		{"GRU", map[string]any{"units": 2.0, "stateful": true}, ErrUnsupported, "stateful"},
+		{"SimpleRNN", map[string]any{"units": 2.0, "time_major": true}, ErrUnsupported, "time_major"},
+		{"LSTM", map[string]any{}, ErrFormat, "units"},
+		{"LSTM", map[string]any{"units": 2.0, "dropout": 1.5}, ErrFormat, "dropout"},
+		{"Embedding", map[string]any{"output_dim": 2.0}, ErrFormat, "input_dim"},
+	} {
+		_, _, err := FromConfig(c.class, c.cfg, saved.Keras2)
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s %v: %v, want %v naming %s", c.class, c.cfg, err, c.want, c.says)
+		}
+	}
+	l, _, err := FromConfig("Embedding", map[string]any{"input_dim": 10.0, "output_dim": 3.0, "input_length": 6.0,
+		"batch_input_shape": []any{nil, nil}, "mask_zero": true}, saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := DeclaredInputShape(l); !slices.Equal(got, []int{-1, 6}) || !l.(*Embedding).MaskZero() {
+		t.Errorf("declared %v, mask_zero %v", got, l.(*Embedding).MaskZero())
+	}
+	g, _, err := FromConfig("GRU", map[string]any{"units": 3.0}, saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.(*GRU).resetAfter {
+		t.Error("GRU without reset_after: reset_after true")
+	}
+}
