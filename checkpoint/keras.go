@@ -137,7 +137,8 @@ func optimizerGraph(o *saved.Optimizer, m *saved.Model, varNodes map[[2]string]*
 		byKind[k] = append(byKind[k], s)
 	}
 	slotNode := func(k string, s saved.Slot) *node {
-		return variable(fmt.Sprintf("%s/%s/%s/%s", o.Class, k, s.Layer, s.Weight), s.Value)
+		// The model variable's full name ("dense/kernel", "lstm/lstm_cell/kernel").
+		return variable(fmt.Sprintf("%s/%s/%s", o.Class, k, varNodes[[2]string{s.Layer, s.Weight}].fullName), s.Value)
 	}
 	nodes := map[string][]*node{}
 	for _, k := range kinds {
@@ -490,27 +491,9 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 			m.Layers = append(m.Layers, l)
 			continue
 		}
-		var l saved.Layer
-		for _, c := range g.Nodes[ref.id].Children {
-			a, ok := gr.value(c.NodeId)
-			if !ok {
-				l.Tracked = append(l.Tracked, c.LocalName)
-				continue
-			}
-			t, err := gr.read(a)
-			if err != nil {
-				return nil, err
-			}
-			if l.Name == "" {
-				if i := strings.LastIndex(a.FullName, "/"); i > 0 {
-					l.Name = a.FullName[:i]
-				}
-			}
-			l.Weights = append(l.Weights, saved.Variable{Name: c.LocalName, Value: t,
-				Trainable: c.LocalName != "moving_mean" && c.LocalName != "moving_variance"})
-			vr := varRef{l.Name, c.LocalName}
-			byNode[c.NodeId] = vr
-			byFull[a.FullName] = vr
+		l, err := gr.readLayer(ref.id, byNode, byFull)
+		if err != nil {
+			return nil, err
 		}
 		m.Layers = append(m.Layers, l)
 	}

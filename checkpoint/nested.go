@@ -36,6 +36,9 @@ func layerGraph(l saved.Layer, varNodes map[[2]string]*node, depth int) (*node, 
 		}
 		return ln, nil
 	}
+	if obj := saved.WeightObjectOf(l.Class); obj != "" {
+		return subObjectGraph(l, obj, varNodes)
+	}
 	// Tracked children without variables (BatchNormalization's axis list) come first.
 	for _, name := range l.Tracked {
 		ln.add(name, &node{})
@@ -98,27 +101,9 @@ func (gr *graphReader) nestedLayer(ids []int32, byNode map[int32]varRef, byFull 
 			l.Children = append(l.Children, c)
 			continue
 		}
-		var c saved.Layer
-		for _, e := range gr.g.Nodes[id].Children {
-			a, ok := gr.value(e.NodeId)
-			if !ok {
-				c.Tracked = append(c.Tracked, e.LocalName)
-				continue
-			}
-			t, err := gr.read(a)
-			if err != nil {
-				return l, err
-			}
-			if c.Name == "" {
-				if i := strings.LastIndex(a.FullName, "/"); i > 0 {
-					c.Name = a.FullName[:i]
-				}
-			}
-			c.Weights = append(c.Weights, saved.Variable{Name: e.LocalName, Value: t,
-				Trainable: e.LocalName != "moving_mean" && e.LocalName != "moving_variance"})
-			vr := varRef{c.Name, e.LocalName}
-			byNode[e.NodeId] = vr
-			byFull[a.FullName] = vr
+		c, err := gr.readLayer(id, byNode, byFull)
+		if err != nil {
+			return l, err
 		}
 		l.Children = append(l.Children, c)
 	}

@@ -152,6 +152,12 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("resizing_nearest_crop", layers.NewResizing(3, 3, layers.ResizingOptions{Interpolation: "nearest", CropToAspectRatio: true}), []int{4, 7, 2}, 2, false)
 	add("centercrop", layers.NewCenterCrop(2, 3), []int{5, 6, 2}, 2, false)
 	add1DCases(add)
+	// The recurrent family (layers/rnn.go): backward through time.
+	add("simple_rnn_seq_back", layers.NewSimpleRNN(3, layers.SimpleRNNOptions{ReturnSequences: true, GoBackwards: true}), []int{5, 4}, 3, false)
+	add("lstm_last", layers.NewLSTM(4), []int{5, 3}, 3, false)
+	add("lstm_seq_back_nobias", layers.NewLSTM(3, layers.LSTMOptions{ReturnSequences: true, GoBackwards: true, NoBias: true}), []int{4, 3}, 2, false)
+	add("gru_seq", layers.NewGRU(4, layers.GRUOptions{ReturnSequences: true}), []int{5, 3}, 3, false)
+	add("gru_reset_before_back", layers.NewGRU(3, layers.GRUOptions{ResetBefore: true, GoBackwards: true}), []int{5, 2}, 2, false)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {

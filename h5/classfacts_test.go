@@ -13,16 +13,15 @@ import (
 
 // TestKeras3ClassFacts reads a Keras 3 weights file without config: the layers' classes and
 // variable names come from the facts the layer implementations registered with package saved;
-// a class nobody registered (Embedding: kerasgo has no implementation) keeps the file's
-// positional names and no class, and its path lets the layer be written back to the same
-// place.
+// a class nobody registered keeps the file's positional names and no class, and its path
+// lets the layer be written back to the same place.
 func TestKeras3ClassFacts(t *testing.T) {
 	v := func(shape ...int) *tensor.Tensor {
 		n, _ := tensor.NumElements(shape)
 		return tensor.MustFromFloat32(shape, make([]float32, n))
 	}
 	in := &saved.Model{Dialect: saved.Keras3, Layers: []saved.Layer{
-		{Name: "emb", Class: "Embedding", Weights: []saved.Variable{{Name: "embeddings", Trainable: true, Value: v(10, 4)}}},
+		{Name: "emb", Class: "FancyEmbedding", Weights: []saved.Variable{{Name: "embeddings", Trainable: true, Value: v(10, 4)}}},
 		{Name: "bn", Class: "BatchNormalization", Weights: []saved.Variable{
 			{Name: "beta", Trainable: true, Value: v(4)}, {Name: "moving_mean", Value: v(4)}, {Name: "moving_variance", Value: v(4)}}},
 		{Name: "pool", Class: "MaxPooling2D"},
@@ -52,7 +51,7 @@ func TestKeras3ClassFacts(t *testing.T) {
 	want := []string{
 		"bn BatchNormalization batch_normalization: 0 moving_mean(nt) moving_variance(nt)",
 		"d Dense dense: kernel bias",
-		"emb  embedding: 0",
+		"emb  fancy_embedding: 0",
 		"pool MaxPooling2D max_pooling2d:",
 		"pool2 MaxPooling2D max_pooling2d_1:",
 	}
@@ -70,10 +69,10 @@ func TestKeras3ClassFacts(t *testing.T) {
 	}
 	found := false
 	for _, x := range vars {
-		found = found || x.Path == "layers/embedding/vars/0"
+		found = found || x.Path == "layers/fancy_embedding/vars/0"
 	}
 	if !found {
-		t.Errorf("layers/embedding/vars/0 missing from the rewritten file: %v", vars)
+		t.Errorf("layers/fancy_embedding/vars/0 missing from the rewritten file: %v", vars)
 	}
 }
 

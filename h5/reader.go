@@ -792,6 +792,12 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			if err != nil {
 				return nil, err
 			}
+			if obj := saved.WeightObjectOf(infos[i].Class); obj != "" {
+				// The variables sit in the layer's sub-object (an RNN's cell).
+				if vp, err = findVars(h, p+"/"+obj); err != nil {
+					return nil, err
+				}
+			}
 			var vals []*tensor.Tensor
 			if vp != "" {
 				if vals, err = o.readVars(h, vp); err != nil {
@@ -856,6 +862,16 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 				}
 				if vals, err = o.readVars(h, e.vars); err != nil {
 					return nil, err
+				}
+			}
+			if obj := saved.WeightObjectOf(info.Class); obj != "" && len(vals) == 0 {
+				sub := strings.TrimSuffix(e.vars, groupVars) + obj + "/" + groupVars
+				if k, err := h.kind(sub); err != nil {
+					return nil, atObj(sub, err)
+				} else if k == kindGroup {
+					if vals, err = o.readVars(h, sub); err != nil {
+						return nil, err
+					}
 				}
 			}
 			addLayer(info, vals)

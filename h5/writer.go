@@ -231,6 +231,15 @@ func checkLayers(m *saved.Model) error {
 	return nil
 }
 
+// scoped puts a class's weight scope before a variable's short name ("lstm_cell/kernel"),
+// as tf_keras and Keras 3 name the variables of a layer's sub-object.
+func scoped(class, weight string) string {
+	if sc := saved.WeightScopeOf(class); sc != "" {
+		return sc + "/" + weight
+	}
+	return weight
+}
+
 // legacyWeightName is a variable's name in weight_names: tf_keras "conv_1/kernel:0",
 // Keras 3 "<model>/conv_1/kernel" (variable.path).
 func legacyWeightName(m *saved.Model, model, layer, weight string) string {
@@ -313,7 +322,7 @@ func writeLegacy(h *h5file, m *saved.Model, full bool) error {
 		}
 		wn := make([]string, len(l.Weights))
 		for i, w := range l.Weights {
-			wn[i] = legacyWeightName(m, model, l.Name, w.Name)
+			wn[i] = legacyWeightName(m, model, l.Name, scoped(l.Class, w.Name))
 			if l.Children != nil { // a nested model: its weights are named by their layers
 				wn[i] = nestedWeightName(m, model, l.Name, w.Name)
 			}
@@ -355,6 +364,10 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 		return err
 	}
 	on := optimizerName(o, m.Dialect)
+	classOf := map[string]string{}
+	for _, l := range m.Layers {
+		classOf[l.Name] = l.Class
+	}
 	var names []string
 	put := func(name string, t *tensor.Tensor) error {
 		names = append(names, name)
@@ -372,7 +385,7 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 			return err
 		}
 		for _, s := range slots {
-			vp := strings.ReplaceAll(legacyWeightName(m, model, s.Layer, s.Weight), "/", "_")
+			vp := strings.ReplaceAll(legacyWeightName(m, model, s.Layer, scoped(classOf[s.Layer], s.Weight)), "/", "_")
 			if err := put(on+"/"+vp+"_"+s.Name, s.Value); err != nil {
 				return err
 			}
@@ -382,7 +395,7 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 			return err
 		}
 		for _, s := range slots {
-			if err := put(fmt.Sprintf("%s/%s/%s/%s:0", on, keras2Slot(o.Class, s.Name), s.Layer, s.Weight), s.Value); err != nil {
+			if err := put(fmt.Sprintf("%s/%s/%s/%s:0", on, keras2Slot(o.Class, s.Name), s.Layer, scoped(classOf[s.Layer], s.Weight)), s.Value); err != nil {
 				return err
 			}
 		}
@@ -480,6 +493,17 @@ func writeKeras3Layers(h *h5file, gm *groupMaker, top string, ls []saved.Layer, 
 		}
 		if l.Children != nil {
 			continue // the weights are the children's
+		}
+		if obj := saved.WeightObjectOf(l.Class); obj != "" && l.Children == nil {
+			// The variables belong to a sub-object (an RNN's cell), named by the class's
+			// scope.
+			vp = joinPath(top, p, obj, groupVars)
+			if err := gm.mk(vp); err != nil {
+				return err
+			}
+			if err := h.writeVlenAttr(vp, attrName, []string{saved.WeightScopeOf(l.Class)}, true, true); err != nil {
+				return atObj(attrPath(vp, attrName), err)
+			}
 		}
 		for j, w := range l.Weights {
 			if err := gm.dataset(vp, strconv.Itoa(j), w.Value); err != nil {

@@ -333,8 +333,13 @@ func initializerValue(o *kerasObject, def string, d saved.Dialect) any {
 		return o.value(d)
 	}
 	cfg := map[string]any{}
-	if def == "GlorotUniform" {
+	switch def {
+	case "GlorotUniform":
 		cfg["seed"] = nil
+	case "Orthogonal":
+		cfg["seed"], cfg["gain"] = nil, 1.0
+	case "RandomUniform":
+		cfg["seed"], cfg["minval"], cfg["maxval"] = nil, -0.05, 0.05
 	}
 	return (&kerasObject{Kind: "initializers", Class: def, Config: cfg}).value(d)
 }

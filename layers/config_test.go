@@ -148,9 +148,9 @@ func TestFromConfigErrors(t *testing.T) {
 		}
 	}
 
-	_, _, err := FromConfig("LSTM", map[string]any{}, saved.Keras2)
+	_, _, err := FromConfig("ConvLSTM3D", map[string]any{}, saved.Keras2)
 	var uc *UnknownClassError
-	if !errors.As(err, &uc) || uc.Class != "LSTM" || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "LSTM") {
+	if !errors.As(err, &uc) || uc.Class != "ConvLSTM3D" || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "ConvLSTM3D") {
 		t.Errorf("unknown class: %v", err)
 	}
 

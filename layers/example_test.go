@@ -45,11 +45,11 @@ func ExampleFromConfig() {
 	fmt.Println("declared input", layers.DeclaredInputShape(l))
 	fmt.Println(warnings)
 
-	_, _, err = layers.FromConfig("LSTM", map[string]any{}, saved.Keras2)
+	_, _, err = layers.FromConfig("ConvLSTM3D", map[string]any{}, saved.Keras2)
 	fmt.Println(err)
 	// Output:
 	// Conv2D convolution2d_1 2 [3 2] same sigmoid
 	// declared input [-1 8 8 3]
 	// [layers: Conv2D "convolution2d_1": unknown config key "custom_key" ignored]
-	// layers: unknown layer class "LSTM"
+	// layers: unknown layer class "ConvLSTM3D"
 }

@@ -28,6 +28,9 @@ type Spec struct {
 	WeightNames func(on func(option string) bool) []string
 	// NonTrainable are the variables Keras creates non-trainable ("moving_mean").
 	NonTrainable []string
+	// WeightObject and WeightScope say where files keep the class's variables when they sit
+	// below the layer (see saved.ClassFacts): RNN layers "cell" and "lstm_cell".
+	WeightObject, WeightScope string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -46,7 +49,8 @@ func register(s Spec) {
 		registry[c] = sp
 	}
 	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
-		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable}
+		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable,
+		WeightObject: s.WeightObject, WeightScope: s.WeightScope}
 	if s.WeightNames != nil {
 		f.WeightNames = sp.weightNames
 	}
@@ -278,4 +282,17 @@ func Keras3CallKwargs(l Layer) map[string]any {
 		return k.keras3CallKwargs()
 	}
 	return map[string]any{}
+}
+
+// MaskProducer is implemented by layers that can compute a Keras mask from their input
+// (Embedding with mask_zero). kerasgo does not propagate masks: package model refuses a
+// model in which a layer producing one feeds, directly or through other layers, a MaskUser.
+type MaskProducer interface {
+	ProducesMask() bool
+}
+
+// MaskUser is implemented by layers whose output depends on the mask Keras passes them
+// (the recurrent layers skip masked steps).
+type MaskUser interface {
+	UsesMask() bool
 }

@@ -48,7 +48,7 @@ func TestErrorMessagesAPI(t *testing.T) {
 	x := tensor.Zeros(2, 32, 32, 3)
 	y := tensor.Zeros(2)
 	small := tensor.Zeros(2, 8, 8, 3)
-	lstm := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"Flatten"`, `"LSTM"`, 1)
+	lstm := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"Flatten"`, `"ConvLSTM3D"`, 1)
 	badInput := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"batch_input_shape": [null, 32, 32, 3]`, `"batch_input_shape": [null, "a", 32, 3]`, 1)
 	if badInput == string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))) {
 		t.Fatal("the seed config has no batch_input_shape to break")
@@ -99,7 +99,7 @@ func TestErrorMessagesAPI(t *testing.T) {
 			}
 			return m.Add(l)
 		}(), ErrShape, `model: add: layer "e" (Dense), input (None, 3): shape mismatch: the layer is built for input shape (None, 5)`},
-		{"from JSON", "from JSON", fromJSON1(lstm), ErrUnsupported, `model: from JSON: layer "flatten": unknown layer class "LSTM"`},
+		{"from JSON", "from JSON", fromJSON1(lstm), ErrUnsupported, `model: from JSON: layer "flatten": unknown layer class "ConvLSTM3D"`},
 		{"from config", "from config", func() error { _, err := FromConfig([]byte("[1]")); return err }(), ErrFormat,
 			"model: from config: invalid format: model config: want a JSON object, have a list"},
 		{"input layer", "from JSON", fromJSON1(badInput), ErrFormat, ""},

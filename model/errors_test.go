@@ -246,7 +246,7 @@ func TestErrorMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	empty := t.TempDir()
-	lstm := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"Flatten"`, `"LSTM"`, 1)
+	lstm := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"Flatten"`, `"ConvLSTM3D"`, 1)
 	bigBatch := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"data_format": "channels_last"`, `"data_format": "channels_first"`, 1)
 
 	for _, c := range []struct {
@@ -265,7 +265,7 @@ func TestErrorMessages(t *testing.T) {
 		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
 			"model: load weights " + ok + `: layer "dense_1": weight kernel: expected shape (784, 33), found (784, 32)`},
 		{"unknown layer class", fromJSON1(lstm),
-			`model: from JSON: layer "flatten": unknown layer class "LSTM"`},
+			`model: from JSON: layer "flatten": unknown layer class "ConvLSTM3D"`},
 		{"unsupported option", fromJSON1(bigBatch),
 			`model: from JSON: layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
 	} {

@@ -22,6 +22,9 @@ type KerasTensor struct {
 	shape []int
 	batch int // the batch dimension, -1 for None
 	node  *node
+	// maskedBy names the layer whose Keras mask reaches this tensor ("" when none): kerasgo
+	// propagates no masks, so a layer using one may not be called on it.
+	maskedBy string
 }
 
 // Shape returns the tensor's shape without the batch dimension.
@@ -116,8 +119,30 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 	if err != nil {
 		return nil, &wrapped{msg: fmt.Sprintf("layer %s called on %s: %s", who, shapesString(xs), layerReason(l.Name(), l.Class(), err)), err: withShape(err)}
 	}
-	n.out = &KerasTensor{shape: out, batch: xs[0].batch, node: n}
+	maskedBy := ""
+	for _, x := range xs {
+		if x.maskedBy != "" {
+			maskedBy = x.maskedBy
+		}
+	}
+	if err := refuseMask(l, maskedBy); err != nil {
+		return nil, err
+	}
+	if mp, ok := l.(layers.MaskProducer); ok && mp.ProducesMask() {
+		maskedBy = layerWho(l)
+	}
+	n.out = &KerasTensor{shape: out, batch: xs[0].batch, node: n, maskedBy: maskedBy}
 	return n.out, nil
+}
+
+// refuseMask fails when layer l, which uses Keras masks, would receive the mask of layer
+// maskedBy (an Embedding with mask_zero): kerasgo does not propagate masks, and ignoring one
+// would change the predictions.
+func refuseMask(l layers.Layer, maskedBy string) error {
+	if mu, ok := l.(layers.MaskUser); !ok || !mu.UsesMask() || maskedBy == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: layer %s would receive the mask of layer %s (mask_zero): masks are not implemented", ErrUnsupported, layerWho(l), maskedBy)
 }
 
 func layerWho(l layers.Layer) string {

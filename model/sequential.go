@@ -182,6 +182,15 @@ func (m *Model) add(l layers.Layer) error {
 		m.outShape = slices.Clone(in.shape)
 		return nil
 	}
+	if mu, ok := l.(layers.MaskUser); ok && mu.UsesMask() {
+		for _, prev := range m.layers {
+			if mp, ok := prev.(layers.MaskProducer); ok && mp.ProducesMask() {
+				if err := refuseMask(l, layerWho(prev)); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	name := l.Name()
 	if name != "" && m.hasName(name) {
 		if slices.Contains(m.layers, l) {

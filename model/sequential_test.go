@@ -225,7 +225,7 @@ func TestFromConfigErrors(t *testing.T) {
 		{`{"class_name": "Functional", "config": {}}`, ErrFormat, `Functional config: layers`},
 		{`{"class_name": "Subclassed", "config": {}}`, ErrUnsupported, `"Subclassed"`},
 		{`{"class_name": "Sequential", "config": 3}`, ErrFormat, "Sequential config"},
-		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "LSTM", "config": {}}]}}`, ErrUnsupported, `"LSTM"`},
+		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "ConvLSTM3D", "config": {}}]}}`, ErrUnsupported, `"ConvLSTM3D"`},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": -1}}]}}`, ErrFormat, "units"},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 2, "data_format": "channels_first"}}, {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2]}}]}}`, ErrUnsupported, "InputLayer"},
 		{strings.Replace(seed, `"padding": "valid"`, `"padding": "full"`, 1), ErrUnsupported, "padding"},

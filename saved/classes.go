@@ -29,6 +29,25 @@ type ClassFacts struct {
 	// NonTrainable are the names of the variables Keras creates non-trainable
 	// ("moving_mean").
 	NonTrainable []string
+	// WeightObject, when not "", is the tracked sub-object of the layer that owns its
+	// variables: Keras 3 weight files keep them in layers/<path>/<WeightObject>/vars and TF
+	// checkpoints under <layer>/<WeightObject>/<name> (RNN layers: "cell").
+	WeightObject string
+	// WeightScope, when not "", is the name scope tf_keras puts between the layer's name and
+	// a variable's short name in HDF5 weight names ("lstm_cell": "lstm/lstm_cell/kernel:0").
+	WeightScope string
+}
+
+// WeightObjectOf returns the registered WeightObject of a class ("" when none or unknown).
+func WeightObjectOf(class string) string {
+	f, _ := Facts(class)
+	return f.WeightObject
+}
+
+// WeightScopeOf returns the registered WeightScope of a class ("" when none or unknown).
+func WeightScopeOf(class string) string {
+	f, _ := Facts(class)
+	return f.WeightScope
 }
 
 var (

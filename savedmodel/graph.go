@@ -160,7 +160,11 @@ func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles
 			return inputs[0], nil
 		case strings.HasPrefix(r, "$var:"):
 			w := strings.TrimPrefix(r, "$var:")
-			h, ok := handles[l.Name+"/"+w]
+			key := l.Name + "/" + w
+			if sc := saved.WeightScopeOf(l.Class); sc != "" && saved.WeightObjectOf(l.Class) != "" {
+				key = l.Name + "/" + sc + "/" + w // the variable's full name (see build)
+			}
+			h, ok := handles[key]
 			if !has[w] || !ok {
 				return "", formatErr("graph reads weight %q, which the layer does not have", w)
 			}

@@ -3,6 +3,7 @@ package savedmodel
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
@@ -81,20 +82,31 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		}
 		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
 	}
+	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
 	for i, l := range sm.Layers {
+		prefix := l.Name + "/"
+		if obj := saved.WeightObjectOf(l.Class); obj != "" && len(l.Weights) > 0 {
+			// The variables belong to a tracked sub-object (an RNN layer's cell), named
+			// "<layer>/<scope>/<weight>" as tf_keras names them.
+			weightsNode[i] = t.user(inBoth, genericObjectIdentifier)
+			t.link(layerNode[i], obj, weightsNode[i], inBoth)
+			if sc := saved.WeightScopeOf(l.Class); sc != "" {
+				prefix += sc + "/"
+			}
+		}
 		for _, w := range l.Weights {
-			v := &tvar{name: l.Name + "/" + w.Name, value: w.Value, trainable: w.Trainable}
+			v := &tvar{name: prefix + w.Name, value: w.Value, trainable: w.Trainable}
 			// A trainable layer's non-trainable variables are state Keras creates with
 			// synchronization ON_READ and aggregation MEAN (BatchNormalization's moving
 			// statistics); in a frozen layer every variable is non-trainable.
 			v.onRead = !w.Trainable && boolCfg(l.Cfg, "trainable", true)
 			modelVars = append(modelVars, v)
-			t.link(layerNode[i], w.Name, t.variable(inBoth, v), inBoth)
+			t.link(weightsNode[i], w.Name, t.variable(inBoth, v), inBoth)
 		}
 	}
 	varNode := map[[2]string]int{}
 	for i, l := range sm.Layers {
-		for _, e := range t.nodes[layerNode[i]].children {
+		for _, e := range t.nodes[weightsNode[i]].children {
 			varNode[[2]string{l.Name, e.name}] = e.node
 		}
 	}

@@ -164,7 +164,7 @@ func TestErrorMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "lstm.json")
-	if err := os.WriteFile(p, bytes.Replace(cfg, []byte(`"Flatten"`), []byte(`"LSTM"`), 1), 0o644); err != nil {
+	if err := os.WriteFile(p, bytes.Replace(cfg, []byte(`"Flatten"`), []byte(`"ConvLSTM3D"`), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(t.TempDir(), "m.h5")
@@ -173,7 +173,7 @@ func TestErrorMessage(t *testing.T) {
 		want string
 	}{
 		{[]string{"summary", missing}, "kerasgo: load " + missing + ": no such file or directory\n"},
-		{[]string{"summary", p}, "kerasgo: load " + p + `: layer "flatten": unknown layer class "LSTM"` + "\n"},
+		{[]string{"summary", p}, "kerasgo: load " + p + `: layer "flatten": unknown layer class "ConvLSTM3D"` + "\n"},
 	} {
 		code, _, errs := runCLI(t, c.args...)
 		if code != 1 || errs != c.want {

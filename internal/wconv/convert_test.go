@@ -115,10 +115,10 @@ var targets = []string{"out.h5", "out.weights.h5", "ckpt/w"}
 func expect(f fixture, src string, srcConfig, srcKeras3 bool, target string) string {
 	ckpt, h5t, k3t := target == "ckpt/w", target == "out.h5", target == "out.weights.h5"
 	switch {
-	case f.subObjects && (ckpt || k3t) && !strings.HasPrefix(src, "tfkeras/ckpt") && !srcKeras3:
-		return "never" // an HDF5 name gives the cell's name, not the attribute holding it
-	case f.subObjects && (ckpt && srcKeras3 || k3t && strings.HasPrefix(src, "tfkeras/ckpt")):
-		return "never"
+	case f.subObjects && (ckpt || k3t) && !srcConfig && !srcKeras3 && !(ckpt && strings.HasPrefix(src, "tfkeras/ckpt")):
+		// The class (from a config) says where its variables live (the cell); an HDF5 name
+		// gives the cell's name, not the attribute holding it.
+		return "config"
 	case f.nestedFirst && h5t && (srcKeras3 || strings.HasPrefix(src, "tfkeras/ckpt")):
 		return "never"
 	case f.unnamed && ckpt && srcKeras3:

@@ -35,7 +35,9 @@
 // layer that stores a variable under another attribute name does not convert to a checkpoint
 // correctly). Variables of a layer's sub-objects (an RNN's cell) convert between files of the
 // same format, and to tf_keras HDF5 from a checkpoint, and from Keras 3 when one object holds
-// them all; their checkpoint attribute and Keras 3 key are not derived from HDF5 names.
+// them all; between the other formats when the layer's class is known and declares the
+// sub-object (saved.ClassFacts.WeightObject and WeightScope: "cell", "lstm_cell"), otherwise
+// their checkpoint attribute and Keras 3 key are not derived from HDF5 names.
 //
 // Optimizer state is not converted. A Keras 3 weights file without a config gives the order
 // of its layers only within one class (its optimizer's slot shapes could tell more; not used).

@@ -2,6 +2,7 @@ package wconv
 
 import (
 	"github.com/kerasgo/kerasgo/h5"
+	"github.com/kerasgo/kerasgo/saved"
 )
 
 // Keras 3 weights layout (keras/src/saving/saving_lib.py): the model's layers are the
@@ -116,12 +117,23 @@ func keras3Weights(o *h5.Keras3Object, class string) []*weight {
 	for i, v := range o.Vars {
 		out = append(out, &weight{value: v, k3: true, k3index: i, name: names[i], created: createdTrainable(class, names[i])})
 	}
+	// The sub-object the class keeps its variables in (an RNN's cell) names them as the
+	// class does.
+	obj := saved.WeightObjectOf(class)
 	var walk func(o *h5.Keras3Object, p string)
 	walk = func(o *h5.Keras3Object, p string) {
 		for _, c := range o.Children {
 			cp := p + c.Key
+			var cnames []string
+			if obj != "" && cp == obj && len(o.Vars) == 0 {
+				cnames = keras3Names(class, nil, len(c.Vars))
+			}
 			for i, v := range c.Vars {
-				out = append(out, &weight{value: v, k3: true, k3obj: cp, k3index: i})
+				w := &weight{value: v, k3: true, k3obj: cp, k3index: i}
+				if cnames != nil && cnames[i] != "" {
+					w.name, w.created = cnames[i], createdTrainable(class, cnames[i])
+				}
+				out = append(out, w)
 			}
 			walk(c, cp+"/")
 		}

@@ -1,6 +1,7 @@
 package wconv
 
 import (
+	"github.com/kerasgo/kerasgo/saved"
 	"strconv"
 	"strings"
 
@@ -82,6 +83,9 @@ func ckptLayer(l *layer, path string, i int) (*checkpoint.Object, error) {
 		fullName := w.fullName
 		if fullName == "" {
 			fullName = l.name + "/" + full
+			if sc := saved.WeightScopeOf(l.class); sc != "" && len(attr) == 2 && attr[0] == saved.WeightObjectOf(l.class) {
+				fullName = l.name + "/" + sc + "/" + attr[1] // "lstm/lstm_cell/kernel"
+			}
 		}
 		v := &checkpoint.Object{FullName: fullName, Value: w.value}
 		objs[full] = v
@@ -90,13 +94,33 @@ func ckptLayer(l *layer, path string, i int) (*checkpoint.Object, error) {
 	return lo, nil
 }
 
+// subObjectAttr is the attribute path of a variable kept in the sub-object its layer's class
+// declares (an RNN's cell: tf_keras HDF5 "lstm_cell/kernel", Keras 3 cell/vars/<i> →
+// ["cell", "kernel"]), nil for other variables.
+func subObjectAttr(l *layer, w *weight) []string {
+	obj, scope := saved.WeightObjectOf(l.class), saved.WeightScopeOf(l.class)
+	switch {
+	case obj == "":
+	case len(w.h5rel) == 2 && w.h5rel[0] == scope:
+		return []string{obj, w.h5rel[1]}
+	case w.k3 && w.k3obj == obj && w.name != "":
+		return []string{obj, w.name}
+	}
+	return nil
+}
+
 // ckptAttr is the attribute path of a variable below its layer's node.
 func ckptAttr(l *layer, w *weight, k int) ([]string, error) {
+	if a := subObjectAttr(l, w); a != nil && w.attr == nil {
+		return a, nil
+	}
 	switch {
 	case w.attr != nil:
 		return w.attr, nil
 	case len(w.h5rel) == 1:
 		return w.h5rel, nil
+	case w.h5rel != nil && l.class == "":
+		return nil, errorString("variable " + strconv.Quote(w.h5name) + " belongs to a sub-object of the layer, whose attribute name (as the checkpoint keys it) the HDF5 file does not record; the layer's class says it: " + needConfig)
 	case w.h5rel != nil:
 		return nil, errorString("variable " + strconv.Quote(w.h5name) + " belongs to a sub-object of the layer, whose attribute name (as the checkpoint keys it) the HDF5 file does not record")
 	case w.h5name != "":

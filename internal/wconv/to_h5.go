@@ -1,6 +1,7 @@
 package wconv
 
 import (
+	"github.com/kerasgo/kerasgo/saved"
 	"strconv"
 	"strings"
 
@@ -72,6 +73,9 @@ func layerGroup(l *layer, prefix string, i int) ([]h5.NamedTensor, error) {
 			name = legacyName(l.name, w)
 		case w.fullName != "":
 			name = w.fullName + ":0" // TF's variable name, as tf_keras names it in HDF5
+		case subObjectAttr(l, w) != nil && saved.WeightScopeOf(l.class) != "":
+			// A variable of the class's sub-object: "lstm/lstm_cell/kernel:0".
+			name = l.name + "/" + saved.WeightScopeOf(l.class) + "/" + subObjectAttr(l, w)[1] + ":0"
 		case w.attr != nil:
 			name = l.name + "/" + strings.Join(w.attr, "/") + ":0"
 		case w.name != "":

@@ -1,6 +1,7 @@
 package wconv
 
 import (
+	"github.com/kerasgo/kerasgo/saved"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,23 @@ func k3Layer(l *layer, key, path string, i int) (*h5.Keras3Object, error) {
 		return &o, nil
 	}
 	o := &h5.Keras3Object{Key: key, HasVars: true, Name: l.name}
+	if obj := saved.WeightObjectOf(l.class); obj != "" && len(l.weights) > 0 {
+		// The class keeps its variables in a sub-object (an RNN's cell): layers/<key>/vars
+		// is empty and <key>/<obj>/vars, named after the class's scope, holds them.
+		cell := &h5.Keras3Object{Key: obj, HasVars: true, Name: saved.WeightScopeOf(l.class)}
+		for _, w := range l.weights {
+			a := w.attr
+			if a == nil {
+				a = subObjectAttr(l, w)
+			}
+			if len(a) != 2 || a[0] != obj {
+				return nil, unsupportedf("%s: variable %q is not one of its %s's", l.label(path, i), w.h5name+strings.Join(w.attr, "/"), obj)
+			}
+			cell.Vars = append(cell.Vars, w.value)
+		}
+		o.Children = []*h5.Keras3Object{cell}
+		return o, nil
+	}
 	for _, w := range l.weights {
 		direct := len(w.h5rel) == 1 || len(w.attr) == 1
 		if !direct {

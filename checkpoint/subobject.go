@@ -1,0 +1,112 @@
+package checkpoint
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+)
+
+// readLayer reads the variables of one layer node: its children with a VARIABLE_VALUE, in
+// order, and those of a child object that holds the layer's variables (an RNN layer's
+// "cell", see saved.ClassFacts.WeightObject): a child without a value whose own children
+// have values. Children without variables are kept in Tracked ("axis"; a sub-object's as
+// "cell/state_size"). The layer's name is its variables' full name without the short name
+// (and without the sub-object's scope: "lstm/lstm_cell/kernel" → "lstm").
+func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[string]varRef) (saved.Layer, error) {
+	var l saved.Layer
+	// Only a layer without variables of its own has its variables in a sub-object, the first
+	// child holding some (a SavedModel's object graph also lists them in "variables",
+	// "trainable_variables", ... after it).
+	descend := !gr.holdsVariables(id)
+	var walk func(id int32, prefix string, depth int) error
+	walk = func(id int32, prefix string, depth int) error {
+		for _, c := range gr.g.Nodes[id].Children {
+			if int(c.NodeId) < 0 || int(c.NodeId) >= len(gr.g.Nodes) {
+				return errorf(gr.file, ObjectGraphKey, -1, ErrFormat, "node %d out of range", c.NodeId)
+			}
+			a, ok := gr.value(c.NodeId)
+			if !ok {
+				if depth == 0 && descend && gr.holdsVariables(c.NodeId) {
+					descend = false
+					if err := walk(c.NodeId, c.LocalName+"/", depth+1); err != nil {
+						return err
+					}
+					continue
+				}
+				l.Tracked = append(l.Tracked, prefix+c.LocalName)
+				continue
+			}
+			t, err := gr.read(a)
+			if err != nil {
+				return err
+			}
+			if l.Name == "" {
+				n := a.FullName
+				for k := 0; k <= depth; k++ {
+					if i := strings.LastIndex(n, "/"); i > 0 {
+						n = n[:i]
+					}
+				}
+				if n != a.FullName {
+					l.Name = n
+				}
+			}
+			l.Weights = append(l.Weights, saved.Variable{Name: c.LocalName, Value: t,
+				Trainable: c.LocalName != "moving_mean" && c.LocalName != "moving_variance"})
+			vr := varRef{l.Name, c.LocalName}
+			byNode[c.NodeId] = vr
+			byFull[a.FullName] = vr
+		}
+		return nil
+	}
+	err := walk(id, "", 0)
+	return l, err
+}
+
+// holdsVariables reports whether any child of node id has a VARIABLE_VALUE.
+func (gr *graphReader) holdsVariables(id int32) bool {
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) >= 0 && int(c.NodeId) < len(gr.g.Nodes) {
+			if _, ok := gr.value(c.NodeId); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// subObjectGraph builds the node of a layer whose variables belong to a sub-object (see
+// saved.ClassFacts.WeightObject): the sub-object first, holding its tracked children
+// (Tracked entries "cell/<name>") and the variables, named "<layer>/<scope>/<name>"; then the
+// layer's other tracked children.
+func subObjectGraph(l saved.Layer, obj string, varNodes map[[2]string]*node) (*node, error) {
+	ln, cn := &node{}, &node{}
+	ln.add(obj, cn)
+	for _, name := range l.Tracked {
+		if sub, ok := strings.CutPrefix(name, obj+"/"); ok {
+			cn.add(sub, &node{})
+		}
+	}
+	for _, name := range l.Tracked {
+		if !strings.HasPrefix(name, obj+"/") {
+			ln.add(name, &node{})
+		}
+	}
+	scope := l.Name + "/"
+	if sc := saved.WeightScopeOf(l.Class); sc != "" {
+		scope += sc + "/"
+	}
+	for _, w := range l.Weights {
+		if w.Value == nil {
+			return nil, fmt.Errorf("checkpoint: layer %q weight %q has no value", l.Name, w.Name)
+		}
+		if _, dup := varNodes[[2]string{l.Name, w.Name}]; dup {
+			return nil, fmt.Errorf("checkpoint: two weights named %q in layers named %q", w.Name, l.Name)
+		}
+		vn := variable(scope+w.Name, w.Value)
+		cn.add(w.Name, vn)
+		varNodes[[2]string{l.Name, w.Name}] = vn
+	}
+	return ln, nil
+}

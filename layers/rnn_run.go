@@ -1,0 +1,423 @@
+package layers
+
+import (
+	"math"
+	"slices"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// rnnCache keeps what Backward needs from a training Forward, per step in processing order.
+type rnnCache struct {
+	x      *tensor.Tensor
+	batch  int
+	hPrev  [][]float32   // state before each step (batch, units)
+	cPrev  [][]float32   // LSTM cell state before each step
+	pre    [][][]float32 // [step][gate] pre-activations (batch, units)
+	post   [][][]float32 // [step][gate] activations
+	extra  [][]float32   // LSTM act(c); GRU reset_after h·U_h+b; GRU !reset_after r·h
+	yShape []int
+}
+
+// initRecurrent fills the recurrent kernel as the Orthogonal initializer does (gain from the
+// config), or with initializer o when it is another class.
+func initRecurrent(w *Weight, o *kerasObject, rng *Rand) {
+	if o != nil && o.Class != "Orthogonal" {
+		initWeight(w, o, "Orthogonal", w.Value.Shape[0], w.Value.Shape[1], rng)
+		return
+	}
+	if rng.noData() {
+		return
+	}
+	if rng == nil {
+		rng = NewRand(0)
+	}
+	gain := 1.0
+	if o != nil {
+		if g, ok := o.Config["gain"].(float64); ok {
+			gain = g
+		}
+	}
+	rows, cols := w.Value.Shape[0], w.Value.Shape[1]
+	// Orthonormal rows (rows ≤ cols) or columns by Gram-Schmidt over normal samples.
+	n, m := rows, cols
+	if n > m {
+		n, m = m, n
+	}
+	q := make([][]float64, n)
+	for i := range q {
+		for {
+			v := make([]float64, m)
+			for j := range v {
+				v[j] = rng.Norm()
+			}
+			for _, p := range q[:i] {
+				var d float64
+				for j := range v {
+					d += v[j] * p[j]
+				}
+				for j := range v {
+					v[j] -= d * p[j]
+				}
+			}
+			var s float64
+			for _, e := range v {
+				s += e * e
+			}
+			if s > 1e-12 {
+				s = math.Sqrt(s)
+				for j := range v {
+					v[j] /= s
+				}
+				q[i] = v
+				break
+			}
+		}
+	}
+	data := w.Value.Float32s()
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			v := 0.0
+			if rows <= cols {
+				v = q[i][j]
+			} else {
+				v = q[j][i]
+			}
+			data[i*cols+j] = float32(gain * v)
+		}
+	}
+}
+
+// Forward runs the cell over the time axis from a zero state.
+func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, l.class, l.name); err != nil {
+		return nil, err
+	}
+	B, T, D, U, G := x.Shape[0], l.steps, l.inDim, l.units, l.gates()
+	GU := G * U
+	kd, rk := l.kernel.Value.Float32s(), l.recKernel.Value.Float32s()
+	var inBias, recBias []float32
+	if l.bb != nil {
+		b := l.bb.Value.Float32s()
+		inBias = b[:GU]
+		if l.biasRows() == 2 {
+			recBias = b[GU:]
+		}
+	}
+	// Input projections of every step at once: (B·T, GU).
+	xz := make([]float32, B*T*GU)
+	if inBias != nil {
+		for r := 0; r < B*T; r++ {
+			copy(xz[r*GU:(r+1)*GU], inBias)
+		}
+	}
+	beta := float32(0)
+	if inBias != nil {
+		beta = 1
+	}
+	xd := x.Float32s()
+	parallelFor(B*T, func(_, lo, hi int) {
+		gemm(false, false, hi-lo, GU, D, 1, xd[lo*D:hi*D], D, kd, GU, beta, xz[lo*GU:hi*GU], GU)
+	})
+	var c *rnnCache
+	if training {
+		c = &rnnCache{x: x, batch: B}
+	}
+	outShape := []int{B, U}
+	if l.returnSeq {
+		outShape = []int{B, T, U}
+	}
+	y := make([]float32, tensorLen(outShape))
+	h := make([]float32, B*U)
+	var cs []float32
+	if l.kind == kindLSTM {
+		cs = make([]float32, B*U)
+	}
+	hz := make([]float32, B*GU)
+	for s := 0; s < T; s++ {
+		ts := s
+		if l.backwards {
+			ts = T - 1 - s
+		}
+		pre := make([][]float32, G)
+		post := make([][]float32, G)
+		for g := range pre {
+			pre[g] = make([]float32, B*U)
+			post[g] = make([]float32, B*U)
+		}
+		// pre[g] = xz[:, ts, g] (+ h·RK_g for all but GRU's h gate without reset_after).
+		recCols := GU
+		if l.kind == kindGRU && !l.resetAfter {
+			recCols = 2 * U
+		}
+		gemm(false, false, B, recCols, U, 1, h, U, rk, GU, 0, hz, GU)
+		if recBias != nil {
+			for b := 0; b < B; b++ {
+				r := hz[b*GU : (b+1)*GU]
+				for j, v := range recBias {
+					r[j] += v
+				}
+			}
+		}
+		for b := 0; b < B; b++ {
+			xr := xz[(b*T+ts)*GU : (b*T+ts+1)*GU]
+			hr := hz[b*GU : (b+1)*GU]
+			for g := 0; g < G; g++ {
+				p := pre[g][b*U : (b+1)*U]
+				copy(p, xr[g*U:(g+1)*U])
+				if l.kind == kindGRU && g == 2 {
+					continue // the h gate combines below
+				}
+				for j := range p {
+					p[j] += hr[g*U+j]
+				}
+			}
+		}
+		var extra []float32
+		switch l.kind {
+		case kindSimple:
+			l.act.apply(pre[0], post[0], U)
+		case kindLSTM:
+			l.recAct.apply(pre[0], post[0], U)
+			l.recAct.apply(pre[1], post[1], U)
+			l.act.apply(pre[2], post[2], U)
+			l.recAct.apply(pre[3], post[3], U)
+			if training {
+				c.cPrev = append(c.cPrev, slices.Clone(cs))
+			}
+			for i := range cs {
+				cs[i] = post[1][i]*cs[i] + post[0][i]*post[2][i]
+			}
+			extra = make([]float32, B*U)
+			l.act.apply(slices.Clone(cs), extra, U)
+			if training && l.act.needZ {
+				// act's backward needs its input: keep c in pre of a fifth slot.
+				pre = append(pre, slices.Clone(cs))
+			}
+		case kindGRU:
+			l.recAct.apply(pre[0], post[0], U)
+			l.recAct.apply(pre[1], post[1], U)
+			extra = make([]float32, B*U)
+			if l.resetAfter {
+				for b := 0; b < B; b++ {
+					copy(extra[b*U:(b+1)*U], hz[b*GU+2*U:(b+1)*GU])
+				}
+				for i := range extra {
+					pre[2][i] += post[1][i] * extra[i]
+				}
+			} else {
+				for i := range extra {
+					extra[i] = post[1][i] * h[i]
+				}
+				hh := make([]float32, B*U)
+				gemm(false, false, B, U, U, 1, extra, U, rk[2*U:], GU, 0, hh, U)
+				for i := range hh {
+					pre[2][i] += hh[i]
+				}
+			}
+			l.act.apply(pre[2], post[2], U)
+		}
+		if training {
+			c.hPrev = append(c.hPrev, slices.Clone(h))
+			c.pre = append(c.pre, pre)
+			c.post = append(c.post, post)
+			c.extra = append(c.extra, extra)
+		}
+		switch l.kind {
+		case kindSimple:
+			copy(h, post[0])
+		case kindLSTM:
+			for i := range h {
+				h[i] = post[3][i] * extra[i]
+			}
+		case kindGRU:
+			for i := range h {
+				z := post[0][i]
+				h[i] = z*h[i] + (1-z)*post[2][i]
+			}
+		}
+		if l.returnSeq {
+			for b := 0; b < B; b++ {
+				copy(y[(b*T+s)*U:(b*T+s+1)*U], h[b*U:(b+1)*U])
+			}
+		}
+	}
+	if !l.returnSeq {
+		copy(y, h)
+	}
+	if training {
+		c.yShape = outShape
+	}
+	l.cache = c
+	return tensor.MustFromFloat32(outShape, y), nil
+}
+
+func tensorLen(shape []int) int {
+	n := 1
+	for _, v := range shape {
+		n *= v
+	}
+	return n
+}
+
+// actGrad writes dL/dz of activation a at (z, y) into dz.
+func actGrad(a *activationFunc, z, y, dy []float32, last int) []float32 {
+	dz := make([]float32, len(dy))
+	a.grad(z, y, dy, dz, last)
+	return dz
+}
+
+// Backward runs back through time: it fills the weight gradients and returns dL/dx.
+func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	c := l.cache
+	if c == nil {
+		return nil, layerErr(ErrShape, l.class, l.name, "Backward without a training Forward")
+	}
+	if dy == nil || dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, c.yShape) {
+		return nil, layerErr(ErrShape, l.class, l.name, "dy shape mismatch, want %s", tensor.ShapeString(c.yShape))
+	}
+	B, T, D, U, G := c.batch, l.steps, l.inDim, l.units, l.gates()
+	GU := G * U
+	rk := l.recKernel.Value.Float32s()
+	gy := dy.Float32s()
+	dxz := make([]float32, B*T*GU)
+	dRK := make([]float32, U*GU)
+	var dRecBias []float32
+	if l.biasRows() == 2 && l.bb != nil {
+		dRecBias = make([]float32, GU)
+	}
+	dh := make([]float32, B*U)
+	var dc []float32
+	if l.kind == kindLSTM {
+		dc = make([]float32, B*U)
+	}
+	if !l.returnSeq {
+		copy(dh, gy)
+	}
+	da := make([]float32, B*GU) // gradients of the recurrent pre-activations per step
+	for s := T - 1; s >= 0; s-- {
+		ts := s
+		if l.backwards {
+			ts = T - 1 - s
+		}
+		if l.returnSeq {
+			for b := 0; b < B; b++ {
+				r := gy[(b*T+s)*U : (b*T+s+1)*U]
+				for j, v := range r {
+					dh[b*U+j] += v
+				}
+			}
+		}
+		pre, post, extra, hp := c.pre[s], c.post[s], c.extra[s], c.hPrev[s]
+		dpre := make([][]float32, G)
+		dhPrev := make([]float32, B*U)
+		recCols := GU
+		switch l.kind {
+		case kindSimple:
+			dpre[0] = actGrad(l.act, pre[0], post[0], dh, U)
+		case kindLSTM:
+			dtc := make([]float32, B*U)
+			do := make([]float32, B*U)
+			for i := range dh {
+				do[i] = dh[i] * extra[i]
+				dtc[i] = dh[i] * post[3][i]
+			}
+			var cz []float32
+			if len(pre) > 4 {
+				cz = pre[4]
+			}
+			dcz := actGrad(l.act, cz, extra, dtc, U)
+			cp := c.cPrev[s]
+			di, df, dg := make([]float32, B*U), make([]float32, B*U), make([]float32, B*U)
+			for i := range dc {
+				dc[i] += dcz[i]
+				di[i] = dc[i] * post[2][i]
+				df[i] = dc[i] * cp[i]
+				dg[i] = dc[i] * post[0][i]
+				dc[i] *= post[1][i]
+			}
+			dpre[0] = actGrad(l.recAct, pre[0], post[0], di, U)
+			dpre[1] = actGrad(l.recAct, pre[1], post[1], df, U)
+			dpre[2] = actGrad(l.act, pre[2], post[2], dg, U)
+			dpre[3] = actGrad(l.recAct, pre[3], post[3], do, U)
+		case kindGRU:
+			dzg, dhh := make([]float32, B*U), make([]float32, B*U)
+			for i := range dh {
+				z := post[0][i]
+				dzg[i] = dh[i] * (hp[i] - post[2][i])
+				dhh[i] = dh[i] * (1 - z)
+				dhPrev[i] = dh[i] * z
+			}
+			dpre[2] = actGrad(l.act, pre[2], post[2], dhh, U)
+			dr := make([]float32, B*U)
+			if l.resetAfter {
+				for i := range dr {
+					dr[i] = dpre[2][i] * extra[i]
+				}
+			} else {
+				recCols = 2 * U
+				// pre_h includes (r·h)·U_h: d(r·h) = dpre_h·U_hᵀ, dU_h = (r·h)ᵀ·dpre_h.
+				drh := make([]float32, B*U)
+				gemm(false, true, B, U, U, 1, dpre[2], U, rk[2*U:], GU, 0, drh, U)
+				gemm(true, false, U, U, B, 1, extra, U, dpre[2], U, 1, dRK[2*U:], GU)
+				for i := range dr {
+					dr[i] = drh[i] * hp[i]
+					dhPrev[i] += drh[i] * post[1][i]
+				}
+			}
+			dpre[0] = actGrad(l.recAct, pre[0], post[0], dzg, U)
+			dpre[1] = actGrad(l.recAct, pre[1], post[1], dr, U)
+		}
+		// Scatter into the step's input-projection gradient and the recurrent one.
+		for b := 0; b < B; b++ {
+			xr := dxz[(b*T+ts)*GU : (b*T+ts+1)*GU]
+			ar := da[b*GU : (b+1)*GU]
+			for g := 0; g < G; g++ {
+				src := dpre[g][b*U : (b+1)*U]
+				copy(xr[g*U:(g+1)*U], src)
+				copy(ar[g*U:(g+1)*U], src)
+				if l.kind == kindGRU && g == 2 && l.resetAfter {
+					rr := post[1][b*U : (b+1)*U]
+					for j := range src {
+						ar[g*U+j] = src[j] * rr[j]
+					}
+				}
+			}
+		}
+		// dRK[:, :recCols] += h_prevᵀ·da; dh_prev += da·RK[:, :recCols]ᵀ.
+		gemm(true, false, U, recCols, B, 1, hp, U, da, GU, 1, dRK, GU)
+		gemm(false, true, B, U, recCols, 1, da, GU, rk, GU, 1, dhPrev, U)
+		if dRecBias != nil {
+			for b := 0; b < B; b++ {
+				for j, v := range da[b*GU : (b+1)*GU] {
+					dRecBias[j] += v
+				}
+			}
+		}
+		dh = dhPrev
+	}
+	xd := c.x.Float32s()
+	kd := l.kernel.Value.Float32s()
+	dx := make([]float32, B*T*D)
+	parallelFor(B*T, func(_, lo, hi int) {
+		gemm(false, true, hi-lo, D, GU, 1, dxz[lo*GU:hi*GU], GU, kd, GU, 0, dx[lo*D:hi*D], D)
+	})
+	if l.trainable {
+		gk := gradOf(l.kernel)
+		gemm(true, false, D, GU, B*T, 1, xd, D, dxz, GU, 0, gk, GU)
+		copy(gradOf(l.recKernel), dRK)
+		if l.bb != nil {
+			gb := gradOf(l.bb)
+			clear(gb)
+			for r := 0; r < B*T; r++ {
+				for j, v := range dxz[r*GU : (r+1)*GU] {
+					gb[j] += v
+				}
+			}
+			if dRecBias != nil {
+				copy(gb[GU:], dRecBias)
+			}
+		}
+	}
+	return tensor.MustFromFloat32(slices.Clone(c.x.Shape), dx), nil
+}
