@@ -259,7 +259,6 @@ func (l *Conv1D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	return view(dx, dx.Shape[0], dx.Shape[2], dx.Shape[3]), nil
 }
 
-
 // ParamCount returns kernel_size·in/groups·filters, plus filters with a bias.
 func (l *Conv1D) ParamCount(in []int) (int64, error) {
 	if _, err := l.geometry(in); err != nil {
