@@ -47,6 +47,20 @@ func Audit(path string) (*Report, error) { return ReadOptions{}.Audit(path) }
 
 // Audit is Audit with options.
 func (o ReadOptions) Audit(path string) (*Report, error) {
+	if IsShardManifest(path) {
+		var a *Report
+		err := o.withShards(path, func(h *h5file) (err error) {
+			a, err = o.audit(h, nil)
+			return err
+		})
+		if err != nil {
+			return nil, fileErr("verify", path, err)
+		}
+		if a.LoadErr != nil {
+			a.LoadErr = fileErr("load", path, a.LoadErr)
+		}
+		return a, nil
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("verify", path, err)

@@ -72,6 +72,14 @@ func ReadWeightsFile(path string) (*WeightsFile, error) { return ReadOptions{}.R
 
 // ReadWeightsFile is ReadWeightsFile with options.
 func (o ReadOptions) ReadWeightsFile(path string) (*WeightsFile, error) {
+	if IsShardManifest(path) {
+		var wf *WeightsFile
+		err := o.withShards(path, func(h *h5file) (err error) {
+			wf, err = o.readWeightsH5(h)
+			return err
+		})
+		return wf, fileErr("load", path, err)
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)
