@@ -72,7 +72,7 @@ func List(path string) ([]Var, error) { return ReadOptions{}.List(path) }
 func (o ReadOptions) Load(path string) (*saved.Model, error) {
 	if IsShardManifest(path) {
 		var m *saved.Model
-		err := o.withShards(path, func(h *h5file) (err error) {
+		err := o.withShards(path, func(h *h5file, _ int) (err error) {
 			m, err = o.readModel(h, nil)
 			return err
 		})
@@ -106,7 +106,7 @@ func (o ReadOptions) Load(path string) (*saved.Model, error) {
 func (o ReadOptions) List(path string) ([]Var, error) {
 	if IsShardManifest(path) {
 		var vars []Var
-		err := o.withShards(path, func(h *h5file) (err error) {
+		err := o.withShards(path, func(h *h5file, _ int) (err error) {
 			vars, err = h.listVars()
 			return err
 		})

@@ -75,12 +75,26 @@ func shardName(base string, i int) string { return fmt.Sprintf("%s_%05d.weights.
 // load that finds a committed but uninstalled set finishes installing it; other temporaries
 // are removed. A reader never sees a manifest naming shards of another save.
 func SaveWeightsKeras3Sharded(path string, m *saved.Model, maxShardBytes int64) error {
+	if m == nil {
+		return fileErr("save", path, formatf("nil model"))
+	}
+	return saveSharded(path, maxShardBytes, func(s k3sink) error { return emitKeras3(s, m) })
+}
+
+// SaveKeras3WeightsSharded is SaveKeras3Weights as Keras 3 sharded weights: the object tree
+// root split into shards of at most maxShardBytes, as SaveWeightsKeras3Sharded writes them.
+func SaveKeras3WeightsSharded(path string, root *Keras3Object, maxShardBytes int64) error {
+	if root == nil {
+		return fileErr("save", path, formatf("no root object"))
+	}
+	return saveSharded(path, maxShardBytes, func(s k3sink) error { return emitKeras3Object(s, "", root, 0) })
+}
+
+// saveSharded writes the sharded set emit fills (see SaveWeightsKeras3Sharded).
+func saveSharded(path string, maxShardBytes int64, emit func(k3sink) error) error {
 	manifest, err := ManifestPath(path)
 	if err != nil {
 		return fileErr("save", path, err)
-	}
-	if m == nil {
-		return fileErr("save", manifest, formatf("nil model"))
 	}
 	if maxShardBytes <= 0 {
 		return fileErr("save", manifest, formatf("maximum shard size %d: must be positive", maxShardBytes))
@@ -96,7 +110,7 @@ func SaveWeightsKeras3Sharded(path string, m *saved.Model, maxShardBytes int64) 
 	old := oldShards(manifest)
 	tmp := atomicfile.TempPrefix(manifest)
 	s := &shardSink{tmp: tmp, base: shardBase(manifest), max: maxShardBytes, index: map[string]int{}}
-	err = s.write(m)
+	err = s.write(emit)
 	if err == nil {
 		err = s.commit(manifest)
 	}
@@ -142,7 +156,7 @@ type shardSink struct {
 	list  []bool         // the key's value is a list (written more than once)
 }
 
-func (s *shardSink) write(m *saved.Model) (err error) {
+func (s *shardSink) write(emit func(k3sink) error) (err error) {
 	defer lockLib()()
 	defer func() {
 		if cerr := s.closeShard(); err == nil {
@@ -152,7 +166,7 @@ func (s *shardSink) write(m *saved.Model) (err error) {
 	if err := s.newShard(); err != nil {
 		return err
 	}
-	return emitKeras3(s, m)
+	return emit(s)
 }
 
 func (s *shardSink) newShard() error {
@@ -486,7 +500,7 @@ func readManifest(path string, limit int64) (*shardManifest, error) {
 // withShards merges the shards of the manifest at path into one temporary Keras 3 weights
 // file and calls fn with it open (the library lock held). Shards are copied one variable at a
 // time; a vars group takes its "name" attribute from the first shard that has one.
-func (o ReadOptions) withShards(path string, fn func(h *h5file) error) error {
+func (o ReadOptions) withShards(path string, fn func(h *h5file, shards int) error) error {
 	_ = RecoverShards(path)
 	mf, err := readManifest(path, o.maxConfig())
 	if err != nil {
@@ -539,7 +553,7 @@ func (o ReadOptions) withShards(path string, fn func(h *h5file) error) error {
 		return err
 	}
 	defer h.close()
-	return fn(h)
+	return fn(h, len(mf.shards))
 }
 
 // copyShard copies group p of a shard into the merged file.

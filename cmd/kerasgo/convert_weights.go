@@ -15,7 +15,7 @@ import (
 // kerasgo does not implement converts too. configPath, when not "", is a JSON config that
 // supplies the layers list the source lacks; the source's own (a model .h5 or .keras) is
 // used otherwise.
-func convertWeights(src, dst, configPath string, w io.Writer) error {
+func convertWeights(src, dst, configPath string, maxShard int64, w io.Writer) error {
 	f, p, err := model.Detect(src)
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func convertWeights(src, dst, configPath string, w io.Writer) error {
 	default:
 		return fmt.Errorf("%w: %s: format %s", model.ErrUnsupported, src, f)
 	}
-	var o wconv.Options
+	o := wconv.Options{MaxShardBytes: maxShard}
 	if configPath != "" {
 		if o.Config, err = readConfig(configPath); err != nil {
 			return err
