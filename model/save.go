@@ -40,6 +40,9 @@ func (m *Model) SaveWeights(path string) error {
 // manifest NAME.weights.json and the shards NAME_00000.weights.h5, ... beside it; a
 // checkpoint prefix gets data files .data-0000i-of-0000N of about that size each.
 func (m *Model) SaveWeightsWith(path string, o SaveWeightsOptions) error {
+	if o.NumShards != 0 && weightsKind(path) != saveCheckpoint {
+		return opErr("save weights", path, fmt.Errorf("%w: NumShards is for checkpoints (use MaxShardBytes for Keras 3 sharded weights)", ErrUnsupported))
+	}
 	if o.MaxShardBytes < 0 {
 		return opErr("save weights", path, fmt.Errorf("%w: MaxShardBytes %d is negative", ErrUnsupported, o.MaxShardBytes))
 	}
@@ -67,7 +70,7 @@ func (m *Model) SaveWeightsWith(path string, o SaveWeightsOptions) error {
 	case saveKeras3Sharded:
 		err = h5.SaveWeightsKeras3Sharded(path, sm, o.MaxShardBytes)
 	case saveCheckpoint:
-		err = checkpoint.KerasOptions{Writer: checkpoint.WriterOptions{MaxShardBytes: o.MaxShardBytes}}.Save(path, sm)
+		err = checkpoint.KerasOptions{Writer: checkpoint.WriterOptions{MaxShardBytes: o.MaxShardBytes, NumShards: o.NumShards}}.Save(path, sm)
 	default:
 		err = k.write(path, sm)
 	}
@@ -81,6 +84,10 @@ type SaveWeightsOptions struct {
 	// ".weights.h5" name (each shard at most this many bytes of variables; a larger variable
 	// is refused), several data files for a checkpoint. 0 means no sharding.
 	MaxShardBytes int64
+	// NumShards, for a checkpoint prefix, writes the data in that many files at once, one
+	// goroutine each, balanced by size (checkpoint.WriterOptions.NumShards). Not with
+	// MaxShardBytes; other formats refuse it.
+	NumShards int
 }
 
 // SaveKerasDir writes the whole model as Keras 3's model.save(dir, zipped=False) does: a

@@ -78,6 +78,24 @@ func TestShardedWeights(t *testing.T) {
 		t.Errorf("Go's shards: iterations %d, want %d", back.Iterations(), m.Iterations())
 	}
 
+	// A checkpoint in 3 data files written in parallel reads back the same.
+	ck := filepath.Join(t.TempDir(), "ck")
+	if err := m.SaveWeightsWith(ck, SaveWeightsOptions{NumShards: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(ck + ".data-00002-of-00003"); err != nil {
+		t.Error(err)
+	}
+	if err := back.LoadWeights(ck, LoadWeightsOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got3, err := back.Predict(x); err != nil || maxAbsDiff(t, got3, y) > 1e-5 {
+		t.Errorf("3-shard checkpoint: %v", err)
+	}
+	if err := m.SaveWeightsWith(filepath.Join(t.TempDir(), "a.weights.json"), SaveWeightsOptions{NumShards: 2, MaxShardBytes: 1 << 20}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("NumShards for sharded weights: %v", err)
+	}
+
 	shard := filepath.Join(layoutsRoot, "sharded", "w_00001.weights.h5")
 	if err := m.LoadWeights(shard, LoadWeightsOptions{}); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), shard) || !strings.Contains(err.Error(), "w.weights.json") {
 		t.Errorf("LoadWeights(one shard): %v", err)
