@@ -390,7 +390,7 @@ func (w *Writer) finish() error {
 		}
 		s.tmp = DataFile(w.tmp, i, n)
 	}
-	idx, err := w.encodeIndex()
+	idx, err := encodeIndex(len(w.shards), w.entries)
 	if err != nil {
 		return err
 	}
@@ -419,12 +419,12 @@ func (w *Writer) finish() error {
 	return install(w.tmp, w.prefix, n, sync)
 }
 
-// encodeIndex returns the bytes of the .index table.
-func (w *Writer) encodeIndex() ([]byte, error) {
+// encodeIndex returns the bytes of the .index table of a bundle with numShards data files.
+func encodeIndex(numShards int, entries map[string]*tfpb.BundleEntryProto) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := table.NewWriter(&buf, nil)
 	hdr, err := proto.Marshal(&tfpb.BundleHeaderProto{
-		NumShards: int32(len(w.shards)),
+		NumShards: int32(numShards),
 		Version:   &tfpb.VersionDef{Producer: bundleVersion},
 	})
 	if err != nil {
@@ -434,8 +434,8 @@ func (w *Writer) encodeIndex() ([]byte, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	mo := proto.MarshalOptions{Deterministic: true}
-	for _, k := range sortedKeys(w.entries) {
-		v, err := mo.Marshal(w.entries[k])
+	for _, k := range sortedKeys(entries) {
+		v, err := mo.Marshal(entries[k])
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}
