@@ -138,6 +138,11 @@ func TestCheckpointKerasPython(t *testing.T) {
 		j := jobs[len(jobs)-1]
 		j.Name, j.Prefix = j.Name+"-3-shards", par
 		jobs = append(jobs, j)
+		// The same checkpoint written by two workers (keys dealt alternately) and merged.
+		merged := filepath.Join(t.TempDir(), "weights")
+		ckptSplitMerge(t, prefix, merged, 2)
+		j.Name, j.Prefix = j.Name+"-merged", merged
+		jobs = append(jobs, j)
 	}
 	if len(jobs) == 0 {
 		t.Fatal("no testdata/formats/*/tfkeras/ckpt fixtures (committed; run the generator)")
@@ -170,6 +175,39 @@ func TestCheckpointOptimizersPython(t *testing.T) {
 			Compile: filepath.Join(c, "compile.json"), State: d, Prefix: prefix})
 	}
 	ckptRunJobs(t, jobs, false)
+}
+
+// ckptSplitMerge reads every tensor of the bundle at src, deals the keys to n workers that
+// write them with WriteShard, and merges their bundles at dst with MergeBundles.
+func ckptSplitMerge(t *testing.T, src, dst string, n int) {
+	t.Helper()
+	r, err := checkpoint.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	parts := make([]map[string]*tensor.Tensor, n)
+	for i := range parts {
+		parts[i] = map[string]*tensor.Tensor{}
+	}
+	for i, k := range r.Keys() {
+		v, err := r.Read(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts[i%n][k] = v
+	}
+	var wps []string
+	for i, p := range parts {
+		wp, err := checkpoint.WriteShard(dst, i, n, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wps = append(wps, wp)
+	}
+	if err := checkpoint.MergeBundles(dst, wps); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type ckptJob struct {

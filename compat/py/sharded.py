@@ -8,6 +8,12 @@ Usage:
       predictions on MODELDIR/../unzipped_dump/x.npy. Then the reference's own
       save_weights(OUTDIR/go.weights.json, max_shard_size=MAXBYTES/2**30), for the caller to
       compare byte for byte.
+  sharded.py tfmerge DEST PREFIX...
+      tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=PREFIX..., destination_prefix=DEST)
+      (TensorFlow's own merge of the worker bundles Go wrote), then tf.train.load_checkpoint
+      of DEST: every tensor's dtype, shape and values.
+  sharded.py tfread PREFIX
+      tf.train.load_checkpoint(PREFIX): every tensor's dtype, shape and values.
 The last line of stdout is JSON.
 """
 import json
@@ -47,9 +53,31 @@ def k3load(model_dir, manifest, max_bytes, out_dir):
                       "iterations": int(m.optimizer.iterations.numpy())}))
 
 
+def read_all(prefix):
+    import tensorflow as tf
+    r = tf.train.load_checkpoint(prefix)
+    out = {}
+    for k, _ in sorted(r.get_variable_to_shape_map().items()):
+        v = np.asarray(r.get_tensor(k))
+        vals = [x.hex() if isinstance(x, bytes) else repr(x) for x in v.reshape(-1).tolist()]
+        out[k] = {"dtype": str(v.dtype), "shape": list(v.shape), "values": vals}
+    return out
+
+
+def tfmerge(dest, prefixes):
+    import tensorflow as tf
+    tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=tf.constant(prefixes), destination_prefix=tf.constant(dest),
+                                  delete_old_dirs=True)
+    print(json.dumps(read_all(dest)))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "k3load":
         k3load(*sys.argv[2:6])
+    elif mode == "tfmerge":
+        tfmerge(sys.argv[2], sys.argv[3:])
+    elif mode == "tfread":
+        print(json.dumps(read_all(sys.argv[2])))
     else:
         sys.exit(f"unknown mode {mode}")
