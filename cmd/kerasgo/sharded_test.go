@@ -49,4 +49,16 @@ func TestShardedManifest(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(d, "ck.data-00001-of-00002")); err != nil {
 		t.Errorf("checkpoint with --max-shard-size 300: %v", err)
 	}
+	// A checkpoint to a checkpoint is copied tensor by tensor, optimizer state included.
+	if code, out, errs = runCLI(t, "convert", filepath.Join(d, "ck"), filepath.Join(d, "ck2"), "--weights-only", "--max-shard-size", "200"); code != 0 || !strings.Contains(out, "tensor by tensor") {
+		t.Fatalf("checkpoint copy: %d %q %q", code, out, errs)
+	}
+	_, a, _ := runCLI(t, "ls", filepath.Join(d, "ck"))
+	_, b, _ := runCLI(t, "ls", filepath.Join(d, "ck2"))
+	if a != b || a == "" {
+		t.Errorf("ls of the copy:\n%s\nwant\n%s", b, a)
+	}
+	if _, err := os.Stat(filepath.Join(d, "ck2.data-00002-of-00003")); err != nil {
+		t.Errorf("copy with --max-shard-size 200: %v", err)
+	}
 }
