@@ -52,3 +52,36 @@ func BenchmarkRead(b *testing.B) {
 		r.Close()
 	}
 }
+
+// BenchmarkParallelShards writes a 256 MiB bundle (32 tensors of 8 MiB, synced) into 1, 2
+// and 4 data files written in parallel (WriterOptions.NumShards).
+func BenchmarkParallelShards(b *testing.B) {
+	const n, size = 32, 8 << 20
+	ts := make([]*tensor.Tensor, n)
+	for i := range ts {
+		d := make([]float32, size/4)
+		for j := range d {
+			d[j] = float32(i + j)
+		}
+		ts[i] = tensor.MustFromFloat32([]int{size / 4}, d)
+	}
+	for _, shards := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("shards=%d", shards), func(b *testing.B) {
+			b.SetBytes(n * size)
+			for it := 0; it < b.N; it++ {
+				w, err := NewWriter(filepath.Join(b.TempDir(), "ckpt"), WriterOptions{NumShards: shards})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, t := range ts {
+					if err := w.Add(fmt.Sprintf("t%02d", i), t); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -70,6 +70,22 @@ func crashSave(t testing.TB, kind, target string, gen int) error {
 			}
 		}
 		return w.Close()
+	case "merge":
+		// Two workers write their halves, then the merge (all in the killed process).
+		ts := crashTensors(gen)
+		parts := []map[string]*tensor.Tensor{{}, {}}
+		for i, k := range sortedKeys(ts) {
+			parts[i%2][k] = ts[k]
+		}
+		var wps []string
+		for i, p := range parts {
+			wp, err := WriteShard(target, i, 2, p)
+			if err != nil {
+				return err
+			}
+			wps = append(wps, wp)
+		}
+		return MergeBundles(target, wps)
 	case "manager":
 		m := &Manager{Dir: target, MaxToKeep: 1}
 		_, err := m.Save(func(p string) error {
@@ -148,7 +164,7 @@ func generation(t *testing.T, kind, prefix string, raw bool) int {
 //     left and the state file names the prefix;
 //   - the next save succeeds and leaves exactly the files a save leaves.
 func TestCrashEveryStep(t *testing.T) {
-	for _, kind := range []string{"keras", "bundle", "manager"} {
+	for _, kind := range []string{"keras", "bundle", "manager", "merge"} {
 		t.Run(kind, func(t *testing.T) {
 			setup := func() (dir, target string) {
 				dir = t.TempDir()
@@ -206,7 +222,7 @@ func crashCheck(t *testing.T, kind, dir, target, where string) int {
 		prefix = p
 	}
 	// TensorFlow's view: the state file's latest checkpoint, then the prefix itself.
-	if kind != "bundle" {
+	if kind != "bundle" && kind != "merge" {
 		latest, err := Latest(dir)
 		if err != nil {
 			t.Fatalf("%s: the state file names no whole checkpoint: %v", where, err)

@@ -92,8 +92,23 @@
 // delete.
 //
 // Checked by killing saves at every step (checkpoint/crash_test.go: SaveKerasWeights, a
-// re-sharded Writer, Manager) and by having TensorFlow read what each kill left
-// (compat/durable_test.go).
+// re-sharded Writer, Manager, two workers' WriteShard and their MergeBundles) and by having
+// TensorFlow read what each kill left (compat/durable_test.go).
+//
+// # Several data files, several writers
+//
+// WriterOptions.NumShards writes the data files in parallel, one goroutine each, every
+// tensor going to the file given the fewest bytes so far (MaxShardBytes instead starts a new
+// file when the current one is full). WriteShard and MergeBundles are the distributed save:
+// each worker writes its tensors as a bundle of its own at WorkerPrefix (PREFIX_temp/
+// part-0000W-of-0000N, as TensorFlow names them), and the chief merges the bundles as
+// TensorFlow's MergeBundles does: data files renumbered worker by worker, hard-linked under a
+// temporary prefix (never rewritten), the indexes merged into one, the result put in place
+// as any save is (steps 4-6), then the workers' files removed, index first. The merged index
+// is byte-identical to what tf.raw_ops.MergeV2Checkpoints writes for the same worker bundles
+// (compat/merge_bundles_test.go). Copy rewrites a bundle tensor by tensor (resharding it):
+// one tensor in memory at a time (TestCopyMemoryBounded: a 320 MiB copy peaks at about 53 MiB
+// of heap).
 //
 // # Compatibility
 //

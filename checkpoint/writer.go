@@ -26,6 +26,12 @@ type WriterOptions struct {
 	// MaxShardBytes starts a new data shard once the current one holds at least this many
 	// bytes. 0 means a single shard.
 	MaxShardBytes int64
+	// NumShards, above 1, writes that many data shards in parallel, one goroutine each (as
+	// TensorFlow writes one shard per device): each tensor goes to the shard that has been
+	// given the fewest bytes so far, so that the shards come out about the same size. Add
+	// then returns before the tensor is written: its data must not change until Close. It
+	// cannot be combined with MaxShardBytes.
+	NumShards int
 	// Sync is kept for compatibility: files are synced unless NoSync is set.
 	Sync bool
 	// NoSync skips flushing files and folders to disk: the save stays safe against a killed
@@ -49,6 +55,7 @@ type Writer struct {
 	complete bool
 	shards   []*shardFile
 	entries  map[string]*tfpb.BundleEntryProto
+	par      *parallel // the shard goroutines, with NumShards > 1
 	err      error
 	done     bool
 }
@@ -58,6 +65,7 @@ type shardFile struct {
 	bw     *bufio.Writer
 	tmp    string
 	offset int64
+	synced bool // flushed and synced by its goroutine (NumShards > 1)
 }
 
 // NewWriter starts a bundle with the given prefix. The prefix's folder is created if needed.
@@ -99,11 +107,21 @@ func newWriter(prefix string, opts WriterOptions, state bool) (*Writer, error) {
 		lock.Release()
 		return nil, err
 	}
+	if opts.NumShards < 0 || opts.NumShards > maxWriterShards || (opts.NumShards > 1 && opts.MaxShardBytes > 0) {
+		lock.Release()
+		return nil, fmt.Errorf("checkpoint: %s: NumShards %d (at most %d, not with MaxShardBytes)", prefix, opts.NumShards, maxWriterShards)
+	}
 	w := &Writer{prefix: prefix, opts: opts, tmp: atomicfile.TempPrefix(prefix), lock: lock,
 		state: state, entries: map[string]*tfpb.BundleEntryProto{}}
-	if err := w.newShard(); err != nil {
-		lock.Release()
-		return nil, err
+	for i := 0; i < max(1, opts.NumShards); i++ {
+		if err := w.newShard(); err != nil {
+			w.removeTemps()
+			lock.Release()
+			return nil, err
+		}
+	}
+	if opts.NumShards > 1 {
+		w.startParallel()
 	}
 	return w, nil
 }
@@ -143,6 +161,9 @@ func (w *Writer) Add(key string, t *tensor.Tensor) error {
 	if !t.DType.Valid() {
 		return fmt.Errorf("checkpoint: %s: key %q: %w: dtype %v", w.prefix, key, ErrUnsupported, t.DType)
 	}
+	if w.par != nil {
+		return w.addParallel(key, t, n)
+	}
 	s := w.shards[len(w.shards)-1]
 	if w.opts.MaxShardBytes > 0 && s.offset >= w.opts.MaxShardBytes {
 		if err := w.newShard(); err != nil {
@@ -151,8 +172,20 @@ func (w *Writer) Add(key string, t *tensor.Tensor) error {
 		}
 		s = w.shards[len(w.shards)-1]
 	}
+	e := &tfpb.BundleEntryProto{}
+	if err := s.write(e, int32(len(w.shards)-1), t, n); err != nil {
+		w.err = fmt.Errorf("checkpoint: %s: key %q: %w", w.prefix, key, err)
+		return w.err
+	}
+	w.entries[key] = e
+	return nil
+}
+
+// write appends t (n elements) to the shard, numbered id, and fills its index entry e.
+func (s *shardFile) write(e *tfpb.BundleEntryProto, id int32, t *tensor.Tensor, n int64) error {
 	cw := &countingWriter{w: s.bw, h: crc32.New(crc32.MakeTable(crc32.Castagnoli))}
 	var crc uint32
+	var err error
 	if t.DType == tensor.String {
 		crc, err = writeString(cw, t, n)
 	} else {
@@ -160,21 +193,18 @@ func (w *Writer) Add(key string, t *tensor.Tensor) error {
 		crc = cw.h.Sum32()
 	}
 	if err != nil {
-		w.err = fmt.Errorf("checkpoint: %s: key %q: %w", w.prefix, key, err)
-		return w.err
+		return err
 	}
 	shape := &tfpb.TensorShapeProto{}
 	for _, d := range t.Shape {
 		shape.Dim = append(shape.Dim, &tfpb.TensorShapeProto_Dim{Size: int64(d)})
 	}
-	w.entries[key] = &tfpb.BundleEntryProto{
-		Dtype:   tfpb.DataType(t.DType),
-		Shape:   shape,
-		ShardId: int32(len(w.shards) - 1),
-		Offset:  s.offset,
-		Size:    cw.n,
-		Crc32C:  table.MaskCRC(crc),
-	}
+	e.Dtype = tfpb.DataType(t.DType)
+	e.Shape = shape
+	e.ShardId = id
+	e.Offset = s.offset
+	e.Size = cw.n
+	e.Crc32C = table.MaskCRC(crc)
 	s.offset += cw.n
 	return nil
 }
@@ -302,6 +332,11 @@ func (w *Writer) Close() error {
 	}
 	w.done = true
 	defer w.lock.Release()
+	if w.par != nil {
+		if err := w.stopParallel(); err != nil && w.err == nil {
+			w.err = err
+		}
+	}
 	if w.err != nil {
 		w.removeTemps()
 		return w.err
@@ -323,6 +358,9 @@ func (w *Writer) Abort() {
 	if !w.done {
 		w.done = true
 		w.err = errors.New("checkpoint: writer aborted")
+		if w.par != nil {
+			w.par.abort()
+		}
 		w.removeTemps()
 		w.lock.Release()
 	}
@@ -336,7 +374,7 @@ func (w *Writer) finish() error {
 		if err := s.bw.Flush(); err != nil {
 			return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
 		}
-		if sync {
+		if sync && !s.synced {
 			atomicfile.Step("sync data shard")
 			if err := s.f.Sync(); err != nil {
 				return fmt.Errorf("checkpoint: %s: %w", s.tmp, err)
@@ -352,7 +390,7 @@ func (w *Writer) finish() error {
 		}
 		s.tmp = DataFile(w.tmp, i, n)
 	}
-	idx, err := w.encodeIndex()
+	idx, err := encodeIndex(len(w.shards), w.entries)
 	if err != nil {
 		return err
 	}
@@ -381,12 +419,12 @@ func (w *Writer) finish() error {
 	return install(w.tmp, w.prefix, n, sync)
 }
 
-// encodeIndex returns the bytes of the .index table.
-func (w *Writer) encodeIndex() ([]byte, error) {
+// encodeIndex returns the bytes of the .index table of a bundle with numShards data files.
+func encodeIndex(numShards int, entries map[string]*tfpb.BundleEntryProto) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := table.NewWriter(&buf, nil)
 	hdr, err := proto.Marshal(&tfpb.BundleHeaderProto{
-		NumShards: int32(len(w.shards)),
+		NumShards: int32(numShards),
 		Version:   &tfpb.VersionDef{Producer: bundleVersion},
 	})
 	if err != nil {
@@ -396,8 +434,8 @@ func (w *Writer) encodeIndex() ([]byte, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	mo := proto.MarshalOptions{Deterministic: true}
-	for _, k := range sortedKeys(w.entries) {
-		v, err := mo.Marshal(w.entries[k])
+	for _, k := range sortedKeys(entries) {
+		v, err := mo.Marshal(entries[k])
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}

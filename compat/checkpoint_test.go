@@ -22,17 +22,19 @@ import (
 // TensorFlow's own bundle writer, given the same tensors, writes the same bytes as Go.
 func TestCheckpointDTypesPython(t *testing.T) {
 	python(t)
-	t.Run("one-shard", func(t *testing.T) { ckptDTypes(t, 0) })
-	t.Run("sharded", func(t *testing.T) { ckptDTypes(t, 64) })
+	t.Run("one-shard", func(t *testing.T) { ckptDTypes(t, checkpoint.WriterOptions{}) })
+	t.Run("sharded", func(t *testing.T) { ckptDTypes(t, checkpoint.WriterOptions{MaxShardBytes: 64}) })
+	t.Run("parallel", func(t *testing.T) { ckptDTypes(t, checkpoint.WriterOptions{NumShards: 3}) })
 }
 
-// ckptDTypes runs TestCheckpointDTypesPython with Go's writer making a new data shard every
-// maxShard bytes (0: one shard, which TensorFlow's writer must reproduce byte for byte).
-func ckptDTypes(t *testing.T, maxShard int64) {
+// ckptDTypes runs TestCheckpointDTypesPython with Go's writer options: a new data shard every
+// MaxShardBytes, or NumShards shards written in parallel (the zero options: one shard, which
+// TensorFlow's writer must reproduce byte for byte).
+func ckptDTypes(t *testing.T, opts checkpoint.WriterOptions) {
 	dir := t.TempDir()
 	goPrefix, pyPrefix := filepath.Join(dir, "go"), filepath.Join(dir, "py")
 	ts := ckptAllDTypes()
-	w, err := checkpoint.NewWriter(goPrefix, checkpoint.WriterOptions{MaxShardBytes: maxShard})
+	w, err := checkpoint.NewWriter(goPrefix, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func ckptDTypes(t *testing.T, maxShard int64) {
 			}
 		}
 	}
-	if maxShard > 0 {
+	if opts != (checkpoint.WriterOptions{}) {
 		if files, _ := filepath.Glob(goPrefix + ".data-*"); len(files) < 3 {
 			t.Errorf("%d data shards, want several", len(files))
 		}
@@ -125,6 +127,22 @@ func TestCheckpointKerasPython(t *testing.T) {
 		jobs = append(jobs, ckptJob{Name: filepath.Base(vdir), Config: filepath.Join(vdir, "config_keras2.json"),
 			Compile: filepath.Join(vdir, "meta.json"), State: vdir, Prefix: prefix, Ref: ref,
 			X: filepath.Join(vdir, "x.npy"), Y: filepath.Join(vdir, "y.npy"), Next: filepath.Join(vdir, "next")})
+		// The same checkpoint with its data in 3 files written in parallel.
+		par := filepath.Join(t.TempDir(), "weights")
+		if err := (checkpoint.KerasOptions{Writer: checkpoint.WriterOptions{NumShards: 3}}).Save(par, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(par + ".data-00002-of-00003"); err != nil {
+			t.Fatal(err)
+		}
+		j := jobs[len(jobs)-1]
+		j.Name, j.Prefix = j.Name+"-3-shards", par
+		jobs = append(jobs, j)
+		// The same checkpoint written by two workers (keys dealt alternately) and merged.
+		merged := filepath.Join(t.TempDir(), "weights")
+		ckptSplitMerge(t, prefix, merged, 2)
+		j.Name, j.Prefix = j.Name+"-merged", merged
+		jobs = append(jobs, j)
 	}
 	if len(jobs) == 0 {
 		t.Fatal("no testdata/formats/*/tfkeras/ckpt fixtures (committed; run the generator)")
@@ -157,6 +175,39 @@ func TestCheckpointOptimizersPython(t *testing.T) {
 			Compile: filepath.Join(c, "compile.json"), State: d, Prefix: prefix})
 	}
 	ckptRunJobs(t, jobs, false)
+}
+
+// ckptSplitMerge reads every tensor of the bundle at src, deals the keys to n workers that
+// write them with WriteShard, and merges their bundles at dst with MergeBundles.
+func ckptSplitMerge(t *testing.T, src, dst string, n int) {
+	t.Helper()
+	r, err := checkpoint.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	parts := make([]map[string]*tensor.Tensor, n)
+	for i := range parts {
+		parts[i] = map[string]*tensor.Tensor{}
+	}
+	for i, k := range r.Keys() {
+		v, err := r.Read(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts[i%n][k] = v
+	}
+	var wps []string
+	for i, p := range parts {
+		wp, err := checkpoint.WriteShard(dst, i, n, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wps = append(wps, wp)
+	}
+	if err := checkpoint.MergeBundles(dst, wps); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type ckptJob struct {

@@ -16,6 +16,9 @@ type Report struct {
 	// Vars is every dataset of the file (of the model.weights.h5 inside a .keras zip), as
 	// List returns them.
 	Vars []Var
+	// Shards is the number of shards of Keras 3 sharded weights (a .weights.json manifest),
+	// read together as one file; 0 for any other file.
+	Shards int
 	// Model is what Load returns; nil when LoadErr is set.
 	Model *saved.Model
 	// LoadErr is why Load does not read this sound file (it wraps ErrUnsupported); nil when
@@ -47,6 +50,22 @@ func Audit(path string) (*Report, error) { return ReadOptions{}.Audit(path) }
 
 // Audit is Audit with options.
 func (o ReadOptions) Audit(path string) (*Report, error) {
+	if IsShardManifest(path) {
+		var a *Report
+		err := o.withShards(path, func(h *h5file, shards int) (err error) {
+			if a, err = o.audit(h, nil); err == nil {
+				a.Shards = shards
+			}
+			return err
+		})
+		if err != nil {
+			return nil, fileErr("verify", path, err)
+		}
+		if a.LoadErr != nil {
+			a.LoadErr = fileErr("load", path, a.LoadErr)
+		}
+		return a, nil
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("verify", path, err)

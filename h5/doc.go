@@ -26,6 +26,14 @@
 // conv2d_1, ...), optimizer/vars/<i> (iteration, learning_rate, then the slots), vars for the
 // model itself; each vars group carries the object's name in attribute "name".
 //
+// Keras 3 sharded weights (save_weights(path, max_shard_size=...); sharded.go): a manifest
+// NAME.weights.json and shards NAME_00000.weights.h5, ... each holding part of that tree.
+// Load, List, ReadWeightsFile and Audit read a manifest by copying its shards, one variable
+// at a time, into one temporary file read as a .weights.h5; SaveWeightsKeras3Sharded and
+// SaveKeras3WeightsSharded write them as Keras 3.15 does (manifest bytes, file names, and
+// which shard gets each group and variable), replacing the whole set durably: shards under
+// temporary names, then the manifest as the commit point, then the install, manifest last.
+//
 // Keras 3 files name a layer's variables only by index, and a weights file without config
 // names a layer only by its path. The short weight names ("kernel", "moving_mean"), which of
 // them are non-trainable, and the class of a path ("max_pooling2d_1" → MaxPooling2D) come from

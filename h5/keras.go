@@ -161,18 +161,14 @@ func sourceKind(path string) (string, error) {
 // reShard matches a Keras 3 weights shard name: <base>_<5 digits>.weights.h5.
 var reShard = regexp.MustCompile(`^(.+)_[0-9]{5}\.weights\.h5$`)
 
-// checkSharded refuses the files of Keras 3 sharded weights (save_weights with
-// max_shard_size): the <name>.weights.json manifest, and each <name>_NNNNN.weights.h5 shard
-// that has its manifest beside it (a shard alone holds only part of the variables).
+// checkSharded refuses one shard of Keras 3 sharded weights (save_weights with
+// max_shard_size), a <name>_NNNNN.weights.h5 that has its manifest beside it: it holds only
+// part of the variables, and the manifest is what to read.
 func checkSharded(path string) error {
-	base := filepath.Base(path)
-	if strings.HasSuffix(strings.ToLower(base), ".weights.json") {
-		return unsupportedf("Keras 3 sharded weights manifest (save_weights with max_shard_size): not yet supported")
-	}
-	if sm := reShard.FindStringSubmatch(base); sm != nil {
-		manifest := filepath.Join(filepath.Dir(path), sm[1]+".weights.json")
+	if sm := reShard.FindStringSubmatch(filepath.Base(path)); sm != nil {
+		manifest := filepath.Join(filepath.Dir(path), sm[1]+ManifestSuffix)
 		if st, err := os.Stat(manifest); err == nil && !st.IsDir() {
-			return unsupportedf("one shard of Keras 3 sharded weights (manifest %s): sharded weights are not yet supported", manifest)
+			return unsupportedf("one shard of Keras 3 sharded weights: read its manifest %s", manifest)
 		}
 	}
 	return nil
@@ -186,6 +182,9 @@ func LoadKeras(path string) (*saved.Model, error) { return ReadOptions{}.LoadKer
 
 // LoadKeras is LoadKeras with options.
 func (o ReadOptions) LoadKeras(path string) (*saved.Model, error) {
+	if IsShardManifest(path) {
+		return o.Load(path)
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)

@@ -158,28 +158,3 @@ func TestKerasDirBroken(t *testing.T) {
 		t.Errorf("empty directory: %v", err)
 	}
 }
-
-// TestShardedWeightsRefused: the manifest and every shard of Keras 3 sharded weights fail
-// with ErrUnsupported naming the file, not with a partial model or "not an HDF5 file".
-func TestShardedWeightsRefused(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(layoutsDir, "sharded", "w*"))
-	if len(files) < 3 {
-		t.Fatalf("sharded fixture missing (committed under %s/sharded): %v", layoutsDir, files)
-	}
-	for _, f := range files {
-		_, err := Load(f)
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), f) || !strings.Contains(err.Error(), "not yet supported") {
-			t.Errorf("Load %s: %v", f, err)
-		}
-	}
-	if _, err := List(filepath.Join(layoutsDir, "sharded", "w.weights.json")); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("List manifest: %v", err)
-	}
-	// A shard without its manifest is an ordinary Keras 3 weights file to this package.
-	d := t.TempDir()
-	b, _ := os.ReadFile(filepath.Join(layoutsDir, "sharded", "w_00000.weights.h5"))
-	os.WriteFile(filepath.Join(d, "w_00000.weights.h5"), b, 0o644)
-	if _, err := Load(filepath.Join(d, "w_00000.weights.h5")); errors.Is(err, ErrUnsupported) && strings.Contains(err.Error(), "shard") {
-		t.Errorf("lone shard: %v", err)
-	}
-}

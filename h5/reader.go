@@ -70,6 +70,14 @@ func List(path string) ([]Var, error) { return ReadOptions{}.List(path) }
 
 // Load is Load with options.
 func (o ReadOptions) Load(path string) (*saved.Model, error) {
+	if IsShardManifest(path) {
+		var m *saved.Model
+		err := o.withShards(path, func(h *h5file, _ int) (err error) {
+			m, err = o.readModel(h, nil)
+			return err
+		})
+		return m, fileErr("load", path, err)
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)
@@ -96,6 +104,14 @@ func (o ReadOptions) Load(path string) (*saved.Model, error) {
 
 // List is List with options.
 func (o ReadOptions) List(path string) ([]Var, error) {
+	if IsShardManifest(path) {
+		var vars []Var
+		err := o.withShards(path, func(h *h5file, _ int) (err error) {
+			vars, err = h.listVars()
+			return err
+		})
+		return vars, fileErr("list", path, err)
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("list", path, err)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/internal/atomicfile"
@@ -72,6 +71,14 @@ func ReadWeightsFile(path string) (*WeightsFile, error) { return ReadOptions{}.R
 
 // ReadWeightsFile is ReadWeightsFile with options.
 func (o ReadOptions) ReadWeightsFile(path string) (*WeightsFile, error) {
+	if IsShardManifest(path) {
+		var wf *WeightsFile
+		err := o.withShards(path, func(h *h5file, _ int) (err error) {
+			wf, err = o.readWeightsH5(h)
+			return err
+		})
+		return wf, fileErr("load", path, err)
+	}
 	kind, err := sourceKind(path)
 	if err != nil {
 		return nil, fileErr("load", path, err)
@@ -451,30 +458,36 @@ func SaveKeras3Weights(path string, root *Keras3Object) error {
 	return fileErr("save", path, atomicfile.Options{Sync: true}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error {
 			gm := &groupMaker{h: h, made: map[string]bool{}}
-			return writeKeras3Object(h, gm, "", root, 0)
+			return emitKeras3Object(&treeSink{fileSink{h: h, gm: gm}}, "", root, 0)
 		})
 	}))
 }
 
-func writeKeras3Object(h *h5file, gm *groupMaker, p string, o *Keras3Object, depth int) error {
+// treeSink is the fileSink of SaveKeras3Weights: it also makes the groups of objects
+// without variables, so that the tree is written back as read.
+type treeSink struct{ fileSink }
+
+// group makes the group of an object; only the file sink makes groups without variables.
+func (s *treeSink) group(p string) error { return s.gm.mk(p) }
+
+// emitKeras3Object hands the object tree o at p to s, in Keras's order: the object's vars,
+// then its children.
+func emitKeras3Object(s k3sink, p string, o *Keras3Object, depth int) error {
 	if depth > maxDepth {
 		return atObj(pathOrRoot(p), formatf("objects nested deeper than %d", maxDepth))
 	}
-	if err := gm.mk(p); err != nil {
-		return err
+	if ts, ok := s.(*treeSink); ok {
+		if err := ts.group(p); err != nil {
+			return err
+		}
 	}
 	if o.HasVars {
 		vp := joinPath(p, groupVars)
-		if err := gm.mk(vp); err != nil {
+		if err := s.vars(vp, o.Name); err != nil {
 			return err
 		}
-		if o.Name != "" {
-			if err := h.writeVlenAttr(vp, attrName, []string{o.Name}, true, true); err != nil {
-				return atObj(attrPath(vp, attrName), err)
-			}
-		}
 		for i, v := range o.Vars {
-			if err := gm.dataset(vp, strconv.Itoa(i), v); err != nil {
+			if err := s.set(vp, i, v); err != nil {
 				return err
 			}
 		}
@@ -487,7 +500,7 @@ func writeKeras3Object(h *h5file, gm *groupMaker, p string, o *Keras3Object, dep
 			return atObj(pathOrRoot(p), formatf("bad or duplicate child key %q", c.Key))
 		}
 		seen[c.Key] = true
-		if err := writeKeras3Object(h, gm, joinPath(p, c.Key), c, depth+1); err != nil {
+		if err := emitKeras3Object(s, joinPath(p, c.Key), c, depth+1); err != nil {
 			return err
 		}
 	}

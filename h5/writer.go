@@ -403,16 +403,56 @@ func writeLegacyOptimizer(h *h5file, gm *groupMaker, m *saved.Model, model strin
 	return h.writeNameList(g, attrWeightNames, names)
 }
 
-// writeKeras3 writes the Keras 3 weights tree (FORMATS.md §2.2).
-func writeKeras3(h *h5file, m *saved.Model) error {
-	if err := checkLayers(m); err != nil {
+// k3sink receives the Keras 3 weights tree in the order Keras's saving_lib visits it: an
+// object's vars group (with the object's name, "" for none) before its variables and before
+// its children's.
+type k3sink interface {
+	vars(vp, name string) error
+	set(vp string, i int, t *tensor.Tensor) error
+}
+
+// fileSink writes the tree into one HDF5 file.
+type fileSink struct {
+	h  *h5file
+	gm *groupMaker
+}
+
+func (s *fileSink) vars(vp, name string) error {
+	if err := s.gm.mk(vp); err != nil {
 		return err
 	}
+	if name == "" {
+		return nil
+	}
+	if err := s.h.writeVlenAttr(vp, attrName, []string{name}, true, true); err != nil {
+		return atObj(attrPath(vp, attrName), err)
+	}
+	return nil
+}
+
+func (s *fileSink) set(vp string, i int, t *tensor.Tensor) error {
+	return s.gm.dataset(vp, strconv.Itoa(i), t)
+}
+
+// writeKeras3 writes the Keras 3 weights tree (FORMATS.md §2.2).
+func writeKeras3(h *h5file, m *saved.Model) error {
 	gm := &groupMaker{h: h, made: map[string]bool{}}
 	if err := gm.mk(groupLayers); err != nil {
 		return err
 	}
-	if err := writeKeras3Layers(h, gm, groupLayers, m.Layers, 0); err != nil {
+	return emitKeras3(&fileSink{h: h, gm: gm}, m)
+}
+
+// emitKeras3 hands the Keras 3 weights tree of m to s: the model's own vars group, the
+// layers, the optimizer.
+func emitKeras3(s k3sink, m *saved.Model) error {
+	if err := checkLayers(m); err != nil {
+		return err
+	}
+	if err := s.vars(groupVars, modelName(m.Config)); err != nil {
+		return err
+	}
+	if err := writeKeras3Layers(s, groupLayers, m.Layers, 0); err != nil {
 		return err
 	}
 	if o := m.Optimizer; o != nil {
@@ -435,24 +475,13 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 			}
 		}
 		vp := joinPath(groupOptimizer, groupVars)
-		if err := gm.mk(vp); err != nil {
+		if err := s.vars(vp, optimizerName(o, saved.Keras3)); err != nil {
 			return err
 		}
-		if err := h.writeVlenAttr(vp, attrName, []string{optimizerName(o, saved.Keras3)}, true, true); err != nil {
-			return atObj(attrPath(vp, attrName), err)
-		}
 		for i, v := range vals {
-			if err := gm.dataset(vp, strconv.Itoa(i), v); err != nil {
+			if err := s.set(vp, i, v); err != nil {
 				return err
 			}
-		}
-	}
-	if err := gm.mk(groupVars); err != nil {
-		return err
-	}
-	if n := modelName(m.Config); n != "" {
-		if err := h.writeVlenAttr(groupVars, attrName, []string{n}, true, true); err != nil {
-			return atObj(attrPath(groupVars, attrName), err)
 		}
 	}
 	return nil
@@ -460,7 +489,7 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 
 // writeKeras3Layers writes the vars of layers under top (layers/<path>/vars; a nested
 // model's layers under layers/<path>/layers/...).
-func writeKeras3Layers(h *h5file, gm *groupMaker, top string, ls []saved.Layer, depth int) error {
+func writeKeras3Layers(s k3sink, top string, ls []saved.Layer, depth int) error {
 	classes := make([]string, len(ls))
 	for i, l := range ls {
 		switch {
@@ -476,23 +505,19 @@ func writeKeras3Layers(h *h5file, gm *groupMaker, top string, ls []saved.Layer, 
 	}
 	for i, p := range keras3Paths(classes) {
 		l := ls[i]
+		vp := joinPath(top, p, groupVars)
+		if err := s.vars(vp, l.Name); err != nil {
+			return err
+		}
 		if l.Children != nil {
 			if depth >= maxNesting {
 				return unsupportedf("models nested more than %d deep", maxNesting)
 			}
-			if err := writeKeras3Layers(h, gm, joinPath(top, p, groupLayers), l.Children, depth+1); err != nil {
+			// The weights are the children's.
+			if err := writeKeras3Layers(s, joinPath(top, p, groupLayers), l.Children, depth+1); err != nil {
 				return err
 			}
-		}
-		vp := joinPath(top, p, groupVars)
-		if err := gm.mk(vp); err != nil {
-			return err
-		}
-		if err := h.writeVlenAttr(vp, attrName, []string{l.Name}, true, true); err != nil {
-			return atObj(attrPath(vp, attrName), err)
-		}
-		if l.Children != nil {
-			continue // the weights are the children's
+			continue
 		}
 		if obj := saved.WeightObjectOf(l.Class); obj != "" && l.Children == nil {
 			// The variables belong to a sub-object (an RNN's cell), named by the class's
@@ -506,7 +531,7 @@ func writeKeras3Layers(h *h5file, gm *groupMaker, top string, ls []saved.Layer, 
 			}
 		}
 		for j, w := range l.Weights {
-			if err := gm.dataset(vp, strconv.Itoa(j), w.Value); err != nil {
+			if err := s.set(vp, j, w.Value); err != nil {
 				return err
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 )
 
 // isKerasDir reports whether dir is an unzipped Keras 3 model, by Keras 3's own test: a
@@ -20,19 +19,20 @@ func isKerasDir(dir string) bool {
 // reWeightsShard matches a Keras 3 weights shard name: <base>_<5 digits>.weights.h5.
 var reWeightsShard = regexp.MustCompile(`^(.+)_[0-9]{5}\.weights\.h5$`)
 
-// checkShardedWeights refuses, with ErrUnsupported naming the file, the files Keras 3's
-// save_weights(path, max_shard_size=...) writes: the <name>.weights.json manifest (by name,
-// or a JSON object with a "weight_map" key) and its <name>_NNNNN.weights.h5 shards (a shard
-// next to its manifest holds only part of the variables).
+// checkShardedWeights refuses, with ErrUnsupported naming the file, the files of Keras 3's
+// save_weights(path, max_shard_size=...) that are not read alone: a manifest (a JSON object
+// with a "weight_map" key) under a name not ending in ".weights.json" (Keras reads a
+// manifest by that name only), and a <name>_NNNNN.weights.h5 shard next to its manifest
+// (it holds only part of the variables; the manifest is what to read).
 func checkShardedWeights(path string) error {
 	base := filepath.Base(path)
-	if strings.HasSuffix(strings.ToLower(base), ".weights.json") || isShardManifest(path) {
-		return fmt.Errorf("%w: Keras 3 sharded weights manifest (save_weights with max_shard_size): sharded weights are not yet supported", ErrUnsupported)
+	if isShardManifest(path) {
+		return fmt.Errorf("%w: a Keras 3 sharded weights manifest is read under a name ending in .weights.json", ErrUnsupported)
 	}
 	if m := reWeightsShard.FindStringSubmatch(base); m != nil {
 		manifest := filepath.Join(filepath.Dir(path), m[1]+".weights.json")
 		if st, err := os.Stat(manifest); err == nil && st.Mode().IsRegular() {
-			return fmt.Errorf("%w: one shard of Keras 3 sharded weights (manifest %s): sharded weights are not yet supported", ErrUnsupported, filepath.Base(manifest))
+			return fmt.Errorf("%w: one shard of Keras 3 sharded weights: read its manifest %s", ErrUnsupported, filepath.Base(manifest))
 		}
 	}
 	return nil

@@ -74,6 +74,10 @@
 //	m.SaveWeights("w.h5"), "w.hdf5"  tf_keras weights HDF5                         h5.SaveWeights
 //	m.SaveWeights("ckpt/w")          TF checkpoint (with optimizer state)          checkpoint.SaveKerasWeights
 //
+// SaveWeightsWith takes SaveWeightsOptions: MaxShardBytes writes Keras 3 sharded weights
+// ("w.weights.json" and w_00000.weights.h5, ...; h5.SaveWeightsKeras3Sharded) or splits a
+// checkpoint's data files; NumShards writes a checkpoint's data files in parallel.
+//
 // Load and LoadWeights detect the format from the content (Detect): the HDF5 signature, the
 // zip signature, saved_model.pb, a checkpoint prefix or a directory holding a "checkpoint"
 // file. Load needs a file with an architecture; LoadWeights takes weights from any of them.

@@ -3,7 +3,6 @@
 package model
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,29 +103,6 @@ print("ok", d)
 	res, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(res), "ok ") {
 		t.Fatalf("Keras 3 loading Go's directory: %v\n%s", err, res)
-	}
-}
-
-// TestShardedWeightsUnsupported: Detect, Load and LoadWeights on the manifest or a shard of
-// Keras 3 sharded weights fail with ErrUnsupported naming the file.
-func TestShardedWeightsUnsupported(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(layoutsRoot, "sharded", "w*"))
-	if len(files) < 3 {
-		t.Fatalf("sharded fixture missing: %v", files)
-	}
-	m, err := Load(filepath.Join(layoutsRoot, "unzipped"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		_, _, err1 := Detect(f)
-		_, err2 := Load(f)
-		err3 := m.LoadWeights(f, LoadWeightsOptions{})
-		for i, err := range []error{err1, err2, err3} {
-			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), f) || !strings.Contains(err.Error(), "not yet supported") {
-				t.Errorf("%s: call %d: %v, want ErrUnsupported naming the file", f, i, err)
-			}
-		}
 	}
 }
 

@@ -27,8 +27,67 @@ func (m *Model) Save(path string) error {
 // compiled, as Keras 3 writes them); ".h5" or ".hdf5" → tf_keras's save_weights HDF5;
 // anything else → a TensorFlow checkpoint with path as its prefix (with the optimizer state
 // when the model is compiled, as tf_keras writes it).
+//
+// A ".weights.json" name is for sharded weights (SaveWeightsWith with MaxShardBytes): here
+// it is refused, as Keras refuses it without max_shard_size.
 func (m *Model) SaveWeights(path string) error {
-	return m.saveAs(weightsKind(path), "save weights", path)
+	return m.SaveWeightsWith(path, SaveWeightsOptions{})
+}
+
+// SaveWeightsWith is SaveWeights with options (SaveWeights keeps the one-argument form the
+// callbacks call). With o.MaxShardBytes set, a ".weights.json" or ".weights.h5" name gets
+// Keras 3's sharded weights (save_weights(path, max_shard_size=MaxShardBytes/2**30)): the
+// manifest NAME.weights.json and the shards NAME_00000.weights.h5, ... beside it; a
+// checkpoint prefix gets data files .data-0000i-of-0000N of about that size each.
+func (m *Model) SaveWeightsWith(path string, o SaveWeightsOptions) error {
+	if o.NumShards != 0 && weightsKind(path) != saveCheckpoint {
+		return opErr("save weights", path, fmt.Errorf("%w: NumShards is for checkpoints (use MaxShardBytes for Keras 3 sharded weights)", ErrUnsupported))
+	}
+	if o.MaxShardBytes < 0 {
+		return opErr("save weights", path, fmt.Errorf("%w: MaxShardBytes %d is negative", ErrUnsupported, o.MaxShardBytes))
+	}
+	k := weightsKind(path)
+	if h5.IsShardManifest(path) && o.MaxShardBytes == 0 {
+		return opErr("save weights", path, fmt.Errorf("%w: a .weights.json name is for sharded weights: set SaveWeightsOptions.MaxShardBytes", ErrUnsupported))
+	}
+	if o.MaxShardBytes > 0 {
+		switch k {
+		case saveKeras3Weights, saveKeras3Sharded:
+			k = saveKeras3Sharded
+		case saveCheckpoint:
+		default:
+			return opErr("save weights", path, fmt.Errorf("%w: MaxShardBytes: tf_keras .h5 weights are not sharded (use .weights.json or a checkpoint prefix)", ErrUnsupported))
+		}
+	}
+	if k.weightsOnly() && !m.Built() {
+		return opErr("save weights", path, ErrNotBuilt)
+	}
+	sm, err := m.savedAs(k)
+	if err != nil {
+		return opErr("save weights", path, err)
+	}
+	switch k {
+	case saveKeras3Sharded:
+		err = h5.SaveWeightsKeras3Sharded(path, sm, o.MaxShardBytes)
+	case saveCheckpoint:
+		err = checkpoint.KerasOptions{Writer: checkpoint.WriterOptions{MaxShardBytes: o.MaxShardBytes, NumShards: o.NumShards}}.Save(path, sm)
+	default:
+		err = k.write(path, sm)
+	}
+	return opErr("save weights", path, err)
+}
+
+// SaveWeightsOptions configures SaveWeights. The zero value writes one file (one data file
+// for a checkpoint), as Keras does by default.
+type SaveWeightsOptions struct {
+	// MaxShardBytes splits the weights: Keras 3 sharded weights for a ".weights.json" or
+	// ".weights.h5" name (each shard at most this many bytes of variables; a larger variable
+	// is refused), several data files for a checkpoint. 0 means no sharding.
+	MaxShardBytes int64
+	// NumShards, for a checkpoint prefix, writes the data in that many files at once, one
+	// goroutine each, balanced by size (checkpoint.WriterOptions.NumShards). Not with
+	// MaxShardBytes; other formats refuse it.
+	NumShards int
 }
 
 // SaveKerasDir writes the whole model as Keras 3's model.save(dir, zipped=False) does: a
@@ -50,6 +109,7 @@ const (
 	saveH5Weights                     // tf_keras's save_weights .h5
 	saveKeras3Weights                 // Keras 3's .weights.h5
 	saveCheckpoint                    // a TF checkpoint (tf_keras's save_weights to a prefix)
+	saveKeras3Sharded                 // Keras 3's sharded weights (.weights.json + shards)
 )
 
 // modelKind is the file Save writes at path, chosen from its extension as Keras chooses it.
@@ -70,6 +130,8 @@ func weightsKind(path string) saveKind {
 	switch {
 	case strings.HasSuffix(lower, ".weights.h5"):
 		return saveKeras3Weights
+	case strings.HasSuffix(lower, h5.ManifestSuffix):
+		return saveKeras3Sharded
 	case strings.HasSuffix(lower, ".h5"), strings.HasSuffix(lower, ".hdf5"):
 		return saveH5Weights
 	}
@@ -79,7 +141,7 @@ func weightsKind(path string) saveKind {
 // dialect is the Keras dialect k is written in.
 func (k saveKind) dialect() saved.Dialect {
 	switch k {
-	case saveKeras, saveKerasDir, saveKeras3Weights:
+	case saveKeras, saveKerasDir, saveKeras3Weights, saveKeras3Sharded:
 		return saved.Keras3
 	}
 	return saved.Keras2
@@ -88,7 +150,7 @@ func (k saveKind) dialect() saved.Dialect {
 // weightsOnly reports whether k holds the weights (and optimizer state) without the
 // architecture.
 func (k saveKind) weightsOnly() bool {
-	return k == saveH5Weights || k == saveKeras3Weights || k == saveCheckpoint
+	return k == saveH5Weights || k == saveKeras3Weights || k == saveKeras3Sharded || k == saveCheckpoint
 }
 
 // saveAs writes the model as k at path; op names the operation in errors.
@@ -109,7 +171,7 @@ func (m *Model) savedAs(k saveKind) (*saved.Model, error) {
 	if k.weightsOnly() {
 		sm := m.weightsToSaved(d)
 		// Keras 3's save_weights and TF checkpoints keep the optimizer's variables too.
-		if k == saveKeras3Weights || k == saveCheckpoint {
+		if k == saveKeras3Weights || k == saveKeras3Sharded || k == saveCheckpoint {
 			tc, opt, err := m.trainingToSaved(d)
 			if err != nil {
 				return nil, fmt.Errorf("training state: %w", err)
@@ -223,6 +285,9 @@ func detect(path string) (Format, string, error) {
 	if err != nil {
 		// A save killed mid-way may have left the model under a temporary name.
 		checkpoint.Recover(path)
+		if h5.IsShardManifest(path) {
+			_ = h5.RecoverShards(path)
+		}
 		savedmodel.Recover(path)
 		if _, e2 := os.Stat(path + ".index"); e2 == nil {
 			return FormatCheckpoint, path, nil
@@ -247,6 +312,9 @@ func detect(path string) (Format, string, error) {
 	}
 	if !fi.Mode().IsRegular() { // a named pipe would block, a device never end
 		return FormatUnknown, "", fmt.Errorf("%w: not a regular file", ErrFormat)
+	}
+	if h5.IsShardManifest(path) {
+		return FormatHDF5, path, nil // the h5 reader merges the shards
 	}
 	if err := checkShardedWeights(path); err != nil {
 		return FormatUnknown, "", err

@@ -79,6 +79,7 @@ func cmdConvert(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	weightsOnly := fs.Bool("weights-only", false, "write the weights only (.h5, .weights.h5 or a TF checkpoint prefix), for any model: its layers are not built")
 	config := fs.String("config", "", "with --weights-only: the model's config JSON (model.to_json(), a .keras's config.json), for what the source does not record")
+	maxShard := fs.Int64("max-shard-size", 0, "with --weights-only: split the weights into shards of at most this many bytes (Keras 3 sharded weights for a .weights.json or .weights.h5 DST, several data files for a checkpoint prefix)")
 	pos, err := parse(fs, args, 2)
 	if err != nil {
 		return err
@@ -87,15 +88,18 @@ func cmdConvert(args []string, w io.Writer) error {
 	if *config != "" && !*weightsOnly {
 		return fmt.Errorf("%w: --config goes with --weights-only", errUsage)
 	}
+	if *maxShard != 0 && !*weightsOnly {
+		return fmt.Errorf("%w: --max-shard-size goes with --weights-only", errUsage)
+	}
 	if *weightsOnly && !isJSON(src) {
-		return convertWeights(src, dst, *config, w)
+		return convertWeights(src, dst, *config, *maxShard, w)
 	}
 	m, err := loadModel(src)
 	if err != nil {
 		return err
 	}
 	if *weightsOnly {
-		err = m.SaveWeights(dst)
+		err = m.SaveWeightsWith(dst, model.SaveWeightsOptions{MaxShardBytes: *maxShard})
 	} else {
 		err = m.Save(dst)
 	}

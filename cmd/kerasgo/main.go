@@ -4,7 +4,7 @@
 //	kerasgo summary PATH                 Keras's model.summary() text for any supported file
 //	kerasgo ls PATH                      every variable: name, dtype, shape
 //	kerasgo predict PATH --input X.npy [--input ...] --output Y.npy [--output ...] [--batch-size N]
-//	kerasgo convert SRC DST [--weights-only [--config CONFIG]]
+//	kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
 //	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
 //	                                     with --against, compare every tensor with OTHER
 //	kerasgo demo [--data DIR] [--out DIR]
@@ -28,7 +28,7 @@ const usage = `usage:
   kerasgo summary PATH
   kerasgo ls PATH
   kerasgo predict PATH --input X.npy [--input ...] --output Y.npy [--output ...] [--batch-size N]
-  kerasgo convert SRC DST [--weights-only [--config CONFIG]]
+  kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
   kerasgo verify PATH [--against OTHER]
   kerasgo demo [--data DIR] [--out DIR]
 `

@@ -147,6 +147,9 @@ func verifyH5(f model.Format, p string) (*verifyResult, error) {
 	}
 	checks := "every dataset read; no checksums in this format (HDF5 keeps none for its data: compare a copy with --against)"
 	files := "1 file"
+	if h5.IsShardManifest(p) {
+		files = fmt.Sprintf("%d files (the manifest and %d shards)", 1+a.Shards, a.Shards)
+	}
 	if f == model.FormatKeras {
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
 			files = "1 directory (JSON files parsed)"

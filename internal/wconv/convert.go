@@ -33,6 +33,10 @@ type Options struct {
 	Config json.RawMessage
 	// MaxTensorBytes bounds one variable's size (0: the codecs' default).
 	MaxTensorBytes int64
+	// MaxShardBytes is the maximum shard size of a ".weights.json" destination (Keras 3
+	// sharded weights), which needs it; for a checkpoint destination it splits the data into
+	// files of about this size. 0: no sharding.
+	MaxShardBytes int64
 }
 
 // Report says what Convert did.
@@ -51,6 +55,8 @@ const (
 	targetLegacy     = "tf_keras HDF5 weights"
 	targetKeras3     = "Keras 3 weights"
 	targetCheckpoint = "TF checkpoint"
+	// Keras 3 sharded weights: the .weights.json manifest and its shards.
+	targetKeras3Sharded = "Keras 3 sharded weights"
 )
 
 // targetOf chooses the format of dst from its name, as save_weights does.
@@ -64,7 +70,7 @@ func targetOf(dst string) (string, error) {
 	case strings.HasSuffix(lower, ".keras"):
 		return "", unsupportedf("a .keras archive holds the model's architecture too; weights alone go to a .weights.h5 (Keras 3), .h5 (tf_keras) or TF checkpoint prefix")
 	case strings.HasSuffix(lower, ".weights.json"):
-		return "", unsupportedf("Keras 3 sharded weights are not written")
+		return targetKeras3Sharded, nil
 	}
 	if st, err := os.Stat(dst); err == nil && st.IsDir() {
 		return "", unsupportedf("%s is a directory: a TF checkpoint is written at a prefix (folder/weights)", dst)
@@ -85,6 +91,15 @@ func Convert(src string, kind Source, dst string, o Options) (*Report, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
+	if target == targetKeras3Sharded && o.MaxShardBytes <= 0 {
+		return nil, wrap(unsupportedf("%s: Keras 3 sharded weights need a maximum shard size (kerasgo convert --max-shard-size)", dst))
+	}
+	if o.MaxShardBytes > 0 && target == targetLegacy {
+		return nil, wrap(unsupportedf("%s: tf_keras .h5 weights are not sharded", dst))
+	}
+	if o.MaxShardBytes > 0 && target == targetKeras3 {
+		target = targetKeras3Sharded
+	}
 	rep := &Report{Target: target, Config: "none"}
 	var skel *model
 	if o.Config != nil {
@@ -98,7 +113,7 @@ func Convert(src string, kind Source, dst string, o Options) (*Report, error) {
 		return nil, wrap(fmt.Errorf("read %s: %w", src, err))
 	}
 	rep.Layers, rep.Variables = m.countWeights()
-	if err := write(dst, target, m); err != nil {
+	if err := write(dst, target, m, o.MaxShardBytes); err != nil {
 		return nil, wrap(fmt.Errorf("write %s: %w", dst, err))
 	}
 	return rep, nil
@@ -158,7 +173,7 @@ func hasOptimizerWeights(path string) bool {
 	return false
 }
 
-func write(dst, target string, m *model) error {
+func write(dst, target string, m *model, maxShard int64) error {
 	switch target {
 	case targetLegacy:
 		groups, err := toLegacy(m)
@@ -172,12 +187,18 @@ func write(dst, target string, m *model) error {
 			return err
 		}
 		return h5.SaveKeras3Weights(dst, root)
+	case targetKeras3Sharded:
+		root, err := toKeras3(m)
+		if err != nil {
+			return err
+		}
+		return h5.SaveKeras3WeightsSharded(dst, root, maxShard)
 	}
 	root, err := toCheckpoint(m)
 	if err != nil {
 		return err
 	}
-	if err := checkpoint.WriteObjects(dst, root); err != nil {
+	if err := checkpoint.WriteObjects(dst, root, checkpoint.WriterOptions{MaxShardBytes: maxShard}); err != nil {
 		return err
 	}
 	dir, base := filepath.Split(dst)
