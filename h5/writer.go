@@ -523,11 +523,8 @@ func writeKeras3Layers(s k3sink, top string, ls []saved.Layer, depth int) error 
 			// The variables belong to a sub-object (an RNN's cell), named by the class's
 			// scope.
 			vp = joinPath(top, p, obj, groupVars)
-			if err := gm.mk(vp); err != nil {
+			if err := s.vars(vp, saved.WeightScopeOf(l.Class)); err != nil {
 				return err
-			}
-			if err := h.writeVlenAttr(vp, attrName, []string{saved.WeightScopeOf(l.Class)}, true, true); err != nil {
-				return atObj(attrPath(vp, attrName), err)
 			}
 		}
 		for j, w := range l.Weights {
