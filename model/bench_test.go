@@ -10,25 +10,37 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// BenchmarkPredict runs the seed model on one batch of 512 images of 32x32x3 (issue 2's
-// benchmark; scripts compare it with TensorFlow on the same machine).
+// BenchmarkPredict runs the seed model on batches of 1, 32 and 512 images of 32x32x3
+// (issue 2's benchmark; scripts/bench_predict.py compares it with TensorFlow on the same
+// machine). Each iteration is one Predict call on one batch; allocations are reported.
 func BenchmarkPredict(b *testing.B) {
-	m := seedModel()
+	for _, n := range []int{1, 32, 512} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			m := seedModel()
+			xt := seedInput(n)
+			b.SetBytes(int64(xt.Len() * 4))
+			b.ReportAllocs()
+			if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// seedInput is a batch of n random 32x32x3 images for the seed model.
+func seedInput(n int) *tensor.Tensor {
 	rng := layers.NewRand(3)
-	const n = 512
 	x := make([]float32, n*32*32*3)
 	for i := range x {
 		x[i] = rng.Float32()
 	}
-	xt := tensor.MustFromFloat32([]int{n, 32, 32, 3}, x)
-	b.SetBytes(int64(len(x) * 4))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return tensor.MustFromFloat32([]int{n, 32, 32, 3}, x)
 }
 
 // BenchmarkFromConfigDeep reads Sequential configs of 10,000 and 40,000 small Dense layers
