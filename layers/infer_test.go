@@ -1,0 +1,194 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Tests of the inference-mode fast paths (Conv2D, MaxPooling2D, BatchNormalization, Dense)
+// against plain float64 reference implementations, over random shapes with odd sizes and
+// edges, and of their buffer reuse across calls.
+
+func uniformTensor(rng *Rand, shape ...int) *tensor.Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = rng.Uniform(-1, 1)
+	}
+	return tensor.MustFromFloat32(shape, x)
+}
+
+func randomize(rng *Rand, ws ...*Weight) {
+	for _, w := range ws {
+		if w == nil {
+			continue
+		}
+		for i := range w.Value.Float32s() {
+			w.Value.Float32s()[i] = rng.Uniform(-1, 1)
+		}
+	}
+}
+
+// samePad is TensorFlow's "same" padding before the input (top or left).
+func samePad(in, k, s int) (out, before int) {
+	out = (in + s - 1) / s
+	return out, max((out-1)*s+k-in, 0) / 2
+}
+
+// refConv2D is a direct float64 convolution (NHWC, TF padding) without activation.
+func refConv2D(x []float32, n, h, w, c int, k []float32, kh, kw, f int, b []float32, sh, sw int, same bool) ([]float64, int, int) {
+	oh, ow, pt, pl := (h-kh)/sh+1, (w-kw)/sw+1, 0, 0
+	if same {
+		oh, pt = samePad(h, kh, sh)
+		ow, pl = samePad(w, kw, sw)
+	}
+	out := make([]float64, n*oh*ow*f)
+	for i := range n {
+		for oy := range oh {
+			for ox := range ow {
+				for o := range f {
+					s := 0.0
+					if b != nil {
+						s = float64(b[o])
+					}
+					for ky := range kh {
+						for kx := range kw {
+							iy, ix := oy*sh-pt+ky, ox*sw-pl+kx
+							if iy < 0 || iy >= h || ix < 0 || ix >= w {
+								continue
+							}
+							for ci := range c {
+								s += float64(x[((i*h+iy)*w+ix)*c+ci]) * float64(k[((ky*kw+kx)*c+ci)*f+o])
+							}
+						}
+					}
+					out[((i*oh+oy)*ow+ox)*f+o] = s
+				}
+			}
+		}
+	}
+	return out, oh, ow
+}
+
+// refActivate applies a few activations in float64 (last axis f for softmax).
+func refActivate(z []float64, act string, f int) []float64 {
+	y := make([]float64, len(z))
+	for r := 0; r < len(z); r += f {
+		row := z[r : r+f]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = max(mx, v)
+		}
+		sum := 0.0
+		for _, v := range row {
+			sum += math.Exp(v - mx)
+		}
+		for j, v := range row {
+			switch act {
+			case "relu":
+				y[r+j] = max(v, 0)
+			case "linear":
+				y[r+j] = v
+			case "selu":
+				const a, sc = 1.6732632423543772, 1.0507009873554805
+				if v > 0 {
+					y[r+j] = sc * v
+				} else {
+					y[r+j] = sc * a * (math.Exp(v) - 1)
+				}
+			case "softmax":
+				y[r+j] = math.Exp(v-mx) / sum
+			}
+		}
+	}
+	return y
+}
+
+func checkClose(t *testing.T, what string, got []float32, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i, v := range got {
+		if d := math.Abs(float64(v) - want[i]); d > tol*(1+math.Abs(want[i])) || math.IsNaN(float64(v)) {
+			t.Fatalf("%s: [%d] = %g, want %g", what, i, v, want[i])
+		}
+	}
+}
+
+func TestConv2DInferenceMatchesReference(t *testing.T) {
+	rng := NewRand(11)
+	acts := []string{"relu", "linear", "selu", "softmax"}
+	for tc := range 120 {
+		h, w, c := 1+rng.IntN(13), 1+rng.IntN(13), 1+rng.IntN(5)
+		kh, kw := 1+rng.IntN(min(h, 4)), 1+rng.IntN(min(w, 4))
+		fs := []int{8, 16, 24, 32, 3, 5, 1}
+		f := fs[rng.IntN(len(fs))]
+		sh, sw := 1+rng.IntN(3), 1+rng.IntN(3)
+		same := rng.IntN(2) == 0
+		act := acts[rng.IntN(len(acts))]
+		noBias := rng.IntN(4) == 0
+		n := 1 + rng.IntN(9)
+		pad := "valid"
+		if same {
+			pad = "same"
+		}
+		name := fmt.Sprintf("case%d_%dx%dx%d_k%dx%d_f%d_s%dx%d_%s_%s_nobias%v_n%d", tc, h, w, c, kh, kw, f, sh, sw, pad, act, noBias, n)
+		l := NewConv2D(f, [2]int{kh, kw}, Conv2DOptions{Strides: [2]int{sh, sw}, Padding: pad, Activation: act, NoBias: noBias})
+		if err := l.Build([]int{h, w, c}, rng); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		randomize(rng, l.kernel, l.bias)
+		var bd []float32
+		if l.bias != nil {
+			bd = l.bias.Value.Float32s()
+		}
+		// Two calls with different inputs: the second reuses the first's buffers.
+		for call := range 2 {
+			x := uniformTensor(rng, n, h, w, c)
+			z, _, _ := refConv2D(x.Float32s(), n, h, w, c, l.kernel.Value.Float32s(), kh, kw, f, bd, sh, sw, same)
+			want := refActivate(z, act, f)
+			y, err := l.Forward(x, false)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkClose(t, fmt.Sprintf("%s call %d", name, call), y.Float32s(), want, 2e-5)
+			yt, err := l.Forward(x, true) // the training path stays right too
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkClose(t, name+" training", yt.Float32s(), want, 2e-5)
+		}
+	}
+}
+
+// TestConv2DInferenceBorders runs the direct kernel's edge cases: widths around multiples of
+// the four-position block, with and without padding, on a filter count it handles.
+func TestConv2DInferenceBorders(t *testing.T) {
+	rng := NewRand(12)
+	for w := 1; w <= 13; w++ {
+		for _, pad := range []string{"valid", "same"} {
+			for _, sw := range []int{1, 2} {
+				h, c, f, k := 5, 3, 16, min(3, w)
+				l := NewConv2D(f, [2]int{3, k}, Conv2DOptions{Strides: [2]int{1, sw}, Padding: pad, Activation: "relu"})
+				if err := l.Build([]int{h, w, c}, rng); err != nil {
+					t.Fatal(err)
+				}
+				randomize(rng, l.kernel, l.bias)
+				x := uniformTensor(rng, 3, h, w, c)
+				z, _, _ := refConv2D(x.Float32s(), 3, h, w, c, l.kernel.Value.Float32s(), 3, k, f, l.bias.Value.Float32s(), 1, sw, pad == "same")
+				y, err := l.Forward(x, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkClose(t, fmt.Sprintf("w=%d %s sw=%d", w, pad, sw), y.Float32s(), refActivate(z, "relu", f), 2e-5)
+			}
+		}
+	}
+}
