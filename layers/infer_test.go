@@ -172,7 +172,8 @@ func TestConv2DInferenceMatchesReference(t *testing.T) {
 // the four-position block, with and without padding, on a filter count it handles.
 func TestConv2DInferenceBorders(t *testing.T) {
 	rng := NewRand(12)
-	for w := 1; w <= 13; w++ {
+	// 1..13 around the block of four; 67 and 70 fill the gather buffer (64 rows) in a padded row.
+	for _, w := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 67, 70} {
 		for _, pad := range []string{"valid", "same"} {
 			for _, sw := range []int{1, 2} {
 				h, c, f, k := 5, 3, 16, min(3, w)
@@ -189,6 +190,72 @@ func TestConv2DInferenceBorders(t *testing.T) {
 				}
 				checkClose(t, fmt.Sprintf("w=%d %s sw=%d", w, pad, sw), y.Float32s(), refActivate(z, "relu", f), 2e-5)
 			}
+		}
+	}
+}
+
+// refMaxPool is a plain max pooling (NHWC, TF padding: padded cells ignored).
+func refMaxPool(x []float32, n, h, w, c, kh, kw, sh, sw int, same bool) []float64 {
+	oh, ow, pt, pl := (h-kh)/sh+1, (w-kw)/sw+1, 0, 0
+	if same {
+		oh, pt = samePad(h, kh, sh)
+		ow, pl = samePad(w, kw, sw)
+	}
+	out := make([]float64, n*oh*ow*c)
+	for i := range n {
+		for oy := range oh {
+			for ox := range ow {
+				for ci := range c {
+					m := math.Inf(-1)
+					for ky := range kh {
+						for kx := range kw {
+							iy, ix := oy*sh-pt+ky, ox*sw-pl+kx
+							if iy >= 0 && iy < h && ix >= 0 && ix < w {
+								m = max(m, float64(x[((i*h+iy)*w+ix)*c+ci]))
+							}
+						}
+					}
+					out[((i*oh+oy)*ow+ox)*c+ci] = m
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestMaxPooling2DInferenceMatchesReference(t *testing.T) {
+	rng := NewRand(13)
+	for tc := range 200 {
+		h, w, c := 1+rng.IntN(12), 1+rng.IntN(12), 1+rng.IntN(20)
+		kh, kw := 1+rng.IntN(min(h, 4)), 1+rng.IntN(min(w, 4))
+		sh, sw := 1+rng.IntN(4), 1+rng.IntN(4)
+		if tc%3 == 0 { // the 2x2 stride 2 fast path, odd and even sizes
+			h, w, kh, kw, sh, sw = max(h, 2), max(w, 2), 2, 2, 2, 2
+		}
+		same := rng.IntN(3) == 0
+		pad := "valid"
+		if same {
+			pad = "same"
+		}
+		n := 1 + rng.IntN(6)
+		name := fmt.Sprintf("case%d_%dx%dx%d_k%dx%d_s%dx%d_%s_n%d", tc, h, w, c, kh, kw, sh, sw, pad, n)
+		l := NewMaxPooling2D([2]int{kh, kw}, MaxPoolingOptions{Strides: [2]int{sh, sw}, Padding: pad})
+		if err := l.Build([]int{h, w, c}, rng); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for call := range 2 {
+			x := uniformTensor(rng, n, h, w, c)
+			want := refMaxPool(x.Float32s(), n, h, w, c, kh, kw, sh, sw, same)
+			y, err := l.Forward(x, false)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkClose(t, fmt.Sprintf("%s call %d", name, call), y.Float32s(), want, 0)
+			yt, err := l.Forward(x, true)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkClose(t, name+" training", yt.Float32s(), want, 0)
 		}
 	}
 }
