@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/tensor"
@@ -256,6 +257,130 @@ func TestMaxPooling2DInferenceMatchesReference(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			checkClose(t, name+" training", yt.Float32s(), want, 0)
+		}
+	}
+}
+
+func TestBatchNormInferenceMatchesReference(t *testing.T) {
+	rng := NewRand(14)
+	for tc := range 60 {
+		rank := 1 + rng.IntN(3)
+		in := make([]int, rank)
+		for i := range in {
+			in[i] = 1 + rng.IntN(7)
+		}
+		axis := -1
+		if rng.IntN(2) == 0 {
+			axis = rng.IntN(rank) + 1 // counting the batch dimension, as Keras does
+		}
+		l := NewBatchNormalization(BatchNormOptions{Epsilon: 0.001 * float64(1+rng.IntN(3)), NoCenter: tc%5 == 1, NoScale: tc%5 == 2})
+		l.SetAxis(axis)
+		if err := l.Build(in, rng); err != nil {
+			t.Fatal(err)
+		}
+		randomize(rng, l.gamma, l.beta, l.mean)
+		for i := range l.variance.Value.Float32s() {
+			l.variance.Value.Float32s()[i] = rng.Uniform(0.1, 2)
+		}
+		ax := l.ax
+		name := fmt.Sprintf("case%d_in%v_axis%d", tc, in, ax)
+		for call := range 2 {
+			n := 1 + rng.IntN(5)
+			x := uniformTensor(rng, append([]int{n}, in...)...)
+			inner := 1
+			for _, d := range in[ax+1:] {
+				inner *= d
+			}
+			want := make([]float64, x.Len())
+			for e, v := range x.Float32s() {
+				j := (e / inner) % in[ax]
+				g, b := 1.0, 0.0
+				if l.gamma != nil {
+					g = float64(l.gamma.Value.Float32s()[j])
+				}
+				if l.beta != nil {
+					b = float64(l.beta.Value.Float32s()[j])
+				}
+				m, s2 := float64(l.mean.Value.Float32s()[j]), float64(l.variance.Value.Float32s()[j])
+				want[e] = (float64(v)-m)/math.Sqrt(s2+l.eps)*g + b
+			}
+			y, err := l.Forward(x, false)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkClose(t, fmt.Sprintf("%s call %d", name, call), y.Float32s(), want, 1e-5)
+		}
+	}
+}
+
+func TestDenseInferenceMatchesReference(t *testing.T) {
+	rng := NewRand(15)
+	for tc := range 40 {
+		rows, k, units := 1+rng.IntN(70), 1+rng.IntN(40), 1+rng.IntN(40)
+		act := []string{"relu", "linear", "selu", "softmax"}[tc%4]
+		l := NewDense(units, DenseOptions{Activation: act, NoBias: tc%7 == 3})
+		if err := l.Build([]int{k}, rng); err != nil {
+			t.Fatal(err)
+		}
+		randomize(rng, l.kernel, l.bias)
+		kd := l.kernel.Value.Float32s()
+		for call := range 2 {
+			x := uniformTensor(rng, rows, k)
+			z := make([]float64, rows*units)
+			for r := range rows {
+				for u := range units {
+					s := 0.0
+					if l.bias != nil {
+						s = float64(l.bias.Value.Float32s()[u])
+					}
+					for i := range k {
+						s += float64(x.Float32s()[r*k+i]) * float64(kd[i*units+u])
+					}
+					z[r*units+u] = s
+				}
+			}
+			y, err := l.Forward(x, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkClose(t, fmt.Sprintf("case%d %dx%d->%d %s call %d", tc, rows, k, units, act, call), y.Float32s(), refActivate(z, act, units), 2e-5)
+		}
+	}
+}
+
+// TestInferenceForwardAllocations checks that warm inference Forwards of the fast-path
+// layers allocate no tensor data (only small headers).
+func TestInferenceForwardAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under -race")
+	}
+	rng := NewRand(16)
+	conv := NewConv2D(16, [2]int{3, 3}, Conv2DOptions{Activation: "relu"})
+	pool := NewMaxPooling2D([2]int{2, 2})
+	bn := NewBatchNormalization()
+	dense := NewDense(32, DenseOptions{Activation: "relu"})
+	for _, c := range []struct {
+		l  Layer
+		in []int
+	}{{conv, []int{20, 20, 3}}, {pool, []int{20, 20, 16}}, {bn, []int{9, 9, 16}}, {dense, []int{300}}} {
+		if err := c.l.Build(c.in, rng); err != nil {
+			t.Fatal(err)
+		}
+		x := uniformTensor(rng, append([]int{64}, c.in...)...)
+		if _, err := c.l.Forward(x, false); err != nil {
+			t.Fatal(err)
+		}
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		const runs = 20
+		for range runs {
+			if _, err := c.l.Forward(x, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&ms1)
+		if per := (ms1.TotalAlloc - ms0.TotalAlloc) / runs; per > 4096 {
+			t.Errorf("%s: %d bytes allocated per warm inference Forward", c.l.Class(), per)
 		}
 	}
 }

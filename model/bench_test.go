@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +32,46 @@ func BenchmarkPredict(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPredictAllocations checks that a warm Predict of the seed model allocates no tensor
+// data beyond its result: the layers reuse their inference buffers (issue 16). The bound is
+// far below one batch's activations (batch 512: 29 MB out of Conv2D).
+func TestPredictAllocations(t *testing.T) {
+	m := seedModel()
+	for _, n := range []int{1, 32, 512} {
+		xt := seedInput(n)
+		// Warm up, then collect the garbage of the warm-up (the first call allocates the
+		// layers' buffers) so that no collection empties the GEMM's buffer pool mid-way.
+		for i := range 2 {
+			if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				runtime.GC()
+			}
+		}
+		// The median over calls: a collection may empty the GEMM's pool of packing
+		// buffers (a sync.Pool) now and then, and the call after it refills it.
+		const runs = 11
+		var per [runs]uint64
+		for i := range runs {
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
+			if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&ms1)
+			per[i] = ms1.TotalAlloc - ms0.TotalAlloc
+		}
+		slices.Sort(per[:])
+		med := per[runs/2]
+		result := uint64(n * 10 * 4)
+		t.Logf("batch %d: %d bytes per warm Predict (median; result %d; all %v)", n, med, result, per)
+		if med > result+64<<10 {
+			t.Errorf("batch %d: %d bytes allocated per warm Predict, want at most the result (%d) + 64 KiB", n, med, result)
+		}
 	}
 }
 
