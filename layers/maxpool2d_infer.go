@@ -3,9 +3,10 @@ package layers
 import "github.com/kerasgo/kerasgo/tensor"
 
 // MaxPooling2D in inference mode: the output lives in a buffer the layer reuses (see
-// inferBufs), and valid padding (every window inside the image) runs loops without bounds
-// clamping, with a dedicated one for 2×2 windows at stride 2. Maxima use Go's max, so a NaN
-// in a window gives NaN, as the general loop does.
+// inferBufs), and valid padding (every window inside the image) runs without bounds
+// clamping: eight channels at a time in AVX (maxWindow8) where the CPU has it, else Go loops
+// with a dedicated one for 2×2 windows at stride 2. A NaN in a window gives NaN, as Go's max
+// (the general loop) does.
 
 // forwardInfer is Forward(x, false).
 func (l *MaxPooling2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
@@ -21,7 +22,7 @@ func (l *MaxPooling2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
 		for i := lo; i < hi; i++ {
 			img, out := xd[i*inSize:(i+1)*inSize], y[i*outSize:(i+1)*outSize]
 			switch {
-			case g.pt == 0 && g.pl == 0 && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && 2*g.oh <= g.h && 2*g.ow <= g.w:
+			case !maxWindowAsm && g.pt == 0 && g.pl == 0 && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && 2*g.oh <= g.h && 2*g.ow <= g.w:
 				maxPool2x2(img, out, g)
 			case g.pt == 0 && g.pl == 0 && (g.oh-1)*g.sh+g.kh <= g.h && (g.ow-1)*g.sw+g.kw <= g.w:
 				maxPoolInside(img, out, g)
@@ -33,7 +34,8 @@ func (l *MaxPooling2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y)
 }
 
-// maxPool2x2 pools one image with 2×2 windows at stride 2, all inside the image.
+// maxPool2x2 pools one image with 2×2 windows at stride 2, all inside the image (the loop
+// when maxWindow8 cannot run).
 func maxPool2x2(img, out []float32, g *geom) {
 	c, rowIn := g.c, g.w*g.c
 	for oy := 0; oy < g.oh; oy++ {
@@ -54,24 +56,42 @@ func maxPool2x2(img, out []float32, g *geom) {
 	}
 }
 
-// maxPoolInside pools one image whose windows all lie inside it (no clamping).
+// maxPoolInside pools one image whose windows all lie inside it (no clamping): one
+// maxWindow per output position.
 func maxPoolInside(img, out []float32, g *geom) {
 	c, rowIn := g.c, g.w*g.c
 	for oy := 0; oy < g.oh; oy++ {
 		top := oy * g.sh * rowIn
 		for ox := 0; ox < g.ow; ox++ {
-			d := out[(oy*g.ow+ox)*c : (oy*g.ow+ox+1)*c]
 			o := top + ox*g.sw*c
-			copy(d, img[o:o+c])
-			for ky := 0; ky < g.kh; ky++ {
-				seg := img[o+ky*rowIn : o+ky*rowIn+g.kw*c]
-				for kx := 0; kx < g.kw; kx++ {
-					s := seg[kx*c : kx*c+c]
-					s = s[:len(d)]
-					for j, v := range s {
-						d[j] = max(d[j], v)
-					}
-				}
+			maxWindow(out[(oy*g.ow+ox)*c:(oy*g.ow+ox+1)*c], img[o:o+(g.kh-1)*rowIn+g.kw*c], c, g.kw, g.kh, rowIn)
+		}
+	}
+}
+
+// maxWindow writes into d (c floats) the maximum over the kh×kw window of cells
+// s[ky*rowStride + kx*c:][:c] (s holds the whole window): lanes in groups of eight by
+// maxWindow8 where it runs, the rest with Go's max.
+func maxWindow(d, s []float32, c, kw, kh, rowStride int) {
+	d = d[:c]
+	_ = s[(kh-1)*rowStride+kw*c-1]
+	j := 0
+	if maxWindowAsm && c >= 8 {
+		maxWindow8(&d[0], &s[0], c/8, c, kw, kh, rowStride)
+		j = c / 8 * 8
+	}
+	if j == c {
+		return
+	}
+	copy(d[j:], s[j:c])
+	for ky := 0; ky < kh; ky++ {
+		seg := s[ky*rowStride : ky*rowStride+kw*c]
+		for kx := 0; kx < kw; kx++ {
+			src := seg[kx*c+j : kx*c+c]
+			dd := d[j:]
+			dd = dd[:len(src)]
+			for i, v := range src {
+				dd[i] = max(dd[i], v)
 			}
 		}
 	}

@@ -26,11 +26,13 @@ func BenchmarkPredict(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
+			cpu := startCPU()
 			for range b.N {
 				if _, err := m.Predict(xt, PredictOptions{BatchSize: n}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		})
 	}
 }

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package layers
+
+func maxWindow8(d, s *float32, groups, c, kw, kh, rowStride int) {
+	panic("layers: maxWindow8 without the amd64 kernel")
+}
+
+var maxWindowAsm = false
