@@ -78,16 +78,34 @@ func (l *Conv2D) gemmRows(a, z, y []float32, m int) {
 			beta = 1
 		}
 		gemm(false, false, r1-r0, F, K, 1, a[r0*K:r1*K], K, kd, F, beta, zt, F)
-		l.act.apply(zt, y[r0*F:r1*F], F)
+		l.activateRow(zt, y[r0*F:r1*F])
 	}
 }
 
-// fillRows writes row (len(row) floats) into every row of dst.
+// fillRows writes row (len(row) floats) into every row of dst (a whole number of rows),
+// doubling the filled part with each copy.
 func fillRows(dst, row []float32) {
-	n := len(row)
-	for o := 0; o+n <= len(dst); o += n {
-		copy(dst[o:o+n], row)
+	n := copy(dst, row)
+	for n > 0 && n < len(dst) {
+		n += copy(dst[n:], dst[:n])
 	}
+}
+
+// reluActivation is the plain "relu" activation, which activateRow runs in AVX.
+var reluActivation = activations["relu"]
+
+// activateRow applies the activation to one block of rows z into y: ReLU in place eight
+// floats at a time where the CPU can, else the activation's own loop.
+func (l *Conv2D) activateRow(z, y []float32) {
+	if l.act == reluActivation && maxWindowAsm && len(z) >= 8 && &z[0] == &y[0] {
+		g := len(z) / 8
+		relu8(&z[0], g)
+		if t := z[g*8:]; len(t) > 0 {
+			reluF(t, t, 0)
+		}
+		return
+	}
+	l.act.apply(z, y, l.filters)
 }
 
 // directLeft is how many gathered output positions directConv multiplies at once.
@@ -159,7 +177,7 @@ func (d *directConv) image(xd, z, y []float32, i int) {
 			}
 		}
 		d.flush(row)
-		l.act.apply(row, y[o:o+rowLen], F)
+		l.activateRow(row, y[o:o+rowLen])
 	}
 }
 

@@ -130,6 +130,42 @@ func checkClose(t *testing.T, what string, got []float32, want []float64, tol fl
 }
 
 func TestConv2DInferenceMatchesReference(t *testing.T) {
+	asm := maxWindowAsm
+	defer func() { maxWindowAsm = asm }()
+	for _, useAsm := range []bool{asm, false} {
+		maxWindowAsm = useAsm
+		t.Run(fmt.Sprintf("asm=%v", useAsm), testConv2DInference)
+	}
+}
+
+// TestRelu8 checks the AVX ReLU bit for bit against reluF, on lengths around the 8-float
+// group and on signed zeros and NaNs.
+func TestRelu8(t *testing.T) {
+	if !maxWindowAsm {
+		t.Skip("no AVX2")
+	}
+	rng := NewRand(17)
+	for n := 1; n <= 40; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = rng.Uniform(-1, 1)
+		}
+		x[rng.IntN(n)] = float32(math.Copysign(0, -1))
+		x[rng.IntN(n)] = float32(math.NaN())
+		x[rng.IntN(n)] = -float32(math.NaN())
+		want := make([]float32, n)
+		reluF(x, want, n)
+		relu8(&x[0], n/8)
+		reluF(x[n/8*8:], x[n/8*8:], 0)
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d [%d]: %x, want %x", n, i, math.Float32bits(x[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}
+
+func testConv2DInference(t *testing.T) {
 	rng := NewRand(11)
 	acts := []string{"relu", "linear", "selu", "softmax"}
 	for tc := range 120 {

@@ -50,3 +50,25 @@ cell:
 done:
 	VZEROUPPER
 	RET
+
+// func relu8(p *float32, groups int)
+// Clears, in place, every float of groups 8-float groups whose sign bit is set (x &^ (x>>31),
+// bit for bit what reluF does: negatives and -0 become +0, a NaN with the sign clear stays).
+TEXT ·relu8(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), DI
+	MOVQ groups+8(FP), CX
+	TESTQ CX, CX
+	JEQ rdone
+
+rloop:
+	VMOVDQU (DI), Y0
+	VPSRAD $31, Y0, Y1
+	VPANDN Y0, Y1, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNE rloop
+
+rdone:
+	VZEROUPPER
+	RET
