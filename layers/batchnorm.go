@@ -300,7 +300,9 @@ func (l *BatchNormalization) Weights() []*Weight {
 }
 
 // Forward normalises x. With training (and a trainable layer) it uses the batch statistics
-// and updates the moving statistics; otherwise it uses the moving statistics.
+// and updates the moving statistics; otherwise it uses the moving statistics. In inference
+// mode the result lives in a buffer the layer reuses: it is valid until the next inference
+// Forward.
 func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "BatchNormalization", l.name); err != nil {
 		return nil, err

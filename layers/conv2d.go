@@ -316,7 +316,9 @@ func imagesPerChunk(rowsPerImage int) int {
 	return max(1, min(64, 2048/max(rowsPerImage, 1)))
 }
 
-// Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, filters).
+// Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, filters). In
+// inference mode (an ordinary convolution: no dilation, one group) the result lives in a
+// buffer the layer reuses: it is valid until the layer's next inference Forward.
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "Conv2D", l.name); err != nil {
 		return nil, err
