@@ -64,6 +64,8 @@ type BatchNormalization struct {
 	xhat    []float32
 	invStd  []float32
 	trained bool // whether the cached Forward used batch statistics
+
+	infer inferBufs // the inference output and folded scale and shift, reused across calls
 }
 
 // NewBatchNormalization returns a BatchNormalization layer over the last axis (see
@@ -298,10 +300,16 @@ func (l *BatchNormalization) Weights() []*Weight {
 }
 
 // Forward normalises x. With training (and a trainable layer) it uses the batch statistics
-// and updates the moving statistics; otherwise it uses the moving statistics.
+// and updates the moving statistics; otherwise it uses the moving statistics. In inference
+// mode the result lives in a buffer the layer reuses: it is valid until the next inference
+// Forward.
 func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "BatchNormalization", l.name); err != nil {
 		return nil, err
+	}
+	if !training {
+		l.x, l.xhat, l.invStd, l.trained = nil, nil, nil, false
+		return l.forwardInfer(x), nil
 	}
 	c := l.ch
 	xd := l.toLast(x.Float32s())
@@ -372,6 +380,59 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.T
 		l.x, l.invStd = x, inv // inference-mode gradient: dy * gamma * inv
 	}
 	return tensor.MustFromFloat32(x.Shape, l.fromLast(y)), nil
+}
+
+// forwardInfer is Forward(x, false): the moving statistics, gamma and beta folded into one
+// scale and shift per channel, applied in one pass over x in its own layout (no transpose),
+// into a buffer the layer reuses (valid until the next inference Forward).
+func (l *BatchNormalization) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
+	b := l.infer.acquire()
+	defer b.release()
+	c, inner := l.ch, l.inner
+	xd := x.Float32s()
+	y := b.get(0, len(xd))
+	scale, shift := b.get(1, c), b.get(2, c)
+	l.foldInto(scale, shift)
+	block := c * inner // one outer index: c channels of inner elements each
+	parallelFor(len(xd)/block, func(_, lo, hi int) {
+		for o := lo; o < hi; o++ {
+			xs, ys := xd[o*block:(o+1)*block], y[o*block:(o+1)*block]
+			if inner == 1 {
+				ys = ys[:len(xs)]
+				sc, sh := scale[:len(xs)], shift[:len(xs)]
+				for j, v := range xs {
+					ys[j] = v*sc[j] + sh[j]
+				}
+				continue
+			}
+			for j := range c {
+				s, t := scale[j], shift[j]
+				xr, yr := xs[j*inner:(j+1)*inner], ys[j*inner:(j+1)*inner]
+				for k, v := range xr {
+					yr[k] = v*s + t
+				}
+			}
+		}
+	})
+	return tensor.MustFromFloat32(x.Shape, y)
+}
+
+// foldInto writes the inference scale gamma/sqrt(var+eps) and shift beta - mean*scale of
+// every channel (computed in float64 as the training-mode Forward does).
+func (l *BatchNormalization) foldInto(scale, shift []float32) {
+	mm, mv := l.mean.Value.Float32s(), l.variance.Value.Float32s()
+	for j := range l.ch {
+		is := 1 / math.Sqrt(float64(mv[j])+l.eps)
+		g, b := 1.0, 0.0
+		if l.gamma != nil {
+			g = float64(l.gamma.Value.Float32s()[j])
+		}
+		if l.beta != nil {
+			b = float64(l.beta.Value.Float32s()[j])
+		}
+		scale[j] = float32(is * g)
+		shift[j] = float32(b - float64(mm[j])*is*g)
+	}
 }
 
 // batchMoments computes per-channel mean and biased variance (two passes, float64).

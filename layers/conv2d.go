@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -59,6 +60,42 @@ type Conv2D struct {
 	// gradient (when it fits in maxColsCache bytes).
 	colsCache []float32
 	colsValid bool
+	// infer holds the output and scratch of inference Forward calls.
+	infer inferBufs
+}
+
+// inferBufs are the buffers a layer reuses across inference-mode Forward calls: its output
+// (so a warm inference Forward allocates no tensor data) and per-worker scratch. A call that
+// finds them held by a concurrent call on the same layer uses fresh buffers instead. The
+// output of an inference Forward is therefore valid until the layer's next inference
+// Forward; callers that keep it longer copy it (package model copies what it keeps).
+type inferBufs struct {
+	mu   sync.Mutex
+	bufs [][]float32
+}
+
+// acquire returns b locked, or, when a concurrent call holds b, a fresh set (also locked).
+func (b *inferBufs) acquire() *inferBufs {
+	if b.mu.TryLock() {
+		return b
+	}
+	f := &inferBufs{}
+	f.mu.Lock()
+	return f
+}
+
+func (b *inferBufs) release() { b.mu.Unlock() }
+
+// get returns buffer i with n elements (contents left over from earlier calls). Call it
+// before handing buffers to workers: it is not safe for concurrent use.
+func (b *inferBufs) get(i, n int) []float32 {
+	for len(b.bufs) <= i {
+		b.bufs = append(b.bufs, nil)
+	}
+	if cap(b.bufs[i]) < n {
+		b.bufs[i] = make([]float32, n)
+	}
+	return b.bufs[i][:n]
 }
 
 // maxColsCache bounds the im2col matrix a training Forward keeps for Backward.
@@ -279,13 +316,20 @@ func imagesPerChunk(rowsPerImage int) int {
 	return max(1, min(64, 2048/max(rowsPerImage, 1)))
 }
 
-// Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, filters).
+// Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, filters). In
+// inference mode (an ordinary convolution: no dilation, one group) the result lives in a
+// buffer the layer reuses: it is valid until the layer's next inference Forward.
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "Conv2D", l.name); err != nil {
 		return nil, err
 	}
 	if !l.plain() {
 		return l.forwardGrouped(x, training), nil
+	}
+	l.x, l.z, l.y = nil, nil, nil
+	l.colsValid = false
+	if !training {
+		return l.forwardInfer(x), nil
 	}
 	g := l.g
 	n := x.Shape[0]
@@ -310,14 +354,6 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		for w := range nw {
 			colsBuf[w] = l.buf(w, min(chunk, n)*P*K)
 		}
-	}
-	l.colsValid = false
-	if !training && hasDirectConvKernel && hasFMA && F%8 == 0 && !g.trivial() {
-		parallelFor(n, func(_, lo, hi int) {
-			l.forwardDirect(xd, z, y, bd, lo, hi)
-		})
-		l.x, l.z, l.y = nil, nil, nil
-		return tensor.MustFromFloat32(outShape, y), nil
 	}
 	cache := training && l.trainable && !g.trivial() && int64(n)*int64(P*K)*4 <= maxColsCache
 	if cache {
@@ -362,82 +398,6 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		l.x, l.z, l.y = nil, nil, nil
 	}
 	return out, nil
-}
-
-// forwardDirect computes images [lo, hi) without materialising the im2col matrix: blocks of
-// four output positions whose windows lie inside the image go straight through the
-// implicit-im2col kernel; the others (borders, padding, leftovers) are gathered into a small
-// im2col buffer and multiplied in batches.
-func (l *Conv2D) forwardDirect(xd, z, y, bd []float32, lo, hi int) {
-	g := l.g
-	P, K := g.patch()
-	F := l.filters
-	kd := l.kernel.Value.Float32s()
-	inSize := g.h * g.w * g.c
-	const maxLeft = 64
-	left := make([]float32, maxLeft*K)
-	leftOut := make([]float32, maxLeft*F)
-	leftIdx := make([]int, 0, maxLeft)
-	var zimg []float32
-	flush := func() {
-		if len(leftIdx) == 0 {
-			return
-		}
-		m := len(leftIdx)
-		gemm(false, false, m, F, K, 1, left[:m*K], K, kd, F, 0, leftOut[:m*F], F)
-		for r, p := range leftIdx {
-			dst := zimg[p*F : (p+1)*F]
-			for j, v := range leftOut[r*F : (r+1)*F] {
-				dst[j] += v
-			}
-		}
-		leftIdx = leftIdx[:0]
-	}
-	xlo, xhi := g.interiorX()
-	for i := lo; i < hi; i++ {
-		img := xd[i*inSize : (i+1)*inSize]
-		zimg = z[i*P*F : (i+1)*P*F]
-		if bd != nil {
-			for p := 0; p < P; p++ {
-				row := zimg[p*F : (p+1)*F]
-				for j, v := range bd[:len(row)] {
-					row[j] = v
-				}
-			}
-		} else {
-			clear(zimg)
-		}
-		addLeft := func(oy, ox int) {
-			r := len(leftIdx)
-			g.patchRow(img, oy, ox, left[r*K:(r+1)*K])
-			leftIdx = append(leftIdx, oy*g.ow+ox)
-			if len(leftIdx) == maxLeft {
-				flush()
-			}
-		}
-		for oy := 0; oy < g.oh; oy++ {
-			iy0 := oy*g.sh - g.pt
-			if iy0 < 0 || iy0+g.kh > g.h {
-				for ox := 0; ox < g.ow; ox++ {
-					addLeft(oy, ox)
-				}
-				continue
-			}
-			ox := 0
-			for ; ox < xlo; ox++ {
-				addLeft(oy, ox)
-			}
-			for ; ox+4 <= xhi; ox += 4 {
-				convBlock(g.kh, g.kw*g.c, g.w*g.c, g.sw*g.c, img, (iy0*g.w+ox*g.sw-g.pl)*g.c,
-					kd, F, F, zimg, (oy*g.ow+ox)*F, F)
-			}
-			for ; ox < g.ow; ox++ {
-				addLeft(oy, ox)
-			}
-		}
-		flush()
-		l.act.apply(zimg, y[i*P*F:(i+1)*P*F], F)
-	}
 }
 
 // Backward fills the kernel and bias gradients and returns dL/dx (nil when

@@ -33,6 +33,7 @@ type Dense struct {
 	inDim                            int
 	x, z, y                          *tensor.Tensor // cached by a training Forward
 	skipDX                           bool
+	infer                            inferBufs // the inference output, reused across calls
 }
 
 // NewDense returns a Dense layer with units outputs. It panics if units < 1 or the
@@ -131,7 +132,9 @@ func (l *Dense) Build(in []int, rng *Rand) error {
 // Weights returns kernel and (if used) bias.
 func (l *Dense) Weights() []*Weight { return weightList(l.kernel, l.bias) }
 
-// Forward computes activation(x·kernel + bias) over the last axis of x.
+// Forward computes activation(x·kernel + bias) over the last axis of x. In inference mode
+// the result lives in a buffer the layer reuses: it is valid until the next inference
+// Forward.
 func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "Dense", l.name); err != nil {
 		return nil, err
@@ -139,7 +142,23 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 	rows := x.Len() / l.inDim
 	outShape := slices.Clone(x.Shape)
 	outShape[len(outShape)-1] = l.units
-	z := make([]float32, rows*l.units)
+	var z, y []float32
+	if training {
+		z = make([]float32, rows*l.units)
+		y = z
+		if l.act.needZ {
+			y = make([]float32, len(z))
+		}
+	} else {
+		// Inference: the layer's own buffers, reused by the next inference Forward.
+		b := l.infer.acquire()
+		defer b.release()
+		z = b.get(0, rows*l.units)
+		y = z
+		if l.act.needZ {
+			y = b.get(1, len(z))
+		}
+	}
 	xd, kd := x.Float32s(), l.kernel.Value.Float32s()
 	var bd []float32
 	if l.bias != nil {
@@ -148,19 +167,11 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 	n := l.units
 	beta := float32(0)
 	if bd != nil {
-		parallelFor(rows, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				copy(z[i*n:(i+1)*n], bd)
-			}
-		})
+		fillRows(z, bd)
 		beta = 1
 	}
 	// One product: gemm splits it over the worker pool itself, sharing the packed kernel.
 	gemm(false, false, rows, n, l.inDim, 1, xd, l.inDim, kd, n, beta, z, n)
-	y := z
-	if l.act.needZ {
-		y = make([]float32, len(z))
-	}
 	l.act.apply(z, y, n)
 	out := tensor.MustFromFloat32(outShape, y)
 	if training {

@@ -114,7 +114,7 @@ func (l *Dropout) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, erro
 	if err := checkInput(x, l.inShape, "Dropout", l.name); err != nil {
 		return nil, err
 	}
-	l.xShape = slices.Clone(x.Shape)
+	l.xShape = append(l.xShape[:0], x.Shape...)
 	if !training || l.rate == 0 {
 		l.mask = nil
 		return x, nil

@@ -75,7 +75,7 @@ func (l *Flatten) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, erro
 		return nil, err
 	}
 	out, _ := l.OutputShape(l.inShape)
-	l.xShape = slices.Clone(x.Shape)
+	l.xShape = append(l.xShape[:0], x.Shape...)
 	return &tensor.Tensor{DType: tensor.Float32, Shape: []int{x.Shape[0], out[0]}, Data: x.Data}, nil
 }
 

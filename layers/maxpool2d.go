@@ -25,6 +25,7 @@ type MaxPooling2D struct {
 	arg    []int32 // per output element: index of the max within its image
 	inLen  int
 	xShape []int
+	infer  inferBufs // the inference output, reused across calls
 }
 
 // NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
@@ -49,20 +50,22 @@ func maxPooling2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []strin
 	return l, w, nil
 }
 
-// Forward pools x (batch, h, w, c) into (batch, out_h, out_w, c).
+// Forward pools x (batch, h, w, c) into (batch, out_h, out_w, c). In inference mode the
+// result lives in a buffer the layer reuses: it is valid until the next inference Forward.
 func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "MaxPooling2D", l.name); err != nil {
 		return nil, err
+	}
+	if !training {
+		l.arg = nil
+		return l.forwardInfer(x), nil
 	}
 	g := l.g
 	n := x.Shape[0]
 	inSize := g.h * g.w * g.c
 	outSize := g.oh * g.ow * g.c
 	y := make([]float32, n*outSize)
-	var arg []int32
-	if training {
-		arg = make([]int32, n*outSize)
-	}
+	arg := make([]int32, n*outSize)
 	xd := x.Float32s()
 	parallelFor(n, func(_, lo, hi int) {
 		c := g.c
@@ -81,19 +84,6 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 					first := (y0*g.w + x0) * c
 					for ch, v := range img[first : first+c] {
 						best[ch] = v
-					}
-					if arg == nil {
-						for iy := y0; iy < y1; iy++ {
-							for ix := x0; ix < x1; ix++ {
-								off := (iy*g.w + ix) * c
-								src := img[off : off+c : off+c]
-								b := best[:len(src)]
-								for ch, v := range src {
-									b[ch] = max(b[ch], v)
-								}
-							}
-						}
-						continue
 					}
 					at := arg[o : o+c]
 					for ch := range at {
@@ -115,11 +105,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 			}
 		}
 	})
-	if training {
-		l.arg, l.inLen, l.xShape = arg, inSize, slices.Clone(x.Shape)
-	} else {
-		l.arg = nil
-	}
+	l.arg, l.inLen, l.xShape = arg, inSize, slices.Clone(x.Shape)
 	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
 }
 

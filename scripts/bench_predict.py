@@ -54,7 +54,7 @@ def tf_seconds(repeats):
 
 def go_seconds(repeats):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    cmd = ["go", "test", "./model/", "-run", "^$", "-bench", "^BenchmarkPredict$",
+    cmd = ["go", "test", "./model/", "-run", "^$", "-bench", "^BenchmarkPredict$/^batch=512$",
            "-benchtime", "10x", "-count", str(repeats)]
     out = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if out.returncode != 0:

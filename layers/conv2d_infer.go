@@ -1,0 +1,217 @@
+package layers
+
+import "github.com/kerasgo/kerasgo/tensor"
+
+// Conv2D in inference mode. The output lives in a buffer the layer reuses (see inferBufs);
+// the bias is written into each output row before its products are added, and the
+// activation runs on the row right after, while it is still in cache: there is no separate
+// pass over the activations, and no buffer is cleared that is overwritten anyway.
+
+// convRowTile bounds the output floats one im2col GEMM call writes before its activation.
+const convRowTile = 1 << 14
+
+// forwardInfer is Forward(x, false) for a plain convolution.
+func (l *Conv2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
+	b := l.infer.acquire()
+	defer b.release()
+	g := l.g
+	n := x.Shape[0]
+	P, K := g.patch()
+	F := l.filters
+	y := b.get(0, n*P*F)
+	z := y
+	if l.act.needZ {
+		z = b.get(1, n*P*F)
+	}
+	xd := x.Float32s()
+	nw := workers(n)
+	if hasDirectConvKernel && hasFMA && F%8 == 0 && !g.trivial() {
+		scratch := make([][]float32, nw)
+		for w := range nw {
+			scratch[w] = b.get(2+w, directLeft*(K+F)+4*F)
+		}
+		parallelFor(n, func(wi, lo, hi int) {
+			d := directConv{l: l, scratch: scratch[wi]}
+			for i := lo; i < hi; i++ {
+				d.image(xd, z, y, i)
+			}
+		})
+	} else {
+		chunk := imagesPerChunk(P)
+		cols := make([][]float32, nw)
+		if !g.trivial() {
+			for w := range nw {
+				cols[w] = b.get(2+w, min(chunk, n)*P*K)
+			}
+		}
+		parallelFor(n, func(wi, lo, hi int) {
+			inSize := g.h * g.w * g.c
+			for i0 := lo; i0 < hi; i0 += chunk {
+				i1 := min(i0+chunk, hi)
+				a := xd[i0*inSize : i1*inSize]
+				if !g.trivial() {
+					for i := i0; i < i1; i++ {
+						g.im2col(xd[i*inSize:(i+1)*inSize], cols[wi][(i-i0)*P*K:(i-i0+1)*P*K])
+					}
+					a = cols[wi][:(i1-i0)*P*K]
+				}
+				l.gemmRows(a, z[i0*P*F:i1*P*F], y[i0*P*F:i1*P*F], (i1-i0)*P)
+			}
+		})
+	}
+	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, F}, y)
+}
+
+// gemmRows computes m output rows z = a·kernel + bias and y = act(z), in tiles of rows small
+// enough that each tile's bias and activation run while it is in cache.
+func (l *Conv2D) gemmRows(a, z, y []float32, m int) {
+	_, K := l.g.patch()
+	F := l.filters
+	kd := l.kernel.Value.Float32s()
+	tile := max(1, convRowTile/F)
+	for r0 := 0; r0 < m; r0 += tile {
+		r1 := min(r0+tile, m)
+		zt := z[r0*F : r1*F]
+		beta := float32(0)
+		if l.bias != nil {
+			fillRows(zt, l.bias.Value.Float32s())
+			beta = 1
+		}
+		gemm(false, false, r1-r0, F, K, 1, a[r0*K:r1*K], K, kd, F, beta, zt, F)
+		l.activateRow(zt, y[r0*F:r1*F])
+	}
+}
+
+// fillRows writes row (len(row) floats) into every row of dst (a whole number of rows),
+// doubling the filled part with each copy.
+func fillRows(dst, row []float32) {
+	n := copy(dst, row)
+	for n > 0 && n < len(dst) {
+		n += copy(dst[n:], dst[:n])
+	}
+}
+
+// reluActivation is the plain "relu" activation, which activateRow runs in AVX.
+var reluActivation = activations["relu"]
+
+// activateRow applies the activation to one block of rows z into y: ReLU in place eight
+// floats at a time where the CPU can, else the activation's own loop.
+func (l *Conv2D) activateRow(z, y []float32) {
+	if l.act == reluActivation && maxWindowAsm && len(z) >= 8 && &z[0] == &y[0] {
+		g := len(z) / 8
+		relu8(&z[0], g)
+		if t := z[g*8:]; len(t) > 0 {
+			reluF(t, t, 0)
+		}
+		return
+	}
+	l.act.apply(z, y, l.filters)
+}
+
+// directLeft is how many gathered output positions directConv multiplies at once.
+const directLeft = 64
+
+// directConv computes images without materialising the im2col matrix, one output row at a
+// time: blocks of four positions whose windows lie inside the image go straight through the
+// implicit-im2col kernel (convBlock); a row's last positions that do not fill a block are
+// taken from one more block that overlaps the previous one; the remaining positions
+// (padding) are gathered into a small im2col buffer and multiplied by one GEMM per row.
+type directConv struct {
+	l       *Conv2D
+	scratch []float32 // directLeft*K gathered rows, directLeft*F their products, a 4×F tile
+	idx     [directLeft]int
+	nLeft   int
+}
+
+// image computes output image i of z (pre-activation) and y = act(z).
+func (d *directConv) image(xd, z, y []float32, i int) {
+	l := d.l
+	g := &l.g
+	P, K := g.patch()
+	F := l.filters
+	kd := l.kernel.Value.Float32s()
+	var bd []float32
+	if l.bias != nil {
+		bd = l.bias.Value.Float32s()
+	}
+	inSize := g.h * g.w * g.c
+	img := xd[i*inSize : (i+1)*inSize]
+	xlo, xhi := g.interiorX()
+	rowLen := g.ow * F
+	for oy := 0; oy < g.oh; oy++ {
+		o := i*P*F + oy*rowLen
+		row := z[o : o+rowLen]
+		if bd != nil {
+			fillRows(row, bd)
+		} else {
+			clear(row)
+		}
+		iy0 := oy*g.sh - g.pt
+		if iy0 < 0 || iy0+g.kh > g.h {
+			for ox := 0; ox < g.ow; ox++ {
+				d.gather(img, row, oy, ox)
+			}
+		} else {
+			ox := 0
+			for ; ox < xlo; ox++ {
+				d.gather(img, row, oy, ox)
+			}
+			block := func(ox int, c []float32, coff int) {
+				convBlock(g.kh, g.kw*g.c, g.w*g.c, g.sw*g.c, img, (iy0*g.w+ox*g.sw-g.pl)*g.c, kd, F, F, c, coff, F)
+			}
+			for ; ox+4 <= xhi; ox += 4 {
+				block(ox, row, ox*F)
+			}
+			if ox < xhi && xhi-xlo >= 4 {
+				// The last block overlaps the previous one: compute it aside, keep the
+				// new positions.
+				base := xhi - 4
+				t := d.scratch[directLeft*(K+F) : directLeft*(K+F)+4*F]
+				clear(t)
+				block(base, t, 0)
+				addRows(row[ox*F:xhi*F], t[(ox-base)*F:])
+				ox = xhi
+			}
+			for ; ox < g.ow; ox++ {
+				d.gather(img, row, oy, ox)
+			}
+		}
+		d.flush(row)
+		l.activateRow(row, y[o:o+rowLen])
+	}
+}
+
+// gather adds output position (oy, ox) to the rows multiplied by the next flush.
+func (d *directConv) gather(img, row []float32, oy, ox int) {
+	_, K := d.l.g.patch()
+	d.l.g.patchRow(img, oy, ox, d.scratch[d.nLeft*K:(d.nLeft+1)*K])
+	d.idx[d.nLeft] = ox
+	d.nLeft++
+	if d.nLeft == directLeft {
+		d.flush(row)
+	}
+}
+
+// flush multiplies the gathered rows by the kernel and adds the products into row.
+func (d *directConv) flush(row []float32) {
+	m := d.nLeft
+	if m == 0 {
+		return
+	}
+	_, K := d.l.g.patch()
+	F := d.l.filters
+	out := d.scratch[directLeft*K : directLeft*K+m*F]
+	gemm(false, false, m, F, K, 1, d.scratch[:m*K], K, d.l.kernel.Value.Float32s(), F, 0, out, F)
+	for r, ox := range d.idx[:m] {
+		addRows(row[ox*F:(ox+1)*F], out[r*F:(r+1)*F])
+	}
+	d.nLeft = 0
+}
+
+// addRows adds src into dst (len(dst) floats).
+func addRows(dst, src []float32) {
+	src = src[:len(dst)]
+	for j, v := range src {
+		dst[j] += v
+	}
+}
