@@ -66,10 +66,12 @@ func register(s Spec) {
 func (s *Spec) weightNames(cfg map[string]any, n int) []string {
 	if cfg != nil {
 		names := s.WeightNames(func(k string) bool {
-			if v, ok := cfg[k].(bool); ok {
-				return v
+			v, present := cfg[k]
+			if b, ok := v.(bool); ok {
+				return b
 			}
-			return true
+			// A null option (EinsumDense's bias_axes) is off; an absent one Keras's default.
+			return !present || v != nil
 		})
 		if len(names) != n {
 			return nil
