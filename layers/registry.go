@@ -66,6 +66,10 @@ func register(s Spec) {
 func (s *Spec) weightNames(cfg map[string]any, n int) []string {
 	if cfg != nil {
 		names := s.WeightNames(func(k string) bool {
+			if key, want, ok := strings.Cut(k, "="); ok { // a string option's value
+				v, _ := cfg[key].(string)
+				return v == want
+			}
 			v, present := cfg[k]
 			if b, ok := v.(bool); ok {
 				return b
