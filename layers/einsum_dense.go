@@ -536,3 +536,26 @@ func (l *EinsumDense) Graph() (*saved.LayerGraph, error) {
 	g.activation(l.act, x)
 	return g.graph(l, false)
 }
+
+// ParamCount returns the kernel's size (its letters' sizes) plus the bias's.
+func (l *EinsumDense) ParamCount(in []int) (int64, error) {
+	d, err := l.dims(in)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	shapes := [][]int{shapeOfLetters(l.ks, d)}
+	if l.biasAxes != "" {
+		shapes = append(shapes, l.biasShape(d))
+	}
+	for _, s := range shapes {
+		n := int64(1)
+		for _, v := range s {
+			if n, err = product("EinsumDense", l.name, n, int64(v)); err != nil {
+				return 0, err
+			}
+		}
+		total += n
+	}
+	return total, nil
+}
