@@ -190,3 +190,15 @@ func (l *AdditiveAttention) Config(d saved.Dialect) map[string]any {
 	}
 	return c
 }
+
+// Graph returns the layer's TF ops as tf_keras writes them: ExpandDims of query and key,
+// AddV2, Tanh, Mul by scale, Sum over the features, Softmax and BatchMatMulV2 with value.
+func (l *AdditiveAttention) Graph() (*saved.LayerGraph, error) {
+	return l.attnGraph("AdditiveAttention", func(g *opGraph, q, k string) string {
+		outer := ""
+		if l.scale != nil {
+			outer = "scale"
+		}
+		return g.pairTanhSum(q, k, "", outer)
+	})
+}

@@ -236,3 +236,23 @@ func (l *Attention) Config(d saved.Dialect) map[string]any {
 	}
 	return c
 }
+
+// Graph returns the layer's TF ops as tf_keras writes them: BatchMatMulV2 of query and key
+// (adj_y) times scale, or the concat scores, then Softmax and BatchMatMulV2 with value.
+func (l *Attention) Graph() (*saved.LayerGraph, error) {
+	return l.attnGraph("Attention", func(g *opGraph, q, k string) string {
+		if !l.concat {
+			s := g.batchMatMul(q, k, true)
+			if l.scale != nil {
+				s = g.op(g.unique("mul"), "Mul", "z", typeT(), s, g.readVar("mul/ReadVariableOp", "scale"))
+			}
+			return s
+		}
+		inner := ""
+		if l.scale != nil {
+			inner = "scale"
+		}
+		s := g.pairTanhSum(q, k, inner, "")
+		return g.op(g.unique("mul"), "Mul", "z", typeT(), g.readVar("ReadVariableOp", "concat_score_weight"), s)
+	})
+}

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"github.com/kerasgo/kerasgo/saved"
 	"math"
 	"slices"
 
@@ -161,4 +162,51 @@ func cloneShapes(s [][]int) [][]int {
 		out[i] = slices.Clone(v)
 	}
 	return out
+}
+
+// attnGraph writes the ops tf_keras's call writes for an attention layer: the scores (the
+// layer's scoreOps on query "$in" and key), Softmax, then BatchMatMulV2 with the value.
+func (c *attnCore) attnGraph(class string, scoreOps func(g *opGraph, q, k string) string) (*saved.LayerGraph, error) {
+	if c.inShapes == nil {
+		return nil, layerErr(ErrShape, class, c.name, "Graph before BuildN")
+	}
+	g := newOpGraph(cloneShapes(c.inShapes), attnOutShape(c.inShapes))
+	key := "$in1"
+	if len(c.inShapes) == 3 {
+		key = "$in2"
+	}
+	s := scoreOps(g, "$in", key)
+	w := g.op(g.unique("Softmax"), "Softmax", "softmax", typeT(), s)
+	g.Output = g.batchMatMul(w, "$in1", false)
+	return g.LayerGraph, nil
+}
+
+// batchMatMul appends BatchMatMulV2(x, y) (y transposed with adjY).
+func (g *opGraph) batchMatMul(x, y string, adjY bool) string {
+	return g.op(g.unique("MatMul"), "BatchMatMulV2", "output", map[string]saved.Attr{"T": saved.TypeAttr(tensor.Float32),
+		"adj_x": saved.BoolAttr(false), "adj_y": saved.BoolAttr(adjY)}, x, y)
+}
+
+// readVar appends a ReadVariableOp of the layer's weight w.
+func (g *opGraph) readVar(name, w string) string {
+	return g.op(g.unique(name), "ReadVariableOp", "value", map[string]saved.Attr{"dtype": saved.TypeAttr(tensor.Float32)}, "$var:"+w)
+}
+
+// pairTanhSum appends Σ_d [scale_d·] tanh([c·](q_i + k_j)) as the concat and additive scores
+// write it: ExpandDims(q, -2) + ExpandDims(k, -3), the multiplications, Tanh and Sum.
+func (g *opGraph) pairTanhSum(q, k string, inner, outer string) string {
+	qe := g.expandDims(q, -2)
+	ke := g.expandDims(k, -3)
+	x := g.op(g.unique("add"), "AddV2", "z", typeT(), qe, ke)
+	if inner != "" {
+		x = g.op(g.unique("mul"), "Mul", "z", typeT(), g.readVar("ReadVariableOp", inner), x)
+	}
+	x = g.op(g.unique("Tanh"), "Tanh", "y", typeT(), x)
+	if outer != "" {
+		x = g.op(g.unique("mul"), "Mul", "z", typeT(), g.readVar("ReadVariableOp", outer), x)
+	}
+	ax := g.constant(g.unique("Sum")+"/reduction_indices", int32Const(true, -1))
+	g.used["Sum"]--
+	return g.op(g.unique("Sum"), "Sum", "output", map[string]saved.Attr{"T": saved.TypeAttr(tensor.Float32),
+		"Tidx": saved.TypeAttr(tensor.Int32), "keep_dims": saved.BoolAttr(false)}, x, ax)
 }
