@@ -47,16 +47,35 @@ var fnSMNested = map[string]bool{"nested_sequential": true, "sequential_in_funct
 // keys must be tf_keras's.
 func TestFunctionalSavedModelServing(t *testing.T) {
 	python(t)
-	root := filepath.Join(repoRoot(), "testdata", "functional")
 	var man struct {
 		Cases map[string]fnSMCase `json:"cases"`
 	}
-	b, err := os.ReadFile(filepath.Join(root, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
+	// Each case's directory: testdata/functional, and the layer families' parts whose layers
+	// all have graphs (testdata/layers_attn).
+	caseDir := map[string]string{}
+	var b []byte
+	for _, part := range []string{"functional", "layers_attn"} {
+		root := filepath.Join(repoRoot(), "testdata", part)
+		var pm struct {
+			Cases map[string]fnSMCase `json:"cases"`
+		}
+		data, err := os.ReadFile(filepath.Join(root, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &pm); err != nil {
+			t.Fatal(err)
+		}
+		if man.Cases == nil {
+			man.Cases = map[string]fnSMCase{}
+		}
+		for k, c := range pm.Cases {
+			if _, dup := man.Cases[k]; dup {
+				t.Fatalf("case %s in two parts", k)
+			}
+			man.Cases[k] = c
+			caseDir[k] = filepath.Join(root, k)
+		}
 	}
 	out := t.TempDir()
 	var names []string
@@ -68,7 +87,8 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	sort.Strings(names)
 	for _, must := range []string{"two_branch_residual", "two_in_two_out", "shared_layer", "layer_add",
 		"layer_subtract", "layer_multiply", "layer_average", "layer_maximum", "layer_minimum",
-		"layer_concatenate_axis1", "layer_dot_axes1_normalize"} {
+		"layer_concatenate_axis1", "layer_dot_axes1_normalize", "layer_attention_concat", "layer_additive_attention",
+		"layer_einsum_dense_transposed_bias"} {
 		if _, ok := man.Cases[must]; !ok {
 			t.Errorf("manifest has no case %s", must)
 		}
@@ -76,7 +96,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	var spec []map[string]any
 	for _, name := range names {
 		c := man.Cases[name]
-		dir := filepath.Join(root, name)
+		dir := caseDir[name]
 		m, err := model.Load(filepath.Join(dir, "tfkeras", "model.h5"))
 		if err != nil {
 			t.Errorf("%s: load: %v", name, err)
@@ -130,7 +150,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	worst := 0.0
 	for _, r := range results {
 		c := man.Cases[r.ID]
-		dir := filepath.Join(root, r.ID)
+		dir := caseDir[r.ID]
 		sig := r.Signature
 		if sig.Method != "tensorflow/serving/predict" || len(sig.Inputs) != len(c.Inputs) || len(sig.Outputs) != len(c.Outputs) {
 			t.Errorf("%s: signature %+v: want %d inputs, %d outputs", r.ID, sig, len(c.Inputs), len(c.Outputs))

@@ -67,6 +67,12 @@ func functionalBuilds() map[string]func() *model.Model {
 // output within 1e-5.
 func TestFunctionalFilesInKeras(t *testing.T) {
 	python(t)
+	functionalFilesInKeras(t, functionalBuilds())
+}
+
+// functionalFilesInKeras is TestFunctionalFilesInKeras for the given models.
+func functionalFilesInKeras(t *testing.T, builds map[string]func() *model.Model) {
+	t.Helper()
 	dir := t.TempDir()
 	rng := layers.NewRand(23)
 	type goCase struct {
@@ -79,12 +85,12 @@ func TestFunctionalFilesInKeras(t *testing.T) {
 	goCases := map[string]goCase{}
 	var spec []map[string]any
 	names := []string{}
-	for name := range functionalBuilds() {
+	for name := range builds {
 		names = append(names, name)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		build := functionalBuilds()[name]
+		build := builds[name]
 		for _, c := range []struct {
 			file, lib string
 			d         saved.Dialect

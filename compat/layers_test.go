@@ -138,6 +138,12 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("groupnorm_instance_axis1", layers.NewGroupNormalization(-1, layers.GroupNormOptions{Axis: 1, NoScale: true}), []int{3, 4}, 2, false)
 	add("unitnorm", layers.NewUnitNormalization(), []int{3, 5}, 2, false)
 	add("unitnorm_axes", layers.NewUnitNormalization(layers.UnitNormOptions{Axis: []int{1, 2}}), []int{3, 4, 2}, 2, false)
+	// EinsumDense (issue 12): MultiHeadAttention's equations and Dense-like ones.
+	add("einsum_mha_proj", layers.NewEinsumDense("abc,cde->abde", []int{-1, 2, 4}, layers.EinsumDenseOptions{BiasAxes: "de"}), []int{5, 8}, 2, false)
+	add("einsum_mha_out", layers.NewEinsumDense("abcd,cde->abe", []int{-1, 8}, layers.EinsumDenseOptions{BiasAxes: "e", Activation: "tanh"}), []int{5, 2, 4}, 2, false)
+	add("einsum_ab", layers.NewEinsumDense("ab,bc->ac", []int{6}, layers.EinsumDenseOptions{BiasAxes: "c", Activation: "sigmoid"}), []int{7}, 3, false)
+	add("einsum_abd_nobias", layers.NewEinsumDense("abc,cd->abd", []int{-1, 3}), []int{5, 8}, 2, false)
+	add("einsum_transposed_bias", layers.NewEinsumDense("abc,cde->aebd", []int{3, 5, 2}, layers.EinsumDenseOptions{BiasAxes: "bd"}), []int{5, 8}, 2, false)
 	add("rescaling", layers.NewRescaling(0.25, layers.RescalingOptions{Offset: -1.5}), []int{3, 4}, 2, false)
 	bnAxis1 := layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9})
 	bnAxis1.SetAxis(1)

@@ -66,10 +66,16 @@ func register(s Spec) {
 func (s *Spec) weightNames(cfg map[string]any, n int) []string {
 	if cfg != nil {
 		names := s.WeightNames(func(k string) bool {
-			if v, ok := cfg[k].(bool); ok {
-				return v
+			if key, want, ok := strings.Cut(k, "="); ok { // a string option's value
+				v, _ := cfg[key].(string)
+				return v == want
 			}
-			return true
+			v, present := cfg[k]
+			if b, ok := v.(bool); ok {
+				return b
+			}
+			// A null option (EinsumDense's bias_axes) is off; an absent one Keras's default.
+			return !present || v != nil
 		})
 		if len(names) != n {
 			return nil

@@ -198,6 +198,9 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 				if k == "training" {
 					continue
 				}
+				if err := refusedCallArg(k, kw[k]); err != nil {
+					return nil, false, err
+				}
 				warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
 			}
 		}
@@ -238,6 +241,9 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 				for _, k := range sortedKeys(kw) {
 					if k == "training" || (k == "mask" && kw[k] == nil) {
 						continue
+					}
+					if err := refusedCallArg(k, kw[k]); err != nil {
+						return nil, false, err
 					}
 					warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
 				}
@@ -473,4 +479,21 @@ func jsonValue(v any) string {
 		return string(b[:77]) + "..."
 	}
 	return string(b)
+}
+
+// refusedCallArg fails for a call argument that changes what a layer computes in a way
+// kerasgo does not run (attention masks, the causal mask, returning the attention scores),
+// rather than ignoring it with a warning.
+func refusedCallArg(k string, v any) error {
+	switch k {
+	case "use_causal_mask", "return_attention_scores":
+		if b, _ := v.(bool); b {
+			return fmt.Errorf("%w: inbound node: call argument %s=true is not supported", ErrUnsupported, k)
+		}
+	case "attention_mask", "query_mask", "value_mask", "key_mask":
+		if v != nil {
+			return fmt.Errorf("%w: inbound node: call argument %s (a mask) is not supported", ErrUnsupported, k)
+		}
+	}
+	return nil
 }
