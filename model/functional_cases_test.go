@@ -75,3 +75,15 @@ func anyMap[V any](m map[string]V) map[string]any {
 	}
 	return out
 }
+
+// dropKey returns a JSON object without one top-level key.
+func dropKey(t testing.TB, data []byte, key string) []byte {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	delete(v, key)
+	out, _ := json.Marshal(v)
+	return out
+}

@@ -3,7 +3,6 @@
 package model
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -120,16 +119,6 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 	}
 }
 
-func dropKey(t testing.TB, data []byte, key string) []byte {
-	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
-	delete(v, key)
-	out, _ := json.Marshal(v)
-	return out
-}
 
 // TestFunctionalFixturesSummary compares both summaries of every model case (read from
 // Keras 3's .keras, with its optimizer, as the generator printed them) with Keras's text.
