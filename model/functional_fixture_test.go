@@ -119,7 +119,6 @@ func TestFunctionalFixturesConfig(t *testing.T) {
 	}
 }
 
-
 // TestFunctionalFixturesSummary compares both summaries of every model case (read from
 // Keras 3's .keras, with its optimizer, as the generator printed them) with Keras's text.
 func TestFunctionalFixturesSummary(t *testing.T) {
