@@ -41,6 +41,10 @@ type Layer interface {
 	OutputShape(inputShape []int) ([]int, error)
 	// Weights returns the layer's weights in Keras order (trainable first, then non-trainable).
 	Weights() []*Weight
+	// Forward's result in inference mode may be a buffer the layer reuses (Conv2D,
+	// MaxPooling2D, BatchNormalization, Dense): it is valid until the layer's next inference
+	// Forward. Callers that keep it longer copy it (the model does, for a layer called at
+	// several nodes and for Predict's result).
 	Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 	Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 	// Config returns the layer's Keras config object (the value of "config") in a dialect.
