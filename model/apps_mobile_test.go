@@ -255,3 +255,25 @@ func layerDTypes(t *testing.T, cfg []byte) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestAppsMobileTrainStep loads the U-Net as tf_keras and Keras 3 saved it
+// (compiled with Adam, not fitted), runs one TrainOnBatchN on the case's inputs and compares
+// the loss, every weight and Adam slot after the step with tf_keras's train_on_batch from
+// tfkeras/model.h5, computed on this machine in this run (testref.AppsMobile).
+func TestAppsMobileTrainStep(t *testing.T) {
+	root := testref.AppsMobileDir(t)
+	ref := testref.Dir(t, testref.AppsMobile)
+	for _, name := range []string{"unet_small"} { // see APPS_MOBILE_STEPS in reference.py
+		dir := filepath.Join(root, name)
+		rdir := filepath.Join(ref, name)
+		var logs map[string]float64
+		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				checkTrainStep(t, dir, rdir, f, logs)
+			})
+		}
+	}
+}
