@@ -320,6 +320,13 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			var built layers.Layer
 			var ws []string
 			var err error
+			if mod, _ := em["module"].(string); strings.HasPrefix(mod, "keras.src.ops.") {
+				// A Keras 3 operation called on a KerasTensor (x + 3.0 in MobileNetV3's
+				// hard-sigmoid is keras.src.ops.numpy.Add), not a layer: its class name may be a
+				// layer's, so it is reported with its module.
+				unknown = append(unknown, fmt.Sprintf("%q (Keras 3 operation %s.%s)", name, mod, lc))
+				continue
+			}
 			if isModelClass(lc) {
 				built, ws, err = nestedFromConfig(em, m.noData, m.maxParams, m.depth)
 			} else {

@@ -13,8 +13,9 @@ order. internal/testref.AppsMobileDir computes the same key.
 Cases (weights=None, so nothing is downloaded; classes=10; the smallest inputs each
 architecture accepts):
   mobilenetv2_035     MobileNetV2(alpha=0.35), 32x32x3
-  mobilenetv3small    MobileNetV3Small, 32x32x3 (Rescaling; hard-swish: tf_keras builds it from
-                      TFOpLambda layers, Keras 3 from Activation("hard_swish"))
+  mobilenetv3small    MobileNetV3Small, 32x32x3 (Rescaling; its hard-sigmoid x + 3.0 and * 1/6 are
+                      TFOpLambda layers in tf_keras, keras.src.ops.numpy Add/Multiply operations
+                      in Keras 3; Keras 3.15 cannot load the legacy.h5 it writes: recorded)
   efficientnetb0      EfficientNetB0, 32x32x3 (Rescaling, Normalization, squeeze-and-excitation)
   xception            Xception, 71x71x3 (its minimum)
   nasnetmobile        NASNetMobile, 32x32x3
@@ -204,7 +205,16 @@ def main():
         functional.TOL = TOLS.get(name, default_tol)
         entries[name] = functional.gen_case(tmp, name, b, desc, 8000 + i, "application", True, fit=False)
         entries[name]["tf_keras_vs_keras3_tolerance"] = functional.TOL
-        functional.check_case(tmp, name, b, entries[name], True, fit=False)
+        try:
+            functional.check_case(tmp, name, b, entries[name], True, fit=False)
+        except ValueError as e:
+            # Keras 3.15 cannot load the legacy .h5 it wrote of MobileNetV3Small, even with
+            # compile=False (its ops.numpy.Add node has a positional 3.0); that file is checked
+            # last, after every other file passed: recorded, not fatal.
+            if name != "mobilenetv3small" or "Only input tensors" not in str(e):
+                raise
+            entries[name]["keras3_legacy_h5_unloadable"] = f"ValueError: {str(e).splitlines()[0][:200]}"
+            log("apps_mobile", name, "Keras 3 cannot load its legacy.h5 (recorded)")
         functional.TOL = default_tol
         cpu[name] = round(time.process_time() - t0, 1)
         log("apps_mobile", name, f"{cpu[name]} CPU s")
