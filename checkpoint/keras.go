@@ -491,7 +491,14 @@ func kerasFromGraph(r *Reader, g *tfpb.TrackableObjectGraph) (*saved.Model, erro
 			continue
 		}
 		var l saved.Layer
+		seen := map[int32]bool{}
 		for _, c := range g.Nodes[ref.id].Children {
+			// A variable tracked under two names (tf_keras's Normalization: mean and
+			// adapt_mean, variance and adapt_variance) is one weight, under its first name.
+			if seen[c.NodeId] {
+				continue
+			}
+			seen[c.NodeId] = true
 			a, ok := gr.value(c.NodeId)
 			if !ok {
 				l.Tracked = append(l.Tracked, c.LocalName)

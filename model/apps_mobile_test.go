@@ -275,7 +275,8 @@ func TestAppsMobileV3SmallRefused(t *testing.T) {
 		{"tfkeras/model.h5", `"tf.__operators__.add" (TFOpLambda)`},
 		{"tfkeras/savedmodel", `"tf.math.multiply" (TFOpLambda)`},
 		{"keras3/model.keras", `"add" (Keras 3 operation keras.src.ops.numpy.Add)`},
-		{"keras3/legacy.h5", `"multiply" (Keras 3 operation keras.src.ops.numpy.Multiply)`},
+		// Keras 3's legacy .h5 config does not record the operation's module
+		{"keras3/legacy.h5", `"add" (Add): unsupported: inbound node: argument 2 is the constant 3`},
 	} {
 		_, err := Load(filepath.Join(dir, f.file))
 		if err == nil {

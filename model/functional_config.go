@@ -188,6 +188,14 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 	if obj, ok := v.(map[string]any); ok { // Keras 3
 		args, _ := obj["args"].([]any)
 		if len(args) != 1 {
+			for i, a := range args {
+				if _, isNum := a.(float64); isNum {
+					// Keras 3 operations on a tensor and a constant (x + 3.0, written by
+					// legacy .h5 files without their keras.src.ops module).
+					return nil, false, fmt.Errorf("%w: inbound node: argument %d is the constant %s, not a tensor (operations on a tensor and a constant are not supported)",
+						ErrUnsupported, i+1, jsonValue(a))
+				}
+			}
 			return nil, false, fmt.Errorf("%w: inbound node: want one positional argument, have %d", ErrUnsupported, len(args))
 		}
 		if kw, ok := obj["kwargs"].(map[string]any); ok {
