@@ -19,12 +19,19 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	// child holding some (a SavedModel's object graph also lists them in "variables",
 	// "trainable_variables", ... after it).
 	descend := !gr.holdsVariables(id)
+	// A variable tracked under two names (tf_keras's Normalization: mean and adapt_mean,
+	// variance and adapt_variance) is one weight, under its first name.
+	seen := map[int32]bool{}
 	var walk func(id int32, prefix string, depth int) error
 	walk = func(id int32, prefix string, depth int) error {
 		for _, c := range gr.g.Nodes[id].Children {
 			if int(c.NodeId) < 0 || int(c.NodeId) >= len(gr.g.Nodes) {
 				return errorf(gr.file, ObjectGraphKey, -1, ErrFormat, "node %d out of range", c.NodeId)
 			}
+			if seen[c.NodeId] {
+				continue
+			}
+			seen[c.NodeId] = true
 			a, ok := gr.value(c.NodeId)
 			if !ok {
 				if depth == 0 && descend && gr.holdsVariables(c.NodeId) {

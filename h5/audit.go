@@ -192,6 +192,23 @@ func (h *h5file) checkAllRead(what string, keep func(path string) bool) error {
 		len(unread), total, what, firstPaths(unread, 8))
 }
 
+// skipVars marks every dataset under prefix as read: state kerasgo skips by design.
+func (h *h5file) skipVars(prefix string) error {
+	if h.read == nil {
+		return nil
+	}
+	vars, err := h.listVars()
+	if err != nil {
+		return err
+	}
+	for _, v := range vars {
+		if strings.HasPrefix(v.Path, prefix) {
+			h.read[v.Path] = true
+		}
+	}
+	return nil
+}
+
 // firstPaths joins the first n paths with ", " and says how many more there are.
 func firstPaths(paths []string, n int) string {
 	if len(paths) <= n {

@@ -235,6 +235,30 @@ func joinList(list []json.RawMessage) json.RawMessage {
 type optimizerConfig struct {
 	Class  string
 	Config json.RawMessage
+	// LossScale is the name of the LossScaleOptimizer (models compiled under
+	// mixed_float16) that wrapped this optimizer in the file ("loss_scale_optimizer"; "" for
+	// tf_keras's, which records none), when Class and Config are its inner optimizer's.
+	LossScale string
+}
+
+// unwrapLossScale returns the inner optimizer of a Keras 3 LossScaleOptimizer or tf_keras
+// LossScaleOptimizerV3 config: kerasgo trains in float32, so the loss-scale wrapper is
+// dropped (Keras wraps the optimizer again when it compiles a mixed_float16 model).
+func unwrapLossScale(oc *optimizerConfig) (*optimizerConfig, error) {
+	if oc == nil || (oc.Class != "LossScaleOptimizer" && oc.Class != "LossScaleOptimizerV3") {
+		return oc, nil
+	}
+	var c struct {
+		Name  string `json:"name"`
+		Inner *struct {
+			ClassName string          `json:"class_name"`
+			Config    json.RawMessage `json:"config"`
+		} `json:"inner_optimizer"`
+	}
+	if err := json.Unmarshal(oc.Config, &c); err != nil || c.Inner == nil {
+		return nil, formatf("optimizer %s: config without inner_optimizer", oc.Class)
+	}
+	return &optimizerConfig{Class: stripRegistered(c.Inner.ClassName), Config: c.Inner.Config, LossScale: c.Name}, nil
 }
 
 // stripRegistered removes a Keras registration prefix: "Custom>Adam" → "Adam".
@@ -259,7 +283,7 @@ func optimizerFromTraining(tc []byte) (*optimizerConfig, error) {
 	if t.Opt == nil {
 		return nil, nil
 	}
-	return &optimizerConfig{Class: stripRegistered(t.Opt.ClassName), Config: t.Opt.Config}, nil
+	return unwrapLossScale(&optimizerConfig{Class: stripRegistered(t.Opt.ClassName), Config: t.Opt.Config})
 }
 
 // optimizerFromCompile reads "optimizer" of a Keras 3 compile_config. A bare string

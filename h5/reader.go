@@ -478,6 +478,19 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 	if !ok || len(names) == 0 {
 		return nil, nil
 	}
+	if oc != nil && oc.LossScale != "" {
+		// Keras 3's LossScaleOptimizer's own variables ("loss_scale_optimizer/iteration",
+		// learning_rate, step_counter, dynamic_scale) are skipped; the inner optimizer's
+		// ("adam/iteration", ..., slots under "loss_scale_optimizer/adam/") are kept.
+		kept := names[:0:0]
+		for _, n := range names {
+			rest, ok := strings.CutPrefix(n, oc.LossScale+"/")
+			if !ok || strings.Contains(rest, "/") {
+				kept = append(kept, n)
+			}
+		}
+		names = kept
+	}
 	vals := make([]*tensor.Tensor, len(names))
 	for i, n := range names {
 		dp := joinPath(g, n)
@@ -903,6 +916,20 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 	// Optimizer: optimizer/vars (Keras 3: iteration, learning_rate, slots; tf_keras 2.13-2.15
 	// .keras: iteration, slots).
 	ov := joinPath(groupOptimizer, groupVars)
+	// Keras 3's LossScaleOptimizer (models compiled under mixed_float16) keeps its own
+	// variables (iteration, learning rate, loss scale, step counter) in optimizer/vars and the
+	// wrapped optimizer's, the one the compile config names, in optimizer/inner_optimizer/vars:
+	// the wrapped optimizer's are read, the loss-scale state is skipped (kerasgo trains in
+	// float32 and writes the wrapped optimizer's variables only).
+	inner := joinPath(groupOptimizer, "inner_optimizer", groupVars)
+	if k, err := h.kind(inner); err != nil {
+		return nil, atObj(inner, err)
+	} else if k == kindGroup {
+		if err := h.skipVars(ov + "/"); err != nil {
+			return nil, err
+		}
+		ov = inner
+	}
 	k, err := h.kind(ov)
 	if err != nil {
 		return nil, atObj(ov, err)

@@ -11,8 +11,9 @@ import (
 type base struct {
 	name      string
 	trainable bool
-	inShape   []int // nil until Build
-	declared  []int // batch shape with -1 for None; nil when not declared
+	inShape   []int  // nil until Build
+	declared  []int  // batch shape with -1 for None; nil when not declared
+	policy    string // dtype policy: "" (float32) or PolicyMixedFloat16
 }
 
 func newBase(name string, inputShape []int) base {
@@ -52,20 +53,8 @@ func (b *base) baseConfig(d saved.Dialect) map[string]any {
 	return map[string]any{
 		"name":      b.name,
 		"trainable": b.trainable,
-		"dtype":     dtypeConfig(d),
+		"dtype":     policyConfig(d, b.policy),
 	}
-}
-
-func dtypeConfig(d saved.Dialect) any {
-	if d == saved.Keras3 {
-		return map[string]any{
-			"module":          "keras",
-			"class_name":      "DTypePolicy",
-			"config":          map[string]any{"name": "float32"},
-			"registered_name": nil,
-		}
-	}
-	return "float32"
 }
 
 // Declarer is implemented by every layer of this package: the batch input shape a config or

@@ -142,7 +142,7 @@ func TestMergeShapes(t *testing.T) {
 // TestMergeConfigs: Keras's defaults and both dialects' keys (the compat suite compares
 // them with real Keras's get_config), and the config errors.
 func TestMergeConfigs(t *testing.T) {
-	k3dtype := dtypeConfig(saved.Keras3)
+	k3dtype := policyConfig(saved.Keras3, "")
 	for _, c := range []struct {
 		class string
 		in    map[string]any

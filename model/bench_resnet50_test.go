@@ -20,7 +20,14 @@ import (
 // at its usual resolution.
 func resnet50At224(b *testing.B) *Model {
 	b.Helper()
-	data := readFile(b, filepath.Join(testref.AppsDir(b), "resnet50", "config_keras2.json"))
+	return appAt224(b, filepath.Join(testref.AppsDir(b), "resnet50"))
+}
+
+// appAt224 builds the application model of a cache case directory from its tf_keras config
+// with the input widened to 224x224x3 (fresh random weights).
+func appAt224(b *testing.B, dir string) *Model {
+	b.Helper()
+	data := readFile(b, filepath.Join(dir, "config_keras2.json"))
 	var cfg map[string]any
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		b.Fatal(err)
@@ -36,7 +43,7 @@ func resnet50At224(b *testing.B) *Model {
 		}
 	}
 	if set != 1 {
-		b.Fatalf("resnet50 config: %d layers with batch_input_shape, want 1", set)
+		b.Fatalf("%s config: %d layers with batch_input_shape, want 1", dir, set)
 	}
 	data, err := json.Marshal(cfg)
 	if err != nil {
@@ -49,8 +56,10 @@ func resnet50At224(b *testing.B) *Model {
 	return m
 }
 
-func benchResNet50Predict(b *testing.B, n int) {
-	m := resnet50At224(b)
+func benchResNet50Predict(b *testing.B, n int) { benchPredict224(b, resnet50At224(b), n) }
+
+// benchPredict224 times m.Predict on a batch of n random 224x224x3 images.
+func benchPredict224(b *testing.B, m *Model, n int) {
 	rng := layers.NewRand(3)
 	x := make([]float32, n*224*224*3)
 	for i := range x {

@@ -188,6 +188,14 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 	if obj, ok := v.(map[string]any); ok { // Keras 3
 		args, _ := obj["args"].([]any)
 		if len(args) != 1 {
+			for i, a := range args {
+				if _, isNum := a.(float64); isNum {
+					// Keras 3 operations on a tensor and a constant (x + 3.0, written by
+					// legacy .h5 files without their keras.src.ops module).
+					return nil, false, fmt.Errorf("%w: inbound node: argument %d is the constant %s, not a tensor (operations on a tensor and a constant are not supported)",
+						ErrUnsupported, i+1, jsonValue(a))
+				}
+			}
 			return nil, false, fmt.Errorf("%w: inbound node: want one positional argument, have %d", ErrUnsupported, len(args))
 		}
 		if kw, ok := obj["kwargs"].(map[string]any); ok {
@@ -326,6 +334,13 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			var built layers.Layer
 			var ws []string
 			var err error
+			if mod, _ := em["module"].(string); strings.HasPrefix(mod, "keras.src.ops.") {
+				// A Keras 3 operation called on a KerasTensor (x + 3.0 in MobileNetV3's
+				// hard-sigmoid is keras.src.ops.numpy.Add), not a layer: its class name may be a
+				// layer's, so it is reported with its module.
+				unknown = append(unknown, fmt.Sprintf("%q (Keras 3 operation %s.%s)", name, mod, lc))
+				continue
+			}
 			if isModelClass(lc) {
 				built, ws, err = nestedFromConfig(em, m.noData, m.maxParams, m.depth)
 			} else {

@@ -41,9 +41,9 @@ func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training boo
 		for i, x := range n.in {
 			in[i] = vals[x]
 		}
-		y, err = n.layer.(layers.MultiInput).ForwardN(in, training)
+		y, err = layers.ForwardN(n.layer.(layers.MultiInput), in, training)
 	} else {
-		y, err = n.layer.Forward(vals[n.in[0]], training)
+		y, err = layers.Forward(n.layer, vals[n.in[0]], training)
 	}
 	if err != nil {
 		return nil, layerErr(-1, n.layer.Name(), n.layer.Class(), err)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/kerasgo/kerasgo/layers"
 	"slices"
 
 	"github.com/kerasgo/kerasgo/tensor"
@@ -128,7 +129,7 @@ func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		return ys[0], nil
 	}
 	for _, l := range m.layers {
-		y, err := l.Forward(x, training)
+		y, err := layers.Forward(l, x, training)
 		if err != nil {
 			return nil, layerErr(-1, l.Name(), l.Class(), err)
 		}

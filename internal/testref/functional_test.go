@@ -181,3 +181,21 @@ func TestAppsCacheDirMatchesPython(t *testing.T) {
 		t.Fatalf("applications.py uses %s, Go %s", got, want)
 	}
 }
+
+// TestAppsMobileCacheDirMatchesPython checks that Go and applications_mobile.py agree on the
+// cache directory.
+func TestAppsMobileCacheDirMatchesPython(t *testing.T) {
+	py := Python(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	want, err := AppsMobileCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, filepath.Join(RepoRoot(), "testdata", "gen", "applications_mobile.py"), "--print-dir").Output()
+	if err != nil {
+		t.Fatalf("applications_mobile.py --print-dir: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Fatalf("applications_mobile.py uses %s, Go %s", got, want)
+	}
+}

@@ -26,6 +26,8 @@ Usage:
     its Adam state) on the case's inputs (x<i>.npy) and targets drawn here from a fixed seed
     (y<i>.npy, written too: labels for softmax outputs, normal values otherwise): logs.json
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
+--part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
+    (its default directory, which must be complete; --testdata is not used).
 
 Threads: KERASGO_TF_INTRA_THREADS (default 1) sets TF's intra-op thread count; the environment's
 TF_ENABLE_ONEDNN_OPTS is honoured as TF honours it. Either may change the numbers, which is the
@@ -119,10 +121,28 @@ FUNCTIONAL_CASES = ["two_branch_residual", "two_in_two_out", "shared_layer"]
 
 
 def functional_steps(testdata, out):
-    root = os.path.join(testdata, "functional")
+    train_steps(os.path.join(testdata, "functional"), FUNCTIONAL_CASES, out, "functional")
+
+
+# cases of the applications_mobile cache (testdata/gen/applications_mobile.py) with a step.
+# Not MobileNetV2: at 32x32 its last BatchNormalization layers normalize over batch x 1 x 1
+# (3 values per channel), where float32 rounding of the batch moments is amplified ~30x by
+# 1/sqrt(var + 1e-3) through 17 blocks: TF's and kerasgo's losses differ by ~5e-5 relative.
+APPS_MOBILE_STEPS = ["unet_small"]
+
+
+def apps_mobile_steps(out):
+    import applications_mobile
+    root = applications_mobile.default_dir()
+    if not applications_mobile.is_complete(root):
+        raise SystemExit(f"{root} is not complete: run testdata/gen/applications_mobile.py first")
+    train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile")
+
+
+def train_steps(root, names, out, label):
     with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
         cases = json.load(f)["cases"]
-    for name in FUNCTIONAL_CASES:
+    for name in names:
         c = cases[name]
         d = os.path.join(root, name)
         fresh(K2, 0)
@@ -147,20 +167,22 @@ def functional_steps(testdata, out):
             json.dump({k: float(v) for k, v in r.items()}, f)
         write_weights(o, m)
         train.write_optimizer_state(o, m, m.optimizer)
-    log("reference", f"functional: {len(FUNCTIONAL_CASES)} steps")
+    log("reference", f"{label}: {len(names)} steps")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats", "functional"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.part == "train":
         replay_train(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "functional":
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
+    elif a.part == "apps_mobile":
+        apps_mobile_steps(os.path.abspath(a.out))
     else:
         next_formats(os.path.abspath(a.testdata), os.path.abspath(a.out))
     with open(os.path.join(a.out, "meta.json"), "w", encoding="utf-8") as f:
