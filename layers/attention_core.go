@@ -43,6 +43,11 @@ func attnShapes(class, name string, shapes [][]int) error {
 		return err
 	}
 	for _, s := range shapes {
+		if len(s) == 1 {
+			// Keras accepts (batch, features) and then attends across the batch: a sample's
+			// output depends on the other samples in its batch.
+			return layerErr(ErrUnsupported, class, name, "input shape %s: rank-2 inputs (Keras attends across the batch); kerasgo supports (batch, steps, features)", batchShapeString(s))
+		}
 		if len(s) != 2 {
 			return layerErr(ErrShape, class, name, "input shape %s: want (batch, steps, features)", batchShapeString(s))
 		}
