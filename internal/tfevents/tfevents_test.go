@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,8 +124,8 @@ func TestCorruptFiles(t *testing.T) {
 		cat    error
 		msg    string
 	}{
-		{"length CRC", func(b []byte) []byte { b[second+8] ^= 1; return b }, errcat.ErrChecksum, "record 1 at offset " + itoa(second) + ": length CRC"},
-		{"data CRC", func(b []byte) []byte { b[second+14] ^= 0x40; return b }, errcat.ErrChecksum, "record 1 at offset " + itoa(second) + ": data CRC"},
+		{"length CRC", func(b []byte) []byte { b[second+8] ^= 1; return b }, errcat.ErrChecksum, "record 1 at offset " + strconv.Itoa(second) + ": length CRC"},
+		{"data CRC", func(b []byte) []byte { b[second+14] ^= 0x40; return b }, errcat.ErrChecksum, "record 1 at offset " + strconv.Itoa(second) + ": data CRC"},
 		{"truncated", func(b []byte) []byte { return b[:len(b)-3] }, errcat.ErrFormat, "record 4 at offset"},
 		{"huge length", func(b []byte) []byte {
 			copy(b[second:], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
@@ -132,7 +133,7 @@ func TestCorruptFiles(t *testing.T) {
 			b[second+8], b[second+9], b[second+10], b[second+11] = byte(h), byte(h>>8), byte(h>>16), byte(h>>24)
 			return b
 		}, errcat.ErrFormat, "exceeds"},
-		{"not an event", func(b []byte) []byte { return AppendRecord(b, []byte{0xff, 0xff}) }, errcat.ErrFormat, "record 5 at offset " + itoa(len(good)) + ": not an Event"},
+		{"not an event", func(b []byte) []byte { return AppendRecord(b, []byte{0xff, 0xff}) }, errcat.ErrFormat, "record 5 at offset " + strconv.Itoa(len(good)) + ": not an Event"},
 		{"no file version", func(b []byte) []byte { return b[second:] }, errcat.ErrFormat, "file_version"},
 	}
 	for _, c := range cases {
@@ -149,19 +150,6 @@ func TestCorruptFiles(t *testing.T) {
 	if _, err := CheckDir(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no event files") {
 		t.Errorf("empty dir: %v", err)
 	}
-}
-
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-
-func fmtInt(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
 
 // FuzzEvents: ParseEvents on any bytes returns records or an error, never panics, and never
