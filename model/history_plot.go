@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -50,8 +51,31 @@ func (h *History) panels() ([]*plot.Plot, error) {
 		p.Title.Text = title
 		p.X.Label.Text = "epoch"
 		p.Y.Label.Text = title
-		p.Legend.Top = true
 		p.Add(plotter.NewGrid())
+		lo, hi, last := math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, s := range series {
+			vals := s[1].([]float64)
+			for _, v := range vals {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+			if len(vals) > 0 {
+				last = math.Max(last, vals[len(vals)-1])
+			}
+		}
+		if lo == hi && !math.IsInf(lo, 0) {
+			// A constant series (a fixed learning rate): a range around it, not around 0.
+			d := math.Abs(lo) / 2
+			if d == 0 {
+				d = 1
+			}
+			p.Y.Min, p.Y.Max = lo-d, hi+d
+		}
+		// The legend goes in the top right corner unless the curves end there.
+		p.Legend.Top = !(last > (lo+hi)/2)
+		p.Legend.YOffs = vg.Points(-4)
+		if !p.Legend.Top {
+			p.Legend.YOffs = vg.Points(4)
+		}
 		for _, s := range series {
 			name, vals := s[0].(string), s[1].([]float64)
 			l, pts, err := plotter.NewLinePoints(xs(vals))
