@@ -289,6 +289,13 @@ func chromiumCheck(t *testing.T, chromium, base string, attempt int) error {
 	if colors < 16 || nonWhite < b.Dx()*b.Dy()/100 {
 		return fmt.Errorf("screenshot %dx%d looks blank: %d colours, %d non-white pixels", b.Dx(), b.Dy(), colors, nonWhite)
 	}
+	// TensorBoard draws the first run ("train") in (255, 112, 67) and the second
+	// ("validation") in (33, 150, 243): in the run list's checkboxes and the charts' lines. A
+	// page without Go's runs has neither.
+	trainPx, valPx := colorCount(img, color.RGBA{255, 112, 67, 255}), colorCount(img, color.RGBA{33, 150, 243, 255})
+	if trainPx < 300 || valPx < 50 {
+		return fmt.Errorf("screenshot shows %d pixels of the train run's colour and %d of validation's: the runs are not drawn", trainPx, valPx)
+	}
 	dom, err := run("--dump-dom", base+"/#timeseries")
 	if err != nil {
 		return err
@@ -298,7 +305,7 @@ func chromiumCheck(t *testing.T, chromium, base string, attempt int) error {
 			return fmt.Errorf("the Time Series page's DOM (%d bytes) does not name %s", len(dom), tag)
 		}
 	}
-	t.Logf("screenshot %dx%d: %d colours, %d non-white pixels; DOM %d bytes names every tag", b.Dx(), b.Dy(), colors, nonWhite, len(dom))
+	t.Logf("screenshot %dx%d: %d colours, %d non-white pixels, %d of the train run's colour, %d of validation's; DOM %d bytes names every tag", b.Dx(), b.Dy(), colors, nonWhite, trainPx, valPx, len(dom))
 	return nil
 }
 
@@ -319,4 +326,20 @@ func pngStats(img image.Image) (int, int) {
 		}
 	}
 	return len(seen), nonWhite
+}
+
+// colorCount counts the pixels within 12 of c in every channel.
+func colorCount(img image.Image, c color.RGBA) int {
+	near := func(a, b uint8) bool { return int(a)+12 >= int(b) && int(b)+12 >= int(a) }
+	n := 0
+	r := img.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			p := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			if near(p.R, c.R) && near(p.G, c.G) && near(p.B, c.B) {
+				n++
+			}
+		}
+	}
+	return n
 }
