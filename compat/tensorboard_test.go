@@ -184,6 +184,7 @@ func TestTensorBoardMatchesKeras(t *testing.T) {
 		{"k3_batch_noval", false, 1, false},
 		{"tfk_epoch_val", true, 0, true},
 		{"tfk_noval", true, 0, false},
+		{"tfk_batch_val", true, 1, true}, // tf_keras's callback writes no batch-level scalars of its own
 	}
 	type goRun struct {
 		names  map[string][]string

@@ -82,6 +82,10 @@ def replay_tensorboard(case, workdir):
         model.evaluate(x, y, verbose=0)
         names = list(model.metrics_names)
         order = names + ["val_" + n for n in names]
+    # tf_keras's CallbackList calls batch hooks only on callbacks that say they implement
+    # them (its TensorBoard does only when profiling or writing steps per second); Keras 3's
+    # calls them on every callback.
+    batch_hooks = getattr(cb, "_implements_train_batch_hooks", lambda: True)()
     for ev in case["calls"]:
         kind = ev["ev"]
         logs = ordered(ev.get("logs", {}), order)
@@ -90,6 +94,8 @@ def replay_tensorboard(case, workdir):
         elif kind == "epoch_begin":
             cb.on_epoch_begin(ev["epoch"], {})
         elif kind == "batch_end":
+            if not batch_hooks:
+                continue
             cb.on_train_batch_begin(ev["batch"], {})
             cb.on_train_batch_end(ev["batch"], logs)
         elif kind == "test_begin":
