@@ -116,6 +116,9 @@ func (c *CSVLogger[M]) OnTrainEnd(M, Logs) error {
 	return c.close()
 }
 
+// Abort closes the file after a failed Fit.
+func (c *CSVLogger[M]) Abort() error { return c.close() }
+
 func (c *CSVLogger[M]) close() error {
 	if c.f == nil {
 		return nil

@@ -21,6 +21,13 @@ type TestHooks[M any] interface {
 	OnTestEnd(m M, logs Logs) error
 }
 
+// Aborter is implemented by callbacks that hold files open during Fit: Fit calls Abort when
+// it fails (it does not call OnTrainEnd then, as Keras does not call on_train_end), so that
+// what was written is closed.
+type Aborter interface {
+	Abort() error
+}
+
 // TensorBoard writes TensorBoard event files during training, as Keras's TensorBoard
 // callback does with its default options (histograms, images, profiling and embeddings are
 // not written): under LogDir/train the model's JSON (tag "keras", the Graphs page's
@@ -199,6 +206,9 @@ func (c *TensorBoard[M]) OnEpochEnd(m M, epoch int, logs Logs) error {
 
 // OnTrainEnd closes the event files.
 func (c *TensorBoard[M]) OnTrainEnd(M, Logs) error { return c.closeWriters() }
+
+// Abort closes the event files after a failed Fit.
+func (c *TensorBoard[M]) Abort() error { return c.closeWriters() }
 
 func (c *TensorBoard[M]) closeWriters() error {
 	var err error

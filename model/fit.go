@@ -91,7 +91,12 @@ func (m *Model) FitN(xs, ys []*tensor.Tensor, opts ...FitOptions) (*History, err
 	return h, apiErr("fit", err)
 }
 
-func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
+func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (_ *History, ferr error) {
+	defer func() {
+		if ferr != nil {
+			abortCallbacks(o.Callbacks)
+		}
+	}()
 	xs, ys, err := m.prepareN(xs, ys)
 	if err != nil {
 		return nil, err

@@ -48,3 +48,13 @@ func (m *Model) validate(cbs []Callback, xs, ys []*tensor.Tensor, batch int, nam
 	}
 	return vals, nil
 }
+
+// abortCallbacks lets the callbacks that hold files (callbacks.Aborter) close them when Fit
+// fails: Keras does not call on_train_end then, and neither does Fit.
+func abortCallbacks(cbs []Callback) {
+	for _, c := range cbs {
+		if a, ok := c.(callbacks.Aborter); ok {
+			a.Abort()
+		}
+	}
+}

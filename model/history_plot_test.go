@@ -87,3 +87,38 @@ func TestFitHistoryLearningRate(t *testing.T) {
 		t.Errorf("LearningRate %v, Epoch %v", h.LearningRate, h.Epoch)
 	}
 }
+
+type abortRecorder struct {
+	CallbackBase
+	failAt  int
+	aborted int
+	ended   int
+}
+
+func (a *abortRecorder) OnEpochEnd(_ *Model, epoch int, _ Logs) error {
+	if epoch == a.failAt {
+		return errors.New("callback failed")
+	}
+	return nil
+}
+func (a *abortRecorder) OnTrainEnd(*Model, Logs) error { a.ended++; return nil }
+func (a *abortRecorder) Abort() error                  { a.aborted++; return nil }
+
+// TestFitAbortsCallbacks: a failed Fit calls Abort (not OnTrainEnd) on the callbacks holding
+// files; a Fit that succeeds calls OnTrainEnd only.
+func TestFitAbortsCallbacks(t *testing.T) {
+	m := NewSequential(layers.NewDense(1, layers.DenseOptions{InputShape: []int{2}}))
+	if err := m.Compile(CompileOptions{Optimizer: SGD(), Loss: "mse"}); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.MustFromFloat32([]int{4, 2}, make([]float32, 8))
+	y := tensor.MustFromFloat32([]int{4, 1}, make([]float32, 4))
+	a := &abortRecorder{failAt: 1}
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 3, Callbacks: []Callback{a}}); err == nil || a.aborted != 1 || a.ended != 0 {
+		t.Errorf("failing fit: err %v, aborted %d, ended %d", err, a.aborted, a.ended)
+	}
+	b := &abortRecorder{failAt: -1}
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 2, Callbacks: []Callback{b}}); err != nil || b.aborted != 0 || b.ended != 1 {
+		t.Errorf("fit: err %v, aborted %d, ended %d", err, b.aborted, b.ended)
+	}
+}
