@@ -2,8 +2,10 @@ package compat
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,6 +19,7 @@ import (
 	"github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -384,3 +387,104 @@ func jsonDiff(path string, a, b any) string {
 }
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
+
+// TestTensorBoardFitLikeKeras: Keras 3's and tf_keras's own fit, from the model file Go saved
+// before training and on the same data, writes the same event files as Go's Fit: the same
+// summaries in the same order at the same steps (so Fit calls the callback's hooks when Keras's
+// fit calls them), with values within float32 training noise.
+func TestTensorBoardFitLikeKeras(t *testing.T) {
+	python(t)
+	for _, c := range []tbCase{
+		{"k3_epoch_val", false, 0, true},
+		{"k3_freq2_val", false, 2, true},
+		{"k3_batch_noval", false, 1, false},
+		{"tfk_batch_val", true, 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			work := t.TempDir()
+			m, x, y, val := tbModel(t)
+			file, lib := filepath.Join(work, "m.keras"), "keras"
+			if c.keras2 {
+				file, lib = filepath.Join(work, "m.h5"), "tf_keras"
+			}
+			if err := m.Save(file); err != nil {
+				t.Fatal(err)
+			}
+			data := filepath.Join(work, "data")
+			os.MkdirAll(data, 0o755)
+			arrays := map[string]*tensor.Tensor{"x": x, "y": y}
+			if c.val {
+				arrays["vx"], arrays["vy"] = val.X, val.Y
+			}
+			for n, a := range arrays {
+				if err := npy.WriteFile(filepath.Join(data, n+".npy"), a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			logdir := filepath.Join(work, "go")
+			o := model.FitOptions{Epochs: 3, BatchSize: 8, ValidationBatchSize: 4, NoShuffle: true,
+				Callbacks: []model.Callback{&model.TensorBoard{LogDir: logdir, UpdateFreq: c.updateFreq, Keras2: c.keras2}}}
+			if c.val {
+				o.ValidationData = val
+			}
+			if _, err := m.Fit(x, y, o); err != nil {
+				t.Fatal(err)
+			}
+			uf := "epoch"
+			if c.updateFreq > 0 {
+				uf = itoa(int64(c.updateFreq))
+			}
+			var got map[string]struct {
+				Files  int     `json:"files"`
+				Values [][]any `json:"values"`
+			}
+			runPythonJSON(t, &got, "tb_fit.py", lib, file, data, filepath.Join(work, "keras"), uf)
+			for _, run := range []string{"train", "validation"} {
+				var goVals [][]any
+				paths, _ := filepath.Glob(filepath.Join(logdir, run, "events.out.tfevents.*"))
+				for _, p := range paths {
+					b, _ := os.ReadFile(p)
+					recs, err := tfevents.ReadRecords(b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range recs {
+						var e tfpb.Event
+						if err := proto.Unmarshal(r.Data, &e); err != nil {
+							t.Fatal(err)
+						}
+						for _, v := range e.GetSummary().GetValue() {
+							var x any
+							if v.GetMetadata().GetPluginData().GetPluginName() == tfevents.PluginScalars {
+								x = float64(math.Float32frombits(binary.LittleEndian.Uint32(v.GetTensor().TensorContent)))
+							}
+							goVals = append(goVals, []any{v.Tag, float64(e.Step), x})
+						}
+					}
+				}
+				k := got[run]
+				if len(paths) != k.Files || len(goVals) != len(k.Values) {
+					t.Errorf("%s: Go wrote %d files, %d values; Keras %d files, %d values\nGo    %v\nKeras %v", run, len(paths), len(goVals), k.Files, len(k.Values), goVals, k.Values)
+					continue
+				}
+				worst := 0.0
+				for i := range goVals {
+					g, kv := goVals[i], k.Values[i]
+					if g[0] != kv[0] || g[1] != kv[1] || (g[2] == nil) != (kv[2] == nil) {
+						t.Errorf("%s value %d: Go %v, Keras %v", run, i, g, kv)
+						continue
+					}
+					if g[2] != nil {
+						a, b := g[2].(float64), kv[2].(float64)
+						d := math.Abs(a-b) / math.Max(1, math.Abs(b))
+						worst = math.Max(worst, d)
+						if d > 1e-4 {
+							t.Errorf("%s %s step %v: Go %v, Keras %v", run, g[0], g[1], a, b)
+						}
+					}
+				}
+				t.Logf("%s: %d files, %d summaries in Keras's order and steps; largest value difference %.2g", run, len(paths), len(goVals), worst)
+			}
+		})
+	}
+}
