@@ -30,6 +30,10 @@ func TestTensorBoardCheck(t *testing.T) {
 	if st := run([]string{"tensorboard-check", dir}, &out, &errb); st != 0 || !strings.Contains(out.String(), "ok: 1 event files, 4 records (every CRC checked), 3 scalars") {
 		t.Fatalf("status %d\n%s%s", st, out.String(), errb.String())
 	}
+	out.Reset()
+	if st := run([]string{"tensorboard-check", w.Path()}, &out, &errb); st != 0 || !strings.Contains(out.String(), "ok: 1 event files, 4 records") {
+		t.Fatalf("one file: status %d\n%s%s", st, out.String(), errb.String())
+	}
 	b, _ := os.ReadFile(w.Path())
 	recs, _ := tfevents.ReadRecords(b)
 	b[recs[2].Offset+20] ^= 0x10
