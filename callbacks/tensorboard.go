@@ -38,7 +38,9 @@ type Aborter interface {
 //
 // By default the layout is Keras 3.15's (keys sorted, epoch_learning_rate, batch-level
 // batch_<key> every UpdateFreq batches with Keras 3's rule that, while UpdateFreq is set,
-// the epoch summaries are kept only at epochs ending on a step that is a multiple of it).
+// the epoch summaries are kept only at epochs ending on a training step that is a multiple of
+// it, and evaluation_* only when the validation batches run so far are). The model's JSON is
+// kerasgo's (Model.Config): equal to Keras's model.to_json() as a value, with sorted keys.
 // Keras2 writes tf_keras 2.21's: keys in the model's metrics order, no learning rate (tf_keras
 // logs it only for a schedule), no batch-level scalars (tf_keras's callback writes none of its
 // own) and every epoch summary.
