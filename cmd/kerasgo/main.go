@@ -8,6 +8,7 @@
 //	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
 //	                                     with --against, compare every tensor with OTHER
 //	kerasgo demo [--data DIR] [--out DIR]
+//	kerasgo tensorboard-check LOGDIR     check every record (CRCs) and event of TensorBoard event files
 //
 // PATH is an .h5/.hdf5 file, a .keras file, a .weights.h5 file, a SavedModel directory, or a
 // checkpoint prefix (or the directory holding a "checkpoint" file); the format is detected from
@@ -31,6 +32,7 @@ const usage = `usage:
   kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
   kerasgo verify PATH [--against OTHER]
   kerasgo demo [--data DIR] [--out DIR]
+  kerasgo tensorboard-check LOGDIR
 `
 
 // errUsage marks command-line mistakes (exit status 2).
@@ -67,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		err = cmdVerify(rest, stdout)
 	case "demo":
 		err = cmdDemo(rest, stdout)
+	case "tensorboard-check":
+		err = cmdTensorBoardCheck(rest, stdout)
 	case "help", "-h", "-help", "--help":
 		if verb == "help" && len(rest) == 1 {
 			return run([]string{rest[0], "--help"}, stdout, stderr)
