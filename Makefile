@@ -23,6 +23,12 @@ deps:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libhdf5-dev protobuf-compiler pkg-config; \
 	fi
+	@# graphviz: pydot's model_to_dot checks in the compat suite (kerasgo itself needs none)
+	@if ! dpkg -s graphviz >/dev/null 2>&1; then \
+		echo "installing graphviz"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q graphviz; \
+	fi
 
 # The pinned Python reference stack (real TensorFlow, tf_keras, Keras 3, h5py, NumPy).
 venv: $(VENV)/.stamp

@@ -8,6 +8,7 @@
 //	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
 //	                                     with --against, compare every tensor with OTHER
 //	kerasgo demo [--data DIR] [--out DIR]
+//	kerasgo plot PATH [-o model.png|svg|dot] [--show-shapes] ...  draw the model as plot_model
 //
 // PATH is an .h5/.hdf5 file, a .keras file, a .weights.h5 file, a SavedModel directory, or a
 // checkpoint prefix (or the directory holding a "checkpoint" file); the format is detected from
@@ -31,6 +32,9 @@ const usage = `usage:
   kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
   kerasgo verify PATH [--against OTHER]
   kerasgo demo [--data DIR] [--out DIR]
+  kerasgo plot PATH [-o model.png|model.svg|model.dot] [--keras3] [--show-shapes] [--show-dtype]
+               [--show-layer-names=false] [--rankdir TB|LR] [--expand-nested]
+               [--show-layer-activations] [--show-trainable] [--dpi N]
 `
 
 // errUsage marks command-line mistakes (exit status 2).
@@ -65,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		err = cmdConvert(rest, stdout)
 	case "verify":
 		err = cmdVerify(rest, stdout)
+	case "plot":
+		err = cmdPlot(rest, stdout)
 	case "demo":
 		err = cmdDemo(rest, stdout)
 	case "help", "-h", "-help", "--help":
