@@ -42,7 +42,7 @@ var dotCases = []dotCase{
 func TestModelDotMatchesKeras(t *testing.T) {
 	python(t)
 	root := filepath.Join(repoRoot(), "testdata")
-	parts := []string{"models", "functional", "layers_1d", "layers_attn", "layers_conv2d", "layers_norm", "layers_rnn", "formats"}
+	parts := []string{"models", "functional", "layers_1d", "layers_attn", "layers_conv2d", "layers_norm", "layers_rnn", "formats", "plot"}
 	type job struct {
 		Dialect string         `json:"dialect"`
 		Config  string         `json:"config"`

@@ -275,6 +275,9 @@ func (d *dotDrawer) sequentialInput(m *Model) *InputLayer {
 	}
 	name := m.in.name
 	if name == "" {
+		name = m.in.autoName
+	}
+	if name == "" {
 		name = defaultInputName(saved.Keras2, m.in.kind, first)
 	}
 	in := &InputLayer{name: name, shape: m.in.shape, batch: m.in.batch}

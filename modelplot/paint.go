@@ -159,6 +159,13 @@ func paint(dc *gg.Context, a map[string]string, tr svgTransform) {
 	}
 	dc.SetLineWidth(lw * tr.sx)
 	dc.SetColor(parseColor(stroke, color.Black))
+	var dash []float64
+	for _, f := range strings.FieldsFunc(a["stroke-dasharray"], func(r rune) bool { return r == ',' || r == ' ' }) {
+		if v, err := strconv.ParseFloat(f, 64); err == nil && v > 0 {
+			dash = append(dash, v*tr.sx)
+		}
+	}
+	dc.SetDash(dash...) // dashed clusters; none resets
 	dc.Stroke()
 }
 

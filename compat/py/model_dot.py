@@ -68,8 +68,9 @@ def canon(text):
 
 
 def restore_nested_trainable(model, config):
-    """tf_keras's from_config drops a nested model's own trainable flag (its layers keep
-    theirs); set it back so that Keras draws the model as saved."""
+    """tf_keras's from_config, and Keras 3's for a Sequential model, drop a nested model's own
+    trainable flag (its layers keep theirs); set it back so that Keras draws the model as
+    saved."""
     layers = config.get("config", {}).get("layers", [])
     by_name = {l.get("config", {}).get("name"): l for l in layers}
     for layer in model.layers:
@@ -99,8 +100,7 @@ def main():
         K, vis = mods[d]
         text = open(job["config"]).read()
         model = K.models.model_from_json(text)
-        if d == "keras2":
-            restore_nested_trainable(model, json.loads(text))
+        restore_nested_trainable(model, json.loads(text))
         keras_dot = vis.model_to_dot(model, **job["kwargs"]).to_string()
         go_dot = open(job["go"]).read()
         out.append({"keras": canon(keras_dot), "go": canon(go_dot)})
