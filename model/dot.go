@@ -368,6 +368,9 @@ func (d *dotDrawer) edgesKeras3(g *dotGraph, m *Model, ls []layers.Layer, prefix
 				if !ok {
 					break
 				}
+				if n.m.fn == nil && len(n.m.layers) == 0 {
+					break
+				}
 				srcPrefix += n.m.name + "/"
 				if n.m.fn != nil {
 					src = n.m.fn.outputs[0].node.layer
@@ -379,6 +382,9 @@ func (d *dotDrawer) edgesKeras3(g *dotGraph, m *Model, ls []layers.Layer, prefix
 			for {
 				n, ok := dst.(*Nested)
 				if !ok {
+					break
+				}
+				if n.m.fn == nil && len(n.m.layers) == 0 {
 					break
 				}
 				dstPrefix += n.m.name + "/"

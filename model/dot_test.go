@@ -2,6 +2,9 @@ package model
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -76,4 +79,72 @@ func TestDotIDsQuoted(t *testing.T) {
 			t.Errorf("dotID(%q) = %s, want %s", c[0], got, c[1])
 		}
 	}
+}
+
+// TestDotFixtures draws every fixture model of testdata/functional, testdata/models and
+// testdata/plot in both dialects under every combination of the boolean options: no error,
+// one node per layer drawn (tf_keras adds a Sequential model's InputLayer; expanded nested
+// models are clusters of their own layers), edges only between drawn nodes.
+func TestDotFixtures(t *testing.T) {
+	var files []string
+	for _, part := range []string{"functional", "models", "plot"} {
+		for _, name := range []string{"config_keras2.json", "config_keras3.json"} {
+			f, _ := filepath.Glob(filepath.Join("..", "testdata", part, "*", name))
+			files = append(files, f...)
+		}
+	}
+	if len(files) < 150 {
+		t.Fatalf("only %d fixture configs", len(files))
+	}
+	nodeLine := regexp.MustCompile(`(?m)^("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z_0-9]*) \[label=`)
+	edgeLine := regexp.MustCompile(`(?m)^("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z_0-9]*) -> ("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z_0-9]*)`)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := FromJSON(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+			for bits := range 1 << 6 {
+				o := DotOptions{Dialect: d, ShowShapes: bits&1 != 0, ShowDtype: bits&2 != 0, ShowLayerNames: bits&4 != 0,
+					ExpandNested: bits&8 != 0, ShowLayerActivations: bits&16 != 0, ShowTrainable: bits&32 != 0}
+				s, err := m.Dot(o)
+				if err != nil {
+					t.Fatalf("%s %+v: %v", f, o, err)
+				}
+				want := dotCountLayers(m, d, o.ExpandNested)
+				nodes := map[string]bool{}
+				for _, n := range nodeLine.FindAllStringSubmatch(s, -1) {
+					nodes[n[1]] = true
+				}
+				if len(nodes) != want {
+					t.Fatalf("%s %+v: %d nodes, want %d:\n%s", f, o, len(nodes), want, s)
+				}
+				for _, e := range edgeLine.FindAllStringSubmatch(s, -1) {
+					if !nodes[e[1]] || !nodes[e[2]] {
+						t.Fatalf("%s %+v: edge %s -> %s between nodes not drawn:\n%s", f, o, e[1], e[2], s)
+					}
+				}
+			}
+		}
+	}
+}
+
+// dotCountLayers counts the nodes Keras draws for m.
+func dotCountLayers(m *Model, d saved.Dialect, expand bool) int {
+	n := 0
+	if m.fn == nil && d == saved.Keras2 {
+		n++ // the InputLayer
+	}
+	for _, l := range m.layers {
+		if nl, ok := l.(*Nested); ok && expand {
+			n += dotCountLayers(nl.m, d, expand)
+		} else {
+			n++
+		}
+	}
+	return n
 }

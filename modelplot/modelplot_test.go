@@ -7,6 +7,8 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -159,5 +161,48 @@ func TestRenderErrors(t *testing.T) {
 	}
 	if err := Render(context.Background(), []byte("digraph G { dpi=100000; a -> b; }"), PNG, &buf); err == nil {
 		t.Error("a gigantic PNG was not refused")
+	}
+}
+
+// TestRenderFixtures lays out the drawing of every model of testdata/functional and
+// testdata/plot (both dialects, nested models expanded, shapes shown) with Graphviz: it parses
+// each DOT text and draws one node group per node.
+func TestRenderFixtures(t *testing.T) {
+	var files []string
+	for _, part := range []string{"functional", "plot"} {
+		f, _ := filepath.Glob(filepath.Join("..", "testdata", part, "*", "config_keras3.json"))
+		files = append(files, f...)
+	}
+	if len(files) < 50 {
+		t.Fatalf("only %d fixture configs", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := model.FromJSON(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+			o := model.DefaultDotOptions(d)
+			o.ShowShapes, o.ExpandNested, o.ShowTrainable = true, true, true
+			dot, err := m.Dot(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var svg bytes.Buffer
+			if err := Render(context.Background(), []byte(dot), SVG, &svg); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			want := strings.Count(dot, " [label=")
+			if got := strings.Count(svg.String(), `class="node"`); got != want {
+				t.Errorf("%s dialect %d: %d nodes drawn, want %d", f, d, got, want)
+			}
+			if got, want := strings.Count(svg.String(), `class="edge"`), strings.Count(dot, " -> "); got != want {
+				t.Errorf("%s dialect %d: %d edges drawn, want %d", f, d, got, want)
+			}
+		}
 	}
 }
