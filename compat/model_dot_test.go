@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/modelplot"
 	"github.com/kerasgo/kerasgo/saved"
 )
 
@@ -119,4 +122,82 @@ func TestModelDotMatchesKeras(t *testing.T) {
 		}
 	}
 	t.Logf("%d graphs (%d models, both dialects, %d option sets) compared; %d differ", len(jobs), len(models), len(dotCases), bad)
+}
+
+// TestPlotMatchesKerasPlotModel renders models as keras.utils.plot_model does (Keras's
+// model_to_dot laid out by Debian's Graphviz through pydot) and as kerasgo does (model.Dot
+// laid out by modelplot's Graphviz in WebAssembly), both to SVG, and compares what the
+// pictures hold: every text drawn, and the numbers of nodes, edges and clusters. (The two
+// Graphviz versions place things differently, so positions are not compared.)
+func TestPlotMatchesKerasPlotModel(t *testing.T) {
+	python(t)
+	root := filepath.Join(repoRoot(), "testdata")
+	cases := []string{"models/seed", "functional/shared_layer", "functional/two_branch_residual",
+		"functional/frozen_backbone", "plot/func_in_func", "plot/deep_nested", "plot/shared_nested"}
+	type job struct {
+		Dialect string         `json:"dialect"`
+		Config  string         `json:"config"`
+		Kwargs  map[string]any `json:"kwargs"`
+	}
+	type picture struct {
+		Texts                  []string
+		Nodes, Edges, Clusters int
+	}
+	var jobs []job
+	var gos []picture
+	tmp := t.TempDir()
+	for _, c := range cases {
+		for _, d := range []string{"keras2", "keras3"} {
+			cfg := filepath.Join(root, c, "config_"+d+".json")
+			data, err := os.ReadFile(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := model.FromJSON(data)
+			if err != nil {
+				t.Fatalf("%s: %v", cfg, err)
+			}
+			dialect := saved.Keras2
+			if d == "keras3" {
+				dialect = saved.Keras3
+			}
+			o := model.DefaultDotOptions(dialect)
+			o.ShowShapes, o.ShowTrainable, o.ExpandNested, o.ShowLayerActivations = true, true, true, true
+			text, err := m.Dot(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var svg bytes.Buffer
+			if err := modelplot.Render(context.Background(), []byte(text), modelplot.SVG, &svg); err != nil {
+				t.Fatalf("%s: %v", cfg, err)
+			}
+			svgPath := filepath.Join(tmp, fmt.Sprintf("%d.svg", len(jobs)))
+			if err := os.WriteFile(svgPath, svg.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var p picture
+			runPythonJSON(t, &p, "plot_model_svg.py", "--svg", svgPath)
+			gos = append(gos, p)
+			jobs = append(jobs, job{Dialect: d, Config: cfg, Kwargs: map[string]any{"show_shapes": true,
+				"show_trainable": true, "expand_nested": true, "show_layer_activations": true}})
+		}
+	}
+	jobFile := filepath.Join(tmp, "jobs.json")
+	data, _ := json.Marshal(jobs)
+	if err := os.WriteFile(jobFile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var keras []picture
+	runPythonJSON(t, &keras, "plot_model_svg.py", jobFile)
+	if len(keras) != len(jobs) {
+		t.Fatalf("%d pictures for %d jobs", len(keras), len(jobs))
+	}
+	for i := range jobs {
+		if !reflect.DeepEqual(keras[i], gos[i]) {
+			t.Errorf("%s %s:\nkeras:   %+v\nkerasgo: %+v", jobs[i].Dialect, strings.TrimPrefix(jobs[i].Config, root), keras[i], gos[i])
+		}
+		if keras[i].Nodes == 0 || len(keras[i].Texts) == 0 {
+			t.Errorf("%s %s: empty picture %+v", jobs[i].Dialect, jobs[i].Config, keras[i])
+		}
+	}
 }
