@@ -206,3 +206,27 @@ func TestRenderFixtures(t *testing.T) {
 		}
 	}
 }
+
+func TestPlotModelFormats(t *testing.T) {
+	m := model.NewSequential(layers.NewDense(2))
+	if err := m.Build(3); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, magic := range map[string]string{"a.png": "\x89PNG", "b": "\x89PNG", "c.svg": "<?xml", "d.dot": "digraph G {"} {
+		p := filepath.Join(dir, name)
+		if err := PlotModel(context.Background(), m, p, model.DefaultDotOptions(saved.Keras3)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(data, []byte(magic)) {
+			t.Errorf("%s starts %q, want %q", name, data[:min(12, len(data))], magic)
+		}
+	}
+	if err := PlotModel(context.Background(), m, filepath.Join(dir, "x.gif"), model.DotOptions{}); err == nil {
+		t.Error("x.gif: no error")
+	}
+}

@@ -7,6 +7,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/model"
 )
 
 // Format is an output format: SVG, PNG or DOT.
@@ -28,4 +33,16 @@ func Render(_ context.Context, dot []byte, f Format, w io.Writer) error {
 		return err
 	}
 	return ErrNoPlot
+}
+
+// PlotModel writes m.Dot(opts) to a .dot path and fails for other formats.
+func PlotModel(_ context.Context, m *model.Model, path string, opts model.DotOptions) error {
+	if strings.ToLower(filepath.Ext(path)) != ".dot" {
+		return ErrNoPlot
+	}
+	dot, err := m.Dot(opts)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(dot), 0o644)
 }
