@@ -3,6 +3,12 @@
 // Package modelplot renders the DOT text of model.Dot to SVG or PNG with Graphviz's own
 // layout engine, compiled to WebAssembly and run in pure Go (github.com/goccy/go-graphviz):
 // no system Graphviz is needed at run time.
+//
+// go-graphviz compiles its WebAssembly module when its packages initialise, so a program that
+// imports modelplot pays for it at every start (about 1 to 3 s and 6 MB of cache in
+// $TMPDIR/go-graphviz the first time on a machine, some 0.1 s and 18 MB of memory after), used
+// or not. That is why the kerasgo command leaves rendering to the kerasgo-plot program. Build
+// with the kerasgo_noplot tag to leave Graphviz out: Render and PlotModel then write DOT only.
 package modelplot
 
 import (
