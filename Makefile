@@ -23,7 +23,7 @@ deps:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libhdf5-dev protobuf-compiler pkg-config; \
 	fi
-	@# graphviz: pydot's model_to_dot checks in the compat suite (kerasgo itself needs none)
+	@# graphviz: the compat suite draws Keras's plot_model pictures with it (kerasgo needs none)
 	@if ! dpkg -s graphviz >/dev/null 2>&1; then \
 		echo "installing graphviz"; \
 		$(SUDO) apt-get update -q && \
