@@ -44,9 +44,14 @@ func engine(ctx context.Context) (*graphviz.Graphviz, error) {
 }
 
 // layoutSVG lays out the DOT graph with Graphviz's dot engine and returns its SVG.
-func layoutSVG(ctx context.Context, dot []byte) ([]byte, error) {
+func layoutSVG(ctx context.Context, dot []byte) (_ []byte, err error) {
 	gvMu.Lock()
 	defer gvMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil { // go-graphviz panics on some failures of its wasm calls
+			err = fmt.Errorf("modelplot: graphviz failed: %v", r)
+		}
+	}()
 	g, err := engine(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("modelplot: graphviz: %w", err)

@@ -159,6 +159,16 @@ func TestRenderErrors(t *testing.T) {
 	if err := Render(context.Background(), []byte("digraph G { a; }"), Format("gif"), &buf); err == nil || !strings.Contains(err.Error(), "gif") {
 		t.Errorf("format gif: %v", err)
 	}
+	for _, bad := range []string{"", "{", "graph", "digraph G { a [label=<<b>]; }", "digraph G { a -> b -> ; }",
+		"digraph G { a [shape=record, label=\"{|{\"]; }", "\x00\xff", strings.Repeat("digraph G {", 100)} {
+		for _, f := range []Format{SVG, PNG} {
+			buf.Reset()
+			err := Render(context.Background(), []byte(bad), f, &buf) // an error or a picture, never a panic
+			if err == nil && buf.Len() == 0 {
+				t.Errorf("%q as %s: no error and nothing written", bad, f)
+			}
+		}
+	}
 	if err := Render(context.Background(), []byte("digraph G { dpi=100000; a -> b; }"), PNG, &buf); err == nil {
 		t.Error("a gigantic PNG was not refused")
 	}
@@ -228,5 +238,46 @@ func TestPlotModelFormats(t *testing.T) {
 	}
 	if err := PlotModel(context.Background(), m, filepath.Join(dir, "x.gif"), model.DotOptions{}); err == nil {
 		t.Error("x.gif: no error")
+	}
+}
+
+// TestPNGEllipse: Graphviz's default node shape is painted too (its outline crosses the
+// node's centre line at the left and right).
+func TestPNGEllipse(t *testing.T) {
+	var svg, out bytes.Buffer
+	dot := []byte("digraph G { dpi=72; a; }")
+	if err := Render(context.Background(), dot, SVG, &svg); err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(context.Background(), dot, PNG, &out); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`<ellipse [^>]*cx="([-\d.]+)" cy="([-\d.]+)" rx="([-\d.]+)"`).FindStringSubmatch(svg.String())
+	if m == nil {
+		t.Fatalf("no ellipse in\n%s", svg.String())
+	}
+	cx, _ := strconv.ParseFloat(m[1], 64)
+	cy, _ := strconv.ParseFloat(m[2], 64)
+	rx, _ := strconv.ParseFloat(m[3], 64)
+	tr := parseTransform(transform.FindStringSubmatch(svg.String())[1])
+	for _, x := range []float64{cx - rx, cx + rx} {
+		X, Y := tr.pt(x, cy)
+		found := false
+		for dx := -1; dx <= 1; dx++ {
+			r, g, b, _ := img.At(int(X+0.5)+dx, int(Y+0.5)).RGBA()
+			found = found || r+g+b < 3*0xc000 // the 1-pixel outline is antialiased grey
+		}
+		if !found {
+			t.Errorf("no outline at (%.0f, %.0f)", X, Y)
+		}
+	}
+	// Inside is white.
+	X, Y := tr.pt(cx-rx/2, cy-5)
+	if r, g, b, _ := img.At(int(X), int(Y)).RGBA(); r+g+b < 3*0xf000 {
+		t.Errorf("inside the ellipse at (%.0f, %.0f) is not white", X, Y)
 	}
 }

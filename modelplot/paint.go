@@ -31,7 +31,8 @@ func (t svgTransform) pt(x, y float64) (float64, float64) {
 // paintPNG paints Graphviz's SVG drawing of a graph as a PNG of the size Graphviz gives it
 // (its width and height in points at the graph's dpi, one pixel each). Graphviz's SVG uses a
 // small set of elements: polygons (node shapes, table cells, arrow heads), polylines (record
-// field separators), paths of cubic Béziers (edges) and text.
+// field separators), ellipses (its default node shape), paths of cubic Béziers (edges) and
+// text.
 func paintPNG(svg []byte, w io.Writer) error {
 	dec := xml.NewDecoder(strings.NewReader(string(svg)))
 	dec.Strict = false
@@ -84,6 +85,18 @@ func paintPNG(svg []byte, w io.Writer) error {
 				if t.Name.Local == "polygon" {
 					dc.ClosePath()
 				}
+				paint(dc, a, tr)
+			case "ellipse":
+				if dc == nil {
+					continue
+				}
+				cx, _ := strconv.ParseFloat(a["cx"], 64)
+				cy, _ := strconv.ParseFloat(a["cy"], 64)
+				rx, _ := strconv.ParseFloat(a["rx"], 64)
+				ry, _ := strconv.ParseFloat(a["ry"], 64)
+				X, Y := tr.pt(cx, cy)
+				dc.NewSubPath()
+				dc.DrawEllipse(X, Y, rx*tr.sx, ry*tr.sy)
 				paint(dc, a, tr)
 			case "path":
 				if dc == nil {
