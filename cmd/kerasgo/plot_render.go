@@ -1,3 +1,5 @@
+//go:build !kerasgo_plotin
+
 package main
 
 import (
@@ -35,6 +37,9 @@ func findPlotHelper() (string, error) {
 	return "", fmt.Errorf("plot: PNG and SVG are rendered by the %s program, which is not beside kerasgo nor on $PATH "+
 		"(go install github.com/kerasgo/kerasgo/cmd/%s, or set KERASGO_PLOT); -o FILE.dot needs none", plotHelper, plotHelper)
 }
+
+// plotInProcess reports whether this build renders in its own process (tag kerasgo_plotin).
+const plotInProcess = false
 
 // renderPlot lays out and renders DOT text as PNG or SVG with kerasgo-plot.
 func renderPlot(dot []byte, format string, w io.Writer) error {
