@@ -29,6 +29,12 @@ deps:
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; \
 	fi
+	@# graphviz: the compat suite draws Keras's plot_model pictures with it (kerasgo needs none)
+	@if ! dpkg -s graphviz >/dev/null 2>&1; then \
+		echo "installing graphviz"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q graphviz; \
+	fi
 
 # The pinned Python reference stack (real TensorFlow, tf_keras, Keras 3, h5py, NumPy).
 venv: $(VENV)/.stamp
