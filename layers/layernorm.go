@@ -24,11 +24,11 @@ type LayerNormOptions struct {
 // Keras 3's rms_scaling=True computes gamma·x/√(var+ε) (var still centred) and has no beta.
 type LayerNormalization struct {
 	base
-	axes          []int // as configured
-	axesList      bool  // the config gave a list
+	axes     []int // as configured
+	axesList bool  // the config gave a list
 	// keras2Axes: the axes come from a tf_keras config, which writes a built layer's axes as
 	// non-negative indices (the default -1 becomes [rank-1]).
-	keras2Axes bool
+	keras2Axes    bool
 	eps           float64
 	center, scale bool
 	rms           bool

@@ -95,6 +95,7 @@ func init() {
 			return n
 		},
 		SubLayers:      mhaSubLayers,
+		TensorArgs:     mhaCallArgs,
 		Keras3Children: []saved.SubLayer{{Name: "dropout", Keras3: "_dropout_layer"}, {Name: "softmax", Keras3: "_softmax"}}})
 }
 
@@ -182,7 +183,9 @@ func (l *MultiHeadAttention) Class() string { return "MultiHeadAttention" }
 func (l *MultiHeadAttention) CausalMask() bool { return l.causal }
 
 // CallArgs names the call's tensor arguments in input order (see TensorArgs).
-func (l *MultiHeadAttention) CallArgs() []string { return []string{"query", "value", "key"} }
+func (l *MultiHeadAttention) CallArgs() []string { return slices.Clone(mhaCallArgs) }
+
+var mhaCallArgs = []string{"query", "value", "key"}
 
 // CallKwargs returns the call's other keyword arguments as a Functional config records them
 // (use_causal_mask when true).
@@ -222,6 +225,20 @@ func (l *MultiHeadAttention) SetCallKwarg(k string, v any, first bool) error {
 		return nil
 	}
 	return layerErr(ErrUnsupported, "MultiHeadAttention", l.name, "call argument %s=%s", k, jsonValue(v))
+}
+
+// Tracked returns the layer's tracked children without variables in tf_keras's order: each
+// EinsumDense sub-layer's output shape lists, the softmax and dropout sub-layers (see
+// TrackedChildren).
+func (l *MultiHeadAttention) Tracked() []string {
+	var out []string
+	for _, s := range mhaSubLayers {
+		if s.Name == "attention_output" {
+			out = append(out, "_softmax", "_dropout_layer")
+		}
+		out = append(out, s.Checkpoint+"/partial_output_shape", s.Checkpoint+"/full_output_shape")
+	}
+	return out
 }
 
 // SetTrainable sets Keras's layer.trainable.

@@ -35,6 +35,8 @@ type Spec struct {
 	// other tracked sub-objects (see saved.ClassFacts).
 	SubLayers      []saved.SubLayer
 	Keras3Children []saved.SubLayer
+	// TensorArgs names the call's tensor arguments (see saved.ClassFacts.TensorArgs).
+	TensorArgs []string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -55,7 +57,7 @@ func register(s Spec) {
 	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
 		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable,
 		WeightObject: s.WeightObject, WeightScope: s.WeightScope,
-		SubLayers: s.SubLayers, Keras3Children: s.Keras3Children}
+		SubLayers: s.SubLayers, Keras3Children: s.Keras3Children, TensorArgs: s.TensorArgs}
 	if s.WeightNames != nil {
 		f.WeightNames = sp.weightNames
 	}

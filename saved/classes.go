@@ -44,6 +44,10 @@ type ClassFacts struct {
 	// empty vars groups Keras 3 weight files hold (SubLayer{Name: "softmax", Keras3:
 	// "_softmax"}).
 	Keras3Children []SubLayer
+	// TensorArgs, when not nil, name the tensor arguments of the class's call in input order
+	// ("query", "value", "key"): a tf_keras inbound node passes the first as its reference
+	// and the others in its kwargs by name.
+	TensorArgs []string
 }
 
 // WeightObjectOf returns the registered WeightObject of a class ("" when none or unknown).

@@ -37,3 +37,9 @@ func SubLayerOf(class, weight string) (SubLayer, string, bool) {
 	}
 	return SubLayer{}, "", false
 }
+
+// TensorArgsOf returns the registered TensorArgs of a class.
+func TensorArgsOf(class string) []string {
+	f, _ := Facts(class)
+	return f.TensorArgs
+}

@@ -3,6 +3,7 @@ package savedmodel
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"slices"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
@@ -83,6 +84,7 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
 	}
 	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
+	subVarNode := map[[2]string]int{}      // variables of sub-layers, by layer and weight name
 	for i, l := range sm.Layers {
 		prefix := l.Name + "/"
 		if obj := saved.WeightObjectOf(l.Class); obj != "" && len(l.Weights) > 0 {
@@ -94,8 +96,24 @@ func (o Options) build(m *saved.Model) (*built, error) {
 				prefix += sc + "/"
 			}
 		}
+		subNode := map[string]int{}
 		for _, w := range l.Weights {
 			v := &tvar{name: prefix + w.Name, value: w.Value, trainable: w.Trainable}
+			if sub, short, ok := saved.SubLayerOf(l.Class, w.Name); ok {
+				// A variable of a sub-layer (MultiHeadAttention's query EinsumDense), tracked
+				// under the layer's child object for it ("_query_dense/kernel").
+				n, seen := subNode[sub.Name]
+				if !seen {
+					n = t.user(inBoth, genericObjectIdentifier)
+					t.link(layerNode[i], sub.Checkpoint, n, inBoth)
+					subNode[sub.Name] = n
+				}
+				modelVars = append(modelVars, v)
+				vn := t.variable(inBoth, v)
+				t.link(n, short, vn, inBoth)
+				subVarNode[[2]string{l.Name, w.Name}] = vn
+				continue
+			}
 			// A trainable layer's non-trainable variables are state Keras creates with
 			// synchronization ON_READ and aggregation MEAN (BatchNormalization's moving
 			// statistics); in a frozen layer every variable is non-trainable.
@@ -108,6 +126,18 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	for i, l := range sm.Layers {
 		for _, e := range t.nodes[weightsNode[i]].children {
 			varNode[[2]string{l.Name, e.name}] = e.node
+		}
+	}
+	for k, n := range subVarNode {
+		varNode[k] = n
+	}
+	if len(subVarNode) > 0 {
+		// tf_keras's root "variables" list (model.variables): a sub-layer's variables are
+		// keyed by it ("variables/<i>"), a shorter path than through their layer.
+		list := t.user(inBoth, listWrapperIdentifier)
+		t.link(root, "variables", list, inBoth)
+		for j, v := range modelVars {
+			t.link(list, strconv.Itoa(j), nodeOfVar(t, v), inBoth)
 		}
 	}
 	if err := addOptimizer(t, root, m, varNode); err != nil {
