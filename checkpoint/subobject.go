@@ -129,6 +129,7 @@ func subObjectGraph(l saved.Layer, obj string, varNodes map[[2]string]*node) (*n
 	}
 	return ln, nil
 }
+
 // subPrefixes counts the children of node id without a value that hold variables under
 // their names (sub-layers, not the numbered lists "variables", "trainable_variables" of a
 // SavedModel).

@@ -3,8 +3,8 @@ package savedmodel
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
