@@ -612,5 +612,33 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out}, nil
+	return &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out,
+		SubLayers: l.subLayerGraphs()}, nil
+}
+
+// subLayerGraphs returns the four EinsumDense sub-layers as tf_keras builds them (their
+// configs and input shapes), for the SavedModel metadata.
+func (l *MultiHeadAttention) subLayerGraphs() []saved.SubLayerGraph {
+	s := l.inShapes
+	key := s[1]
+	if len(s) == 3 {
+		key = s[2]
+	}
+	h, kd, vd := l.heads, l.keyDim, l.valueDim
+	mk := func(sub saved.SubLayer, eq string, out []int, bias string, in []int) saved.SubLayerGraph {
+		o := EinsumDenseOptions{Name: sub.Name}
+		if l.useBias {
+			o.BiasAxes = bias
+		}
+		e := NewEinsumDense(eq, out, o)
+		e.kernelInit, e.biasInit = l.kernelInit, l.biasInit
+		return saved.SubLayerGraph{Attr: sub.Checkpoint, Class: "EinsumDense", Config: e.Config(saved.Keras2),
+			InputShape: slices.Clone(in)}
+	}
+	return []saved.SubLayerGraph{
+		mk(mhaSubLayers[0], "abc,cde->abde", []int{-1, h, kd}, "de", s[0]),
+		mk(mhaSubLayers[1], "abc,cde->abde", []int{-1, h, kd}, "de", key),
+		mk(mhaSubLayers[2], "abc,cde->abde", []int{-1, h, vd}, "de", s[1]),
+		mk(mhaSubLayers[3], "abcd,cde->abe", []int{-1, l.out(s[0])}, "e", []int{s[0][0], h, vd}),
+	}
 }

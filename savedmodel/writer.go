@@ -104,7 +104,11 @@ func (o Options) build(m *saved.Model) (*built, error) {
 				// under the layer's child object for it ("_query_dense/kernel").
 				n, seen := subNode[sub.Name]
 				if !seen {
-					n = t.user(inBoth, genericObjectIdentifier)
+					id := genericObjectIdentifier
+					if subLayerGraph(l, sub.Checkpoint) != nil {
+						id = layerIdentifier
+					}
+					n = t.user(inBoth, id)
 					t.link(layerNode[i], sub.Checkpoint, n, inBoth)
 					subNode[sub.Name] = n
 				}
@@ -734,8 +738,52 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 		}
 		md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[layerNode[i]]), NodePath: path,
 			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+		subs, err := subLayerMetadata(t, ids, layerNode[i], path, l, ver, tshape)
+		if err != nil {
+			return nil, err
+		}
+		md.Nodes = append(md.Nodes, subs...)
 	}
 	return md, nil
+}
+
+// subLayerGraph returns the metadata the layer's graph gives for its sub-layer attr (nil:
+// none).
+func subLayerGraph(l *layerSpec, attr string) *saved.SubLayerGraph {
+	if l.Graph == nil {
+		return nil
+	}
+	for i := range l.Graph.SubLayers {
+		if l.Graph.SubLayers[i].Attr == attr {
+			return &l.Graph.SubLayers[i]
+		}
+	}
+	return nil
+}
+
+// subLayerMetadata is the Keras metadata of the sub-layers of layer node ln (tf_keras's
+// loader builds a revived layer's unbuilt sub-layers from it).
+func subLayerMetadata(t *tree, ids []int, ln int, path string, l *layerSpec, ver *pb.VersionDef, tshape func([]int) map[string]any) ([]*pb.KerasObject, error) {
+	var out []*pb.KerasObject
+	for _, e := range t.nodes[ln].children {
+		g := subLayerGraph(l, e.name)
+		if g == nil {
+			continue
+		}
+		lmd := map[string]any{
+			"name": g.Config["name"], "trainable": true, "expects_training_arg": false, "dtype": "float32",
+			"batch_input_shape": nil, "stateful": false, "must_restore_from_config": false,
+			"preserve_input_structure_in_config": false, "autocast": true, "class_name": g.Class,
+			"config": g.Config, "build_input_shape": tshape(g.InputShape),
+		}
+		js, err := json.Marshal(lmd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &pb.KerasObject{NodeId: int32(ids[e.node]), NodePath: path + "." + e.name,
+			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+	}
+	return out, nil
 }
 
 func intsAny(v []int) []any {
