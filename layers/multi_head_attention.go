@@ -405,9 +405,12 @@ func (l *MultiHeadAttention) ForwardN(xs []*tensor.Tensor, training bool) (*tens
 	w := make([]float32, bt*h*tq*tv)
 	o := make([]float32, bt*tq*h*vd)
 	hk, hv := h*kd, h*vd
-	for b := 0; b < bt; b++ {
-		for hh := 0; hh < h; hh++ {
-			s := w[(b*h+hh)*tq*tv : (b*h+hh+1)*tq*tv]
+	// One (sample, head) pair per task: its scores, softmax and weighted values touch only
+	// its own slices of w and o.
+	parallelFor(bt*h, func(_, lo, hi int) {
+		for bh := lo; bh < hi; bh++ {
+			b, hh := bh/h, bh%h
+			s := w[bh*tq*tv : (bh+1)*tq*tv]
 			gemm(false, true, tq, tv, kd, scale, pq[b*tq*hk+hh*kd:], hk, pk[b*tv*hk+hh*kd:], hk, 0, s, tv)
 			if l.causal {
 				for i := 0; i < tq; i++ {
@@ -419,7 +422,7 @@ func (l *MultiHeadAttention) ForwardN(xs []*tensor.Tensor, training bool) (*tens
 			softmaxF(s, s, tv)
 			gemm(false, false, tq, vd, tv, 1, s, tv, pv[b*tv*hv+hh*vd:], hv, 0, o[b*tq*hv+hh*vd:], hv)
 		}
-	}
+	})
 	y := project(o, bt*tq, hv, l.wo, l.bo)
 	l.cache = nil
 	if training {
