@@ -140,8 +140,8 @@ def parse_slot_name(varname):
     parts = n.split("/")
     if len(parts) == 3:
         return None, parts[0], parts[1], parts[2]
-    if len(parts) == 4 and parts[0].islower():
-        # unprefixed, a variable of a layer's sub-layer: 'm/mha/query/kernel:0'
+    if len(parts) == 4 and parts[0].islower() and parts[2] in ("query", "key", "value", "attention_output"):
+        # unprefixed, a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
         return None, parts[0], parts[1], parts[2] + "/" + parts[3]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
