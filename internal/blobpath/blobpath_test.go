@@ -47,7 +47,7 @@ func transfer(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 	var order []string
-	if err := blobpath.UploadTree(ctx, src, dst, func(rel string) { order = append(order, rel) }); err != nil {
+	if err := blobpath.UploadTree(ctx, src, dst, func(rel string) error { order = append(order, rel); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(order) != 4 || order[2] != "w.index" || order[3] != "checkpoint" {

@@ -180,8 +180,9 @@ func Rank(rel string) int {
 // UploadTree uploads every regular file under the local folder src to dst's key + "/" +
 // its relative path, in Rank order (data first, markers last), so that a reader of the
 // destination sees the new model only once all of it is there. Lock files are skipped.
-// before, when set, is called before each upload (tests use it to interrupt a save).
-func UploadTree(ctx context.Context, src string, dst Loc, before func(rel string)) error {
+// before, when set, is called before each upload; an error from it stops the upload there
+// (tests use it to interrupt a save).
+func UploadTree(ctx context.Context, src string, dst Loc, before func(rel string) error) error {
 	var rels []string
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -209,7 +210,9 @@ func UploadTree(ctx context.Context, src string, dst Loc, before func(rel string
 	})
 	for _, rel := range rels {
 		if before != nil {
-			before(rel)
+			if err := before(rel); err != nil {
+				return err
+			}
 		}
 		if err := Upload(ctx, filepath.Join(src, filepath.FromSlash(rel)), dst.Child(rel)); err != nil {
 			return err
@@ -219,6 +222,6 @@ func UploadTree(ctx context.Context, src string, dst Loc, before func(rel string
 }
 
 // BeforeUpload, when set, is called by the model package's saves before each object it
-// uploads, with the object's path relative to the save's folder. Tests use it to interrupt
-// a save; it is nil otherwise.
-var BeforeUpload func(rel string)
+// uploads, with the object's path relative to the save's folder; an error stops the save
+// there. Tests use it to interrupt a save; it is nil otherwise.
+var BeforeUpload func(rel string) error
