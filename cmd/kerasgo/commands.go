@@ -92,7 +92,11 @@ func cmdConvert(args []string, w io.Writer) error {
 		return fmt.Errorf("%w: --max-shard-size goes with --weights-only", errUsage)
 	}
 	if *weightsOnly && !isJSON(src) {
-		return convertWeights(src, dst, *config, *maxShard, w)
+		return withLocalInput(src, w, func(src string, w io.Writer) error {
+			return withLocalOutput(dst, w, func(dst string, w io.Writer) error {
+				return convertWeights(src, dst, *config, *maxShard, w)
+			})
+		})
 	}
 	m, err := loadModel(src)
 	if err != nil {
