@@ -85,7 +85,9 @@ func Start(t testing.TB) *Server {
 		fmt.Sprintf("-filer.port=%d", ports[4]), fmt.Sprintf("-filer.port.grpc=%d", ports[5]),
 		fmt.Sprintf("-s3.port=%d", ports[6]), fmt.Sprintf("-s3.port.grpc=%d", ports[7]),
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-iam=false", "-metricsPort=0",
-		"-master.volumeSizeLimitMB=1024", "-volume.max=0"}
+		"-master.volumeSizeLimitMB=1024", "-volume.max=0",
+		// A restarted single master elects itself after 1 s, not 10 s.
+		"-master.electionTimeout=1s", "-volume.preStopSeconds=0"}
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
