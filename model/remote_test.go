@@ -372,3 +372,29 @@ func copyN(dst net.Conn, src net.Conn, n int64) {
 		}
 	}
 }
+
+// TestRemoteModelCheckpoint: ModelCheckpoint saves to a mem:// bucket during Fit, one TF
+// checkpoint per epoch; the folder's state file names the last, which holds the final
+// weights.
+func TestRemoteModelCheckpoint(t *testing.T) {
+	x, y := tinyData(96, 6)
+	m := tinyModel(8)
+	compileTiny(t, m)
+	every := &ModelCheckpoint{Filepath: "mem://mc/run/ckpt-{epoch}", SaveWeightsOnly: true}
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 16, NoShuffle: true, Callbacks: []Callback{every}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(every.Saved) != 2 || every.Saved[1] != "mem://mc/run/ckpt-2" {
+		t.Fatalf("saved %v", every.Saved)
+	}
+	if _, err := os.Stat("mem:"); err == nil {
+		t.Error("ModelCheckpoint made a local folder for a URL")
+	}
+	m2 := tinyModel(99)
+	if err := m2.LoadWeights("mem://mc/run"); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m2.Weights()[0].Value.Float32s(), m.Weights()[0].Value.Float32s()) {
+		t.Error("the folder's checkpoint does not hold the final weights")
+	}
+}
