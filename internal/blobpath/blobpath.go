@@ -102,7 +102,8 @@ func Parse(p string) (Loc, error) {
 		return Loc{}, fmt.Errorf("blobpath: %q: no bucket name", p)
 	}
 	b := url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}
-	return Loc{Bucket: b.String(), Key: strings.TrimPrefix(u.Path, "/"),
+	// A trailing slash names the same folder: s3://b/dir/ is s3://b/dir.
+	return Loc{Bucket: b.String(), Key: strings.Trim(u.Path, "/"),
 		Base: u.Scheme + "://" + u.Host + "/", query: u.RawQuery}, nil
 }
 

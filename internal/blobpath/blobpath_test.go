@@ -25,6 +25,9 @@ func TestParse(t *testing.T) {
 	if r, ok := l.Resolve("s3://bkt/a/b/w.index"); !ok || r.Key != "a/b/w.index" || r.Bucket != l.Bucket {
 		t.Fatalf("%+v %v", r, ok)
 	}
+	if l, _ := blobpath.Parse("mem://x/dir/"); l.Key != "dir" || l.Dir().Key != "" {
+		t.Fatalf("trailing slash: %+v", l)
+	}
 	if !blobpath.IsURL("mem://x/y") || blobpath.IsURL("/tmp/x") || blobpath.IsURL("file:///tmp/x") {
 		t.Fatal("IsURL")
 	}
