@@ -147,7 +147,9 @@ func Upload(ctx context.Context, src string, l Loc) error {
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := b.NewWriter(wctx, l.Key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	// Parts of 8 MiB, 4 in flight: at most 32 MiB of buffers per upload.
+	w, err := b.NewWriter(wctx, l.Key, &blob.WriterOptions{ContentType: "application/octet-stream",
+		BufferSize: 8 << 20, MaxConcurrency: 4})
 	if err != nil {
 		return wrap("write", l, err)
 	}
