@@ -14,6 +14,8 @@ import (
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/internal/blobpath"
 	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // Object storage in the CLI: every PATH may be an s3://, gs://, azblob:// or mem:// URL
@@ -196,4 +198,47 @@ func withLocalOutput(dst string, w io.Writer, fn func(local string, w io.Writer)
 		return rename(err, local, l.String())
 	}
 	return blobpath.UploadTree(context.Background(), tmp, l.Dir(), nil)
+}
+
+// readNpy reads a .npy file, local or at a URL (downloaded once into a temporary file).
+func readNpy(p string) (*tensor.Tensor, error) {
+	if !blobpath.IsURL(p) {
+		return npy.ReadFile(blobpath.Local(p))
+	}
+	l, err := blobpath.Parse(p)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "kerasgo-fetch-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	local := filepath.Join(tmp, path.Base(l.Key))
+	if err := blobpath.Download(context.Background(), l, local); err != nil {
+		return nil, err
+	}
+	t, err := npy.ReadFile(local)
+	return t, rename(err, local, l.String())
+}
+
+// writeNpy writes a .npy file, local or at a URL (one PUT of a temporary file).
+func writeNpy(p string, t *tensor.Tensor) error {
+	if !blobpath.IsURL(p) {
+		return npy.WriteFile(blobpath.Local(p), t)
+	}
+	l, err := blobpath.Parse(p)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "kerasgo-out-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	local := filepath.Join(tmp, "out.npy")
+	if err := npy.WriteFile(local, t); err != nil {
+		return rename(err, local, l.String())
+	}
+	return blobpath.Upload(context.Background(), local, l)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,7 +37,25 @@ func remoteCLI(t *testing.T, at func(key string) string) {
 	if got, want := ok("summary", sm), ok("summary", cfg); got != want {
 		t.Errorf("summary of the remote SavedModel:\n%s\nwant:\n%s", got, want)
 	}
-	ok("predict", sm, "--input", filepath.Join(models, "seed", "x.npy"), "--output", filepath.Join(t.TempDir(), "y.npy"))
+	// predict: the model, --input and --output all URLs; the same result as locally.
+	x := filepath.Join(models, "seed", "x.npy")
+	if err := blobpath.Upload(ctx, x, l.Join("cli/x.npy")); err != nil {
+		t.Fatal(err)
+	}
+	yLocal := filepath.Join(t.TempDir(), "y.npy")
+	ok("predict", sm, "--input", x, "--output", yLocal)
+	ok("predict", sm, "--input", at("cli/x.npy"), "--output", at("cli/y.npy"))
+	want, err := readNpy(yLocal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readNpy(at("cli/y.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Float32s(), want.Float32s()) {
+		t.Error("predictions written to the bucket differ from the local ones")
+	}
 	if out := ok("ls", sm); !strings.Contains(out, "kernel") {
 		t.Errorf("ls: %s", out)
 	}
