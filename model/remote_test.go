@@ -111,7 +111,13 @@ func remoteRoundTrip(t *testing.T, at func(key string) string) {
 
 // TestRemoteMem runs the round trip on a mem:// bucket.
 func TestRemoteMem(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	remoteRoundTrip(t, func(key string) string { return "mem://roundtrip/" + key })
+	// Every temporary copy (saves and downloads) is gone.
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("temporary copies left in TMPDIR: %v", left)
+	}
 }
 
 // TestRemoteS3 runs the round trip on SeaweedFS, then checks what reads fetch: a checkpoint
@@ -160,6 +166,25 @@ func TestRemoteS3(t *testing.T) {
 		}
 		if got := blobpath.Stats.BytesRead.Load() - before; got != e.Size {
 			t.Errorf("reading %s fetched %d bytes, want its %d", e.Key, got, e.Size)
+		}
+		// A .keras is downloaded once: its bytes, plus the 8-byte signature reads of Detect.
+		if haveCgo {
+			k := s.URL("ranged/m.keras")
+			if err := src.Save(k); err != nil {
+				t.Fatal(err)
+			}
+			kl, _ := blobpath.Parse(k)
+			n, err := blobpath.Size(ctx, kl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := blobpath.Stats.BytesRead.Load()
+			if _, err := Load(k); err != nil {
+				t.Fatal(err)
+			}
+			if got := blobpath.Stats.BytesRead.Load() - before; got < n || got > n+64 {
+				t.Errorf("Load of a %d-byte .keras fetched %d bytes", n, got)
+			}
 		}
 		before = blobpath.Stats.BytesRead.Load()
 		dst := seedModel()
