@@ -11,7 +11,6 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 
-
 .PHONY: seaweedfs bench-s3
 .PHONY: all deps venv build _build test test-go fuzz-short compat demo _demo fixtures bench _bench bench-compare _bench-compare clean
 
