@@ -11,6 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export CGO_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
 export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 
+.PHONY: seaweedfs bench-s3
 .PHONY: all deps venv build _build test test-go fuzz-short compat demo _demo fixtures bench _bench bench-compare _bench-compare clean
 
 all: build
@@ -53,8 +54,14 @@ _build:
 # Training results of TF are computed on this machine during the run (testdata/gen/reference.py,
 # into a fresh KERASGO_REFDIR removed afterwards); KERASGO_TF_INTRA_THREADS and
 # TF_ENABLE_ONEDNN_OPTS in the environment reach TF.
-test: deps venv
+test: deps venv seaweedfs
 	$(MAKE) --no-print-directory test-go
+
+# SeaweedFS's weed, the S3 server of the object-storage tests (internal/s3test), built at a
+# pinned version into ~/.cache/kerasgo/weed-VERSION/ when missing (about 12 minutes on 2
+# cores the first time on a machine; it prints its progress).
+seaweedfs:
+	bash scripts/seaweedfs.sh
 
 test-go:
 	go vet ./...
@@ -63,7 +70,7 @@ test-go:
 	CGO_ENABLED=0 go test -count=1 ./h5/ ./model/
 	go test -race -count=1 -run 'TestConcurrentPredict|TestConcurrentSaves' ./model/ ./h5/ ./checkpoint/ ./savedmodel/
 	refdir=$$(mktemp -d) && trap 'rm -rf "$$refdir"' EXIT && \
-		KERASGO_REFDIR=$$refdir KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m ./...
+		KERASGO_REFDIR=$$refdir KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 KERASGO_S3=1 go test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory fuzz-short
 
 # Every fuzz target, briefly (each also runs its seed corpus and the crashers committed under
@@ -124,6 +131,11 @@ _bench-compare:
 	$(PY) scripts/bench_gemm.py --sizes 2048,512,256,64
 	bash scripts/bench_h5.sh
 	bash scripts/bench_checkpoint.sh
+
+# Object storage against local disk and a plain S3 client: a 2 GB, 200-tensor checkpoint
+# on SeaweedFS on loopback (figures in README.md). Not part of `make test`.
+bench-s3: seaweedfs
+	KERASGO_S3=1 KERASGO_S3_BENCH=1 go test -run '^$$' -bench 'BenchmarkS3' -benchtime 1x -timeout 60m ./internal/blobpath/
 
 clean:
 	rm -rf out

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/blobpath"
 	"github.com/kerasgo/kerasgo/internal/errcat"
 	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/layers"
@@ -193,7 +194,8 @@ func (c *ModelCheckpoint[M]) save(m M, epoch, batch int, withBatch bool, logs Lo
 	if err != nil {
 		return fmt.Errorf("%w: ModelCheckpoint: failed to format the file path %q: %v", errcat.ErrFormat, c.Filepath, err)
 	}
-	if dir := filepath.Dir(path); dir != "" {
+	// An object-storage URL (s3://, gs://, ...) has no folders to make.
+	if dir := filepath.Dir(blobpath.Local(path)); dir != "" && !blobpath.IsURL(path) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return within("ModelCheckpoint", err)
 		}

@@ -385,7 +385,9 @@ func LoadKerasWeights(prefix string) (*saved.Model, error) {
 
 // LoadKerasWeights is the package-level LoadKerasWeights with these options.
 func (o ReaderOptions) LoadKerasWeights(prefix string) (*saved.Model, error) {
-	if _, err := ReadState(prefix); err == nil {
+	if o.OpenFile != nil {
+		// A remote bundle: the caller resolved any state file.
+	} else if _, err := ReadState(prefix); err == nil {
 		p, err := Latest(prefix)
 		if err != nil {
 			return nil, err

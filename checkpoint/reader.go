@@ -47,6 +47,17 @@ type ReaderOptions struct {
 	// to learn which tensors a loader consumed). With a Reader used concurrently it must be
 	// safe for concurrent use.
 	OnRead func(key string)
+	// OpenFile, when set, opens the bundle's files (the index and the data shards, by the
+	// names IndexFile and DataFile give for the prefix) instead of the local file system:
+	// internal/blobpath sets it to read a bundle in object storage with ranged reads. The
+	// local recovery of interrupted saves is then skipped.
+	OpenFile func(name string) (File, int64, error)
+}
+
+// File is a file of a bundle as ReaderOptions.OpenFile opens it.
+type File interface {
+	io.ReaderAt
+	io.Closer
 }
 
 // Reader reads tensors from a bundle. It lists entries without reading tensor data and reads
@@ -60,7 +71,7 @@ type Reader struct {
 	byKey     map[string]int
 
 	mu     sync.Mutex
-	shards []*os.File
+	shards []File
 	sizes  []int64
 	closed bool
 }
@@ -75,6 +86,9 @@ func Open(prefix string) (*Reader, error) { return ReaderOptions{}.Open(prefix) 
 // a crash interrupted is first finished or rolled back (see Recover), unless another save
 // holds the prefix.
 func (o ReaderOptions) Open(prefix string) (*Reader, error) {
+	if o.OpenFile != nil {
+		return o.open(prefix)
+	}
 	busy := settle(prefix)
 	r, err := o.open(prefix)
 	if busy && errors.Is(err, fs.ErrNotExist) {
@@ -88,7 +102,7 @@ func (o ReaderOptions) open(prefix string) (*Reader, error) {
 		o.MaxTensorBytes = tensor.DefaultMaxBytes
 	}
 	name := IndexFile(prefix)
-	f, size, err := openRegular(name)
+	f, size, err := o.openFile(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errorf(name, "", -1, ErrNotFound, "no checkpoint index")
@@ -143,7 +157,7 @@ func newReader(ra io.ReaderAt, size int64, name string, o ReaderOptions) (*Reade
 	if err := r.checkOverlap(name); err != nil {
 		return nil, err
 	}
-	r.shards = make([]*os.File, r.numShards)
+	r.shards = make([]File, r.numShards)
 	r.sizes = make([]int64, r.numShards)
 	return r, nil
 }
@@ -314,7 +328,7 @@ func (r *Reader) Keys() []string {
 	return out
 }
 
-func (r *Reader) shard(i int) (*os.File, int64, string, error) {
+func (r *Reader) shard(i int) (File, int64, string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	name := DataFile(r.prefix, i, r.numShards)
@@ -322,7 +336,7 @@ func (r *Reader) shard(i int) (*os.File, int64, string, error) {
 		return nil, 0, name, fmt.Errorf("checkpoint: %s: read after Close", r.prefix)
 	}
 	if r.shards[i] == nil {
-		f, size, err := openRegular(name)
+		f, size, err := r.opts.openFile(name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, 0, name, errorf(name, "", -1, ErrNotFound, "data shard missing")
@@ -484,6 +498,18 @@ func ioErr(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// openFile opens a file of the bundle with OpenFile when set, else openRegular.
+func (o ReaderOptions) openFile(name string) (File, int64, error) {
+	if o.OpenFile != nil {
+		return o.OpenFile(name)
+	}
+	f, size, err := openRegular(name)
+	if f == nil {
+		return nil, size, err
+	}
+	return f, size, err
 }
 
 // openRegular opens a file of the bundle: a regular file only (a named pipe or a device such

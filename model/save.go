@@ -10,6 +10,7 @@ import (
 
 	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/h5"
+	"github.com/kerasgo/kerasgo/internal/blobpath"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/savedmodel"
 )
@@ -19,6 +20,10 @@ import (
 // (Keras 2 dialect); ".keras" → Keras 3's zip archive; anything else → a TensorFlow
 // SavedModel directory at path (Keras 2 dialect, as tf_keras's model.save(dir)).
 func (m *Model) Save(path string) error {
+	if isRemote(path) {
+		return saveRemote("save", path, m.Save)
+	}
+	path = blobpath.Local(path)
 	return m.saveAs(modelKind(path), "save", path)
 }
 
@@ -40,6 +45,10 @@ func (m *Model) SaveWeights(path string) error {
 // manifest NAME.weights.json and the shards NAME_00000.weights.h5, ... beside it; a
 // checkpoint prefix gets data files .data-0000i-of-0000N of about that size each.
 func (m *Model) SaveWeightsWith(path string, o SaveWeightsOptions) error {
+	if isRemote(path) {
+		return saveRemote("save weights", path, func(p string) error { return m.SaveWeightsWith(p, o) })
+	}
+	path = blobpath.Local(path)
 	if o.NumShards != 0 && weightsKind(path) != saveCheckpoint {
 		return opErr("save weights", path, fmt.Errorf("%w: NumShards is for checkpoints (use MaxShardBytes for Keras 3 sharded weights)", ErrUnsupported))
 	}
@@ -95,6 +104,10 @@ type SaveWeightsOptions struct {
 // holds, unzipped), which Load, LoadWeights and Keras 3's keras.saving.load_model(dir) read.
 // As in Keras, dir must not end in ".keras" (Save(path.keras) writes the zip).
 func (m *Model) SaveKerasDir(dir string) error {
+	if isRemote(dir) {
+		return saveRemote("save", dir, m.SaveKerasDir)
+	}
+	dir = blobpath.Local(dir)
 	return m.saveAs(saveKerasDir, "save", dir)
 }
 
@@ -218,6 +231,9 @@ func (k saveKind) write(path string, sm *saved.Model) error {
 // readSaved reads the file of format f at path (a checkpoint's prefix) with the codec for
 // it; maxTensorBytes is LoadOptions.MaxTensorBytes (0: the codec's default).
 func readSaved(f Format, path string, o LoadOptions) (*saved.Model, error) {
+	if isRemote(path) {
+		return readRemote(f, path, o)
+	}
 	switch f {
 	case FormatHDF5:
 		return h5Options(o).Load(path)
@@ -281,6 +297,10 @@ func Detect(path string) (Format, string, error) {
 }
 
 func detect(path string) (Format, string, error) {
+	if isRemote(path) {
+		return remoteDetect(path)
+	}
+	path = blobpath.Local(path)
 	fi, err := os.Stat(path)
 	if err != nil {
 		// A save killed mid-way may have left the model under a temporary name.

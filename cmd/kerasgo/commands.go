@@ -10,7 +10,6 @@ import (
 
 	"github.com/kerasgo/kerasgo/internal/demo"
 	"github.com/kerasgo/kerasgo/model"
-	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -55,7 +54,7 @@ func cmdPredict(args []string, w io.Writer) error {
 	}
 	xs := make([]*tensor.Tensor, len(ins))
 	for i, p := range ins {
-		if xs[i], err = npy.ReadFile(p); err != nil {
+		if xs[i], err = readNpy(p); err != nil {
 			return err
 		}
 	}
@@ -64,7 +63,7 @@ func cmdPredict(args []string, w io.Writer) error {
 		return err
 	}
 	for i, y := range ys {
-		if err := npy.WriteFile(outs[i], y); err != nil {
+		if err := writeNpy(outs[i], y); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "wrote %s %s\n", outs[i], tensor.ShapeString(y.Shape))
@@ -92,7 +91,11 @@ func cmdConvert(args []string, w io.Writer) error {
 		return fmt.Errorf("%w: --max-shard-size goes with --weights-only", errUsage)
 	}
 	if *weightsOnly && !isJSON(src) {
-		return convertWeights(src, dst, *config, *maxShard, w)
+		return withLocalInput(src, w, func(src string, w io.Writer) error {
+			return withLocalOutput(dst, w, func(dst string, w io.Writer) error {
+				return convertWeights(src, dst, *config, *maxShard, w)
+			})
+		})
 	}
 	m, err := loadModel(src)
 	if err != nil {

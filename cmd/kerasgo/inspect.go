@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kerasgo/kerasgo/checkpoint"
 	"github.com/kerasgo/kerasgo/h5"
+	"github.com/kerasgo/kerasgo/internal/blobpath"
 	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/savedmodel"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -21,7 +21,20 @@ func cmdLs(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, p, err := model.Detect(pos[0])
+	if blobpath.IsURL(pos[0]) {
+		// A remote checkpoint is listed from its index alone; the rest is fetched once.
+		if f, prefix, err := model.Detect(pos[0]); err != nil {
+			return err
+		} else if f == model.FormatCheckpoint {
+			return lsPath(prefix, w)
+		}
+	}
+	return withLocalInput(pos[0], w, lsPath)
+}
+
+// lsPath is ls of a local path, or of a remote checkpoint prefix.
+func lsPath(path string, w io.Writer) error {
+	f, p, err := model.Detect(path)
 	if err != nil {
 		return err
 	}
@@ -35,7 +48,7 @@ func cmdLs(args []string, w io.Writer) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", v.Path, v.Type, tensor.ShapeString(v.Shape))
 		}
 	case model.FormatCheckpoint:
-		r, err := checkpoint.Open(p)
+		r, _, err := openCheckpoint(p)
 		if err != nil {
 			return err
 		}
@@ -60,7 +73,7 @@ func cmdLs(args []string, w io.Writer) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", v.Key, v.DType, tensor.ShapeString(v.Shape))
 		}
 	default:
-		return fmt.Errorf("ls %s: unknown format", pos[0])
+		return fmt.Errorf("ls %s: unknown format", path)
 	}
 	return nil
 }

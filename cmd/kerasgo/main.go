@@ -7,13 +7,14 @@
 //	kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
 //	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
 //	                                     with --against, compare every tensor with OTHER
+//	kerasgo verify --index CKPT          a checkpoint's index and data-file sizes only
 //	kerasgo demo [--data DIR] [--out DIR]
 //	kerasgo tensorboard-check LOGDIR     check every record (CRCs) and event of TensorBoard event files
 //	kerasgo plot PATH [-o model.png|svg|dot] [--show-shapes] ...  draw the model as plot_model
 //
 // PATH is an .h5/.hdf5 file, a .keras file, a .weights.h5 file, a SavedModel directory, or a
 // checkpoint prefix (or the directory holding a "checkpoint" file); the format is detected from
-// the content. Exit status 0 on success; otherwise one line on stderr and status 1 (2 for usage
+// the content. Any PATH may be an s3://, gs://, azblob://, mem:// or file:// URL. Exit status 0 on success; otherwise one line on stderr and status 1 (2 for usage
 // errors).
 package main
 
@@ -31,7 +32,7 @@ const usage = `usage:
   kerasgo ls PATH
   kerasgo predict PATH --input X.npy [--input ...] --output Y.npy [--output ...] [--batch-size N]
   kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
-  kerasgo verify PATH [--against OTHER]
+  kerasgo verify PATH [--against OTHER | --index]
   kerasgo demo [--data DIR] [--out DIR]
   kerasgo tensorboard-check LOGDIR
   kerasgo plot PATH [-o model.png|model.svg|model.dot] [--keras3] [--show-shapes] [--show-dtype]

@@ -47,11 +47,35 @@ type verifyResult struct {
 func cmdVerify(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	against := fs.String("against", "", "compare every tensor with this file or directory (any format kerasgo reads)")
+	index := fs.Bool("index", false, "a TF checkpoint: check its index and the presence and sizes of its data files only, reading no tensor data (of a remote checkpoint, only the index is fetched)")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	f, p, err := model.Detect(pos[0])
+	if *index {
+		if *against != "" {
+			return fmt.Errorf("%w: --index does not go with --against", errUsage)
+		}
+		f, p, err := model.Detect(pos[0])
+		if err != nil {
+			return err
+		}
+		if f != model.FormatCheckpoint {
+			return fmt.Errorf("%w: --index is for TF checkpoints; %s is %s", errUsage, pos[0], f)
+		}
+		line, err := verifyIndex(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, line)
+		return nil
+	}
+	return withLocalInput(pos[0], w, func(path string, w io.Writer) error { return verifyPath(path, *against, w) })
+}
+
+// verifyPath is verify of a local path.
+func verifyPath(path, against string, w io.Writer) error {
+	f, p, err := model.Detect(path)
 	if err != nil {
 		return err
 	}
@@ -64,7 +88,7 @@ func cmdVerify(args []string, w io.Writer) error {
 	case model.FormatSavedModel:
 		r, err = verifySavedModel(p)
 	default:
-		return fmt.Errorf("verify %s: unknown format", pos[0])
+		return fmt.Errorf("verify %s: unknown format", path)
 	}
 	if err != nil {
 		return err
@@ -73,8 +97,8 @@ func cmdVerify(args []string, w io.Writer) error {
 		return fmt.Errorf("verify %s: %d of %d variables not read by kerasgo's loader: %s", p, len(r.unread), r.total, firstPaths(r.unread, 10))
 	}
 	same := ""
-	if *against != "" {
-		if same, err = verifyAgainst(r, p, *against); err != nil {
+	if against != "" {
+		if same, err = verifyAgainst(r, p, against); err != nil {
 			return err
 		}
 	}
