@@ -19,6 +19,10 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	// child holding some (a SavedModel's object graph also lists them in "variables",
 	// "trainable_variables", ... after it).
 	descend := !gr.holdsVariables(id)
+	// A wrapper (Bidirectional) holds its variables two levels down, in its inner layers'
+	// cells, in several sub-objects: each is read, and its variables are named by their full
+	// names inside the layer ("forward_lstm/lstm_cell/kernel").
+	deep := descend && !gr.childHoldsVariables(id)
 	// A variable tracked under two names (tf_keras's Normalization: mean and adapt_mean,
 	// variance and adapt_variance) is one weight, under its first name.
 	seen := map[int32]bool{}
@@ -34,6 +38,12 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 			seen[c.NodeId] = true
 			a, ok := gr.value(c.NodeId)
 			if !ok {
+				if deep && depth < 2 && gr.holdsVariablesBelow(c.NodeId, 2-depth) {
+					if err := walk(c.NodeId, prefix+c.LocalName+"/", depth+1); err != nil {
+						return err
+					}
+					continue
+				}
 				if depth == 0 && descend && gr.holdsVariables(c.NodeId) {
 					descend = false
 					if err := walk(c.NodeId, c.LocalName+"/", depth+1); err != nil {
@@ -59,9 +69,15 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 					l.Name = n
 				}
 			}
-			l.Weights = append(l.Weights, saved.Variable{Name: c.LocalName, Value: t,
+			wname := c.LocalName
+			if deep {
+				if n, ok := strings.CutPrefix(a.FullName, l.Name+"/"); ok && l.Name != "" {
+					wname = n
+				}
+			}
+			l.Weights = append(l.Weights, saved.Variable{Name: wname, Value: t,
 				Trainable: c.LocalName != "moving_mean" && c.LocalName != "moving_variance"})
-			vr := varRef{l.Name, c.LocalName}
+			vr := varRef{l.Name, wname}
 			byNode[c.NodeId] = vr
 			byFull[a.FullName] = vr
 		}
@@ -69,6 +85,33 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	}
 	err := walk(id, "", 0)
 	return l, err
+}
+
+// childHoldsVariables reports whether a child of node id holds variables itself.
+func (gr *graphReader) childHoldsVariables(id int32) bool {
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) >= 0 && int(c.NodeId) < len(gr.g.Nodes) && gr.holdsVariables(c.NodeId) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsVariablesBelow reports whether node id has a descendant with a VARIABLE_VALUE at most
+// depth levels down.
+func (gr *graphReader) holdsVariablesBelow(id int32, depth int) bool {
+	if depth <= 0 {
+		return false
+	}
+	if gr.holdsVariables(id) {
+		return true
+	}
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) >= 0 && int(c.NodeId) < len(gr.g.Nodes) && gr.holdsVariablesBelow(c.NodeId, depth-1) {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsVariables reports whether any child of node id has a VARIABLE_VALUE.
@@ -114,6 +157,47 @@ func subObjectGraph(l saved.Layer, obj string, varNodes map[[2]string]*node) (*n
 		vn := variable(scope+w.Name, w.Value)
 		cn.add(w.Name, vn)
 		varNodes[[2]string{l.Name, w.Name}] = vn
+	}
+	return ln, nil
+}
+
+// subsGraph builds the node of a layer whose variables belong to tracked sub-objects (a
+// wrapper's inner layers, saved.SubObject): each sub-object's path of children from the layer,
+// the variables under the last one by their short names, with full names "<layer>/<weight
+// name>" ("bidirectional/forward_lstm/lstm_cell/kernel").
+func subsGraph(l saved.Layer, varNodes map[[2]string]*node) (*node, error) {
+	if err := saved.CheckSubs(&l); err != nil {
+		return nil, fmt.Errorf("checkpoint: layer %q: %w: %v", l.Name, ErrFormat, err)
+	}
+	ln := &node{}
+	child := func(n *node, name string) *node {
+		for _, e := range n.children {
+			if e.name == name {
+				return e.n
+			}
+		}
+		c := &node{}
+		n.add(name, c)
+		return c
+	}
+	for i, so := range l.Subs {
+		n := ln
+		for _, step := range so.Path {
+			n = child(n, step)
+		}
+		lo, hi := l.SubRange(i)
+		for _, w := range l.Weights[lo:hi] {
+			if w.Value == nil {
+				return nil, fmt.Errorf("checkpoint: layer %q weight %q has no value", l.Name, w.Name)
+			}
+			if _, dup := varNodes[[2]string{l.Name, w.Name}]; dup {
+				return nil, fmt.Errorf("checkpoint: two weights named %q in layers named %q", w.Name, l.Name)
+			}
+			short := w.Name[strings.LastIndexByte(w.Name, '/')+1:]
+			vn := variable(l.Name+"/"+w.Name, w.Value)
+			n.add(short, vn)
+			varNodes[[2]string{l.Name, w.Name}] = vn
+		}
 	}
 	return ln, nil
 }

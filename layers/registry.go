@@ -31,6 +31,9 @@ type Spec struct {
 	// WeightObject and WeightScope say where files keep the class's variables when they sit
 	// below the layer (see saved.ClassFacts): RNN layers "cell" and "lstm_cell".
 	WeightObject, WeightScope string
+	// SubObjects are the tracked children holding a wrapper's variables, in Keras's order
+	// (see saved.ClassFacts.SubObjects): Bidirectional "forward_layer", "backward_layer".
+	SubObjects []string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -50,7 +53,7 @@ func register(s Spec) {
 	}
 	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
 		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable,
-		WeightObject: s.WeightObject, WeightScope: s.WeightScope}
+		WeightObject: s.WeightObject, WeightScope: s.WeightScope, SubObjects: s.SubObjects}
 	if s.WeightNames != nil {
 		f.WeightNames = sp.weightNames
 	}

@@ -36,6 +36,10 @@ type ClassFacts struct {
 	// WeightScope, when not "", is the name scope tf_keras puts between the layer's name and
 	// a variable's short name in HDF5 weight names ("lstm_cell": "lstm/lstm_cell/kernel:0").
 	WeightScope string
+	// SubObjects, when not nil, are the tracked children of a wrapper layer that hold its
+	// variables, in Keras's order (Bidirectional: "forward_layer", "backward_layer";
+	// TimeDistributed: "layer"), for a reader without a model (see SubObject).
+	SubObjects []string
 }
 
 // WeightObjectOf returns the registered WeightObject of a class ("" when none or unknown).

@@ -83,8 +83,15 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
 	}
 	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
+	subVars := map[[2]string]int{} // variables of layers with sub-objects, by layer and weight
 	for i, l := range sm.Layers {
 		prefix := l.Name + "/"
+		if l.Subs != nil {
+			if err := subsObjects(t, layerNode[i], l, &modelVars, subVars); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if obj := saved.WeightObjectOf(l.Class); obj != "" && len(l.Weights) > 0 {
 			// The variables belong to a tracked sub-object (an RNN layer's cell), named
 			// "<layer>/<scope>/<weight>" as tf_keras names them.
@@ -104,8 +111,11 @@ func (o Options) build(m *saved.Model) (*built, error) {
 			t.link(weightsNode[i], w.Name, t.variable(inBoth, v), inBoth)
 		}
 	}
-	varNode := map[[2]string]int{}
+	varNode := subVars
 	for i, l := range sm.Layers {
+		if l.Subs != nil {
+			continue
+		}
 		for _, e := range t.nodes[weightsNode[i]].children {
 			varNode[[2]string{l.Name, e.name}] = e.node
 		}

@@ -1,0 +1,92 @@
+"""testdata/layers_wrap/<case>/: the wrapper layers of issue 12 (Bidirectional over SimpleRNN,
+LSTM and GRU with every merge mode that returns one tensor, return_sequences on and off;
+TimeDistributed over Dense and Conv2D) as tiny Functional models in functional.py's
+per-layer form (the layer named "probe", then Flatten "flat" when needed and Dense "head"),
+and two acceptance models saved in every format: a Bidirectional GRU with return_sequences
+feeding TimeDistributed(Dense), and a text model Embedding -> Bidirectional(LSTM) ->
+TimeDistributed(Dense) -> Dense.
+
+Built and checked by functional.py's gen_case / check_case (tf_keras model.h5 and Keras 3
+model.keras with the tf_keras weights, predictions within 1e-5 of each other, everything
+reloaded and checked at the end). Index inputs as in layers_rnn.py.
+"""
+
+import os
+import sys
+
+import functional
+from functional import VERSIONS, _lc, check_case, gen_case, layer_builder, reset_dir, write_json
+from layers_rnn import VOCAB, IndexNumpy
+
+SEQ = [(5, 3)]
+
+
+def cases():
+    c = {}
+    c["bidi_lstm_concat_sequences"] = _lc(
+        SEQ, lambda L: L.Bidirectional(L.LSTM(3, return_sequences=True), name="probe"),
+        "Bidirectional(LSTM(3, return_sequences=True))")
+    c["bidi_gru_sum"] = _lc(SEQ, lambda L: L.Bidirectional(L.GRU(3), merge_mode="sum", name="probe"),
+                            "Bidirectional(GRU(3), merge_mode='sum')")
+    c["bidi_simplernn_mul_sequences"] = _lc(
+        SEQ, lambda L: L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode="mul", name="probe"),
+        "Bidirectional(SimpleRNN(3, return_sequences=True), merge_mode='mul')")
+    c["bidi_lstm_ave"] = _lc(SEQ, lambda L: L.Bidirectional(L.LSTM(3), merge_mode="ave", name="probe"),
+                             "Bidirectional(LSTM(3), merge_mode='ave')")
+    c["bidi_gru_reset_before_concat"] = _lc(
+        SEQ, lambda L: L.Bidirectional(L.GRU(2, reset_after=False, return_sequences=True), name="probe"),
+        "Bidirectional(GRU(2, reset_after=False, return_sequences=True))")
+    c["td_dense"] = _lc(SEQ, lambda L: L.TimeDistributed(L.Dense(4, activation="relu"), name="probe"),
+                        "TimeDistributed(Dense(4, relu))")
+    c["td_conv2d"] = _lc([(3, 5, 5, 2)], lambda L: L.TimeDistributed(L.Conv2D(2, 3), name="probe"),
+                         "TimeDistributed(Conv2D(2, 3)) over (3, 5, 5, 2)")
+    return c
+
+
+def bigru_td(lib):
+    L = lib.layers
+    x = lib.Input((6, 4), name="seq")
+    h = L.Bidirectional(L.GRU(4, return_sequences=True), name="bigru")(x)
+    y = L.TimeDistributed(L.Dense(3, activation="softmax"), name="tagger")(h)
+    return lib.Model(x, y, name="bigru_td")
+
+
+def text_bilstm(lib):
+    L = lib.layers
+    x = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 4, name="embed")(x)
+    h = L.Bidirectional(L.LSTM(3, return_sequences=True), name="bilstm")(e)
+    t = L.TimeDistributed(L.Dense(4, activation="tanh"), name="td")(h)
+    y = L.Dense(3, activation="softmax", name="head")(t)
+    return lib.Model(x, y, name="text_bilstm")
+
+
+def main(out):
+    out = os.path.join(out, "layers_wrap")
+    reset_dir(out)
+    manifest = {"versions": VERSIONS, "cases": {}}
+    # (name, builder, description, seed, index inputs, every format)
+    todo = [("layer_" + name, layer_builder(spec, "layer_" + name), spec["desc"], 13000 + i, False, False)
+            for i, (name, spec) in enumerate(cases().items())]
+    todo.append(("bigru_td", bigru_td, "Bidirectional(GRU(4, return_sequences=True)) + TimeDistributed(Dense(3, "
+                 "softmax)) over (6, 4), every format", 13100, False, True))
+    todo.append(("text_bilstm", text_bilstm, f"Embedding({VOCAB}, 4) + Bidirectional(LSTM(3, return_sequences=True)) "
+                 "+ TimeDistributed(Dense(4, tanh)) + Dense(3, softmax) over 6 tokens, every format", 13101, True, True))
+    entries = {}
+    real_np = functional.np
+    for name, b, desc, seed, idx, full in todo:
+        functional.np = IndexNumpy(real_np) if idx else real_np
+        try:
+            entries[name] = gen_case(out, name, b, desc, seed, "layer" if name.startswith("layer_") else "model",
+                                     full, fit=False)
+        finally:
+            functional.np = real_np
+    for name, b, desc, seed, idx, full in todo:
+        check_case(out, name, b, entries[name], full, fit=False)
+    for name, e in entries.items():
+        manifest["cases"][name] = e
+    write_json(os.path.join(out, "manifest.json"), manifest)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
