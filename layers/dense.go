@@ -254,12 +254,28 @@ func (l *Dense) Graph() (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph("Dense", l.name)
 	}
-	if in := l.InputShape(); len(in) != 1 {
-		return nil, layerErr(ErrUnsupported, "Dense", l.name, "TF graph of a rank-%d input (only rank 2 with the batch)", len(in)+1)
-	}
+	in := l.InputShape()
 	g := newGraphBuilder("Dense", l.name)
+	reshape := func(name, x string, dims ...int) string {
+		v := make([]int32, len(dims))
+		for i, d := range dims {
+			v[i] = int32(d)
+		}
+		s := g.int32Const(name+"/shape", v)
+		return g.op(name, "Reshape", []string{x, s}, tAttrs(map[string]saved.Attr{"Tshape": saved.TypeAttr(tensor.Int32)}))
+	}
+	x := "$in"
+	if len(in) > 1 {
+		// A higher-rank input (a sequence): the product over the last axis as one MatMul of
+		// the (-1, features) reshaped input, reshaped back (the shapes are static here).
+		x = reshape("Tensordot/Reshape", x, -1, in[len(in)-1])
+	}
 	k := g.read("kernel", "MatMul")
-	x := g.op("MatMul", "MatMul", []string{"$in", k}, tAttrs(nil))
+	x = g.op("MatMul", "MatMul", []string{x, k}, tAttrs(nil))
+	if len(in) > 1 {
+		out := append([]int{-1}, in[:len(in)-1]...)
+		x = reshape("Tensordot", x, append(out, l.units)...)
+	}
 	if l.bias != nil {
 		b := g.read("bias", "BiasAdd")
 		x = g.op("BiasAdd", "BiasAdd", []string{x, b}, tAttrs(nil))

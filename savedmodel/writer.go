@@ -111,6 +111,7 @@ func (o Options) build(m *saved.Model) (*built, error) {
 			t.link(weightsNode[i], w.Name, t.variable(inBoth, v), inBoth)
 		}
 	}
+	deepVariables(t, root, sm.Layers, modelVars)
 	varNode := subVars
 	for i, l := range sm.Layers {
 		if l.Subs != nil {
