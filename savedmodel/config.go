@@ -62,7 +62,7 @@ type layerSpec struct {
 	Weights []saved.Variable
 	Graph   *saved.LayerGraph
 	Subs    []saved.SubObject // sub-objects holding the variables (saved.SubObject)
-	First   bool // the first layer after the input
+	First   bool              // the first layer after the input
 	// Functional models: Input marks an InputLayer; Nodes holds, per inbound node (call of
 	// the layer), the tensors it reads; InShapes the input shapes of its first call.
 	Input    bool

@@ -83,7 +83,7 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
 	}
 	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
-	subVars := map[[2]string]int{} // variables of layers with sub-objects, by layer and weight
+	subVars := map[[2]string]int{}         // variables of layers with sub-objects, by layer and weight
 	for i, l := range sm.Layers {
 		prefix := l.Name + "/"
 		if l.Subs != nil {
