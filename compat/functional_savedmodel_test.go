@@ -54,7 +54,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	// all have graphs (testdata/layers_attn).
 	caseDir := map[string]string{}
 	var b []byte
-	for _, part := range []string{"functional", "layers_attn"} {
+	for _, part := range []string{"functional", "layers_attn", "layers_wrap"} {
 		root := filepath.Join(repoRoot(), "testdata", part)
 		var pm struct {
 			Cases map[string]fnSMCase `json:"cases"`
