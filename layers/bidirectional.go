@@ -146,7 +146,7 @@ func (l *Bidirectional) BackwardLayer() Layer { return l.bwd.layer }
 
 // Config returns the layer's Keras config in dialect d: tf_keras writes the wrapped layer
 // under its own name; Keras 3 writes the forward layer and the backward layer, both with
-// zero_output_for_mask as Bidirectional forces it.
+// zero_output_for_mask as Bidirectional forces it (return_sequences).
 func (l *Bidirectional) Config(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
 	c["merge_mode"] = l.merge
@@ -165,7 +165,7 @@ func (l *Bidirectional) Config(d saved.Dialect) map[string]any {
 	}{{"layer", l.fwd.layer}, {"backward_layer", l.bwd.layer}} {
 		e := innerConfig(w.l, d, in)
 		cfg := maps.Clone(e["config"].(map[string]any))
-		cfg["zero_output_for_mask"] = true
+		cfg["zero_output_for_mask"] = l.returnSeq()
 		e["config"] = cfg
 		c[w.key] = e
 	}
