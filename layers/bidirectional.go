@@ -33,8 +33,10 @@ type Bidirectional struct {
 // recurrent is what Bidirectional needs of its inner layers.
 type recurrent interface {
 	Layer
+	MaskedForwarder
 	ReturnSequences() bool
 	GoBackwards() bool
+	setZeroOutput(bool)
 }
 
 func init() {
@@ -96,6 +98,9 @@ func (l *Bidirectional) setLayers(layer, backward Layer, d saved.Dialect) error 
 	if b.GoBackwards() == f.GoBackwards() || b.ReturnSequences() != f.ReturnSequences() {
 		return layerErr(ErrFormat, "Bidirectional", l.name, "backward_layer must differ from layer in go_backwards only")
 	}
+	// As Keras forces it: masked steps of returned sequences are zeros.
+	f.setZeroOutput(f.ReturnSequences())
+	b.setZeroOutput(b.ReturnSequences())
 	l.fwd = wrapped{layer: f, object: "forward_layer", scope: f.Name()}
 	l.bwd = wrapped{layer: b, object: "backward_layer", scope: b.Name()}
 	return nil
@@ -155,6 +160,7 @@ func (l *Bidirectional) Config(d saved.Dialect) map[string]any {
 		fc := innerConfig(l.fwd.layer, d, nil)
 		cfg := maps.Clone(fc["config"].(map[string]any))
 		cfg["name"] = l.inner
+		delete(cfg, "zero_output_for_mask") // forced on the copies, not on the wrapped layer
 		fc["config"] = cfg
 		c["layer"] = fc
 		return c
@@ -219,14 +225,18 @@ func (l *Bidirectional) returnSeq() bool { return l.fwd.layer.(recurrent).Return
 
 // Forward runs both layers and merges their outputs.
 func (l *Bidirectional) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	return l.forward(x, nil, training)
+}
+
+func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "Bidirectional", l.name); err != nil {
 		return nil, err
 	}
-	yf, err := l.fwd.layer.Forward(x, training)
+	yf, err := l.fwd.layer.(recurrent).ForwardMasked(x, mask, training)
 	if err != nil {
 		return nil, err
 	}
-	yb, err := l.bwd.layer.Forward(x, training)
+	yb, err := l.bwd.layer.(recurrent).ForwardMasked(x, mask, training)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,12 @@
 LSTM and GRU with every merge mode that returns one tensor, return_sequences on and off;
 TimeDistributed over Dense and Conv2D) as tiny Functional models in functional.py's
 per-layer form (the layer named "probe", then Flatten "flat" when needed and Dense "head"),
-and two acceptance models saved in every format: a Bidirectional GRU with return_sequences
-feeding TimeDistributed(Dense), and a text model Embedding -> Bidirectional(LSTM) ->
-TimeDistributed(Dense) -> Dense.
+and acceptance models saved in every format: a Bidirectional GRU with return_sequences
+feeding TimeDistributed(Dense); a text model Embedding -> Bidirectional(LSTM) ->
+TimeDistributed(Dense) -> Dense; masks as Keras propagates them: Embedding(mask_zero) + LSTM
+and Embedding(mask_zero) + Bidirectional(GRU) + TimeDistributed(Dense) on padded token rows
+(row i has i % steps trailing zeros, some rows also a zero inside), Masking + SimpleRNN
+(return_sequences) + GRU on rows whose trailing steps are all zeros.
 
 Built and checked by functional.py's gen_case / check_case (tf_keras model.h5 and Keras 3
 model.keras with the tf_keras weights, predictions within 1e-5 of each other, everything
@@ -19,6 +22,54 @@ from functional import VERSIONS, _lc, check_case, gen_case, layer_builder, reset
 from layers_rnn import VOCAB, IndexNumpy
 
 SEQ = [(5, 3)]
+
+
+class _PadRng:
+    """A numpy Generator whose standard_normal pads: (batch, steps) draws token indices in
+    [1, VOCAB) with row i's last i % steps entries 0 (and entry 1 of every third row 0);
+    (batch, steps, features) draws normal values with row i's last i % steps steps all 0."""
+
+    def __init__(self, rng):
+        self._rng = rng
+
+    def standard_normal(self, size=None, dtype=None):
+        if len(size) == 2:
+            x = self._rng.integers(1, VOCAB, size=size).astype("float32")
+        else:
+            x = self._rng.standard_normal(size).astype("float32")
+        steps = size[1]
+        for i in range(size[0]):
+            k = i % steps
+            if k:
+                x[i, steps - k:] = 0
+            if len(size) == 2 and i % 3 == 2:
+                x[i, 1] = 0
+        return x
+
+    def __getattr__(self, k):
+        return getattr(self._rng, k)
+
+
+class _PadRandom:
+    def __init__(self, random):
+        self._random = random
+
+    def default_rng(self, seed=None):
+        return _PadRng(self._random.default_rng(seed))
+
+    def __getattr__(self, k):
+        return getattr(self._random, k)
+
+
+class PadNumpy:
+    """numpy, except that np.random.default_rng gives a _PadRng."""
+
+    def __init__(self, np):
+        self._np = np
+        self.random = _PadRandom(np.random)
+
+    def __getattr__(self, k):
+        return getattr(self._np, k)
 
 
 def cases():
@@ -61,6 +112,34 @@ def text_bilstm(lib):
     return lib.Model(x, y, name="text_bilstm")
 
 
+def mask_lstm(lib):
+    L = lib.layers
+    x = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(x)
+    h = L.LSTM(4, name="lstm")(e)
+    y = L.Dense(3, activation="softmax", name="head")(h)
+    return lib.Model(x, y, name="mask_lstm")
+
+
+def mask_bigru_td(lib):
+    L = lib.layers
+    x = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(x)
+    h = L.Bidirectional(L.GRU(3, return_sequences=True), name="bigru")(e)
+    y = L.TimeDistributed(L.Dense(2), name="tagger")(h)
+    return lib.Model(x, y, name="mask_bigru_td")
+
+
+def masking_rnn(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    m = L.Masking(0.0, name="masking")(x)
+    h = L.SimpleRNN(3, return_sequences=True, name="rnn")(m)
+    h = L.GRU(2, name="gru")(h)
+    y = L.Dense(2, name="head")(h)
+    return lib.Model(x, y, name="masking_rnn")
+
+
 def main(out):
     out = os.path.join(out, "layers_wrap")
     reset_dir(out)
@@ -72,10 +151,16 @@ def main(out):
                  "softmax)) over (6, 4), every format", 13100, False, True))
     todo.append(("text_bilstm", text_bilstm, f"Embedding({VOCAB}, 4) + Bidirectional(LSTM(3, return_sequences=True)) "
                  "+ TimeDistributed(Dense(4, tanh)) + Dense(3, softmax) over 6 tokens, every format", 13101, True, True))
+    todo.append(("mask_lstm", mask_lstm, f"Embedding({VOCAB}, 4, mask_zero=True) + LSTM(4) + Dense(3, softmax) "
+                 "on padded tokens, every format", 13102, "pad", True))
+    todo.append(("mask_bigru_td", mask_bigru_td, f"Embedding({VOCAB}, 4, mask_zero=True) + Bidirectional(GRU(3, "
+                 "return_sequences=True)) + TimeDistributed(Dense(2)) on padded tokens, every format", 13103, "pad", True))
+    todo.append(("masking_rnn", masking_rnn, "Masking(0.0) + SimpleRNN(3, return_sequences=True) + GRU(2) + Dense(2) "
+                 "on zero-padded steps, every format", 13104, "pad", True))
     entries = {}
     real_np = functional.np
     for name, b, desc, seed, idx, full in todo:
-        functional.np = IndexNumpy(real_np) if idx else real_np
+        functional.np = PadNumpy(real_np) if idx == "pad" else IndexNumpy(real_np) if idx else real_np
         try:
             entries[name] = gen_case(out, name, b, desc, seed, "layer" if name.startswith("layer_") else "model",
                                      full, fit=False)
