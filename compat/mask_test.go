@@ -14,7 +14,8 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// TestMaskedRNNTrainingStep runs the recurrent layers and Bidirectional with a Keras mask
+// TestMaskedRNNTrainingStep runs the recurrent layers, Bidirectional and
+// GlobalAveragePooling1D with a Keras mask
 // (padded rows and a masked step inside a row) forward in training mode and backward, in Go
 // and in real tf_keras 2.21 and Keras 3.15 on the same input, mask, weights and dL/dy: the
 // outputs (masked steps keep the state; returned sequences repeat the previous output, or
@@ -40,6 +41,7 @@ func TestMaskedRNNTrainingStep(t *testing.T) {
 		{"bidi_lstm_seq", func() layers.Layer {
 			return layers.NewBidirectional(layers.NewLSTM(2, layers.LSTMOptions{ReturnSequences: true}))
 		}, 5, 3},
+		{"global_avg_pool_1d", func() layers.Layer { return layers.NewGlobalAveragePooling1D() }, 5, 3},
 		{"bidi_gru_sum", func() layers.Layer {
 			return layers.NewBidirectional(layers.NewGRU(3), layers.BidirectionalOptions{MergeMode: "sum"})
 		}, 4, 2},

@@ -211,3 +211,80 @@ func (l *rnn) setZeroOutput(z bool) { l.zeroOut = z }
 // IsMaskOp reports whether a Keras 3 operation class is one Keras 3 records in a Functional
 // config to compute a mask (Embedding's mask_zero: NotEqual; Masking: NotEqual then Any).
 func IsMaskOp(class string) bool { return class == "NotEqual" || class == "Any" }
+
+// UsesMask reports true: the mean is over the unmasked steps.
+func (l *GlobalAveragePooling1D) UsesMask() bool { return true }
+
+// Forward is the mean over every step.
+func (l *GlobalAveragePooling1D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	l.keep, l.cnt = nil, nil
+	return l.globalPool1D.Forward(x, training)
+}
+
+// ForwardMasked is the mean over the steps whose mask entry is true (batch·steps flags), as
+// Keras computes it: sum(x·mask) / sum(mask) (a row with every step masked divides by zero).
+func (l *GlobalAveragePooling1D) ForwardMasked(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, error) {
+	if mask == nil {
+		return l.Forward(x, training)
+	}
+	if err := checkInput(x, l.inShape, l.class, l.name); err != nil {
+		return nil, err
+	}
+	B, T, C := x.Shape[0], x.Shape[1], x.Shape[2]
+	if len(mask) != B*T {
+		return nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
+	}
+	keep := make([]float32, B*T)
+	cnt := make([]float32, B)
+	for i, m := range mask {
+		if m {
+			keep[i] = 1
+			cnt[i/T]++
+		}
+	}
+	xd := x.Float32s()
+	y := make([]float32, B*C)
+	for b := 0; b < B; b++ {
+		for t := 0; t < T; t++ {
+			if keep[b*T+t] == 0 {
+				continue
+			}
+			for c, v := range xd[(b*T+t)*C : (b*T+t+1)*C] {
+				y[b*C+c] += v
+			}
+		}
+		for c := range y[b*C : (b+1)*C] {
+			y[b*C+c] /= cnt[b]
+		}
+	}
+	l.xShape = slices.Clone(x.Shape)
+	if training {
+		l.keep, l.cnt = keep, cnt
+	}
+	out, _ := l.OutputShape(l.inShape)
+	return tensor.MustFromFloat32(append([]int{B}, out...), y), nil
+}
+
+// Backward returns dL/dx (spread over the unmasked steps after a masked Forward).
+func (l *GlobalAveragePooling1D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.keep == nil {
+		return l.globalPool1D.Backward(dy)
+	}
+	B, T, C := l.xShape[0], l.xShape[1], l.xShape[2]
+	if dy == nil || dy.Len() != B*C {
+		return nil, layerErr(ErrShape, l.class, l.name, "dy shape %s, want %d values", shapeOf(dy), B*C)
+	}
+	g := dy.Float32s()
+	dx := make([]float32, B*T*C)
+	for b := 0; b < B; b++ {
+		for t := 0; t < T; t++ {
+			if l.keep[b*T+t] == 0 {
+				continue
+			}
+			for c := 0; c < C; c++ {
+				dx[(b*T+t)*C+c] = g[b*C+c] / l.cnt[b]
+			}
+		}
+	}
+	return tensor.MustFromFloat32(slices.Clone(l.xShape), dx), nil
+}

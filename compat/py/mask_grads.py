@@ -29,7 +29,8 @@ def run(case, d):
     mask = tf.constant(np.load(os.path.join(d, case["mask"])) > 0.5)
     dy = tf.constant(np.load(os.path.join(d, case["dy"])))
     layer.build((None,) + tuple(case["input_shape"]))
-    layer.set_weights([np.load(os.path.join(d, f)) for f in case["weights"]])
+    if case["weights"]:
+        layer.set_weights([np.load(os.path.join(d, f)) for f in case["weights"]])
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = layer(x, mask=mask, training=True)
