@@ -126,7 +126,7 @@ def mask_bigru_td(lib):
     x = lib.Input((6,), name="tokens")
     e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(x)
     h = L.Bidirectional(L.GRU(3, return_sequences=True), name="bigru")(e)
-    y = L.TimeDistributed(L.Dense(2), name="tagger")(h)
+    y = L.TimeDistributed(L.Dense(2, activation="softmax"), name="tagger")(h)
     return lib.Model(x, y, name="mask_bigru_td")
 
 
@@ -136,7 +136,7 @@ def masking_rnn(lib):
     m = L.Masking(0.0, name="masking")(x)
     h = L.SimpleRNN(3, return_sequences=True, name="rnn")(m)
     h = L.GRU(2, name="gru")(h)
-    y = L.Dense(2, name="head")(h)
+    y = L.Dense(2, activation="softmax", name="head")(h)
     return lib.Model(x, y, name="masking_rnn")
 
 
@@ -154,8 +154,8 @@ def main(out):
     todo.append(("mask_lstm", mask_lstm, f"Embedding({VOCAB}, 4, mask_zero=True) + LSTM(4) + Dense(3, softmax) "
                  "on padded tokens, every format", 13102, "pad", True))
     todo.append(("mask_bigru_td", mask_bigru_td, f"Embedding({VOCAB}, 4, mask_zero=True) + Bidirectional(GRU(3, "
-                 "return_sequences=True)) + TimeDistributed(Dense(2)) on padded tokens, every format", 13103, "pad", True))
-    todo.append(("masking_rnn", masking_rnn, "Masking(0.0) + SimpleRNN(3, return_sequences=True) + GRU(2) + Dense(2) "
+                 "return_sequences=True)) + TimeDistributed(Dense(2, softmax)) on padded tokens, every format", 13103, "pad", True))
+    todo.append(("masking_rnn", masking_rnn, "Masking(0.0) + SimpleRNN(3, return_sequences=True) + GRU(2) + Dense(2, softmax) "
                  "on zero-padded steps, every format", 13104, "pad", True))
     entries = {}
     real_np = functional.np

@@ -1,0 +1,31 @@
+package model
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/internal/testref"
+)
+
+// TestWrapTrainStep loads the acceptance models of testdata/layers_wrap (Bidirectional,
+// TimeDistributed, masks from Embedding(mask_zero) and Masking on padded inputs) as tf_keras
+// and Keras 3 saved them, runs one TrainOnBatchN and compares the logs, every weight, every
+// Adam slot and the iterations with tf_keras's train_on_batch from the same file, computed
+// on this machine in this run (testref.Wrap, testdata/gen/reference.py --part wrap).
+func TestWrapTrainStep(t *testing.T) {
+	ref := testref.Dir(t, testref.Wrap)
+	for _, name := range []string{"bigru_td", "text_bilstm", "mask_lstm", "mask_bigru_td", "masking_rnn"} {
+		dir := filepath.Join("..", "testdata", "layers_wrap", name)
+		rdir := filepath.Join(ref, name)
+		var logs map[string]float64
+		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				checkTrainStep(t, dir, rdir, f, logs)
+			})
+		}
+	}
+}
