@@ -10,7 +10,9 @@ import (
 
 // TestWrapperFilesInKeras saves Go-built models with the wrapper layers (Bidirectional over
 // SimpleRNN, LSTM and GRU with every single-output merge mode, return_sequences on and off;
-// TimeDistributed over Dense and Conv2D) as .h5, .keras and SavedModel: tf_keras 2.21 and
+// TimeDistributed over Dense and Conv2D; masks from Embedding(mask_zero) and Masking through
+// them into recurrent layers and GlobalAveragePooling1D on padded rows) as .h5, .keras and
+// (without masks) SavedModel: tf_keras 2.21 and
 // Keras 3.15 load them with Go's summaries and predictions (the inner layers' variables where
 // each library keeps them), tf_keras.models.load_model revives the SavedModels and
 // tf.saved_model.load serves them with Go's predictions.
@@ -32,14 +34,43 @@ func TestWrapperFilesInKeras(t *testing.T) {
 			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
 		)
 	}
-	builds := map[string]func() *model.Sequential{"wrap_text": text}
+	// With masks from Embedding(mask_zero) and Masking: .h5 and .keras only (kerasgo's TF
+	// graphs compute no masks).
+	masked := func() *model.Sequential {
+		return model.NewSequential(
+			model.Input(steps),
+			layers.NewEmbedding(vocab, 4, layers.EmbeddingOptions{MaskZero: true}),
+			layers.NewBidirectional(layers.NewLSTM(3, layers.LSTMOptions{ReturnSequences: true})),
+			layers.NewTimeDistributed(layers.NewDense(3)),
+			layers.NewGRU(3, layers.GRUOptions{ReturnSequences: true}),
+			layers.NewGlobalAveragePooling1D(),
+			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
+		)
+	}
+	masking := func() *model.Sequential {
+		return model.NewSequential(
+			model.Input(steps),
+			layers.NewEmbedding(vocab, 3),
+			layers.NewMasking(0),
+			layers.NewSimpleRNN(3, layers.SimpleRNNOptions{ReturnSequences: true, GoBackwards: true}),
+			layers.NewBidirectional(layers.NewGRU(2), layers.BidirectionalOptions{MergeMode: "sum"}),
+		)
+	}
+	builds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked": masked, "wrap_masking": masking}
+	smBuilds := map[string]func() *model.Sequential{"wrap_text": text}
 	rng := layers.NewRand(21)
 	xd := make([]float32, 3*steps)
 	for i := range xd {
 		xd[i] = float32(rng.IntN(vocab))
 	}
+	// Padding: row 1 ends with two zeros, row 2 with four and has one inside.
+	xd[steps-1+steps], xd[steps-2+steps] = 0, 0
+	for k := 1; k <= 4; k++ {
+		xd[3*steps-k] = 0
+	}
+	xd[2*steps+1] = 0
 	x := tensor.MustFromFloat32([]int{3, steps}, xd)
-	filesInKerasX(t, builds, builds, x)
+	filesInKerasX(t, builds, smBuilds, x)
 }
 
 // TestTimeDistributedConvFilesInKeras: TimeDistributed(Conv2D) and TimeDistributed(Dense)

@@ -294,8 +294,7 @@ func Keras3CallKwargs(l Layer) map[string]any {
 }
 
 // MaskProducer is implemented by layers that can compute a Keras mask from their input
-// (Embedding with mask_zero). kerasgo does not propagate masks: package model refuses a
-// model in which a layer producing one feeds, directly or through other layers, a MaskUser.
+// (Embedding with mask_zero, Masking; see MaskComputer in masking.go for how masks flow).
 type MaskProducer interface {
 	ProducesMask() bool
 }

@@ -164,3 +164,30 @@ func isMaskTensor(v any) bool {
 	m, ok := v.(map[string]any)
 	return ok && m["class_name"] == "__keras_tensor__"
 }
+
+// maskUser returns a layer of the model that uses a Keras mask reaching it, and the layer
+// computing that mask, or nil. The TF graphs kerasgo writes (SavedModel) compute no masks.
+func (m *Model) maskUser() (layers.Layer, string) {
+	uses := func(l layers.Layer) bool {
+		mu, ok := l.(layers.MaskUser)
+		return ok && mu.UsesMask()
+	}
+	if m.fn != nil {
+		for _, n := range m.fn.nodes {
+			for _, x := range n.in {
+				if x.mask.by != "" && uses(n.layer) {
+					return n.layer, x.mask.by
+				}
+			}
+		}
+		return nil, ""
+	}
+	var mf maskFlow
+	for _, l := range m.layers {
+		if mf.by != "" && uses(l) {
+			return l, mf.by
+		}
+		mf, _ = mf.next(l, false)
+	}
+	return nil, ""
+}
