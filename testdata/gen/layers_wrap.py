@@ -15,6 +15,7 @@ reloaded and checked at the end). Index inputs as in layers_rnn.py.
 """
 
 import os
+import shutil
 import sys
 
 import functional
@@ -140,6 +141,18 @@ def masking_rnn(lib):
     return lib.Model(x, y, name="masking_rnn")
 
 
+# Cases whose tf_keras SavedModel (1 to 4 MB each: a While-loop function graph per recurrent
+# layer and call) is not kept: bigru_td's covers reading tf_keras SavedModels of the wrappers.
+NO_TF_SAVEDMODEL = ["text_bilstm", "mask_lstm", "mask_bigru_td", "masking_rnn"]
+
+
+def slim(out, name, entry):
+    """Removes a case's tfkeras/savedmodel (after check_case) and its files entries."""
+    shutil.rmtree(os.path.join(out, name, "tfkeras", "savedmodel"), ignore_errors=True)
+    entry["files"] = {k: v for k, v in entry["files"].items() if not k.startswith("tfkeras/savedmodel/")}
+    entry["tf_savedmodel_not_kept"] = "removed after the checks to keep the fixtures small"
+
+
 def main(out):
     out = os.path.join(out, "layers_wrap")
     reset_dir(out)
@@ -168,6 +181,8 @@ def main(out):
             functional.np = real_np
     for name, b, desc, seed, idx, full in todo:
         check_case(out, name, b, entries[name], full, fit=False)
+    for name in NO_TF_SAVEDMODEL:
+        slim(out, name, entries[name])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
