@@ -84,7 +84,8 @@ func dropMaskOps(list []any) []any {
 		lc, _ := em["class_name"].(string)
 		mod, _ := em["module"].(string)
 		name, _ := em["name"].(string)
-		if name != "" && strings.HasPrefix(mod, "keras.src.ops") && layers.IsMaskOp(lc) {
+		// Keras 3's legacy .h5 configs omit the operation's module.
+		if name != "" && (mod == "" || strings.HasPrefix(mod, "keras.src.ops")) && layers.IsMaskOp(lc) {
 			isOp[name] = true
 		}
 	}
