@@ -127,7 +127,9 @@ def functional_steps(testdata, out):
 
 
 # Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step.
-WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "mask_bigru_td", "masking_rnn"]
+# (Not mask_bigru_td: its output carries the mask, by which Keras weights the loss, which
+# kerasgo refuses to train.)
+WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn"]
 
 
 def wrap_steps(testdata, out):
