@@ -288,3 +288,9 @@ func (l *GlobalAveragePooling1D) Backward(dy *tensor.Tensor) (*tensor.Tensor, er
 	}
 	return tensor.MustFromFloat32(slices.Clone(l.xShape), dx), nil
 }
+
+// ParamCount returns 0 (Masking has no weights) after checking the input shape.
+func (l *Masking) ParamCount(in []int) (int64, error) {
+	_, err := l.OutputShape(in)
+	return 0, err
+}
