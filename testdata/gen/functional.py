@@ -79,10 +79,14 @@ def write_weights_nested(d, lib, m2, m3):
     idx = 0
     for p, l in leaf_layers(tf_keras, m2):
         ws = []
-        for v in l.weights:
+        used = set()
+        for j, v in enumerate(l.weights):
             sn = short(v)
             val = v.numpy()
             fname = f"w/{idx:02d}_{p.replace('/', '.')}_{sn}.npy"
+            if fname in used:  # a wrapper's inner layers repeat short names
+                fname = f"w/{idx:02d}_{p.replace('/', '.')}_{j:02d}_{sn}.npy"
+            used.add(fname)
             save_npy(os.path.join(d, fname), val)
             ws.append({"name": sn, "trainable": bool(v.trainable), "file": fname,
                        "shape": [int(s) for s in val.shape], "dtype": str(val.dtype)})
