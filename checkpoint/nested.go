@@ -36,6 +36,9 @@ func layerGraph(l saved.Layer, varNodes map[[2]string]*node, depth int) (*node, 
 		}
 		return ln, nil
 	}
+	if l.Subs != nil {
+		return subsGraph(l, varNodes)
+	}
 	if obj := saved.WeightObjectOf(l.Class); obj != "" {
 		return subObjectGraph(l, obj, varNodes)
 	}

@@ -23,6 +23,10 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	// A layer whose variables belong to several sub-layers (MultiHeadAttention) has them all
 	// read (a SavedModel's "variables" list holds none: it is not a child without a value).
 	multi := descend && subPrefixes(gr, id) > 1
+	// A wrapper (Bidirectional) holds its variables two levels down, in its inner layers'
+	// cells, in several sub-objects: each is read, and its variables are named by their full
+	// names inside the layer ("forward_lstm/lstm_cell/kernel").
+	deep := descend && !gr.childHoldsVariables(id)
 	// A variable tracked under two names (tf_keras's Normalization: mean and adapt_mean,
 	// variance and adapt_variance) is one weight, under its first name.
 	seen := map[int32]bool{}
@@ -38,6 +42,12 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 			seen[c.NodeId] = true
 			a, ok := gr.value(c.NodeId)
 			if !ok {
+				if deep && depth < 2 && gr.holdsVariablesBelow(c.NodeId, 2-depth) {
+					if err := walk(c.NodeId, prefix+c.LocalName+"/", depth+1); err != nil {
+						return err
+					}
+					continue
+				}
 				if depth == 0 && gr.holdsVariables(c.NodeId) && (descend || (multi && gr.namedVariables(c.NodeId))) {
 					descend = false
 					if err := walk(c.NodeId, c.LocalName+"/", depth+1); err != nil {
@@ -64,6 +74,11 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 				}
 			}
 			name := c.LocalName
+			if deep {
+				if n, ok := strings.CutPrefix(a.FullName, l.Name+"/"); ok && l.Name != "" {
+					name = n
+				}
+			}
 			if depth == 1 && multi {
 				// Variables of several sub-layers (MultiHeadAttention's "_query_dense",
 				// "_key_dense", ...) are named by the end of their full names: "query/kernel".
@@ -81,6 +96,33 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	}
 	err := walk(id, "", 0)
 	return l, err
+}
+
+// childHoldsVariables reports whether a child of node id holds variables itself.
+func (gr *graphReader) childHoldsVariables(id int32) bool {
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) >= 0 && int(c.NodeId) < len(gr.g.Nodes) && gr.holdsVariables(c.NodeId) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsVariablesBelow reports whether node id has a descendant with a VARIABLE_VALUE at most
+// depth levels down.
+func (gr *graphReader) holdsVariablesBelow(id int32, depth int) bool {
+	if depth <= 0 {
+		return false
+	}
+	if gr.holdsVariables(id) {
+		return true
+	}
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) >= 0 && int(c.NodeId) < len(gr.g.Nodes) && gr.holdsVariablesBelow(c.NodeId, depth-1) {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsVariables reports whether any child of node id has a VARIABLE_VALUE.
@@ -199,6 +241,47 @@ func subLayersGraph(l saved.Layer, varNodes map[[2]string]*node) (*node, error) 
 		vn := variable(l.Name+"/"+w.Name, w.Value)
 		child(sub.Checkpoint).add(short, vn)
 		varNodes[[2]string{l.Name, w.Name}] = vn
+	}
+	return ln, nil
+}
+
+// subsGraph builds the node of a layer whose variables belong to tracked sub-objects (a
+// wrapper's inner layers, saved.SubObject): each sub-object's path of children from the layer,
+// the variables under the last one by their short names, with full names "<layer>/<weight
+// name>" ("bidirectional/forward_lstm/lstm_cell/kernel").
+func subsGraph(l saved.Layer, varNodes map[[2]string]*node) (*node, error) {
+	if err := saved.CheckSubs(&l); err != nil {
+		return nil, fmt.Errorf("checkpoint: layer %q: %w: %v", l.Name, ErrFormat, err)
+	}
+	ln := &node{}
+	child := func(n *node, name string) *node {
+		for _, e := range n.children {
+			if e.name == name {
+				return e.n
+			}
+		}
+		c := &node{}
+		n.add(name, c)
+		return c
+	}
+	for i, so := range l.Subs {
+		n := ln
+		for _, step := range so.Path {
+			n = child(n, step)
+		}
+		lo, hi := l.SubRange(i)
+		for _, w := range l.Weights[lo:hi] {
+			if w.Value == nil {
+				return nil, fmt.Errorf("checkpoint: layer %q weight %q has no value", l.Name, w.Name)
+			}
+			if _, dup := varNodes[[2]string{l.Name, w.Name}]; dup {
+				return nil, fmt.Errorf("checkpoint: two weights named %q in layers named %q", w.Name, l.Name)
+			}
+			short := w.Name[strings.LastIndexByte(w.Name, '/')+1:]
+			vn := variable(l.Name+"/"+w.Name, w.Value)
+			n.add(short, vn)
+			varNodes[[2]string{l.Name, w.Name}] = vn
+		}
 	}
 	return ln, nil
 }

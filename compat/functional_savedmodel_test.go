@@ -33,7 +33,10 @@ type fnSMCase struct {
 }
 
 // fnSMNested are the model cases holding a model as a layer, which kerasgo does not run yet.
-var fnSMNested = map[string]bool{"nested_sequential": true, "sequential_in_functional": true, "frozen_backbone": true}
+var fnSMNested = map[string]bool{"nested_sequential": true, "sequential_in_functional": true, "frozen_backbone": true,
+	// and the cases whose layers use Keras masks, which kerasgo's TF graphs do not compute
+	// (saving them is refused: model/functional_fixture_test.go).
+	"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true}
 
 // TestFunctionalSavedModelServing loads every flat Functional fixture (testdata/functional:
 // the model cases two_branch_residual, two_in_two_out, shared_layer, and the per-layer cases,
@@ -51,10 +54,10 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		Cases map[string]fnSMCase `json:"cases"`
 	}
 	// Each case's directory: testdata/functional, and the layer families' parts whose layers
-	// all have graphs (testdata/layers_attn, testdata/layers_mha).
+	// all have graphs (testdata/layers_attn, testdata/layers_mha, testdata/layers_wrap).
 	caseDir := map[string]string{}
 	var b []byte
-	for _, part := range []string{"functional", "layers_attn", "layers_mha"} {
+	for _, part := range []string{"functional", "layers_attn", "layers_mha", "layers_wrap"} {
 		root := filepath.Join(repoRoot(), "testdata", part)
 		var pm struct {
 			Cases map[string]fnSMCase `json:"cases"`

@@ -164,6 +164,8 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("lstm_seq_back_nobias", layers.NewLSTM(3, layers.LSTMOptions{ReturnSequences: true, GoBackwards: true, NoBias: true}), []int{4, 3}, 2, false)
 	add("gru_seq", layers.NewGRU(4, layers.GRUOptions{ReturnSequences: true}), []int{5, 3}, 3, false)
 	add("gru_reset_before_back", layers.NewGRU(3, layers.GRUOptions{ResetBefore: true, GoBackwards: true}), []int{5, 2}, 2, false)
+	// The wrappers (layers/bidirectional.go, layers/time_distributed.go).
+	addWrapperCases(add)
 
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		t.Run(d.String(), func(t *testing.T) {
@@ -278,7 +280,12 @@ func TestLayersTrainingStep(t *testing.T) {
 					t.Errorf("%s: config differs\ngo:    %s\nkeras: %s", s.ID, goCfg, kb)
 				}
 				// Keras's own config, read back by Go, is written again unchanged.
-				if l2, _, err := layers.FromConfig(s.Class, s.Config, d); err != nil {
+				l2, _, err := layers.FromConfig(s.Class, s.Config, d)
+				if _, wrapper := l2.(layers.SubObjectLayer); wrapper && err == nil {
+					// A wrapper's config holds its inner layers' build_config once built.
+					err = l2.Build(r.layer.InputShape(), layers.NewRand(1))
+				}
+				if err != nil {
 					t.Errorf("%s: FromConfig of Keras's config: %v", s.ID, err)
 				} else if c2 := canonJSON(l2.Config(d)); !reflect.DeepEqual(c2, any(s.Config)) {
 					kb, _ := json.Marshal(s.Config)

@@ -70,7 +70,8 @@ func TestRNNFilesInKeras(t *testing.T) {
 	filesInKerasX(t, builds, smBuilds, x)
 }
 
-// filesInKerasX is filesInKeras with a given input and separate SavedModel builds.
+// filesInKerasX is filesInKeras with a given input and separate SavedModel builds (a build
+// missing from smBuilds is saved as .h5 and .keras only).
 func filesInKerasX(t *testing.T, builds, smBuilds map[string]func() *model.Sequential, x *tensor.Tensor) {
 	t.Helper()
 	dir := t.TempDir()
@@ -94,6 +95,9 @@ func filesInKerasX(t *testing.T, builds, smBuilds map[string]func() *model.Seque
 		// The SavedModel directory is loaded by tf_keras.models.load_model here (and served by
 		// tf.saved_model.load below).
 		for _, c := range []struct{ file, lib string }{{name + ".h5", "tf_keras"}, {name + ".keras", "keras"}, {name + "_savedmodel", "tf_keras"}} {
+			if strings.HasSuffix(c.file, "_savedmodel") && smBuilds[name] == nil {
+				continue // a model kerasgo writes no SavedModel of (masks)
+			}
 			m := build()
 			randomize(m)
 			y, err := m.Predict(x)

@@ -837,6 +837,16 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 					return nil, err
 				}
 			}
+			if f, _ := saved.Facts(infos[i].Class); f.SubObjects != nil && vp != "" && len(vals) == 0 {
+				// A wrapper: the variables sit in its inner layers.
+				vals, subs, err := o.readKeras3Subs(h, strings.TrimSuffix(vp, "/"+groupVars), f.SubObjects)
+				if err != nil {
+					return nil, err
+				}
+				addLayer(infos[i], vals)
+				m.Layers[len(m.Layers)-1].Subs = subs
+				continue
+			}
 			if subs := saved.SubLayersOf(infos[i].Class); subs != nil && len(vals) == 0 {
 				if vals, err = o.readKeras3SubLayers(h, p, subs); err != nil {
 					return nil, err
@@ -902,6 +912,12 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 					return nil, err
 				}
 			}
+			var subs []saved.SubObject
+			if f, _ := saved.Facts(info.Class); f.SubObjects != nil && len(vals) == 0 {
+				if vals, subs, err = o.readKeras3Subs(h, strings.TrimSuffix(e.vars, "/"+groupVars), f.SubObjects); err != nil {
+					return nil, err
+				}
+			}
 			if obj := saved.WeightObjectOf(info.Class); obj != "" && len(vals) == 0 {
 				sub := strings.TrimSuffix(e.vars, groupVars) + obj + "/" + groupVars
 				if k, err := h.kind(sub); err != nil {
@@ -919,6 +935,7 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 			}
 			addLayer(info, vals)
 			m.Layers[len(m.Layers)-1].Path = e.path
+			m.Layers[len(m.Layers)-1].Subs = subs
 		}
 		noList = true
 	}

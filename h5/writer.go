@@ -216,7 +216,7 @@ func checkLayers(m *saved.Model) error {
 		seen[l.Name] = true
 		ws := map[string]bool{}
 		for _, w := range l.Weights {
-			if _, _, sub := saved.SubLayerOf(l.Class, w.Name); w.Name == "" || (strings.Contains(w.Name, "/") && l.Children == nil && !sub) {
+			if _, _, sub := saved.SubLayerOf(l.Class, w.Name); w.Name == "" || (strings.Contains(w.Name, "/") && l.Children == nil && l.Subs == nil && !sub) {
 				return formatf("layer %q: bad weight name %q", l.Name, w.Name)
 			}
 			if ws[w.Name] {
@@ -519,6 +519,12 @@ func writeKeras3Layers(s k3sink, top string, ls []saved.Layer, depth int) error 
 			}
 			continue
 		}
+		if l.Subs != nil {
+			if err := writeKeras3Subs(s, joinPath(top, p), l); err != nil {
+				return err
+			}
+			continue
+		}
 		if obj := saved.WeightObjectOf(l.Class); obj != "" && l.Children == nil {
 			// The variables belong to a sub-object (an RNN's cell), named by the class's
 			// scope.
@@ -534,6 +540,33 @@ func writeKeras3Layers(s k3sink, top string, ls []saved.Layer, depth int) error 
 			continue
 		}
 		for j, w := range l.Weights {
+			if err := s.set(vp, j, w.Value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeKeras3Subs writes the variables of a layer whose variables belong to tracked
+// sub-objects (a wrapper's inner layers, saved.SubObject): each object on a sub-object's path
+// gets a vars group named as Keras 3 names it, the last one holds the variables.
+func writeKeras3Subs(s k3sink, lp string, l saved.Layer) error {
+	if err := saved.CheckSubs(&l); err != nil {
+		return formatf("layer %q: %v", l.Name, err)
+	}
+	for i, so := range l.Subs {
+		g := lp
+		var vp string
+		for k, step := range so.Path {
+			g = joinPath(g, step)
+			vp = joinPath(g, groupVars)
+			if err := s.vars(vp, so.Names[k]); err != nil {
+				return err
+			}
+		}
+		lo, hi := l.SubRange(i)
+		for j, w := range l.Weights[lo:hi] {
 			if err := s.set(vp, j, w.Value); err != nil {
 				return err
 			}

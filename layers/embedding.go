@@ -12,8 +12,8 @@ import (
 // EmbeddingOptions are the optional arguments of NewEmbedding.
 type EmbeddingOptions struct {
 	Name string
-	// MaskZero records mask_zero=True (index 0 is padding). kerasgo does not propagate
-	// masks: a model in which such a layer feeds a layer that uses masks is refused.
+	// MaskZero records mask_zero=True (index 0 is padding): the layer computes a mask that
+	// the layers after it use as Keras does (see masking.go).
 	MaskZero   bool
 	InputShape []int
 }

@@ -131,13 +131,17 @@ func (g *globalPool1D) graph(op string) (*saved.LayerGraph, error) {
 // Keras 3 writes no build_config for the 1D global poolings (see BuildConfig).
 func (*globalPool1D) noKeras3BuildConfig() {}
 
-// GlobalAveragePooling1D is Keras's GlobalAveragePooling1D (channels_last, no mask): the
-// mean of each channel over the steps.
-type GlobalAveragePooling1D struct{ globalPool1D }
+// GlobalAveragePooling1D is Keras's GlobalAveragePooling1D (channels_last): the mean of
+// each channel over the steps (over the unmasked steps with a mask: ForwardMasked).
+type GlobalAveragePooling1D struct {
+	globalPool1D
+	keep []float32 // the masked training Forward's mask (batch·steps), nil when none
+	cnt  []float32 // its unmasked steps per batch row
+}
 
 // NewGlobalAveragePooling1D returns a GlobalAveragePooling1D layer.
 func NewGlobalAveragePooling1D(opts ...GlobalPoolingOptions) *GlobalAveragePooling1D {
-	return &GlobalAveragePooling1D{newGlobalPool1D("GlobalAveragePooling1D", "NewGlobalAveragePooling1D", opts)}
+	return &GlobalAveragePooling1D{globalPool1D: newGlobalPool1D("GlobalAveragePooling1D", "NewGlobalAveragePooling1D", opts)}
 }
 
 // Build records the input shape.

@@ -37,6 +37,9 @@ type Spec struct {
 	Keras3Children []saved.SubLayer
 	// TensorArgs names the call's tensor arguments (see saved.ClassFacts.TensorArgs).
 	TensorArgs []string
+	// SubObjects are the tracked children holding a wrapper's variables, in Keras's order
+	// (see saved.ClassFacts.SubObjects): Bidirectional "forward_layer", "backward_layer".
+	SubObjects []string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -57,7 +60,8 @@ func register(s Spec) {
 	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
 		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable,
 		WeightObject: s.WeightObject, WeightScope: s.WeightScope,
-		SubLayers: s.SubLayers, Keras3Children: s.Keras3Children, TensorArgs: s.TensorArgs}
+		SubLayers: s.SubLayers, Keras3Children: s.Keras3Children, TensorArgs: s.TensorArgs,
+		SubObjects: s.SubObjects}
 	if s.WeightNames != nil {
 		f.WeightNames = sp.weightNames
 	}
@@ -307,8 +311,7 @@ func Keras3CallKwargs(l Layer) map[string]any {
 }
 
 // MaskProducer is implemented by layers that can compute a Keras mask from their input
-// (Embedding with mask_zero). kerasgo does not propagate masks: package model refuses a
-// model in which a layer producing one feeds, directly or through other layers, a MaskUser.
+// (Embedding with mask_zero, Masking; see MaskComputer in masking.go for how masks flow).
 type MaskProducer interface {
 	ProducesMask() bool
 }

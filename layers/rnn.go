@@ -43,6 +43,12 @@ type rnn struct {
 	kernel, recKernel, bb *Weight
 	steps, inDim          int
 	cache                 *rnnCache
+	// zeroOut is zero_output_for_mask: masked steps of a returned sequence are zeros rather
+	// than the previous output (Bidirectional forces it to return_sequences).
+	zeroOut bool
+	// mask, set for one call by ForwardMasked, marks the time steps to process
+	// (batch·timesteps, row-major); nil: every step.
+	mask []bool
 }
 
 // gates is the number of gate blocks of the cell.
@@ -84,7 +90,7 @@ func (l *rnn) readRNN(r *cfgReader) {
 		r.fail(ErrUnsupported, "time_major true")
 	}
 	r.boolean(false, "unroll") // the result does not depend on it
-	r.boolean(false, "zero_output_for_mask")
+	l.zeroOut = r.boolean(false, "zero_output_for_mask")
 	l.act = r.activation()
 	if _, _, ok := r.get("activation"); !ok {
 		l.act = activations["tanh"]
@@ -216,9 +222,12 @@ func (l *rnn) rnnConfig(d saved.Dialect) map[string]any {
 	c["stateful"] = false
 	c["unroll"] = false
 	if d == saved.Keras3 {
-		c["zero_output_for_mask"] = false
+		c["zero_output_for_mask"] = l.zeroOut
 	} else {
 		c["time_major"] = false
+		if l.zeroOut { // tf_keras writes it only when set
+			c["zero_output_for_mask"] = true
+		}
 	}
 	c["units"] = l.units
 	c["activation"] = l.act.configName(d)

@@ -17,6 +17,7 @@ type rnnCache struct {
 	post   [][][]float32 // [step][gate] activations
 	extra  [][]float32   // LSTM act(c); GRU reset_after h·U_h+b; GRU !reset_after r·h
 	yShape []int
+	mask   []bool // the call's mask (batch·timesteps), nil when none
 }
 
 // initRecurrent fills the recurrent kernel as the Orthogonal initializer does (gain from the
@@ -119,9 +120,18 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	parallelFor(B*T, func(_, lo, hi int) {
 		gemm(false, false, hi-lo, GU, D, 1, xd[lo*D:hi*D], D, kd, GU, beta, xz[lo*GU:hi*GU], GU)
 	})
+	mask := l.mask
+	if mask != nil && len(mask) != B*T {
+		return nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
+	}
 	var c *rnnCache
 	if training {
-		c = &rnnCache{x: x, batch: B}
+		c = &rnnCache{x: x, batch: B, mask: mask}
+	}
+	var hOld, cOld []float32
+	if mask != nil {
+		hOld = make([]float32, B*U)
+		cOld = make([]float32, B*U)
 	}
 	outShape := []int{B, U}
 	if l.returnSeq {
@@ -138,6 +148,10 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 		ts := s
 		if l.backwards {
 			ts = T - 1 - s
+		}
+		if mask != nil {
+			copy(hOld, h)
+			copy(cOld, cs)
 		}
 		pre := make([][]float32, G)
 		post := make([][]float32, G)
@@ -236,8 +250,20 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 				h[i] = z*h[i] + (1-z)*post[2][i]
 			}
 		}
+		// A masked step keeps the previous state (and output), as Keras's rnn does.
+		for b := 0; mask != nil && b < B; b++ {
+			if !mask[b*T+ts] {
+				copy(h[b*U:(b+1)*U], hOld[b*U:(b+1)*U])
+				if cs != nil {
+					copy(cs[b*U:(b+1)*U], cOld[b*U:(b+1)*U])
+				}
+			}
+		}
 		if l.returnSeq {
 			for b := 0; b < B; b++ {
+				if mask != nil && !mask[b*T+ts] && l.zeroOut {
+					continue // zero_output_for_mask: the output stays zero
+				}
 				copy(y[(b*T+s)*U:(b*T+s+1)*U], h[b*U:(b+1)*U])
 			}
 		}
@@ -300,11 +326,31 @@ func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		if l.backwards {
 			ts = T - 1 - s
 		}
+		masked := func(b int) bool { return c.mask != nil && !c.mask[b*T+ts] }
 		if l.returnSeq {
 			for b := 0; b < B; b++ {
+				if masked(b) && l.zeroOut {
+					continue
+				}
 				r := gy[(b*T+s)*U : (b*T+s+1)*U]
 				for j, v := range r {
 					dh[b*U+j] += v
+				}
+			}
+		}
+		// A masked step passes the state's gradient through unchanged: its rows take no part
+		// in the step's gradients.
+		var keepH, keepC map[int][]float32
+		for b := 0; c.mask != nil && b < B; b++ {
+			if masked(b) {
+				if keepH == nil {
+					keepH, keepC = map[int][]float32{}, map[int][]float32{}
+				}
+				keepH[b] = slices.Clone(dh[b*U : (b+1)*U])
+				clear(dh[b*U : (b+1)*U])
+				if dc != nil {
+					keepC[b] = slices.Clone(dc[b*U : (b+1)*U])
+					clear(dc[b*U : (b+1)*U])
 				}
 			}
 		}
@@ -394,6 +440,12 @@ func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 				}
 			}
 		}
+		for b, v := range keepH {
+			copy(dhPrev[b*U:(b+1)*U], v)
+			if dc != nil {
+				copy(dc[b*U:(b+1)*U], keepC[b])
+			}
+		}
 		dh = dhPrev
 	}
 	xd := c.x.Float32s()
@@ -421,3 +473,17 @@ func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	return tensor.MustFromFloat32(slices.Clone(c.x.Shape), dx), nil
 }
+
+// ForwardMasked is Forward skipping the time steps whose mask entry is false (mask:
+// batch·timesteps, row-major), as Keras's recurrent layers do: a masked step keeps the
+// previous state, and its output in a returned sequence is the previous output (zeros with
+// zero_output_for_mask). A nil mask is Forward. Backward uses the call's mask.
+func (l *rnn) ForwardMasked(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, error) {
+	l.mask = mask
+	defer func() { l.mask = nil }()
+	return l.Forward(x, training)
+}
+
+// PassesMask reports whether the layer's output carries its input's mask on (a returned
+// sequence).
+func (l *rnn) PassesMask() bool { return l.returnSeq }

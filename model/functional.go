@@ -22,9 +22,8 @@ type KerasTensor struct {
 	shape []int
 	batch int // the batch dimension, -1 for None
 	node  *node
-	// maskedBy names the layer whose Keras mask reaches this tensor ("" when none): kerasgo
-	// propagates no masks, so a layer using one may not be called on it.
-	maskedBy string
+	// mask is what is known of the Keras mask reaching this tensor (model/masks.go).
+	mask maskFlow
 }
 
 // Shape returns the tensor's shape without the batch dimension.
@@ -119,30 +118,18 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 	if err != nil {
 		return nil, &wrapped{msg: fmt.Sprintf("layer %s called on %s: %s", who, shapesString(xs), layerReason(l.Name(), l.Class(), err)), err: withShape(err)}
 	}
-	maskedBy := ""
+	var mf maskFlow
 	for _, x := range xs {
-		if x.maskedBy != "" {
-			maskedBy = x.maskedBy
+		if x.mask.by != "" {
+			mf = x.mask
 		}
 	}
-	if err := refuseMask(l, maskedBy); err != nil {
+	mf, err = mf.next(l, len(xs) > 1 || n.list)
+	if err != nil {
 		return nil, err
 	}
-	if mp, ok := l.(layers.MaskProducer); ok && mp.ProducesMask() {
-		maskedBy = layerWho(l)
-	}
-	n.out = &KerasTensor{shape: out, batch: xs[0].batch, node: n, maskedBy: maskedBy}
+	n.out = &KerasTensor{shape: out, batch: xs[0].batch, node: n, mask: mf}
 	return n.out, nil
-}
-
-// refuseMask fails when layer l, which uses Keras masks, would receive the mask of layer
-// maskedBy (an Embedding with mask_zero): kerasgo does not propagate masks, and ignoring one
-// would change the predictions.
-func refuseMask(l layers.Layer, maskedBy string) error {
-	if mu, ok := l.(layers.MaskUser); !ok || !mu.UsesMask() || maskedBy == "" {
-		return nil
-	}
-	return fmt.Errorf("%w: layer %s would receive the mask of layer %s (mask_zero): masks are not implemented", ErrUnsupported, layerWho(l), maskedBy)
 }
 
 func layerWho(l layers.Layer) string {
@@ -179,6 +166,8 @@ type graph struct {
 	consumers map[*KerasTensor]int
 	// depth is each node's depth (inputs included): its longest distance to an output.
 	depth map[*node]int
+	// masks are the Keras masks of the last forward's tensors that carry one.
+	masks map[*KerasTensor][]bool
 }
 
 // sequentialLike reports whether Keras's summaries print the model as a plain stack of layers

@@ -204,8 +204,8 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 		}
 		if kw, ok := obj["kwargs"].(map[string]any); ok {
 			for _, k := range sortedKeys(kw) {
-				if k == "mask" && kw[k] == nil {
-					continue
+				if k == "mask" && (kw[k] == nil || isMaskTensor(kw[k])) {
+					continue // a mask is recomputed from the layers (model/masks.go)
 				}
 				if k == "training" {
 					continue
@@ -278,6 +278,7 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 	if !ok {
 		return fmt.Errorf("%w: Functional config: layers: want a list, have %s", ErrFormat, jsonKind(c["layers"]))
 	}
+	list = dropMaskOps(list)
 	for _, k := range sortedKeys(c) {
 		switch k {
 		case "name", "layers", "input_layers", "output_layers", "trainable", "dtype":

@@ -15,6 +15,7 @@ import (
 // model's outputs. With training, layers cache what backwardGraph needs.
 func (g *graph) forward(xs []*tensor.Tensor, training bool) ([]*tensor.Tensor, map[*KerasTensor]*tensor.Tensor, error) {
 	vals := make(map[*KerasTensor]*tensor.Tensor, len(g.nodes)+len(g.inputs))
+	g.masks = nil
 	for i, t := range g.inputs {
 		vals[t] = xs[i]
 	}
@@ -43,7 +44,14 @@ func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training boo
 		}
 		y, err = layers.ForwardN(n.layer.(layers.MultiInput), in, training)
 	} else {
-		y, err = layers.Forward(n.layer, vals[n.in[0]], training)
+		var m []bool
+		y, m, err = callMasked(n.layer, vals[n.in[0]], g.masks[n.in[0]], training)
+		if m != nil {
+			if g.masks == nil {
+				g.masks = map[*KerasTensor][]bool{}
+			}
+			g.masks[n.out] = m
+		}
 	}
 	if err != nil {
 		return nil, layerErr(-1, n.layer.Name(), n.layer.Class(), err)

@@ -18,6 +18,10 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if len(sm.Layers) != len(m.layers) {
 		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
 	}
+	if l, by := m.maskUser(); l != nil && strict {
+		return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) compute no masks",
+			ErrUnsupported, layerWho(l), by)
+	}
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
 		if _, ok := l.(*InputLayer); ok {

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"github.com/kerasgo/kerasgo/layers"
 	"slices"
 
 	"github.com/kerasgo/kerasgo/tensor"
@@ -128,12 +127,13 @@ func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		m.fnVals = vals
 		return ys[0], nil
 	}
+	var mask []bool
 	for _, l := range m.layers {
-		y, err := layers.Forward(l, x, training)
+		y, ym, err := callMasked(l, x, mask, training)
 		if err != nil {
 			return nil, layerErr(-1, l.Name(), l.Class(), err)
 		}
-		x = y
+		x, mask = y, ym
 	}
 	return x, nil
 }

@@ -112,17 +112,22 @@ func TestRNNSaveLoad(t *testing.T) {
 	})
 }
 
-// TestRNNMaskRefused: an Embedding with mask_zero feeding a recurrent layer (directly or
-// through another layer) is refused, naming both layers; without a recurrent layer after
-// it, the mask changes nothing and the model is accepted.
+// TestRNNMaskRefused: an Embedding with mask_zero feeding a recurrent layer through a layer
+// kerasgo does not carry masks through (Dense) is refused, naming the three layers; directly
+// or through TimeDistributed it is accepted; without a recurrent layer after it, the mask
+// changes nothing and the model is accepted.
 func TestRNNMaskRefused(t *testing.T) {
 	emb := func() *layers.Embedding {
 		return layers.NewEmbedding(5, 3, layers.EmbeddingOptions{Name: "emb", MaskZero: true})
 	}
-	m := NewSequential(Input(4), emb(), layers.NewDense(3))
+	m := NewSequential(Input(4), emb(), layers.NewDense(3, layers.DenseOptions{Name: "dense"}))
 	err := m.Add(layers.NewLSTM(2, layers.LSTMOptions{Name: "rnn"}))
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `"rnn" (LSTM)`) || !strings.Contains(err.Error(), `"emb" (Embedding)`) {
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), `"rnn" (LSTM)`) || !strings.Contains(err.Error(), `"emb" (Embedding)`) ||
+		!strings.Contains(err.Error(), `"dense" (Dense)`) {
 		t.Errorf("Sequential: %v", err)
+	}
+	if err := NewSequential(Input(4), emb(), layers.NewTimeDistributed(layers.NewDense(3))).Add(layers.NewLSTM(2)); err != nil {
+		t.Errorf("through TimeDistributed: %v", err)
 	}
 	in := Input(4)
 	h, err := Apply(emb(), in.Output())

@@ -189,14 +189,12 @@ func (m *Model) add(l layers.Layer) error {
 		m.outShape = slices.Clone(in.shape)
 		return nil
 	}
-	if mu, ok := l.(layers.MaskUser); ok && mu.UsesMask() {
-		for _, prev := range m.layers {
-			if mp, ok := prev.(layers.MaskProducer); ok && mp.ProducesMask() {
-				if err := refuseMask(l, layerWho(prev)); err != nil {
-					return err
-				}
-			}
-		}
+	var mf maskFlow
+	for _, prev := range m.layers {
+		mf, _ = mf.next(prev, false)
+	}
+	if _, err := mf.next(l, false); err != nil {
+		return err
 	}
 	name := l.Name()
 	if name != "" && m.hasName(name) {

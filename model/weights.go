@@ -192,6 +192,9 @@ func (m *Model) weightsToSaved(d saved.Dialect) *saved.Model {
 		if tc, ok := l.(layers.TrackedChildren); ok {
 			sl.Tracked = tc.Tracked()
 		}
+		if so, ok := l.(layers.SubObjectLayer); ok {
+			sl.Subs = so.SubObjects()
+		}
 		for _, w := range l.Weights() {
 			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: savedValue(w)})
 		}

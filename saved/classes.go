@@ -48,6 +48,10 @@ type ClassFacts struct {
 	// ("query", "value", "key"): a tf_keras inbound node passes the first as its reference
 	// and the others in its kwargs by name.
 	TensorArgs []string
+	// SubObjects, when not nil, are the tracked children of a wrapper layer that hold its
+	// variables, in Keras's order (Bidirectional: "forward_layer", "backward_layer";
+	// TimeDistributed: "layer"), for a reader without a model (see SubObject).
+	SubObjects []string
 }
 
 // WeightObjectOf returns the registered WeightObject of a class ("" when none or unknown).

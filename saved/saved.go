@@ -75,6 +75,9 @@ type Layer struct {
 	// layer) in its model.layers order, nil for other layers. Weights then holds all of
 	// their weights (see NestedWeights), sharing the tensors.
 	Children []Layer
+	// Subs, when not nil, are the tracked sub-objects that hold the layer's variables (a
+	// wrapper's inner layers; see SubObject).
+	Subs []SubObject
 }
 
 // Variable is one weight of a layer.

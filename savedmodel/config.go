@@ -61,7 +61,8 @@ type layerSpec struct {
 	In, Out []int          // without the batch dim
 	Weights []saved.Variable
 	Graph   *saved.LayerGraph
-	First   bool // the first layer after the input
+	Subs    []saved.SubObject // sub-objects holding the variables (saved.SubObject)
+	First   bool              // the first layer after the input
 	// Functional models: Input marks an InputLayer; Nodes holds, per inbound node (call of
 	// the layer), the tensors it reads; InShapes the input shapes of its first call.
 	Input    bool
@@ -161,7 +162,7 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 			}
 		}
 		if l := byName[name]; l != nil {
-			ls.Weights, ls.Graph = l.Weights, l.Graph
+			ls.Weights, ls.Graph, ls.Subs = l.Weights, l.Graph, l.Subs
 		}
 		sm.Layers = append(sm.Layers, ls)
 	}

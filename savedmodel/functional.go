@@ -61,7 +61,7 @@ func parseFunctional(top map[string]any, m *saved.Model) (*seqModel, error) {
 			}
 			ls.Input, ls.Out = true, shp[1:]
 		} else if l := byName[name]; l != nil {
-			ls.Weights, ls.Graph = l.Weights, l.Graph
+			ls.Weights, ls.Graph, ls.Subs = l.Weights, l.Graph, l.Subs
 		}
 		nodes, _ := obj["inbound_nodes"].([]any)
 		if len(nodes) > maxNodes {

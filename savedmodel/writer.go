@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
@@ -84,9 +83,16 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
 	}
 	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
+	subVars := map[[2]string]int{}         // variables of layers with sub-objects, by layer and weight
 	subVarNode := map[[2]string]int{}      // variables of sub-layers, by layer and weight name
 	for i, l := range sm.Layers {
 		prefix := l.Name + "/"
+		if l.Subs != nil {
+			if err := subsObjects(t, layerNode[i], l, &modelVars, subVars); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if obj := saved.WeightObjectOf(l.Class); obj != "" && len(l.Weights) > 0 {
 			// The variables belong to a tracked sub-object (an RNN layer's cell), named
 			// "<layer>/<scope>/<weight>" as tf_keras names them.
@@ -126,23 +132,21 @@ func (o Options) build(m *saved.Model) (*built, error) {
 			t.link(weightsNode[i], w.Name, t.variable(inBoth, v), inBoth)
 		}
 	}
-	varNode := map[[2]string]int{}
+	// tf_keras's root "variables" list (model.variables): variables below a layer's
+	// sub-objects or sub-layers are keyed by it ("variables/<i>"), a shorter path than through
+	// their layer.
+	deepVariables(t, root, sm.Layers, modelVars)
+	varNode := subVars
 	for i, l := range sm.Layers {
+		if l.Subs != nil {
+			continue
+		}
 		for _, e := range t.nodes[weightsNode[i]].children {
 			varNode[[2]string{l.Name, e.name}] = e.node
 		}
 	}
 	for k, n := range subVarNode {
 		varNode[k] = n
-	}
-	if len(subVarNode) > 0 {
-		// tf_keras's root "variables" list (model.variables): a sub-layer's variables are
-		// keyed by it ("variables/<i>"), a shorter path than through their layer.
-		list := t.user(inBoth, listWrapperIdentifier)
-		t.link(root, "variables", list, inBoth)
-		for j, v := range modelVars {
-			t.link(list, strconv.Itoa(j), nodeOfVar(t, v), inBoth)
-		}
 	}
 	if err := addOptimizer(t, root, m, varNode); err != nil {
 		return nil, err

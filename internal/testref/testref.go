@@ -38,6 +38,9 @@ const (
 	// Functional holds <case>/ (y<i>.npy targets, logs.json, weights and optimizer state
 	// after one train_on_batch) for the flat Functional model cases of testdata/functional.
 	Functional = "functional"
+	// Wrap holds <case>/ like Functional for the acceptance models of testdata/layers_wrap
+	// (Bidirectional, TimeDistributed, masks).
+	Wrap = "wrap"
 	// AppsMobile holds <case>/ like Functional for the unet_small model of the
 	// applications_mobile.py cache (call AppsMobileDir first: it must be complete).
 	AppsMobile = "apps_mobile"

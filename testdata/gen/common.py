@@ -170,9 +170,13 @@ def write_weights(dirpath, model, rel="w"):
     layers = []
     for i, layer in enumerate(model.layers):
         ws = []
-        for v in layer_weights(layer):
+        used = set()
+        for j, v in enumerate(layer_weights(layer)):
             sn = short_name(v)
             fname = f"{rel}/{i:02d}_{layer.name}_{sn.replace('/', '.')}.npy"
+            if fname in used:  # a wrapper's inner layers repeat short names
+                fname = f"{rel}/{i:02d}_{layer.name}_{j:02d}_{sn.replace('/', '.')}.npy"
+            used.add(fname)
             val = v.numpy()
             save_npy(os.path.join(dirpath, fname), val)
             ws.append({

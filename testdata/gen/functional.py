@@ -79,10 +79,14 @@ def write_weights_nested(d, lib, m2, m3):
     idx = 0
     for p, l in leaf_layers(tf_keras, m2):
         ws = []
-        for v in l.weights:
+        used = set()
+        for j, v in enumerate(l.weights):
             sn = short(v)
             val = v.numpy()
             fname = f"w/{idx:02d}_{p.replace('/', '.')}_{sn}.npy"
+            if fname in used:  # a wrapper's inner layers repeat short names
+                fname = f"w/{idx:02d}_{p.replace('/', '.')}_{j:02d}_{sn}.npy"
+            used.add(fname)
             save_npy(os.path.join(d, fname), val)
             ws.append({"name": sn, "trainable": bool(v.trainable), "file": fname,
                        "shape": [int(s) for s in val.shape], "dtype": str(val.dtype)})
@@ -563,6 +567,12 @@ def gen_case(out, name, builder, desc, seed, kind, files_full, fit=True):
         except ValueError as e:
             entry["keras3_legacy_h5_load_model"] = f"ValueError: {str(e).splitlines()[0][:200]}"
             log("functional", name, "Keras 3 cannot load its legacy.h5 compiled:", entry["keras3_legacy_h5_load_model"])
+            # Some (a Functional config with Keras 3's mask operations) it cannot load at all.
+            try:
+                fresh(K3, seed)
+                keras.saving.load_model(os.path.join(k3, "legacy.h5"), compile=False)
+            except ValueError as e2:
+                entry["keras3_legacy_h5_unloadable"] = f"ValueError: {str(e2).splitlines()[0][:200]}"
         files["keras3/legacy.h5"] = "keras3"
     write_text(os.path.join(d, "config_keras3.json"), m3.to_json())
     files["config_keras3.json"] = "keras3"
@@ -729,10 +739,14 @@ def check_case(out, name, builder, entry, files_full, fit=True):
         check(m, keras, y3f, 1e-6, "keras3/model.weights.h5")
         if fit:
             check_slots(k3_slots(m, ren), slots, f"{name}: keras3/model.weights.h5 optimizer")
-        fresh(K3, 0)
-        m = keras.saving.load_model(os.path.join(k3, "legacy.h5"),
-                                    compile=entry.get("keras3_legacy_h5_load_model") == "ok")
-        check(m, keras, y3f, 1e-6, "keras3/legacy.h5")
+        if entry.get("keras3_legacy_h5_unloadable"):
+            log("functional", name, "keras3/legacy.h5 not checked: Keras 3 cannot load it:",
+                entry["keras3_legacy_h5_unloadable"])
+        else:
+            fresh(K3, 0)
+            m = keras.saving.load_model(os.path.join(k3, "legacy.h5"),
+                                        compile=entry.get("keras3_legacy_h5_load_model") == "ok")
+            check(m, keras, y3f, 1e-6, "keras3/legacy.h5")
     log("functional", name, "check ok")
 
 

@@ -26,6 +26,8 @@ Usage:
     its Adam state) on the case's inputs (x<i>.npy) and targets drawn here from a fixed seed
     (y<i>.npy, written too: labels for softmax outputs, normal values otherwise): logs.json
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
+--part wrap does the same for the acceptance models of testdata/layers_wrap (WRAP_CASES:
+    wrappers and masks; a TimeDistributed output's activation is its inner layer's).
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
     (its default directory, which must be complete; --testdata is not used).
 
@@ -124,6 +126,16 @@ def functional_steps(testdata, out):
     train_steps(os.path.join(testdata, "functional"), FUNCTIONAL_CASES, out, "functional")
 
 
+# Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step.
+# (Not mask_bigru_td: its output carries the mask, by which Keras weights the loss, which
+# kerasgo refuses to train.)
+WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn"]
+
+
+def wrap_steps(testdata, out):
+    train_steps(os.path.join(testdata, "layers_wrap"), WRAP_CASES, out, "wrap")
+
+
 # cases of the applications_mobile cache (testdata/gen/applications_mobile.py) with a step.
 # Not MobileNetV2: at 32x32 its last BatchNormalization layers normalize over batch x 1 x 1
 # (3 values per channel), where float32 rounding of the batch moments is amplified ~30x by
@@ -164,7 +176,8 @@ def train_steps(root, names, out, label):
         for i, t in enumerate(m.outputs):
             layer = m.get_layer(m.output_names[i])
             shape = tuple(int(s) for s in t.shape[1:])
-            if getattr(layer, "activation", None) is tf_keras.activations.softmax:
+            act = getattr(layer, "activation", None) or getattr(getattr(layer, "layer", None), "activation", None)
+            if act is tf_keras.activations.softmax:
                 y = rng.integers(0, shape[-1], size=(n,) + shape[:-1]).astype(np.float32)
             else:
                 y = rng.standard_normal((n,) + shape).astype(np.float32)
@@ -182,13 +195,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "mha"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "mha", "wrap"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.part == "train":
         replay_train(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "functional":
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
+    elif a.part == "wrap":
+        wrap_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps_mobile":
         apps_mobile_steps(os.path.abspath(a.out))
     elif a.part == "mha":

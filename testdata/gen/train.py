@@ -152,17 +152,29 @@ def write_optimizer_state(d, model, opt):
     order = [v.name for v in variables]
     assert variables[0] is opt.iterations or variables[0].name.startswith("iteration"), order[0]
     slots = []
+    tw = {v.name.split(":")[0] for v in model.trainable_variables}
     for v in variables[1:]:
         optname, slot, layer, weight = parse_slot_name(v.name)
+        if f"{layer}/{weight}" not in tw:
+            # No optimizer prefix and a weight inside a layer's sub-object (a wrapper's inner
+            # layer): 'm/bigru/forward_gru/gru_cell/kernel:0' -> layer 'bigru', weight
+            # 'forward_gru/gru_cell/kernel'.
+            parts = v.name.split(":")[0].split("/")
+            if len(parts) >= 4 and f"{parts[1]}/{'/'.join(parts[2:])}" in tw:
+                optname, slot, layer, weight = None, parts[0], parts[1], "/".join(parts[2:])
+                if hasattr(model.get_layer(layer), "cell"):
+                    # A recurrent layer's cell variable goes by its short name, as kerasgo
+                    # names it ('lstm/lstm_cell/kernel' -> 'kernel').
+                    weight = weight.split("/")[-1]
         fname = f"slots/{layer}_{weight.replace('/', '.')}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
         slots.append({"layer": layer, "weight": weight, "slot": slot, "name": v.name,
                       "file": fname, "shape": list(val.shape), "dtype": str(val.dtype)})
     # every slot refers to a real trainable weight
-    tw = {v.name.split(":")[0] for v in model.trainable_variables}
     for s in slots:
-        assert f"{s['layer']}/{s['weight']}" in tw, s
+        assert f"{s['layer']}/{s['weight']}" in tw or s["name"].split(":")[0].endswith(f"{s['layer']}/{s['weight']}") \
+            or any(t.startswith(s["layer"] + "/") and t.endswith("/" + s["weight"]) for t in tw), s
     info = {
         "class_name": type(opt).__name__,
         "iterations": int(opt.iterations.numpy()),

@@ -1,0 +1,375 @@
+package layers
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// BidirectionalOptions are the optional arguments of NewBidirectional. The zero value means
+// Keras's defaults: merge_mode "concat".
+type BidirectionalOptions struct {
+	Name      string
+	MergeMode string // "concat", "sum", "mul", "ave"; "" is "concat"
+}
+
+// Bidirectional is Keras's Bidirectional wrapper over a recurrent layer (SimpleRNN, LSTM,
+// GRU): a forward copy reads the sequence as given, a backward copy (go_backwards flipped)
+// from its end; with return_sequences the backward outputs are put back in time order; the
+// two are merged by merge_mode (concat on the last axis, sum, mul, ave). merge_mode None
+// (two outputs) is ErrUnsupported. Weights: the forward layer's, then the backward layer's,
+// named "forward_<name>/<cell scope>/kernel", ...
+type Bidirectional struct {
+	base
+	fwd, bwd wrapped
+	inner    string // the wrapped layer's own name, without "forward_"
+	merge    string
+	yf, yb   *tensor.Tensor // training Forward's outputs (mul)
+}
+
+// recurrent is what Bidirectional needs of its inner layers.
+type recurrent interface {
+	Layer
+	MaskedForwarder
+	ReturnSequences() bool
+	GoBackwards() bool
+	setZeroOutput(bool)
+}
+
+func init() {
+	register(Spec{Classes: []string{"Bidirectional"}, FromConfig: bidirectionalFromConfig,
+		SubObjects: []string{"forward_layer", "backward_layer"}})
+}
+
+var mergeModes = []string{"concat", "sum", "mul", "ave"}
+
+// NewBidirectional wraps a SimpleRNN, LSTM or GRU layer. It panics on another layer or an
+// unknown merge mode (programmer errors).
+func NewBidirectional(layer Layer, opts ...BidirectionalOptions) *Bidirectional {
+	o := optionsArg("NewBidirectional", opts)
+	if o.MergeMode == "" {
+		o.MergeMode = "concat"
+	}
+	if !slices.Contains(mergeModes, o.MergeMode) {
+		panic("layers.NewBidirectional: unknown merge mode " + o.MergeMode)
+	}
+	l := &Bidirectional{base: newBase(o.Name, nil), merge: o.MergeMode}
+	if err := l.setLayers(layer, nil, saved.Keras3); err != nil {
+		panic("layers.NewBidirectional: " + err.Error())
+	}
+	if d := DeclaredInputShape(layer); d != nil {
+		l.declared = d
+	}
+	return l
+}
+
+// setLayers makes the forward layer from layer and the backward one from backward, or, when
+// nil, from layer's config with go_backwards flipped.
+func (l *Bidirectional) setLayers(layer, backward Layer, d saved.Dialect) error {
+	f, ok := layer.(recurrent)
+	if !ok {
+		return layerErr(ErrUnsupported, "Bidirectional", l.name, "wrapping %s (only SimpleRNN, LSTM and GRU)", layer.Class())
+	}
+	l.inner = strings.TrimPrefix(f.Name(), "forward_")
+	if l.inner == "" {
+		l.inner = DefaultBaseName(f.Class())
+	}
+	f.SetName("forward_" + l.inner)
+	if backward == nil {
+		cfg, err := jsonConfig(f.Config(d))
+		if err != nil {
+			return layerErr(ErrFormat, "Bidirectional", l.name, "layer config: %v", err)
+		}
+		cfg["go_backwards"] = !f.GoBackwards()
+		cfg["name"] = "backward_" + l.inner
+		b, _, err := FromConfig(f.Class(), cfg, d)
+		if err != nil {
+			return err
+		}
+		backward = b
+	}
+	b, ok := backward.(recurrent)
+	if !ok || b.Class() != f.Class() {
+		return layerErr(ErrUnsupported, "Bidirectional", l.name, "backward_layer %s with layer %s", backward.Class(), f.Class())
+	}
+	if b.GoBackwards() == f.GoBackwards() || b.ReturnSequences() != f.ReturnSequences() {
+		return layerErr(ErrFormat, "Bidirectional", l.name, "backward_layer must differ from layer in go_backwards only")
+	}
+	// As Keras forces it: masked steps of returned sequences are zeros.
+	f.setZeroOutput(f.ReturnSequences())
+	b.setZeroOutput(b.ReturnSequences())
+	l.fwd = wrapped{layer: f, object: "forward_layer", scope: f.Name()}
+	l.bwd = wrapped{layer: b, object: "backward_layer", scope: b.Name()}
+	return nil
+}
+
+func bidirectionalFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error) {
+	r := newCfgReader("Bidirectional", cfg)
+	r.dialect = d
+	l := &Bidirectional{}
+	r.readBase(&l.base)
+	if v, _, ok := r.get("merge_mode"); ok && v == nil {
+		r.fail(ErrUnsupported, "merge_mode None (a layer with two outputs)")
+	}
+	l.merge = r.str("concat", "merge_mode")
+	if !slices.Contains(mergeModes, l.merge) {
+		r.fail(ErrFormat, "merge_mode %q", l.merge)
+	}
+	if v, _, ok := r.get("num_constants"); ok && v != nil && v != 0.0 {
+		r.fail(ErrUnsupported, "num_constants")
+	}
+	inner := innerFromConfig(r, "layer")
+	var back Layer
+	if v, _, ok := r.get("backward_layer"); ok && v != nil {
+		back = innerFromConfig(r, "backward_layer")
+	}
+	w, err := r.finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.setLayers(inner, back, d); err != nil {
+		return nil, nil, err
+	}
+	if d := DeclaredInputShape(inner); d != nil && l.declared == nil {
+		l.declared = d
+	}
+	return l, w, nil
+}
+
+// Class returns "Bidirectional".
+func (l *Bidirectional) Class() string { return "Bidirectional" }
+
+// MergeMode returns the merge mode ("concat", "sum", "mul", "ave").
+func (l *Bidirectional) MergeMode() string { return l.merge }
+
+// Forward returns the forward inner layer; Backward the backward one.
+func (l *Bidirectional) ForwardLayer() Layer  { return l.fwd.layer }
+func (l *Bidirectional) BackwardLayer() Layer { return l.bwd.layer }
+
+// Config returns the layer's Keras config in dialect d: tf_keras writes the wrapped layer
+// under its own name; Keras 3 writes the forward layer and the backward layer, both with
+// zero_output_for_mask as Bidirectional forces it (return_sequences).
+func (l *Bidirectional) Config(d saved.Dialect) map[string]any {
+	c := l.baseConfig(d)
+	c["merge_mode"] = l.merge
+	in := l.inShape
+	if d == saved.Keras2 {
+		fc := innerConfig(l.fwd.layer, d, nil)
+		cfg := maps.Clone(fc["config"].(map[string]any))
+		cfg["name"] = l.inner
+		delete(cfg, "zero_output_for_mask") // forced on the copies, not on the wrapped layer
+		fc["config"] = cfg
+		c["layer"] = fc
+		return c
+	}
+	for _, w := range []struct {
+		key string
+		l   Layer
+	}{{"layer", l.fwd.layer}, {"backward_layer", l.bwd.layer}} {
+		e := innerConfig(w.l, d, in)
+		cfg := maps.Clone(e["config"].(map[string]any))
+		cfg["zero_output_for_mask"] = l.returnSeq()
+		e["config"] = cfg
+		c[w.key] = e
+	}
+	return c
+}
+
+// SetTrainable sets Keras's layer.trainable of the wrapper and both inner layers.
+func (l *Bidirectional) SetTrainable(t bool) {
+	l.trainable = t
+	setInnerTrainable(l.fwd.layer, t)
+	setInnerTrainable(l.bwd.layer, t)
+}
+
+// OutputShape is the inner layer's, with the last axis doubled by concat.
+func (l *Bidirectional) OutputShape(in []int) ([]int, error) {
+	out, err := l.fwd.layer.OutputShape(in)
+	if err != nil {
+		return nil, err
+	}
+	if l.merge == "concat" {
+		out[len(out)-1] *= 2
+	}
+	return out, nil
+}
+
+// Build builds both inner layers.
+func (l *Bidirectional) Build(in []int, rng *Rand) error {
+	if err := l.fwd.layer.Build(in, rng); err != nil {
+		return err
+	}
+	if err := l.bwd.layer.Build(in, rng); err != nil {
+		return err
+	}
+	l.fwd.nameWeights()
+	l.bwd.nameWeights()
+	l.inShape = slices.Clone(in)
+	return nil
+}
+
+// Weights returns the forward layer's weights, then the backward layer's.
+func (l *Bidirectional) Weights() []*Weight {
+	return append(l.fwd.layer.Weights(), l.bwd.layer.Weights()...)
+}
+
+// SubObjects says where files keep the weights: under forward_layer and backward_layer.
+func (l *Bidirectional) SubObjects() []saved.SubObject {
+	return []saved.SubObject{l.fwd.subObject(), l.bwd.subObject()}
+}
+
+func (l *Bidirectional) returnSeq() bool { return l.fwd.layer.(recurrent).ReturnSequences() }
+
+// Forward runs both layers and merges their outputs.
+func (l *Bidirectional) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	return l.forward(x, nil, training)
+}
+
+func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "Bidirectional", l.name); err != nil {
+		return nil, err
+	}
+	yf, err := l.fwd.layer.(recurrent).ForwardMasked(x, mask, training)
+	if err != nil {
+		return nil, err
+	}
+	yb, err := l.bwd.layer.(recurrent).ForwardMasked(x, mask, training)
+	if err != nil {
+		return nil, err
+	}
+	if l.returnSeq() {
+		yb = reverseTime(yb)
+	}
+	if training {
+		l.yf, l.yb = yf, yb
+	}
+	a, b := yf.Float32s(), yb.Float32s()
+	if l.merge == "concat" {
+		u := yf.Shape[len(yf.Shape)-1]
+		rows := len(a) / u
+		out := make([]float32, 2*len(a))
+		for r := 0; r < rows; r++ {
+			copy(out[2*r*u:], a[r*u:(r+1)*u])
+			copy(out[(2*r+1)*u:], b[r*u:(r+1)*u])
+		}
+		shape := slices.Clone(yf.Shape)
+		shape[len(shape)-1] *= 2
+		return tensor.MustFromFloat32(shape, out), nil
+	}
+	out := make([]float32, len(a))
+	for i := range out {
+		switch l.merge {
+		case "sum":
+			out[i] = a[i] + b[i]
+		case "mul":
+			out[i] = a[i] * b[i]
+		case "ave":
+			out[i] = (a[i] + b[i]) / 2
+		}
+	}
+	return tensor.MustFromFloat32(slices.Clone(yf.Shape), out), nil
+}
+
+// Backward splits dL/dy between the two layers and sums their dL/dx.
+func (l *Bidirectional) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.yf == nil {
+		return nil, layerErr(ErrShape, "Bidirectional", l.name, "Backward without a training Forward")
+	}
+	want := slices.Clone(l.yf.Shape)
+	if l.merge == "concat" {
+		want[len(want)-1] *= 2
+	}
+	if dy == nil || dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, want) {
+		return nil, layerErr(ErrShape, "Bidirectional", l.name, "dy shape mismatch, want %s", tensor.ShapeString(want))
+	}
+	g := dy.Float32s()
+	n := l.yf.Len()
+	df, db := make([]float32, n), make([]float32, n)
+	switch l.merge {
+	case "concat":
+		u := l.yf.Shape[len(l.yf.Shape)-1]
+		for r := 0; r < n/u; r++ {
+			copy(df[r*u:(r+1)*u], g[2*r*u:])
+			copy(db[r*u:(r+1)*u], g[(2*r+1)*u:])
+		}
+	case "sum":
+		copy(df, g)
+		copy(db, g)
+	case "ave":
+		for i, v := range g {
+			df[i], db[i] = v/2, v/2
+		}
+	case "mul":
+		a, b := l.yf.Float32s(), l.yb.Float32s()
+		for i, v := range g {
+			df[i], db[i] = v*b[i], v*a[i]
+		}
+	}
+	dyb := tensor.MustFromFloat32(slices.Clone(l.yf.Shape), db)
+	if l.returnSeq() {
+		dyb = reverseTime(dyb)
+	}
+	dxf, err := l.fwd.layer.Backward(tensor.MustFromFloat32(slices.Clone(l.yf.Shape), df))
+	if err != nil {
+		return nil, err
+	}
+	dxb, err := l.bwd.layer.Backward(dyb)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(dxf.Float32s())
+	for i, v := range dxb.Float32s() {
+		out[i] += v
+	}
+	return tensor.MustFromFloat32(slices.Clone(dxf.Shape), out), nil
+}
+
+// Graph returns both inner layers' graphs, the backward output reversed in time (ReverseV2)
+// with return_sequences, and the merge (ConcatV2, AddV2, Mul, or AddV2 and Mul by 0.5).
+func (l *Bidirectional) Graph() (*saved.LayerGraph, error) {
+	if !l.Built() {
+		return nil, errNotBuiltGraph("Bidirectional", l.name)
+	}
+	gf, err := l.fwd.layer.(Grapher).Graph()
+	if err != nil {
+		return nil, err
+	}
+	gb, err := l.bwd.layer.(Grapher).Graph()
+	if err != nil {
+		return nil, err
+	}
+	g := newGraphBuilder("Bidirectional", l.name)
+	of := g.spliceGraph(gf, l.fwd.layer.Name(), "$in", l.fwd.prefix())
+	ob := g.spliceGraph(gb, l.bwd.layer.Name(), "$in", l.bwd.prefix())
+	if l.returnSeq() {
+		axis := g.int32Const("ReverseV2/axis", []int32{1})
+		ob = g.op("ReverseV2", "ReverseV2", []string{ob, axis}, tAttrs(map[string]saved.Attr{"Tidx": saved.TypeAttr(tensor.Int32)}))
+	}
+	var out string
+	switch l.merge {
+	case "concat":
+		axis := g.int32s("concat/axis", []int{}, -1)
+		out = g.op("concat", "ConcatV2", []string{of, ob, axis}, tAttrs(map[string]saved.Attr{
+			"N": saved.IntAttr(2), "Tidx": saved.TypeAttr(tensor.Int32)}))
+	case "sum":
+		out = g.fop("add", "AddV2", of, ob)
+	case "mul":
+		out = g.fop("mul", "Mul", of, ob)
+	case "ave":
+		s := g.fop("add", "AddV2", of, ob)
+		out = g.fop("truediv", "Mul", s, g.scalar("truediv/y", 0.5))
+	}
+	outShape, err := l.OutputShape(l.inShape)
+	if err != nil {
+		return nil, err
+	}
+	return g.graphOut(l.inShape, outShape, false, out)
+}
+
+// keras3CallKwargs: Keras 3 records a Bidirectional call's mask argument.
+func (l *Bidirectional) keras3CallKwargs() map[string]any {
+	return map[string]any{"mask": nil}
+}

@@ -1,0 +1,219 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// Masks as Keras propagates them (see layers/masking.go): a layer computing a mask
+// (Embedding with mask_zero, Masking) starts one; layers carrying it on (TimeDistributed,
+// Dropout, recurrent layers returning sequences) pass it; the recurrent layers and
+// Bidirectional use it. A mask that crosses any other layer is not carried by kerasgo: a
+// layer using masks that it would reach is refused when the model is built, naming the
+// layer it crossed.
+
+// maskFlow is what building a model knows about the mask reaching a tensor.
+type maskFlow struct {
+	by   string // the layer that computed it ("" when no mask reaches the tensor)
+	lost string // the first layer it crossed that kerasgo does not carry masks through
+}
+
+// next returns the mask flow of l's output, or an error when l uses the mask but kerasgo
+// lost it on the way. multi reports a call on several tensors (merge layers carry none).
+func (f maskFlow) next(l layers.Layer, multi bool) (maskFlow, error) {
+	if mu, ok := l.(layers.MaskUser); ok && mu.UsesMask() && f.by != "" && f.lost != "" {
+		return f, fmt.Errorf("%w: layer %s would receive the mask of layer %s through layer %s, which kerasgo does not carry masks through",
+			ErrUnsupported, layerWho(l), f.by, f.lost)
+	}
+	if mp, ok := l.(layers.MaskProducer); ok && mp.ProducesMask() {
+		return maskFlow{by: layerWho(l)}, nil
+	}
+	if f.by == "" {
+		return f, nil
+	}
+	if mp, ok := l.(layers.MaskPasser); ok && mp.PassesMask() && !multi {
+		return f, nil
+	}
+	if mu, ok := l.(layers.MaskUser); ok && mu.UsesMask() {
+		return maskFlow{}, nil // used up: the output carries no mask
+	}
+	if f.lost == "" {
+		f.lost = layerWho(l)
+	}
+	return f, nil
+}
+
+// callMasked runs l on x with the mask reaching it (nil: none) and returns the output and
+// the mask the output carries.
+func callMasked(l layers.Layer, x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, []bool, error) {
+	var y *tensor.Tensor
+	var err error
+	if mf, ok := l.(layers.MaskedForwarder); ok && mf.UsesMask() && mask != nil {
+		y, err = mf.ForwardMasked(x, mask, training)
+	} else {
+		y, err = layers.Forward(l, x, training)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return y, outMask(l, x, mask), nil
+}
+
+// outMask is the mask l's output carries given its input x and input mask.
+func outMask(l layers.Layer, x *tensor.Tensor, mask []bool) []bool {
+	if mc, ok := l.(layers.MaskComputer); ok && mc.ProducesMask() {
+		return mc.ComputeMask(x)
+	}
+	if mp, ok := l.(layers.MaskPasser); ok && mp.PassesMask() {
+		return mask
+	}
+	return nil
+}
+
+// dropMaskOps removes from a Keras 3 Functional config's layer list the operations Keras 3
+// records for computing masks (NotEqual for Embedding's mask_zero, Any for Masking: see
+// layers.IsMaskOp) when their outputs are used only as "mask" call arguments: kerasgo
+// computes the masks from the layers themselves.
+func dropMaskOps(list []any) []any {
+	isOp := map[string]bool{}
+	for _, e := range list {
+		em, _ := e.(map[string]any)
+		lc, _ := em["class_name"].(string)
+		mod, _ := em["module"].(string)
+		name, _ := em["name"].(string)
+		// Keras 3's legacy .h5 configs omit the operation's module.
+		if name != "" && (mod == "" || strings.HasPrefix(mod, "keras.src.ops")) && layers.IsMaskOp(lc) {
+			isOp[name] = true
+		}
+	}
+	if len(isOp) == 0 {
+		return list
+	}
+	// An op whose output any layer reads other than as a mask (or via another op) stays.
+	for _, e := range list {
+		em, _ := e.(map[string]any)
+		if name, _ := em["name"].(string); isOp[name] {
+			continue
+		}
+		calls, _ := em["inbound_nodes"].([]any)
+		for _, c := range calls {
+			cm, _ := c.(map[string]any)
+			for _, name := range historyNames(cm["args"]) {
+				delete(isOp, name)
+			}
+			if kw, ok := cm["kwargs"].(map[string]any); ok {
+				for k, v := range kw {
+					if k != "mask" {
+						for _, name := range historyNames(v) {
+							delete(isOp, name)
+						}
+					}
+				}
+			}
+		}
+	}
+	out := make([]any, 0, len(list))
+	for _, e := range list {
+		em, _ := e.(map[string]any)
+		if name, _ := em["name"].(string); isOp[name] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// historyNames returns the layer names of the Keras tensors anywhere in v.
+func historyNames(v any) []string {
+	var out []string
+	var walk func(v any, depth int)
+	walk = func(v any, depth int) {
+		if depth > 8 {
+			return
+		}
+		switch t := v.(type) {
+		case []any:
+			for _, e := range t {
+				walk(e, depth+1)
+			}
+		case map[string]any:
+			if t["class_name"] == "__keras_tensor__" {
+				if c, ok := t["config"].(map[string]any); ok {
+					if h, ok := c["keras_history"].([]any); ok && len(h) > 0 {
+						if s, ok := h[0].(string); ok {
+							out = append(out, s)
+						}
+					}
+				}
+				return
+			}
+			for _, e := range t {
+				walk(e, depth+1)
+			}
+		}
+	}
+	walk(v, 0)
+	return out
+}
+
+// isMaskTensor reports whether a "mask" call argument is a Keras tensor (a mask kerasgo
+// recomputes from the layers).
+func isMaskTensor(v any) bool {
+	m, ok := v.(map[string]any)
+	return ok && m["class_name"] == "__keras_tensor__"
+}
+
+// maskUser returns a layer of the model that uses a Keras mask reaching it, and the layer
+// computing that mask, or nil. The TF graphs kerasgo writes (SavedModel) compute no masks.
+func (m *Model) maskUser() (layers.Layer, string) {
+	uses := func(l layers.Layer) bool {
+		mu, ok := l.(layers.MaskUser)
+		return ok && mu.UsesMask()
+	}
+	if m.fn != nil {
+		for _, n := range m.fn.nodes {
+			for _, x := range n.in {
+				if x.mask.by != "" && uses(n.layer) {
+					return n.layer, x.mask.by
+				}
+			}
+		}
+		return nil, ""
+	}
+	var mf maskFlow
+	for _, l := range m.layers {
+		if mf.by != "" && uses(l) {
+			return l, mf.by
+		}
+		mf, _ = mf.next(l, false)
+	}
+	return nil, ""
+}
+
+// maskedOutput names a model output that carries a Keras mask kerasgo propagated to it
+// (a TimeDistributed or recurrent sequence output after Embedding(mask_zero) or Masking), and
+// the layer computing it; "" when none. Keras weights such an output's loss by the mask in
+// training, which kerasgo does not do yet.
+func (m *Model) maskedOutput() (string, string) {
+	if m.fn != nil {
+		for _, t := range m.fn.outputs {
+			if t.mask.by != "" && t.mask.lost == "" {
+				return layerWho(t.node.layer), t.mask.by
+			}
+		}
+		return "", ""
+	}
+	var mf maskFlow
+	var last layers.Layer
+	for _, l := range m.layers {
+		mf, _ = mf.next(l, false)
+		last = l
+	}
+	if last != nil && mf.by != "" && mf.lost == "" {
+		return layerWho(last), mf.by
+	}
+	return "", ""
+}
