@@ -42,6 +42,10 @@ type node struct {
 	out  *KerasTensor
 	// seq orders nodes by creation, which is how Keras numbers a layer's nodes.
 	seq uint64
+	// training is the call's training argument as a config records it (nil: not given).
+	// It is kept in the configs Go writes; the graph runs every call in the mode of the
+	// operation (predict, fit).
+	training *bool
 }
 
 // nodeSeq numbers nodes in creation order across all models.

@@ -3,7 +3,6 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -174,12 +173,6 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 				} else {
 					err = m.Save(path)
 				}
-				if name == "sm" && nestedCases[c.Name] { // nested models in a TF graph: not yet
-					if !errors.Is(err, ErrUnsupported) {
-						t.Errorf("save %s: %v, want ErrUnsupported", name, err)
-					}
-					continue
-				}
 				if err != nil {
 					t.Errorf("save %s: %v", name, err)
 					continue
@@ -212,21 +205,18 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 	}
 }
 
-// nestedCases are the model cases holding a model as a layer, which kerasgo does not write as
-// a SavedModel yet.
-var nestedCases = map[string]bool{"nested_sequential": true, "sequential_in_functional": true, "frozen_backbone": true}
-
-// TestFunctionalSavedModelLikeTFKeras saves each flat model case (loaded from tf_keras's .h5)
+// TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the
 // serving_default signature (keys, graph tensor names, dtypes, shapes), the Keras class in the
 // metadata, and the variables (checkpoint keys and variable names; the optimizer's too when
-// the Go model kept its training state).
+// the Go model kept its training state). Nested models included: their variables' keys
+// (variables/<n>) and full names are tf_keras's.
 func TestFunctionalSavedModelLikeTFKeras(t *testing.T) {
 	n := 0
 	for _, c := range functionalCases(t) {
 		dir := c.Dir
 		ref := filepath.Join(dir, "tfkeras", "savedmodel")
-		if c.Kind != "model" || nestedCases[c.Name] {
+		if c.Kind != "model" {
 			continue
 		}
 		if _, err := os.Stat(ref); err != nil {
