@@ -46,6 +46,15 @@
 //     shared layer's calls read the same variable arguments. The object graph is tf_keras's:
 //     root "_tf_keras_network" whose layer-<i> children include the "_tf_keras_input_layer"
 //     objects, so the variables keys are tf_keras's (layer_with_weights-<j>/...).
+//   - Nested models (a Sequential or Functional model used as a layer, one input and one
+//     output) as tf_keras writes them: an object "_tf_keras_sequential" / "_tf_keras_network"
+//     under the holder's layer-<i> (and layer_with_weights-<j>) edges with its own layers below
+//     it, each layer's variables named "<layer>/<weight>"; root.variables lists every variable
+//     in model.variables order, which gives the nested variables tf_keras's checkpoint keys
+//     (variables/<n>/.ATTRIBUTES/VARIABLE_VALUE); keras_metadata.pb has a node for the nested
+//     model (its config and model_config) and for each of its layers; its ops are emitted
+//     inline under "<model>/<nested model>/<layer>/". tf_keras numbers a nested model's calls
+//     in a Functional config from 1 (node 0 is its own graph).
 //   - object_graph_def: the TF2 object graph tf.saved_model.load, Keras 3 TFSMLayer and
 //     tf_keras.models.load_model read: the root user object "_tf_keras_sequential" with
 //     children layer_with_weights-<j> and layer-<i> (as tf_keras's Sequential tracks its
@@ -139,7 +148,7 @@
 //     optimizer's checkpoint values were not used.
 //   - Functional models: every call of a shared layer uses the layer's one graph, so its calls
 //     must have the input shapes it was built for; a layer's only output is used (no
-//     tensor_index > 0); nested models (a model used as a layer) are not written. Keras 3's
+//     tensor_index > 0). Keras 3's
 //     TFSMLayer calls the serving function positionally, so it can call only single-input
 //     models (as with tf_keras's own SavedModels).
 //   - No fingerprint.pb is written (TF only logs that it is missing).
