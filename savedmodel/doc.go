@@ -121,12 +121,15 @@
 //     the state came from; a model trained in Go, saved, and stepped once more in Go and in
 //     tf_keras agrees within 6e-8. Adam, Adam(amsgrad), SGD(momentum), RMSprop(centered,
 //     momentum) and legacy Adam (the TF 2.3 corpus model) keep every slot exactly.
-//   - Functional models (compat/functional_savedmodel_test.go): the 62 flat Functional
+//   - Functional models (compat/functional_savedmodel_test.go): the 79 Functional
 //     fixtures (two inputs and two outputs, a residual branch, a shared layer, every merge
-//     layer, ...) are served by tf.saved_model.load and the TF1 session loader, revived by
-//     tf_keras load_model as Functional models and called by TFSMLayer (single-input ones)
-//     with the fixtures' tf_keras predictions within 1.2e-7; signature keys and shapes and
-//     variables keys equal those of tf_keras's own SavedModels of the same models.
+//     layer, seven nested models, ...) are served by tf.saved_model.load and the TF1 session
+//     loader, revived by tf_keras load_model as Functional (or Sequential) models and called
+//     by TFSMLayer (single-input ones) with the fixtures' tf_keras predictions within 1.2e-7;
+//     signature keys and shapes and variables keys equal those of tf_keras's own SavedModels
+//     of the same models. Nested models (compat/nested_savedmodel_test.go): saved_model_cli
+//     show lists them; tf_keras restores the Adam state exactly and a step from Go's directory
+//     equals a step from the .h5 Go read.
 //   - Read: tf_keras SavedModels from TF 2.3 (metadata inside saved_model.pb, legacy
 //     optimizer slots) to 2.21 (exact weights, slots, configs), Keras 3 exports (weights),
 //     TF1 and TF2 non-Keras SavedModels (signatures and variables, via Inspect).
