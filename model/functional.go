@@ -312,9 +312,6 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 		if slices.Index(inputs, t) != i {
 			return fmt.Errorf("%w: input %d is given twice", ErrShape, i)
 		}
-		if slices.Contains(t.shape, -1) {
-			return fmt.Errorf("%w: input %s has unknown dimensions %s; kerasgo builds Functional models for fixed input shapes", ErrUnsupported, layerWho(t.node.layer), shapeString(t.batch, t.shape))
-		}
 	}
 	for i, t := range outputs {
 		if t == nil || t.node == nil {

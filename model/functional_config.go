@@ -358,9 +358,6 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			}
 			in.batch = batch
 			in.name = name
-			if slices.Contains(in.shape, -1) {
-				return layerErr(i, name, lc, fmt.Errorf("%w: input shape %s has unknown dimensions; kerasgo builds Functional models for fixed input shapes", ErrUnsupported, shapeString(batch, in.shape)))
-			}
 			l = in
 		} else {
 			var built layers.Layer

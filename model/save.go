@@ -180,6 +180,11 @@ func (m *Model) savedAs(k saveKind) (*saved.Model, error) {
 		}
 		return sm, nil
 	}
+	if m.dyn != nil {
+		// The layers are built for a probe size (model/dynshape.go): a config written from
+		// them would record it in place of None.
+		return nil, fmt.Errorf("%w: a model whose inputs have dimensions of unknown size (None) besides the batch, %s, is not written whole yet (its weights are: SaveWeights); a SavedModel's graph would also need fixed shapes", ErrUnsupported, m.declaredString())
+	}
 	sm, err := m.toSaved(d)
 	if err != nil {
 		return nil, err

@@ -67,6 +67,9 @@ type Model struct {
 	names map[string]bool
 	// predictMu makes Predict and PredictN take turns (layers keep per-layer buffers).
 	predictMu sync.Mutex
+	// dyn is set for a model whose inputs have unknown dimensions besides the batch
+	// (model/dynshape.go).
+	dyn *dynShape
 	// depth counts the models that hold this one as a layer (models read from configs).
 	depth int
 

@@ -1,0 +1,143 @@
+//go:build cgo
+
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// The fixtures in testdata/nonedims/<case> (testdata/gen/nonedims.py) are models whose inputs
+// have None in dimensions besides the batch, written by real tf_keras 2.21 and Keras 3.15 with
+// both libraries' predictions on inputs of two sizes.
+
+type noneDimsCase struct {
+	Name  string
+	Sizes map[string]struct {
+		Shape   []int  `json:"shape"`
+		X       string `json:"x"`
+		YTF     string `json:"y_tf_keras"`
+		YKeras3 string `json:"y_keras3"`
+		YShape  []int  `json:"y_shape"`
+	} `json:"sizes"`
+}
+
+func noneDimsCases(t *testing.T) []noneDimsCase {
+	t.Helper()
+	var man struct {
+		Cases map[string]noneDimsCase `json:"cases"`
+	}
+	if err := json.Unmarshal(readFile(t, "../testdata/nonedims/manifest.json"), &man); err != nil {
+		t.Fatal(err)
+	}
+	var out []noneDimsCase
+	for _, k := range sortedKeys(anyMap(man.Cases)) {
+		c := man.Cases[k]
+		c.Name = k
+		out = append(out, c)
+	}
+	if len(out) < 4 {
+		t.Fatalf("%d cases", len(out))
+	}
+	return out
+}
+
+// TestNoneDimsPredict loads each case from tf_keras's model.h5 and Keras 3's model.keras and
+// predicts on inputs of both sizes (in both orders, so that each size runs on the model built
+// for the other's first): within 1e-5 of that library's predictions. The summaries print
+// None where Keras does, equal to Keras's text; DeclaredInputShapes has -1 for None.
+func TestNoneDimsPredict(t *testing.T) {
+	for _, c := range noneDimsCases(t) {
+		dir := filepath.Join("..", "testdata", "nonedims", c.Name)
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+			t.Run(c.Name+"/"+f, func(t *testing.T) {
+				m, err := Load(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := m.DeclaredInputShapes(); len(d) != 1 || !slices.Contains(d[0], -1) {
+					t.Errorf("declared input shapes %v, want -1 for None", d)
+				}
+				keras3 := strings.HasPrefix(f, "keras3")
+				if keras3 {
+					assertTextEqual(t, "Keras 3 summary", m.SummaryKeras3(), string(readFile(t, filepath.Join(dir, "summary_keras3.txt"))))
+				} else {
+					assertTextEqual(t, "tf_keras summary", m.Summary(), string(readFile(t, filepath.Join(dir, "summary_keras2.txt"))))
+				}
+				sizes := sortedKeys(anyMap(c.Sizes))
+				for _, order := range [][]string{sizes, {sizes[1], sizes[0], sizes[1]}} {
+					for _, s := range order {
+						z := c.Sizes[s]
+						want := z.YTF
+						if keras3 {
+							want = z.YKeras3
+						}
+						y, err := m.Predict(readNpy(t, filepath.Join(dir, z.X)))
+						if err != nil {
+							t.Fatalf("%s: %v", s, err)
+						}
+						if !slices.Equal(y.Shape[1:], z.YShape) {
+							t.Fatalf("%s: output shape %v, want %v", s, y.Shape, z.YShape)
+						}
+						if d := maxAbsDiff(t, y, readNpy(t, filepath.Join(dir, want))); d > 1e-5 {
+							t.Errorf("%s: max abs diff %g from %s", s, d, want)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestNoneDimsRefusals: an input whose known dimensions are not the model's is a shape error
+// naming the declared shape; saving the whole model is refused as unsupported (its config
+// would need None back), and so is a SavedModel; the weights save and load back.
+func TestNoneDimsRefusals(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "nonedims", "fcn")
+	m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.MustFromFloat32([]int{1, 8, 8, 2}, make([]float32, 128))
+	if _, err := m.Predict(x); !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), "(None, None, None, 3)") {
+		t.Errorf("2 channels for 3: %v", err)
+	}
+	out := t.TempDir()
+	for _, p := range []string{"m.h5", "m.keras", "sm"} {
+		if err := m.Save(filepath.Join(out, p)); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "unknown size (None)") {
+			t.Errorf("save %s: %v, want ErrUnsupported naming the None dimensions", p, err)
+		}
+	}
+	w := filepath.Join(out, "w.weights.h5")
+	if err := m.SaveWeights(w); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(filepath.Join(dir, "keras3", "model.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bw := range back.Weights() {
+		clear(bw.Value.Float32s())
+	}
+	if err := back.LoadWeights(w); err != nil {
+		t.Fatal(err)
+	}
+	x = readNpy(t, filepath.Join(dir, "x_11x14.npy"))
+	y1, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y2, err := back.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(t, y1, y2); d != 0 {
+		t.Errorf("weights through .weights.h5: predictions differ by %g", d)
+	}
+}
