@@ -230,7 +230,7 @@ func fromConfig(data []byte, noData bool, o LoadOptions) (*Model, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: model config: want a JSON object, have %s", ErrFormat, jsonKind(top))
 	}
-	if _, dyn := substShapes(obj, func([]any, int) int { return 1 }); dyn {
+	if dynInputs(obj) {
 		return fromDynConfig(obj, noData, o) // inputs with None dimensions besides the batch
 	}
 	return fromConfigObject(obj, noData, o.maxParams())

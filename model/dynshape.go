@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -311,4 +312,40 @@ func (m *Model) declaredString() string {
 		parts = append(parts, shapeString(-1, s))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// dynInputs reports whether a decoded model config declares an input with an unknown (None)
+// dimension besides the batch: an InputLayer's shape, or a Sequential's first layer's
+// batch_input_shape / batch_shape when it has no InputLayer. (Other layers may record shapes
+// with None, like Embedding's batch_input_shape; those do not make the model's input unknown.)
+func dynInputs(top map[string]any) bool {
+	var list []any
+	switch c := top["config"].(type) {
+	case map[string]any:
+		list, _ = c["layers"].([]any)
+	case []any:
+		list = c
+	}
+	unknown := func(cfg map[string]any) bool {
+		for _, k := range []string{"batch_input_shape", "batch_shape"} {
+			if l, ok := shapeList(cfg[k]); ok && len(l) > 1 && l[0] == nil && slices.Contains(l[1:], nil) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, e := range list {
+		em, _ := e.(map[string]any)
+		cfg, _ := em["config"].(map[string]any)
+		if cn, _ := em["class_name"].(string); cn == saved.InputLayerClass {
+			if unknown(cfg) {
+				return true
+			}
+			continue
+		}
+		if i == 0 && top["class_name"] == "Sequential" && unknown(cfg) {
+			return true
+		}
+	}
+	return false
 }
