@@ -23,10 +23,9 @@ import (
 // same config, given the model's weights before each call (one twin per input shape, the
 // last few kept).
 //
-// Not done: training (Fit, TrainOnBatch, Evaluate run only on inputs of the probe shape, which
-// is refused as the wrong shape otherwise), and saving the model (its configs would carry the
-// probe size): Save and SaveWeights of the model go through the probe-built layers, so Save
-// refuses the model and SaveWeights writes the weights (which have no such dimensions).
+// Not done: training and evaluating (Fit, TrainOnBatch, Evaluate refuse the model with
+// ErrUnsupported), and saving the whole model (its configs would carry the probe size): Save
+// refuses it, SaveWeights writes the weights (which have no such dimensions).
 
 // dynProbes are the sizes tried for the unknown dimensions, smallest first.
 var dynProbes = []int{64, 128, 256, 512}
@@ -348,4 +347,9 @@ func dynInputs(top map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// dynTrainErr is the error of training or evaluating a model with unknown input dimensions.
+func (m *Model) dynTrainErr() error {
+	return fmt.Errorf("%w: training and evaluating a model whose inputs have dimensions of unknown size (None) besides the batch, %s, are not implemented (Predict is)", ErrUnsupported, m.declaredString())
 }

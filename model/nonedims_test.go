@@ -141,3 +141,24 @@ func TestNoneDimsRefusals(t *testing.T) {
 		t.Errorf("weights through .weights.h5: predictions differ by %g", d)
 	}
 }
+
+// TestNoneDimsTrainRefused: Fit and Evaluate refuse a model with None input dimensions as
+// unsupported, naming its input shape (not the probe size it is built for).
+func TestNoneDimsTrainRefused(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "nonedims", "lstm_seq")
+	m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(CompileOptions{Optimizer: "adam", Loss: "mse"}); err != nil {
+		t.Fatal(err)
+	}
+	x := readNpy(t, filepath.Join(dir, "x_t5.npy"))
+	y := readNpy(t, filepath.Join(dir, "y_t5.npy"))
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 1}); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "(None, None, 8)") {
+		t.Errorf("fit: %v", err)
+	}
+	if _, _, err := m.Evaluate(x, y); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "(None, None, 8)") {
+		t.Errorf("evaluate: %v", err)
+	}
+}
