@@ -1,12 +1,14 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -44,6 +46,7 @@ type dynShape struct {
 	twins    map[string]*Model // by input shapes
 	order    []string          // twins' keys, oldest first
 	probeOut map[string][]int  // the probe model's per-layer output shapes
+	m2       *Model            // the model built for the second probe size (no weight data)
 }
 
 // substShapes returns a deep copy of a decoded JSON config in which every shape list that
@@ -129,7 +132,7 @@ func fromDynConfig(top map[string]any, noData bool, o LoadOptions) (*Model, erro
 		if err != nil {
 			return nil, fmt.Errorf("input dimensions of unknown size (None): the model builds for size %d but not %d: %w", p, p2, err)
 		}
-		d := &dynShape{cfg: top, noData: noData, opts: o, mask: map[string][]bool{}, twins: map[string]*Model{}}
+		d := &dynShape{cfg: top, noData: noData, opts: o, mask: map[string][]bool{}, twins: map[string]*Model{}, m2: m2}
 		d.probeOut = layerOutShapes(m)
 		out2 := layerOutShapes(m2)
 		for name, s1 := range d.probeOut {
@@ -352,4 +355,87 @@ func dynInputs(top map[string]any) bool {
 // dynTrainErr is the error of training or evaluating a model with unknown input dimensions.
 func (m *Model) dynTrainErr() error {
 	return fmt.Errorf("%w: training and evaluating a model whose inputs have dimensions of unknown size (None) besides the batch, %s, are not implemented (Predict is)", ErrUnsupported, m.declaredString())
+}
+
+// dynConfigObject is configObject for a model with unknown input dimensions: the config of
+// the model as built (for the probe size) with every dimension that differs from the config
+// of the model built for the second probe size written as None, as Keras writes them.
+func (m *Model) dynConfigObject(d saved.Dialect, form configForm) (map[string]any, error) {
+	c1, err := m.configObjectBuilt(d, form)
+	if err != nil {
+		return nil, err
+	}
+	m2 := m.dyn.m2
+	if m2 == nil || len(m2.layers) != len(m.layers) {
+		return nil, fmt.Errorf("%w: the layers of a model with inputs %s changed after it was read; its config cannot be written", ErrUnsupported, m.declaredString())
+	}
+	// The second model is named and compiled as the first, so that only shapes differ.
+	m2.name = m.name
+	c2, err := m2.configObjectBuilt(d, form)
+	if err != nil {
+		return nil, err
+	}
+	out, _ := noneWhereDiffer(c1, c2).(map[string]any)
+	return out, nil
+}
+
+// noneWhereDiffer returns a with each dimension of a shape list (a list starting with the
+// batch's None) that differs from b's set to None; everything else is a's.
+func noneWhereDiffer(a, b any) any {
+	switch x := a.(type) {
+	case map[string]any:
+		y, _ := b.(map[string]any)
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			out[k] = noneWhereDiffer(v, y[k])
+		}
+		return out
+	case pyfmt.Object:
+		y, _ := b.(pyfmt.Object)
+		out := make(pyfmt.Object, len(x))
+		for i, kv := range x {
+			var other any
+			if i < len(y) && y[i].K == kv.K {
+				other = y[i].V
+			}
+			out[i] = pyfmt.KV{K: kv.K, V: noneWhereDiffer(kv.V, other)}
+		}
+		return out
+	case []any:
+		y, _ := b.([]any)
+		out := make([]any, len(x))
+		shape := len(x) > 1 && x[0] == nil && len(y) == len(x)
+		for i, v := range x {
+			if shape && i > 0 {
+				if n1, ok1 := dimValue(v); ok1 {
+					if n2, ok2 := dimValue(y[i]); ok2 && n1 != n2 {
+						out[i] = nil
+						continue
+					}
+				}
+			}
+			var other any
+			if i < len(y) {
+				other = y[i]
+			}
+			out[i] = noneWhereDiffer(v, other)
+		}
+		return out
+	}
+	return a
+}
+
+func dimValue(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), n == float64(int64(n))
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -95,50 +96,104 @@ func TestNoneDimsPredict(t *testing.T) {
 	}
 }
 
-// TestNoneDimsRefusals: an input whose known dimensions are not the model's is a shape error
-// naming the declared shape; saving the whole model is refused as unsupported (its config
-// would need None back), and so is a SavedModel; the weights save and load back.
-func TestNoneDimsRefusals(t *testing.T) {
-	dir := filepath.Join("..", "testdata", "nonedims", "fcn")
-	m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
-	if err != nil {
-		t.Fatal(err)
+// TestNoneDimsSave: an input whose known dimensions are not the model's is a shape error
+// naming the declared shape; the model saves as .h5, .keras and weights and loads back with
+// the same predictions on both sizes; a SavedModel is refused as unsupported (its graph would
+// need fixed shapes).
+func TestNoneDimsSave(t *testing.T) {
+	for _, c := range noneDimsCases(t) {
+		dir := filepath.Join("..", "testdata", "nonedims", c.Name)
+		t.Run(c.Name, func(t *testing.T) {
+			m, err := Load(filepath.Join(dir, "tfkeras", "model.h5"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decl := m.DeclaredInputShapes()[0]
+			bad := append([]int{1}, decl...)
+			for i := range bad {
+				if bad[i] < 0 {
+					bad[i] = 7
+				}
+			}
+			bad[len(bad)-1]++
+			x := tensor.MustFromFloat32(bad, make([]float32, rowLen(bad)))
+			if _, err := m.Predict(x); !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), shapeString(-1, decl)) {
+				t.Errorf("input %v: %v, want a shape error naming %s", bad, err, shapeString(-1, decl))
+			}
+			out := t.TempDir()
+			if err := m.Save(filepath.Join(out, "sm")); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "unknown size (None)") {
+				t.Errorf("save SavedModel: %v, want ErrUnsupported naming the None dimensions", err)
+			}
+			for _, f := range []string{"m.h5", "m.keras", "w.weights.h5"} {
+				p := filepath.Join(out, f)
+				var back *Model
+				if f == "w.weights.h5" {
+					if err = m.SaveWeights(p); err == nil {
+						if back, err = Load(filepath.Join(dir, "keras3", "model.keras")); err == nil {
+							for _, bw := range back.Weights() {
+								clear(bw.Value.Float32s())
+							}
+							err = back.LoadWeights(p)
+						}
+					}
+				} else if err = m.Save(p); err == nil {
+					back, err = Load(p)
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				if got, want := back.Summary(), m.Summary(); got != want {
+					t.Errorf("%s: summary\n%s\nwant\n%s", f, got, want)
+				}
+				for s, z := range c.Sizes {
+					x := readNpy(t, filepath.Join(dir, z.X))
+					y1, err := m.Predict(x)
+					if err != nil {
+						t.Fatal(err)
+					}
+					y2, err := back.Predict(x)
+					if err != nil {
+						t.Fatalf("%s %s: %v", f, s, err)
+					}
+					if d := maxAbsDiff(t, y1, y2); d != 0 {
+						t.Errorf("%s %s: predictions differ by %g", f, s, d)
+					}
+				}
+			}
+		})
 	}
-	x := tensor.MustFromFloat32([]int{1, 8, 8, 2}, make([]float32, 128))
-	if _, err := m.Predict(x); !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), "(None, None, None, 3)") {
-		t.Errorf("2 channels for 3: %v", err)
-	}
-	out := t.TempDir()
-	for _, p := range []string{"m.h5", "m.keras", "sm"} {
-		if err := m.Save(filepath.Join(out, p)); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "unknown size (None)") {
-			t.Errorf("save %s: %v, want ErrUnsupported naming the None dimensions", p, err)
-		}
-	}
-	w := filepath.Join(out, "w.weights.h5")
-	if err := m.SaveWeights(w); err != nil {
-		t.Fatal(err)
-	}
-	back, err := Load(filepath.Join(dir, "keras3", "model.keras"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, bw := range back.Weights() {
-		clear(bw.Value.Float32s())
-	}
-	if err := back.LoadWeights(w); err != nil {
-		t.Fatal(err)
-	}
-	x = readNpy(t, filepath.Join(dir, "x_11x14.npy"))
-	y1, err := m.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y2, err := back.Predict(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := maxAbsDiff(t, y1, y2); d != 0 {
-		t.Errorf("weights through .weights.h5: predictions differ by %g", d)
+}
+
+// TestNoneDimsConfig reads each case's configs (tf_keras's .h5 model_config and to_json,
+// Keras 3's to_json) and writes them back in both dialects equal to Keras's, None dimensions
+// included.
+func TestNoneDimsConfig(t *testing.T) {
+	for _, c := range noneDimsCases(t) {
+		dir := filepath.Join("..", "testdata", "nonedims", c.Name)
+		t.Run(c.Name, func(t *testing.T) {
+			for _, src := range []string{"config_keras2.json", "config_keras2_to_json.json", "config_keras3.json"} {
+				m, err := FromConfig(readFile(t, filepath.Join(dir, src)))
+				if err != nil {
+					t.Fatalf("%s: %v", src, err)
+				}
+				for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+					want := "config_keras2_to_json.json"
+					if d == saved.Keras3 {
+						want = "config_keras3.json"
+					}
+					got, err := m.Config(d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					assertJSONEqual(t, src+" -> "+want, got, readFile(t, filepath.Join(dir, want)))
+				}
+				h5, err := m.h5Config(saved.Keras2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertJSONEqual(t, src+" -> config_keras2.json", h5, readFile(t, filepath.Join(dir, "config_keras2.json")))
+			}
+		})
 	}
 }
 

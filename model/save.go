@@ -180,10 +180,9 @@ func (m *Model) savedAs(k saveKind) (*saved.Model, error) {
 		}
 		return sm, nil
 	}
-	if m.dyn != nil {
-		// The layers are built for a probe size (model/dynshape.go): a config written from
-		// them would record it in place of None.
-		return nil, fmt.Errorf("%w: a model whose inputs have dimensions of unknown size (None) besides the batch, %s, is not written whole yet (its weights are: SaveWeights); a SavedModel's graph would also need fixed shapes", ErrUnsupported, m.declaredString())
+	if m.dyn != nil && k == saveSavedModel {
+		// The TF graph kerasgo writes has the shapes its layers are built for.
+		return nil, fmt.Errorf("%w: a SavedModel of a model whose inputs have dimensions of unknown size (None) besides the batch, %s: the graph kerasgo writes needs fixed shapes", ErrUnsupported, m.declaredString())
 	}
 	sm, err := m.toSaved(d)
 	if err != nil {

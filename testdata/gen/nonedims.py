@@ -5,15 +5,17 @@ tf_keras 2.21 and Keras 3.15.1, with both libraries' predictions on inputs of tw
 Each case is built in tf_keras (seeded) and saved as tfkeras/model.h5; Keras 3 builds the same
 model and gets the tf_keras weights layer by layer (the layers have the same names), and saves
 keras3/model.keras. For each input size <s> in the case: x_<s>.npy, y_<s>.npy (tf_keras) and
-y_<s>_keras3.npy. summary_keras2.txt and summary_keras3.txt are the libraries' summaries.
+y_<s>_keras3.npy. summary_keras2.txt and summary_keras3.txt are the libraries' summaries;
+config_keras2.json (the .h5 model_config), config_keras2_to_json.json and config_keras3.json
+(to_json) their configs.
 Everything written is reloaded with the real libraries and checked. manifest.json lists each
 case: description, the input sizes (shape without the batch per size), and the files.
 """
 
 import os
 
-from common import (K2, K3, VERSIONS, assert_close, fresh, keras, log, np, reset_dir, save_npy,
-                    summary_text, tf_keras, write_json, write_text)
+from common import (K2, K3, VERSIONS, assert_close, fresh, h5_model_config, keras, log, np, reset_dir,
+                    save_npy, summary_text, tf_keras, write_json, write_text)
 
 TOL = 1e-5
 
@@ -93,6 +95,9 @@ def main(out):
         os.makedirs(os.path.join(d, "keras3"))
         m2.save(os.path.join(d, "tfkeras", "model.h5"))
         m3.save(os.path.join(d, "keras3", "model.keras"))
+        write_text(os.path.join(d, "config_keras2.json"), h5_model_config(m2))
+        write_text(os.path.join(d, "config_keras2_to_json.json"), m2.to_json())
+        write_text(os.path.join(d, "config_keras3.json"), m3.to_json())
         write_text(os.path.join(d, "summary_keras2.txt"), summary_text(m2))
         write_text(os.path.join(d, "summary_keras3.txt"), summary_text(m3))
         entry = {"description": desc, "seed": seed, "sizes": {}}
