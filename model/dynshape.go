@@ -25,9 +25,11 @@ import (
 // same config, given the model's weights before each call (one twin per input shape, the
 // last few kept).
 //
-// Not done: training and evaluating (Fit, TrainOnBatch, Evaluate refuse the model with
-// ErrUnsupported), and saving the whole model (its configs would carry the probe size): Save
-// refuses it, SaveWeights writes the weights (which have no such dimensions).
+// Configs (Config, and the .h5 / .keras files Save writes) are those of the probe-built model
+// with every shape dimension that differs in the second probe's config written as None, which
+// gives Keras's configs. Not done: training and evaluating (Fit, TrainOnBatch, Evaluate refuse
+// the model with ErrUnsupported), and SavedModels (refused: the TF graph kerasgo writes has
+// fixed shapes).
 
 // dynProbes are the sizes tried for the unknown dimensions, smallest first.
 var dynProbes = []int{64, 128, 256, 512}
