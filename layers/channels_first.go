@@ -204,3 +204,28 @@ func (l *ChannelsFirst) Graph() (*saved.LayerGraph, error) {
 }
 
 var _ Grapher = (*ChannelsFirst)(nil)
+
+// DeclaredInputShape is the batch input shape the layer's config declares, or nil.
+func (l *ChannelsFirst) DeclaredInputShape() []int { return DeclaredInputShape(l.Layer) }
+
+// SetDeclaredInputShape sets the batch input shape the layer declares.
+func (l *ChannelsFirst) SetDeclaredInputShape(s []int) {
+	if d, ok := l.Layer.(Declarer); ok {
+		d.SetDeclaredInputShape(s)
+	}
+}
+
+// Trainable reports the layer's trainable flag.
+func (l *ChannelsFirst) Trainable() bool {
+	if t, ok := l.Layer.(TrainableFlag); ok {
+		return t.Trainable()
+	}
+	return true
+}
+
+// SetSkipInputGradient makes Backward return nil for dL/dx (the first layer of a model).
+func (l *ChannelsFirst) SetSkipInputGradient(skip bool) {
+	if s, ok := l.Layer.(InputGradientSkipper); ok {
+		s.SetSkipInputGradient(skip)
+	}
+}
