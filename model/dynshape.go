@@ -441,3 +441,16 @@ func dimValue(v any) (int64, bool) {
 	}
 	return 0, false
 }
+
+// dynOutputShape is the model's (first) output shape with the dimensions that follow the
+// input's unknown ones as -1.
+func (m *Model) dynOutputShape() []int {
+	if m.fn != nil && len(m.fn.outputs) > 0 {
+		t := m.fn.outputs[0]
+		return m.dynMasked(t.node.layer.Name(), t.shape)
+	}
+	if len(m.layers) == 0 {
+		return slices.Clone(m.outShape)
+	}
+	return m.dynMasked(m.layers[len(m.layers)-1].Name(), m.outShape)
+}

@@ -62,8 +62,19 @@ func TestNoneDimsPredict(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := m.DeclaredInputShapes(); len(d) != 1 || !slices.Contains(d[0], -1) {
-					t.Errorf("declared input shapes %v, want -1 for None", d)
+				if d := m.DeclaredInputShapes(); len(d) != 1 || !slices.Contains(d[0], -1) || !slices.Equal(m.InputShape(), d[0]) {
+					t.Errorf("declared input shapes %v, InputShape %v, want -1 for None", d, m.InputShape())
+				}
+				for _, z := range c.Sizes { // the output's dims that follow the input's are -1
+					out := m.OutputShape()
+					if len(out) != len(z.YShape) {
+						t.Errorf("OutputShape %v for outputs %v", out, z.YShape)
+					}
+					for i := range out {
+						if out[i] >= 0 && out[i] != z.YShape[i] {
+							t.Errorf("OutputShape %v for outputs %v", out, z.YShape)
+						}
+					}
 				}
 				keras3 := strings.HasPrefix(f, "keras3")
 				if keras3 {
