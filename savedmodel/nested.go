@@ -128,8 +128,29 @@ func (t *tree) addLayerVariables(sm *seqModel, varNode map[[2]string]int) ([]*tv
 				prefix += sc + "/"
 			}
 		}
+		subNode := map[string]int{}
 		for _, w := range l.Weights {
 			v := &tvar{name: prefix + w.Name, value: w.Value, trainable: w.Trainable}
+			if sub, short, ok := saved.SubLayerOf(l.Class, w.Name); ok {
+				// A variable of a sub-layer (MultiHeadAttention's query EinsumDense), tracked
+				// under the layer's child object for it ("_query_dense/kernel").
+				n, seen := subNode[sub.Name]
+				if !seen {
+					id := genericObjectIdentifier
+					if subLayerGraph(l, sub.Checkpoint) != nil {
+						id = layerIdentifier
+					}
+					n = t.user(inBoth, id)
+					t.link(l.node, sub.Checkpoint, n, inBoth)
+					subNode[sub.Name] = n
+				}
+				vn := t.variable(inBoth, v)
+				t.link(n, short, vn, inBoth)
+				varNode[[2]string{l.Name, w.Name}] = vn
+				vars = append(vars, v)
+				t.subVars = true
+				continue
+			}
 			// A trainable layer's non-trainable variables are state Keras creates with
 			// synchronization ON_READ and aggregation MEAN (BatchNormalization's moving
 			// statistics); in a frozen layer every variable is non-trainable.

@@ -3,6 +3,7 @@ package savedmodel
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
@@ -70,13 +71,14 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sm.hasNested() {
-		// root.variables, as tf_keras tracks it: it gives the nested models' variables
-		// their checkpoint keys (variables/<n>).
+	if sm.hasNested() || t.subVars {
+		// tf_keras's root "variables" list (model.variables): the variables of nested models
+		// and of sub-layers (MultiHeadAttention's EinsumDense) are keyed by it
+		// ("variables/<i>"), a shorter path than through their layers.
 		list := t.user(inBoth, listWrapperIdentifier)
 		t.link(root, "variables", list, inBoth)
-		for i, v := range modelVars {
-			t.link(list, fmt.Sprint(i), nodeOfVar(t, v), inBoth)
+		for j, v := range modelVars {
+			t.link(list, strconv.Itoa(j), nodeOfVar(t, v), inBoth)
 		}
 	}
 	if err := addOptimizer(t, root, m, varNode); err != nil {
@@ -708,6 +710,11 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 			}
 			md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[l.node]), NodePath: path,
 				Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+			subs, err := subLayerMetadata(t, ids, l.node, path, l, ver, tshape)
+			if err != nil {
+				return err
+			}
+			md.Nodes = append(md.Nodes, subs...)
 		}
 		return nil
 	}
@@ -715,6 +722,45 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 		return nil, err
 	}
 	return md, nil
+}
+
+// subLayerGraph returns the metadata the layer's graph gives for its sub-layer attr (nil:
+// none).
+func subLayerGraph(l *layerSpec, attr string) *saved.SubLayerGraph {
+	if l.Graph == nil {
+		return nil
+	}
+	for i := range l.Graph.SubLayers {
+		if l.Graph.SubLayers[i].Attr == attr {
+			return &l.Graph.SubLayers[i]
+		}
+	}
+	return nil
+}
+
+// subLayerMetadata is the Keras metadata of the sub-layers of layer node ln (tf_keras's
+// loader builds a revived layer's unbuilt sub-layers from it).
+func subLayerMetadata(t *tree, ids []int, ln int, path string, l *layerSpec, ver *pb.VersionDef, tshape func([]int) map[string]any) ([]*pb.KerasObject, error) {
+	var out []*pb.KerasObject
+	for _, e := range t.nodes[ln].children {
+		g := subLayerGraph(l, e.name)
+		if g == nil {
+			continue
+		}
+		lmd := map[string]any{
+			"name": g.Config["name"], "trainable": true, "expects_training_arg": false, "dtype": "float32",
+			"batch_input_shape": nil, "stateful": false, "must_restore_from_config": false,
+			"preserve_input_structure_in_config": false, "autocast": true, "class_name": g.Class,
+			"config": g.Config, "build_input_shape": tshape(g.InputShape),
+		}
+		js, err := json.Marshal(lmd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &pb.KerasObject{NodeId: int32(ids[e.node]), NodePath: path + "." + e.name,
+			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+	}
+	return out, nil
 }
 
 func intsAny(v []int) []any {

@@ -140,6 +140,9 @@ def parse_slot_name(varname):
     parts = n.split("/")
     if len(parts) == 3:
         return None, parts[0], parts[1], parts[2]
+    if len(parts) == 4 and parts[0].islower() and parts[2] in ("query", "key", "value", "attention_output"):
+        # unprefixed, a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
+        return None, parts[0], parts[1], parts[2] + "/" + parts[3]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
 
@@ -151,7 +154,7 @@ def write_optimizer_state(d, model, opt):
     slots = []
     for v in variables[1:]:
         optname, slot, layer, weight = parse_slot_name(v.name)
-        fname = f"slots/{layer}_{weight}_{slot}.npy"
+        fname = f"slots/{layer}_{weight.replace('/', '.')}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
         slots.append({"layer": layer, "weight": weight, "slot": slot, "name": v.name,
