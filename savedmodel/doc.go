@@ -121,7 +121,7 @@
 //     the state came from; a model trained in Go, saved, and stepped once more in Go and in
 //     tf_keras agrees within 6e-8. Adam, Adam(amsgrad), SGD(momentum), RMSprop(centered,
 //     momentum) and legacy Adam (the TF 2.3 corpus model) keep every slot exactly.
-//   - Functional models (compat/functional_savedmodel_test.go): the 79 Functional
+//   - Functional models (compat/functional_savedmodel_test.go): the 85 Functional
 //     fixtures (two inputs and two outputs, a residual branch, a shared layer, every merge
 //     layer, seven nested models, ...) are served by tf.saved_model.load and the TF1 session
 //     loader, revived by tf_keras load_model as Functional (or Sequential) models and called
