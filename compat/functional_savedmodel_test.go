@@ -32,17 +32,17 @@ type fnSMCase struct {
 	} `json:"supported"`
 }
 
-// fnSMNested are the model cases holding a model as a layer, which kerasgo does not run yet.
-var fnSMNested = map[string]bool{"nested_sequential": true, "sequential_in_functional": true, "frozen_backbone": true,
-	// and the cases whose layers use Keras masks, which kerasgo's TF graphs do not compute
-	// (saving them is refused: model/functional_fixture_test.go).
-	"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true}
+// fnSMMasked are the model cases whose layers use Keras masks, which kerasgo's TF graphs do
+// not compute (saving them is refused: model/functional_fixture_test.go).
+var fnSMMasked = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true}
 
-// TestFunctionalSavedModelServing loads every flat Functional fixture (testdata/functional:
+// TestFunctionalSavedModelServing loads every Functional fixture (testdata/functional:
 // the model cases two_branch_residual, two_in_two_out, shared_layer, and the per-layer cases,
-// merge layers among them) from tf_keras's .h5 in Go and saves it as a SavedModel. Real
+// merge layers among them; the nested models of testdata/functional and testdata/nested, a
+// Sequential or Functional model used as a layer, Sequential roots included) from tf_keras's
+// .h5 in Go and saves it as a SavedModel. Real
 // TensorFlow serves it (tf.saved_model.load's serving_default, and the TF1 session loader TF
-// Serving's C++ loader runs), tf_keras load_model revives it as a Functional model and Keras
+// Serving's C++ loader runs), tf_keras load_model revives it as a Functional (or Sequential) model and Keras
 // 3's TFSMLayer calls it: every output of every loader must be the fixture's tf_keras
 // prediction within 1e-5. The serving signature must have one input per Keras input and one
 // output per Keras output, keyed by their names, with the fixture's shapes (and, where
@@ -57,7 +57,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	// all have graphs (testdata/layers_attn, testdata/layers_mha, testdata/layers_wrap).
 	caseDir := map[string]string{}
 	var b []byte
-	for _, part := range []string{"functional", "layers_attn", "layers_mha", "layers_wrap"} {
+	for _, part := range []string{"functional", "layers_attn", "layers_mha", "layers_wrap", "nested"} {
 		root := filepath.Join(repoRoot(), "testdata", part)
 		var pm struct {
 			Cases map[string]fnSMCase `json:"cases"`
@@ -83,7 +83,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	out := t.TempDir()
 	var names []string
 	for name, c := range man.Cases {
-		if !fnSMNested[name] && c.Supported.TFKeras {
+		if !fnSMMasked[name] && c.Supported.TFKeras {
 			names = append(names, name)
 		}
 	}
@@ -97,6 +97,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		}
 	}
 	var spec []map[string]any
+	wantClass := map[string]string{}
 	for _, name := range names {
 		c := man.Cases[name]
 		dir := caseDir[name]
@@ -104,6 +105,10 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: load: %v", name, err)
 			continue
+		}
+		wantClass[name] = "Sequential"
+		if m.Functional() {
+			wantClass[name] = "Functional"
 		}
 		sm := filepath.Join(out, name)
 		if err := m.Save(sm); err != nil {
@@ -175,8 +180,8 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		if got, want := fmt.Sprint(r.StructuredOutputs), fmt.Sprint(sortedCopy(outNames)); got != want {
 			t.Errorf("%s: structured outputs %s, want %s", r.ID, got, want)
 		}
-		if r.TFKerasClass != "Functional" || fmt.Sprint(r.TFKerasOutputs) != fmt.Sprint(outNames) {
-			t.Errorf("%s: tf_keras revived %s with outputs %v, want Functional with %v", r.ID, r.TFKerasClass, r.TFKerasOutputs, outNames)
+		if r.TFKerasClass != wantClass[r.ID] || fmt.Sprint(r.TFKerasOutputs) != fmt.Sprint(outNames) {
+			t.Errorf("%s: tf_keras revived %s with outputs %v, want %s with %v", r.ID, r.TFKerasClass, r.TFKerasOutputs, wantClass[r.ID], outNames)
 		}
 		// What tf_keras's own SavedModel of the case shows, where the generator wrote one.
 		if obs := readObservedSignature(t, dir); obs != nil {

@@ -66,6 +66,29 @@ func TestLayersTrainingStep(t *testing.T) {
 	add("avgpool_same_s2", layers.NewAveragePooling2D([2]int{3, 3}, layers.AveragePoolingOptions{Strides: [2]int{2, 2}, Padding: "same"}), []int{8, 7, 2}, 2, false)
 	add("avgpool_same_s1", layers.NewAveragePooling2D([2]int{2, 3}, layers.AveragePoolingOptions{Strides: [2]int{1, 1}, Padding: "same"}), []int{5, 6, 3}, 2, false)
 	add("avgpool_same_rect", layers.NewAveragePooling2D([2]int{3, 2}, layers.AveragePoolingOptions{Strides: [2]int{2, 1}, Padding: "same"}), []int{7, 5, 1}, 3, false)
+	// data_format "channels_first" (layers/channels_first.go): inputs (channels, height, width).
+	cf := func(class string, cfg map[string]any) layers.Layer {
+		cfg["data_format"] = "channels_first"
+		l, _, err := layers.FromConfig(class, cfg, saved.Keras2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	// Keras 3.15's eager call of a channels_first Conv2D with strides and padding "same" on
+	// an input of unequal height and width differs from its own predict and tf.function
+	// (which agree with tf_keras and kerasgo; testdata/chfirst): tf_keras only.
+	cases = append(cases, goCase{id: "cf_conv_same_s2", layer: cf("Conv2D", map[string]any{"name": "cf_conv", "filters": 4.0, "kernel_size": []any{3.0, 3.0}, "strides": []any{2.0, 2.0}, "padding": "same", "activation": "tanh"}),
+		in: []int{3, 8, 7}, batch: 3, only: saved.Keras2, onlySet: true})
+	add("cf_conv_same_square", cf("Conv2D", map[string]any{"name": "cf_conv_sq", "filters": 4.0, "kernel_size": []any{3.0, 3.0}, "padding": "same", "activation": "tanh"}), []int{3, 6, 6}, 3, false)
+	add("cf_conv_valid", cf("Conv2D", map[string]any{"name": "cf_conv_v", "filters": 3.0, "kernel_size": []any{2.0, 3.0}, "activation": "relu"}), []int{2, 6, 7}, 2, false)
+	// tf_keras cannot differentiate a channels_first MaxPooling2D on a CPU ("Default
+	// MaxPoolingGradOp only supports NHWC on device type CPU"): Keras 3 only.
+	cases = append(cases, goCase{id: "cf_maxpool_ties", layer: cf("MaxPooling2D", map[string]any{"name": "cf_pool", "pool_size": []any{2.0, 2.0}}),
+		in: []int{3, 8, 8}, batch: 3, ties: true, only: saved.Keras3, onlySet: true})
+	add("cf_avgpool_same", cf("AveragePooling2D", map[string]any{"name": "cf_avg", "pool_size": []any{3.0, 3.0}, "strides": []any{2.0, 2.0}, "padding": "same"}), []int{2, 7, 8}, 2, false)
+	add("cf_gap", cf("GlobalAveragePooling2D", map[string]any{"name": "cf_gap"}), []int{4, 5, 6}, 3, false)
+	add("cf_gmp_keepdims", cf("GlobalMaxPooling2D", map[string]any{"name": "cf_gmp", "keepdims": true}), []int{3, 4, 5}, 2, true)
 	add("bn4", layers.NewBatchNormalization(layers.BatchNormOptions{Momentum: 0.9}), []int{4, 4, 3}, 5, false)
 	add("bn4_nocenter", layers.NewBatchNormalization(layers.BatchNormOptions{NoCenter: true}), []int{3, 3, 4}, 4, false)
 	add("bn4_noscale", layers.NewBatchNormalization(layers.BatchNormOptions{NoScale: true, Epsilon: 1e-5, Momentum: 0.5}), []int{3, 3, 4}, 4, false)

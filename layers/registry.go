@@ -175,6 +175,9 @@ func FromConfig(class string, cfg map[string]any, d saved.Dialect) (Layer, []str
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
+	if l, ws, ok, err := fromConfigChannelsFirst(class, cfg, d); ok {
+		return l, ws, err
+	}
 	return spec.FromConfig(cfg, d)
 }
 
@@ -215,7 +218,11 @@ func BuildConfig(l Layer, d saved.Dialect) map[string]any {
 	if !l.Built() {
 		return nil
 	}
-	if _, none := l.(noKeras3BuildConfig); none && d == saved.Keras3 {
+	inner := l
+	if cf, ok := l.(*ChannelsFirst); ok {
+		inner = cf.Layer
+	}
+	if _, none := inner.(noKeras3BuildConfig); none && d == saved.Keras3 {
 		return nil
 	}
 	if c, ok := l.(ownBuildConfig); ok {

@@ -118,7 +118,7 @@ func TestApplicationsRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := t.TempDir()
-			for _, f := range []string{"m.h5", "m.keras", "m.weights.h5", "ckpt/w"} {
+			for _, f := range []string{"m.h5", "m.keras", "m.weights.h5", "ckpt/w", "sm"} {
 				path := filepath.Join(out, f)
 				weightsOnly := f == "m.weights.h5" || f == "ckpt/w"
 				var back *Model

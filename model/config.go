@@ -106,6 +106,14 @@ func (m *Model) h5Config(d saved.Dialect) (json.RawMessage, error) {
 }
 
 func (m *Model) configObject(d saved.Dialect, form configForm) (map[string]any, error) {
+	if m.dyn != nil {
+		return m.dynConfigObject(d, form) // None input dimensions: model/dynshape.go
+	}
+	return m.configObjectBuilt(d, form)
+}
+
+// configObjectBuilt is configObject from the layers as built.
+func (m *Model) configObjectBuilt(d saved.Dialect, form configForm) (map[string]any, error) {
 	if m.fn != nil {
 		return m.functionalConfigObject(d, form)
 	}
@@ -229,6 +237,9 @@ func fromConfig(data []byte, noData bool, o LoadOptions) (*Model, error) {
 	obj, ok := top.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: model config: want a JSON object, have %s", ErrFormat, jsonKind(top))
+	}
+	if dynInputs(obj) {
+		return fromDynConfig(obj, noData, o) // inputs with None dimensions besides the batch
 	}
 	return fromConfigObject(obj, noData, o.maxParams())
 }

@@ -247,7 +247,7 @@ func TestErrorMessages(t *testing.T) {
 	}
 	empty := t.TempDir()
 	lstm := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"Flatten"`, `"ConvLSTM3D"`, 1)
-	bigBatch := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"data_format": "channels_last"`, `"data_format": "channels_first"`, 1)
+	bigBatch := strings.Replace(string(readFile(t, filepath.Join(fixtureRoot, "seed", "config_keras2.json"))), `"data_format": "channels_last"`, `"dim_ordering": "th"`, 1)
 
 	for _, c := range []struct {
 		name string
@@ -267,7 +267,7 @@ func TestErrorMessages(t *testing.T) {
 		{"unknown layer class", fromJSON1(lstm),
 			`model: from JSON: layer "flatten": unknown layer class "ConvLSTM3D"`},
 		{"unsupported option", fromJSON1(bigBatch),
-			`model: from JSON: layer "conv_1" (Conv2D): unsupported: data_format "channels_first" (only channels_last is implemented)`},
+			`model: from JSON: layer "conv_1" (Conv2D): unsupported: dim_ordering "th" (only channels_last is implemented)`},
 	} {
 		if c.err == nil {
 			t.Errorf("%s: no error", c.name)

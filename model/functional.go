@@ -41,6 +41,10 @@ type node struct {
 	out  *KerasTensor
 	// seq orders nodes by creation, which is how Keras numbers a layer's nodes.
 	seq uint64
+	// training is the call's training argument as a config records it (nil: not given).
+	// It is kept in the configs Go writes; the graph runs every call in the mode of the
+	// operation (predict, fit).
+	training *bool
 }
 
 // nodeSeq numbers nodes in creation order across all models.
@@ -296,9 +300,6 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 		}
 		if slices.Index(inputs, t) != i {
 			return fmt.Errorf("%w: input %d is given twice", ErrShape, i)
-		}
-		if slices.Contains(t.shape, -1) {
-			return fmt.Errorf("%w: input %s has unknown dimensions %s; kerasgo builds Functional models for fixed input shapes", ErrUnsupported, layerWho(t.node.layer), shapeString(t.batch, t.shape))
 		}
 	}
 	for i, t := range outputs {

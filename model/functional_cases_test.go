@@ -44,6 +44,7 @@ func functionalCases(t testing.TB) []functionalCase {
 	t.Helper()
 	roots := []string{functionalRoot}
 	more, _ := filepath.Glob("../testdata/layers_*/manifest.json")
+	more = append(more, "../testdata/nested/manifest.json")
 	for _, m := range more {
 		roots = append(roots, filepath.Dir(m))
 	}

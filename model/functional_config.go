@@ -53,12 +53,23 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if _, ok := l.(*Nested); ok {
 					kw = map[string]any{"mask": nil}
 				}
+				if n.training != nil {
+					kw = maps.Clone(kw)
+					if kw == nil {
+						kw = map[string]any{}
+					}
+					kw["training"] = *n.training
+				}
 				nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": kw})
 				continue
 			}
 			call := make([]any, len(n.in))
 			for i, x := range n.in {
-				call[i] = append(ref(x), map[string]any{})
+				kw := map[string]any{}
+				if n.training != nil {
+					kw["training"] = *n.training
+				}
+				call[i] = append(ref(x), kw)
 			}
 			nodes = append(nodes, call)
 		}
@@ -189,69 +200,40 @@ func parseEnds(v any) ([]tensorRef, error) {
 // parseCall reads one inbound node of a layer: the references of the tensors it was called
 // on and whether they were passed as a list.
 func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([]tensorRef, bool, error) {
-	if obj, ok := v.(map[string]any); ok { // Keras 3
-		args, _ := obj["args"].([]any)
-		if len(args) != 1 {
-			for i, a := range args {
-				if _, isNum := a.(float64); isNum {
-					// Keras 3 operations on a tensor and a constant (x + 3.0, written by
-					// legacy .h5 files without their keras.src.ops module).
-					return nil, false, fmt.Errorf("%w: inbound node: argument %d is the constant %s, not a tensor (operations on a tensor and a constant are not supported)",
-						ErrUnsupported, i+1, jsonValue(a))
-				}
-			}
-			return nil, false, fmt.Errorf("%w: inbound node: want one positional argument, have %d", ErrUnsupported, len(args))
+	refs, list, _, err := parseCallTraining(v, d, warn, who)
+	return refs, list, err
+}
+
+// parseCallTraining is parseCall that also returns the call's training argument (nil when
+// the call does not set it).
+func parseCallTraining(v any, d saved.Dialect, warn func(string, ...any), who string) ([]tensorRef, bool, *bool, error) {
+	var training *bool
+	setTraining := func(x any) {
+		if b, ok := x.(bool); ok && training == nil {
+			training = &b
 		}
-		if kw, ok := obj["kwargs"].(map[string]any); ok {
-			for _, k := range sortedKeys(kw) {
-				if k == "mask" && (kw[k] == nil || isMaskTensor(kw[k])) {
-					continue // a mask is recomputed from the layers (model/masks.go)
-				}
-				if k == "training" {
-					continue
-				}
-				if err := refusedCallArg(k, kw[k]); err != nil {
-					return nil, false, err
-				}
-				warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
-			}
-		}
-		kt := func(e any) (tensorRef, error) {
-			o, _ := e.(map[string]any)
-			if o == nil || o["class_name"] != "__keras_tensor__" {
-				return tensorRef{}, fmt.Errorf("%w: inbound node argument %s is not a Keras tensor", ErrUnsupported, jsonValue(e))
-			}
-			c, _ := o["config"].(map[string]any)
-			return parseTensorRef(c["keras_history"])
-		}
-		if list, ok := args[0].([]any); ok {
-			out := make([]tensorRef, 0, len(list))
-			for _, e := range list {
-				r, err := kt(e)
-				if err != nil {
-					return nil, false, err
-				}
-				out = append(out, r)
-			}
-			return out, true, nil
-		}
-		r, err := kt(args[0])
-		return []tensorRef{r}, false, err
 	}
-	list, ok := v.([]any) // tf_keras: [[layer, node, tensor, kwargs], ...]
-	if !ok || len(list) == 0 {
-		return nil, false, fmt.Errorf("%w: inbound node %s: want a list of tensor references", ErrFormat, jsonValue(v))
-	}
-	out := make([]tensorRef, 0, len(list))
-	for _, e := range list {
-		r, err := parseTensorRef(e)
-		if err != nil {
-			return nil, false, err
-		}
-		if l := e.([]any); len(l) > 3 {
-			if kw, ok := l[3].(map[string]any); ok {
+	refs, list, err := func() ([]tensorRef, bool, error) {
+		if obj, ok := v.(map[string]any); ok { // Keras 3
+			args, _ := obj["args"].([]any)
+			if len(args) != 1 {
+				for i, a := range args {
+					if _, isNum := a.(float64); isNum {
+						// Keras 3 operations on a tensor and a constant (x + 3.0, written by
+						// legacy .h5 files without their keras.src.ops module).
+						return nil, false, fmt.Errorf("%w: inbound node: argument %d is the constant %s, not a tensor (operations on a tensor and a constant are not supported)",
+							ErrUnsupported, i+1, jsonValue(a))
+					}
+				}
+				return nil, false, fmt.Errorf("%w: inbound node: want one positional argument, have %d", ErrUnsupported, len(args))
+			}
+			if kw, ok := obj["kwargs"].(map[string]any); ok {
 				for _, k := range sortedKeys(kw) {
-					if k == "training" || (k == "mask" && kw[k] == nil) {
+					if k == "mask" && (kw[k] == nil || isMaskTensor(kw[k])) {
+						continue // a mask is recomputed from the layers (model/masks.go)
+					}
+					if k == "training" {
+						setTraining(kw[k])
 						continue
 					}
 					if err := refusedCallArg(k, kw[k]); err != nil {
@@ -260,10 +242,60 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 					warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
 				}
 			}
+			kt := func(e any) (tensorRef, error) {
+				o, _ := e.(map[string]any)
+				if o == nil || o["class_name"] != "__keras_tensor__" {
+					return tensorRef{}, fmt.Errorf("%w: inbound node argument %s is not a Keras tensor", ErrUnsupported, jsonValue(e))
+				}
+				c, _ := o["config"].(map[string]any)
+				return parseTensorRef(c["keras_history"])
+			}
+			if list, ok := args[0].([]any); ok {
+				out := make([]tensorRef, 0, len(list))
+				for _, e := range list {
+					r, err := kt(e)
+					if err != nil {
+						return nil, false, err
+					}
+					out = append(out, r)
+				}
+				return out, true, nil
+			}
+			r, err := kt(args[0])
+			return []tensorRef{r}, false, err
 		}
-		out = append(out, r)
-	}
-	return out, len(out) > 1, nil
+		list, ok := v.([]any) // tf_keras: [[layer, node, tensor, kwargs], ...]
+		if !ok || len(list) == 0 {
+			return nil, false, fmt.Errorf("%w: inbound node %s: want a list of tensor references", ErrFormat, jsonValue(v))
+		}
+		out := make([]tensorRef, 0, len(list))
+		for _, e := range list {
+			r, err := parseTensorRef(e)
+			if err != nil {
+				return nil, false, err
+			}
+			if l := e.([]any); len(l) > 3 {
+				if kw, ok := l[3].(map[string]any); ok {
+					for _, k := range sortedKeys(kw) {
+						if k == "training" {
+							setTraining(kw[k])
+							continue
+						}
+						if k == "mask" && kw[k] == nil {
+							continue
+						}
+						if err := refusedCallArg(k, kw[k]); err != nil {
+							return nil, false, err
+						}
+						warn("layer %s: call argument %s=%s ignored", who, k, jsonValue(kw[k]))
+					}
+				}
+			}
+			out = append(out, r)
+		}
+		return out, len(out) > 1, nil
+	}()
+	return refs, list, training, err
 }
 
 // fromFunctionalConfig builds a Functional model from the inner config of a model config
@@ -331,9 +363,6 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			}
 			in.batch = batch
 			in.name = name
-			if slices.Contains(in.shape, -1) {
-				return layerErr(i, name, lc, fmt.Errorf("%w: input shape %s has unknown dimensions; kerasgo builds Functional models for fixed input shapes", ErrUnsupported, shapeString(batch, in.shape)))
-			}
 			l = in
 		} else {
 			var built layers.Layer
@@ -396,12 +425,13 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			for p.done < len(p.calls) {
 				var refs []tensorRef
 				var isList bool
+				var training *bool
 				var err error
 				if ta, ok := p.layer.(layers.TensorArgs); ok {
 					refs, err = parseTensorArgsCall(ta, p.calls[p.done], p.done == 0)
 					isList = true
 				} else {
-					refs, isList, err = parseCall(p.calls[p.done], d, warn, p.who)
+					refs, isList, training, err = parseCallTraining(p.calls[p.done], d, warn, p.who)
 				}
 				if err != nil {
 					return within("layer "+p.who, err)
@@ -436,6 +466,14 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 				if err != nil {
 					return err
 				}
+				if training != nil && d == saved.Keras3 {
+					// Keras 3 records some classes' default (Dropout: training=False) in
+					// every call; only a value the user gave is kept.
+					if v, ok := layers.Keras3CallKwargs(p.layer)["training"]; ok && v == *training {
+						training = nil
+					}
+				}
+				out.node.training = training
 				outputsOf[p.layer.Name()] = append(outputsOf[p.layer.Name()], out)
 				p.done++
 				progress = true

@@ -225,6 +225,12 @@ func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, 
 		}
 		return []*tensor.Tensor{y}, nil
 	}
+	if t, err := m.dynTwin(xs); err != nil || t != m {
+		if err != nil {
+			return nil, err
+		}
+		return t.predictN(xs, batchSize)
+	}
 	xs, err := m.checkInputs(xs)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,14 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		if _, ok := l.(*InputLayer); ok {
 			continue
 		}
+		if n, ok := l.(*Nested); ok {
+			// A nested model: the graphs of its own layers (the writer lowers it from them).
+			inner := &saved.Model{Layers: sm.Layers[i].Children}
+			if err := n.m.layerGraphs(inner, strict); err != nil {
+				return layerErr(i, l.Name(), l.Class(), err)
+			}
+			continue
+		}
 		gr, ok := l.(layers.Grapher)
 		if !ok {
 			if strict {

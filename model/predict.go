@@ -71,6 +71,12 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 	if len(m.layers) == 0 {
 		return nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
 	}
+	if t, err := m.dynTwin([]*tensor.Tensor{x}); err != nil || t != m {
+		if err != nil {
+			return nil, err
+		}
+		return t.predict(x, batchSize)
+	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
 			return nil, err

@@ -193,6 +193,10 @@ func (m *Model) savedAs(k saveKind) (*saved.Model, error) {
 		}
 		return sm, nil
 	}
+	if m.dyn != nil && k == saveSavedModel {
+		// The TF graph kerasgo writes has the shapes its layers are built for.
+		return nil, fmt.Errorf("%w: a SavedModel of a model whose inputs have dimensions of unknown size (None) besides the batch, %s: the graph kerasgo writes needs fixed shapes", ErrUnsupported, m.declaredString())
+	}
 	sm, err := m.toSaved(d)
 	if err != nil {
 		return nil, err

@@ -74,6 +74,9 @@ type Model struct {
 	nameProbes int
 	// predictMu makes Predict and PredictN take turns (layers keep per-layer buffers).
 	predictMu sync.Mutex
+	// dyn is set for a model whose inputs have unknown dimensions besides the batch
+	// (model/dynshape.go).
+	dyn *dynShape
 	// depth counts the models that hold this one as a layer (models read from configs).
 	depth int
 
@@ -147,13 +150,23 @@ func (m *Model) Layer(name string) layers.Layer {
 // by LoadWeights with SkipMismatch. Each line names the layer and the key.
 func (m *Model) Warnings() []string { return slices.Clone(m.warnings) }
 
-// InputShape returns the model's input shape without the batch dimension, or nil if it is
-// not known yet.
-func (m *Model) InputShape() []int { return slices.Clone(m.in.shape) }
+// InputShape returns the model's input shape without the batch dimension (-1 for a
+// dimension of unknown size, None), or nil if it is not known yet.
+func (m *Model) InputShape() []int {
+	if m.dyn != nil && len(m.dyn.declared) > 0 {
+		return slices.Clone(m.dyn.declared[0])
+	}
+	return slices.Clone(m.in.shape)
+}
 
 // OutputShape returns the model's output shape without the batch dimension, or nil if the
 // model is not built.
-func (m *Model) OutputShape() []int { return slices.Clone(m.outShape) }
+func (m *Model) OutputShape() []int {
+	if m.dyn != nil {
+		return m.dynOutputShape()
+	}
+	return slices.Clone(m.outShape)
+}
 
 // Built reports whether every layer is built (the input shape is known).
 func (m *Model) Built() bool { return m.outShape != nil }

@@ -69,7 +69,7 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 		// called with several output shapes; Keras 3 prints its last call's shape.
 		ns := m.fn.layerNodes[l]
 		last := ns[len(ns)-1].out
-		shape = shapeString(last.batch, last.shape)
+		shape = shapeString(last.batch, m.dynMasked(l.Name(), last.shape))
 		if !keras3 {
 			for _, n := range ns {
 				if !slices.Equal(n.out.shape, last.shape) {
@@ -81,7 +81,7 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 			}
 		}
 	} else if out, err := l.OutputShape(l.InputShape()); err == nil {
-		shape = shapeString(m.in.batch, out)
+		shape = shapeString(m.in.batch, m.dynMasked(l.Name(), out))
 	}
 	n := countParams(l.Weights())
 	if keras3 {

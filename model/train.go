@@ -233,6 +233,9 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 			return nil, nil, err
 		}
 	}
+	if m.dyn != nil {
+		return nil, nil, m.dynTrainErr()
+	}
 	if !slices.Equal(x.Shape[1:], m.in.shape) {
 		return nil, nil, inputShapeErr(x.Shape, m.in.batch, m.in.shape)
 	}

@@ -240,6 +240,9 @@ func (m *Model) prepareN(xs, ys []*tensor.Tensor) ([]*tensor.Tensor, []*tensor.T
 		}
 		return []*tensor.Tensor{x}, []*tensor.Tensor{y}, nil
 	}
+	if m.dyn != nil {
+		return nil, nil, m.dynTrainErr()
+	}
 	xs, err := m.checkInputs(xs)
 	if err != nil {
 		return nil, nil, err

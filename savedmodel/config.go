@@ -23,6 +23,9 @@ type seqModel struct {
 	Functional bool
 	Inputs     []endpoint
 	Outputs    []endpoint
+	// prefix goes before Name in the names of the model's ops: "" for the saved model, the
+	// holder's scope for a nested model ("outer/").
+	prefix string
 }
 
 // endpoint is one input or output of the model: the serving signature's key and shape
@@ -68,6 +71,10 @@ type layerSpec struct {
 	Input    bool
 	Nodes    [][]nodeRef
 	InShapes [][]int
+	// Sub is the model of a nested model (a model used as a layer), nil for other layers.
+	Sub *seqModel
+	// node is the layer's object in the writer's tree.
+	node int
 }
 
 func decodeJSON(b []byte) (map[string]any, error) {
@@ -80,8 +87,12 @@ func decodeJSON(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// parseSequential reads a Keras2 (tf_keras) Sequential config and matches weights from m.
-func parseSequential(m *saved.Model) (*seqModel, error) {
+// parseSequential reads a Keras2 (tf_keras) Sequential or Functional config and matches
+// weights from m.
+func parseSequential(m *saved.Model) (*seqModel, error) { return parseModel(m, 0) }
+
+// parseModel is parseSequential for a model nested depth deep.
+func parseModel(m *saved.Model, depth int) (*seqModel, error) {
 	if len(m.Config) == 0 {
 		return nil, unsupported("model has no architecture config (weights-only save)")
 	}
@@ -95,7 +106,7 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 	switch cn, _ := top["class_name"].(string); cn {
 	case "Sequential":
 	case "Functional", "Model":
-		return parseFunctional(top, m)
+		return parseFunctional(top, m, depth)
 	default:
 		return nil, unsupported("model class %q (only Sequential and Functional are lowered to a graph)", cn)
 	}
@@ -161,7 +172,13 @@ func parseSequential(m *saved.Model) (*seqModel, error) {
 				}
 			}
 		}
-		if l := byName[name]; l != nil {
+		if nestedModelClass(class, lc) {
+			sub, err := parseNested(class, lc, byName[name], depth)
+			if err != nil {
+				return nil, fmt.Errorf("layer %q (%s): %w", name, class, err)
+			}
+			ls.Sub, ls.Graph = sub, nestedGraph(sub)
+		} else if l := byName[name]; l != nil {
 			ls.Weights, ls.Graph, ls.Subs = l.Weights, l.Graph, l.Subs
 		}
 		sm.Layers = append(sm.Layers, ls)

@@ -46,6 +46,15 @@
 //     shared layer's calls read the same variable arguments. The object graph is tf_keras's:
 //     root "_tf_keras_network" whose layer-<i> children include the "_tf_keras_input_layer"
 //     objects, so the variables keys are tf_keras's (layer_with_weights-<j>/...).
+//   - Nested models (a Sequential or Functional model used as a layer, one input and one
+//     output) as tf_keras writes them: an object "_tf_keras_sequential" / "_tf_keras_network"
+//     under the holder's layer-<i> (and layer_with_weights-<j>) edges with its own layers below
+//     it, each layer's variables named "<layer>/<weight>"; root.variables lists every variable
+//     in model.variables order, which gives the nested variables tf_keras's checkpoint keys
+//     (variables/<n>/.ATTRIBUTES/VARIABLE_VALUE); keras_metadata.pb has a node for the nested
+//     model (its config and model_config) and for each of its layers; its ops are emitted
+//     inline under "<model>/<nested model>/<layer>/". tf_keras numbers a nested model's calls
+//     in a Functional config from 1 (node 0 is its own graph).
 //   - object_graph_def: the TF2 object graph tf.saved_model.load, Keras 3 TFSMLayer and
 //     tf_keras.models.load_model read: the root user object "_tf_keras_sequential" with
 //     children layer_with_weights-<j> and layer-<i> (as tf_keras's Sequential tracks its
@@ -112,12 +121,15 @@
 //     the state came from; a model trained in Go, saved, and stepped once more in Go and in
 //     tf_keras agrees within 6e-8. Adam, Adam(amsgrad), SGD(momentum), RMSprop(centered,
 //     momentum) and legacy Adam (the TF 2.3 corpus model) keep every slot exactly.
-//   - Functional models (compat/functional_savedmodel_test.go): the 62 flat Functional
+//   - Functional models (compat/functional_savedmodel_test.go): the 85 Functional
 //     fixtures (two inputs and two outputs, a residual branch, a shared layer, every merge
-//     layer, ...) are served by tf.saved_model.load and the TF1 session loader, revived by
-//     tf_keras load_model as Functional models and called by TFSMLayer (single-input ones)
-//     with the fixtures' tf_keras predictions within 1.2e-7; signature keys and shapes and
-//     variables keys equal those of tf_keras's own SavedModels of the same models.
+//     layer, seven nested models, ...) are served by tf.saved_model.load and the TF1 session
+//     loader, revived by tf_keras load_model as Functional (or Sequential) models and called
+//     by TFSMLayer (single-input ones) with the fixtures' tf_keras predictions within 1.2e-7;
+//     signature keys and shapes and variables keys equal those of tf_keras's own SavedModels
+//     of the same models. Nested models (compat/nested_savedmodel_test.go): saved_model_cli
+//     show lists them; tf_keras restores the Adam state exactly and a step from Go's directory
+//     equals a step from the .h5 Go read.
 //   - Read: tf_keras SavedModels from TF 2.3 (metadata inside saved_model.pb, legacy
 //     optimizer slots) to 2.21 (exact weights, slots, configs), Keras 3 exports (weights),
 //     TF1 and TF2 non-Keras SavedModels (signatures and variables, via Inspect).
@@ -139,7 +151,7 @@
 //     optimizer's checkpoint values were not used.
 //   - Functional models: every call of a shared layer uses the layer's one graph, so its calls
 //     must have the input shapes it was built for; a layer's only output is used (no
-//     tensor_index > 0); nested models (a model used as a layer) are not written. Keras 3's
+//     tensor_index > 0). Keras 3's
 //     TFSMLayer calls the serving function positionally, so it can call only single-input
 //     models (as with tf_keras's own SavedModels).
 //   - No fingerprint.pb is written (TF only logs that it is missing).

@@ -15,7 +15,7 @@ const maxNodes = 1 << 16
 // call, the [layer, node_index, tensor_index, kwargs] of each input), and input_layers /
 // output_layers. Weights and graphs come from m by layer name; every call of a layer uses the
 // layer's graph, so the calls of a shared layer must have the input shapes it was built for.
-func parseFunctional(top map[string]any, m *saved.Model) (*seqModel, error) {
+func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, error) {
 	cfg, _ := top["config"].(map[string]any)
 	rawLayers, _ := cfg["layers"].([]any)
 	if cfg == nil || len(rawLayers) == 0 {
@@ -60,6 +60,12 @@ func parseFunctional(top map[string]any, m *saved.Model) (*seqModel, error) {
 				return nil, unsupported("input %q of dtype %s (only float32 graphs are written)", name, dt)
 			}
 			ls.Input, ls.Out = true, shp[1:]
+		} else if nestedModelClass(class, lc) {
+			sub, err := parseNested(class, lc, byName[name], depth)
+			if err != nil {
+				return nil, fmt.Errorf("layer %q (%s): %w", name, class, err)
+			}
+			ls.Sub, ls.Graph = sub, nestedGraph(sub)
 		} else if l := byName[name]; l != nil {
 			ls.Weights, ls.Graph, ls.Subs = l.Weights, l.Graph, l.Subs
 		}
@@ -84,6 +90,13 @@ func parseFunctional(top map[string]any, m *saved.Model) (*seqModel, error) {
 		ti, err2 := toInt(l[2])
 		if err1 != nil || err2 != nil || node < 0 || ti != 0 {
 			return nodeRef{}, unsupported("tensor reference %v (only the first output of a call)", v)
+		}
+		if sm.Layers[li].Sub != nil {
+			// tf_keras numbers a nested model's calls from 1: its node 0 is its own graph.
+			if node < 1 {
+				return nodeRef{}, formatErr("tensor reference %v: node 0 of nested model %q is its own graph", v, name)
+			}
+			node--
 		}
 		return nodeRef{li, node}, nil
 	}
@@ -268,7 +281,7 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 				return "", err
 			}
 		}
-		y, err := lowerLayer(b, sm.Name+"/"+l.Name+"/", l, xs, handles)
+		y, err := lowerLayer(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, handles)
 		if err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}

@@ -134,7 +134,7 @@ func argName(s string) string {
 func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]string) (string, error) {
 	for _, l := range sm.Layers {
 		var err error
-		if x, err = lowerLayer(b, sm.Name+"/"+l.Name+"/", l, []string{x}, handles); err != nil {
+		if x, err = lowerLayer(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, []string{x}, handles); err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
 	}
@@ -144,6 +144,9 @@ func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]stri
 // lowerLayer emits the ops of one layer's graph under scope, with inputs the references of
 // the layer's inputs, and returns the reference of its output.
 func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles map[string]string) (string, error) {
+	if l.Sub != nil {
+		return lowerNested(b, scope, l, inputs, handles)
+	}
 	g := l.Graph
 	has := map[string]bool{}
 	for _, w := range l.Weights {

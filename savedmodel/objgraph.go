@@ -51,7 +51,10 @@ type tnode struct {
 	children   []tedge
 }
 
-type tree struct{ nodes []*tnode }
+type tree struct {
+	nodes   []*tnode
+	subVars bool // some variable belongs to a sub-layer (see addLayerVariables)
+}
 
 func (t *tree) add(n *tnode) int {
 	t.nodes = append(t.nodes, n)

@@ -1,7 +1,6 @@
 package savedmodel
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -40,30 +39,4 @@ func subsObjects(t *tree, ln int, l *layerSpec, modelVars *[]*tvar, vars map[[2]
 		}
 	}
 	return nil
-}
-
-// deepVariables adds, when a layer keeps variables in a sub-object (an RNN's cell, a
-// wrapper's inner layers), the model's "variables" list under the root after its layers, as
-// tf_keras tracks it: its keys "variables/<i>" are then the shortest path to those
-// variables, so that the checkpoint keys are tf_keras's. Models without such layers do not
-// need it (their variables' shortest paths are the layers').
-func deepVariables(t *tree, root int, ls []*layerSpec, vars []*tvar) {
-	deep := false
-	for _, l := range ls {
-		deep = deep || (len(l.Weights) > 0 && (l.Subs != nil || saved.WeightObjectOf(l.Class) != "" || saved.SubLayersOf(l.Class) != nil))
-	}
-	if !deep {
-		return
-	}
-	node := map[*tvar]int{}
-	for i, n := range t.nodes {
-		if n.variable != nil {
-			node[n.variable] = i
-		}
-	}
-	list := t.user(inBoth, "trackable_list_wrapper")
-	t.link(root, "variables", list, inBoth)
-	for i, v := range vars {
-		t.link(list, strconv.Itoa(i), node[v], inBoth)
-	}
 }

@@ -3,7 +3,7 @@ package savedmodel
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
+	"strconv"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
@@ -64,89 +64,22 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	}
 	root := t.user(inBoth, rootID)
 	// Layers and their variables, linked as tf_keras's Sequential and Functional track them
-	// (a Functional's layers include its InputLayers).
-	var modelVars []*tvar
-	layerNode := make([]int, len(sm.Layers))
-	for i, l := range sm.Layers {
-		id := layerIdentifier
-		if l.Input {
-			id = inputLayerIdentifier
-		}
-		layerNode[i] = t.user(inBoth, id)
+	// (a Functional's layers include its InputLayers; a nested model's layers are below it).
+	t.addLayerNodes(root, sm)
+	varNode := map[[2]string]int{}
+	modelVars, err := t.addLayerVariables(sm, varNode)
+	if err != nil {
+		return nil, err
 	}
-	nw := 0
-	for i, l := range sm.Layers {
-		if len(l.Weights) > 0 {
-			t.link(root, fmt.Sprintf("layer_with_weights-%d", nw), layerNode[i], inBoth)
-			nw++
+	if sm.hasNested() || t.subVars {
+		// tf_keras's root "variables" list (model.variables): the variables of nested models
+		// and of sub-layers (MultiHeadAttention's EinsumDense) are keyed by it
+		// ("variables/<i>"), a shorter path than through their layers.
+		list := t.user(inBoth, listWrapperIdentifier)
+		t.link(root, "variables", list, inBoth)
+		for j, v := range modelVars {
+			t.link(list, strconv.Itoa(j), nodeOfVar(t, v), inBoth)
 		}
-		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
-	}
-	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
-	subVars := map[[2]string]int{}         // variables of layers with sub-objects, by layer and weight
-	subVarNode := map[[2]string]int{}      // variables of sub-layers, by layer and weight name
-	for i, l := range sm.Layers {
-		prefix := l.Name + "/"
-		if l.Subs != nil {
-			if err := subsObjects(t, layerNode[i], l, &modelVars, subVars); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if obj := saved.WeightObjectOf(l.Class); obj != "" && len(l.Weights) > 0 {
-			// The variables belong to a tracked sub-object (an RNN layer's cell), named
-			// "<layer>/<scope>/<weight>" as tf_keras names them.
-			weightsNode[i] = t.user(inBoth, genericObjectIdentifier)
-			t.link(layerNode[i], obj, weightsNode[i], inBoth)
-			if sc := saved.WeightScopeOf(l.Class); sc != "" {
-				prefix += sc + "/"
-			}
-		}
-		subNode := map[string]int{}
-		for _, w := range l.Weights {
-			v := &tvar{name: prefix + w.Name, value: w.Value, trainable: w.Trainable}
-			if sub, short, ok := saved.SubLayerOf(l.Class, w.Name); ok {
-				// A variable of a sub-layer (MultiHeadAttention's query EinsumDense), tracked
-				// under the layer's child object for it ("_query_dense/kernel").
-				n, seen := subNode[sub.Name]
-				if !seen {
-					id := genericObjectIdentifier
-					if subLayerGraph(l, sub.Checkpoint) != nil {
-						id = layerIdentifier
-					}
-					n = t.user(inBoth, id)
-					t.link(layerNode[i], sub.Checkpoint, n, inBoth)
-					subNode[sub.Name] = n
-				}
-				modelVars = append(modelVars, v)
-				vn := t.variable(inBoth, v)
-				t.link(n, short, vn, inBoth)
-				subVarNode[[2]string{l.Name, w.Name}] = vn
-				continue
-			}
-			// A trainable layer's non-trainable variables are state Keras creates with
-			// synchronization ON_READ and aggregation MEAN (BatchNormalization's moving
-			// statistics); in a frozen layer every variable is non-trainable.
-			v.onRead = !w.Trainable && boolCfg(l.Cfg, "trainable", true)
-			modelVars = append(modelVars, v)
-			t.link(weightsNode[i], w.Name, t.variable(inBoth, v), inBoth)
-		}
-	}
-	// tf_keras's root "variables" list (model.variables): variables below a layer's
-	// sub-objects or sub-layers are keyed by it ("variables/<i>"), a shorter path than through
-	// their layer.
-	deepVariables(t, root, sm.Layers, modelVars)
-	varNode := subVars
-	for i, l := range sm.Layers {
-		if l.Subs != nil {
-			continue
-		}
-		for _, e := range t.nodes[weightsNode[i]].children {
-			varNode[[2]string{l.Name, e.name}] = e.node
-		}
-	}
-	for k, n := range subVarNode {
-		varNode[k] = n
 	}
 	if err := addOptimizer(t, root, m, varNode); err != nil {
 		return nil, err
@@ -243,7 +176,7 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		return nil, err
 	}
 	if !o.NoKerasMetadata {
-		md, err := kerasMetadata(o, m, sm, t, ids, root, layerNode)
+		md, err := kerasMetadata(o, m, sm, t, ids, root)
 		if err != nil {
 			return nil, err
 		}
@@ -638,7 +571,7 @@ func topLevelGraph(vars []*tvar, ins, outs []endpoint) *pb.GraphDef {
 }
 
 // kerasMetadata builds keras_metadata.pb: one node per Keras object (the model and its layers).
-func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, root int, layerNode []int) (*pb.SavedMetadata, error) {
+func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, root int) (*pb.SavedMetadata, error) {
 	kv := o.KerasVersion
 	if kv == "" {
 		kv = m.KerasVersion
@@ -695,58 +628,98 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 	}
 	md := &pb.SavedMetadata{Nodes: []*pb.KerasObject{{
 		NodeId: int32(ids[root]), NodePath: "root", Identifier: rootID, Metadata: string(js), Version: ver}}}
-	for i, l := range sm.Layers {
-		path := ""
-		for _, e := range t.nodes[root].children {
-			if e.node == layerNode[i] {
-				path = "root." + e.name
-				break
+	var addLayers func(sm *seqModel, parent int, parentPath string) error
+	addLayers = func(sm *seqModel, parent int, parentPath string) error {
+		for _, l := range sm.Layers {
+			path := ""
+			for _, e := range t.nodes[parent].children {
+				if e.node == l.node {
+					path = parentPath + "." + e.name
+					break
+				}
 			}
-		}
-		if l.Input {
-			bis := map[string]any{"class_name": "__tuple__", "items": append([]any{nil}, intsAny(l.Out)...)}
-			lmd := map[string]any{"class_name": l.Class, "name": l.Name, "dtype": strCfg(l.Cfg, "dtype", "float32"),
-				"sparse": boolCfg(l.Cfg, "sparse", false), "ragged": boolCfg(l.Cfg, "ragged", false),
-				"batch_input_shape": bis, "config": l.Cfg}
+			if l.Input {
+				bis := map[string]any{"class_name": "__tuple__", "items": append([]any{nil}, intsAny(l.Out)...)}
+				lmd := map[string]any{"class_name": l.Class, "name": l.Name, "dtype": strCfg(l.Cfg, "dtype", "float32"),
+					"sparse": boolCfg(l.Cfg, "sparse", false), "ragged": boolCfg(l.Cfg, "ragged", false),
+					"batch_input_shape": bis, "config": l.Cfg}
+				js, err := json.Marshal(lmd)
+				if err != nil {
+					return err
+				}
+				md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[l.node]), NodePath: path,
+					Identifier: inputLayerIdentifier, Metadata: string(js), Version: ver})
+				continue
+			}
+			if l.Sub != nil {
+				// A nested model: described as a model (its config, model_config, input
+				// shape), then its own layers below it.
+				class, id := "Sequential", sequentialIdentifier
+				if l.Sub.Functional {
+					class, id = "Functional", networkIdentifier
+				}
+				var in [][]int
+				for _, e := range l.Sub.inputs() {
+					in = append(in, e.Shape)
+				}
+				lmd := map[string]any{
+					"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": true,
+					"dtype": strCfg(l.Cfg, "dtype", "float32"), "batch_input_shape": nil,
+					"must_restore_from_config": false, "preserve_input_structure_in_config": false,
+					"autocast": false, "class_name": class, "config": l.Cfg, "build_input_shape": tshapes(in),
+					"is_graph_network": true, "keras_version": kv, "backend": "tensorflow",
+					"model_config": map[string]any{"class_name": class, "config": l.Cfg},
+				}
+				if nodes, ok := l.Raw["inbound_nodes"]; ok && sm.Functional {
+					lmd["inbound_nodes"] = nodes
+				}
+				js, err := json.Marshal(lmd)
+				if err != nil {
+					return err
+				}
+				md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[l.node]), NodePath: path,
+					Identifier: id, Metadata: string(js), Version: ver})
+				if err := addLayers(l.Sub, l.node, path); err != nil {
+					return err
+				}
+				continue
+			}
+			var bis any
+			if l.First {
+				items := []any{nil}
+				for _, d := range sm.InputShape {
+					items = append(items, d)
+				}
+				bis = map[string]any{"class_name": "__tuple__", "items": items}
+			}
+			lmd := map[string]any{
+				"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": l.Graph.Training,
+				"dtype": strCfg(l.Cfg, "dtype", "float32"), "batch_input_shape": bis, "stateful": false,
+				"must_restore_from_config": false, "preserve_input_structure_in_config": false,
+				"autocast": true, "class_name": l.Class, "config": l.Cfg, "build_input_shape": tshape(l.In),
+			}
+			if sm.Functional {
+				lmd["build_input_shape"] = tshapes(l.InShapes)
+				if nodes, ok := l.Raw["inbound_nodes"]; ok {
+					lmd["inbound_nodes"] = nodes
+				}
+			}
 			js, err := json.Marshal(lmd)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[layerNode[i]]), NodePath: path,
-				Identifier: inputLayerIdentifier, Metadata: string(js), Version: ver})
-			continue
-		}
-		var bis any
-		if l.First {
-			items := []any{nil}
-			for _, d := range sm.InputShape {
-				items = append(items, d)
+			md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[l.node]), NodePath: path,
+				Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+			subs, err := subLayerMetadata(t, ids, l.node, path, l, ver, tshape)
+			if err != nil {
+				return err
 			}
-			bis = map[string]any{"class_name": "__tuple__", "items": items}
+			md.Nodes = append(md.Nodes, subs...)
 		}
-		lmd := map[string]any{
-			"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": l.Graph.Training,
-			"dtype": strCfg(l.Cfg, "dtype", "float32"), "batch_input_shape": bis, "stateful": false,
-			"must_restore_from_config": false, "preserve_input_structure_in_config": false,
-			"autocast": true, "class_name": l.Class, "config": l.Cfg, "build_input_shape": tshape(l.In),
-		}
-		if sm.Functional {
-			lmd["build_input_shape"] = tshapes(l.InShapes)
-			if nodes, ok := l.Raw["inbound_nodes"]; ok {
-				lmd["inbound_nodes"] = nodes
-			}
-		}
-		js, err := json.Marshal(lmd)
-		if err != nil {
-			return nil, err
-		}
-		md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[layerNode[i]]), NodePath: path,
-			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
-		subs, err := subLayerMetadata(t, ids, layerNode[i], path, l, ver, tshape)
-		if err != nil {
-			return nil, err
-		}
-		md.Nodes = append(md.Nodes, subs...)
+		return nil
+	}
+	if err := addLayers(sm, root, "root"); err != nil {
+		return nil, err
 	}
 	return md, nil
 }
