@@ -166,11 +166,12 @@ func (fc *fusedChain) forward(x *tensor.Tensor) *tensor.Tensor {
 // BatchNormalization's inference Forward does.
 func affineRows(d, scale, shift []float32) {
 	c := len(scale)
-	for o := 0; o+c <= len(d); o += c {
-		ys := d[o : o+c]
-		sc, sh := scale[:len(ys)], shift[:len(ys)]
-		for j, v := range ys {
-			ys[j] = v*sc[j] + sh[j]
+	shift = shift[:c]
+	j := 0
+	for i, v := range d {
+		d[i] = v*scale[j] + shift[j]
+		if j++; j == c {
+			j = 0
 		}
 	}
 }
