@@ -100,5 +100,6 @@ var (
 	convKernels32 = [...]convKernelFunc{nil, convZ1x32, convZ2x32, convZ3x32, convZ4x32, convZ5x32, convZ6x32, convZ7x32, convZ8x32, convZ9x32, convZ10x32, convZ11x32, convZ12x32}
 )
 
-// hasConv512 reports whether the AVX-512 direct convolution kernels run on this CPU.
-var hasConv512 = hasAVX512
+// hasConv512 reports whether the AVX-512 direct convolution kernels run: the CPU has
+// AVX-512F and KERASGO_GEMM does not force a narrower kernel (avx2, go) for comparisons.
+var hasConv512 = hasAVX512 && (gemmKernel == avx512Kernel || gemmKernel == avx512Small)

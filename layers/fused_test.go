@@ -27,7 +27,7 @@ func TestForwardFused(t *testing.T) {
 		if _, k, err := ForwardFused([]Layer{l, p}, uniformTensor(NewRand(2), 1, 8, 8, 3)); k != 0 || err != nil {
 			t.Fatalf("ForwardFused without AVX-512 consumed %d layers (err %v), want 0", k, err)
 		}
-		t.Skip("no AVX-512: the fused path does not run on this CPU (checked that it declines)")
+		t.Skip("AVX-512 direct kernels off (no AVX-512F, or KERASGO_GEMM forces another kernel): checked that ForwardFused declines")
 	}
 	rng := rand.New(rand.NewPCG(16, 2))
 	for trial := 0; trial < 50; trial++ {
