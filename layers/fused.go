@@ -64,7 +64,7 @@ func findFusedChain(ls []Layer) (fc fusedChain, ok bool) {
 		return fc, false
 	}
 	for _, l := range ls[:i] {
-		if PolicyOf(l) == PolicyMixedFloat16 {
+		if PolicyOf(l) != PolicyFloat32 { // layers.Forward rounds other policies' values
 			return fc, false
 		}
 	}

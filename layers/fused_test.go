@@ -143,6 +143,18 @@ func TestForwardFusedDeclines(t *testing.T) {
 	if err := p.Build([]int{7, 7, 16}, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := conv.SetDTypePolicy(PolicyMixedFloat16); err != nil {
+		t.Fatal(err)
+	}
+	if _, k, _ := ForwardFused([]Layer{conv, p}, x); k != 0 {
+		t.Errorf("mixed_float16 Conv2D: consumed %d, want 0", k)
+	}
+	if err := conv.SetDTypePolicy(PolicyFloat32); err != nil {
+		t.Fatal(err)
+	}
+	if _, k, err := ForwardFused([]Layer{conv, p}, x); hasConv512 && (k != 2 || err != nil) {
+		t.Errorf("float32 Conv2D, MaxPooling2D: consumed %d (err %v), want 2", k, err)
+	}
 	if hasConv512 {
 		if _, _, err := ForwardFused([]Layer{conv, p}, uniformTensor(NewRand(2), 2, 10, 9, 3)); err == nil {
 			t.Error("wrong input shape: no error")
