@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -140,10 +141,13 @@ def main():
     if b.returncode != 0:
         sys.exit("go test -c failed:\n" + b.stdout + b.stderr)
     go, tf = [], []
-    for i in range(a.pairs):
-        go.append(go_sample(binary))
-        tf.append(tf_sample())
-        print(f"pair {i+1}/{a.pairs} done", file=sys.stderr, flush=True)
+    try:
+        for i in range(a.pairs):
+            go.append(go_sample(binary))
+            tf.append(tf_sample())
+            print(f"pair {i+1}/{a.pairs} done", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     load1 = os.getloadavg()
     engines = [e for e in ("fn", "predict", "onnxruntime") if e in tf[0]]
     label = {"fn": "TF tf.function", "predict": "TF model.predict", "onnxruntime": "ONNX Runtime"}
