@@ -24,6 +24,10 @@ func (l *Conv2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
 		z = b.get(1, n*P*F)
 	}
 	xd := x.Float32s()
+	if l.direct512() && !g.trivial() {
+		l.forwardInfer512(b, xd, z, y, n)
+		return tensor.MustFromFloat32([]int{n, g.oh, g.ow, F}, y)
+	}
 	nw := workers(n)
 	if hasDirectConvKernel && hasFMA && F%8 == 0 && !g.trivial() {
 		scratch := make([][]float32, nw)

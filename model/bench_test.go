@@ -41,6 +41,9 @@ func BenchmarkPredict(b *testing.B) {
 // data beyond its result: the layers reuse their inference buffers (issue 16). The bound is
 // far below one batch's activations (batch 512: 29 MB out of Conv2D).
 func TestPredictAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("race detector: sync.Pool drops the GEMM's packing buffers at random, so allocation bounds do not hold")
+	}
 	m := seedModel()
 	for _, n := range []int{1, 32, 512} {
 		xt := seedInput(n)
@@ -71,8 +74,11 @@ func TestPredictAllocations(t *testing.T) {
 		med := per[runs/2]
 		result := uint64(n * 10 * 4)
 		t.Logf("batch %d: %d bytes per warm Predict (median; result %d; all %v)", n, med, result, per)
-		if med > result+64<<10 {
-			t.Errorf("batch %d: %d bytes allocated per warm Predict, want at most the result (%d) + 64 KiB", n, med, result)
+		// Beyond the result: tensor headers, shapes and closures (about 1 to 5 KiB), no
+		// tensor data (the smallest activation at batch 512 is 100 KiB).
+		bound := result + 8<<10
+		if med > bound {
+			t.Errorf("batch %d: %d bytes allocated per warm Predict, want at most %d (the result, %d, + 8 KiB)", n, med, bound, result)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -134,7 +135,22 @@ func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		return ys[0], nil
 	}
 	var mask []bool
-	for _, l := range m.layers {
+	for i := 0; i < len(m.layers); i++ {
+		if !training && mask == nil {
+			// Conv2D → [BatchNormalization] → MaxPooling2D → [BatchNormalization] in one
+			// fused pass where the CPU has the kernels (layers.ForwardFused).
+			y, k, err := layers.ForwardFused(m.layers[i:], x)
+			if err != nil {
+				l := m.layers[i]
+				return nil, layerErr(-1, l.Name(), l.Class(), err)
+			}
+			if k > 0 {
+				x = y
+				i += k - 1
+				continue
+			}
+		}
+		l := m.layers[i]
 		y, ym, err := callMasked(l, x, mask, training)
 		if err != nil {
 			return nil, layerErr(-1, l.Name(), l.Class(), err)
