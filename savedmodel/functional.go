@@ -103,6 +103,10 @@ func parseFunctional(top map[string]any, m *saved.Model) (*seqModel, error) {
 			if !ok || len(list) == 0 {
 				return nil, formatErr("layer %q: inbound node %d is not a list of tensor references", ls.Name, j)
 			}
+			if _, flat := list[0].(string); flat {
+				// a TFOpLambda call: [layer, node, tensor, {"y": 3.0, ...}], one reference
+				list = []any{list}
+			}
 			var call []nodeRef
 			for _, e := range list {
 				r, err := ref(e)

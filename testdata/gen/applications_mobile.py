@@ -103,7 +103,7 @@ def calibrate_batchnorm(lib, m):
                            a.var(axis=axes).astype(np.float32)])
     # then scale the classifier so that the logits have unit standard deviation (a softmax
     # that is neither uniform nor saturated)
-    logits = m.get_layer("Logits")
+    logits = next(l for l in m.layers if l.name.lower() == "logits")  # Keras 3 says "logits"
     s = float(np.std(np.asarray(lib.Model(m.inputs, logits.output)(x, training=False))))
     logits.set_weights([w / s for w in logits.get_weights()])
 
