@@ -134,6 +134,9 @@ func (m *Model) configObject(d saved.Dialect, form configForm) (map[string]any, 
 		list = append(list, entry(saved.InputLayerClass, inputLayerConfig(d, name, m.in.batch, m.in.shape), nil))
 	}
 	for i, l := range m.layers {
+		if err := layers.CheckDialect(l, d); err != nil {
+			return nil, err
+		}
 		cfg := maps.Clone(l.Config(d))
 		if cfg == nil {
 			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())

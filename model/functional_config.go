@@ -33,6 +33,9 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 			list = append(list, e)
 			continue
 		}
+		if err := layers.CheckDialect(l, d); err != nil {
+			return nil, err
+		}
 		cfg := maps.Clone(l.Config(d))
 		if cfg == nil {
 			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())
