@@ -260,7 +260,7 @@ func TestAppsMobileTrainStep(t *testing.T) {
 	t.Skip("TF's own U-Net gradients differ by ~0.3% between thread counts (see the comment)")
 	root := testref.AppsMobileDir(t)
 	ref := testref.Dir(t, testref.AppsMobile)
-	for _, name := range []string{"unet_small"} { // see APPS_MOBILE_STEPS in reference.py
+	for _, name := range []string{"unet_small"} { // mobilenetv3small: TestAppsMobileV3SmallTrainStep
 		dir := filepath.Join(root, name)
 		rdir := filepath.Join(ref, name)
 		var logs map[string]float64
@@ -272,6 +272,25 @@ func TestAppsMobileTrainStep(t *testing.T) {
 				checkTrainStep(t, dir, rdir, f, logs)
 			})
 		}
+	}
+}
+
+// TestAppsMobileV3SmallTrainStep loads MobileNetV3Small as tf_keras and Keras 3 saved it
+// (compiled with Adam, not fitted; built without its Dropout) and checks one TrainOnBatchN
+// against tf_keras's train_on_batch computed in this run (testref.AppsMobile): the loss, every
+// weight and Adam slot, through the backward pass of its 56 (tf_keras) or 18 (Keras 3)
+// operations (layers.TFOp) and Keras 3's hard_swish activations.
+func TestAppsMobileV3SmallTrainStep(t *testing.T) {
+	dir := filepath.Join(testref.AppsMobileDir(t), "mobilenetv3small")
+	rdir := filepath.Join(testref.Dir(t, testref.AppsMobile), "mobilenetv3small")
+	var logs map[string]float64
+	if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+		t.Run(f, func(t *testing.T) {
+			checkTrainStep(t, dir, rdir, f, logs)
+		})
 	}
 }
 
