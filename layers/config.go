@@ -201,7 +201,7 @@ func (r *cfgReader) readBase(b *base) {
 		if name, ok := dtypeName(v); !ok {
 			r.fail(ErrFormat, "%s: want a dtype name or a DTypePolicy, have %s", k, jsonValue(v))
 		} else if name != PolicyFloat32 && (policyRound(name) == nil || k != "dtype") {
-			r.fail(ErrUnsupported, "%s %q (only float32, mixed_float16 and mixed_bfloat16 are implemented)", k, name)
+			r.fail(ErrUnsupported, "%s %q (only float32, float16, bfloat16, mixed_float16 and mixed_bfloat16 are implemented)", k, name)
 		} else if policyRound(name) != nil {
 			b.policy = name
 		}

@@ -14,6 +14,11 @@ const (
 	PolicyFloat32       = "float32"
 	PolicyMixedFloat16  = "mixed_float16"
 	PolicyMixedBFloat16 = "mixed_bfloat16"
+	// float16 and bfloat16 variables and compute (Keras's dtype="float16"): kerasgo keeps the
+	// variables in float32, rounded to the dtype when they are used and written
+	// (VariableDType).
+	PolicyFloat16  = "float16"
+	PolicyBFloat16 = "bfloat16"
 )
 
 // DTypePolicy returns the layer's dtype policy name: PolicyFloat32, PolicyMixedFloat16 or
@@ -31,10 +36,10 @@ func (b *base) SetDTypePolicy(name string) error {
 	switch name {
 	case PolicyFloat32, "":
 		b.policy = ""
-	case PolicyMixedFloat16, PolicyMixedBFloat16:
+	case PolicyMixedFloat16, PolicyMixedBFloat16, PolicyFloat16, PolicyBFloat16:
 		b.policy = name
 	default:
-		return fmt.Errorf("%w: dtype policy %q (only float32, mixed_float16 and mixed_bfloat16 are implemented)", ErrUnsupported, name)
+		return fmt.Errorf("%w: dtype policy %q (only float32, float16, bfloat16, mixed_float16 and mixed_bfloat16 are implemented)", ErrUnsupported, name)
 	}
 	return nil
 }
@@ -61,7 +66,7 @@ func policyConfig(d saved.Dialect, name string) any {
 		return map[string]any{"module": "keras", "class_name": "DTypePolicy",
 			"config": map[string]any{"name": name}, "registered_name": nil}
 	}
-	if name == PolicyFloat32 {
+	if name == PolicyFloat32 || name == PolicyFloat16 || name == PolicyBFloat16 {
 		return name
 	}
 	return map[string]any{"module": "keras.mixed_precision", "class_name": "Policy",
@@ -92,12 +97,25 @@ func Forward(l Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 // policyRound is the rounding of a policy's compute dtype, nil for float32.
 func policyRound(p string) func(float32) float32 {
 	switch p {
-	case PolicyMixedFloat16:
+	case PolicyMixedFloat16, PolicyFloat16:
 		return RoundFloat16
-	case PolicyMixedBFloat16:
+	case PolicyMixedBFloat16, PolicyBFloat16:
 		return RoundBFloat16
 	}
 	return nil
+}
+
+// VariableDType is the dtype Keras gives l's variables when it is not float32: float16 or
+// bfloat16 under those policies (not the mixed ones), tensor.Invalid otherwise. Files hold
+// the variables in it (the model converts the float32 values when it writes them).
+func VariableDType(l Layer) tensor.DType {
+	switch PolicyOf(l) {
+	case PolicyFloat16:
+		return tensor.Float16
+	case PolicyBFloat16:
+		return tensor.BFloat16
+	}
+	return tensor.Invalid
 }
 
 // ForwardN is Forward for a multi-input layer.

@@ -67,8 +67,8 @@ func TestMixedPolicyConfig(t *testing.T) {
 	if got := l.Config(saved.Keras2)["dtype"]; got != "float32" {
 		t.Errorf("float32 layer: dtype %v", got)
 	}
-	if err := l.SetDTypePolicy("float16"); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("float16 policy: err = %v, want ErrUnsupported", err)
+	if err := l.SetDTypePolicy("float64"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("float64 policy: err = %v, want ErrUnsupported", err)
 	}
 	if err := l.SetDTypePolicy(PolicyMixedBFloat16); err != nil || PolicyOf(l) != PolicyMixedBFloat16 {
 		t.Errorf("mixed_bfloat16: %v, policy %s", err, PolicyOf(l))

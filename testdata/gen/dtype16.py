@@ -10,6 +10,9 @@
                    of functional.py (gen_case/check_case: tf_keras model.h5, Keras 3 model.keras,
                    x0/y0/y0_keras3, configs, summaries, weights); the two libraries' predictions
                    agree within 2e-2 (bfloat16 compute: 8 significant bits).
+  float16_mlp/     Dense layers built with dtype="float16" (16-bit variables and compute),
+                   every format (tf_keras model.h5, weights.h5, ckpt/, savedmodel/;
+                   Keras 3 model.keras, model.weights.h5, legacy.h5).
 """
 
 import os
@@ -66,6 +69,19 @@ def mixed_bfloat16_cnn(lib):
         mp.set_global_policy(prev)
 
 
+def dtype_mlp(dtype):
+    """Dense layers whose variables are 16-bit (dtype=float16 or bfloat16: variables and compute
+    in that dtype), a float32 softmax at the end."""
+    def build(lib):
+        L = lib.layers
+        inp = lib.Input((6,), name="vec")
+        x = L.Dense(5, activation="relu", dtype=dtype, name="d1")(inp)
+        x = L.Dense(4, dtype=dtype, name="d2")(x)
+        out = L.Activation("softmax", dtype="float32", name="probs")(x)
+        return lib.Model(inp, out, name=dtype + "_mlp")
+    return build
+
+
 def main(out):
     out = os.path.join(out, "dtype16")
     reset_dir(out)
@@ -79,6 +95,15 @@ def main(out):
         manifest["cases"][name] = functional.gen_case(out, name, mixed_bfloat16_cnn, desc, 16016, "model", False, fit=False)
         manifest["cases"][name]["tf_keras_vs_keras3_tolerance"] = functional.TOL
         functional.check_case(out, name, mixed_bfloat16_cnn, manifest["cases"][name], False, fit=False)
+        # not bfloat16: tf_keras 2.21 cannot load the model.h5 it writes of Dense(dtype="bfloat16")
+        # (batch_set_value: "ValueError: No cast function available."), nor Keras 3 its legacy.h5
+        for i, dt in enumerate(["float16"]):
+            name = dt + "_mlp"
+            b = dtype_mlp(dt)
+            desc = f"Dense layers with dtype={dt} (16-bit variables), every format"
+            manifest["cases"][name] = functional.gen_case(out, name, b, desc, 16017 + i, "model", True, fit=False)
+            manifest["cases"][name]["tf_keras_vs_keras3_tolerance"] = functional.TOL
+            functional.check_case(out, name, b, manifest["cases"][name], True, fit=False)
     finally:
         functional.TOL = default_tol
     write_json(os.path.join(out, "manifest.json"), manifest)
