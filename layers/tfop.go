@@ -29,6 +29,9 @@ type TFOp struct {
 	cCfg   any
 	cFirst bool
 	hasC   bool
+	// tf_keras's call keyword arguments besides the constant: whether it wrote "name": null
+	// (tf.math.add and tf.nn.relu6 do not)
+	noNameKw bool
 }
 
 // TFOpClass is the tf_keras class of an operation layer.
@@ -180,7 +183,8 @@ type CallArgsSetter interface {
 }
 
 // SetCallArgs reads the constant of a binary op: Keras 3's second positional argument (or
-// first, the tensor second), tf_keras's keyword argument "y" (its "name" must be null).
+// first, the tensor second), tf_keras's keyword argument "y" (its "name" must be null; a
+// constant first arrives as the first positional argument, the tensor as "y": model/callargs.go).
 func (l *TFOp) SetCallArgs(args []CallArg, kwargs map[string]any, d saved.Dialect) error {
 	who := fmt.Sprintf("%s %q (%s)", l.Class(), l.name, l.op)
 	var consts []any
@@ -194,6 +198,10 @@ func (l *TFOp) SetCallArgs(args []CallArg, kwargs map[string]any, d saved.Dialec
 		} else {
 			consts = append(consts, a.Value)
 		}
+	}
+	if d == saved.Keras2 {
+		_, named := kwargs["name"]
+		l.noNameKw = !named
 	}
 	for k, v := range kwargs {
 		switch {
@@ -222,28 +230,27 @@ func (l *TFOp) SetCallArgs(args []CallArg, kwargs map[string]any, d saved.Dialec
 	}
 	l.c, l.cCfg, l.hasC = c, consts[0], true
 	l.cFirst = tensorAt > 0
-	if l.cFirst && l.function != "" {
-		return fmt.Errorf("%w: %s: the constant is the first operand", ErrUnsupported, who)
-	}
 	return nil
 }
 
 // CallArgs returns the call's arguments as dialect d writes them.
 func (l *TFOp) CallArgs(d saved.Dialect) ([]CallArg, map[string]any, error) {
+	kw := map[string]any{}
+	if d == saved.Keras2 && !l.noNameKw {
+		kw["name"] = nil
+	}
 	if !l.binary() {
-		if d == saved.Keras2 {
-			return []CallArg{{Tensor: true}}, map[string]any{"name": nil}, nil
-		}
-		return []CallArg{{Tensor: true}}, map[string]any{}, nil
+		return []CallArg{{Tensor: true}}, kw, nil
 	}
 	if !l.hasC {
 		return nil, nil, fmt.Errorf("%w: %s %q: no constant operand", ErrFormat, l.Class(), l.name)
 	}
 	if d == saved.Keras2 {
 		if l.cFirst {
-			return nil, nil, fmt.Errorf("%w: %s %q: tf_keras's TFOpLambda config cannot express %s with the constant first", ErrUnsupported, l.Class(), l.name, l.op)
+			return []CallArg{{Value: l.cCfg}, {Tensor: true}}, kw, nil
 		}
-		return []CallArg{{Tensor: true}}, map[string]any{"y": l.cCfg, "name": nil}, nil
+		kw["y"] = l.cCfg
+		return []CallArg{{Tensor: true}}, kw, nil
 	}
 	if l.cFirst {
 		return []CallArg{{Value: l.cCfg}, {Tensor: true}}, map[string]any{}, nil
@@ -271,7 +278,7 @@ func (l *TFOp) Entry(d saved.Dialect) (class, module string, cfg map[string]any,
 			fn = f.function
 		}
 		if fn == "" {
-			return "", "", nil, fmt.Errorf("%w: %s %q: tf_keras has no TF operation for Keras 3's %s", ErrUnsupported, l.Class(), l.name, f.k3class)
+			return "", "", nil, fmt.Errorf("%w: %s %q: the operation %s exists only in Keras 3 (tf_keras has no TFOpLambda function for it; save in Keras 3's format, .keras)", ErrUnsupported, l.Class(), l.name, f.k3class)
 		}
 		c := l.baseConfig(d)
 		c["function"] = fn

@@ -14,6 +14,9 @@ import (
 // nested in a list) and Keras 3 as operation nodes ({"args": [<tensor>, 3.0], "kwargs": {}},
 // the entry's module keras.src.ops.*).
 
+// constantValue stands for a constant in the place of a layer name in tf_keras's calls.
+const constantValue = "_CONSTANT_VALUE"
+
 // operationFromEntry builds the layer of a Keras 3 operation entry (module keras.src.ops.*);
 // ok is false for other entries. Keras 3's legacy .h5 configs drop the module: an entry
 // there whose first call has a number among its positional arguments (x + 3.0 as class Add)
@@ -103,6 +106,22 @@ func parseOpCall(v any) ([]tensorRef, []layers.CallArg, map[string]any, error) {
 	if !ok || len(list) < 3 {
 		return nil, nil, nil, fmt.Errorf("%w: inbound node %s: want [layer, node_index, tensor_index, kwargs]", ErrFormat, jsonValue(v))
 	}
+	if list[0] == constantValue && len(list) == 4 {
+		// tf_keras's call on a constant first (2.0 - x): ["_CONSTANT_VALUE", -1, 2.0,
+		// {"y": [layer, node, tensor], ...}]
+		kw, _ := list[3].(map[string]any)
+		r, err := parseTensorRef(kw["y"])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		rest := map[string]any{}
+		for k, x := range kw {
+			if k != "y" {
+				rest[k] = x
+			}
+		}
+		return []tensorRef{r}, []layers.CallArg{{Value: list[2]}, {Tensor: true}}, rest, nil
+	}
 	r, err := parseTensorRef(list)
 	if err != nil {
 		return nil, nil, nil, err
@@ -156,6 +175,14 @@ func (m *Model) opConfigEntry(l layers.Layer, d saved.Dialect, form configForm, 
 			nodes = append(nodes, map[string]any{"args": list, "kwargs": kwargs})
 			continue
 		}
+		if len(args) == 2 && !args[0].Tensor && args[1].Tensor {
+			kw := map[string]any{"y": ref(x)}
+			for k, v := range kwargs {
+				kw[k] = v
+			}
+			nodes = append(nodes, []any{constantValue, -1, args[0].Value, kw})
+			continue
+		}
 		if len(args) != 1 || !args[0].Tensor {
 			return nil, errors.New("kerasgo: internal error: tf_keras op call with positional constants")
 		}
@@ -170,6 +197,10 @@ func (m *Model) opConfigEntry(l layers.Layer, d saved.Dialect, form configForm, 
 		e["registered_name"] = class
 		if bc := layers.BuildConfig(l, d); bc != nil {
 			e["build_config"] = bc
+		}
+		if args, _, err := op.CallArgs(d); err == nil && len(args) > 0 && !args[0].Tensor {
+			// tf_keras records the shape of the first argument: the scalar constant's
+			e["build_config"] = map[string]any{"input_shape": []any{}}
 		}
 	}
 	return e, nil
