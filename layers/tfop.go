@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kerasgo/kerasgo/internal/pyfmt"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -136,7 +137,7 @@ func NewTFOp(op string, c float64) (*TFOp, error) {
 		if f.op == op && f.function != "" {
 			l := &TFOp{ewise: ewise{base: newBase("", nil), class: TFOpClass}, op: op, function: f.function}
 			if f.binary {
-				l.c, l.cCfg, l.hasC = c, c, true
+				l.c, l.cCfg, l.hasC = c, pyFloat(c), true
 			}
 			return l, nil
 		}
@@ -228,7 +229,7 @@ func (l *TFOp) SetCallArgs(args []CallArg, kwargs map[string]any, d saved.Dialec
 	if !ok {
 		return fmt.Errorf("%w: %s: operand %s is not a number (only scalar constants are supported)", ErrUnsupported, who, jsonValue(consts[0]))
 	}
-	l.c, l.cCfg, l.hasC = c, consts[0], true
+	l.c, l.cCfg, l.hasC = c, pyFloat(c), true
 	l.cFirst = tensorAt > 0
 	return nil
 }
@@ -286,6 +287,13 @@ func (l *TFOp) Entry(d saved.Dialect) (class, module string, cfg map[string]any,
 	}
 	return "", "", nil, fmt.Errorf("%w: %s %q: unknown op %q", ErrUnsupported, l.Class(), l.name, l.op)
 }
+
+// pyFloat is a constant operand as Python writes it in JSON: a float (3.0, not 3), since
+// tf_keras makes an int32 tensor of an integer constant that comes first (2 - x then fails).
+type pyFloat float64
+
+// MarshalJSON writes f as Python's repr of a float.
+func (f pyFloat) MarshalJSON() ([]byte, error) { return pyfmt.JSON(float64(f)), nil }
 
 func relu6f(v float32) float32 { return min(max(v, 0), 6) }
 
