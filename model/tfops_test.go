@@ -1,12 +1,14 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/internal/testref"
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/saved"
 )
@@ -84,6 +86,24 @@ func TestTFOps(t *testing.T) {
 				refused = map[string]bool{"m.h5": true, "sm": true}
 			}
 			appsRoundTripFrom(t, dir, f.file, refused)
+		})
+	}
+}
+
+// TestTFOpsTrainStep runs one TrainOnBatchN of the operation chain (Dense "pre", every TFOp,
+// Dense "head") as tf_keras and Keras 3 saved it and compares the loss, the weights and the
+// Adam slots (the gradients of "pre" pass back through every op) with tf_keras's
+// train_on_batch from tfkeras/model.h5 computed in this run (testref.Functional).
+func TestTFOpsTrainStep(t *testing.T) {
+	dir := "../testdata/tfops/chain"
+	rdir := filepath.Join(testref.Dir(t, testref.Functional), "chain")
+	var logs map[string]float64
+	if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+		t.Run(f, func(t *testing.T) {
+			checkTrainStep(t, dir, rdir, f, logs)
 		})
 	}
 }

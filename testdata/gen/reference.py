@@ -122,6 +122,8 @@ FUNCTIONAL_CASES = ["two_branch_residual", "two_in_two_out", "shared_layer"]
 
 def functional_steps(testdata, out):
     train_steps(os.path.join(testdata, "functional"), FUNCTIONAL_CASES, out, "functional")
+    # testdata/tfops (tfops.py): the gradients through every TFOp
+    train_steps(os.path.join(testdata, "tfops"), ["chain"], out, "tfops")
 
 
 # cases of the applications_mobile cache (testdata/gen/applications_mobile.py) with a step.

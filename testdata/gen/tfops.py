@@ -1,10 +1,11 @@
 """testdata/tfops/: operations on a tensor and a constant inside Functional models (issue 11):
 tf_keras records them as TFOpLambda layers, Keras 3 as keras.src.ops operation nodes; kerasgo
 runs both as layers.TFOp. One case per library's spelling, each a chain of every operation
-kerasgo runs, then Dense "head"; in the per-case layout of functional.py (gen_case/check_case:
+kerasgo runs between Dense "pre" and Dense "head" (reference.py's functional part replays a
+tf_keras train_on_batch of it); in the per-case layout of functional.py (gen_case/check_case:
 tf_keras model.h5, Keras 3 model.keras, x0/y0/y0_keras3, configs, summaries, weights):
 
-  chain   x + 3.0, relu6, * (1/6), - 0.5, 2.0 - x, / 4.0, relu, 3.0 / (x + 1.0), 1.5 + x,
+  chain   Dense "pre", then x + 3.0, relu6, * (1/6), - 0.5, 2.0 - x, / 4.0, relu, 3.0 / (x + 1.0), 1.5 + x,
           then tf.math.add / tf.math.multiply (tf_keras: keyword arguments without "name")
           or ops.add / ops.multiply / ops.divide (Keras 3), and in Keras 3 hard_sigmoid and
           hard_silu (tf_keras: tf.nn.relu6(x + 3) * (1/6) and a Multiply layer of x and that,
@@ -20,7 +21,8 @@ from common import VERSIONS, keras, reset_dir, tf, tf_keras, write_json
 def chain(lib):
     L = lib.layers
     inp = lib.Input((5,), name="vec")
-    x = inp + 3.0
+    x = L.Dense(5, name="pre")(inp)  # weights before the ops: a training step checks their gradients
+    x = x + 3.0
     if lib is keras:
         ops = keras.ops
         x = ops.relu6(x)
@@ -45,7 +47,7 @@ def chain(lib):
         x = tf.math.divide(x, 2.0)
         h = tf.nn.relu6(x + 3.0) * (1.0 / 6.0)
         x = L.Multiply(name="hard_swish")([h, tf.nn.relu6(h + 3.0) * (1.0 / 6.0)])
-    out = L.Dense(3, name="head")(x)
+    out = L.Dense(3, activation="softmax", name="head")(x)
     return lib.Model(inp, out, name="tfops_chain")
 
 
