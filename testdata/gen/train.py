@@ -131,13 +131,18 @@ def jsonable(o):
     return o
 
 
-def parse_slot_name(varname):
+def parse_slot_name(varname, optname=None):
     """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel').
 
     An optimizer built outside its name scope (after load_weights) has no 'Adam/' prefix:
-    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel')."""
+    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel'). With the optimizer's name given,
+    layer names with "/" (MobileNetV3's 'Conv/BatchNorm') are told apart from the prefix."""
     n = varname.split(":")[0]
     parts = n.split("/")
+    if optname is not None:
+        if parts[0] == optname:
+            return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
+        return None, parts[0], "/".join(parts[1:-1]), parts[-1]
     if len(parts) == 3:
         return None, parts[0], parts[1], parts[2]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
@@ -150,7 +155,7 @@ def write_optimizer_state(d, model, opt):
     assert variables[0] is opt.iterations or variables[0].name.startswith("iteration"), order[0]
     slots = []
     for v in variables[1:]:
-        optname, slot, layer, weight = parse_slot_name(v.name)
+        optname, slot, layer, weight = parse_slot_name(v.name, opt.name)
         fname = f"slots/{layer}_{weight}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
