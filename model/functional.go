@@ -422,7 +422,7 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 	// Names: automatic names for unnamed layers, then uniqueness.
 	m.layers = ls
 	m.fn = g
-	m.names = map[string]bool{}
+	m.names, m.nameNext = map[string]bool{}, nil
 	for _, l := range ls {
 		if l.Name() != "" {
 			m.names[l.Name()] = true
@@ -454,13 +454,21 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 }
 
 // freeName returns the first of base, base_1, base_2, ... that no layer of the model has.
+// Names are only ever added to a model (Pop resets the hints), so a suffix found taken stays
+// taken and the search resumes where the last one for the same base stopped: naming N
+// layers probes O(N) names in all.
 func (m *Model) freeName(base string) string {
-	for i := 0; ; i++ {
+	if m.nameNext == nil {
+		m.nameNext = map[string]int{}
+	}
+	for i := m.nameNext[base]; ; i++ {
+		m.nameProbes++
 		n := base
 		if i > 0 {
 			n = base + "_" + strconv.Itoa(i)
 		}
 		if !m.hasName(n) {
+			m.nameNext[base] = i + 1
 			return n
 		}
 	}

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -46,6 +45,9 @@ type Model struct {
 		shape []int // without the batch dimension; nil when unknown
 		batch int   // the declared batch dimension, -1 for None
 		name  string
+		// autoName is an automatic InputLayer name ("input_2") a config gave, which name
+		// leaves empty (saving names the input afresh); model.Dot draws it as tf_keras does.
+		autoName string
 	}
 	// outShape is the output shape of the last layer (without batch) when built.
 	outShape []int
@@ -65,6 +67,11 @@ type Model struct {
 	builtParams int64
 	// names caches the layer names (nameSet).
 	names map[string]bool
+	// nameNext holds, per automatic base name, the first suffix autoName has not yet found
+	// taken (reset with names), so naming N unnamed layers probes O(N) names in all.
+	nameNext map[string]int
+	// nameProbes counts the names autoName has tried (a test checks it stays linear).
+	nameProbes int
 	// predictMu makes Predict and PredictN take turns (layers keep per-layer buffers).
 	predictMu sync.Mutex
 	// depth counts the models that hold this one as a layer (models read from configs).
@@ -250,7 +257,7 @@ func (m *Model) Pop() (layers.Layer, error) {
 	l := m.layers[len(m.layers)-1]
 	m.layers = m.layers[:len(m.layers)-1]
 	m.builtParams = max(m.builtParams-countParams(l.Weights()), 0)
-	m.names = nil
+	m.names, m.nameNext = nil, nil
 	if m.outShape != nil {
 		shape := slices.Clone(m.in.shape)
 		for _, k := range m.layers {
@@ -316,16 +323,7 @@ func (m *Model) checkBudget(l layers.Layer, in []int) error {
 // base_1, base_2, ... not yet used in the model. For layers added in order this is Keras's
 // per-class counter; where Keras would produce a duplicate (and then fail), it skips ahead.
 func (m *Model) autoName(class string) string {
-	base := layers.DefaultBaseName(class)
-	for i := 0; ; i++ {
-		n := base
-		if i > 0 {
-			n = base + "_" + strconv.Itoa(i)
-		}
-		if !m.hasName(n) {
-			return n
-		}
-	}
+	return m.freeName(layers.DefaultBaseName(class))
 }
 
 // Build sets the input shape (without the batch dimension) and builds every layer, as

@@ -141,6 +141,14 @@ def apps_mobile_steps(out):
     train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile")
 
 
+# testdata/layers_mha cases with a step: the Transformer encoder block (compiled, never fitted).
+MHA_STEPS = ["transformer_block"]
+
+
+def mha_steps(testdata, out):
+    train_steps(os.path.join(testdata, "layers_mha"), MHA_STEPS, out, "mha")
+
+
 def train_steps(root, names, out, label):
     with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
         cases = json.load(f)["cases"]
@@ -176,7 +184,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "mha"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.part == "train":
@@ -185,6 +193,8 @@ def main():
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps_mobile":
         apps_mobile_steps(os.path.abspath(a.out))
+    elif a.part == "mha":
+        mha_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     else:
         next_formats(os.path.abspath(a.testdata), os.path.abspath(a.out))
     with open(os.path.join(a.out, "meta.json"), "w", encoding="utf-8") as f:

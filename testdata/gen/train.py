@@ -140,11 +140,18 @@ def parse_slot_name(varname, optname=None):
     n = varname.split(":")[0]
     parts = n.split("/")
     if optname is not None:
-        if parts[0] == optname:
-            return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
-        return None, parts[0], "/".join(parts[1:-1]), parts[-1]
+        prefix = parts[0] if parts[0] == optname else None
+        rest = parts[1:] if prefix else parts
+        slot, rest = rest[0], rest[1:]
+        if len(rest) == 3 and rest[1] in ("query", "key", "value", "attention_output"):
+            # a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
+            return prefix, slot, rest[0], rest[1] + "/" + rest[2]
+        return prefix, slot, "/".join(rest[:-1]), rest[-1]
     if len(parts) == 3:
         return None, parts[0], parts[1], parts[2]
+    if len(parts) == 4 and parts[0].islower() and parts[2] in ("query", "key", "value", "attention_output"):
+        # unprefixed, a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
+        return None, parts[0], parts[1], parts[2] + "/" + parts[3]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
 
@@ -156,7 +163,7 @@ def write_optimizer_state(d, model, opt):
     slots = []
     for v in variables[1:]:
         optname, slot, layer, weight = parse_slot_name(v.name, opt.name)
-        fname = f"slots/{layer}_{weight}_{slot}.npy"
+        fname = f"slots/{layer}_{weight.replace('/', '.')}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
         slots.append({"layer": layer, "weight": weight, "slot": slot, "name": v.name,
