@@ -207,8 +207,12 @@ func versions(m *saved.Model) (string, string) {
 func checkLayers(m *saved.Model) error {
 	seen := map[string]bool{}
 	for _, l := range m.Layers {
-		if l.Name == "" || strings.Contains(l.Name, "/") || l.Name == "." || l.Name == ".." {
-			return formatf("bad layer name %q", l.Name)
+		d := m.Dialect
+		if len(m.Config) == 0 {
+			d = saved.Keras2 // weights only: Keras 3 files then key layers by class, not name
+		}
+		if err := checkLayerName(l.Name, d); err != nil {
+			return err
 		}
 		if seen[l.Name] {
 			return formatf("duplicate layer name %q", l.Name)
@@ -226,6 +230,27 @@ func checkLayers(m *saved.Model) error {
 			if w.Value == nil {
 				return formatf("layer %q: weight %q has no value", l.Name, w.Name)
 			}
+		}
+	}
+	return nil
+}
+
+// checkLayerName refuses a layer name that cannot be an HDF5 path. tf_keras names layers with
+// "/" (MobileNetV3's "Conv/BatchNorm") and its .h5 files then nest the groups, as h5py does;
+// Keras 3 does not allow "/" in a name.
+func checkLayerName(name string, d saved.Dialect) error {
+	if name == "" || name == "." || name == ".." {
+		return formatf("bad layer name %q", name)
+	}
+	if !strings.Contains(name, "/") {
+		return nil
+	}
+	if d == saved.Keras3 {
+		return unsupportedf("layer name %q contains \"/\", which Keras 3 does not allow in a name (save in a tf_keras format, or rename the layer)", name)
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == "" || part == "." || part == ".." {
+			return formatf("bad layer name %q", name)
 		}
 	}
 	return nil

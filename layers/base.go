@@ -13,7 +13,7 @@ type base struct {
 	trainable bool
 	inShape   []int  // nil until Build
 	declared  []int  // batch shape with -1 for None; nil when not declared
-	policy    string // dtype policy: "" (float32) or PolicyMixedFloat16
+	policy    string // dtype policy: "" (float32), PolicyMixedFloat16 or PolicyMixedBFloat16
 }
 
 func newBase(name string, inputShape []int) base {

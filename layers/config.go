@@ -200,9 +200,9 @@ func (r *cfgReader) readBase(b *base) {
 	if v, k, ok := r.get("dtype", "input_dtype"); ok && v != nil {
 		if name, ok := dtypeName(v); !ok {
 			r.fail(ErrFormat, "%s: want a dtype name or a DTypePolicy, have %s", k, jsonValue(v))
-		} else if name != PolicyFloat32 && (name != PolicyMixedFloat16 || k != "dtype") {
-			r.fail(ErrUnsupported, "%s %q (only float32 and mixed_float16 are implemented)", k, name)
-		} else if name == PolicyMixedFloat16 {
+		} else if name != PolicyFloat32 && (policyRound(name) == nil || k != "dtype") {
+			r.fail(ErrUnsupported, "%s %q (only float32, float16, bfloat16, mixed_float16 and mixed_bfloat16 are implemented)", k, name)
+		} else if policyRound(name) != nil {
 			b.policy = name
 		}
 	}

@@ -148,16 +148,19 @@ func TestGradConv2DTranspose(t *testing.T) {
 		pad    string
 		act    string
 		nobias bool
+		dil    [2]int
 	}{
-		{[]int{4, 5, 3}, 2, [2]int{3, 3}, [2]int{1, 1}, nil, "valid", "tanh", false},
-		{[]int{4, 3, 2}, 3, [2]int{3, 2}, [2]int{2, 2}, nil, "same", "linear", false},
-		{[]int{3, 4, 2}, 2, [2]int{3, 3}, [2]int{2, 3}, &[2]int{1, 2}, "same", "sigmoid", true},
-		{[]int{3, 3, 2}, 2, [2]int{2, 3}, [2]int{3, 2}, &[2]int{2, 1}, "valid", "softplus", false},
+		{[]int{4, 5, 3}, 2, [2]int{3, 3}, [2]int{1, 1}, nil, "valid", "tanh", false, [2]int{}},
+		{[]int{3, 4, 2}, 2, [2]int{3, 2}, [2]int{1, 1}, nil, "valid", "tanh", false, [2]int{2, 3}},
+		{[]int{4, 3, 2}, 3, [2]int{2, 3}, [2]int{1, 1}, nil, "same", "linear", true, [2]int{2, 2}},
+		{[]int{4, 3, 2}, 3, [2]int{3, 2}, [2]int{2, 2}, nil, "same", "linear", false, [2]int{}},
+		{[]int{3, 4, 2}, 2, [2]int{3, 3}, [2]int{2, 3}, &[2]int{1, 2}, "same", "sigmoid", true, [2]int{}},
+		{[]int{3, 3, 2}, 2, [2]int{2, 3}, [2]int{3, 2}, &[2]int{2, 1}, "valid", "softplus", false, [2]int{}},
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			l := build(t, NewConv2DTranspose(c.f, c.k, Conv2DTransposeOptions{Strides: c.s, OutputPadding: c.op,
-				Padding: c.pad, Activation: c.act, NoBias: c.nobias}), c.in)
+				Padding: c.pad, Activation: c.act, NoBias: c.nobias, DilationRate: c.dil}), c.in)
 			gradCheck(t, l, randTensor(NewRand(uint64(i)), append([]int{2}, c.in...), -1, 1), 1e-2)
 		})
 	}
@@ -223,7 +226,7 @@ func TestConv2DFamilyAliasesAndRefusals(t *testing.T) {
 		want  error
 	}{
 		{"Conv2DTranspose", map[string]any{"filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "output_padding": 2.0}, ErrFormat},
-		{"Conv2DTranspose", map[string]any{"filters": 2.0, "kernel_size": 3.0, "dilation_rate": 2.0}, ErrUnsupported},
+		{"Conv2DTranspose", map[string]any{"filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "dilation_rate": 2.0}, ErrFormat},
 		{"DepthwiseConv2D", map[string]any{"kernel_size": 3.0, "strides": 2.0, "dilation_rate": 2.0}, ErrFormat},
 		{"DepthwiseConv2D", map[string]any{"kernel_size": 3.0, "groups": 2.0}, ErrUnsupported},
 		{"DepthwiseConv2D", map[string]any{"strides": 2.0}, ErrFormat},

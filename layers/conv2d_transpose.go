@@ -19,20 +19,25 @@ type Conv2DTransposeOptions struct {
 	// OutputPadding, when set, is Keras's output_padding: extra rows and columns at the end
 	// of the output, each below the stride.
 	OutputPadding *[2]int
-	Activation    string // "" is linear
-	NoBias        bool   // use_bias=False
+	// DilationRate spaces the kernel's taps apart (Keras's dilation_rate); zero means (1, 1).
+	// Above 1 only with strides (1, 1).
+	DilationRate [2]int
+	Activation   string // "" is linear
+	NoBias       bool   // use_bias=False
 	// InputShape, when set, declares the input shape without the batch dimension.
 	InputShape []int
 }
 
 // Conv2DTranspose is Keras's transposed 2D convolution over NHWC input (the adjoint of a
 // Conv2D from the output's shape to the input's, TF's Conv2DBackpropInput). Weights: kernel
-// (kh, kw, filters, in), bias (filters). Only dilation (1, 1) is implemented.
+// (kh, kw, filters, in), bias (filters). A dilation above 1 (strides 1) spaces the kernel's
+// taps apart; its TF graph is not written (SavedModel refused).
 type Conv2DTranspose struct {
 	base
 	filters      int
 	ksize        [2]int
 	strides      [2]int
+	dil          [2]int // dilation_rate; zero value: (1, 1)
 	outPad       [2]int
 	hasOutPad    bool
 	same         bool
@@ -56,12 +61,15 @@ type Conv2DTranspose struct {
 // or activation.
 func NewConv2DTranspose(filters int, kernelSize [2]int, opts ...Conv2DTransposeOptions) *Conv2DTranspose {
 	o := optionsArg("NewConv2DTranspose", opts)
-	st, _, same, a := convOptions("NewConv2DTranspose", kernelSize, o.Strides, [2]int{}, o.Padding, o.Activation)
+	st, dl, same, a := convOptions("NewConv2DTranspose", kernelSize, o.Strides, o.DilationRate, o.Padding, o.Activation)
 	if filters < 1 {
 		panic("layers.NewConv2DTranspose: filters must be positive")
 	}
+	if msg := convArgsError(filters, st, dl, 1); msg != "" {
+		panic("layers.NewConv2DTranspose: " + msg)
+	}
 	l := &Conv2DTranspose{base: newBase(o.Name, o.InputShape), filters: filters, ksize: kernelSize,
-		strides: st, same: same, act: a, useBias: !o.NoBias}
+		strides: st, dil: dl, same: same, act: a, useBias: !o.NoBias}
 	if o.OutputPadding != nil {
 		l.outPad, l.hasOutPad = *o.OutputPadding, true
 		if msg := outPadError(l.outPad, st); msg != "" {
@@ -97,11 +105,7 @@ func conv2DTransposeFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []st
 	if v, _, ok := r.get("filters", "nb_filter"); !ok || v == nil {
 		r.fail(ErrFormat, "missing filters")
 	}
-	var dil [2]int
-	l.ksize, l.strides, dil, l.same = r.readConvCommon()
-	if dil != [2]int{1, 1} {
-		r.fail(ErrUnsupported, "dilation_rate %v (only (1, 1) is implemented for Conv2DTranspose)", dil)
-	}
+	l.ksize, l.strides, l.dil, l.same = r.readConvCommon()
 	if v, _, ok := r.get("output_padding"); ok && v != nil {
 		l.outPad, l.hasOutPad = r.pair([2]int{}, 0, maxKernel, "output_padding"), true
 		if msg := outPadError(l.outPad, l.strides); msg != "" && r.err == nil {
@@ -139,6 +143,14 @@ func (l *Conv2DTranspose) Strides() [2]int { return l.strides }
 
 // Padding returns "valid" or "same".
 func (l *Conv2DTranspose) Padding() string { return paddingName(l.same) }
+
+// dilation returns the dilation rate, (1, 1) when unset.
+func (l *Conv2DTranspose) dilation() (int, int) {
+	if l.dil == [2]int{} {
+		return 1, 1
+	}
+	return l.dil[0], l.dil[1]
+}
 
 // OutputPadding returns Keras's output_padding and whether it is set.
 func (l *Conv2DTranspose) OutputPadding() ([2]int, bool) { return l.outPad, l.hasOutPad }
@@ -178,12 +190,14 @@ func (l *Conv2DTranspose) geometry(in []int) (geom, error) {
 	if len(in) != 3 || in[0] < 1 || in[1] < 1 || in[2] < 1 || in[0] > maxDim/maxKernel || in[1] > maxDim/maxKernel {
 		return geom{}, layerErr(ErrShape, "Conv2DTranspose", l.name, "input shape %s: want (height, width, channels)", tensor.ShapeString(in))
 	}
-	oh := deconvLength(in[0], l.ksize[0], l.strides[0], l.same, l.hasOutPad, l.outPad[0])
-	ow := deconvLength(in[1], l.ksize[1], l.strides[1], l.same, l.hasOutPad, l.outPad[1])
+	dh, dw := l.dilation()
+	// Keras computes the output length from the dilated kernel's span
+	oh := deconvLength(in[0], (l.ksize[0]-1)*dh+1, l.strides[0], l.same, l.hasOutPad, l.outPad[0])
+	ow := deconvLength(in[1], (l.ksize[1]-1)*dw+1, l.strides[1], l.same, l.hasOutPad, l.outPad[1])
 	if oh < 1 || ow < 1 {
 		return geom{}, layerErr(ErrShape, "Conv2DTranspose", l.name, "input shape %s gives an empty output %dx%d", tensor.ShapeString(in), oh, ow)
 	}
-	g, err := newGeom(oh, ow, l.filters, l.ksize[0], l.ksize[1], l.strides[0], l.strides[1], l.same)
+	g, err := newDilatedGeom(oh, ow, l.filters, l.ksize[0], l.ksize[1], l.strides[0], l.strides[1], dh, dw, l.same)
 	if err != nil || g.oh != in[0] || g.ow != in[1] {
 		return geom{}, layerErr(ErrShape, "Conv2DTranspose", l.name,
 			"input shape %s: the output %dx%d does not convolve back to %dx%d with this kernel, strides and padding", tensor.ShapeString(in), oh, ow, in[0], in[1])
@@ -256,7 +270,11 @@ func (l *Conv2DTranspose) Forward(x *tensor.Tensor, training bool) (*tensor.Tens
 					copy(zi[r:r+F], bd)
 				}
 			}
-			g.col2im(cols, zi)
+			if g.dilated() {
+				g.col2imGroup(cols, zi, 0, F)
+			} else {
+				g.col2im(cols, zi)
+			}
 		}
 		l.act.apply(z[lo*outSize:hi*outSize], y[lo*outSize:hi*outSize], F)
 	})
@@ -305,7 +323,11 @@ func (l *Conv2DTranspose) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 		for i := lo; i < hi; i++ {
-			g.im2col(dz[i*outSize:(i+1)*outSize], cols)
+			if g.dilated() {
+				g.im2colGroup(dz[i*outSize:(i+1)*outSize], cols, 0, F)
+			} else {
+				g.im2col(dz[i*outSize:(i+1)*outSize], cols)
+			}
 			if pk != nil {
 				gemm(true, false, K, C, P, 1, cols, K, xd[i*P*C:(i+1)*P*C], C, 1, pk, C)
 			}
@@ -335,7 +357,8 @@ func (l *Conv2DTranspose) Config(d saved.Dialect) map[string]any {
 	c["strides"] = intList(l.strides[0], l.strides[1])
 	c["padding"] = paddingName(l.same)
 	c["data_format"] = "channels_last"
-	c["dilation_rate"] = intList(1, 1)
+	dh, dw := l.dilation()
+	c["dilation_rate"] = intList(dh, dw)
 	c["output_padding"] = nil
 	if l.hasOutPad {
 		c["output_padding"] = intList(l.outPad[0], l.outPad[1])
@@ -361,6 +384,9 @@ func (l *Conv2DTranspose) Config(d saved.Dialect) map[string]any {
 func (l *Conv2DTranspose) Graph() (*saved.LayerGraph, error) {
 	if l.inShape == nil {
 		return nil, errNotBuiltGraph("Conv2DTranspose", l.name)
+	}
+	if dh, dw := l.dilation(); dh != 1 || dw != 1 {
+		return nil, layerErr(ErrUnsupported, "Conv2DTranspose", l.name, "no TF graph for dilation_rate (%d, %d) (TF runs it as a space-to-batch around the transposed convolution)", dh, dw)
 	}
 	b := newGraphBuilder("Conv2DTranspose", l.name)
 	i32 := saved.TypeAttr(tensor.Int32)

@@ -183,7 +183,7 @@ func TestMergeConfigs(t *testing.T) {
 		{"Dot", map[string]any{"axes": 1.0, "normalize": "yes"}, ErrFormat, "normalize"},
 		{"Concatenate", map[string]any{"axis": 0.0}, ErrUnsupported, "batch axis"},
 		{"Concatenate", map[string]any{"axis": "last"}, ErrFormat, "axis"},
-		{"Add", map[string]any{"dtype": "float16"}, ErrUnsupported, "float16"},
+		{"Add", map[string]any{"dtype": "float64"}, ErrUnsupported, "float64"},
 	} {
 		_, _, err := FromConfig(c.class, c.cfg, saved.Keras3)
 		if !errors.Is(err, c.sentinel) || !strings.Contains(err.Error(), c.mention) {

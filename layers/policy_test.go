@@ -2,6 +2,7 @@ package layers
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 
@@ -66,8 +67,11 @@ func TestMixedPolicyConfig(t *testing.T) {
 	if got := l.Config(saved.Keras2)["dtype"]; got != "float32" {
 		t.Errorf("float32 layer: dtype %v", got)
 	}
-	if err := l.SetDTypePolicy("mixed_bfloat16"); err == nil {
-		t.Errorf("mixed_bfloat16 accepted")
+	if err := l.SetDTypePolicy("float64"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("float64 policy: err = %v, want ErrUnsupported", err)
+	}
+	if err := l.SetDTypePolicy(PolicyMixedBFloat16); err != nil || PolicyOf(l) != PolicyMixedBFloat16 {
+		t.Errorf("mixed_bfloat16: %v, policy %s", err, PolicyOf(l))
 	}
 }
 

@@ -142,6 +142,9 @@ func (m *Model) configObjectBuilt(d saved.Dialect, form configForm) (map[string]
 		list = append(list, entry(saved.InputLayerClass, inputLayerConfig(d, name, m.in.batch, m.in.shape), nil))
 	}
 	for i, l := range m.layers {
+		if err := layers.CheckDialect(l, d); err != nil {
+			return nil, err
+		}
 		cfg := maps.Clone(l.Config(d))
 		if cfg == nil {
 			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())

@@ -25,6 +25,17 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 	}
 	list := make([]any, 0, len(m.layers))
 	for _, l := range m.layers {
+		if _, ok := l.(layers.CallArgsSetter); ok {
+			e, err := m.opConfigEntry(l, d, form, ref)
+			if err != nil {
+				return nil, within(fmt.Sprintf("layer %q", l.Name()), err)
+			}
+			list = append(list, e)
+			continue
+		}
+		if err := layers.CheckDialect(l, d); err != nil {
+			return nil, err
+		}
 		cfg := maps.Clone(l.Config(d))
 		if cfg == nil {
 			return nil, fmt.Errorf("%w: layer %q (%s) has no config", ErrFormat, l.Name(), l.Class())
@@ -368,14 +379,12 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			var built layers.Layer
 			var ws []string
 			var err error
-			if mod, _ := em["module"].(string); strings.HasPrefix(mod, "keras.src.ops.") {
-				// A Keras 3 operation called on a KerasTensor (x + 3.0 in MobileNetV3's
-				// hard-sigmoid is keras.src.ops.numpy.Add), not a layer: its class name may be a
-				// layer's, so it is reported with its module.
-				unknown = append(unknown, fmt.Sprintf("%q (Keras 3 operation %s.%s)", name, mod, lc))
-				continue
-			}
-			if isModelClass(lc) {
+			// A Keras 3 operation called on a KerasTensor (x + 3.0 in MobileNetV3's
+			// hard-sigmoid is keras.src.ops.numpy.Add), not a layer: its class name may be a
+			// layer's, so it is read (or reported) with its module.
+			if op, ows, isOp, oerr := operationFromEntry(em, cfg, lc, d); isOp {
+				built, ws, err = op, ows, oerr
+			} else if isModelClass(lc) {
 				built, ws, err = nestedFromConfig(em, m.noData, m.maxParams, m.depth)
 			} else {
 				built, ws, err = layers.FromConfig(lc, cfg, d)
@@ -431,7 +440,7 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 					refs, err = parseTensorArgsCall(ta, p.calls[p.done], p.done == 0)
 					isList = true
 				} else {
-					refs, isList, training, err = parseCallTraining(p.calls[p.done], d, warn, p.who)
+					refs, isList, training, err = parseLayerCall(p.layer, p.calls[p.done], d, warn, p.who)
 				}
 				if err != nil {
 					return within("layer "+p.who, err)

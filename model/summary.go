@@ -122,10 +122,7 @@ func (m *Model) paramCounts() (tr, trBytes, ntr, ntrBytes int64) {
 				continue
 			}
 			n, _ := tensor.NumElements(w.Value.Shape)
-			size := int64(w.Value.DType.Size())
-			if w.SavedDType != tensor.Invalid {
-				size = int64(w.SavedDType.Size()) // Normalization's int64 count
-			}
+			size := weightBytes(l, w)
 			if w.Trainable {
 				tr += n
 				trBytes += n * size

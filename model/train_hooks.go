@@ -124,6 +124,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	} else if len(t.pending) > 0 {
 		so.Slots = append(so.Slots, t.pending...)
 	}
+	m.slots16(so)
 	return json.RawMessage(pyfmt.JSON(tc)), so, nil
 }
 

@@ -116,6 +116,15 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 			if !ok || len(list) == 0 {
 				return nil, formatErr("layer %q: inbound node %d is not a list of tensor references", ls.Name, j)
 			}
+			if _, flat := list[0].(string); flat {
+				// a TFOpLambda call: [layer, node, tensor, {"y": 3.0, ...}], one reference;
+				// with the constant first ["_CONSTANT_VALUE", -1, 2.0, {"y": reference}]
+				if kw, _ := list[len(list)-1].(map[string]any); list[0] == "_CONSTANT_VALUE" && kw != nil {
+					list = []any{kw["y"]}
+				} else {
+					list = []any{list}
+				}
+			}
 			var call []nodeRef
 			for _, e := range list {
 				r, err := ref(e)

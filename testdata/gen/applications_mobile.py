@@ -13,7 +13,8 @@ order. internal/testref.AppsMobileDir computes the same key.
 Cases (weights=None, so nothing is downloaded; classes=10; the smallest inputs each
 architecture accepts):
   mobilenetv2_035     MobileNetV2(alpha=0.35), 32x32x3
-  mobilenetv3small    MobileNetV3Small, 32x32x3 (Rescaling; its hard-sigmoid x + 3.0 and * 1/6 are
+  mobilenetv3small    MobileNetV3Small(dropout_rate=0), 32x32x3, BatchNormalization statistics calibrated and logits
+                      scaled so that the predictions vary (calibrate_batchnorm) (Rescaling; its hard-sigmoid x + 3.0 and * 1/6 are
                       TFOpLambda layers in tf_keras, keras.src.ops.numpy Add/Multiply operations
                       in Keras 3; Keras 3.15 cannot load the legacy.h5 it writes: recorded)
   efficientnetb0      EfficientNetB0, 32x32x3 (Rescaling, Normalization, squeeze-and-excitation)
@@ -79,7 +80,34 @@ def mobilenetv2_035(lib):
 
 
 def mobilenetv3small(lib):
-    return lib.applications.MobileNetV3Small(weights=None, input_shape=S32, classes=10)
+    # no Dropout before the classifier: the training-step reference (reference.py) and kerasgo
+    # then compute the same step (their dropout masks differ)
+    m = lib.applications.MobileNetV3Small(weights=None, input_shape=S32, classes=10, dropout_rate=0.0)
+    calibrate_batchnorm(lib, m)
+    return m
+
+
+def calibrate_batchnorm(lib, m):
+    """Untrained, MobileNetV3Small's activations shrink to ~1e-11 by the head and every
+    prediction is 0.1: set each BatchNormalization's moving mean and variance to the statistics
+    of its input on a fixed standard-normal batch (layers in order, so each sees the already
+    calibrated ones before it), which keeps the activations near unit scale and the predictions
+    varied."""
+    import numpy as np
+    x = np.random.default_rng(1103).standard_normal((64,) + S32).astype(np.float32)
+    for layer in m.layers:
+        if type(layer).__name__ != "BatchNormalization":
+            continue
+        a = np.asarray(lib.Model(m.inputs, layer.input)(x, training=False), dtype=np.float64)
+        axes = tuple(range(a.ndim - 1))
+        gamma, beta, _, _ = layer.get_weights()
+        layer.set_weights([gamma, beta, a.mean(axis=axes).astype(np.float32),
+                           a.var(axis=axes).astype(np.float32)])
+    # then scale the classifier so that the logits have unit standard deviation (a softmax
+    # that is neither uniform nor saturated)
+    logits = next(l for l in m.layers if l.name.lower() == "logits")  # Keras 3 says "logits"
+    s = float(np.std(np.asarray(lib.Model(m.inputs, logits.output)(x, training=False))))
+    logits.set_weights([w / s for w in logits.get_weights()])
 
 
 def efficientnetb0(lib):
@@ -143,7 +171,7 @@ def mixed_float16_cnn(lib):
 
 CASES = {
     "mobilenetv2_035": (mobilenetv2_035, "MobileNetV2(alpha=0.35, weights=None, input_shape=(32,32,3), classes=10)"),
-    "mobilenetv3small": (mobilenetv3small, "MobileNetV3Small(weights=None, input_shape=(32,32,3), classes=10)"),
+    "mobilenetv3small": (mobilenetv3small, "MobileNetV3Small(weights=None, input_shape=(32,32,3), classes=10, dropout_rate=0), BatchNormalization calibrated"),
     "efficientnetb0": (efficientnetb0, "EfficientNetB0(weights=None, input_shape=(32,32,3), classes=10)"),
     "xception": (xception, "Xception(weights=None, input_shape=(71,71,3), classes=10)"),
     "nasnetmobile": (nasnetmobile, "NASNetMobile(weights=None, input_shape=(32,32,3), classes=10)"),

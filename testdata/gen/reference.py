@@ -124,6 +124,8 @@ FUNCTIONAL_CASES = ["two_branch_residual", "two_in_two_out", "shared_layer"]
 
 def functional_steps(testdata, out):
     train_steps(os.path.join(testdata, "functional"), FUNCTIONAL_CASES, out, "functional")
+    # testdata/tfops (tfops.py): the gradients through every TFOp
+    train_steps(os.path.join(testdata, "tfops"), ["chain"], out, "tfops")
 
 
 # Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step.
@@ -140,7 +142,7 @@ def wrap_steps(testdata, out):
 # Not MobileNetV2: at 32x32 its last BatchNormalization layers normalize over batch x 1 x 1
 # (3 values per channel), where float32 rounding of the batch moments is amplified ~30x by
 # 1/sqrt(var + 1e-3) through 17 blocks: TF's and kerasgo's losses differ by ~5e-5 relative.
-APPS_MOBILE_STEPS = ["unet_small"]
+APPS_MOBILE_STEPS = ["unet_small", "mobilenetv3small"]
 
 
 def apps_mobile_steps(out):

@@ -131,13 +131,22 @@ def jsonable(o):
     return o
 
 
-def parse_slot_name(varname):
+def parse_slot_name(varname, optname=None):
     """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel').
 
     An optimizer built outside its name scope (after load_weights) has no 'Adam/' prefix:
-    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel')."""
+    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel'). With the optimizer's name given,
+    layer names with "/" (MobileNetV3's 'Conv/BatchNorm') are told apart from the prefix."""
     n = varname.split(":")[0]
     parts = n.split("/")
+    if optname is not None:
+        prefix = parts[0] if parts[0] == optname else None
+        rest = parts[1:] if prefix else parts
+        slot, rest = rest[0], rest[1:]
+        if len(rest) == 3 and rest[1] in ("query", "key", "value", "attention_output"):
+            # a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
+            return prefix, slot, rest[0], rest[1] + "/" + rest[2]
+        return prefix, slot, "/".join(rest[:-1]), rest[-1]
     if len(parts) == 3:
         return None, parts[0], parts[1], parts[2]
     if len(parts) == 4 and parts[0].islower() and parts[2] in ("query", "key", "value", "attention_output"):
@@ -154,7 +163,7 @@ def write_optimizer_state(d, model, opt):
     slots = []
     tw = {v.name.split(":")[0] for v in model.trainable_variables}
     for v in variables[1:]:
-        optname, slot, layer, weight = parse_slot_name(v.name)
+        optname, slot, layer, weight = parse_slot_name(v.name, opt.name)
         if f"{layer}/{weight}" not in tw:
             # No optimizer prefix and a weight inside a layer's sub-object (a wrapper's inner
             # layer): 'm/bigru/forward_gru/gru_cell/kernel:0' -> layer 'bigru', weight
