@@ -203,11 +203,17 @@ func versions(m *saved.Model) (string, string) {
 	return kv, be
 }
 
-// checkLayers validates layer and weight names before anything is written.
-func checkLayers(m *saved.Model) error {
+// checkLayers validates layer and weight names before anything is written. With slashOK
+// (the legacy layout of a tf_keras model), a layer name may hold "/" as tf_keras's own
+// applications name layers ("conv1/conv" in DenseNet121): its group is nested, as h5py
+// makes it. Keras 3 refuses such names, so its layouts do too.
+func checkLayers(m *saved.Model, slashOK bool) error {
 	seen := map[string]bool{}
 	for _, l := range m.Layers {
-		if l.Name == "" || strings.Contains(l.Name, "/") || l.Name == "." || l.Name == ".." {
+		if strings.Contains(l.Name, "/") && !slashOK && validSlashName(l.Name) {
+			return unsupportedf("layer name %q holds \"/\", which Keras 3 refuses (tf_keras's DenseNet names its layers so): save it as a tf_keras .h5 or a checkpoint", l.Name)
+		}
+		if l.Name == "" || (strings.Contains(l.Name, "/") && !validSlashName(l.Name)) || l.Name == "." || l.Name == ".." {
 			return formatf("bad layer name %q", l.Name)
 		}
 		if seen[l.Name] {
@@ -229,6 +235,16 @@ func checkLayers(m *saved.Model) error {
 		}
 	}
 	return nil
+}
+
+// validSlashName reports whether every "/"-separated part of name is a usable group name.
+func validSlashName(name string) bool {
+	for _, p := range strings.Split(name, "/") {
+		if p == "" || p == "." || p == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // scoped puts a class's weight scope before a variable's short name ("lstm_cell/kernel"),
@@ -254,7 +270,7 @@ func legacyWeightName(m *saved.Model, model, layer, weight string) string {
 
 // writeLegacy writes the tf_keras/Keras 3 legacy layout: the full model or weights only.
 func writeLegacy(h *h5file, m *saved.Model, full bool) error {
-	if err := checkLayers(m); err != nil {
+	if err := checkLayers(m, m.Dialect == saved.Keras2); err != nil {
 		return err
 	}
 	kv, be := versions(m)
@@ -446,7 +462,7 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 // emitKeras3 hands the Keras 3 weights tree of m to s: the model's own vars group, the
 // layers, the optimizer.
 func emitKeras3(s k3sink, m *saved.Model) error {
-	if err := checkLayers(m); err != nil {
+	if err := checkLayers(m, false); err != nil {
 		return err
 	}
 	if err := s.vars(groupVars, modelName(m.Config)); err != nil {
