@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -183,4 +184,28 @@ func assertRelClose(t testing.TB, got, want *tensor.Tensor, what string) {
 		worst = max(worst, d)
 	}
 	t.Logf("%s: max |diff| %.3g", what, worst)
+}
+
+// TestApplicationsTrainStep loads ResNet50, DenseNet121 (32x32x3) and the frozen-VGG16
+// transfer model as tf_keras and Keras 3 saved them (compiled with Adam, never fitted: the
+// step starts Adam from zeros), runs one TrainOnBatchN on the case's inputs and compares the
+// loss, every weight and Adam slot after the step, and the iteration count, with tf_keras's
+// train_on_batch from tfkeras/model.h5 computed on this machine in this run (testref.Apps;
+// APPS_STEPS in reference.py), within checkTrainStep's tolerances.
+func TestApplicationsTrainStep(t *testing.T) {
+	root := testref.AppsDir(t)
+	ref := testref.Dir(t, testref.Apps)
+	for _, name := range []string{"resnet50", "densenet121", "vgg16_frozen_transfer"} {
+		dir := filepath.Join(root, name)
+		rdir := filepath.Join(ref, name)
+		var logs map[string]float64
+		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				checkTrainStep(t, dir, rdir, f, logs)
+			})
+		}
+	}
 }

@@ -28,6 +28,7 @@ Usage:
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
     (its default directory, which must be complete; --testdata is not used).
+--part apps does the same for APPS_STEPS of the applications.py cache (ditto).
 
 Threads: KERASGO_TF_INTRA_THREADS (default 1) sets TF's intra-op thread count; the environment's
 TF_ENABLE_ONEDNN_OPTS is honoured as TF honours it. Either may change the numbers, which is the
@@ -139,6 +140,20 @@ def apps_mobile_steps(out):
     train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile")
 
 
+# cases of the applications cache (testdata/gen/applications.py) with a step: a keras.applications
+# model (compiled with Adam, never fitted, so the step starts Adam from zeros) and VGG16 frozen
+# inside a Sequential with a new head (the transfer-learning pattern).
+APPS_STEPS = ["resnet50", "densenet121", "vgg16_frozen_transfer"]
+
+
+def apps_steps(out):
+    import applications
+    root = applications.default_dir()
+    if not applications.is_complete(root):
+        raise SystemExit(f"{root} is not complete: run testdata/gen/applications.py first")
+    train_steps(root, APPS_STEPS, out, "apps")
+
+
 def train_steps(root, names, out, label):
     with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
         cases = json.load(f)["cases"]
@@ -174,7 +189,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "apps"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.part == "train":
@@ -183,6 +198,8 @@ def main():
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps_mobile":
         apps_mobile_steps(os.path.abspath(a.out))
+    elif a.part == "apps":
+        apps_steps(os.path.abspath(a.out))
     else:
         next_formats(os.path.abspath(a.testdata), os.path.abspath(a.out))
     with open(os.path.join(a.out, "meta.json"), "w", encoding="utf-8") as f:
