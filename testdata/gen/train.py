@@ -131,13 +131,20 @@ def jsonable(o):
     return o
 
 
-def parse_slot_name(varname):
+def parse_slot_name(varname, known=None):
     """'Adam/m/conv_1/kernel:0' -> ('Adam', 'm', 'conv_1', 'kernel').
 
     An optimizer built outside its name scope (after load_weights) has no 'Adam/' prefix:
-    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel')."""
+    'm/conv_1/kernel:0' -> (None, 'm', 'conv_1', 'kernel'). With known (the model's trainable
+    variable names without ':0'), layer names holding '/' (tf_keras's DenseNet 'conv1/conv')
+    are told from the prefix by which split names a known variable."""
     n = varname.split(":")[0]
     parts = n.split("/")
+    if known is not None:
+        for i in (0, 1):
+            rest = "/".join(parts[i + 1:])
+            if rest in known and len(parts) > i + 2:
+                return (parts[0] if i == 1 else None), parts[i], "/".join(parts[i + 1:-1]), parts[-1]
     if len(parts) == 3:
         return None, parts[0], parts[1], parts[2]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
@@ -149,15 +156,15 @@ def write_optimizer_state(d, model, opt):
     order = [v.name for v in variables]
     assert variables[0] is opt.iterations or variables[0].name.startswith("iteration"), order[0]
     slots = []
+    tw = {v.name.split(":")[0] for v in model.trainable_variables}
     for v in variables[1:]:
-        optname, slot, layer, weight = parse_slot_name(v.name)
-        fname = f"slots/{layer}_{weight}_{slot}.npy"
+        optname, slot, layer, weight = parse_slot_name(v.name, tw)
+        fname = f"slots/{layer.replace('/', '.')}_{weight}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
         slots.append({"layer": layer, "weight": weight, "slot": slot, "name": v.name,
                       "file": fname, "shape": list(val.shape), "dtype": str(val.dtype)})
     # every slot refers to a real trainable weight
-    tw = {v.name.split(":")[0] for v in model.trainable_variables}
     for s in slots:
         assert f"{s['layer']}/{s['weight']}" in tw, s
     info = {
