@@ -461,7 +461,11 @@ func fromConfigObjectDepth(top map[string]any, noData bool, maxParams int64, dep
 			l, ws, err = layers.FromConfig(e.class, e.cfg, d)
 		}
 		if err != nil {
-			if u := unsupportedClasses(e.name, e.class, err); u != nil {
+			label := e.name
+			if label == "" {
+				label = fmt.Sprintf("layer %d", e.index)
+			}
+			if u := unsupportedClasses(label, e.class, err); u != nil {
 				unknown = append(unknown, u...)
 			} else if firstErr == nil {
 				firstErr = layerErr(e.index, e.name, e.class, err)
