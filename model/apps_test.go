@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,10 +203,44 @@ func TestApplicationsTrainStep(t *testing.T) {
 		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+		files := []string{"tfkeras/model.h5", "keras3/model.keras"}
+		if name == "densenet121" {
+			// Keras 3 names DenseNet's layers conv1_conv where tf_keras (the reference)
+			// has conv1/conv: its weights are not matched by name.
+			files = files[:1]
+		}
+		for _, f := range files {
 			t.Run(name+"/"+f, func(t *testing.T) {
+				dir := dir
+				if name == "vgg16_frozen_transfer" {
+					// Dropout(0.2) in the head: its rate is set to 0, as reference.py does.
+					dir = withDropoutRateFile(t, dir, f)
+				}
 				checkTrainStep(t, dir, rdir, f, logs)
 			})
 		}
 	}
+}
+
+// withDropoutRateFile loads file f of dir, sets the rate of its top-level Dropout layers to 0
+// (withDropoutRate) and saves it as f in a new directory, with dir's x0.npy; it returns that
+// directory.
+func withDropoutRateFile(t *testing.T, dir, f string) string {
+	t.Helper()
+	m, err := Load(filepath.Join(dir, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = withDropoutRate(t, m, 0)
+	out := t.TempDir()
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(out, f)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(filepath.Join(out, f)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "x0.npy"), readFile(t, filepath.Join(dir, "x0.npy")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

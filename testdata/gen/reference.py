@@ -109,7 +109,10 @@ def next_formats(testdata, out):
         reset_dir(o)
         save_npy(os.path.join(o, "loss.npy"), np.array(r[0], np.float32))
         save_npy(os.path.join(o, "accuracy.npy"), np.array(r[1], np.float32))
-        write_weights(o, m)
+        if dropout0:
+            write_weights_leaf_order(o, m)
+        else:
+            write_weights(o, m)
         train.write_optimizer_state(o, m, m.optimizer)
         n += 1
     if n == 0:
@@ -151,10 +154,36 @@ def apps_steps(out):
     root = applications.default_dir()
     if not applications.is_complete(root):
         raise SystemExit(f"{root} is not complete: run testdata/gen/applications.py first")
-    train_steps(root, APPS_STEPS, out, "apps")
+    train_steps(root, APPS_STEPS, out, "apps", dropout0=True)
 
 
-def train_steps(root, names, out, label):
+def leaf_weights(layer):
+    """A layer's weights; a nested model's in its leaf layers' order (kerasgo's order; tf_keras
+    lists a frozen model's non-trainable weights in another)."""
+    if isinstance(layer, tf_keras.Model):
+        return [w for l in layer.layers for w in leaf_weights(l)]
+    return list(layer.weights)
+
+
+def write_weights_leaf_order(d, model):
+    """weights.json + w/ as common.write_weights, nested models' weights in leaf order."""
+    from common import short_name, write_json
+    layers = []
+    for i, layer in enumerate(model.layers):
+        ws = []
+        for j, v in enumerate(leaf_weights(layer)):
+            fname = f"w/{i:02d}_{layer.name.replace('/', '.')}_{j:03d}_{short_name(v)}.npy"
+            val = v.numpy()
+            save_npy(os.path.join(d, fname), val)
+            ws.append({"name": short_name(v), "trainable": bool(v.trainable), "file": fname,
+                       "shape": [int(x) for x in val.shape], "dtype": str(val.dtype)})
+        layers.append({"name": layer.name, "class": type(layer).__name__, "weights": ws})
+    write_json(os.path.join(d, "weights.json"), {"layers": layers})
+
+
+def train_steps(root, names, out, label, dropout0=False):
+    """dropout0: every Dropout rate set to 0 before the step (the Go test does the same), so
+    that the step is deterministic; weights written in leaf order (write_weights_leaf_order)."""
     with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
         cases = json.load(f)["cases"]
     for name in names:
@@ -162,6 +191,10 @@ def train_steps(root, names, out, label):
         d = os.path.join(root, name)
         fresh(K2, 0)
         m = tf_keras.models.load_model(os.path.join(d, "tfkeras", "model.h5"))
+        if dropout0:
+            for l in m.layers:
+                if isinstance(l, tf_keras.layers.Dropout):
+                    l.rate = 0.0
         xs = [np.load(os.path.join(d, i["file"])) for i in c["inputs"]]
         n = xs[0].shape[0]
         rng = np.random.default_rng(4242)
@@ -180,7 +213,10 @@ def train_steps(root, names, out, label):
         r = m.train_on_batch(xs, ys if len(ys) > 1 else ys[0], reset_metrics=True, return_dict=True)
         with open(os.path.join(o, "logs.json"), "w", encoding="utf-8") as f:
             json.dump({k: float(v) for k, v in r.items()}, f)
-        write_weights(o, m)
+        if dropout0:
+            write_weights_leaf_order(o, m)
+        else:
+            write_weights(o, m)
         train.write_optimizer_state(o, m, m.optimizer)
     log("reference", f"{label}: {len(names)} steps")
 
