@@ -2,8 +2,11 @@ package compat
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/internal/testref"
@@ -21,7 +24,10 @@ import (
 // kerasgo's tf_keras config) and, where the model is not nested, a SavedModel
 // (tf.saved_model.load's serving_default). Also tf_keras's own model.h5 re-saved by kerasgo as
 // .h5 (DenseNet121's layer names hold "/") and loaded by tf_keras. Every prediction must be
-// kerasgo's within 1e-4 relative (+1e-7). One Python process loads every file.
+// kerasgo's within 1e-4 relative (+1e-7), and, since these untrained models predict nearly
+// uniform softmax outputs, every weight Keras loaded must be kerasgo's: per variable, a
+// layout-sensitive fingerprint (sum of v[i]·cos(i)), compared as sorted lists within 1e-9
+// relative of the sum of |v[i]|. One Python process loads every file.
 //
 // Keras 3.15's load_model cannot read a tf_keras .h5 of the frozen-VGG16 transfer model (a
 // Functional inside a Sequential): it fails on tf_keras's own model.h5 with `Layer "head"
@@ -31,10 +37,13 @@ func TestApplicationsFilesInKeras(t *testing.T) {
 	root := testref.AppsDir(t)
 	dir := t.TempDir()
 	want := map[string]*tensor.Tensor{}
+	fps := map[string][][2]float64{} // per case, kerasgo's sorted (fingerprint, sum |v|)
+	var curFP [][2]float64           // the model being saved
 	var spec []map[string]any
 	add := func(id, how, path, config, x string, y *tensor.Tensor) {
 		spec = append(spec, map[string]any{"id": id, "how": how, "path": path, "config": config, "x": x})
 		want[id] = y
+		fps[id] = curFP
 	}
 	nested := map[string]bool{"vgg16_frozen_transfer": true}
 	for _, name := range []string{"resnet50", "vgg16", "densenet121", "vgg16_frozen_transfer"} {
@@ -53,6 +62,7 @@ func TestApplicationsFilesInKeras(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			curFP = weightFingerprints(m)
 			out := func(f string) string { return filepath.Join(dir, name+"_"+f) }
 			save := func(path string, weights bool) {
 				t.Helper()
@@ -102,9 +112,10 @@ func TestApplicationsFilesInKeras(t *testing.T) {
 		t.Fatal(err)
 	}
 	var results []struct {
-		ID       string `json:"id"`
-		NOutputs int    `json:"n_outputs"`
-		Error    string `json:"error"`
+		ID           string    `json:"id"`
+		NOutputs     int       `json:"n_outputs"`
+		Error        string    `json:"error"`
+		Fingerprints []float64 `json:"fingerprints"`
 	}
 	runPythonJSON(t, &results, "apps_load.py", dir)
 	if len(results) != len(spec) {
@@ -128,9 +139,40 @@ func TestApplicationsFilesInKeras(t *testing.T) {
 			t.Errorf("%s: %s", r.ID, r.Error)
 			continue
 		}
+		if r.Fingerprints != nil {
+			g := fps[r.ID]
+			if len(g) != len(r.Fingerprints) {
+				t.Errorf("%s: Keras loaded %d variables, kerasgo has %d", r.ID, len(r.Fingerprints), len(g))
+			} else {
+				for i, f := range r.Fingerprints {
+					if math.Abs(f-g[i][0]) > 1e-9*g[i][1]+1e-12 {
+						t.Errorf("%s: variable fingerprint %d: Keras %v, kerasgo %v", r.ID, i, f, g[i][0])
+						break
+					}
+				}
+			}
+		} else if !strings.HasSuffix(r.ID, "_savedmodel") {
+			t.Errorf("%s: no fingerprints", r.ID)
+		}
 		if r.NOutputs != 1 {
 			t.Errorf("%s: %d outputs, want 1", r.ID, r.NOutputs)
 		}
 		appsCompare(t, r.ID, filepath.Join(dir, r.ID+"_y.npy"), want[r.ID], 0)
 	}
+}
+
+// weightFingerprints returns, per weight of m (nested models' too), sum_i v[i]·cos(i) over
+// its values and sum_i |v[i]|, sorted by the former (what apps_load.py computes).
+func weightFingerprints(m *model.Model) [][2]float64 {
+	var out [][2]float64
+	for _, w := range m.Weights() {
+		var f, a float64
+		for i, v := range w.Value.Float32s() {
+			f += float64(v) * math.Cos(float64(i))
+			a += math.Abs(float64(v))
+		}
+		out = append(out, [2]float64{f, a})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
 }

@@ -11,7 +11,8 @@ file, for weights files), "x" (npy path)}; how is one of
   savedmodel       tf.saved_model.load(path).signatures["serving_default"]
 The prediction on x is written as DIR/<id>_y.npy; the last line printed is a JSON list of
 {"id", "n_outputs"} or, where loading or predicting raised, {"id", "error"} (the exception's
-class and first line).
+class and first line). For the Keras models, "fingerprints" lists, per variable of
+model.weights, sum_i v[i]·cos(i) over its values in C order (layout-sensitive), sorted.
 """
 import json
 import os
@@ -34,7 +35,7 @@ def run(c):
     how, path = c["how"], c["path"]
     if how == "savedmodel":
         out = tf.saved_model.load(path).signatures["serving_default"](tf.constant(x))
-        return [v.numpy() for _, v in sorted(out.items())]
+        return [v.numpy() for _, v in sorted(out.items())], None
     if how.startswith("tf_keras"):
         tf_keras.backend.clear_session()
         if how == "tf_keras_model":
@@ -52,7 +53,13 @@ def run(c):
                 m = keras.models.model_from_json(f.read())
             m.load_weights(path)
     ys = m.predict(x, verbose=0)
-    return ys if isinstance(ys, (list, tuple)) else [ys]
+    fps = sorted(fingerprint(np.asarray(v.numpy())) for v in m.weights)
+    return (ys if isinstance(ys, (list, tuple)) else [ys]), fps
+
+
+def fingerprint(a):
+    f = a.astype(np.float64).ravel()
+    return float(np.dot(f, np.cos(np.arange(f.size, dtype=np.float64))))
 
 
 def main(d):
@@ -61,12 +68,12 @@ def main(d):
     out = []
     for c in cases:
         try:
-            ys = run(c)
+            ys, fps = run(c)
         except Exception as e:  # reported: the Go test decides which failures Keras has
             out.append({"id": c["id"], "error": "%s: %s" % (type(e).__name__, str(e).strip().splitlines()[0][:300])})
             continue
         np.save(os.path.join(d, c["id"] + "_y.npy"), np.asarray(ys[0], dtype=np.float32))
-        out.append({"id": c["id"], "n_outputs": len(ys)})
+        out.append({"id": c["id"], "n_outputs": len(ys), "fingerprints": fps})
     print(json.dumps(out))
 
 
