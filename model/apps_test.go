@@ -187,29 +187,25 @@ func assertRelClose(t testing.TB, got, want *tensor.Tensor, what string) {
 	t.Logf("%s: max |diff| %.3g", what, worst)
 }
 
-// TestApplicationsTrainStep loads ResNet50, DenseNet121 (32x32x3) and the frozen-VGG16
-// transfer model as tf_keras and Keras 3 saved them (compiled with Adam, never fitted: the
-// step starts Adam from zeros), runs one TrainOnBatchN on the case's inputs and compares the
-// loss, every weight and Adam slot after the step, and the iteration count, with tf_keras's
-// train_on_batch from tfkeras/model.h5 computed on this machine in this run (testref.Apps;
-// APPS_STEPS in reference.py), within checkTrainStep's tolerances.
+// TestApplicationsTrainStep loads VGG16 (32x32x3) and the frozen-VGG16 transfer model as
+// tf_keras and Keras 3 saved them (compiled with Adam, never fitted: the step starts Adam from
+// zeros), runs one TrainOnBatchN on the case's inputs and compares the loss, every weight and
+// Adam slot after the step, and the iteration count, with tf_keras's train_on_batch from
+// tfkeras/model.h5 computed on this machine in this run (testref.Apps; APPS_STEPS in
+// reference.py), within checkTrainStep's tolerances. The transfer model's Dropout rate is 0 on
+// both sides. ResNet50 and DenseNet121 are not compared: at this size and batch their step is
+// ill-conditioned in TF itself (figures in reference.py's APPS_STEPS comment).
 func TestApplicationsTrainStep(t *testing.T) {
 	root := testref.AppsDir(t)
 	ref := testref.Dir(t, testref.Apps)
-	for _, name := range []string{"resnet50", "densenet121", "vgg16_frozen_transfer"} {
+	for _, name := range []string{"vgg16", "vgg16_frozen_transfer"} {
 		dir := filepath.Join(root, name)
 		rdir := filepath.Join(ref, name)
 		var logs map[string]float64
 		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
 			t.Fatal(err)
 		}
-		files := []string{"tfkeras/model.h5", "keras3/model.keras"}
-		if name == "densenet121" {
-			// Keras 3 names DenseNet's layers conv1_conv where tf_keras (the reference)
-			// has conv1/conv: its weights are not matched by name.
-			files = files[:1]
-		}
-		for _, f := range files {
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
 			t.Run(name+"/"+f, func(t *testing.T) {
 				dir := dir
 				if name == "vgg16_frozen_transfer" {

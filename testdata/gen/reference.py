@@ -143,10 +143,15 @@ def apps_mobile_steps(out):
     train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile")
 
 
-# cases of the applications cache (testdata/gen/applications.py) with a step: a keras.applications
-# model (compiled with Adam, never fitted, so the step starts Adam from zeros) and VGG16 frozen
-# inside a Sequential with a new head (the transfer-learning pattern).
-APPS_STEPS = ["resnet50", "densenet121", "vgg16_frozen_transfer"]
+# cases of the applications cache (testdata/gen/applications.py) with a step: VGG16 (compiled with
+# Adam, never fitted, so the step starts Adam from zeros) and VGG16 frozen inside a Sequential
+# with a new head (the transfer-learning pattern). Not ResNet50 or DenseNet121: at 32x32 with the
+# cache's batch of 3, their training-mode BatchNormalization layers normalize over batch x 1 x 1
+# (3 values per channel) and the step is ill-conditioned: ResNet50's train_on_batch loss is
+# 2.848652 in tf_keras (1 and 2 intra-op threads alike), 2.836438 in tf_keras with
+# TF_ENABLE_ONEDNN_OPTS=0 and 2.881593 in Keras 3 from the same weights (kerasgo: 2.903904);
+# DenseNet121's losses agree within 1.2e-5 relative but its Adam slots differ by 0.1-1%.
+APPS_STEPS = ["vgg16", "vgg16_frozen_transfer"]
 
 
 def apps_steps(out):
