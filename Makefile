@@ -16,12 +16,24 @@ export CGO_LDFLAGS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 all: build
 
 # System packages: libhdf5-dev (cgo for h5/), protobuf-compiler (regenerating internal/tfpb),
-# pkg-config. Installed from Debian only when missing.
+# pkg-config, chromium (the compat suite's screenshot of TensorBoard's scalars page).
+# Installed from Debian only when missing.
 deps:
 	@if ! dpkg -s libhdf5-dev protobuf-compiler pkg-config >/dev/null 2>&1; then \
 		echo "installing libhdf5-dev protobuf-compiler pkg-config"; \
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libhdf5-dev protobuf-compiler pkg-config; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; \
+	fi
+	@# graphviz: the compat suite draws Keras's plot_model pictures with it (kerasgo needs none)
+	@if ! dpkg -s graphviz >/dev/null 2>&1; then \
+		echo "installing graphviz"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q graphviz; \
 	fi
 
 # The pinned Python reference stack (real TensorFlow, tf_keras, Keras 3, h5py, NumPy).
@@ -82,6 +94,7 @@ fuzz-short:
 	$(FUZZ) -fuzz '^FuzzReshapingFromConfig$$' -fuzztime 5000x ./layers/
 	$(FUZZ) -fuzz '^FuzzFromConfig$$' -fuzztime 30x ./model/
 	$(FUZZ) -fuzz '^FuzzTrainingConfig$$' -fuzztime 3000x ./model/
+	$(FUZZ) -fuzz '^FuzzEvents$$' -fuzztime 10000x ./internal/tfevents/
 
 compat: deps venv
 	KERASGO_PYTHON=$(PY) KERASGO_COMPAT=1 go test -count=1 -timeout 60m -v ./compat/...

@@ -1,5 +1,5 @@
 // Package callbacks holds the Keras callbacks a model's Fit calls (ModelCheckpoint,
-// EarlyStopping) and the Callback interface for writing others.
+// EarlyStopping, CSVLogger, TensorBoard) and the Callback interface for writing others.
 //
 // The callbacks are generic in the model type M so that this package does not import the
 // model package (which imports it): they need of a model only what Model declares, and

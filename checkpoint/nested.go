@@ -39,6 +39,9 @@ func layerGraph(l saved.Layer, varNodes map[[2]string]*node, depth int) (*node, 
 	if obj := saved.WeightObjectOf(l.Class); obj != "" {
 		return subObjectGraph(l, obj, varNodes)
 	}
+	if saved.SubLayersOf(l.Class) != nil {
+		return subLayersGraph(l, varNodes)
+	}
 	// Tracked children without variables (BatchNormalization's axis list) come first.
 	for _, name := range l.Tracked {
 		ln.add(name, &node{})

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -19,6 +20,9 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	// child holding some (a SavedModel's object graph also lists them in "variables",
 	// "trainable_variables", ... after it).
 	descend := !gr.holdsVariables(id)
+	// A layer whose variables belong to several sub-layers (MultiHeadAttention) has them all
+	// read (a SavedModel's "variables" list holds none: it is not a child without a value).
+	multi := descend && subPrefixes(gr, id) > 1
 	// A variable tracked under two names (tf_keras's Normalization: mean and adapt_mean,
 	// variance and adapt_variance) is one weight, under its first name.
 	seen := map[int32]bool{}
@@ -34,7 +38,7 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 			seen[c.NodeId] = true
 			a, ok := gr.value(c.NodeId)
 			if !ok {
-				if depth == 0 && descend && gr.holdsVariables(c.NodeId) {
+				if depth == 0 && gr.holdsVariables(c.NodeId) && (descend || (multi && gr.namedVariables(c.NodeId))) {
 					descend = false
 					if err := walk(c.NodeId, c.LocalName+"/", depth+1); err != nil {
 						return err
@@ -59,9 +63,17 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 					l.Name = n
 				}
 			}
-			l.Weights = append(l.Weights, saved.Variable{Name: c.LocalName, Value: t,
+			name := c.LocalName
+			if depth == 1 && multi {
+				// Variables of several sub-layers (MultiHeadAttention's "_query_dense",
+				// "_key_dense", ...) are named by the end of their full names: "query/kernel".
+				if parts := strings.Split(a.FullName, "/"); len(parts) >= 3 {
+					name = strings.Join(parts[len(parts)-2:], "/")
+				}
+			}
+			l.Weights = append(l.Weights, saved.Variable{Name: name, Value: t,
 				Trainable: c.LocalName != "moving_mean" && c.LocalName != "moving_variance"})
-			vr := varRef{l.Name, c.LocalName}
+			vr := varRef{l.Name, name}
 			byNode[c.NodeId] = vr
 			byFull[a.FullName] = vr
 		}
@@ -113,6 +125,79 @@ func subObjectGraph(l saved.Layer, obj string, varNodes map[[2]string]*node) (*n
 		}
 		vn := variable(scope+w.Name, w.Value)
 		cn.add(w.Name, vn)
+		varNodes[[2]string{l.Name, w.Name}] = vn
+	}
+	return ln, nil
+}
+
+// subPrefixes counts the children of node id without a value that hold variables under
+// their names (sub-layers, not the numbered lists "variables", "trainable_variables" of a
+// SavedModel).
+func subPrefixes(gr *graphReader, id int32) int {
+	n := 0
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) < 0 || int(c.NodeId) >= len(gr.g.Nodes) {
+			continue
+		}
+		if _, ok := gr.value(c.NodeId); !ok && gr.namedVariables(c.NodeId) {
+			n++
+		}
+	}
+	return n
+}
+
+// namedVariables reports whether node id has a child with a VARIABLE_VALUE whose local name
+// is not a number.
+func (gr *graphReader) namedVariables(id int32) bool {
+	for _, c := range gr.g.Nodes[id].Children {
+		if int(c.NodeId) >= 0 && int(c.NodeId) < len(gr.g.Nodes) {
+			if _, ok := gr.value(c.NodeId); ok {
+				if _, err := strconv.Atoi(c.LocalName); err != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// subLayersGraph builds the node of a layer whose variables belong to several sub-layers
+// (saved.ClassFacts.SubLayers: MultiHeadAttention's "_query_dense" ...): tracked children
+// "<child>/<name>" and "<child>" (l.Tracked, in tf_keras's order) make the child objects,
+// then each variable "<sub-layer>/<short>" goes to its sub-layer's child under its short
+// name, with the full name "<layer>/<sub-layer>/<short>".
+func subLayersGraph(l saved.Layer, varNodes map[[2]string]*node) (*node, error) {
+	ln := &node{}
+	kids := map[string]*node{}
+	child := func(name string) *node {
+		c, ok := kids[name]
+		if !ok {
+			c = &node{}
+			kids[name] = c
+			ln.add(name, c)
+		}
+		return c
+	}
+	for _, name := range l.Tracked {
+		obj, sub, nested := strings.Cut(name, "/")
+		c := child(obj)
+		if nested {
+			c.add(sub, &node{})
+		}
+	}
+	for _, w := range l.Weights {
+		if w.Value == nil {
+			return nil, fmt.Errorf("checkpoint: layer %q weight %q has no value", l.Name, w.Name)
+		}
+		sub, short, ok := saved.SubLayerOf(l.Class, w.Name)
+		if !ok {
+			return nil, fmt.Errorf("checkpoint: layer %q (%s): weight %q belongs to no sub-layer", l.Name, l.Class, w.Name)
+		}
+		if _, dup := varNodes[[2]string{l.Name, w.Name}]; dup {
+			return nil, fmt.Errorf("checkpoint: two weights named %q in layers named %q", w.Name, l.Name)
+		}
+		vn := variable(l.Name+"/"+w.Name, w.Value)
+		child(sub.Checkpoint).add(short, vn)
 		varNodes[[2]string{l.Name, w.Name}] = vn
 	}
 	return ln, nil

@@ -51,10 +51,10 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		Cases map[string]fnSMCase `json:"cases"`
 	}
 	// Each case's directory: testdata/functional, and the layer families' parts whose layers
-	// all have graphs (testdata/layers_attn).
+	// all have graphs (testdata/layers_attn, testdata/layers_mha).
 	caseDir := map[string]string{}
 	var b []byte
-	for _, part := range []string{"functional", "layers_attn"} {
+	for _, part := range []string{"functional", "layers_attn", "layers_mha"} {
 		root := filepath.Join(repoRoot(), "testdata", part)
 		var pm struct {
 			Cases map[string]fnSMCase `json:"cases"`
@@ -88,7 +88,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	for _, must := range []string{"two_branch_residual", "two_in_two_out", "shared_layer", "layer_add",
 		"layer_subtract", "layer_multiply", "layer_average", "layer_maximum", "layer_minimum",
 		"layer_concatenate_axis1", "layer_dot_axes1_normalize", "layer_attention_concat", "layer_additive_attention",
-		"layer_einsum_dense_transposed_bias"} {
+		"layer_einsum_dense_transposed_bias", "layer_mha_h2_k4", "layer_mha_causal", "transformer_block"} {
 		if _, ok := man.Cases[must]; !ok {
 			t.Errorf("manifest has no case %s", must)
 		}

@@ -108,10 +108,15 @@ func kerasJSON(m *saved.Model) (config, meta []byte, err error) {
 }
 
 // SaveKerasDir writes an unzipped Keras 3 model, as Keras 3's model.save(dir, zipped=False)
-// does: the directory dir (created when missing; files of other names in it are left alone)
-// holding config.json, metadata.json and model.weights.h5, the same three files a .keras zip
-// holds. Like Keras, it refuses a directory name ending in ".keras" (that name means a zip).
-// Each file is replaced atomically; the directory as a whole is not (as in Keras).
+// does: the directory dir holding config.json, metadata.json and model.weights.h5, the same
+// three files a .keras zip holds. Like Keras, it refuses a directory name ending in ".keras"
+// (that name means a zip).
+//
+// The directory is replaced as a whole (atomicfile.ReplaceDir: built beside dir, then swapped
+// in), so a crash leaves the old three files or the new three, never a new config beside old
+// weights. Other regular files in an existing dir are carried into the new one as hard links
+// (the same files); anything else in it (a folder, a link) is refused, naming it, before
+// anything is written.
 func SaveKerasDir(dir string, m *saved.Model) error {
 	if m == nil || m.Config == nil {
 		return fileErr("save", dir, formatf("SaveKerasDir needs a model config"))
@@ -126,20 +131,69 @@ func SaveKerasDir(dir string, m *saved.Model) error {
 	if err != nil {
 		return fileErr("save", dir, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fileErr("save", dir, err)
-	}
-	sync := atomicfile.Options{}
-	if err := sync.WriteBytes(filepath.Join(dir, memberMetadata), meta); err != nil {
-		return fileErr("save", dir, atObj(memberMetadata, nameErrno(err)))
-	}
-	if err := sync.WriteBytes(filepath.Join(dir, memberConfig), config); err != nil {
-		return fileErr("save", dir, atObj(memberConfig, nameErrno(err)))
-	}
-	err = sync.Write(filepath.Join(dir, memberWeights), func(tmp string) error {
-		return writeH5(tmp, func(h *h5file) error { return writeKeras3(h, m) })
+	var carry []string
+	err = atomicfile.ReplaceDir(dir, atomicfile.DirOptions{
+		NoExchange: kerasDirNoExchange,
+		Check: func(dir string) (err error) {
+			carry, err = kerasDirCarry(dir)
+			return err
+		},
+		Build: func(tmp string) error {
+			sync := atomicfile.Options{Locked: true}
+			if err := sync.WriteBytes(filepath.Join(tmp, memberMetadata), meta); err != nil {
+				return atObj(memberMetadata, nameErrno(err))
+			}
+			if err := sync.WriteBytes(filepath.Join(tmp, memberConfig), config); err != nil {
+				return atObj(memberConfig, nameErrno(err))
+			}
+			err := sync.Write(filepath.Join(tmp, memberWeights), func(t string) error {
+				return writeH5(t, func(h *h5file) error { return writeKeras3(h, m) })
+			})
+			if err != nil {
+				return atObj(memberWeights, nameErrno(err))
+			}
+			for _, name := range carry {
+				atomicfile.Step("link " + name)
+				if err := os.Link(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil {
+					return atObj(name, fmt.Errorf("%w: carrying the file into the new directory: %v", ErrUnsupported, err))
+				}
+			}
+			return nil
+		},
 	})
-	return fileErr("save", dir, atObj(memberWeights, nameErrno(err)))
+	return fileErr("save", dir, err)
+}
+
+// kerasDirNoExchange makes SaveKerasDir replace a directory by two renames, as on systems
+// without an atomic exchange (set by tests).
+var kerasDirNoExchange bool
+
+// kerasDirCarry checks an existing unzipped model directory before it is replaced and returns
+// the names of the other regular files in it, which the new directory keeps.
+func kerasDirCarry(dir string) ([]string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, formatf("it exists and is not a directory")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var carry []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			return nil, unsupportedf("refusing to replace the directory: it holds %q, which is not a regular file (only files are carried into the new directory)", e.Name())
+		}
+		switch e.Name() {
+		case memberConfig, memberMetadata, memberWeights:
+		default:
+			carry = append(carry, e.Name())
+		}
+	}
+	return carry, nil
 }
 
 // sourceKind is fileKind extended to the directories Keras 3 loads as models: "kerasdir" for
@@ -184,6 +238,11 @@ func LoadKeras(path string) (*saved.Model, error) { return ReadOptions{}.LoadKer
 func (o ReadOptions) LoadKeras(path string) (*saved.Model, error) {
 	if IsShardManifest(path) {
 		return o.Load(path)
+	}
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		// An unzipped model directory: finish or roll back a save a crash interrupted
+		// (best effort: a save holding the lock is left alone).
+		atomicfile.RecoverDir(path)
 	}
 	kind, err := sourceKind(path)
 	if err != nil {

@@ -450,6 +450,10 @@ func (o ReadOptions) readLegacyLayer(h *h5file, lp, name string, info layerInfo)
 			continue
 		}
 		short := shortWeightName(name, wn)
+		if saved.SubLayersOf(info.Class) != nil {
+			// Variables of sub-layers keep the sub-layer's name ("query/kernel").
+			short = strings.TrimPrefix(reVarSuffix.ReplaceAllString(wn, ""), name+"/")
+		}
 		if seen[short] {
 			short = reVarSuffix.ReplaceAllString(wn, "")
 		}
@@ -833,6 +837,11 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 					return nil, err
 				}
 			}
+			if subs := saved.SubLayersOf(infos[i].Class); subs != nil && len(vals) == 0 {
+				if vals, err = o.readKeras3SubLayers(h, p, subs); err != nil {
+					return nil, err
+				}
+			}
 			addLayer(infos[i], vals)
 		}
 	} else {
@@ -901,6 +910,11 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 					if vals, err = o.readVars(h, sub); err != nil {
 						return nil, err
 					}
+				}
+			}
+			if subs := saved.SubLayersOf(info.Class); subs != nil && len(vals) == 0 && strings.HasPrefix(e.vars, groupLayers+"/") {
+				if vals, err = o.readKeras3SubLayers(h, e.path, subs); err != nil {
+					return nil, err
 				}
 			}
 			addLayer(info, vals)

@@ -222,7 +222,7 @@ func checkLayers(m *saved.Model, slashOK bool) error {
 		seen[l.Name] = true
 		ws := map[string]bool{}
 		for _, w := range l.Weights {
-			if w.Name == "" || (strings.Contains(w.Name, "/") && l.Children == nil) {
+			if _, _, sub := saved.SubLayerOf(l.Class, w.Name); w.Name == "" || (strings.Contains(w.Name, "/") && l.Children == nil && !sub) {
 				return formatf("layer %q: bad weight name %q", l.Name, w.Name)
 			}
 			if ws[w.Name] {
@@ -542,6 +542,12 @@ func writeKeras3Layers(s k3sink, top string, ls []saved.Layer, depth int) error 
 			if err := s.vars(vp, saved.WeightScopeOf(l.Class)); err != nil {
 				return err
 			}
+		}
+		if saved.SubLayersOf(l.Class) != nil {
+			if err := writeKeras3SubLayers(s, joinPath(top, p), l); err != nil {
+				return err
+			}
+			continue
 		}
 		for j, w := range l.Weights {
 			if err := s.set(vp, j, w.Value); err != nil {

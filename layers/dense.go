@@ -249,17 +249,32 @@ func (l *Dense) Config(d saved.Dialect) map[string]any {
 }
 
 // Graph returns the layer's TF ops: MatMul on the kernel, BiasAdd, then the activation's op.
-// Inputs of rank above 2 (with the batch) are not written as a graph.
+// Inputs of rank above 2 (with the batch) are multiplied as tf.tensordot does, reshaped to
+// rows of the last axis and back.
 func (l *Dense) Graph() (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph("Dense", l.name)
 	}
-	if in := l.InputShape(); len(in) != 1 {
-		return nil, layerErr(ErrUnsupported, "Dense", l.name, "TF graph of a rank-%d input (only rank 2 with the batch)", len(in)+1)
-	}
 	g := newGraphBuilder("Dense", l.name)
-	k := g.read("kernel", "MatMul")
-	x := g.op("MatMul", "MatMul", []string{"$in", k}, tAttrs(nil))
+	var x string
+	if in := l.InputShape(); len(in) != 1 {
+		// tf.tensordot over the last axis: the input as rows of its last axis, MatMul, and
+		// back to the input's leading axes (fixed here) with the units.
+		k := g.read("kernel", "Tensordot")
+		r := g.op("Tensordot/Reshape", "Reshape", []string{"$in", g.int32Const("Tensordot/Reshape/shape", []int32{-1, int32(in[len(in)-1])})},
+			tAttrs(map[string]saved.Attr{"Tshape": saved.TypeAttr(tensor.Int32)}))
+		mm := g.op("Tensordot/MatMul", "MatMul", []string{r, k}, tAttrs(nil))
+		shape := []int32{-1}
+		for _, v := range in[:len(in)-1] {
+			shape = append(shape, int32(v))
+		}
+		shape = append(shape, int32(l.units))
+		x = g.op("Tensordot", "Reshape", []string{mm, g.int32Const("Tensordot/shape", shape)},
+			tAttrs(map[string]saved.Attr{"Tshape": saved.TypeAttr(tensor.Int32)}))
+	} else {
+		k := g.read("kernel", "MatMul")
+		x = g.op("MatMul", "MatMul", []string{"$in", k}, tAttrs(nil))
+	}
 	if l.bias != nil {
 		b := g.read("bias", "BiasAdd")
 		x = g.op("BiasAdd", "BiasAdd", []string{x, b}, tAttrs(nil))

@@ -24,8 +24,11 @@ type LayerNormOptions struct {
 // Keras 3's rms_scaling=True computes gamma·x/√(var+ε) (var still centred) and has no beta.
 type LayerNormalization struct {
 	base
-	axes          []int // as configured
-	axesList      bool  // the config gave a list
+	axes     []int // as configured
+	axesList bool  // the config gave a list
+	// keras2Axes: the axes come from a tf_keras config, which writes a built layer's axes as
+	// non-negative indices (the default -1 becomes [rank-1]).
+	keras2Axes    bool
 	eps           float64
 	center, scale bool
 	rms           bool
@@ -83,6 +86,7 @@ func layerNormFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, 
 	if v, k, ok := r.get("axis"); ok && v != nil {
 		_, l.axesList = v.([]any)
 		l.axes = readAxes(r, k, v)
+		l.keras2Axes = d == saved.Keras2
 	}
 	l.eps = r.float(0.001, "epsilon")
 	if l.eps < 0 {
@@ -257,6 +261,9 @@ func (l *LayerNormalization) axisConfig(d saved.Dialect) any {
 			v[i] = a + 1
 		}
 		return intList(v...)
+	case l.Built() && l.keras2Axes && len(l.axes) == 1 && l.axes[0] == len(l.inShape):
+		// tf_keras's index of the last axis: Keras 3 writes the default as configured, [-1].
+		return intList(-1)
 	case l.Built():
 		return intList(sortedCopy(l.axes)...)
 	case l.axesList || len(l.axes) != 1:

@@ -31,6 +31,12 @@ type Spec struct {
 	// WeightObject and WeightScope say where files keep the class's variables when they sit
 	// below the layer (see saved.ClassFacts): RNN layers "cell" and "lstm_cell".
 	WeightObject, WeightScope string
+	// SubLayers and Keras3Children: the sub-layers owning the class's variables and its
+	// other tracked sub-objects (see saved.ClassFacts).
+	SubLayers      []saved.SubLayer
+	Keras3Children []saved.SubLayer
+	// TensorArgs names the call's tensor arguments (see saved.ClassFacts.TensorArgs).
+	TensorArgs []string
 }
 
 // registry maps every Keras class name and alias to its Spec.
@@ -50,7 +56,8 @@ func register(s Spec) {
 	}
 	f := saved.ClassFacts{Class: s.Classes[0], Aliases: s.Classes[1:],
 		BaseName: DefaultBaseName(s.Classes[0]), NonTrainable: s.NonTrainable,
-		WeightObject: s.WeightObject, WeightScope: s.WeightScope}
+		WeightObject: s.WeightObject, WeightScope: s.WeightScope,
+		SubLayers: s.SubLayers, Keras3Children: s.Keras3Children, TensorArgs: s.TensorArgs}
 	if s.WeightNames != nil {
 		f.WeightNames = sp.weightNames
 	}
@@ -207,6 +214,9 @@ func BuildConfig(l Layer, d saved.Dialect) map[string]any {
 	if _, none := l.(noKeras3BuildConfig); none && d == saved.Keras3 {
 		return nil
 	}
+	if c, ok := l.(ownBuildConfig); ok {
+		return c.buildConfig(d)
+	}
 	if mi, ok := l.(MultiInput); ok { // a list of shapes, one per input
 		shapes := []any{}
 		for _, in := range mi.InputShapes() {
@@ -215,6 +225,12 @@ func BuildConfig(l Layer, d saved.Dialect) map[string]any {
 		return map[string]any{"input_shape": shapes}
 	}
 	return map[string]any{"input_shape": batchShapeJSON(l.InputShape())}
+}
+
+// ownBuildConfig is implemented by the classes whose build_config is not their input
+// shapes (MultiHeadAttention's Keras 3 shapes_dict).
+type ownBuildConfig interface {
+	buildConfig(d saved.Dialect) map[string]any
 }
 
 // batchShapeJSON is a shape without its batch dimension as a JSON list with the batch: [null,
@@ -301,4 +317,19 @@ type MaskProducer interface {
 // (the recurrent layers skip masked steps).
 type MaskUser interface {
 	UsesMask() bool
+}
+
+// TensorArgs is implemented by multi-input layers whose call takes its tensors as separate
+// arguments rather than one list (MultiHeadAttention's query, value, key): a Functional
+// config records them as Keras does (tf_keras: the first tensor, the others in the node's
+// kwargs by name; Keras 3: positional args), with the call's other keyword arguments.
+type TensorArgs interface {
+	MultiInput
+	// CallArgs names the call's tensor arguments in input order.
+	CallArgs() []string
+	// CallKwargs returns the call's other keyword arguments as configs record them.
+	CallKwargs() map[string]any
+	// SetCallKwarg takes one non-tensor keyword argument of a call read from a config
+	// (first: of the layer's first call); values kerasgo does not run are ErrUnsupported.
+	SetCallKwarg(k string, v any, first bool) error
 }

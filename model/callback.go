@@ -22,3 +22,10 @@ type EarlyStopping = callbacks.EarlyStopping[*Model]
 
 // *Model is what the callbacks need of a model.
 var _ callbacks.Model = (*Model)(nil)
+
+// CSVLogger writes one CSV row per epoch, as Keras's CSVLogger (see callbacks.CSVLogger).
+type CSVLogger = callbacks.CSVLogger[*Model]
+
+// TensorBoard writes TensorBoard event files during training, as Keras's TensorBoard
+// callback (see callbacks.TensorBoard).
+type TensorBoard = callbacks.TensorBoard[*Model]

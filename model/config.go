@@ -515,6 +515,7 @@ func fromConfigObjectDepth(top map[string]any, noData bool, maxParams int64, dep
 			buildShape = append([]int{inputBatch}, input.shape...)
 			input = nil
 		case keras2InputName.MatchString(input.name) || keras3InputName.MatchString(input.name):
+			m.in.autoName = input.name
 			input.name = ""
 		}
 		if input != nil {

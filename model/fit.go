@@ -60,8 +60,11 @@ type History struct {
 	// History maps each log key ("loss", "accuracy", "val_loss", ...) to its value per epoch.
 	History map[string][]float64
 	// Keys lists History's keys in Keras's order.
-	Keys   []string
-	Params HistoryParams
+	Keys []string
+	// LearningRate is the optimizer's learning rate at the end of each epoch (what Keras's
+	// TensorBoard callback logs as epoch_learning_rate).
+	LearningRate []float64
+	Params       HistoryParams
 }
 
 // HistoryParams are Keras's history.params.
@@ -88,7 +91,12 @@ func (m *Model) FitN(xs, ys []*tensor.Tensor, opts ...FitOptions) (*History, err
 	return h, apiErr("fit", err)
 }
 
-func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
+func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (_ *History, ferr error) {
+	defer func() {
+		if ferr != nil {
+			abortCallbacks(o.Callbacks)
+		}
+	}()
 	xs, ys, err := m.prepareN(xs, ys)
 	if err != nil {
 		return nil, err
@@ -192,9 +200,9 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 			}
 		}
 		if valX != nil {
-			vals, err := m.evaluate(valX, valY, valBatch, nil)
+			vals, err := m.validate(cbs, valX, valY, valBatch, names)
 			if err != nil {
-				return h, within("validation", err)
+				return h, err
 			}
 			for i, name := range names {
 				items = append(items, progbar.Item{K: "val_" + name, V: vals[i]})
@@ -210,6 +218,7 @@ func (m *Model) fit(xs, ys []*tensor.Tensor, o FitOptions) (*History, error) {
 			}
 		}
 		h.Epoch = append(h.Epoch, epoch)
+		h.LearningRate = append(h.LearningRate, float64(t.opt.LearningRate()))
 		for _, it := range items {
 			if _, ok := h.History[it.K]; !ok {
 				h.Keys = append(h.Keys, it.K)

@@ -35,6 +35,10 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 			if n.isInput() {
 				continue
 			}
+			if ta, ok := l.(layers.TensorArgs); ok {
+				nodes = append(nodes, tensorArgsNode(ta, n.in, ref, d))
+				continue
+			}
 			if d == saved.Keras3 {
 				args := make([]any, len(n.in))
 				for i, x := range n.in {
@@ -389,7 +393,15 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 		progress = false
 		for _, p := range all {
 			for p.done < len(p.calls) {
-				refs, isList, err := parseCall(p.calls[p.done], d, warn, p.who)
+				var refs []tensorRef
+				var isList bool
+				var err error
+				if ta, ok := p.layer.(layers.TensorArgs); ok {
+					refs, err = parseTensorArgsCall(ta, p.calls[p.done], p.done == 0)
+					isList = true
+				} else {
+					refs, isList, err = parseCall(p.calls[p.done], d, warn, p.who)
+				}
 				if err != nil {
 					return within("layer "+p.who, err)
 				}

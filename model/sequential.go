@@ -45,6 +45,9 @@ type Model struct {
 		shape []int // without the batch dimension; nil when unknown
 		batch int   // the declared batch dimension, -1 for None
 		name  string
+		// autoName is an automatic InputLayer name ("input_2") a config gave, which name
+		// leaves empty (saving names the input afresh); model.Dot draws it as tf_keras does.
+		autoName string
 	}
 	// outShape is the output shape of the last layer (without batch) when built.
 	outShape []int

@@ -523,6 +523,16 @@ func confirmNoise(m *Sequential, goNoise map[string][]bool) map[string][]bool {
 			out[k] = mask
 		}
 	}
+	// MultiHeadAttention's key bias: the softmax over the keys is invariant to it, so its
+	// gradient is zero but for rounding.
+	for _, l := range m.layers {
+		if _, ok := l.(*layers.MultiHeadAttention); ok {
+			k := l.Name() + "/key/bias"
+			if mask, ok := goNoise[k]; ok {
+				out[k] = mask
+			}
+		}
+	}
 	return out
 }
 

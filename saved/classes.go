@@ -36,6 +36,18 @@ type ClassFacts struct {
 	// WeightScope, when not "", is the name scope tf_keras puts between the layer's name and
 	// a variable's short name in HDF5 weight names ("lstm_cell": "lstm/lstm_cell/kernel:0").
 	WeightScope string
+	// SubLayers, when not nil, are the layer's sub-layers that own its variables, each
+	// variable named "<sub-layer>/<short name>" (MultiHeadAttention's "query/kernel"); see
+	// SubLayer.
+	SubLayers []SubLayer
+	// Keras3Children are the layer's other tracked sub-objects, without variables, whose
+	// empty vars groups Keras 3 weight files hold (SubLayer{Name: "softmax", Keras3:
+	// "_softmax"}).
+	Keras3Children []SubLayer
+	// TensorArgs, when not nil, name the tensor arguments of the class's call in input order
+	// ("query", "value", "key"): a tf_keras inbound node passes the first as its reference
+	// and the others in its kwargs by name.
+	TensorArgs []string
 }
 
 // WeightObjectOf returns the registered WeightObject of a class ("" when none or unknown).

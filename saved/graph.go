@@ -20,6 +20,18 @@ type LayerGraph struct {
 	// comes after the ops it reads. Output names the result (see Op.Inputs for references).
 	Ops    []Op
 	Output string
+	// SubLayers describe the layer's sub-layers that own its variables (saved.SubLayer), for
+	// the SavedModel metadata tf_keras's loader reads for them.
+	SubLayers []SubLayerGraph
+}
+
+// SubLayerGraph is the Keras metadata of one sub-layer of a layer: its attribute name in the
+// object graph ("_query_dense"), class, tf_keras config and input shape without the batch
+// (the batch and leading dimensions kerasgo does not fix are -1).
+type SubLayerGraph struct {
+	Attr, Class string
+	Config      map[string]any
+	InputShape  []int
 }
 
 // Op is one TensorFlow graph operation of a layer's computation.

@@ -1,9 +1,7 @@
 package savedmodel
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,109 +14,35 @@ import (
 var noExchange bool
 
 // writeDirAtomic builds the SavedModel under a temporary name beside dir and puts it in place
-// (see "Saving" in the package documentation).
-func writeDirAtomic(dir string, b *built) (err error) {
-	dir = filepath.Clean(dir)
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	lock, err := atomicfile.Acquire(dir, false)
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	if err := recoverLocked(dir); err != nil {
-		return err
-	}
-	_, statErr := os.Lstat(dir)
-	exists := statErr == nil
-	if exists {
-		if err := replaceable(dir); err != nil {
-			return err
-		}
-	}
-	tmp := atomicfile.TempPrefix(dir)
-	atomicfile.Step("create directory")
-	if err := os.Mkdir(tmp, 0o755); err != nil {
-		return err
-	}
-	installed := false
-	defer func() {
-		if err != nil && !installed {
-			os.RemoveAll(tmp)
-			os.RemoveAll(tmp + ".new")
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	if err := writeFileSync(filepath.Join(tmp, SavedModelFile), b.savedModel); err != nil {
-		return err
-	}
-	if b.kerasMetadata != nil {
-		if err := writeFileSync(filepath.Join(tmp, KerasMetadataFile), b.kerasMetadata); err != nil {
-			return err
-		}
-	}
-	atomicfile.Step("create assets")
-	if err := os.Mkdir(filepath.Join(tmp, AssetsDir), 0o755); err != nil {
-		return err
-	}
-	atomicfile.Step("create variables")
-	if err := os.Mkdir(filepath.Join(tmp, VariablesDir), 0o755); err != nil {
-		return err
-	}
-	if err := writeBundle(filepath.Join(tmp, VariablesDir, VariablesPrefix), b.varKeys, b.varValues); err != nil {
-		return fmt.Errorf("variables: %w", err)
-	}
-	for _, d := range []string{filepath.Join(tmp, AssetsDir), filepath.Join(tmp, VariablesDir), tmp} {
-		atomicfile.SyncDir(d)
-	}
-	// Complete: only a directory with this name may become dir.
-	atomicfile.Step("rename complete directory")
-	if err := os.Rename(tmp, tmp+".new"); err != nil {
-		return err
-	}
-	atomicfile.SyncDir(parent)
-	var old string
-	switch {
-	case !exists:
-		atomicfile.Step("rename into place")
-		if err := os.Rename(tmp+".new", dir); err != nil {
-			return err
-		}
-	default:
-		err := atomicfile.ErrNoExchange
-		if !noExchange {
-			atomicfile.Step("exchange with the old directory")
-			err = atomicfile.Exchange(tmp+".new", dir)
-		}
-		if err == nil {
-			old = tmp + ".new" // now the old directory
-			break
-		}
-		if !errors.Is(err, atomicfile.ErrNoExchange) {
-			return err
-		}
-		old = tmp + ".old"
-		atomicfile.Step("rename old directory aside")
-		if err := os.Rename(dir, old); err != nil {
-			return err
-		}
-		atomicfile.Step("rename into place")
-		if err := os.Rename(tmp+".new", dir); err != nil {
-			os.Rename(old, dir)
-			return err
-		}
-	}
-	installed = true
-	atomicfile.SyncDir(parent)
-	if old != "" {
-		atomicfile.Step("remove old directory")
-		os.RemoveAll(old)
-	}
-	return nil
+// (see "Saving" in the package documentation; the steps are atomicfile.ReplaceDir's).
+func writeDirAtomic(dir string, b *built) error {
+	return atomicfile.ReplaceDir(dir, atomicfile.DirOptions{
+		Check:      replaceable,
+		NoExchange: noExchange,
+		SyncDirs:   []string{AssetsDir, VariablesDir},
+		Build: func(tmp string) error {
+			if err := writeFileSync(filepath.Join(tmp, SavedModelFile), b.savedModel); err != nil {
+				return err
+			}
+			if b.kerasMetadata != nil {
+				if err := writeFileSync(filepath.Join(tmp, KerasMetadataFile), b.kerasMetadata); err != nil {
+					return err
+				}
+			}
+			atomicfile.Step("create assets")
+			if err := os.Mkdir(filepath.Join(tmp, AssetsDir), 0o755); err != nil {
+				return err
+			}
+			atomicfile.Step("create variables")
+			if err := os.Mkdir(filepath.Join(tmp, VariablesDir), 0o755); err != nil {
+				return err
+			}
+			if err := writeBundle(filepath.Join(tmp, VariablesDir, VariablesPrefix), b.varKeys, b.varValues); err != nil {
+				return fmt.Errorf("variables: %w", err)
+			}
+			return nil
+		},
+	})
 }
 
 // Recover finishes or rolls back a save to dir that a crash interrupted, by the rule in the
@@ -129,63 +53,10 @@ func writeDirAtomic(dir string, b *built) (err error) {
 // error.
 func Recover(dir string) error {
 	dir = filepath.Clean(dir)
-	ts, err := atomicfile.Temps(dir, dirTemp)
-	if err != nil {
-		return err
-	}
-	if _, lerr := os.Lstat(atomicfile.LockFile(dir)); len(ts) == 0 && lerr != nil {
-		return nil
-	}
-	lock, err := atomicfile.Acquire(dir, false)
-	if err != nil {
-		return &Error{Path: dir, Err: err}
-	}
-	defer lock.Release()
-	if err := recoverLocked(dir); err != nil {
+	if err := atomicfile.RecoverDir(dir); err != nil {
 		return &Error{Path: dir, Err: err}
 	}
 	return nil
-}
-
-// recoverLocked is Recover with dir's lock held. Only when dir is missing is anything put
-// back: the newest complete new directory (".new"), else the old one (".old").
-func recoverLocked(dir string) error {
-	ts, err := atomicfile.Temps(dir, dirTemp)
-	if err != nil || len(ts) == 0 {
-		return err
-	}
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		var pick string
-		var pickTime int64
-		for _, want := range []string{".new", ".old"} {
-			for _, t := range ts {
-				st, err := os.Stat(t.Path(dir))
-				if t.Rest != want || err != nil || !st.IsDir() {
-					continue
-				}
-				if pick == "" || st.ModTime().UnixNano() > pickTime {
-					pick, pickTime = t.Path(dir), st.ModTime().UnixNano()
-				}
-			}
-			if pick != "" {
-				break
-			}
-		}
-		if pick != "" {
-			atomicfile.Step("put back " + filepath.Base(pick))
-			if err := os.Rename(pick, dir); err != nil {
-				return err
-			}
-			atomicfile.SyncDir(filepath.Dir(dir))
-		}
-	}
-	return atomicfile.RemoveTemps(dir, dirTemp)
-}
-
-// dirTemp owns the temporary names of a SavedModel save: the directory being built (no
-// suffix), complete (".new"), and the old directory moved aside (".old").
-func dirTemp(t atomicfile.Temp) bool {
-	return t.Dir && (t.Rest == "" || t.Rest == ".new" || t.Rest == ".old")
 }
 
 // settle is Recover for readers: best effort.

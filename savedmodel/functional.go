@@ -111,6 +111,10 @@ func parseFunctional(top map[string]any, m *saved.Model) (*seqModel, error) {
 				}
 				call = append(call, r)
 			}
+			call, err := kwargTensors(ls.Class, list, call, ref)
+			if err != nil {
+				return nil, fmt.Errorf("layer %q: inbound node %d: %w", ls.Name, j, err)
+			}
 			ls.Nodes = append(ls.Nodes, call)
 		}
 	}
@@ -287,4 +291,31 @@ func sortedEndpoints(e []endpoint) []endpoint {
 	out := append([]endpoint(nil), e...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// kwargTensors appends to call the tensors a tf_keras inbound node passes in its kwargs by
+// name, for a class whose call takes its tensors as separate arguments
+// (saved.ClassFacts.TensorArgs: MultiHeadAttention's value and key), in the call's order.
+func kwargTensors(class string, list []any, call []nodeRef, ref func(any) (nodeRef, error)) ([]nodeRef, error) {
+	names := saved.TensorArgsOf(class)
+	if names == nil || len(list) != 1 {
+		return call, nil
+	}
+	e, _ := list[0].([]any)
+	if len(e) < 4 {
+		return call, nil
+	}
+	kw, _ := e[3].(map[string]any)
+	for _, k := range names[1:] {
+		v, ok := kw[k]
+		if !ok || v == nil {
+			break
+		}
+		r, err := ref(v)
+		if err != nil {
+			return nil, fmt.Errorf("argument %s: %w", k, err)
+		}
+		call = append(call, r)
+	}
+	return call, nil
 }

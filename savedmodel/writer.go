@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 
 	pb "github.com/kerasgo/kerasgo/internal/tfpb"
 	"github.com/kerasgo/kerasgo/saved"
@@ -83,6 +84,7 @@ func (o Options) build(m *saved.Model) (*built, error) {
 		t.link(root, fmt.Sprintf("layer-%d", i), layerNode[i], inBoth)
 	}
 	weightsNode := slices.Clone(layerNode) // the node owning each layer's variables
+	subVarNode := map[[2]string]int{}      // variables of sub-layers, by layer and weight name
 	for i, l := range sm.Layers {
 		prefix := l.Name + "/"
 		if obj := saved.WeightObjectOf(l.Class); obj != "" && len(l.Weights) > 0 {
@@ -94,8 +96,28 @@ func (o Options) build(m *saved.Model) (*built, error) {
 				prefix += sc + "/"
 			}
 		}
+		subNode := map[string]int{}
 		for _, w := range l.Weights {
 			v := &tvar{name: prefix + w.Name, value: w.Value, trainable: w.Trainable}
+			if sub, short, ok := saved.SubLayerOf(l.Class, w.Name); ok {
+				// A variable of a sub-layer (MultiHeadAttention's query EinsumDense), tracked
+				// under the layer's child object for it ("_query_dense/kernel").
+				n, seen := subNode[sub.Name]
+				if !seen {
+					id := genericObjectIdentifier
+					if subLayerGraph(l, sub.Checkpoint) != nil {
+						id = layerIdentifier
+					}
+					n = t.user(inBoth, id)
+					t.link(layerNode[i], sub.Checkpoint, n, inBoth)
+					subNode[sub.Name] = n
+				}
+				modelVars = append(modelVars, v)
+				vn := t.variable(inBoth, v)
+				t.link(n, short, vn, inBoth)
+				subVarNode[[2]string{l.Name, w.Name}] = vn
+				continue
+			}
 			// A trainable layer's non-trainable variables are state Keras creates with
 			// synchronization ON_READ and aggregation MEAN (BatchNormalization's moving
 			// statistics); in a frozen layer every variable is non-trainable.
@@ -108,6 +130,18 @@ func (o Options) build(m *saved.Model) (*built, error) {
 	for i, l := range sm.Layers {
 		for _, e := range t.nodes[weightsNode[i]].children {
 			varNode[[2]string{l.Name, e.name}] = e.node
+		}
+	}
+	for k, n := range subVarNode {
+		varNode[k] = n
+	}
+	if len(subVarNode) > 0 {
+		// tf_keras's root "variables" list (model.variables): a sub-layer's variables are
+		// keyed by it ("variables/<i>"), a shorter path than through their layer.
+		list := t.user(inBoth, listWrapperIdentifier)
+		t.link(root, "variables", list, inBoth)
+		for j, v := range modelVars {
+			t.link(list, strconv.Itoa(j), nodeOfVar(t, v), inBoth)
 		}
 	}
 	if err := addOptimizer(t, root, m, varNode); err != nil {
@@ -704,8 +738,52 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 		}
 		md.Nodes = append(md.Nodes, &pb.KerasObject{NodeId: int32(ids[layerNode[i]]), NodePath: path,
 			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+		subs, err := subLayerMetadata(t, ids, layerNode[i], path, l, ver, tshape)
+		if err != nil {
+			return nil, err
+		}
+		md.Nodes = append(md.Nodes, subs...)
 	}
 	return md, nil
+}
+
+// subLayerGraph returns the metadata the layer's graph gives for its sub-layer attr (nil:
+// none).
+func subLayerGraph(l *layerSpec, attr string) *saved.SubLayerGraph {
+	if l.Graph == nil {
+		return nil
+	}
+	for i := range l.Graph.SubLayers {
+		if l.Graph.SubLayers[i].Attr == attr {
+			return &l.Graph.SubLayers[i]
+		}
+	}
+	return nil
+}
+
+// subLayerMetadata is the Keras metadata of the sub-layers of layer node ln (tf_keras's
+// loader builds a revived layer's unbuilt sub-layers from it).
+func subLayerMetadata(t *tree, ids []int, ln int, path string, l *layerSpec, ver *pb.VersionDef, tshape func([]int) map[string]any) ([]*pb.KerasObject, error) {
+	var out []*pb.KerasObject
+	for _, e := range t.nodes[ln].children {
+		g := subLayerGraph(l, e.name)
+		if g == nil {
+			continue
+		}
+		lmd := map[string]any{
+			"name": g.Config["name"], "trainable": true, "expects_training_arg": false, "dtype": "float32",
+			"batch_input_shape": nil, "stateful": false, "must_restore_from_config": false,
+			"preserve_input_structure_in_config": false, "autocast": true, "class_name": g.Class,
+			"config": g.Config, "build_input_shape": tshape(g.InputShape),
+		}
+		js, err := json.Marshal(lmd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &pb.KerasObject{NodeId: int32(ids[e.node]), NodePath: path + "." + e.name,
+			Identifier: layerIdentifier, Metadata: string(js), Version: ver})
+	}
+	return out, nil
 }
 
 func intsAny(v []int) []any {

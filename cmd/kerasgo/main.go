@@ -8,6 +8,8 @@
 //	kerasgo verify PATH [--against OTHER] read everything, check every checksum and structure;
 //	                                     with --against, compare every tensor with OTHER
 //	kerasgo demo [--data DIR] [--out DIR]
+//	kerasgo tensorboard-check LOGDIR     check every record (CRCs) and event of TensorBoard event files
+//	kerasgo plot PATH [-o model.png|svg|dot] [--show-shapes] ...  draw the model as plot_model
 //
 // PATH is an .h5/.hdf5 file, a .keras file, a .weights.h5 file, a SavedModel directory, or a
 // checkpoint prefix (or the directory holding a "checkpoint" file); the format is detected from
@@ -31,6 +33,10 @@ const usage = `usage:
   kerasgo convert SRC DST [--weights-only [--config CONFIG] [--max-shard-size BYTES]]
   kerasgo verify PATH [--against OTHER]
   kerasgo demo [--data DIR] [--out DIR]
+  kerasgo tensorboard-check LOGDIR
+  kerasgo plot PATH [-o model.png|model.svg|model.dot] [--keras3] [--show-shapes] [--show-dtype]
+               [--show-layer-names=false] [--rankdir TB|LR] [--expand-nested]
+               [--show-layer-activations] [--show-trainable] [--dpi N]
 `
 
 // errUsage marks command-line mistakes (exit status 2).
@@ -65,8 +71,12 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		err = cmdConvert(rest, stdout)
 	case "verify":
 		err = cmdVerify(rest, stdout)
+	case "plot":
+		err = cmdPlot(rest, stdout)
 	case "demo":
 		err = cmdDemo(rest, stdout)
+	case "tensorboard-check":
+		err = cmdTensorBoardCheck(rest, stdout)
 	case "help", "-h", "-help", "--help":
 		if verb == "help" && len(rest) == 1 {
 			return run([]string{rest[0], "--help"}, stdout, stderr)

@@ -2,7 +2,7 @@
 import json
 from importlib import metadata
 
-names = ["tensorflow-cpu", "tf-keras", "keras", "h5py", "numpy", "ml-dtypes", "protobuf"]
+names = ["tensorflow-cpu", "tf-keras", "keras", "h5py", "numpy", "ml-dtypes", "protobuf", "tensorboard"]
 out = {}
 for n in names:
     try:

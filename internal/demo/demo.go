@@ -135,10 +135,20 @@ func RunResults(w io.Writer, o Options) ([]Result, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	start := time.Now()
-	if _, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: o.Epochs, BatchSize: o.BatchSize, Seed: o.Seed, Verbose: o.Verbose, Output: w}); err != nil {
+	// The training pictures: Keras's CSVLogger and TensorBoard callbacks, and the History's
+	// curves, beside the saved models.
+	csvPath, logDir, plotPath := filepath.Join(out, "training.csv"), filepath.Join(out, "logs"), filepath.Join(out, "history.png")
+	cbs := []model.Callback{&model.CSVLogger{Filename: csvPath}, &model.TensorBoard{LogDir: logDir}}
+	h, err := m.Fit(train.X, train.Y, model.FitOptions{Epochs: o.Epochs, BatchSize: o.BatchSize, Seed: o.Seed, Verbose: o.Verbose, Output: w,
+		ValidationData: &model.Data{X: test.X, Y: test.Y}, Callbacks: cbs})
+	if err != nil {
 		return nil, fmt.Errorf("demo: fit: %w", err)
 	}
 	fmt.Fprintf(w, "Training took %.1fs\n", time.Since(start).Seconds())
+	if err := h.SavePlot(plotPath); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(w, "Training curves: %s, per-epoch CSV: %s, TensorBoard logs: %s (tensorboard --logdir %s)\n", plotPath, csvPath, logDir, logDir)
 	loss, mets, err := m.Evaluate(test.X, test.Y, model.EvaluateOptions{BatchSize: o.BatchSize})
 	if err != nil {
 		return nil, fmt.Errorf("demo: evaluate: %w", err)

@@ -125,10 +125,18 @@ def write_keras2_configs(d, model):
 def short_name(var):
     """'conv_1/kernel:0' (tf_keras) or 'kernel' (Keras 3) -> 'kernel'."""
     n = var.name
+    full = getattr(var, "path", None)
+    parts = (full if isinstance(full, str) else n).split(":")[0].split("/")
+    if len(parts) >= 3 and parts[-2] in MHA_SUBLAYERS:
+        return "/".join(parts[-2:])  # MultiHeadAttention's sub-layers: 'query/kernel'
     n = n.split("/")[-1]
     if ":" in n:
         n = n.split(":")[0]
     return n
+
+
+# The sub-layers of MultiHeadAttention owning its variables ('mha/query/kernel').
+MHA_SUBLAYERS = ("query", "key", "value", "attention_output")
 
 
 def dtype_name(var):
@@ -164,7 +172,7 @@ def write_weights(dirpath, model, rel="w"):
         ws = []
         for v in layer_weights(layer):
             sn = short_name(v)
-            fname = f"{rel}/{i:02d}_{layer.name}_{sn}.npy"
+            fname = f"{rel}/{i:02d}_{layer.name}_{sn.replace('/', '.')}.npy"
             val = v.numpy()
             save_npy(os.path.join(dirpath, fname), val)
             ws.append({

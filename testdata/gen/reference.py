@@ -143,6 +143,14 @@ def apps_mobile_steps(out):
     train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile")
 
 
+# testdata/layers_mha cases with a step: the Transformer encoder block (compiled, never fitted).
+MHA_STEPS = ["transformer_block"]
+
+
+def mha_steps(testdata, out):
+    train_steps(os.path.join(testdata, "layers_mha"), MHA_STEPS, out, "mha")
+
+
 # cases of the applications cache (testdata/gen/applications.py) with a step: VGG16 (compiled with
 # Adam, never fitted, so the step starts Adam from zeros) and VGG16 frozen inside a Sequential
 # with a new head (the transfer-learning pattern). Not ResNet50 or DenseNet121: at 32x32 with the
@@ -230,7 +238,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "apps"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "mha", "apps"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     if a.part == "train":
@@ -239,6 +247,8 @@ def main():
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps_mobile":
         apps_mobile_steps(os.path.abspath(a.out))
+    elif a.part == "mha":
+        mha_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps":
         apps_steps(os.path.abspath(a.out))
     else:

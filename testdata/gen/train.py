@@ -140,13 +140,16 @@ def parse_slot_name(varname, known=None):
     are told from the prefix by which split names a known variable."""
     n = varname.split(":")[0]
     parts = n.split("/")
+    if len(parts) == 3:
+        return None, parts[0], parts[1], parts[2]
+    if len(parts) == 4 and parts[0].islower() and parts[2] in ("query", "key", "value", "attention_output"):
+        # unprefixed, a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
+        return None, parts[0], parts[1], parts[2] + "/" + parts[3]
     if known is not None:
         for i in (0, 1):
             rest = "/".join(parts[i + 1:])
             if rest in known and len(parts) > i + 2:
                 return (parts[0] if i == 1 else None), parts[i], "/".join(parts[i + 1:-1]), parts[-1]
-    if len(parts) == 3:
-        return None, parts[0], parts[1], parts[2]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
 
@@ -159,7 +162,7 @@ def write_optimizer_state(d, model, opt):
     tw = {v.name.split(":")[0] for v in model.trainable_variables}
     for v in variables[1:]:
         optname, slot, layer, weight = parse_slot_name(v.name, tw)
-        fname = f"slots/{layer.replace('/', '.')}_{weight}_{slot}.npy"
+        fname = f"slots/{layer.replace('/', '.')}_{weight.replace('/', '.')}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
         slots.append({"layer": layer, "weight": weight, "slot": slot, "name": v.name,
