@@ -187,8 +187,10 @@ func fileSlots(o *saved.Optimizer, m *saved.Model, keras2 bool) ([]saved.Slot, e
 	if !ok {
 		return o.Slots, nil
 	}
-	if len(o.Slots) == 0 && len(o.Variables) == 0 {
-		return nil, nil // an optimizer not built yet (compiled, never fitted): no slots
+	if len(o.Slots) == 0 {
+		// An optimizer not built yet (compiled, never fitted): no slots. tf_keras writes
+		// such an optimizer's "iteration" alone, so its variables may be there.
+		return nil, nil
 	}
 	return slotsInFileOrder(o, layout, trainableWithSlots(m, o))
 }

@@ -203,16 +203,18 @@ func versions(m *saved.Model) (string, string) {
 	return kv, be
 }
 
-// checkLayers validates layer and weight names before anything is written.
-func checkLayers(m *saved.Model) error {
+// checkLayers validates layer and weight names before anything is written. With slashOK
+// (the legacy layout of a tf_keras model), a layer name may hold "/" as tf_keras's own
+// applications name layers ("conv1/conv" in DenseNet121): its group is nested, as h5py
+// makes it. Keras 3 refuses such names, so its layouts do too.
+func checkLayers(m *saved.Model, slashOK bool) error {
 	seen := map[string]bool{}
 	for _, l := range m.Layers {
-		d := m.Dialect
-		if len(m.Config) == 0 {
-			d = saved.Keras2 // weights only: Keras 3 files then key layers by class, not name
+		if strings.Contains(l.Name, "/") && !slashOK && validSlashName(l.Name) {
+			return unsupportedf("layer name %q holds \"/\", which Keras 3 refuses (tf_keras's DenseNet names its layers so): save it as a tf_keras .h5 or a checkpoint", l.Name)
 		}
-		if err := checkLayerName(l.Name, d); err != nil {
-			return err
+		if l.Name == "" || (strings.Contains(l.Name, "/") && !validSlashName(l.Name)) || l.Name == "." || l.Name == ".." {
+			return formatf("bad layer name %q", l.Name)
 		}
 		if seen[l.Name] {
 			return formatf("duplicate layer name %q", l.Name)
@@ -235,25 +237,14 @@ func checkLayers(m *saved.Model) error {
 	return nil
 }
 
-// checkLayerName refuses a layer name that cannot be an HDF5 path. tf_keras names layers with
-// "/" (MobileNetV3's "Conv/BatchNorm") and its .h5 files then nest the groups, as h5py does;
-// Keras 3 does not allow "/" in a name.
-func checkLayerName(name string, d saved.Dialect) error {
-	if name == "" || name == "." || name == ".." {
-		return formatf("bad layer name %q", name)
-	}
-	if !strings.Contains(name, "/") {
-		return nil
-	}
-	if d == saved.Keras3 {
-		return unsupportedf("layer name %q contains \"/\", which Keras 3 does not allow in a name (save in a tf_keras format, or rename the layer)", name)
-	}
-	for _, part := range strings.Split(name, "/") {
-		if part == "" || part == "." || part == ".." {
-			return formatf("bad layer name %q", name)
+// validSlashName reports whether every "/"-separated part of name is a usable group name.
+func validSlashName(name string) bool {
+	for _, p := range strings.Split(name, "/") {
+		if p == "" || p == "." || p == ".." {
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
 // scoped puts a class's weight scope before a variable's short name ("lstm_cell/kernel"),
@@ -279,7 +270,9 @@ func legacyWeightName(m *saved.Model, model, layer, weight string) string {
 
 // writeLegacy writes the tf_keras/Keras 3 legacy layout: the full model or weights only.
 func writeLegacy(h *h5file, m *saved.Model, full bool) error {
-	if err := checkLayers(m); err != nil {
+	// tf_keras's own names may hold "/" (MobileNetV3's "Conv/BatchNorm", DenseNet's
+	// "conv1/conv"); weights alone (no config) are keyed by name in this layout too.
+	if err := checkLayers(m, m.Dialect == saved.Keras2 || len(m.Config) == 0); err != nil {
 		return err
 	}
 	kv, be := versions(m)
@@ -471,7 +464,7 @@ func writeKeras3(h *h5file, m *saved.Model) error {
 // emitKeras3 hands the Keras 3 weights tree of m to s: the model's own vars group, the
 // layers, the optimizer.
 func emitKeras3(s k3sink, m *saved.Model) error {
-	if err := checkLayers(m); err != nil {
+	if err := checkLayers(m, false); err != nil {
 		return err
 	}
 	if err := s.vars(groupVars, modelName(m.Config)); err != nil {

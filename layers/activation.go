@@ -55,7 +55,7 @@ var activations = map[string]*activationFunc{
 	"hard_tanh":      {name: "hard_tanh", forward: hardTanhF, backward: hardTanhB, needZ: true},
 	"log_sigmoid":    {name: "log_sigmoid", forward: logSigmoidF, backward: logSigmoidB},
 	"sparse_sigmoid": {name: "sparse_sigmoid", forward: sparseSigmoidF, backward: sparseSigmoidB, needZ: true},
-	"sparsemax":      {name: "sparsemax", forward: sparsemaxF, backward: sparsemaxB},
+	"sparsemax":      {name: "sparsemax", forward: sparsemaxF, backward: sparsemaxB, needZ: true},
 }
 
 // swish is x·sigmoid(x): tf_keras writes it "swish", Keras 3 "silu" (configName).
@@ -90,6 +90,9 @@ func lookupActivation(name string) (*activationFunc, error) {
 	if a, ok := activations[name]; ok {
 		return a, nil
 	}
+	if why, ok := activationRefusals[name]; ok {
+		return nil, fmt.Errorf("%w: activation %q (%s)", ErrUnsupported, name, why)
+	}
 	return nil, fmt.Errorf("%w: activation %q", ErrUnsupported, name)
 }
 
@@ -123,6 +126,10 @@ func (r *cfgReader) activation(keys ...string) *activationFunc {
 		}
 	}
 	a, err := lookupActivation(name)
+	if why, ok := activationRefusals[name]; ok && err != nil {
+		r.fail(ErrUnsupported, "%s %s (%s)", k, jsonValue(v), why)
+		return activations["linear"]
+	}
 	if err != nil || name == "" {
 		r.fail(ErrUnsupported, "%s %s", k, jsonValue(v))
 		return activations["linear"]

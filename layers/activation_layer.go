@@ -24,6 +24,9 @@ type Activation struct {
 func NewActivation(activation string, opts ...ActivationOptions) *Activation {
 	o := optionsArg("NewActivation", opts)
 	a, err := lookupActivation(activation)
+	if activation == gluName {
+		a, err = glu, nil
+	}
 	if err != nil {
 		panic("layers.NewActivation: " + err.Error())
 	}
@@ -40,7 +43,12 @@ func activationFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string,
 	if _, _, ok := r.get("activation"); !ok {
 		r.fail(ErrFormat, "missing activation")
 	}
-	l.act = r.activation()
+	if isGLU(cfg["activation"]) {
+		r.get("activation")
+		l.act = glu
+	} else {
+		l.act = r.activation()
+	}
 	w, err := r.finish()
 	if err != nil {
 		return nil, nil, err
@@ -57,11 +65,19 @@ func (l *Activation) Activation() string { return l.act.name }
 // SetTrainable sets Keras's layer.trainable (no effect).
 func (l *Activation) SetTrainable(t bool) { l.trainable = t }
 
-// OutputShape returns the input shape.
-func (l *Activation) OutputShape(in []int) ([]int, error) { return slices.Clone(in), nil }
+// OutputShape returns the input shape (glu: the last axis halved).
+func (l *Activation) OutputShape(in []int) ([]int, error) {
+	if l.act == glu {
+		return gluOutputShape(l.name, in)
+	}
+	return slices.Clone(in), nil
+}
 
 // Build records the input shape.
 func (l *Activation) Build(in []int, _ *Rand) error {
+	if _, err := l.OutputShape(in); err != nil {
+		return err
+	}
 	l.inShape = slices.Clone(in)
 	return nil
 }
@@ -78,9 +94,14 @@ func (l *Activation) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, e
 	if len(x.Shape) > 0 {
 		last = x.Shape[len(x.Shape)-1]
 	}
-	y := make([]float32, x.Len())
-	l.act.apply(x.Float32s(), y, last)
-	out := tensor.MustFromFloat32(x.Shape, y)
+	var out *tensor.Tensor
+	if l.act == glu {
+		out = gluForward(x)
+	} else {
+		y := make([]float32, x.Len())
+		l.act.apply(x.Float32s(), y, last)
+		out = tensor.MustFromFloat32(x.Shape, y)
+	}
 	if training {
 		l.z, l.y = x, out
 	} else {
@@ -96,6 +117,9 @@ func (l *Activation) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, l.y.Shape) {
 		return nil, layerErr(ErrShape, "Activation", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(l.y.Shape))
+	}
+	if l.act == glu {
+		return gluBackward(l.z, dy), nil
 	}
 	dx := make([]float32, dy.Len())
 	l.act.grad(l.z.Float32s(), l.y.Float32s(), dy.Float32s(), dx, dy.Shape[len(dy.Shape)-1])
@@ -115,6 +139,10 @@ func (l *Activation) Graph() (*saved.LayerGraph, error) {
 		return nil, layerErr(ErrShape, "Activation", l.name, "Graph before Build")
 	}
 	g := newGraphBuilder("Activation", l.name)
+	if l.act == glu {
+		out, _ := l.OutputShape(l.inShape)
+		return g.graphOut(l.inShape, out, false, gluOps(g, "$in"))
+	}
 	out, err := l.act.ops(g, "$in")
 	if err != nil {
 		return nil, layerErr(ErrUnsupported, "Activation", l.name, "%v", err)

@@ -279,7 +279,10 @@ func sparseSigmoidB(z, _, dy, dz []float32, _ int) {
 	}
 }
 
-// sparsemaxF projects each row of the last axis onto the probability simplex.
+// sparsemaxF is Keras 3.15's sparsemax over the last axis (every backend computes it so):
+// with the row sorted in descending order s_1 >= s_2 >= ..., cumulative sums c_i and support
+// S = {i : 1 + i·s_i > c_i} of size k, tau = (sum of c_i over S - 1) / k and y = max(z - tau, 0).
+// (The paper's tau is (c_k - 1)/k; Keras sums the cumulative sums, and Keras is the truth.)
 func sparsemaxF(z, y []float32, last int) {
 	if last <= 0 {
 		return
@@ -290,42 +293,71 @@ func sparsemaxF(z, y []float32, last int) {
 		copy(sorted, zr)
 		slices.Sort(sorted)
 		slices.Reverse(sorted)
-		var cum, tauSum float32
-		k := 0
-		for i, v := range sorted {
-			cum += v
-			if 1+float32(i+1)*v > cum {
-				k, tauSum = i+1, cum
-			}
-		}
-		tau := (tauSum - 1) / float32(k)
+		tau := sparsemaxTau(sorted)
 		for i, v := range zr {
 			yr[i] = max(v-tau, 0)
 		}
 	}
 }
 
-func sparsemaxB(_, y, dy, dz []float32, last int) {
+// sparsemaxTau is Keras's tau of a row sorted in descending order.
+func sparsemaxTau(sorted []float32) float32 {
+	var cum, cumSum float32
+	k := 0
+	for i, v := range sorted {
+		cum += v
+		if v-(cum-1)/float32(i+1) > 0 {
+			k++
+			cumSum += cum
+		}
+	}
+	return (cumSum - 1) / float32(k)
+}
+
+// sparsemaxB: with r_i the rank of z_i in the sorted row (1-based) and A the sum of dy over
+// y > 0, dtau/dz_i = (k - r_i + 1)/k for r_i <= k, so dz_i = dy_i·[y_i > 0] - A·dtau/dz_i.
+func sparsemaxB(z, y, dy, dz []float32, last int) {
 	if last <= 0 {
 		return
 	}
+	idx := make([]int, last)
 	for o := 0; o+last <= len(y); o += last {
-		yr, dyr, dzr := y[o:o+last], dy[o:o+last], dz[o:o+last]
-		var s float32
-		n := 0
-		for i, v := range yr {
-			if v > 0 {
-				s += dyr[i]
-				n++
+		zr, yr, dyr, dzr := z[o:o+last], y[o:o+last], dy[o:o+last], dz[o:o+last]
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int {
+			switch {
+			case zr[a] > zr[b]:
+				return -1
+			case zr[a] < zr[b]:
+				return 1
+			}
+			return 0
+		})
+		var cum float32
+		k := 0
+		for i, j := range idx {
+			cum += zr[j]
+			if zr[j]-(cum-1)/float32(i+1) > 0 {
+				k++
 			}
 		}
-		mean := s / float32(max(n, 1))
+		var sum float32
 		for i, v := range yr {
 			if v > 0 {
-				dzr[i] = dyr[i] - mean
+				sum += dyr[i]
+			}
+		}
+		for i, v := range yr {
+			if v > 0 {
+				dzr[i] = dyr[i]
 			} else {
 				dzr[i] = 0
 			}
+		}
+		for r, j := range idx[:k] {
+			dzr[j] -= sum * float32(k-r) / float32(k)
 		}
 	}
 }

@@ -142,7 +142,8 @@ func TestFromConfigErrors(t *testing.T) {
 		{"BatchNormalization", map[string]any{"momentum": "fast"}, ErrFormat, "momentum"},
 		{"MaxPooling2D", map[string]any{"pool_size": []any{0.0, 2.0}}, ErrFormat, "pool_size"},
 		{"MaxPooling2D", map[string]any{"dim_ordering": "th"}, ErrUnsupported, "dim_ordering"},
-		{"Activation", map[string]any{"activation": "glu"}, ErrUnsupported, "glu"},
+		{"Activation", map[string]any{"activation": "threshold"}, ErrUnsupported, "threshold(x, threshold, default_value) has no defaults"},
+		{"Dense", map[string]any{"units": 2.0, "activation": "glu"}, ErrUnsupported, "glu halves the last axis"},
 	}
 	for _, c := range cases {
 		_, _, err := FromConfig(c.class, c.cfg, saved.Keras2)

@@ -217,8 +217,9 @@ func FromJSON(data []byte, opts ...LoadOptions) (*Model, error) {
 // dicts. The model is built when the config gives its input shape; a Keras 3 compile_config
 // compiles it.
 //
-// Errors: a class other than Sequential (a Functional model, a subclassed model) or an
-// unknown layer class is an error wrapping ErrUnsupported that names the class; malformed
+// Errors: a model class other than Sequential or Functional (a subclassed model) is an error
+// wrapping ErrUnsupported that names the class; layers of classes kerasgo does not implement
+// are all listed, by layer name and class, in one *UnsupportedLayersError; malformed
 // JSON wraps ErrFormat. Keys kerasgo does not know are listed by Warnings. A config over
 // the limits of opts (which may be omitted) wraps ErrFormat (size) or ErrUnsupported
 // (parameters).
@@ -459,7 +460,11 @@ func fromConfigObjectDepth(top map[string]any, noData bool, maxParams int64, dep
 	}
 
 	// Build the layers.
+	// Unknown classes are collected (every one, by layer name, as Functional configs do);
+	// any other error stops at the first.
 	built := make([]layers.Layer, 0, len(entries))
+	var unknown []string
+	var firstErr error
 	for _, e := range entries {
 		var l layers.Layer
 		var ws []string
@@ -470,10 +475,25 @@ func fromConfigObjectDepth(top map[string]any, noData bool, maxParams int64, dep
 			l, ws, err = layers.FromConfig(e.class, e.cfg, d)
 		}
 		if err != nil {
-			return nil, layerErr(e.index, e.name, e.class, err)
+			label := e.name
+			if label == "" {
+				label = fmt.Sprintf("layer %d", e.index)
+			}
+			if u := unsupportedClasses(label, e.class, err); u != nil {
+				unknown = append(unknown, u...)
+			} else if firstErr == nil {
+				firstErr = layerErr(e.index, e.name, e.class, err)
+			}
+			continue
 		}
 		m.warnings = append(m.warnings, ws...)
 		built = append(built, l)
+	}
+	if len(unknown) > 0 {
+		return nil, &UnsupportedLayersError{Layers: unknown}
+	}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 
 	// Work out how the input shape was given (see inputKind) and add the layers.

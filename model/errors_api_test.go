@@ -99,7 +99,7 @@ func TestErrorMessagesAPI(t *testing.T) {
 			}
 			return m.Add(l)
 		}(), ErrShape, `model: add: layer "e" (Dense), input (None, 3): shape mismatch: the layer is built for input shape (None, 5)`},
-		{"from JSON", "from JSON", fromJSON1(lstm), ErrUnsupported, `model: from JSON: layer "flatten": unknown layer class "ConvLSTM3D"`},
+		{"from JSON", "from JSON", fromJSON1(lstm), ErrUnsupported, `model: from JSON: 1 layer of classes kerasgo does not implement: "flatten" (ConvLSTM3D)`},
 		{"from config", "from config", func() error { _, err := FromConfig([]byte("[1]")); return err }(), ErrFormat,
 			"model: from config: invalid format: model config: want a JSON object, have a list"},
 		{"input layer", "from JSON", fromJSON1(badInput), ErrFormat, ""},

@@ -265,7 +265,7 @@ func TestErrorMessages(t *testing.T) {
 		{"mismatch", widerSeed().LoadWeights(ok, LoadWeightsOptions{}),
 			"model: load weights " + ok + `: layer "dense_1": weight kernel: expected shape (784, 33), found (784, 32)`},
 		{"unknown layer class", fromJSON1(lstm),
-			`model: from JSON: layer "flatten": unknown layer class "ConvLSTM3D"`},
+			`model: from JSON: 1 layer of classes kerasgo does not implement: "flatten" (ConvLSTM3D)`},
 		{"unsupported option", fromJSON1(bigBatch),
 			`model: from JSON: layer "conv_1" (Conv2D): unsupported: dim_ordering "th" (only channels_last is implemented)`},
 	} {

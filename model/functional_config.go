@@ -542,6 +542,25 @@ func (e *UnsupportedLayersError) Error() string {
 
 func (e *UnsupportedLayersError) Unwrap() error { return ErrUnsupported }
 
+// unsupportedClasses returns the entries an UnsupportedLayersError lists for layer name of
+// class when err says its class (or a class inside it, for a nested model) is unknown; nil
+// for any other error.
+func unsupportedClasses(name, class string, err error) []string {
+	var ul *UnsupportedLayersError
+	if errors.As(err, &ul) {
+		out := make([]string, 0, len(ul.Layers))
+		for _, u := range ul.Layers {
+			out = append(out, fmt.Sprintf("%q in %s", name, u))
+		}
+		return out
+	}
+	var uc *layers.UnknownClassError
+	if errors.As(err, &uc) {
+		return []string{fmt.Sprintf("%q (%s)", name, class)}
+	}
+	return nil
+}
+
 var _ = slices.Clone[[]int]
 
 // jsonValue spells a decoded JSON value for an error message, cut to 80 bytes.

@@ -225,11 +225,11 @@ func TestFromConfigErrors(t *testing.T) {
 		{`{"class_name": "Functional", "config": {}}`, ErrFormat, `Functional config: layers`},
 		{`{"class_name": "Subclassed", "config": {}}`, ErrUnsupported, `"Subclassed"`},
 		{`{"class_name": "Sequential", "config": 3}`, ErrFormat, "Sequential config"},
-		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "ConvLSTM3D", "config": {}}]}}`, ErrUnsupported, `"ConvLSTM3D"`},
+		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "ConvLSTM3D", "config": {}}]}}`, ErrUnsupported, `1 layer of classes kerasgo does not implement: "layer 0" (ConvLSTM3D)`},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": -1}}]}}`, ErrFormat, "units"},
 		{`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 2, "data_format": "channels_first"}}, {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2]}}]}}`, ErrUnsupported, "InputLayer"},
 		{strings.Replace(seed, `"padding": "valid"`, `"padding": "full"`, 1), ErrUnsupported, "padding"},
-		{strings.Replace(seed, `"class_name": "Dropout"`, `"class_name": "AlphaDropout"`, 1), ErrUnsupported, `"AlphaDropout"`},
+		{strings.Replace(seed, `"class_name": "Dropout"`, `"class_name": "AlphaDropout"`, 1), ErrUnsupported, `"dropout" (AlphaDropout)`},
 		{seed[:len(seed)/2], ErrFormat, "model config"},
 	} {
 		_, err := FromConfig([]byte(c.cfg))

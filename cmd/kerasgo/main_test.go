@@ -173,7 +173,7 @@ func TestErrorMessage(t *testing.T) {
 		want string
 	}{
 		{[]string{"summary", missing}, "kerasgo: load " + missing + ": no such file or directory\n"},
-		{[]string{"summary", p}, "kerasgo: load " + p + `: layer "flatten": unknown layer class "ConvLSTM3D"` + "\n"},
+		{[]string{"summary", p}, "kerasgo: load " + p + `: 1 layer of classes kerasgo does not implement: "flatten" (ConvLSTM3D)` + "\n"},
 	} {
 		code, _, errs := runCLI(t, c.args...)
 		if code != 1 || errs != c.want {

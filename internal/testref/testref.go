@@ -46,6 +46,9 @@ const (
 	AppsMobile = "apps_mobile"
 	// MHA holds <case>/ like Functional for the transformer_block case of testdata/layers_mha.
 	MHA = "mha"
+	// Apps holds <case>/ like Functional for vgg16 and vgg16_frozen_transfer of the
+	// applications.py cache (call AppsDir first: it must be complete).
+	Apps = "apps"
 )
 
 var (

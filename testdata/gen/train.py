@@ -152,6 +152,11 @@ def parse_slot_name(varname, optname=None):
     if len(parts) == 4 and parts[0].islower() and parts[2] in ("query", "key", "value", "attention_output"):
         # unprefixed, a variable of MultiHeadAttention's sub-layers: 'm/mha/query/kernel:0'
         return None, parts[0], parts[1], parts[2] + "/" + parts[3]
+    if known is not None:
+        for i in (0, 1):
+            rest = "/".join(parts[i + 1:])
+            if rest in known and len(parts) > i + 2:
+                return (parts[0] if i == 1 else None), parts[i], "/".join(parts[i + 1:-1]), parts[-1]
     return parts[0], parts[1], "/".join(parts[2:-1]), parts[-1]
 
 
@@ -175,7 +180,7 @@ def write_optimizer_state(d, model, opt):
                     # A recurrent layer's cell variable goes by its short name, as kerasgo
                     # names it ('lstm/lstm_cell/kernel' -> 'kernel').
                     weight = weight.split("/")[-1]
-        fname = f"slots/{layer}_{weight.replace('/', '.')}_{slot}.npy"
+        fname = f"slots/{layer.replace('/', '.')}_{weight.replace('/', '.')}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
         slots.append({"layer": layer, "weight": weight, "slot": slot, "name": v.name,

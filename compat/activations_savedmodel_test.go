@@ -1,0 +1,105 @@
+package compat
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/npy"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// TestKeras3ActivationsSavedModel loads every case of testdata/layers_activations (an
+// Activation layer per Keras-3-only activation name, glu among them) from Keras 3's
+// model.keras, saves it as a SavedModel and has real TensorFlow serve it (tf.saved_model.load,
+// serving_default): every output must be Keras 3's prediction (y0_keras3.npy) within 1e-5.
+// sparsemax has no graph in kerasgo: its SavedModel write is refused with ErrUnsupported
+// naming the activation.
+func TestKeras3ActivationsSavedModel(t *testing.T) {
+	root := filepath.Join(repoRoot(), "testdata", "layers_activations")
+	var man struct {
+		Cases map[string]json.RawMessage `json:"cases"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &man); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for k := range man.Cases {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) < 11 {
+		t.Fatalf("%d cases, want 11", len(names))
+	}
+	dir := t.TempDir()
+	var spec []map[string]any
+	for _, name := range names {
+		src := filepath.Join(root, name)
+		m, err := model.Load(filepath.Join(src, "keras3", "model.keras"))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sm := filepath.Join(dir, name)
+		err = m.Save(sm)
+		if name == "layer_activation_sparsemax" {
+			if !errors.Is(err, model.ErrUnsupported) || !strings.Contains(err.Error(), `activation "sparsemax" has no TF graph form`) {
+				t.Errorf("%s: save SavedModel: %v, want ErrUnsupported naming sparsemax", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: save SavedModel: %v", name, err)
+			continue
+		}
+		spec = append(spec, map[string]any{"id": name, "how": "savedmodel", "path": sm, "x": filepath.Join(src, "x0.npy")})
+	}
+	b, _ = json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var results []struct {
+		ID    string `json:"id"`
+		Error string `json:"error"`
+	}
+	runPythonJSON(t, &results, "apps_load.py", dir)
+	if len(results) != len(spec) {
+		t.Fatalf("python served %d models, want %d", len(results), len(spec))
+	}
+	for _, r := range results {
+		if r.Error != "" {
+			t.Errorf("%s: %s", r.ID, r.Error)
+			continue
+		}
+		got, err := npy.ReadFile(filepath.Join(dir, r.ID+"_y.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := npy.ReadFile(filepath.Join(root, r.ID, "y0_keras3.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tensor.SameShape(got.Shape, want.Shape) {
+			t.Errorf("%s: TF's shape %v, Keras 3's %v", r.ID, got.Shape, want.Shape)
+			continue
+		}
+		d := 0.0
+		for i, v := range got.Float32s() {
+			d = max(d, math.Abs(float64(v)-float64(want.Float32s()[i])))
+		}
+		if d > 1e-5 {
+			t.Errorf("%s: TF serving kerasgo's SavedModel differs from Keras 3 by %g", r.ID, d)
+		} else {
+			t.Logf("%s: max |TF - Keras 3| = %.2g", r.ID, d)
+		}
+	}
+}
