@@ -15,7 +15,8 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// TestAppsMobileFilesInKeras converts models of the applications_mobile cache (read from Keras
+// TestAppsMobileFilesInKeras converts the models of the applications_mobile cache kerasgo runs
+// (MobileNetV2, EfficientNetB0, Xception, NASNetMobile, the U-Net, the mixed_float16 CNN; read from Keras
 // 3's model.keras) with kerasgo to tf_keras .h5, Keras 3 .keras and a SavedModel; tf_keras,
 // Keras 3 and tf.saved_model load them and predict on the cache's inputs: within 1e-4 relative
 // of kerasgo's predictions (the mixed_float16 CNN: within 2^-11, float16 compute; a SavedModel
@@ -32,7 +33,7 @@ func TestAppsMobileFilesInKeras(t *testing.T) {
 	goCases := map[string]goCase{}
 	var spec []map[string]any
 	smArgs := map[string][]string{}
-	for _, name := range []string{"mobilenetv2_035", "efficientnetb0", "unet_small", "mixed_float16_cnn"} {
+	for _, name := range []string{"mobilenetv2_035", "efficientnetb0", "xception", "nasnetmobile", "unet_small", "mixed_float16_cnn"} {
 		src := filepath.Join(root, name)
 		m, err := model.Load(filepath.Join(src, "keras3", "model.keras"))
 		if err != nil {
