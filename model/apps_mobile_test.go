@@ -244,35 +244,6 @@ func layerDTypes(t *testing.T, cfg []byte) string {
 	return strings.Join(out, "\n")
 }
 
-// TestAppsMobileTrainStep loads the U-Net as tf_keras and Keras 3 saved it
-// (compiled with Adam, not fitted), runs one TrainOnBatchN on the case's inputs and compares
-// the loss, every weight and Adam slot after the step with tf_keras's train_on_batch from
-// tfkeras/model.h5, computed on this machine in this run (testref.AppsMobile).
-//
-// Skipped for now: on this U-Net TF disagrees with itself by ~0.3% in the gradients depending
-// on its thread count (down1_conv1 kernel gradient 0.035719 with 1 intra-op thread as
-// reference.py runs it, 0.035832 with TF's default threads; kerasgo gives 0.035832), so the
-// 1e-4 slot tolerance of checkTrainStep cannot hold. The check passed on another seed of the
-// same architecture. Reported in issue 11.
-func TestAppsMobileTrainStep(t *testing.T) {
-	t.Skip("TF's own U-Net gradients differ by ~0.3% between thread counts (see the comment)")
-	root := testref.AppsMobileDir(t)
-	ref := testref.Dir(t, testref.AppsMobile)
-	for _, name := range []string{"unet_small"} { // see APPS_MOBILE_STEPS in reference.py
-		dir := filepath.Join(root, name)
-		rdir := filepath.Join(ref, name)
-		var logs map[string]float64
-		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkTrainStep(t, dir, rdir, f, logs)
-			})
-		}
-	}
-}
-
 // TestAppsMobileV3SmallRefused: MobileNetV3Small's hard-sigmoid (x + 3.0, then * 1/6) is made
 // of tf_keras TFOpLambda layers and Keras 3 keras.src.ops.numpy operations with a scalar
 // argument, which kerasgo does not run yet: loading fails with ErrUnsupported naming them.
