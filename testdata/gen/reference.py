@@ -28,7 +28,7 @@ Usage:
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
     (its default directory, which must be complete; --testdata is not used), on a batch of
-    APPS_MOBILE_BATCH inputs drawn here (x0.npy, written too), and then replays the same steps in
+    APPS_MOBILE_BATCH inputs drawn here (x0.npy, written too), every Dropout rate set to 0, and then replays the same steps in
     a child process under other TF settings (the other intra-op thread count of 1 and 2, oneDNN
     switched the other way): DIR/<case>/tf_variant/ (same layout; settings in DIR/meta.json).
     How far TF's two results lie apart measures how well-conditioned each number of the step is
@@ -154,7 +154,9 @@ def apps_mobile_steps(out, variant=False):
     root = applications_mobile.default_dir()
     if not applications_mobile.is_complete(root):
         raise SystemExit(f"{root} is not complete: run testdata/gen/applications_mobile.py first")
-    train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile", batch=APPS_MOBILE_BATCH)
+    # Every Dropout rate set to 0 (EfficientNetB0's top_dropout and stochastic-depth layers):
+    # dropout masks come from each library's own random numbers.
+    train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile", batch=APPS_MOBILE_BATCH, no_dropout=True)
     if variant:
         return {}
     venv = variant_env(os.environ)
@@ -167,7 +169,7 @@ def apps_mobile_steps(out, variant=False):
     return {"variant": venv}
 
 
-def train_steps(root, names, out, label, batch=None):
+def train_steps(root, names, out, label, batch=None, no_dropout=False):
     with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
         cases = json.load(f)["cases"]
     for name in names:
@@ -175,6 +177,8 @@ def train_steps(root, names, out, label, batch=None):
         d = os.path.join(root, name)
         fresh(K2, 0)
         m = tf_keras.models.load_model(os.path.join(d, "tfkeras", "model.h5"))
+        if no_dropout:
+            formats.disable_dropout(m)
         xs = [np.load(os.path.join(d, i["file"])) for i in c["inputs"]]
         o = os.path.join(out, name)
         reset_dir(o)
