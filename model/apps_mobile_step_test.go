@@ -21,7 +21,7 @@ import (
 const stepSpreadK = 4
 
 // TestAppsMobileTrainStep loads MobileNetV2 (alpha 0.35), EfficientNetB0 and the U-Net as
-// tf_keras and Keras 3 saved them (compiled with Adam, never fitted), runs one TrainOnBatchN on
+// tf_keras saved them (compiled with Adam, never fitted), runs one TrainOnBatchN on
 // reference.py's batch (16 images, its targets), every Dropout rate set to 0 on both sides,
 // and compares the loss, every weight and every
 // Adam slot after the step with tf_keras's train_on_batch from tfkeras/model.h5, computed on
@@ -41,11 +41,16 @@ func TestAppsMobileTrainStep(t *testing.T) {
 	for _, name := range []string{"unet_small", "mobilenetv2_035", "efficientnetb0"} { // APPS_MOBILE_STEPS
 		dir := filepath.Join(root, name)
 		rdir := filepath.Join(ref, name)
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkStepWithSpread(t, filepath.Join(dir, filepath.FromSlash(f)), rdir)
-			})
-		}
+		// tfkeras/model.h5 only: the reference is tf_keras's step. From keras3/model.keras
+		// kerasgo takes Keras 3's step, whose BatchNormalization moving variance uses the biased
+		// batch variance where tf_keras's fused kernel applies n/(n-1): at batch 16 x 1 x 1
+		// (the last blocks) they differ by 1/15 of the update, which the check below catches
+		// (MobileNetV2: 4272 weight values off, EfficientNetB0: a moving variance 2e-3 off).
+		// A Keras 3 reference step is not computed yet.
+		f := "tfkeras/model.h5"
+		t.Run(name+"/"+f, func(t *testing.T) {
+			checkStepWithSpread(t, filepath.Join(dir, filepath.FromSlash(f)), rdir)
+		})
 	}
 }
 
@@ -131,7 +136,7 @@ func checkStepWithSpread(t *testing.T, file, rdir string) {
 	// Weights: Adam's first step moves each by about lr·sign(gradient); a value passes within
 	// 1e-6 + 1e-4·|its change| + K·|TF's two results' difference|. Values whose gradient is
 	// rounding noise (sign decided by summation order) may differ by up to 2·lr: no more of
-	// them than TF's own such disagreements times K, plus 0.1% of the values.
+	// them than TF's two runs disagree on, plus 0.1% of the values.
 	after := float32Weights(m)
 	if len(after) != len(want.weights) {
 		t.Errorf("%d float32 weights, tf_keras %d", len(after), len(want.weights))
@@ -163,7 +168,7 @@ func checkStepWithSpread(t *testing.T, file, rdir string) {
 			}
 		}
 	}
-	if noisy > stepSpreadK*tfNoisy+n/1000 {
+	if noisy > tfNoisy+n/1000 {
 		t.Errorf("%d of %d weight values only within 2·lr of tf_keras's (TF's two runs: %d)", noisy, n, tfNoisy)
 	}
 	// Slots: per tensor, within 1e-4 of the largest value + K·(largest difference between
