@@ -77,8 +77,9 @@ func TestAppsMobileWeightsInKeras(t *testing.T) {
 			if f.file == "ckpt/w" {
 				// m is compiled: its checkpoint holds the optimizer too, as tf_keras's does, and a
 				// model rebuilt from the config would not consume it. Write it from an
-				// uncompiled model that read the .weights.h5 above.
-				if w, err = model.FromJSON(readBytes(t, cfgs["keras3"])); err == nil {
+				// uncompiled model (tf_keras's model config has no compile settings; Keras 3's
+				// compile_config would compile it) that read the .weights.h5 above.
+				if w, err = model.FromJSON(readBytes(t, cfgs["tf_keras"])); err == nil {
 					err = w.LoadWeights(filepath.Join(d, "w.weights.h5"))
 				}
 				if err != nil {
