@@ -143,7 +143,9 @@ def variant_env(env):
     count stays 2 on the 2-core CI machine), oneDNN optimizations switched the other way."""
     threads = env.get("KERASGO_TF_INTRA_THREADS", "1")
     onednn = env.get("TF_ENABLE_ONEDNN_OPTS", "1")
-    return {"KERASGO_TF_INTRA_THREADS": "2" if threads == "1" else "1",
+    other = "2" if threads == "1" else "1"
+    # TF_NUM_INTRAOP_THREADS too: internal/testref sets it along with KERASGO_TF_INTRA_THREADS
+    return {"KERASGO_TF_INTRA_THREADS": other, "TF_NUM_INTRAOP_THREADS": other,
             "TF_ENABLE_ONEDNN_OPTS": "1" if onednn == "0" else "0"}
 
 
