@@ -16,7 +16,8 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
-// TestAppsMobileFilesInKeras converts models of the applications_mobile cache (read from Keras
+// TestAppsMobileFilesInKeras converts the models of the applications_mobile cache kerasgo runs
+// (MobileNetV2, EfficientNetB0, Xception, NASNetMobile, the U-Net, the mixed_float16 CNN; read from Keras
 // 3's model.keras) with kerasgo to tf_keras .h5, Keras 3 .keras and a SavedModel; tf_keras,
 // Keras 3 and tf.saved_model load them and predict on the cache's inputs: within 1e-4 relative
 // of kerasgo's predictions (the mixed_float16 CNN: within 2^-11, float16 compute; a SavedModel
@@ -40,6 +41,8 @@ func TestAppsMobileFilesInKeras(t *testing.T) {
 	}{
 		{"mobilenetv2_035", "keras3/model.keras", all},
 		{"efficientnetb0", "keras3/model.keras", all},
+		{"xception", "keras3/model.keras", all},
+		{"nasnetmobile", "keras3/model.keras", all},
 		{"unet_small", "keras3/model.keras", all},
 		{"mixed_float16_cnn", "keras3/model.keras", all},
 		// MobileNetV3Small's operations (layers.TFOp): Keras 3's has an activation tf_keras

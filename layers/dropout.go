@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -84,6 +85,16 @@ func (l *Dropout) Class() string { return "Dropout" }
 
 // Rate returns the drop probability.
 func (l *Dropout) Rate() float64 { return l.rate }
+
+// SetRate changes the drop probability (0 <= rate < 1), as setting Keras's layer.rate does;
+// tests use it to take training steps without randomness.
+func (l *Dropout) SetRate(rate float64) error {
+	if !(rate >= 0 && rate < 1) {
+		return fmt.Errorf("layers: Dropout %q: rate %v not in [0, 1)", l.name, rate)
+	}
+	l.rate = rate
+	return nil
+}
 
 // SetTrainable sets Keras's layer.trainable (no effect: the layer has no weights).
 func (l *Dropout) SetTrainable(t bool) { l.trainable = t }

@@ -29,8 +29,13 @@ Usage:
 --part wrap does the same for the acceptance models of testdata/layers_wrap (WRAP_CASES:
     wrappers and masks; a TimeDistributed output's activation is its inner layer's).
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
-    (its default directory, which must be complete; --testdata is not used).
---part apps does the same for APPS_STEPS of the applications.py cache (ditto).
+    (its default directory, which must be complete; --testdata is not used), on a batch of
+    APPS_MOBILE_BATCH inputs drawn here (x0.npy, written too), every Dropout rate set to 0, and then replays the same steps in
+    a child process under other TF settings (the other intra-op thread count of 1 and 2, oneDNN
+    switched the other way): DIR/<case>/tf_variant/ (same layout; settings in DIR/meta.json).
+    How far TF's two results lie apart measures how well-conditioned each number of the step is
+    on this machine; the Go test scales its tolerances by it (model/apps_mobile_step_test.go).
+--part apps does the same for APPS_STEPS of the applications.py cache (its default directory).
 
 Threads: KERASGO_TF_INTRA_THREADS (default 1) sets TF's intra-op thread count; the environment's
 TF_ENABLE_ONEDNN_OPTS is honoured as TF honours it. Either may change the numbers, which is the
@@ -143,18 +148,45 @@ def wrap_steps(testdata, out):
 
 
 # cases of the applications_mobile cache (testdata/gen/applications_mobile.py) with a step.
-# Not MobileNetV2: at 32x32 its last BatchNormalization layers normalize over batch x 1 x 1
-# (3 values per channel), where float32 rounding of the batch moments is amplified ~30x by
-# 1/sqrt(var + 1e-3) through 17 blocks: TF's and kerasgo's losses differ by ~5e-5 relative.
-APPS_MOBILE_STEPS = ["unet_small", "mobilenetv3small"]
+APPS_MOBILE_STEPS = ["unet_small", "mobilenetv2_035", "efficientnetb0", "mobilenetv3small"]
+# The cache's x0.npy holds 3 images: at 32x32 the last BatchNormalization layers of MobileNetV2
+# and EfficientNetB0 normalize over batch x 1 x 1 values per channel, and with 3 of them TF's
+# own loss moves by up to 3e-3 relative between thread counts / oneDNN settings. 16 images
+# (standard normal, seed 4243) make the step better conditioned.
+APPS_MOBILE_BATCH = 16
 
 
-def apps_mobile_steps(out):
+def variant_env(env):
+    """The other TF settings a variant step runs under: intra-op threads 1 <-> 2 (TF's default
+    count stays 2 on the 2-core CI machine), oneDNN optimizations switched the other way."""
+    threads = env.get("KERASGO_TF_INTRA_THREADS", "1")
+    onednn = env.get("TF_ENABLE_ONEDNN_OPTS", "1")
+    other = "2" if threads == "1" else "1"
+    # TF_NUM_INTRAOP_THREADS too: internal/testref sets it along with KERASGO_TF_INTRA_THREADS
+    return {"KERASGO_TF_INTRA_THREADS": other, "TF_NUM_INTRAOP_THREADS": other,
+            "TF_ENABLE_ONEDNN_OPTS": "1" if onednn == "0" else "0"}
+
+
+def apps_mobile_steps(out, variant=False):
     import applications_mobile
+    import shutil
+    import subprocess
     root = applications_mobile.default_dir()
     if not applications_mobile.is_complete(root):
         raise SystemExit(f"{root} is not complete: run testdata/gen/applications_mobile.py first")
-    train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile")
+    # Every Dropout rate set to 0 (EfficientNetB0's top_dropout and stochastic-depth layers):
+    # dropout masks come from each library's own random numbers.
+    train_steps(root, APPS_MOBILE_STEPS, out, "apps_mobile", batch=APPS_MOBILE_BATCH, no_dropout=True)
+    if variant:
+        return {}
+    venv = variant_env(os.environ)
+    tmp = os.path.join(out, "_variant")
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--testdata", ".", "--out", tmp,
+                    "--part", "apps_mobile_variant"], env=dict(os.environ, **venv), check=True)
+    for name in APPS_MOBILE_STEPS:
+        shutil.move(os.path.join(tmp, name), os.path.join(out, name, "tf_variant"))
+    shutil.rmtree(tmp)
+    return {"variant": venv}
 
 
 # testdata/layers_mha cases with a step: the Transformer encoder block (compiled, never fitted).
@@ -208,7 +240,7 @@ def write_weights_leaf_order(d, model):
     write_json(os.path.join(d, "weights.json"), {"layers": layers})
 
 
-def train_steps(root, names, out, label, dropout0=False):
+def train_steps(root, names, out, label, dropout0=False, batch=None, no_dropout=False):
     """dropout0: every Dropout rate set to 0 before the step (the Go test does the same), so
     that the step is deterministic; weights written in leaf order (write_weights_leaf_order)."""
     with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
@@ -222,11 +254,18 @@ def train_steps(root, names, out, label, dropout0=False):
             for l in m.layers:
                 if isinstance(l, tf_keras.layers.Dropout):
                     l.rate = 0.0
+        if no_dropout:
+            formats.disable_dropout(m)
         xs = [np.load(os.path.join(d, i["file"])) for i in c["inputs"]]
-        n = xs[0].shape[0]
-        rng = np.random.default_rng(4242)
         o = os.path.join(out, name)
         reset_dir(o)
+        if batch:
+            rx = np.random.default_rng(4243)
+            xs = [rx.standard_normal((batch,) + x.shape[1:]).astype(np.float32) for x in xs]
+            for i, x in enumerate(xs):
+                save_npy(os.path.join(o, f"x{i}.npy"), x)
+        n = xs[0].shape[0]
+        rng = np.random.default_rng(4242)
         ys = []
         for i, t in enumerate(m.outputs):
             layer = m.get_layer(m.output_names[i])
@@ -253,17 +292,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
-    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile", "mha", "wrap", "apps"])
+    ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile",
+                                                      "apps_mobile_variant", "mha", "wrap", "apps"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
+    extra = {}
     if a.part == "train":
         replay_train(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "functional":
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "wrap":
         wrap_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
-    elif a.part == "apps_mobile":
-        apps_mobile_steps(os.path.abspath(a.out))
+    elif a.part in ("apps_mobile", "apps_mobile_variant"):
+        extra = apps_mobile_steps(os.path.abspath(a.out), variant=a.part == "apps_mobile_variant")
     elif a.part == "mha":
         mha_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps":
@@ -272,7 +313,7 @@ def main():
         next_formats(os.path.abspath(a.testdata), os.path.abspath(a.out))
     with open(os.path.join(a.out, "meta.json"), "w", encoding="utf-8") as f:
         json.dump({"part": a.part, "intra_op_threads": os.environ.get("KERASGO_TF_INTRA_THREADS", "1"),
-                   "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}, f)
+                   "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"), **extra}, f)
 
 
 if __name__ == "__main__":
