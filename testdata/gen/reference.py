@@ -116,10 +116,7 @@ def next_formats(testdata, out):
         reset_dir(o)
         save_npy(os.path.join(o, "loss.npy"), np.array(r[0], np.float32))
         save_npy(os.path.join(o, "accuracy.npy"), np.array(r[1], np.float32))
-        if dropout0:
-            write_weights_leaf_order(o, m)
-        else:
-            write_weights(o, m)
+        write_weights(o, m)
         train.write_optimizer_state(o, m, m.optimizer)
         n += 1
     if n == 0:

@@ -167,19 +167,24 @@ def write_optimizer_state(d, model, opt):
     assert variables[0] is opt.iterations or variables[0].name.startswith("iteration"), order[0]
     slots = []
     tw = {v.name.split(":")[0] for v in model.trainable_variables}
+    layer_names = {l.name for l in model.layers}
     for v in variables[1:]:
         optname, slot, layer, weight = parse_slot_name(v.name, opt.name)
-        if f"{layer}/{weight}" not in tw:
-            # No optimizer prefix and a weight inside a layer's sub-object (a wrapper's inner
-            # layer): 'm/bigru/forward_gru/gru_cell/kernel:0' -> layer 'bigru', weight
-            # 'forward_gru/gru_cell/kernel'.
-            parts = v.name.split(":")[0].split("/")
-            if len(parts) >= 4 and f"{parts[1]}/{'/'.join(parts[2:])}" in tw:
-                optname, slot, layer, weight = None, parts[0], parts[1], "/".join(parts[2:])
-                if hasattr(model.get_layer(layer), "cell"):
-                    # A recurrent layer's cell variable goes by its short name, as kerasgo
-                    # names it ('lstm/lstm_cell/kernel' -> 'kernel').
-                    weight = weight.split("/")[-1]
+        if f"{layer}/{weight}" not in tw or layer not in layer_names:
+            # A weight inside a layer's sub-object (a wrapper's inner layer, an RNN's cell):
+            # 'm/bigru/forward_gru/gru_cell/kernel:0' parses as layer 'bigru/forward_gru/gru_cell';
+            # the layer is the first part that names one of the model's layers, the rest belongs
+            # to the weight ('bigru', 'forward_gru/gru_cell/kernel').
+            full = f"{layer}/{weight}".split("/")
+            for k in range(1, len(full)):
+                head = "/".join(full[:k])
+                if head in layer_names:
+                    layer, weight = head, "/".join(full[k:])
+                    if hasattr(model.get_layer(layer), "cell"):
+                        # A recurrent layer's cell variable goes by its short name, as kerasgo
+                        # names it ('lstm/lstm_cell/kernel' -> 'kernel').
+                        weight = weight.split("/")[-1]
+                    break
         fname = f"slots/{layer.replace('/', '.')}_{weight.replace('/', '.')}_{slot}.npy"
         val = v.numpy()
         save_npy(os.path.join(d, fname), val)
