@@ -12,12 +12,17 @@ type AdditiveAttentionOptions struct {
 	NoScale bool
 	// Dropout is the rate on the attention weights (identity at inference).
 	Dropout float64
+	// Causal is the call argument use_causal_mask=True: query step i attends to value steps
+	// j <= i.
+	Causal bool
 }
 
 // AdditiveAttention is Keras's additive (Bahdanau-style) attention on [query, value] or
 // [query, value, key]: scores Σ_d scale_d·tanh(q_d + k_d) (scale a trainable vector of the
 // query's features, Glorot-uniform initialised; 1 with use_scale=False), output
-// softmax(scores)·value. Masks are not supported; dropout is the identity at inference.
+// softmax(scores)·value. The causal mask and the inputs' Keras masks apply as in Keras
+// (attention_mask.go); rank-2 inputs attend across the batch; dropout is the identity at
+// inference.
 type AdditiveAttention struct {
 	attnCore
 	useScale bool
@@ -27,8 +32,10 @@ type AdditiveAttention struct {
 // NewAdditiveAttention returns an AdditiveAttention layer.
 func NewAdditiveAttention(opts ...AdditiveAttentionOptions) *AdditiveAttention {
 	o := optionsArg("NewAdditiveAttention", opts)
-	return &AdditiveAttention{attnCore: attnCore{multiBase: multiBase{base: newBase(o.Name, nil)}, dropout: o.Dropout},
+	l := &AdditiveAttention{attnCore: attnCore{multiBase: multiBase{base: newBase(o.Name, nil)}, dropout: o.Dropout},
 		useScale: !o.NoScale}
+	l.causal, l.causalSet = o.Causal, o.Causal
+	return l
 }
 
 func init() {
@@ -50,7 +57,9 @@ func additiveAttentionFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []
 	if l.dropout < 0 || l.dropout >= 1 {
 		r.fail(ErrFormat, "dropout %g: want a rate in [0, 1)", l.dropout)
 	}
-	r.unsupportedIfSet("causal")
+	// tf_keras before 2.10 wrote the causal mask as the config key causal.
+	l.causal = r.boolean(false, "causal")
+	l.causalSet = l.causal
 	r.ignore("seed")
 	w, err := r.finish()
 	if err != nil {
@@ -103,7 +112,7 @@ func (l *AdditiveAttention) BuildN(shapes [][]int, rng *Rand) error {
 	}
 	l.scale = nil
 	if l.useScale {
-		dim := shapes[0][1]
+		dim := shapes[0][len(shapes[0])-1]
 		w, err := newWeight("scale", l.trainable, []int{dim}, rng)
 		if err != nil {
 			return layerErr(ErrShape, "AdditiveAttention", l.name, "scale: %v", err)
@@ -117,7 +126,7 @@ func (l *AdditiveAttention) BuildN(shapes [][]int, rng *Rand) error {
 
 // ForwardN computes softmax(scores)·value.
 func (l *AdditiveAttention) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
-	return l.forward("AdditiveAttention", l, xs, training)
+	return l.forward("AdditiveAttention", l, xs, nil, training)
 }
 
 // BackwardN fills scale's gradient and returns dL/d of each input.

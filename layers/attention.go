@@ -15,13 +15,17 @@ type AttentionOptions struct {
 	Concat bool
 	// Dropout is the rate on the attention weights (identity at inference).
 	Dropout float64
+	// Causal is the call argument use_causal_mask=True: query step i attends to value steps
+	// j <= i.
+	Causal bool
 }
 
 // Attention is Keras's dot-product (Luong-style) Attention on [query, value] or [query,
 // value, key]: scores q·kᵀ (times scale with use_scale) or, with score_mode "concat",
 // concat_score_weight·Σ_d tanh(scale·(q_d + k_d)); output softmax(scores)·value. Weights:
-// scale (a scalar, use_scale) then concat_score_weight (a scalar, concat). Masks and the
-// causal mask are not supported; dropout is the identity at inference.
+// scale (a scalar, use_scale) then concat_score_weight (a scalar, concat). The causal mask
+// and the inputs' Keras masks apply as in Keras (attention_mask.go); rank-2 inputs (batch,
+// features) attend across the batch, as Keras does; dropout is the identity at inference.
 type Attention struct {
 	attnCore
 	useScale, concat bool
@@ -31,8 +35,10 @@ type Attention struct {
 // NewAttention returns an Attention layer.
 func NewAttention(opts ...AttentionOptions) *Attention {
 	o := optionsArg("NewAttention", opts)
-	return &Attention{attnCore: attnCore{multiBase: multiBase{base: newBase(o.Name, nil)}, dropout: o.Dropout},
+	l := &Attention{attnCore: attnCore{multiBase: multiBase{base: newBase(o.Name, nil)}, dropout: o.Dropout},
 		useScale: o.UseScale, concat: o.Concat}
+	l.causal, l.causalSet = o.Causal, o.Causal
+	return l
 }
 
 func init() {
@@ -65,7 +71,9 @@ func attentionFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, 
 	if l.dropout < 0 || l.dropout >= 1 {
 		r.fail(ErrFormat, "dropout %g: want a rate in [0, 1)", l.dropout)
 	}
-	r.unsupportedIfSet("causal")
+	// tf_keras before 2.10 wrote the causal mask as the config key causal.
+	l.causal = r.boolean(false, "causal")
+	l.causalSet = l.causal
 	r.ignore("seed")
 	w, err := r.finish()
 	if err != nil {
@@ -134,7 +142,7 @@ func (l *Attention) BuildN(shapes [][]int, rng *Rand) error {
 
 // ForwardN computes softmax(scores)·value.
 func (l *Attention) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
-	return l.forward("Attention", l, xs, training)
+	return l.forward("Attention", l, xs, nil, training)
 }
 
 // BackwardN fills the weights' gradients and returns dL/d of each input.

@@ -28,49 +28,67 @@ type attnCore struct {
 	multiBase
 	dropout float64
 	cache   *attnCache
+	// causal is the call argument use_causal_mask=True (query step i attends to value steps
+	// j <= i); causalSet records that a call set it (all calls of a layer must agree).
+	causal, causalSet bool
 }
 
 type attnCache struct {
 	q, v, k          *tensor.Tensor
 	w                []float32 // softmax weights (bt, tq, tv)
+	qmask            []bool    // the query mask (bt·tq flags), nil: none
 	three            bool
 	bt, tq, tv, d, e int
 }
 
-// attnShapes checks [query, value(, key)] shapes without the batch.
+// attnShapes checks [query, value(, key)] shapes without the batch: all (steps, features),
+// or all (features,) (rank-2 inputs, on which Keras attends across the batch).
 func attnShapes(class, name string, shapes [][]int) error {
 	if err := checkShapesIn(class, name, shapes, 2, 3); err != nil {
 		return err
 	}
+	rank := len(shapes[0])
 	for _, s := range shapes {
-		if len(s) == 1 {
-			// Keras accepts (batch, features) and then attends across the batch: a sample's
-			// output depends on the other samples in its batch.
-			return layerErr(ErrUnsupported, class, name, "input shape %s: rank-2 inputs (Keras attends across the batch); kerasgo supports (batch, steps, features)", batchShapeString(s))
-		}
-		if len(s) != 2 {
-			return layerErr(ErrShape, class, name, "input shape %s: want (batch, steps, features)", batchShapeString(s))
+		if len(s) != rank || (rank != 1 && rank != 2) {
+			return layerErr(ErrShape, class, name, "input shapes %s: want all (batch, steps, features) or all (batch, features)", shapesText(shapes))
 		}
 	}
 	q, v := shapes[0], shapes[1]
 	k := v
 	if len(shapes) == 3 {
 		k = shapes[2]
-		if k[0] != v[0] && k[0] > 0 && v[0] > 0 {
+		if rank == 2 && k[0] != v[0] && k[0] > 0 && v[0] > 0 {
 			return layerErr(ErrShape, class, name, "key %s and value %s differ in steps", batchShapeString(k), batchShapeString(v))
 		}
 	}
-	if q[1] != k[1] {
+	if q[rank-1] != k[rank-1] {
 		return layerErr(ErrShape, class, name, "query %s and key %s differ in the last axis", batchShapeString(q), batchShapeString(k))
 	}
 	return nil
 }
 
-// attnOutShape is (Tq, dimv).
-func attnOutShape(shapes [][]int) []int { return []int{shapes[0][0], shapes[1][1]} }
+func shapesText(shapes [][]int) string {
+	out := ""
+	for i, s := range shapes {
+		if i > 0 {
+			out += ", "
+		}
+		out += batchShapeString(s)
+	}
+	return out
+}
 
-// forward runs the attention with score function f.
-func (c *attnCore) forward(class string, f scoreFunc, xs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+// attnOutShape is (Tq, dimv), or (dimv,) for rank-2 inputs.
+func attnOutShape(shapes [][]int) []int {
+	if len(shapes[0]) == 1 {
+		return []int{shapes[1][0]}
+	}
+	return []int{shapes[0][0], shapes[1][1]}
+}
+
+// forward runs the attention with score function f; masks (nil, or one entry per input,
+// each nil or batch·steps flags) are the Keras masks of the inputs.
+func (c *attnCore) forward(class string, f scoreFunc, xs []*tensor.Tensor, masks [][]bool, training bool) (*tensor.Tensor, error) {
 	if c.inShapes == nil {
 		return nil, layerErr(ErrShape, class, c.name, "ForwardN before BuildN")
 	}
@@ -87,23 +105,63 @@ func (c *attnCore) forward(class string, f scoreFunc, xs []*tensor.Tensor, train
 	if len(xs) == 3 {
 		k = xs[2]
 	}
-	bt, tq, d := q.Shape[0], q.Shape[1], q.Shape[2]
-	tv, e := v.Shape[1], v.Shape[2]
-	if v.Shape[0] != bt || k.Shape[0] != bt || k.Shape[1] != tv {
-		return nil, layerErr(ErrShape, class, c.name, "inputs of shapes %s, %s, %s", tensor.ShapeString(q.Shape), tensor.ShapeString(v.Shape), tensor.ShapeString(k.Shape))
+	var bt, tq, d, tv, e int
+	if len(q.Shape) == 2 {
+		// (batch, features): one sequence whose steps are the batch's samples.
+		bt, tq, d, tv, e = 1, q.Shape[0], q.Shape[1], v.Shape[0], v.Shape[1]
+		if k.Shape[0] != tv {
+			return nil, layerErr(ErrShape, class, c.name, "inputs of shapes %s, %s, %s", tensor.ShapeString(q.Shape), tensor.ShapeString(v.Shape), tensor.ShapeString(k.Shape))
+		}
+		masks = nil
+	} else {
+		bt, tq, d = q.Shape[0], q.Shape[1], q.Shape[2]
+		tv, e = v.Shape[1], v.Shape[2]
+		if v.Shape[0] != bt || k.Shape[0] != bt || k.Shape[1] != tv {
+			return nil, layerErr(ErrShape, class, c.name, "inputs of shapes %s, %s, %s", tensor.ShapeString(q.Shape), tensor.ShapeString(v.Shape), tensor.ShapeString(k.Shape))
+		}
+	}
+	var qmask, vmask []bool
+	if len(masks) > 0 {
+		qmask = masks[0]
+	}
+	if len(masks) > 1 {
+		vmask = masks[1]
+	}
+	if (qmask != nil && len(qmask) != bt*tq) || (vmask != nil && len(vmask) != bt*tv) {
+		return nil, layerErr(ErrShape, class, c.name, "masks of %d and %d flags for inputs %s and %s", len(qmask), len(vmask), tensor.ShapeString(q.Shape), tensor.ShapeString(v.Shape))
 	}
 	w := f.score(q.Float32s(), k.Float32s(), bt, tq, tv, d)
+	if c.causal || vmask != nil {
+		// As Keras: scores -= 1e9 where a key is hidden (a later step, or masked).
+		for b := 0; b < bt; b++ {
+			for i := 0; i < tq; i++ {
+				row := w[(b*tq+i)*tv : (b*tq+i+1)*tv]
+				for j := range row {
+					if (c.causal && j > i) || (vmask != nil && !vmask[b*tv+j]) {
+						row[j] -= 1e9
+					}
+				}
+			}
+		}
+	}
 	softmaxF(w, w, tv)
 	out := make([]float32, bt*tq*e)
 	vd := v.Float32s()
 	for b := 0; b < bt; b++ {
 		gemm(false, false, tq, e, tv, 1, w[b*tq*tv:], tv, vd[b*tv*e:], e, 0, out[b*tq*e:], e)
 	}
+	if qmask != nil {
+		for r, keep := range qmask {
+			if !keep {
+				clear(out[r*e : (r+1)*e])
+			}
+		}
+	}
 	c.cache = nil
 	if training {
-		c.cache = &attnCache{q: q, v: v, k: k, w: w, three: len(xs) == 3, bt: bt, tq: tq, tv: tv, d: d, e: e}
+		c.cache = &attnCache{q: q, v: v, k: k, w: w, qmask: qmask, three: len(xs) == 3, bt: bt, tq: tq, tv: tv, d: d, e: e}
 	}
-	return tensor.MustFromFloat32([]int{bt, tq, e}, out), nil
+	return tensor.MustFromFloat32(slices.Clone(append([]int{q.Shape[0]}, attnOutShape(c.inShapes)...)), out), nil
 }
 
 // backward returns dL/d of each input (key's gradient joins value's when key is value).
@@ -113,10 +171,19 @@ func (c *attnCore) backward(class string, f scoreFunc, dy *tensor.Tensor) ([]*te
 		return nil, layerErr(ErrShape, class, c.name, "BackwardN without a training ForwardN")
 	}
 	bt, tq, tv, d, e := ca.bt, ca.tq, ca.tv, ca.d, ca.e
-	if !tensor.SameShape(dy.Shape, []int{bt, tq, e}) || dy.DType != tensor.Float32 {
-		return nil, layerErr(ErrShape, class, c.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString([]int{bt, tq, e}))
+	want := append([]int{ca.q.Shape[0]}, attnOutShape(c.inShapes)...)
+	if !tensor.SameShape(dy.Shape, want) || dy.DType != tensor.Float32 {
+		return nil, layerErr(ErrShape, class, c.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString(want))
 	}
 	g := dy.Float32s()
+	if ca.qmask != nil {
+		g = slices.Clone(g)
+		for r, keep := range ca.qmask {
+			if !keep {
+				clear(g[r*e : (r+1)*e])
+			}
+		}
+	}
 	vd := ca.v.Float32s()
 	dw := make([]float32, bt*tq*tv)
 	dv := make([]float32, bt*tv*e)
@@ -181,6 +248,22 @@ func (c *attnCore) attnGraph(class string, scoreOps func(g *opGraph, q, k string
 		key = "$in2"
 	}
 	s := scoreOps(g, "$in", key)
+	if c.causal {
+		// scores - 1e9 above the diagonal, as a constant (Tq, Tv) added to the scores.
+		in := c.inShapes
+		if len(in[0]) != 2 || in[0][0] <= 0 || in[1][0] <= 0 {
+			return nil, layerErr(ErrUnsupported, class, c.name, "the causal mask in a TF graph needs known query and value steps, have %s", shapesText(in))
+		}
+		tq, tv := in[0][0], in[1][0]
+		m := make([]float32, tq*tv)
+		for i := 0; i < tq; i++ {
+			for j := i + 1; j < tv; j++ {
+				m[i*tv+j] = -1e9
+			}
+		}
+		cm := g.constant(g.unique("causal_mask"), tensor.MustFromFloat32([]int{tq, tv}, m))
+		s = g.op(g.unique("add"), "AddV2", "z", typeT(), s, cm)
+	}
 	w := g.op(g.unique("Softmax"), "Softmax", "softmax", typeT(), s)
 	g.Output = g.batchMatMul(w, "$in1", false)
 	return g.LayerGraph, nil

@@ -209,8 +209,11 @@ func (*Masking) noKeras3BuildConfig() {}
 func (l *rnn) setZeroOutput(z bool) { l.zeroOut = z }
 
 // IsMaskOp reports whether a Keras 3 operation class is one Keras 3 records in a Functional
-// config to compute a mask (Embedding's mask_zero: NotEqual; Masking: NotEqual then Any).
-func IsMaskOp(class string) bool { return class == "NotEqual" || class == "Any" }
+// config to compute a mask (Embedding's mask_zero: NotEqual; Masking: NotEqual then Any; the
+// attention layers' output mask: ConvertToTensor of the query's).
+func IsMaskOp(class string) bool {
+	return class == "NotEqual" || class == "Any" || class == "ConvertToTensor"
+}
 
 // UsesMask reports true: the mean is over the unmasked steps.
 func (l *GlobalAveragePooling1D) UsesMask() bool { return true }

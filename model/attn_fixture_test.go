@@ -18,7 +18,7 @@ import (
 func TestAttnFixturesConfigSummary(t *testing.T) {
 	n := 0
 	for _, c := range functionalCases(t) {
-		if !strings.Contains(c.Dir, "layers_attn") {
+		if filepath.Base(filepath.Dir(c.Dir)) != "layers_attn" {
 			continue
 		}
 		n++
@@ -59,8 +59,9 @@ func TestAttnFixturesConfigSummary(t *testing.T) {
 	}
 }
 
-// TestAttentionCallArgsRefused: a config whose attention call has the causal mask or an
-// attention mask is refused (ErrUnsupported naming the argument), not run without it.
+// TestAttentionCallArgsRefused: a config whose attention call returns the attention scores
+// (a second output) is refused (ErrUnsupported naming the argument), not run without it;
+// use_causal_mask is taken (testdata/layers_attnmask) but must be a boolean.
 func TestAttentionCallArgsRefused(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "layers_attn", "layer_attention_dot")
 	for _, src := range []string{"config_keras2_to_json.json", "config_keras3.json"} {
@@ -70,16 +71,21 @@ func TestAttentionCallArgsRefused(t *testing.T) {
 		}
 		var bad string
 		if src == "config_keras3.json" {
-			bad = strings.Replace(data, `"kwargs": {}}]`, `"kwargs": {"use_causal_mask": true}}]`, 1)
+			bad = strings.Replace(data, `"kwargs": {}}]`, `"kwargs": {"return_attention_scores": true}}]`, 1)
 		} else {
-			bad = strings.Replace(data, `["in1", 0, 0, {}]`, `["in1", 0, 0, {"use_causal_mask": true}]`, 1)
+			bad = strings.Replace(data, `["in1", 0, 0, {}]`, `["in1", 0, 0, {"return_attention_scores": true}]`, 1)
 		}
 		if bad == data {
 			t.Fatalf("%s: no call to change", src)
 		}
 		_, err := FromConfig([]byte(bad))
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "use_causal_mask") {
-			t.Errorf("%s with use_causal_mask: %v", src, err)
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "return_attention_scores") {
+			t.Errorf("%s with return_attention_scores: %v", src, err)
+		}
+		bad = strings.Replace(bad, `"return_attention_scores": true`, `"use_causal_mask": "yes"`, 1)
+		_, err = FromConfig([]byte(bad))
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "use_causal_mask") {
+			t.Errorf("%s with use_causal_mask \"yes\": %v", src, err)
 		}
 	}
 }

@@ -53,6 +53,9 @@ func callsOnConstant(nodes any) bool {
 func parseLayerCall(l layers.Layer, v any, d saved.Dialect, warn func(string, ...any), who string) ([]tensorRef, bool, *bool, error) {
 	cs, ok := l.(layers.CallArgsSetter)
 	if !ok {
+		if lk, ok := l.(layers.ListCallKwargs); ok {
+			return parseCallTrainingKw(v, d, warn, who, lk.SetListCallKwarg)
+		}
 		return parseCallTraining(v, d, warn, who)
 	}
 	refs, args, kwargs, err := parseOpCall(v)

@@ -129,6 +129,8 @@ func TestCorpusLoad(t *testing.T) {
 		"dl4j/modelimport/keras/gans/wgan_discriminator.h5": true,
 		// Input shapes with None besides the batch.
 		"dl4j/modelimport/keras/examples/12net.h5": true, // Keras 2.2: Input((None, None, 3))
+		// Attention on rank-2 inputs (across the batch).
+		"dl4j/modelimport/keras/weights/keras-attention.h5": true,
 	}
 	// Files whose load error, while they fail, must name this feature (not their None input
 	// dimensions). frugally-deep's lstm.h5 has inputs like Input((None, 4)); with

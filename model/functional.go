@@ -128,7 +128,11 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 			mf = x.mask
 		}
 	}
-	mf, err = mf.next(l, len(xs) > 1 || n.list)
+	if mn, ok := l.(layers.MaskedForwarderN); ok && mn.UsesMask() {
+		mf, err = maskFlowN(mn, xs)
+	} else {
+		mf, err = mf.next(l, len(xs) > 1 || n.list)
+	}
 	if err != nil {
 		return nil, err
 	}

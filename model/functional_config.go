@@ -64,6 +64,13 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if _, ok := l.(*Nested); ok {
 					kw = map[string]any{"mask": nil}
 				}
+				if lk, ok := l.(layers.ListCallKwargs); ok && len(lk.ListCallKwargs()) > 0 {
+					kw = maps.Clone(kw)
+					if kw == nil {
+						kw = map[string]any{}
+					}
+					maps.Copy(kw, lk.ListCallKwargs())
+				}
 				if n.training != nil {
 					kw = maps.Clone(kw)
 					if kw == nil {
@@ -79,6 +86,9 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				kw := map[string]any{}
 				if n.training != nil {
 					kw["training"] = *n.training
+				}
+				if lk, ok := l.(layers.ListCallKwargs); ok {
+					maps.Copy(kw, lk.ListCallKwargs())
 				}
 				call[i] = append(ref(x), kw)
 			}
@@ -218,6 +228,18 @@ func parseCall(v any, d saved.Dialect, warn func(string, ...any), who string) ([
 // parseCallTraining is parseCall that also returns the call's training argument (nil when
 // the call does not set it).
 func parseCallTraining(v any, d saved.Dialect, warn func(string, ...any), who string) ([]tensorRef, bool, *bool, error) {
+	return parseCallTrainingKw(v, d, warn, who, nil)
+}
+
+// parseCallTrainingKw is parseCallTraining that first offers each other keyword argument to
+// take (nil: none), which reports whether it took it.
+func parseCallTrainingKw(v any, d saved.Dialect, warn func(string, ...any), who string, take func(string, any) (bool, error)) ([]tensorRef, bool, *bool, error) {
+	offer := func(k string, v any) (bool, error) {
+		if take == nil {
+			return false, nil
+		}
+		return take(k, v)
+	}
 	var training *bool
 	setTraining := func(x any) {
 		if b, ok := x.(bool); ok && training == nil {
@@ -245,6 +267,12 @@ func parseCallTraining(v any, d saved.Dialect, warn func(string, ...any), who st
 					}
 					if k == "training" {
 						setTraining(kw[k])
+						continue
+					}
+					if ok, err := offer(k, kw[k]); ok || err != nil {
+						if err != nil {
+							return nil, false, fmt.Errorf("inbound node: %w", err)
+						}
 						continue
 					}
 					if err := refusedCallArg(k, kw[k]); err != nil {
@@ -293,6 +321,12 @@ func parseCallTraining(v any, d saved.Dialect, warn func(string, ...any), who st
 							continue
 						}
 						if k == "mask" && kw[k] == nil {
+							continue
+						}
+						if ok, err := offer(k, kw[k]); ok || err != nil {
+							if err != nil {
+								return nil, false, fmt.Errorf("inbound node: %w", err)
+							}
 							continue
 						}
 						if err := refusedCallArg(k, kw[k]); err != nil {

@@ -223,7 +223,8 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 
 // maskedCases are the model cases whose layers use Keras masks, which kerasgo's TF graphs do
 // not compute: saving them as a SavedModel is refused.
-var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true}
+var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true,
+	"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true}
 
 // TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the

@@ -42,7 +42,11 @@ func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training boo
 		for i, x := range n.in {
 			in[i] = vals[x]
 		}
-		y, err = layers.ForwardN(n.layer.(layers.MultiInput), in, training)
+		if mn, ok := n.layer.(layers.MaskedForwarderN); ok && mn.UsesMask() && g.hasMask(n.in) {
+			y, err = g.callMaskedN(mn, n, in, training)
+		} else {
+			y, err = layers.ForwardN(n.layer.(layers.MultiInput), in, training)
+		}
 	} else {
 		var m []bool
 		y, m, err = callMasked(n.layer, vals[n.in[0]], g.masks[n.in[0]], training)

@@ -217,3 +217,48 @@ func (m *Model) maskedOutput() (string, string) {
 	}
 	return "", ""
 }
+
+// maskFlowN is the mask flow of the output of a layer using the masks of its several inputs
+// (layers.MaskedForwarderN: the attention layers): an input's mask that kerasgo lost on the
+// way is refused; the output carries the mask of the input the layer names.
+func maskFlowN(l layers.MaskedForwarderN, xs []*KerasTensor) (maskFlow, error) {
+	for _, x := range xs {
+		if x.mask.by != "" && x.mask.lost != "" {
+			return maskFlow{}, fmt.Errorf("%w: layer %s would receive the mask of layer %s through layer %s, which kerasgo does not carry masks through",
+				ErrUnsupported, layerWho(l), x.mask.by, x.mask.lost)
+		}
+	}
+	if i := l.OutputMaskFrom(); i >= 0 && i < len(xs) {
+		return xs[i].mask, nil
+	}
+	return maskFlow{}, nil
+}
+
+// hasMask reports whether any of the tensors carried a mask in the last forward.
+func (g *graph) hasMask(xs []*KerasTensor) bool {
+	for _, x := range xs {
+		if g.masks[x] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// callMaskedN runs node n of a layer using its inputs' masks and records its output's mask.
+func (g *graph) callMaskedN(l layers.MaskedForwarderN, n *node, in []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	masks := make([][]bool, len(n.in))
+	for i, x := range n.in {
+		masks[i] = g.masks[x]
+	}
+	y, err := layers.ForwardMaskedN(l, in, masks, training)
+	if err != nil {
+		return nil, err
+	}
+	if m := l.OutputMaskN(masks); m != nil {
+		if g.masks == nil {
+			g.masks = map[*KerasTensor][]bool{}
+		}
+		g.masks[n.out] = m
+	}
+	return y, nil
+}
