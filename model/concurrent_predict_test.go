@@ -5,6 +5,7 @@ package model
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -45,7 +46,9 @@ func TestConcurrentPredict(t *testing.T) {
 					for range 2 {
 						var got []*tensor.Tensor
 						var err error
-						if len(xs) == 1 && len(want) == 1 {
+						// The rank-2 attention cases attend across the batch (as Keras does):
+						// their predictions depend on the batch size.
+						if len(xs) == 1 && len(want) == 1 && !strings.HasSuffix(c.Name, "_rank2") {
 							var y *tensor.Tensor
 							y, err = m.Predict(xs[0], PredictOptions{BatchSize: 2})
 							got = []*tensor.Tensor{y}

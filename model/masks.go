@@ -193,31 +193,6 @@ func (m *Model) maskUser() (layers.Layer, string) {
 	return nil, ""
 }
 
-// maskedOutput names a model output that carries a Keras mask kerasgo propagated to it
-// (a TimeDistributed or recurrent sequence output after Embedding(mask_zero) or Masking), and
-// the layer computing it; "" when none. Keras weights such an output's loss by the mask in
-// training, which kerasgo does not do yet.
-func (m *Model) maskedOutput() (string, string) {
-	if m.fn != nil {
-		for _, t := range m.fn.outputs {
-			if t.mask.by != "" && t.mask.lost == "" {
-				return layerWho(t.node.layer), t.mask.by
-			}
-		}
-		return "", ""
-	}
-	var mf maskFlow
-	var last layers.Layer
-	for _, l := range m.layers {
-		mf, _ = mf.next(l, false)
-		last = l
-	}
-	if last != nil && mf.by != "" && mf.lost == "" {
-		return layerWho(last), mf.by
-	}
-	return "", ""
-}
-
 // maskFlowN is the mask flow of the output of a layer using the masks of its several inputs
 // (layers.MaskedForwarderN: the attention layers): an input's mask that kerasgo lost on the
 // way is refused; the output carries the mask of the input the layer names.

@@ -126,13 +126,20 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 
 // forward runs every layer on a batch.
 func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	y, _, err := m.forwardMask(x, training)
+	return y, err
+}
+
+// forwardMask is forward that also returns the Keras mask of a Sequential model's output
+// (nil: none; a Functional model's are in m.fn.masks).
+func (m *Model) forwardMask(x *tensor.Tensor, training bool) (*tensor.Tensor, []bool, error) {
 	if m.fn != nil {
 		ys, vals, err := m.fn.forward([]*tensor.Tensor{x}, training)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.fnVals = vals
-		return ys[0], nil
+		return ys[0], nil, nil
 	}
 	var mask []bool
 	for i := 0; i < len(m.layers); i++ {
@@ -142,7 +149,7 @@ func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 			y, k, err := layers.ForwardFused(m.layers[i:], x)
 			if err != nil {
 				l := m.layers[i]
-				return nil, layerErr(-1, l.Name(), l.Class(), err)
+				return nil, nil, layerErr(-1, l.Name(), l.Class(), err)
 			}
 			if k > 0 {
 				x = y
@@ -153,11 +160,11 @@ func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 		l := m.layers[i]
 		y, ym, err := callMasked(l, x, mask, training)
 		if err != nil {
-			return nil, layerErr(-1, l.Name(), l.Class(), err)
+			return nil, nil, layerErr(-1, l.Name(), l.Class(), err)
 		}
 		x, mask = y, ym
 	}
-	return x, nil
+	return x, mask, nil
 }
 
 // adoptInputShape builds an unbuilt model for inputs of shape in (without the batch), as

@@ -39,6 +39,9 @@ type Model struct {
 	fn *graph
 	// fnVals are the tensors of a Functional model's last training forward (for backward).
 	fnVals map[*KerasTensor]*tensor.Tensor
+	// outMasks are the Keras masks of the outputs of the last forwardN (nil: none), by which
+	// the losses are weighted (model/loss_mask.go).
+	outMasks [][]bool
 
 	in struct {
 		kind  inputKind

@@ -273,10 +273,6 @@ func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 	if s := t.opt.Unsupported(); s != "" {
 		return stepStats{}, fmt.Errorf("%w: optimizer option %s", ErrUnsupported, s)
 	}
-	if out, by := m.maskedOutput(); out != "" {
-		return stepStats{}, fmt.Errorf("%w: output layer %s carries the Keras mask of layer %s, by which Keras weights the loss (not implemented)",
-			ErrUnsupported, out, by)
-	}
 	if _, err := m.boundOutputs(); err != nil {
 		return stepStats{}, err
 	}

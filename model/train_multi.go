@@ -295,10 +295,11 @@ func (m *Model) prepareN(xs, ys []*tensor.Tensor) ([]*tensor.Tensor, []*tensor.T
 // values for backward when training).
 func (m *Model) forwardN(xs []*tensor.Tensor, training bool) ([]*tensor.Tensor, error) {
 	if m.fn == nil {
-		y, err := m.forward(xs[0], training)
+		y, mask, err := m.forwardMask(xs[0], training)
 		if err != nil {
 			return nil, err
 		}
+		m.outMasks = [][]bool{mask}
 		return []*tensor.Tensor{y}, nil
 	}
 	ys, vals, err := m.fn.forward(xs, training)
@@ -307,6 +308,10 @@ func (m *Model) forwardN(xs []*tensor.Tensor, training bool) ([]*tensor.Tensor, 
 	}
 	if training {
 		m.fnVals = vals
+	}
+	m.outMasks = make([][]bool, len(m.fn.outputs))
+	for i, t := range m.fn.outputs {
+		m.outMasks[i] = m.fn.masks[t]
 	}
 	return ys, nil
 }
@@ -357,7 +362,11 @@ func (m *Model) lossesN(outs, ys []*tensor.Tensor, wantGrad bool) (stepStats, []
 				canLogits = false // other layers use the activation's output too
 			}
 		}
-		res, err := o.loss.Compute(outs[i], ys[i], outputActivationOf(o.layer), wantGrad, canLogits)
+		var mask []bool
+		if i < len(m.outMasks) {
+			mask = m.outMasks[i]
+		}
+		res, err := computeLoss(o.loss, outs[i], ys[i], mask, outputActivationOf(o.layer), wantGrad, canLogits)
 		if err != nil {
 			what := "loss " + o.loss.Name()
 			if t.multiOutput() {
@@ -391,6 +400,9 @@ func (m *Model) metricSumsN(outs, ys []*tensor.Tensor) ([]float32, error) {
 	t := m.train
 	var sums []float32
 	for i, o := range t.outs {
+		if len(o.metrics) > 0 && i < len(m.outMasks) && m.outMasks[i] != nil {
+			return nil, fmt.Errorf("%w: metrics of output %q, which carries a Keras mask (Keras weights them by it; kerasgo weights only the loss)", ErrUnsupported, o.name)
+		}
 		for _, s := range o.metrics {
 			if ys[i] == nil {
 				return nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.Name, o.name)

@@ -134,10 +134,9 @@ def functional_steps(testdata, out):
     train_steps(os.path.join(testdata, "tfops"), ["chain"], out, "tfops")
 
 
-# Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step.
-# (Not mask_bigru_td: its output carries the mask, by which Keras weights the loss, which
-# kerasgo refuses to train.)
-WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn"]
+# Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step
+# (mask_bigru_td's output carries the mask, by which Keras weights the loss).
+WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn", "mask_bigru_td"]
 
 
 def wrap_steps(testdata, out):
