@@ -108,3 +108,38 @@ func ForwardMaskedN(l MaskedForwarderN, xs []*tensor.Tensor, masks [][]bool, tra
 	}
 	return roundTensor(y, round), nil
 }
+
+// keras3MaskOps is implemented by the layers whose mask Keras 3 computes with operations
+// that its Functional graphs record (when a later call takes the mask).
+type keras3MaskOps interface{ keras3MaskOps() [][2]string }
+
+func (l *Embedding) keras3MaskOps() [][2]string { return [][2]string{{"NotEqual", "not_equal"}} }
+
+func (l *Masking) keras3MaskOps() [][2]string {
+	return [][2]string{{"NotEqual", "not_equal"}, {"Any", "any"}}
+}
+
+func (c *attnCore) keras3MaskOps() [][2]string {
+	return [][2]string{{"ConvertToTensor", "convert_to_tensor"}}
+}
+
+// Keras3MaskOps returns the operations (class and automatic name) by which Keras 3 computes
+// the mask of l's output from its input or its input's mask, in order (nil: none): NotEqual
+// for Embedding(mask_zero), NotEqual then Any for Masking, ConvertToTensor of the query's
+// mask for the attention layers.
+func Keras3MaskOps(l Layer) [][2]string {
+	if k, ok := l.(keras3MaskOps); ok {
+		if mp, ok := l.(MaskProducer); ok && !mp.ProducesMask() {
+			return nil
+		}
+		return k.keras3MaskOps()
+	}
+	return nil
+}
+
+// Keras3TakesMask reports whether Keras 3's call of l takes a mask argument, which it records
+// in Functional configs (and summaries) when a mask reaches the call.
+func Keras3TakesMask(l Layer) bool {
+	_, ok := Keras3CallKwargs(l)["mask"]
+	return ok
+}

@@ -261,6 +261,10 @@ func (m *Model) SummaryKeras3Columns(columns int) string {
 	width := 88
 	if m.fn != nil && !m.fn.sequentialLike() {
 		width = 108
+	} else if m.fn != nil {
+		if _, _, ops := m.keras3Rows(); ops {
+			width = 108
+		}
 	}
 	return m.summaryKeras3(max(min(width, columns-4), 20))
 }
@@ -270,6 +274,19 @@ func (m *Model) summaryKeras3(lineLength int) string {
 	header := []string{"Layer (type)", "Output Shape", "Param #"}
 	right := []bool{false, false, true}
 	connected := m.fn != nil && !m.fn.sequentialLike()
+	var rows []k3Row
+	var maskArg map[*node]*maskOp
+	if m.fn != nil {
+		var ops bool
+		if rows, maskArg, ops = m.keras3Rows(); ops {
+			connected = true // the mask arguments make calls on several tensors
+		}
+	}
+	if rows == nil {
+		for _, l := range m.layers {
+			rows = append(rows, k3Row{layer: l})
+		}
+	}
 	if connected {
 		positions = []float64{0.3, 0.56, 0.74, 1.0}
 		header = append(header, "Connected to")
@@ -335,14 +352,23 @@ func (m *Model) summaryKeras3(lineLength int) string {
 	rule("┏", "━", "┳", "┓")
 	row("┃", header)
 	rule("┡", "━", "╇", "┩")
-	for i, l := range m.layers {
+	for i, r := range rows {
 		if i > 0 {
 			rule("├", "─", "┼", "┤")
 		}
+		if r.op != nil {
+			row("│", []string{r.op.name + " (" + r.op.class + ")", shapeString(r.op.batch, r.op.shape), "0", m.maskOpConnections(r.op)})
+			continue
+		}
+		l := r.layer
 		shape, params := m.layerColumns(l, true)
 		cells := []string{l.Name() + " (" + l.Class() + ")", shape, params}
 		if connected {
-			cells = append(cells, m.connections(l, true))
+			if maskArg != nil {
+				cells = append(cells, m.connectionsWithMasks(l, maskArg))
+			} else {
+				cells = append(cells, m.connections(l, true))
+			}
 		}
 		row("│", cells)
 	}
