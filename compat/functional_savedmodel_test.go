@@ -32,9 +32,11 @@ type fnSMCase struct {
 	} `json:"supported"`
 }
 
-// fnSMMasked are the model cases whose layers use Keras masks, which kerasgo's TF graphs do
-// not compute (saving them is refused: model/functional_fixture_test.go).
-var fnSMMasked = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true}
+// fnSMMasked are the model cases whose layers use Keras masks where kerasgo's TF graphs do
+// not give them (only recurrent layers get masks: saving them is refused,
+// model/functional_fixture_test.go). mask_lstm and masking_rnn are served with their masks.
+var fnSMMasked = map[string]bool{"mask_bigru_td": true, "attention_masked": true,
+	"additive_self_masked_causal": true, "attention_concat_masked": true}
 
 // TestFunctionalSavedModelServing loads every Functional fixture (testdata/functional:
 // the model cases two_branch_residual, two_in_two_out, shared_layer, and the per-layer cases,
@@ -57,7 +59,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	// all have graphs (testdata/layers_attn, testdata/layers_mha, testdata/layers_wrap).
 	caseDir := map[string]string{}
 	var b []byte
-	for _, part := range []string{"functional", "layers_attn", "layers_mha", "layers_wrap", "nested"} {
+	for _, part := range []string{"functional", "layers_attn", "layers_mha", "layers_wrap", "nested", "layers_attnmask"} {
 		root := filepath.Join(repoRoot(), "testdata", part)
 		var pm struct {
 			Cases map[string]fnSMCase `json:"cases"`
@@ -91,7 +93,8 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	for _, must := range []string{"two_branch_residual", "two_in_two_out", "shared_layer", "layer_add",
 		"layer_subtract", "layer_multiply", "layer_average", "layer_maximum", "layer_minimum",
 		"layer_concatenate_axis1", "layer_dot_axes1_normalize", "layer_attention_concat", "layer_additive_attention",
-		"layer_einsum_dense_transposed_bias", "layer_mha_h2_k4", "layer_mha_causal", "transformer_block"} {
+		"layer_einsum_dense_transposed_bias", "layer_mha_h2_k4", "layer_mha_causal", "transformer_block",
+		"mask_lstm", "masking_rnn", "attention_causal", "attention_rank2"} {
 		if _, ok := man.Cases[must]; !ok {
 			t.Errorf("manifest has no case %s", must)
 		}

@@ -12,7 +12,7 @@ import (
 // SimpleRNN, LSTM and GRU with every single-output merge mode, return_sequences on and off;
 // TimeDistributed over Dense and Conv2D; masks from Embedding(mask_zero) and Masking through
 // them into recurrent layers and GlobalAveragePooling1D on padded rows) as .h5, .keras and
-// (without masks) SavedModel: tf_keras 2.21 and
+// (without masks, or with masks into recurrent layers only) SavedModel: tf_keras 2.21 and
 // Keras 3.15 load them with Go's summaries and predictions (the inner layers' variables where
 // each library keeps them), tf_keras.models.load_model revives the SavedModels and
 // tf.saved_model.load serves them with Go's predictions.
@@ -56,8 +56,20 @@ func TestWrapperFilesInKeras(t *testing.T) {
 			layers.NewBidirectional(layers.NewGRU(2), layers.BidirectionalOptions{MergeMode: "sum"}),
 		)
 	}
-	builds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked": masked, "wrap_masking": masking}
-	smBuilds := map[string]func() *model.Sequential{"wrap_text": text}
+	// Masks into recurrent layers only: also as a SavedModel (the graphs give them the mask).
+	maskedRNN := func() *model.Sequential {
+		return model.NewSequential(
+			model.Input(steps),
+			layers.NewEmbedding(vocab, 4, layers.EmbeddingOptions{MaskZero: true}),
+			layers.NewLSTM(3, layers.LSTMOptions{ReturnSequences: true}),
+			layers.NewDropout(0.2),
+			layers.NewSimpleRNN(3, layers.SimpleRNNOptions{ReturnSequences: true, GoBackwards: true}),
+			layers.NewGRU(2),
+			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
+		)
+	}
+	builds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked": masked, "wrap_masking": masking, "wrap_masked_rnn": maskedRNN}
+	smBuilds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked_rnn": maskedRNN}
 	rng := layers.NewRand(21)
 	xd := make([]float32, 3*steps)
 	for i := range xd {

@@ -11,7 +11,20 @@ import (
 // x, the kernel and recurrent-kernel MatMuls, the gates' StridedSlices and activations; the
 // zero initial state drops the recurrent terms of the first step. return_sequences stacks the
 // steps' outputs with Pack (in processing order, as Keras returns them with go_backwards).
-func (l *rnn) Graph() (*saved.LayerGraph, error) {
+func (l *rnn) Graph() (*saved.LayerGraph, error) { return l.graphMask(false) }
+
+// GraphMasked is Graph for a call that a Keras mask reaches (read as "$mask", bool (batch,
+// steps)): a masked step keeps the previous state (zeros before the first step) and output,
+// as Keras's backend rnn; with zero_output_for_mask the masked steps' outputs are zeros.
+func (l *rnn) GraphMasked() (*saved.LayerGraph, error) {
+	g, err := l.graphMask(true)
+	if err == nil {
+		g.PassesMask = l.returnSeq
+	}
+	return g, err
+}
+
+func (l *rnn) graphMask(masked bool) (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph(l.class, l.name)
 	}
@@ -66,6 +79,17 @@ func (l *rnn) Graph() (*saved.LayerGraph, error) {
 		ts := int32(s)
 		if l.backwards {
 			ts = int32(T - 1 - s)
+		}
+		hPrev, cPrev := h, c
+		mt := ""
+		if masked {
+			b := g.int32Const("mask_slice/stack", []int32{0, ts})
+			e := g.int32Const("mask_slice/stack_1", []int32{0, ts + 1})
+			st := g.int32Const("mask_slice/stack_2", []int32{1, 1})
+			mt = g.op("mask_slice", "StridedSlice", []string{"$mask", b, e, st}, map[string]saved.Attr{
+				"T": saved.TypeAttr(tensor.Bool), "Index": i32,
+				"begin_mask": saved.IntAttr(1), "end_mask": saved.IntAttr(1),
+				"ellipsis_mask": saved.IntAttr(0), "new_axis_mask": saved.IntAttr(0), "shrink_axis_mask": saved.IntAttr(0)})
 		}
 		xt := slice("strided_slice", "$in", []int32{0, ts, 0}, []int32{0, ts + 1, 0}, []int32{1, 1, 1}, 5, 5, 2)
 		xz := matmul(xt, k)
@@ -129,6 +153,24 @@ func (l *rnn) Graph() (*saved.LayerGraph, error) {
 				nh = add(mul(zg, h), nh)
 			}
 			h = nh
+		}
+		if masked {
+			// A masked step keeps the previous state: SelectV2(mask_t, new, previous).
+			keep := func(nw, prev string) string {
+				if prev == "" {
+					prev = g.fop("zeros_like", "ZerosLike", nw)
+				}
+				return g.fop("Select", "SelectV2", mt, nw, prev)
+			}
+			nh := h
+			h = keep(nh, hPrev)
+			if l.kind == kindLSTM {
+				c = keep(c, cPrev)
+			}
+			if l.zeroOut {
+				outs = append(outs, keep(nh, g.fop("zeros_like", "ZerosLike", nh)))
+				continue
+			}
 		}
 		outs = append(outs, h)
 	}

@@ -18,9 +18,9 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if len(sm.Layers) != len(m.layers) {
 		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
 	}
-	if l, by := m.maskUser(); l != nil && strict {
-		return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) compute no masks",
-			ErrUnsupported, layerWho(l), by)
+	recv, err := m.graphMaskUsers()
+	if err != nil && strict {
+		return err
 	}
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
@@ -42,7 +42,20 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 			}
 			continue
 		}
-		g, err := gr.Graph()
+		var g *saved.LayerGraph
+		var err error
+		if mg, ok := l.(layers.MaskedGrapher); ok && recv[l] {
+			g, err = mg.GraphMasked()
+		} else {
+			g, err = gr.Graph()
+		}
+		if err == nil && len(recv) > 0 {
+			// Masks reach layers: the producers compute them, the passers carry them.
+			layers.AddMaskOps(l, g)
+			if mp, ok := l.(layers.MaskPasser); ok && mp.PassesMask() {
+				g.PassesMask = true
+			}
+		}
 		if err != nil {
 			if strict {
 				return layerErr(i, l.Name(), l.Class(), err)

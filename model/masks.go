@@ -166,31 +166,44 @@ func isMaskTensor(v any) bool {
 	return ok && m["class_name"] == "__keras_tensor__"
 }
 
-// maskUser returns a layer of the model that uses a Keras mask reaching it, and the layer
-// computing that mask, or nil. The TF graphs kerasgo writes (SavedModel) compute no masks.
-func (m *Model) maskUser() (layers.Layer, string) {
-	uses := func(l layers.Layer) bool {
-		mu, ok := l.(layers.MaskUser)
-		return ok && mu.UsesMask()
+// graphMaskUsers returns the layers of the model that a Keras mask reaches and that use it,
+// which the TF graphs kerasgo writes (SavedModel) give the mask: the recurrent layers
+// (layers.MaskedGrapher). Any other layer using a mask that reaches it is an error.
+func (m *Model) graphMaskUsers() (map[layers.Layer]bool, error) {
+	recv := map[layers.Layer]bool{}
+	use := func(l layers.Layer, by string) error {
+		if mu, ok := l.(layers.MaskUser); !ok || !mu.UsesMask() {
+			return nil
+		}
+		if _, ok := l.(layers.MaskedGrapher); !ok {
+			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give masks only to recurrent layers",
+				ErrUnsupported, layerWho(l), by)
+		}
+		recv[l] = true
+		return nil
 	}
 	if m.fn != nil {
 		for _, n := range m.fn.nodes {
 			for _, x := range n.in {
-				if x.mask.by != "" && uses(n.layer) {
-					return n.layer, x.mask.by
+				if x.mask.by != "" {
+					if err := use(n.layer, x.mask.by); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
-		return nil, ""
+		return recv, nil
 	}
 	var mf maskFlow
 	for _, l := range m.layers {
-		if mf.by != "" && uses(l) {
-			return l, mf.by
+		if mf.by != "" {
+			if err := use(l, mf.by); err != nil {
+				return nil, err
+			}
 		}
 		mf, _ = mf.next(l, false)
 	}
-	return nil, ""
+	return recv, nil
 }
 
 // maskFlowN is the mask flow of the output of a layer using the masks of its several inputs

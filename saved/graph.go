@@ -20,6 +20,13 @@ type LayerGraph struct {
 	// comes after the ops it reads. Output names the result (see Op.Inputs for references).
 	Ops    []Op
 	Output string
+	// MaskOps compute the Keras mask of the layer's output (Embedding with mask_zero,
+	// Masking), a bool tensor of the output's shape less its last axis, from "$in" and the
+	// layer's Ops; MaskOutput names it. PassesMask reports that the output carries the mask
+	// of the layer's input on. Ops of a layer using the mask read it as "$mask".
+	MaskOps    []Op
+	MaskOutput string
+	PassesMask bool
 	// SubLayers describe the layer's sub-layers that own its variables (saved.SubLayer), for
 	// the SavedModel metadata tf_keras's loader reads for them.
 	SubLayers []SubLayerGraph

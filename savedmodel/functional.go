@@ -263,6 +263,7 @@ func checkCall(l *layerSpec, in [][]int) error {
 // references of the outputs, in sm.Outputs order.
 func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles map[string]string) ([]string, error) {
 	done := map[nodeRef]string{}
+	masks := map[nodeRef]string{} // the reference of each output's Keras mask, if any
 	busy := map[nodeRef]bool{}
 	var lower func(r nodeRef) (string, error)
 	lower = func(r nodeRef) (string, error) {
@@ -290,11 +291,18 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 				return "", err
 			}
 		}
-		y, err := lowerLayer(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, handles)
+		mask := ""
+		if len(call) == 1 {
+			mask = masks[call[0]]
+		}
+		y, ym, err := lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, mask, handles)
 		if err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
 		done[r] = y
+		if ym != "" {
+			masks[r] = ym
+		}
 		return y, nil
 	}
 	out := make([]string, len(sm.Outputs))

@@ -3,6 +3,7 @@ package savedmodel
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,9 +133,10 @@ func argName(s string) string {
 // through handles (variable name "conv_1/kernel" -> resource reference). Each layer's ops are
 // its graph (saved.LayerGraph), named "<model>/<layer>/<op>". It returns the output reference.
 func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]string) (string, error) {
+	mask := ""
 	for _, l := range sm.Layers {
 		var err error
-		if x, err = lowerLayer(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, []string{x}, handles); err != nil {
+		if x, mask, err = lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, []string{x}, mask, handles); err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
 	}
@@ -144,8 +146,18 @@ func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]stri
 // lowerLayer emits the ops of one layer's graph under scope, with inputs the references of
 // the layer's inputs, and returns the reference of its output.
 func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles map[string]string) (string, error) {
+	y, _, err := lowerLayerMask(b, scope, l, inputs, "", handles)
+	return y, err
+}
+
+// lowerLayerMask is lowerLayer with the reference of the Keras mask reaching the layer's
+// first input (mask, "" when none), which its ops read as "$mask"; it also returns the
+// reference of its output's mask ("" when none): its MaskOps' result, or mask when the layer
+// passes it on.
+func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, mask string, handles map[string]string) (string, string, error) {
 	if l.Sub != nil {
-		return lowerNested(b, scope, l, inputs, handles)
+		y, err := lowerNested(b, scope, l, inputs, handles)
+		return y, "", err
 	}
 	g := l.Graph
 	has := map[string]bool{}
@@ -156,6 +168,11 @@ func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles
 	args := map[string]string{} // op name in the layer -> its first output argument
 	resolve := func(r string) (string, error) {
 		switch {
+		case r == "$mask":
+			if mask == "" {
+				return "", formatErr("graph reads $mask; no Keras mask reaches the layer")
+			}
+			return mask, nil
 		case r == "$in":
 			if len(inputs) < 1 {
 				return "", formatErr("graph reads $in; the layer has no input")
@@ -193,26 +210,26 @@ func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles
 		}
 		return b.refArg(node, args[name], idx), nil
 	}
-	for _, op := range g.Ops {
+	for _, op := range append(slices.Clip(g.Ops), g.MaskOps...) {
 		if op.Name == "" || op.Type == "" {
-			return "", formatErr("graph op %q of type %q", op.Name, op.Type)
+			return "", "", formatErr("graph op %q of type %q", op.Name, op.Type)
 		}
 		if _, dup := refs[op.Name]; dup {
-			return "", formatErr("graph has two ops named %q", op.Name)
+			return "", "", formatErr("graph has two ops named %q", op.Name)
 		}
 		if op.OutArg == "" && b.function {
-			return "", formatErr("graph op %q (%s) has no output argument name", op.Name, op.Type)
+			return "", "", formatErr("graph op %q (%s) has no output argument name", op.Name, op.Type)
 		}
 		in := make([]string, len(op.Inputs))
 		for i, r := range op.Inputs {
 			var err error
 			if in[i], err = resolve(r); err != nil {
-				return "", fmt.Errorf("op %q: %w", op.Name, err)
+				return "", "", fmt.Errorf("op %q: %w", op.Name, err)
 			}
 		}
 		attrs, err := attrValues(op.Attrs)
 		if err != nil {
-			return "", fmt.Errorf("op %q: %w", op.Name, err)
+			return "", "", fmt.Errorf("op %q: %w", op.Name, err)
 		}
 		b.addOut(scope+op.Name, op.Type, op.OutArg, in, attrs)
 		refs[op.Name] = b.nodes[len(b.nodes)-1].Name
@@ -220,9 +237,18 @@ func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles
 	}
 	out, err := resolve(g.Output)
 	if err != nil {
-		return "", fmt.Errorf("output: %w", err)
+		return "", "", fmt.Errorf("output: %w", err)
 	}
-	return out, nil
+	outMask := ""
+	switch {
+	case g.MaskOutput != "":
+		if outMask, err = resolve(g.MaskOutput); err != nil {
+			return "", "", fmt.Errorf("mask output: %w", err)
+		}
+	case g.PassesMask:
+		outMask = mask
+	}
+	return out, outMask, nil
 }
 
 // attrValues converts a layer op's attributes to TF AttrValues.

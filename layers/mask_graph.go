@@ -1,0 +1,47 @@
+package layers
+
+import (
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// This file gives the TF graphs (SavedModel) the Keras masks: the layers computing a mask
+// add the ops computing it (saved.LayerGraph.MaskOps), the recurrent layers read it.
+
+// MaskedGrapher is implemented by the layers whose TF graph can use a Keras mask reaching
+// them (read as "$mask").
+type MaskedGrapher interface {
+	GraphMasked() (*saved.LayerGraph, error)
+}
+
+// AddMaskOps adds to g, l's graph, the ops computing the Keras mask of l's output as Keras
+// does (Embedding with mask_zero: NotEqual(ids, 0); Masking: Any(NotEqual(x, mask_value),
+// -1)); it reports false for a layer computing no mask.
+func AddMaskOps(l Layer, g *saved.LayerGraph) bool {
+	b := newGraphBuilder(l.Class(), l.Name())
+	for _, op := range g.Ops {
+		b.names[op.Name] = true
+	}
+	switch l := l.(type) {
+	case *Embedding:
+		if !l.ProducesMask() {
+			return false
+		}
+		b.op("compute_mask/NotEqual", "NotEqual", []string{"$in", b.scalar("compute_mask/NotEqual/y", 0)},
+			tAttrs(map[string]saved.Attr{"incompatible_shape_error": saved.BoolAttr(true)}))
+	case *Masking:
+		ne := b.op("compute_mask/NotEqual", "NotEqual", []string{"$in", b.scalar("compute_mask/NotEqual/y", float32(l.value))},
+			tAttrs(map[string]saved.Attr{"incompatible_shape_error": saved.BoolAttr(true)}))
+		axis := b.int32s("compute_mask/Any/reduction_indices", []int{}, -1)
+		b.op("compute_mask/Any", "Any", []string{ne, axis}, map[string]saved.Attr{
+			"keep_dims": saved.BoolAttr(false), "Tidx": saved.TypeAttr(tensor.Int32)})
+	default:
+		return false
+	}
+	if b.err != nil || len(b.ops) == 0 {
+		return false
+	}
+	g.MaskOps = b.ops
+	g.MaskOutput = b.ops[len(b.ops)-1].Name
+	return true
+}
