@@ -43,6 +43,8 @@ type MultiHeadAttention struct {
 	useBias                 bool
 	dropout                 float64
 	causal                  bool
+	// maskArg: the calls pass attention_mask, a tensor (batch, Tq, Tv), as the last input.
+	maskArg bool
 
 	kernelInit, biasInit             *kerasObject
 	kernelReg, biasReg, activityReg  *kerasObject
@@ -95,7 +97,7 @@ func init() {
 			return n
 		},
 		SubLayers:      mhaSubLayers,
-		TensorArgs:     mhaCallArgs,
+		TensorArgs:     append(slices.Clone(mhaCallArgs), "attention_mask"),
 		Keras3Children: []saved.SubLayer{{Name: "dropout", Keras3: "_dropout_layer"}, {Name: "softmax", Keras3: "_softmax"}}})
 }
 
@@ -183,7 +185,41 @@ func (l *MultiHeadAttention) Class() string { return "MultiHeadAttention" }
 func (l *MultiHeadAttention) CausalMask() bool { return l.causal }
 
 // CallArgs names the call's tensor arguments in input order (see TensorArgs).
-func (l *MultiHeadAttention) CallArgs() []string { return slices.Clone(mhaCallArgs) }
+func (l *MultiHeadAttention) CallArgs() []string {
+	if !l.maskArg {
+		return slices.Clone(mhaCallArgs)
+	}
+	names := []string{"query", "value"}
+	if len(l.inShapes) == 4 {
+		names = append(names, "key")
+	}
+	return append(names, "attention_mask")
+}
+
+// AllCallArgs names every tensor argument the call may take, in input order (see
+// OptionalTensorArgs).
+func (l *MultiHeadAttention) AllCallArgs() []string {
+	return append(slices.Clone(mhaCallArgs), "attention_mask")
+}
+
+// SetPresentArgs records which of the optional tensor arguments a call passes (every call of
+// the layer must pass attention_mask or none).
+func (l *MultiHeadAttention) SetPresentArgs(names []string, first bool) error {
+	m := slices.Contains(names, "attention_mask")
+	if !first && m != l.maskArg {
+		return layerErr(ErrUnsupported, "MultiHeadAttention", l.name, "calls with and without attention_mask")
+	}
+	l.maskArg = m
+	return nil
+}
+
+// tensorShapes returns the built input shapes without attention_mask's.
+func (l *MultiHeadAttention) tensorShapes() [][]int {
+	if l.maskArg && len(l.inShapes) > 0 {
+		return l.inShapes[:len(l.inShapes)-1]
+	}
+	return l.inShapes
+}
 
 var mhaCallArgs = []string{"query", "value", "key"}
 
@@ -282,6 +318,16 @@ func (l *MultiHeadAttention) out(q []int) int {
 // OutputShapeN returns (Tq, output dim).
 func (l *MultiHeadAttention) OutputShapeN(shapes [][]int) ([]int, error) {
 	const class = "MultiHeadAttention"
+	if l.maskArg {
+		if len(shapes) < 3 {
+			return nil, layerErr(ErrShape, class, l.name, "%d inputs: want query, value[, key] and attention_mask", len(shapes))
+		}
+		m, q, v := shapes[len(shapes)-1], shapes[0], shapes[1]
+		if len(m) != 2 || len(q) != 2 || len(v) != 2 || m[0] != q[0] || m[1] != v[0] {
+			return nil, layerErr(ErrShape, class, l.name, "attention_mask %s for query %s and value %s: want (batch, Tq, Tv)", batchShapeString(m), batchShapeString(q), batchShapeString(v))
+		}
+		shapes = shapes[:len(shapes)-1]
+	}
 	if err := checkShapesIn(class, l.name, shapes, 2, 3); err != nil {
 		return nil, err
 	}
@@ -303,6 +349,10 @@ func (l *MultiHeadAttention) OutputShapeN(shapes [][]int) ([]int, error) {
 func (l *MultiHeadAttention) BuildN(shapes [][]int, rng *Rand) error {
 	if _, err := l.OutputShapeN(shapes); err != nil {
 		return err
+	}
+	full := shapes
+	if l.maskArg {
+		shapes = shapes[:len(shapes)-1]
 	}
 	dq, dv := shapes[0][1], shapes[1][1]
 	dk := dv
@@ -348,7 +398,7 @@ func (l *MultiHeadAttention) BuildN(shapes [][]int, rng *Rand) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	l.inShapes = cloneShapes(shapes)
+	l.inShapes = cloneShapes(full)
 	return nil
 }
 
@@ -373,6 +423,11 @@ func project(x []float32, rows, d int, w, b *Weight) []float32 {
 
 // ForwardN computes the attention of query on value (and key).
 func (l *MultiHeadAttention) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	return l.ForwardMaskedN(xs, nil, training)
+}
+
+// ForwardMaskedN is ForwardN with the Keras masks of the inputs (query, value, key).
+func (l *MultiHeadAttention) ForwardMaskedN(xs []*tensor.Tensor, masks [][]bool, training bool) (*tensor.Tensor, error) {
 	const class = "MultiHeadAttention"
 	if l.inShapes == nil {
 		return nil, layerErr(ErrShape, class, l.name, "ForwardN before BuildN")
@@ -388,11 +443,17 @@ func (l *MultiHeadAttention) ForwardN(xs []*tensor.Tensor, training bool) (*tens
 	if training && l.dropout > 0 {
 		return nil, layerErr(ErrUnsupported, class, l.name, "training with dropout %g", l.dropout)
 	}
+	var am []float32 // attention_mask (bt, tq, tv)
+	if l.maskArg {
+		am = xs[len(xs)-1].Float32s()
+		xs = xs[:len(xs)-1]
+	}
 	q, v := xs[0], xs[1]
 	k := v
 	if len(xs) == 3 {
 		k = xs[2]
 	}
+	keep := l.keepMask(am, masks, xs, q.Shape[0], q.Shape[1], v.Shape[1])
 	bt, tq, tv := q.Shape[0], q.Shape[1], v.Shape[1]
 	if v.Shape[0] != bt || k.Shape[0] != bt {
 		return nil, layerErr(ErrShape, class, l.name, "inputs with batches %d, %d, %d", bt, v.Shape[0], k.Shape[0])
@@ -412,7 +473,14 @@ func (l *MultiHeadAttention) ForwardN(xs []*tensor.Tensor, training bool) (*tens
 			b, hh := bh/h, bh%h
 			s := w[bh*tq*tv : (bh+1)*tq*tv]
 			gemm(false, true, tq, tv, kd, scale, pq[b*tq*hk+hh*kd:], hk, pk[b*tv*hk+hh*kd:], hk, 0, s, tv)
-			if l.causal {
+			if keep != nil {
+				kb := keep[b*tq*tv : (b+1)*tq*tv]
+				for i, kp := range kb {
+					if !kp {
+						s[i] -= 1e9
+					}
+				}
+			} else if l.causal {
 				for i := 0; i < tq; i++ {
 					for j := i + 1; j < tv; j++ {
 						s[i*tv+j] -= 1e9
@@ -499,6 +567,9 @@ func (l *MultiHeadAttention) BackwardN(dy *tensor.Tensor) ([]*tensor.Tensor, err
 		}
 		out[1] = tensor.MustFromFloat32(slices.Clone(c.v.Shape), dv)
 	}
+	if l.maskArg {
+		out = append(out, nil) // attention_mask: no gradient
+	}
 	return out, nil
 }
 
@@ -540,7 +611,7 @@ func (l *MultiHeadAttention) Config(d saved.Dialect) map[string]any {
 		return c
 	}
 	c["query_shape"], c["key_shape"], c["value_shape"] = nil, nil, nil
-	if s := l.inShapes; s != nil {
+	if s := l.tensorShapes(); s != nil {
 		c["query_shape"] = batchShapeJSON(s[0])
 		c["value_shape"] = batchShapeJSON(s[1])
 		c["key_shape"] = batchShapeJSON(s[1])
@@ -555,7 +626,7 @@ func (l *MultiHeadAttention) Config(d saved.Dialect) map[string]any {
 // buildConfig is the layer's "build_config": Keras 3's shapes_dict of the call's shapes,
 // tf_keras's the query's shape.
 func (l *MultiHeadAttention) buildConfig(d saved.Dialect) map[string]any {
-	s := l.inShapes
+	s := l.tensorShapes()
 	if d != saved.Keras3 {
 		return map[string]any{"input_shape": batchShapeJSON(s[0])}
 	}
@@ -585,7 +656,7 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
 		return x
 	}
 	value, key := "$in1", "$in1"
-	if len(l.inShapes) == 3 {
+	if len(l.tensorShapes()) == 3 {
 		key = "$in2"
 	}
 	q := dense("query", "$in", "abc,cde->abde", l.wq, l.bq)
@@ -594,7 +665,9 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
 	q = g.fop("Mul", "Mul", q, g.scalar("Mul/y", float32(1/math.Sqrt(float64(l.keyDim)))))
 	s := g.op("einsum/Einsum", "Einsum", []string{k, q}, tAttrs(map[string]saved.Attr{
 		"equation": saved.StringAttr("aecd,abcd->acbe"), "N": saved.IntAttr(2)}))
-	if l.causal {
+	if l.maskArg {
+		s = l.graphMaskOps(g, s)
+	} else if l.causal {
 		tq, tv := l.inShapes[0][0], l.inShapes[1][0]
 		m := make([]float32, tq*tv)
 		for i := 0; i < tq; i++ {
@@ -622,7 +695,7 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
 // subLayerGraphs returns the four EinsumDense sub-layers as tf_keras builds them (their
 // configs and input shapes), for the SavedModel metadata.
 func (l *MultiHeadAttention) subLayerGraphs() []saved.SubLayerGraph {
-	s := l.inShapes
+	s := l.tensorShapes()
 	key := s[1]
 	if len(s) == 3 {
 		key = s[2]

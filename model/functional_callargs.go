@@ -17,15 +17,22 @@ import (
 // tensorArgsNode is the inbound node of one call of l on in.
 func tensorArgsNode(l layers.TensorArgs, in []*KerasTensor, ref func(*KerasTensor) []any, d saved.Dialect) any {
 	kw := l.CallKwargs()
+	names := l.CallArgs()
 	if d == saved.Keras3 {
-		args := make([]any, len(in))
+		var args []any
 		for i, x := range in {
-			args[i] = map[string]any{"class_name": "__keras_tensor__", "config": map[string]any{
+			a := map[string]any{"class_name": "__keras_tensor__", "config": map[string]any{
 				"shape": batchShapeJSON(x.batch, x.shape), "dtype": "float32", "keras_history": ref(x)}}
+			// Optional tensor arguments after the positional three (attention_mask) are
+			// keyword arguments.
+			if oa, ok := l.(layers.OptionalTensorArgs); ok && i < len(names) && slices.Index(oa.AllCallArgs(), names[i]) >= 3 {
+				kw[names[i]] = a
+				continue
+			}
+			args = append(args, a)
 		}
 		return map[string]any{"args": args, "kwargs": kw}
 	}
-	names := l.CallArgs()
 	for i, x := range in[1:] {
 		kw[names[i+1]] = ref(x)
 	}
@@ -36,6 +43,10 @@ func tensorArgsNode(l layers.TensorArgs, in []*KerasTensor, ref func(*KerasTenso
 // order; the other keyword arguments go to l.SetCallKwarg.
 func parseTensorArgsCall(l layers.TensorArgs, v any, first bool) ([]tensorRef, error) {
 	names := l.CallArgs()
+	oa, optional := l.(layers.OptionalTensorArgs)
+	if optional {
+		names = oa.AllCallArgs()
+	}
 	refs := make([]*tensorRef, len(names))
 	set := func(i int, r tensorRef) error {
 		if refs[i] != nil {
@@ -108,6 +119,25 @@ func parseTensorArgsCall(l layers.TensorArgs, v any, first bool) ([]tensorRef, e
 		}
 	}
 	var out []tensorRef
+	if optional {
+		// Tensor arguments after the first two may each be absent (MultiHeadAttention's key
+		// and attention_mask): the present ones in order, named to the layer.
+		var present []string
+		for i, r := range refs {
+			if r == nil {
+				if i < 2 {
+					return nil, fmt.Errorf("%w: inbound node: no %s tensor", ErrFormat, names[i])
+				}
+				continue
+			}
+			present = append(present, names[i])
+			out = append(out, *r)
+		}
+		if err := oa.SetPresentArgs(present, first); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
 	for i, r := range refs {
 		if r == nil {
 			if i < 2 {

@@ -225,11 +225,12 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 // smMaskRefused are the masked cases whose SavedModel kerasgo refuses: a layer other than a
 // recurrent one (Bidirectional, the attention layers, GlobalAveragePooling1D) uses the mask.
 var smMaskRefused = map[string]bool{"mask_bigru_td": true, "attention_masked": true,
-	"additive_self_masked_causal": true, "attention_concat_masked": true}
+	"additive_self_masked_causal": true, "attention_concat_masked": true, "mha_keras_masks": true}
 
 // maskedCases are the model cases whose layers use Keras masks.
 var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true,
-	"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true}
+	"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true,
+	"mha_keras_masks": true}
 
 // TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the

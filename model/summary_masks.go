@@ -78,7 +78,11 @@ func (m *Model) keras3Rows() (rows []k3Row, maskArg map[*node]*maskOp, ops bool)
 			if mask == nil {
 				continue
 			}
-			// The output's mask: ConvertToTensor of the query's.
+			if len(opsOf) == 0 { // MultiHeadAttention: the query's mask itself
+				src[n.out] = mask
+				continue
+			}
+			// The attention layers' output mask: ConvertToTensor of the query's.
 			src[n.out] = newOp(opsOf[0][0], opsOf[0][1], mask.batch, mask.shape, nil, mask)
 			continue
 		}

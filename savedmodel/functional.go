@@ -339,7 +339,7 @@ func kwargTensors(class string, list []any, call []nodeRef, ref func(any) (nodeR
 	for _, k := range names[1:] {
 		v, ok := kw[k]
 		if !ok || v == nil {
-			break
+			continue // an optional argument not passed (MultiHeadAttention's key)
 		}
 		r, err := ref(v)
 		if err != nil {

@@ -90,6 +90,70 @@ def additive_rank2(lib):
     return lib.Model([q, v, k], y, name="additive_rank2")
 
 
+def mha_attention_mask(lib):
+    L = lib.layers
+    q = lib.Input((4, 6), name="query")
+    v = lib.Input((5, 6), name="value")
+    m = lib.Input((4, 5), name="mask")
+    a = L.MultiHeadAttention(2, 3, name="mha")(q, v, attention_mask=m)
+    y = L.Dense(3, name="head")(L.Flatten(name="flat")(a))
+    return lib.Model([q, v, m], y, name="mha_attention_mask")
+
+
+def mha_keras_masks(lib):
+    L = lib.layers
+    t = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 8, mask_zero=True, name="embed")(t)
+    a = L.MultiHeadAttention(2, 4, name="mha")(e, e)
+    p = L.GlobalAveragePooling1D(name="pool")(a)
+    y = L.Dense(3, activation="softmax", name="head")(p)
+    return lib.Model(t, y, name="mha_keras_masks")
+
+
+def mha_masked_rows(lib):
+    L = lib.layers
+    t = lib.Input((5,), name="tokens")
+    e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(t)
+    a = L.MultiHeadAttention(2, 2, name="probe")(e, e)
+    y = L.Dense(3, name="head")(L.Flatten(name="flat")(a))
+    return lib.Model(t, y, name="layer_mha_masked_rows")
+
+
+class _MaskRng:
+    """A numpy Generator whose standard_normal gives 0/1 attention masks for (batch, 4, 5)
+    (each query row keeps at least its first key) and normal values otherwise."""
+
+    def __init__(self, rng):
+        self._rng = rng
+
+    def standard_normal(self, size=None, dtype=None):
+        x = self._rng.standard_normal(size).astype("float32")
+        if tuple(size[1:]) == (4, 5):
+            x = (x > -0.3).astype("float32")
+            x[:, :, 0] = 1
+        return x
+
+    def __getattr__(self, k):
+        return getattr(self._rng, k)
+
+
+class MaskNumpy:
+    def __init__(self, np):
+        self._np = np
+        outer = self
+
+        class _R:
+            def default_rng(self, seed=None):
+                return _MaskRng(outer._np.random.default_rng(seed))
+
+            def __getattr__(self, k):
+                return getattr(outer._np.random, k)
+        self.random = _R()
+
+    def __getattr__(self, k):
+        return getattr(self._np, k)
+
+
 def main(out):
     out = os.path.join(out, "layers_attnmask")
     reset_dir(out)
@@ -112,13 +176,22 @@ def main(out):
          "batch, Concatenate, Dense(1) (keras-attention.h5's form)", 13305, False),
         ("additive_rank2", additive_rank2, "AdditiveAttention() on rank-2 [query (4), value (4), key (4)] across "
          "the batch, Dense(2)", 13306, False),
+        ("mha_attention_mask", mha_attention_mask, "MultiHeadAttention(2, 3)(query (4,6), value (5,6), "
+         "attention_mask=Input((4,5)) of 0/1), Flatten, Dense(3)", 13307, "mask"),
+        ("mha_keras_masks", mha_keras_masks, f"Embedding({VOCAB}, 8, mask_zero=True), MultiHeadAttention(2, 4) "
+         "self-attention (query and value masks), GlobalAveragePooling1D, Dense(3, softmax); padded tokens", 13308,
+         True),
+        ("layer_mha_masked_rows", mha_masked_rows, f"Embedding({VOCAB}, 4, mask_zero=True), MultiHeadAttention(2, 2) "
+         "self-attention, Flatten, Dense(3): padded query rows are fully masked, which tf_keras gives uniform "
+         "weights and Keras 3 zeros (the libraries differ)", 13309, True),
     ]
     entries = {}
     real_np = functional.np
     for name, b, desc, seed, pad in todo:
-        functional.np = PadNumpy(real_np) if pad else real_np
+        functional.np = MaskNumpy(real_np) if pad == "mask" else PadNumpy(real_np) if pad else real_np
         try:
-            entries[name] = gen_case(out, name, b, desc, seed, "model", False, fit=False)
+            entries[name] = gen_case(out, name, b, desc, seed, "layer" if name.startswith("layer_") else "model",
+                                     False, fit=False)
         finally:
             functional.np = real_np
     for name, b, desc, seed, pad in todo:
