@@ -13,7 +13,7 @@ import (
 
 // TestAttnMaskFilesInKeras loads each case of testdata/layers_attnmask (Attention and
 // AdditiveAttention with the causal mask, with Keras masks from Embedding(mask_zero), on
-// rank-2 inputs) from tf_keras's .h5 in Go, saves it as .h5, .keras and (the cases without
+// rank-2 inputs; MultiHeadAttention with an attention_mask input and with Keras masks) from tf_keras's .h5 in Go, saves it as .h5, .keras and (the cases without
 // masks) SavedModel; tf_keras, Keras 3 and tf.saved_model load Go's files and predict the
 // fixture's inputs within 1e-5 of tf_keras's predictions. The third-party keras-attention.h5
 // (Attention across the batch) goes the same way against tf_keras's predictions of the
@@ -31,15 +31,16 @@ func TestAttnMaskFilesInKeras(t *testing.T) {
 	if err := json.Unmarshal(data, &man); err != nil {
 		t.Fatal(err)
 	}
-	masked := map[string]bool{"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true}
+	masked := map[string]bool{"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true,
+		"mha_keras_masks": true, "layer_mha_masked_rows": true}
 	out := t.TempDir()
 	var names []string
 	for n := range man.Cases {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if len(names) < 7 {
-		t.Fatalf("%d cases, want 7", len(names))
+	if len(names) < 10 {
+		t.Fatalf("%d cases, want 10", len(names))
 	}
 	var spec []map[string]any
 	add := func(id, lib, file string, ins []string, inNames []string, want string) {

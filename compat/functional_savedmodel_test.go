@@ -36,7 +36,8 @@ type fnSMCase struct {
 // not give them (only recurrent layers get masks: saving them is refused,
 // model/functional_fixture_test.go). mask_lstm and masking_rnn are served with their masks.
 var fnSMMasked = map[string]bool{"mask_bigru_td": true, "attention_masked": true,
-	"additive_self_masked_causal": true, "attention_concat_masked": true}
+	"additive_self_masked_causal": true, "attention_concat_masked": true, "mha_keras_masks": true,
+	"layer_mha_masked_rows": true}
 
 // TestFunctionalSavedModelServing loads every Functional fixture (testdata/functional:
 // the model cases two_branch_residual, two_in_two_out, shared_layer, and the per-layer cases,
@@ -94,7 +95,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		"layer_subtract", "layer_multiply", "layer_average", "layer_maximum", "layer_minimum",
 		"layer_concatenate_axis1", "layer_dot_axes1_normalize", "layer_attention_concat", "layer_additive_attention",
 		"layer_einsum_dense_transposed_bias", "layer_mha_h2_k4", "layer_mha_causal", "transformer_block",
-		"mask_lstm", "masking_rnn", "attention_causal", "attention_rank2"} {
+		"mask_lstm", "masking_rnn", "attention_causal", "attention_rank2", "mha_attention_mask"} {
 		if _, ok := man.Cases[must]; !ok {
 			t.Errorf("manifest has no case %s", must)
 		}
