@@ -33,8 +33,9 @@ type MultiHeadAttentionOptions struct {
 // value_dim, out) and bias (out). The call scales the projected query by 1/√key_dim, takes
 // the softmax of its products with the projected keys over the value steps (the causal mask
 // with use_causal_mask), and projects the weighted sum of the projected values. Dropout is
-// the identity at inference and refused in training; attention masks and returned attention
-// scores are not supported.
+// the identity at inference and refused in training. The attention_mask tensor argument and
+// the Keras masks of the inputs apply as in Keras (mha_mask.go); returned attention scores
+// (a second output) and non-default attention_axes are not supported.
 type MultiHeadAttention struct {
 	multiBase
 	heads, keyDim, valueDim int
@@ -233,8 +234,9 @@ func (l *MultiHeadAttention) CallKwargs() map[string]any {
 }
 
 // SetCallKwarg takes one non-tensor keyword argument of a call read from a config:
-// use_causal_mask (the same for every call of the layer), training (ignored); masks and
-// return_attention_scores=True are ErrUnsupported.
+// use_causal_mask (the same for every call of the layer), training (ignored); the mask
+// arguments given as tensors (query_mask, ...) and return_attention_scores=True are
+// ErrUnsupported (attention_mask is a tensor argument, see AllCallArgs).
 func (l *MultiHeadAttention) SetCallKwarg(k string, v any, first bool) error {
 	switch k {
 	case "training":

@@ -11,8 +11,8 @@ import (
 // does) and writes configs without them, which Keras 3 loads with the same masks
 // (compat/wrap_files_test.go). The fixture tests compare kerasgo's Keras 3 config of the
 // masked cases (maskedCases) with Keras's without those nodes; everything else must be equal.
-// Keras 3's summary of such a model is not compared: the operation nodes make the graph
-// non-linear, so Keras 3 prints a "Connected to" table that kerasgo, without them, does not.
+// Keras 3's summary of such a model lists the operations, which kerasgo's SummaryKeras3
+// rebuilds (model/summary_masks.go): those summaries are compared in full.
 
 // keras3WithoutMaskOps returns a Keras 3 model config without its mask operation nodes, the
 // "mask" call arguments that read them set to null.

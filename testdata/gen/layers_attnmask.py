@@ -3,7 +3,8 @@ leaves out (issue 12): the causal mask (the call argument use_causal_mask=True),
 reaching the layer (Embedding(mask_zero) on the query and value tokens: the value mask hides
 keys, the query mask zeroes output rows and is the mask the output carries), and rank-2
 (batch, features) inputs, on which Keras attends across the batch (the third-party
-keras-attention.h5 is such a model).
+keras-attention.h5 is such a model); MultiHeadAttention with an attention_mask tensor input
+and with the Keras masks of its inputs.
 
 Built and checked by functional.py's gen_case / check_case (tf_keras model.h5 and Keras 3
 model.keras with the tf_keras weights, predictions within 1e-5 of each other, everything
