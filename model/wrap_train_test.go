@@ -30,3 +30,24 @@ func TestWrapTrainStep(t *testing.T) {
 		}
 	}
 }
+
+// TestAttnMaskTrainStep: one TrainOnBatchN of the masked attention cases of
+// testdata/layers_attnmask (Attention, AdditiveAttention with the causal mask into an LSTM,
+// MultiHeadAttention, each over Embedding(mask_zero) on padded tokens) from both files,
+// compared with tf_keras's train_on_batch computed in this run (testref.Wrap).
+func TestAttnMaskTrainStep(t *testing.T) {
+	ref := testref.Dir(t, testref.Wrap)
+	for _, name := range []string{"attention_masked", "additive_self_masked_causal", "mha_keras_masks"} {
+		dir := filepath.Join("..", "testdata", "layers_attnmask", name)
+		rdir := filepath.Join(ref, name)
+		var logs map[string]float64
+		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				checkTrainStep(t, dir, rdir, f, logs)
+			})
+		}
+	}
+}

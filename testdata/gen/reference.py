@@ -139,8 +139,13 @@ def functional_steps(testdata, out):
 WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn", "mask_bigru_td"]
 
 
+# Masked attention cases of testdata/layers_attnmask (softmax heads) compared step by step.
+ATTNMASK_CASES = ["attention_masked", "additive_self_masked_causal", "mha_keras_masks"]
+
+
 def wrap_steps(testdata, out):
     train_steps(os.path.join(testdata, "layers_wrap"), WRAP_CASES, out, "wrap")
+    train_steps(os.path.join(testdata, "layers_attnmask"), ATTNMASK_CASES, out, "attnmask")
 
 
 # cases of the applications_mobile cache (testdata/gen/applications_mobile.py) with a step.
