@@ -12,7 +12,8 @@ import (
 // SimpleRNN, LSTM and GRU with every single-output merge mode, return_sequences on and off;
 // TimeDistributed over Dense and Conv2D; masks from Embedding(mask_zero) and Masking through
 // them into recurrent layers and GlobalAveragePooling1D on padded rows) as .h5, .keras and
-// (without masks, or with masks into recurrent layers only) SavedModel: tf_keras 2.21 and
+// (without masks, or with masks into recurrent layers and GlobalAveragePooling1D) SavedModel:
+// tf_keras 2.21 and
 // Keras 3.15 load them with Go's summaries and predictions (the inner layers' variables where
 // each library keeps them), tf_keras.models.load_model revives the SavedModels and
 // tf.saved_model.load serves them with Go's predictions.
@@ -68,8 +69,18 @@ func TestWrapperFilesInKeras(t *testing.T) {
 			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
 		)
 	}
-	builds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked": masked, "wrap_masking": masking, "wrap_masked_rnn": maskedRNN}
-	smBuilds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked_rnn": maskedRNN}
+	maskedPool := func() *model.Sequential {
+		return model.NewSequential(
+			model.Input(steps),
+			layers.NewEmbedding(vocab, 4, layers.EmbeddingOptions{MaskZero: true}),
+			layers.NewTimeDistributed(layers.NewDense(3, layers.DenseOptions{Activation: "tanh"})),
+			layers.NewGlobalAveragePooling1D(),
+			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
+		)
+	}
+	builds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked": masked, "wrap_masking": masking,
+		"wrap_masked_rnn": maskedRNN, "wrap_masked_pool": maskedPool}
+	smBuilds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked_rnn": maskedRNN, "wrap_masked_pool": maskedPool}
 	rng := layers.NewRand(21)
 	xd := make([]float32, 3*steps)
 	for i := range xd {

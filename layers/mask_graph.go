@@ -45,3 +45,28 @@ func AddMaskOps(l Layer, g *saved.LayerGraph) bool {
 	g.MaskOutput = b.ops[len(b.ops)-1].Name
 	return true
 }
+
+// GraphMasked returns the masked mean as Keras computes it: Sum(x·mask, 1) / Sum(mask, 1)
+// (the mask "$mask" cast to float32 and expanded over the channels).
+func (l *GlobalAveragePooling1D) GraphMasked() (*saved.LayerGraph, error) {
+	if l.inShape == nil {
+		return nil, notBuilt(l.class, l.name)
+	}
+	out, err := l.OutputShape(l.inShape)
+	if err != nil {
+		return nil, err
+	}
+	b := newGraphBuilder(l.class, l.name)
+	m := b.op("Cast", "Cast", []string{"$mask"}, map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
+		"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)})
+	m = b.op("ExpandDims", "ExpandDims", []string{m, b.int32s("ExpandDims/dim", []int{}, 2)}, tAttrs(map[string]saved.Attr{
+		"Tdim": saved.TypeAttr(tensor.Int32)}))
+	x := b.fop("mul", "Mul", "$in", m)
+	sum := func(name, v string) string {
+		axis := b.int32s(name+"/reduction_indices", []int{}, 1)
+		return b.op(name, "Sum", []string{v, axis}, tAttrs(map[string]saved.Attr{
+			"Tidx": saved.TypeAttr(tensor.Int32), "keep_dims": saved.BoolAttr(l.keepdims)}))
+	}
+	y := b.fop("truediv", "RealDiv", sum("Sum", x), sum("Sum_1", m))
+	return b.graphOut(l.inShape, out, false, y)
+}
