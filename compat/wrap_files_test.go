@@ -12,7 +12,7 @@ import (
 // SimpleRNN, LSTM and GRU with every single-output merge mode, return_sequences on and off;
 // TimeDistributed over Dense and Conv2D; masks from Embedding(mask_zero) and Masking through
 // them into recurrent layers and GlobalAveragePooling1D on padded rows) as .h5, .keras and
-// (without masks, or with masks into recurrent layers and GlobalAveragePooling1D) SavedModel:
+// SavedModel (masks into recurrent layers, Bidirectional and GlobalAveragePooling1D):
 // tf_keras 2.21 and
 // Keras 3.15 load them with Go's summaries and predictions (the inner layers' variables where
 // each library keeps them), tf_keras.models.load_model revives the SavedModels and
@@ -35,8 +35,7 @@ func TestWrapperFilesInKeras(t *testing.T) {
 			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
 		)
 	}
-	// With masks from Embedding(mask_zero) and Masking: .h5 and .keras only (kerasgo's TF
-	// graphs compute no masks).
+	// With masks from Embedding(mask_zero) and Masking (wrap_masked also as a SavedModel).
 	masked := func() *model.Sequential {
 		return model.NewSequential(
 			model.Input(steps),
@@ -80,7 +79,8 @@ func TestWrapperFilesInKeras(t *testing.T) {
 	}
 	builds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked": masked, "wrap_masking": masking,
 		"wrap_masked_rnn": maskedRNN, "wrap_masked_pool": maskedPool}
-	smBuilds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked_rnn": maskedRNN, "wrap_masked_pool": maskedPool}
+	smBuilds := map[string]func() *model.Sequential{"wrap_text": text, "wrap_masked_rnn": maskedRNN,
+		"wrap_masked_pool": maskedPool, "wrap_masked": masked}
 	rng := layers.NewRand(21)
 	xd := make([]float32, 3*steps)
 	for i := range xd {

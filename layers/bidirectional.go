@@ -329,15 +329,35 @@ func (l *Bidirectional) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 
 // Graph returns both inner layers' graphs, the backward output reversed in time (ReverseV2)
 // with return_sequences, and the merge (ConcatV2, AddV2, Mul, or AddV2 and Mul by 0.5).
-func (l *Bidirectional) Graph() (*saved.LayerGraph, error) {
+func (l *Bidirectional) Graph() (*saved.LayerGraph, error) { return l.graphMask(false) }
+
+// GraphMasked is Graph for a call that a Keras mask reaches: both inner layers read it.
+func (l *Bidirectional) GraphMasked() (*saved.LayerGraph, error) {
+	g, err := l.graphMask(true)
+	if err == nil {
+		g.PassesMask = l.returnSeq()
+	}
+	return g, err
+}
+
+func (l *Bidirectional) graphMask(masked bool) (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph("Bidirectional", l.name)
 	}
-	gf, err := l.fwd.layer.(Grapher).Graph()
+	inner := func(x Layer) (*saved.LayerGraph, error) {
+		if mg, ok := x.(MaskedGrapher); ok && masked {
+			return mg.GraphMasked()
+		}
+		if masked {
+			return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "a mask in the TF graph of inner layer %s", x.Class())
+		}
+		return x.(Grapher).Graph()
+	}
+	gf, err := inner(l.fwd.layer)
 	if err != nil {
 		return nil, err
 	}
-	gb, err := l.bwd.layer.(Grapher).Graph()
+	gb, err := inner(l.bwd.layer)
 	if err != nil {
 		return nil, err
 	}

@@ -131,6 +131,8 @@ func (g *graphBuilder) spliceGraph(inner *saved.LayerGraph, scope, in, prefix st
 		switch {
 		case r == "$in":
 			return in
+		case r == "$mask": // the Keras mask reaching the wrapper
+			return r
 		case strings.HasPrefix(r, "$var:"):
 			return "$var:" + prefix + strings.TrimPrefix(r, "$var:")
 		case strings.HasPrefix(r, "$in"):

@@ -184,7 +184,7 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 				} else {
 					err = m.Save(path)
 				}
-				if name == "sm" && smMaskRefused[c.Name] { // masks in a TF graph: recurrent layers only
+				if name == "sm" && smMaskRefused[c.Name] { // masks in a TF graph: not for the attention layers
 					if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "mask") {
 						t.Errorf("save %s: %v, want ErrUnsupported", name, err)
 					}
@@ -222,9 +222,9 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 	}
 }
 
-// smMaskRefused are the masked cases whose SavedModel kerasgo refuses: a layer other than a
-// recurrent one (Bidirectional, the attention layers, GlobalAveragePooling1D) uses the mask.
-var smMaskRefused = map[string]bool{"mask_bigru_td": true, "attention_masked": true,
+// smMaskRefused are the masked cases whose SavedModel kerasgo refuses: an attention layer uses
+// the mask.
+var smMaskRefused = map[string]bool{"attention_masked": true,
 	"additive_self_masked_causal": true, "attention_concat_masked": true, "mha_keras_masks": true}
 
 // maskedCases are the model cases whose layers use Keras masks.

@@ -167,8 +167,8 @@ func isMaskTensor(v any) bool {
 }
 
 // graphMaskUsers returns the layers of the model that a Keras mask reaches and that use it,
-// which the TF graphs kerasgo writes (SavedModel) give the mask: the recurrent layers and
-// GlobalAveragePooling1D (layers.MaskedGrapher). Any other layer using a mask that reaches it
+// which the TF graphs kerasgo writes (SavedModel) give the mask: the recurrent layers,
+// Bidirectional and GlobalAveragePooling1D (layers.MaskedGrapher). Any other layer using a mask that reaches it
 // is an error.
 func (m *Model) graphMaskUsers() (map[layers.Layer]bool, error) {
 	recv := map[layers.Layer]bool{}
@@ -177,7 +177,7 @@ func (m *Model) graphMaskUsers() (map[layers.Layer]bool, error) {
 			return nil
 		}
 		if _, ok := l.(layers.MaskedGrapher); !ok {
-			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give masks only to recurrent layers and GlobalAveragePooling1D",
+			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give masks only to recurrent layers, Bidirectional and GlobalAveragePooling1D",
 				ErrUnsupported, layerWho(l), by)
 		}
 		recv[l] = true
