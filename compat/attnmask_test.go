@@ -31,8 +31,7 @@ func TestAttnMaskFilesInKeras(t *testing.T) {
 	if err := json.Unmarshal(data, &man); err != nil {
 		t.Fatal(err)
 	}
-	masked := map[string]bool{"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true,
-		"mha_keras_masks": true, "layer_mha_masked_rows": true}
+	masked := map[string]bool{"mha_keras_masks": true, "layer_mha_masked_rows": true}
 	out := t.TempDir()
 	var names []string
 	for n := range man.Cases {

@@ -202,8 +202,11 @@ func (l *AdditiveAttention) Config(d saved.Dialect) map[string]any {
 
 // Graph returns the layer's TF ops as tf_keras writes them: ExpandDims of query and key,
 // AddV2, Tanh, Mul by scale, Sum over the features, Softmax and BatchMatMulV2 with value.
-func (l *AdditiveAttention) Graph() (*saved.LayerGraph, error) {
-	return l.attnGraph("AdditiveAttention", func(g *opGraph, q, k string) string {
+func (l *AdditiveAttention) Graph() (*saved.LayerGraph, error) { return l.GraphMaskedN(nil) }
+
+// GraphMaskedN is Graph with the Keras masks of the inputs that has marks ("$mask", "$mask1").
+func (l *AdditiveAttention) GraphMaskedN(has []bool) (*saved.LayerGraph, error) {
+	return l.attnGraph("AdditiveAttention", has, func(g *opGraph, q, k string) string {
 		outer := ""
 		if l.scale != nil {
 			outer = "scale"

@@ -247,8 +247,11 @@ func (l *Attention) Config(d saved.Dialect) map[string]any {
 
 // Graph returns the layer's TF ops as tf_keras writes them: BatchMatMulV2 of query and key
 // (adj_y) times scale, or the concat scores, then Softmax and BatchMatMulV2 with value.
-func (l *Attention) Graph() (*saved.LayerGraph, error) {
-	return l.attnGraph("Attention", func(g *opGraph, q, k string) string {
+func (l *Attention) Graph() (*saved.LayerGraph, error) { return l.GraphMaskedN(nil) }
+
+// GraphMaskedN is Graph with the Keras masks of the inputs that has marks ("$mask", "$mask1").
+func (l *Attention) GraphMaskedN(has []bool) (*saved.LayerGraph, error) {
+	return l.attnGraph("Attention", has, func(g *opGraph, q, k string) string {
 		if !l.concat {
 			s := g.batchMatMul(q, k, true)
 			if l.scale != nil {

@@ -238,7 +238,9 @@ func cloneShapes(s [][]int) [][]int {
 
 // attnGraph writes the ops tf_keras's call writes for an attention layer: the scores (the
 // layer's scoreOps on query "$in" and key), Softmax, then BatchMatMulV2 with the value.
-func (c *attnCore) attnGraph(class string, scoreOps func(g *opGraph, q, k string) string) (*saved.LayerGraph, error) {
+// has tells which inputs carry a Keras mask ("$mask", "$mask1"; nil: none): the value's hides
+// keys (with the causal mask: scores - 1e9 where either hides), the query's zeroes output rows.
+func (c *attnCore) attnGraph(class string, has []bool, scoreOps func(g *opGraph, q, k string) string) (*saved.LayerGraph, error) {
 	if c.inShapes == nil {
 		return nil, layerErr(ErrShape, class, c.name, "Graph before BuildN")
 	}
@@ -248,7 +250,30 @@ func (c *attnCore) attnGraph(class string, scoreOps func(g *opGraph, q, k string
 		key = "$in2"
 	}
 	s := scoreOps(g, "$in", key)
-	if c.causal {
+	qMask, vMask := len(has) > 0 && has[0], len(has) > 1 && has[1]
+	if vMask {
+		// scores - 1e9·(1 - keep), keep = value mask (· the causal mask), as float32 0/1.
+		keep := g.op(g.unique("Cast"), "Cast", "y", map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
+			"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)}, g.expandDimsT("$mask1", -2, tensor.Bool))
+		if c.causal {
+			in := c.inShapes
+			if len(in[0]) != 2 || in[0][0] <= 0 || in[1][0] <= 0 {
+				return nil, layerErr(ErrUnsupported, class, c.name, "the causal mask in a TF graph needs known query and value steps, have %s", shapesText(in))
+			}
+			tq, tv := in[0][0], in[1][0]
+			m := make([]float32, tq*tv)
+			for i := 0; i < tq; i++ {
+				for j := 0; j <= i && j < tv; j++ {
+					m[i*tv+j] = 1
+				}
+			}
+			cm := g.constant(g.unique("causal_mask"), tensor.MustFromFloat32([]int{tq, tv}, m))
+			keep = g.op(g.unique("mul"), "Mul", "z", typeT(), keep, cm)
+		}
+		hide := g.op(g.unique("sub"), "Sub", "z", typeT(), g.constant(g.unique("sub/x"), tensor.Scalar(float32(1))), keep)
+		big := g.constant(g.unique("mul/x"), tensor.Scalar(float32(1e9)))
+		s = g.op(g.unique("sub"), "Sub", "z", typeT(), s, g.op(g.unique("mul"), "Mul", "z", typeT(), big, hide))
+	} else if c.causal {
 		// scores - 1e9 above the diagonal, as a constant (Tq, Tv) added to the scores.
 		in := c.inShapes
 		if len(in[0]) != 2 || in[0][0] <= 0 || in[1][0] <= 0 {
@@ -266,7 +291,20 @@ func (c *attnCore) attnGraph(class string, scoreOps func(g *opGraph, q, k string
 	}
 	w := g.op(g.unique("Softmax"), "Softmax", "softmax", typeT(), s)
 	g.Output = g.batchMatMul(w, "$in1", false)
+	if qMask {
+		qm := g.op(g.unique("Cast"), "Cast", "y", map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
+			"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)}, "$mask")
+		g.Output = g.op(g.unique("mul"), "Mul", "z", typeT(), g.Output, g.expandDimsT(qm, -1, tensor.Float32))
+		g.PassesMask = true
+	}
 	return g.LayerGraph, nil
+}
+
+// expandDimsT appends tf.expand_dims(x, axis) of a tensor of dtype t.
+func (g *opGraph) expandDimsT(x string, axis int, t tensor.DType) string {
+	name := g.unique("ExpandDims")
+	dim := g.constant(name+"/dim", int32Const(true, axis))
+	return g.op(name, "ExpandDims", "output", map[string]saved.Attr{"T": saved.TypeAttr(t), "Tdim": saved.TypeAttr(tensor.Int32)}, x, dim)
 }
 
 // batchMatMul appends BatchMatMulV2(x, y) (y transposed with adjY).

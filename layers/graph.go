@@ -40,8 +40,7 @@ var opOutArg = map[string]string{
 	"DepthwiseConv2dNative": "output", "Square": "y", "SquaredDifference": "z",
 	"AddN": "sum", "Pow": "z", "Erf": "y", "Log": "y", "Log1p": "y",
 	"Cast": "y", "Greater": "z", "GreaterEqual": "z", "Less": "z", "SelectV2": "output", "SpaceToBatchND": "output", "BatchToSpaceND": "output", "ZerosLike": "y", "Sign": "y", "LessEqual": "z",
-	"LogicalAnd": "z",
-	"GatherV2":   "output", "Pack": "output", "Einsum": "output", "ReverseV2": "output", "NotEqual": "z", "Any": "output",
+	"GatherV2": "output", "Pack": "output", "Einsum": "output", "ReverseV2": "output", "NotEqual": "z", "Any": "output",
 }
 
 // graphBuilder collects the ops of one layer's Graph.

@@ -14,6 +14,12 @@ type MaskedGrapher interface {
 	GraphMasked() (*saved.LayerGraph, error)
 }
 
+// MaskedGrapherN is implemented by the layers taking a list whose TF graph can use the Keras
+// masks of the inputs that has marks (read as "$mask", "$mask1", ...).
+type MaskedGrapherN interface {
+	GraphMaskedN(has []bool) (*saved.LayerGraph, error)
+}
+
 // AddMaskOps adds to g, l's graph, the ops computing the Keras mask of l's output as Keras
 // does (Embedding with mask_zero: NotEqual(ids, 0); Masking: Any(NotEqual(x, mask_value),
 // -1)); it reports false for a layer computing no mask.

@@ -80,19 +80,18 @@ func (l *MultiHeadAttention) graphMaskOps(g *graphBuilder, s string) string {
 		"Tdim": saved.TypeAttr(tensor.Int32)}))
 	keep := g.op("NotEqual", "NotEqual", []string{m, g.scalar("NotEqual/y", 0)},
 		tAttrs(map[string]saved.Attr{"incompatible_shape_error": saved.BoolAttr(true)}))
-	if l.causal {
-		tq, tv := l.inShapes[0][0], l.inShapes[1][0]
-		c := make([]bool, tq*tv)
-		for i := 0; i < tq; i++ {
-			for j := 0; j <= i && j < tv; j++ {
-				c[i*tv+j] = true
-			}
-		}
-		cm := g.constant("causal_mask", &tensor.Tensor{DType: tensor.Bool, Shape: []int{tq, tv}, Data: c})
-		keep = g.op("LogicalAnd", "LogicalAnd", []string{keep, cm}, nil)
-	}
 	f := g.op("softmax/Cast", "Cast", []string{keep}, map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
 		"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)})
+	if l.causal {
+		tq, tv := l.inShapes[0][0], l.inShapes[1][0]
+		c := make([]float32, tq*tv)
+		for i := 0; i < tq; i++ {
+			for j := 0; j <= i && j < tv; j++ {
+				c[i*tv+j] = 1
+			}
+		}
+		f = g.fop("softmax/mul_causal", "Mul", f, g.floatConst("causal_mask", []int{tq, tv}, c))
+	}
 	adder := g.fop("softmax/mul", "Mul", g.fop("softmax/sub", "Sub", g.scalar("softmax/sub/x", 1), f), g.scalar("softmax/mul/y", -1e9))
 	return g.fop("softmax/add", "AddV2", s, adder)
 }

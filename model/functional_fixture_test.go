@@ -222,10 +222,9 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 	}
 }
 
-// smMaskRefused are the masked cases whose SavedModel kerasgo refuses: an attention layer uses
-// the mask.
-var smMaskRefused = map[string]bool{"attention_masked": true,
-	"additive_self_masked_causal": true, "attention_concat_masked": true, "mha_keras_masks": true}
+// smMaskRefused are the masked cases whose SavedModel kerasgo refuses: MultiHeadAttention uses
+// Keras masks.
+var smMaskRefused = map[string]bool{"mha_keras_masks": true}
 
 // maskedCases are the model cases whose layers use Keras masks.
 var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true,

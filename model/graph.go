@@ -18,7 +18,7 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if len(sm.Layers) != len(m.layers) {
 		return fmt.Errorf("%w: %d saved layers for %d model layers", ErrFormat, len(sm.Layers), len(m.layers))
 	}
-	recv, err := m.graphMaskUsers()
+	recv, recvN, err := m.graphMaskUsers()
 	if err != nil && strict {
 		return err
 	}
@@ -46,10 +46,12 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		var err error
 		if mg, ok := l.(layers.MaskedGrapher); ok && recv[l] {
 			g, err = mg.GraphMasked()
+		} else if mg, ok := l.(layers.MaskedGrapherN); ok && recvN[l] != nil {
+			g, err = mg.GraphMaskedN(recvN[l])
 		} else {
 			g, err = gr.Graph()
 		}
-		if err == nil && len(recv) > 0 {
+		if err == nil && len(recv)+len(recvN) > 0 {
 			// Masks reach layers: the producers compute them, the passers carry them.
 			layers.AddMaskOps(l, g)
 			if mp, ok := l.(layers.MaskPasser); ok && mp.PassesMask() {

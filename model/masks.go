@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -168,16 +169,21 @@ func isMaskTensor(v any) bool {
 
 // graphMaskUsers returns the layers of the model that a Keras mask reaches and that use it,
 // which the TF graphs kerasgo writes (SavedModel) give the mask: the recurrent layers,
-// Bidirectional and GlobalAveragePooling1D (layers.MaskedGrapher). Any other layer using a mask that reaches it
+// Bidirectional and GlobalAveragePooling1D (layers.MaskedGrapher), and the attention layers
+// (layers.MaskedGrapherN, with which of their inputs carry one). Any other layer using a mask that reaches it
 // is an error.
-func (m *Model) graphMaskUsers() (map[layers.Layer]bool, error) {
+func (m *Model) graphMaskUsers() (map[layers.Layer]bool, map[layers.Layer][]bool, error) {
 	recv := map[layers.Layer]bool{}
+	recvN := map[layers.Layer][]bool{} // list-input layers: which inputs carry a mask
 	use := func(l layers.Layer, by string) error {
 		if mu, ok := l.(layers.MaskUser); !ok || !mu.UsesMask() {
 			return nil
 		}
+		if _, ok := l.(layers.MaskedGrapherN); ok {
+			return nil // recvN
+		}
 		if _, ok := l.(layers.MaskedGrapher); !ok {
-			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give masks only to recurrent layers, Bidirectional and GlobalAveragePooling1D",
+			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give masks to recurrent layers, Bidirectional, GlobalAveragePooling1D, Attention and AdditiveAttention only",
 				ErrUnsupported, layerWho(l), by)
 		}
 		recv[l] = true
@@ -185,26 +191,36 @@ func (m *Model) graphMaskUsers() (map[layers.Layer]bool, error) {
 	}
 	if m.fn != nil {
 		for _, n := range m.fn.nodes {
-			for _, x := range n.in {
+			has := make([]bool, len(n.in))
+			anyMask := false
+			for i, x := range n.in {
 				if x.mask.by != "" {
+					has[i], anyMask = true, true
 					if err := use(n.layer, x.mask.by); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 				}
 			}
+			if _, ok := n.layer.(layers.MaskedGrapherN); ok && anyMask {
+				if prev, seen := recvN[n.layer]; seen && !slices.Equal(prev, has) {
+					return nil, nil, fmt.Errorf("%w: layer %s is called with and without Keras masks: kerasgo's TF graphs give one layer one set of masks",
+						ErrUnsupported, layerWho(n.layer))
+				}
+				recvN[n.layer] = has
+			}
 		}
-		return recv, nil
+		return recv, recvN, nil
 	}
 	var mf maskFlow
 	for _, l := range m.layers {
 		if mf.by != "" {
 			if err := use(l, mf.by); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		mf, _ = mf.next(l, false)
 	}
-	return recv, nil
+	return recv, recvN, nil
 }
 
 // maskFlowN is the mask flow of the output of a layer using the masks of its several inputs

@@ -291,11 +291,11 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 				return "", err
 			}
 		}
-		mask := ""
-		if len(call) == 1 {
-			mask = masks[call[0]]
+		cm := make([]string, len(call))
+		for i, c := range call {
+			cm[i] = masks[c]
 		}
-		y, ym, err := lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, mask, handles)
+		y, ym, err := lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, cm, handles)
 		if err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}

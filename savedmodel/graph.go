@@ -136,7 +136,7 @@ func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]stri
 	mask := ""
 	for _, l := range sm.Layers {
 		var err error
-		if x, mask, err = lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, []string{x}, mask, handles); err != nil {
+		if x, mask, err = lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, []string{x}, []string{mask}, handles); err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
 	}
@@ -146,15 +146,19 @@ func lowerSequential(b *builder, sm *seqModel, x string, handles map[string]stri
 // lowerLayer emits the ops of one layer's graph under scope, with inputs the references of
 // the layer's inputs, and returns the reference of its output.
 func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles map[string]string) (string, error) {
-	y, _, err := lowerLayerMask(b, scope, l, inputs, "", handles)
+	y, _, err := lowerLayerMask(b, scope, l, inputs, nil, handles)
 	return y, err
 }
 
-// lowerLayerMask is lowerLayer with the reference of the Keras mask reaching the layer's
-// first input (mask, "" when none), which its ops read as "$mask"; it also returns the
-// reference of its output's mask ("" when none): its MaskOps' result, or mask when the layer
-// passes it on.
-func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, mask string, handles map[string]string) (string, string, error) {
+// lowerLayerMask is lowerLayer with the references of the Keras masks reaching the layer's
+// inputs (masks, "" or missing when none), which its ops read as "$mask", "$mask1", ...; it
+// also returns the reference of its output's mask ("" when none): its MaskOps' result, or
+// the first input's mask when the layer passes it on.
+func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, masks []string, handles map[string]string) (string, string, error) {
+	mask := ""
+	if len(masks) > 0 {
+		mask = masks[0]
+	}
 	if l.Sub != nil {
 		y, err := lowerNested(b, scope, l, inputs, handles)
 		return y, "", err
@@ -168,11 +172,18 @@ func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, mas
 	args := map[string]string{} // op name in the layer -> its first output argument
 	resolve := func(r string) (string, error) {
 		switch {
-		case r == "$mask":
-			if mask == "" {
-				return "", formatErr("graph reads $mask; no Keras mask reaches the layer")
+		case strings.HasPrefix(r, "$mask"):
+			n := 0
+			if r != "$mask" {
+				var err error
+				if n, err = strconv.Atoi(r[5:]); err != nil || n < 1 {
+					return "", formatErr("graph reference %q", r)
+				}
 			}
-			return mask, nil
+			if n >= len(masks) || masks[n] == "" {
+				return "", formatErr("graph reads %s; no Keras mask reaches that input of the layer", r)
+			}
+			return masks[n], nil
 		case r == "$in":
 			if len(inputs) < 1 {
 				return "", formatErr("graph reads $in; the layer has no input")
