@@ -33,9 +33,8 @@ type fnSMCase struct {
 }
 
 // fnSMMasked are the model cases whose layers use Keras masks where kerasgo's TF graphs do
-// not give them (MultiHeadAttention: saving them is refused, model/functional_fixture_test.go).
-// The other masked cases are served with their masks.
-var fnSMMasked = map[string]bool{"mha_keras_masks": true, "layer_mha_masked_rows": true}
+// not give them (none now: the masked cases are served with their masks).
+var fnSMMasked = map[string]bool{}
 
 // TestFunctionalSavedModelServing loads every Functional fixture (testdata/functional:
 // the model cases two_branch_residual, two_in_two_out, shared_layer, and the per-layer cases,
@@ -93,7 +92,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		"layer_subtract", "layer_multiply", "layer_average", "layer_maximum", "layer_minimum",
 		"layer_concatenate_axis1", "layer_dot_axes1_normalize", "layer_attention_concat", "layer_additive_attention",
 		"layer_einsum_dense_transposed_bias", "layer_mha_h2_k4", "layer_mha_causal", "transformer_block",
-		"mask_lstm", "masking_rnn", "mask_bigru_td", "attention_masked", "additive_self_masked_causal", "attention_causal", "attention_rank2", "mha_attention_mask"} {
+		"mask_lstm", "masking_rnn", "mask_bigru_td", "attention_masked", "additive_self_masked_causal", "mha_keras_masks", "attention_causal", "attention_rank2", "mha_attention_mask"} {
 		if _, ok := man.Cases[must]; !ok {
 			t.Errorf("manifest has no case %s", must)
 		}

@@ -71,17 +71,40 @@ func (l *MultiHeadAttention) keepMask(am []float32, masks [][]bool, xs []*tensor
 	return keep
 }
 
-// graphMaskOps appends to g the ops adding -1e9 to the scores s where the attention_mask
-// input (the call's last) is zero or (with use_causal_mask) a later step, and returns the
-// masked scores.
-func (l *MultiHeadAttention) graphMaskOps(g *graphBuilder, s string) string {
-	ref := fmt.Sprintf("$in%d", len(l.inShapes)-1)
-	m := g.op("ExpandDims", "ExpandDims", []string{ref, g.int32s("ExpandDims/dim", []int{}, -3)}, tAttrs(map[string]saved.Attr{
-		"Tdim": saved.TypeAttr(tensor.Int32)}))
-	keep := g.op("NotEqual", "NotEqual", []string{m, g.scalar("NotEqual/y", 0)},
-		tAttrs(map[string]saved.Attr{"incompatible_shape_error": saved.BoolAttr(true)}))
-	f := g.op("softmax/Cast", "Cast", []string{keep}, map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
-		"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)})
+// graphMaskOps appends to g the ops adding -1e9 to the scores s where the merged mask hides a
+// key: the Keras masks of the inputs has marks (query rows, value and key columns), the
+// attention_mask input (the call's last: kept where non-zero) and the causal mask, multiplied
+// as float32 0/1 into keep (batch, Tq, Tv) and expanded over the heads.
+func (l *MultiHeadAttention) graphMaskOps(g *graphBuilder, s string, has []bool) string {
+	cast := func(x string) string {
+		return g.op("softmax/Cast", "Cast", []string{x}, map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
+			"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)})
+	}
+	expand := func(x string, axis int32) string {
+		return g.op("ExpandDims", "ExpandDims", []string{x, g.int32s("ExpandDims/dim", []int{}, axis)}, tAttrs(map[string]saved.Attr{
+			"Tdim": saved.TypeAttr(tensor.Int32)}))
+	}
+	keep := ""
+	and := func(x string) {
+		if keep == "" {
+			keep = x
+			return
+		}
+		keep = g.fop("softmax/mul_mask", "Mul", keep, x)
+	}
+	if len(has) > 0 && has[0] {
+		and(expand(cast("$mask"), -1)) // (batch, Tq, 1)
+	}
+	for i := 1; i < len(has) && i < len(l.tensorShapes()); i++ {
+		if has[i] {
+			and(expand(cast(fmt.Sprintf("$mask%d", i)), -2)) // (batch, 1, Tv)
+		}
+	}
+	if l.maskArg {
+		ref := fmt.Sprintf("$in%d", len(l.inShapes)-1)
+		and(cast(g.op("NotEqual", "NotEqual", []string{ref, g.scalar("NotEqual/y", 0)},
+			tAttrs(map[string]saved.Attr{"incompatible_shape_error": saved.BoolAttr(true)}))))
+	}
 	if l.causal {
 		tq, tv := l.inShapes[0][0], l.inShapes[1][0]
 		c := make([]float32, tq*tv)
@@ -90,8 +113,9 @@ func (l *MultiHeadAttention) graphMaskOps(g *graphBuilder, s string) string {
 				c[i*tv+j] = 1
 			}
 		}
-		f = g.fop("softmax/mul_causal", "Mul", f, g.floatConst("causal_mask", []int{tq, tv}, c))
+		and(g.floatConst("causal_mask", []int{tq, tv}, c))
 	}
-	adder := g.fop("softmax/mul", "Mul", g.fop("softmax/sub", "Sub", g.scalar("softmax/sub/x", 1), f), g.scalar("softmax/mul/y", -1e9))
+	keep = expand(keep, -3) // over the heads
+	adder := g.fop("softmax/mul", "Mul", g.fop("softmax/sub", "Sub", g.scalar("softmax/sub/x", 1), keep), g.scalar("softmax/mul/y", -1e9))
 	return g.fop("softmax/add", "AddV2", s, adder)
 }

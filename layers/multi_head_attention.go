@@ -642,7 +642,12 @@ func (l *MultiHeadAttention) buildConfig(d saved.Dialect) map[string]any {
 // Graph returns the layer's TF ops as tf_keras writes them: the projections as Einsum with
 // AddV2 of the biases, the scaled query, the scores (Einsum), the causal mask, Softmax, the
 // weighted values (Einsum) and the output projection.
-func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
+func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) { return l.GraphMaskedN(nil) }
+
+// GraphMaskedN is Graph with the Keras masks of the inputs that has marks ("$mask" of the
+// query, "$mask1" of the value, "$mask2" of the key), merged into the attention mask; the
+// output carries the query's.
+func (l *MultiHeadAttention) GraphMaskedN(has []bool) (*saved.LayerGraph, error) {
 	if l.inShapes == nil {
 		return nil, errNotBuiltGraph("MultiHeadAttention", l.name)
 	}
@@ -667,8 +672,12 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
 	q = g.fop("Mul", "Mul", q, g.scalar("Mul/y", float32(1/math.Sqrt(float64(l.keyDim)))))
 	s := g.op("einsum/Einsum", "Einsum", []string{k, q}, tAttrs(map[string]saved.Attr{
 		"equation": saved.StringAttr("aecd,abcd->acbe"), "N": saved.IntAttr(2)}))
-	if l.maskArg {
-		s = l.graphMaskOps(g, s)
+	anyMask := false
+	for _, h := range has {
+		anyMask = anyMask || h
+	}
+	if l.maskArg || anyMask {
+		s = l.graphMaskOps(g, s, has)
 	} else if l.causal {
 		tq, tv := l.inShapes[0][0], l.inShapes[1][0]
 		m := make([]float32, tq*tv)
@@ -691,7 +700,7 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) {
 		return nil, err
 	}
 	return &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out,
-		SubLayers: l.subLayerGraphs()}, nil
+		SubLayers: l.subLayerGraphs(), PassesMask: len(has) > 0 && has[0]}, nil
 }
 
 // subLayerGraphs returns the four EinsumDense sub-layers as tf_keras builds them (their

@@ -222,9 +222,9 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 	}
 }
 
-// smMaskRefused are the masked cases whose SavedModel kerasgo refuses: MultiHeadAttention uses
-// Keras masks.
-var smMaskRefused = map[string]bool{"mha_keras_masks": true}
+// smMaskRefused are the masked cases whose SavedModel kerasgo refuses (none: every layer using
+// masks gets them in kerasgo's TF graphs).
+var smMaskRefused = map[string]bool{}
 
 // maskedCases are the model cases whose layers use Keras masks.
 var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true,

@@ -183,7 +183,7 @@ func (m *Model) graphMaskUsers() (map[layers.Layer]bool, map[layers.Layer][]bool
 			return nil // recvN
 		}
 		if _, ok := l.(layers.MaskedGrapher); !ok {
-			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give masks to recurrent layers, Bidirectional, GlobalAveragePooling1D, Attention and AdditiveAttention only",
+			return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) give no mask to this layer class",
 				ErrUnsupported, layerWho(l), by)
 		}
 		recv[l] = true
