@@ -277,3 +277,61 @@ func (g *vlenGuard) checkDataspace(ds []byte) error {
 	}
 	return nil
 }
+
+// checkLayout checks a dataset's layout message. libhdf5 1.10 copies a compact dataset's
+// data out of the message by the size the message declares, and later reads as many bytes
+// as the dataspace and datatype say: both must agree with the message (count and esize are
+// -1 when the header holds no dataspace or datatype message).
+func (g *vlenGuard) checkLayout(msg []byte, count, esize int64) error {
+	if len(msg) < 2 {
+		return formatf("short layout message")
+	}
+	var compact int64 = -1
+	switch ver := msg[0]; ver {
+	case 1, 2:
+		rank, class := int(msg[1]), msg[2]
+		if len(msg) < 8 || rank == 0 || rank > 33 || class > 2 {
+			return formatf("layout message version %d: rank %d class %d", ver, rank, class)
+		}
+		p := 8
+		if class != 0 {
+			p += g.sb.sOff
+		}
+		p += 4 * rank
+		if class == 0 {
+			if p+4 > len(msg) {
+				return formatf("compact layout overruns its message")
+			}
+			compact = int64(binary.LittleEndian.Uint32(msg[p:]))
+			if compact > int64(len(msg)-p-4) {
+				return formatf("compact data of %d bytes overruns its layout message", compact)
+			}
+		} else if p > len(msg) {
+			return formatf("layout message overruns itself")
+		}
+	case 3, 4:
+		switch class := msg[1]; class {
+		case 0:
+			if len(msg) < 4 {
+				return formatf("compact layout overruns its message")
+			}
+			compact = int64(binary.LittleEndian.Uint16(msg[2:]))
+			if compact > int64(len(msg)-4) {
+				return formatf("compact data of %d bytes overruns its layout message", compact)
+			}
+		case 1:
+			if len(msg) < 2+g.sb.sOff+g.sb.sLen {
+				return formatf("contiguous layout overruns its message")
+			}
+		case 2, 3:
+		default:
+			return formatf("layout class %d", class)
+		}
+	default:
+		return formatf("layout message version %d", ver)
+	}
+	if compact >= 0 && count >= 0 && esize > 0 && compact != count*esize {
+		return formatf("compact dataset holds %d bytes of data, its dataspace and datatype declare %d", compact, count*esize)
+	}
+	return nil
+}

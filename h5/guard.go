@@ -323,6 +323,8 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 		return err
 	}
 	seen := 0
+	dsCount, esize := int64(-1), int64(-1)
+	var layout []byte
 	for bi := 0; bi < len(blocks.list); bi++ {
 		if bi > 1024 {
 			return formatf("more than 1024 object header blocks")
@@ -349,6 +351,29 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 				if err := blocks.add(g, g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)); err != nil {
 					return err
 				}
+			case 0x01:
+				if err := g.checkDataspace(msg); err != nil {
+					return err
+				}
+				n, err := g.dataspaceCount(msg)
+				if err != nil {
+					return err
+				}
+				dsCount = n
+			case 0x03:
+				if data[p-8-sz+4]&0x02 != 0 {
+					break // a committed datatype, shared by reference
+				}
+				n, err := checkDatatype(msg, 0)
+				if err != nil {
+					return err
+				}
+				if n > len(msg) {
+					return formatf("datatype overruns its message")
+				}
+				esize = int64(binary.LittleEndian.Uint32(msg[4:]))
+			case 0x08:
+				layout = msg
 			case 0x0C:
 				if data[p-8-sz+4]&0x02 != 0 {
 					return formatf("shared attribute message %d", seen)
@@ -364,6 +389,9 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 	}
 	if seen < nmsgs {
 		return formatf("object header declares %d messages, holds %d", nmsgs, seen)
+	}
+	if layout != nil {
+		return g.checkLayout(layout, dsCount, esize)
 	}
 	return nil
 }
