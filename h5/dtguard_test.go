@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,5 +71,34 @@ func TestCorruptAttributeTypes(t *testing.T) {
 	// The unmodified file still loads: the checks refuse only what libhdf5 cannot decode.
 	if _, err := Load(good); err != nil {
 		t.Fatalf("good file: %v", err)
+	}
+}
+
+// TestFuzzCrashersRefused: the inputs that crashed libhdf5 (committed under
+// testdata/fuzz/FuzzHDF5, which FuzzHDF5 also replays) are refused with a format error naming
+// the file and the reason.
+func TestFuzzCrashersRefused(t *testing.T) {
+	for id, want := range map[string]string{
+		"9ded3ec397443a6f": "datatype version 0",
+		"e28d0fef08a0cd56": "compact dataset holds",
+	} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzHDF5", id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitN(string(raw), "\n", 2)
+		body := strings.TrimSpace(lines[1])
+		s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(body, "[]byte("), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		p := filepath.Join(t.TempDir(), id+".h5")
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(p)
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: Load = %v, want ErrFormat naming the file and %q", id, err, want)
+		}
 	}
 }
