@@ -70,9 +70,17 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 		ns := m.fn.layerNodes[l]
 		last := ns[len(ns)-1].out
 		shape = shapeString(last.batch, m.dynMasked(l.Name(), last.shape))
+		if outs := ns[len(ns)-1].outs; len(outs) > 1 {
+			// Several outputs: a list of their shapes, as both libraries print it.
+			parts := make([]string, len(outs))
+			for i, t := range outs {
+				parts[i] = shapeString(t.batch, t.shape)
+			}
+			shape = "[" + strings.Join(parts, ", ") + "]"
+		}
 		if !keras3 {
 			for _, n := range ns {
-				if !slices.Equal(n.out.shape, last.shape) {
+				if !slices.Equal(n.out.shape, last.shape) || len(n.outs) != len(ns[len(ns)-1].outs) {
 					shape = "multiple"
 				}
 			}
@@ -97,7 +105,7 @@ func (m *Model) connections(l layers.Layer, keras3 bool) string {
 	var parts []string
 	for _, n := range m.fn.layerNodes[l] {
 		for _, x := range n.in {
-			ref := x.node.layer.Name() + "[" + strconv.Itoa(m.fn.nodeIndex(x.node)) + "][0]"
+			ref := x.node.layer.Name() + "[" + strconv.Itoa(m.fn.nodeIndex(x.node)) + "][" + strconv.Itoa(x.index) + "]"
 			if !keras3 {
 				ref = "'" + ref + "'"
 			}

@@ -1,0 +1,68 @@
+"""testdata/layers_rnnstate/<case>/: recurrent layers returning their states (return_state)
+and called with initial states (initial_state), which makes layers with several output
+tensors in a Functional model (tensor_index in [layer, node, tensor] references of both
+dialects). Saved in every format by functional.py's gen_case / check_case:
+
+- lstm_state_stack (the acceptance case of issue 12): LSTM(8, return_sequences=True,
+  return_state=True) -> LSTM(8, return_state=True) called on the sequence with
+  initial_state=[h, c] -> Concatenate of its two states -> Dense(3, softmax).
+- gru_state_outputs: two inputs; a Dense on the second gives the initial state of a
+  GRU(4, return_sequences=True, return_state=True); its state feeds Dense(2, softmax), its
+  sequence a SimpleRNN(3, return_state=True, go_backwards=True) whose state (output 1) is the
+  model's second output.
+"""
+
+import os
+import sys
+
+from functional import VERSIONS, check_case, gen_case, reset_dir, write_json
+from layers_wrap import slim
+
+
+def lstm_state_stack(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    seq, h, c = L.LSTM(8, return_sequences=True, return_state=True, name="lstm_a")(x)
+    _, h2, c2 = L.LSTM(8, return_state=True, name="lstm_b")(seq, initial_state=[h, c])
+    s = L.Concatenate(name="states")([h2, c2])
+    y = L.Dense(3, activation="softmax", name="head")(s)
+    return lib.Model(x, y, name="lstm_state_stack")
+
+
+def gru_state_outputs(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    v = lib.Input((2,), name="vec")
+    h0 = L.Dense(4, activation="tanh", name="init")(v)
+    seq, h = L.GRU(4, return_sequences=True, return_state=True, name="gru")(x, initial_state=[h0])
+    y = L.Dense(2, activation="softmax", name="head")(h)
+    _, h2 = L.SimpleRNN(3, return_state=True, go_backwards=True, name="srnn")(seq)
+    return lib.Model([x, v], [y, h2], name="gru_state_outputs")
+
+
+def main(out):
+    out = os.path.join(out, "layers_rnnstate")
+    reset_dir(out)
+    manifest = {"versions": VERSIONS, "cases": {}}
+    todo = [
+        ("lstm_state_stack", lstm_state_stack, "LSTM(8, return_sequences, return_state) -> LSTM(8, return_state) "
+         "with initial_state=[h, c] -> Concatenate(states) -> Dense(3, softmax) over (5, 3), every format", 14100),
+        ("gru_state_outputs", gru_state_outputs, "Dense(4, tanh) initial state of GRU(4, return_sequences, "
+         "return_state) -> Dense(2, softmax) on its state; SimpleRNN(3, return_state, go_backwards) on its "
+         "sequence, state as the second output; every format", 14101),
+    ]
+    entries = {}
+    for name, b, desc, seed in todo:
+        entries[name] = gen_case(out, name, b, desc, seed, "model", True, fit=False)
+    for name, b, desc, seed in todo:
+        check_case(out, name, b, entries[name], True, fit=False)
+    # The tf_keras SavedModels (a While-loop function per recurrent call, about 2 MB) are
+    # kept for lstm_state_stack only.
+    slim(out, "gru_state_outputs", entries["gru_state_outputs"])
+    for name, e in entries.items():
+        manifest["cases"][name] = e
+    write_json(os.path.join(out, "manifest.json"), manifest)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
