@@ -74,7 +74,11 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 			// Several outputs: a list of their shapes, as both libraries print it.
 			parts := make([]string, len(outs))
 			for i, t := range outs {
-				parts[i] = shapeString(t.batch, t.shape)
+				key := l.Name()
+				if i > 0 {
+					key = outKey(key, i)
+				}
+				parts[i] = shapeString(t.batch, m.dynMasked(key, t.shape))
 			}
 			shape = "[" + strings.Join(parts, ", ") + "]"
 		}
