@@ -162,3 +162,112 @@ func (l *rnn) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	}
 	return out, nil
 }
+
+// stateful is what Bidirectional needs of an inner layer returning its states.
+type stateful interface {
+	MultiIO
+	ReturnState() bool
+	NumStates() int
+}
+
+func (l *Bidirectional) innerStates() (stateful, stateful, bool) {
+	f, ok1 := l.fwd.layer.(stateful)
+	b, ok2 := l.bwd.layer.(stateful)
+	if !ok1 || !ok2 || !f.ReturnState() {
+		return nil, nil, false
+	}
+	return f, b, true
+}
+
+// MultiIO reports true when the wrapped layer returns its states (return_state): the
+// outputs are the merged output, then the forward layer's states, then the backward layer's.
+// A call with initial states reaches OutputShapesIO, which refuses it.
+func (l *Bidirectional) MultiIO(nIn int) bool {
+	_, _, ok := l.innerStates()
+	return ok || nIn > 1
+}
+
+// OutputShapesIO returns the merged output's shape, then with return_state the states' shapes
+// (forward, then backward).
+func (l *Bidirectional) OutputShapesIO(in [][]int) ([][]int, error) {
+	if len(in) != 1 {
+		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state (called on %d tensors)", len(in))
+	}
+	y, err := l.OutputShape(in[0])
+	if err != nil {
+		return nil, err
+	}
+	out := [][]int{y}
+	if f, _, ok := l.innerStates(); ok {
+		fs, err := f.OutputShapesIO(in)
+		if err != nil {
+			return nil, err
+		}
+		for range 2 {
+			out = append(out, fs[1:]...)
+		}
+	}
+	return out, nil
+}
+
+// ForwardIO runs both layers and returns the merged output, then the forward layer's final
+// states and the backward layer's.
+func (l *Bidirectional) ForwardIO(xs []*tensor.Tensor, mask []bool, training bool) ([]*tensor.Tensor, error) {
+	if len(xs) != 1 {
+		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state (called on %d tensors)", len(xs))
+	}
+	f, b, ok := l.innerStates()
+	if !ok {
+		y, err := l.forward(xs[0], mask, training)
+		return []*tensor.Tensor{y}, err
+	}
+	if err := checkInput(xs[0], l.inShape, "Bidirectional", l.name); err != nil {
+		return nil, err
+	}
+	of, err := f.ForwardIO(xs, mask, training)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := b.ForwardIO(xs, mask, training)
+	if err != nil {
+		return nil, err
+	}
+	out := []*tensor.Tensor{l.mergeOut(of[0], ob[0], training)}
+	out = append(out, of[1:]...)
+	return append(out, ob[1:]...), nil
+}
+
+// BackwardIO splits the merged output's gradient between the layers, hands each its states'
+// gradients and sums their dL/dx.
+func (l *Bidirectional) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	f, b, ok := l.innerStates()
+	if !ok {
+		if len(dys) != 1 {
+			return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for 1 output", len(dys))
+		}
+		dx, err := l.Backward(dys[0])
+		return []*tensor.Tensor{dx}, err
+	}
+	k := f.NumStates()
+	if len(dys) != 1+2*k || l.yf == nil {
+		return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for %d outputs (or no training forward)", len(dys), 1+2*k)
+	}
+	dy := dys[0]
+	if dy == nil {
+		shape := slices.Clone(l.yf.Shape)
+		if l.merge == "concat" {
+			shape[len(shape)-1] *= 2
+		}
+		dy = tensor.MustFromFloat32(shape, make([]float32, tensorLen(shape)))
+	}
+	dyf, dyb := l.splitGrad(dy)
+	dxf, err := f.BackwardIO(append([]*tensor.Tensor{dyf}, dys[1:1+k]...))
+	if err != nil {
+		return nil, err
+	}
+	dxb, err := b.BackwardIO(append([]*tensor.Tensor{dyb}, dys[1+k:]...))
+	if err != nil {
+		return nil, err
+	}
+	return []*tensor.Tensor{addTensors(dxf[0], dxb[0])}, nil
+}

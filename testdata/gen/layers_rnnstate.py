@@ -10,6 +10,9 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
   GRU(4, return_sequences=True, return_state=True); its state feeds Dense(2, softmax), its
   sequence a SimpleRNN(3, return_state=True, go_backwards=True) whose state (output 1) is the
   model's second output.
+- bilstm_state: Bidirectional(LSTM(4, return_state=True)) returning the merged output, then
+  the forward layer's states (h, c) and the backward layer's; the output, the backward h and
+  the forward c concatenated into Dense(2, softmax).
 """
 
 import os
@@ -40,6 +43,14 @@ def gru_state_outputs(lib):
     return lib.Model([x, v], [y, h2], name="gru_state_outputs")
 
 
+def bilstm_state(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    y, hf, cf, hb, cb = L.Bidirectional(L.LSTM(4, return_state=True), name="bilstm")(x)
+    s = L.Concatenate(name="join")([y, hb, cf])
+    return lib.Model(x, L.Dense(2, activation="softmax", name="head")(s), name="bilstm_state")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -50,15 +61,18 @@ def main(out):
         ("gru_state_outputs", gru_state_outputs, "Dense(4, tanh) initial state of GRU(4, return_sequences, "
          "return_state) -> Dense(2, softmax) on its state; SimpleRNN(3, return_state, go_backwards) on its "
          "sequence, state as the second output; every format", 14101),
+        ("bilstm_state", bilstm_state, "Bidirectional(LSTM(4, return_state)) -> Concatenate(output, backward h, "
+         "forward c) -> Dense(2, softmax) over (5, 3), every format", 14102),
     ]
     entries = {}
     for name, b, desc, seed in todo:
         entries[name] = gen_case(out, name, b, desc, seed, "model", True, fit=False)
     for name, b, desc, seed in todo:
         check_case(out, name, b, entries[name], True, fit=False)
-    # The tf_keras SavedModels (a While-loop function per recurrent call, about 2 MB) are
+    # The tf_keras SavedModels (a While-loop function per recurrent call, 1 to 2 MB) are
     # kept for lstm_state_stack only.
     slim(out, "gru_state_outputs", entries["gru_state_outputs"])
+    slim(out, "bilstm_state", entries["bilstm_state"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
