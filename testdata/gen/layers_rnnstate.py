@@ -13,6 +13,8 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
 - bilstm_state: Bidirectional(LSTM(4, return_state=True)) returning the merged output, then
   the forward layer's states (h, c) and the backward layer's; the output, the backward h and
   the forward c concatenated into Dense(2, softmax).
+- rnn_cells: the generic RNN layer over LSTMCell (return_sequences), GRUCell(reset_after=False)
+  (go_backwards) and SimpleRNNCell(relu) (return_state) -> Dense(2, softmax).
 """
 
 import os
@@ -51,6 +53,16 @@ def bilstm_state(lib):
     return lib.Model(x, L.Dense(2, activation="softmax", name="head")(s), name="bilstm_state")
 
 
+def rnn_cells(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    h = L.RNN(L.LSTMCell(4), return_sequences=True, name="rnn_lstm")(x)
+    h = L.RNN(L.GRUCell(3, reset_after=False), return_sequences=True, go_backwards=True, name="rnn_gru")(h)
+    h, s = L.RNN(L.SimpleRNNCell(2, activation="relu"), return_state=True, name="rnn_simple")(h)
+    y = L.Dense(2, activation="softmax", name="head")(L.Concatenate(name="join")([h, s]))
+    return lib.Model(x, y, name="rnn_cells")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -63,6 +75,9 @@ def main(out):
          "sequence, state as the second output; every format", 14101),
         ("bilstm_state", bilstm_state, "Bidirectional(LSTM(4, return_state)) -> Concatenate(output, backward h, "
          "forward c) -> Dense(2, softmax) over (5, 3), every format", 14102),
+        ("rnn_cells", rnn_cells, "RNN(LSTMCell(4), return_sequences) -> RNN(GRUCell(3, reset_after=False), "
+         "return_sequences, go_backwards) -> RNN(SimpleRNNCell(2, relu), return_state) -> Concatenate -> "
+         "Dense(2, softmax) over (5, 3), every format", 14103),
     ]
     entries = {}
     for name, b, desc, seed in todo:
@@ -73,6 +88,7 @@ def main(out):
     # kept for lstm_state_stack only.
     slim(out, "gru_state_outputs", entries["gru_state_outputs"])
     slim(out, "bilstm_state", entries["bilstm_state"])
+    slim(out, "rnn_cells", entries["rnn_cells"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
