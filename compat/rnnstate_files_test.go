@@ -10,6 +10,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -149,4 +150,28 @@ func TestRNNStateFilesInKeras(t *testing.T) {
 		}
 	}
 	t.Logf("%d Go-written files loaded by tf_keras and Keras 3: worst max |diff| vs Go %.2g", len(spec), worst)
+}
+
+// TestRNNCellFilesInKeras saves a Go-built Sequential model of RNN layers over LSTMCell,
+// GRUCell and SimpleRNNCell as .h5, .keras and SavedModel: tf_keras and Keras 3 load them with
+// Go's summaries and predictions, tf_keras revives the SavedModel and tf.saved_model.load
+// serves it with Go's predictions.
+func TestRNNCellFilesInKeras(t *testing.T) {
+	python(t)
+	build := func() *model.Sequential {
+		return model.NewSequential(
+			model.Input(5, 3),
+			layers.NewRNN(layers.NewLSTM(4, layers.LSTMOptions{ReturnSequences: true}), ""),
+			layers.NewRNN(layers.NewGRU(3, layers.GRUOptions{ReturnSequences: true, ResetBefore: true, GoBackwards: true}), "my_gru_cell"),
+			layers.NewRNN(layers.NewSimpleRNN(2, layers.SimpleRNNOptions{Activation: "relu"}), ""),
+			layers.NewDense(2, layers.DenseOptions{Activation: "softmax"}),
+		)
+	}
+	builds := map[string]func() *model.Sequential{"rnn_cells": build}
+	rng := layers.NewRand(23)
+	xd := make([]float32, 3*5*3)
+	for i := range xd {
+		xd[i] = rng.Uniform(-1, 1)
+	}
+	filesInKerasX(t, builds, builds, tensor.MustFromFloat32([]int{3, 5, 3}, xd))
 }
