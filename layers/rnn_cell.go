@@ -11,8 +11,7 @@ import (
 // the same recurrence); only its config differs: the cell's options sit in a nested "cell"
 // object with the cell's own name, which also names the scope of the variables
 // ("rnn/lstm_cell/kernel:0" in tf_keras HDF5, layers/rnn/cell/vars in Keras 3 files, the
-// layer's "cell" child in TF checkpoints). StackedRNNCells and other cells are
-// ErrUnsupported.
+// layer's "cell" child in TF checkpoints). StackedRNNCells: StackedRNN; other cells are ErrUnsupported.
 type RNN struct {
 	*rnn
 	inner     Layer  // the LSTM, GRU or SimpleRNN layer of the cell's options
@@ -29,8 +28,10 @@ var rnnOuterKeys = []string{"name", "trainable", "dtype", "return_sequences", "r
 	"input_shape", "input_dim", "batch_size", "shared_object_id"}
 
 func init() {
+	// SubObjects: a StackedRNNCells cell keeps its cells' variables in Keras 3 files under
+	// cell/cells/<cell name> (read below the "cell" object).
 	register(Spec{Classes: []string{"RNN"}, FromConfig: rnnCellFromConfig, WeightNames: rnnNames,
-		WeightObject: "cell"})
+		WeightObject: "cell", SubObjects: []string{"cells"}})
 }
 
 // NewRNN returns an RNN layer over the cell that layer describes: an LSTM, GRU or SimpleRNN
@@ -63,6 +64,9 @@ func rnnCellFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, er
 		return nil, nil, layerErr(ErrFormat, "RNN", strName(cfg), "missing cell")
 	}
 	cc, _ := cell["class_name"].(string)
+	if cc == "StackedRNNCells" {
+		return stackedFromConfig(cfg, cell, d)
+	}
 	lc, ok := rnnCellLayers[cc]
 	if !ok {
 		return nil, nil, layerErr(ErrUnsupported, "RNN", strName(cfg), "cell %q (only LSTMCell, GRUCell and SimpleRNNCell)", cc)

@@ -235,7 +235,7 @@ var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "mas
 // multiOutputCases are the model cases with recurrent layers returning their states or given
 // initial states (testdata/layers_rnnstate), which kerasgo's TF graphs do not express: saving
 // them as a SavedModel is refused (MultiOutputGraphError).
-var multiOutputCases = map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "bilstm_state": true, "rnn_cells": true}
+var multiOutputCases = map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "bilstm_state": true, "rnn_cells": true, "rnn_stacked_cells": true}
 
 // TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the

@@ -15,6 +15,11 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
   the forward c concatenated into Dense(2, softmax).
 - rnn_cells: the generic RNN layer over LSTMCell (return_sequences), GRUCell(reset_after=False)
   (go_backwards) and SimpleRNNCell(relu) (return_state) -> Dense(2, softmax).
+- rnn_stacked_cells: RNN(StackedRNNCells([LSTMCell, GRUCell(reset_after=False)]),
+  return_sequences, go_backwards) -> RNN(StackedRNNCells([GRUCell, SimpleRNNCell]),
+  return_state) given initial states (Dense layers on a second input); its output and first
+  state into Dense(2, softmax). (An LSTMCell's states are a nested pair in a stack's states,
+  which this case leaves out.)
 """
 
 import os
@@ -63,6 +68,19 @@ def rnn_cells(lib):
     return lib.Model(x, y, name="rnn_cells")
 
 
+def rnn_stacked_cells(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    v = lib.Input((4,), name="vec")
+    low = L.StackedRNNCells([L.LSTMCell(4, name="low"), L.GRUCell(3, reset_after=False, name="mid")], name="low_cells")
+    h = L.RNN(low, return_sequences=True, go_backwards=True, name="stack_a")(x)
+    top = L.StackedRNNCells([L.GRUCell(3, name="a"), L.SimpleRNNCell(2, name="b")])
+    y, ha, hb = L.RNN(top, return_state=True, name="stack_b")(
+        h, initial_state=[L.Dense(3, name="init_a")(v), L.Dense(2, activation="tanh", name="init_b")(v)])
+    s = L.Concatenate(name="join")([y, ha])
+    return lib.Model([x, v], L.Dense(2, activation="softmax", name="head")(s), name="rnn_stacked_cells")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -78,6 +96,9 @@ def main(out):
         ("rnn_cells", rnn_cells, "RNN(LSTMCell(4), return_sequences) -> RNN(GRUCell(3, reset_after=False), "
          "return_sequences, go_backwards) -> RNN(SimpleRNNCell(2, relu), return_state) -> Concatenate -> "
          "Dense(2, softmax) over (5, 3), every format", 14103),
+        ("rnn_stacked_cells", rnn_stacked_cells, "RNN(StackedRNNCells([LSTMCell(4), GRUCell(3)]), return_sequences, "
+         "go_backwards) -> RNN(StackedRNNCells([GRUCell(3), SimpleRNNCell(2)]), return_state) with initial states "
+         "from a second input -> Concatenate -> Dense(2, softmax), every format", 14104),
     ]
     entries = {}
     for name, b, desc, seed in todo:
@@ -89,6 +110,7 @@ def main(out):
     slim(out, "gru_state_outputs", entries["gru_state_outputs"])
     slim(out, "bilstm_state", entries["bilstm_state"])
     slim(out, "rnn_cells", entries["rnn_cells"])
+    slim(out, "rnn_stacked_cells", entries["rnn_stacked_cells"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
