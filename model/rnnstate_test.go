@@ -115,3 +115,30 @@ func TestRNNStateGoBuilt(t *testing.T) {
 		t.Errorf("Sequential add: %v", err)
 	}
 }
+
+// TestRNNStateBadRefs: a config referring to an output a layer does not return is an error
+// naming the layer and the output, never a panic: an index past a return_state layer's
+// outputs (ErrFormat), an index above 0 of a single-output layer (ErrUnsupported), initial
+// states of the wrong count (ErrShape).
+func TestRNNStateBadRefs(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "layers_rnnstate", "lstm_state_stack")
+	for _, c := range []struct {
+		src, old, new string
+		want          error
+		says          string
+	}{
+		{"config_keras2_to_json.json", `["lstm_b", 0, 2, {}]`, `["lstm_b", 0, 7, {}]`, ErrFormat, "output 7"},
+		{"config_keras3.json", `"keras_history": ["lstm_b", 0, 2]`, `"keras_history": ["lstm_b", 0, 3]`, ErrFormat, "output 3"},
+		{"config_keras2_to_json.json", `["seq", 0, 0, {}]`, `["seq", 0, 1, {}]`, ErrUnsupported, "output 1"},
+		{"config_keras2_to_json.json", `["lstm_a", 0, 2, {}]]`, `["lstm_a", 0, 2, {}], ["lstm_a", 0, 1, {}]]`, ErrShape, "initial states"},
+	} {
+		data := string(readFile(t, filepath.Join(dir, c.src)))
+		if !strings.Contains(data, c.old) {
+			t.Fatalf("%s has no %s", c.src, c.old)
+		}
+		_, err := FromConfig([]byte(strings.Replace(data, c.old, c.new, 1)))
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s with %s: %v, want %v naming %q", c.src, c.new, err, c.want, c.says)
+		}
+	}
+}
