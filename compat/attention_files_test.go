@@ -28,6 +28,17 @@ func TestAttentionFilesInKeras(t *testing.T) {
 			y := model.MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), f)
 			return model.MustNewModel([]*model.KerasTensor{q.Output(), v.Output(), k.Output()}, []*model.KerasTensor{y}, model.ModelOptions{Name: "attn_concat_key"})
 		},
+		// Masks from Embedding(mask_zero) (the inputs, in (-1, 1), truncate to index 0: every
+		// step masked) through causal AdditiveAttention into an LSTM: Keras 3's summary lists
+		// its mask operations, which Go's rebuilds.
+		"attn_masked_causal": func() *model.Model {
+			x := model.Input(5).WithName("tokens")
+			e := model.MustApply(layers.NewEmbedding(7, 4, layers.EmbeddingOptions{Name: "embed", MaskZero: true}), x.Output())
+			a := model.MustApply(layers.NewAdditiveAttention(layers.AdditiveAttentionOptions{Name: "attn", Causal: true}), e, e)
+			h := model.MustApply(layers.NewLSTM(3, layers.LSTMOptions{Name: "lstm"}), a)
+			y := model.MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), h)
+			return model.MustNewModel([]*model.KerasTensor{x.Output()}, []*model.KerasTensor{y}, model.ModelOptions{Name: "attn_masked_causal"})
+		},
 		"einsum_additive_self": func() *model.Model {
 			x := model.Input(5, 8).WithName("seq")
 			h := model.MustApply(layers.NewEinsumDense("abc,cd->abd", []int{5, 4}, layers.EinsumDenseOptions{Name: "proj", BiasAxes: "d", Activation: "tanh"}), x.Output())

@@ -385,7 +385,9 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 	if !ok {
 		return fmt.Errorf("%w: Functional config: layers: want a list, have %s", ErrFormat, jsonKind(c["layers"]))
 	}
-	list = dropMaskOps(list)
+	if kept := dropMaskOps(list); len(kept) != len(list) {
+		list, m.maskOpsRead = kept, true
+	}
 	for _, k := range sortedKeys(c) {
 		switch k {
 		case "name", "layers", "input_layers", "output_layers", "trainable", "dtype":

@@ -143,12 +143,10 @@ func TestFunctionalFixturesSummary(t *testing.T) {
 			if !m.Compiled() || !m3.Compiled() {
 				t.Errorf("compiled: tf_keras file %v, Keras 3 file %v (both were saved compiled); warnings %v %v", m.Compiled(), m3.Compiled(), m.Warnings(), m3.Warnings())
 			}
-			// The masked cases' Keras 3 summaries list Keras 3's mask operations
-			// (model/summary_masks.go); tf_keras's file gives the same table (its totals
-			// differ: no optimizer state in an unfitted tf_keras file).
-			if maskedCases[c.Name] {
-				table := func(s string) string { return s[:strings.Index(s, "└")] }
-				assertTextEqual(t, "Keras 3 summary table of the tf_keras file", table(m.SummaryKeras3()), table(string(readFile(t, filepath.Join(dir, "summary_keras3.txt")))))
+			// The masked cases' Keras 3 summaries list Keras 3's mask operations, which its
+			// config holds (model/summary_masks.go); the tf_keras file's has none.
+			if maskedCases[c.Name] && strings.Contains(m.SummaryKeras3(), "(NotEqual)") {
+				t.Errorf("Keras 3 summary of the tf_keras file lists mask operations")
 			}
 			assertTextEqual(t, "Keras 3 summary", m3.SummaryKeras3(), string(readFile(t, filepath.Join(dir, "summary_keras3.txt"))))
 		})

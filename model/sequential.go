@@ -42,6 +42,9 @@ type Model struct {
 	// outMasks are the Keras masks of the outputs of the last forwardN (nil: none), by which
 	// the losses are weighted (model/loss_mask.go).
 	outMasks [][]bool
+	// maskOpsRead records that the model's Keras 3 config held Keras 3's mask operations,
+	// which its Keras 3 summary lists (model/summary_masks.go).
+	maskOpsRead bool
 
 	in struct {
 		kind  inputKind

@@ -15,7 +15,9 @@ import (
 // Bidirectional, TimeDistributed, GlobalAveragePooling1D...). Its summaries list them as rows
 // and the mask among the call's connections. kerasgo does not keep them as layers (it drops
 // them when it reads a config, and computes masks from the layers); this file rebuilds them
-// for SummaryKeras3, ordered as Keras's map_graph orders operations.
+// for SummaryKeras3 of a model read from a Keras 3 config that held them (Keras 3 itself does
+// not list them for a model read from a config without them), ordered as Keras's map_graph
+// orders operations.
 
 // maskOp is one of Keras 3's mask operations.
 type maskOp struct {
@@ -38,6 +40,11 @@ type k3Row struct {
 // operation is in the graph (the rows are then m.layers).
 func (m *Model) keras3Rows() (rows []k3Row, maskArg map[*node]*maskOp, ops bool) {
 	g := m.fn
+	if !m.maskOpsRead {
+		// Keras 3 lists them for a model it built by calling layers, or read from a config
+		// holding them; not for one read from a config without them (tf_keras's, Go's).
+		return nil, nil, false
+	}
 	src := map[*KerasTensor]*maskOp{} // the operation computing each tensor's mask
 	maskArg = map[*node]*maskOp{}
 	taken := map[string]bool{}
