@@ -112,6 +112,11 @@ type gemmPlan struct {
 	directA, directB  bool // full slivers read in place instead of packed
 	wholeB            bool // B packed whole before the tasks (bSize floats), not per slab
 	bSize             int
+	// wholeA: A packed whole first (aSize floats, slab by slab, all rows), then each slab is
+	// one round on the pool in which a chunk packs a range of B slivers and multiplies all of
+	// A by them (see runWholeA).
+	wholeA bool
+	aSize  int
 }
 
 // gemmBufs recycles packing buffers between calls.
@@ -175,6 +180,20 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	p.bSize = p.kc * p.nc
 	if parallel && n <= p.nc && k*roundUp(n, nr) <= gemmWholeB {
 		p.wholeB, p.bSize = true, k*roundUp(n, nr)
+	}
+	// A product with many B slivers and a short A (a Dense layer at batch 512) packs A
+	// whole when one slab of it fits in half of L2 and all of it in gemmWholeA floats.
+	if parallel && !p.wholeB && !p.directA && !p.directB && roundUp(m, mr)*p.kc <= gemmSlabA &&
+		roundUp(m, mr)*k <= gemmWholeA && ceilDiv(n, nr) >= 4*procs {
+		p.wholeA, p.aSize = true, roundUp(m, mr)*k
+		slivers := ceilDiv(min(n, p.nc), nr)
+		chunks = workers(slivers)
+		buf := getBuf(p.bSize + p.aSize + chunks*p.tileSize)
+		q := new(gemmPlan)
+		*q = p
+		q.runWholeA(*buf)
+		gemmBufs.Put(buf)
+		return
 	}
 	buf := getBuf(p.bSize + chunks*(p.aStride+p.tileSize))
 	if parallel {
@@ -240,6 +259,54 @@ func (p *gemmPlan) runParallel(buf []float32) {
 				buf := ap[w*(p.aStride+p.tileSize) : (w+1)*(p.aStride+p.tileSize)]
 				for t := lo; t < hi; t++ {
 					p.task(buf, bp, t, l0, kcb, j0, ncb)
+				}
+			})
+		}
+	}
+}
+
+// gemmSlabA and gemmWholeA bound the packed A of the wholeA plan: one slab (floats; 1 MiB,
+// half of this machine's L2, which it is read from for every B sliver) and all of it.
+const (
+	gemmSlabA  = 1 << 18
+	gemmWholeA = 1 << 22
+)
+
+// runWholeA carries out a wholeA plan on the worker pool. A is packed first, every slab at
+// once (slab l0 at ap[mp·l0:], mp = m rounded up to mr), in one round; then each (B block,
+// slab) is one round whose chunks are ranges of B slivers: a chunk packs its slivers and
+// runs every A sliver against each while it is in L1. Chunks are equal (slivers, not rows
+// cut into blocks), and there is one wait per slab rather than two.
+func (p *gemmPlan) runWholeA(buf []float32) {
+	mr, nr := p.kn.mr, p.kn.nr
+	bp, ap, tiles := buf[:p.bSize], buf[p.bSize:p.bSize+p.aSize], buf[p.bSize+p.aSize:]
+	mp := roundUp(p.m, mr)
+	aSlivers := mp / mr
+	slabs := ceilDiv(p.k, p.kc)
+	parallelFor(slabs*aSlivers, func(_, lo, hi int) {
+		for lo < hi {
+			sl := lo / aSlivers
+			s0 := lo % aSlivers
+			s1 := min(aSlivers, s0+hi-lo)
+			l0 := sl * p.kc
+			kcb := min(p.kc, p.k-l0)
+			rows := min(s1*mr, p.m) - s0*mr
+			p.packA(ap[mp*l0+s0*mr*kcb:], s0*mr, rows, l0, kcb)
+			lo += s1 - s0
+		}
+	})
+	for j0 := 0; j0 < p.n; j0 += p.nc {
+		ncb := min(p.nc, p.n-j0)
+		for l0 := 0; l0 < p.k; l0 += p.kc {
+			kcb := min(p.kc, p.k-l0)
+			as := ap[mp*l0 : mp*l0+mp*kcb]
+			parallelFor(ceilDiv(ncb, nr), func(w, lo, hi int) {
+				tile := tiles[w*p.tileSize : (w+1)*p.tileSize]
+				for s := lo; s < hi; s++ {
+					p.packB(bp, l0, kcb, j0, ncb, s, s+1)
+					for ii := 0; ii < p.m; ii += mr {
+						p.micro(as, bp, tile, 0, ii, p.m, l0, kcb, j0, s, ncb)
+					}
 				}
 			})
 		}
