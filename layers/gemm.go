@@ -425,7 +425,9 @@ func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
 				src := p.a[(l0+l)*p.lda+ib : (l0+l)*p.lda+ib+r]
 				dl := d[l*mr : l*mr+mr]
 				if alpha == 1 {
-					copy(dl, src)
+					for i, v := range src { // a loop beats a memmove call for mr floats
+						dl[i] = v
+					}
 				} else {
 					for i, v := range src {
 						dl[i] = alpha * v

@@ -26,6 +26,9 @@ type MaxPooling2D struct {
 	inLen  int
 	xShape []int
 	infer  inferBufs // the inference output, reused across calls
+	// Training buffers, reused: the output (valid until the next training Forward), the
+	// argmax, and dL/dx (valid until the next Backward).
+	trainY, dxBuf []float32
 }
 
 // NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
@@ -64,8 +67,12 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 	n := x.Shape[0]
 	inSize := g.h * g.w * g.c
 	outSize := g.oh * g.ow * g.c
-	y := make([]float32, n*outSize)
-	arg := make([]int32, n*outSize)
+	l.trainY = reuseBuf(l.trainY, n*outSize)
+	y := l.trainY
+	if cap(l.arg) < n*outSize {
+		l.arg = make([]int32, n*outSize)
+	}
+	arg := l.arg[:n*outSize]
 	xd := x.Float32s()
 	parallelFor(n, func(_, lo, hi int) {
 		c := g.c
@@ -120,10 +127,14 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	dyd := dy.Float32s()
 	outSize := len(dyd) / max(n, 1)
-	dx := make([]float32, n*l.inLen)
+	// dx is the layer's buffer, cleared image by image by the worker that then writes the
+	// selected cells (one per output element) while the image is in cache.
+	l.dxBuf = reuseBuf(l.dxBuf, n*l.inLen)
+	dx := l.dxBuf
 	parallelFor(n, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d := dx[i*l.inLen : (i+1)*l.inLen]
+			clear(d)
 			for j, a := range l.arg[i*outSize : (i+1)*outSize] {
 				d[a] += dyd[i*outSize+j]
 			}
