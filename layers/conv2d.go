@@ -54,12 +54,12 @@ type Conv2D struct {
 	x, z, y      *tensor.Tensor // cached by a training Forward
 	skipDX       bool
 	// Scratch reused across calls: dL/dz and per-worker im2col buffers.
-	dzBuf   []float32
+	dzBuf []float32
 	// trainZ, trainY: the outputs of a training Forward (before and after the activation),
 	// reused by the next training Forward (Backward reads them in between).
 	trainZ, trainY []float32
 	trainBufs      inferBufs // the direct kernels' scratch in a training Forward
-	scratch [][]float32
+	scratch        [][]float32
 	// colsCache holds the im2col matrix of the last training Forward for Backward's kernel
 	// gradient (when it fits in maxColsCache bytes).
 	colsCache []float32
