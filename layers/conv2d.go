@@ -349,7 +349,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		y = l.trainY
 	}
 	xd, kd := x.Float32s(), l.kernel.Value.Float32s()
-	if l.direct512() && !g.trivial() {
+	if l.direct512() && !g.trivial() && n > 0 {
 		// The AVX-512 direct kernels compute the outputs from x in place (bias and ReLU in
 		// registers); Backward builds its im2col rows chunk by chunk, in cache.
 		b := l.trainBufs.acquire()

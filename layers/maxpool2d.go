@@ -30,6 +30,7 @@ type MaxPooling2D struct {
 	// trainX, trainOut: the input and output of the last training Forward (Backward finds
 	// the maxima's cells from them); nil before one.
 	trainX, trainOut []float32
+	trained          bool // a training Forward ran since the last inference one
 }
 
 // NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
@@ -61,7 +62,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 		return nil, err
 	}
 	if !training {
-		l.trainX, l.trainOut = nil, nil
+		l.trainX, l.trainOut, l.trained = nil, nil, false
 		return l.forwardInfer(x), nil
 	}
 	// The maxima as in inference (the same kernels), into the layer's training buffer;
@@ -79,7 +80,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 		}
 	})
 	l.trainX, l.inLen, l.xShape = xd, inSize, append(l.xShape[:0], x.Shape...)
-	l.trainOut = y
+	l.trainOut, l.trained = y, true
 	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
 }
 
@@ -89,7 +90,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 // buffer (valid until the next Backward), cleared image by image by the worker that then
 // writes one cell per output element while the image is in cache.
 func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
-	if l.trainX == nil {
+	if !l.trained {
 		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "Backward without a training Forward")
 	}
 	g := &l.g
@@ -130,12 +131,22 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 // windowArg returns the index in img of the first cell of channel ch in the window
 // [y0, y1) × [x0, x1) equal to m (NaN matching NaN), or first when none is.
 func windowArg(img []float32, m float32, first, y0, y1, x0, x1, w, c, ch int) int {
-	nan := m != m
+	if m != m {
+		for iy := y0; iy < y1; iy++ {
+			for ix := x0; ix < x1; ix++ {
+				if v := img[(iy*w+ix)*c+ch]; v != v {
+					return (iy*w+ix)*c + ch
+				}
+			}
+		}
+		return first
+	}
 	for iy := y0; iy < y1; iy++ {
-		for ix := x0; ix < x1; ix++ {
-			at := (iy*w+ix)*c + ch
-			if v := img[at]; v == m || nan && v != v {
-				return at
+		at := (iy*w+x0)*c + ch
+		row := img[at : (iy*w+x1-1)*c+ch+1]
+		for o := 0; o < len(row); o += c {
+			if row[o] == m {
+				return at + o
 			}
 		}
 	}

@@ -82,3 +82,38 @@ func TestMaxPooling2DTrainReference(t *testing.T) {
 		}
 	}
 }
+
+// TestConvPoolZeroBatch runs Conv2D (the direct kernels where the CPU has them) and
+// MaxPooling2D on an empty batch, in inference and training, backward included: empty
+// results, no panic.
+func TestConvPoolZeroBatch(t *testing.T) {
+	c := NewConv2D(16, [2]int{3, 3}, Conv2DOptions{Activation: "relu"})
+	p := NewMaxPooling2D([2]int{2, 2})
+	if err := c.Build([]int{8, 8, 3}, NewRand(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Build([]int{6, 6, 16}, NewRand(1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, training := range []bool{false, true} {
+		y, err := c.Forward(tensor.MustFromFloat32([]int{0, 8, 8, 3}, nil), training)
+		if err != nil || !tensor.SameShape(y.Shape, []int{0, 6, 6, 16}) {
+			t.Fatalf("training %v: conv %v, %v", training, y, err)
+		}
+		z, err := p.Forward(y, training)
+		if err != nil || !tensor.SameShape(z.Shape, []int{0, 3, 3, 16}) {
+			t.Fatalf("training %v: pool %v, %v", training, z, err)
+		}
+		if !training {
+			continue
+		}
+		dy, err := p.Backward(z)
+		if err != nil || !tensor.SameShape(dy.Shape, []int{0, 6, 6, 16}) {
+			t.Fatalf("pool backward %v, %v", dy, err)
+		}
+		dx, err := c.Backward(dy)
+		if err != nil || !tensor.SameShape(dx.Shape, []int{0, 8, 8, 3}) {
+			t.Fatalf("conv backward %v, %v", dx, err)
+		}
+	}
+}
