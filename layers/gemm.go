@@ -185,8 +185,12 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	// whole when one slab of it fits in half of L2 and all of it in gemmWholeA floats.
 	if parallel && !p.wholeB && !p.directA && !p.directB && roundUp(m, mr)*p.kc <= gemmSlabA &&
 		roundUp(m, mr)*k <= gemmWholeA && ceilDiv(n, nr) >= 4*procs {
+		// B slivers are packed by the chunk that uses them and read from L1 right away:
+		// no B block needs to stay in L3, so all columns are one block (one round per slab).
 		p.wholeA, p.aSize = true, roundUp(m, mr)*k
-		slivers := ceilDiv(min(n, p.nc), nr)
+		p.nc = roundUp(n, nr)
+		p.bSize = p.kc * p.nc
+		slivers := ceilDiv(n, nr)
 		chunks = workers(slivers)
 		buf := getBuf(p.bSize + p.aSize + chunks*p.tileSize)
 		q := new(gemmPlan)
