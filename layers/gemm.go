@@ -185,13 +185,17 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	// whole when one slab of it fits in half of L2 and all of it in gemmWholeA floats.
 	if parallel && !p.wholeB && !p.directA && !p.directB && roundUp(m, mr)*p.kc <= gemmSlabA &&
 		roundUp(m, mr)*k <= gemmWholeA && ceilDiv(n, nr) >= 4*procs {
-		// B slivers are packed by the chunk that uses them and read from L1 right away:
-		// no B block needs to stay in L3, so all columns are one block (one round per slab).
+		// Column blocks: each keeps its part of C (m × cols, at most gemmBlockC floats) in
+		// L2 across all slabs; a multiple of the pool's chunk count, so that chunks are equal.
 		p.wholeA, p.aSize = true, roundUp(m, mr)*k
-		p.nc = roundUp(n, nr)
-		p.bSize = p.kc * p.nc
-		slivers := ceilDiv(n, nr)
-		chunks = workers(slivers)
+		mp := roundUp(m, mr)
+		w := chunksPerProc * procs
+		nb := roundUp(ceilDiv(n, max(nr, gemmBlockC/mp)), w)
+		nb = min(nb, ceilDiv(n, nr))
+		p.nc = roundUp(ceilDiv(n, nb), nr)
+		p.jChunks = ceilDiv(n, p.nc) // column blocks
+		p.bSize = p.kc * p.nc * p.jChunks
+		chunks = workers(p.jChunks)
 		buf := getBuf(p.bSize + p.aSize + chunks*p.tileSize)
 		q := new(gemmPlan)
 		*q = p
@@ -274,13 +278,15 @@ func (p *gemmPlan) runParallel(buf []float32) {
 const (
 	gemmSlabA  = 1 << 18
 	gemmWholeA = 1 << 22
+	gemmBlockC = 5 << 16 // floats of C one column block of a wholeA plan keeps in L2
 )
 
 // runWholeA carries out a wholeA plan on the worker pool. A is packed first, every slab at
-// once (slab l0 at ap[mp·l0:], mp = m rounded up to mr), in one round; then each (B block,
-// slab) is one round whose chunks are ranges of B slivers: a chunk packs its slivers and
-// runs every A sliver against each while it is in L1. Chunks are equal (slivers, not rows
-// cut into blocks), and there is one wait per slab rather than two.
+// once (slab l0 at ap[mp·l0:], mp = m rounded up to mr), in one round. Then one round whose
+// chunks are column blocks of C (p.jChunks blocks of p.nc columns): a block runs every slab,
+// packing each of its B slivers and running every A sliver against it while it is in L1,
+// so the block of C stays in L2 from the first slab to the last and is read from memory
+// once, and the only wait is at the end.
 func (p *gemmPlan) runWholeA(buf []float32) {
 	mr, nr := p.kn.mr, p.kn.nr
 	bp, ap, tiles := buf[:p.bSize], buf[p.bSize:p.bSize+p.aSize], buf[p.bSize+p.aSize:]
@@ -299,22 +305,24 @@ func (p *gemmPlan) runWholeA(buf []float32) {
 			lo += s1 - s0
 		}
 	})
-	for j0 := 0; j0 < p.n; j0 += p.nc {
-		ncb := min(p.nc, p.n-j0)
-		for l0 := 0; l0 < p.k; l0 += p.kc {
-			kcb := min(p.kc, p.k-l0)
-			as := ap[mp*l0 : mp*l0+mp*kcb]
-			parallelFor(ceilDiv(ncb, nr), func(w, lo, hi int) {
-				tile := tiles[w*p.tileSize : (w+1)*p.tileSize]
-				for s := lo; s < hi; s++ {
-					p.packB(bp, l0, kcb, j0, ncb, s, s+1)
+	parallelFor(p.jChunks, func(w, lo, hi int) {
+		tile := tiles[w*p.tileSize : (w+1)*p.tileSize]
+		for jb := lo; jb < hi; jb++ {
+			j0 := jb * p.nc
+			ncb := min(p.nc, p.n-j0)
+			bb := bp[jb*p.kc*p.nc : (jb+1)*p.kc*p.nc]
+			for l0 := 0; l0 < p.k; l0 += p.kc {
+				kcb := min(p.kc, p.k-l0)
+				as := ap[mp*l0 : mp*l0+mp*kcb]
+				for s := range ceilDiv(ncb, nr) {
+					p.packB(bb, l0, kcb, j0, ncb, s, s+1)
 					for ii := 0; ii < p.m; ii += mr {
-						p.micro(as, bp, tile, 0, ii, p.m, l0, kcb, j0, s, ncb)
+						p.micro(as, bb, tile, 0, ii, p.m, l0, kcb, j0, s, ncb)
 					}
 				}
-			})
+			}
 		}
-	}
+	})
 }
 
 // packSlab packs the B slivers of a slab that are read packed: all of them, or with
