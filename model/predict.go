@@ -60,7 +60,8 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 // shape (batch, ...) that the caller owns, instead of a new tensor: once the model is warm
 // (one earlier call of the same batch size) it allocates no tensor data, only a few
 // headers and closures of fixed size whatever the batch (issue 16). It is safe for
-// concurrent use like Predict; dst must not be shared between concurrent calls.
+// concurrent use like Predict; dst must not be shared between concurrent calls, nor share
+// memory with x.
 func (m *Model) PredictInto(dst, x *tensor.Tensor, opts ...PredictOptions) error {
 	if dst == nil || dst.DType != tensor.Float32 {
 		return apiErr("predict", fmt.Errorf("%w: PredictInto needs a float32 destination tensor", ErrShape))

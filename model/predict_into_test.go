@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"runtime"
 	"slices"
 	"testing"
@@ -86,5 +87,24 @@ func TestPredictIntoAllocations(t *testing.T) {
 				t.Errorf("allocation grows with the batch: %v bytes, %v allocations", bytes, allocs)
 			}
 		})
+	}
+}
+
+// TestPredictIntoErrors checks that a destination of the wrong shape or dtype, or none, is
+// refused with ErrShape, for a Sequential and a Functional model.
+func TestPredictIntoErrors(t *testing.T) {
+	x := seedInput(3)
+	for _, m := range []*Model{seedModel(), functionalSeed(t)} {
+		for _, dst := range []*tensor.Tensor{
+			nil,
+			tensor.MustFromFloat32([]int{2, 10}, make([]float32, 20)),
+			tensor.MustFromFloat32([]int{3, 9}, make([]float32, 27)),
+			tensor.MustFromFloat32([]int{30}, make([]float32, 30)),
+			{DType: tensor.Float64, Shape: []int{3, 10}, Data: make([]float64, 30)},
+		} {
+			if err := m.PredictInto(dst, x); !errors.Is(err, ErrShape) {
+				t.Errorf("destination %v: error %v, want ErrShape", dst, err)
+			}
+		}
 	}
 }
