@@ -53,7 +53,7 @@ type Conv2D struct {
 	g            geom
 	x, z, y      *tensor.Tensor // cached by a training Forward
 	skipDX       bool
-	// Scratch reused across calls: dL/dz and per-worker im2col buffers.
+	// Scratch reused across calls: dL/dz and im2col buffers, per worker.
 	dzBuf []float32
 	// trainZ, trainY: the outputs of a training Forward (before and after the activation),
 	// reused by the next training Forward (Backward reads them in between).
@@ -435,10 +435,6 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	inSize := g.h * g.w * g.c
 	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
 	zd, yd, dyd := l.z.Float32s(), l.y.Float32s(), dy.Float32s()
-	if cap(l.dzBuf) < len(dyd) {
-		l.dzBuf = make([]float32, len(dyd))
-	}
-	dz := l.dzBuf[:len(dyd)]
 	var dx []float32
 	if !l.skipDX {
 		dx = make([]float32, len(xd))
@@ -452,6 +448,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		// kernel-gradient product is deep.
 		chunk = max(chunk, min(n, (1<<18)/max(P*K, 1)))
 	}
+	// dL/dz of one chunk per worker, used while it is in cache (not the whole batch).
+	dzSize := min(chunk, n) * P * F
+	l.dzBuf = reuseBuf(l.dzBuf, w*dzSize)
 	colsBuf := make([][]float32, w)
 	dcolsBuf := make([][]float32, w)
 	if !g.trivial() {
@@ -471,8 +470,8 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			m := (i1 - i0) * P
 			s := i0 * P * F
 			e := i1 * P * F
-			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dz[s:e], F)
-			dzc := dz[s:e]
+			dzc := l.dzBuf[wi*dzSize : wi*dzSize+e-s]
+			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dzc, F)
 			for r := 0; r < m; r++ {
 				for j, v := range dzc[r*F : (r+1)*F] {
 					pb[j] += v
