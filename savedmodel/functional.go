@@ -249,8 +249,8 @@ func checkCall(l *layerSpec, in [][]int) error {
 		if w.Value == nil {
 			return formatErr("weight %q has no value", w.Name)
 		}
-		if dt := w.Value.DType.String(); dt != "float32" && dt != "int64" {
-			return unsupported("weight %q is %v (only float32 and int64)", w.Name, w.Value.DType)
+		if dt := w.Value.DType.String(); dt != "float32" && dt != "int64" && dt != "float16" && dt != "bfloat16" {
+			return unsupported("weight %q is %v (only float32, float16, bfloat16 and int64)", w.Name, w.Value.DType)
 		}
 	}
 	return nil
