@@ -139,6 +139,8 @@ def functional_steps(testdata, out):
     train_steps(os.path.join(testdata, "functional"), FUNCTIONAL_CASES, out, "functional")
     # testdata/tfops (tfops.py): the gradients through every TFOp
     train_steps(os.path.join(testdata, "tfops"), ["chain"], out, "tfops")
+    # testdata/tfops2 (tfops2.py): the gradients through operations on two tensors
+    train_steps(os.path.join(testdata, "tfops2"), ["binary"], out, "tfops2")
 
 
 # Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step.
