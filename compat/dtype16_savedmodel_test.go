@@ -21,10 +21,11 @@ import (
 
 // TestDType16SavedModel saves the 16-bit models Keras wrote (testdata/dtype16: the MLP whose
 // Dense layers have dtype="float16", the mixed_bfloat16 CNN; the applications_mobile cache's
-// mixed_float16 CNN), read from tf_keras's .h5 and Keras 3's .keras, as SavedModel directories
-// with kerasgo. Then:
-//   - the variables are stored in their Keras dtype (float16 for the float16 layers, float32
-//     under the mixed policies);
+// mixed_float16 CNN; testdata/bf16w's bfloat16 MLP, Keras 3 only), read from tf_keras's .h5
+// and Keras 3's .keras, as SavedModel directories with kerasgo. Then:
+//   - the variables are stored in their tf_keras dtype (float16 or bfloat16 for those layers
+//     but BatchNormalization, whose tf_keras variables stay float32; float32 under the mixed
+//     policies);
 //   - tf.saved_model.load's serving signature predicts what kerasgo predicts within 1e-6 (the
 //     graph rounds each layer's inputs, variables and outputs through float16/bfloat16 with
 //     Cast ops, as kerasgo's forward pass does), and so Keras's own predictions within what
@@ -45,6 +46,7 @@ func TestDType16SavedModel(t *testing.T) {
 		{"mixed_bfloat16_cnn_k2", "../testdata/dtype16/mixed_bfloat16_cnn", "tfkeras/model.h5", "y0.npy", 0x1p-7, false},
 		{"mixed_float16_cnn_k3", "", "keras3/model.keras", "y0_keras3.npy", 0x1p-11, false},
 		{"mixed_float16_cnn_k2", "", "tfkeras/model.h5", "y0.npy", 0x1p-11, false},
+		{"bfloat16_mlp_k3", "../testdata/bf16w/bfloat16_mlp", "keras3/model.keras", "y0_keras3.npy", 0x1p-7, true},
 	}
 	out := t.TempDir()
 	type goCase struct {
@@ -177,7 +179,7 @@ func policyName(v any) string {
 }
 
 // checkVariableDTypes checks the layers' variables of a SavedModel's variables bundle: all
-// float16 (var16) or all float32.
+// float16 or bfloat16 (var16) or all float32.
 func checkVariableDTypes(t *testing.T, name, prefix string, var16 bool) {
 	t.Helper()
 	r, err := checkpoint.Open(prefix)
@@ -191,19 +193,21 @@ func checkVariableDTypes(t *testing.T, name, prefix string, var16 bool) {
 			continue
 		}
 		switch e.DType {
-		case tensor.Float16:
+		case tensor.Float16, tensor.BFloat16:
 			n16++
 		case tensor.Float32:
 			n32++
 		}
 	}
-	if var16 && (n16 < 4 || n32 > 2) { // the float32 output layer's kernel and bias
-		t.Errorf("%s: %d float16 and %d float32 variables, want the Dense layers' float16", name, n16, n32)
+	// the float16/bfloat16 Dense layers' 4 variables in 16 bits; the bfloat16 MLP's
+	// BatchNormalization's 4 in float32, as tf_keras keeps them (layers.VariableDTypeIn)
+	if var16 && (n16 != 4 || n32 != 0 && !(strings.HasPrefix(name, "bfloat16_mlp") && n32 == 4)) {
+		t.Errorf("%s: %d 16-bit and %d float32 variables, want the 16-bit layers' in 16 bits", name, n16, n32)
 	}
 	if !var16 && (n16 != 0 || n32 == 0) {
 		t.Errorf("%s: %d float16 and %d float32 variables, want float32 (mixed policy)", name, n16, n32)
 	}
-	t.Logf("%s: %d float16, %d float32 variables", name, n16, n32)
+	t.Logf("%s: %d 16-bit, %d float32 variables", name, n16, n32)
 }
 
 func dt16MaxAbs(t *testing.T, a, b *tensor.Tensor) float64 {
@@ -294,5 +298,85 @@ func TestConv2DTransposeDilationFixturesSavedModel(t *testing.T) {
 				t.Logf("%s: max |tf.saved_model - Keras| %.3g", filepath.Base(sm), d)
 			}
 		}
+	}
+}
+
+// TestBFloat16WeightsInKeras loads the bfloat16 MLP Keras 3 wrote (testdata/bf16w) with
+// kerasgo and writes it back as .keras and .weights.h5; Keras 3 loads both (the weights into
+// a model built from Keras's config): every layer variable is bfloat16, the .keras file's
+// Adam state too (iterations 2), and the predictions equal Keras's own from its files (the
+// variables went through kerasgo unchanged) and kerasgo's within bf16 precision (2^-7).
+func TestBFloat16WeightsInKeras(t *testing.T) {
+	python(t)
+	dir := "../testdata/bf16w/bfloat16_mlp"
+	m, err := model.Load(filepath.Join(dir, "keras3", "model.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xPath, _ := filepath.Abs(filepath.Join(dir, "x0.npy"))
+	x, err := npy.ReadFile(xPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keras, err := npy.ReadFile(filepath.Join(dir, "y0_keras3.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := m.Save(filepath.Join(out, "m.keras")); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SaveWeights(filepath.Join(out, "m.weights.h5")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := filepath.Abs(filepath.Join(dir, "config_keras3.json"))
+	var res map[string]struct {
+		Weights    map[string]string `json:"weights"`
+		Iterations int               `json:"iterations"`
+		Optimizer  []string          `json:"optimizer"`
+	}
+	runPythonJSON(t, &res, "bf16w_load.py", xPath, cfg, filepath.Join(out, "m.keras"), filepath.Join(out, "m.weights.h5"), out)
+	for _, f := range []string{"keras", "weights"} {
+		r := res[f]
+		n := 0
+		for p, dt := range r.Weights {
+			if strings.HasPrefix(p, "probs") {
+				continue
+			}
+			n++
+			if dt != "bfloat16" {
+				t.Errorf("%s: Keras 3 loaded %s as %s", f, p, dt)
+			}
+		}
+		if n != 8 {
+			t.Errorf("%s: %d layer variables, want 8 (d1 2, bn 4, d2 2): %v", f, n, r.Weights)
+		}
+		got, err := npy.ReadFile(filepath.Join(out, f+"_y.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := dt16MaxAbs(t, got, keras); d > 1e-6 {
+			t.Errorf("%s: Keras 3's predictions from kerasgo's file differ from those from its own by %g", f, d)
+		}
+		if d := dt16MaxAbs(t, got, y); d > 0x1p-7 {
+			t.Errorf("%s: Keras 3's predictions differ from kerasgo's by %g", f, d)
+		}
+	}
+	k := res["keras"]
+	if k.Iterations != 2 {
+		t.Errorf("Keras 3 read iterations %d, want 2", k.Iterations)
+	}
+	n16 := 0
+	for _, dt := range k.Optimizer {
+		if dt == "bfloat16" {
+			n16++
+		}
+	}
+	if n16 != 12 {
+		t.Errorf("Keras 3 read optimizer variables %v, want 12 bfloat16 slots", k.Optimizer)
 	}
 }

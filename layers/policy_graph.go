@@ -31,7 +31,7 @@ func PolicyGraph(l Layer, g *saved.LayerGraph) (*saved.LayerGraph, error) {
 	if g == nil {
 		return nil, nil
 	}
-	vdt := VariableDType(l)
+	vdt := VariableDTypeIn(l, saved.Keras2) // SavedModels are tf_keras's
 	roundVars := l.Class() != "BatchNormalization"
 	names := map[string]bool{}
 	for _, op := range g.Ops {
@@ -108,4 +108,14 @@ func PolicyGraph(l Layer, g *saved.LayerGraph) (*saved.LayerGraph, error) {
 	ng.Ops = ops
 	ng.Output = out
 	return &ng, nil
+}
+
+// VariableDTypeIn is VariableDType as dialect d stores l's variables: tf_keras's
+// BatchNormalization keeps float32 variables under the float16 and bfloat16 policies (its
+// param dtype), Keras 3's makes them 16-bit like any layer's.
+func VariableDTypeIn(l Layer, d saved.Dialect) tensor.DType {
+	if d == saved.Keras2 && l.Class() == "BatchNormalization" {
+		return tensor.Invalid
+	}
+	return VariableDType(l)
 }

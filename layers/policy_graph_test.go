@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // TestPolicyGraph checks the casts PolicyGraph puts around a layer's float32 graph: float32
@@ -67,5 +68,12 @@ func TestPolicyGraph(t *testing.T) {
 	if strings.Contains(got, "ReadVariableOp/Cast") || !strings.Contains(got, "FusedBatchNormV3(policy/input_0/Cast_1,") ||
 		!strings.HasSuffix(got, "-> policy/output/Cast_1") {
 		t.Errorf("mixed_float16 BatchNormalization (float32 variables, rounded input and output): %s", got)
+	}
+	// tf_keras's BatchNormalization keeps float32 variables under the bfloat16 policy
+	bn := NewBatchNormalization()
+	got = describe(graphOf(bn, []int{2, 2, 3}, PolicyBFloat16))
+	if strings.Contains(got, ":bfloat16 ") && strings.Contains(got, "ReadVariableOp($var:gamma):bfloat16") ||
+		VariableDTypeIn(bn, saved.Keras2) != tensor.Invalid || VariableDTypeIn(bn, saved.Keras3) != tensor.BFloat16 {
+		t.Errorf("bfloat16 BatchNormalization: %s", got)
 	}
 }
