@@ -34,7 +34,9 @@ const stepSpreadK = 4
 // U-Net's first-moment slots by 2.4% of their largest value). The tolerances are therefore
 // measured in the same run: reference.py also writes the step under other TF settings
 // (tf_variant/), and each number may differ from the reference by its fixed tolerance plus
-// stepSpreadK times TF's spread (per tensor for slots, per value for weights).
+// stepSpreadK times TF's spread (per tensor for slots, per value for weights). The moving
+// statistics, which no Adam noise moves, get no 2·lr allowance: the n/(n-1) rule of tf_keras's
+// moving variance is checked (Keras 3's rule fails the check on every model).
 func TestAppsMobileTrainStep(t *testing.T) {
 	root := testref.AppsMobileDir(t)
 	ref := testref.Dir(t, testref.AppsMobile)
@@ -49,7 +51,8 @@ func TestAppsMobileTrainStep(t *testing.T) {
 		// Keras 3's own step from keras3/model.keras: TestAppsMobileK3TrainStep.
 		f := "tfkeras/model.h5"
 		t.Run(name+"/"+f, func(t *testing.T) {
-			checkStepWithSpread(t, filepath.Join(dir, filepath.FromSlash(f)), rdir)
+			// moving statistics without the 2·lr allowance: tf_keras's n/(n-1) rule is checked
+			checkStepSpreadOpts(t, filepath.Join(dir, filepath.FromSlash(f)), rdir, stepOpts{strictStats: true})
 		})
 	}
 }
