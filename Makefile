@@ -80,8 +80,7 @@ test-go:
 # eating the budget.
 FUZZ := go test -run '^$$' -fuzzminimizetime=1s
 fuzz-short:
-	@# FuzzHDF5 left out for now: it finds a segfault inside libhdf5 within ~100 inputs
-	@# (found 2026-12-03; open in issue 13). Its seed corpus still runs in go test.
+	$(FUZZ) -fuzz '^FuzzHDF5$$' -fuzztime 1500x ./h5/
 	$(FUZZ) -fuzz '^FuzzKeras$$' -fuzztime 800x ./h5/
 	$(FUZZ) -fuzz '^FuzzConfig$$' -fuzztime 3000x ./h5/
 	$(FUZZ) -fuzz '^FuzzAttributes$$' -fuzztime 3000x ./h5/

@@ -24,7 +24,7 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 	// read (a SavedModel's "variables" list holds none: it is not a child without a value).
 	multi := descend && subPrefixes(gr, id) > 1
 	// A wrapper (Bidirectional) holds its variables two levels down, in its inner layers'
-	// cells, in several sub-objects: each is read, and its variables are named by their full
+	// cells, in several sub-objects (an RNN over StackedRNNCells three): each is read, and its variables are named by their full
 	// names inside the layer ("forward_lstm/lstm_cell/kernel").
 	deep := descend && !gr.childHoldsVariables(id)
 	// A variable tracked under two names (tf_keras's Normalization: mean and adapt_mean,
@@ -42,7 +42,9 @@ func (gr *graphReader) readLayer(id int32, byNode map[int32]varRef, byFull map[s
 			seen[c.NodeId] = true
 			a, ok := gr.value(c.NodeId)
 			if !ok {
-				if deep && depth < 2 && gr.holdsVariablesBelow(c.NodeId, 2-depth) {
+				// Two levels (a wrapper's inner layer's cell) or three (an RNN's
+				// StackedRNNCells: cell/cells/<i>).
+				if deep && depth < 3 && gr.holdsVariablesBelow(c.NodeId, 3-depth) {
 					if err := walk(c.NodeId, prefix+c.LocalName+"/", depth+1); err != nil {
 						return err
 					}

@@ -165,6 +165,10 @@ func (h *h5file) checkStorage(st storage, dims []uint64, nbytes, es int64) error
 		return nil
 	}
 	switch st.layout {
+	case layoutCompact:
+		if st.stored != uint64(nbytes) {
+			return formatf("compact dataset holds %d bytes of data, its shape and type declare %d", st.stored, nbytes)
+		}
 	case layoutContiguous:
 		if st.offset == math.MaxUint64 {
 			if nbytes > storageSlack {

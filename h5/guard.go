@@ -323,6 +323,8 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 		return err
 	}
 	seen := 0
+	dsCount, esize := int64(-1), int64(-1)
+	var layout []byte
 	for bi := 0; bi < len(blocks.list); bi++ {
 		if bi > 1024 {
 			return formatf("more than 1024 object header blocks")
@@ -349,7 +351,33 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 				if err := blocks.add(g, g.uint(msg, g.sb.sOff), g.uint(msg[g.sb.sOff:], g.sb.sLen)); err != nil {
 					return err
 				}
+			case 0x01:
+				if err := g.checkDataspace(msg); err != nil {
+					return err
+				}
+				n, err := g.dataspaceCount(msg)
+				if err != nil {
+					return err
+				}
+				dsCount = n
+			case 0x03:
+				if data[p-8-sz+4]&0x02 != 0 {
+					break // a committed datatype, shared by reference
+				}
+				n, err := checkDatatype(msg, 0)
+				if err != nil {
+					return err
+				}
+				if n > len(msg) {
+					return formatf("datatype overruns its message")
+				}
+				esize = int64(binary.LittleEndian.Uint32(msg[4:]))
+			case 0x08:
+				layout = msg
 			case 0x0C:
+				if data[p-8-sz+4]&0x02 != 0 {
+					return formatf("shared attribute message %d", seen)
+				}
 				if err := g.checkAttrShape(msg); err != nil {
 					return err
 				}
@@ -361,6 +389,9 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 	}
 	if seen < nmsgs {
 		return formatf("object header declares %d messages, holds %d", nmsgs, seen)
+	}
+	if layout != nil {
+		return g.checkLayout(layout, dsCount, esize)
 	}
 	return nil
 }
@@ -403,12 +434,22 @@ func (g *vlenGuard) checkAttrShape(msg []byte) error {
 	ds := msg[p : p+dsSize]
 	p += padded(dsSize)
 	if ver >= 2 && flags&3 != 0 {
-		return nil
+		// A shared (committed) datatype or dataspace sends libhdf5 to another object header
+		// while it builds its attribute table; Keras files never hold one.
+		return formatf("attribute with a shared datatype or dataspace (flags %d)", flags)
 	}
-	class, tver := int(dt[0]&0x0f), int(dt[0]>>4)
-	if tver < 1 || tver > 4 || class > classArray {
-		return formatf("attribute datatype version %d class %d", tver, class)
+	if ver >= 2 && flags != 0 {
+		return formatf("attribute message flags %d", flags)
 	}
+	if n, err := checkDatatype(dt, 0); err != nil {
+		return err
+	} else if n > dtSize {
+		return formatf("attribute datatype overruns its message")
+	}
+	if err := g.checkDataspace(ds); err != nil {
+		return err
+	}
+	class := int(dt[0] & 0x0f)
 	esize := int64(binary.LittleEndian.Uint32(dt[4:]))
 	if class == classVlen && esize != int64(4+g.sb.sOff+4) {
 		return formatf("attribute vlen element size %d", esize)

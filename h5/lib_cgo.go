@@ -58,7 +58,8 @@ static void kg_errstack(char *buf, size_t cap) {
 
 // kg_kind: 0 missing, 1 group, 2 dataset, 3 other object, 4 soft link, 5 external/user link,
 // -1 error. Every component of path is checked to be a hard link.
-static int kg_kind(hid_t loc, const char *path) {
+// kg_kind with open 0 stops after checking the links (6: every component is a hard link).
+static int kg_kind(hid_t loc, const char *path, int open) {
 	size_t n = strlen(path);
 	if (n == 0 || (n == 1 && path[0] == '/')) return 1;
 	char *p = (char *)malloc(n + 1);
@@ -76,6 +77,7 @@ static int kg_kind(hid_t loc, const char *path) {
 		if (li.type != H5L_TYPE_HARD) { free(p); return 5; }
 		p[i] = save;
 	}
+	if (!open) { free(p); return 6; }
 	hid_t o = H5Oopen(loc, p, H5P_DEFAULT);
 	free(p);
 	if (o < 0) return -1;
@@ -681,7 +683,15 @@ func cpath(p string) *C.char {
 func (h *h5file) kind(path string) (objKind, error) {
 	cp := cpath(path)
 	defer C.free(unsafe.Pointer(cp))
-	k := C.kg_kind(h.id, cp)
+	k := C.kg_kind(h.id, cp, 0)
+	if k == 6 {
+		// Every component is a hard link: the object's header is checked in pure Go before
+		// libhdf5 opens the object and decodes its messages (a dataset's layout among them).
+		if err := h.checkHeader(path); err != nil {
+			return kindMissing, err
+		}
+		k = C.kg_kind(h.id, cp, 1)
+	}
 	if k < 0 {
 		return kindMissing, fmt.Errorf("%w: %s", ErrFormat, libError())
 	}

@@ -927,6 +927,12 @@ func (o ReadOptions) readKeras3(h *h5file, ka *kerasArchive) (*saved.Model, erro
 						return nil, err
 					}
 				}
+				if f, _ := saved.Facts(info.Class); f.SubObjects != nil && len(vals) == 0 {
+					// Sub-objects below the object (StackedRNNCells' cells in an RNN's cell).
+					if vals, subs, err = o.readKeras3Subs(h, strings.TrimSuffix(sub, "/"+groupVars), f.SubObjects); err != nil {
+						return nil, err
+					}
+				}
 			}
 			if subs := saved.SubLayersOf(info.Class); subs != nil && len(vals) == 0 && strings.HasPrefix(e.vars, groupLayers+"/") {
 				if vals, err = o.readKeras3SubLayers(h, e.path, subs); err != nil {

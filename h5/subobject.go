@@ -53,7 +53,7 @@ func (o ReadOptions) readKeras3Subs(h *h5file, lg string, objs []string) ([]*ten
 		if err != nil {
 			return err
 		}
-		sort.Strings(c.groups)
+		sort.SliceStable(c.groups, func(i, j int) bool { return naturalLess(c.groups[i], c.groups[j]) })
 		for _, child := range c.groups {
 			if child == groupVars {
 				continue

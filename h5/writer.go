@@ -573,13 +573,19 @@ func writeKeras3Subs(s k3sink, lp string, l saved.Layer) error {
 	if err := saved.CheckSubs(&l); err != nil {
 		return formatf("layer %q: %v", l.Name, err)
 	}
+	done := map[string]bool{}
 	for i, so := range l.Subs {
 		g := lp
 		var vp string
-		for k, step := range so.Path {
+		path, names := so.Keras3Groups()
+		for k, step := range path {
 			g = joinPath(g, step)
 			vp = joinPath(g, groupVars)
-			if err := s.vars(vp, so.Names[k]); err != nil {
+			if (names[k] == "" && k < len(path)-1) || done[vp] {
+				continue // a group without variables (StackedRNNCells' cells list), or written
+			}
+			done[vp] = true
+			if err := s.vars(vp, names[k]); err != nil {
 				return err
 			}
 		}

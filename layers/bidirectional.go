@@ -240,6 +240,12 @@ func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*
 	if err != nil {
 		return nil, err
 	}
+	return l.mergeOut(yf, yb, training), nil
+}
+
+// mergeOut merges the forward and backward layers' outputs (the backward one in processing
+// order).
+func (l *Bidirectional) mergeOut(yf, yb *tensor.Tensor, training bool) *tensor.Tensor {
 	if l.returnSeq() {
 		yb = reverseTime(yb)
 	}
@@ -257,7 +263,7 @@ func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*
 		}
 		shape := slices.Clone(yf.Shape)
 		shape[len(shape)-1] *= 2
-		return tensor.MustFromFloat32(shape, out), nil
+		return tensor.MustFromFloat32(shape, out)
 	}
 	out := make([]float32, len(a))
 	for i := range out {
@@ -270,7 +276,7 @@ func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*
 			out[i] = (a[i] + b[i]) / 2
 		}
 	}
-	return tensor.MustFromFloat32(slices.Clone(yf.Shape), out), nil
+	return tensor.MustFromFloat32(slices.Clone(yf.Shape), out)
 }
 
 // Backward splits dL/dy between the two layers and sums their dL/dx.
@@ -285,6 +291,30 @@ func (l *Bidirectional) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if dy == nil || dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, want) {
 		return nil, layerErr(ErrShape, "Bidirectional", l.name, "dy shape mismatch, want %s", tensor.ShapeString(want))
 	}
+	dyf, dyb := l.splitGrad(dy)
+	dxf, err := l.fwd.layer.Backward(dyf)
+	if err != nil {
+		return nil, err
+	}
+	dxb, err := l.bwd.layer.Backward(dyb)
+	if err != nil {
+		return nil, err
+	}
+	return addTensors(dxf, dxb), nil
+}
+
+// addTensors returns a + b (same shapes).
+func addTensors(a, b *tensor.Tensor) *tensor.Tensor {
+	out := slices.Clone(a.Float32s())
+	for i, v := range b.Float32s() {
+		out[i] += v
+	}
+	return tensor.MustFromFloat32(slices.Clone(a.Shape), out)
+}
+
+// splitGrad splits dL/dy of the merged output into the forward and backward layers' output
+// gradients (the backward one in its processing order).
+func (l *Bidirectional) splitGrad(dy *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 	g := dy.Float32s()
 	n := l.yf.Len()
 	df, db := make([]float32, n), make([]float32, n)
@@ -312,19 +342,7 @@ func (l *Bidirectional) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if l.returnSeq() {
 		dyb = reverseTime(dyb)
 	}
-	dxf, err := l.fwd.layer.Backward(tensor.MustFromFloat32(slices.Clone(l.yf.Shape), df))
-	if err != nil {
-		return nil, err
-	}
-	dxb, err := l.bwd.layer.Backward(dyb)
-	if err != nil {
-		return nil, err
-	}
-	out := slices.Clone(dxf.Float32s())
-	for i, v := range dxb.Float32s() {
-		out[i] += v
-	}
-	return tensor.MustFromFloat32(slices.Clone(dxf.Shape), out), nil
+	return tensor.MustFromFloat32(slices.Clone(l.yf.Shape), df), dyb
 }
 
 // Graph returns both inner layers' graphs, the backward output reversed in time (ReverseV2)

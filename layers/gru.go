@@ -10,6 +10,7 @@ type GRUOptions struct {
 	RecurrentActivation string // "" is sigmoid
 	NoBias              bool
 	ReturnSequences     bool
+	ReturnState         bool // also return the final states (return_state)
 	GoBackwards         bool
 	ResetBefore         bool // reset_after=False (tf_keras 1.x and Keras 2 default)
 	InputShape          []int
@@ -26,7 +27,7 @@ func NewGRU(units int, opts ...GRUOptions) *GRU {
 		panic("layers.NewGRU: units must be positive")
 	}
 	l := &GRU{rnn{base: newBase(o.Name, o.InputShape), kind: kindGRU, class: "GRU", units: units,
-		useBias: !o.NoBias, returnSeq: o.ReturnSequences, backwards: o.GoBackwards, implementation: 2}}
+		useBias: !o.NoBias, returnSeq: o.ReturnSequences, returnState: o.ReturnState, backwards: o.GoBackwards, implementation: 2}}
 	act := o.Activation
 	if act == "" {
 		act = "tanh"

@@ -10,6 +10,7 @@ type LSTMOptions struct {
 	RecurrentActivation string // "" is sigmoid
 	NoBias              bool
 	ReturnSequences     bool
+	ReturnState         bool // also return the final states (return_state)
 	GoBackwards         bool
 	NoUnitForgetBias    bool // unit_forget_bias=False
 	InputShape          []int
@@ -26,7 +27,7 @@ func NewLSTM(units int, opts ...LSTMOptions) *LSTM {
 		panic("layers.NewLSTM: units must be positive")
 	}
 	l := &LSTM{rnn{base: newBase(o.Name, o.InputShape), kind: kindLSTM, class: "LSTM", units: units,
-		useBias: !o.NoBias, returnSeq: o.ReturnSequences, backwards: o.GoBackwards, implementation: 2}}
+		useBias: !o.NoBias, returnSeq: o.ReturnSequences, returnState: o.ReturnState, backwards: o.GoBackwards, implementation: 2}}
 	act := o.Activation
 	if act == "" {
 		act = "tanh"

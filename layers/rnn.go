@@ -29,6 +29,7 @@ type rnn struct {
 	act, recAct           *activationFunc
 	useBias               bool
 	returnSeq, backwards  bool
+	returnState           bool
 	unitForgetBias        bool // LSTM
 	resetAfter            bool // GRU
 	dropout, recDropout   float64
@@ -79,9 +80,7 @@ func (l *rnn) readRNN(r *cfgReader) {
 		r.fail(ErrFormat, "missing units")
 	}
 	l.returnSeq = r.boolean(false, "return_sequences")
-	if r.boolean(false, "return_state") {
-		r.fail(ErrUnsupported, "return_state true (a layer with several outputs)")
-	}
+	l.returnState = r.boolean(false, "return_state")
 	l.backwards = r.boolean(false, "go_backwards")
 	if r.boolean(false, "stateful") {
 		r.fail(ErrUnsupported, "stateful true")
@@ -217,7 +216,7 @@ func (l *rnn) Weights() []*Weight { return weightList(l.kernel, l.recKernel, l.b
 func (l *rnn) rnnConfig(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
 	c["return_sequences"] = l.returnSeq
-	c["return_state"] = false
+	c["return_state"] = l.returnState
 	c["go_backwards"] = l.backwards
 	c["stateful"] = false
 	c["unroll"] = false

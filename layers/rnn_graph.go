@@ -15,6 +15,9 @@ func (l *rnn) Graph() (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph(l.class, l.name)
 	}
+	if l.returnState {
+		return nil, layerErr(ErrUnsupported, l.class, l.name, "return_state: kerasgo's TF graphs (SavedModel) give a layer one output")
+	}
 	g := newGraphBuilder(l.class, l.name)
 	T, U := l.steps, l.units
 	i32 := saved.TypeAttr(tensor.Int32)

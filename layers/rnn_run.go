@@ -18,6 +18,7 @@ type rnnCache struct {
 	extra  [][]float32   // LSTM act(c); GRU reset_after h·U_h+b; GRU !reset_after r·h
 	yShape []int
 	mask   []bool // the call's mask (batch·timesteps), nil when none
+	nIn    int    // the tensors of the call (ForwardIO: 1 + initial states)
 }
 
 // initRecurrent fills the recurrent kernel as the Orthogonal initializer does (gain from the
@@ -91,8 +92,15 @@ func initRecurrent(w *Weight, o *kerasObject, rng *Rand) {
 
 // Forward runs the cell over the time axis from a zero state.
 func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	y, _, _, err := l.forwardState(x, nil, nil, training)
+	return y, err
+}
+
+// forwardState runs the cell over the time axis from the initial state h0 (and c0 for an
+// LSTM; nil: zeros) and also returns the final state.
+func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*tensor.Tensor, []float32, []float32, error) {
 	if err := checkInput(x, l.inShape, l.class, l.name); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	B, T, D, U, G := x.Shape[0], l.steps, l.inDim, l.units, l.gates()
 	GU := G * U
@@ -122,7 +130,7 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	})
 	mask := l.mask
 	if mask != nil && len(mask) != B*T {
-		return nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
+		return nil, nil, nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
 	}
 	var c *rnnCache
 	if training {
@@ -139,9 +147,15 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	}
 	y := make([]float32, tensorLen(outShape))
 	h := make([]float32, B*U)
+	if h0 != nil {
+		copy(h, h0)
+	}
 	var cs []float32
 	if l.kind == kindLSTM {
 		cs = make([]float32, B*U)
+		if c0 != nil {
+			copy(cs, c0)
+		}
 	}
 	hz := make([]float32, B*GU)
 	for s := 0; s < T; s++ {
@@ -275,7 +289,7 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 		c.yShape = outShape
 	}
 	l.cache = c
-	return tensor.MustFromFloat32(outShape, y), nil
+	return tensor.MustFromFloat32(outShape, y), h, cs, nil
 }
 
 func tensorLen(shape []int) int {
@@ -295,12 +309,19 @@ func actGrad(a *activationFunc, z, y, dy []float32, last int) []float32 {
 
 // Backward runs back through time: it fills the weight gradients and returns dL/dx.
 func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	dx, _, _, err := l.backwardState(dy, nil, nil)
+	return dx, err
+}
+
+// backwardState is Backward given also the gradients of the final state (dhT, dcT; nil:
+// zeros); it also returns the gradients of the initial state.
+func (l *rnn) backwardState(dy *tensor.Tensor, dhT, dcT []float32) (*tensor.Tensor, []float32, []float32, error) {
 	c := l.cache
 	if c == nil {
-		return nil, layerErr(ErrShape, l.class, l.name, "Backward without a training Forward")
+		return nil, nil, nil, layerErr(ErrShape, l.class, l.name, "Backward without a training Forward")
 	}
 	if dy == nil || dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, c.yShape) {
-		return nil, layerErr(ErrShape, l.class, l.name, "dy shape mismatch, want %s", tensor.ShapeString(c.yShape))
+		return nil, nil, nil, layerErr(ErrShape, l.class, l.name, "dy shape mismatch, want %s", tensor.ShapeString(c.yShape))
 	}
 	B, T, D, U, G := c.batch, l.steps, l.inDim, l.units, l.gates()
 	GU := G * U
@@ -319,6 +340,12 @@ func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	if !l.returnSeq {
 		copy(dh, gy)
+	}
+	for i, v := range dhT {
+		dh[i] += v
+	}
+	for i, v := range dcT {
+		dc[i] += v
 	}
 	da := make([]float32, B*GU) // gradients of the recurrent pre-activations per step
 	for s := T - 1; s >= 0; s-- {
@@ -471,7 +498,7 @@ func (l *rnn) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	return tensor.MustFromFloat32(slices.Clone(c.x.Shape), dx), nil
+	return tensor.MustFromFloat32(slices.Clone(c.x.Shape), dx), dh, dc, nil
 }
 
 // ForwardMasked is Forward skipping the time steps whose mask entry is false (mask:

@@ -77,7 +77,6 @@ func TestRNNConfigRefusals(t *testing.T) {
 		want  error
 		says  string
 	}{
-		{"LSTM", map[string]any{"units": 2.0, "return_state": true}, ErrUnsupported, "return_state"},
 		{"GRU", map[string]any{"units": 2.0, "stateful": true}, ErrUnsupported, "stateful"},
 		{"SimpleRNN", map[string]any{"units": 2.0, "time_major": true}, ErrUnsupported, "time_major"},
 		{"LSTM", map[string]any{}, ErrFormat, "units"},

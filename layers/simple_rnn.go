@@ -9,6 +9,7 @@ type SimpleRNNOptions struct {
 	Activation      string // "" is tanh
 	NoBias          bool
 	ReturnSequences bool
+	ReturnState     bool // also return the final states (return_state)
 	GoBackwards     bool
 	InputShape      []int
 }
@@ -24,7 +25,7 @@ func NewSimpleRNN(units int, opts ...SimpleRNNOptions) *SimpleRNN {
 		panic("layers.NewSimpleRNN: units must be positive")
 	}
 	l := &SimpleRNN{rnn{base: newBase(o.Name, o.InputShape), kind: kindSimple, class: "SimpleRNN", units: units,
-		useBias: !o.NoBias, returnSeq: o.ReturnSequences, backwards: o.GoBackwards, implementation: 2}}
+		useBias: !o.NoBias, returnSeq: o.ReturnSequences, returnState: o.ReturnState, backwards: o.GoBackwards, implementation: 2}}
 	act := o.Activation
 	if act == "" {
 		act = "tanh"

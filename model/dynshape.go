@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -161,6 +162,9 @@ func fromDynConfig(top map[string]any, noData bool, o LoadOptions) (*Model, erro
 	return nil, firstErr
 }
 
+// outKey names output i ≥ 1 of a layer with several outputs in dynShape's maps.
+func outKey(name string, i int) string { return name + "#" + strconv.Itoa(i) }
+
 // layerOutShapes maps each layer's name to its output shape (its last call's in a Functional
 // model).
 func layerOutShapes(m *Model) map[string][]int {
@@ -169,6 +173,9 @@ func layerOutShapes(m *Model) map[string][]int {
 		if m.fn != nil {
 			if ns := m.fn.layerNodes[l]; len(ns) > 0 {
 				out[l.Name()] = slices.Clone(ns[len(ns)-1].out.shape)
+				for i, t := range ns[len(ns)-1].outs[min(1, len(ns[len(ns)-1].outs)):] {
+					out[outKey(l.Name(), i+1)] = slices.Clone(t.shape) // a layer's further outputs
+				}
 			}
 			continue
 		}

@@ -22,6 +22,8 @@ type KerasTensor struct {
 	shape []int
 	batch int // the batch dimension, -1 for None
 	node  *node
+	// index is the tensor's place among its node's outputs (tensor_index in configs).
+	index int
 	// mask is what is known of the Keras mask reaching this tensor (model/masks.go).
 	mask maskFlow
 }
@@ -39,6 +41,10 @@ type node struct {
 	// list records that the layer was called with a list of tensors (a merge layer).
 	list bool
 	out  *KerasTensor
+	// outs are all the tensors the call returned (out is outs[0]); multi records a call
+	// through layers.MultiIO (initial states given, or several outputs).
+	outs  []*KerasTensor
+	multi bool
 	// seq orders nodes by creation, which is how Keras numbers a layer's nodes.
 	seq uint64
 	// training is the call's training argument as a config records it (nil: not given).
@@ -58,6 +64,7 @@ func (l *InputLayer) Output() *KerasTensor {
 	if l.out == nil {
 		n := &node{layer: l, seq: nodeSeq.Add(1)}
 		n.out = &KerasTensor{shape: slices.Clone(l.shape), batch: l.batch, node: n}
+		n.outs = []*KerasTensor{n.out}
 		l.out = n.out
 	}
 	return l.out
@@ -85,6 +92,27 @@ func MustApply(l layers.Layer, xs ...*KerasTensor) *KerasTensor {
 	return out
 }
 
+// ApplyMulti is Apply for a layer returning several tensors (a recurrent layer with
+// return_state: the output, then the final states) or called with tensors beside its main
+// input (a recurrent layer's initial states: ApplyMulti(lstm, seq, h, c)): it returns every
+// output of the call, in Keras's order. For any other layer it returns Apply's one tensor.
+func ApplyMulti(l layers.Layer, xs ...*KerasTensor) ([]*KerasTensor, error) {
+	out, err := applyLayer(l, xs)
+	if err != nil {
+		return nil, apiErr("apply", err)
+	}
+	return slices.Clone(out.node.outs), nil
+}
+
+// MustApplyMulti is ApplyMulti that panics on error.
+func MustApplyMulti(l layers.Layer, xs ...*KerasTensor) []*KerasTensor {
+	out, err := ApplyMulti(l, xs...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return out
+}
+
 func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 	if l == nil {
 		return nil, fmt.Errorf("%w: nil layer", ErrShape)
@@ -105,8 +133,17 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 	}
 	n := &node{layer: l, in: slices.Clone(xs), seq: nodeSeq.Add(1)}
 	var out []int
+	var outShapes [][]int
 	var err error
-	if mi, ok := l.(layers.MultiInput); ok {
+	if mo, ok := l.(layers.MultiIO); ok && mo.MultiIO(len(xs)) {
+		n.multi = true
+		if mo.Built() {
+			shapes[0] = mo.InputShape()
+		}
+		if outShapes, err = mo.OutputShapesIO(shapes); err == nil {
+			out = outShapes[0]
+		}
+	} else if mi, ok := l.(layers.MultiInput); ok {
 		n.list = true
 		if mi.Built() {
 			out, err = mi.OutputShapeN(mi.InputShapes())
@@ -128,11 +165,15 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 			mf = x.mask
 		}
 	}
-	mf, err = mf.next(l, len(xs) > 1 || n.list)
+	mf, err = mf.next(l, (len(xs) > 1 && !n.multi) || n.list)
 	if err != nil {
 		return nil, err
 	}
 	n.out = &KerasTensor{shape: out, batch: xs[0].batch, node: n, mask: mf}
+	n.outs = []*KerasTensor{n.out}
+	for i, s := range outShapes[min(1, len(outShapes)):] {
+		n.outs = append(n.outs, &KerasTensor{shape: s, batch: xs[0].batch, node: n, index: i + 1})
+	}
 	return n.out, nil
 }
 
@@ -473,8 +514,29 @@ func (m *Model) buildGraph() error {
 			shapes[i] = x.shape
 		}
 		var out []int
+		var outShapes [][]int
 		var err error
-		if mi, ok := n.layer.(layers.MultiInput); ok {
+		if mo, ok := n.layer.(layers.MultiIO); ok && n.multi {
+			if mo.Built() {
+				if !slices.Equal(mo.InputShape(), shapes[0]) {
+					err = fmt.Errorf("%w: the layer is built for input shape %s", ErrShape, shapeString(-1, mo.InputShape()))
+				}
+			} else if err = m.checkBudget(mo, shapes[0]); err == nil {
+				if err = mo.Build(slices.Clone(shapes[0]), m.buildRand()); err == nil {
+					m.builtParams += countParams(mo.Weights())
+				}
+			}
+			if err == nil {
+				if outShapes, err = mo.OutputShapesIO(cloneShapes(shapes)); err == nil {
+					out = outShapes[0]
+					for i, t := range n.outs {
+						if i >= len(outShapes) || !slices.Equal(outShapes[i], t.shape) {
+							err = fmt.Errorf("%w: built, output %d differs from its call's", ErrShape, i)
+						}
+					}
+				}
+			}
+		} else if mi, ok := n.layer.(layers.MultiInput); ok {
 			if mi.Built() {
 				if !equalShapes(mi.InputShapes(), shapes) {
 					err = fmt.Errorf("%w: the layer is built for inputs %s", ErrShape, shapesList(mi.InputShapes()))

@@ -21,7 +21,7 @@ import (
 func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[string]any, error) {
 	g := m.fn
 	ref := func(t *KerasTensor) []any {
-		return []any{t.node.layer.Name(), g.nodeIndex(t.node) + nodeOffset(t.node.layer, d), 0}
+		return []any{t.node.layer.Name(), g.nodeIndex(t.node) + nodeOffset(t.node.layer, d), t.index}
 	}
 	list := make([]any, 0, len(m.layers))
 	for _, l := range m.layers {
@@ -59,6 +59,12 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				var a0 any = args[0]
 				if n.list {
 					a0 = args
+				}
+				if n.multi && len(args) > 1 {
+					// Keras 3 records a recurrent call's initial states as a keyword argument
+					// (and then no mask or training).
+					nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": map[string]any{"initial_state": args[1:]}})
+					continue
 				}
 				kw := layers.Keras3CallKwargs(l)
 				if _, ok := l.(*Nested); ok {
@@ -98,6 +104,9 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 			if !isInput {
 				if bc := layers.BuildConfig(l, d); bc != nil {
 					e["build_config"] = bc
+					if bs := stateBuildConfig(g, l, d); bs != nil {
+						e["build_config"] = bs
+					}
 				}
 			}
 		}
@@ -247,6 +256,9 @@ func parseCallTraining(v any, d saved.Dialect, warn func(string, ...any), who st
 						setTraining(kw[k])
 						continue
 					}
+					if k == "initial_state" && kw[k] != nil {
+						continue // read below, after the positional argument
+					}
 					if err := refusedCallArg(k, kw[k]); err != nil {
 						return nil, false, err
 					}
@@ -273,7 +285,25 @@ func parseCallTraining(v any, d saved.Dialect, warn func(string, ...any), who st
 				return out, true, nil
 			}
 			r, err := kt(args[0])
-			return []tensorRef{r}, false, err
+			if err != nil {
+				return nil, false, err
+			}
+			refs := []tensorRef{r}
+			if kw, ok := obj["kwargs"].(map[string]any); ok && kw["initial_state"] != nil {
+				// A recurrent layer's initial states: tensors after the main input.
+				states, ok := kw["initial_state"].([]any)
+				if !ok {
+					states = []any{kw["initial_state"]}
+				}
+				for _, e := range states {
+					r, err := kt(e)
+					if err != nil {
+						return nil, false, fmt.Errorf("initial_state: %w", err)
+					}
+					refs = append(refs, r)
+				}
+			}
+			return refs, false, nil
 		}
 		list, ok := v.([]any) // tf_keras: [[layer, node, tensor, kwargs], ...]
 		if !ok || len(list) == 0 {
@@ -459,9 +489,6 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 					if byName[r.layer] == nil {
 						return fmt.Errorf("%w: layer %s is called on layer %q, which the config does not have", ErrFormat, p.who, r.layer)
 					}
-					if r.index != 0 {
-						return fmt.Errorf("%w: layer %s is called on output %d of layer %q (layers with several outputs are not implemented)", ErrUnsupported, p.who, r.index, r.layer)
-					}
 					outs := outputsOf[r.layer]
 					r.node -= nodeOffset(byName[r.layer].layer, d)
 					if r.node < 0 {
@@ -471,12 +498,18 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 						ready = false
 						break
 					}
-					xs[i] = outs[r.node]
+					t, err := outputOf(outs[r.node], r)
+					if err != nil {
+						return fmt.Errorf("layer %s: %w", p.who, err)
+					}
+					xs[i] = t
 				}
 				if !ready {
 					break
 				}
-				if _, multi := p.layer.(layers.MultiInput); multi != isList && !(multi && len(xs) > 1) {
+				mo, io := p.layer.(layers.MultiIO)
+				io = io && mo.MultiIO(len(xs))
+				if _, multi := p.layer.(layers.MultiInput); !io && multi != isList && !(multi && len(xs) > 1) {
 					return fmt.Errorf("%w: layer %s is called on %d tensors", ErrFormat, p.who, len(xs))
 				}
 				out, err := applyLayer(p.layer, xs)
@@ -513,10 +546,10 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 			if byName[r.layer] != nil {
 				r.node -= nodeOffset(byName[r.layer].layer, d)
 			}
-			if r.node < 0 || r.node >= len(outs) || r.index != 0 {
+			if r.node < 0 || r.node >= len(outs) || r.index >= len(outs[r.node].node.outs) {
 				return nil, fmt.Errorf("%w: Functional config: %s refers to %s, which the config does not compute", ErrFormat, key, jsonValue([]any{r.layer, r.node, r.index}))
 			}
-			out[i] = outs[r.node]
+			out[i] = outs[r.node].node.outs[r.index]
 		}
 		return out, nil
 	}
@@ -529,6 +562,40 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 		return err
 	}
 	return m.setGraph(ins, outs)
+}
+
+// stateBuildConfig is the build_config of a layer whose first call was given initial states
+// (nil for any other): tf_keras lists every input's shape, Keras 3 names the sequence's and the
+// states' shapes.
+func stateBuildConfig(g *graph, l layers.Layer, d saved.Dialect) map[string]any {
+	ns := g.layerNodes[l]
+	if len(ns) == 0 || !ns[0].multi || len(ns[0].in) < 2 {
+		return nil
+	}
+	in := ns[0].in
+	if d == saved.Keras3 {
+		states := make([]any, len(in)-1)
+		for i, x := range in[1:] {
+			states[i] = batchShapeJSON(x.batch, x.shape)
+		}
+		return map[string]any{"shapes_dict": map[string]any{"sequences_shape": batchShapeJSON(in[0].batch, in[0].shape), "initial_state_shape": states}}
+	}
+	shapes := make([]any, len(in))
+	for i, x := range in {
+		shapes[i] = batchShapeJSON(x.batch, x.shape)
+	}
+	return map[string]any{"input_shape": shapes}
+}
+
+// outputOf returns output r.index of the call whose first output is t.
+func outputOf(t *KerasTensor, r tensorRef) (*KerasTensor, error) {
+	if r.index >= len(t.node.outs) {
+		if r.index > 0 && len(t.node.outs) == 1 {
+			return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns one tensor (layers with several outputs: the recurrent layers with return_state)", ErrUnsupported, r.index, r.layer)
+		}
+		return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns %d tensors", ErrFormat, r.index, r.layer, len(t.node.outs))
+	}
+	return t.node.outs[r.index], nil
 }
 
 // isModelClass reports whether a layer class is a model (a nested model).

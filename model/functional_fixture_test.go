@@ -189,6 +189,13 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 					}
 					continue
 				}
+				if name == "sm" && multiOutputCases[c.Name] { // several outputs in a TF graph: not yet
+					var mo *MultiOutputGraphError
+					if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) {
+						t.Errorf("save %s: %v, want a MultiOutputGraphError", name, err)
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("save %s: %v", name, err)
 					continue
@@ -225,6 +232,11 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 // not compute: saving them as a SavedModel is refused.
 var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true}
 
+// multiOutputCases are the model cases with recurrent layers returning their states or given
+// initial states (testdata/layers_rnnstate), which kerasgo's TF graphs do not express: saving
+// them as a SavedModel is refused (MultiOutputGraphError).
+var multiOutputCases = map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "bilstm_state": true, "rnn_cells": true, "rnn_stacked_cells": true}
+
 // TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the
 // serving_default signature (keys, graph tensor names, dtypes, shapes), the Keras class in the
@@ -236,7 +248,7 @@ func TestFunctionalSavedModelLikeTFKeras(t *testing.T) {
 	for _, c := range functionalCases(t) {
 		dir := c.Dir
 		ref := filepath.Join(dir, "tfkeras", "savedmodel")
-		if c.Kind != "model" || maskedCases[c.Name] {
+		if c.Kind != "model" || maskedCases[c.Name] || multiOutputCases[c.Name] {
 			continue
 		}
 		if _, err := os.Stat(ref); err != nil {

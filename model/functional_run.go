@@ -37,6 +37,9 @@ func (g *graph) forward(xs []*tensor.Tensor, training bool) ([]*tensor.Tensor, m
 func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	var y *tensor.Tensor
 	var err error
+	if n.multi {
+		return g.callMulti(n, vals, training)
+	}
 	if n.list {
 		in := make([]*tensor.Tensor, len(n.in))
 		for i, x := range n.in {
@@ -62,6 +65,36 @@ func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training boo
 		y = y.Clone()
 	}
 	return y, nil
+}
+
+// callMulti runs a node called through layers.MultiIO and stores every output in vals; it
+// returns the first.
+func (g *graph) callMulti(n *node, vals map[*KerasTensor]*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	in := make([]*tensor.Tensor, len(n.in))
+	for i, x := range n.in {
+		in[i] = vals[x]
+	}
+	mask := g.masks[n.in[0]]
+	ys, err := n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
+	if err == nil && len(ys) != len(n.outs) {
+		err = fmt.Errorf("%w: %d outputs where the call has %d", ErrShape, len(ys), len(n.outs))
+	}
+	if err != nil {
+		return nil, layerErr(-1, n.layer.Name(), n.layer.Class(), err)
+	}
+	for i, y := range ys {
+		if g.shared(n.layer) {
+			y = y.Clone()
+		}
+		vals[n.outs[i]] = y
+	}
+	if m := outMask(n.layer, in[0], mask); m != nil {
+		if g.masks == nil {
+			g.masks = map[*KerasTensor][]bool{}
+		}
+		g.masks[n.out] = m
+	}
+	return vals[n.out], nil
 }
 
 // backward propagates the gradients dys of the outputs (nil entries: no gradient) back
@@ -115,7 +148,10 @@ func (g *graph) backwardGrads(dys []*tensor.Tensor, logits []bool, vals map[*Ker
 	for i := len(g.nodes) - 1; i >= 0; i-- {
 		n := g.nodes[i]
 		dy := grads[n.out]
-		if dy == nil {
+		if dy == nil && !n.multi {
+			continue
+		}
+		if n.multi && !slices.ContainsFunc(n.outs, func(t *KerasTensor) bool { return grads[t] != nil }) {
 			continue
 		}
 		shared := g.shared(n.layer)
@@ -128,6 +164,12 @@ func (g *graph) backwardGrads(dys []*tensor.Tensor, logits []bool, vals map[*Ker
 		var dxs []*tensor.Tensor
 		var err error
 		switch {
+		case n.multi:
+			dys := make([]*tensor.Tensor, len(n.outs))
+			for j, t := range n.outs {
+				dys[j] = grads[t]
+			}
+			dxs, err = n.layer.(layers.MultiIO).BackwardIO(dys)
 		case logitsOut[n.out] && g.consumers[n.out] == 1:
 			var dx *tensor.Tensor
 			dx, err = n.layer.(logitsBackwarder).BackwardLogits(dy)

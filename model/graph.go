@@ -22,6 +22,13 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		return fmt.Errorf("%w: layer %s uses the Keras mask of layer %s: kerasgo's TF graphs (SavedModel) compute no masks",
 			ErrUnsupported, layerWho(l), by)
 	}
+	if m.fn != nil && strict {
+		for _, n := range m.fn.nodes {
+			if n.multi {
+				return &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
+			}
+		}
+	}
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
 		if _, ok := l.(*InputLayer); ok {
@@ -56,3 +63,18 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	}
 	return nil
 }
+
+// MultiOutputGraphError refuses a SavedModel of a model with a layer call that returns several
+// tensors (return_state) or takes tensors beside its main input (initial_state): kerasgo's TF
+// graphs give each layer call one input and one output. It wraps ErrUnsupported.
+type MultiOutputGraphError struct {
+	Layer, Class    string
+	Inputs, Outputs int
+}
+
+func (e *MultiOutputGraphError) Error() string {
+	return fmt.Sprintf("layer %q (%s) is called on %d tensors and returns %d: kerasgo's TF graphs (SavedModel) take one tensor in and one out per layer call (return_state, initial_state are not written)",
+		e.Layer, e.Class, e.Inputs, e.Outputs)
+}
+
+func (e *MultiOutputGraphError) Unwrap() error { return ErrUnsupported }

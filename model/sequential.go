@@ -191,6 +191,10 @@ func (m *Model) add(l layers.Layer) error {
 		return fmt.Errorf("%w: layer %s takes several inputs; a Sequential model passes one tensor from layer to layer, so it needs a Functional model",
 			ErrUnsupported, who)
 	}
+	if mo, ok := l.(layers.MultiIO); ok && mo.MultiIO(1) {
+		return fmt.Errorf("%w: layer %s returns several tensors (return_state); all layers of a Sequential model must have a single output tensor, so it needs a Functional model",
+			ErrUnsupported, layerWho(l))
+	}
 	if in, ok := l.(*InputLayer); ok {
 		if len(m.layers) > 0 || m.in.kind != inputNone {
 			return fmt.Errorf("%w: an InputLayer must be the first layer of a Sequential model", ErrFormat)

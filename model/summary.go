@@ -70,9 +70,21 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 		ns := m.fn.layerNodes[l]
 		last := ns[len(ns)-1].out
 		shape = shapeString(last.batch, m.dynMasked(l.Name(), last.shape))
+		if outs := ns[len(ns)-1].outs; len(outs) > 1 {
+			// Several outputs: a list of their shapes, as both libraries print it.
+			parts := make([]string, len(outs))
+			for i, t := range outs {
+				key := l.Name()
+				if i > 0 {
+					key = outKey(key, i)
+				}
+				parts[i] = shapeString(t.batch, m.dynMasked(key, t.shape))
+			}
+			shape = "[" + strings.Join(parts, ", ") + "]"
+		}
 		if !keras3 {
 			for _, n := range ns {
-				if !slices.Equal(n.out.shape, last.shape) {
+				if !slices.Equal(n.out.shape, last.shape) || len(n.outs) != len(ns[len(ns)-1].outs) {
 					shape = "multiple"
 				}
 			}
@@ -97,7 +109,7 @@ func (m *Model) connections(l layers.Layer, keras3 bool) string {
 	var parts []string
 	for _, n := range m.fn.layerNodes[l] {
 		for _, x := range n.in {
-			ref := x.node.layer.Name() + "[" + strconv.Itoa(m.fn.nodeIndex(x.node)) + "][0]"
+			ref := x.node.layer.Name() + "[" + strconv.Itoa(m.fn.nodeIndex(x.node)) + "][" + strconv.Itoa(x.index) + "]"
 			if !keras3 {
 				ref = "'" + ref + "'"
 			}

@@ -315,8 +315,9 @@ func (m *Model) planSavedWeights(sm *saved.Model, opts LoadWeightsOptions) ([]as
 			maps.Copy(pairs, pr)
 			return nil
 		}
-		vals := make([]*tensor.Tensor, len(sl.Weights))
-		for i, v := range sl.Weights {
+		sw := keras3SubsOrder(l, sl)
+		vals := make([]*tensor.Tensor, len(sw))
+		for i, v := range sw {
 			vals[i] = v.Value
 		}
 		p, err := planLayer(l, sl.Name, vals)

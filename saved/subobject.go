@@ -23,6 +23,19 @@ type SubObject struct {
 	Names []string
 	// N is the number of the layer's Weights the object holds.
 	N int
+	// Keras3Path and Keras3Names, when set, are the groups Keras 3 weight files keep the
+	// variables under where they differ from Path (a StackedRNNCells cell: Path {"cell",
+	// "cells", "0"} as TF checkpoints track it, Keras3Path {"cell", "cells", "gru_cell"}); a
+	// step whose name is "" has no vars group.
+	Keras3Path, Keras3Names []string
+}
+
+// Keras3Groups returns the path and names Keras 3 weight files use for the sub-object.
+func (so SubObject) Keras3Groups() ([]string, []string) {
+	if so.Keras3Path != nil {
+		return so.Keras3Path, so.Keras3Names
+	}
+	return so.Path, so.Names
 }
 
 // SubRange returns the index range [lo, hi) of l.Weights held by l.Subs[i].
@@ -38,7 +51,7 @@ func (l *Layer) SubRange(i int) (lo, hi int) {
 func CheckSubs(l *Layer) error {
 	n := 0
 	for _, so := range l.Subs {
-		if len(so.Path) == 0 || len(so.Names) != len(so.Path) || so.N < 0 {
+		if len(so.Path) == 0 || len(so.Names) != len(so.Path) || so.N < 0 || len(so.Keras3Path) != len(so.Keras3Names) {
 			return fmt.Errorf("sub-object %v: want a path with one name per step", so.Path)
 		}
 		n += so.N

@@ -41,6 +41,9 @@ const (
 	// Wrap holds <case>/ like Functional for the acceptance models of testdata/layers_wrap
 	// (Bidirectional, TimeDistributed, masks).
 	Wrap = "wrap"
+	// RNNState holds <case>/ like Functional for the acceptance model of
+	// testdata/layers_rnnstate (stacked LSTMs with return_state and initial_state).
+	RNNState = "rnnstate"
 	// AppsMobile holds <case>/ like Functional for the unet_small model of the
 	// applications_mobile.py cache (call AppsMobileDir first: it must be complete).
 	AppsMobile = "apps_mobile"

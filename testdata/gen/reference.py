@@ -28,6 +28,8 @@ Usage:
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
 --part wrap does the same for the acceptance models of testdata/layers_wrap (WRAP_CASES:
     wrappers and masks; a TimeDistributed output's activation is its inner layer's).
+--part rnnstate does the same for RNNSTATE_CASES of testdata/layers_rnnstate (return_state and
+    initial_state).
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
     (its default directory, which must be complete; --testdata is not used), on a batch of
     APPS_MOBILE_BATCH inputs drawn here (x0.npy, written too), every Dropout rate set to 0, and then replays the same steps in
@@ -151,6 +153,15 @@ WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn"]
 
 def wrap_steps(testdata, out):
     train_steps(os.path.join(testdata, "layers_wrap"), WRAP_CASES, out, "wrap")
+
+
+# Acceptance model of testdata/layers_rnnstate (return_state, initial_state) compared step
+# by step.
+RNNSTATE_CASES = ["lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells"]
+
+
+def rnnstate_steps(testdata, out):
+    train_steps(os.path.join(testdata, "layers_rnnstate"), RNNSTATE_CASES, out, "rnnstate")
 
 
 # cases of the applications_mobile cache (testdata/gen/applications_mobile.py) with a step.
@@ -400,7 +411,7 @@ def main():
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
     ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile",
-                                                      "apps_mobile_variant", "mha", "wrap", "apps",
+                                                      "apps_mobile_variant", "mha", "wrap", "apps", "rnnstate",
                                                       "apps_mobile_k3", "apps_mobile_k3_variant",
                                                       "apps_xnas", "apps_xnas_variant"])
     a = ap.parse_args()
@@ -412,6 +423,8 @@ def main():
         functional_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "wrap":
         wrap_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
+    elif a.part == "rnnstate":
+        rnnstate_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part in ("apps_mobile", "apps_mobile_variant"):
         extra = apps_mobile_steps(os.path.abspath(a.out), variant=a.part == "apps_mobile_variant")
     elif a.part.removesuffix("_variant") in APPS_MOBILE_MORE:

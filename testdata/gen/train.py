@@ -180,9 +180,10 @@ def write_optimizer_state(d, model, opt):
                 head = "/".join(full[:k])
                 if head in layer_names:
                     layer, weight = head, "/".join(full[k:])
-                    if hasattr(model.get_layer(layer), "cell"):
+                    if hasattr(model.get_layer(layer), "cell") and type(model.get_layer(layer)).__name__ != "RNN":
                         # A recurrent layer's cell variable goes by its short name, as kerasgo
-                        # names it ('lstm/lstm_cell/kernel' -> 'kernel').
+                        # names it ('lstm/lstm_cell/kernel' -> 'kernel'); the generic RNN
+                        # layer's keeps its cell's scope ('lstm_cell/kernel').
                         weight = weight.split("/")[-1]
                     break
         fname = f"slots/{layer.replace('/', '.')}_{weight.replace('/', '.')}_{slot}.npy"

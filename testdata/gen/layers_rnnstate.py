@@ -1,0 +1,120 @@
+"""testdata/layers_rnnstate/<case>/: recurrent layers returning their states (return_state)
+and called with initial states (initial_state), which makes layers with several output
+tensors in a Functional model (tensor_index in [layer, node, tensor] references of both
+dialects). Saved in every format by functional.py's gen_case / check_case:
+
+- lstm_state_stack (the acceptance case of issue 12): LSTM(8, return_sequences=True,
+  return_state=True) -> LSTM(8, return_state=True) called on the sequence with
+  initial_state=[h, c] -> Concatenate of its two states -> Dense(3, softmax).
+- gru_state_outputs: two inputs; a Dense on the second gives the initial state of a
+  GRU(4, return_sequences=True, return_state=True); its state feeds Dense(2, softmax), its
+  sequence a SimpleRNN(3, return_state=True, go_backwards=True) whose state (output 1) is the
+  model's second output.
+- bilstm_state: Bidirectional(LSTM(4, return_state=True)) returning the merged output, then
+  the forward layer's states (h, c) and the backward layer's; the output, the backward h and
+  the forward c concatenated into Dense(2, softmax).
+- rnn_cells: the generic RNN layer over LSTMCell (return_sequences), GRUCell(reset_after=False)
+  (go_backwards) and SimpleRNNCell(relu) (return_state) -> Dense(2, softmax).
+- rnn_stacked_cells: RNN(StackedRNNCells([LSTMCell, GRUCell(reset_after=False)]),
+  return_sequences, go_backwards) -> RNN(StackedRNNCells([GRUCell, SimpleRNNCell]),
+  return_state) given initial states (Dense layers on a second input); its output and first
+  state into Dense(2, softmax). (An LSTMCell's states are a nested pair in a stack's states,
+  which this case leaves out.)
+"""
+
+import os
+import sys
+
+from functional import VERSIONS, check_case, gen_case, reset_dir, write_json
+from layers_wrap import slim
+
+
+def lstm_state_stack(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    seq, h, c = L.LSTM(8, return_sequences=True, return_state=True, name="lstm_a")(x)
+    _, h2, c2 = L.LSTM(8, return_state=True, name="lstm_b")(seq, initial_state=[h, c])
+    s = L.Concatenate(name="states")([h2, c2])
+    y = L.Dense(3, activation="softmax", name="head")(s)
+    return lib.Model(x, y, name="lstm_state_stack")
+
+
+def gru_state_outputs(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    v = lib.Input((2,), name="vec")
+    h0 = L.Dense(4, activation="tanh", name="init")(v)
+    seq, h = L.GRU(4, return_sequences=True, return_state=True, name="gru")(x, initial_state=[h0])
+    y = L.Dense(2, activation="softmax", name="head")(h)
+    _, h2 = L.SimpleRNN(3, return_state=True, go_backwards=True, name="srnn")(seq)
+    return lib.Model([x, v], [y, h2], name="gru_state_outputs")
+
+
+def bilstm_state(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    y, hf, cf, hb, cb = L.Bidirectional(L.LSTM(4, return_state=True), name="bilstm")(x)
+    s = L.Concatenate(name="join")([y, hb, cf])
+    return lib.Model(x, L.Dense(2, activation="softmax", name="head")(s), name="bilstm_state")
+
+
+def rnn_cells(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    h = L.RNN(L.LSTMCell(4), return_sequences=True, name="rnn_lstm")(x)
+    h = L.RNN(L.GRUCell(3, reset_after=False), return_sequences=True, go_backwards=True, name="rnn_gru")(h)
+    h, s = L.RNN(L.SimpleRNNCell(2, activation="relu"), return_state=True, name="rnn_simple")(h)
+    y = L.Dense(2, activation="softmax", name="head")(L.Concatenate(name="join")([h, s]))
+    return lib.Model(x, y, name="rnn_cells")
+
+
+def rnn_stacked_cells(lib):
+    L = lib.layers
+    x = lib.Input((5, 3), name="seq")
+    v = lib.Input((4,), name="vec")
+    low = L.StackedRNNCells([L.LSTMCell(4, name="low"), L.GRUCell(3, reset_after=False, name="mid")], name="low_cells")
+    h = L.RNN(low, return_sequences=True, go_backwards=True, name="stack_a")(x)
+    top = L.StackedRNNCells([L.GRUCell(3, name="a"), L.SimpleRNNCell(2, name="b")])
+    y, ha, hb = L.RNN(top, return_state=True, name="stack_b")(
+        h, initial_state=[L.Dense(3, name="init_a")(v), L.Dense(2, activation="tanh", name="init_b")(v)])
+    s = L.Concatenate(name="join")([y, ha])
+    return lib.Model([x, v], L.Dense(2, activation="softmax", name="head")(s), name="rnn_stacked_cells")
+
+
+def main(out):
+    out = os.path.join(out, "layers_rnnstate")
+    reset_dir(out)
+    manifest = {"versions": VERSIONS, "cases": {}}
+    todo = [
+        ("lstm_state_stack", lstm_state_stack, "LSTM(8, return_sequences, return_state) -> LSTM(8, return_state) "
+         "with initial_state=[h, c] -> Concatenate(states) -> Dense(3, softmax) over (5, 3), every format", 14100),
+        ("gru_state_outputs", gru_state_outputs, "Dense(4, tanh) initial state of GRU(4, return_sequences, "
+         "return_state) -> Dense(2, softmax) on its state; SimpleRNN(3, return_state, go_backwards) on its "
+         "sequence, state as the second output; every format", 14101),
+        ("bilstm_state", bilstm_state, "Bidirectional(LSTM(4, return_state)) -> Concatenate(output, backward h, "
+         "forward c) -> Dense(2, softmax) over (5, 3), every format", 14102),
+        ("rnn_cells", rnn_cells, "RNN(LSTMCell(4), return_sequences) -> RNN(GRUCell(3, reset_after=False), "
+         "return_sequences, go_backwards) -> RNN(SimpleRNNCell(2, relu), return_state) -> Concatenate -> "
+         "Dense(2, softmax) over (5, 3), every format", 14103),
+        ("rnn_stacked_cells", rnn_stacked_cells, "RNN(StackedRNNCells([LSTMCell(4), GRUCell(3)]), return_sequences, "
+         "go_backwards) -> RNN(StackedRNNCells([GRUCell(3), SimpleRNNCell(2)]), return_state) with initial states "
+         "from a second input -> Concatenate -> Dense(2, softmax), every format", 14104),
+    ]
+    entries = {}
+    for name, b, desc, seed in todo:
+        entries[name] = gen_case(out, name, b, desc, seed, "model", True, fit=False)
+    for name, b, desc, seed in todo:
+        check_case(out, name, b, entries[name], True, fit=False)
+    # The tf_keras SavedModels (a While-loop function per recurrent call, 1 to 2 MB) are
+    # kept for lstm_state_stack only.
+    slim(out, "gru_state_outputs", entries["gru_state_outputs"])
+    slim(out, "bilstm_state", entries["bilstm_state"])
+    slim(out, "rnn_cells", entries["rnn_cells"])
+    slim(out, "rnn_stacked_cells", entries["rnn_stacked_cells"])
+    for name, e in entries.items():
+        manifest["cases"][name] = e
+    write_json(os.path.join(out, "manifest.json"), manifest)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
