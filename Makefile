@@ -129,6 +129,7 @@ _bench-compare:
 	$(PY) scripts/bench_predict.py
 	$(PY) scripts/bench_fit.py --images 10000
 	$(PY) scripts/bench_gemm.py --sizes 2048,512,256,64
+	$(PY) scripts/bench_dense.py
 	bash scripts/bench_h5.sh
 	bash scripts/bench_checkpoint.sh
 

@@ -20,8 +20,9 @@ import (
 // (MobileNetV2, EfficientNetB0, Xception, NASNetMobile, the U-Net, the mixed_float16 CNN; read from Keras
 // 3's model.keras) with kerasgo to tf_keras .h5, Keras 3 .keras and a SavedModel; tf_keras,
 // Keras 3 and tf.saved_model load them and predict on the cache's inputs: within 1e-4 relative
-// of kerasgo's predictions (the mixed_float16 CNN: within 2^-11, float16 compute; a SavedModel
-// kerasgo writes computes in float32), with Keras's summaries equal to kerasgo's.
+// of kerasgo's predictions (the mixed_float16 CNN: within 2^-11, float16 compute in Keras; a
+// SavedModel kerasgo writes rounds as kerasgo does, compat/dtype16_savedmodel_test.go), with
+// Keras's summaries equal to kerasgo's.
 func TestAppsMobileFilesInKeras(t *testing.T) {
 	root := testref.AppsMobileDir(t)
 	dir := t.TempDir()

@@ -72,7 +72,8 @@
 // standalone optimizer weights) are reported as ErrUnsupported. A standalone Keras 3
 // .weights.h5 does not record the layer order: layers with weights are ordered from the
 // optimizer's slot shapes when possible, otherwise by path, and weightless layers follow.
-// Datasets must be numeric; bfloat16 is read (Keras 3 "dtype" attribute) but not written.
+// Datasets must be numeric; bfloat16 is read and written as Keras 3 stores it (2-byte opaque
+// data with a "dtype" attribute "bfloat16").
 // Reading is bounded by the file (bounds.go): a dataset may not declare more than its stored
 // bytes can hold (deflate expands at most 1032-fold; other filters, external and virtual
 // storage are unsupported), and chunked data is read in pieces. A .keras file's stored

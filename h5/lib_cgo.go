@@ -502,6 +502,8 @@ static hid_t kg_filetype(int kind) {
 		H5Tset_ebias(t, 15);
 		return t;
 	}
+	case 14: // bfloat16 as Keras 3 stores it: 2-byte opaque (NumPy "|V2"), a "dtype" attribute
+		return H5Tcreate(H5T_OPAQUE, 2);
 	case 10: { // bool as h5py writes it: enum of int8 FALSE=0, TRUE=1
 		hid_t t = H5Tenum_create(H5T_STD_I8LE);
 		signed char f = 0, tr = 1;
@@ -518,7 +520,7 @@ static int kg_dset_write(hid_t loc, const char *gpath, const char *name, int kin
 	const hsize_t *dims, const void *buf, size_t nbytes) {
 	hid_t ft = kg_filetype(kind);
 	if (ft < 0) return -4;
-	hid_t mt = (kind == 19 || kind == 10) ? H5Tcopy(ft) : kg_memtype(kind, -1);
+	hid_t mt = (kind == 19 || kind == 10 || kind == 14) ? H5Tcopy(ft) : kg_memtype(kind, -1);
 	hid_t s = kg_space(rank, dims);
 	hid_t g = H5Gopen2(loc, gpath, H5P_DEFAULT);
 	hid_t d = -1, es = -1;
@@ -1080,6 +1082,10 @@ func (h *h5file) writeDataset(gpath, name string, t *tensor.Tensor) error {
 	r := C.kg_dset_write(h.id, cg, cn, C.int(t.DType), C.int(len(t.Shape)), &dims[0], ptr, C.size_t(nbytes))
 	switch r {
 	case 0:
+		if t.DType == tensor.BFloat16 {
+			// Keras 3 marks its opaque bfloat16 datasets with a dtype attribute
+			return h.writeVlenAttr(joinPath(gpath, name), "dtype", []string{"bfloat16"}, true, true)
+		}
 		return nil
 	case -4:
 		return fmt.Errorf("%w: dtype %v", ErrUnsupported, t.DType)

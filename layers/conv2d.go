@@ -53,9 +53,13 @@ type Conv2D struct {
 	g            geom
 	x, z, y      *tensor.Tensor // cached by a training Forward
 	skipDX       bool
-	// Scratch reused across calls: dL/dz and per-worker im2col buffers.
-	dzBuf   []float32
-	scratch [][]float32
+	// Scratch reused across calls: dL/dz and im2col buffers, per worker.
+	dzBuf []float32
+	// trainZ, trainY: the outputs of a training Forward (before and after the activation),
+	// reused by the next training Forward (Backward reads them in between).
+	trainZ, trainY []float32
+	trainBufs      inferBufs // the direct kernels' scratch in a training Forward
+	scratch        [][]float32
 	// colsCache holds the im2col matrix of the last training Forward for Backward's kernel
 	// gradient (when it fits in maxColsCache bytes).
 	colsCache []float32
@@ -337,12 +341,24 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 	F := l.filters
 	inSize := g.h * g.w * g.c
 	outShape := []int{n, g.oh, g.ow, F}
-	z := make([]float32, n*P*F)
+	l.trainZ = reuseBuf(l.trainZ, n*P*F)
+	z := l.trainZ
 	y := z
 	if l.act.needZ {
-		y = make([]float32, len(z))
+		l.trainY = reuseBuf(l.trainY, len(z))
+		y = l.trainY
 	}
 	xd, kd := x.Float32s(), l.kernel.Value.Float32s()
+	if l.direct512() && !g.trivial() && n > 0 {
+		// The AVX-512 direct kernels compute the outputs from x in place (bias and ReLU in
+		// registers); Backward builds its im2col rows chunk by chunk, in cache.
+		b := l.trainBufs.acquire()
+		l.forwardInfer512(b, xd, z, y, n)
+		b.release()
+		out := tensor.MustFromFloat32(outShape, y)
+		l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
+		return out, nil
+	}
 	var bd []float32
 	if l.bias != nil {
 		bd = l.bias.Value.Float32s()
@@ -419,10 +435,6 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	inSize := g.h * g.w * g.c
 	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
 	zd, yd, dyd := l.z.Float32s(), l.y.Float32s(), dy.Float32s()
-	if cap(l.dzBuf) < len(dyd) {
-		l.dzBuf = make([]float32, len(dyd))
-	}
-	dz := l.dzBuf[:len(dyd)]
 	var dx []float32
 	if !l.skipDX {
 		dx = make([]float32, len(xd))
@@ -431,6 +443,14 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	dW := make([][]float32, w)
 	dB := make([][]float32, w)
 	chunk := imagesPerChunk(P)
+	if !l.colsValid {
+		// im2col rows built here: chunks of up to 1 MiB of rows (in L2), so that each
+		// kernel-gradient product is deep.
+		chunk = max(chunk, min(n, (1<<18)/max(P*K, 1)))
+	}
+	// dL/dz of one chunk per worker, used while it is in cache (not the whole batch).
+	dzSize := min(chunk, n) * P * F
+	l.dzBuf = reuseBuf(l.dzBuf, w*dzSize)
 	colsBuf := make([][]float32, w)
 	dcolsBuf := make([][]float32, w)
 	if !g.trivial() {
@@ -450,8 +470,8 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			m := (i1 - i0) * P
 			s := i0 * P * F
 			e := i1 * P * F
-			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dz[s:e], F)
-			dzc := dz[s:e]
+			dzc := l.dzBuf[wi*dzSize : wi*dzSize+e-s]
+			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dzc, F)
 			for r := 0; r < m; r++ {
 				for j, v := range dzc[r*F : (r+1)*F] {
 					pb[j] += v
@@ -495,6 +515,14 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, nil
 	}
 	return tensor.MustFromFloat32(l.x.Shape, dx), nil
+}
+
+// reuseBuf returns buf with n elements (contents left over), reallocated when too small.
+func reuseBuf(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
 }
 
 // sumInto overwrites dst with the sum of the non-nil parts.

@@ -24,7 +24,7 @@ func (l *Conv2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
 		z = b.get(1, n*P*F)
 	}
 	xd := x.Float32s()
-	if l.direct512() && !g.trivial() {
+	if l.direct512() && !g.trivial() && n > 0 {
 		l.forwardInfer512(b, xd, z, y, n)
 		return tensor.MustFromFloat32([]int{n, g.oh, g.ow, F}, y)
 	}

@@ -386,7 +386,7 @@ func (l *Conv2DTranspose) Graph() (*saved.LayerGraph, error) {
 		return nil, errNotBuiltGraph("Conv2DTranspose", l.name)
 	}
 	if dh, dw := l.dilation(); dh != 1 || dw != 1 {
-		return nil, layerErr(ErrUnsupported, "Conv2DTranspose", l.name, "no TF graph for dilation_rate (%d, %d) (TF runs it as a space-to-batch around the transposed convolution)", dh, dw)
+		return l.dilatedGraph()
 	}
 	b := newGraphBuilder("Conv2DTranspose", l.name)
 	i32 := saved.TypeAttr(tensor.Int32)
@@ -408,6 +408,41 @@ func (l *Conv2DTranspose) Graph() (*saved.LayerGraph, error) {
 		"padding":     saved.StringAttr(strings.ToUpper(paddingName(l.same))),
 		"dilations":   saved.IntsAttr(1, 1, 1, 1),
 		"data_format": saved.StringAttr("NHWC"),
+	}))
+	if l.bias != nil {
+		bb := b.read("bias", "BiasAdd")
+		x = b.op("BiasAdd", "BiasAdd", []string{x, bb}, tAttrs(map[string]saved.Attr{"data_format": saved.StringAttr("NHWC")}))
+	}
+	b.activation(l.act, x)
+	return b.graph(l, false)
+}
+
+// dilatedGraph is Graph for a dilation_rate above 1 (strides 1; TF's CPU kernel of
+// Conv2DBackpropInput takes no dilations). A transposed convolution is the adjoint of the
+// forward convolution from the output to the input (l.g); with stride 1 that adjoint is a
+// dilated Conv2D (VALID) of the input padded by (span−1−pad_before) before and the rest after,
+// with the kernel flipped in both spatial axes and its two channel axes swapped:
+// Transpose(kernel, [0, 1, 3, 2]), ReverseV2 on axes 0 and 1, Pad, Conv2D with dilations.
+func (l *Conv2DTranspose) dilatedGraph() (*saved.LayerGraph, error) {
+	g := l.g
+	eh, ew := (g.kh-1)*g.dh+1, (g.kw-1)*g.dw+1
+	top, left := eh-1-g.pt, ew-1-g.pl
+	bottom, right := g.h+eh-1-g.oh-top, g.w+ew-1-g.ow-left
+	if l.strides != [2]int{1, 1} || top < 0 || left < 0 || bottom < 0 || right < 0 {
+		return nil, layerErr(ErrUnsupported, "Conv2DTranspose", l.name, "no TF graph for dilation_rate (%d, %d) with strides (%d, %d)",
+			g.dh, g.dw, l.strides[0], l.strides[1])
+	}
+	b := newGraphBuilder("Conv2DTranspose", l.name)
+	k := b.read("kernel", "conv2d_transpose")
+	perm := b.int32Const("conv2d_transpose/perm", []int32{0, 1, 3, 2})
+	kt := b.op("conv2d_transpose/transpose", "Transpose", []string{k, perm}, tAttrs(map[string]saved.Attr{"Tperm": saved.TypeAttr(tensor.Int32)}))
+	axes := b.int32Const("conv2d_transpose/ReverseV2/axis", []int32{0, 1})
+	kf := b.op("conv2d_transpose/ReverseV2", "ReverseV2", []string{kt, axes}, tAttrs(map[string]saved.Attr{"Tidx": saved.TypeAttr(tensor.Int32)}))
+	pads := b.int32s("conv2d_transpose/Pad/paddings", []int{4, 2}, 0, 0, int32(top), int32(bottom), int32(left), int32(right), 0, 0)
+	xp := b.op("conv2d_transpose/Pad", "Pad", []string{"$in", pads}, tAttrs(map[string]saved.Attr{"Tpaddings": saved.TypeAttr(tensor.Int32)}))
+	x := b.op("conv2d_transpose", "Conv2D", []string{xp, kf}, tAttrs(map[string]saved.Attr{
+		"strides": saved.IntsAttr(1, 1, 1, 1), "padding": saved.StringAttr("VALID"),
+		"dilations": saved.IntsAttr(1, int64(g.dh), int64(g.dw), 1), "data_format": saved.StringAttr("NHWC"),
 	}))
 	if l.bias != nil {
 		bb := b.read("bias", "BiasAdd")

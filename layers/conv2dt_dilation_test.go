@@ -1,8 +1,9 @@
 package layers
 
 import (
-	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -17,8 +18,10 @@ func init() {
 	}
 }
 
-// TestConv2DTransposeDilation checks the cases above are there and that a dilated layer has
-// no TF graph (ErrUnsupported: a SavedModel of it is refused).
+// TestConv2DTransposeDilation checks the cases above are there and that a dilated layer's TF
+// graph is a dilated Conv2D of the padded input with the flipped kernel (TF's CPU
+// Conv2DBackpropInput takes no dilations; compat/dtype16_savedmodel_test.go runs it in TF),
+// and that strides with a dilation (which Keras refuses too) have none.
 func TestConv2DTransposeDilation(t *testing.T) {
 	n := 0
 	for _, c := range probeChainCases {
@@ -40,7 +43,33 @@ func TestConv2DTransposeDilation(t *testing.T) {
 	if s, _ := l.OutputShape([]int{4, 4, 1}); len(s) != 3 || s[0] != 8 || s[1] != 8 {
 		t.Errorf("output shape %v, want (8, 8, 2): 4 + dilated span 5 - 1", s)
 	}
-	if _, err := l.(Grapher).Graph(); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("Graph of a dilated Conv2DTranspose: err = %v, want ErrUnsupported", err)
+	g, err := l.(Grapher).Graph()
+	if err != nil {
+		t.Fatalf("Graph of a dilated Conv2DTranspose: %v", err)
+	}
+	var types []string
+	for _, op := range g.Ops {
+		types = append(types, op.Type)
+		if op.Type == "Pad" {
+			if p := g.Ops[len(types)-2]; p.Type != "Const" || fmt.Sprint(p.Attrs["value"].Tensor.Data) != "[0 0 4 4 4 4 0 0]" {
+				t.Errorf("paddings %v, want the dilated span minus 1 (4) on each side", p.Attrs["value"].Tensor.Data)
+			}
+		}
+		if op.Type == "Conv2D" && fmt.Sprint(op.Attrs["dilations"].Ints) != "[1 2 2 1]" {
+			t.Errorf("Conv2D dilations %v", op.Attrs["dilations"].Ints)
+		}
+	}
+	if got := strings.Join(types, " "); got != "ReadVariableOp Const Transpose Const ReverseV2 Const Pad Conv2D ReadVariableOp BiasAdd" {
+		t.Errorf("ops %s", got)
+	}
+	s, _, err := FromConfig("Conv2DTranspose", map[string]any{"name": "s", "filters": 2.0, "kernel_size": []any{3.0, 3.0},
+		"dilation_rate": []any{2.0, 2.0}, "strides": []any{2.0, 2.0}}, 0)
+	if err == nil {
+		if err = s.Build([]int{4, 4, 1}, NewRand(1)); err == nil {
+			_, err = s.(Grapher).Graph()
+		}
+	}
+	if err == nil {
+		t.Errorf("strides (2, 2) with dilation_rate (2, 2): no error")
 	}
 }

@@ -90,7 +90,7 @@ func (fc *fusedChain) forward(x *tensor.Tensor) *tensor.Tensor {
 	conv, pool := fc.conv, fc.pool
 	// What the layers' own inference Forward calls reset.
 	conv.x, conv.z, conv.y, conv.colsValid = nil, nil, nil, false
-	pool.arg = nil
+	pool.trainX, pool.trainOut, pool.trained = nil, nil, false
 	for _, bn := range []*BatchNormalization{fc.bn1, fc.bn2} {
 		if bn != nil {
 			bn.x, bn.xhat, bn.invStd, bn.trained = nil, nil, nil, false

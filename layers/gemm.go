@@ -112,6 +112,11 @@ type gemmPlan struct {
 	directA, directB  bool // full slivers read in place instead of packed
 	wholeB            bool // B packed whole before the tasks (bSize floats), not per slab
 	bSize             int
+	// wholeA: A packed whole first (aSize floats, slab by slab, all rows), then each slab is
+	// one round on the pool in which a chunk packs a range of B slivers and multiplies all of
+	// A by them (see runWholeA).
+	wholeA bool
+	aSize  int
 }
 
 // gemmBufs recycles packing buffers between calls.
@@ -175,6 +180,28 @@ func gemmCore(kn *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	p.bSize = p.kc * p.nc
 	if parallel && n <= p.nc && k*roundUp(n, nr) <= gemmWholeB {
 		p.wholeB, p.bSize = true, k*roundUp(n, nr)
+	}
+	// A product with many B slivers and a short A (a Dense layer at batch 512) packs A
+	// whole when one slab of it fits in half of L2 and all of it in gemmWholeA floats.
+	if parallel && !p.wholeB && !p.directA && !p.directB && roundUp(m, mr)*p.kc <= gemmSlabA &&
+		roundUp(m, mr)*k <= gemmWholeA && ceilDiv(n, nr) >= 4*procs {
+		// Column blocks: each keeps its part of C (m × cols, at most gemmBlockC floats) in
+		// L2 across all slabs; a multiple of the pool's chunk count, so that chunks are equal.
+		p.wholeA, p.aSize = true, roundUp(m, mr)*k
+		mp := roundUp(m, mr)
+		w := chunksPerProc * procs
+		nb := roundUp(ceilDiv(n, max(nr, gemmBlockC/mp)), w)
+		nb = min(nb, ceilDiv(n, nr))
+		p.nc = roundUp(ceilDiv(n, nb), nr)
+		p.jChunks = ceilDiv(n, p.nc) // column blocks
+		p.bSize = p.kc * p.nc * p.jChunks
+		chunks = workers(p.jChunks)
+		buf := getBuf(p.bSize + p.aSize + chunks*p.tileSize)
+		q := new(gemmPlan)
+		*q = p
+		q.runWholeA(*buf)
+		gemmBufs.Put(buf)
+		return
 	}
 	buf := getBuf(p.bSize + chunks*(p.aStride+p.tileSize))
 	if parallel {
@@ -244,6 +271,58 @@ func (p *gemmPlan) runParallel(buf []float32) {
 			})
 		}
 	}
+}
+
+// gemmSlabA and gemmWholeA bound the packed A of the wholeA plan: one slab (floats; 1 MiB,
+// half of this machine's L2, which it is read from for every B sliver) and all of it.
+const (
+	gemmSlabA  = 1 << 18
+	gemmWholeA = 1 << 22
+	gemmBlockC = 5 << 16 // floats of C one column block of a wholeA plan keeps in L2
+)
+
+// runWholeA carries out a wholeA plan on the worker pool. A is packed first, every slab at
+// once (slab l0 at ap[mp·l0:], mp = m rounded up to mr), in one round. Then one round whose
+// chunks are column blocks of C (p.jChunks blocks of p.nc columns): a block runs every slab,
+// packing each of its B slivers and running every A sliver against it while it is in L1,
+// so the block of C stays in L2 from the first slab to the last and is read from memory
+// once, and the only wait is at the end.
+func (p *gemmPlan) runWholeA(buf []float32) {
+	mr, nr := p.kn.mr, p.kn.nr
+	bp, ap, tiles := buf[:p.bSize], buf[p.bSize:p.bSize+p.aSize], buf[p.bSize+p.aSize:]
+	mp := roundUp(p.m, mr)
+	aSlivers := mp / mr
+	slabs := ceilDiv(p.k, p.kc)
+	parallelFor(slabs*aSlivers, func(_, lo, hi int) {
+		for lo < hi {
+			sl := lo / aSlivers
+			s0 := lo % aSlivers
+			s1 := min(aSlivers, s0+hi-lo)
+			l0 := sl * p.kc
+			kcb := min(p.kc, p.k-l0)
+			rows := min(s1*mr, p.m) - s0*mr
+			p.packA(ap[mp*l0+s0*mr*kcb:], s0*mr, rows, l0, kcb)
+			lo += s1 - s0
+		}
+	})
+	parallelFor(p.jChunks, func(w, lo, hi int) {
+		tile := tiles[w*p.tileSize : (w+1)*p.tileSize]
+		for jb := lo; jb < hi; jb++ {
+			j0 := jb * p.nc
+			ncb := min(p.nc, p.n-j0)
+			bb := bp[jb*p.kc*p.nc : (jb+1)*p.kc*p.nc]
+			for l0 := 0; l0 < p.k; l0 += p.kc {
+				kcb := min(p.kc, p.k-l0)
+				as := ap[mp*l0 : mp*l0+mp*kcb]
+				for s := range ceilDiv(ncb, nr) {
+					p.packB(bb, l0, kcb, j0, ncb, s, s+1)
+					for ii := 0; ii < p.m; ii += mr {
+						p.micro(as, bb, tile, 0, ii, p.m, l0, kcb, j0, s, ncb)
+					}
+				}
+			}
+		}
+	})
 }
 
 // packSlab packs the B slivers of a slab that are read packed: all of them, or with
@@ -358,7 +437,9 @@ func (p *gemmPlan) packA(dst []float32, i0, rows, l0, kcb int) {
 				src := p.a[(l0+l)*p.lda+ib : (l0+l)*p.lda+ib+r]
 				dl := d[l*mr : l*mr+mr]
 				if alpha == 1 {
-					copy(dl, src)
+					for i, v := range src { // a loop beats a memmove call for mr floats
+						dl[i] = v
+					}
 				} else {
 					for i, v := range src {
 						dl[i] = alpha * v

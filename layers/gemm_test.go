@@ -178,6 +178,12 @@ func TestGemmKernels(t *testing.T) {
 			gemmCase(t, kn, rng, false, false, 40, kn.nc+5, 300, 1, 1, 0, 0, 0)
 			gemmCase(t, kn, rng, false, false, 3, kn.nc+nr+3, 17, 1, 0, 1, 2, 3)       // several B blocks
 			gemmCase(t, kn, rng, true, true, kn.mc+mr+1, 70, 2*kn.kc+3, 1, 1, 0, 0, 0) // several A blocks and slabs
+			// A packed whole, B packed by the chunk that uses it (wholeA): partial last A
+			// sliver, narrow last B sliver, several B blocks and slabs, every transpose.
+			for tr := range 4 {
+				gemmCase(t, kn, rng, tr&1 != 0, tr&2 != 0, 3*mr+5, 17*nr+nr/2-1, 2*kn.kc+7, 1.5, 0.5, 1, 2, 3)
+				gemmCase(t, kn, rng, tr&1 != 0, tr&2 != 0, 5*mr, kn.nc+3*nr+1, kn.kc+1, 1, 0, 0, 0, 0)
+			}
 		})
 	}
 }

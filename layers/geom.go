@@ -117,9 +117,15 @@ func (g *geom) im2col(x, cols []float32) {
 				if ix0 >= 0 && ix0+g.kw <= g.w {
 					src := x[(base+ix0)*c : (base+ix0+g.kw)*c]
 					if len(src) < 32 {
-						// Short rows: a loop beats a memmove call.
-						for t, v := range src {
-							d[t] = v
+						// Short rows: eight floats per move, then a loop; both beat a memmove
+						// call.
+						d = d[:len(src)]
+						t := 0
+						for ; t+8 <= len(src); t += 8 {
+							*(*[8]float32)(d[t : t+8]) = *(*[8]float32)(src[t : t+8])
+						}
+						for ; t < len(src); t++ {
+							d[t] = src[t]
 						}
 					} else {
 						copy(d, src)

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -22,10 +21,16 @@ type MaxPoolingOptions struct {
 // in row-major scan order, as TensorFlow's CPU kernel routes it.
 type MaxPooling2D struct {
 	pool2D
-	arg    []int32 // per output element: index of the max within its image
 	inLen  int
 	xShape []int
 	infer  inferBufs // the inference output, reused across calls
+	// Training buffers, reused: the output (valid until the next training Forward), the
+	// argmax, and dL/dx (valid until the next Backward).
+	trainY, dxBuf []float32
+	// trainX, trainOut: the input and output of the last training Forward (Backward finds
+	// the maxima's cells from them); nil before one.
+	trainX, trainOut []float32
+	trained          bool // a training Forward ran since the last inference one
 }
 
 // NewMaxPooling2D returns a MaxPooling2D layer. It panics on a pool size below 1 or an
@@ -57,20 +62,53 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 		return nil, err
 	}
 	if !training {
-		l.arg = nil
+		l.trainX, l.trainOut, l.trained = nil, nil, false
 		return l.forwardInfer(x), nil
 	}
-	g := l.g
+	// The maxima as in inference (the same kernels), into the layer's training buffer;
+	// Backward finds each window's first maximal cell in x, which it keeps.
+	g := &l.g
 	n := x.Shape[0]
 	inSize := g.h * g.w * g.c
 	outSize := g.oh * g.ow * g.c
-	y := make([]float32, n*outSize)
-	arg := make([]int32, n*outSize)
+	l.trainY = reuseBuf(l.trainY, n*outSize)
+	y := l.trainY
 	xd := x.Float32s()
+	parallelFor(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			l.poolImage(xd[i*inSize:(i+1)*inSize], y[i*outSize:(i+1)*outSize])
+		}
+	})
+	l.trainX, l.inLen, l.xShape = xd, inSize, append(l.xShape[:0], x.Shape...)
+	l.trainOut, l.trained = y, true
+	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
+}
+
+// Backward routes each output gradient to the input cell that was the window's maximum:
+// the first cell in scan order (rows, then columns) holding the maximum, as TF's MaxPoolGrad
+// picks it; a window whose maximum is NaN sends it to its first NaN. dx is the layer's
+// buffer (valid until the next Backward), cleared image by image by the worker that then
+// writes one cell per output element while the image is in cache.
+func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if !l.trained {
+		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "Backward without a training Forward")
+	}
+	g := &l.g
+	n := l.xShape[0]
+	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, []int{n, g.oh, g.ow, g.c}) {
+		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString([]int{n, g.oh, g.ow, g.c}))
+	}
+	dyd := dy.Float32s()
+	outSize := g.oh * g.ow * g.c
+	l.dxBuf = reuseBuf(l.dxBuf, n*l.inLen)
+	dx := l.dxBuf
+	xd, yd := l.trainX, l.trainOut
 	parallelFor(n, func(_, lo, hi int) {
 		c := g.c
 		for i := lo; i < hi; i++ {
-			img := xd[i*inSize : (i+1)*inSize]
+			d := dx[i*l.inLen : (i+1)*l.inLen]
+			clear(d)
+			img := xd[i*l.inLen : (i+1)*l.inLen]
 			for oy := 0; oy < g.oh; oy++ {
 				y0 := max(oy*g.sh-g.pt, 0)
 				y1 := min(oy*g.sh-g.pt+g.kh, g.h)
@@ -78,58 +116,41 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor,
 					x0 := max(ox*g.sw-g.pl, 0)
 					x1 := min(ox*g.sw-g.pl+g.kw, g.w)
 					o := i*outSize + (oy*g.ow+ox)*c
-					best := y[o : o+c]
-					// The window's first cell starts the maximum; later cells replace it
-					// only when strictly greater, so ties keep the first in scan order.
 					first := (y0*g.w + x0) * c
-					for ch, v := range img[first : first+c] {
-						best[ch] = v
-					}
-					at := arg[o : o+c]
-					for ch := range at {
-						at[ch] = int32(first + ch)
-					}
-					for iy := y0; iy < y1; iy++ {
-						for ix := x0; ix < x1; ix++ {
-							off := (iy*g.w + ix) * c
-							src := img[off : off+c]
-							for ch, v := range src {
-								if v > best[ch] {
-									best[ch] = v
-									at[ch] = int32(off + ch)
-								}
-							}
-						}
+					for ch, m := range yd[o : o+c] {
+						at := windowArg(img, m, first+ch, y0, y1, x0, x1, g.w, c, ch)
+						d[at] += dyd[o+ch]
 					}
 				}
 			}
 		}
 	})
-	l.arg, l.inLen, l.xShape = arg, inSize, slices.Clone(x.Shape)
-	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y), nil
+	return tensor.MustFromFloat32(l.xShape, dx), nil
 }
 
-// Backward routes each output gradient to the input cell that was the window's maximum.
-func (l *MaxPooling2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
-	if l.arg == nil {
-		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "Backward without a training Forward")
-	}
-	n := l.xShape[0]
-	if dy.DType != tensor.Float32 || !tensor.SameShape(dy.Shape, []int{n, l.g.oh, l.g.ow, l.g.c}) {
-		return nil, layerErr(ErrShape, "MaxPooling2D", l.name, "dy shape %s, want %s", tensor.ShapeString(dy.Shape), tensor.ShapeString([]int{n, l.g.oh, l.g.ow, l.g.c}))
-	}
-	dyd := dy.Float32s()
-	outSize := len(dyd) / max(n, 1)
-	dx := make([]float32, n*l.inLen)
-	parallelFor(n, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			d := dx[i*l.inLen : (i+1)*l.inLen]
-			for j, a := range l.arg[i*outSize : (i+1)*outSize] {
-				d[a] += dyd[i*outSize+j]
+// windowArg returns the index in img of the first cell of channel ch in the window
+// [y0, y1) × [x0, x1) equal to m (NaN matching NaN), or first when none is.
+func windowArg(img []float32, m float32, first, y0, y1, x0, x1, w, c, ch int) int {
+	if m != m {
+		for iy := y0; iy < y1; iy++ {
+			for ix := x0; ix < x1; ix++ {
+				if v := img[(iy*w+ix)*c+ch]; v != v {
+					return (iy*w+ix)*c + ch
+				}
 			}
 		}
-	})
-	return tensor.MustFromFloat32(l.xShape, dx), nil
+		return first
+	}
+	for iy := y0; iy < y1; iy++ {
+		at := (iy*w+x0)*c + ch
+		row := img[at : (iy*w+x1-1)*c+ch+1]
+		for o := 0; o < len(row); o += c {
+			if row[o] == m {
+				return at + o
+			}
+		}
+	}
+	return first
 }
 
 // Config returns the layer's Keras config in dialect d.

@@ -20,18 +20,23 @@ func (l *MaxPooling2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
 	xd := x.Float32s()
 	parallelFor(n, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			img, out := xd[i*inSize:(i+1)*inSize], y[i*outSize:(i+1)*outSize]
-			switch {
-			case !maxWindowAsm && g.pt == 0 && g.pl == 0 && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && 2*g.oh <= g.h && 2*g.ow <= g.w:
-				maxPool2x2(img, out, g)
-			case g.pt == 0 && g.pl == 0 && (g.oh-1)*g.sh+g.kh <= g.h && (g.ow-1)*g.sw+g.kw <= g.w:
-				maxPoolInside(img, out, g)
-			default:
-				maxPoolClamped(img, out, g)
-			}
+			l.poolImage(xd[i*inSize:(i+1)*inSize], y[i*outSize:(i+1)*outSize])
 		}
 	})
 	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y)
+}
+
+// poolImage writes the window maxima of one image img into out.
+func (l *MaxPooling2D) poolImage(img, out []float32) {
+	g := &l.g
+	switch {
+	case !maxWindowAsm && g.pt == 0 && g.pl == 0 && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && 2*g.oh <= g.h && 2*g.ow <= g.w:
+		maxPool2x2(img, out, g)
+	case g.pt == 0 && g.pl == 0 && (g.oh-1)*g.sh+g.kh <= g.h && (g.ow-1)*g.sw+g.kw <= g.w:
+		maxPoolInside(img, out, g)
+	default:
+		maxPoolClamped(img, out, g)
+	}
 }
 
 // maxPool2x2 pools one image with 2×2 windows at stride 2, all inside the image (the loop

@@ -153,11 +153,13 @@ type elemMerge struct {
 	xShapes [][]int     // the inputs' shapes (with batch)
 	yShape  []int
 	sel     []int32 // Maximum/Minimum: the input each output element came from
+
+	infer *inferBufs // inference outputs, reused (see inferBufs)
 }
 
 func newElemMerge(class string, op elemOp, opts []MergeOptions) elemMerge {
 	o := optionsArg("New"+class, opts)
-	m := elemMerge{multiBase: multiBase{base: newBase(o.Name, nil)}, class: class, op: op, minIn: 1}
+	m := elemMerge{multiBase: multiBase{base: newBase(o.Name, nil)}, class: class, op: op, minIn: 1, infer: &inferBufs{}}
 	if op == opSubtract {
 		m.minIn, m.maxIn = 2, 2
 	}
@@ -368,7 +370,15 @@ func (m *elemMerge) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor
 		vals[i] = expand(x.Float32s(), padded[i], out)
 	}
 	n, _ := tensor.NumElements(out)
-	y := make([]float32, n)
+	var y []float32
+	if training {
+		y = make([]float32, n)
+	} else {
+		// Inference: the layer's own buffer, valid until its next inference ForwardN.
+		b := m.infer.acquire()
+		defer b.release()
+		y = b.get(0, int(n))
+	}
 	var sel []int32
 	copy(y, vals[0])
 	switch m.op {
@@ -397,12 +407,16 @@ func (m *elemMerge) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor
 	case opMaximum, opMinimum:
 		// TF's Maximum(a, b) sends the gradient to a where a >= b (Minimum: a <= b), so along
 		// the chain max(max(x0, x1), x2) the first input holding the extreme value wins ties.
-		sel = make([]int32, n)
+		if training {
+			sel = make([]int32, n)
+		}
 		for i, v := range vals[1:] {
 			for j := range y {
 				if m.op == opMaximum && !(y[j] >= v[j]) || m.op == opMinimum && !(y[j] <= v[j]) {
 					y[j] = v[j]
-					sel[j] = int32(i + 1)
+					if sel != nil {
+						sel[j] = int32(i + 1)
+					}
 				}
 			}
 		}

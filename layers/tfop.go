@@ -17,7 +17,7 @@ import (
 // an elementwise op on one tensor and, for the binary ops, a constant.
 //
 // The constant is a per-call argument: the model hands it over with SetCallArgs before the
-// layer is called (model/callargs.go). Operations of two tensors are refused.
+// layer is called (model/callargs.go). A binary op called on two tensors becomes a TFOp2.
 type TFOp struct {
 	ewise
 	op       string // "add", "subtract", "multiply", "divide", "relu", "relu6", "hard_sigmoid", "hard_swish"
@@ -33,6 +33,8 @@ type TFOp struct {
 	// tf_keras's call keyword arguments besides the constant: whether it wrote "name": null
 	// (tf.math.add and tf.nn.relu6 do not)
 	noNameKw bool
+	// the call passed two tensors (no constant): the model makes the layer a TFOp2
+	twoTensors bool
 }
 
 // TFOpClass is the tf_keras class of an operation layer.
@@ -190,12 +192,16 @@ func (l *TFOp) SetCallArgs(args []CallArg, kwargs map[string]any, d saved.Dialec
 	who := fmt.Sprintf("%s %q (%s)", l.Class(), l.name, l.op)
 	var consts []any
 	tensorAt := -1
+	tensors := 0
 	for i, a := range args {
 		if a.Tensor {
-			if tensorAt >= 0 {
-				return fmt.Errorf("%w: %s: called on two tensors (an operation on two tensors is not supported; use a merge layer)", ErrUnsupported, who)
+			tensors++
+			if tensorAt >= 0 && !l.binary() {
+				return fmt.Errorf("%w: %s: called on two tensors", ErrUnsupported, who)
 			}
-			tensorAt = i
+			if tensorAt < 0 {
+				tensorAt = i
+			}
 		} else {
 			consts = append(consts, a.Value)
 		}
@@ -215,6 +221,16 @@ func (l *TFOp) SetCallArgs(args []CallArg, kwargs map[string]any, d saved.Dialec
 	}
 	if tensorAt < 0 {
 		return fmt.Errorf("%w: %s: the call has no tensor argument", ErrFormat, who)
+	}
+	if tensors > 1 {
+		if tensors > 2 || len(consts) > 0 {
+			return fmt.Errorf("%w: %s: called on %d tensors and %d constants", ErrUnsupported, who, tensors, len(consts))
+		}
+		l.twoTensors = true // the model makes it a TFOp2 (TwoTensors)
+		return nil
+	}
+	if l.twoTensors {
+		return fmt.Errorf("%w: %s: called on two tensors and on one", ErrUnsupported, who)
 	}
 	if !l.binary() {
 		if len(consts) > 0 {

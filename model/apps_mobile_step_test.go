@@ -34,7 +34,9 @@ const stepSpreadK = 4
 // U-Net's first-moment slots by 2.4% of their largest value). The tolerances are therefore
 // measured in the same run: reference.py also writes the step under other TF settings
 // (tf_variant/), and each number may differ from the reference by its fixed tolerance plus
-// stepSpreadK times TF's spread (per tensor for slots, per value for weights).
+// stepSpreadK times TF's spread (per tensor for slots, per value for weights). The moving
+// statistics, which no Adam noise moves, get no 2·lr allowance: the n/(n-1) rule of tf_keras's
+// moving variance is checked (Keras 3's rule fails the check on every model).
 func TestAppsMobileTrainStep(t *testing.T) {
 	root := testref.AppsMobileDir(t)
 	ref := testref.Dir(t, testref.AppsMobile)
@@ -46,10 +48,11 @@ func TestAppsMobileTrainStep(t *testing.T) {
 		// batch variance where tf_keras's fused kernel applies n/(n-1): at batch 16 x 1 x 1
 		// (the last blocks) they differ by 1/15 of the update, which the check below catches
 		// (MobileNetV2: 4272 weight values off, EfficientNetB0: a moving variance 2e-3 off).
-		// A Keras 3 reference step is not computed yet.
+		// Keras 3's own step from keras3/model.keras: TestAppsMobileK3TrainStep.
 		f := "tfkeras/model.h5"
 		t.Run(name+"/"+f, func(t *testing.T) {
-			checkStepWithSpread(t, filepath.Join(dir, filepath.FromSlash(f)), rdir)
+			// moving statistics without the 2·lr allowance: tf_keras's n/(n-1) rule is checked
+			checkStepSpreadOpts(t, filepath.Join(dir, filepath.FromSlash(f)), rdir, stepOpts{strictStats: true})
 		})
 	}
 }
@@ -61,6 +64,7 @@ type stepState struct {
 	weights map[string][]float32
 	slots   map[string][]float32
 	iters   int64
+	frozen  map[string]bool // weights Keras does not train (moving statistics)
 }
 
 // readStepState reads reference.py's files of one step (logs.json, weights.json + w/,
@@ -71,11 +75,12 @@ func readStepState(t *testing.T, rdir string) stepState {
 	if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
 		t.Fatal(err)
 	}
-	s := stepState{loss: logs["loss"], weights: map[string][]float32{}, slots: map[string][]float32{}}
+	s := stepState{loss: logs["loss"], weights: map[string][]float32{}, slots: map[string][]float32{}, frozen: map[string]bool{}}
 	for _, l := range readFixtureWeights(t, rdir) {
 		for j, v := range l.values {
 			if v.DType == tensor.Float32 { // not Normalization's int64 count, which no step changes
 				s.weights[fmt.Sprintf("%s/%d", l.Name, j)] = v.Float32s()
+				s.frozen[fmt.Sprintf("%s/%d", l.Name, j)] = !l.Weights[j].Trainable
 			}
 		}
 	}
@@ -89,6 +94,27 @@ func readStepState(t *testing.T, rdir string) stepState {
 }
 
 func checkStepWithSpread(t *testing.T, file, rdir string) {
+	t.Helper()
+	checkStepSpreadOpts(t, file, rdir, stepOpts{})
+}
+
+// stepOpts widens checkStepWithSpread's slot check for steps that TF computes differently in
+// its two libraries (model/apps_mobile_more_test.go).
+type stepOpts struct {
+	// slotAlts are more of TF's results of the same step (the other library's step from its
+	// own file of the same weights, and its tf_variant/): a slot's spread is the largest
+	// difference between the reference and any of them.
+	slotAlts []string
+	// outliers is the fraction of slot tensors that may exceed the tolerance, each within
+	// outlierK times it (a ReLU input within rounding of 0 falls on either side).
+	outliers float64
+	outlierK float64
+	// strictStats: weights Keras does not train (BatchNormalization's moving statistics, set
+	// from the forward pass, no Adam) get no 2·lr allowance.
+	strictStats bool
+}
+
+func checkStepSpreadOpts(t *testing.T, file, rdir string, o stepOpts) {
 	t.Helper()
 	m, err := Load(file)
 	if err != nil {
@@ -159,6 +185,11 @@ func checkStepWithSpread(t *testing.T, file, rdir string) {
 			if d <= base+stepSpreadK*sp {
 				continue
 			}
+			if o.strictStats && want.frozen[k] {
+				t.Errorf("weight %s[%d] (not trained) = %v, Keras %v, TF variant %v (was %v)", k, i, g[i], w[i], a[i], b[i])
+				o.strictStats = false // one report is enough
+				continue
+			}
 			if d > 2*lr+1e-6 {
 				t.Fatalf("weight %s[%d] = %v, tf_keras %v, TF variant %v (was %v)", k, i, g[i], w[i], a[i], b[i])
 			}
@@ -177,9 +208,19 @@ func checkStepWithSpread(t *testing.T, file, rdir string) {
 	if len(slots) != len(want.slots) {
 		t.Errorf("%d slots, tf_keras %d", len(slots), len(want.slots))
 	}
+	var alts []stepState
+	for _, d := range o.slotAlts {
+		alts = append(alts, readStepState(t, d))
+	}
 	worstR, worstS := 0.0, ""
+	out, outWorst := 0, 0.0
 	for k, w := range want.slots {
 		g, a := slots[k], alt.slots[k]
+		for _, x := range alts {
+			if len(x.slots[k]) != len(w) {
+				t.Fatalf("slot %s: %d values in another TF result, reference %d", k, len(x.slots[k]), len(w))
+			}
+		}
 		if len(g) != len(w) || len(a) != len(w) {
 			t.Fatalf("slot %s: %d values, tf_keras %d, variant %d", k, len(g), len(w), len(a))
 		}
@@ -187,13 +228,25 @@ func checkStepWithSpread(t *testing.T, file, rdir string) {
 		for i := range w {
 			top = max(top, math.Abs(float64(w[i])))
 			sp = max(sp, math.Abs(float64(w[i])-float64(a[i])))
+			for _, x := range alts {
+				sp = max(sp, math.Abs(float64(w[i])-float64(x.slots[k][i])))
+			}
 			d = max(d, math.Abs(float64(g[i])-float64(w[i])))
 		}
-		if tol := 1e-4*top + 1e-12 + stepSpreadK*sp; d > tol {
+		if tol := 1e-4*top + 1e-12 + stepSpreadK*sp; d > tol && o.outliers > 0 && d <= o.outlierK*tol {
+			out++
+			outWorst = max(outWorst, d/tol)
+		} else if d > tol {
 			t.Errorf("slot %s: max |kerasgo - tf_keras| %.3g > %.3g (largest value %.3g, TF's spread %.3g)", k, d, tol, top, sp)
 		}
 		if r := d / (1e-4*top + 1e-12 + sp); r > worstR {
 			worstR, worstS = r, k
+		}
+	}
+	if out > 0 || o.outliers > 0 {
+		t.Logf("%d of %d slots beyond the tolerance, within %.3g times it", out, len(want.slots), outWorst)
+		if float64(out) > o.outliers*float64(len(want.slots)) {
+			t.Errorf("%d of %d slots beyond the tolerance (within %g times it), want at most %g of them", out, len(want.slots), o.outlierK, o.outliers)
 		}
 	}
 	t.Logf("%d of %d weight values within 2·lr only (TF's two runs disagree on %d; largest %s %.3g); "+

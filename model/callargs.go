@@ -138,6 +138,22 @@ func parseOpCall(v any) ([]tensorRef, []layers.CallArg, map[string]any, error) {
 	if len(list) > 4 {
 		return nil, nil, nil, fmt.Errorf("%w: inbound node %s: want [layer, node_index, tensor_index, kwargs]", ErrFormat, jsonValue(v))
 	}
+	if y, ok := kw["y"].([]any); ok && len(y) >= 3 {
+		if _, named := y[0].(string); named {
+			// tf_keras's op on two tensors: tf.math.add(a, b), a * b -> {"y": ["b", 0, 0]}
+			r2, err := parseTensorRef(y)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			rest := map[string]any{}
+			for k, x := range kw {
+				if k != "y" {
+					rest[k] = x
+				}
+			}
+			return []tensorRef{r, r2}, []layers.CallArg{{Tensor: true}, {Tensor: true}}, rest, nil
+		}
+	}
 	return []tensorRef{r}, []layers.CallArg{{Tensor: true}}, kw, nil
 }
 
@@ -145,6 +161,9 @@ func parseOpCall(v any) ([]tensorRef, []layers.CallArg, map[string]any, error) {
 // module and config as dialect d writes them (layers.TFOp.Entry) and each node's call with its
 // constants. ref spells the reference of an input tensor.
 func (m *Model) opConfigEntry(l layers.Layer, d saved.Dialect, form configForm, ref func(*KerasTensor) []any) (map[string]any, error) {
+	if op2, ok := l.(*layers.TFOp2); ok {
+		return m.op2ConfigEntry(op2, d, form, ref)
+	}
 	op, ok := l.(*layers.TFOp)
 	if !ok {
 		return nil, fmt.Errorf("%w: layer %q (%s): call arguments of this class cannot be written", ErrUnsupported, l.Name(), l.Class())
@@ -204,6 +223,55 @@ func (m *Model) opConfigEntry(l layers.Layer, d saved.Dialect, form configForm, 
 		if args, _, err := op.CallArgs(d); err == nil && len(args) > 0 && !args[0].Tensor {
 			// tf_keras records the shape of the first argument: the scalar constant's
 			e["build_config"] = map[string]any{"input_shape": []any{}}
+		}
+	}
+	return e, nil
+}
+
+// op2ConfigEntry is opConfigEntry for an operation on two tensors (layers.TFOp2): Keras 3's
+// node has both tensors as positional arguments; tf_keras's is [a, node, tensor, {"y": b}]
+// (with "name": null for the functions that record it).
+func (m *Model) op2ConfigEntry(op *layers.TFOp2, d saved.Dialect, form configForm, ref func(*KerasTensor) []any) (map[string]any, error) {
+	class, module, cfg, err := op.Entry(d)
+	if err != nil {
+		return nil, err
+	}
+	nodes := []any{}
+	var first *KerasTensor
+	for _, n := range m.fn.layerNodes[op] {
+		if n.isInput() {
+			continue
+		}
+		if len(n.in) != 2 {
+			return nil, fmt.Errorf("%w: layer %q (%s) is called on %d tensors", ErrUnsupported, op.Name(), op.Class(), len(n.in))
+		}
+		if first == nil {
+			first = n.in[0]
+		}
+		if d == saved.Keras3 {
+			list := make([]any, 2)
+			for i, x := range n.in {
+				list[i] = map[string]any{"class_name": "__keras_tensor__", "config": map[string]any{
+					"shape": batchShapeJSON(x.batch, x.shape), "dtype": "float32", "keras_history": ref(x)}}
+			}
+			nodes = append(nodes, map[string]any{"args": list, "kwargs": map[string]any{}})
+			continue
+		}
+		kw := map[string]any{"y": ref(n.in[1])}
+		if op.NameKeyword() {
+			kw["name"] = nil
+		}
+		nodes = append(nodes, append(ref(n.in[0]), kw))
+	}
+	e := map[string]any{"class_name": class, "config": cfg, "name": op.Name(), "inbound_nodes": nodes}
+	if d == saved.Keras3 {
+		e["module"], e["registered_name"] = module, class
+	} else if form == formJSON {
+		e["module"] = "tf_keras.src.layers.core.tf_op_layer"
+		e["registered_name"] = class
+		if first != nil {
+			// tf_keras records the shape of the first argument
+			e["build_config"] = map[string]any{"input_shape": batchShapeJSON(first.batch, first.shape)}
 		}
 	}
 	return e, nil

@@ -14,9 +14,9 @@ import (
 // (layers.VariableDType), rounded to nearest even as TF casts.
 
 // savedValueOf is savedValue for a weight of layer l: converted to l's 16-bit variable dtype
-// when it has one.
-func savedValueOf(l layers.Layer, w *layers.Weight) *tensor.Tensor {
-	dt := layers.VariableDType(l)
+// in dialect d when it has one (layers.VariableDTypeIn).
+func savedValueOf(l layers.Layer, w *layers.Weight, d saved.Dialect) *tensor.Tensor {
+	dt := layers.VariableDTypeIn(l, d)
 	if dt == tensor.Invalid || w.Value == nil || w.Value.DType != tensor.Float32 {
 		return savedValue(w)
 	}
@@ -55,10 +55,10 @@ func weightBytes(l layers.Layer, w *layers.Weight) int64 {
 
 // slots16 converts the optimizer slots of 16-bit variables to the variables' dtype, as Keras
 // creates them.
-func (m *Model) slots16(so *saved.Optimizer) {
+func (m *Model) slots16(so *saved.Optimizer, d saved.Dialect) {
 	var dts map[string]tensor.DType
 	for _, l := range m.layers {
-		if dt := layers.VariableDType(l); dt != tensor.Invalid {
+		if dt := layers.VariableDTypeIn(l, d); dt != tensor.Invalid {
 			if dts == nil {
 				dts = map[string]tensor.DType{}
 			}

@@ -507,6 +507,14 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 					isList = true
 				} else {
 					refs, isList, training, err = parseLayerCall(p.layer, p.calls[p.done], d, warn, p.who)
+					if op, ok := p.layer.(*layers.TFOp); ok && err == nil {
+						if op2 := op.TwoTensors(); op2 != nil {
+							if p.done > 0 {
+								err = fmt.Errorf("%w: an operation called on one tensor, then on two", ErrUnsupported)
+							}
+							p.layer = op2 // an operation on two tensors (layers.TFOp2)
+						}
+					}
 				}
 				if err != nil {
 					return within("layer "+p.who, err)

@@ -261,11 +261,20 @@ func (m *Model) PredictN(xs []*tensor.Tensor, opts ...PredictOptions) ([]*tensor
 }
 
 func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, error) {
+	return m.predictNTo(nil, xs, batchSize)
+}
+
+// predictNTo is predictN into dsts (nil: new tensors; else one per output, of its shape).
+func (m *Model) predictNTo(dsts, xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, error) {
 	if m.fn == nil {
 		if len(xs) != 1 {
 			return nil, fmt.Errorf("%w: %d inputs for a model with 1 input", ErrShape, len(xs))
 		}
-		y, err := m.predict(xs[0], batchSize)
+		var dst *tensor.Tensor
+		if dsts != nil {
+			dst = dsts[0]
+		}
+		y, err := m.predictTo(dst, xs[0], batchSize)
 		if err != nil {
 			return nil, err
 		}
@@ -275,7 +284,7 @@ func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, 
 		if err != nil {
 			return nil, err
 		}
-		return t.predictN(xs, batchSize)
+		return t.predictNTo(dsts, xs, batchSize)
 	}
 	xs, err := m.checkInputs(xs)
 	if err != nil {
@@ -285,8 +294,24 @@ func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, 
 		batchSize = DefaultBatchSize
 	}
 	n := xs[0].Shape[0]
-	outs := make([]*tensor.Tensor, len(m.fn.outputs))
+	if dsts != nil {
+		if len(dsts) != len(m.fn.outputs) {
+			return nil, fmt.Errorf("%w: %d destinations for %d outputs", ErrShape, len(dsts), len(m.fn.outputs))
+		}
+		for i, t := range m.fn.outputs {
+			if err := checkDst(dsts[i], n, t.shape); err != nil {
+				return nil, err
+			}
+		}
+	}
+	outs := dsts
+	if outs == nil {
+		outs = make([]*tensor.Tensor, len(m.fn.outputs))
+	}
 	for i, t := range m.fn.outputs {
+		if dsts != nil {
+			break
+		}
 		shape := append([]int{n}, t.shape...)
 		if _, err := tensor.CheckShape(tensor.Float32, shape, 0); err != nil {
 			return nil, within("output "+tensor.ShapeString(shape), err)
@@ -299,7 +324,11 @@ func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, 
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
 		for i, x := range xs {
-			batch[i] = rowsOf(x, lo, hi)
+			if lo == 0 && hi == n {
+				batch[i] = x // the whole input: no copy or header needed
+			} else {
+				batch[i] = rowsOf(x, lo, hi)
+			}
 		}
 		ys, _, err := m.fn.forward(batch, false)
 		if err != nil {

@@ -65,6 +65,9 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 				g.PassesMask = true
 			}
 		}
+		if err == nil {
+			g, err = layers.PolicyGraph(l, g) // 16-bit dtype policies: casts and variable dtypes
+		}
 		if err != nil {
 			if strict {
 				return layerErr(i, l.Name(), l.Class(), err)

@@ -53,6 +53,27 @@ func (m *Model) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tenso
 }
 
 func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+	return m.predictTo(nil, x, batchSize)
+}
+
+// PredictInto is Predict writing the outputs into dst, a float32 tensor of the output's
+// shape (batch, ...) that the caller owns, instead of a new tensor: once the model is warm
+// (one earlier call of the same batch size) it allocates no tensor data, only a few
+// headers and closures of fixed size whatever the batch (issue 16). It is safe for
+// concurrent use like Predict; dst must not be shared between concurrent calls, nor share
+// memory with x.
+func (m *Model) PredictInto(dst, x *tensor.Tensor, opts ...PredictOptions) error {
+	if dst == nil || dst.DType != tensor.Float32 {
+		return apiErr("predict", fmt.Errorf("%w: PredictInto needs a float32 destination tensor", ErrShape))
+	}
+	m.predictMu.Lock()
+	defer m.predictMu.Unlock()
+	_, err := m.predictTo(dst, x, optionsArg("PredictInto", opts).BatchSize)
+	return apiErr("predict", err)
+}
+
+// predictTo is predict into dst (nil: a new tensor).
+func (m *Model) predictTo(dst, x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
 	if x == nil {
 		return nil, fmt.Errorf("%w: nil input", ErrShape)
 	}
@@ -63,7 +84,11 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 		if len(m.fn.inputs) != 1 || len(m.fn.outputs) != 1 {
 			return nil, fmt.Errorf("%w: the model has %d inputs and %d outputs; use PredictN", ErrShape, len(m.fn.inputs), len(m.fn.outputs))
 		}
-		ys, err := m.predictN([]*tensor.Tensor{x}, batchSize)
+		var dsts []*tensor.Tensor
+		if dst != nil {
+			dsts = []*tensor.Tensor{dst}
+		}
+		ys, err := m.predictNTo(dsts, []*tensor.Tensor{x}, batchSize)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +101,7 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 		if err != nil {
 			return nil, err
 		}
-		return t.predict(x, batchSize)
+		return t.predictTo(dst, x, batchSize)
 	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
@@ -97,21 +122,31 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 		batchSize = DefaultBatchSize
 	}
 	n := x.Shape[0]
-	outShape := append([]int{n}, m.outShape...)
-	if _, err := tensor.CheckShape(tensor.Float32, outShape, 0); err != nil {
-		return nil, within("output "+tensor.ShapeString(outShape), err)
-	}
-	out, err := tensor.New(tensor.Float32, outShape)
-	if err != nil {
+	out := dst
+	if out == nil {
+		outShape := append([]int{n}, m.outShape...)
+		if _, err := tensor.CheckShape(tensor.Float32, outShape, 0); err != nil {
+			return nil, within("output "+tensor.ShapeString(outShape), err)
+		}
+		var err error
+		if out, err = tensor.New(tensor.Float32, outShape); err != nil {
+			return nil, err
+		}
+	} else if err := checkDst(dst, n, m.outShape); err != nil {
 		return nil, err
 	}
 	in := x.Float32s()
 	inRow, outRow := rowLen(m.in.shape), rowLen(m.outShape)
-	dst := out.Float32s()
+	od := out.Float32s()
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
-		bs := append([]int{hi - lo}, m.in.shape...)
-		y, err := m.forward(tensor.MustFromFloat32(bs, in[lo*inRow:hi*inRow]), false)
+		xb := x
+		if lo > 0 || hi < n {
+			m.batchHdr.DType, m.batchHdr.Data = tensor.Float32, in[lo*inRow:hi*inRow]
+			m.batchHdr.Shape = append(append(m.batchHdr.Shape[:0], hi-lo), m.in.shape...)
+			xb = &m.batchHdr
+		}
+		y, err := m.forward(xb, false)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +154,7 @@ func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error)
 		if len(ys) != (hi-lo)*outRow {
 			return nil, fmt.Errorf("%w: the last layer returned %s, want %s", ErrShape, tensor.ShapeString(y.Shape), shapeString(hi-lo, m.outShape))
 		}
-		copy(dst[lo*outRow:], ys)
+		copy(od[lo*outRow:], ys)
 	}
 	return out, nil
 }
@@ -199,4 +234,12 @@ func rowLen(shape []int) int {
 // the model's input (batch, shape).
 func inputShapeErr(got []int, batch int, shape []int) error {
 	return fmt.Errorf("%w: input shape %s, the model expects %s", ErrShape, tensor.ShapeString(got), shapeString(batch, shape))
+}
+
+// checkDst checks a PredictInto destination against the output shape for n samples.
+func checkDst(dst *tensor.Tensor, n int, shape []int) error {
+	if len(dst.Shape) != len(shape)+1 || dst.Shape[0] != n || !slices.Equal(dst.Shape[1:], shape) {
+		return fmt.Errorf("%w: destination of shape %s for an output of %s", ErrShape, tensor.ShapeString(dst.Shape), shapeString(n, shape))
+	}
+	return nil
 }

@@ -80,6 +80,9 @@ type Model struct {
 	nameProbes int
 	// predictMu makes Predict and PredictN take turns (layers keep per-layer buffers).
 	predictMu sync.Mutex
+	// batchHdr is the header of Predict's current batch when it is part of the input
+	// (guarded by predictMu).
+	batchHdr tensor.Tensor
 	// dyn is set for a model whose inputs have unknown dimensions besides the batch
 	// (model/dynshape.go).
 	dyn *dynShape

@@ -38,7 +38,7 @@ func (m *Model) Summary() string {
 	line(strings.Repeat("=", lineLength))
 	for _, l := range m.layers {
 		shape, params := m.layerColumns(l, false)
-		fields := []string{l.Name() + " (" + l.Class() + ")", shape, params}
+		fields := []string{l.Name() + " (" + layers.ClassIn(l, saved.Keras2) + ")", shape, params}
 		if connected {
 			fields = append(fields, m.connections(l, false))
 		}
@@ -374,7 +374,7 @@ func (m *Model) summaryKeras3(lineLength int) string {
 		}
 		l := r.layer
 		shape, params := m.layerColumns(l, true)
-		cells := []string{l.Name() + " (" + l.Class() + ")", shape, params}
+		cells := []string{l.Name() + " (" + layers.ClassIn(l, saved.Keras3) + ")", shape, params}
 		if connected {
 			if maskArg != nil {
 				cells = append(cells, m.connectionsWithMasks(l, maskArg))

@@ -124,7 +124,7 @@ func (m *Model) trainingToSaved(d saved.Dialect) (json.RawMessage, *saved.Optimi
 	} else if len(t.pending) > 0 {
 		so.Slots = append(so.Slots, t.pending...)
 	}
-	m.slots16(so)
+	m.slots16(so, d)
 	return json.RawMessage(pyfmt.JSON(tc)), so, nil
 }
 

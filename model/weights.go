@@ -196,7 +196,7 @@ func (m *Model) weightsToSaved(d saved.Dialect) *saved.Model {
 			sl.Subs = so.SubObjects()
 		}
 		for _, w := range l.Weights() {
-			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: savedValueOf(l, w)})
+			sl.Weights = append(sl.Weights, saved.Variable{Name: w.Name, Trainable: w.Trainable, Value: savedValueOf(l, w, d)})
 		}
 		sm.Layers = append(sm.Layers, sl)
 	}

@@ -217,8 +217,8 @@ func checkLayer(l *layerSpec, in []int) error {
 		if w.Value == nil {
 			return formatErr("weight %q has no value", w.Name)
 		}
-		if dt := w.Value.DType.String(); dt != "float32" && dt != "int64" {
-			return unsupported("weight %q is %v (only float32 and int64)", w.Name, w.Value.DType)
+		if dt := w.Value.DType.String(); dt != "float32" && dt != "int64" && dt != "float16" && dt != "bfloat16" {
+			return unsupported("weight %q is %v (only float32, float16, bfloat16 and int64)", w.Name, w.Value.DType)
 		}
 	}
 	return nil
@@ -290,6 +290,19 @@ func strCfg(cfg map[string]any, key, def string) string {
 		return s
 	}
 	return def
+}
+
+// dtypeCfg is a layer's dtype as tf_keras's SavedModel metadata records it: its config's
+// "dtype", a name or a mixed-precision Policy object (which tf_keras's loader applies to the
+// revived layer), "float32" when absent.
+func dtypeCfg(cfg map[string]any) any {
+	switch v := cfg["dtype"].(type) {
+	case string:
+		return v
+	case map[string]any:
+		return v
+	}
+	return "float32"
 }
 
 func boolCfg(cfg map[string]any, key string, def bool) bool {

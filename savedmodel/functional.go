@@ -119,9 +119,14 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 			if _, flat := list[0].(string); flat {
 				// a TFOpLambda call: [layer, node, tensor, {"y": 3.0, ...}], one reference;
 				// with the constant first ["_CONSTANT_VALUE", -1, 2.0, {"y": reference}]
-				if kw, _ := list[len(list)-1].(map[string]any); list[0] == "_CONSTANT_VALUE" && kw != nil {
+				// or on two tensors [layer, node, tensor, {"y": reference}]
+				kw, _ := list[len(list)-1].(map[string]any)
+				switch y, _ := kw["y"].([]any); {
+				case list[0] == "_CONSTANT_VALUE" && kw != nil:
 					list = []any{kw["y"]}
-				} else {
+				case len(y) >= 3 && isString(y[0]):
+					list = []any{list, y}
+				default:
 					list = []any{list}
 				}
 			}
@@ -249,8 +254,8 @@ func checkCall(l *layerSpec, in [][]int) error {
 		if w.Value == nil {
 			return formatErr("weight %q has no value", w.Name)
 		}
-		if dt := w.Value.DType.String(); dt != "float32" && dt != "int64" {
-			return unsupported("weight %q is %v (only float32 and int64)", w.Name, w.Value.DType)
+		if dt := w.Value.DType.String(); dt != "float32" && dt != "int64" && dt != "float16" && dt != "bfloat16" {
+			return unsupported("weight %q is %v (only float32, float16, bfloat16 and int64)", w.Name, w.Value.DType)
 		}
 	}
 	return nil
@@ -348,4 +353,9 @@ func kwargTensors(class string, list []any, call []nodeRef, ref func(any) (nodeR
 		call = append(call, r)
 	}
 	return call, nil
+}
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
 }

@@ -694,7 +694,7 @@ func kerasMetadata(o Options, m *saved.Model, sm *seqModel, t *tree, ids []int, 
 			}
 			lmd := map[string]any{
 				"name": l.Name, "trainable": boolCfg(l.Cfg, "trainable", true), "expects_training_arg": l.Graph.Training,
-				"dtype": strCfg(l.Cfg, "dtype", "float32"), "batch_input_shape": bis, "stateful": false,
+				"dtype": dtypeCfg(l.Cfg), "batch_input_shape": bis, "stateful": false,
 				"must_restore_from_config": false, "preserve_input_structure_in_config": false,
 				"autocast": true, "class_name": l.Class, "config": l.Cfg, "build_input_shape": tshape(l.In),
 			}

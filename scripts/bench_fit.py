@@ -1,80 +1,124 @@
 #!/usr/bin/env python3
-"""Time one epoch of the seed model's model.fit in TensorFlow (CPU) and in kerasgo, and print
-the ratio Go/TF.
+"""One epoch of the seed model's training in TensorFlow's model.fit (CPU) and in kerasgo's Fit,
+alternating A B A B (issue 16), and the ratio Go/TF.
 
 Both train the seed article's CNN (Conv2D 16 3x3 relu, MaxPooling2D 4x4, BatchNormalization,
 Flatten, Dense 32 relu, Dropout 0.5, Dense 10 softmax) with Adam and sparse categorical
-crossentropy on 50000 random 32x32x3 images at batch size 512, shuffled, one epoch.
-TensorFlow gets a warm-up epoch first (graph tracing is not counted); the Go side runs
-BenchmarkFitEpoch/images=50000 in internal/demo (go test -bench).
+crossentropy on --images random 32x32x3 images at batch size 512, shuffled, one epoch.
+  TF  one process per sample (tf_keras): a warm-up fit of one epoch on 2048 images (graph
+      tracing), then one timed epoch.
+  Go  one process per sample: BenchmarkFitEpoch/images=N of internal/demo (go test -c), which
+      also fits one warm-up epoch of 2048 images first, then one timed epoch.
+Each sample reports wall seconds and CPU seconds (user+sys, all threads) of the timed epoch.
+The script prints, per side, the median and minimum wall time and the median CPU time, the
+ratio of the medians with the range of the per-pair ratios (the noise), and the load average
+at start and end.
 
-Usage: .venv/bin/python scripts/bench_fit.py [--images N] [--repeats R]
+Usage: .venv/bin/python scripts/bench_fit.py [--images 10000] [--pairs 5]
 """
 import argparse
+import json
 import os
 import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", PYTHONDONTWRITEBYTECODE="1")
+
+TF_RUN = r"""
+import json, resource, sys, time
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+n = int(sys.argv[1])
+L = keras.layers
+m = keras.Sequential([
+    L.Conv2D(16, (3, 3), activation="relu", input_shape=(32, 32, 3), name="conv_1"),
+    L.MaxPooling2D((4, 4), name="pool_1"),
+    L.BatchNormalization(),
+    L.Flatten(name="flatten"),
+    L.Dense(32, activation="relu", name="dense_1"),
+    L.Dropout(0.5),
+    L.Dense(10, activation="softmax", name="dense_2"),
+])
+m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+rng = np.random.default_rng(0)
+x = rng.random((n, 32, 32, 3), dtype=np.float32)
+y = rng.integers(0, 10, size=(n, 1)).astype(np.uint8)
+m.fit(x[:2048], y[:2048], batch_size=512, epochs=1, verbose=0)  # warm-up: tracing
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+t0 = time.perf_counter()
+m.fit(x, y, batch_size=512, epochs=1, shuffle=True, verbose=0)
+dt = time.perf_counter() - t0
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+print(json.dumps({"s": dt, "cpu": cpu, "tf": tf.__version__}))
+"""
 
 
-def tf_epoch_seconds(n, repeats):
-    import numpy as np
-    import tensorflow as tf
-    import tf_keras as keras
-
-    L = keras.layers
-    m = keras.Sequential([
-        L.Conv2D(16, (3, 3), activation="relu", input_shape=(32, 32, 3), name="conv_1"),
-        L.MaxPooling2D((4, 4), name="pool_1"),
-        L.BatchNormalization(),
-        L.Flatten(name="flatten"),
-        L.Dense(32, activation="relu", name="dense_1"),
-        L.Dropout(0.5),
-        L.Dense(10, activation="softmax", name="dense_2"),
-    ])
-    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    rng = np.random.default_rng(0)
-    x = rng.random((n, 32, 32, 3), dtype=np.float32)
-    y = rng.integers(0, 10, size=(n, 1)).astype(np.uint8)
-    m.fit(x[:2048], y[:2048], batch_size=512, epochs=1, verbose=0)  # warm-up: tracing
-    best = None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        m.fit(x, y, batch_size=512, epochs=1, shuffle=True, verbose=0)
-        dt = time.perf_counter() - t0
-        best = dt if best is None else min(best, dt)
-    return best, tf.__version__, tf.config.threading.get_intra_op_parallelism_threads()
-
-
-def go_epoch_seconds(n, repeats):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    cmd = ["go", "test", "./internal/demo/", "-run", "^$", "-bench", f"BenchmarkFitEpoch/images={n}$",
-           "-benchtime", "1x", "-count", str(repeats)]
-    out = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+def tf_run(n):
+    out = subprocess.run([sys.executable, "-c", TF_RUN, str(n)], capture_output=True, text=True, env=ENV)
     if out.returncode != 0:
-        sys.exit("go test failed:\n" + out.stdout + out.stderr)
-    times = [float(v) for v in re.findall(r"\s(\d+(?:\.\d+)?) ns/op", out.stdout)]
-    if not times:
-        sys.exit("no benchmark result in:\n" + out.stdout)
-    return min(times) / 1e9
+        sys.exit("TF run failed:\n" + out.stderr)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return r["s"], r["cpu"], r["tf"]
+
+
+def go_run(binary, n):
+    cmd = [binary, "-test.run", "^$", "-test.bench", f"^BenchmarkFitEpoch/images={n}$", "-test.benchtime", "1x"]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=os.path.dirname(binary))
+    m = re.search(r"BenchmarkFitEpoch/images=\d+\S*\s+\d+\s+(\d+(?:\.\d+)?) ns/op\s+"
+                  r"(\d+(?:\.\d+)?(?:e[-+]?\d+)?) cpu-s/op", out.stdout)
+    if out.returncode != 0 or not m:
+        sys.exit("go benchmark failed:\n" + out.stdout + out.stderr)
+    return float(m.group(1)) / 1e9, float(m.group(2))
+
+
+def summary(name, runs):
+    secs = [r[0] for r in runs]
+    cpus = [r[1] for r in runs]
+    med = statistics.median(secs)
+    print(f"  {name:20s} median {med:7.2f} s   min {min(secs):7.2f} s   "
+          f"CPU {statistics.median(cpus):7.2f} s (median; min {min(cpus):.2f})")
+    return med, statistics.median(cpus)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--images", type=int, default=50000, choices=[50000, 10000])
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--images", type=int, default=10000, choices=[50000, 10000])
+    ap.add_argument("--pairs", type=int, default=5, help="alternating TF/Go pairs (>= 5)")
     a = ap.parse_args()
-    tf_s, tf_version, threads = tf_epoch_seconds(a.images, a.repeats)
-    go_s = go_epoch_seconds(a.images, a.repeats)
-    print(f"machine: {os.cpu_count()} CPUs; TensorFlow {tf_version} CPU (intra-op threads {threads or 'default'})")
-    print(f"one epoch, {a.images} images, batch 512 (best of {a.repeats}):")
-    print(f"  TensorFlow model.fit: {tf_s:.2f} s")
-    print(f"  kerasgo Fit:          {go_s:.2f} s")
-    print(f"  ratio Go/TF:          {go_s / tf_s:.2f}")
+    if a.pairs < 5:
+        sys.exit("--pairs must be at least 5")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binary = os.path.join(tempfile.mkdtemp(prefix="bench_fit"), "demo.test")
+    build = subprocess.run(["go", "test", "-c", "-o", binary, "./internal/demo/"], cwd=root,
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit("go test -c failed:\n" + build.stdout + build.stderr)
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"machine: {cpu}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"load average at start: {os.getloadavg()}")
+    tfs, gos, version = [], [], "?"
+    for _ in range(a.pairs):
+        s, c, version = tf_run(a.images)
+        tfs.append((s, c))
+        gos.append(go_run(binary, a.images))
+    print(f"TensorFlow {version} CPU; one epoch of {a.images} images at batch 512, {a.pairs} pairs of runs:")
+    tf_med, tf_cpu = summary("TensorFlow model.fit", tfs)
+    go_med, go_cpu = summary("kerasgo Fit", gos)
+    pair = sorted(g[0] / t[0] for t, g in zip(tfs, gos))
+    print(f"  ratio Go/TF wall: {go_med / tf_med:.2f} (ratio of medians); per pair {pair[0]:.2f} .. {pair[-1]:.2f}; "
+          f"CPU: {go_cpu / tf_cpu:.2f}")
+    print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

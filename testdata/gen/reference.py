@@ -38,6 +38,13 @@ Usage:
     How far TF's two results lie apart measures how well-conditioned each number of the step is
     on this machine; the Go test scales its tolerances by it (model/apps_mobile_step_test.go).
 --part apps does the same for APPS_STEPS of the applications.py cache (its default directory).
+--part apps_mobile_k3 does what apps_mobile does (batch, targets, Dropout off, tf_variant/) for
+    APPS_MOBILE_MORE["apps_mobile_k3"]: the step from Keras 3's own keras3/model.keras in Keras 3
+    (train_on_batch), written to DIR/keras3/<case>/; --part apps_xnas for Xception and
+    NASNetMobile in both libraries, DIR/tf_keras/<case>/ (from tfkeras/model.h5) and
+    DIR/keras3/<case>/ (model/apps_mobile_more_test.go). Keras 3's slots are written with
+    tf_keras's weight names (DepthwiseConv2D's "kernel" as "depthwise_kernel") and Keras 3's slot
+    names (momentum, velocity).
 
 Threads: KERASGO_TF_INTRA_THREADS (default 1) sets TF's intra-op thread count; the environment's
 TF_ENABLE_ONEDNN_OPTS is honoured as TF honours it. Either may change the numbers, which is the
@@ -134,6 +141,8 @@ def functional_steps(testdata, out):
     train_steps(os.path.join(testdata, "functional"), FUNCTIONAL_CASES, out, "functional")
     # testdata/tfops (tfops.py): the gradients through every TFOp
     train_steps(os.path.join(testdata, "tfops"), ["chain"], out, "tfops")
+    # testdata/tfops2 (tfops2.py): the gradients through operations on two tensors
+    train_steps(os.path.join(testdata, "tfops2"), ["binary"], out, "tfops2")
 
 
 # Acceptance models of testdata/layers_wrap (wrappers and masks) compared step by step
@@ -199,6 +208,107 @@ def apps_mobile_steps(out, variant=False):
         shutil.move(os.path.join(tmp, name), os.path.join(out, name, "tf_variant"))
     shutil.rmtree(tmp)
     return {"variant": venv}
+
+
+# More same-run steps of the applications_mobile cache (issue 11): per reference.py part, the
+# cases stepped in each library. Keras 3's BatchNormalization updates the moving variance with
+# the biased batch variance (tf_keras's fused kernel: the unbiased one), so a Keras 3 file's step
+# is Keras 3's own.
+APPS_MOBILE_MORE = {
+    "apps_mobile_k3": {"keras3": ["mobilenetv2_035", "efficientnetb0"]},
+    "apps_xnas": {"tf_keras": ["xception", "nasnetmobile"], "keras3": ["xception", "nasnetmobile"]},
+}
+
+
+def apps_mobile_more(out, part, variant=False):
+    import applications_mobile
+    import shutil
+    import subprocess
+    root = applications_mobile.default_dir()
+    if not applications_mobile.is_complete(root):
+        raise SystemExit(f"{root} is not complete: run testdata/gen/applications_mobile.py first")
+    libs = APPS_MOBILE_MORE[part]
+    for lib, names in libs.items():
+        o = os.path.join(out, lib)
+        if lib == "tf_keras":
+            train_steps(root, names, o, part, batch=APPS_MOBILE_BATCH, no_dropout=True)
+        else:
+            keras3_train_steps(root, names, o, part, batch=APPS_MOBILE_BATCH)
+    if variant:
+        return {}
+    venv = variant_env(os.environ)
+    tmp = os.path.join(out, "_variant")
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--testdata", ".", "--out", tmp,
+                    "--part", part + "_variant"], env=dict(os.environ, **venv), check=True)
+    for lib, names in libs.items():
+        for name in names:
+            shutil.move(os.path.join(tmp, lib, name), os.path.join(out, lib, name, "tf_variant"))
+    shutil.rmtree(tmp)
+    return {"variant": venv}
+
+
+def keras3_train_steps(root, names, out, label, batch):
+    """train_steps for Keras 3: one train_on_batch from the case's keras3/model.keras (compiled
+    with Adam, never fitted) on a batch of `batch` standard-normal inputs (seed 4243) and
+    targets drawn as train_steps draws them (seed 4242), every Dropout rate 0."""
+    from common import K3, keras, write_json
+    with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    for name in names:
+        c = cases[name]
+        d = os.path.join(root, name)
+        fresh(K3, 0)
+        m = keras.models.load_model(os.path.join(d, "keras3", "model.keras"))
+        formats.disable_dropout(m)
+        o = os.path.join(out, name)
+        reset_dir(o)
+        rx = np.random.default_rng(4243)
+        xs = []
+        for i, _ in enumerate(c["inputs"]):
+            x = rx.standard_normal((batch,) + tuple(int(s) for s in m.inputs[i].shape[1:])).astype(np.float32)
+            save_npy(os.path.join(o, f"x{i}.npy"), x)
+            xs.append(x)
+        rng = np.random.default_rng(4242)
+        ys = []
+        for i, t in enumerate(m.outputs):
+            layer = m.get_layer(m.output_names[i])
+            shape = tuple(int(s) for s in t.shape[1:])
+            if getattr(layer, "activation", None) is keras.activations.softmax:
+                y = rng.integers(0, shape[-1], size=(batch,) + shape[:-1]).astype(np.float32)
+            else:
+                y = rng.standard_normal((batch,) + shape).astype(np.float32)
+            save_npy(os.path.join(o, f"y{i}.npy"), y)
+            ys.append(y)
+        r = m.train_on_batch(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0], return_dict=True)
+        with open(os.path.join(o, "logs.json"), "w", encoding="utf-8") as f:
+            json.dump({k: float(v) for k, v in r.items()}, f)
+        write_weights(o, m)
+        # optimizer.json as train.write_optimizer_state writes it (layer, weight, slot, file)
+        opt = m.optimizer
+        tv = list(m.trainable_variables)
+        own = {}
+        for l in m.layers:
+            for v in l.trainable_weights:
+                w = v.name
+                if type(l).__name__ == "DepthwiseConv2D" and w == "kernel":
+                    w = "depthwise_kernel"  # tf_keras's name, which kerasgo's slots carry
+                own[id(v)] = (l.name, w)
+        slots = []
+        for attr, slot in (("_momentums", "momentum"), ("_velocities", "velocity")):
+            lst = getattr(opt, attr)
+            assert len(lst) == len(tv), (name, attr, len(lst), len(tv))
+            for ref, sv in zip(tv, lst):
+                layer, weight = own[id(ref)]
+                fname = f"slots/{layer}_{weight}_{slot}.npy"
+                val = sv.numpy()
+                save_npy(os.path.join(o, fname), val)
+                slots.append({"layer": layer, "weight": weight, "slot": slot, "name": sv.path, "file": fname,
+                              "shape": list(val.shape), "dtype": str(val.dtype)})
+        write_json(os.path.join(o, "optimizer.json"), {
+            "class_name": type(opt).__name__, "iterations": int(opt.iterations.numpy()),
+            "learning_rate": float(np.asarray(opt.learning_rate)), "slots": slots,
+            "variables_order": [v.path for v in opt.variables]})
+    log("reference", f"{label}: {len(names)} Keras 3 steps")
 
 
 # testdata/layers_mha cases with a step: the Transformer encoder block (compiled, never fitted).
@@ -305,7 +415,9 @@ def main():
     ap.add_argument("--testdata", required=True, help="the committed testdata directory")
     ap.add_argument("--out", required=True, help="where to write the references")
     ap.add_argument("--part", required=True, choices=["train", "formats", "functional", "apps_mobile",
-                                                      "apps_mobile_variant", "mha", "wrap", "apps", "rnnstate"])
+                                                      "apps_mobile_variant", "mha", "wrap", "apps", "rnnstate",
+                                                      "apps_mobile_k3", "apps_mobile_k3_variant",
+                                                      "apps_xnas", "apps_xnas_variant"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     extra = {}
@@ -319,6 +431,9 @@ def main():
         rnnstate_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part in ("apps_mobile", "apps_mobile_variant"):
         extra = apps_mobile_steps(os.path.abspath(a.out), variant=a.part == "apps_mobile_variant")
+    elif a.part.removesuffix("_variant") in APPS_MOBILE_MORE:
+        extra = apps_mobile_more(os.path.abspath(a.out), a.part.removesuffix("_variant"),
+                                 variant=a.part.endswith("_variant"))
     elif a.part == "mha":
         mha_steps(os.path.abspath(a.testdata), os.path.abspath(a.out))
     elif a.part == "apps":
