@@ -49,6 +49,20 @@ var fnSMMasked = map[string]bool{}
 // tf_keras wrote a SavedModel of the case, equal to what it observed), and Go's checkpoint
 // keys must be tf_keras's.
 func TestFunctionalSavedModelServing(t *testing.T) {
+	fnSMServing(t, []string{"functional", "layers_attn", "layers_mha", "layers_wrap", "nested", "layers_attnmask"}, nil)
+}
+
+// TestRNNStateSavedModelServing is TestFunctionalSavedModelServing for the layers_rnnstate
+// models whose recurrent layers return their states (return_state) and take initial_state:
+// kerasgo writes the SavedModel, tf.saved_model.load, TF1 sessions and tf_keras serve it
+// with the fixture's predictions. (bilstm_state: Bidirectional's states are refused,
+// TestRNNStateFilesInKeras.)
+func TestRNNStateSavedModelServing(t *testing.T) {
+	fnSMServing(t, []string{"layers_rnnstate"}, map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true})
+}
+
+// fnSMServing serves the model cases of the fixture parts (only those of only, if not nil).
+func fnSMServing(t *testing.T, parts []string, only map[string]bool) {
 	python(t)
 	var man struct {
 		Cases map[string]fnSMCase `json:"cases"`
@@ -57,7 +71,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 	// all have graphs (testdata/layers_attn, testdata/layers_mha, testdata/layers_wrap).
 	caseDir := map[string]string{}
 	var b []byte
-	for _, part := range []string{"functional", "layers_attn", "layers_mha", "layers_wrap", "nested", "layers_attnmask"} {
+	for _, part := range parts {
 		root := filepath.Join(repoRoot(), "testdata", part)
 		var pm struct {
 			Cases map[string]fnSMCase `json:"cases"`
@@ -73,6 +87,9 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 			man.Cases = map[string]fnSMCase{}
 		}
 		for k, c := range pm.Cases {
+			if only != nil && !only[k] {
+				continue
+			}
 			if _, dup := man.Cases[k]; dup {
 				t.Fatalf("case %s in two parts", k)
 			}
@@ -93,7 +110,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 		"layer_concatenate_axis1", "layer_dot_axes1_normalize", "layer_attention_concat", "layer_additive_attention",
 		"layer_einsum_dense_transposed_bias", "layer_mha_h2_k4", "layer_mha_causal", "transformer_block",
 		"mask_lstm", "masking_rnn", "mask_bigru_td", "attention_masked", "additive_self_masked_causal", "mha_keras_masks", "attention_causal", "attention_rank2", "mha_attention_mask"} {
-		if _, ok := man.Cases[must]; !ok {
+		if _, ok := man.Cases[must]; !ok && only == nil {
 			t.Errorf("manifest has no case %s", must)
 		}
 	}

@@ -11,25 +11,32 @@ import (
 // x, the kernel and recurrent-kernel MatMuls, the gates' StridedSlices and activations; the
 // zero initial state drops the recurrent terms of the first step. return_sequences stacks the
 // steps' outputs with Pack (in processing order, as Keras returns them with go_backwards).
-func (l *rnn) Graph() (*saved.LayerGraph, error) { return l.graphMask(false) }
+func (l *rnn) Graph() (*saved.LayerGraph, error) { return l.graphMask(false, false) }
+
+// GraphInitialState is Graph for a call passing initial_state: the states are the call's
+// inputs after the first ("$in1": h, "$in2": LSTM's c), of shape (units).
+func (l *rnn) GraphInitialState() (*saved.LayerGraph, error) { return l.graphMask(false, true) }
+
+// StateGrapher is a recurrent layer whose TF graph can take initial_state as extra inputs
+// (GraphInitialState); its return_state outputs are LayerGraph.MoreOutputs.
+type StateGrapher interface {
+	GraphInitialState() (*saved.LayerGraph, error)
+}
 
 // GraphMasked is Graph for a call that a Keras mask reaches (read as "$mask", bool (batch,
 // steps)): a masked step keeps the previous state (zeros before the first step) and output,
 // as Keras's backend rnn; with zero_output_for_mask the masked steps' outputs are zeros.
 func (l *rnn) GraphMasked() (*saved.LayerGraph, error) {
-	g, err := l.graphMask(true)
+	g, err := l.graphMask(true, false)
 	if err == nil {
 		g.PassesMask = l.returnSeq
 	}
 	return g, err
 }
 
-func (l *rnn) graphMask(masked bool) (*saved.LayerGraph, error) {
+func (l *rnn) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph(l.class, l.name)
-	}
-	if l.returnState {
-		return nil, layerErr(ErrUnsupported, l.class, l.name, "return_state: kerasgo's TF graphs (SavedModel) give a layer one output")
 	}
 	g := newGraphBuilder(l.class, l.name)
 	T, U := l.steps, l.units
@@ -77,6 +84,16 @@ func (l *rnn) graphMask(masked bool) (*saved.LayerGraph, error) {
 		one = g.scalar("sub/x", 1)
 	}
 	h, c := "", "" // "" is the zero initial state
+	nStates := 1
+	if l.kind == kindLSTM {
+		nStates = 2
+	}
+	if initial {
+		h = "$in1"
+		if l.kind == kindLSTM {
+			c = "$in2"
+		}
+	}
 	var outs []string
 	for s := 0; s < T; s++ {
 		ts := int32(s)
@@ -186,5 +203,23 @@ func (l *rnn) graphMask(masked bool) (*saved.LayerGraph, error) {
 	if l.returnSeq {
 		res = g.op("stack", "Pack", outs, tAttrs(map[string]saved.Attr{"N": saved.IntAttr(int64(T)), "axis": saved.IntAttr(1)}))
 	}
-	return g.graphOut(in, out, false, res)
+	gr, err := g.graphOut(in, out, false, res)
+	if err != nil {
+		return nil, err
+	}
+	if initial {
+		for i := 0; i < nStates; i++ {
+			gr.InputShapes = append(gr.InputShapes, []int{U})
+		}
+	}
+	if l.returnState {
+		gr.MoreOutputs = append(gr.MoreOutputs, h)
+		if l.kind == kindLSTM {
+			gr.MoreOutputs = append(gr.MoreOutputs, c)
+		}
+		for i := 0; i < nStates; i++ {
+			gr.MoreOutputShapes = append(gr.MoreOutputShapes, []int{U})
+		}
+	}
+	return gr, nil
 }

@@ -22,12 +22,9 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if err != nil && strict {
 		return err
 	}
-	if m.fn != nil && strict {
-		for _, n := range m.fn.nodes {
-			if n.multi {
-				return &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
-			}
-		}
+	initial, err := m.graphInitialStates()
+	if err != nil && strict {
+		return err
 	}
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
@@ -51,7 +48,13 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		}
 		var g *saved.LayerGraph
 		var err error
-		if mg, ok := l.(layers.MaskedGrapher); ok && recv[l] {
+		if sg, ok := l.(layers.StateGrapher); ok && initial[l] {
+			if recv[l] || recvN[l] != nil {
+				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo", ErrUnsupported)
+			} else {
+				g, err = sg.GraphInitialState()
+			}
+		} else if mg, ok := l.(layers.MaskedGrapher); ok && recv[l] {
 			g, err = mg.GraphMasked()
 		} else if mg, ok := l.(layers.MaskedGrapherN); ok && recvN[l] != nil {
 			g, err = mg.GraphMaskedN(recvN[l])
@@ -79,16 +82,50 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	return nil
 }
 
+// graphInitialStates returns the recurrent layers (layers.StateGrapher) of a Functional
+// model whose calls pass initial_state: every call of such a layer must pass it (one graph per
+// layer). A call with several tensors in or out of any other layer (Bidirectional's
+// return_state or initial_state) is a MultiOutputGraphError.
+func (m *Model) graphInitialStates() (map[layers.Layer]bool, error) {
+	if m.fn == nil {
+		return nil, nil
+	}
+	calls := map[layers.Layer][]bool{}
+	for _, n := range m.fn.nodes {
+		if !n.multi {
+			calls[n.layer] = append(calls[n.layer], false)
+			continue
+		}
+		if _, ok := n.layer.(layers.StateGrapher); !ok {
+			return nil, &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
+		}
+		calls[n.layer] = append(calls[n.layer], len(n.in) > 1)
+	}
+	out := map[layers.Layer]bool{}
+	for l, cs := range calls {
+		for _, c := range cs {
+			if c != cs[0] {
+				return nil, &MultiOutputGraphError{Layer: l.Name(), Class: l.Class(), Inputs: 0, Outputs: 0}
+			}
+		}
+		if cs[0] {
+			out[l] = true
+		}
+	}
+	return out, nil
+}
+
 // MultiOutputGraphError refuses a SavedModel of a model with a layer call that returns several
-// tensors (return_state) or takes tensors beside its main input (initial_state): kerasgo's TF
-// graphs give each layer call one input and one output. It wraps ErrUnsupported.
+// tensors or takes tensors beside its main input, of a layer whose TF graph in kerasgo has
+// one input and one output (Bidirectional's return_state, initial_state), or a recurrent
+// layer called both with and without initial_state. It wraps ErrUnsupported.
 type MultiOutputGraphError struct {
 	Layer, Class    string
 	Inputs, Outputs int
 }
 
 func (e *MultiOutputGraphError) Error() string {
-	return fmt.Sprintf("layer %q (%s) is called on %d tensors and returns %d: kerasgo's TF graphs (SavedModel) take one tensor in and one out per layer call (return_state, initial_state are not written)",
+	return fmt.Sprintf("layer %q (%s) is called on %d tensors and returns %d: kerasgo writes this layer's TF graph (SavedModel) for one tensor in and one out per call, or a recurrent layer's calls all with or all without initial_state",
 		e.Layer, e.Class, e.Inputs, e.Outputs)
 }
 

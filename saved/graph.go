@@ -20,6 +20,10 @@ type LayerGraph struct {
 	// comes after the ops it reads. Output names the result (see Op.Inputs for references).
 	Ops    []Op
 	Output string
+	// MoreOutputs name the call's outputs after the first (a recurrent layer's return_state:
+	// its states), MoreOutputShapes their shapes without the batch dimension.
+	MoreOutputs      []string
+	MoreOutputShapes [][]int
 	// MaskOps compute the Keras mask of the layer's output (Embedding with mask_zero,
 	// Masking), a bool tensor of the output's shape less its last axis, from "$in" and the
 	// layer's Ops; MaskOutput names it. PassesMask reports that the output carries the mask

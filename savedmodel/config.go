@@ -37,8 +37,9 @@ type endpoint struct {
 }
 
 // nodeRef names the output of one call of a layer: Layers[Layer]'s Node-th inbound node (an
-// InputLayer has one, node 0).
-type nodeRef struct{ Layer, Node int }
+// InputLayer has one, node 0), its Tensor-th output (0, or a recurrent layer's state:
+// LayerGraph.MoreOutputs).
+type nodeRef struct{ Layer, Node, Tensor int }
 
 // inputs and outputs give the model's endpoints, Sequential or Functional.
 func (sm *seqModel) inputs() []endpoint {

@@ -88,8 +88,11 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 		}
 		node, err1 := toInt(l[1])
 		ti, err2 := toInt(l[2])
-		if err1 != nil || err2 != nil || node < 0 || ti != 0 {
-			return nodeRef{}, unsupported("tensor reference %v (only the first output of a call)", v)
+		if err1 != nil || err2 != nil || node < 0 || ti < 0 {
+			return nodeRef{}, formatErr("tensor reference %v: bad node or tensor index", v)
+		}
+		if ti != 0 && (sm.Layers[li].Sub != nil || sm.Layers[li].Input) {
+			return nodeRef{}, unsupported("tensor reference %v (only the first output of an input or nested model)", v)
 		}
 		if sm.Layers[li].Sub != nil {
 			// tf_keras numbers a nested model's calls from 1: its node 0 is its own graph.
@@ -98,7 +101,7 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 			}
 			node--
 		}
-		return nodeRef{li, node}, nil
+		return nodeRef{li, node, ti}, nil
 	}
 	for i, nodes := range inbound {
 		ls := sm.Layers[i]
@@ -196,7 +199,11 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 			return nil, unsupported("two outputs named %q (the serving signature keys outputs by layer name)", l.Name)
 		}
 		seen[l.Name] = true
-		sm.Outputs = append(sm.Outputs, endpoint{Name: l.Name, Shape: l.Out, Ref: r})
+		shp, err := outShape(l, r.Tensor)
+		if err != nil {
+			return nil, fmt.Errorf("output_layers: %w", err)
+		}
+		sm.Outputs = append(sm.Outputs, endpoint{Name: l.Name, Shape: shp, Ref: r})
 	}
 	return sm, nil
 }
@@ -225,7 +232,10 @@ func (sm *seqModel) checkFunctional() error {
 				if r.Node >= max(len(p.Nodes), 1) {
 					return formatErr("layer %q reads node %d of %q, which has %d", l.Name, r.Node, p.Name, len(p.Nodes))
 				}
-				shapes[k] = p.Out
+				var err error
+				if shapes[k], err = outShape(p, r.Tensor); err != nil {
+					return fmt.Errorf("layer %q (%s), call %d: %w", l.Name, l.Class, j, err)
+				}
 			}
 			if err := checkCall(l, shapes); err != nil {
 				return fmt.Errorf("layer %q (%s), call %d: %w", l.Name, l.Class, j, err)
@@ -267,13 +277,18 @@ func checkCall(l *layerSpec, in [][]int) error {
 // TF's unique names ("MatMul_1") and reads the same variable handles. It returns the
 // references of the outputs, in sm.Outputs order.
 func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles map[string]string) ([]string, error) {
-	done := map[nodeRef]string{}
-	masks := map[nodeRef]string{} // the reference of each output's Keras mask, if any
+	done := map[nodeRef][]string{} // by call (Tensor 0): the references of all its outputs
+	masks := map[nodeRef]string{}  // the reference of each output's Keras mask, if any
 	busy := map[nodeRef]bool{}
 	var lower func(r nodeRef) (string, error)
 	lower = func(r nodeRef) (string, error) {
-		if x, ok := done[r]; ok {
-			return x, nil
+		ti := r.Tensor
+		r.Tensor = 0
+		if xs, ok := done[r]; ok {
+			if ti >= len(xs) {
+				return "", formatErr("layer %q: call %d has no output %d", sm.Layers[r.Layer].Name, r.Node, ti)
+			}
+			return xs[ti], nil
 		}
 		if busy[r] {
 			return "", formatErr("layer %q: the graph has a cycle", sm.Layers[r.Layer].Name)
@@ -285,7 +300,7 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 			if !ok {
 				return "", formatErr("layer %q is an InputLayer but not a model input", l.Name)
 			}
-			done[r] = x
+			done[r] = []string{x}
 			return x, nil
 		}
 		call := l.Nodes[r.Node]
@@ -298,17 +313,22 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 		}
 		cm := make([]string, len(call))
 		for i, c := range call {
-			cm[i] = masks[c]
+			if c.Tensor == 0 {
+				cm[i] = masks[c]
+			}
 		}
-		y, ym, err := lowerLayerMask(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, cm, handles)
+		ys, ym, err := lowerLayerOuts(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, cm, handles)
 		if err != nil {
 			return "", fmt.Errorf("layer %q (%s): %w", l.Name, l.Class, err)
 		}
-		done[r] = y
+		done[r] = ys
 		if ym != "" {
 			masks[r] = ym
 		}
-		return y, nil
+		if ti >= len(ys) {
+			return "", formatErr("layer %q: call %d has no output %d", l.Name, r.Node, ti)
+		}
+		return ys[ti], nil
 	}
 	out := make([]string, len(sm.Outputs))
 	for i, o := range sm.Outputs {
@@ -358,4 +378,16 @@ func kwargTensors(class string, list []any, call []nodeRef, ref func(any) (nodeR
 func isString(v any) bool {
 	_, ok := v.(string)
 	return ok
+}
+
+// outShape is the shape of output ti of a layer's calls: its Out, or a state of a recurrent
+// layer with return_state (LayerGraph.MoreOutputShapes).
+func outShape(l *layerSpec, ti int) ([]int, error) {
+	if ti == 0 {
+		return l.Out, nil
+	}
+	if l.Graph == nil || ti > len(l.Graph.MoreOutputShapes) {
+		return nil, formatErr("layer %q has no output %d", l.Name, ti)
+	}
+	return l.Graph.MoreOutputShapes[ti-1], nil
 }

@@ -155,13 +155,23 @@ func lowerLayer(b *builder, scope string, l *layerSpec, inputs []string, handles
 // also returns the reference of its output's mask ("" when none): its MaskOps' result, or
 // the first input's mask when the layer passes it on.
 func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, masks []string, handles map[string]string) (string, string, error) {
+	ys, m, err := lowerLayerOuts(b, scope, l, inputs, masks, handles)
+	if err != nil {
+		return "", "", err
+	}
+	return ys[0], m, nil
+}
+
+// lowerLayerOuts is lowerLayerMask returning the references of all the call's outputs (the
+// graph's Output, then its MoreOutputs).
+func lowerLayerOuts(b *builder, scope string, l *layerSpec, inputs []string, masks []string, handles map[string]string) ([]string, string, error) {
 	mask := ""
 	if len(masks) > 0 {
 		mask = masks[0]
 	}
 	if l.Sub != nil {
 		y, err := lowerNested(b, scope, l, inputs, handles)
-		return y, "", err
+		return []string{y}, "", err
 	}
 	g := l.Graph
 	has := map[string]bool{}
@@ -223,24 +233,24 @@ func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, mas
 	}
 	for _, op := range append(slices.Clip(g.Ops), g.MaskOps...) {
 		if op.Name == "" || op.Type == "" {
-			return "", "", formatErr("graph op %q of type %q", op.Name, op.Type)
+			return nil, "", formatErr("graph op %q of type %q", op.Name, op.Type)
 		}
 		if _, dup := refs[op.Name]; dup {
-			return "", "", formatErr("graph has two ops named %q", op.Name)
+			return nil, "", formatErr("graph has two ops named %q", op.Name)
 		}
 		if op.OutArg == "" && b.function {
-			return "", "", formatErr("graph op %q (%s) has no output argument name", op.Name, op.Type)
+			return nil, "", formatErr("graph op %q (%s) has no output argument name", op.Name, op.Type)
 		}
 		in := make([]string, len(op.Inputs))
 		for i, r := range op.Inputs {
 			var err error
 			if in[i], err = resolve(r); err != nil {
-				return "", "", fmt.Errorf("op %q: %w", op.Name, err)
+				return nil, "", fmt.Errorf("op %q: %w", op.Name, err)
 			}
 		}
 		attrs, err := attrValues(op.Attrs)
 		if err != nil {
-			return "", "", fmt.Errorf("op %q: %w", op.Name, err)
+			return nil, "", fmt.Errorf("op %q: %w", op.Name, err)
 		}
 		b.addOut(scope+op.Name, op.Type, op.OutArg, in, attrs)
 		refs[op.Name] = b.nodes[len(b.nodes)-1].Name
@@ -248,18 +258,26 @@ func lowerLayerMask(b *builder, scope string, l *layerSpec, inputs []string, mas
 	}
 	out, err := resolve(g.Output)
 	if err != nil {
-		return "", "", fmt.Errorf("output: %w", err)
+		return nil, "", fmt.Errorf("output: %w", err)
+	}
+	outs := []string{out}
+	for k, o := range g.MoreOutputs {
+		r, err := resolve(o)
+		if err != nil {
+			return nil, "", fmt.Errorf("output %d: %w", k+1, err)
+		}
+		outs = append(outs, r)
 	}
 	outMask := ""
 	switch {
 	case g.MaskOutput != "":
 		if outMask, err = resolve(g.MaskOutput); err != nil {
-			return "", "", fmt.Errorf("mask output: %w", err)
+			return nil, "", fmt.Errorf("mask output: %w", err)
 		}
 	case g.PassesMask:
 		outMask = mask
 	}
-	return out, outMask, nil
+	return outs, outMask, nil
 }
 
 // attrValues converts a layer op's attributes to TF AttrValues.
