@@ -188,7 +188,7 @@ func TestFunctionalSaveRoundTrip(t *testing.T) {
 					}
 					continue
 				}
-				if name == "sm" && multiOutputCases[c.Name] { // several outputs in a TF graph: not yet
+				if name == "sm" && multiOutputCases[c.Name] { // several outputs of these layers in a TF graph: not yet
 					var mo *MultiOutputGraphError
 					if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) {
 						t.Errorf("save %s: %v, want a MultiOutputGraphError", name, err)
@@ -236,10 +236,12 @@ var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "mas
 	"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true,
 	"mha_keras_masks": true}
 
-// multiOutputCases are the model cases with recurrent layers returning their states or given
-// initial states (testdata/layers_rnnstate), which kerasgo's TF graphs do not express: saving
-// them as a SavedModel is refused (MultiOutputGraphError).
-var multiOutputCases = map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "bilstm_state": true, "rnn_cells": true, "rnn_stacked_cells": true}
+// multiOutputCases are the model cases with layers returning several tensors or given
+// initial states (testdata/layers_rnnstate) whose TF graphs kerasgo does not write:
+// Bidirectional's return_state, RNN(StackedRNNCells) with initial states. Saving them as a
+// SavedModel is refused (MultiOutputGraphError); LSTM, GRU, SimpleRNN and RNN(cell) states are
+// written.
+var multiOutputCases = map[string]bool{"bilstm_state": true, "rnn_stacked_cells": true}
 
 // TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the
