@@ -34,7 +34,8 @@ func TestFunctionalSavedModelBadWiring(t *testing.T) {
 		msg            string
 	}{
 		{"unknown layer", `[["left", 0, 0, {}]]`, `[["nowhere", 0, 0, {}]]`, savedmodel.ErrFormat, `unknown layer "nowhere"`},
-		{"second output", `[["sum", 0, 0, {}]`, `[["sum", 0, 1, {}]`, savedmodel.ErrUnsupported, "only the first output"},
+		{"second output", `[["sum", 0, 0, {}]`, `[["sum", 0, 1, {}]`, savedmodel.ErrFormat, `layer "sum" has no output 1`},
+		{"input second output", `[["left", 0, 0, {}]`, `[["left", 0, 1, {}]`, savedmodel.ErrUnsupported, "only the first output of an input"},
 		{"shape", `[["sum", 0, 0, {}], ["mean", 0, 0, {}]]`, `[["sum", 0, 0, {}], ["left", 0, 0, {}]]`, savedmodel.ErrFormat, `layer "concat"`},
 		{"missing node", `["shared", 1, 0, {}]]]`, `["shared", 2, 0, {}]]]`, savedmodel.ErrFormat, `node 2 of "shared"`},
 		{"inputs", `"input_layers": [["left", 0, 0], ["right", 0, 0]]`, `"input_layers": [["left", 0, 0], ["sum", 0, 0]]`, savedmodel.ErrFormat, `"sum" is not an InputLayer`},
