@@ -1,0 +1,46 @@
+package model
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/layers"
+)
+
+// TestRNNStateSavedModelRefusals: kerasgo writes one TF graph per layer, so a recurrent layer
+// called both with and without initial_state is refused, and so are Bidirectional's states
+// (MultiOutputGraphError, ErrUnsupported), leaving no directory; an LSTM with return_state and
+// initial_state is written (its TF graph is served in compat's TestRNNStateSavedModelServing).
+func TestRNNStateSavedModelRefusals(t *testing.T) {
+	dir := t.TempDir()
+	in := Input(5, 3).WithName("seq")
+	a := MustApplyMulti(layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_a", ReturnSequences: true, ReturnState: true}), in.Output())
+	shared := layers.NewLSTM(4, layers.LSTMOptions{Name: "shared"})
+	y1 := MustApply(shared, a[0])
+	y2 := MustApplyMulti(shared, a...)
+	s := MustApply(layers.NewConcatenate(-1), y1, y2[0])
+	bad := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{s})
+	var mo *MultiOutputGraphError
+	err := bad.Save(filepath.Join(dir, "shared"))
+	if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) || mo.Layer != "shared" {
+		t.Errorf("shared layer with and without initial_state: %v, want a MultiOutputGraphError naming it", err)
+	}
+	if f, _, err := Detect(filepath.Join(dir, "shared")); err == nil || f != FormatUnknown {
+		t.Errorf("a refused save left a directory (%v)", f)
+	}
+
+	in2 := Input(5, 3).WithName("seq")
+	bi := MustApplyMulti(layers.NewBidirectional(layers.NewLSTM(4, layers.LSTMOptions{ReturnState: true}), layers.BidirectionalOptions{Name: "bi"}), in2.Output())
+	bm := MustNewModel([]*KerasTensor{in2.Output()}, []*KerasTensor{MustApply(layers.NewDense(2), bi[0])})
+	err = bm.Save(filepath.Join(dir, "bi"))
+	if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) || mo.Layer != "bi" {
+		t.Errorf("Bidirectional return_state: %v, want a MultiOutputGraphError naming it", err)
+	}
+
+	b := MustApplyMulti(layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_b", ReturnState: true}), a...)
+	good := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), b[2])})
+	if err := good.Save(filepath.Join(dir, "good")); err != nil {
+		t.Errorf("LSTM with return_state and initial_state: %v", err)
+	}
+}
