@@ -233,49 +233,61 @@ func cName(b []byte, pad bool) (int, error) {
 	return n, nil
 }
 
-// checkDataspace checks an encoded dataspace as libhdf5 1.10 decodes it.
-func (g *vlenGuard) checkDataspace(ds []byte) error {
+// dataspace checks an encoded dataspace as libhdf5 1.10 decodes it (version, flags, rank,
+// dimensions inside the message, none over its maximum) and returns its element count (0 for
+// a null dataspace, 1 for a scalar), refusing counts over 2^40.
+func (g *vlenGuard) dataspace(ds []byte) (int64, error) {
 	if len(ds) < 4 {
-		return formatf("dataspace overruns its message")
+		return 0, formatf("dataspace overruns its message")
 	}
 	ver, rank, flags := ds[0], int(ds[1]), ds[2]
 	p := 4
+	null := false
 	switch ver {
 	case 1:
 		p = 8
 		if flags&^3 != 0 {
-			return formatf("dataspace flags %#x", flags)
+			return 0, formatf("dataspace flags %#x", flags)
 		}
 	case 2:
 		if ds[3] > 2 {
-			return formatf("dataspace type %d", ds[3])
+			return 0, formatf("dataspace type %d", ds[3])
 		}
 		if flags&^1 != 0 {
-			return formatf("dataspace flags %#x", flags)
+			return 0, formatf("dataspace flags %#x", flags)
 		}
+		null = ds[3] == 2
 	default:
-		return formatf("dataspace version %d", ver)
+		return 0, formatf("dataspace version %d", ver)
 	}
 	if rank > 32 {
-		return formatf("dataspace of rank %d", rank)
+		return 0, formatf("dataspace of rank %d", rank)
 	}
 	n := rank
 	if flags&1 != 0 {
 		n *= 2
 	}
 	if p+n*g.sb.sLen > len(ds) {
-		return formatf("dataspace dimensions overrun the message")
+		return 0, formatf("dataspace dimensions overrun the message")
 	}
-	if flags&1 != 0 {
-		for i := 0; i < rank; i++ {
-			d := g.uint(ds[p+i*g.sb.sLen:], g.sb.sLen)
+	count := int64(1)
+	for i := 0; i < rank; i++ {
+		d := g.uint(ds[p+i*g.sb.sLen:], g.sb.sLen)
+		if flags&1 != 0 {
 			m := g.uint(ds[p+(rank+i)*g.sb.sLen:], g.sb.sLen)
 			if m < d && m != 1<<(8*uint(g.sb.sLen))-1 {
-				return formatf("dataspace dimension %d over its maximum %d", d, m)
+				return 0, formatf("dataspace dimension %d over its maximum %d", d, m)
 			}
 		}
+		if d > 1<<31 || (d != 0 && count > (1<<40)/int64(d)) {
+			return 0, formatf("dataspace too large")
+		}
+		count *= int64(d)
 	}
-	return nil
+	if null {
+		return 0, nil
+	}
+	return count, nil
 }
 
 // checkLayout checks a dataset's layout message. libhdf5 1.10 copies a compact dataset's

@@ -179,7 +179,7 @@ func (g *vlenGuard) checkAttrMsg(msg []byte, name string, limit int64) error {
 	if dt[0]&0x0f != classVlen {
 		return nil
 	}
-	count, err := g.dataspaceCount(ds)
+	count, err := g.dataspace(ds)
 	if err != nil {
 		return fmt.Errorf("attribute %q: %w", name, err)
 	}
@@ -215,35 +215,6 @@ func (g *vlenGuard) checkAttrMsg(msg []byte, name string, limit int64) error {
 		}
 	}
 	return nil
-}
-
-// dataspaceCount returns the element count of a dataspace message.
-func (g *vlenGuard) dataspaceCount(ds []byte) (int64, error) {
-	ver, rank, flags := ds[0], int(ds[1]), ds[2]
-	p := 4
-	switch ver {
-	case 1:
-		p = 8
-	case 2:
-		if ds[3] == 2 {
-			return 0, nil // null dataspace
-		}
-	default:
-		return 0, formatf("dataspace version %d", ver)
-	}
-	if rank > 32 || p+rank*g.sb.sLen > len(ds) {
-		return 0, formatf("bad dataspace")
-	}
-	_ = flags
-	n := int64(1)
-	for i := 0; i < rank; i++ {
-		d := g.uint(ds[p+i*g.sb.sLen:], g.sb.sLen)
-		if d > 1<<31 || (d != 0 && n > (1<<40)/int64(d)) {
-			return 0, formatf("dataspace too large")
-		}
-		n *= int64(d)
-	}
-	return n, nil
 }
 
 // heap parses a global heap collection: object index → object size.
@@ -352,10 +323,7 @@ func (g *vlenGuard) checkHeader(addr uint64) error {
 					return err
 				}
 			case 0x01:
-				if err := g.checkDataspace(msg); err != nil {
-					return err
-				}
-				n, err := g.dataspaceCount(msg)
+				n, err := g.dataspace(msg)
 				if err != nil {
 					return err
 				}
@@ -446,7 +414,8 @@ func (g *vlenGuard) checkAttrShape(msg []byte) error {
 	} else if n > dtSize {
 		return formatf("attribute datatype overruns its message")
 	}
-	if err := g.checkDataspace(ds); err != nil {
+	count, err := g.dataspace(ds)
+	if err != nil {
 		return err
 	}
 	class := int(dt[0] & 0x0f)
@@ -456,10 +425,6 @@ func (g *vlenGuard) checkAttrShape(msg []byte) error {
 	}
 	if esize <= 0 || esize > 1<<20 {
 		return formatf("attribute element size %d", esize)
-	}
-	count, err := g.dataspaceCount(ds)
-	if err != nil {
-		return err
 	}
 	if count > int64(len(msg)) || int64(p)+count*esize > int64(len(msg)) {
 		return formatf("attribute data of %d x %d bytes overruns its message", count, esize)
