@@ -299,17 +299,32 @@ func (l *BatchNormalization) Weights() []*Weight {
 	return weightList(l.gamma, l.beta, l.mean, l.variance)
 }
 
+// ForwardWS is Forward(x, false) with the buffers of ws (see Workspace).
+func (l *BatchNormalization) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "BatchNormalization", l.name); err != nil {
+		return nil, err
+	}
+	l.clearTrainCache()
+	return l.forwardInfer(ws, x), nil
+}
+
+// clearTrainCache drops what a training Forward cached, writing only what is set.
+func (l *BatchNormalization) clearTrainCache() {
+	if l.x != nil || l.xhat != nil || l.invStd != nil || l.trained {
+		l.x, l.xhat, l.invStd, l.trained = nil, nil, nil, false
+	}
+}
+
 // Forward normalises x. With training (and a trainable layer) it uses the batch statistics
-// and updates the moving statistics; otherwise it uses the moving statistics. In inference
-// mode the result lives in a buffer the layer reuses: it is valid until the next inference
-// Forward.
+// and updates the moving statistics; otherwise it uses the moving statistics. ForwardWS
+// reuses the inference output buffer instead (see Workspace).
 func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "BatchNormalization", l.name); err != nil {
 		return nil, err
 	}
 	if !training {
-		l.x, l.xhat, l.invStd, l.trained = nil, nil, nil, false
-		return l.forwardInfer(x), nil
+		l.clearTrainCache()
+		return l.forwardInfer(nil, x), nil
 	}
 	c := l.ch
 	xd := l.toLast(x.Float32s())
@@ -385,12 +400,12 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) (*tensor.T
 // forwardInfer is Forward(x, false): the moving statistics, gamma and beta folded into one
 // scale and shift per channel, applied in one pass over x in its own layout (no transpose),
 // into a buffer the layer reuses (valid until the next inference Forward).
-func (l *BatchNormalization) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
-	b := l.infer.acquire()
-	defer b.release()
+func (l *BatchNormalization) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
+	b := ws.acquire(&l.infer)
+	defer ws.release(b)
 	c, inner := l.ch, l.inner
 	xd := x.Float32s()
-	y := b.get(0, len(xd))
+	y := b.out(0, len(xd))
 	scale, shift := b.get(1, c), b.get(2, c)
 	l.foldInto(scale, shift)
 	block := c * inner // one outer index: c channels of inner elements each

@@ -76,6 +76,9 @@ type Conv2D struct {
 type inferBufs struct {
 	mu   sync.Mutex
 	bufs [][]float32
+	// fresh makes out allocate: the set is a layer's own, taken by a plain Forward(x, false),
+	// whose result the caller owns (see Workspace).
+	fresh bool
 }
 
 // acquire returns b locked, or, when a concurrent call holds b, a fresh set (also locked).
@@ -102,6 +105,14 @@ func (b *inferBufs) get(i, n int) []float32 {
 	return b.bufs[i][:n]
 }
 
+// out returns output buffer i with n elements: get's, or a new slice when b is fresh.
+func (b *inferBufs) out(i, n int) []float32 {
+	if b.fresh {
+		return make([]float32, n)
+	}
+	return b.get(i, n)
+}
+
 // maxColsCache bounds the im2col matrix a training Forward keeps for Backward.
 const maxColsCache = 1 << 29
 
@@ -114,6 +125,29 @@ func (l *Conv2D) buf(i, n int) []float32 {
 		l.scratch[i] = make([]float32, n)
 	}
 	return l.scratch[i][:n]
+}
+
+// ForwardWS is Forward(x, false) with the buffers of ws (see Workspace).
+func (l *Conv2D) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "Conv2D", l.name); err != nil {
+		return nil, err
+	}
+	if !l.plain() {
+		return l.forwardGrouped(ws, x, false), nil
+	}
+	l.clearTrainCache()
+	return l.forwardInfer(ws, x), nil
+}
+
+// clearTrainCache drops what a training Forward cached, writing only what is set (so that
+// concurrent inference calls on a clean layer write nothing).
+func (l *Conv2D) clearTrainCache() {
+	if l.x != nil || l.z != nil || l.y != nil {
+		l.x, l.z, l.y = nil, nil, nil
+	}
+	if l.colsValid {
+		l.colsValid = false
+	}
 }
 
 // NewConv2D returns a Conv2D layer. It panics on programmer errors: filters or kernel size
@@ -328,13 +362,14 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 		return nil, err
 	}
 	if !l.plain() {
-		return l.forwardGrouped(x, training), nil
+		return l.forwardGrouped(nil, x, training), nil
+	}
+	if !training {
+		l.clearTrainCache()
+		return l.forwardInfer(nil, x), nil
 	}
 	l.x, l.z, l.y = nil, nil, nil
 	l.colsValid = false
-	if !training {
-		return l.forwardInfer(x), nil
-	}
 	g := l.g
 	n := x.Shape[0]
 	P, K := g.patch()

@@ -17,7 +17,13 @@ func (l *Conv2D) groupDims() (P, cg, fg, kg int) {
 }
 
 // forwardGrouped is Forward for a dilated or grouped layer (x already checked).
-func (l *Conv2D) forwardGrouped(x *tensor.Tensor, training bool) *tensor.Tensor {
+// In inference its scratch comes from ws (see Workspace) and it writes nothing in the layer.
+func (l *Conv2D) forwardGrouped(ws *Workspace, x *tensor.Tensor, training bool) *tensor.Tensor {
+	var b *inferBufs
+	if !training {
+		b = ws.acquire(&l.infer)
+		defer ws.release(b)
+	}
 	g := l.g
 	n := x.Shape[0]
 	P, cg, fg, kg := l.groupDims()
@@ -37,9 +43,15 @@ func (l *Conv2D) forwardGrouped(x *tensor.Tensor, training bool) *tensor.Tensor 
 	nw := workers(n)
 	colsBuf := make([][]float32, nw)
 	for w := range nw {
-		colsBuf[w] = l.buf(w, P*kg)
+		if b != nil {
+			colsBuf[w] = b.get(w, P*kg)
+		} else {
+			colsBuf[w] = l.buf(w, P*kg)
+		}
 	}
-	l.colsValid = false
+	if training {
+		l.colsValid = false
+	}
 	parallelFor(n, func(wi, lo, hi int) {
 		cols := colsBuf[wi]
 		for i := lo; i < hi; i++ {
@@ -63,7 +75,7 @@ func (l *Conv2D) forwardGrouped(x *tensor.Tensor, training bool) *tensor.Tensor 
 	if training {
 		l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
 	} else {
-		l.x, l.z, l.y = nil, nil, nil
+		l.clearTrainCache()
 	}
 	return out
 }

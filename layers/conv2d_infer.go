@@ -11,14 +11,14 @@ import "github.com/kerasgo/kerasgo/tensor"
 const convRowTile = 1 << 14
 
 // forwardInfer is Forward(x, false) for a plain convolution.
-func (l *Conv2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
-	b := l.infer.acquire()
-	defer b.release()
+func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
+	b := ws.acquire(&l.infer)
+	defer ws.release(b)
 	g := l.g
 	n := x.Shape[0]
 	P, K := g.patch()
 	F := l.filters
-	y := b.get(0, n*P*F)
+	y := b.out(0, n*P*F)
 	z := y
 	if l.act.needZ {
 		z = b.get(1, n*P*F)

@@ -132,10 +132,18 @@ func (l *Dense) Build(in []int, rng *Rand) error {
 // Weights returns kernel and (if used) bias.
 func (l *Dense) Weights() []*Weight { return weightList(l.kernel, l.bias) }
 
-// Forward computes activation(x·kernel + bias) over the last axis of x. In inference mode
-// the result lives in a buffer the layer reuses: it is valid until the next inference
-// Forward.
+// Forward computes activation(x·kernel + bias) over the last axis of x. ForwardWS reuses
+// the inference output buffer instead (see Workspace).
 func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	return l.forward(nil, x, training)
+}
+
+// ForwardWS is Forward(x, false) with the buffers of ws (see Workspace).
+func (l *Dense) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	return l.forward(ws, x, false)
+}
+
+func (l *Dense) forward(ws *Workspace, x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "Dense", l.name); err != nil {
 		return nil, err
 	}
@@ -150,13 +158,15 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 			y = make([]float32, len(z))
 		}
 	} else {
-		// Inference: the layer's own buffers, reused by the next inference Forward.
-		b := l.infer.acquire()
-		defer b.release()
-		z = b.get(0, rows*l.units)
-		y = z
+		// Inference: the buffers of ws (see Workspace).
+		b := ws.acquire(&l.infer)
+		defer ws.release(b)
 		if l.act.needZ {
-			y = b.get(1, len(z))
+			z = b.get(0, rows*l.units)
+			y = b.out(1, len(z))
+		} else {
+			z = b.out(0, rows*l.units)
+			y = z
 		}
 	}
 	xd, kd := x.Float32s(), l.kernel.Value.Float32s()
@@ -176,7 +186,7 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 	out := tensor.MustFromFloat32(outShape, y)
 	if training {
 		l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
-	} else {
+	} else if l.x != nil || l.z != nil || l.y != nil {
 		l.x, l.z, l.y = nil, nil, nil
 	}
 	return out, nil

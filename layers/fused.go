@@ -76,6 +76,11 @@ func findFusedChain(ls []Layer) (fc fusedChain, ok bool) {
 // CPU runs the fused kernels, and returns its output and the number of layers it consumed;
 // 0 layers (and no error) means no chain applies and the caller runs the layers one by one.
 func ForwardFused(ls []Layer, x *tensor.Tensor) (*tensor.Tensor, int, error) {
+	return InferFused(nil, ls, x)
+}
+
+// InferFused is ForwardFused with the buffers of ws (see Workspace).
+func InferFused(ws *Workspace, ls []Layer, x *tensor.Tensor) (*tensor.Tensor, int, error) {
 	fc, ok := findFusedChain(ls)
 	if !ok || x == nil || x.DType != tensor.Float32 {
 		return nil, 0, nil
@@ -83,33 +88,33 @@ func ForwardFused(ls []Layer, x *tensor.Tensor) (*tensor.Tensor, int, error) {
 	if err := checkInput(x, fc.conv.inShape, "Conv2D", fc.conv.name); err != nil {
 		return nil, 0, err
 	}
-	return fc.forward(x), fc.n, nil
+	return fc.forward(ws, x), fc.n, nil
 }
 
-func (fc *fusedChain) forward(x *tensor.Tensor) *tensor.Tensor {
+func (fc *fusedChain) forward(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 	conv, pool := fc.conv, fc.pool
 	// What the layers' own inference Forward calls reset.
-	conv.x, conv.z, conv.y, conv.colsValid = nil, nil, nil, false
-	pool.trainX, pool.trainOut, pool.trained = nil, nil, false
+	conv.clearTrainCache()
+	pool.clearTrainCache()
 	for _, bn := range []*BatchNormalization{fc.bn1, fc.bn2} {
 		if bn != nil {
-			bn.x, bn.xhat, bn.invStd, bn.trained = nil, nil, nil, false
+			bn.clearTrainCache()
 		}
 	}
 	last := &pool.infer
 	if fc.bn2 != nil {
 		last = &fc.bn2.infer
 	}
-	ob := last.acquire()
-	defer ob.release()
-	b := conv.infer.acquire()
-	defer b.release()
+	ob := ws.acquire(last)
+	defer ws.release(ob)
+	b := ws.acquire(&conv.infer)
+	defer ws.release(b)
 
 	cg, pg := &conv.g, &pool.g
 	F := conv.filters
 	n := x.Shape[0]
 	outRow := pg.ow * F
-	y := ob.get(0, n*pg.oh*outRow)
+	y := ob.out(0, n*pg.oh*outRow)
 	bias := b.get(10, F)
 	if conv.bias != nil {
 		copy(bias, conv.bias.Value.Float32s())

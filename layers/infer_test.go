@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/tensor"
@@ -407,8 +408,10 @@ func TestDenseInferenceMatchesReference(t *testing.T) {
 	}
 }
 
-// TestInferenceForwardAllocations checks that warm inference Forwards of the fast-path
-// layers allocate no tensor data (only small headers).
+// TestInferenceForwardAllocations checks that warm inference calls of the fast-path layers
+// with a Workspace (Infer) allocate no tensor data (only small headers), that plain
+// Forward(x, false) returns a result the caller owns (a second call does not overwrite
+// it), and that a Workspace's result is its reused buffer.
 func TestInferenceForwardAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under -race")
@@ -426,15 +429,32 @@ func TestInferenceForwardAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := uniformTensor(rng, append([]int{64}, c.in...)...)
-		if _, err := c.l.Forward(x, false); err != nil {
+		y1, err := c.l.Forward(x, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y2, err := c.l.Forward(x, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if &y1.Float32s()[0] == &y2.Float32s()[0] {
+			t.Errorf("%s: two plain inference Forwards returned one buffer", c.l.Class())
+		}
+		ws := NewWorkspace()
+		w1, err := Infer(ws, c.l, x)
+		if err != nil {
 			t.Fatal(err)
 		}
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		const runs = 20
 		for range runs {
-			if _, err := c.l.Forward(x, false); err != nil {
+			w2, err := Infer(ws, c.l, x)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if &w1.Float32s()[0] != &w2.Float32s()[0] || !slices.Equal(w2.Float32s(), y1.Float32s()) {
+				t.Fatalf("%s: Infer did not reuse its workspace buffer or differs from Forward", c.l.Class())
 			}
 		}
 		runtime.ReadMemStats(&ms1)

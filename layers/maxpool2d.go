@@ -55,15 +55,31 @@ func maxPooling2DFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []strin
 	return l, w, nil
 }
 
-// Forward pools x (batch, h, w, c) into (batch, out_h, out_w, c). In inference mode the
-// result lives in a buffer the layer reuses: it is valid until the next inference Forward.
+// ForwardWS is Forward(x, false) with the buffers of ws (see Workspace).
+func (l *MaxPooling2D) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "MaxPooling2D", l.name); err != nil {
+		return nil, err
+	}
+	l.clearTrainCache()
+	return l.forwardInfer(ws, x), nil
+}
+
+// clearTrainCache drops what a training Forward cached, writing only what is set.
+func (l *MaxPooling2D) clearTrainCache() {
+	if l.trainX != nil || l.trainOut != nil || l.trained {
+		l.trainX, l.trainOut, l.trained = nil, nil, false
+	}
+}
+
+// Forward pools x (batch, h, w, c) into (batch, out_h, out_w, c). ForwardWS reuses the
+// inference output buffer instead (see Workspace).
 func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInput(x, l.inShape, "MaxPooling2D", l.name); err != nil {
 		return nil, err
 	}
 	if !training {
-		l.trainX, l.trainOut, l.trained = nil, nil, false
-		return l.forwardInfer(x), nil
+		l.clearTrainCache()
+		return l.forwardInfer(nil, x), nil
 	}
 	// The maxima as in inference (the same kernels), into the layer's training buffer;
 	// Backward finds each window's first maximal cell in x, which it keeps.

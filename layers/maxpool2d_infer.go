@@ -9,14 +9,14 @@ import "github.com/kerasgo/kerasgo/tensor"
 // (the general loop) does.
 
 // forwardInfer is Forward(x, false).
-func (l *MaxPooling2D) forwardInfer(x *tensor.Tensor) *tensor.Tensor {
-	b := l.infer.acquire()
-	defer b.release()
+func (l *MaxPooling2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
+	b := ws.acquire(&l.infer)
+	defer ws.release(b)
 	g := &l.g
 	n := x.Shape[0]
 	inSize := g.h * g.w * g.c
 	outSize := g.oh * g.ow * g.c
-	y := b.get(0, n*outSize)
+	y := b.out(0, n*outSize)
 	xd := x.Float32s()
 	parallelFor(n, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {

@@ -338,8 +338,18 @@ func reduceTo(g []float32, xs, out []int) []float32 {
 	return dst
 }
 
-// ForwardN merges the inputs element-wise.
+// ForwardN merges the inputs element-wise. ForwardNWS reuses the inference output buffer
+// instead (see Workspace).
 func (m *elemMerge) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	return m.forwardN(nil, xs, training)
+}
+
+// ForwardNWS is ForwardN(xs, false) with the buffers of ws (see Workspace).
+func (m *elemMerge) ForwardNWS(ws *Workspace, xs []*tensor.Tensor) (*tensor.Tensor, error) {
+	return m.forwardN(ws, xs, false)
+}
+
+func (m *elemMerge) forwardN(ws *Workspace, xs []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	if err := checkInputsN(m.class, m.name, xs, m.inShapes); err != nil {
 		return nil, err
 	}
@@ -374,10 +384,10 @@ func (m *elemMerge) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor
 	if training {
 		y = make([]float32, n)
 	} else {
-		// Inference: the layer's own buffer, valid until its next inference ForwardN.
-		b := m.infer.acquire()
-		defer b.release()
-		y = b.get(0, int(n))
+		// Inference: the buffers of ws (see Workspace).
+		b := ws.acquire(m.infer)
+		defer ws.release(b)
+		y = b.out(0, int(n))
 	}
 	var sel []int32
 	copy(y, vals[0])
@@ -427,7 +437,7 @@ func (m *elemMerge) ForwardN(xs []*tensor.Tensor, training bool) (*tensor.Tensor
 		for i, x := range xs {
 			m.xShapes[i] = slices.Clone(x.Shape)
 		}
-	} else {
+	} else if m.vals != nil || m.sel != nil || m.yShape != nil || m.xShapes != nil {
 		m.vals, m.sel, m.yShape, m.xShapes = nil, nil, nil, nil
 	}
 	return tensor.MustFromFloat32(out, y), nil

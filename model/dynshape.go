@@ -46,6 +46,8 @@ type dynShape struct {
 	declared [][]int           // each input's shape without the batch, -1 for None
 	mask     map[string][]bool // per layer: which dims of its output shape are unknown
 	mu       sync.Mutex        // guards twins
+	// use makes calls on twins take turns (each call gives its twin m's weights first).
+	use      sync.Mutex
 	twins    map[string]*Model // by input shapes
 	order    []string          // twins' keys, oldest first
 	probeOut map[string][]int  // the probe model's per-layer output shapes
@@ -220,12 +222,24 @@ func (m *Model) DeclaredInputShapes() [][]int {
 
 // dynTwin returns the model to run inputs of shapes xs on: m itself when they are the shapes m
 // is built for (or m has no unknown dimensions), else m's twin for those shapes. The known
-// dimensions must be the declared ones.
-func (m *Model) dynTwin(xs []*tensor.Tensor) (*Model, error) {
+// dimensions must be the declared ones. When it returns a twin, the caller holds the twins'
+// turn until it calls unlock.
+func (m *Model) dynTwin(xs []*tensor.Tensor) (t *Model, unlock func(), err error) {
 	d := m.dyn
 	if d == nil || len(xs) != len(d.declared) {
-		return m, nil
+		return m, nil, nil
 	}
+	t, err = m.dynTwinOf(xs)
+	if err != nil || t == m {
+		return t, nil, err
+	}
+	// t's weights were given under d.use (taken by dynTwinOf); the caller releases it.
+	return t, d.use.Unlock, nil
+}
+
+// dynTwinOf is dynTwin; it returns a twin with d.use held.
+func (m *Model) dynTwinOf(xs []*tensor.Tensor) (*Model, error) {
+	d := m.dyn
 	cur := m.inputShapes()
 	same := true
 	for i, x := range xs {
@@ -251,10 +265,19 @@ func (m *Model) dynTwin(xs []*tensor.Tensor) (*Model, error) {
 	for _, x := range xs {
 		key += tensor.ShapeString(x.Shape[1:])
 	}
+	d.use.Lock()
+	held := false
+	defer func() {
+		if !held {
+			d.use.Unlock()
+		}
+	}()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if t, ok := d.twins[key]; ok {
-		return t, m.syncTwin(t, key)
+		err := m.syncTwin(t, key)
+		held = err == nil
+		return t, err
 	}
 	// The config with each input's unknown dimensions set to x's; other shape lists (the
 	// shapes Keras records of inner tensors) get the input's size where their rank and known
@@ -297,6 +320,7 @@ func (m *Model) dynTwin(xs []*tensor.Tensor) (*Model, error) {
 	}
 	d.twins[key] = t
 	d.order = append(d.order, key)
+	held = true
 	return t, nil
 }
 

@@ -11,53 +11,87 @@ import (
 // This file runs a Functional model's graph: forward over its nodes in order, backward in
 // reverse, and PredictN.
 
-// forwardGraph runs every node of the graph on one batch of each input and returns the
-// model's outputs. With training, layers cache what backwardGraph needs.
+// fnRun is the state of one forward over a graph: the values and Keras masks of its
+// tensors, and the inference buffers of its layers (ws; nil: the layers' own). Predict keeps
+// one per call in its workspace, so concurrent calls share nothing.
+type fnRun struct {
+	ws    *layers.Workspace
+	vals  map[*KerasTensor]*tensor.Tensor
+	masks map[*KerasTensor][]bool
+	in    []*tensor.Tensor // the inputs of a list node (reused)
+	xs    []*tensor.Tensor // the model's inputs of one call (reused)
+	ys    []*tensor.Tensor // the model's outputs of one call (reused)
+}
+
+// forward runs every node of the graph on one batch of each input and returns the model's
+// outputs and every tensor's value; the masks go to g.masks. With training, layers cache
+// what backward needs.
 func (g *graph) forward(xs []*tensor.Tensor, training bool) ([]*tensor.Tensor, map[*KerasTensor]*tensor.Tensor, error) {
-	vals := make(map[*KerasTensor]*tensor.Tensor, len(g.nodes)+len(g.inputs))
-	g.masks = nil
+	r := &fnRun{vals: make(map[*KerasTensor]*tensor.Tensor, len(g.nodes)+len(g.inputs))}
+	outs, err := g.run(r, xs, training, nil)
+	g.masks = r.masks
+	if err != nil {
+		return nil, nil, err
+	}
+	return outs, r.vals, nil
+}
+
+// run is forward in the state r (its maps are cleared first); it returns the outputs in outs
+// (reused when it has the capacity).
+func (g *graph) run(r *fnRun, xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	clear(r.vals)
+	clear(r.masks)
 	for i, t := range g.inputs {
-		vals[t] = xs[i]
+		r.vals[t] = xs[i]
 	}
 	for _, n := range g.nodes {
-		y, err := g.call(n, vals, training)
+		y, err := g.call(r, n, training)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		vals[n.out] = y
+		r.vals[n.out] = y
 	}
-	outs := make([]*tensor.Tensor, len(g.outputs))
+	outs = slices.Grow(outs[:0], len(g.outputs))[:len(g.outputs)]
 	for i, t := range g.outputs {
-		outs[i] = vals[t]
+		outs[i] = r.vals[t]
 	}
-	return outs, vals, nil
+	return outs, nil
+}
+
+// setMask records the mask of tensor t in r.
+func (r *fnRun) setMask(t *KerasTensor, m []bool) {
+	if r.masks == nil {
+		r.masks = map[*KerasTensor][]bool{}
+	}
+	r.masks[t] = m
 }
 
 // call runs one node on the values computed so far.
-func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+func (g *graph) call(r *fnRun, n *node, training bool) (*tensor.Tensor, error) {
 	var y *tensor.Tensor
 	var err error
 	if n.multi {
-		return g.callMulti(n, vals, training)
+		return g.callMulti(r, n, training)
 	}
 	if n.list {
-		in := make([]*tensor.Tensor, len(n.in))
-		for i, x := range n.in {
-			in[i] = vals[x]
+		r.in = r.in[:0]
+		for _, x := range n.in {
+			r.in = append(r.in, r.vals[x])
 		}
-		if mn, ok := n.layer.(layers.MaskedForwarderN); ok && mn.UsesMask() && g.hasMask(n.in) {
-			y, err = g.callMaskedN(mn, n, in, training)
+		in := r.in
+		if mn, ok := n.layer.(layers.MaskedForwarderN); ok && mn.UsesMask() && r.hasMask(n.in) {
+			in = slices.Clone(in)
+			y, err = g.callMaskedN(r, mn, n, in, training)
+		} else if !training {
+			y, err = layers.InferN(r.ws, n.layer.(layers.MultiInput), in)
 		} else {
-			y, err = layers.ForwardN(n.layer.(layers.MultiInput), in, training)
+			y, err = layers.ForwardN(n.layer.(layers.MultiInput), slices.Clone(in), training)
 		}
 	} else {
 		var m []bool
-		y, m, err = callMasked(n.layer, vals[n.in[0]], g.masks[n.in[0]], training)
+		y, m, err = callMaskedWS(r.ws, n.layer, r.vals[n.in[0]], r.masks[n.in[0]], training)
 		if m != nil {
-			if g.masks == nil {
-				g.masks = map[*KerasTensor][]bool{}
-			}
-			g.masks[n.out] = m
+			r.setMask(n.out, m)
 		}
 	}
 	if err != nil {
@@ -71,14 +105,14 @@ func (g *graph) call(n *node, vals map[*KerasTensor]*tensor.Tensor, training boo
 	return y, nil
 }
 
-// callMulti runs a node called through layers.MultiIO and stores every output in vals; it
+// callMulti runs a node called through layers.MultiIO and stores every output in r.vals; it
 // returns the first.
-func (g *graph) callMulti(n *node, vals map[*KerasTensor]*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+func (g *graph) callMulti(r *fnRun, n *node, training bool) (*tensor.Tensor, error) {
 	in := make([]*tensor.Tensor, len(n.in))
 	for i, x := range n.in {
-		in[i] = vals[x]
+		in[i] = r.vals[x]
 	}
-	mask := g.masks[n.in[0]]
+	mask := r.masks[n.in[0]]
 	ys, err := n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
 	if err == nil && len(ys) != len(n.outs) {
 		err = fmt.Errorf("%w: %d outputs where the call has %d", ErrShape, len(ys), len(n.outs))
@@ -90,15 +124,12 @@ func (g *graph) callMulti(n *node, vals map[*KerasTensor]*tensor.Tensor, trainin
 		if g.shared(n.layer) {
 			y = y.Clone()
 		}
-		vals[n.outs[i]] = y
+		r.vals[n.outs[i]] = y
 	}
 	if m := outMask(n.layer, in[0], mask); m != nil {
-		if g.masks == nil {
-			g.masks = map[*KerasTensor][]bool{}
-		}
-		g.masks[n.out] = m
+		r.setMask(n.out, m)
 	}
-	return vals[n.out], nil
+	return r.vals[n.out], nil
 }
 
 // backward propagates the gradients dys of the outputs (nil entries: no gradient) back
@@ -160,7 +191,10 @@ func (g *graph) backwardGrads(dys []*tensor.Tensor, logits []bool, vals map[*Ker
 		}
 		shared := g.shared(n.layer)
 		if shared && lastForward[n.layer] != n {
-			if _, err := g.call(n, vals, true); err != nil {
+			r := &fnRun{vals: vals, masks: g.masks}
+			_, err := g.call(r, n, true)
+			g.masks = r.masks
+			if err != nil {
 				return nil, err
 			}
 			lastForward[n.layer] = n
@@ -254,18 +288,20 @@ func (g *graph) skipInputGradients(skip bool) {
 // (a Sequential model has one input and one output).
 // Like Predict, it is safe for concurrent use.
 func (m *Model) PredictN(xs []*tensor.Tensor, opts ...PredictOptions) ([]*tensor.Tensor, error) {
-	m.predictMu.Lock()
-	defer m.predictMu.Unlock()
 	ys, err := m.predictN(xs, optionsArg("PredictN", opts).BatchSize)
 	return ys, apiErr("predict", err)
 }
 
 func (m *Model) predictN(xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, error) {
-	return m.predictNTo(nil, xs, batchSize)
+	ws, alone := m.beginPredict()
+	ys, err := m.predictNTo(ws, nil, xs, batchSize)
+	m.endPredict(ws, alone, err == nil)
+	return ys, err
 }
 
-// predictNTo is predictN into dsts (nil: new tensors; else one per output, of its shape).
-func (m *Model) predictNTo(dsts, xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, error) {
+// predictNTo is predictN into dsts (nil: new tensors; else one per output, of its shape)
+// with the workspace ws.
+func (m *Model) predictNTo(ws *predictWS, dsts, xs []*tensor.Tensor, batchSize int) ([]*tensor.Tensor, error) {
 	if m.fn == nil {
 		if len(xs) != 1 {
 			return nil, fmt.Errorf("%w: %d inputs for a model with 1 input", ErrShape, len(xs))
@@ -274,17 +310,21 @@ func (m *Model) predictNTo(dsts, xs []*tensor.Tensor, batchSize int) ([]*tensor.
 		if dsts != nil {
 			dst = dsts[0]
 		}
-		y, err := m.predictTo(dst, xs[0], batchSize)
+		y, err := m.predictTo(ws, dst, xs[0], batchSize)
 		if err != nil {
 			return nil, err
 		}
 		return []*tensor.Tensor{y}, nil
 	}
-	if t, err := m.dynTwin(xs); err != nil || t != m {
+	if m.dyn != nil {
+		t, unlock, err := m.dynTwin(xs)
 		if err != nil {
 			return nil, err
 		}
-		return t.predictNTo(dsts, xs, batchSize)
+		if t != m {
+			defer unlock()
+			return t.predictNTo(ws, dsts, xs, batchSize)
+		}
 	}
 	xs, err := m.checkInputs(xs)
 	if err != nil {
@@ -320,20 +360,25 @@ func (m *Model) predictNTo(dsts, xs []*tensor.Tensor, batchSize int) ([]*tensor.
 			return nil, err
 		}
 	}
-	batch := make([]*tensor.Tensor, len(xs))
+	r := fnRunOf(ws.lw, m.fn)
+	ws.batch = slices.Grow(ws.batch[:0], len(xs))[:len(xs)]
+	if len(ws.hdrs) < len(xs) {
+		ws.hdrs = make([]tensor.Tensor, len(xs))
+	}
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
 		for i, x := range xs {
 			if lo == 0 && hi == n {
-				batch[i] = x // the whole input: no copy or header needed
+				ws.batch[i] = x // the whole input: no copy or header needed
 			} else {
-				batch[i] = rowsOf(x, lo, hi)
+				ws.batch[i] = rowsInto(&ws.hdrs[i], x, lo, hi)
 			}
 		}
-		ys, _, err := m.fn.forward(batch, false)
+		ys, err := m.fn.run(r, ws.batch, false, ws.ys)
 		if err != nil {
 			return nil, err
 		}
+		ws.ys = ys
 		for i, y := range ys {
 			row := rowLen(m.fn.outputs[i].shape)
 			if y == nil || len(y.Float32s()) != (hi-lo)*row {

@@ -50,10 +50,18 @@ func (f maskFlow) next(l layers.Layer, multi bool) (maskFlow, error) {
 // callMasked runs l on x with the mask reaching it (nil: none) and returns the output and
 // the mask the output carries.
 func callMasked(l layers.Layer, x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, []bool, error) {
+	return callMaskedWS(nil, l, x, mask, training)
+}
+
+// callMaskedWS is callMasked whose inference calls use the buffers of ws (nil: the layers'
+// own; see layers.Workspace).
+func callMaskedWS(ws *layers.Workspace, l layers.Layer, x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, []bool, error) {
 	var y *tensor.Tensor
 	var err error
 	if mf, ok := l.(layers.MaskedForwarder); ok && mf.UsesMask() && mask != nil {
 		y, err = mf.ForwardMasked(x, mask, training)
+	} else if !training {
+		y, err = layers.Infer(ws, l, x)
 	} else {
 		y, err = layers.Forward(l, x, training)
 	}
@@ -239,10 +247,10 @@ func maskFlowN(l layers.MaskedForwarderN, xs []*KerasTensor) (maskFlow, error) {
 	return maskFlow{}, nil
 }
 
-// hasMask reports whether any of the tensors carried a mask in the last forward.
-func (g *graph) hasMask(xs []*KerasTensor) bool {
+// hasMask reports whether any of the tensors carries a mask in the forward r.
+func (r *fnRun) hasMask(xs []*KerasTensor) bool {
 	for _, x := range xs {
-		if g.masks[x] != nil {
+		if r.masks[x] != nil {
 			return true
 		}
 	}
@@ -250,20 +258,17 @@ func (g *graph) hasMask(xs []*KerasTensor) bool {
 }
 
 // callMaskedN runs node n of a layer using its inputs' masks and records its output's mask.
-func (g *graph) callMaskedN(l layers.MaskedForwarderN, n *node, in []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
+func (g *graph) callMaskedN(r *fnRun, l layers.MaskedForwarderN, n *node, in []*tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	masks := make([][]bool, len(n.in))
 	for i, x := range n.in {
-		masks[i] = g.masks[x]
+		masks[i] = r.masks[x]
 	}
 	y, err := layers.ForwardMaskedN(l, in, masks, training)
 	if err != nil {
 		return nil, err
 	}
 	if m := l.OutputMaskN(masks); m != nil {
-		if g.masks == nil {
-			g.masks = map[*KerasTensor][]bool{}
-		}
-		g.masks[n.out] = m
+		r.setMask(n.out, m)
 	}
 	return y, nil
 }

@@ -125,6 +125,13 @@ func (n *Nested) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error
 	return n.m.forward(x, training)
 }
 
+// ForwardWS runs the nested model in inference with the buffers of ws (see
+// layers.Workspace), writing nothing in it.
+func (n *Nested) ForwardWS(ws *layers.Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	y, _, err := n.m.forwardMaskWS(ws, x, false)
+	return y, err
+}
+
 // Backward propagates dL/dy through the nested model (one input and output).
 func (n *Nested) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if g := n.m.fn; g != nil {

@@ -40,40 +40,43 @@ func optionsArg[T any](fn string, opts []T) T {
 // A model whose input shape is not known yet is built for x's shape first, as Keras builds on
 // the first call.
 //
-// Predict and PredictN are safe to call from several goroutines on one model (a Go server
-// sharing a loaded model between requests): the layers keep per-layer buffers, so the calls
-// on one model take turns, each using every core. Training (Fit, TrainOnBatch, Evaluate) and
-// changing the model (weights, Compile, Add) are for one goroutine at a time, not concurrent
-// with Predict.
+// Predict, PredictN and PredictInto are safe to call from several goroutines on one model (a
+// Go server sharing a loaded model between requests), and the calls run at once: each takes
+// its own buffers from a per-model pool of workspaces, and the weights are only read. The
+// first call after the model changed, and every call of a model with float16/bfloat16 layers,
+// runs alone. Fit, TrainOnBatch and Evaluate may run concurrently with Predict: each training
+// step or evaluation batch runs alone, and a Predict sees the weights between two steps.
+// Changing the model otherwise (SetWeights, LoadWeights, Compile, Add, Pop) is not safe
+// concurrently with Predict.
 func (m *Model) Predict(x *tensor.Tensor, opts ...PredictOptions) (*tensor.Tensor, error) {
-	m.predictMu.Lock()
-	defer m.predictMu.Unlock()
 	y, err := m.predict(x, optionsArg("Predict", opts).BatchSize)
 	return y, apiErr("predict", err)
 }
 
 func (m *Model) predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
-	return m.predictTo(nil, x, batchSize)
+	ws, alone := m.beginPredict()
+	y, err := m.predictTo(ws, nil, x, batchSize)
+	m.endPredict(ws, alone, err == nil)
+	return y, err
 }
 
 // PredictInto is Predict writing the outputs into dst, a float32 tensor of the output's
 // shape (batch, ...) that the caller owns, instead of a new tensor: once the model is warm
 // (one earlier call of the same batch size) it allocates no tensor data, only a few
-// headers and closures of fixed size whatever the batch (issue 16). It is safe for
-// concurrent use like Predict; dst must not be shared between concurrent calls, nor share
-// memory with x.
+// headers of fixed size whatever the batch (issue 16). It is safe for concurrent use like
+// Predict; dst must not be shared between concurrent calls, nor share memory with x.
 func (m *Model) PredictInto(dst, x *tensor.Tensor, opts ...PredictOptions) error {
 	if dst == nil || dst.DType != tensor.Float32 {
 		return apiErr("predict", fmt.Errorf("%w: PredictInto needs a float32 destination tensor", ErrShape))
 	}
-	m.predictMu.Lock()
-	defer m.predictMu.Unlock()
-	_, err := m.predictTo(dst, x, optionsArg("PredictInto", opts).BatchSize)
+	ws, alone := m.beginPredict()
+	_, err := m.predictTo(ws, dst, x, optionsArg("PredictInto", opts).BatchSize)
+	m.endPredict(ws, alone, err == nil)
 	return apiErr("predict", err)
 }
 
-// predictTo is predict into dst (nil: a new tensor).
-func (m *Model) predictTo(dst, x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+// predictTo is predict into dst (nil: a new tensor) with the workspace ws.
+func (m *Model) predictTo(ws *predictWS, dst, x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
 	if x == nil {
 		return nil, fmt.Errorf("%w: nil input", ErrShape)
 	}
@@ -88,7 +91,7 @@ func (m *Model) predictTo(dst, x *tensor.Tensor, batchSize int) (*tensor.Tensor,
 		if dst != nil {
 			dsts = []*tensor.Tensor{dst}
 		}
-		ys, err := m.predictNTo(dsts, []*tensor.Tensor{x}, batchSize)
+		ys, err := m.predictNTo(ws, dsts, []*tensor.Tensor{x}, batchSize)
 		if err != nil {
 			return nil, err
 		}
@@ -97,11 +100,15 @@ func (m *Model) predictTo(dst, x *tensor.Tensor, batchSize int) (*tensor.Tensor,
 	if len(m.layers) == 0 {
 		return nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
 	}
-	if t, err := m.dynTwin([]*tensor.Tensor{x}); err != nil || t != m {
+	if m.dyn != nil {
+		t, unlock, err := m.dynTwin([]*tensor.Tensor{x})
 		if err != nil {
 			return nil, err
 		}
-		return t.predictTo(dst, x, batchSize)
+		if t != m {
+			defer unlock()
+			return t.predictTo(ws, dst, x, batchSize)
+		}
 	}
 	if !m.Built() {
 		if err := m.adoptInputShape(x.Shape[1:]); err != nil {
@@ -142,11 +149,11 @@ func (m *Model) predictTo(dst, x *tensor.Tensor, batchSize int) (*tensor.Tensor,
 		hi := min(lo+batchSize, n)
 		xb := x
 		if lo > 0 || hi < n {
-			m.batchHdr.DType, m.batchHdr.Data = tensor.Float32, in[lo*inRow:hi*inRow]
-			m.batchHdr.Shape = append(append(m.batchHdr.Shape[:0], hi-lo), m.in.shape...)
-			xb = &m.batchHdr
+			ws.hdr.DType, ws.hdr.Data = tensor.Float32, in[lo*inRow:hi*inRow]
+			ws.hdr.Shape = append(append(ws.hdr.Shape[:0], hi-lo), m.in.shape...)
+			xb = &ws.hdr
 		}
-		y, err := m.forward(xb, false)
+		y, _, err := m.forwardMaskWS(ws.lw, xb, false)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +175,24 @@ func (m *Model) forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 // forwardMask is forward that also returns the Keras mask of a Sequential model's output
 // (nil: none; a Functional model's are in m.fn.masks).
 func (m *Model) forwardMask(x *tensor.Tensor, training bool) (*tensor.Tensor, []bool, error) {
+	return m.forwardMaskWS(nil, x, training)
+}
+
+// forwardMaskWS is forwardMask whose inference uses the buffers of ws (see
+// layers.Workspace); with ws, it writes nothing in the model (a Functional model's masks
+// and values stay in ws).
+func (m *Model) forwardMaskWS(ws *layers.Workspace, x *tensor.Tensor, training bool) (*tensor.Tensor, []bool, error) {
 	if m.fn != nil {
+		if ws != nil && !training {
+			r := fnRunOf(ws, m.fn)
+			r.xs = append(r.xs[:0], x)
+			ys, err := m.fn.run(r, r.xs, false, r.ys)
+			if err != nil {
+				return nil, nil, err
+			}
+			r.ys = ys
+			return ys[0], nil, nil
+		}
 		ys, vals, err := m.fn.forward([]*tensor.Tensor{x}, training)
 		if err != nil {
 			return nil, nil, err
@@ -181,7 +205,7 @@ func (m *Model) forwardMask(x *tensor.Tensor, training bool) (*tensor.Tensor, []
 		if !training && mask == nil {
 			// Conv2D → [BatchNormalization] → MaxPooling2D → [BatchNormalization] in one
 			// fused pass where the CPU has the kernels (layers.ForwardFused).
-			y, k, err := layers.ForwardFused(m.layers[i:], x)
+			y, k, err := layers.InferFused(ws, m.layers[i:], x)
 			if err != nil {
 				l := m.layers[i]
 				return nil, nil, layerErr(-1, l.Name(), l.Class(), err)
@@ -193,7 +217,7 @@ func (m *Model) forwardMask(x *tensor.Tensor, training bool) (*tensor.Tensor, []
 			}
 		}
 		l := m.layers[i]
-		y, ym, err := callMasked(l, x, mask, training)
+		y, ym, err := callMaskedWS(ws, l, x, mask, training)
 		if err != nil {
 			return nil, nil, layerErr(-1, l.Name(), l.Class(), err)
 		}

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -78,11 +77,9 @@ type Model struct {
 	nameNext map[string]int
 	// nameProbes counts the names autoName has tried (a test checks it stays linear).
 	nameProbes int
-	// predictMu makes Predict and PredictN take turns (layers keep per-layer buffers).
-	predictMu sync.Mutex
-	// batchHdr is the header of Predict's current batch when it is part of the input
-	// (guarded by predictMu).
-	batchHdr tensor.Tensor
+	// run orders Predict against training (model/predict_ws.go): Predict calls share it,
+	// a training step, an evaluation batch and a Predict that must run alone hold it alone.
+	run runState
 	// dyn is set for a model whose inputs have unknown dimensions besides the batch
 	// (model/dynshape.go).
 	dyn *dynShape
@@ -185,6 +182,7 @@ func (m *Model) Built() bool { return m.outShape != nil }
 // known the layer is built for the previous layer's output shape (or checked against it, if
 // it is already built).
 func (m *Model) Add(l layers.Layer) error {
+	m.dirty()
 	return apiErr("add", m.add(l))
 }
 
@@ -275,6 +273,7 @@ func (m *Model) hasName(name string) bool { return m.nameSet()[name] }
 // Pop removes and returns the last layer, as model.pop(). It is an error on a model without
 // layers.
 func (m *Model) Pop() (layers.Layer, error) {
+	m.dirty()
 	if len(m.layers) == 0 {
 		return nil, apiErr("pop", fmt.Errorf("%w: the model has no layers", ErrFormat))
 	}
@@ -377,6 +376,7 @@ func layerInputErr(l layers.Layer, in []int, err error) error {
 
 // buildAll builds every layer for input shape in. kind is recorded if none was before.
 func (m *Model) buildAll(in []int, kind inputKind) error {
+	m.dirty()
 	shape := slices.Clone(in)
 	for _, l := range m.layers {
 		out, err := m.buildLayer(l, shape)

@@ -269,6 +269,8 @@ func (m *Model) prepare(x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, er
 // outputs, as Keras's train_step). The loss minimised is the weighted sum of the outputs'
 // losses.
 func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
+	m.beginAlone() // concurrent Predict calls wait for the step (model/predict_ws.go)
+	defer m.endAlone()
 	t := m.train
 	if s := t.opt.Unsupported(); s != "" {
 		return stepStats{}, fmt.Errorf("%w: optimizer option %s", ErrUnsupported, s)
@@ -430,11 +432,7 @@ func (m *Model) evaluate(xs, ys []*tensor.Tensor, batchSize int, onBatch func(do
 		lo, hi := s*batchSize, min((s+1)*batchSize, n)
 		batchesOf(xs, xb, lo, hi, nil, nil)
 		batchesOf(ys, yb, lo, hi, nil, nil)
-		outs, err := m.forwardN(xb, false)
-		if err != nil {
-			return nil, err
-		}
-		st, _, _, err := m.lossesN(outs, yb, false)
+		st, err := m.evalBatch(xb, yb)
 		if err != nil {
 			return nil, err
 		}
@@ -448,6 +446,19 @@ func (m *Model) evaluate(xs, ys []*tensor.Tensor, batchSize int, onBatch func(do
 		vals[i] = tr[i].Result()
 	}
 	return vals, nil
+}
+
+// evalBatch computes the losses and metric sums of one batch in inference mode, alone on
+// the model (concurrent Predict calls wait for it: model/predict_ws.go).
+func (m *Model) evalBatch(xb, yb []*tensor.Tensor) (stepStats, error) {
+	m.beginAlone()
+	defer m.endAlone()
+	outs, err := m.forwardN(xb, false)
+	if err != nil {
+		return stepStats{}, err
+	}
+	st, _, _, err := m.lossesN(outs, yb, false)
+	return st, err
 }
 
 // batchesOf fills dst with rows [lo, hi) of each tensor of src (nil stays nil), gathered

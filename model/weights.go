@@ -32,6 +32,7 @@ func (m *Model) SetWeights(values []*tensor.Tensor) error {
 }
 
 func (m *Model) setWeights(values []*tensor.Tensor) error {
+	m.dirty()
 	var plan []assignment
 	i := 0
 	for _, l := range m.layers {
