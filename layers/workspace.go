@@ -102,3 +102,23 @@ func (ws *Workspace) Aux(key any, mk func() any) any {
 	}
 	return v
 }
+
+// SetAux sets the value kept in ws under key (see Aux).
+func (ws *Workspace) SetAux(key, v any) {
+	if ws.aux == nil {
+		ws.aux = map[any]any{}
+	}
+	ws.aux[key] = v
+}
+
+// InferPure reports whether l's inference Forward writes nothing in the layer once a first
+// call has cleared what a training Forward cached (the layers with workspace buffers), so
+// that calls run concurrently. Other layers may record shapes or caches in any Forward;
+// package model runs each of those under a per-layer lock in a concurrent Predict.
+func InferPure(l Layer) bool {
+	switch l.(type) {
+	case WorkspaceForwarder, WorkspaceForwarderN:
+		return true
+	}
+	return false
+}

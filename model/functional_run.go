@@ -68,6 +68,12 @@ func (r *fnRun) setMask(t *KerasTensor, m []bool) {
 
 // call runs one node on the values computed so far.
 func (g *graph) call(r *fnRun, n *node, training bool) (*tensor.Tensor, error) {
+	if !training {
+		if mu := guardOf(r.ws, n.layer); mu != nil {
+			mu.Lock()
+			defer mu.Unlock()
+		}
+	}
 	var y *tensor.Tensor
 	var err error
 	if n.multi {

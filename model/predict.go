@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -217,7 +218,17 @@ func (m *Model) forwardMaskWS(ws *layers.Workspace, x *tensor.Tensor, training b
 			}
 		}
 		l := m.layers[i]
+		var mu *sync.Mutex
+		if !training {
+			mu = guardOf(ws, l)
+		}
+		if mu != nil {
+			mu.Lock()
+		}
 		y, ym, err := callMaskedWS(ws, l, x, mask, training)
+		if mu != nil {
+			mu.Unlock()
+		}
 		if err != nil {
 			return nil, nil, layerErr(-1, l.Name(), l.Class(), err)
 		}

@@ -39,6 +39,10 @@ type runState struct {
 		ws []*predictWS
 	}
 	made atomic.Int32 // workspaces made (tests)
+	// guards holds a mutex per layer (of the model and the models it holds as layers) whose
+	// inference Forward may write the layer (not layers.InferPure): concurrent calls take
+	// turns on that layer only. Made by a Predict that runs alone, read by the others.
+	guards map[layers.Layer]*sync.Mutex
 	// hook, when set (tests), runs inside each Predict's computation, workspace held.
 	hook func()
 }
@@ -76,6 +80,11 @@ func (m *Model) beginPredict() (ws *predictWS, alone bool) {
 		ws = &predictWS{lw: layers.NewWorkspace()}
 		m.run.made.Add(1)
 	}
+	if alone {
+		m.run.guards = map[layers.Layer]*sync.Mutex{}
+		m.addGuards(m.run.guards)
+	}
+	ws.lw.SetAux(guardsKey{}, m.run.guards)
 	if h := m.run.hook; h != nil {
 		h()
 	}
@@ -123,6 +132,33 @@ func (m *Model) inferMutates() bool {
 	}
 	return false
 }
+
+// guardsKey is the key of a Predict's layer guards in its layers.Workspace.
+type guardsKey struct{}
+
+// addGuards adds a mutex for each of m's layers that is not layers.InferPure, and for those
+// of the models m holds as layers.
+func (m *Model) addGuards(g map[layers.Layer]*sync.Mutex) {
+	for _, l := range m.layers {
+		if n, ok := l.(*Nested); ok {
+			n.m.addGuards(g)
+		} else if !layers.InferPure(l) && g[l] == nil {
+			g[l] = new(sync.Mutex)
+		}
+	}
+}
+
+// guardOf returns the mutex an inference call of l holds in a concurrent Predict using ws
+// (nil: none needed).
+func guardOf(ws *layers.Workspace, l layers.Layer) *sync.Mutex {
+	if ws == nil {
+		return nil
+	}
+	g, _ := ws.Aux(guardsKey{}, noGuards).(map[layers.Layer]*sync.Mutex)
+	return g[l]
+}
+
+func noGuards() any { return map[layers.Layer]*sync.Mutex(nil) }
 
 // fnRunOf returns the graph state of one call of g in ws (nil ws: a fresh one).
 func fnRunOf(ws *layers.Workspace, g *graph) *fnRun {
