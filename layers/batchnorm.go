@@ -429,7 +429,7 @@ func (l *BatchNormalization) forwardInfer(ws *Workspace, x *tensor.Tensor) *tens
 			}
 		}
 	})
-	return tensor.MustFromFloat32(x.Shape, y)
+	return b.view(0, y, x.Shape...)
 }
 
 // foldInto writes the inference scale gamma/sqrt(var+eps) and shift beta - mean*scale of

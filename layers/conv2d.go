@@ -79,6 +79,58 @@ type inferBufs struct {
 	// fresh makes out allocate: the set is a layer's own, taken by a plain Forward(x, false),
 	// whose result the caller owns (see Workspace).
 	fresh bool
+	// hdrs are the headers of the outputs (view), reused like bufs.
+	hdrs []tensor.Tensor
+}
+
+// view returns a float32 tensor of shape dims over data: header i of b, reused by the next
+// call, or a new tensor when b is fresh.
+func (b *inferBufs) view(i int, data []float32, dims ...int) *tensor.Tensor {
+	if b.fresh {
+		return tensor.MustFromFloat32(slices.Clone(dims), data)
+	}
+	for len(b.hdrs) <= i {
+		b.hdrs = append(b.hdrs, tensor.Tensor{})
+	}
+	h := &b.hdrs[i]
+	setData(h, data)
+	h.Shape = append(h.Shape[:0], dims...)
+	return h
+}
+
+// setData makes h a float32 tensor over data. Storing a slice in the Data interface
+// allocates; a reused buffer is usually the slice h holds already, which is kept.
+func setData(h *tensor.Tensor, data []float32) {
+	h.DType = tensor.Float32
+	if d, ok := h.Data.([]float32); ok && len(d) == len(data) && cap(d) == cap(data) && (len(d) == 0 || &d[0] == &data[0]) {
+		return
+	}
+	h.Data = data
+}
+
+// SetFloat32View makes h a float32 tensor of shape dims over data, reusing h's shape slice
+// and, when data is the slice h holds already, its Data (so a reused header allocates
+// nothing).
+func SetFloat32View(h *tensor.Tensor, data []float32, dims ...int) {
+	setData(h, data)
+	h.Shape = append(h.Shape[:0], dims...)
+}
+
+// viewLast is view with the shape of x and the last dimension last.
+func (b *inferBufs) viewLast(i int, data []float32, x *tensor.Tensor, last int) *tensor.Tensor {
+	if b.fresh {
+		shape := slices.Clone(x.Shape)
+		shape[len(shape)-1] = last
+		return tensor.MustFromFloat32(shape, data)
+	}
+	for len(b.hdrs) <= i {
+		b.hdrs = append(b.hdrs, tensor.Tensor{})
+	}
+	h := &b.hdrs[i]
+	setData(h, data)
+	h.Shape = append(h.Shape[:0], x.Shape...)
+	h.Shape[len(h.Shape)-1] = last
+	return h
 }
 
 // acquire returns b locked, or, when a concurrent call holds b, a fresh set (also locked).

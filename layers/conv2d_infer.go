@@ -14,7 +14,7 @@ const convRowTile = 1 << 14
 func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 	b := ws.acquire(&l.infer)
 	defer ws.release(b)
-	g := l.g
+	g := &l.g
 	n := x.Shape[0]
 	P, K := g.patch()
 	F := l.filters
@@ -26,7 +26,7 @@ func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 	xd := x.Float32s()
 	if l.direct512() && !g.trivial() && n > 0 {
 		l.forwardInfer512(b, xd, z, y, n)
-		return tensor.MustFromFloat32([]int{n, g.oh, g.ow, F}, y)
+		return b.view(0, y, n, g.oh, g.ow, F)
 	}
 	nw := workers(n)
 	if hasDirectConvKernel && hasFMA && F%8 == 0 && !g.trivial() {
@@ -63,7 +63,7 @@ func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 			}
 		})
 	}
-	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, F}, y)
+	return b.view(0, y, n, g.oh, g.ow, F)
 }
 
 // gemmRows computes m output rows z = a·kernel + bias and y = act(z), in tiles of rows small

@@ -148,9 +148,8 @@ func (l *Dense) forward(ws *Workspace, x *tensor.Tensor, training bool) (*tensor
 		return nil, err
 	}
 	rows := x.Len() / l.inDim
-	outShape := slices.Clone(x.Shape)
-	outShape[len(outShape)-1] = l.units
 	var z, y []float32
+	var b *inferBufs
 	if training {
 		z = make([]float32, rows*l.units)
 		y = z
@@ -159,7 +158,7 @@ func (l *Dense) forward(ws *Workspace, x *tensor.Tensor, training bool) (*tensor
 		}
 	} else {
 		// Inference: the buffers of ws (see Workspace).
-		b := ws.acquire(&l.infer)
+		b = ws.acquire(&l.infer)
 		defer ws.release(b)
 		if l.act.needZ {
 			z = b.get(0, rows*l.units)
@@ -183,12 +182,16 @@ func (l *Dense) forward(ws *Workspace, x *tensor.Tensor, training bool) (*tensor
 	// One product: gemm splits it over the worker pool itself, sharing the packed kernel.
 	gemm(false, false, rows, n, l.inDim, 1, xd, l.inDim, kd, n, beta, z, n)
 	l.act.apply(z, y, n)
-	out := tensor.MustFromFloat32(outShape, y)
-	if training {
-		l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
-	} else if l.x != nil || l.z != nil || l.y != nil {
-		l.x, l.z, l.y = nil, nil, nil
+	if !training {
+		if l.x != nil || l.z != nil || l.y != nil {
+			l.x, l.z, l.y = nil, nil, nil
+		}
+		return b.viewLast(0, y, x, l.units), nil
 	}
+	outShape := slices.Clone(x.Shape)
+	outShape[len(outShape)-1] = l.units
+	out := tensor.MustFromFloat32(outShape, y)
+	l.x, l.z, l.y = x, tensor.MustFromFloat32(outShape, z), out
 	return out, nil
 }
 

@@ -17,6 +17,7 @@ type FlattenOptions struct {
 type Flatten struct {
 	base
 	xShape []int
+	infer  inferBufs // the key of the output header in a Workspace (ForwardWS)
 }
 
 // NewFlatten returns a Flatten layer; opts, if given, names it or declares its input shape.
@@ -77,6 +78,29 @@ func (l *Flatten) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, erro
 	out, _ := l.OutputShape(l.inShape)
 	l.xShape = append(l.xShape[:0], x.Shape...)
 	return &tensor.Tensor{DType: tensor.Float32, Shape: []int{x.Shape[0], out[0]}, Data: x.Data}, nil
+}
+
+// ForwardWS is Forward(x, false) with the output header from ws (see Workspace): it
+// records nothing in the layer.
+func (l *Flatten) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "Flatten", l.name); err != nil {
+		return nil, err
+	}
+	d, ok := x.Data.([]float32)
+	if !ok || len(x.Shape) == 0 {
+		return l.Forward(x, false)
+	}
+	b := ws.acquire(&l.infer)
+	defer ws.release(b)
+	rest := 1
+	if x.Shape[0] > 0 {
+		rest = len(d) / x.Shape[0]
+	} else {
+		for _, v := range x.Shape[1:] {
+			rest *= v
+		}
+	}
+	return b.view(0, d, x.Shape[0], rest), nil
 }
 
 // Backward reshapes dy back to the input shape.

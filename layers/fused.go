@@ -164,7 +164,7 @@ func (fc *fusedChain) forward(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 			}
 		}
 	})
-	return tensor.MustFromFloat32([]int{n, pg.oh, pg.ow, F}, y)
+	return ob.view(0, y, n, pg.oh, pg.ow, F)
 }
 
 // affineRows applies v*scale[j] + shift[j] to every row of len(scale) channels of d, as

@@ -23,7 +23,7 @@ func (l *MaxPooling2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Ten
 			l.poolImage(xd[i*inSize:(i+1)*inSize], y[i*outSize:(i+1)*outSize])
 		}
 	})
-	return tensor.MustFromFloat32([]int{n, g.oh, g.ow, g.c}, y)
+	return b.view(0, y, n, g.oh, g.ow, g.c)
 }
 
 // poolImage writes the window maxima of one image img into out.

@@ -381,11 +381,12 @@ func (m *elemMerge) forwardN(ws *Workspace, xs []*tensor.Tensor, training bool) 
 	}
 	n, _ := tensor.NumElements(out)
 	var y []float32
+	var b *inferBufs
 	if training {
 		y = make([]float32, n)
 	} else {
 		// Inference: the buffers of ws (see Workspace).
-		b := ws.acquire(m.infer)
+		b = ws.acquire(m.infer)
 		defer ws.release(b)
 		y = b.out(0, int(n))
 	}
@@ -439,6 +440,9 @@ func (m *elemMerge) forwardN(ws *Workspace, xs []*tensor.Tensor, training bool) 
 		}
 	} else if m.vals != nil || m.sel != nil || m.yShape != nil || m.xShapes != nil {
 		m.vals, m.sel, m.yShape, m.xShapes = nil, nil, nil, nil
+	}
+	if b != nil {
+		return b.view(0, y, out...), nil
 	}
 	return tensor.MustFromFloat32(out, y), nil
 }

@@ -332,10 +332,12 @@ func (m *Model) predictNTo(ws *predictWS, dsts, xs []*tensor.Tensor, batchSize i
 			return t.predictNTo(ws, dsts, xs, batchSize)
 		}
 	}
-	xs, err := m.checkInputs(xs)
+	var err error
+	ws.ins, err = m.checkInputsInto(ws.ins[:0], xs)
 	if err != nil {
 		return nil, err
 	}
+	xs = ws.ins
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
@@ -399,11 +401,15 @@ func (m *Model) predictNTo(ws *predictWS, dsts, xs []*tensor.Tensor, batchSize i
 // checkInputs checks a Functional model's inputs (count, shapes, one batch size) and returns
 // them as float32.
 func (m *Model) checkInputs(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return m.checkInputsInto(nil, xs)
+}
+
+// checkInputsInto is checkInputs appending the inputs to out.
+func (m *Model) checkInputsInto(out, xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	ins := m.fn.inputs
 	if len(xs) != len(ins) {
 		return nil, fmt.Errorf("%w: %d inputs for a model with %d (%v)", ErrShape, len(xs), len(ins), m.InputNames())
 	}
-	out := make([]*tensor.Tensor, len(xs))
 	for i, x := range xs {
 		name := ins[i].node.layer.Name()
 		if x == nil {
@@ -422,7 +428,7 @@ func (m *Model) checkInputs(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			}
 			x = c
 		}
-		out[i] = x
+		out = append(out, x)
 	}
 	return out, nil
 }

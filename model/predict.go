@@ -90,13 +90,17 @@ func (m *Model) predictTo(ws *predictWS, dst, x *tensor.Tensor, batchSize int) (
 		}
 		var dsts []*tensor.Tensor
 		if dst != nil {
-			dsts = []*tensor.Tensor{dst}
+			ws.one[0][0] = dst
+			dsts = ws.one[0][:]
 		}
-		ys, err := m.predictNTo(ws, dsts, []*tensor.Tensor{x}, batchSize)
-		if err != nil {
-			return nil, err
+		ws.one[1][0] = x
+		ys, err := m.predictNTo(ws, dsts, ws.one[1][:], batchSize)
+		var y *tensor.Tensor
+		if err == nil {
+			y = ys[0]
 		}
-		return ys[0], nil
+		ws.one = [2][1]*tensor.Tensor{} // keep no caller's tensor
+		return y, err
 	}
 	if len(m.layers) == 0 {
 		return nil, fmt.Errorf("%w: the model has no layers", ErrNotBuilt)
@@ -143,16 +147,13 @@ func (m *Model) predictTo(ws *predictWS, dst, x *tensor.Tensor, batchSize int) (
 	} else if err := checkDst(dst, n, m.outShape); err != nil {
 		return nil, err
 	}
-	in := x.Float32s()
-	inRow, outRow := rowLen(m.in.shape), rowLen(m.outShape)
+	outRow := rowLen(m.outShape)
 	od := out.Float32s()
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
 		xb := x
 		if lo > 0 || hi < n {
-			ws.hdr.DType, ws.hdr.Data = tensor.Float32, in[lo*inRow:hi*inRow]
-			ws.hdr.Shape = append(append(ws.hdr.Shape[:0], hi-lo), m.in.shape...)
-			xb = &ws.hdr
+			xb = rowsInto(&ws.hdr, x, lo, hi)
 		}
 		y, _, err := m.forwardMaskWS(ws.lw, xb, false)
 		if err != nil {

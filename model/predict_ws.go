@@ -54,6 +54,8 @@ type predictWS struct {
 	hdrs  []tensor.Tensor  // a Functional model's batch headers, one per input
 	batch []*tensor.Tensor // a Functional model's batch, one per input
 	ys    []*tensor.Tensor // a Functional model's outputs of one batch
+	one   [2][1]*tensor.Tensor
+	ins   []*tensor.Tensor // a Functional model's checked inputs
 }
 
 // dirty records that the model changed: the next Predict runs alone.
@@ -94,6 +96,8 @@ func (m *Model) beginPredict() (ws *predictWS, alone bool) {
 // endPredict ends a call beginPredict began; ok tells it succeeded (then a call that ran
 // alone leaves the model clean).
 func (m *Model) endPredict(ws *predictWS, alone, ok bool) {
+	clear(ws.ins) // keep no caller's tensor
+	clear(ws.batch)
 	f := &m.run.free
 	f.Lock()
 	if len(f.ws) < runtime.GOMAXPROCS(0) {
@@ -175,7 +179,7 @@ func newFnRun() any { return &fnRun{vals: map[*KerasTensor]*tensor.Tensor{}} }
 // rowsInto makes hdr a view of rows [lo, hi) of the float32 tensor t and returns it.
 func rowsInto(hdr *tensor.Tensor, t *tensor.Tensor, lo, hi int) *tensor.Tensor {
 	row := rowLen(t.Shape[1:])
-	hdr.DType, hdr.Data = tensor.Float32, t.Float32s()[lo*row:hi*row]
-	hdr.Shape = append(append(hdr.Shape[:0], hi-lo), t.Shape[1:]...)
+	layers.SetFloat32View(hdr, t.Float32s()[lo*row:hi*row], hi-lo)
+	hdr.Shape = append(hdr.Shape, t.Shape[1:]...)
 	return hdr
 }
