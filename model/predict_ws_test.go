@@ -284,7 +284,8 @@ func (b *batchRecorder) OnBatchEnd(_ *Model, _ int, _ Logs) error {
 // BenchmarkPredictParallel runs Predict on the seed model from GOMAXPROCS goroutines
 // (b.RunParallel) at batches of 1 and 32 images, with concurrent calls ("concurrent", the
 // model's own behaviour) and with every call under one mutex ("serial", as calls were before
-// the per-call workspaces). Throughput is images per second.
+// the per-call workspaces). Throughput is images per second; cpu-s/op the process's CPU
+// seconds per call.
 func BenchmarkPredictParallel(b *testing.B) {
 	for _, n := range []int{1, 32} {
 		for _, mode := range []string{"concurrent", "serial"} {
@@ -297,6 +298,7 @@ func BenchmarkPredictParallel(b *testing.B) {
 				var mu sync.Mutex
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := startCPU()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						if mode == "serial" {
@@ -313,6 +315,7 @@ func BenchmarkPredictParallel(b *testing.B) {
 					}
 				})
 				b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "images/s")
+				cpu.report(b)
 			})
 		}
 	}
