@@ -68,11 +68,10 @@ type Conv2D struct {
 	infer inferBufs
 }
 
-// inferBufs are the buffers a layer reuses across inference-mode Forward calls: its output
-// (so a warm inference Forward allocates no tensor data) and per-worker scratch. A call that
-// finds them held by a concurrent call on the same layer uses fresh buffers instead. The
-// output of an inference Forward is therefore valid until the layer's next inference
-// Forward; callers that keep it longer copy it (package model copies what it keeps).
+// inferBufs are the buffers of a layer's inference calls: outputs (so a warm inference call
+// allocates no tensor data), their headers and per-worker scratch. A layer's own inferBufs
+// value is also the key of its sets in a Workspace (see Workspace, which says who owns what).
+// A plain Forward that finds the layer's own set held by a concurrent call uses a fresh set.
 type inferBufs struct {
 	mu   sync.Mutex
 	bufs [][]float32

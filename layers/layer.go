@@ -23,8 +23,9 @@ type Weight struct {
 // A layer is built once for an input shape (without the batch dimension); Forward then takes a
 // batch (batch, ...inputShape) and returns (batch, ...OutputShape). Forward with training true
 // caches what Backward needs; Backward takes dL/dy of the last training Forward, fills the
-// Grad of every trainable weight and returns dL/dx. Layers are not safe for concurrent use; each
-// layer may use several goroutines internally.
+// Grad of every trainable weight and returns dL/dx. Layers are not safe for concurrent use,
+// except inference calls as package model makes them (see Workspace); each layer may use
+// several goroutines internally.
 type Layer interface {
 	// Name is the layer's Keras name ("conv_1"); Class its Keras class name ("Conv2D").
 	Name() string
@@ -41,10 +42,10 @@ type Layer interface {
 	OutputShape(inputShape []int) ([]int, error)
 	// Weights returns the layer's weights in Keras order (trainable first, then non-trainable).
 	Weights() []*Weight
-	// Forward's result in inference mode may be a buffer the layer reuses (Conv2D,
-	// MaxPooling2D, BatchNormalization, Dense): it is valid until the layer's next inference
-	// Forward. Callers that keep it longer copy it (the model does, for a layer called at
-	// several nodes and for Predict's result).
+	// Forward's result in inference mode is the caller's; Infer(ws, l, x) instead reuses
+	// the buffers of a Workspace (Conv2D, MaxPooling2D, BatchNormalization, Dense, ...): that
+	// result is valid until the next use of ws for the layer. Callers that keep it longer
+	// copy it (the model does, for a layer called at several nodes and for Predict's result).
 	Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error)
 	Backward(dy *tensor.Tensor) (*tensor.Tensor, error)
 	// Config returns the layer's Keras config object (the value of "config") in a dialect.

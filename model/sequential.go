@@ -28,7 +28,9 @@ const (
 // kind of Functional model, both are one type with one set of methods; the few that only make
 // sense for one kind (Add and Pop for Sequential) say so in their errors.
 //
-// A Model is not safe for concurrent use; its methods use several goroutines internally.
+// Predict, PredictN and PredictInto are safe for concurrent use, also with Fit, TrainOnBatch
+// and Evaluate (see Predict); other methods are for one goroutine at a time. Methods use
+// several goroutines internally.
 type Model struct {
 	name string
 	// layers are the model's layers in Keras's model.layers order. A Sequential model's do
