@@ -64,11 +64,17 @@ func (m *Model) dirty() { m.run.clean.Store(false) }
 // beginPredict takes a workspace and the model's run lock, shared unless the call must run
 // alone (see above); endPredict gives them back.
 func (m *Model) beginPredict() (ws *predictWS, alone bool) {
-	alone = !m.run.clean.Load() || m.inferMutates()
-	if alone {
-		m.run.mu.Lock()
-	} else {
+	for {
+		if !m.run.clean.Load() || m.inferMutates() {
+			m.run.mu.Lock()
+			alone = true
+			break
+		}
 		m.run.mu.RLock()
+		if m.run.clean.Load() { // a training step may have come in between
+			break
+		}
+		m.run.mu.RUnlock()
 	}
 	f := &m.run.free
 	f.Lock()
