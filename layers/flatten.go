@@ -86,20 +86,19 @@ func (l *Flatten) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, er
 	if err := checkInput(x, l.inShape, "Flatten", l.name); err != nil {
 		return nil, err
 	}
+	if len(x.Shape) == 0 {
+		return l.Forward(x, false) // refused there
+	}
+	rest := 1
+	for _, v := range x.Shape[1:] {
+		rest *= v
+	}
 	d, ok := x.Data.([]float32)
-	if !ok || len(x.Shape) == 0 {
-		return l.Forward(x, false)
+	if !ok {
+		return &tensor.Tensor{DType: x.DType, Shape: []int{x.Shape[0], rest}, Data: x.Data}, nil
 	}
 	b := ws.acquire(&l.infer)
 	defer ws.release(b)
-	rest := 1
-	if x.Shape[0] > 0 {
-		rest = len(d) / x.Shape[0]
-	} else {
-		for _, v := range x.Shape[1:] {
-			rest *= v
-		}
-	}
 	return b.view(0, d, x.Shape[0], rest), nil
 }
 
