@@ -353,6 +353,9 @@ func (m *elemMerge) forwardN(ws *Workspace, xs []*tensor.Tensor, training bool) 
 	if err := checkInputsN(m.class, m.name, xs, m.inShapes); err != nil {
 		return nil, err
 	}
+	if !training && ws != nil && m.sameShapes(xs) {
+		return m.inferSame(ws, xs), nil
+	}
 	// The output shape of these inputs: broadcast their concrete shapes.
 	r := 0
 	for _, x := range xs {
@@ -445,6 +448,61 @@ func (m *elemMerge) forwardN(ws *Workspace, xs []*tensor.Tensor, training bool) 
 		return b.view(0, y, out...), nil
 	}
 	return tensor.MustFromFloat32(out, y), nil
+}
+
+// sameShapes reports whether the inputs all have one shape (no broadcasting).
+func (m *elemMerge) sameShapes(xs []*tensor.Tensor) bool {
+	if m.op == opSubtract && len(xs) != 2 {
+		return false // the general path reports it
+	}
+	for _, x := range xs[1:] {
+		if !slices.Equal(x.Shape, xs[0].Shape) {
+			return false
+		}
+	}
+	return true
+}
+
+// inferSame is the inference ForwardNWS of inputs of one shape: the general path's
+// arithmetic, in the same order, with no broadcast views.
+func (m *elemMerge) inferSame(ws *Workspace, xs []*tensor.Tensor) *tensor.Tensor {
+	b := ws.acquire(m.infer)
+	defer ws.release(b)
+	y := b.out(0, len(xs[0].Float32s()))
+	copy(y, xs[0].Float32s())
+	for _, x := range xs[1:] {
+		v := x.Float32s()
+		switch m.op {
+		case opAdd, opAverage:
+			for j := range y {
+				y[j] += v[j]
+			}
+		case opSubtract:
+			for j := range y {
+				y[j] -= v[j]
+			}
+		case opMultiply:
+			for j := range y {
+				y[j] *= v[j]
+			}
+		case opMaximum, opMinimum:
+			for j := range y {
+				if m.op == opMaximum && !(y[j] >= v[j]) || m.op == opMinimum && !(y[j] <= v[j]) {
+					y[j] = v[j]
+				}
+			}
+		}
+	}
+	if m.op == opAverage {
+		k := float32(len(xs))
+		for j := range y {
+			y[j] /= k
+		}
+	}
+	if m.vals != nil || m.sel != nil || m.yShape != nil || m.xShapes != nil {
+		m.vals, m.sel, m.yShape, m.xShapes = nil, nil, nil, nil
+	}
+	return b.view(0, y, xs[0].Shape...)
 }
 
 // BackwardN returns dL/dx for every input of the last training ForwardN, summed over the
