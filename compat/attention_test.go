@@ -3,7 +3,6 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
-	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -143,25 +141,7 @@ func TestAttentionLayers(t *testing.T) {
 					t.Errorf("%s: weights %v (%d trainable), go %v", s.ID, s.WeightNames, s.Trainable, r.names)
 				}
 				cmp := func(what string, got []float32, file string) {
-					want, err := npy.ReadFile(filepath.Join(dir, file))
-					if err != nil {
-						t.Fatal(err)
-					}
-					w := want.Float32s()
-					if len(w) != len(got) {
-						t.Errorf("%s %s: %d values, keras %d", s.ID, what, len(got), len(w))
-						return
-					}
-					worst := 0.0
-					for j := range w {
-						diff := math.Abs(float64(got[j]) - float64(w[j]))
-						worst = max(worst, diff)
-						if diff > 1e-5+1e-5*math.Abs(float64(w[j])) {
-							t.Errorf("%s %s[%d]: go %v, keras %v", s.ID, what, j, got[j], w[j])
-							return
-						}
-					}
-					t.Logf("%s %s: max |go-keras| %.2g over %d values", s.ID, what, worst, len(w))
+					compareNpy(t, s.ID, what, got, filepath.Join(dir, file), 1e-5, 1e-5)
 				}
 				cmp("y", r.y.Float32s(), s.ID+"_y.npy")
 				for k, dx := range r.dxs {

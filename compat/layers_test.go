@@ -320,25 +320,7 @@ func TestLayersTrainingStep(t *testing.T) {
 					continue
 				}
 				cmp := func(what string, got []float32, file string, atol, rtol float64) {
-					want, err := npy.ReadFile(filepath.Join(dir, file))
-					if err != nil {
-						t.Fatal(err)
-					}
-					w := want.Float32s()
-					if len(w) != len(got) {
-						t.Errorf("%s %s: %d values, keras %d", s.ID, what, len(got), len(w))
-						return
-					}
-					worst := 0.0
-					for j := range w {
-						diff := math.Abs(float64(got[j]) - float64(w[j]))
-						worst = max(worst, diff)
-						if diff > atol+rtol*math.Abs(float64(w[j])) {
-							t.Errorf("%s %s[%d]: go %v, keras %v", s.ID, what, j, got[j], w[j])
-							return
-						}
-					}
-					t.Logf("%s %s: max |go-keras| %.2g over %d values", s.ID, what, worst, len(w))
+					compareNpy(t, s.ID, what, got, filepath.Join(dir, file), atol, rtol)
 				}
 				cmp("y", r.y.Float32s(), s.ID+"_y.npy", 1e-5, 1e-5)
 				cmp("dx", r.dx.Float32s(), s.ID+"_dx.npy", 1e-5, 1e-4)

@@ -3,13 +3,11 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
-	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -128,25 +126,7 @@ func TestMaskedRNNTrainingStep(t *testing.T) {
 			for _, id := range ran {
 				r := results[id]
 				cmp := func(what string, got []float32, file string) {
-					want, err := npy.ReadFile(filepath.Join(dir, file))
-					if err != nil {
-						t.Fatal(err)
-					}
-					w := want.Float32s()
-					if len(w) != len(got) {
-						t.Errorf("%s %s: %d values, keras %d", id, what, len(got), len(w))
-						return
-					}
-					worst := 0.0
-					for j := range w {
-						diff := math.Abs(float64(got[j]) - float64(w[j]))
-						worst = max(worst, diff)
-						if diff > 1e-5+1e-4*math.Abs(float64(w[j])) {
-							t.Errorf("%s %s[%d]: go %v, keras %v", id, what, j, got[j], w[j])
-							return
-						}
-					}
-					t.Logf("%s %s: max |go-keras| %.2g over %d values", id, what, worst, len(w))
+					compareNpy(t, id, what, got, filepath.Join(dir, file), 1e-5, 1e-4)
 				}
 				cmp("y", r.y.Float32s(), id+"_y.npy")
 				cmp("dx", r.dx.Float32s(), id+"_dx.npy")
