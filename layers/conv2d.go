@@ -428,13 +428,24 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if !l.plain() {
 		return l.backwardGrouped(dy), nil
 	}
+	return l.backward(dy.Float32s(), nil)
+}
+
+// dzFiller writes dL/dz of images [i0, i1) into dz (their outputs' rows, every element
+// written) for Conv2D.backward.
+type dzFiller func(i0, i1 int, dz []float32)
+
+// backward is Backward of an ordinary convolution with dL/dy dyd. fill, when not nil,
+// writes dL/dz chunk by chunk instead of the activation's gradient of dyd (a fused
+// MaxPooling2D backward; dyd is then unused).
+func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) {
 	g := l.g
 	n := l.x.Shape[0]
 	P, K := g.patch()
 	F := l.filters
 	inSize := g.h * g.w * g.c
 	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
-	zd, yd, dyd := l.z.Float32s(), l.y.Float32s(), dy.Float32s()
+	zd, yd := l.z.Float32s(), l.y.Float32s()
 	var dx []float32
 	if !l.skipDX {
 		dx = make([]float32, len(xd))
@@ -471,11 +482,13 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 			s := i0 * P * F
 			e := i1 * P * F
 			dzc := l.dzBuf[wi*dzSize : wi*dzSize+e-s]
-			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dzc, F)
-			for r := 0; r < m; r++ {
-				for j, v := range dzc[r*F : (r+1)*F] {
-					pb[j] += v
-				}
+			if fill != nil {
+				fill(i0, i1, dzc)
+			} else {
+				l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dzc, F)
+			}
+			if l.bias != nil && l.trainable {
+				sumRows(pb, dzc)
 			}
 			a := xd[i0*inSize : i1*inSize]
 			switch {
@@ -515,6 +528,27 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, nil
 	}
 	return tensor.MustFromFloat32(l.x.Shape, dx), nil
+}
+
+// sumRows adds every row of len(acc) elements of d to acc.
+func sumRows(acc, d []float32) {
+	F := len(acc)
+	if F == 16 {
+		a := (*[16]float32)(acc)
+		for ; len(d) >= 16; d = d[16:] {
+			r := (*[16]float32)(d)
+			for j := range a {
+				a[j] += r[j]
+			}
+		}
+		return
+	}
+	for ; len(d) >= F; d = d[F:] {
+		r := d[:F]
+		for j, v := range r {
+			acc[j] += v
+		}
+	}
 }
 
 // reuseBuf returns buf with n elements (contents left over), reallocated when too small.
