@@ -454,7 +454,13 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 	dW := make([][]float32, w)
 	dB := make([][]float32, w)
 	chunk := imagesPerChunk(P)
-	if !l.colsValid {
+	ddw := l.trainable && l.directDW()
+	var taps [][9]int
+	var accSize int
+	if ddw {
+		taps = g.dwTaps()
+		accSize = len(taps) * (F / 16) * 144
+	} else if !l.colsValid {
 		// im2col rows built here: chunks of up to 1 MiB of rows (in L2), so that each
 		// kernel-gradient product is deep.
 		chunk = max(chunk, min(n, (1<<18)/max(P*K, 1)))
@@ -466,7 +472,9 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 	dcolsBuf := make([][]float32, w)
 	if !g.trivial() {
 		for i := range w {
-			colsBuf[i] = l.buf(2*i, min(chunk, n)*P*K)
+			if !ddw {
+				colsBuf[i] = l.buf(2*i, min(chunk, n)*P*K)
+			}
 			if dx != nil {
 				dcolsBuf[i] = l.buf(2*i+1, min(chunk, n)*P*K)
 			}
@@ -476,6 +484,10 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 		pw := make([]float32, K*F)
 		pb := make([]float32, F)
 		cols, dcols := colsBuf[wi], dcolsBuf[wi]
+		var acc []float32
+		if ddw {
+			acc = make([]float32, accSize)
+		}
 		for i0 := lo; i0 < hi; i0 += chunk {
 			i1 := min(i0+chunk, hi)
 			m := (i1 - i0) * P
@@ -492,6 +504,8 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 			}
 			a := xd[i0*inSize : i1*inSize]
 			switch {
+			case ddw:
+				l.kernelGradDirect(a, dzc, acc, taps)
 			case g.trivial() || !l.trainable:
 			case l.colsValid:
 				a = l.colsCache[i0*P*K : i1*P*K]
@@ -501,7 +515,7 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 				}
 				a = cols[:m*K]
 			}
-			if l.trainable {
+			if l.trainable && !ddw {
 				gemm(true, false, K, F, m, 1, a, K, dzc, F, 1, pw, F)
 			}
 			if dx == nil {
@@ -515,6 +529,9 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 			for i := i0; i < i1; i++ {
 				g.col2im(dcols[(i-i0)*P*K:(i-i0+1)*P*K], dx[i*inSize:(i+1)*inSize])
 			}
+		}
+		if ddw {
+			foldDW(pw, acc, K, F)
 		}
 		dW[wi], dB[wi] = pw, pb
 	})
