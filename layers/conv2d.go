@@ -550,6 +550,14 @@ func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) 
 // sumRows adds every row of len(acc) elements of d to acc.
 func sumRows(acc, d []float32) {
 	F := len(acc)
+	if hasConv512 && F%16 == 0 && len(d) >= F {
+		rows := len(d) / F
+		_ = d[rows*F-1]
+		for b := 0; b < F; b += 16 {
+			sumRows16(&acc[b], &d[b], rows, 4*F)
+		}
+		return
+	}
 	if F == 16 {
 		a := (*[16]float32)(acc)
 		for ; len(d) >= 16; d = d[16:] {

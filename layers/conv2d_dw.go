@@ -88,3 +88,33 @@ func convDW9x16Go(x, dz unsafe.Pointer, acc *float32, npos, xstep, dzstep int, o
 		}
 	}
 }
+
+// sumRows16Go is sumRows16 in Go.
+func sumRows16Go(acc *float32, d unsafe.Pointer, rows, stride int) {
+	a := (*[16]float32)(unsafe.Pointer(acc))
+	for r := range rows {
+		row := (*[16]float32)(unsafe.Add(d, r*stride))
+		for j := range a {
+			a[j] += row[j]
+		}
+	}
+}
+
+// winArg16Go is winArg16 in Go: per lane, windowArg's cell as an offset from s.
+func winArg16Go(s unsafe.Pointer, m *float32, idx *[16]int32, kh, kw, c, wc int) {
+	ms := (*[16]float32)(unsafe.Pointer(m))
+	for lane, mv := range ms {
+		idx[lane] = 0
+	cells:
+		for iy := range kh {
+			for ix := range kw {
+				o := iy*wc + ix*c
+				v := *(*float32)(unsafe.Add(s, 4*(o+lane)))
+				if v == mv || (mv != mv && v != v) {
+					idx[lane] = int32(o)
+					break cells
+				}
+			}
+		}
+	}
+}

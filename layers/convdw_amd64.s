@@ -62,3 +62,76 @@ convDW9x16_store:
 	VMOVUPS Z8, 512(AX)
 	VZEROUPPER
 	RET
+
+// func sumRows16(acc, d *float32, rows, stride int)
+//
+// acc[0:16] += the 16 floats at d + r*stride (bytes) for r in [0, rows), row after row.
+TEXT ·sumRows16(SB), NOSPLIT, $0-32
+	MOVQ acc+0(FP), AX
+	MOVQ d+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ stride+24(FP), DX
+	VMOVUPS 0(AX), Z0
+	TESTQ CX, CX
+	JEQ sumRows16_store
+sumRows16_loop:
+	VADDPS 0(SI), Z0, Z0
+	ADDQ DX, SI
+	DECQ CX
+	JNE sumRows16_loop
+sumRows16_store:
+	VMOVUPS Z0, 0(AX)
+	VZEROUPPER
+	RET
+
+// func winArg16(s, m *float32, idx *[16]int32, kh, kw, c, wc int)
+//
+// For 16 lanes (channels): idx[lane] = the offset in floats from s of the first cell, in
+// scan order over kh rows (wc floats apart) of kw cells (c floats apart), whose value equals
+// m[lane] (a NaN m matches the first NaN), or 0 when none does.
+TEXT ·winArg16(SB), NOSPLIT, $0-56
+	MOVQ s+0(FP), SI
+	MOVQ m+8(FP), AX
+	VMOVUPS 0(AX), Z0
+	VCMPPS $3, Z0, Z0, K3
+	KXNORW K1, K1, K1
+	VPXORD Z1, Z1, Z1
+	MOVQ kh+24(FP), BX
+	MOVQ kw+32(FP), CX
+	MOVQ c+40(FP), R12
+	MOVQ wc+48(FP), R13
+	MOVQ R12, R8
+	SHLQ $2, R8
+	MOVQ R13, R9
+	SHLQ $2, R9
+	XORQ DX, DX
+	TESTQ BX, BX
+	JEQ winArg16_store
+	TESTQ CX, CX
+	JEQ winArg16_store
+winArg16_row:
+	MOVQ SI, DI
+	MOVQ DX, R10
+	MOVQ CX, R11
+winArg16_cell:
+	VMOVUPS 0(DI), Z2
+	VCMPPS $0, Z0, Z2, K1, K2
+	VCMPPS $3, Z2, Z2, K3, K4
+	KANDW K1, K4, K4
+	KORW K4, K2, K2
+	VPBROADCASTD R10, Z3
+	VMOVDQA32 Z3, K2, Z1
+	KANDNW K1, K2, K1
+	ADDQ R8, DI
+	ADDQ R12, R10
+	DECQ R11
+	JNE winArg16_cell
+	ADDQ R9, SI
+	ADDQ R13, DX
+	DECQ BX
+	JNE winArg16_row
+winArg16_store:
+	MOVQ idx+16(FP), AX
+	VMOVDQU32 Z1, 0(AX)
+	VZEROUPPER
+	RET
