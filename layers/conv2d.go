@@ -514,13 +514,24 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	if !l.plain() {
 		return l.backwardGrouped(dy), nil
 	}
+	return l.backward(dy.Float32s(), nil)
+}
+
+// dzFiller writes dL/dz of images [i0, i1) into dz (their outputs' rows, every element
+// written) for Conv2D.backward.
+type dzFiller func(i0, i1 int, dz []float32)
+
+// backward is Backward of an ordinary convolution with dL/dy dyd. fill, when not nil,
+// writes dL/dz chunk by chunk instead of the activation's gradient of dyd (a fused
+// MaxPooling2D backward; dyd is then unused).
+func (l *Conv2D) backward(dyd []float32, fill dzFiller) (*tensor.Tensor, error) {
 	g := l.g
 	n := l.x.Shape[0]
 	P, K := g.patch()
 	F := l.filters
 	inSize := g.h * g.w * g.c
 	xd, kd := l.x.Float32s(), l.kernel.Value.Float32s()
-	zd, yd, dyd := l.z.Float32s(), l.y.Float32s(), dy.Float32s()
+	zd, yd := l.z.Float32s(), l.y.Float32s()
 	var dx []float32
 	if !l.skipDX {
 		dx = make([]float32, len(xd))
@@ -529,7 +540,13 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	dW := make([][]float32, w)
 	dB := make([][]float32, w)
 	chunk := imagesPerChunk(P)
-	if !l.colsValid {
+	ddw := l.trainable && l.directDW()
+	var taps [][9]int
+	var accSize int
+	if ddw {
+		taps = g.dwTaps()
+		accSize = len(taps) * (F / 16) * 144
+	} else if !l.colsValid {
 		// im2col rows built here: chunks of up to 1 MiB of rows (in L2), so that each
 		// kernel-gradient product is deep.
 		chunk = max(chunk, min(n, (1<<18)/max(P*K, 1)))
@@ -541,7 +558,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 	dcolsBuf := make([][]float32, w)
 	if !g.trivial() {
 		for i := range w {
-			colsBuf[i] = l.buf(2*i, min(chunk, n)*P*K)
+			if !ddw {
+				colsBuf[i] = l.buf(2*i, min(chunk, n)*P*K)
+			}
 			if dx != nil {
 				dcolsBuf[i] = l.buf(2*i+1, min(chunk, n)*P*K)
 			}
@@ -551,20 +570,28 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		pw := make([]float32, K*F)
 		pb := make([]float32, F)
 		cols, dcols := colsBuf[wi], dcolsBuf[wi]
+		var acc []float32
+		if ddw {
+			acc = make([]float32, accSize)
+		}
 		for i0 := lo; i0 < hi; i0 += chunk {
 			i1 := min(i0+chunk, hi)
 			m := (i1 - i0) * P
 			s := i0 * P * F
 			e := i1 * P * F
 			dzc := l.dzBuf[wi*dzSize : wi*dzSize+e-s]
-			l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dzc, F)
-			for r := 0; r < m; r++ {
-				for j, v := range dzc[r*F : (r+1)*F] {
-					pb[j] += v
-				}
+			if fill != nil {
+				fill(i0, i1, dzc)
+			} else {
+				l.act.grad(zd[s:e], yd[s:e], dyd[s:e], dzc, F)
+			}
+			if l.bias != nil && l.trainable {
+				sumRows(pb, dzc)
 			}
 			a := xd[i0*inSize : i1*inSize]
 			switch {
+			case ddw:
+				l.kernelGradDirect(a, dzc, acc, taps)
 			case g.trivial() || !l.trainable:
 			case l.colsValid:
 				a = l.colsCache[i0*P*K : i1*P*K]
@@ -574,7 +601,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 				}
 				a = cols[:m*K]
 			}
-			if l.trainable {
+			if l.trainable && !ddw {
 				gemm(true, false, K, F, m, 1, a, K, dzc, F, 1, pw, F)
 			}
 			if dx == nil {
@@ -589,6 +616,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 				g.col2im(dcols[(i-i0)*P*K:(i-i0+1)*P*K], dx[i*inSize:(i+1)*inSize])
 			}
 		}
+		if ddw {
+			foldDW(pw, acc, K, F)
+		}
 		dW[wi], dB[wi] = pw, pb
 	})
 	if l.trainable {
@@ -601,6 +631,35 @@ func (l *Conv2D) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, nil
 	}
 	return tensor.MustFromFloat32(l.x.Shape, dx), nil
+}
+
+// sumRows adds every row of len(acc) elements of d to acc.
+func sumRows(acc, d []float32) {
+	F := len(acc)
+	if hasConv512 && F%16 == 0 && len(d) >= F {
+		rows := len(d) / F
+		_ = d[rows*F-1]
+		for b := 0; b < F; b += 16 {
+			sumRows16(&acc[b], &d[b], rows, 4*F)
+		}
+		return
+	}
+	if F == 16 {
+		a := (*[16]float32)(acc)
+		for ; len(d) >= 16; d = d[16:] {
+			r := (*[16]float32)(d)
+			for j := range a {
+				a[j] += r[j]
+			}
+		}
+		return
+	}
+	for ; len(d) >= F; d = d[F:] {
+		r := d[:F]
+		for j, v := range r {
+			acc[j] += v
+		}
+	}
 }
 
 // reuseBuf returns buf with n elements (contents left over), reallocated when too small.

@@ -317,6 +317,11 @@ func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 		var err error
 		if i == len(m.layers)-1 && logits[0] {
 			dy, err = l.(logitsBackwarder).BackwardLogits(dy)
+		} else if fdx, k, ferr := layers.BackwardFused(m.layers[:i+1], dy); k > 0 || ferr != nil {
+			// Conv2D → MaxPooling2D in one pass (layers/fused_train.go).
+			dy, err = fdx, ferr
+			i -= k - 1
+			l = m.layers[i]
 		} else {
 			dy, err = l.Backward(dy)
 		}
