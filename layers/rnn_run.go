@@ -3,6 +3,7 @@ package layers
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -158,6 +159,45 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 		}
 	}
 	hz := make([]float32, B*GU)
+	// The recurrent kernel packed once for the call's T products (the columns of the gates
+	// it feeds; GRU without reset_after multiplies its h-gate block by r·h separately).
+	recCols := GU
+	if l.kind == kindGRU && !l.resetAfter {
+		recCols = 2 * U
+	}
+	pk := getPackedB()
+	defer putPackedB(pk)
+	packBFor(gemmKernel, pk, false, U, recCols, rk, GU)
+	var pkh *packedB
+	if l.kind == kindGRU && !l.resetAfter {
+		pkh = getPackedB()
+		defer putPackedB(pkh)
+		packBFor(gemmKernel, pkh, false, U, U, rk[2*U:], GU)
+	}
+	// Inference reuses one set of step buffers; training keeps each step's in the cache.
+	var pre, post [][]float32
+	var extra, cz, hh []float32
+	newStep := func() {
+		pre = make([][]float32, G)
+		post = make([][]float32, G)
+		for g := range pre {
+			pre[g] = make([]float32, B*U)
+			post[g] = make([]float32, B*U)
+		}
+		extra = nil
+		if l.kind != kindSimple {
+			extra = make([]float32, B*U)
+		}
+		if l.kind == kindLSTM {
+			cz = make([]float32, B*U)
+		}
+		if pkh != nil {
+			hh = make([]float32, B*U)
+		}
+	}
+	if !training {
+		newStep()
+	}
 	for s := 0; s < T; s++ {
 		ts := s
 		if l.backwards {
@@ -167,18 +207,11 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 			copy(hOld, h)
 			copy(cOld, cs)
 		}
-		pre := make([][]float32, G)
-		post := make([][]float32, G)
-		for g := range pre {
-			pre[g] = make([]float32, B*U)
-			post[g] = make([]float32, B*U)
+		if training {
+			newStep()
 		}
 		// pre[g] = xz[:, ts, g] (+ h·RK_g for all but GRU's h gate without reset_after).
-		recCols := GU
-		if l.kind == kindGRU && !l.resetAfter {
-			recCols = 2 * U
-		}
-		gemm(false, false, B, recCols, U, 1, h, U, rk, GU, 0, hz, GU)
+		gemmPacked(B, h, U, pk, 0, hz, GU)
 		if recBias != nil {
 			for b := 0; b < B; b++ {
 				r := hz[b*GU : (b+1)*GU]
@@ -201,7 +234,6 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 				}
 			}
 		}
-		var extra []float32
 		switch l.kind {
 		case kindSimple:
 			l.act.apply(pre[0], post[0], U)
@@ -216,8 +248,8 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 			for i := range cs {
 				cs[i] = post[1][i]*cs[i] + post[0][i]*post[2][i]
 			}
-			extra = make([]float32, B*U)
-			l.act.apply(slices.Clone(cs), extra, U)
+			copy(cz, cs) // act may write its output over its input
+			l.act.apply(cz, extra, U)
 			if training && l.act.needZ {
 				// act's backward needs its input: keep c in pre of a fifth slot.
 				pre = append(pre, slices.Clone(cs))
@@ -225,7 +257,6 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 		case kindGRU:
 			l.recAct.apply(pre[0], post[0], U)
 			l.recAct.apply(pre[1], post[1], U)
-			extra = make([]float32, B*U)
 			if l.resetAfter {
 				for b := 0; b < B; b++ {
 					copy(extra[b*U:(b+1)*U], hz[b*GU+2*U:(b+1)*GU])
@@ -237,8 +268,7 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 				for i := range extra {
 					extra[i] = post[1][i] * h[i]
 				}
-				hh := make([]float32, B*U)
-				gemm(false, false, B, U, U, 1, extra, U, rk[2*U:], GU, 0, hh, U)
+				gemmPacked(B, extra, U, pkh, 0, hh, U)
 				for i := range hh {
 					pre[2][i] += hh[i]
 				}
@@ -291,6 +321,18 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 	l.cache = c
 	return tensor.MustFromFloat32(outShape, y), h, cs, nil
 }
+
+// packedBs recycles the packed recurrent kernels between calls.
+var packedBs sync.Pool
+
+func getPackedB() *packedB {
+	if p, _ := packedBs.Get().(*packedB); p != nil {
+		return p
+	}
+	return new(packedB)
+}
+
+func putPackedB(p *packedB) { packedBs.Put(p) }
 
 func tensorLen(shape []int) int {
 	n := 1
