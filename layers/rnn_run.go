@@ -133,6 +133,11 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 	if mask != nil && len(mask) != B*T {
 		return nil, nil, nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
 	}
+	if !training && l.kind != kindGRU {
+		y, hT, cT := l.forwardFused(xz, B, h0, c0, mask)
+		l.cache = nil
+		return y, hT, cT, nil
+	}
 	var c *rnnCache
 	if training {
 		c = &rnnCache{x: x, batch: B, mask: mask}
@@ -320,6 +325,85 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 	}
 	l.cache = c
 	return tensor.MustFromFloat32(outShape, y), h, cs, nil
+}
+
+// forwardFused is the inference recurrence of LSTM and SimpleRNN (no recurrent bias) over
+// the input projections xz (B·T rows of G·U, bias included), which it overwrites: each
+// step's recurrent product is added straight into the step's rows of xz (through the
+// kernel packed once), then one pass per sample applies the gates and updates the state.
+// A masked sample skips the update and keeps its state. The buffers are the call's, reused
+// by every step.
+func (l *rnn) forwardFused(xz []float32, B int, h0, c0 []float32, mask []bool) (*tensor.Tensor, []float32, []float32) {
+	T, U, G := l.steps, l.units, l.gates()
+	GU := G * U
+	outShape := []int{B, U}
+	if l.returnSeq {
+		outShape = []int{B, T, U}
+	}
+	y := make([]float32, tensorLen(outShape))
+	h := make([]float32, B*U)
+	if h0 != nil {
+		copy(h, h0)
+	}
+	var cs []float32
+	if l.kind == kindLSTM {
+		cs = make([]float32, B*U)
+		if c0 != nil {
+			copy(cs, c0)
+		}
+	}
+	pk := getPackedB()
+	defer putPackedB(pk)
+	packBFor(gemmKernel, pk, false, U, GU, l.recKernel.Value.Float32s(), GU)
+	post := make([]float32, GU) // one sample's activated gates
+	cz := make([]float32, 2*U)  // one sample's new cell state and act of it
+	for s := 0; s < T; s++ {
+		ts := s
+		if l.backwards {
+			ts = T - 1 - s
+		}
+		// Rows b·T+ts of xz, T·GU apart: z = x·W + b + h·U.
+		zt := xz[ts*GU:]
+		gemmPacked(B, h, U, pk, 1, zt, T*GU)
+		for b := 0; b < B; b++ {
+			if mask != nil && !mask[b*T+ts] {
+				continue
+			}
+			z := zt[b*T*GU : b*T*GU+GU]
+			hr := h[b*U : (b+1)*U]
+			if l.kind == kindSimple {
+				l.act.apply(z, post, U)
+				copy(hr, post)
+				continue
+			}
+			l.recAct.apply(z[:2*U], post[:2*U], U) // i, f
+			l.act.apply(z[2*U:3*U], post[2*U:3*U], U)
+			l.recAct.apply(z[3*U:], post[3*U:], U) // o
+			ig, fg, gg, og := post[:U], post[U:2*U], post[2*U:3*U], post[3*U:]
+			cr := cs[b*U : (b+1)*U]
+			cn, ct := cz[:U], cz[U:]
+			for j := range cr {
+				cr[j] = fg[j]*cr[j] + ig[j]*gg[j]
+			}
+			copy(cn, cr)
+			l.act.apply(cn, ct, U)
+			for j := range hr {
+				hr[j] = og[j] * ct[j]
+			}
+		}
+		if l.returnSeq {
+			for b := 0; b < B; b++ {
+				if mask != nil && !mask[b*T+ts] && l.zeroOut {
+					continue // zero_output_for_mask: the output stays zero
+				}
+				copy(y[(b*T+s)*U:(b*T+s+1)*U], h[b*U:(b+1)*U])
+			}
+		}
+	}
+	if !l.returnSeq {
+		copy(y, h)
+	}
+	return tensor.MustFromFloat32(outShape, y), h, cs
 }
 
 // packedBs recycles the packed recurrent kernels between calls.
