@@ -202,7 +202,7 @@ func tanhB(_, y, dy, dz []float32, _ int) {
 }
 
 func softmaxF(z, y []float32, last int) {
-	if last <= 0 {
+	if last <= 0 || softmaxRows(z, y, last) {
 		return
 	}
 	for o := 0; o+last <= len(z); o += last {

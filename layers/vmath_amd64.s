@@ -134,3 +134,112 @@ tanhloop:
 	JNZ tanhloop
 	VZEROUPPER
 	RET
+
+DATA vmneginf<>+0(SB)/4, $0xff800000
+GLOBL vmneginf<>(SB), RODATA|NOPTR, $4
+
+// HREDUCE(op, z, y, x, ty, tx): lane 0 of x (and every lane of it) = op over the 16 lanes of
+// z; ty/tx are scratch.
+#define HREDUCE(op, z, y, x, ty, tx) \
+	VEXTRACTF64X4 $1, z, ty; \
+	op ty, y, y; \
+	VEXTRACTF128 $1, y, tx; \
+	op tx, x, x; \
+	VPERMILPS $0x4e, x, tx; \
+	op tx, x, x; \
+	VPERMILPS $0xb1, x, tx; \
+	op tx, x, x
+
+// func softmaxRowsAVX512(x, y *float32, rows, n int)
+// For each of rows rows of n ≥ 16 floats: y = e^(x - max x) / Σ e^(x - max x). The last
+// n mod 16 floats of a row go through masked loads and stores (K1).
+TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R9
+	LOADCONSTS
+	VBROADCASTSS vmneginf<>(SB), Z14
+	MOVQ R9, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	SUBL $1, AX
+	KMOVW AX, K1
+	MOVQ R9, R10
+	ANDQ $-16, R10   // floats in whole groups
+	SHLQ $2, R9      // bytes per row
+rowloop:
+	// max
+	VMOVUPS (SI), Z8
+	MOVQ $64, BX
+maxloop:
+	CMPQ BX, R9
+	JGE maxdone
+	MOVQ R10, DX
+	SHLQ $2, DX
+	CMPQ BX, DX
+	JGE maxtail
+	VMAXPS (SI)(BX*1), Z8, Z8
+	ADDQ $64, BX
+	JMP maxloop
+maxtail:
+	VMOVAPS Z14, Z1
+	VMOVUPS (SI)(BX*1), K1, Z1
+	VMAXPS Z1, Z8, Z8
+maxdone:
+	HREDUCE(VMAXPS, Z8, Y8, X8, Y9, X9)
+	VBROADCASTSS X8, Z13
+	// exp and sum
+	VPXORD Z12, Z12, Z12
+	XORQ BX, BX
+	MOVQ R10, DX
+	SHLQ $2, DX
+exploop2:
+	CMPQ BX, DX
+	JGE exptail
+	VMOVUPS (SI)(BX*1), Z1
+	VSUBPS Z13, Z1, Z1
+	EXPQ
+	VADDPS Z27, Z4, Z4
+	VSCALEFPS Z2, Z4, Z4
+	VADDPS Z4, Z12, Z12
+	VMOVUPS Z4, (DI)(BX*1)
+	ADDQ $64, BX
+	JMP exploop2
+exptail:
+	CMPQ BX, R9
+	JGE sumdone
+	VMOVUPS.Z (SI)(BX*1), K1, Z1
+	VSUBPS Z13, Z1, Z1
+	EXPQ
+	VADDPS Z27, Z4, Z4
+	VSCALEFPS Z2, Z4, Z4
+	VADDPS Z4, Z12, K1, Z12
+	VMOVUPS Z4, K1, (DI)(BX*1)
+sumdone:
+	HREDUCE(VADDPS, Z12, Y12, X12, Y9, X9)
+	VDIVSS X12, X27, X12
+	VBROADCASTSS X12, Z12
+	// scale
+	XORQ BX, BX
+scaleloop:
+	CMPQ BX, DX
+	JGE scaletail
+	VMULPS (DI)(BX*1), Z12, Z1
+	VMOVUPS Z1, (DI)(BX*1)
+	ADDQ $64, BX
+	JMP scaleloop
+scaletail:
+	CMPQ BX, R9
+	JGE rowdone
+	VMOVUPS.Z (DI)(BX*1), K1, Z1
+	VMULPS Z1, Z12, Z1
+	VMOVUPS Z1, K1, (DI)(BX*1)
+rowdone:
+	ADDQ R9, SI
+	ADDQ R9, DI
+	DECQ R8
+	JNZ rowloop
+	VZEROUPPER
+	RET

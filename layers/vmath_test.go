@@ -195,3 +195,56 @@ func BenchmarkVmath(b *testing.B) {
 		})
 	}
 }
+
+// TestSoftmaxRows compares softmaxF (the AVX-512 row kernel where it runs) with a float64
+// softmax over rows of every width up to 70 (whole 16-float groups and masked tails), with
+// large, tiny and masked (-1e9) scores, out of place and in place.
+func TestSoftmaxRows(t *testing.T) {
+	rng := NewRand(11)
+	for n := 1; n <= 70; n++ {
+		for _, rows := range []int{1, 3} {
+			x := make([]float32, rows*n)
+			for i := range x {
+				switch rng.IntN(10) {
+				case 0:
+					x[i] = -1e9
+				case 1:
+					x[i] = float32(rng.Norm() * 40)
+				default:
+					x[i] = float32(rng.Norm() * 3)
+				}
+			}
+			want := make([]float64, len(x))
+			for r := range rows {
+				row := x[r*n : (r+1)*n]
+				m := math.Inf(-1)
+				for _, v := range row {
+					m = math.Max(m, float64(v))
+				}
+				s := 0.0
+				for _, v := range row {
+					s += math.Exp(float64(v) - m)
+				}
+				for i, v := range row {
+					want[r*n+i] = math.Exp(float64(v)-m) / s
+				}
+			}
+			y := make([]float32, len(x)+1)
+			y[len(x)] = 42
+			softmaxF(x, y[:len(x)], n)
+			in := append([]float32(nil), x...)
+			softmaxF(in, in, n)
+			for i, w := range want {
+				if d := math.Abs(float64(y[i]) - w); d > 1e-6*w+1e-30 && d > 4e-7 {
+					t.Fatalf("n=%d rows=%d: y[%d] = %g, want %g", n, rows, i, y[i], w)
+				}
+				if in[i] != y[i] {
+					t.Fatalf("n=%d: in place y[%d] = %g, out of place %g", n, i, in[i], y[i])
+				}
+			}
+			if y[len(x)] != 42 {
+				t.Fatalf("n=%d rows=%d: wrote past the end", n, rows)
+			}
+		}
+	}
+}
