@@ -133,8 +133,14 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 	if mask != nil && len(mask) != B*T {
 		return nil, nil, nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
 	}
-	if !training && l.kind != kindGRU {
-		y, hT, cT := l.forwardFused(xz, B, h0, c0, mask)
+	if !training {
+		var y *tensor.Tensor
+		var hT, cT []float32
+		if l.kind == kindGRU {
+			y, hT = l.forwardFusedGRU(xz, B, h0, recBias, mask)
+		} else {
+			y, hT, cT = l.forwardFused(xz, B, h0, c0, mask)
+		}
 		l.cache = nil
 		return y, hT, cT, nil
 	}
@@ -179,7 +185,7 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 		defer putPackedB(pkh)
 		packBFor(gemmKernel, pkh, false, U, U, rk[2*U:], GU)
 	}
-	// Inference reuses one set of step buffers; training keeps each step's in the cache.
+	// Training (inference returned above) keeps each step's buffers in the cache.
 	var pre, post [][]float32
 	var extra, cz, hh []float32
 	newStep := func() {
@@ -200,9 +206,6 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 			hh = make([]float32, B*U)
 		}
 	}
-	if !training {
-		newStep()
-	}
 	for s := 0; s < T; s++ {
 		ts := s
 		if l.backwards {
@@ -212,9 +215,7 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 			copy(hOld, h)
 			copy(cOld, cs)
 		}
-		if training {
-			newStep()
-		}
+		newStep()
 		// pre[g] = xz[:, ts, g] (+ h·RK_g for all but GRU's h gate without reset_after).
 		gemmPacked(B, h, U, pk, 0, hz, GU)
 		if recBias != nil {
@@ -404,6 +405,116 @@ func (l *rnn) forwardFused(xz []float32, B int, h0, c0 []float32, mask []bool) (
 		copy(y, h)
 	}
 	return tensor.MustFromFloat32(outShape, y), h, cs
+}
+
+// forwardFusedGRU is the inference recurrence of GRU over the input projections xz (B·T
+// rows of 3·U, input bias included): per step one product h·U through the kernel packed
+// once (all three gates with reset_after, whose recurrent bias recBias is added to it; z and
+// r only without, where (r·h)·U_h is a second product), then one pass per sample over
+// call-owned buffers. A masked sample keeps its state.
+func (l *rnn) forwardFusedGRU(xz []float32, B int, h0, recBias []float32, mask []bool) (*tensor.Tensor, []float32) {
+	T, U := l.steps, l.units
+	GU := 3 * U
+	outShape := []int{B, U}
+	if l.returnSeq {
+		outShape = []int{B, T, U}
+	}
+	y := make([]float32, tensorLen(outShape))
+	h := make([]float32, B*U)
+	if h0 != nil {
+		copy(h, h0)
+	}
+	rk := l.recKernel.Value.Float32s()
+	recCols := GU
+	if !l.resetAfter {
+		recCols = 2 * U
+	}
+	pk := getPackedB()
+	defer putPackedB(pk)
+	packBFor(gemmKernel, pk, false, U, recCols, rk, GU)
+	var pkh *packedB
+	var rh, hh []float32
+	if !l.resetAfter {
+		pkh = getPackedB()
+		defer putPackedB(pkh)
+		packBFor(gemmKernel, pkh, false, U, U, rk[2*U:], GU)
+		rh, hh = make([]float32, B*U), make([]float32, B*U)
+	}
+	hz := make([]float32, B*GU)
+	pre := make([]float32, GU)
+	post := make([]float32, B*GU) // each sample's activated gates
+	live := func(b, ts int) bool { return mask == nil || mask[b*T+ts] }
+	// update finishes sample b's step from its h-gate pre-activation in pre[2U:].
+	update := func(b int) {
+		p := post[b*GU : (b+1)*GU]
+		l.act.apply(pre[2*U:], p[2*U:], U)
+		hr := h[b*U : (b+1)*U]
+		zg, hg := p[:U], p[2*U:]
+		for j := range hr {
+			hr[j] = zg[j]*hr[j] + (1-zg[j])*hg[j]
+		}
+	}
+	for s := 0; s < T; s++ {
+		ts := s
+		if l.backwards {
+			ts = T - 1 - s
+		}
+		gemmPacked(B, h, U, pk, 0, hz, GU)
+		for b := 0; b < B; b++ {
+			if !live(b, ts) {
+				continue
+			}
+			x := xz[(b*T+ts)*GU : (b*T+ts+1)*GU]
+			r := hz[b*GU : (b+1)*GU]
+			if recBias != nil {
+				for j, v := range recBias {
+					r[j] += v
+				}
+			}
+			for j := range 2 * U {
+				pre[j] = x[j] + r[j]
+			}
+			p := post[b*GU : (b+1)*GU]
+			l.recAct.apply(pre[:2*U], p[:2*U], U) // z, r
+			rg := p[U : 2*U]
+			if l.resetAfter {
+				for j := range U {
+					pre[2*U+j] = x[2*U+j] + rg[j]*r[2*U+j]
+				}
+				update(b)
+				continue
+			}
+			hr := h[b*U : (b+1)*U]
+			for j := range U {
+				rh[b*U+j] = rg[j] * hr[j]
+			}
+		}
+		if !l.resetAfter {
+			gemmPacked(B, rh, U, pkh, 0, hh, U)
+			for b := 0; b < B; b++ {
+				if !live(b, ts) {
+					continue
+				}
+				x := xz[(b*T+ts)*GU+2*U : (b*T+ts+1)*GU]
+				for j := range U {
+					pre[2*U+j] = x[j] + hh[b*U+j]
+				}
+				update(b)
+			}
+		}
+		if l.returnSeq {
+			for b := 0; b < B; b++ {
+				if !live(b, ts) && l.zeroOut {
+					continue // zero_output_for_mask: the output stays zero
+				}
+				copy(y[(b*T+s)*U:(b*T+s+1)*U], h[b*U:(b+1)*U])
+			}
+		}
+	}
+	if !l.returnSeq {
+		copy(y, h)
+	}
+	return tensor.MustFromFloat32(outShape, y), h
 }
 
 // packedBs recycles the packed recurrent kernels between calls.
