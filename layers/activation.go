@@ -185,11 +185,7 @@ func sigmoid32(v float32) float32 {
 	return float32(1 / (1 + math.Exp(-float64(v))))
 }
 
-func sigmoidF(z, y []float32, _ int) {
-	for i, v := range z {
-		y[i] = sigmoid32(v)
-	}
-}
+func sigmoidF(z, y []float32, _ int) { sigmoidSlice(z, y) }
 
 func sigmoidB(_, y, dy, dz []float32, _ int) {
 	for i, v := range y {
@@ -197,11 +193,7 @@ func sigmoidB(_, y, dy, dz []float32, _ int) {
 	}
 }
 
-func tanhF(z, y []float32, _ int) {
-	for i, v := range z {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
-}
+func tanhF(z, y []float32, _ int) { tanhSlice(z, y) }
 
 func tanhB(_, y, dy, dz []float32, _ int) {
 	for i, v := range y {
@@ -210,7 +202,7 @@ func tanhB(_, y, dy, dz []float32, _ int) {
 }
 
 func softmaxF(z, y []float32, last int) {
-	if last <= 0 {
+	if last <= 0 || softmaxRows(z, y, last) {
 		return
 	}
 	for o := 0; o+last <= len(z); o += last {
@@ -219,13 +211,7 @@ func softmaxF(z, y []float32, last int) {
 		for _, v := range zr[1:] {
 			m = max(m, v)
 		}
-		var s float32
-		for i, v := range zr {
-			e := float32(math.Exp(float64(v - m)))
-			yr[i] = e
-			s += e
-		}
-		inv := 1 / s
+		inv := 1 / expSubSum(zr, yr, m)
 		for i := range yr {
 			yr[i] *= inv
 		}
@@ -321,8 +307,9 @@ func softsignB(z, _, dy, dz []float32, _ int) {
 }
 
 func swishF(z, y []float32, _ int) {
+	sigmoidSlice(z, y) // y does not alias z (needZ)
 	for i, v := range z {
-		y[i] = v * sigmoid32(v)
+		y[i] *= v
 	}
 }
 
@@ -349,11 +336,7 @@ func geluB(z, _, dy, dz []float32, _ int) {
 	}
 }
 
-func expF(z, y []float32, _ int) {
-	for i, v := range z {
-		y[i] = float32(math.Exp(float64(v)))
-	}
-}
+func expF(z, y []float32, _ int) { expSlice(z, y) }
 
 func expB(_, y, dy, dz []float32, _ int) {
 	for i, v := range y {

@@ -3,6 +3,7 @@ package layers
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
@@ -406,9 +407,17 @@ func (l *MultiHeadAttention) BuildN(shapes [][]int, rng *Rand) error {
 
 // project computes x (rows, d) · w (d, n) + b into a new (rows, n) slice.
 func project(x []float32, rows, d int, w, b *Weight) []float32 {
+	return projectInto(nil, x, rows, d, w, b)
+}
+
+// projectInto is project writing into out (nil: a new slice; else rows·n floats whose
+// contents do not matter).
+func projectInto(out, x []float32, rows, d int, w, b *Weight) []float32 {
 	wd := w.Value.Float32s()
 	n := len(wd) / d
-	out := make([]float32, rows*n)
+	if out == nil {
+		out = make([]float32, rows*n)
+	}
 	if b != nil {
 		bd := b.Value.Float32s()
 		for r := 0; r < rows; r++ {
@@ -421,6 +430,19 @@ func project(x []float32, rows, d int, w, b *Weight) []float32 {
 	}
 	gemm(false, false, rows, n, d, 1, x, d, wd, n, beta, out, n)
 	return out
+}
+
+// attnBufs recycles MultiHeadAttention's inference buffers between calls.
+var attnBufs sync.Pool
+
+// getAttnBuf returns a pooled slice of n floats (contents undefined).
+func getAttnBuf(n int) *[]float32 {
+	if p, _ := attnBufs.Get().(*[]float32); p != nil && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
 }
 
 // ForwardN computes the attention of query on value (and key).
@@ -461,13 +483,30 @@ func (l *MultiHeadAttention) ForwardMaskedN(xs []*tensor.Tensor, masks [][]bool,
 		return nil, layerErr(ErrShape, class, l.name, "inputs with batches %d, %d, %d", bt, v.Shape[0], k.Shape[0])
 	}
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
-	pq := project(q.Float32s(), bt*tq, q.Shape[2], l.wq, l.bq)
-	pk := project(k.Float32s(), bt*tv, k.Shape[2], l.wk, l.bk)
-	pv := project(v.Float32s(), bt*tv, v.Shape[2], l.wv, l.bv)
-	scale := float32(1 / math.Sqrt(float64(kd)))
-	w := make([]float32, bt*h*tq*tv)
-	o := make([]float32, bt*tq*h*vd)
 	hk, hv := h*kd, h*vd
+	// Inference carves the projections, the weights and the heads' outputs from one pooled
+	// buffer, given back when the call returns; training keeps them in the cache.
+	sizes := []int{bt * tq * hk, bt * tv * hk, bt * tv * hv, bt * h * tq * tv, bt * tq * hv}
+	var all []float32
+	if !training {
+		p := getAttnBuf(sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4])
+		defer attnBufs.Put(p)
+		all = *p
+	}
+	scratch := func(n int) []float32 {
+		if all == nil {
+			return make([]float32, n)
+		}
+		out := all[:n:n]
+		all = all[n:]
+		return out
+	}
+	pq := projectInto(scratch(sizes[0]), q.Float32s(), bt*tq, q.Shape[2], l.wq, l.bq)
+	pk := projectInto(scratch(sizes[1]), k.Float32s(), bt*tv, k.Shape[2], l.wk, l.bk)
+	pv := projectInto(scratch(sizes[2]), v.Float32s(), bt*tv, v.Shape[2], l.wv, l.bv)
+	scale := float32(1 / math.Sqrt(float64(kd)))
+	w := scratch(sizes[3])
+	o := scratch(sizes[4])
 	// One (sample, head) pair per task: its scores, softmax and weighted values touch only
 	// its own slices of w and o.
 	parallelFor(bt*h, func(_, lo, hi int) {

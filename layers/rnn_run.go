@@ -3,6 +3,7 @@ package layers
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -132,6 +133,17 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 	if mask != nil && len(mask) != B*T {
 		return nil, nil, nil, layerErr(ErrShape, l.class, l.name, "mask of %d steps for a batch of %d x %d", len(mask), B, T)
 	}
+	if !training {
+		var y *tensor.Tensor
+		var hT, cT []float32
+		if l.kind == kindGRU {
+			y, hT = l.forwardFusedGRU(xz, B, h0, recBias, mask)
+		} else {
+			y, hT, cT = l.forwardFused(xz, B, h0, c0, mask)
+		}
+		l.cache = nil
+		return y, hT, cT, nil
+	}
 	var c *rnnCache
 	if training {
 		c = &rnnCache{x: x, batch: B, mask: mask}
@@ -158,6 +170,42 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 		}
 	}
 	hz := make([]float32, B*GU)
+	// The recurrent kernel packed once for the call's T products (the columns of the gates
+	// it feeds; GRU without reset_after multiplies its h-gate block by r·h separately).
+	recCols := GU
+	if l.kind == kindGRU && !l.resetAfter {
+		recCols = 2 * U
+	}
+	pk := getPackedB()
+	defer putPackedB(pk)
+	packBFor(gemmKernel, pk, false, U, recCols, rk, GU)
+	var pkh *packedB
+	if l.kind == kindGRU && !l.resetAfter {
+		pkh = getPackedB()
+		defer putPackedB(pkh)
+		packBFor(gemmKernel, pkh, false, U, U, rk[2*U:], GU)
+	}
+	// Training (inference returned above) keeps each step's buffers in the cache.
+	var pre, post [][]float32
+	var extra, cz, hh []float32
+	newStep := func() {
+		pre = make([][]float32, G)
+		post = make([][]float32, G)
+		for g := range pre {
+			pre[g] = make([]float32, B*U)
+			post[g] = make([]float32, B*U)
+		}
+		extra = nil
+		if l.kind != kindSimple {
+			extra = make([]float32, B*U)
+		}
+		if l.kind == kindLSTM {
+			cz = make([]float32, B*U)
+		}
+		if pkh != nil {
+			hh = make([]float32, B*U)
+		}
+	}
 	for s := 0; s < T; s++ {
 		ts := s
 		if l.backwards {
@@ -167,18 +215,9 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 			copy(hOld, h)
 			copy(cOld, cs)
 		}
-		pre := make([][]float32, G)
-		post := make([][]float32, G)
-		for g := range pre {
-			pre[g] = make([]float32, B*U)
-			post[g] = make([]float32, B*U)
-		}
+		newStep()
 		// pre[g] = xz[:, ts, g] (+ h·RK_g for all but GRU's h gate without reset_after).
-		recCols := GU
-		if l.kind == kindGRU && !l.resetAfter {
-			recCols = 2 * U
-		}
-		gemm(false, false, B, recCols, U, 1, h, U, rk, GU, 0, hz, GU)
+		gemmPacked(B, h, U, pk, 0, hz, GU)
 		if recBias != nil {
 			for b := 0; b < B; b++ {
 				r := hz[b*GU : (b+1)*GU]
@@ -201,7 +240,6 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 				}
 			}
 		}
-		var extra []float32
 		switch l.kind {
 		case kindSimple:
 			l.act.apply(pre[0], post[0], U)
@@ -216,8 +254,8 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 			for i := range cs {
 				cs[i] = post[1][i]*cs[i] + post[0][i]*post[2][i]
 			}
-			extra = make([]float32, B*U)
-			l.act.apply(slices.Clone(cs), extra, U)
+			copy(cz, cs) // act may write its output over its input
+			l.act.apply(cz, extra, U)
 			if training && l.act.needZ {
 				// act's backward needs its input: keep c in pre of a fifth slot.
 				pre = append(pre, slices.Clone(cs))
@@ -225,7 +263,6 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 		case kindGRU:
 			l.recAct.apply(pre[0], post[0], U)
 			l.recAct.apply(pre[1], post[1], U)
-			extra = make([]float32, B*U)
 			if l.resetAfter {
 				for b := 0; b < B; b++ {
 					copy(extra[b*U:(b+1)*U], hz[b*GU+2*U:(b+1)*GU])
@@ -237,8 +274,7 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 				for i := range extra {
 					extra[i] = post[1][i] * h[i]
 				}
-				hh := make([]float32, B*U)
-				gemm(false, false, B, U, U, 1, extra, U, rk[2*U:], GU, 0, hh, U)
+				gemmPacked(B, extra, U, pkh, 0, hh, U)
 				for i := range hh {
 					pre[2][i] += hh[i]
 				}
@@ -291,6 +327,207 @@ func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*
 	l.cache = c
 	return tensor.MustFromFloat32(outShape, y), h, cs, nil
 }
+
+// forwardFused is the inference recurrence of LSTM and SimpleRNN (no recurrent bias) over
+// the input projections xz (B·T rows of G·U, bias included), which it overwrites: each
+// step's recurrent product is added straight into the step's rows of xz (through the
+// kernel packed once), then one pass per sample applies the gates and updates the state.
+// A masked sample skips the update and keeps its state. The buffers are the call's, reused
+// by every step.
+func (l *rnn) forwardFused(xz []float32, B int, h0, c0 []float32, mask []bool) (*tensor.Tensor, []float32, []float32) {
+	T, U, G := l.steps, l.units, l.gates()
+	GU := G * U
+	outShape := []int{B, U}
+	if l.returnSeq {
+		outShape = []int{B, T, U}
+	}
+	y := make([]float32, tensorLen(outShape))
+	h := make([]float32, B*U)
+	if h0 != nil {
+		copy(h, h0)
+	}
+	var cs []float32
+	if l.kind == kindLSTM {
+		cs = make([]float32, B*U)
+		if c0 != nil {
+			copy(cs, c0)
+		}
+	}
+	pk := getPackedB()
+	defer putPackedB(pk)
+	packBFor(gemmKernel, pk, false, U, GU, l.recKernel.Value.Float32s(), GU)
+	post := make([]float32, GU) // one sample's activated gates
+	cz := make([]float32, 2*U)  // one sample's new cell state and act of it
+	for s := 0; s < T; s++ {
+		ts := s
+		if l.backwards {
+			ts = T - 1 - s
+		}
+		// Rows b·T+ts of xz, T·GU apart: z = x·W + b + h·U.
+		zt := xz[ts*GU:]
+		gemmPacked(B, h, U, pk, 1, zt, T*GU)
+		for b := 0; b < B; b++ {
+			if mask != nil && !mask[b*T+ts] {
+				continue
+			}
+			z := zt[b*T*GU : b*T*GU+GU]
+			hr := h[b*U : (b+1)*U]
+			if l.kind == kindSimple {
+				l.act.apply(z, post, U)
+				copy(hr, post)
+				continue
+			}
+			l.recAct.apply(z[:2*U], post[:2*U], U) // i, f
+			l.act.apply(z[2*U:3*U], post[2*U:3*U], U)
+			l.recAct.apply(z[3*U:], post[3*U:], U) // o
+			ig, fg, gg, og := post[:U], post[U:2*U], post[2*U:3*U], post[3*U:]
+			cr := cs[b*U : (b+1)*U]
+			cn, ct := cz[:U], cz[U:]
+			for j := range cr {
+				cr[j] = fg[j]*cr[j] + ig[j]*gg[j]
+			}
+			copy(cn, cr)
+			l.act.apply(cn, ct, U)
+			for j := range hr {
+				hr[j] = og[j] * ct[j]
+			}
+		}
+		if l.returnSeq {
+			for b := 0; b < B; b++ {
+				if mask != nil && !mask[b*T+ts] && l.zeroOut {
+					continue // zero_output_for_mask: the output stays zero
+				}
+				copy(y[(b*T+s)*U:(b*T+s+1)*U], h[b*U:(b+1)*U])
+			}
+		}
+	}
+	if !l.returnSeq {
+		copy(y, h)
+	}
+	return tensor.MustFromFloat32(outShape, y), h, cs
+}
+
+// forwardFusedGRU is the inference recurrence of GRU over the input projections xz (B·T
+// rows of 3·U, input bias included): per step one product h·U through the kernel packed
+// once (all three gates with reset_after, whose recurrent bias recBias is added to it; z and
+// r only without, where (r·h)·U_h is a second product), then one pass per sample over
+// call-owned buffers. A masked sample keeps its state.
+func (l *rnn) forwardFusedGRU(xz []float32, B int, h0, recBias []float32, mask []bool) (*tensor.Tensor, []float32) {
+	T, U := l.steps, l.units
+	GU := 3 * U
+	outShape := []int{B, U}
+	if l.returnSeq {
+		outShape = []int{B, T, U}
+	}
+	y := make([]float32, tensorLen(outShape))
+	h := make([]float32, B*U)
+	if h0 != nil {
+		copy(h, h0)
+	}
+	rk := l.recKernel.Value.Float32s()
+	recCols := GU
+	if !l.resetAfter {
+		recCols = 2 * U
+	}
+	pk := getPackedB()
+	defer putPackedB(pk)
+	packBFor(gemmKernel, pk, false, U, recCols, rk, GU)
+	var pkh *packedB
+	var rh, hh []float32
+	if !l.resetAfter {
+		pkh = getPackedB()
+		defer putPackedB(pkh)
+		packBFor(gemmKernel, pkh, false, U, U, rk[2*U:], GU)
+		rh, hh = make([]float32, B*U), make([]float32, B*U)
+	}
+	hz := make([]float32, B*GU)
+	pre := make([]float32, GU)
+	post := make([]float32, B*GU) // each sample's activated gates
+	live := func(b, ts int) bool { return mask == nil || mask[b*T+ts] }
+	// update finishes sample b's step from its h-gate pre-activation in pre[2U:].
+	update := func(b int) {
+		p := post[b*GU : (b+1)*GU]
+		l.act.apply(pre[2*U:], p[2*U:], U)
+		hr := h[b*U : (b+1)*U]
+		zg, hg := p[:U], p[2*U:]
+		for j := range hr {
+			hr[j] = zg[j]*hr[j] + (1-zg[j])*hg[j]
+		}
+	}
+	for s := 0; s < T; s++ {
+		ts := s
+		if l.backwards {
+			ts = T - 1 - s
+		}
+		gemmPacked(B, h, U, pk, 0, hz, GU)
+		for b := 0; b < B; b++ {
+			if !live(b, ts) {
+				continue
+			}
+			x := xz[(b*T+ts)*GU : (b*T+ts+1)*GU]
+			r := hz[b*GU : (b+1)*GU]
+			if recBias != nil {
+				for j, v := range recBias {
+					r[j] += v
+				}
+			}
+			for j := range 2 * U {
+				pre[j] = x[j] + r[j]
+			}
+			p := post[b*GU : (b+1)*GU]
+			l.recAct.apply(pre[:2*U], p[:2*U], U) // z, r
+			rg := p[U : 2*U]
+			if l.resetAfter {
+				for j := range U {
+					pre[2*U+j] = x[2*U+j] + rg[j]*r[2*U+j]
+				}
+				update(b)
+				continue
+			}
+			hr := h[b*U : (b+1)*U]
+			for j := range U {
+				rh[b*U+j] = rg[j] * hr[j]
+			}
+		}
+		if !l.resetAfter {
+			gemmPacked(B, rh, U, pkh, 0, hh, U)
+			for b := 0; b < B; b++ {
+				if !live(b, ts) {
+					continue
+				}
+				x := xz[(b*T+ts)*GU+2*U : (b*T+ts+1)*GU]
+				for j := range U {
+					pre[2*U+j] = x[j] + hh[b*U+j]
+				}
+				update(b)
+			}
+		}
+		if l.returnSeq {
+			for b := 0; b < B; b++ {
+				if !live(b, ts) && l.zeroOut {
+					continue // zero_output_for_mask: the output stays zero
+				}
+				copy(y[(b*T+s)*U:(b*T+s+1)*U], h[b*U:(b+1)*U])
+			}
+		}
+	}
+	if !l.returnSeq {
+		copy(y, h)
+	}
+	return tensor.MustFromFloat32(outShape, y), h
+}
+
+// packedBs recycles the packed recurrent kernels between calls.
+var packedBs sync.Pool
+
+func getPackedB() *packedB {
+	if p, _ := packedBs.Get().(*packedB); p != nil {
+		return p
+	}
+	return new(packedB)
+}
+
+func putPackedB(p *packedB) { packedBs.Put(p) }
 
 func tensorLen(shape []int) int {
 	n := 1

@@ -113,6 +113,10 @@ func (l *Softmax) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, erro
 	a, _ := l.resolve(l.inShape)
 	outer, n, inner := splitAxis(x.Shape, a)
 	return l.forward(x, training, func(x, y []float32) {
+		if inner == 1 { // the axis is the last: contiguous rows
+			softmaxF(x, y, n)
+			return
+		}
 		for o := 0; o < outer; o++ {
 			for in := 0; in < inner; in++ {
 				base := o*n*inner + in
