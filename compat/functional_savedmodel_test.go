@@ -55,10 +55,11 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 // TestRNNStateSavedModelServing is TestFunctionalSavedModelServing for the layers_rnnstate
 // models whose recurrent layers return their states (return_state) and take initial_state:
 // kerasgo writes the SavedModel, tf.saved_model.load, TF1 sessions and tf_keras serve it
-// with the fixture's predictions. (bilstm_state, rnn_stacked_cells: Bidirectional's and
-// StackedRNNCells' states are refused, TestRNNStateFilesInKeras.)
+// with the fixture's predictions; bilstm_state's Bidirectional returns its merged output and
+// both layers' states. (rnn_stacked_cells: StackedRNNCells' states are refused,
+// TestRNNStateFilesInKeras.)
 func TestRNNStateSavedModelServing(t *testing.T) {
-	fnSMServing(t, []string{"layers_rnnstate"}, map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "rnn_cells": true})
+	fnSMServing(t, []string{"layers_rnnstate"}, map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "rnn_cells": true, "bilstm_state": true})
 }
 
 // fnSMServing serves the model cases of the fixture parts (only those of only, if not nil).

@@ -182,5 +182,5 @@ func TestRNNCellFilesInKeras(t *testing.T) {
 }
 
 // rnnStateSMRefused are the layers_rnnstate cases kerasgo does not write as a SavedModel:
-// Bidirectional's return_state, RNN(StackedRNNCells) with initial states.
-var rnnStateSMRefused = map[string]bool{"bilstm_state": true, "rnn_stacked_cells": true}
+// RNN(StackedRNNCells) with initial states.
+var rnnStateSMRefused = map[string]bool{"rnn_stacked_cells": true}

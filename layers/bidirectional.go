@@ -347,6 +347,8 @@ func (l *Bidirectional) splitGrad(dy *tensor.Tensor) (*tensor.Tensor, *tensor.Te
 
 // Graph returns both inner layers' graphs, the backward output reversed in time (ReverseV2)
 // with return_sequences, and the merge (ConcatV2, AddV2, Mul, or AddV2 and Mul by 0.5).
+// With return_state its MoreOutputs are the forward layer's states, then the backward
+// layer's, as Keras returns them.
 func (l *Bidirectional) Graph() (*saved.LayerGraph, error) { return l.graphMask(false) }
 
 // GraphMasked is Graph for a call that a Keras mask reaches: both inner layers read it.
@@ -380,8 +382,9 @@ func (l *Bidirectional) graphMask(masked bool) (*saved.LayerGraph, error) {
 		return nil, err
 	}
 	g := newGraphBuilder("Bidirectional", l.name)
-	of := g.spliceGraph(gf, l.fwd.layer.Name(), "$in", l.fwd.prefix())
-	ob := g.spliceGraph(gb, l.bwd.layer.Name(), "$in", l.bwd.prefix())
+	ofs := g.spliceGraphOuts(gf, l.fwd.layer.Name(), l.fwd.prefix(), "$in")
+	obs := g.spliceGraphOuts(gb, l.bwd.layer.Name(), l.bwd.prefix(), "$in")
+	of, ob := ofs[0], obs[0]
 	if l.returnSeq() {
 		axis := g.int32Const("ReverseV2/axis", []int32{1})
 		ob = g.op("ReverseV2", "ReverseV2", []string{ob, axis}, tAttrs(map[string]saved.Attr{"Tidx": saved.TypeAttr(tensor.Int32)}))
@@ -404,7 +407,17 @@ func (l *Bidirectional) graphMask(masked bool) (*saved.LayerGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.graphOut(l.inShape, outShape, false, out)
+	gr, err := g.graphOut(l.inShape, outShape, false, out)
+	if err != nil {
+		return nil, err
+	}
+	// return_state: the forward layer's states, then the backward layer's.
+	if len(gf.MoreOutputs) != len(gb.MoreOutputs) {
+		return nil, layerErr(ErrFormat, "Bidirectional", l.name, "forward and backward layers return %d and %d states", len(gf.MoreOutputs), len(gb.MoreOutputs))
+	}
+	gr.MoreOutputs = append(slices.Clone(ofs[1:]), obs[1:]...)
+	gr.MoreOutputShapes = append(slices.Clone(gf.MoreOutputShapes), gb.MoreOutputShapes...)
+	return gr, nil
 }
 
 // keras3CallKwargs: Keras 3 records a Bidirectional call's mask argument.

@@ -22,7 +22,7 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if err != nil && strict {
 		return err
 	}
-	initial, err := m.graphInitialStates()
+	initial, nOuts, err := m.graphInitialStates()
 	if err != nil && strict {
 		return err
 	}
@@ -68,6 +68,10 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 				g.PassesMask = true
 			}
 		}
+		if err == nil && nOuts[l] > 1+len(g.MoreOutputs) {
+			// A call returning more tensors than the layer's TF graph gives.
+			err = &MultiOutputGraphError{Layer: l.Name(), Class: l.Class(), Inputs: 1, Outputs: nOuts[l]}
+		}
 		if err == nil {
 			g, err = layers.PolicyGraph(l, g) // 16-bit dtype policies: casts and variable dtypes
 		}
@@ -84,20 +88,23 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 
 // graphInitialStates returns the recurrent layers (layers.StateGrapher) of a Functional
 // model whose calls pass initial_state: every call of such a layer must pass it (one graph per
-// layer). A call with several tensors in or out of any other layer (Bidirectional's
-// return_state or initial_state) is a MultiOutputGraphError.
-func (m *Model) graphInitialStates() (map[layers.Layer]bool, error) {
+// layer). It also returns the most tensors a call of each layer returns (return_state: the
+// layer's graph must give as many, LayerGraph.MoreOutputs). A call with tensors beside its
+// main input of any other layer (Bidirectional's initial_state) is a MultiOutputGraphError.
+func (m *Model) graphInitialStates() (map[layers.Layer]bool, map[layers.Layer]int, error) {
 	if m.fn == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	calls := map[layers.Layer][]bool{}
+	nOuts := map[layers.Layer]int{}
 	for _, n := range m.fn.nodes {
+		nOuts[n.layer] = max(nOuts[n.layer], len(n.outs))
 		if !n.multi {
 			calls[n.layer] = append(calls[n.layer], false)
 			continue
 		}
-		if _, ok := n.layer.(layers.StateGrapher); !ok {
-			return nil, &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
+		if _, ok := n.layer.(layers.StateGrapher); !ok && len(n.in) > 1 {
+			return nil, nil, &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
 		}
 		calls[n.layer] = append(calls[n.layer], len(n.in) > 1)
 	}
@@ -105,19 +112,19 @@ func (m *Model) graphInitialStates() (map[layers.Layer]bool, error) {
 	for l, cs := range calls {
 		for _, c := range cs {
 			if c != cs[0] {
-				return nil, &MultiOutputGraphError{Layer: l.Name(), Class: l.Class(), Inputs: 0, Outputs: 0}
+				return nil, nil, &MultiOutputGraphError{Layer: l.Name(), Class: l.Class(), Inputs: 0, Outputs: 0}
 			}
 		}
 		if cs[0] {
 			out[l] = true
 		}
 	}
-	return out, nil
+	return out, nOuts, nil
 }
 
 // MultiOutputGraphError refuses a SavedModel of a model with a layer call that returns several
-// tensors or takes tensors beside its main input, of a layer whose TF graph in kerasgo has
-// one input and one output (Bidirectional's return_state, initial_state), or a recurrent
+// tensors or takes tensors beside its main input, of a layer whose TF graph in kerasgo does
+// not give them (Bidirectional's initial_state, StackedRNNCells' states), or a recurrent
 // layer called both with and without initial_state. It wraps ErrUnsupported.
 type MultiOutputGraphError struct {
 	Layer, Class    string
