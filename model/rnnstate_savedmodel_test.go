@@ -2,10 +2,12 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/savedmodel"
 )
 
 // TestRNNStateSavedModelRefusals: kerasgo writes one TF graph per layer, so a recurrent layer
@@ -42,5 +44,36 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	good := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), b[2])})
 	if err := good.Save(filepath.Join(dir, "good")); err != nil {
 		t.Errorf("LSTM with return_state and initial_state: %v", err)
+	}
+}
+
+// TestRNNStateSavedModelOutputNames: two outputs of one layer (an LSTM's sequence and its c
+// state, a Dense output listed twice) are model outputs of a SavedModel; its serving
+// signature keys them as tf_keras's output_names do ("lstm", "lstm_1"; a layer name
+// already taken by another output counts on: "head_1" is not reused), each with its shape.
+func TestRNNStateSavedModelOutputNames(t *testing.T) {
+	in := Input(4, 3).WithName("seq")
+	y := MustApplyMulti(layers.NewLSTM(3, layers.LSTMOptions{Name: "lstm", ReturnSequences: true, ReturnState: true}), in.Output())
+	head := MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), y[2])
+	m := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{y[0], y[2], head, head})
+	dir := filepath.Join(t.TempDir(), "sm")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	info, err := savedmodel.Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range info.Signatures {
+		if s.Key != savedmodel.DefaultSignature {
+			continue
+		}
+		for _, o := range s.Outputs {
+			got = append(got, fmt.Sprintf("%s%v", o.Key, o.Shape))
+		}
+	}
+	if want := "[head[-1 2] head_1[-1 2] lstm[-1 4 3] lstm_1[-1 3]]"; fmt.Sprint(got) != want {
+		t.Errorf("serving_default outputs %v, want %s", got, want)
 	}
 }

@@ -189,21 +189,28 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 		seen[l.Name] = true
 		sm.Inputs = append(sm.Inputs, endpoint{Name: l.Name, Shape: l.Out, Ref: r})
 	}
+	// The serving signature keys outputs by tf_keras's output_names: the layers' names, a
+	// name already taken made unique with "_1", "_2", ... (counted per layer name), as
+	// Functional._set_output_names does for a layer giving several outputs.
 	seen = map[string]bool{}
+	count := map[string]int{}
 	for _, r := range outs {
 		l := sm.Layers[r.Layer]
 		if r.Node >= max(len(l.Nodes), 1) {
 			return nil, formatErr("output_layers: layer %q has no node %d", l.Name, r.Node)
 		}
-		if seen[l.Name] {
-			return nil, unsupported("two outputs named %q (the serving signature keys outputs by layer name)", l.Name)
+		name := l.Name
+		for seen[name] {
+			k := max(count[l.Name], 1)
+			name = fmt.Sprintf("%s_%d", l.Name, k)
+			count[l.Name] = k + 1
 		}
-		seen[l.Name] = true
+		seen[name] = true
 		shp, err := outShape(l, r.Tensor)
 		if err != nil {
 			return nil, fmt.Errorf("output_layers: %w", err)
 		}
-		sm.Outputs = append(sm.Outputs, endpoint{Name: l.Name, Shape: shp, Ref: r})
+		sm.Outputs = append(sm.Outputs, endpoint{Name: name, Shape: shp, Ref: r})
 	}
 	return sm, nil
 }

@@ -20,6 +20,11 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
   return_state) given initial states (Dense layers on a second input); its output and first
   state into Dense(2, softmax). (An LSTMCell's states are a nested pair in a stack's states,
   which this case leaves out.)
+- state_outputs: LSTM(3, return_sequences, return_state) -> Bidirectional(GRU(2,
+  return_state), merge_mode="sum") on its sequence; the model's outputs are the LSTM's
+  sequence and c, the merged output and the backward h: two outputs of one layer each,
+  which tf_keras names "lstm", "lstm_1", "bigru", "bigru_1" (output_names, the serving
+  signature's keys).
 """
 
 import os
@@ -81,6 +86,14 @@ def rnn_stacked_cells(lib):
     return lib.Model([x, v], L.Dense(2, activation="softmax", name="head")(s), name="rnn_stacked_cells")
 
 
+def state_outputs(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    y, _, c = L.LSTM(3, return_sequences=True, return_state=True, name="lstm")(x)
+    z, _, hb = L.Bidirectional(L.GRU(2, return_state=True), merge_mode="sum", name="bigru")(y)
+    return lib.Model(x, [y, c, z, hb], name="state_outputs")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -99,6 +112,9 @@ def main(out):
         ("rnn_stacked_cells", rnn_stacked_cells, "RNN(StackedRNNCells([LSTMCell(4), GRUCell(3)]), return_sequences, "
          "go_backwards) -> RNN(StackedRNNCells([GRUCell(3), SimpleRNNCell(2)]), return_state) with initial states "
          "from a second input -> Concatenate -> Dense(2, softmax), every format", 14104),
+        ("state_outputs", state_outputs, "LSTM(3, return_sequences, return_state) -> Bidirectional(GRU(2, "
+         "return_state), sum); outputs: the LSTM's sequence and c, the merged output, the backward h "
+         "(two outputs of one layer each) over (4, 3), every format", 14105),
     ]
     entries = {}
     for name, b, desc, seed in todo:
@@ -111,6 +127,7 @@ def main(out):
     slim(out, "bilstm_state", entries["bilstm_state"])
     slim(out, "rnn_cells", entries["rnn_cells"])
     slim(out, "rnn_stacked_cells", entries["rnn_stacked_cells"])
+    slim(out, "state_outputs", entries["state_outputs"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
