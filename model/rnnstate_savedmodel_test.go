@@ -4,16 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
 	"github.com/kerasgo/kerasgo/savedmodel"
 )
 
-// TestRNNStateSavedModelRefusals: kerasgo writes one TF graph per layer, so a recurrent layer
-// called both with and without initial_state is refused (MultiOutputGraphError,
-// ErrUnsupported), leaving no directory; an LSTM with return_state and initial_state and a
-// Bidirectional with return_state are written (their TF graphs are served in compat's
+// TestRNNStateSavedModelRefusals: a recurrent layer called with initial_state where a Keras
+// mask reaches it has no TF graph in kerasgo: saving is refused (ErrUnsupported, naming the
+// layer and initial_state) and leaves no directory. A recurrent layer called both with and
+// without initial_state, a Bidirectional with return_state and RNN(StackedRNNCells) with
+// initial states are written (their TF graphs are served in compat's
 // TestRNNStateSavedModelServing).
 func TestRNNStateSavedModelRefusals(t *testing.T) {
 	dir := t.TempDir()
@@ -23,14 +25,9 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	y1 := MustApply(shared, a[0])
 	y2 := MustApplyMulti(shared, a...)
 	s := MustApply(layers.NewConcatenate(-1), y1, y2[0])
-	bad := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{s})
-	var mo *MultiOutputGraphError
-	err := bad.Save(filepath.Join(dir, "shared"))
-	if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) || mo.Layer != "shared" {
-		t.Errorf("shared layer with and without initial_state: %v, want a MultiOutputGraphError naming it", err)
-	}
-	if f, _, err := Detect(filepath.Join(dir, "shared")); err == nil || f != FormatUnknown {
-		t.Errorf("a refused save left a directory (%v)", f)
+	both := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{s})
+	if err := both.Save(filepath.Join(dir, "shared")); err != nil {
+		t.Errorf("shared layer with and without initial_state: %v", err)
 	}
 
 	in2 := Input(5, 3).WithName("seq")
@@ -44,6 +41,20 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	good := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), b[2])})
 	if err := good.Save(filepath.Join(dir, "good")); err != nil {
 		t.Errorf("LSTM with return_state and initial_state: %v", err)
+	}
+
+	in3 := Input(5, 3).WithName("seq")
+	v := Input(4).WithName("vec")
+	m := MustApply(layers.NewMasking(0, "pad"), in3.Output())
+	h0 := MustApply(layers.NewDense(4, layers.DenseOptions{Name: "init"}), v.Output())
+	g := MustApplyMulti(layers.NewGRU(4, layers.GRUOptions{Name: "gru_masked"}), m, h0)
+	masked := MustNewModel([]*KerasTensor{in3.Output(), v.Output()}, []*KerasTensor{g[0]})
+	err := masked.Save(filepath.Join(dir, "masked"))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(fmt.Sprint(err), `"gru_masked"`) || !strings.Contains(fmt.Sprint(err), "initial_state with a Keras mask") {
+		t.Errorf("initial_state with a mask: %v, want ErrUnsupported naming gru_masked", err)
+	}
+	if f, _, err := Detect(filepath.Join(dir, "masked")); err == nil || f != FormatUnknown {
+		t.Errorf("a refused save left a directory (%v)", f)
 	}
 }
 

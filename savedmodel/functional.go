@@ -255,7 +255,7 @@ func (sm *seqModel) checkFunctional() error {
 // checkCall checks one call of a layer: a graph for as many inputs as the call passes, of
 // the shapes it passes, and float32 weights with values.
 func checkCall(l *layerSpec, in [][]int) error {
-	g := l.Graph
+	g := callGraph(l, len(in))
 	if g == nil {
 		return unsupported("no graph (write the model through package model)")
 	}
@@ -397,4 +397,14 @@ func outShape(l *layerSpec, ti int) ([]int, error) {
 		return nil, formatErr("layer %q has no output %d", l.Name, ti)
 	}
 	return l.Graph.MoreOutputShapes[ti-1], nil
+}
+
+// callGraph is the graph of a call of the layer passing n inputs: the layer's Graph, or its
+// InitialState graph when that one takes n inputs and Graph does not.
+func callGraph(l *layerSpec, n int) *saved.LayerGraph {
+	g := l.Graph
+	if g != nil && g.InitialState != nil && len(g.InputShapes) != n && len(g.InitialState.InputShapes) == n {
+		return g.InitialState
+	}
+	return g
 }

@@ -25,6 +25,9 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
   sequence and c, the merged output and the backward h: two outputs of one layer each,
   which tf_keras names "lstm", "lstm_1", "bigru", "bigru_1" (output_names, the serving
   signature's keys).
+- shared_initial: one LSTM(3, return_state) called on the sequence from zero states, then
+  again on it from the first call's final states (initial_state=[h, c]): one layer called
+  both with and without initial_state; both outputs and the second c into Dense(2, softmax).
 """
 
 import os
@@ -94,6 +97,16 @@ def state_outputs(lib):
     return lib.Model(x, [y, c, z, hb], name="state_outputs")
 
 
+def shared_initial(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    lstm = L.LSTM(3, return_state=True, name="shared_lstm")
+    y1, h1, c1 = lstm(x)
+    y2, _, c2 = lstm(x, initial_state=[h1, c1])
+    s = L.Concatenate(name="join")([y1, y2, c2])
+    return lib.Model(x, L.Dense(2, activation="softmax", name="head")(s), name="shared_initial")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -115,6 +128,9 @@ def main(out):
         ("state_outputs", state_outputs, "LSTM(3, return_sequences, return_state) -> Bidirectional(GRU(2, "
          "return_state), sum); outputs: the LSTM's sequence and c, the merged output, the backward h "
          "(two outputs of one layer each) over (4, 3), every format", 14105),
+        ("shared_initial", shared_initial, "LSTM(3, return_state) called from zero states and again from its "
+         "own final states (initial_state) -> Concatenate(outputs, second c) -> Dense(2, softmax) over (4, 3), "
+         "every format", 14106),
     ]
     entries = {}
     for name, b, desc, seed in todo:
@@ -128,6 +144,7 @@ def main(out):
     slim(out, "rnn_cells", entries["rnn_cells"])
     slim(out, "rnn_stacked_cells", entries["rnn_stacked_cells"])
     slim(out, "state_outputs", entries["state_outputs"])
+    slim(out, "shared_initial", entries["shared_initial"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
