@@ -350,8 +350,8 @@ func parseCallTrainingKw(v any, d saved.Dialect, warn func(string, ...any), who 
 							setTraining(kw[k])
 							continue
 						}
-						if k == "mask" && kw[k] == nil {
-							continue
+						if (k == "mask" || k == "initial_state" || k == "constants") && kw[k] == nil {
+							continue // tf_keras writes Bidirectional's unset call arguments
 						}
 						if ok, err := offer(k, kw[k]); ok || err != nil {
 							if err != nil {

@@ -14,8 +14,7 @@ import (
 // TestRNNStateSavedModelRefusals: a recurrent layer called with initial_state where a Keras
 // mask reaches it has no TF graph in kerasgo: saving is refused (ErrUnsupported, naming the
 // layer and initial_state) and leaves no directory. A recurrent layer called both with and
-// without initial_state, a Bidirectional with return_state and RNN(StackedRNNCells) with
-// initial states are written (their TF graphs are served in compat's
+// without initial_state and a Bidirectional with return_state or initial_state are written (their TF graphs are served in compat's
 // TestRNNStateSavedModelServing).
 func TestRNNStateSavedModelRefusals(t *testing.T) {
 	dir := t.TempDir()
@@ -41,6 +40,12 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	good := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), b[2])})
 	if err := good.Save(filepath.Join(dir, "good")); err != nil {
 		t.Errorf("LSTM with return_state and initial_state: %v", err)
+	}
+
+	bi2 := MustApplyMulti(layers.NewBidirectional(layers.NewLSTM(4, layers.LSTMOptions{ReturnSequences: true}), layers.BidirectionalOptions{Name: "bi_init"}), a[0], a[1], a[2], a[2], a[1])
+	bm2 := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{bi2[0]})
+	if err := bm2.Save(filepath.Join(dir, "bi_init")); err != nil {
+		t.Errorf("Bidirectional initial_state: %v", err)
 	}
 
 	in3 := Input(5, 3).WithName("seq")

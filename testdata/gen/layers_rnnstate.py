@@ -28,6 +28,11 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
 - shared_initial: one LSTM(3, return_state) called on the sequence from zero states, then
   again on it from the first call's final states (initial_state=[h, c]): one layer called
   both with and without initial_state; both outputs and the second c into Dense(2, softmax).
+- bidi_initial: Bidirectional(GRU(3, return_sequences, return_state)) given initial_state
+  [forward h, backward h] (Dense layers on a second input) -> Bidirectional(LSTM(3),
+  merge_mode="sum") on its sequence given [backward h, forward h, forward h, backward h] of
+  the first (Keras splits initial_state in halves: the forward layer's, then the backward
+  layer's) -> Concatenate with the forward h -> Dense(2, softmax).
 """
 
 import os
@@ -107,6 +112,19 @@ def shared_initial(lib):
     return lib.Model(x, L.Dense(2, activation="softmax", name="head")(s), name="shared_initial")
 
 
+def bidi_initial(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    v = lib.Input((2,), name="vec")
+    hf = L.Dense(3, activation="tanh", name="init_f")(v)
+    hb = L.Dense(3, activation="tanh", name="init_b")(v)
+    y, sf, sb = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True), name="bigru")(
+        x, initial_state=[hf, hb])
+    z = L.Bidirectional(L.LSTM(3), merge_mode="sum", name="bilstm")(y, initial_state=[sb, sf, sf, sb])
+    s = L.Concatenate(name="join")([z, sf])
+    return lib.Model([x, v], L.Dense(2, activation="softmax", name="head")(s), name="bidi_initial")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -131,6 +149,9 @@ def main(out):
         ("shared_initial", shared_initial, "LSTM(3, return_state) called from zero states and again from its "
          "own final states (initial_state) -> Concatenate(outputs, second c) -> Dense(2, softmax) over (4, 3), "
          "every format", 14106),
+        ("bidi_initial", bidi_initial, "Bidirectional(GRU(3, return_sequences, return_state)) given initial "
+         "states from a second input -> Bidirectional(LSTM(3), sum) given the first one's states -> "
+         "Concatenate -> Dense(2, softmax) over (4, 3), every format", 14107),
     ]
     entries = {}
     for name, b, desc, seed in todo:
@@ -145,6 +166,7 @@ def main(out):
     slim(out, "rnn_stacked_cells", entries["rnn_stacked_cells"])
     slim(out, "state_outputs", entries["state_outputs"])
     slim(out, "shared_initial", entries["shared_initial"])
+    slim(out, "bidi_initial", entries["bidi_initial"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
