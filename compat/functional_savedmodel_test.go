@@ -61,7 +61,7 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 // "lstm", "lstm_1" as tf_keras's output_names).
 func TestRNNStateSavedModelServing(t *testing.T) {
 	fnSMServing(t, []string{"layers_rnnstate"}, map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true,
-		"rnn_cells": true, "bilstm_state": true, "rnn_stacked_cells": true, "state_outputs": true, "shared_initial": true})
+		"rnn_cells": true, "bilstm_state": true, "rnn_stacked_cells": true, "state_outputs": true, "shared_initial": true, "bidi_initial": true})
 }
 
 // fnSMServing serves the model cases of the fixture parts (only those of only, if not nil).

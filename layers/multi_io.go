@@ -329,3 +329,15 @@ func (l *Bidirectional) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor, erro
 	out = append(out, dxf[1:]...)
 	return append(out, dxb[1:]...), nil
 }
+
+// StateCallKwargs is implemented by the layers whose tf_keras configs record keyword
+// arguments with every tensor of a call given initial states (Bidirectional: its unset
+// initial_state and constants, as its __call__ passes them on).
+type StateCallKwargs interface {
+	StateCallKwargs() map[string]any
+}
+
+// StateCallKwargs returns {"initial_state": null, "constants": null}.
+func (l *Bidirectional) StateCallKwargs() map[string]any {
+	return map[string]any{"initial_state": nil, "constants": nil}
+}

@@ -96,6 +96,9 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if lk, ok := l.(layers.ListCallKwargs); ok {
 					maps.Copy(kw, lk.ListCallKwargs())
 				}
+				if sk, ok := l.(layers.StateCallKwargs); ok && n.multi && len(n.in) > 1 {
+					maps.Copy(kw, sk.StateCallKwargs())
+				}
 				call[i] = append(ref(x), kw)
 			}
 			nodes = append(nodes, call)
