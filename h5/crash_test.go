@@ -163,3 +163,36 @@ func TestConcurrentSaves(t *testing.T) {
 		t.Errorf("the folder holds %d entries", len(ents))
 	}
 }
+
+// TestSaveModelNoSync: WriteOptions{NoSync: true} writes the same file without the sync
+// steps (no fsync of the temporary file or the folder), still through a temporary name and a
+// rename; the default syncs both.
+func TestSaveModelNoSync(t *testing.T) {
+	dir := t.TempDir()
+	for _, noSync := range []bool{false, true} {
+		p := filepath.Join(dir, fmt.Sprintf("m%v.h5", noSync))
+		var steps []string
+		t.Cleanup(func() { setStepHook(nil) })
+		setStepHook(func(s string) { steps = append(steps, s) })
+		err := WriteOptions{NoSync: noSync}.SaveModel(p, genModel(saved.Keras2, 5))
+		setStepHook(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		syncs, renames := 0, 0
+		for _, s := range steps {
+			if strings.HasPrefix(s, "sync") {
+				syncs++
+			}
+			if strings.HasPrefix(s, "rename") {
+				renames++
+			}
+		}
+		if want := map[bool]int{false: 2, true: 0}[noSync]; syncs != want || renames != 1 {
+			t.Errorf("NoSync %v: %d sync and %d rename steps (%v), want %d and 1", noSync, syncs, renames, steps, want)
+		}
+		if g := generation(t, 0, p); g != 5 {
+			t.Errorf("NoSync %v: generation %d, want 5", noSync, g)
+		}
+	}
+}

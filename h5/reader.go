@@ -541,6 +541,27 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 		if err := o.byName(m, opt, refs, vals[1:], names[1:], first == "iteration"); err != nil {
 			return nil, atObj(g, err)
 		}
+	case unnamedVariables(names):
+		// Keras 1.x–2.0.x (Theano-era optimizers on TF): every variable carries TF's default
+		// name ("Variable_3:0"), in the optimizer's own order: an iterations scalar when the
+		// optimizer had one, then the slots of each kind over the trainable variables.
+		// tf_keras assigns them by position, with iterations 0 where the file has none.
+		slots, slotNames := vals, names
+		ntrain := 0
+		for _, r := range refs {
+			if r.trainable {
+				ntrain++
+			}
+		}
+		if ntrain > 0 && len(vals)%ntrain == 1 && len(vals[0].Shape) <= 1 && vals[0].Len() == 1 {
+			opt.Iterations, iterOK = scalarInt(vals[0])
+			slots, slotNames = vals[1:], names[1:]
+		} else {
+			iterOK = true
+		}
+		if err := o.positional(opt, refs, slots, slotNames, true); err != nil {
+			return nil, atObj(g, err)
+		}
 	default:
 		return nil, atObj(attrPath(g, attrWeightNames), unsupportedf("optimizer_weights layout starting with %q (Keras %s)", names[0], m.KerasVersion))
 	}
@@ -548,6 +569,28 @@ func (o ReadOptions) readLegacyOptimizer(h *h5file, m *saved.Model, refs []varRe
 		return nil, atObj(joinPath(g, names[0]), formatf("iteration counter is not a scalar"))
 	}
 	return opt, nil
+}
+
+// unnamedVariables reports whether every optimizer variable name is TF's default
+// "Variable:0" or "Variable_N:0" (Keras 1.x and 2.0.x optimizers named none of them).
+func unnamedVariables(names []string) bool {
+	for _, n := range names {
+		rest, ok := strings.CutPrefix(n, "Variable")
+		if !ok {
+			return false
+		}
+		rest, ok = strings.CutSuffix(rest, ":0")
+		if !ok {
+			return false
+		}
+		if rest != "" {
+			num, ok := strings.CutPrefix(rest, "_")
+			if !ok || num == "" || strings.Trim(num, "0123456789") != "" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // positional fills opt.Slots from slot tensors in file order, using the optimizer's layout

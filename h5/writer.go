@@ -12,15 +12,26 @@ import (
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
+// WriteOptions set how a file is written. The zero value is what SaveModel does.
+type WriteOptions struct {
+	// NoSync skips flushing the temporary file and its folder to disk before and after the
+	// rename: the replacement stays all-or-nothing for a killed process but not for a power
+	// loss. tf_keras and h5py never sync; benchmarks use this to compare like with like.
+	NoSync bool
+}
+
 // SaveModel writes a full model in the legacy HDF5 layout, as model.save("x.h5") does:
 // tf_keras 2.x (m.Dialect == saved.Keras2; FORMATS.md §1) or Keras 3 (saved.Keras3; §2.5).
 // The optimizer state is written when m.Optimizer is not nil. The file is written to a
 // temporary name in the same directory, synced, and renamed into place.
-func SaveModel(path string, m *saved.Model) error {
+func SaveModel(path string, m *saved.Model) error { return WriteOptions{}.SaveModel(path, m) }
+
+// SaveModel is SaveModel with these options.
+func (o WriteOptions) SaveModel(path string, m *saved.Model) error {
 	if m == nil || m.Config == nil {
 		return fileErr("save", path, formatf("SaveModel needs a model config (use SaveWeights for weights only)"))
 	}
-	return fileErr("save", path, nameErrno(atomicfile.Options{}.Write(path, func(tmp string) error {
+	return fileErr("save", path, nameErrno(atomicfile.Options{NoSync: o.NoSync}.Write(path, func(tmp string) error {
 		return writeH5(tmp, func(h *h5file) error { return writeLegacy(h, m, true) })
 	})))
 }

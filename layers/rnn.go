@@ -117,7 +117,10 @@ func (l *rnn) readRNN(r *cfgReader) {
 		r.fail(ErrFormat, "dropout rates must be in [0, 1)")
 	}
 	if l.kind != kindSimple {
-		l.implementation = r.integer(2, 1, 2, "implementation")
+		// Keras ≤2.0's implementation 0 is read as 1, as tf_keras reads it.
+		if l.implementation = r.integer(2, 0, 2, "implementation"); l.implementation == 0 {
+			l.implementation = 1
+		}
 	}
 	if v, _, ok := r.get("seed"); ok {
 		l.seed = v

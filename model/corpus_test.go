@@ -134,6 +134,9 @@ func TestCorpusLoad(t *testing.T) {
 		// LSTMs with return_state and initial_state, Bidirectional LSTMs, Input((None, 4));
 		// its predictions are tf_keras's (compat TestFrugallyDeepLSTMPredict).
 		"frugally-deep/lstm.h5": true,
+		// Keras 2.0.6: LSTM implementation 0, RMSprop variables named "Variable_N:0" (compat
+		// TestKeras206OptimizerState compares them with tf_keras's).
+		"dl4j/modelimport/keras/examples/simple_lstm/simple_lstm_tf_keras_2_model.h5": true,
 	}
 	// Files whose load error, while they fail, must name this feature (not their None input
 	// dimensions). None at present.

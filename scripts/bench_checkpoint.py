@@ -2,7 +2,8 @@
 (100 float32 variables of 1024x1024) with tf.train.Checkpoint. Prints the timed phase's
 duration as JSON (TensorFlow's import and variable creation are not timed).
 
-usage: bench_checkpoint.py write|read PREFIX
+usage: bench_checkpoint.py write|write-fsync|read PREFIX   (TensorFlow does not sync the files
+it writes; write-fsync fsyncs them and their folder after the write, inside the timing)
 """
 import json
 import os
@@ -16,12 +17,18 @@ import tensorflow as tf
 N, SHAPE = 100, (1024, 1024)
 mode, prefix = sys.argv[1], sys.argv[2]
 
-if mode == "write":
+if mode in ("write", "write-fsync"):
     base = np.arange(SHAPE[0] * SHAPE[1], dtype=np.float32).reshape(SHAPE) * np.float32(1e-7)
     vs = {f"v{i:03d}": tf.Variable(base + np.float32(i)) for i in range(N)}
     ckpt = tf.train.Checkpoint(**vs)
     t0 = time.perf_counter()
     ckpt.write(prefix)
+    if mode == "write-fsync":
+        import glob
+        for p in glob.glob(prefix + ".*") + [os.path.dirname(os.path.abspath(prefix))]:
+            fd = os.open(p, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
     print(json.dumps({"write_s": time.perf_counter() - t0}))
 else:
     vs = {f"v{i:03d}": tf.Variable(tf.zeros(SHAPE, tf.float32)) for i in range(N)}

@@ -2,7 +2,8 @@
 
 usage: bench_h5.py make DST          build the ~25M-parameter benchmark model and save it
        bench_h5.py load SRC          time tf_keras.models.load_model(SRC)
-       bench_h5.py save SRC DST      load SRC, then time model.save(DST)
+       bench_h5.py save SRC DST      load SRC, then time model.save(DST) (h5py does not sync)
+       bench_h5.py save-fsync SRC DST  the same, then fsync DST and its folder (timed too)
 
 Prints one JSON line {"op", "seconds", "params"}.
 """
@@ -29,8 +30,13 @@ if op == "make":
 t0 = time.perf_counter()
 m = K.models.load_model(sys.argv[2], compile=False)
 dt = time.perf_counter() - t0
-if op == "save":
+if op in ("save", "save-fsync"):
     t0 = time.perf_counter()
     m.save(sys.argv[3])
+    if op == "save-fsync":
+        for p, flags in ((sys.argv[3], os.O_RDONLY), (os.path.dirname(os.path.abspath(sys.argv[3])), os.O_RDONLY)):
+            fd = os.open(p, flags)
+            os.fsync(fd)
+            os.close(fd)
     dt = time.perf_counter() - t0
 print(json.dumps({"op": op, "seconds": dt, "params": int(m.count_params())}))

@@ -2,7 +2,8 @@
 // scripts/bench_checkpoint.sh: 100 float32 tensors of 1M values each (400 MB), with package
 // checkpoint. It prints the timed phase's duration as JSON.
 //
-//	go run ./scripts/bench_checkpoint write PREFIX
+//	go run ./scripts/bench_checkpoint write PREFIX          (files synced before their rename)
+//	go run ./scripts/bench_checkpoint write-nosync PREFIX   (WriterOptions{NoSync: true}, as TF writes)
 //	go run ./scripts/bench_checkpoint read PREFIX
 package main
 
@@ -23,15 +24,15 @@ const (
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: bench_checkpoint write|read PREFIX")
+		fmt.Fprintln(os.Stderr, "usage: bench_checkpoint write|write-nosync|read PREFIX")
 		os.Exit(2)
 	}
 	prefix := os.Args[2]
 	var res map[string]any
 	var err error
 	switch os.Args[1] {
-	case "write":
-		res, err = write(prefix)
+	case "write", "write-nosync":
+		res, err = write(prefix, os.Args[1] == "write-nosync")
 	case "read":
 		res, err = read(prefix)
 	default:
@@ -44,7 +45,7 @@ func main() {
 	json.NewEncoder(os.Stdout).Encode(res)
 }
 
-func write(prefix string) (map[string]any, error) {
+func write(prefix string, noSync bool) (map[string]any, error) {
 	ts := make([]*tensor.Tensor, numTensors)
 	for i := range ts {
 		d := make([]float32, perTensor)
@@ -54,7 +55,7 @@ func write(prefix string) (map[string]any, error) {
 		ts[i] = tensor.MustFromFloat32([]int{1024, 1024}, d)
 	}
 	start := time.Now()
-	w, err := checkpoint.NewWriter(prefix)
+	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{NoSync: noSync})
 	if err != nil {
 		return nil, err
 	}
