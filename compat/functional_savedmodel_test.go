@@ -55,10 +55,13 @@ func TestFunctionalSavedModelServing(t *testing.T) {
 // TestRNNStateSavedModelServing is TestFunctionalSavedModelServing for the layers_rnnstate
 // models whose recurrent layers return their states (return_state) and take initial_state:
 // kerasgo writes the SavedModel, tf.saved_model.load, TF1 sessions and tf_keras serve it
-// with the fixture's predictions. (bilstm_state, rnn_stacked_cells: Bidirectional's and
-// StackedRNNCells' states are refused, TestRNNStateFilesInKeras.)
+// with the fixture's predictions: bilstm_state's Bidirectional returns its merged output and
+// both layers' states, rnn_stacked_cells's RNN(StackedRNNCells) takes and returns every
+// cell's state, state_outputs has two outputs of one layer as model outputs (keyed
+// "lstm", "lstm_1" as tf_keras's output_names).
 func TestRNNStateSavedModelServing(t *testing.T) {
-	fnSMServing(t, []string{"layers_rnnstate"}, map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true, "rnn_cells": true})
+	fnSMServing(t, []string{"layers_rnnstate"}, map[string]bool{"lstm_state_stack": true, "gru_state_outputs": true,
+		"rnn_cells": true, "bilstm_state": true, "rnn_stacked_cells": true, "state_outputs": true, "shared_initial": true, "bidi_initial": true})
 }
 
 // fnSMServing serves the model cases of the fixture parts (only those of only, if not nil).
@@ -95,6 +98,11 @@ func fnSMServing(t *testing.T, parts []string, only map[string]bool) {
 			}
 			man.Cases[k] = c
 			caseDir[k] = filepath.Join(root, k)
+		}
+	}
+	for k := range only {
+		if _, ok := man.Cases[k]; !ok {
+			t.Errorf("manifest has no case %s", k)
 		}
 	}
 	out := t.TempDir()

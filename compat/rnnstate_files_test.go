@@ -181,6 +181,6 @@ func TestRNNCellFilesInKeras(t *testing.T) {
 	filesInKerasX(t, builds, builds, tensor.MustFromFloat32([]int{3, 5, 3}, xd))
 }
 
-// rnnStateSMRefused are the layers_rnnstate cases kerasgo does not write as a SavedModel:
-// Bidirectional's return_state, RNN(StackedRNNCells) with initial states.
-var rnnStateSMRefused = map[string]bool{"bilstm_state": true, "rnn_stacked_cells": true}
+// rnnStateSMRefused are the layers_rnnstate cases kerasgo does not write as a SavedModel
+// (none now: RNN(StackedRNNCells) with initial states and Bidirectional's states are written).
+var rnnStateSMRefused = map[string]bool{}

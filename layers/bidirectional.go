@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ type Bidirectional struct {
 	inner    string // the wrapped layer's own name, without "forward_"
 	merge    string
 	yf, yb   *tensor.Tensor // training Forward's outputs (mul)
+	nIn      int            // the tensors of the last ForwardIO call (initial states after the first)
 }
 
 // recurrent is what Bidirectional needs of its inner layers.
@@ -229,6 +231,7 @@ func (l *Bidirectional) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor
 }
 
 func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, error) {
+	l.nIn = 1
 	if err := checkInput(x, l.inShape, "Bidirectional", l.name); err != nil {
 		return nil, err
 	}
@@ -347,22 +350,37 @@ func (l *Bidirectional) splitGrad(dy *tensor.Tensor) (*tensor.Tensor, *tensor.Te
 
 // Graph returns both inner layers' graphs, the backward output reversed in time (ReverseV2)
 // with return_sequences, and the merge (ConcatV2, AddV2, Mul, or AddV2 and Mul by 0.5).
-func (l *Bidirectional) Graph() (*saved.LayerGraph, error) { return l.graphMask(false) }
+// With return_state its MoreOutputs are the forward layer's states, then the backward
+// layer's, as Keras returns them.
+func (l *Bidirectional) Graph() (*saved.LayerGraph, error) { return l.graphMask(false, false) }
+
+// GraphInitialState is Graph for a call passing initial_state: the forward layer's states are
+// the call's inputs "$in1".."$ink", the backward layer's the next k.
+func (l *Bidirectional) GraphInitialState() (*saved.LayerGraph, error) {
+	return l.graphMask(false, true)
+}
 
 // GraphMasked is Graph for a call that a Keras mask reaches: both inner layers read it.
 func (l *Bidirectional) GraphMasked() (*saved.LayerGraph, error) {
-	g, err := l.graphMask(true)
+	g, err := l.graphMask(true, false)
 	if err == nil {
 		g.PassesMask = l.returnSeq()
 	}
 	return g, err
 }
 
-func (l *Bidirectional) graphMask(masked bool) (*saved.LayerGraph, error) {
+func (l *Bidirectional) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph("Bidirectional", l.name)
 	}
 	inner := func(x Layer) (*saved.LayerGraph, error) {
+		if initial {
+			sg, ok := x.(StateGrapher)
+			if !ok || masked {
+				return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of inner layer %s in a TF graph (with a mask: %v)", x.Class(), masked)
+			}
+			return sg.GraphInitialState()
+		}
 		if mg, ok := x.(MaskedGrapher); ok && masked {
 			return mg.GraphMasked()
 		}
@@ -380,8 +398,19 @@ func (l *Bidirectional) graphMask(masked bool) (*saved.LayerGraph, error) {
 		return nil, err
 	}
 	g := newGraphBuilder("Bidirectional", l.name)
-	of := g.spliceGraph(gf, l.fwd.layer.Name(), "$in", l.fwd.prefix())
-	ob := g.spliceGraph(gb, l.bwd.layer.Name(), "$in", l.bwd.prefix())
+	fin, bin := []string{"$in"}, []string{"$in"}
+	var stateIn [][]int
+	if initial {
+		k := len(gf.InputShapes) - 1
+		for i := 1; i <= k; i++ {
+			fin = append(fin, fmt.Sprintf("$in%d", i))
+			bin = append(bin, fmt.Sprintf("$in%d", k+i))
+		}
+		stateIn = append(slices.Clone(gf.InputShapes[1:]), gb.InputShapes[1:]...)
+	}
+	ofs := g.spliceGraphOuts(gf, l.fwd.layer.Name(), l.fwd.prefix(), fin...)
+	obs := g.spliceGraphOuts(gb, l.bwd.layer.Name(), l.bwd.prefix(), bin...)
+	of, ob := ofs[0], obs[0]
 	if l.returnSeq() {
 		axis := g.int32Const("ReverseV2/axis", []int32{1})
 		ob = g.op("ReverseV2", "ReverseV2", []string{ob, axis}, tAttrs(map[string]saved.Attr{"Tidx": saved.TypeAttr(tensor.Int32)}))
@@ -404,7 +433,18 @@ func (l *Bidirectional) graphMask(masked bool) (*saved.LayerGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.graphOut(l.inShape, outShape, false, out)
+	gr, err := g.graphOut(l.inShape, outShape, false, out)
+	if err != nil {
+		return nil, err
+	}
+	// return_state: the forward layer's states, then the backward layer's.
+	if len(gf.MoreOutputs) != len(gb.MoreOutputs) {
+		return nil, layerErr(ErrFormat, "Bidirectional", l.name, "forward and backward layers return %d and %d states", len(gf.MoreOutputs), len(gb.MoreOutputs))
+	}
+	gr.InputShapes = append(gr.InputShapes, stateIn...)
+	gr.MoreOutputs = append(slices.Clone(ofs[1:]), obs[1:]...)
+	gr.MoreOutputShapes = append(slices.Clone(gf.MoreOutputShapes), gb.MoreOutputShapes...)
+	return gr, nil
 }
 
 // keras3CallKwargs: Keras 3 records a Bidirectional call's mask argument.

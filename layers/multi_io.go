@@ -179,76 +179,132 @@ func (l *Bidirectional) innerStates() (stateful, stateful, bool) {
 	return f, b, true
 }
 
+// NumStates is the number of initial states a call takes: the forward layer's, then the
+// backward layer's (Keras splits initial_state in halves).
+func (l *Bidirectional) NumStates() int {
+	f, ok := l.fwd.layer.(stateful)
+	if !ok {
+		return 0
+	}
+	return 2 * f.NumStates()
+}
+
 // MultiIO reports true when the wrapped layer returns its states (return_state): the
-// outputs are the merged output, then the forward layer's states, then the backward layer's.
-// A call with initial states reaches OutputShapesIO, which refuses it.
+// outputs are the merged output, then the forward layer's states, then the backward layer's;
+// or when the call passes initial states (the forward layer's, then the backward layer's).
 func (l *Bidirectional) MultiIO(nIn int) bool {
 	_, _, ok := l.innerStates()
 	return ok || nIn > 1
 }
 
+// splitStates splits a call's tensors into the forward layer's call (the main input and the
+// first half of the initial states) and the backward layer's (the main input and the second
+// half).
+func splitStates[T any](l *Bidirectional, xs []T) ([]T, []T, error) {
+	if len(xs) == 1 {
+		return xs, xs, nil
+	}
+	if k := l.NumStates(); len(xs) != 1+k {
+		return nil, nil, layerErr(ErrShape, "Bidirectional", l.name, "called with %d initial states, the forward and backward layers have %d", len(xs)-1, k)
+	}
+	h := 1 + (len(xs)-1)/2
+	f := append([]T{xs[0]}, xs[1:h]...)
+	b := append([]T{xs[0]}, xs[h:]...)
+	return f, b, nil
+}
+
 // OutputShapesIO returns the merged output's shape, then with return_state the states' shapes
-// (forward, then backward).
+// (forward, then backward). Initial states, when given, must be the inner layer's, twice.
 func (l *Bidirectional) OutputShapesIO(in [][]int) ([][]int, error) {
-	if len(in) != 1 {
-		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state (called on %d tensors)", len(in))
+	if len(in) == 0 {
+		return nil, layerErr(ErrShape, "Bidirectional", l.name, "called on no tensors")
+	}
+	fin, bin, err := splitStates(l, in)
+	if err != nil {
+		return nil, err
 	}
 	y, err := l.OutputShape(in[0])
 	if err != nil {
 		return nil, err
 	}
 	out := [][]int{y}
-	if f, _, ok := l.innerStates(); ok {
-		fs, err := f.OutputShapesIO(in)
-		if err != nil {
-			return nil, err
+	f, ok1 := l.fwd.layer.(stateful)
+	b, ok2 := l.bwd.layer.(stateful)
+	if !ok1 || !ok2 {
+		if len(in) > 1 {
+			return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of %s", l.fwd.layer.Class())
 		}
-		for range 2 {
-			out = append(out, fs[1:]...)
-		}
+		return out, nil
+	}
+	fs, err := f.OutputShapesIO(fin)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := b.OutputShapesIO(bin)
+	if err != nil {
+		return nil, err
+	}
+	if f.ReturnState() {
+		out = append(out, fs[1:]...)
+		out = append(out, bs[1:]...)
 	}
 	return out, nil
 }
 
-// ForwardIO runs both layers and returns the merged output, then the forward layer's final
-// states and the backward layer's.
+// ForwardIO runs both layers (each from its half of the initial states, when given) and
+// returns the merged output, then with return_state the forward layer's final states and the
+// backward layer's.
 func (l *Bidirectional) ForwardIO(xs []*tensor.Tensor, mask []bool, training bool) ([]*tensor.Tensor, error) {
-	if len(xs) != 1 {
-		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state (called on %d tensors)", len(xs))
+	if len(xs) == 0 {
+		return nil, layerErr(ErrShape, "Bidirectional", l.name, "called on no tensor")
 	}
-	f, b, ok := l.innerStates()
-	if !ok {
+	f, ok1 := l.fwd.layer.(stateful)
+	b, ok2 := l.bwd.layer.(stateful)
+	if len(xs) == 1 && (!ok1 || !ok2 || !f.ReturnState()) {
 		y, err := l.forward(xs[0], mask, training)
 		return []*tensor.Tensor{y}, err
+	}
+	if !ok1 || !ok2 {
+		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of %s", l.fwd.layer.Class())
+	}
+	fx, bx, err := splitStates(l, xs)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkInput(xs[0], l.inShape, "Bidirectional", l.name); err != nil {
 		return nil, err
 	}
-	of, err := f.ForwardIO(xs, mask, training)
+	of, err := f.ForwardIO(fx, mask, training)
 	if err != nil {
 		return nil, err
 	}
-	ob, err := b.ForwardIO(xs, mask, training)
+	ob, err := b.ForwardIO(bx, mask, training)
 	if err != nil {
 		return nil, err
 	}
+	l.nIn = len(xs)
 	out := []*tensor.Tensor{l.mergeOut(of[0], ob[0], training)}
 	out = append(out, of[1:]...)
 	return append(out, ob[1:]...), nil
 }
 
 // BackwardIO splits the merged output's gradient between the layers, hands each its states'
-// gradients and sums their dL/dx.
+// gradients and sums their dL/dx; with initial states it also returns their gradients
+// (forward, then backward).
 func (l *Bidirectional) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	f, b, ok := l.innerStates()
-	if !ok {
+	f, ok1 := l.fwd.layer.(stateful)
+	b, ok2 := l.bwd.layer.(stateful)
+	if !ok1 || !ok2 || (!f.ReturnState() && l.nIn < 2) {
 		if len(dys) != 1 {
 			return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for 1 output", len(dys))
 		}
 		dx, err := l.Backward(dys[0])
 		return []*tensor.Tensor{dx}, err
 	}
-	k := f.NumStates()
+	k := 0
+	if f.ReturnState() {
+		k = f.NumStates()
+	}
 	if len(dys) != 1+2*k || l.yf == nil {
 		return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for %d outputs (or no training forward)", len(dys), 1+2*k)
 	}
@@ -269,5 +325,19 @@ func (l *Bidirectional) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor, erro
 	if err != nil {
 		return nil, err
 	}
-	return []*tensor.Tensor{addTensors(dxf[0], dxb[0])}, nil
+	out := []*tensor.Tensor{addTensors(dxf[0], dxb[0])}
+	out = append(out, dxf[1:]...)
+	return append(out, dxb[1:]...), nil
+}
+
+// StateCallKwargs is implemented by the layers whose tf_keras configs record keyword
+// arguments with every tensor of a call given initial states (Bidirectional: its unset
+// initial_state and constants, as its __call__ passes them on).
+type StateCallKwargs interface {
+	StateCallKwargs() map[string]any
+}
+
+// StateCallKwargs returns {"initial_state": null, "constants": null}.
+func (l *Bidirectional) StateCallKwargs() map[string]any {
+	return map[string]any{"initial_state": nil, "constants": nil}
 }

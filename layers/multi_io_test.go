@@ -12,8 +12,9 @@ import (
 
 // TestGradMultiIO checks the recurrent layers called with initial states and returning their
 // states (ForwardIO/BackwardIO) against numerical gradients of a loss on every output: dL/dx,
-// dL/d(initial states) and every weight, with a mask on some steps; Bidirectional with
-// return_state the same way (its merged output and both layers' states).
+// dL/d(initial states) and every weight, with a mask on some steps; Bidirectional the same
+// way (its merged output and, with return_state, both layers' states; its initial states are
+// the forward layer's, then the backward layer's).
 func TestGradMultiIO(t *testing.T) {
 	const B, T, D, U = 2, 4, 3, 3
 	mask := []bool{true, true, false, true, true, true, true, false}
@@ -24,6 +25,7 @@ func TestGradMultiIO(t *testing.T) {
 		"GRUbefore": NewGRU(U, GRUOptions{ReturnState: true, ResetBefore: true, ReturnSequences: true}),
 		"BiLSTM":    NewBidirectional(NewLSTM(U, LSTMOptions{ReturnState: true, ReturnSequences: true})),
 		"BiGRU":     NewBidirectional(NewGRU(U, GRUOptions{ReturnState: true}), BidirectionalOptions{MergeMode: "mul"}),
+		"BiSimple":  NewBidirectional(NewSimpleRNN(U, SimpleRNNOptions{ReturnSequences: true}), BidirectionalOptions{MergeMode: "ave"}),
 	}
 	for name, l := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -59,7 +61,9 @@ func TestGradMultiIO(t *testing.T) {
 				}
 				rs[i] = randTensor(rng, y.Shape, -1, 1)
 			}
-			rs[len(rs)-1] = nil // an output no gradient reaches
+			if len(rs) > 1 {
+				rs[len(rs)-1] = nil // an output no gradient reaches
+			}
 			dxs, err := l.BackwardIO(rs)
 			if err != nil {
 				t.Fatal(err)
@@ -103,7 +107,7 @@ func TestGradMultiIO(t *testing.T) {
 			for i, dx := range dxs {
 				check(fmt.Sprintf("dx%d", i), xs[i].Float32s(), dx.Float32s())
 			}
-			if _, bi := l.(*Bidirectional); !bi && len(dxs) != len(xs) {
+			if len(dxs) != len(xs) {
 				t.Errorf("%d input gradients for %d inputs", len(dxs), len(xs))
 			}
 			for _, w := range l.Weights() {
@@ -113,8 +117,9 @@ func TestGradMultiIO(t *testing.T) {
 	}
 }
 
-// TestMultiIORefusals: wrong numbers or shapes of initial states, and initial states given to
-// Bidirectional, are errors naming the layer; return_state is read and written in configs.
+// TestMultiIORefusals: wrong numbers or shapes of initial states (for Bidirectional: not the
+// inner layer's twice) are errors naming the layer; return_state is read and written in
+// configs.
 func TestMultiIORefusals(t *testing.T) {
 	l := NewLSTM(3, LSTMOptions{Name: "l", ReturnState: true})
 	if _, err := l.OutputShapesIO([][]int{{4, 2}, {3}}); !errors.Is(err, ErrShape) {
@@ -124,8 +129,14 @@ func TestMultiIORefusals(t *testing.T) {
 		t.Errorf("state of the wrong size: %v", err)
 	}
 	b := NewBidirectional(NewGRU(3, GRUOptions{ReturnState: true}))
-	if _, err := b.OutputShapesIO([][]int{{4, 2}, {3}}); !errors.Is(err, ErrUnsupported) || !b.MultiIO(1) {
-		t.Errorf("Bidirectional initial_state: %v", err)
+	if _, err := b.OutputShapesIO([][]int{{4, 2}, {3}}); !errors.Is(err, ErrShape) || !b.MultiIO(1) {
+		t.Errorf("Bidirectional given one initial state: %v", err)
+	}
+	if _, err := b.OutputShapesIO([][]int{{4, 2}, {3}, {2}}); !errors.Is(err, ErrShape) {
+		t.Errorf("Bidirectional given a state of the wrong size: %v", err)
+	}
+	if s, err := b.OutputShapesIO([][]int{{4, 2}, {3}, {3}}); err != nil || fmt.Sprint(s) != "[[6] [3] [3]]" {
+		t.Errorf("Bidirectional with initial states: %v, %v", s, err)
 	}
 	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
 		g, _, err := FromConfig("GRU", map[string]any{"units": 2.0, "return_state": true}, d)

@@ -235,9 +235,58 @@ func (l *StackedRNN) keras3CallKwargs() map[string]any {
 	return map[string]any{"mask": nil, "training": false}
 }
 
-// Graph is ErrUnsupported: kerasgo writes no TF graph of stacked cells.
-func (l *StackedRNN) Graph() (*saved.LayerGraph, error) {
-	return nil, layerErr(ErrUnsupported, "RNN", l.name, "StackedRNNCells: no TF graph (SavedModel)")
+// Graph is the stack of the cells' recurrences (as Forward runs them): each cell's graph
+// (the recurrent layers' unrolled graph) reads the previous cell's whole sequence, in
+// processing order, under the cell's scope, its variables by their names in the stack
+// ("stacked_rnn_cells/<cell>/kernel"). With return_state its MoreOutputs are every cell's
+// states, in cell order.
+func (l *StackedRNN) Graph() (*saved.LayerGraph, error) { return l.graph(false) }
+
+// GraphInitialState is Graph for a call passing initial_state: every cell's states, in cell
+// order, are the call's inputs after the first ("$in1", ...).
+func (l *StackedRNN) GraphInitialState() (*saved.LayerGraph, error) { return l.graph(true) }
+
+func (l *StackedRNN) graph(initial bool) (*saved.LayerGraph, error) {
+	if !l.Built() {
+		return nil, errNotBuiltGraph("RNN", l.name)
+	}
+	g := newGraphBuilder("RNN", l.name)
+	seq := "$in"
+	var states []string
+	var shapes, stateIn [][]int
+	k := 1
+	for _, c := range l.cells {
+		if c.NumStates() > 1 && (l.retState || initial) {
+			return nil, layerErr(ErrUnsupported, "RNN", l.name, "return_state or initial_state of StackedRNNCells with an LSTMCell (Keras nests its two states)")
+		}
+		cg, err := c.rnn.graphMask(false, initial)
+		if err != nil {
+			return nil, err
+		}
+		ins := []string{seq}
+		for range c.NumStates() {
+			if initial {
+				ins = append(ins, fmt.Sprintf("$in%d", k))
+				stateIn = append(stateIn, []int{c.units})
+			}
+			k++
+		}
+		outs := g.spliceGraphOuts(cg, c.cellName, l.stackName+"/"+c.cellName+"/", ins...)
+		seq = outs[0]
+		states = append(states, outs[1:]...)
+		shapes = append(shapes, cg.MoreOutputShapes...)
+	}
+	out, err := l.OutputShape(l.inShape)
+	if err != nil {
+		return nil, err
+	}
+	gr, err := g.graphOut(l.inShape, out, false, seq)
+	if err != nil {
+		return nil, err
+	}
+	gr.InputShapes = append(gr.InputShapes, stateIn...)
+	gr.MoreOutputs, gr.MoreOutputShapes = states, shapes
+	return gr, nil
 }
 
 // Forward runs the cells from zero states.

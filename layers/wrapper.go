@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kerasgo/kerasgo/saved"
@@ -123,9 +124,16 @@ func innerConfig(l Layer, d saved.Dialect, inShape []int) map[string]any {
 // input and its weights under their names in the wrapper (prefix + name), and returns the
 // reference of its output.
 func (g *graphBuilder) spliceGraph(inner *saved.LayerGraph, scope, in, prefix string) string {
+	return g.spliceGraphOuts(inner, scope, prefix, in)[0]
+}
+
+// spliceGraphOuts is spliceGraph for an inner graph of several inputs (ins[k] is read as
+// "$in" or "$in<k>") returning the references of all its outputs (Output, then MoreOutputs).
+func (g *graphBuilder) spliceGraphOuts(inner *saved.LayerGraph, scope, prefix string, ins ...string) []string {
 	if g.err != nil {
-		return ""
+		return make([]string, 1+len(inner.MoreOutputs))
 	}
+	in := ins[0]
 	names := map[string]string{}
 	ref := func(r string) string {
 		switch {
@@ -136,8 +144,11 @@ func (g *graphBuilder) spliceGraph(inner *saved.LayerGraph, scope, in, prefix st
 		case strings.HasPrefix(r, "$var:"):
 			return "$var:" + prefix + strings.TrimPrefix(r, "$var:")
 		case strings.HasPrefix(r, "$in"):
+			if k, err := strconv.Atoi(r[3:]); err == nil && k > 0 && k < len(ins) {
+				return ins[k]
+			}
 			if g.err == nil {
-				g.err = layerErr(ErrUnsupported, g.class, g.name, "inner graph with several inputs")
+				g.err = layerErr(ErrUnsupported, g.class, g.name, "inner graph input %s not given", r)
 			}
 			return r
 		}
@@ -157,7 +168,11 @@ func (g *graphBuilder) spliceGraph(inner *saved.LayerGraph, scope, in, prefix st
 		names[op.Name] = o.Name
 		g.ops = append(g.ops, o)
 	}
-	return ref(inner.Output)
+	outs := []string{ref(inner.Output)}
+	for _, o := range inner.MoreOutputs {
+		outs = append(outs, ref(o))
+	}
+	return outs
 }
 
 // setInnerTrainable sets Keras's trainable flag of an inner layer.

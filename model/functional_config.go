@@ -96,6 +96,9 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if lk, ok := l.(layers.ListCallKwargs); ok {
 					maps.Copy(kw, lk.ListCallKwargs())
 				}
+				if sk, ok := l.(layers.StateCallKwargs); ok && n.multi && len(n.in) > 1 {
+					maps.Copy(kw, sk.StateCallKwargs())
+				}
 				call[i] = append(ref(x), kw)
 			}
 			nodes = append(nodes, call)
@@ -350,8 +353,8 @@ func parseCallTrainingKw(v any, d saved.Dialect, warn func(string, ...any), who 
 							setTraining(kw[k])
 							continue
 						}
-						if k == "mask" && kw[k] == nil {
-							continue
+						if (k == "mask" || k == "initial_state" || k == "constants") && kw[k] == nil {
+							continue // tf_keras writes Bidirectional's unset call arguments
 						}
 						if ok, err := offer(k, kw[k]); ok || err != nil {
 							if err != nil {

@@ -237,11 +237,10 @@ var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "mas
 	"mha_keras_masks": true}
 
 // multiOutputCases are the model cases with layers returning several tensors or given
-// initial states (testdata/layers_rnnstate) whose TF graphs kerasgo does not write:
-// Bidirectional's return_state, RNN(StackedRNNCells) with initial states. Saving them as a
-// SavedModel is refused (MultiOutputGraphError); LSTM, GRU, SimpleRNN and RNN(cell) states are
-// written.
-var multiOutputCases = map[string]bool{"bilstm_state": true, "rnn_stacked_cells": true}
+// initial states (testdata/layers_rnnstate) whose TF graphs kerasgo does not write: none
+// now (LSTM, GRU, SimpleRNN, RNN(cell), RNN(StackedRNNCells) and Bidirectional states are
+// written). Saving such a model as a SavedModel is refused (MultiOutputGraphError).
+var multiOutputCases = map[string]bool{}
 
 // TestFunctionalSavedModelLikeTFKeras saves each model case (loaded from tf_keras's .h5)
 // as a SavedModel and compares it with the SavedModel tf_keras wrote of the same model: the

@@ -22,7 +22,7 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if err != nil && strict {
 		return err
 	}
-	initial, err := m.graphInitialStates()
+	initial, nOuts, err := m.graphInitialStates()
 	if err != nil && strict {
 		return err
 	}
@@ -48,11 +48,16 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		}
 		var g *saved.LayerGraph
 		var err error
-		if sg, ok := l.(layers.StateGrapher); ok && initial[l] {
-			if recv[l] || recvN[l] != nil {
+		if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
+			switch {
+			case recv[l] || recvN[l] != nil:
 				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo", ErrUnsupported)
-			} else {
+			case initial[l] == 1:
 				g, err = sg.GraphInitialState()
+			default: // calls with and without initial_state: both graphs
+				if g, err = gr.Graph(); err == nil {
+					g.InitialState, err = sg.GraphInitialState()
+				}
 			}
 		} else if mg, ok := l.(layers.MaskedGrapher); ok && recv[l] {
 			g, err = mg.GraphMasked()
@@ -68,8 +73,15 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 				g.PassesMask = true
 			}
 		}
+		if err == nil && nOuts[l] > 1+len(g.MoreOutputs) {
+			// A call returning more tensors than the layer's TF graph gives.
+			err = &MultiOutputGraphError{Layer: l.Name(), Class: l.Class(), Inputs: 1, Outputs: nOuts[l]}
+		}
 		if err == nil {
 			g, err = layers.PolicyGraph(l, g) // 16-bit dtype policies: casts and variable dtypes
+		}
+		if err == nil && g.InitialState != nil {
+			g.InitialState, err = layers.PolicyGraph(l, g.InitialState)
 		}
 		if err != nil {
 			if strict {
@@ -83,49 +95,48 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 }
 
 // graphInitialStates returns the recurrent layers (layers.StateGrapher) of a Functional
-// model whose calls pass initial_state: every call of such a layer must pass it (one graph per
-// layer). A call with several tensors in or out of any other layer (Bidirectional's
-// return_state or initial_state) is a MultiOutputGraphError.
-func (m *Model) graphInitialStates() (map[layers.Layer]bool, error) {
+// model whose calls pass initial_state: 1 when all of them do, 2 when some do and some do not
+// (the layer's graph then carries the second one, LayerGraph.InitialState). It also returns
+// the most tensors a call of each layer returns (return_state: the layer's graph must give as
+// many, LayerGraph.MoreOutputs). A call with tensors beside its main input of any other layer
+// (Bidirectional's initial_state) is a MultiOutputGraphError.
+func (m *Model) graphInitialStates() (map[layers.Layer]int, map[layers.Layer]int, error) {
 	if m.fn == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	calls := map[layers.Layer][]bool{}
+	out := map[layers.Layer]int{}
+	nOuts := map[layers.Layer]int{}
+	calls := map[layers.Layer]int{}
 	for _, n := range m.fn.nodes {
-		if !n.multi {
-			calls[n.layer] = append(calls[n.layer], false)
+		nOuts[n.layer] = max(nOuts[n.layer], len(n.outs))
+		calls[n.layer]++
+		if !n.multi || len(n.in) < 2 { // one input, or a merge layer's inputs
 			continue
 		}
 		if _, ok := n.layer.(layers.StateGrapher); !ok {
-			return nil, &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
+			return nil, nil, &MultiOutputGraphError{Layer: n.layer.Name(), Class: n.layer.Class(), Inputs: len(n.in), Outputs: len(n.outs)}
 		}
-		calls[n.layer] = append(calls[n.layer], len(n.in) > 1)
+		out[n.layer]++
 	}
-	out := map[layers.Layer]bool{}
-	for l, cs := range calls {
-		for _, c := range cs {
-			if c != cs[0] {
-				return nil, &MultiOutputGraphError{Layer: l.Name(), Class: l.Class(), Inputs: 0, Outputs: 0}
-			}
-		}
-		if cs[0] {
-			out[l] = true
+	for l, k := range out {
+		out[l] = 1
+		if k < calls[l] {
+			out[l] = 2
 		}
 	}
-	return out, nil
+	return out, nOuts, nil
 }
 
 // MultiOutputGraphError refuses a SavedModel of a model with a layer call that returns several
-// tensors or takes tensors beside its main input, of a layer whose TF graph in kerasgo has
-// one input and one output (Bidirectional's return_state, initial_state), or a recurrent
-// layer called both with and without initial_state. It wraps ErrUnsupported.
+// tensors or takes tensors beside its main input, of a layer whose TF graph in kerasgo does
+// not give them (Bidirectional's initial_state). It wraps ErrUnsupported.
 type MultiOutputGraphError struct {
 	Layer, Class    string
 	Inputs, Outputs int
 }
 
 func (e *MultiOutputGraphError) Error() string {
-	return fmt.Sprintf("layer %q (%s) is called on %d tensors and returns %d: kerasgo writes this layer's TF graph (SavedModel) for one tensor in and one out per call, or a recurrent layer's calls all with or all without initial_state",
+	return fmt.Sprintf("layer %q (%s) is called on %d tensors and returns %d: kerasgo writes no TF graph (SavedModel) of this layer for such a call",
 		e.Layer, e.Class, e.Inputs, e.Outputs)
 }
 

@@ -2,16 +2,20 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/savedmodel"
 )
 
-// TestRNNStateSavedModelRefusals: kerasgo writes one TF graph per layer, so a recurrent layer
-// called both with and without initial_state is refused, and so are Bidirectional's states
-// (MultiOutputGraphError, ErrUnsupported), leaving no directory; an LSTM with return_state and
-// initial_state is written (its TF graph is served in compat's TestRNNStateSavedModelServing).
+// TestRNNStateSavedModelRefusals: a recurrent layer called with initial_state where a Keras
+// mask reaches it has no TF graph in kerasgo: saving is refused (ErrUnsupported, naming the
+// layer and initial_state) and leaves no directory. A recurrent layer called both with and
+// without initial_state and a Bidirectional with return_state or initial_state are written (their TF graphs are served in compat's
+// TestRNNStateSavedModelServing).
 func TestRNNStateSavedModelRefusals(t *testing.T) {
 	dir := t.TempDir()
 	in := Input(5, 3).WithName("seq")
@@ -20,27 +24,72 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	y1 := MustApply(shared, a[0])
 	y2 := MustApplyMulti(shared, a...)
 	s := MustApply(layers.NewConcatenate(-1), y1, y2[0])
-	bad := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{s})
-	var mo *MultiOutputGraphError
-	err := bad.Save(filepath.Join(dir, "shared"))
-	if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) || mo.Layer != "shared" {
-		t.Errorf("shared layer with and without initial_state: %v, want a MultiOutputGraphError naming it", err)
-	}
-	if f, _, err := Detect(filepath.Join(dir, "shared")); err == nil || f != FormatUnknown {
-		t.Errorf("a refused save left a directory (%v)", f)
+	both := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{s})
+	if err := both.Save(filepath.Join(dir, "shared")); err != nil {
+		t.Errorf("shared layer with and without initial_state: %v", err)
 	}
 
 	in2 := Input(5, 3).WithName("seq")
 	bi := MustApplyMulti(layers.NewBidirectional(layers.NewLSTM(4, layers.LSTMOptions{ReturnState: true}), layers.BidirectionalOptions{Name: "bi"}), in2.Output())
 	bm := MustNewModel([]*KerasTensor{in2.Output()}, []*KerasTensor{MustApply(layers.NewDense(2), bi[0])})
-	err = bm.Save(filepath.Join(dir, "bi"))
-	if !errors.Is(err, ErrUnsupported) || !errors.As(err, &mo) || mo.Layer != "bi" {
-		t.Errorf("Bidirectional return_state: %v, want a MultiOutputGraphError naming it", err)
+	if err := bm.Save(filepath.Join(dir, "bi")); err != nil {
+		t.Errorf("Bidirectional return_state: %v", err)
 	}
 
 	b := MustApplyMulti(layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_b", ReturnState: true}), a...)
 	good := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), b[2])})
 	if err := good.Save(filepath.Join(dir, "good")); err != nil {
 		t.Errorf("LSTM with return_state and initial_state: %v", err)
+	}
+
+	bi2 := MustApplyMulti(layers.NewBidirectional(layers.NewLSTM(4, layers.LSTMOptions{ReturnSequences: true}), layers.BidirectionalOptions{Name: "bi_init"}), a[0], a[1], a[2], a[2], a[1])
+	bm2 := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{bi2[0]})
+	if err := bm2.Save(filepath.Join(dir, "bi_init")); err != nil {
+		t.Errorf("Bidirectional initial_state: %v", err)
+	}
+
+	in3 := Input(5, 3).WithName("seq")
+	v := Input(4).WithName("vec")
+	m := MustApply(layers.NewMasking(0, "pad"), in3.Output())
+	h0 := MustApply(layers.NewDense(4, layers.DenseOptions{Name: "init"}), v.Output())
+	g := MustApplyMulti(layers.NewGRU(4, layers.GRUOptions{Name: "gru_masked"}), m, h0)
+	masked := MustNewModel([]*KerasTensor{in3.Output(), v.Output()}, []*KerasTensor{g[0]})
+	err := masked.Save(filepath.Join(dir, "masked"))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(fmt.Sprint(err), `"gru_masked"`) || !strings.Contains(fmt.Sprint(err), "initial_state with a Keras mask") {
+		t.Errorf("initial_state with a mask: %v, want ErrUnsupported naming gru_masked", err)
+	}
+	if f, _, err := Detect(filepath.Join(dir, "masked")); err == nil || f != FormatUnknown {
+		t.Errorf("a refused save left a directory (%v)", f)
+	}
+}
+
+// TestRNNStateSavedModelOutputNames: two outputs of one layer (an LSTM's sequence and its c
+// state, a Dense output listed twice) are model outputs of a SavedModel; its serving
+// signature keys them as tf_keras's output_names do ("lstm", "lstm_1"; a layer name
+// already taken by another output counts on: "head_1" is not reused), each with its shape.
+func TestRNNStateSavedModelOutputNames(t *testing.T) {
+	in := Input(4, 3).WithName("seq")
+	y := MustApplyMulti(layers.NewLSTM(3, layers.LSTMOptions{Name: "lstm", ReturnSequences: true, ReturnState: true}), in.Output())
+	head := MustApply(layers.NewDense(2, layers.DenseOptions{Name: "head"}), y[2])
+	m := MustNewModel([]*KerasTensor{in.Output()}, []*KerasTensor{y[0], y[2], head, head})
+	dir := filepath.Join(t.TempDir(), "sm")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	info, err := savedmodel.Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range info.Signatures {
+		if s.Key != savedmodel.DefaultSignature {
+			continue
+		}
+		for _, o := range s.Outputs {
+			got = append(got, fmt.Sprintf("%s%v", o.Key, o.Shape))
+		}
+	}
+	if want := "[head[-1 2] head_1[-1 2] lstm[-1 4 3] lstm_1[-1 3]]"; fmt.Sprint(got) != want {
+		t.Errorf("serving_default outputs %v, want %s", got, want)
 	}
 }

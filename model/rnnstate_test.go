@@ -22,7 +22,7 @@ import (
 // same file, computed on this machine in this run (testref.RNNState).
 func TestRNNStateTrainStep(t *testing.T) {
 	ref := testref.Dir(t, testref.RNNState)
-	for _, name := range []string{"lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells"} {
+	for _, name := range []string{"lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells", "shared_initial", "bidi_initial"} {
 		dir := filepath.Join("..", "testdata", "layers_rnnstate", name)
 		rdir := filepath.Join(ref, name)
 		var logs map[string]float64
@@ -40,7 +40,7 @@ func TestRNNStateTrainStep(t *testing.T) {
 // TestRNNStateFormats loads the tf_keras weights-only files (HDF5 and TF checkpoint) of the
 // return_state cases into the model read from the .h5 config: Keras's predictions.
 func TestRNNStateFormats(t *testing.T) {
-	for _, name := range []string{"lstm_state_stack", "gru_state_outputs", "bilstm_state", "rnn_cells", "rnn_stacked_cells"} {
+	for _, name := range []string{"lstm_state_stack", "gru_state_outputs", "bilstm_state", "rnn_cells", "rnn_stacked_cells", "state_outputs", "shared_initial", "bidi_initial"} {
 		dir := filepath.Join("..", "testdata", "layers_rnnstate", name)
 		var man struct {
 			Cases map[string]functionalCase `json:"cases"`

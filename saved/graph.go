@@ -24,6 +24,11 @@ type LayerGraph struct {
 	// its states), MoreOutputShapes their shapes without the batch dimension.
 	MoreOutputs      []string
 	MoreOutputShapes [][]int
+	// InitialState is the graph of the layer's calls that pass initial_state (its InputShapes
+	// list the states after the main input) when the layer's other calls do not: a recurrent
+	// layer called both ways. The writer lowers each call with the graph taking as many
+	// inputs as the call passes. nil when all calls are alike.
+	InitialState *LayerGraph
 	// MaskOps compute the Keras mask of the layer's output (Embedding with mask_zero,
 	// Masking), a bool tensor of the output's shape less its last axis, from "$in" and the
 	// layer's Ops; MaskOutput names it. PassesMask reports that the output carries the mask

@@ -189,21 +189,28 @@ func parseFunctional(top map[string]any, m *saved.Model, depth int) (*seqModel, 
 		seen[l.Name] = true
 		sm.Inputs = append(sm.Inputs, endpoint{Name: l.Name, Shape: l.Out, Ref: r})
 	}
+	// The serving signature keys outputs by tf_keras's output_names: the layers' names, a
+	// name already taken made unique with "_1", "_2", ... (counted per layer name), as
+	// Functional._set_output_names does for a layer giving several outputs.
 	seen = map[string]bool{}
+	count := map[string]int{}
 	for _, r := range outs {
 		l := sm.Layers[r.Layer]
 		if r.Node >= max(len(l.Nodes), 1) {
 			return nil, formatErr("output_layers: layer %q has no node %d", l.Name, r.Node)
 		}
-		if seen[l.Name] {
-			return nil, unsupported("two outputs named %q (the serving signature keys outputs by layer name)", l.Name)
+		name := l.Name
+		for seen[name] {
+			k := max(count[l.Name], 1)
+			name = fmt.Sprintf("%s_%d", l.Name, k)
+			count[l.Name] = k + 1
 		}
-		seen[l.Name] = true
+		seen[name] = true
 		shp, err := outShape(l, r.Tensor)
 		if err != nil {
 			return nil, fmt.Errorf("output_layers: %w", err)
 		}
-		sm.Outputs = append(sm.Outputs, endpoint{Name: l.Name, Shape: shp, Ref: r})
+		sm.Outputs = append(sm.Outputs, endpoint{Name: name, Shape: shp, Ref: r})
 	}
 	return sm, nil
 }
@@ -248,7 +255,7 @@ func (sm *seqModel) checkFunctional() error {
 // checkCall checks one call of a layer: a graph for as many inputs as the call passes, of
 // the shapes it passes, and float32 weights with values.
 func checkCall(l *layerSpec, in [][]int) error {
-	g := l.Graph
+	g := callGraph(l, len(in))
 	if g == nil {
 		return unsupported("no graph (write the model through package model)")
 	}
@@ -390,4 +397,14 @@ func outShape(l *layerSpec, ti int) ([]int, error) {
 		return nil, formatErr("layer %q has no output %d", l.Name, ti)
 	}
 	return l.Graph.MoreOutputShapes[ti-1], nil
+}
+
+// callGraph is the graph of a call of the layer passing n inputs: the layer's Graph, or its
+// InitialState graph when that one takes n inputs and Graph does not.
+func callGraph(l *layerSpec, n int) *saved.LayerGraph {
+	g := l.Graph
+	if g != nil && g.InitialState != nil && len(g.InputShapes) != n && len(g.InitialState.InputShapes) == n {
+		return g.InitialState
+	}
+	return g
 }

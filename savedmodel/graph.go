@@ -173,7 +173,7 @@ func lowerLayerOuts(b *builder, scope string, l *layerSpec, inputs []string, mas
 		y, err := lowerNested(b, scope, l, inputs, handles)
 		return []string{y}, "", err
 	}
-	g := l.Graph
+	g := callGraph(l, len(inputs))
 	has := map[string]bool{}
 	for _, w := range l.Weights {
 		has[w.Name] = true

@@ -20,6 +20,19 @@ dialects). Saved in every format by functional.py's gen_case / check_case:
   return_state) given initial states (Dense layers on a second input); its output and first
   state into Dense(2, softmax). (An LSTMCell's states are a nested pair in a stack's states,
   which this case leaves out.)
+- state_outputs: LSTM(3, return_sequences, return_state) -> Bidirectional(GRU(2,
+  return_state), merge_mode="sum") on its sequence; the model's outputs are the LSTM's
+  sequence and c, the merged output and the backward h: two outputs of one layer each,
+  which tf_keras names "lstm", "lstm_1", "bigru", "bigru_1" (output_names, the serving
+  signature's keys).
+- shared_initial: one LSTM(3, return_state) called on the sequence from zero states, then
+  again on it from the first call's final states (initial_state=[h, c]): one layer called
+  both with and without initial_state; both outputs and the second c into Dense(2, softmax).
+- bidi_initial: Bidirectional(GRU(3, return_sequences, return_state)) given initial_state
+  [forward h, backward h] (Dense layers on a second input) -> Bidirectional(LSTM(3),
+  merge_mode="sum") on its sequence given [backward h, forward h, forward h, backward h] of
+  the first (Keras splits initial_state in halves: the forward layer's, then the backward
+  layer's) -> Concatenate with the forward h -> Dense(2, softmax).
 """
 
 import os
@@ -81,6 +94,37 @@ def rnn_stacked_cells(lib):
     return lib.Model([x, v], L.Dense(2, activation="softmax", name="head")(s), name="rnn_stacked_cells")
 
 
+def state_outputs(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    y, _, c = L.LSTM(3, return_sequences=True, return_state=True, name="lstm")(x)
+    z, _, hb = L.Bidirectional(L.GRU(2, return_state=True), merge_mode="sum", name="bigru")(y)
+    return lib.Model(x, [y, c, z, hb], name="state_outputs")
+
+
+def shared_initial(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    lstm = L.LSTM(3, return_state=True, name="shared_lstm")
+    y1, h1, c1 = lstm(x)
+    y2, _, c2 = lstm(x, initial_state=[h1, c1])
+    s = L.Concatenate(name="join")([y1, y2, c2])
+    return lib.Model(x, L.Dense(2, activation="softmax", name="head")(s), name="shared_initial")
+
+
+def bidi_initial(lib):
+    L = lib.layers
+    x = lib.Input((4, 3), name="seq")
+    v = lib.Input((2,), name="vec")
+    hf = L.Dense(3, activation="tanh", name="init_f")(v)
+    hb = L.Dense(3, activation="tanh", name="init_b")(v)
+    y, sf, sb = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True), name="bigru")(
+        x, initial_state=[hf, hb])
+    z = L.Bidirectional(L.LSTM(3), merge_mode="sum", name="bilstm")(y, initial_state=[sb, sf, sf, sb])
+    s = L.Concatenate(name="join")([z, sf])
+    return lib.Model([x, v], L.Dense(2, activation="softmax", name="head")(s), name="bidi_initial")
+
+
 def main(out):
     out = os.path.join(out, "layers_rnnstate")
     reset_dir(out)
@@ -99,6 +143,15 @@ def main(out):
         ("rnn_stacked_cells", rnn_stacked_cells, "RNN(StackedRNNCells([LSTMCell(4), GRUCell(3)]), return_sequences, "
          "go_backwards) -> RNN(StackedRNNCells([GRUCell(3), SimpleRNNCell(2)]), return_state) with initial states "
          "from a second input -> Concatenate -> Dense(2, softmax), every format", 14104),
+        ("state_outputs", state_outputs, "LSTM(3, return_sequences, return_state) -> Bidirectional(GRU(2, "
+         "return_state), sum); outputs: the LSTM's sequence and c, the merged output, the backward h "
+         "(two outputs of one layer each) over (4, 3), every format", 14105),
+        ("shared_initial", shared_initial, "LSTM(3, return_state) called from zero states and again from its "
+         "own final states (initial_state) -> Concatenate(outputs, second c) -> Dense(2, softmax) over (4, 3), "
+         "every format", 14106),
+        ("bidi_initial", bidi_initial, "Bidirectional(GRU(3, return_sequences, return_state)) given initial "
+         "states from a second input -> Bidirectional(LSTM(3), sum) given the first one's states -> "
+         "Concatenate -> Dense(2, softmax) over (4, 3), every format", 14107),
     ]
     entries = {}
     for name, b, desc, seed in todo:
@@ -111,6 +164,9 @@ def main(out):
     slim(out, "bilstm_state", entries["bilstm_state"])
     slim(out, "rnn_cells", entries["rnn_cells"])
     slim(out, "rnn_stacked_cells", entries["rnn_stacked_cells"])
+    slim(out, "state_outputs", entries["state_outputs"])
+    slim(out, "shared_initial", entries["shared_initial"])
+    slim(out, "bidi_initial", entries["bidi_initial"])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)

@@ -161,7 +161,7 @@ def wrap_steps(testdata, out):
 
 # Acceptance model of testdata/layers_rnnstate (return_state, initial_state) compared step
 # by step.
-RNNSTATE_CASES = ["lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells"]
+RNNSTATE_CASES = ["lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells", "shared_initial", "bidi_initial"]
 
 
 def rnnstate_steps(testdata, out):
