@@ -46,6 +46,9 @@ type MultiHeadAttention struct {
 	causal                  bool
 	// maskArg: the calls pass attention_mask, a tensor (batch, Tq, Tv), as the last input.
 	maskArg bool
+	// scores is the call argument return_attention_scores=True (attention_scores.go).
+	scores             bool
+	scoresOut, dScores []float32
 
 	kernelInit, biasInit             *kerasObject
 	kernelReg, biasReg, activityReg  *kerasObject
@@ -227,10 +230,14 @@ var mhaCallArgs = []string{"query", "value", "key"}
 // CallKwargs returns the call's other keyword arguments as a Functional config records them
 // (use_causal_mask when true).
 func (l *MultiHeadAttention) CallKwargs() map[string]any {
+	kw := map[string]any{}
 	if l.causal {
-		return map[string]any{"use_causal_mask": true}
+		kw["use_causal_mask"] = true
 	}
-	return map[string]any{}
+	if l.scores {
+		kw["return_attention_scores"] = true
+	}
+	return kw
 }
 
 // SetCallKwarg takes one non-tensor keyword argument of a call read from a config:
@@ -252,9 +259,14 @@ func (l *MultiHeadAttention) SetCallKwarg(k string, v any, first bool) error {
 		l.causal = b
 		return nil
 	case "return_attention_scores":
-		if b, _ := v.(bool); b {
-			return layerErr(ErrUnsupported, "MultiHeadAttention", l.name, "call argument return_attention_scores=True (a second output)")
+		b, ok := v.(bool)
+		if v != nil && !ok {
+			return layerErr(ErrFormat, "MultiHeadAttention", l.name, "call argument return_attention_scores %s", jsonValue(v))
 		}
+		if !first && b != l.scores {
+			return layerErr(ErrUnsupported, "MultiHeadAttention", l.name, "calls with and without return_attention_scores")
+		}
+		l.scores = b
 		return nil
 	case "attention_mask", "query_mask", "value_mask", "key_mask":
 		if v != nil {
@@ -493,6 +505,9 @@ func (l *MultiHeadAttention) ForwardMaskedN(xs []*tensor.Tensor, masks [][]bool,
 			gemm(false, false, tq, vd, tv, 1, s, tv, pv[b*tv*hv+hh*vd:], hv, 0, o[b*tq*hv+hh*vd:], hv)
 		}
 	})
+	if l.scores {
+		l.scoresOut = slices.Clone(w)
+	}
 	y := project(o, bt*tq, hv, l.wo, l.bo)
 	l.cache = nil
 	if training {
@@ -550,6 +565,11 @@ func (l *MultiHeadAttention) BackwardN(dy *tensor.Tensor) ([]*tensor.Tensor, err
 			// dw = dO·Vᵀ, dV = wᵀ·dO
 			gemm(false, true, tq, tv, vd, 1, do[b*tq*hv+hh*vd:], hv, c.pv[b*tv*hv+hh*vd:], hv, 0, dw, tv)
 			gemm(true, false, tv, vd, tq, 1, w, tv, do[b*tq*hv+hh*vd:], hv, 0, dpv[b*tv*hv+hh*vd:], hv)
+			if l.dScores != nil {
+				for i, v := range l.dScores[(b*h+hh)*tq*tv : (b*h+hh+1)*tq*tv] {
+					dw[i] += v
+				}
+			}
 			softmaxB(nil, w, dw, dw, tv)
 			// s = scale·Q·Kᵀ: dQ = scale·ds·K, dK = scale·dsᵀ·Q
 			gemm(false, false, tq, kd, tv, scale, dw, tv, c.pk[b*tv*hk+hh*kd:], hk, 0, dpq[b*tq*hk+hh*kd:], hk)
@@ -699,8 +719,13 @@ func (l *MultiHeadAttention) GraphMaskedN(has []bool) (*saved.LayerGraph, error)
 	if err != nil {
 		return nil, err
 	}
-	return &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out,
-		SubLayers: l.subLayerGraphs(), PassesMask: len(has) > 0 && has[0]}, nil
+	lg := &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out,
+		SubLayers: l.subLayerGraphs(), PassesMask: len(has) > 0 && has[0]}
+	if l.scores {
+		lg.MoreOutputs = []string{w}
+		lg.MoreOutputShapes = [][]int{{l.heads, l.inShapes[0][0], l.inShapes[1][0]}}
+	}
+	return lg, nil
 }
 
 // subLayerGraphs returns the four EinsumDense sub-layers as tf_keras builds them (their

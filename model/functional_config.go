@@ -60,7 +60,7 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if n.list {
 					a0 = args
 				}
-				if n.multi && len(args) > 1 {
+				if n.multi && !n.list && len(args) > 1 {
 					// Keras 3 records a recurrent call's initial states as a keyword argument
 					// (and then no mask or training).
 					nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": map[string]any{"initial_state": args[1:]}})

@@ -79,7 +79,19 @@ func (g *graph) callMulti(n *node, vals map[*KerasTensor]*tensor.Tensor, trainin
 		in[i] = vals[x]
 	}
 	mask := g.masks[n.in[0]]
-	ys, err := n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
+	var ys []*tensor.Tensor
+	var err error
+	mm, listMasks := n.layer.(layers.MaskedMultiIO)
+	var masks [][]bool
+	if listMasks && n.list {
+		masks = make([][]bool, len(n.in))
+		for i, x := range n.in {
+			masks[i] = g.masks[x]
+		}
+		ys, err = mm.ForwardIOMasks(in, masks, training)
+	} else {
+		ys, err = n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
+	}
 	if err == nil && len(ys) != len(n.outs) {
 		err = fmt.Errorf("%w: %d outputs where the call has %d", ErrShape, len(ys), len(n.outs))
 	}
@@ -92,7 +104,11 @@ func (g *graph) callMulti(n *node, vals map[*KerasTensor]*tensor.Tensor, trainin
 		}
 		vals[n.outs[i]] = y
 	}
-	if m := outMask(n.layer, in[0], mask); m != nil {
+	m := outMask(n.layer, in[0], mask)
+	if listMasks && n.list {
+		m = mm.OutputMaskN(masks)
+	}
+	if m != nil {
 		if g.masks == nil {
 			g.masks = map[*KerasTensor][]bool{}
 		}

@@ -92,7 +92,8 @@ func (m *Model) graphInitialStates() (map[layers.Layer]bool, error) {
 	}
 	calls := map[layers.Layer][]bool{}
 	for _, n := range m.fn.nodes {
-		if !n.multi {
+		if sr, ok := n.layer.(layers.ScoresReturner); !n.multi || (ok && n.list && sr.ReturnScores()) {
+			// (an attention layer's graph returns its scores as LayerGraph.MoreOutputs)
 			calls[n.layer] = append(calls[n.layer], false)
 			continue
 		}

@@ -1,0 +1,86 @@
+"""testdata/layers_attnscores/<case>/: the attention layers called with
+return_attention_scores=True (issue 12), which return two tensors: the output and the
+attention weights (batch, Tq, Tv), or (batch, heads, Tq, Tv) for MultiHeadAttention. Each
+case feeds both outputs into layers of their own (so a SavedModel's outputs have distinct
+names and a training step backpropagates through both). Saved in every format by
+functional.py's gen_case / check_case.
+
+- attention_scores: Attention(use_scale=True) on [query (4, 3), value (5, 3)]; Flatten +
+  Dense(3) on the output, Flatten + Dense(2) on the scores.
+- additive_scores_masked: Embedding(mask_zero) tokens (6), AdditiveAttention()([e, e],
+  use_causal_mask=True); GlobalAveragePooling1D (the query mask) + Dense(2, softmax) on the
+  output, Flatten + Dense(2) on the scores; padded tokens (PadNumpy).
+- mha_scores: MultiHeadAttention(2, 3) self-attention on (4, 6); Flatten + Dense(3) on the
+  output, Flatten + Dense(2) on the scores (batch, 2, 4, 4).
+"""
+
+import os
+import sys
+
+import functional
+from functional import VERSIONS, check_case, gen_case, reset_dir, write_json
+from layers_rnn import VOCAB
+from layers_wrap import PadNumpy
+
+
+def attention_scores(lib):
+    L = lib.layers
+    q = lib.Input((4, 3), name="query")
+    v = lib.Input((5, 3), name="value")
+    a, s = L.Attention(use_scale=True, name="attention")([q, v], return_attention_scores=True)
+    y = L.Dense(3, name="head")(L.Flatten(name="flat")(a))
+    z = L.Dense(2, name="score_head")(L.Flatten(name="flat_scores")(s))
+    return lib.Model([q, v], [y, z], name="attention_scores")
+
+
+def additive_scores_masked(lib):
+    L = lib.layers
+    t = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(t)
+    a, s = L.AdditiveAttention(name="attention")([e, e], use_causal_mask=True, return_attention_scores=True)
+    y = L.Dense(2, activation="softmax", name="head")(L.GlobalAveragePooling1D(name="pool")(a))
+    z = L.Dense(2, name="score_head")(L.Flatten(name="flat_scores")(s))
+    return lib.Model(t, [y, z], name="additive_scores_masked")
+
+
+def mha_scores(lib):
+    L = lib.layers
+    x = lib.Input((4, 6), name="seq")
+    a, s = L.MultiHeadAttention(2, 3, name="mha")(x, x, return_attention_scores=True)
+    y = L.Dense(3, name="head")(L.Flatten(name="flat")(a))
+    z = L.Dense(2, name="score_head")(L.Flatten(name="flat_scores")(s))
+    return lib.Model(x, [y, z], name="mha_scores")
+
+
+def main(out):
+    out = os.path.join(out, "layers_attnscores")
+    reset_dir(out)
+    manifest = {"versions": VERSIONS, "cases": {}}
+    # (name, builder, description, seed, padded token inputs)
+    todo = [
+        ("attention_scores", attention_scores, "Attention(use_scale=True)([query (4,3), value (5,3)], "
+         "return_attention_scores=True); Flatten+Dense(3) on the output, Flatten+Dense(2) on the scores", 14300, False),
+        ("additive_scores_masked", additive_scores_masked, f"Embedding({VOCAB}, 4, mask_zero=True), "
+         "AdditiveAttention()([e, e], use_causal_mask=True, return_attention_scores=True); "
+         "GlobalAveragePooling1D+Dense(2, softmax) on the output, Flatten+Dense(2) on the scores; padded tokens",
+         14301, True),
+        ("mha_scores", mha_scores, "MultiHeadAttention(2, 3)(x, x, return_attention_scores=True) on (4, 6); "
+         "Flatten+Dense(3) on the output, Flatten+Dense(2) on the scores (batch, 2, 4, 4)", 14302, False),
+    ]
+    entries = {}
+    real_np = functional.np
+    for name, b, desc, seed, pad in todo:
+        functional.np = PadNumpy(real_np) if pad else real_np
+        try:
+            entries[name] = gen_case(out, name, b, desc, seed, "model", True, fit=False)
+        finally:
+            functional.np = real_np
+    for name, b, desc, seed, pad in todo:
+        check_case(out, name, b, entries[name], True, fit=False)
+    for name, e in entries.items():
+        manifest["cases"][name] = e
+    write_json(os.path.join(out, "manifest.json"), manifest)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
