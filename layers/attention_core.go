@@ -33,7 +33,7 @@ type attnCore struct {
 	causal, causalSet bool
 	// scores is the call argument return_attention_scores=True (attention_scores.go):
 	// forward keeps the softmax weights in scoresOut, backward adds dScores to their gradient.
-	scores, scoresSet bool
+	scores, scoresSet  bool
 	scoresOut, dScores []float32
 }
 
