@@ -605,7 +605,7 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 // states' shapes.
 func stateBuildConfig(g *graph, l layers.Layer, d saved.Dialect) map[string]any {
 	ns := g.layerNodes[l]
-	if len(ns) == 0 || !ns[0].multi || len(ns[0].in) < 2 {
+	if len(ns) == 0 || !ns[0].multi || ns[0].list || len(ns[0].in) < 2 {
 		return nil
 	}
 	in := ns[0].in
@@ -627,7 +627,7 @@ func stateBuildConfig(g *graph, l layers.Layer, d saved.Dialect) map[string]any 
 func outputOf(t *KerasTensor, r tensorRef) (*KerasTensor, error) {
 	if r.index >= len(t.node.outs) {
 		if r.index > 0 && len(t.node.outs) == 1 {
-			return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns one tensor (layers with several outputs: the recurrent layers with return_state)", ErrUnsupported, r.index, r.layer)
+			return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns one tensor (layers with several outputs: the recurrent layers with return_state, the attention layers with return_attention_scores)", ErrUnsupported, r.index, r.layer)
 		}
 		return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns %d tensors", ErrFormat, r.index, r.layer, len(t.node.outs))
 	}

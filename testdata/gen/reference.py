@@ -27,7 +27,8 @@ Usage:
     (y<i>.npy, written too: labels for softmax outputs, normal values otherwise): logs.json
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
 --part wrap does the same for the acceptance models of testdata/layers_wrap (WRAP_CASES:
-    wrappers and masks; a TimeDistributed output's activation is its inner layer's).
+    wrappers and masks; a TimeDistributed output's activation is its inner layer's), and the
+    ATTNMASK_CASES and ATTNSCORES_CASES of testdata/layers_attnmask and layers_attnscores.
 --part rnnstate does the same for RNNSTATE_CASES of testdata/layers_rnnstate (return_state and
     initial_state).
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
@@ -154,9 +155,14 @@ WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn", "mask_bigru
 ATTNMASK_CASES = ["attention_masked", "additive_self_masked_causal", "mha_keras_masks"]
 
 
+# Attention layers returning their scores (testdata/layers_attnscores): the loss of both outputs.
+ATTNSCORES_CASES = ["attention_scores", "additive_scores_masked", "mha_scores"]
+
+
 def wrap_steps(testdata, out):
     train_steps(os.path.join(testdata, "layers_wrap"), WRAP_CASES, out, "wrap")
     train_steps(os.path.join(testdata, "layers_attnmask"), ATTNMASK_CASES, out, "attnmask")
+    train_steps(os.path.join(testdata, "layers_attnscores"), ATTNSCORES_CASES, out, "attnscores")
 
 
 # Acceptance model of testdata/layers_rnnstate (return_state, initial_state) compared step

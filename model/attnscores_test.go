@@ -1,0 +1,134 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/internal/testref"
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// TestAttnScoresTrainStep: one TrainOnBatchN of the testdata/layers_attnscores cases
+// (Attention, AdditiveAttention over masked tokens with the causal mask, MultiHeadAttention,
+// each called with return_attention_scores=True, a softmax head on each output: the step
+// backpropagates through the output and the scores) from both files, compared with
+// tf_keras's train_on_batch computed in this run (testref.Wrap).
+func TestAttnScoresTrainStep(t *testing.T) {
+	ref := testref.Dir(t, testref.Wrap)
+	for _, name := range []string{"attention_scores", "additive_scores_masked", "mha_scores"} {
+		dir := filepath.Join("..", "testdata", "layers_attnscores", name)
+		rdir := filepath.Join(ref, name)
+		var logs map[string]float64
+		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+			t.Run(name+"/"+f, func(t *testing.T) {
+				checkTrainStep(t, dir, rdir, f, logs)
+			})
+		}
+	}
+}
+
+// TestAttnScoresGoBuilt builds models whose attention layers return their scores in Go
+// (SetReturnScores, ApplyMulti): the scores are the softmax weights (rows summing to 1, shaped
+// (batch, Tq, Tv) or (batch, heads, Tq, Tv)), both configs record return_attention_scores and
+// the scores' tensor index, and the configs read back predict the same.
+func TestAttnScoresGoBuilt(t *testing.T) {
+	q := Input(4, 3).WithName("q")
+	v := Input(5, 3).WithName("v")
+	att := layers.NewAttention(layers.AttentionOptions{Name: "att", UseScale: true})
+	att.SetReturnScores(true)
+	a := MustApplyMulti(att, q.Output(), v.Output())
+	mha := layers.NewMultiHeadAttention(2, 2, layers.MultiHeadAttentionOptions{Name: "mha"})
+	mha.SetReturnScores(true)
+	b := MustApplyMulti(mha, q.Output(), v.Output())
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("%d and %d outputs, want 2", len(a), len(b))
+	}
+	m := MustNewModel([]*KerasTensor{q.Output(), v.Output()}, []*KerasTensor{a[0], a[1], b[0], b[1]})
+	rng := layers.NewRand(5)
+	mk := func(shape ...int) *tensor.Tensor {
+		n := 1
+		for _, s := range shape {
+			n *= s
+		}
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = rng.Uniform(-1, 1)
+		}
+		return tensor.MustFromFloat32(shape, d)
+	}
+	xs := []*tensor.Tensor{mk(2, 4, 3), mk(2, 5, 3)}
+	ys, err := m.PredictN(xs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]int{{2, 4, 3}, {2, 4, 5}, {2, 4, 3}, {2, 2, 4, 5}} {
+		if !tensor.SameShape(ys[i].Shape, want) {
+			t.Fatalf("output %d shape %v, want %v", i, ys[i].Shape, want)
+		}
+	}
+	for _, s := range []*tensor.Tensor{ys[1], ys[3]} {
+		d := s.Float32s()
+		for r := 0; r < len(d); r += 5 {
+			sum := float32(0)
+			for _, x := range d[r : r+5] {
+				sum += x
+			}
+			if sum < 0.9999 || sum > 1.0001 {
+				t.Fatalf("a row of scores sums to %v", sum)
+			}
+		}
+	}
+	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+		cfg, err := m.Config(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(cfg), `"return_attention_scores":true`) || !strings.Contains(string(cfg), `["mha",0,1]`) {
+			t.Errorf("config (%v) lacks return_attention_scores or the reference to mha's output 1: %s", d, cfg)
+		}
+		back, err := FromConfig(cfg)
+		if err != nil {
+			t.Fatalf("read back: %v", err)
+		}
+		if err := back.SetWeights(valuesOf(m)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := back.PredictN(xs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if dd := maxAbsDiff(t, got[i], ys[i]); dd != 0 {
+				t.Errorf("read back (%v): output %d differs by %g", d, i, dd)
+			}
+		}
+	}
+}
+
+// TestAttnScoresRefused: return_attention_scores on rank-2 inputs (Keras's scores would span
+// the batch) and calls of one layer with and without it are ErrUnsupported naming the layer.
+func TestAttnScoresRefused(t *testing.T) {
+	x := Input(4).WithName("x")
+	att := layers.NewAttention(layers.AttentionOptions{Name: "att2"})
+	att.SetReturnScores(true)
+	_, err := ApplyMulti(att, x.Output(), x.Output())
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "att2") || !strings.Contains(err.Error(), "rank-2") {
+		t.Errorf("rank-2 scores: %v", err)
+	}
+	src := readFile(t, filepath.Join("..", "testdata", "layers_attnscores", "mha_scores", "config_keras2_to_json.json"))
+	bad := strings.Replace(string(src), `"return_attention_scores": true`, `"return_attention_scores": 3`, 1)
+	if bad == string(src) {
+		t.Fatal("fixture has no return_attention_scores")
+	}
+	if _, err := FromConfig([]byte(bad)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "mha") {
+		t.Errorf("return_attention_scores 3: %v", err)
+	}
+}
