@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -23,24 +22,7 @@ import (
 // SavedModel carries a tf_keras config, which cannot name them.
 func TestKeras3ActivationsSavedModel(t *testing.T) {
 	root := filepath.Join(repoRoot(), "testdata", "layers_activations")
-	var man struct {
-		Cases map[string]json.RawMessage `json:"cases"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for k := range man.Cases {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	if len(names) < 11 {
-		t.Fatalf("%d cases, want 11", len(names))
-	}
+	_, names := readManifest[json.RawMessage](t, root, 11)
 	dir := t.TempDir()
 	var spec []map[string]any
 	keras3Only := map[string]bool{}
@@ -71,7 +53,7 @@ func TestKeras3ActivationsSavedModel(t *testing.T) {
 		}
 		spec = append(spec, map[string]any{"id": name, "how": "savedmodel", "path": sm, "x": filepath.Join(src, "x0.npy")})
 	}
-	b, _ = json.Marshal(spec)
+	b, _ := json.Marshal(spec)
 	if err := os.WriteFile(filepath.Join(dir, "cases.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}

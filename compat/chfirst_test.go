@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/model"
@@ -20,21 +19,7 @@ import (
 func TestChannelsFirstFiles(t *testing.T) {
 	python(t)
 	root := filepath.Join(repoRoot(), "testdata", "chfirst")
-	var man struct {
-		Cases map[string]json.RawMessage `json:"cases"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for id := range man.Cases {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	_, ids := readManifest[json.RawMessage](t, root, 1)
 	out := t.TempDir()
 	var spec []map[string]any
 	for _, id := range ids {
@@ -54,7 +39,7 @@ func TestChannelsFirstFiles(t *testing.T) {
 		spec = append(spec, c)
 	}
 	cf := filepath.Join(out, "cases.json")
-	b, _ = json.Marshal(spec)
+	b, _ := json.Marshal(spec)
 	if err := os.WriteFile(cf, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/model"
@@ -23,28 +22,7 @@ import (
 func TestMHAFilesInKeras(t *testing.T) {
 	python(t)
 	root := filepath.Join(repoRoot(), "testdata", "layers_mha")
-	var man struct {
-		Cases map[string]struct {
-			Inputs []struct {
-				File string `json:"file"`
-			} `json:"inputs"`
-		} `json:"cases"`
-	}
-	data, err := os.ReadFile(filepath.Join(root, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &man); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for k := range man.Cases {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	if len(names) < 6 {
-		t.Fatalf("%d cases in %s", len(names), root)
-	}
+	man, names := readManifest[manifestCase](t, root, 6)
 	out := t.TempDir()
 	var spec []map[string]any
 	want := map[string]*tensor.Tensor{}
@@ -52,7 +30,7 @@ func TestMHAFilesInKeras(t *testing.T) {
 		dir := filepath.Join(root, name)
 		var xs []*tensor.Tensor
 		var xfiles []string
-		for _, in := range man.Cases[name].Inputs {
+		for _, in := range man[name].Inputs {
 			p := filepath.Join(dir, in.File)
 			x, err := npy.ReadFile(p)
 			if err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -22,17 +21,8 @@ func TestNestedSavedModel(t *testing.T) {
 	python(t)
 	type c struct{ id, dir string }
 	cases := []c{{"nested_sequential", "functional"}, {"sequential_in_functional", "functional"}, {"frozen_backbone", "functional"}}
-	var man struct {
-		Cases map[string]json.RawMessage `json:"cases"`
-	}
-	b, err := os.ReadFile(filepath.Join(repoRoot(), "testdata", "nested", "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &man); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range sortedKeysRaw(man.Cases) {
+	_, nested := readManifest[json.RawMessage](t, filepath.Join(repoRoot(), "testdata", "nested"), 1)
+	for _, k := range nested {
 		cases = append(cases, c{k, "nested"})
 	}
 	if len(cases) < 7 {
@@ -58,7 +48,7 @@ func TestNestedSavedModel(t *testing.T) {
 		}
 		spec = append(spec, map[string]any{"id": cs.id, "dir": sm, "ref": ref, "x": filepath.Join(dir, "x0.npy")})
 	}
-	b, _ = json.Marshal(spec)
+	b, _ := json.Marshal(spec)
 	cf := filepath.Join(out, "cases.json")
 	if err := os.WriteFile(cf, b, 0o644); err != nil {
 		t.Fatal(err)
@@ -97,13 +87,4 @@ func TestNestedSavedModel(t *testing.T) {
 		}
 		t.Logf("%s: %s, iterations %v, %d weights equal after one step", r.ID, r.Class, r.Iterations, r.Weights)
 	}
-}
-
-func sortedKeysRaw(m map[string]json.RawMessage) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

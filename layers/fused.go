@@ -167,12 +167,19 @@ func (fc *fusedChain) forward(x *tensor.Tensor) *tensor.Tensor {
 func affineRows(d, scale, shift []float32) {
 	c := len(scale)
 	shift = shift[:c]
-	j := 0
-	for i, v := range d {
-		d[i] = v*scale[j] + shift[j]
-		if j++; j == c {
-			j = 0
+	if len(d)%c != 0 {
+		panic("layers: affineRows over a partial row")
+	}
+	if hasConv512 && c%16 == 0 && len(d) > 0 {
+		affineRows16(&d[0], &scale[0], &shift[0], len(d)/c, c/16)
+		return
+	}
+	for len(d) >= c {
+		r := d[:c]
+		for j, v := range r {
+			r[j] = v*scale[j] + shift[j]
 		}
+		d = d[c:]
 	}
 }
 
