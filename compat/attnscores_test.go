@@ -17,5 +17,5 @@ func TestAttnScoresFilesInKeras(t *testing.T) {
 // graph) is served by tf.saved_model.load, TF1 sessions and tf_keras with the fixture's
 // predictions.
 func TestAttnScoresSavedModelServing(t *testing.T) {
-	fnSMServing(t, []string{"layers_attnscores"}, nil)
+	fnSMServing(t, []string{"layers_attnscores"}, map[string]bool{"attention_scores": true, "additive_scores_masked": true, "mha_scores": true})
 }
