@@ -49,10 +49,16 @@ func TestMultiHeadAttentionErrors(t *testing.T) {
 	if _, err := d.ForwardN([]*tensor.Tensor{x, x}, false); err != nil {
 		t.Errorf("inference with dropout: %v", err)
 	}
-	for k, v := range map[string]any{"return_attention_scores": true, "attention_mask": []any{"m", 0.0, 0.0}, "other": 1.0} {
+	for k, v := range map[string]any{"attention_mask": []any{"m", 0.0, 0.0}, "other": 1.0} {
 		if err := d.SetCallKwarg(k, v, true); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: %v", k, err)
 		}
+	}
+	if err := d.SetCallKwarg("return_attention_scores", true, true); err != nil || !d.ReturnScores() {
+		t.Errorf("return_attention_scores: %v", err)
+	}
+	if err := d.SetCallKwarg("return_attention_scores", false, false); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("calls with and without return_attention_scores: %v", err)
 	}
 	if err := d.SetCallKwarg("use_causal_mask", true, true); err != nil || !d.CausalMask() {
 		t.Errorf("use_causal_mask: %v", err)
