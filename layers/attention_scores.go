@@ -184,7 +184,15 @@ func (l *MultiHeadAttention) OutputShapesIO(in [][]int) ([][]int, error) {
 	if !l.scores {
 		return [][]int{out}, nil
 	}
-	return [][]int{out, {l.heads, in[0][0], in[1][0]}}, nil
+	s := in
+	if l.maskArg && len(s) > 2 {
+		s = s[:len(s)-1]
+	}
+	ss, err := l.scoresShapeOf(s)
+	if err != nil {
+		return nil, err
+	}
+	return [][]int{out, ss}, nil
 }
 
 // ForwardIO is ForwardIOMasks with the query's mask only.
@@ -207,8 +215,8 @@ func (l *MultiHeadAttention) ForwardIOMasks(xs []*tensor.Tensor, masks [][]bool,
 	}
 	s := l.scoresOut
 	l.scoresOut = nil
-	tv := xs[1].Shape[1]
-	return []*tensor.Tensor{y, tensor.MustFromFloat32([]int{y.Shape[0], l.heads, y.Shape[1], tv}, s)}, nil
+	shape := l.scoresShape(y.Shape[0], y.Shape[1], xs[1].Shape[1])
+	return []*tensor.Tensor{y, tensor.MustFromFloat32(shape, s)}, nil
 }
 
 // BackwardIO takes dL/d of the output and of the scores (nil: zero) and returns dL/dx.
@@ -229,10 +237,17 @@ func (l *MultiHeadAttention) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor,
 	dy := dys[0]
 	if dy == nil {
 		shape := []int{bt, tq, l.out(c.q.Shape[1:])}
+		if gr := l.group; l.grouped() && gr != nil {
+			shape = slices.Clone(gr.qShape)
+			shape[len(shape)-1] = l.out(gr.qShape[1:])
+		}
 		dy = tensor.MustFromFloat32(shape, make([]float32, tensorLen(shape)))
 	}
 	if len(dys) > 1 && dys[1] != nil {
 		sShape := []int{bt, l.heads, tq, tv}
+		if gr := l.group; l.grouped() && gr != nil {
+			sShape = slices.Clone(gr.scoreShape)
+		}
 		if ds := dys[1]; ds.DType != tensor.Float32 || !slices.Equal(ds.Shape, sShape) {
 			return nil, layerErr(ErrShape, class, l.name, "scores gradient of shape %s, want %s", tensor.ShapeString(ds.Shape), tensor.ShapeString(sShape))
 		}

@@ -40,7 +40,7 @@ type MultiHeadAttention struct {
 	multiBase
 	heads, keyDim, valueDim int
 	outDim                  int  // 0: the query's last axis
-	outList                 bool // output_shape was written as a list (Keras 3)
+	outList                 bool // output_shape was a list in a tf_keras config
 	useBias                 bool
 	dropout                 float64
 	causal                  bool
@@ -49,6 +49,11 @@ type MultiHeadAttention struct {
 	// scores is the call argument return_attention_scores=True (attention_scores.go).
 	scores             bool
 	scoresOut, dScores []float32
+	// axesRaw is the attention_axes config (nil: the default), mha_axes.go; inGroup marks
+	// the rank-3 computation running on regrouped positions, group the last call's regrouping.
+	axesRaw []int
+	inGroup bool
+	group   *mhaGroup
 
 	kernelInit, biasInit             *kerasObject
 	kernelReg, biasReg, activityReg  *kerasObject
@@ -136,7 +141,8 @@ func mhaFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
 		}
 		l.outDim = n
 	case []any:
-		l.outList = true
+		// Keras 3 writes every output_shape as a list; tf_keras keeps what it was given
+		l.outList = d != saved.Keras3
 		n := 0
 		ok := len(v) == 1
 		if ok {
@@ -155,8 +161,14 @@ func mhaFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
 		if f, isNum := v.(float64); isNum {
 			a, isList = []any{f}, true
 		}
-		if !isList || len(a) != 1 || (a[0] != 1.0 && a[0] != -2.0) {
-			r.fail(ErrUnsupported, "attention_axes %s (kerasgo attends over the steps of (batch, steps, features) inputs)", jsonValue(v))
+		ok = isList && len(a) > 0 && len(a) <= 8
+		for _, x := range a {
+			n, isInt := toInt(x, -16, 16)
+			ok = ok && isInt
+			l.axesRaw = append(l.axesRaw, n)
+		}
+		if !ok {
+			r.fail(ErrFormat, "attention_axes %s: want an axis or a list of axes", jsonValue(v))
 		}
 	}
 	r.ignore("attention_axes")
@@ -345,6 +357,17 @@ func (l *MultiHeadAttention) OutputShapeN(shapes [][]int) ([]int, error) {
 	if err := checkShapesIn(class, l.name, shapes, 2, 3); err != nil {
 		return nil, err
 	}
+	if !l.defaultAxes(shapes) {
+		if _, err := l.checkAxesShapes(shapes); err != nil {
+			return nil, err
+		}
+		if l.heads < 1 || l.keyDim < 1 || l.valueDim < 1 {
+			return nil, layerErr(ErrShape, class, l.name, "num_heads, key_dim and value_dim must be positive")
+		}
+		out := slices.Clone(shapes[0])
+		out[len(out)-1] = l.out(shapes[0])
+		return out, nil
+	}
 	for _, s := range shapes {
 		if len(s) != 2 {
 			return nil, layerErr(ErrUnsupported, class, l.name, "input shape %s: kerasgo supports (batch, steps, features) inputs", batchShapeString(s))
@@ -368,10 +391,11 @@ func (l *MultiHeadAttention) BuildN(shapes [][]int, rng *Rand) error {
 	if l.maskArg {
 		shapes = shapes[:len(shapes)-1]
 	}
-	dq, dv := shapes[0][1], shapes[1][1]
+	last := func(s []int) int { return s[len(s)-1] }
+	dq, dv := last(shapes[0]), last(shapes[1])
 	dk := dv
 	if len(shapes) == 3 {
-		dk = shapes[2][1]
+		dk = last(shapes[2])
 	}
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
 	var firstErr error
@@ -445,6 +469,9 @@ func (l *MultiHeadAttention) ForwardMaskedN(xs []*tensor.Tensor, masks [][]bool,
 	const class = "MultiHeadAttention"
 	if l.inShapes == nil {
 		return nil, layerErr(ErrShape, class, l.name, "ForwardN before BuildN")
+	}
+	if l.grouped() {
+		return l.forwardGrouped(xs, masks, training)
 	}
 	if len(xs) != len(l.inShapes) {
 		return nil, layerErr(ErrShape, class, l.name, "%d inputs, built for %d", len(xs), len(l.inShapes))
@@ -546,6 +573,9 @@ func (l *MultiHeadAttention) BackwardN(dy *tensor.Tensor) ([]*tensor.Tensor, err
 	if c == nil {
 		return nil, layerErr(ErrShape, class, l.name, "BackwardN without a training ForwardN")
 	}
+	if l.grouped() {
+		return l.backwardGrouped(dy)
+	}
 	bt, tq, tv := c.q.Shape[0], c.q.Shape[1], c.v.Shape[1]
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
 	hk, hv := h*kd, h*vd
@@ -615,8 +645,14 @@ func (l *MultiHeadAttention) Config(d saved.Dialect) map[string]any {
 		c["output_shape"] = l.outDim
 	}
 	c["attention_axes"] = nil
-	if l.inShapes != nil {
-		c["attention_axes"] = []any{1}
+	if l.axesRaw != nil {
+		c["attention_axes"] = intsJSON(l.axesRaw)
+	}
+	if s := l.tensorShapes(); s != nil {
+		// as Keras writes it once built: the axes resolved
+		if ax, err := l.mhaAxes(s[0]); err == nil {
+			c["attention_axes"] = intsJSON(ax)
+		}
 	}
 	if d == saved.Keras3 {
 		c["sliding_window"] = nil
@@ -670,6 +706,9 @@ func (l *MultiHeadAttention) Graph() (*saved.LayerGraph, error) { return l.Graph
 func (l *MultiHeadAttention) GraphMaskedN(has []bool) (*saved.LayerGraph, error) {
 	if l.inShapes == nil {
 		return nil, errNotBuiltGraph("MultiHeadAttention", l.name)
+	}
+	if !l.defaultAxes(l.tensorShapes()) {
+		return l.graphGrouped(has)
 	}
 	g := newGraphBuilder("MultiHeadAttention", l.name)
 	dense := func(sub, in, eq string, w, b *Weight) string {
@@ -737,6 +776,17 @@ func (l *MultiHeadAttention) subLayerGraphs() []saved.SubLayerGraph {
 		key = s[2]
 	}
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
+	free := len(s[0])
+	projEq, projBias := mhaProjEquation(free, 1, 2)
+	outEq, outBias := mhaProjEquation(free, 2, 1)
+	lead := func(n int, tail ...int) []int { // Keras's output_shape: None (-1) before the known axes
+		out := make([]int, n)
+		for i := range out {
+			out[i] = -1
+		}
+		return append(out, tail...)
+	}
+	oin := append(slices.Clone(s[0][:free-1]), h, vd)
 	mk := func(sub saved.SubLayer, eq string, out []int, bias string, in []int) saved.SubLayerGraph {
 		o := EinsumDenseOptions{Name: sub.Name}
 		if l.useBias {
@@ -748,9 +798,9 @@ func (l *MultiHeadAttention) subLayerGraphs() []saved.SubLayerGraph {
 			InputShape: slices.Clone(in)}
 	}
 	return []saved.SubLayerGraph{
-		mk(mhaSubLayers[0], "abc,cde->abde", []int{-1, h, kd}, "de", s[0]),
-		mk(mhaSubLayers[1], "abc,cde->abde", []int{-1, h, kd}, "de", key),
-		mk(mhaSubLayers[2], "abc,cde->abde", []int{-1, h, vd}, "de", s[1]),
-		mk(mhaSubLayers[3], "abcd,cde->abe", []int{-1, l.out(s[0])}, "e", []int{s[0][0], h, vd}),
+		mk(mhaSubLayers[0], projEq, lead(free-1, h, kd), projBias, s[0]),
+		mk(mhaSubLayers[1], projEq, lead(free-1, h, kd), projBias, key),
+		mk(mhaSubLayers[2], projEq, lead(free-1, h, vd), projBias, s[1]),
+		mk(mhaSubLayers[3], outEq, lead(free-1, l.out(s[0])), outBias, oin),
 	}
 }

@@ -13,6 +13,16 @@ Keras 3 cannot load an Attention layer from its own legacy .h5).
   output, Flatten + Dense(2, softmax) on the scores; padded tokens (PadNumpy).
 - mha_scores: MultiHeadAttention(2, 3) self-attention on (4, 6); Flatten + Dense(3, softmax)
   on the output, Flatten + Dense(2, softmax) on the scores (batch, 2, 4, 4).
+
+MultiHeadAttention with non-default attention_axes on rank-4 inputs (the other axes between
+the batch and the features act as batch axes):
+
+- mha_axes2_rank4: attention_axes=(2,) self-attention on (3, 4, 6). (Not with
+  return_attention_scores: Keras 3.15's symbolic shape of the scores is (batch, heads, Tq,
+  Tq) whatever the axes, so a layer after them is built differently from tf_keras's.)
+- mha_axes1_rank4: attention_axes=1 (an int), query (3, 4, 6), value (2, 4, 5), value_dim 3.
+- mha_axes12_rank4: attention_axes=(1, 2) (both axes jointly: one softmax over 2x5 keys),
+  query (3, 4, 6), value (2, 5, 6), output_shape 4.
 """
 
 import os
@@ -53,6 +63,32 @@ def mha_scores(lib):
     return lib.Model(x, [y, z], name="mha_scores")
 
 
+def mha_axes2_rank4(lib):
+    L = lib.layers
+    x = lib.Input((3, 4, 6), name="grid")
+    a = L.MultiHeadAttention(2, 3, attention_axes=(2,), name="mha")(x, x)
+    y = L.Dense(3, activation="softmax", name="head")(L.Flatten(name="flat")(a))
+    return lib.Model(x, y, name="mha_axes2_rank4")
+
+
+def mha_axes1_rank4(lib):
+    L = lib.layers
+    q = lib.Input((3, 4, 6), name="query")
+    v = lib.Input((2, 4, 5), name="value")
+    a = L.MultiHeadAttention(2, 2, value_dim=3, attention_axes=1, name="mha")(q, v)
+    y = L.Dense(3, activation="softmax", name="head")(L.Flatten(name="flat")(a))
+    return lib.Model([q, v], y, name="mha_axes1_rank4")
+
+
+def mha_axes12_rank4(lib):
+    L = lib.layers
+    q = lib.Input((3, 4, 6), name="query")
+    v = lib.Input((2, 5, 6), name="value")
+    a = L.MultiHeadAttention(2, 2, attention_axes=(1, 2), output_shape=4, name="mha")(q, v)
+    y = L.Dense(3, activation="softmax", name="head")(L.Flatten(name="flat")(a))
+    return lib.Model([q, v], y, name="mha_axes12_rank4")
+
+
 def full(name):
     # Keras 3.15 cannot read an Attention layer back from its own legacy .h5 (it resolves
     # score_mode "dot" to the function keras.ops.dot): that case is model.h5 + model.keras.
@@ -73,6 +109,12 @@ def main(out):
          14301, True),
         ("mha_scores", mha_scores, "MultiHeadAttention(2, 3)(x, x, return_attention_scores=True) on (4, 6); "
          "Flatten+Dense(3, softmax) on the output, Flatten+Dense(2, softmax) on the scores (batch, 2, 4, 4)", 14302, False),
+        ("mha_axes2_rank4", mha_axes2_rank4, "MultiHeadAttention(2, 3, attention_axes=(2,))(x, x) on (3, 4, 6); "
+         "Flatten+Dense(3, softmax)", 14303, False),
+        ("mha_axes1_rank4", mha_axes1_rank4, "MultiHeadAttention(2, 2, value_dim=3, attention_axes=1)(query (3, 4, 6), "
+         "value (2, 4, 5)); Flatten+Dense(3, softmax)", 14304, False),
+        ("mha_axes12_rank4", mha_axes12_rank4, "MultiHeadAttention(2, 2, attention_axes=(1, 2), output_shape=4)"
+         "(query (3, 4, 6), value (2, 5, 6)); Flatten+Dense(3, softmax)", 14305, False),
     ]
     entries = {}
     real_np = functional.np

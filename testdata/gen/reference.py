@@ -156,7 +156,8 @@ ATTNMASK_CASES = ["attention_masked", "additive_self_masked_causal", "mha_keras_
 
 
 # Attention layers returning their scores (testdata/layers_attnscores): the loss of both outputs.
-ATTNSCORES_CASES = ["attention_scores", "additive_scores_masked", "mha_scores"]
+ATTNSCORES_CASES = ["attention_scores", "additive_scores_masked", "mha_scores", "mha_axes2_rank4", "mha_axes1_rank4",
+                    "mha_axes12_rank4"]
 
 
 def wrap_steps(testdata, out):
