@@ -17,5 +17,6 @@ func TestAttnScoresFilesInKeras(t *testing.T) {
 // graph) is served by tf.saved_model.load, TF1 sessions and tf_keras with the fixture's
 // predictions.
 func TestAttnScoresSavedModelServing(t *testing.T) {
-	fnSMServing(t, []string{"layers_attnscores"}, map[string]bool{"attention_scores": true, "additive_scores_masked": true, "mha_scores": true})
+	fnSMServing(t, []string{"layers_attnscores"}, map[string]bool{"attention_scores": true, "additive_scores_masked": true, "mha_scores": true,
+		"mha_axes2_rank4": true, "mha_axes1_rank4": true, "mha_axes12_rank4": true})
 }

@@ -20,7 +20,7 @@ import (
 // tf_keras's train_on_batch computed in this run (testref.Wrap).
 func TestAttnScoresTrainStep(t *testing.T) {
 	ref := testref.Dir(t, testref.Wrap)
-	for _, name := range []string{"attention_scores", "additive_scores_masked", "mha_scores"} {
+	for _, name := range []string{"attention_scores", "additive_scores_masked", "mha_scores", "mha_axes2_rank4", "mha_axes1_rank4", "mha_axes12_rank4"} {
 		dir := filepath.Join("..", "testdata", "layers_attnscores", name)
 		rdir := filepath.Join(ref, name)
 		var logs map[string]float64
