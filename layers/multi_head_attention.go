@@ -25,8 +25,8 @@ type MultiHeadAttentionOptions struct {
 }
 
 // MultiHeadAttention is Keras's MultiHeadAttention on (query, value[, key]) of shapes
-// (batch, Tq, Dq), (batch, Tv, Dv), (batch, Tv, Dk) (key defaults to value), with the default
-// attention_axes (the steps). Its variables belong to four EinsumDense sub-layers, named
+// (batch, Tq, Dq), (batch, Tv, Dv), (batch, Tv, Dk) (key defaults to value), attending over
+// the steps (other ranks and attention_axes: mha_axes.go). Its variables belong to four EinsumDense sub-layers, named
 // "query/kernel", "query/bias", "key/...", "value/...", "attention_output/..." (the
 // sub-layer's name, then the variable's): query and key kernels (D, heads, key_dim), the
 // value kernel (Dv, heads, value_dim), biases (heads, dim), the output kernel (heads,
@@ -34,8 +34,8 @@ type MultiHeadAttentionOptions struct {
 // the softmax of its products with the projected keys over the value steps (the causal mask
 // with use_causal_mask), and projects the weighted sum of the projected values. Dropout is
 // the identity at inference and refused in training. The attention_mask tensor argument and
-// the Keras masks of the inputs apply as in Keras (mha_mask.go); returned attention scores
-// (a second output) and non-default attention_axes are not supported.
+// the Keras masks of the inputs apply as in Keras (mha_mask.go); return_attention_scores
+// (attention_scores.go) and attention_axes on inputs of any rank (mha_axes.go) too.
 type MultiHeadAttention struct {
 	multiBase
 	heads, keyDim, valueDim int

@@ -3,6 +3,8 @@ package model
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,5 +132,58 @@ func TestAttnScoresRefused(t *testing.T) {
 	}
 	if _, err := FromConfig([]byte(bad)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "mha") {
 		t.Errorf("return_attention_scores 3: %v", err)
+	}
+}
+
+// TestMaskedMetricsEvaluate: the metrics of outputs carrying a Keras mask count the unmasked
+// entries only, as Keras weights them. The testdata/layers_attnscores metric cases
+// (TimeDistributed softmax outputs after Attention or an LSTM over Embedding(mask_zero), one
+// beside an unmasked output) are evaluated in batches of 2 (different numbers of unmasked
+// steps per batch) from tf_keras's .h5 and Keras 3's .keras, and compared with evaluate() of
+// the same file in tf_keras and Keras 3 computed in this run (testref.Wrap); the train step
+// (with its accuracy logs) is in TestAttnScoresTrainStep.
+func TestMaskedMetricsEvaluate(t *testing.T) {
+	ref := testref.Dir(t, testref.Wrap)
+	for _, name := range []string{"masked_metrics_attention", "masked_metrics_two_outputs"} {
+		dir := filepath.Join("..", "testdata", "layers_attnscores", name)
+		rdir := filepath.Join(ref, name)
+		for _, f := range []struct{ file, ref string }{{"tfkeras/model.h5", "eval_tf_keras.json"}, {"keras3/model.keras", "eval_keras3.json"}} {
+			t.Run(name+"/"+f.file, func(t *testing.T) {
+				var want map[string]float64
+				if err := json.Unmarshal(readFile(t, filepath.Join(rdir, f.ref)), &want); err != nil {
+					t.Fatal(err)
+				}
+				m, err := Load(filepath.Join(dir, filepath.FromSlash(f.file)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var xs, ys []*tensor.Tensor
+				for i := range m.InputNames() {
+					xs = append(xs, readNpy(t, filepath.Join(rdir, fmt.Sprintf("eval_x%d.npy", i))))
+				}
+				for i := range m.OutputNames() {
+					ys = append(ys, readNpy(t, filepath.Join(rdir, fmt.Sprintf("eval_y%d.npy", i))))
+				}
+				loss, logs, err := m.EvaluateN(xs, ys, EvaluateOptions{BatchSize: 2})
+				if err != nil {
+					t.Fatal(err)
+				}
+				logs["loss"] = loss
+				nMetric := 0
+				for k, w := range want {
+					if strings.HasSuffix(k, "accuracy") {
+						nMetric++
+					}
+					g, ok := logs[k]
+					if !ok || math.Abs(g-w) > 1e-5*math.Abs(w)+1e-6 {
+						t.Errorf("%s = %v (present %v), Keras %v", k, g, ok, w)
+					}
+				}
+				if nMetric == 0 {
+					t.Errorf("Keras logged no accuracy: %v", want)
+				}
+				t.Logf("Keras %v, Go %v", want, logs)
+			})
+		}
 	}
 }

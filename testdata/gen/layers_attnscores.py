@@ -23,6 +23,15 @@ the batch and the features act as batch axes):
 - mha_axes1_rank4: attention_axes=1 (an int), query (3, 4, 6), value (2, 4, 5), value_dim 3.
 - mha_axes12_rank4: attention_axes=(1, 2) (both axes jointly: one softmax over 2x5 keys),
   query (3, 4, 6), value (2, 5, 6), output_shape 4.
+
+Metrics of outputs carrying a Keras mask (compiled with
+metrics=["sparse_categorical_accuracy"]; "accuracy" would be saved as categorical_accuracy by
+an unfitted tf_keras model): Keras counts the unmasked entries alone.
+
+- masked_metrics_attention: Embedding(mask_zero) tokens (6), Attention()([e, e]),
+  TimeDistributed(Dense(3, softmax)); padded tokens.
+- masked_metrics_two_outputs: Embedding(mask_zero), LSTM(4, return_sequences=True) into
+  TimeDistributed(Dense(3, softmax)) (masked) and GlobalAveragePooling1D + Dense(2, softmax).
 """
 
 import os
@@ -31,7 +40,7 @@ import sys
 import functional
 from functional import VERSIONS, check_case, gen_case, reset_dir, write_json
 from layers_rnn import VOCAB
-from layers_wrap import PadNumpy
+from layers_wrap import PadNumpy, slim
 
 
 def attention_scores(lib):
@@ -89,10 +98,45 @@ def mha_axes12_rank4(lib):
     return lib.Model([q, v], y, name="mha_axes12_rank4")
 
 
+def masked_metrics_attention(lib):
+    L = lib.layers
+    t = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(t)
+    a = L.Attention(name="attention")([e, e])
+    y = L.TimeDistributed(L.Dense(3, activation="softmax"), name="tags")(a)
+    return lib.Model(t, y, name="masked_metrics_attention")
+
+
+def masked_metrics_two_outputs(lib):
+    L = lib.layers
+    t = lib.Input((6,), name="tokens")
+    e = L.Embedding(VOCAB, 4, mask_zero=True, name="embed")(t)
+    h = L.LSTM(4, return_sequences=True, name="lstm")(e)
+    tags = L.TimeDistributed(L.Dense(3, activation="softmax"), name="tags")(h)
+    cls = L.Dense(2, activation="softmax", name="cls")(L.GlobalAveragePooling1D(name="pool")(h))
+    return lib.Model(t, [tags, cls], name="masked_metrics_two_outputs")
+
+
+# Cases compiled with metrics (functional.py's compile_model compiles without).
+METRIC_CASES = {"masked_metrics_attention", "masked_metrics_two_outputs"}
+
+
+def compile_model(lib, model, name, _plain=functional.compile_model):
+    if name in METRIC_CASES:
+        model.compile(optimizer=lib.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                      metrics=["sparse_categorical_accuracy"])
+    else:
+        _plain(lib, model, name)
+
+
+functional.compile_model = compile_model
+
+
 def full(name):
     # Keras 3.15 cannot read an Attention layer back from its own legacy .h5 (it resolves
-    # score_mode "dot" to the function keras.ops.dot): that case is model.h5 + model.keras.
-    return name != "attention_scores"
+    # score_mode "dot" to the function keras.ops.dot): those cases are model.h5 + model.keras.
+    # The metric cases test training, not formats.
+    return name not in ("attention_scores", "masked_metrics_attention", "masked_metrics_two_outputs")
 
 
 def main(out):
@@ -115,6 +159,13 @@ def main(out):
          "value (2, 4, 5)); Flatten+Dense(3, softmax)", 14304, False),
         ("mha_axes12_rank4", mha_axes12_rank4, "MultiHeadAttention(2, 2, attention_axes=(1, 2), output_shape=4)"
          "(query (3, 4, 6), value (2, 5, 6)); Flatten+Dense(3, softmax)", 14305, False),
+        ("masked_metrics_attention", masked_metrics_attention, f"Embedding({VOCAB}, 4, mask_zero=True), "
+         "Attention()([e, e]), TimeDistributed(Dense(3, softmax)) (the output carries the mask); compiled with "
+         "metrics=['sparse_categorical_accuracy']; padded tokens", 14306, True),
+        ("masked_metrics_two_outputs", masked_metrics_two_outputs, f"Embedding({VOCAB}, 4, mask_zero=True), "
+         "LSTM(4, return_sequences=True), TimeDistributed(Dense(3, softmax)) (masked) and "
+         "GlobalAveragePooling1D+Dense(2, softmax); compiled with metrics=['sparse_categorical_accuracy']; "
+         "padded tokens", 14307, True),
     ]
     entries = {}
     real_np = functional.np
@@ -126,6 +177,10 @@ def main(out):
             functional.np = real_np
     for name, b, desc, seed, pad in todo:
         check_case(out, name, b, entries[name], full(name), fit=False)
+    # The tf_keras SavedModels of these (about 170 KB each) are dropped; mha_scores,
+    # mha_axes2_rank4 and mha_axes12_rank4 keep theirs.
+    for name in ("additive_scores_masked", "mha_axes1_rank4"):
+        slim(out, name, entries[name])
     for name, e in entries.items():
         manifest["cases"][name] = e
     write_json(os.path.join(out, "manifest.json"), manifest)
