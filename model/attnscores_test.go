@@ -174,6 +174,12 @@ func TestMaskedMetricsEvaluate(t *testing.T) {
 					if strings.HasSuffix(k, "accuracy") {
 						nMetric++
 					}
+					if k != "loss" && strings.HasSuffix(k, "_loss") && f.ref == "eval_keras3.json" {
+						// Keras 3's per-output loss trackers are not weighted by the size of
+						// the last, smaller batch here (kerasgo weights them as tf_keras and
+						// Keras 3's total loss): not compared.
+						continue
+					}
 					g, ok := logs[k]
 					if !ok || math.Abs(g-w) > 1e-5*math.Abs(w)+1e-6 {
 						t.Errorf("%s = %v (present %v), Keras %v", k, g, ok, w)

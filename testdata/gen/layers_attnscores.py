@@ -123,8 +123,9 @@ METRIC_CASES = {"masked_metrics_attention", "masked_metrics_two_outputs"}
 
 def compile_model(lib, model, name, _plain=functional.compile_model):
     if name in METRIC_CASES:
-        model.compile(optimizer=lib.optimizers.Adam(), loss="sparse_categorical_crossentropy",
-                      metrics=["sparse_categorical_accuracy"])
+        # per output: Keras 3 takes a flat list only for one output
+        met = {n: ["sparse_categorical_accuracy"] for n in model.output_names}
+        model.compile(optimizer=lib.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=met)
     else:
         _plain(lib, model, name)
 
