@@ -18,5 +18,6 @@ func TestAttnScoresFilesInKeras(t *testing.T) {
 // predictions.
 func TestAttnScoresSavedModelServing(t *testing.T) {
 	fnSMServing(t, []string{"layers_attnscores"}, map[string]bool{"attention_scores": true, "additive_scores_masked": true, "mha_scores": true,
-		"mha_axes2_rank4": true, "mha_axes1_rank4": true, "mha_axes12_rank4": true})
+		"mha_axes2_rank4": true, "mha_axes1_rank4": true, "mha_axes12_rank4": true, "masked_metrics_attention": true,
+		"masked_metrics_two_outputs": true})
 }

@@ -193,3 +193,84 @@ func TestMaskedMetricsEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// TestMHAAxesRefused: attention_axes out of range or not increasing, and Keras masks or
+// use_causal_mask with non-default axes, are errors naming the layer (ErrShape /
+// ErrUnsupported), never a panic; a Go-built call with attention_axes returns Keras's scores
+// shape (batch, <batch axes>, heads, <query attention axes>, <key attention axes>).
+func TestMHAAxesRefused(t *testing.T) {
+	src := string(readFile(t, filepath.Join("..", "testdata", "layers_attnscores", "mha_axes2_rank4", "config_keras2_to_json.json")))
+	for _, c := range []struct {
+		axes string
+		want error
+		says string
+	}{
+		{`[3]`, ErrShape, "attention_axes"},
+		{`[0]`, ErrShape, "attention_axes"},
+		{`[2, 1]`, ErrUnsupported, "increasing"},
+		{`"x"`, ErrFormat, "attention_axes"},
+	} {
+		bad := strings.Replace(src, `"attention_axes": [2]`, `"attention_axes": `+c.axes, 1)
+		if bad == src {
+			t.Fatal("fixture has no attention_axes [2]")
+		}
+		_, err := FromConfig([]byte(bad))
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) || !strings.Contains(err.Error(), "mha") {
+			t.Errorf("attention_axes %s: %v", c.axes, err)
+		}
+	}
+	// Keras masks with attention_axes: refused when they reach the layer.
+	mha := layers.NewMultiHeadAttention(2, 2, layers.MultiHeadAttentionOptions{Name: "mha_m"})
+	cfg := mha.Config(saved.Keras2)
+	cfg["attention_axes"] = []any{1.0}
+	l, _, err := layers.FromConfig("MultiHeadAttention", roundTrip(t, cfg), saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := Input(3, 4, 5).WithName("grid")
+	xm := MustApply(layers.NewMasking(0), x.Output())
+	y := MustApply(l, xm, xm)
+	m := MustNewModel([]*KerasTensor{x.Output()}, []*KerasTensor{y})
+	xd := make([]float32, 2*3*4*5)
+	for i := range xd {
+		xd[i] = float32(i%7) - 3
+	}
+	_, err = m.Predict(tensor.MustFromFloat32([]int{2, 3, 4, 5}, xd))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "mha_m") {
+		t.Errorf("Keras masks with attention_axes: %v", err)
+	}
+	// scores with attention_axes (1,): (batch, 4, heads, 3, 3)
+	s := layers.NewMultiHeadAttention(2, 2, layers.MultiHeadAttentionOptions{Name: "mha_s"})
+	sc := s.Config(saved.Keras2)
+	sc["attention_axes"] = []any{1.0}
+	ls, _, err := layers.FromConfig("MultiHeadAttention", roundTrip(t, sc), saved.Keras2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls.(layers.ScoresReturner).SetReturnScores(true)
+	outs := MustApplyMulti(ls, x.Output(), x.Output())
+	if len(outs) != 2 || !tensor.SameShape(outs[1].Shape(), []int{4, 2, 3, 3}) {
+		t.Fatalf("scores shape %v, want (4, 2, 3, 3)", outs[1].Shape())
+	}
+	m2 := MustNewModel([]*KerasTensor{x.Output()}, outs)
+	ys, err := m2.PredictN([]*tensor.Tensor{tensor.MustFromFloat32([]int{2, 3, 4, 5}, xd)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tensor.SameShape(ys[1].Shape, []int{2, 4, 2, 3, 3}) || !tensor.SameShape(ys[0].Shape, []int{2, 3, 4, 5}) {
+		t.Errorf("shapes %v, %v", ys[0].Shape, ys[1].Shape)
+	}
+}
+
+// roundTrip passes a config through JSON, as a file does.
+func roundTrip(t *testing.T, cfg map[string]any) map[string]any {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
