@@ -79,7 +79,7 @@ func (l *MultiHeadAttention) checkAxesShapes(shapes [][]int) ([]int, error) {
 	const class = "MultiHeadAttention"
 	q := shapes[0]
 	if len(q) < 2 {
-		return nil, layerErr(ErrShape, class, l.name, "query %s: want (batch, ..., features)", batchShapeString(q))
+		return nil, layerErr(ErrUnsupported, class, l.name, "query %s: kerasgo attends over the axes of (batch, ..., features) inputs of rank 3 or more", batchShapeString(q))
 	}
 	ax, err := l.mhaAxes(q)
 	if err != nil {

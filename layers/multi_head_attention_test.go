@@ -26,8 +26,14 @@ func TestMultiHeadAttentionErrors(t *testing.T) {
 	if _, err := l.ForwardN(nil, false); !errors.Is(err, ErrShape) {
 		t.Errorf("ForwardN before BuildN: %v", err)
 	}
+	a2, _, err := FromConfig("MultiHeadAttention", map[string]any{"num_heads": 2.0, "key_dim": 3.0, "attention_axes": []any{2.0}}, saved.Keras3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a2.(*MultiHeadAttention).BuildN([][]int{{4, 3}, {5, 3}}, NewRand(1)); !errors.Is(err, ErrShape) {
+		t.Errorf("attention_axes [2] on rank-3 inputs: %v", err)
+	}
 	for _, c := range []map[string]any{
-		{"num_heads": 2.0, "key_dim": 3.0, "attention_axes": []any{2.0}},
 		{"num_heads": 2.0, "key_dim": 3.0, "output_shape": []any{3.0, 4.0}},
 		{"num_heads": 2.0, "key_dim": 3.0, "use_gate": true},
 	} {

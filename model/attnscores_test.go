@@ -223,7 +223,7 @@ func TestMHAAxesRefused(t *testing.T) {
 	mha := layers.NewMultiHeadAttention(2, 2, layers.MultiHeadAttentionOptions{Name: "mha_m"})
 	cfg := mha.Config(saved.Keras2)
 	cfg["attention_axes"] = []any{1.0}
-	l, _, err := layers.FromConfig("MultiHeadAttention", roundTrip(t, cfg), saved.Keras2)
+	l, _, err := layers.FromConfig(mha.Class(), roundTrip(t, cfg), saved.Keras2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestMHAAxesRefused(t *testing.T) {
 	s := layers.NewMultiHeadAttention(2, 2, layers.MultiHeadAttentionOptions{Name: "mha_s"})
 	sc := s.Config(saved.Keras2)
 	sc["attention_axes"] = []any{1.0}
-	ls, _, err := layers.FromConfig("MultiHeadAttention", roundTrip(t, sc), saved.Keras2)
+	ls, _, err := layers.FromConfig(s.Class(), roundTrip(t, sc), saved.Keras2)
 	if err != nil {
 		t.Fatal(err)
 	}
