@@ -31,6 +31,10 @@ type attnCore struct {
 	// causal is the call argument use_causal_mask=True (query step i attends to value steps
 	// j <= i); causalSet records that a call set it (all calls of a layer must agree).
 	causal, causalSet bool
+	// scores is the call argument return_attention_scores=True (attention_scores.go):
+	// forward keeps the softmax weights in scoresOut, backward adds dScores to their gradient.
+	scores, scoresSet  bool
+	scoresOut, dScores []float32
 }
 
 type attnCache struct {
@@ -145,6 +149,9 @@ func (c *attnCore) forward(class string, f scoreFunc, xs []*tensor.Tensor, masks
 		}
 	}
 	softmaxF(w, w, tv)
+	if c.scores {
+		c.scoresOut = slices.Clone(w)
+	}
 	out := make([]float32, bt*tq*e)
 	vd := v.Float32s()
 	for b := 0; b < bt; b++ {
@@ -191,6 +198,11 @@ func (c *attnCore) backward(class string, f scoreFunc, dy *tensor.Tensor) ([]*te
 		// dw = dy·vᵀ, dv = wᵀ·dy
 		gemm(false, true, tq, tv, e, 1, g[b*tq*e:], e, vd[b*tv*e:], e, 0, dw[b*tq*tv:], tv)
 		gemm(true, false, tv, e, tq, 1, ca.w[b*tq*tv:], tv, g[b*tq*e:], e, 0, dv[b*tv*e:], e)
+	}
+	if c.dScores != nil {
+		for i, v := range c.dScores {
+			dw[i] += v
+		}
 	}
 	ds := make([]float32, len(dw))
 	softmaxB(nil, ca.w, dw, ds, tv)
@@ -291,6 +303,10 @@ func (c *attnCore) attnGraph(class string, has []bool, scoreOps func(g *opGraph,
 	}
 	w := g.op(g.unique("Softmax"), "Softmax", "softmax", typeT(), s)
 	g.Output = g.batchMatMul(w, "$in1", false)
+	if c.scores {
+		g.MoreOutputs = []string{w}
+		g.MoreOutputShapes = [][]int{{c.inShapes[0][0], c.inShapes[1][0]}}
+	}
 	if qMask {
 		qm := g.op(g.unique("Cast"), "Cast", "y", map[string]saved.Attr{"SrcT": saved.TypeAttr(tensor.Bool),
 			"DstT": saved.TypeAttr(tensor.Float32), "Truncate": saved.BoolAttr(false)}, "$mask")

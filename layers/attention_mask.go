@@ -48,16 +48,28 @@ func (c *attnCore) OutputMaskN(masks [][]bool) []bool {
 // OutputMaskFrom returns 0: the output carries the query's mask.
 func (c *attnCore) OutputMaskFrom() int { return 0 }
 
-// ListCallKwargs returns {"use_causal_mask": true} when the layer's calls set it.
+// ListCallKwargs returns use_causal_mask and return_attention_scores when the layer's calls
+// set them (true).
 func (c *attnCore) ListCallKwargs() map[string]any {
+	var kw map[string]any
 	if c.causal {
-		return map[string]any{"use_causal_mask": true}
+		kw = map[string]any{"use_causal_mask": true}
 	}
-	return nil
+	if c.scores {
+		if kw == nil {
+			kw = map[string]any{}
+		}
+		kw["return_attention_scores"] = true
+	}
+	return kw
 }
 
-// SetListCallKwarg takes use_causal_mask (every call of the layer must give the same value).
+// SetListCallKwarg takes use_causal_mask and return_attention_scores (every call of the layer
+// must give the same value).
 func (c *attnCore) SetListCallKwarg(k string, v any) (bool, error) {
+	if k == "return_attention_scores" {
+		return true, c.setScoresKwarg(v)
+	}
 	if k != "use_causal_mask" {
 		return false, nil
 	}

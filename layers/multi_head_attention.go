@@ -26,8 +26,8 @@ type MultiHeadAttentionOptions struct {
 }
 
 // MultiHeadAttention is Keras's MultiHeadAttention on (query, value[, key]) of shapes
-// (batch, Tq, Dq), (batch, Tv, Dv), (batch, Tv, Dk) (key defaults to value), with the default
-// attention_axes (the steps). Its variables belong to four EinsumDense sub-layers, named
+// (batch, Tq, Dq), (batch, Tv, Dv), (batch, Tv, Dk) (key defaults to value), attending over
+// the steps (other ranks and attention_axes: mha_axes.go). Its variables belong to four EinsumDense sub-layers, named
 // "query/kernel", "query/bias", "key/...", "value/...", "attention_output/..." (the
 // sub-layer's name, then the variable's): query and key kernels (D, heads, key_dim), the
 // value kernel (Dv, heads, value_dim), biases (heads, dim), the output kernel (heads,
@@ -35,18 +35,26 @@ type MultiHeadAttentionOptions struct {
 // the softmax of its products with the projected keys over the value steps (the causal mask
 // with use_causal_mask), and projects the weighted sum of the projected values. Dropout is
 // the identity at inference and refused in training. The attention_mask tensor argument and
-// the Keras masks of the inputs apply as in Keras (mha_mask.go); returned attention scores
-// (a second output) and non-default attention_axes are not supported.
+// the Keras masks of the inputs apply as in Keras (mha_mask.go); return_attention_scores
+// (attention_scores.go) and attention_axes on inputs of any rank (mha_axes.go) too.
 type MultiHeadAttention struct {
 	multiBase
 	heads, keyDim, valueDim int
 	outDim                  int  // 0: the query's last axis
-	outList                 bool // output_shape was written as a list (Keras 3)
+	outList                 bool // output_shape was a list in a tf_keras config
 	useBias                 bool
 	dropout                 float64
 	causal                  bool
 	// maskArg: the calls pass attention_mask, a tensor (batch, Tq, Tv), as the last input.
 	maskArg bool
+	// scores is the call argument return_attention_scores=True (attention_scores.go).
+	scores             bool
+	scoresOut, dScores []float32
+	// axesRaw is the attention_axes config (nil: the default), mha_axes.go; inGroup marks
+	// the rank-3 computation running on regrouped positions, group the last call's regrouping.
+	axesRaw []int
+	inGroup bool
+	group   *mhaGroup
 
 	kernelInit, biasInit             *kerasObject
 	kernelReg, biasReg, activityReg  *kerasObject
@@ -134,7 +142,8 @@ func mhaFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
 		}
 		l.outDim = n
 	case []any:
-		l.outList = true
+		// Keras 3 writes every output_shape as a list; tf_keras keeps what it was given
+		l.outList = d != saved.Keras3
 		n := 0
 		ok := len(v) == 1
 		if ok {
@@ -153,8 +162,14 @@ func mhaFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []string, error)
 		if f, isNum := v.(float64); isNum {
 			a, isList = []any{f}, true
 		}
-		if !isList || len(a) != 1 || (a[0] != 1.0 && a[0] != -2.0) {
-			r.fail(ErrUnsupported, "attention_axes %s (kerasgo attends over the steps of (batch, steps, features) inputs)", jsonValue(v))
+		ok = isList && len(a) > 0 && len(a) <= 8
+		for _, x := range a {
+			n, isInt := toInt(x, -16, 16)
+			ok = ok && isInt
+			l.axesRaw = append(l.axesRaw, n)
+		}
+		if !ok {
+			r.fail(ErrFormat, "attention_axes %s: want an axis or a list of axes", jsonValue(v))
 		}
 	}
 	r.ignore("attention_axes")
@@ -228,10 +243,14 @@ var mhaCallArgs = []string{"query", "value", "key"}
 // CallKwargs returns the call's other keyword arguments as a Functional config records them
 // (use_causal_mask when true).
 func (l *MultiHeadAttention) CallKwargs() map[string]any {
+	kw := map[string]any{}
 	if l.causal {
-		return map[string]any{"use_causal_mask": true}
+		kw["use_causal_mask"] = true
 	}
-	return map[string]any{}
+	if l.scores {
+		kw["return_attention_scores"] = true
+	}
+	return kw
 }
 
 // SetCallKwarg takes one non-tensor keyword argument of a call read from a config:
@@ -253,9 +272,14 @@ func (l *MultiHeadAttention) SetCallKwarg(k string, v any, first bool) error {
 		l.causal = b
 		return nil
 	case "return_attention_scores":
-		if b, _ := v.(bool); b {
-			return layerErr(ErrUnsupported, "MultiHeadAttention", l.name, "call argument return_attention_scores=True (a second output)")
+		b, ok := v.(bool)
+		if v != nil && !ok {
+			return layerErr(ErrFormat, "MultiHeadAttention", l.name, "call argument return_attention_scores %s", jsonValue(v))
 		}
+		if !first && b != l.scores {
+			return layerErr(ErrUnsupported, "MultiHeadAttention", l.name, "calls with and without return_attention_scores")
+		}
+		l.scores = b
 		return nil
 	case "attention_mask", "query_mask", "value_mask", "key_mask":
 		if v != nil {
@@ -334,6 +358,17 @@ func (l *MultiHeadAttention) OutputShapeN(shapes [][]int) ([]int, error) {
 	if err := checkShapesIn(class, l.name, shapes, 2, 3); err != nil {
 		return nil, err
 	}
+	if !l.defaultAxes(shapes) {
+		if _, err := l.checkAxesShapes(shapes); err != nil {
+			return nil, err
+		}
+		if l.heads < 1 || l.keyDim < 1 || l.valueDim < 1 {
+			return nil, layerErr(ErrShape, class, l.name, "num_heads, key_dim and value_dim must be positive")
+		}
+		out := slices.Clone(shapes[0])
+		out[len(out)-1] = l.out(shapes[0])
+		return out, nil
+	}
 	for _, s := range shapes {
 		if len(s) != 2 {
 			return nil, layerErr(ErrUnsupported, class, l.name, "input shape %s: kerasgo supports (batch, steps, features) inputs", batchShapeString(s))
@@ -357,10 +392,11 @@ func (l *MultiHeadAttention) BuildN(shapes [][]int, rng *Rand) error {
 	if l.maskArg {
 		shapes = shapes[:len(shapes)-1]
 	}
-	dq, dv := shapes[0][1], shapes[1][1]
+	last := func(s []int) int { return s[len(s)-1] }
+	dq, dv := last(shapes[0]), last(shapes[1])
 	dk := dv
 	if len(shapes) == 3 {
-		dk = shapes[2][1]
+		dk = last(shapes[2])
 	}
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
 	var firstErr error
@@ -456,6 +492,9 @@ func (l *MultiHeadAttention) ForwardMaskedN(xs []*tensor.Tensor, masks [][]bool,
 	if l.inShapes == nil {
 		return nil, layerErr(ErrShape, class, l.name, "ForwardN before BuildN")
 	}
+	if l.grouped() {
+		return l.forwardGrouped(xs, masks, training)
+	}
 	if len(xs) != len(l.inShapes) {
 		return nil, layerErr(ErrShape, class, l.name, "%d inputs, built for %d", len(xs), len(l.inShapes))
 	}
@@ -532,6 +571,9 @@ func (l *MultiHeadAttention) ForwardMaskedN(xs []*tensor.Tensor, masks [][]bool,
 			gemm(false, false, tq, vd, tv, 1, s, tv, pv[b*tv*hv+hh*vd:], hv, 0, o[b*tq*hv+hh*vd:], hv)
 		}
 	})
+	if l.scores {
+		l.scoresOut = slices.Clone(w)
+	}
 	y := project(o, bt*tq, hv, l.wo, l.bo)
 	l.cache = nil
 	if training {
@@ -570,6 +612,9 @@ func (l *MultiHeadAttention) BackwardN(dy *tensor.Tensor) ([]*tensor.Tensor, err
 	if c == nil {
 		return nil, layerErr(ErrShape, class, l.name, "BackwardN without a training ForwardN")
 	}
+	if l.grouped() {
+		return l.backwardGrouped(dy)
+	}
 	bt, tq, tv := c.q.Shape[0], c.q.Shape[1], c.v.Shape[1]
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
 	hk, hv := h*kd, h*vd
@@ -589,6 +634,11 @@ func (l *MultiHeadAttention) BackwardN(dy *tensor.Tensor) ([]*tensor.Tensor, err
 			// dw = dO·Vᵀ, dV = wᵀ·dO
 			gemm(false, true, tq, tv, vd, 1, do[b*tq*hv+hh*vd:], hv, c.pv[b*tv*hv+hh*vd:], hv, 0, dw, tv)
 			gemm(true, false, tv, vd, tq, 1, w, tv, do[b*tq*hv+hh*vd:], hv, 0, dpv[b*tv*hv+hh*vd:], hv)
+			if l.dScores != nil {
+				for i, v := range l.dScores[(b*h+hh)*tq*tv : (b*h+hh+1)*tq*tv] {
+					dw[i] += v
+				}
+			}
 			softmaxB(nil, w, dw, dw, tv)
 			// s = scale·Q·Kᵀ: dQ = scale·ds·K, dK = scale·dsᵀ·Q
 			gemm(false, false, tq, kd, tv, scale, dw, tv, c.pk[b*tv*hk+hh*kd:], hk, 0, dpq[b*tq*hk+hh*kd:], hk)
@@ -634,8 +684,14 @@ func (l *MultiHeadAttention) Config(d saved.Dialect) map[string]any {
 		c["output_shape"] = l.outDim
 	}
 	c["attention_axes"] = nil
-	if l.inShapes != nil {
-		c["attention_axes"] = []any{1}
+	if l.axesRaw != nil {
+		c["attention_axes"] = intsJSON(l.axesRaw)
+	}
+	if s := l.tensorShapes(); s != nil {
+		// as Keras writes it once built: the axes resolved
+		if ax, err := l.mhaAxes(s[0]); err == nil {
+			c["attention_axes"] = intsJSON(ax)
+		}
 	}
 	if d == saved.Keras3 {
 		c["sliding_window"] = nil
@@ -690,6 +746,9 @@ func (l *MultiHeadAttention) GraphMaskedN(has []bool) (*saved.LayerGraph, error)
 	if l.inShapes == nil {
 		return nil, errNotBuiltGraph("MultiHeadAttention", l.name)
 	}
+	if !l.defaultAxes(l.tensorShapes()) {
+		return l.graphGrouped(has)
+	}
 	g := newGraphBuilder("MultiHeadAttention", l.name)
 	dense := func(sub, in, eq string, w, b *Weight) string {
 		k := g.readAs(g.unique(sub+"/einsum/Einsum/ReadVariableOp"), w.Name)
@@ -738,8 +797,13 @@ func (l *MultiHeadAttention) GraphMaskedN(has []bool) (*saved.LayerGraph, error)
 	if err != nil {
 		return nil, err
 	}
-	return &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out,
-		SubLayers: l.subLayerGraphs(), PassesMask: len(has) > 0 && has[0]}, nil
+	lg := &saved.LayerGraph{InputShapes: cloneShapes(l.inShapes), OutputShape: outShape, Ops: g.ops, Output: out,
+		SubLayers: l.subLayerGraphs(), PassesMask: len(has) > 0 && has[0]}
+	if l.scores {
+		lg.MoreOutputs = []string{w}
+		lg.MoreOutputShapes = [][]int{{l.heads, l.inShapes[0][0], l.inShapes[1][0]}}
+	}
+	return lg, nil
 }
 
 // subLayerGraphs returns the four EinsumDense sub-layers as tf_keras builds them (their
@@ -751,6 +815,17 @@ func (l *MultiHeadAttention) subLayerGraphs() []saved.SubLayerGraph {
 		key = s[2]
 	}
 	h, kd, vd := l.heads, l.keyDim, l.valueDim
+	free := len(s[0])
+	projEq, projBias := mhaProjEquation(free, 1, 2)
+	outEq, outBias := mhaProjEquation(free, 2, 1)
+	lead := func(n int, tail ...int) []int { // Keras's output_shape: None (-1) before the known axes
+		out := make([]int, n)
+		for i := range out {
+			out[i] = -1
+		}
+		return append(out, tail...)
+	}
+	oin := append(slices.Clone(s[0][:free-1]), h, vd)
 	mk := func(sub saved.SubLayer, eq string, out []int, bias string, in []int) saved.SubLayerGraph {
 		o := EinsumDenseOptions{Name: sub.Name}
 		if l.useBias {
@@ -762,9 +837,9 @@ func (l *MultiHeadAttention) subLayerGraphs() []saved.SubLayerGraph {
 			InputShape: slices.Clone(in)}
 	}
 	return []saved.SubLayerGraph{
-		mk(mhaSubLayers[0], "abc,cde->abde", []int{-1, h, kd}, "de", s[0]),
-		mk(mhaSubLayers[1], "abc,cde->abde", []int{-1, h, kd}, "de", key),
-		mk(mhaSubLayers[2], "abc,cde->abde", []int{-1, h, vd}, "de", s[1]),
-		mk(mhaSubLayers[3], "abcd,cde->abe", []int{-1, l.out(s[0])}, "e", []int{s[0][0], h, vd}),
+		mk(mhaSubLayers[0], projEq, lead(free-1, h, kd), projBias, s[0]),
+		mk(mhaSubLayers[1], projEq, lead(free-1, h, kd), projBias, key),
+		mk(mhaSubLayers[2], projEq, lead(free-1, h, vd), projBias, s[1]),
+		mk(mhaSubLayers[3], outEq, lead(free-1, l.out(s[0])), outBias, oin),
 	}
 }

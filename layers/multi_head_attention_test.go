@@ -26,8 +26,14 @@ func TestMultiHeadAttentionErrors(t *testing.T) {
 	if _, err := l.ForwardN(nil, false); !errors.Is(err, ErrShape) {
 		t.Errorf("ForwardN before BuildN: %v", err)
 	}
+	a2, _, err := FromConfig("MultiHeadAttention", map[string]any{"num_heads": 2.0, "key_dim": 3.0, "attention_axes": []any{2.0}}, saved.Keras3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a2.(*MultiHeadAttention).BuildN([][]int{{4, 3}, {5, 3}}, NewRand(1)); !errors.Is(err, ErrShape) {
+		t.Errorf("attention_axes [2] on rank-3 inputs: %v", err)
+	}
 	for _, c := range []map[string]any{
-		{"num_heads": 2.0, "key_dim": 3.0, "attention_axes": []any{2.0}},
 		{"num_heads": 2.0, "key_dim": 3.0, "output_shape": []any{3.0, 4.0}},
 		{"num_heads": 2.0, "key_dim": 3.0, "use_gate": true},
 	} {
@@ -49,10 +55,16 @@ func TestMultiHeadAttentionErrors(t *testing.T) {
 	if _, err := d.ForwardN([]*tensor.Tensor{x, x}, false); err != nil {
 		t.Errorf("inference with dropout: %v", err)
 	}
-	for k, v := range map[string]any{"return_attention_scores": true, "attention_mask": []any{"m", 0.0, 0.0}, "other": 1.0} {
+	for k, v := range map[string]any{"attention_mask": []any{"m", 0.0, 0.0}, "other": 1.0} {
 		if err := d.SetCallKwarg(k, v, true); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: %v", k, err)
 		}
+	}
+	if err := d.SetCallKwarg("return_attention_scores", true, true); err != nil || !d.ReturnScores() {
+		t.Errorf("return_attention_scores: %v", err)
+	}
+	if err := d.SetCallKwarg("return_attention_scores", false, false); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("calls with and without return_attention_scores: %v", err)
 	}
 	if err := d.SetCallKwarg("use_causal_mask", true, true); err != nil || !d.CausalMask() {
 		t.Errorf("use_causal_mask: %v", err)

@@ -60,8 +60,8 @@ func TestAttnFixturesConfigSummary(t *testing.T) {
 }
 
 // TestAttentionCallArgsRefused: a config whose attention call returns the attention scores
-// (a second output) is refused (ErrUnsupported naming the argument), not run without it;
-// use_causal_mask is taken (testdata/layers_attnmask) but must be a boolean.
+// (a second output, testdata/layers_attnscores) is read, with return_attention_scores a
+// boolean; use_causal_mask is taken (testdata/layers_attnmask) but must be a boolean.
 func TestAttentionCallArgsRefused(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "layers_attn", "layer_attention_dot")
 	for _, src := range []string{"config_keras2_to_json.json", "config_keras3.json"} {
@@ -78,9 +78,12 @@ func TestAttentionCallArgsRefused(t *testing.T) {
 		if bad == data {
 			t.Fatalf("%s: no call to change", src)
 		}
-		_, err := FromConfig([]byte(bad))
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "return_attention_scores") {
+		if _, err := FromConfig([]byte(bad)); err != nil {
 			t.Errorf("%s with return_attention_scores: %v", src, err)
+		}
+		_, err := FromConfig([]byte(strings.Replace(bad, `"return_attention_scores": true`, `"return_attention_scores": "yes"`, 1)))
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "return_attention_scores") {
+			t.Errorf("%s with return_attention_scores \"yes\": %v", src, err)
 		}
 		bad = strings.Replace(bad, `"return_attention_scores": true`, `"use_causal_mask": "yes"`, 1)
 		_, err = FromConfig([]byte(bad))

@@ -137,7 +137,13 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 	var err error
 	if mo, ok := l.(layers.MultiIO); ok && mo.MultiIO(len(xs)) {
 		n.multi = true
-		if mo.Built() {
+		if mi, isList := l.(layers.MultiInput); isList {
+			// a layer taking a list and returning several tensors (attention scores)
+			n.list = true
+			if mi.Built() {
+				shapes = mi.InputShapes()
+			}
+		} else if mo.Built() {
 			shapes[0] = mo.InputShape()
 		}
 		if outShapes, err = mo.OutputShapesIO(shapes); err == nil {
@@ -520,7 +526,25 @@ func (m *Model) buildGraph() error {
 		var out []int
 		var outShapes [][]int
 		var err error
-		if mo, ok := n.layer.(layers.MultiIO); ok && n.multi {
+		if mi, ok := n.layer.(layers.MultiInput); ok && n.multi && n.list {
+			if mi.Built() {
+				if !equalShapes(mi.InputShapes(), shapes) {
+					err = fmt.Errorf("%w: the layer is built for inputs %s", ErrShape, shapesList(mi.InputShapes()))
+				}
+			} else if err = m.checkBudgetN(mi, shapes); err == nil {
+				err = mi.BuildN(cloneShapes(shapes), m.buildRand())
+			}
+			if err == nil {
+				if outShapes, err = n.layer.(layers.MultiIO).OutputShapesIO(cloneShapes(shapes)); err == nil {
+					out = outShapes[0]
+					for i, t := range n.outs {
+						if i >= len(outShapes) || !slices.Equal(outShapes[i], t.shape) {
+							err = fmt.Errorf("%w: built, output %d differs from its call's", ErrShape, i)
+						}
+					}
+				}
+			}
+		} else if mo, ok := n.layer.(layers.MultiIO); ok && n.multi {
 			if mo.Built() {
 				if !slices.Equal(mo.InputShape(), shapes[0]) {
 					err = fmt.Errorf("%w: the layer is built for input shape %s", ErrShape, shapeString(-1, mo.InputShape()))

@@ -60,7 +60,7 @@ func (m *Model) functionalConfigObject(d saved.Dialect, form configForm) (map[st
 				if n.list {
 					a0 = args
 				}
-				if n.multi && len(args) > 1 {
+				if n.multi && !n.list && len(args) > 1 {
 					// Keras 3 records a recurrent call's initial states as a keyword argument
 					// (and then no mask or training).
 					nodes = append(nodes, map[string]any{"args": []any{a0}, "kwargs": map[string]any{"initial_state": args[1:]}})
@@ -608,7 +608,7 @@ func (m *Model) fromFunctionalConfig(c map[string]any, d saved.Dialect, warn fun
 // states' shapes.
 func stateBuildConfig(g *graph, l layers.Layer, d saved.Dialect) map[string]any {
 	ns := g.layerNodes[l]
-	if len(ns) == 0 || !ns[0].multi || len(ns[0].in) < 2 {
+	if len(ns) == 0 || !ns[0].multi || ns[0].list || len(ns[0].in) < 2 {
 		return nil
 	}
 	in := ns[0].in
@@ -630,7 +630,7 @@ func stateBuildConfig(g *graph, l layers.Layer, d saved.Dialect) map[string]any 
 func outputOf(t *KerasTensor, r tensorRef) (*KerasTensor, error) {
 	if r.index >= len(t.node.outs) {
 		if r.index > 0 && len(t.node.outs) == 1 {
-			return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns one tensor (layers with several outputs: the recurrent layers with return_state)", ErrUnsupported, r.index, r.layer)
+			return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns one tensor (layers with several outputs: the recurrent layers with return_state, the attention layers with return_attention_scores)", ErrUnsupported, r.index, r.layer)
 		}
 		return nil, fmt.Errorf("%w: called on output %d of layer %q, which returns %d tensors", ErrFormat, r.index, r.layer, len(t.node.outs))
 	}

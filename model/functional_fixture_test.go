@@ -234,7 +234,8 @@ var smMaskRefused = map[string]bool{}
 // maskedCases are the model cases whose layers use Keras masks.
 var maskedCases = map[string]bool{"mask_lstm": true, "mask_bigru_td": true, "masking_rnn": true,
 	"attention_masked": true, "additive_self_masked_causal": true, "attention_concat_masked": true,
-	"mha_keras_masks": true}
+	"mha_keras_masks": true, "additive_scores_masked": true, "masked_metrics_attention": true,
+	"masked_metrics_two_outputs": true}
 
 // multiOutputCases are the model cases with layers returning several tensors or given
 // initial states (testdata/layers_rnnstate) whose TF graphs kerasgo does not write: none

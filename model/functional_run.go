@@ -119,7 +119,19 @@ func (g *graph) callMulti(r *fnRun, n *node, training bool) (*tensor.Tensor, err
 		in[i] = r.vals[x]
 	}
 	mask := r.masks[n.in[0]]
-	ys, err := n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
+	var ys []*tensor.Tensor
+	var err error
+	mm, listMasks := n.layer.(layers.MaskedMultiIO)
+	var masks [][]bool
+	if listMasks && n.list {
+		masks = make([][]bool, len(n.in))
+		for i, x := range n.in {
+			masks[i] = r.masks[x]
+		}
+		ys, err = mm.ForwardIOMasks(in, masks, training)
+	} else {
+		ys, err = n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
+	}
 	if err == nil && len(ys) != len(n.outs) {
 		err = fmt.Errorf("%w: %d outputs where the call has %d", ErrShape, len(ys), len(n.outs))
 	}
@@ -132,7 +144,11 @@ func (g *graph) callMulti(r *fnRun, n *node, training bool) (*tensor.Tensor, err
 		}
 		r.vals[n.outs[i]] = y
 	}
-	if m := outMask(n.layer, in[0], mask); m != nil {
+	m := outMask(n.layer, in[0], mask)
+	if listMasks && n.list {
+		m = mm.OutputMaskN(masks)
+	}
+	if m != nil {
 		r.setMask(n.out, m)
 	}
 	return r.vals[n.out], nil

@@ -110,7 +110,11 @@ func (m *Model) graphInitialStates() (map[layers.Layer]int, map[layers.Layer]int
 	for _, n := range m.fn.nodes {
 		nOuts[n.layer] = max(nOuts[n.layer], len(n.outs))
 		calls[n.layer]++
-		if !n.multi || len(n.in) < 2 { // one input, or a merge layer's inputs
+		sr, scores := n.layer.(layers.ScoresReturner)
+		scores = scores && n.list && sr.ReturnScores()
+		// one input, a merge layer's inputs, or an attention layer's inputs (its graph returns
+		// the scores as LayerGraph.MoreOutputs)
+		if !n.multi || len(n.in) < 2 || scores {
 			continue
 		}
 		if _, ok := n.layer.(layers.StateGrapher); !ok {

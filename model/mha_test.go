@@ -35,7 +35,8 @@ func TestMHATrainStep(t *testing.T) {
 
 // TestMHACallArgs reads MultiHeadAttention calls from both dialects' configs: the value (and
 // key) given as keyword tensors, use_causal_mask kept and written back, and attention masks
-// and return_attention_scores refused with ErrUnsupported naming the argument.
+// refused with ErrUnsupported naming the argument, return_attention_scores taken when a
+// boolean (testdata/layers_attnscores).
 func TestMHACallArgs(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "layers_mha", "layer_mha_causal")
 	for _, src := range []string{"config_keras2_to_json.json", "config_keras3.json"} {
@@ -62,15 +63,18 @@ func TestMHACallArgs(t *testing.T) {
 				t.Errorf("%s -> %v: use_causal_mask not written", src, d)
 			}
 		}
-		for _, bad := range []struct{ from, to, want string }{
-			{`"use_causal_mask": true`, `"use_causal_mask": true, "return_attention_scores": true`, "return_attention_scores"},
+		for _, bad := range []struct {
+			from, to, want string
+			is             error
+		}{
+			{`"use_causal_mask": true`, `"use_causal_mask": true, "return_attention_scores": "yes"`, "return_attention_scores", ErrFormat},
 		} {
 			b := strings.Replace(data, bad.from, bad.to, 1)
 			if b == data {
 				t.Fatalf("%s: no call to change", src)
 			}
 			_, err := FromConfig([]byte(b))
-			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), bad.want) {
+			if !errors.Is(err, bad.is) || !strings.Contains(err.Error(), bad.want) {
 				t.Errorf("%s with %s: %v", src, bad.want, err)
 			}
 		}

@@ -81,6 +81,10 @@ func (m *Model) layerColumns(l layers.Layer, keras3 bool) (shape, params string)
 				parts[i] = shapeString(t.batch, m.dynMasked(key, t.shape))
 			}
 			shape = "[" + strings.Join(parts, ", ") + "]"
+			if _, tuple := l.(layers.ScoresReturner); tuple && !keras3 {
+				// tf_keras prints the tuple an attention layer returns with its scores
+				shape = "(" + strings.Join(parts, ", ") + ")"
+			}
 		}
 		if !keras3 {
 			for _, n := range ns {

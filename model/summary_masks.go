@@ -222,7 +222,7 @@ func (m *Model) connectionsWithMasks(l layers.Layer, maskArg map[*node]*maskOp) 
 	var parts []string
 	for _, n := range m.fn.layerNodes[l] {
 		for _, x := range n.in {
-			parts = append(parts, x.node.layer.Name()+"["+strconv.Itoa(m.fn.nodeIndex(x.node))+"][0]")
+			parts = append(parts, x.node.layer.Name()+"["+strconv.Itoa(m.fn.nodeIndex(x.node))+"]["+strconv.Itoa(x.index)+"]")
 		}
 		if o := maskArg[n]; o != nil {
 			parts = append(parts, o.name+"[0][0]")

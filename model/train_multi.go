@@ -194,6 +194,10 @@ type stepStats struct {
 	outLoss []float32 // per output: its mean loss (0 without a loss)
 	n       float32
 	metrics []float32 // per metric over all outputs: sum over the batch
+	// metricN is each metric's count: the samples of the batch, or for an output carrying a
+	// Keras mask its unmasked entries (weighted as Keras weights masked metrics; see
+	// metricSumsN), in samples (count/steps).
+	metricN []float32
 }
 
 // values returns the step's values in logNames order (means over the batch).
@@ -206,18 +210,37 @@ func (st stepStats) values(t *trainState) []float64 {
 			}
 		}
 	}
-	for _, s := range st.metrics {
-		v = append(v, float64(s/st.n))
+	for i, s := range st.metrics {
+		n := st.metricCount(i)
+		if n == 0 {
+			v = append(v, 0) // every entry masked: Keras's 0/0 is 0
+			continue
+		}
+		v = append(v, float64(s/n))
 	}
 	return v
 }
 
-// trackers accumulates step values over batches, weighted by batch size.
+func (st stepStats) metricCount(i int) float32 {
+	if i < len(st.metricN) {
+		return st.metricN[i]
+	}
+	return st.n
+}
+
+// trackers accumulates step values over batches, weighted by batch size (a metric by its
+// count).
 type trackers []metrics.Mean
 
 func (tr trackers) add(st stepStats, t *trainState) {
-	for i, v := range st.values(t) {
-		tr[i].Add(float32(v)*st.n, st.n)
+	vs := st.values(t)
+	first := len(vs) - len(st.metrics)
+	for i, v := range vs {
+		n := st.n
+		if i >= first {
+			n = st.metricCount(i - first)
+		}
+		tr[i].Add(float32(v)*n, n)
 	}
 }
 
@@ -387,38 +410,77 @@ func (m *Model) lossesN(outs, ys []*tensor.Tensor, wantGrad bool) (stepStats, []
 		}
 	}
 	st.loss += m.layerLosses()
-	sums, err := m.metricSumsN(outs, ys)
+	sums, counts, err := m.metricSumsN(outs, ys)
 	if err != nil {
 		return stepStats{}, nil, nil, err
 	}
-	st.metrics = sums
+	st.metrics, st.metricN = sums, counts
 	return st, dys, logits, nil
 }
 
-// metricSumsN evaluates each output's metrics on a batch.
-func (m *Model) metricSumsN(outs, ys []*tensor.Tensor) ([]float32, error) {
+// metricSumsN evaluates each output's metrics on a batch: per metric the sum of its
+// per-sample values and their count. A metric of an output carrying a Keras mask counts the
+// unmasked entries alone, as both Kerases weight it by the mask (tf_keras's compile_utils
+// passes the mask as sample_weight, Keras 3's MeanMetricWrapper applies it): the mean over
+// the batch's unmasked entries, accumulated over batches by their number. Sums and counts
+// are in samples (entries / steps per sample).
+func (m *Model) metricSumsN(outs, ys []*tensor.Tensor) ([]float32, []float32, error) {
 	t := m.train
-	var sums []float32
+	var sums, counts []float32
 	for i, o := range t.outs {
-		if len(o.metrics) > 0 && i < len(m.outMasks) && m.outMasks[i] != nil {
-			return nil, fmt.Errorf("%w: metrics of output %q, which carries a Keras mask (Keras weights them by it; kerasgo weights only the loss)", ErrUnsupported, o.name)
+		var mask []bool
+		if i < len(m.outMasks) {
+			mask = m.outMasks[i]
 		}
 		for _, s := range o.metrics {
 			if ys[i] == nil {
-				return nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.Name, o.name)
+				return nil, nil, fmt.Errorf("%w: metric %s of output %q without targets", ErrShape, s.Name, o.name)
 			}
 			fn := s.Fn
 			if fn == "" {
 				fn = metrics.ResolveAccuracy(ys[i].Shape, outs[i].Shape)
 			}
-			v, _, err := metrics.Sum(fn, outs[i].Float32s(), outs[i].Shape, ys[i].Float32s())
-			if err != nil {
-				return nil, within("metric "+s.Name, err)
+			pred, predShape, y := outs[i].Float32s(), outs[i].Shape, ys[i].Float32s()
+			perSample := float32(1) // entries (rows) per sample
+			if c := predShape[len(predShape)-1]; len(predShape) > 2 && c > 0 && predShape[0] > 0 {
+				perSample = float32(len(pred) / c / predShape[0])
 			}
-			sums = append(sums, v)
+			if mask != nil {
+				var err error
+				if pred, predShape, y, err = maskedRows(pred, predShape, y, mask); err != nil {
+					return nil, nil, within(fmt.Sprintf("metric %s of output %q", s.Name, o.name), err)
+				}
+			}
+			v, n, err := metrics.Sum(fn, pred, predShape, y)
+			if err != nil {
+				return nil, nil, within("metric "+s.Name, err)
+			}
+			sums, counts = append(sums, v/perSample), append(counts, n/perSample)
 		}
 	}
-	return sums, nil
+	return sums, counts, nil
+}
+
+// maskedRows keeps the rows (entries without the class axis) of pred and y whose mask flag is
+// set: pred (rows, classes), y with as many values per row.
+func maskedRows(pred []float32, shape []int, y []float32, mask []bool) ([]float32, []int, []float32, error) {
+	c := shape[len(shape)-1]
+	if c < 1 || len(pred)%c != 0 {
+		return nil, nil, nil, fmt.Errorf("%w: output shape %s", ErrShape, tensor.ShapeString(shape))
+	}
+	rows := len(pred) / c
+	if len(mask) != rows || rows == 0 || len(y)%rows != 0 {
+		return nil, nil, nil, fmt.Errorf("%w: output mask of %d flags for output %s and %d targets", ErrShape, len(mask), tensor.ShapeString(shape), len(y))
+	}
+	yr := len(y) / rows
+	var p, t []float32
+	for r, keep := range mask {
+		if keep {
+			p = append(p, pred[r*c:(r+1)*c]...)
+			t = append(t, y[r*yr:(r+1)*yr]...)
+		}
+	}
+	return p, []int{len(p) / c, c}, t, nil
 }
 
 // compileOutputs reads the loss arguments of o: Loss, or Losses / LossByOutput, with their

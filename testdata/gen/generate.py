@@ -15,7 +15,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PARTS = ["models", "train", "formats", "verify", "layouts", "k3opt", "functional", "wonly", "layers_conv2d", "layers_norm", "layers_1d", "layers_rnn", "layers_attn", "plot", "layers_mha", "layers_wrap", "nested", "nonedims", "chfirst", "dtype16", "tfops", "conv2dt_dilation", "layers_activations", "layers_rnnstate", "tfops2", "bf16w", "layers_attnmask"]
+PARTS = ["models", "train", "formats", "verify", "layouts", "k3opt", "functional", "wonly", "layers_conv2d", "layers_norm", "layers_1d", "layers_rnn", "layers_attn", "plot", "layers_mha", "layers_wrap", "nested", "nonedims", "chfirst", "dtype16", "tfops", "conv2dt_dilation", "layers_activations", "layers_rnnstate", "tfops2", "bf16w", "layers_attnmask", "layers_attnscores"]
 
 
 def main():

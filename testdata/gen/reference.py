@@ -27,7 +27,10 @@ Usage:
     (y<i>.npy, written too: labels for softmax outputs, normal values otherwise): logs.json
     (train_on_batch's dict: loss, <output>_loss, ...), weights.json + w/, optimizer.json + slots/.
 --part wrap does the same for the acceptance models of testdata/layers_wrap (WRAP_CASES:
-    wrappers and masks; a TimeDistributed output's activation is its inner layer's).
+    wrappers and masks; a TimeDistributed output's activation is its inner layer's), and the
+    ATTNMASK_CASES and ATTNSCORES_CASES of testdata/layers_attnmask and layers_attnscores; for
+    MASKED_METRIC_CASES (metrics of outputs carrying a Keras mask) also evaluate() in tf_keras and
+    Keras 3 (masked_metric_evals).
 --part rnnstate does the same for RNNSTATE_CASES of testdata/layers_rnnstate (return_state and
     initial_state).
 --part apps_mobile does the same for APPS_MOBILE_STEPS of the applications_mobile.py cache
@@ -61,7 +64,7 @@ sys.path.insert(0, HERE)
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from common import (K2, fresh, log, np, read_weights, reset_dir, save_npy,  # noqa: E402
+from common import (K2, K3, fresh, keras, log, np, read_weights, reset_dir, save_npy,  # noqa: E402
                     set_weights_by_layer, tf_keras, write_weights)
 import train  # noqa: E402
 import formats  # noqa: E402
@@ -154,9 +157,55 @@ WRAP_CASES = ["bigru_td", "text_bilstm", "mask_lstm", "masking_rnn", "mask_bigru
 ATTNMASK_CASES = ["attention_masked", "additive_self_masked_causal", "mha_keras_masks"]
 
 
+# Attention layers returning their scores (testdata/layers_attnscores): the loss of both outputs.
+ATTNSCORES_CASES = ["attention_scores", "additive_scores_masked", "mha_scores", "mha_axes2_rank4", "mha_axes1_rank4",
+                    "mha_axes12_rank4", "masked_metrics_attention", "masked_metrics_two_outputs"]
+# Of those, the cases compiled with metrics on an output carrying a Keras mask: evaluated too.
+MASKED_METRIC_CASES = ["masked_metrics_attention", "masked_metrics_two_outputs"]
+
+
 def wrap_steps(testdata, out):
     train_steps(os.path.join(testdata, "layers_wrap"), WRAP_CASES, out, "wrap")
     train_steps(os.path.join(testdata, "layers_attnmask"), ATTNMASK_CASES, out, "attnmask")
+    train_steps(os.path.join(testdata, "layers_attnscores"), ATTNSCORES_CASES, out, "attnscores")
+    masked_metric_evals(os.path.join(testdata, "layers_attnscores"), MASKED_METRIC_CASES, out)
+
+
+def masked_metric_evals(root, names, out):
+    """DIR/<case>/eval_x<i>.npy, eval_y<i>.npy (7 samples: the fixture's 3 padded token rows, reversed,
+    then the first) and eval_tf_keras.json / eval_keras3.json: evaluate(batch_size=2, return_dict) of
+    tfkeras/model.h5 in tf_keras and keras3/model.keras in Keras 3 (batches of 2, 2, 2, 1 with
+    different numbers of unmasked steps)."""
+    with open(os.path.join(root, "manifest.json"), encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    for name in names:
+        c = cases[name]
+        d = os.path.join(root, name)
+        o = os.path.join(out, name)
+        xs = [np.load(os.path.join(d, i["file"])) for i in c["inputs"]]
+        xs = [np.concatenate([x, x[::-1], x[:1]]) for x in xs]
+        n = xs[0].shape[0]
+        for i, x in enumerate(xs):
+            save_npy(os.path.join(o, f"eval_x{i}.npy"), x)
+        fresh(K2, 0)
+        m = tf_keras.models.load_model(os.path.join(d, "tfkeras", "model.h5"))
+        rng = np.random.default_rng(4343)
+        ys = []
+        for i, t in enumerate(m.outputs):
+            shape = tuple(int(s) for s in t.shape[1:])
+            y = rng.integers(0, shape[-1], size=(n,) + shape[:-1]).astype(np.float32)
+            save_npy(os.path.join(o, f"eval_y{i}.npy"), y)
+            ys.append(y)
+        ys1 = ys if len(ys) > 1 else ys[0]
+        r = m.evaluate(xs, ys1, batch_size=2, return_dict=True, verbose=0)
+        with open(os.path.join(o, "eval_tf_keras.json"), "w", encoding="utf-8") as f:
+            json.dump({k: float(v) for k, v in r.items()}, f)
+        fresh(K3, 0)
+        m3 = keras.saving.load_model(os.path.join(d, "keras3", "model.keras"))
+        r = m3.evaluate(xs if len(xs) > 1 else xs[0], ys1, batch_size=2, return_dict=True, verbose=0)
+        with open(os.path.join(o, "eval_keras3.json"), "w", encoding="utf-8") as f:
+            json.dump({k: float(v) for k, v in r.items()}, f)
+    log("reference", f"masked metrics: {len(names)} evaluations")
 
 
 # Acceptance model of testdata/layers_rnnstate (return_state, initial_state) compared step
