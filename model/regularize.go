@@ -1,6 +1,9 @@
 package model
 
-import "github.com/kerasgo/kerasgo/layers"
+import (
+	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
+)
 
 // Weight regularizers and constraints in training (layers.WeightRules): the penalty joins
 // the total loss of fit and evaluate (Keras's model.losses), its derivative the gradients
@@ -22,6 +25,7 @@ func (m *Model) weightRules() error {
 		return t.err
 	}
 	t.rules, t.err = nil, nil
+	tfKeras := m.train.raw != nil && m.train.raw.dialect == saved.Keras2
 	for _, l := range leafLayers(m.layers) {
 		rs, err := layers.WeightRules(l)
 		if err != nil {
@@ -30,8 +34,9 @@ func (m *Model) weightRules() error {
 		}
 		for _, r := range rs {
 			// Keras 3 regularizes and constrains trainable variables only; tf_keras constrains
-			// only the variables it updates.
-			if r.W.Trainable {
+			// only the variables it updates but adds the penalty of frozen ones to the loss
+			// (without gradient): kept, for a model whose training config is tf_keras's.
+			if r.W.Trainable || (tfKeras && r.HasRegularizer()) {
 				t.rules = append(t.rules, r)
 			}
 		}
@@ -56,7 +61,7 @@ func (m *Model) weightPenalty() float64 {
 func (m *Model) addPenaltyGradients() {
 	for i := range m.train.reg.rules {
 		r := &m.train.reg.rules[i]
-		if r.W.Grad != nil {
+		if r.W.Trainable && r.W.Grad != nil {
 			r.AddGradient(r.W.Grad)
 		}
 	}
@@ -66,7 +71,7 @@ func (m *Model) addPenaltyGradients() {
 func (m *Model) applyConstraints() {
 	for i := range m.train.reg.rules {
 		r := &m.train.reg.rules[i]
-		if r.HasConstraint() && r.W.Grad != nil {
+		if r.HasConstraint() && r.W.Trainable && r.W.Grad != nil {
 			r.Constrain()
 		}
 	}

@@ -3,7 +3,8 @@ regularizer compat test (compat/regularizer_test.go).
 
 Usage:
   reg_train.py make LIB CASE OPT OUT
-      LIB is "tf_keras" or "keras" (Keras 3); CASE one of dense, conv, rnn, wrap; OPT adam or
+      LIB is "tf_keras" or "keras" (Keras 3); CASE one of dense, conv, rnn, wrap, frozen (dense with
+      its first layer frozen); OPT adam or
       sgd. Builds the model (seeded), compiles it, saves OUT/model.h5 (tf_keras) or
       OUT/model.keras (Keras 3) before training, writes OUT/x.npy and OUT/y.npy, runs
       train_on_batch three times, writing OUT/s<k>_<i>.npy (model.get_weights() after step k)
@@ -82,6 +83,11 @@ def build(keras, case):
             L.Bidirectional(L.LSTM(3, kernel_regularizer=R.L1(0.02), recurrent_constraint=C.MaxNorm(0.7))),
             L.Dense(2, activation="softmax", bias_regularizer=R.L2(0.3)),
         ]
+    elif case == "frozen":
+        m, x, y = build(keras, "dense")
+        # tf_keras adds a frozen layer's penalty to the loss, Keras 3 does not.
+        m.layers[0].trainable = False
+        return m, x, y
     else:
         raise SystemExit(f"unknown case {case}")
     return keras.Sequential(layers), x, y
