@@ -38,11 +38,11 @@ type WeightRule struct {
 	L1    float32
 	L2    float32
 
-	con                    constraintKind
-	maxV, minV, rate       float32
-	axes                   []int // the constraint's reduction axes (Keras's axis), normalised
-	norms                  []float32
-	outer, inner, outStart []int // see initNorms
+	con              constraintKind
+	maxV, minV, rate float32
+	axes             []int // the constraint's reduction axes (Keras's axis), normalised
+	norms            []float32
+	stride, idx      []int // see initNorms and sweep
 }
 
 // HasRegularizer reports whether r adds to the loss.
@@ -98,10 +98,8 @@ func (r *WeightRule) Constrain() {
 		return
 	}
 	r.initNorms()
-	for i := range r.norms {
-		r.norms[i] = 0
-	}
-	r.eachNorm(w, func(k int, v float32) { r.norms[k] += v * v })
+	clear(r.norms)
+	r.sweep(w, false)
 	for k, s := range r.norms {
 		n := float32(math.Sqrt(float64(s)))
 		var f float32
@@ -116,49 +114,49 @@ func (r *WeightRule) Constrain() {
 		}
 		r.norms[k] = f
 	}
-	for i := range w {
-		w[i] *= r.norms[r.normIndex(i)]
-	}
+	r.sweep(w, true)
 }
 
-// initNorms sizes the norm buffer once: one norm per index of the kept (not reduced) axes.
+// initNorms sizes the buffers once: one norm per index of the kept (not reduced) axes.
 func (r *WeightRule) initNorms() {
 	if r.norms != nil {
 		return
 	}
 	shape := r.W.Value.Shape
 	n := 1
-	r.outer = make([]int, len(shape)) // stride of each axis in the norm index (0: reduced)
+	r.stride = make([]int, len(shape)) // stride of each axis in the norm index (0: reduced)
 	for d := len(shape) - 1; d >= 0; d-- {
 		if slices.Contains(r.axes, d) {
 			continue
 		}
-		r.outer[d] = n
+		r.stride[d] = n
 		n *= shape[d]
 	}
-	r.inner = make([]int, len(shape)) // stride of each axis in the weight
-	s := 1
-	for d := len(shape) - 1; d >= 0; d-- {
-		r.inner[d] = s
-		s *= shape[d]
-	}
+	r.idx = make([]int, len(shape))
 	r.norms = make([]float32, n)
 }
 
-// normIndex returns the norm a flat weight index belongs to.
-func (r *WeightRule) normIndex(i int) int {
-	k := 0
+// sweep walks w in order with the index of each element's norm: it sums the squares into
+// norms, or (scale) multiplies each element by its norm's factor.
+func (r *WeightRule) sweep(w []float32, scale bool) {
 	shape := r.W.Value.Shape
-	for d := range shape {
-		c := i / r.inner[d] % shape[d]
-		k += c * r.outer[d]
-	}
-	return k
-}
-
-func (r *WeightRule) eachNorm(w []float32, f func(k int, v float32)) {
+	clear(r.idx)
+	k := 0
 	for i, v := range w {
-		f(r.normIndex(i), v)
+		if scale {
+			w[i] = v * r.norms[k]
+		} else {
+			r.norms[k] += v * v
+		}
+		for d := len(shape) - 1; d >= 0; d-- {
+			r.idx[d]++
+			k += r.stride[d]
+			if r.idx[d] < shape[d] {
+				break
+			}
+			k -= r.stride[d] * shape[d]
+			r.idx[d] = 0
+		}
 	}
 }
 

@@ -3,8 +3,8 @@ regularizer compat test (compat/regularizer_test.go).
 
 Usage:
   reg_train.py make LIB CASE OPT OUT
-      LIB is "tf_keras" or "keras" (Keras 3); CASE one of dense, conv, rnn, wrap, frozen (dense with
-      its first layer frozen); OPT adam or
+      LIB is "tf_keras" or "keras" (Keras 3); CASE one of dense, conv, rnn, wrap, nested (a Functional
+      model around a Sequential one), frozen (dense with its first layer frozen); OPT adam or
       sgd. Builds the model (seeded), compiles it, saves OUT/model.h5 (tf_keras) or
       OUT/model.keras (Keras 3) before training, writes OUT/x.npy and OUT/y.npy, runs
       train_on_batch three times, writing OUT/s<k>_<i>.npy (model.get_weights() after step k)
@@ -83,6 +83,17 @@ def build(keras, case):
             L.Bidirectional(L.LSTM(3, kernel_regularizer=R.L1(0.02), recurrent_constraint=C.MaxNorm(0.7))),
             L.Dense(2, activation="softmax", bias_regularizer=R.L2(0.3)),
         ]
+    elif case == "nested":
+        x = np.random.default_rng(9).normal(size=(16, 6)).astype("float32")
+        y = np.random.default_rng(10).integers(0, 3, size=(16,)).astype("float32")
+        inner = keras.Sequential([
+            keras.Input((6,)),
+            L.Dense(5, activation="tanh", kernel_regularizer=R.L1L2(l1=0.02, l2=0.03),
+                    kernel_constraint=C.MinMaxNorm(0.2, 0.6, rate=0.5, axis=0)),
+        ], name="inner")
+        inp = keras.Input((6,))
+        out = L.Dense(3, activation="softmax", kernel_regularizer=R.L2(0.04))(inner(inp))
+        return keras.Model(inp, out), x, y
     elif case == "frozen":
         m, x, y = build(keras, "dense")
         # tf_keras adds a frozen layer's penalty to the loss, Keras 3 does not.
