@@ -59,7 +59,7 @@ func sameLoss(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Max(1, math
 
 // TestRegularizersTrainLikeKeras: models with L1, L2 and L1L2 regularizers and MaxNorm,
 // NonNeg, UnitNorm and MinMaxNorm constraints on Dense, Conv2D, BatchNormalization,
-// Embedding and LSTM weights (and inside TimeDistributed, Bidirectional and a nested model),
+// Embedding and LSTM weights (and inside TimeDistributed, Bidirectional, RNN cells and a nested model),
 // built and saved
 // by tf_keras (.h5) and Keras 3 (.keras), train three steps in Go (Adam and SGD) as in Keras
 // in the same run: the loss of each step (penalty included), the weights after steps 1 and 3
@@ -68,7 +68,7 @@ func sameLoss(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Max(1, math
 func TestRegularizersTrainLikeKeras(t *testing.T) {
 	python(t)
 	for _, lib := range []string{"tf_keras", "keras"} {
-		for _, c := range []string{"dense", "conv", "rnn", "wrap", "nested", "frozen"} {
+		for _, c := range []string{"dense", "conv", "rnn", "wrap", "cells", "nested", "frozen"} {
 			for _, opt := range []string{"adam", "sgd"} {
 				name := lib + "/" + c + "/" + opt
 				t.Run(name, func(t *testing.T) {

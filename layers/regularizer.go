@@ -178,7 +178,7 @@ func weightOfKey(prefix string) (name string, optional bool) {
 }
 
 // WeightRules returns the regularizers and constraints of l's weights (those of the layers
-// inside Bidirectional and TimeDistributed included), read from its config. An object kerasgo
+// inside Bidirectional and TimeDistributed and of RNN cells included), read from its config. An object kerasgo
 // does not apply in training (an activity_regularizer, OrthogonalRegularizer, a custom or
 // unknown regularizer or constraint) is an ErrUnsupported error naming the layer and the key:
 // fitting such a model would silently diverge from Keras.
@@ -193,6 +193,18 @@ func WeightRules(l Layer) ([]WeightRule, error) {
 		return append(f, b...), err
 	case *TimeDistributed:
 		return WeightRules(w.in.layer)
+	case *RNN: // RNN(cell): the cell's options are those of the inner layer
+		return WeightRules(w.inner)
+	case *StackedRNN:
+		var out []WeightRule
+		for _, c := range w.cells {
+			rs, err := WeightRules(c.inner)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rs...)
+		}
+		return out, nil
 	}
 	cfg := l.Config(saved.Keras3)
 	var rules []WeightRule

@@ -3,7 +3,8 @@ regularizer compat test (compat/regularizer_test.go).
 
 Usage:
   reg_train.py make LIB CASE OPT OUT
-      LIB is "tf_keras" or "keras" (Keras 3); CASE one of dense, conv, rnn, wrap, nested (a Functional
+      LIB is "tf_keras" or "keras" (Keras 3); CASE one of dense, conv, rnn, wrap, cells (RNN of a cell
+      and of stacked cells), nested (a Functional
       model around a Sequential one), frozen (dense with its first layer frozen); OPT adam or
       sgd. Builds the model (seeded), compiles it, saves OUT/model.h5 (tf_keras) or
       OUT/model.keras (Keras 3) before training, writes OUT/x.npy and OUT/y.npy, runs
@@ -82,6 +83,16 @@ def build(keras, case):
             L.TimeDistributed(L.Dense(4, kernel_regularizer=R.L2(0.05), kernel_constraint=C.MaxNorm(0.5))),
             L.Bidirectional(L.LSTM(3, kernel_regularizer=R.L1(0.02), recurrent_constraint=C.MaxNorm(0.7))),
             L.Dense(2, activation="softmax", bias_regularizer=R.L2(0.3)),
+        ]
+    elif case == "cells":
+        x = np.random.default_rng(11).normal(size=(8, 4, 3)).astype("float32")
+        y = np.random.default_rng(12).integers(0, 2, size=(8,)).astype("float32")
+        layers = [
+            keras.Input((4, 3)),
+            L.RNN(L.LSTMCell(4, kernel_regularizer=R.L2(0.05), recurrent_constraint=C.MaxNorm(0.6)), return_sequences=True),
+            L.RNN([L.GRUCell(3, kernel_regularizer=R.L1(0.02)),
+                   L.SimpleRNNCell(2, bias_regularizer=R.L2(0.1), kernel_constraint=C.UnitNorm())]),
+            L.Dense(2, activation="softmax"),
         ]
     elif case == "nested":
         x = np.random.default_rng(9).normal(size=(16, 6)).astype("float32")
