@@ -346,11 +346,13 @@ func initializerValue(o *kerasObject, def string, d saved.Dialect) any {
 	return (&kerasObject{Kind: "initializers", Class: def, Config: cfg}).value(d)
 }
 
-// checkNoEffect warns that a non-null regularizer/constraint is kept but not applied.
+// objectKept reads a regularizer or constraint, which the layer keeps in its config; training
+// applies weight regularizers and constraints it knows (regularizer.go), and warns here about
+// the others (activity regularizers, custom objects), on which it refuses to train.
 func (r *cfgReader) objectKept(kind string, keys ...string) *kerasObject {
 	o := r.object(kind, keys...)
-	if o != nil {
-		r.warn("%s is kept in the config but not applied", keys[0])
+	if o != nil && (keys[0] == "activity_regularizer" || !objectApplied(o)) {
+		r.warn("%s is kept in the config but not applied (training refuses the layer)", keys[0])
 	}
 	return o
 }

@@ -167,6 +167,7 @@ func (m *Model) buildOptimizer() {
 			return
 		}
 	}
+	t.reg.built = false
 	t.slotNames = t.opt.Slots(t.slotsKeras2)
 	for i := range vars {
 		n := vars[i].w.Value.Len()
@@ -283,6 +284,9 @@ func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 		t.resolved = true
 	}
 	m.buildOptimizer()
+	if err := m.weightRules(); err != nil {
+		return stepStats{}, err
+	}
 	if err := m.restoreSlots(); err != nil {
 		return stepStats{}, err
 	}
@@ -340,6 +344,7 @@ func (m *Model) trainStep(xs, ys []*tensor.Tensor) (stepStats, error) {
 // tf_keras's apply_gradients: clip the gradients, apply weight decay, update each variable.
 func (m *Model) applyGradients() {
 	t := m.train
+	m.addPenaltyGradients()
 	raw := make([][]float32, len(t.vars))
 	for i, v := range t.vars {
 		raw[i] = v.w.Grad
@@ -364,6 +369,7 @@ func (m *Model) applyGradients() {
 		}
 		t.opt.Update(t.iterations, v.w.Value.Float32s(), grads[i], v.slots)
 	}
+	m.applyConstraints()
 	t.iterations++
 }
 
@@ -425,6 +431,9 @@ func (m *Model) evaluate(xs, ys []*tensor.Tensor, batchSize int, onBatch func(do
 	}
 	if !t.resolved {
 		m.resolveMetricsN(ys)
+	}
+	if err := m.weightRules(); err != nil {
+		return nil, err
 	}
 	n := xs[0].Shape[0]
 	if n == 0 {

@@ -42,6 +42,8 @@ type trainState struct {
 	stop bool
 	// gradBufs hold clipped gradients (see optimizers.ClipGradients).
 	gradBufs [][]float32
+	// reg holds the weight regularizers and constraints of the model's layers (regularize.go).
+	reg regState
 
 	// Configs read from a file, written back verbatim when saving in the same dialect.
 	raw *rawTraining

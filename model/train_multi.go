@@ -566,8 +566,8 @@ func keysSorted[V any](m map[string]V) []string {
 }
 
 // layerLosses sums what the model's layers add to its loss in the last forward
-// (layers.LossLayer: ActivityRegularization), nested models' layers included; tf_keras and
-// Keras 3 add it to the total loss, not to any output's.
+// (layers.LossLayer: ActivityRegularization), nested models' layers included, and the weight
+// regularizers' penalty; tf_keras and Keras 3 add them to the total loss, not to any output's.
 func (m *Model) layerLosses() float32 {
 	var sum float64
 	for _, l := range leafLayers(m.layers) {
@@ -575,5 +575,6 @@ func (m *Model) layerLosses() float32 {
 			sum += ll.Loss()
 		}
 	}
+	sum += m.weightPenalty()
 	return float32(sum)
 }
