@@ -34,7 +34,7 @@ func TestAppsMobileK3TrainStep(t *testing.T) {
 // so the dialect's moving-variance rule is checked (unbiased for tf_keras's fused kernel, biased
 // for Keras 3: the other rule moves Xception's last moving variances by 1/143 of their update).
 //
-// The slots are checked against a wider spread: both files hold the same weights, so the other
+// The slots and trained weights are checked against a wider spread: both files hold the same weights, so the other
 // library's two steps (its reference and tf_variant/) are TF computing the same step too, and
 // a slot's spread is its largest difference from any of TF's four results. The libraries
 // disagree far more than each does with itself: NASNetMobile's untrained gradients grow to 4
