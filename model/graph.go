@@ -49,9 +49,18 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		var g *saved.LayerGraph
 		var err error
 		if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
+			msg, maskedOK := l.(layers.MaskedStateGrapher)
+			mg, _ := l.(layers.MaskedGrapher)
 			switch {
-			case recv[l] || recvN[l] != nil:
-				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo", ErrUnsupported)
+			case (recv[l] || recvN[l] != nil) && (!maskedOK || mg == nil):
+				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo for this layer class", ErrUnsupported)
+			case recv[l] && initial[l] == 1:
+				// Masked steps keep the states, from the initial ones.
+				g, err = msg.GraphMaskedInitialState()
+			case recv[l]: // masked calls with and without initial_state: both graphs
+				if g, err = mg.GraphMasked(); err == nil {
+					g.InitialState, err = msg.GraphMaskedInitialState()
+				}
 			case initial[l] == 1:
 				g, err = sg.GraphInitialState()
 			default: // calls with and without initial_state: both graphs
@@ -71,6 +80,9 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 			layers.AddMaskOps(l, g)
 			if mp, ok := l.(layers.MaskPasser); ok && mp.PassesMask() {
 				g.PassesMask = true
+				if g.InitialState != nil {
+					g.InitialState.PassesMask = true
+				}
 			}
 		}
 		if err == nil && nOuts[l] > 1+len(g.MoreOutputs) {
