@@ -26,6 +26,7 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if err != nil && strict {
 		return err
 	}
+	mixed := m.graphMaskMixed(recv)
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
 		if _, ok := l.(*InputLayer); ok {
@@ -48,11 +49,13 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		}
 		var g *saved.LayerGraph
 		var err error
-		if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
+		if mixed[l] {
+			g, err = nil, fmt.Errorf("%w: a Keras mask reaches some calls of the layer and not others: kerasgo's TF graphs give one layer's calls one mask", ErrUnsupported)
+		} else if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
 			msg, maskedOK := l.(layers.MaskedStateGrapher)
 			mg, _ := l.(layers.MaskedGrapher)
 			switch {
-			case (recv[l] || recvN[l] != nil) && (!maskedOK || mg == nil):
+			case recvN[l] != nil || recv[l] && (!maskedOK || mg == nil):
 				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo for this layer class", ErrUnsupported)
 			case recv[l] && initial[l] == 1:
 				// Masked steps keep the states, from the initial ones.
@@ -104,6 +107,21 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		sm.Layers[i].Graph = g
 	}
 	return nil
+}
+
+// graphMaskMixed returns the layers a Keras mask reaches (recv: their graphs read "$mask")
+// that are also called on a main input no mask reaches.
+func (m *Model) graphMaskMixed(recv map[layers.Layer]bool) map[layers.Layer]bool {
+	out := map[layers.Layer]bool{}
+	if m.fn == nil {
+		return out
+	}
+	for _, n := range m.fn.nodes {
+		if recv[n.layer] && len(n.in) > 0 && n.in[0].mask.by == "" {
+			out[n.layer] = true
+		}
+	}
+	return out
 }
 
 // graphInitialStates returns the recurrent layers (layers.StateGrapher) of a Functional

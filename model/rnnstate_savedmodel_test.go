@@ -1,8 +1,10 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -14,9 +16,10 @@ import (
 // called with initial_state where a Keras mask reaches it (a GRU after Masking given a Dense's
 // state; an LSTM after Embedding(mask_zero) called with and without initial_state; a
 // Bidirectional given both layers' states; RNN(LSTMCell), whose graphs read the cell's
-// variables) are written, with the mask and the states as
-// inputs of the layer's TF graph (their graphs are served in compat's
-// TestRNNStateSavedModelServing and TestRNNMaskedInitialStateServing).
+// variables) are written, with the mask and the states as inputs of the layer's TF graph
+// (their graphs are served in compat's TestRNNStateSavedModelServing and
+// TestRNNMaskedInitialStateServing). A layer a mask reaches in one call and not in another is
+// refused (ErrUnsupported, naming it) and leaves no directory.
 func TestRNNStateSavedModelRefusals(t *testing.T) {
 	dir := t.TempDir()
 	in := Input(5, 3).WithName("seq")
@@ -92,6 +95,21 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	bmm := MustNewModel([]*KerasTensor{tok2.Output(), v2.Output()}, []*KerasTensor{bg[0]})
 	if err := bmm.Save(filepath.Join(dir, "bi_masked")); err != nil {
 		t.Errorf("Bidirectional with initial_state and a mask: %v", err)
+	}
+
+	// One LSTM called on a masked sequence with initial_state and on an unmasked one without:
+	// its one graph reads the mask, refused naming the layer.
+	e4 := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{Name: "plain"}), tok.Output())
+	lx := layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_mixed", ReturnState: true})
+	x1 := MustApplyMulti(lx, e4)
+	x2 := MustApplyMulti(lx, e, x1[1], x1[2])
+	mixed := MustNewModel([]*KerasTensor{tok.Output()}, []*KerasTensor{MustApply(layers.NewConcatenate(-1), x1[0], x2[0])})
+	err = mixed.Save(filepath.Join(dir, "mixed"))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(fmt.Sprint(err), `"lstm_mixed"`) || !strings.Contains(fmt.Sprint(err), "some calls of the layer") {
+		t.Errorf("a layer called with and without a mask: %v, want ErrUnsupported naming lstm_mixed", err)
+	}
+	if f, _, err := Detect(filepath.Join(dir, "mixed")); err == nil || f != FormatUnknown {
+		t.Errorf("a refused save left a directory (%v)", f)
 	}
 
 	tok3 := Input(6).WithName("tokens")
