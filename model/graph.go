@@ -54,9 +54,16 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		} else if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
 			msg, maskedOK := l.(layers.MaskedStateGrapher)
 			mg, _ := l.(layers.MaskedGrapher)
+			// Keras 3 gives a call passing initial_state no mask (graphMaskUsers skips them):
+			// recv then comes from the layer's calls without initial_state.
+			k3 := m.fn.keras3Calls
 			switch {
-			case recvN[l] != nil || recv[l] && (!maskedOK || mg == nil):
+			case recvN[l] != nil || recv[l] && (mg == nil || !k3 && !maskedOK):
 				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo for this layer class", ErrUnsupported)
+			case recv[l] && k3: // masked calls without initial_state, unmasked ones with it
+				if g, err = mg.GraphMasked(); err == nil {
+					g.InitialState, err = sg.GraphInitialState()
+				}
 			case recv[l] && initial[l] == 1:
 				// Masked steps keep the states, from the initial ones.
 				g, err = msg.GraphMaskedInitialState()
