@@ -18,7 +18,8 @@ import (
 // output carries the input's mask on to later layers (an LSTM, SimpleRNN or Bidirectional
 // called without initial_state, GlobalAveragePooling1D). The script builds such models in
 // Keras 3 on padded inputs (leading, inner and trailing padding, a row of padding only; an
-// LSTM called with and without initial_state), saves .keras and Keras 3's .h5, and checks that
+// LSTM called on a masked sequence without initial_state, on it and on an unmasked one with
+// initial_state), saves .keras and Keras 3's .h5, and checks that
 // giving those calls the mask (tf_keras's behaviour) changes Keras 3's predictions. Go loads
 // both files, reports the Keras 3 call dialect, and predicts with Keras 3's predictions within
 // 1e-5; real TensorFlow serves Go's SavedModel of the .keras model with them too.

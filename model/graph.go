@@ -117,14 +117,15 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 }
 
 // graphMaskMixed returns the layers a Keras mask reaches (recv: their graphs read "$mask")
-// that are also called on a main input no mask reaches.
+// that are also called on a main input no mask reaches, other than by Keras 3's calls given
+// initial_state, which take no mask whatever reaches them (their graph is another one).
 func (m *Model) graphMaskMixed(recv map[layers.Layer]bool) map[layers.Layer]bool {
 	out := map[layers.Layer]bool{}
 	if m.fn == nil {
 		return out
 	}
 	for _, n := range m.fn.nodes {
-		if recv[n.layer] && len(n.in) > 0 && n.in[0].mask.by == "" {
+		if recv[n.layer] && len(n.in) > 0 && n.in[0].mask.by == "" && !m.fn.unmaskedCall(n) {
 			out[n.layer] = true
 		}
 	}

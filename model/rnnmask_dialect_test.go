@@ -2,6 +2,9 @@ package model
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -105,4 +108,41 @@ func abs32(f float32) float32 {
 		return -f
 	}
 	return f
+}
+
+// TestRNNInitialStateCallDialectSavedModel: one LSTM called on a masked sequence without
+// initial_state and on an unmasked one with it. tf_keras's dialect gives both calls the one
+// masked graph, so the SavedModel is refused naming the layer; Keras 3's gives the call with
+// initial_state no mask (its own, unmasked graph), so the model is written. So is Keras 3's
+// LSTM called with initial_state on the masked sequence and without it on an unmasked one
+// (tf_keras's refuses it likewise).
+func TestRNNInitialStateCallDialectSavedModel(t *testing.T) {
+	build := func(d saved.Dialect, initOnMasked bool) *Model {
+		tok := Input(6).WithName("tokens")
+		masked := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{Name: "emb", MaskZero: true}), tok.Output())
+		plain := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{Name: "plain"}), tok.Output())
+		lstm := layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_mixed", ReturnSequences: true, ReturnState: true})
+		first, second := masked, plain
+		if initOnMasked {
+			first, second = plain, masked
+		}
+		a := MustApplyMulti(lstm, first)
+		b := MustApplyMulti(lstm, second, a[1], a[2])
+		m, err := NewModel([]*KerasTensor{tok.Output()}, []*KerasTensor{a[0], b[0]}, ModelOptions{CallDialect: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	dir := t.TempDir()
+	for _, initOnMasked := range []bool{false, true} {
+		name := fmt.Sprintf("init_on_masked_%v", initOnMasked)
+		err := build(saved.Keras2, initOnMasked).Save(filepath.Join(dir, "k2_"+name))
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(fmt.Sprint(err), `"lstm_mixed"`) {
+			t.Errorf("%s: tf_keras dialect: %v, want ErrUnsupported naming lstm_mixed", name, err)
+		}
+		if err := build(saved.Keras3, initOnMasked).Save(filepath.Join(dir, "k3_"+name)); err != nil {
+			t.Errorf("%s: Keras 3 dialect: %v", name, err)
+		}
+	}
 }

@@ -102,7 +102,9 @@ def lstm_shared(mask_init):
     lstm = L.LSTM(3, return_sequences=True, return_state=True, name="shared")
     y1, h1, c1 = lstm(e)                               # masked
     y2, h2, _ = lstm(e, initial_state=[h1, c1], **kw)  # not masked in Keras 3
-    return keras.Model(t, [out("y1")(y1), out("y2")(y2), out("h2")(h2)]), lambda rng: [tokens(rng, 6)]
+    plain = L.Embedding(VOCAB, 3, name="plain")(t)     # no mask
+    y3, _, _ = lstm(plain, initial_state=[h2, h1])
+    return keras.Model(t, [out("y1")(y1), out("y2")(y2), out("h2")(h2), out("y3")(y3)]), lambda rng: [tokens(rng, 6)]
 
 
 def bigru_initial(mask_init):
