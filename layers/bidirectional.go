@@ -369,15 +369,32 @@ func (l *Bidirectional) GraphMasked() (*saved.LayerGraph, error) {
 	return g, err
 }
 
+// GraphMaskedInitialState is GraphInitialState for a call that a Keras mask reaches: both
+// inner layers read it and start from their initial states (their GraphMaskedInitialState).
+func (l *Bidirectional) GraphMaskedInitialState() (*saved.LayerGraph, error) {
+	g, err := l.graphMask(true, true)
+	if err == nil {
+		g.PassesMask = l.returnSeq()
+	}
+	return g, err
+}
+
 func (l *Bidirectional) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph("Bidirectional", l.name)
 	}
 	inner := func(x Layer) (*saved.LayerGraph, error) {
+		if initial && masked {
+			sg, ok := x.(MaskedStateGrapher)
+			if !ok {
+				return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of inner layer %s with a Keras mask in a TF graph", x.Class())
+			}
+			return sg.GraphMaskedInitialState()
+		}
 		if initial {
 			sg, ok := x.(StateGrapher)
-			if !ok || masked {
-				return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of inner layer %s in a TF graph (with a mask: %v)", x.Class(), masked)
+			if !ok {
+				return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of inner layer %s in a TF graph", x.Class())
 			}
 			return sg.GraphInitialState()
 		}

@@ -16,8 +16,10 @@ import (
 // way (its merged output and, with return_state, both layers' states; its initial states are
 // the forward layer's, then the backward layer's).
 func TestGradMultiIO(t *testing.T) {
-	const B, T, D, U = 2, 4, 3, 3
-	mask := []bool{true, true, false, true, true, true, true, false}
+	const B, T, D, U = 3, 4, 3, 3
+	// Leading, inner and trailing masked steps, and a sample masked throughout: before a
+	// sample's first unmasked step the outputs are zeros, not the initial states.
+	mask := []bool{false, true, false, true, true, true, true, false, false, false, false, false}
 	cases := map[string]MultiIO{
 		"SimpleRNN": NewSimpleRNN(U, SimpleRNNOptions{ReturnState: true, ReturnSequences: true}),
 		"LSTM":      NewLSTM(U, LSTMOptions{ReturnState: true}),

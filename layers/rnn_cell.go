@@ -166,8 +166,24 @@ func (l *RNN) SubObjects() []saved.SubObject {
 }
 
 // Graph is the recurrence's graph reading the variables by their names in the cell's scope.
-func (l *RNN) Graph() (*saved.LayerGraph, error) {
-	g, err := l.rnn.Graph()
+func (l *RNN) Graph() (*saved.LayerGraph, error) { return l.cellGraph(l.rnn.Graph()) }
+
+// GraphMasked is the recurrence's GraphMasked reading the cell's variables.
+func (l *RNN) GraphMasked() (*saved.LayerGraph, error) { return l.cellGraph(l.rnn.GraphMasked()) }
+
+// GraphInitialState is the recurrence's GraphInitialState reading the cell's variables.
+func (l *RNN) GraphInitialState() (*saved.LayerGraph, error) {
+	return l.cellGraph(l.rnn.GraphInitialState())
+}
+
+// GraphMaskedInitialState is the recurrence's GraphMaskedInitialState reading the cell's
+// variables.
+func (l *RNN) GraphMaskedInitialState() (*saved.LayerGraph, error) {
+	return l.cellGraph(l.rnn.GraphMaskedInitialState())
+}
+
+// cellGraph renames a recurrence graph's variable references into the cell's scope.
+func (l *RNN) cellGraph(g *saved.LayerGraph, err error) (*saved.LayerGraph, error) {
 	if err != nil {
 		return nil, err
 	}

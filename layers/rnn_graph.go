@@ -34,6 +34,25 @@ func (l *rnn) GraphMasked() (*saved.LayerGraph, error) {
 	return g, err
 }
 
+// GraphMaskedInitialState is GraphMasked for a call passing initial_state ("$in1", LSTM's
+// "$in2"): a masked step keeps the previous state, from the initial one; its output keeps the
+// previous output, which (as in Keras's backend rnn) starts from zeros, not from the initial
+// state: the steps before a sample's first unmasked step output zeros, and a fully masked
+// sample's last output is zeros while its returned states are the initial ones.
+func (l *rnn) GraphMaskedInitialState() (*saved.LayerGraph, error) {
+	g, err := l.graphMask(true, true)
+	if err == nil {
+		g.PassesMask = l.returnSeq
+	}
+	return g, err
+}
+
+// MaskedStateGrapher is a StateGrapher whose call passing initial_state can also use a Keras
+// mask reaching it (GraphMaskedInitialState, reading "$mask").
+type MaskedStateGrapher interface {
+	GraphMaskedInitialState() (*saved.LayerGraph, error)
+}
+
 func (l *rnn) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 	if !l.Built() {
 		return nil, errNotBuiltGraph(l.class, l.name)
@@ -95,6 +114,7 @@ func (l *rnn) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 		}
 	}
 	var outs []string
+	o := "" // the output of the last step ("" is zeros: Keras's outputs start from zeros)
 	for s := 0; s < T; s++ {
 		ts := int32(s)
 		if l.backwards {
@@ -187,11 +207,20 @@ func (l *rnn) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 			if l.kind == kindLSTM {
 				c = keep(c, cPrev)
 			}
-			if l.zeroOut {
-				outs = append(outs, keep(nh, g.fop("zeros_like", "ZerosLike", nh)))
-				continue
+			switch {
+			case l.zeroOut: // zero_output_for_mask: a masked step outputs zeros
+				o = keep(nh, "")
+			case initial:
+				// The output keeps the previous output, which starts from zeros and not
+				// from the initial state: zeros until the first unmasked step.
+				o = keep(nh, o)
+			default: // from zero states the kept output is the kept state
+				o = h
 			}
+			outs = append(outs, o)
+			continue
 		}
+		o = h
 		outs = append(outs, h)
 	}
 	in := l.InputShape()
@@ -199,7 +228,7 @@ func (l *rnn) graphMask(masked, initial bool) (*saved.LayerGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := h
+	res := o // the last step's output (the state h without a mask)
 	if l.returnSeq {
 		res = g.op("stack", "Pack", outs, tAttrs(map[string]saved.Attr{"N": saved.IntAttr(int64(T)), "axis": saved.IntAttr(1)}))
 	}

@@ -98,8 +98,72 @@ func (l *rnn) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 }
 
 // forwardState runs the cell over the time axis from the initial state h0 (and c0 for an
-// LSTM; nil: zeros) and also returns the final state.
+// LSTM; nil: zeros) and also returns the final state. Under a mask the outputs are Keras's:
+// the steps' outputs start from zeros, not from the initial state (zeroedOutputs).
 func (l *rnn) forwardState(x *tensor.Tensor, h0, c0 []float32, training bool) (*tensor.Tensor, []float32, []float32, error) {
+	y, h, c, err := l.forwardRun(x, h0, c0, training)
+	if err == nil && l.mask != nil {
+		if z := l.zeroedOutputs(l.mask, x.Shape[0], h0 != nil); z != nil {
+			l.applyZeroed(y.Float32s(), z, x.Shape[0])
+		}
+	}
+	return y, h, c, err
+}
+
+// zeroedOutputs marks, per sample b and processing step s (b·T+s), the outputs that Keras's
+// rnn gives as zeros where the kept state need not be: a masked step outputs the previous
+// step's output, which starts from zeros (not from the initial state: the steps before a
+// sample's first unmasked step, when the call was given initial states), or zeros with
+// zero_output_for_mask. It is nil when no output is zeroed.
+func (l *rnn) zeroedOutputs(mask []bool, B int, initial bool) []bool {
+	if mask == nil || (!initial && !l.zeroOut) {
+		return nil
+	}
+	T := l.steps
+	var z []bool
+	for b := 0; b < B; b++ {
+		seen := false // an unmasked step came
+		for s := 0; s < T; s++ {
+			ts := s
+			if l.backwards {
+				ts = T - 1 - s
+			}
+			if mask[b*T+ts] {
+				seen = true
+				continue
+			}
+			if l.zeroOut || !seen {
+				if z == nil {
+					z = make([]bool, B*T)
+				}
+				z[b*T+s] = true
+			}
+		}
+	}
+	return z
+}
+
+// applyZeroed zeroes the outputs (or their gradients) that zeroedOutputs marks in y, the
+// layer's output (B, T, units) or, without return_sequences, its last step's (B, units).
+func (l *rnn) applyZeroed(y []float32, z []bool, B int) {
+	T, U := l.steps, l.units
+	for b := 0; b < B; b++ {
+		if !l.returnSeq {
+			if z[b*T+T-1] {
+				clear(y[b*U : (b+1)*U])
+			}
+			continue
+		}
+		for s := 0; s < T; s++ {
+			if z[b*T+s] {
+				clear(y[(b*T+s)*U : (b*T+s+1)*U])
+			}
+		}
+	}
+}
+
+// forwardRun is forwardState before the masked outputs are zeroed.
+func (l *rnn) forwardRun(x *tensor.Tensor, h0, c0 []float32, training bool) (*tensor.Tensor, []float32, []float32, error) {
 	if err := checkInput(x, l.inShape, l.class, l.name); err != nil {
 		return nil, nil, nil, err
 	}
@@ -564,6 +628,11 @@ func (l *rnn) backwardState(dy *tensor.Tensor, dhT, dcT []float32) (*tensor.Tens
 	GU := G * U
 	rk := l.recKernel.Value.Float32s()
 	gy := dy.Float32s()
+	if z := l.zeroedOutputs(c.mask, B, c.nIn > 1); z != nil {
+		// Outputs forced to zeros take no gradient.
+		gy = slices.Clone(gy)
+		l.applyZeroed(gy, z, B)
+	}
 	dxz := make([]float32, B*T*GU)
 	dRK := make([]float32, U*GU)
 	var dRecBias []float32

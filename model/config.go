@@ -321,6 +321,7 @@ func fromConfigObject(top map[string]any, noData bool, maxParams int64) (*Model,
 func fromConfigObjectDepth(top map[string]any, noData bool, maxParams int64, depth int) (*Model, error) {
 	d := detectDialect(top)
 	m := NewSequential()
+	m.callDialect = d
 	m.depth = depth
 	m.maxParams = maxParams
 	m.noData = noData

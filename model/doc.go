@@ -55,7 +55,9 @@
 // the content, including what older files hold: the list-style Sequential config of Keras
 // 1/2.0, batch_input_shape or batch_shape, dtype as a string or a DTypePolicy dict,
 // build_input_shape. Config keys kerasgo does not know are not dropped silently: each one is
-// reported as a line in (*Model).Warnings.
+// reported as a line in (*Model).Warnings. A model follows the call semantics of the dialect
+// it was read in where tf_keras and Keras 3 differ (CallDialect: Keras 3 gives a recurrent
+// layer called with initial_state no Keras mask; tf_keras masks it).
 //
 // # Saving and loading
 //

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -223,6 +224,17 @@ type graph struct {
 	depth map[*node]int
 	// masks are the Keras masks of the last forward's tensors that carry one.
 	masks map[*KerasTensor][]bool
+	// keras3Calls makes recurrent calls given initial_state run without the Keras mask
+	// reaching their main input, as Keras 3 runs them (Model.callDialect).
+	keras3Calls bool
+}
+
+// unmaskedCall reports whether node n runs without the Keras mask reaching its main input
+// although the layer uses masks: in Keras 3, a recurrent layer (or Bidirectional) called with
+// initial_state. Keras 3's Layer.__call__ fills the mask argument only for a call on one
+// tensor argument; the call's output still carries the input's mask (compute_mask).
+func (g *graph) unmaskedCall(n *node) bool {
+	return g.keras3Calls && n.multi && !n.list && len(n.in) > 1
 }
 
 // sequentialLike reports whether Keras's summaries print the model as a plain stack of layers
@@ -255,6 +267,12 @@ func (g *graph) shared(l layers.Layer) bool { return len(g.layerNodes[l]) > 1 }
 type ModelOptions struct {
 	// Name is the model's name; "functional" (Keras 3's default) when empty.
 	Name string
+	// CallDialect picks whose call semantics the model follows where tf_keras and Keras 3
+	// differ: saved.Keras2 (the default, tf_keras's) or saved.Keras3, under which a recurrent
+	// layer or Bidirectional called with initial_state receives no Keras mask (its output
+	// still carries the input's mask on). Models read from files follow their config's
+	// dialect (Model.CallDialect).
+	CallDialect saved.Dialect
 }
 
 // NewModel returns the Functional model computing outputs from inputs, as
@@ -271,6 +289,10 @@ func NewModel(inputs, outputs []*KerasTensor, opts ...ModelOptions) (*Model, err
 	if o.Name != "" {
 		m.name = o.Name
 	}
+	if o.CallDialect != saved.Keras2 && o.CallDialect != saved.Keras3 {
+		return nil, apiErr("new model", fmt.Errorf("%w: unknown call dialect %d", ErrUnsupported, o.CallDialect))
+	}
+	m.callDialect = o.CallDialect
 	if err := m.setGraph(inputs, outputs); err != nil {
 		return nil, apiErr("new model", err)
 	}
@@ -285,6 +307,11 @@ func MustNewModel(inputs, outputs []*KerasTensor, opts ...ModelOptions) *Model {
 	}
 	return m
 }
+
+// CallDialect reports whose call semantics the model follows where tf_keras and Keras 3
+// differ (see ModelOptions.CallDialect): saved.Keras3 for a model read from a Keras 3 config
+// (a .keras file, Keras 3's .h5, Keras 3's to_json), saved.Keras2 otherwise.
+func (m *Model) CallDialect() saved.Dialect { return m.callDialect }
 
 // Functional reports whether the model is a Functional model (false: Sequential).
 func (m *Model) Functional() bool { return m.fn != nil }
@@ -462,6 +489,7 @@ func (m *Model) setGraph(inputs, outputs []*KerasTensor) error {
 
 	// Names: automatic names for unnamed layers, then uniqueness.
 	m.layers = ls
+	g.keras3Calls = m.callDialect == saved.Keras3
 	m.fn = g
 	m.names, m.nameNext = map[string]bool{}, nil
 	for _, l := range ls {

@@ -129,6 +129,8 @@ func (g *graph) callMulti(r *fnRun, n *node, training bool) (*tensor.Tensor, err
 			masks[i] = r.masks[x]
 		}
 		ys, err = mm.ForwardIOMasks(in, masks, training)
+	} else if g.unmaskedCall(n) {
+		ys, err = n.layer.(layers.MultiIO).ForwardIO(in, nil, training)
 	} else {
 		ys, err = n.layer.(layers.MultiIO).ForwardIO(in, mask, training)
 	}

@@ -26,6 +26,7 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 	if err != nil && strict {
 		return err
 	}
+	mixed := m.graphMaskMixed(recv)
 	for i, l := range m.layers {
 		sm.Layers[i].Graph = nil
 		if _, ok := l.(*InputLayer); ok {
@@ -48,10 +49,28 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		}
 		var g *saved.LayerGraph
 		var err error
-		if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
+		if mixed[l] {
+			g, err = nil, fmt.Errorf("%w: a Keras mask reaches some calls of the layer and not others: kerasgo's TF graphs give one layer's calls one mask", ErrUnsupported)
+		} else if sg, ok := l.(layers.StateGrapher); ok && initial[l] != 0 {
+			msg, maskedOK := l.(layers.MaskedStateGrapher)
+			mg, _ := l.(layers.MaskedGrapher)
+			// Keras 3 gives a call passing initial_state no mask (graphMaskUsers skips them):
+			// recv then comes from the layer's calls without initial_state.
+			k3 := m.fn.keras3Calls
 			switch {
-			case recv[l] || recvN[l] != nil:
-				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo", ErrUnsupported)
+			case recvN[l] != nil || recv[l] && (mg == nil || !k3 && !maskedOK):
+				g, err = nil, fmt.Errorf("%w: initial_state with a Keras mask has no TF graph in kerasgo for this layer class", ErrUnsupported)
+			case recv[l] && k3: // masked calls without initial_state, unmasked ones with it
+				if g, err = mg.GraphMasked(); err == nil {
+					g.InitialState, err = sg.GraphInitialState()
+				}
+			case recv[l] && initial[l] == 1:
+				// Masked steps keep the states, from the initial ones.
+				g, err = msg.GraphMaskedInitialState()
+			case recv[l]: // masked calls with and without initial_state: both graphs
+				if g, err = mg.GraphMasked(); err == nil {
+					g.InitialState, err = msg.GraphMaskedInitialState()
+				}
 			case initial[l] == 1:
 				g, err = sg.GraphInitialState()
 			default: // calls with and without initial_state: both graphs
@@ -71,6 +90,9 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 			layers.AddMaskOps(l, g)
 			if mp, ok := l.(layers.MaskPasser); ok && mp.PassesMask() {
 				g.PassesMask = true
+				if g.InitialState != nil {
+					g.InitialState.PassesMask = true
+				}
 			}
 		}
 		if err == nil && nOuts[l] > 1+len(g.MoreOutputs) {
@@ -92,6 +114,22 @@ func (m *Model) layerGraphs(sm *saved.Model, strict bool) error {
 		sm.Layers[i].Graph = g
 	}
 	return nil
+}
+
+// graphMaskMixed returns the layers a Keras mask reaches (recv: their graphs read "$mask")
+// that are also called on a main input no mask reaches, other than by Keras 3's calls given
+// initial_state, which take no mask whatever reaches them (their graph is another one).
+func (m *Model) graphMaskMixed(recv map[layers.Layer]bool) map[layers.Layer]bool {
+	out := map[layers.Layer]bool{}
+	if m.fn == nil {
+		return out
+	}
+	for _, n := range m.fn.nodes {
+		if recv[n.layer] && len(n.in) > 0 && n.in[0].mask.by == "" && !m.fn.unmaskedCall(n) {
+			out[n.layer] = true
+		}
+	}
+	return out
 }
 
 // graphInitialStates returns the recurrent layers (layers.StateGrapher) of a Functional

@@ -199,6 +199,9 @@ func (m *Model) graphMaskUsers() (map[layers.Layer]bool, map[layers.Layer][]bool
 	}
 	if m.fn != nil {
 		for _, n := range m.fn.nodes {
+			if m.fn.unmaskedCall(n) {
+				continue // Keras 3 gives it no mask
+			}
 			has := make([]bool, len(n.in))
 			anyMask := false
 			for i, x := range n.in {

@@ -11,11 +11,15 @@ import (
 	"github.com/kerasgo/kerasgo/savedmodel"
 )
 
-// TestRNNStateSavedModelRefusals: a recurrent layer called with initial_state where a Keras
-// mask reaches it has no TF graph in kerasgo: saving is refused (ErrUnsupported, naming the
-// layer and initial_state) and leaves no directory. A recurrent layer called both with and
-// without initial_state and a Bidirectional with return_state or initial_state are written (their TF graphs are served in compat's
-// TestRNNStateSavedModelServing).
+// TestRNNStateSavedModelRefusals: a recurrent layer called both with and without
+// initial_state, a Bidirectional with return_state or initial_state, and a recurrent layer
+// called with initial_state where a Keras mask reaches it (a GRU after Masking given a Dense's
+// state; an LSTM after Embedding(mask_zero) called with and without initial_state; a
+// Bidirectional given both layers' states; RNN(LSTMCell), whose graphs read the cell's
+// variables) are written, with the mask and the states as inputs of the layer's TF graph
+// (their graphs are served in compat's TestRNNStateSavedModelServing and
+// TestRNNMaskedInitialStateServing). A layer a mask reaches in one call and not in another is
+// refused (ErrUnsupported, naming it) and leaves no directory.
 func TestRNNStateSavedModelRefusals(t *testing.T) {
 	dir := t.TempDir()
 	in := Input(5, 3).WithName("seq")
@@ -54,12 +58,69 @@ func TestRNNStateSavedModelRefusals(t *testing.T) {
 	h0 := MustApply(layers.NewDense(4, layers.DenseOptions{Name: "init"}), v.Output())
 	g := MustApplyMulti(layers.NewGRU(4, layers.GRUOptions{Name: "gru_masked"}), m, h0)
 	masked := MustNewModel([]*KerasTensor{in3.Output(), v.Output()}, []*KerasTensor{g[0]})
-	err := masked.Save(filepath.Join(dir, "masked"))
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(fmt.Sprint(err), `"gru_masked"`) || !strings.Contains(fmt.Sprint(err), "initial_state with a Keras mask") {
-		t.Errorf("initial_state with a mask: %v, want ErrUnsupported naming gru_masked", err)
+	if err := masked.Save(filepath.Join(dir, "masked")); err != nil {
+		t.Errorf("GRU with initial_state and a mask: %v", err)
 	}
-	if f, _, err := Detect(filepath.Join(dir, "masked")); err == nil || f != FormatUnknown {
+	info, err := savedmodel.Inspect(filepath.Join(dir, "masked"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins []string
+	for _, s := range info.Signatures {
+		if s.Key == savedmodel.DefaultSignature {
+			for _, in := range s.Inputs {
+				ins = append(ins, fmt.Sprintf("%s%v", in.Key, in.Shape))
+			}
+		}
+	}
+	if want := "[seq[-1 5 3] vec[-1 4]]"; fmt.Sprint(ins) != want {
+		t.Errorf("masked: serving_default inputs %v, want %s", ins, want)
+	}
+
+	tok := Input(6).WithName("tokens")
+	e := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{MaskZero: true}), tok.Output())
+	lm := layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_masked", ReturnSequences: true, ReturnState: true})
+	z := MustApplyMulti(lm, e)
+	z2 := MustApplyMulti(lm, e, z[1], z[2])
+	both2 := MustNewModel([]*KerasTensor{tok.Output()}, []*KerasTensor{MustApply(layers.NewConcatenate(-1), z[0], z2[0])})
+	if err := both2.Save(filepath.Join(dir, "masked_both")); err != nil {
+		t.Errorf("LSTM with a mask called with and without initial_state: %v", err)
+	}
+
+	tok2 := Input(6).WithName("tokens")
+	e2 := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{MaskZero: true}), tok2.Output())
+	v2 := Input(4).WithName("vec")
+	hb := MustApply(layers.NewDense(4, layers.DenseOptions{Name: "init"}), v2.Output())
+	bg := MustApplyMulti(layers.NewBidirectional(layers.NewGRU(4, layers.GRUOptions{ReturnSequences: true}), layers.BidirectionalOptions{Name: "bi_masked"}), e2, hb, hb)
+	bmm := MustNewModel([]*KerasTensor{tok2.Output(), v2.Output()}, []*KerasTensor{bg[0]})
+	if err := bmm.Save(filepath.Join(dir, "bi_masked")); err != nil {
+		t.Errorf("Bidirectional with initial_state and a mask: %v", err)
+	}
+
+	// One LSTM called on a masked sequence with initial_state and on an unmasked one without:
+	// its one graph reads the mask, refused naming the layer.
+	e4 := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{Name: "plain"}), tok.Output())
+	lx := layers.NewLSTM(4, layers.LSTMOptions{Name: "lstm_mixed", ReturnState: true})
+	x1 := MustApplyMulti(lx, e4)
+	x2 := MustApplyMulti(lx, e, x1[1], x1[2])
+	mixed := MustNewModel([]*KerasTensor{tok.Output()}, []*KerasTensor{MustApply(layers.NewConcatenate(-1), x1[0], x2[0])})
+	err = mixed.Save(filepath.Join(dir, "mixed"))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(fmt.Sprint(err), `"lstm_mixed"`) || !strings.Contains(fmt.Sprint(err), "some calls of the layer") {
+		t.Errorf("a layer called with and without a mask: %v, want ErrUnsupported naming lstm_mixed", err)
+	}
+	if f, _, err := Detect(filepath.Join(dir, "mixed")); err == nil || f != FormatUnknown {
 		t.Errorf("a refused save left a directory (%v)", f)
+	}
+
+	tok3 := Input(6).WithName("tokens")
+	e3 := MustApply(layers.NewEmbedding(7, 3, layers.EmbeddingOptions{MaskZero: true}), tok3.Output())
+	v3 := Input(4).WithName("vec")
+	h3 := MustApply(layers.NewDense(4, layers.DenseOptions{Name: "init_h"}), v3.Output())
+	c3 := MustApply(layers.NewDense(4, layers.DenseOptions{Name: "init_c"}), v3.Output())
+	rc := MustApplyMulti(layers.NewRNN(layers.NewLSTM(4, layers.LSTMOptions{Name: "rnn_cell"}), ""), e3, h3, c3)
+	rm := MustNewModel([]*KerasTensor{tok3.Output(), v3.Output()}, []*KerasTensor{rc[0]})
+	if err := rm.Save(filepath.Join(dir, "rnn_cell_masked")); err != nil {
+		t.Errorf("RNN(LSTMCell) with initial_state and a mask: %v", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
 
@@ -46,6 +47,11 @@ type Model struct {
 	// maskOpsRead records that the model's Keras 3 config held Keras 3's mask operations,
 	// which its Keras 3 summary lists (model/summary_masks.go).
 	maskOpsRead bool
+	// callDialect is whose semantics the model's layer calls follow where tf_keras and Keras 3
+	// differ: saved.Keras3 for a model read from a Keras 3 config (or built with
+	// ModelOptions.CallDialect Keras3), whose recurrent calls given initial_state receive no
+	// Keras mask; saved.Keras2 (tf_keras's) otherwise.
+	callDialect saved.Dialect
 
 	in struct {
 		kind  inputKind

@@ -1,0 +1,197 @@
+package compat
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/kerasgo/kerasgo/model"
+	"github.com/kerasgo/kerasgo/saved"
+	"github.com/kerasgo/kerasgo/tensor"
+)
+
+// TestRNNMaskedInitialStateKeras3: Keras 3 gives a recurrent layer (LSTM, GRU, SimpleRNN,
+// RNN(LSTMCell), Bidirectional) called with initial_state no Keras mask, while the call's
+// output carries the input's mask on to later layers (an LSTM, SimpleRNN or Bidirectional
+// called without initial_state, GlobalAveragePooling1D). The script builds such models in
+// Keras 3 on padded inputs (leading, inner and trailing padding, a row of padding only; an
+// LSTM called on a masked sequence without initial_state, on it and on an unmasked one with
+// initial_state), saves .keras and Keras 3's .h5, and checks that
+// giving those calls the mask (tf_keras's behaviour) changes Keras 3's predictions. Go loads
+// both files, reports the Keras 3 call dialect, and predicts with Keras 3's predictions within
+// 1e-5; real TensorFlow serves Go's SavedModel of the .keras model with them too.
+func TestRNNMaskedInitialStateKeras3(t *testing.T) {
+	python(t)
+	out := t.TempDir()
+	type file struct {
+		Name string `json:"name"`
+		File string `json:"file"`
+	}
+	type tcase struct {
+		ID            string   `json:"id"`
+		Keras         string   `json:"keras"`
+		H5            string   `json:"h5"`
+		Dir           string   `json:"dir"`
+		Inputs        []file   `json:"inputs"`
+		Outputs       []file   `json:"outputs"`
+		MaskedDiffers []string `json:"masked_differs"`
+	}
+	var cases []tcase
+	runPythonJSON(t, &cases, "rnn_masked_initial_k3.py", "make", out)
+	if len(cases) != 4 {
+		t.Fatalf("python made %d cases, want 4", len(cases))
+	}
+	var served []tcase
+	for _, c := range cases {
+		// Outputs of initial-state calls (or downstream of them) must tell Keras 3's
+		// behaviour from tf_keras's, or the comparisons below prove nothing.
+		if len(c.MaskedDiffers) == 0 {
+			t.Errorf("%s: Keras 3's predictions are those with the mask given: the case cannot tell the dialects apart", c.ID)
+		}
+		var xs []*tensor.Tensor
+		for _, in := range c.Inputs {
+			xs = append(xs, readNpyT(t, in.File))
+		}
+		for _, f := range []string{c.Keras, c.H5} {
+			m, err := model.Load(f)
+			if err != nil {
+				t.Errorf("%s: load %s: %v", c.ID, filepath.Base(f), err)
+				continue
+			}
+			if m.CallDialect() != saved.Keras3 {
+				t.Errorf("%s: %s: call dialect %v, want keras3", c.ID, filepath.Base(f), m.CallDialect())
+			}
+			ys, err := m.PredictN(xs)
+			if err != nil {
+				t.Errorf("%s: %s: Go predict: %v", c.ID, filepath.Base(f), err)
+				continue
+			}
+			if len(ys) != len(c.Outputs) {
+				t.Errorf("%s: %s: Go predicts %d outputs, want %d", c.ID, filepath.Base(f), len(ys), len(c.Outputs))
+				continue
+			}
+			for i, o := range c.Outputs {
+				if d := nanAwareDiff(ys[i], readNpyT(t, o.File)); !(d <= 1e-5) {
+					t.Errorf("%s: %s: Go predict output %s: max |diff| %g from Keras 3", c.ID, filepath.Base(f), o.Name, d)
+				}
+			}
+			if f != c.Keras {
+				continue
+			}
+			c.Dir = filepath.Join(out, c.ID, "go_savedmodel")
+			if err := m.Save(c.Dir); err != nil {
+				t.Errorf("%s: save SavedModel: %v", c.ID, err)
+				continue
+			}
+			served = append(served, c)
+		}
+	}
+	if len(served) == 0 {
+		t.Fatal("no case saved")
+	}
+	b, _ := json.Marshal(served)
+	spec := filepath.Join(out, "cases.json")
+	if err := os.WriteFile(spec, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var results []struct {
+		ID   string             `json:"id"`
+		Keys []string           `json:"keys"`
+		Diff map[string]float64 `json:"diff"`
+	}
+	runPythonJSON(t, &results, "rnn_masked_initial_k3.py", "serve", spec)
+	if len(results) != len(served) {
+		t.Fatalf("python served %d models, want %d", len(results), len(served))
+	}
+	for i, r := range results {
+		c := served[i]
+		if r.ID != c.ID || len(r.Keys) != len(c.Outputs) {
+			t.Errorf("%s: served outputs %v, want %d (case %s)", r.ID, r.Keys, len(c.Outputs), c.ID)
+		}
+		for _, o := range c.Outputs {
+			d, ok := r.Diff[o.Name]
+			switch {
+			case !ok || d < 0:
+				t.Errorf("%s: serving_default has no output %s of Keras 3's shape (keys %v)", c.ID, o.Name, r.Keys)
+			case !(d <= 1e-5):
+				t.Errorf("%s: served output %s: max |diff| %g from Keras 3", c.ID, o.Name, d)
+			default:
+				t.Logf("%s: served output %s: max |diff| %.2g (differs when masked: %v)", c.ID, o.Name, d, slices.Contains(c.MaskedDiffers, o.Name))
+			}
+		}
+	}
+}
+
+// nanAwareDiff is tensorDiff where a NaN (GlobalAveragePooling1D over a row of padding only)
+// must be NaN in both: a NaN in one only is an infinite difference.
+func nanAwareDiff(got, want *tensor.Tensor) float64 {
+	if !tensor.SameShape(got.Shape, want.Shape) {
+		return math.Inf(1)
+	}
+	worst := 0.0
+	w := want.Float32s()
+	for i, v := range got.Float32s() {
+		gn, wn := math.IsNaN(float64(v)), math.IsNaN(float64(w[i]))
+		switch {
+		case gn && wn:
+		case gn || wn:
+			return math.Inf(1)
+		default:
+			worst = max(worst, math.Abs(float64(v)-float64(w[i])))
+		}
+	}
+	return worst
+}
+
+// TestRNNMaskedInitialStateKeras3Train: training follows Keras 3 too. The script builds in
+// Keras 3 an LSTM given initial_state on Embedding(mask_zero)'s output, followed by a masked
+// LSTM, compiled with SGD and mse, and runs one train_on_batch on padded tokens (leading
+// padding, a row of padding only); it checks that giving the initial-state call the mask
+// changes the step. Go loads the untrained .keras, runs one TrainOnBatchN and has Keras 3's
+// loss and trained weights (read from Keras 3's trained .keras) within 1e-5.
+func TestRNNMaskedInitialStateKeras3Train(t *testing.T) {
+	python(t)
+	var c struct {
+		Model         string   `json:"model"`
+		Trained       string   `json:"trained"`
+		Inputs        []string `json:"inputs"`
+		Y             string   `json:"y"`
+		Loss          float64  `json:"loss"`
+		MaskedDiffers bool     `json:"masked_differs"`
+	}
+	runPythonJSON(t, &c, "rnn_masked_initial_k3.py", "train", t.TempDir())
+	if !c.MaskedDiffers {
+		t.Fatal("Keras 3's step is the one with the mask given: the case cannot tell the dialects apart")
+	}
+	m, err := model.Load(c.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := model.Load(c.Trained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xs []*tensor.Tensor
+	for _, f := range c.Inputs {
+		xs = append(xs, readNpyT(t, f))
+	}
+	loss, _, err := m.TrainOnBatchN(xs, []*tensor.Tensor{readNpyT(t, c.Y)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(loss-c.Loss) > 1e-5 {
+		t.Errorf("loss: Go %v, Keras 3 %v", loss, c.Loss)
+	}
+	gw, ww := m.Weights(), want.Weights()
+	if len(gw) != len(ww) {
+		t.Fatalf("Go has %d weights, Keras 3's trained model %d", len(gw), len(ww))
+	}
+	for i, w := range gw {
+		if d := tensorDiff(w.Value, ww[i].Value); !(d <= 1e-5) {
+			t.Errorf("weight %d (%s) after the step: max |diff| %g from Keras 3", i, w.Name, d)
+		}
+	}
+}
