@@ -18,12 +18,14 @@ import (
 // tf_keras and in Keras 3, a GRU(return_sequences, return_state) over Embedding(mask_zero),
 // whose outputs go to an LSTM, a SimpleRNN and Concatenate -> Dense, and an
 // LSTM(return_state) and a SimpleRNN(return_sequences) over Masking, whose outputs go to
-// Concatenate -> Dense, GlobalAveragePooling1D, SimpleRNN and GRU, on padded inputs (leading,
+// Concatenate -> Dense, GlobalAveragePooling1D, SimpleRNN and GRU, and a GRU given the
+// LSTM's h states as initial_state (backward, forward), on padded inputs (leading,
 // inner and trailing padding, a row of padding only); the layers after the sequences read
 // both outputs' masks (the script checks that dropping them changes the predictions). Go
-// loads tf_keras's .h5 and Keras 3's .keras and predicts within 1e-5 of them; Go's .h5 loaded
-// in tf_keras, Go's .keras in Keras 3 and Go's SavedModel served by TensorFlow give the same
-// predictions; one SGD step through both outputs (a model of the unmasked outputs, mse each)
+// loads tf_keras's .h5 and Keras 3's .keras, prints their summaries as the library does and
+// predicts within 1e-5 of it; Go's .h5 loaded in tf_keras, Go's .keras in Keras 3 and Go's
+// SavedModel served by TensorFlow give the same predictions (the initial-state call's
+// outputs: in the library of the file Go read, see initialStateOutputs); one SGD step through both outputs (a model of the unmasked outputs, mse each)
 // has each library's loss and trained weights within 1e-5.
 func TestBidirectionalMergeNone(t *testing.T) {
 	python(t)
@@ -137,14 +139,20 @@ func TestBidirectionalMergeNone(t *testing.T) {
 		}
 		for _, w := range []struct {
 			what string
+			lib  string
 			d    map[string]float64
 			err  string
-		}{{"Go's .h5 in tf_keras", r.TK, r.TKErr}, {"Go's .keras in Keras 3", r.K3, r.K3Err}, {"Go's SavedModel served", r.Served, ""}} {
+		}{{"Go's .h5 in tf_keras", "tf_keras", r.TK, r.TKErr}, {"Go's .keras in Keras 3", "keras3", r.K3, r.K3Err}, {"Go's SavedModel served", c.Lib, r.Served, ""}} {
 			if w.err != "" {
 				t.Errorf("%s: %s: %s", c.ID, w.what, w.err)
 				continue
 			}
 			for _, o := range c.Outputs {
+				if w.lib != c.Lib && initialStateOutputs[o.Name] {
+					// tf_keras masks a call given initial_state, Keras 3 does not: the other
+					// library's predictions differ by design.
+					continue
+				}
 				d, ok := w.d[o.Name]
 				switch {
 				case !ok || d < 0:
@@ -159,6 +167,11 @@ func TestBidirectionalMergeNone(t *testing.T) {
 		}
 	}
 }
+
+// initialStateOutputs are the outputs of bidi_none.py's calls given initial_state over a
+// masked input, which tf_keras runs masked and Keras 3 unmasked (model.CallDialect): they are
+// compared with the library whose file Go read, and with the same library reading Go's files.
+var initialStateOutputs = map[string]bool{"zf": true, "zb": true}
 
 // trainStep loads the untrained model file train (compiled by the script), runs one
 // TrainOnBatchN on xs and the targets, and compares the loss and the weights with lib's step

@@ -96,9 +96,12 @@ def state_case(k, unmask):
     gap = L.GlobalAveragePooling1D(name="gap_b")(nomask(k, unmask, sb))
     rb = L.SimpleRNN(2, name="srnn_b")(nomask(k, unmask, sb))
     last = L.GRU(2, name="gru_f")(nomask(k, unmask, sf))
+    # merge_mode None called with initial_state: the forward layer's, then the backward layer's
+    zf, zb = L.Bidirectional(L.GRU(3), merge_mode=None, name="bigru_init")(m, initial_state=[hb, hf])
+    zf = L.Activation("linear", name="zf")(zf)
     pred = [head, gap, rb, last, L.Activation("linear", name="yb")(yb), L.Activation("linear", name="cf")(cf),
-            L.Activation("linear", name="sb")(sb)]
-    return [x], pred, [head, rb, last], lambda rng: [padded(rng)]
+            L.Activation("linear", name="sb")(sb), zf, L.Activation("linear", name="zb")(zb)]
+    return [x], pred, [head, rb, last, zf], lambda rng: [padded(rng)]
 
 
 CASES = {"seq": seq_case, "state": state_case}
