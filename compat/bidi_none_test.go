@@ -22,7 +22,7 @@ import (
 // LSTM's h states as initial_state (backward, forward), on padded inputs (leading,
 // inner and trailing padding, a row of padding only); the layers after the sequences read
 // both outputs' masks (the script checks that dropping them changes the predictions). Go
-// loads tf_keras's .h5 and Keras 3's .keras, prints their summaries as the library does and
+// loads tf_keras's .h5 and Keras 3's .keras (and Keras 3's .h5), prints their summaries as the library does and
 // predicts within 1e-5 of it; Go's .h5 loaded in tf_keras, Go's .keras in Keras 3 and Go's
 // SavedModel served by TensorFlow give the same predictions (the initial-state call's
 // outputs: in the library of the file Go read, see initialStateOutputs); one SGD step through both outputs (a model of the unmasked outputs, mse each)
@@ -38,6 +38,7 @@ func TestBidirectionalMergeNone(t *testing.T) {
 		ID          string   `json:"id"`
 		Lib         string   `json:"lib"`
 		Model       string   `json:"model"`
+		More        []string `json:"more"`
 		Inputs      []file   `json:"inputs"`
 		Outputs     []file   `json:"outputs"`
 		MaskMatters []string `json:"mask_matters"`
@@ -92,6 +93,23 @@ func TestBidirectionalMergeNone(t *testing.T) {
 		for i, o := range c.Outputs {
 			if d := nanAwareDiff(ys[i], readNpyT(t, o.File)); !(d <= 1e-5) {
 				t.Errorf("%s: Go predict output %s: max |diff| %g from %s", c.ID, o.Name, d, c.Lib)
+			}
+		}
+		for _, f := range c.More {
+			m2, err := model.Load(f)
+			if err != nil {
+				t.Errorf("%s: load %s: %v", c.ID, filepath.Base(f), err)
+				continue
+			}
+			ys2, err := m2.PredictN(xs)
+			if err != nil || len(ys2) != len(c.Outputs) {
+				t.Errorf("%s: %s: Go predict: %d outputs, %v", c.ID, filepath.Base(f), len(ys2), err)
+				continue
+			}
+			for i, o := range c.Outputs {
+				if d := nanAwareDiff(ys2[i], readNpyT(t, o.File)); !(d <= 1e-5) {
+					t.Errorf("%s: %s: Go predict output %s: max |diff| %g from %s", c.ID, filepath.Base(f), o.Name, d, c.Lib)
+				}
 			}
 		}
 		dir := filepath.Join(out, "go", c.ID)

@@ -8,7 +8,8 @@ usage: bidi_none.py make LIB OUTDIR   (LIB: tf_keras or keras3)
 
 make builds the cases in LIB (seeded random weights, non-zero biases) on padded inputs
 (leading, inner and trailing padding, a row of padding only) and writes per case
-OUTDIR/<case>/model.<ext> (tf_keras: .h5, Keras 3: .keras), the inputs x<i>.npy (float32),
+OUTDIR/<case>/model.<ext> (tf_keras: .h5, Keras 3: .keras, and its legacy .h5, listed in
+"more"), the inputs x<i>.npy (float32),
 LIB's predictions y<i>.npy and, for the training step, train.<ext> (the case's model with its
 unmasked outputs only, compiled with SGD(0.1) and mse per output, untrained), the targets
 t<i>.npy, LIB's loss of one train_on_batch and trained.<ext> (its weights after the step).
@@ -146,12 +147,15 @@ def make(libname, outdir):
         d = os.path.join(outdir, libname, name)
         os.makedirs(d, exist_ok=True)
         m.save(os.path.join(d, "model" + ext))
+        if libname == "keras3":
+            m.save(os.path.join(d, "model.h5"))  # Keras 3's legacy HDF5 too
         # in a fresh process, where Keras 3 numbers its mask operations from the start
         summary = subprocess.run([sys.executable, __file__, "summary", libname, os.path.join(d, "model" + ext)],
                                  check=True, capture_output=True, text=True).stdout
         xs = data(rng)
         ys = m.predict(xs, verbose=0)
         c = {"id": libname + "/" + name, "lib": libname, "model": os.path.join(d, "model" + ext),
+             "more": [os.path.join(d, "model.h5")] if libname == "keras3" else [],
              "inputs": [], "outputs": [], "mask_matters": [], "summary": summary}
         ins2, pred2, _, _ = build(k, True)
         mu = k.Model(ins2, pred2)
