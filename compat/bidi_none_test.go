@@ -15,18 +15,19 @@ import (
 // TestBidirectionalMergeNone: Bidirectional(merge_mode=None) returns the forward layer's
 // output and the backward layer's (in time order with return_sequences), then with
 // return_state the forward layer's states and the backward layer's. The script builds, in
-// tf_keras and in Keras 3, a GRU(return_sequences, return_state) over Embedding(mask_zero),
-// whose outputs go to an LSTM, a SimpleRNN and Concatenate -> Dense, and an
-// LSTM(return_state) and a SimpleRNN(return_sequences) over Masking, whose outputs go to
-// Concatenate -> Dense, GlobalAveragePooling1D, SimpleRNN and GRU, and a GRU given the
-// LSTM's h states as initial_state (backward, forward), on padded inputs (leading,
-// inner and trailing padding, a row of padding only); the layers after the sequences read
-// both outputs' masks (the script checks that dropping them changes the predictions). Go
-// loads tf_keras's .h5 and Keras 3's .keras (and Keras 3's .h5), prints their summaries as the library does and
-// predicts within 1e-5 of it; Go's .h5 loaded in tf_keras, Go's .keras in Keras 3 and Go's
-// SavedModel served by TensorFlow give the same predictions (the initial-state call's
-// outputs: in the library of the file Go read, see initialStateOutputs); one SGD step through both outputs (a model of the unmasked outputs, mse each)
-// has each library's loss and trained weights within 1e-5.
+// tf_keras and in Keras 3, merge-None Bidirectional layers: a GRU(return_sequences,
+// return_state) over Embedding(mask_zero),
+// whose outputs go to an LSTM, a SimpleRNN and Concatenate -> Dense, and an LSTM(return_state)
+// and a SimpleRNN(return_sequences) over Masking, whose outputs go to Concatenate -> Dense,
+// GlobalAveragePooling1D, SimpleRNN and GRU, and a GRU given the LSTM's h states as
+// initial_state (backward, forward), on padded inputs (leading, inner and trailing padding, a
+// row of padding only); the layers after the sequences read both outputs' masks (the script
+// checks that dropping them changes the predictions). Go loads tf_keras's .h5 and Keras 3's
+// .keras (and Keras 3's .h5), prints their summaries as the library does and predicts within
+// 1e-5 of it; Go's .h5 loaded in tf_keras, Go's .keras in Keras 3 and Go's SavedModel served
+// by TensorFlow give the same predictions (the initial-state call's outputs: in the library of
+// the file Go read, see initialStateOutputs); one SGD step through both outputs (a model of
+// the unmasked outputs, mse each) has each library's loss and trained weights within 1e-5.
 func TestBidirectionalMergeNone(t *testing.T) {
 	python(t)
 	out := t.TempDir()
