@@ -14,14 +14,15 @@ import (
 // Keras's defaults: merge_mode "concat".
 type BidirectionalOptions struct {
 	Name      string
-	MergeMode string // "concat", "sum", "mul", "ave"; "" is "concat"
+	MergeMode string // "concat", "sum", "mul", "ave", "none" (Keras's None); "" is "concat"
 }
 
 // Bidirectional is Keras's Bidirectional wrapper over a recurrent layer (SimpleRNN, LSTM,
 // GRU): a forward copy reads the sequence as given, a backward copy (go_backwards flipped)
 // from its end; with return_sequences the backward outputs are put back in time order; the
 // two are merged by merge_mode (concat on the last axis, sum, mul, ave). merge_mode None
-// (two outputs) is ErrUnsupported. Weights: the forward layer's, then the backward layer's,
+// ("none" here) merges nothing: the call returns two outputs, the forward layer's and the
+// backward layer's (in time order with return_sequences), through MultiIO. Weights: the forward layer's, then the backward layer's,
 // named "forward_<name>/<cell scope>/kernel", ...
 type Bidirectional struct {
 	base
@@ -46,7 +47,10 @@ func init() {
 		SubObjects: []string{"forward_layer", "backward_layer"}})
 }
 
-var mergeModes = []string{"concat", "sum", "mul", "ave"}
+var mergeModes = []string{"concat", "sum", "mul", "ave", mergeNone}
+
+// mergeNone is merge_mode None: two outputs, unmerged.
+const mergeNone = "none"
 
 // NewBidirectional wraps a SimpleRNN, LSTM or GRU layer. It panics on another layer or an
 // unknown merge mode (programmer errors).
@@ -114,10 +118,11 @@ func bidirectionalFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []stri
 	l := &Bidirectional{}
 	r.readBase(&l.base)
 	if v, _, ok := r.get("merge_mode"); ok && v == nil {
-		r.fail(ErrUnsupported, "merge_mode None (a layer with two outputs)")
+		l.merge = mergeNone
+	} else {
+		l.merge = r.str("concat", "merge_mode")
 	}
-	l.merge = r.str("concat", "merge_mode")
-	if !slices.Contains(mergeModes, l.merge) {
+	if !slices.Contains(mergeModes, l.merge) || (l.merge == mergeNone && cfg["merge_mode"] != nil) {
 		r.fail(ErrFormat, "merge_mode %q", l.merge)
 	}
 	if v, _, ok := r.get("num_constants"); ok && v != nil && v != 0.0 {
@@ -144,7 +149,7 @@ func bidirectionalFromConfig(cfg map[string]any, d saved.Dialect) (Layer, []stri
 // Class returns "Bidirectional".
 func (l *Bidirectional) Class() string { return "Bidirectional" }
 
-// MergeMode returns the merge mode ("concat", "sum", "mul", "ave").
+// MergeMode returns the merge mode ("concat", "sum", "mul", "ave", "none" for Keras's None).
 func (l *Bidirectional) MergeMode() string { return l.merge }
 
 // Forward returns the forward inner layer; Backward the backward one.
@@ -157,6 +162,9 @@ func (l *Bidirectional) BackwardLayer() Layer { return l.bwd.layer }
 func (l *Bidirectional) Config(d saved.Dialect) map[string]any {
 	c := l.baseConfig(d)
 	c["merge_mode"] = l.merge
+	if l.merge == mergeNone {
+		c["merge_mode"] = nil
+	}
 	in := l.inShape
 	if d == saved.Keras2 {
 		fc := innerConfig(l.fwd.layer, d, nil)
@@ -187,7 +195,8 @@ func (l *Bidirectional) SetTrainable(t bool) {
 	setInnerTrainable(l.bwd.layer, t)
 }
 
-// OutputShape is the inner layer's, with the last axis doubled by concat.
+// OutputShape is the inner layer's, with the last axis doubled by concat (merge_mode None:
+// each output's).
 func (l *Bidirectional) OutputShape(in []int) ([]int, error) {
 	out, err := l.fwd.layer.OutputShape(in)
 	if err != nil {
@@ -196,7 +205,7 @@ func (l *Bidirectional) OutputShape(in []int) ([]int, error) {
 	if l.merge == "concat" {
 		out[len(out)-1] *= 2
 	}
-	return out, nil
+	return out, nil // merge_mode None: the first output's (both are alike)
 }
 
 // Build builds both inner layers.
@@ -225,25 +234,54 @@ func (l *Bidirectional) SubObjects() []saved.SubObject {
 
 func (l *Bidirectional) returnSeq() bool { return l.fwd.layer.(recurrent).ReturnSequences() }
 
-// Forward runs both layers and merges their outputs.
+// Forward runs both layers and merges their outputs. With merge_mode None the layer has two
+// outputs: call it through ForwardIO.
 func (l *Bidirectional) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
 	return l.forward(x, nil, training)
 }
 
 func (l *Bidirectional) forward(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, error) {
-	l.nIn = 1
-	if err := checkInput(x, l.inShape, "Bidirectional", l.name); err != nil {
-		return nil, err
+	if l.merge == mergeNone {
+		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "merge_mode None returns two outputs (the forward and backward layers'); call the layer in a Functional model")
 	}
-	yf, err := l.fwd.layer.(recurrent).ForwardMasked(x, mask, training)
-	if err != nil {
-		return nil, err
-	}
-	yb, err := l.bwd.layer.(recurrent).ForwardMasked(x, mask, training)
+	yf, yb, err := l.run(x, mask, training)
 	if err != nil {
 		return nil, err
 	}
 	return l.mergeOut(yf, yb, training), nil
+}
+
+// run runs both layers on x and returns their outputs (the backward one in processing order).
+func (l *Bidirectional) run(x *tensor.Tensor, mask []bool, training bool) (*tensor.Tensor, *tensor.Tensor, error) {
+	l.nIn = 1
+	if err := checkInput(x, l.inShape, "Bidirectional", l.name); err != nil {
+		return nil, nil, err
+	}
+	yf, err := l.fwd.layer.(recurrent).ForwardMasked(x, mask, training)
+	if err != nil {
+		return nil, nil, err
+	}
+	yb, err := l.bwd.layer.(recurrent).ForwardMasked(x, mask, training)
+	if err != nil {
+		return nil, nil, err
+	}
+	return yf, yb, nil
+}
+
+// outputs returns the call's outputs from the forward and backward layers' (the backward one
+// in processing order): the merged output, or with merge_mode None both, the backward one
+// in time order with return_sequences.
+func (l *Bidirectional) outputs(yf, yb *tensor.Tensor, training bool) []*tensor.Tensor {
+	if l.merge != mergeNone {
+		return []*tensor.Tensor{l.mergeOut(yf, yb, training)}
+	}
+	if l.returnSeq() {
+		yb = reverseTime(yb)
+	}
+	if training {
+		l.yf, l.yb = yf, yb
+	}
+	return []*tensor.Tensor{yf, yb}
 }
 
 // mergeOut merges the forward and backward layers' outputs (the backward one in processing
@@ -282,8 +320,12 @@ func (l *Bidirectional) mergeOut(yf, yb *tensor.Tensor, training bool) *tensor.T
 	return tensor.MustFromFloat32(slices.Clone(yf.Shape), out)
 }
 
-// Backward splits dL/dy between the two layers and sums their dL/dx.
+// Backward splits dL/dy between the two layers and sums their dL/dx. With merge_mode None
+// the layer has two outputs: use BackwardIO.
 func (l *Bidirectional) Backward(dy *tensor.Tensor) (*tensor.Tensor, error) {
+	if l.merge == mergeNone {
+		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "merge_mode None returns two outputs; their gradients go through BackwardIO")
+	}
 	if l.yf == nil {
 		return nil, layerErr(ErrShape, "Bidirectional", l.name, "Backward without a training Forward")
 	}
@@ -350,8 +392,10 @@ func (l *Bidirectional) splitGrad(dy *tensor.Tensor) (*tensor.Tensor, *tensor.Te
 
 // Graph returns both inner layers' graphs, the backward output reversed in time (ReverseV2)
 // with return_sequences, and the merge (ConcatV2, AddV2, Mul, or AddV2 and Mul by 0.5).
-// With return_state its MoreOutputs are the forward layer's states, then the backward
-// layer's, as Keras returns them.
+// With merge_mode None the output is the forward layer's and the first of MoreOutputs the
+// backward layer's (reversed in time with return_sequences). With return_state the
+// MoreOutputs (then) are the forward layer's states, then the backward layer's, as Keras
+// returns them.
 func (l *Bidirectional) Graph() (*saved.LayerGraph, error) { return l.graphMask(false, false) }
 
 // GraphInitialState is Graph for a call passing initial_state: the forward layer's states are
@@ -434,6 +478,8 @@ func (l *Bidirectional) graphMask(masked, initial bool) (*saved.LayerGraph, erro
 	}
 	var out string
 	switch l.merge {
+	case mergeNone:
+		out = of
 	case "concat":
 		axis := g.int32s("concat/axis", []int{}, -1)
 		out = g.op("concat", "ConcatV2", []string{of, ob, axis}, tAttrs(map[string]saved.Attr{
@@ -459,8 +505,17 @@ func (l *Bidirectional) graphMask(masked, initial bool) (*saved.LayerGraph, erro
 		return nil, layerErr(ErrFormat, "Bidirectional", l.name, "forward and backward layers return %d and %d states", len(gf.MoreOutputs), len(gb.MoreOutputs))
 	}
 	gr.InputShapes = append(gr.InputShapes, stateIn...)
-	gr.MoreOutputs = append(slices.Clone(ofs[1:]), obs[1:]...)
-	gr.MoreOutputShapes = append(slices.Clone(gf.MoreOutputShapes), gb.MoreOutputShapes...)
+	if l.merge == mergeNone {
+		// The backward layer's output is the second output; with return_sequences it carries
+		// the mask too.
+		gr.MoreOutputs = append(gr.MoreOutputs, ob)
+		gr.MoreOutputShapes = append(gr.MoreOutputShapes, slices.Clone(outShape))
+		gr.MoreMasked = 1
+	}
+	gr.MoreOutputs = append(gr.MoreOutputs, ofs[1:]...)
+	gr.MoreOutputs = append(gr.MoreOutputs, obs[1:]...)
+	gr.MoreOutputShapes = append(gr.MoreOutputShapes, gf.MoreOutputShapes...)
+	gr.MoreOutputShapes = append(gr.MoreOutputShapes, gb.MoreOutputShapes...)
 	return gr, nil
 }
 

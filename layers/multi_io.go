@@ -192,9 +192,26 @@ func (l *Bidirectional) NumStates() int {
 // MultiIO reports true when the wrapped layer returns its states (return_state): the
 // outputs are the merged output, then the forward layer's states, then the backward layer's;
 // or when the call passes initial states (the forward layer's, then the backward layer's).
+// With merge_mode None every call goes through it (two outputs at least).
 func (l *Bidirectional) MultiIO(nIn int) bool {
 	_, _, ok := l.innerStates()
-	return ok || nIn > 1
+	return ok || nIn > 1 || l.merge == mergeNone
+}
+
+// MaskedOutputsIO is implemented by MultiIO layers passing their input's Keras mask on to
+// more outputs than the first: MaskedOutputs returns how many outputs, from the first, carry
+// it when the layer passes a mask (layers.MaskPasser).
+type MaskedOutputsIO interface {
+	MaskedOutputs() int
+}
+
+// MaskedOutputs is 2 with merge_mode None (the forward and backward sequences carry the
+// mask, as Keras's compute_mask gives it), else 1.
+func (l *Bidirectional) MaskedOutputs() int {
+	if l.merge == mergeNone {
+		return 2
+	}
+	return 1
 }
 
 // splitStates splits a call's tensors into the forward layer's call (the main input and the
@@ -213,7 +230,8 @@ func splitStates[T any](l *Bidirectional, xs []T) ([]T, []T, error) {
 	return f, b, nil
 }
 
-// OutputShapesIO returns the merged output's shape, then with return_state the states' shapes
+// OutputShapesIO returns the merged output's shape (merge_mode None: the forward and
+// backward outputs'), then with return_state the states' shapes
 // (forward, then backward). Initial states, when given, must be the inner layer's, twice.
 func (l *Bidirectional) OutputShapesIO(in [][]int) ([][]int, error) {
 	if len(in) == 0 {
@@ -228,6 +246,9 @@ func (l *Bidirectional) OutputShapesIO(in [][]int) ([][]int, error) {
 		return nil, err
 	}
 	out := [][]int{y}
+	if l.merge == mergeNone {
+		out = append(out, slices.Clone(y))
+	}
 	f, ok1 := l.fwd.layer.(stateful)
 	b, ok2 := l.bwd.layer.(stateful)
 	if !ok1 || !ok2 {
@@ -252,7 +273,8 @@ func (l *Bidirectional) OutputShapesIO(in [][]int) ([][]int, error) {
 }
 
 // ForwardIO runs both layers (each from its half of the initial states, when given) and
-// returns the merged output, then with return_state the forward layer's final states and the
+// returns the merged output (merge_mode None: the forward layer's, then the backward
+// layer's, in time order with return_sequences), then with return_state the forward layer's final states and the
 // backward layer's.
 func (l *Bidirectional) ForwardIO(xs []*tensor.Tensor, mask []bool, training bool) ([]*tensor.Tensor, error) {
 	if len(xs) == 0 {
@@ -261,8 +283,11 @@ func (l *Bidirectional) ForwardIO(xs []*tensor.Tensor, mask []bool, training boo
 	f, ok1 := l.fwd.layer.(stateful)
 	b, ok2 := l.bwd.layer.(stateful)
 	if len(xs) == 1 && (!ok1 || !ok2 || !f.ReturnState()) {
-		y, err := l.forward(xs[0], mask, training)
-		return []*tensor.Tensor{y}, err
+		yf, yb, err := l.run(xs[0], mask, training)
+		if err != nil {
+			return nil, err
+		}
+		return l.outputs(yf, yb, training), nil
 	}
 	if !ok1 || !ok2 {
 		return nil, layerErr(ErrUnsupported, "Bidirectional", l.name, "initial_state of %s", l.fwd.layer.Class())
@@ -283,51 +308,110 @@ func (l *Bidirectional) ForwardIO(xs []*tensor.Tensor, mask []bool, training boo
 		return nil, err
 	}
 	l.nIn = len(xs)
-	out := []*tensor.Tensor{l.mergeOut(of[0], ob[0], training)}
+	out := l.outputs(of[0], ob[0], training)
 	out = append(out, of[1:]...)
 	return append(out, ob[1:]...), nil
 }
 
-// BackwardIO splits the merged output's gradient between the layers, hands each its states'
+// BackwardIO splits the merged output's gradient between the layers (merge_mode None: each
+// output's goes to its layer), hands each its states'
 // gradients and sums their dL/dx; with initial states it also returns their gradients
 // (forward, then backward).
 func (l *Bidirectional) BackwardIO(dys []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	f, ok1 := l.fwd.layer.(stateful)
 	b, ok2 := l.bwd.layer.(stateful)
+	nOut := 1
+	if l.merge == mergeNone {
+		nOut = 2
+	}
 	if !ok1 || !ok2 || (!f.ReturnState() && l.nIn < 2) {
-		if len(dys) != 1 {
-			return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for 1 output", len(dys))
+		if len(dys) != nOut {
+			return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for %d outputs", len(dys), nOut)
 		}
-		dx, err := l.Backward(dys[0])
-		return []*tensor.Tensor{dx}, err
+		if nOut == 1 {
+			dx, err := l.Backward(dys[0])
+			return []*tensor.Tensor{dx}, err
+		}
+		dyf, dyb, err := l.unmergedGrads(dys[0], dys[1])
+		if err != nil {
+			return nil, err
+		}
+		dxf, err := l.fwd.layer.Backward(dyf)
+		if err != nil {
+			return nil, err
+		}
+		dxb, err := l.bwd.layer.Backward(dyb)
+		if err != nil {
+			return nil, err
+		}
+		return []*tensor.Tensor{addTensors(dxf, dxb)}, nil
 	}
 	k := 0
 	if f.ReturnState() {
 		k = f.NumStates()
 	}
-	if len(dys) != 1+2*k || l.yf == nil {
-		return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for %d outputs (or no training forward)", len(dys), 1+2*k)
+	if len(dys) != nOut+2*k || l.yf == nil {
+		return nil, layerErr(ErrShape, "Bidirectional", l.name, "%d output gradients for %d outputs (or no training forward)", len(dys), nOut+2*k)
 	}
-	dy := dys[0]
-	if dy == nil {
-		shape := slices.Clone(l.yf.Shape)
-		if l.merge == "concat" {
-			shape[len(shape)-1] *= 2
+	var dyf, dyb *tensor.Tensor
+	if nOut == 2 {
+		var err error
+		if dyf, dyb, err = l.unmergedGrads(dys[0], dys[1]); err != nil {
+			return nil, err
 		}
-		dy = tensor.MustFromFloat32(shape, make([]float32, tensorLen(shape)))
+	} else {
+		dy := dys[0]
+		if dy == nil {
+			shape := slices.Clone(l.yf.Shape)
+			if l.merge == "concat" {
+				shape[len(shape)-1] *= 2
+			}
+			dy = tensor.MustFromFloat32(shape, make([]float32, tensorLen(shape)))
+		}
+		dyf, dyb = l.splitGrad(dy)
 	}
-	dyf, dyb := l.splitGrad(dy)
-	dxf, err := f.BackwardIO(append([]*tensor.Tensor{dyf}, dys[1:1+k]...))
+	dxf, err := f.BackwardIO(append([]*tensor.Tensor{dyf}, dys[nOut:nOut+k]...))
 	if err != nil {
 		return nil, err
 	}
-	dxb, err := b.BackwardIO(append([]*tensor.Tensor{dyb}, dys[1+k:]...))
+	dxb, err := b.BackwardIO(append([]*tensor.Tensor{dyb}, dys[nOut+k:]...))
 	if err != nil {
 		return nil, err
 	}
 	out := []*tensor.Tensor{addTensors(dxf[0], dxb[0])}
 	out = append(out, dxf[1:]...)
 	return append(out, dxb[1:]...), nil
+}
+
+// unmergedGrads checks the gradients of merge_mode None's two outputs (nil: zero) and returns
+// them as the forward and backward layers' output gradients (the backward one in its
+// processing order).
+func (l *Bidirectional) unmergedGrads(df, db *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
+	if l.yf == nil {
+		return nil, nil, layerErr(ErrShape, "Bidirectional", l.name, "Backward without a training Forward")
+	}
+	shape := l.yf.Shape
+	grad := func(d *tensor.Tensor, which string) (*tensor.Tensor, error) {
+		if d == nil {
+			return tensor.MustFromFloat32(slices.Clone(shape), make([]float32, tensorLen(shape))), nil
+		}
+		if d.DType != tensor.Float32 || !tensor.SameShape(d.Shape, shape) {
+			return nil, layerErr(ErrShape, "Bidirectional", l.name, "%s output's gradient shape mismatch, want %s", which, tensor.ShapeString(shape))
+		}
+		return d, nil
+	}
+	gf, err := grad(df, "forward")
+	if err != nil {
+		return nil, nil, err
+	}
+	gb, err := grad(db, "backward")
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.returnSeq() {
+		gb = reverseTime(gb)
+	}
+	return gf, gb, nil
 }
 
 // StateCallKwargs is implemented by the layers whose tf_keras configs record keyword

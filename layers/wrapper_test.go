@@ -23,7 +23,7 @@ func TestWrapperConfigErrors(t *testing.T) {
 		{"Bidirectional", map[string]any{"name": "b"}, ErrFormat, "missing layer"},
 		{"Bidirectional", map[string]any{"name": "b", "layer": "lstm"}, ErrFormat, "want an object"},
 		{"Bidirectional", map[string]any{"name": "b", "layer": dense}, ErrUnsupported, "only SimpleRNN, LSTM and GRU"},
-		{"Bidirectional", map[string]any{"name": "b", "layer": lstm, "merge_mode": nil}, ErrUnsupported, "merge_mode None"},
+		{"Bidirectional", map[string]any{"name": "b", "layer": lstm, "merge_mode": "none"}, ErrFormat, "merge_mode"}, // None is null
 		{"Bidirectional", map[string]any{"name": "b", "layer": lstm, "merge_mode": "max"}, ErrFormat, "merge_mode"},
 		{"Bidirectional", map[string]any{"name": "b", "layer": map[string]any{"class_name": "Nope", "config": map[string]any{}}}, ErrUnsupported, "Nope"},
 		{"Bidirectional", map[string]any{"name": "b", "layer": lstm, "backward_layer": lstm}, ErrFormat, "go_backwards"},
@@ -35,6 +35,50 @@ func TestWrapperConfigErrors(t *testing.T) {
 		_, _, err := FromConfig(c.class, c.cfg, saved.Keras2)
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
 			t.Errorf("%s %v: %v, want %v with %q", c.class, c.cfg, err, c.want, c.text)
+		}
+	}
+}
+
+// TestBidirectionalMergeNoneConfig: merge_mode None (null in both dialects' configs) reads
+// and writes back as null; the layer has two outputs (MultiIO on one tensor, both of the
+// inner layer's shape), so its single-output Forward and Backward are errors naming it.
+func TestBidirectionalMergeNoneConfig(t *testing.T) {
+	lstm := map[string]any{"class_name": "LSTM", "config": map[string]any{"name": "lstm", "units": 2.0, "return_sequences": true}}
+	for _, d := range []saved.Dialect{saved.Keras2, saved.Keras3} {
+		l, _, err := FromConfig("Bidirectional", map[string]any{"name": "b", "layer": lstm, "merge_mode": nil}, d)
+		if err != nil {
+			t.Fatalf("%v: %v", d, err)
+		}
+		b := l.(*Bidirectional)
+		if b.MergeMode() != "none" {
+			t.Errorf("%v: merge mode %q", d, b.MergeMode())
+		}
+		if err := b.Build([]int{4, 3}, NewRand(1)); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := b.Config(d)["merge_mode"]; !ok || v != nil {
+			t.Errorf("%v: config merge_mode %v (present %v), want null", d, v, ok)
+		}
+		if !b.MultiIO(1) || b.MaskedOutputs() != 2 {
+			t.Errorf("%v: MultiIO(1) %v, MaskedOutputs %d", d, b.MultiIO(1), b.MaskedOutputs())
+		}
+		shapes, err := b.OutputShapesIO([][]int{{4, 3}})
+		if err != nil || len(shapes) != 2 || tensor.ShapeString(shapes[0]) != "(4, 2)" || tensor.ShapeString(shapes[1]) != "(4, 2)" {
+			t.Errorf("%v: output shapes %v, %v", d, shapes, err)
+		}
+		x := tensor.MustFromFloat32([]int{1, 4, 3}, make([]float32, 12))
+		if _, err := b.Forward(x, false); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "merge_mode None") || !strings.Contains(err.Error(), `"b"`) {
+			t.Errorf("%v: Forward: %v", d, err)
+		}
+		ys, err := b.ForwardIO([]*tensor.Tensor{x}, nil, true)
+		if err != nil || len(ys) != 2 {
+			t.Fatalf("%v: ForwardIO: %d outputs, %v", d, len(ys), err)
+		}
+		if _, err := b.BackwardIO([]*tensor.Tensor{ys[0]}); !errors.Is(err, ErrShape) {
+			t.Errorf("%v: BackwardIO with one gradient: %v", d, err)
+		}
+		if dx, err := b.BackwardIO([]*tensor.Tensor{nil, ys[1]}); err != nil || len(dx) != 1 || !tensor.SameShape(dx[0].Shape, x.Shape) {
+			t.Errorf("%v: BackwardIO: %v, %v", d, dx, err)
 		}
 	}
 }

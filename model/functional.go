@@ -183,7 +183,11 @@ func applyLayer(l layers.Layer, xs []*KerasTensor) (*KerasTensor, error) {
 	n.out = &KerasTensor{shape: out, batch: xs[0].batch, node: n, mask: mf}
 	n.outs = []*KerasTensor{n.out}
 	for i, s := range outShapes[min(1, len(outShapes)):] {
-		n.outs = append(n.outs, &KerasTensor{shape: s, batch: xs[0].batch, node: n, index: i + 1})
+		t := &KerasTensor{shape: s, batch: xs[0].batch, node: n, index: i + 1}
+		if i+1 < maskedOutputs(l) {
+			t.mask = mf
+		}
+		n.outs = append(n.outs, t)
 	}
 	return n.out, nil
 }

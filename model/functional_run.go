@@ -151,7 +151,9 @@ func (g *graph) callMulti(r *fnRun, n *node, training bool) (*tensor.Tensor, err
 		m = mm.OutputMaskN(masks)
 	}
 	if m != nil {
-		r.setMask(n.out, m)
+		for _, t := range n.outs[:min(len(n.outs), maskedOutputs(n.layer))] {
+			r.setMask(t, m)
+		}
 	}
 	return r.vals[n.out], nil
 }

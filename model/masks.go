@@ -71,6 +71,15 @@ func callMaskedWS(ws *layers.Workspace, l layers.Layer, x *tensor.Tensor, mask [
 	return y, outMask(l, x, mask), nil
 }
 
+// maskedOutputs is how many outputs of a call of l, from the first, carry the mask its first
+// output does (layers.MaskedOutputsIO; 1 for other layers).
+func maskedOutputs(l layers.Layer) int {
+	if mo, ok := l.(layers.MaskedOutputsIO); ok {
+		return mo.MaskedOutputs()
+	}
+	return 1
+}
+
 // outMask is the mask l's output carries given its input x and input mask.
 func outMask(l layers.Layer, x *tensor.Tensor, mask []bool) []bool {
 	if mc, ok := l.(layers.MaskComputer); ok && mc.ProducesMask() {

@@ -207,7 +207,7 @@ func (m *Model) add(l layers.Layer) error {
 			ErrUnsupported, who)
 	}
 	if mo, ok := l.(layers.MultiIO); ok && mo.MultiIO(1) {
-		return fmt.Errorf("%w: layer %s returns several tensors (return_state); all layers of a Sequential model must have a single output tensor, so it needs a Functional model",
+		return fmt.Errorf("%w: layer %s returns several tensors (return_state, or Bidirectional with merge_mode None); all layers of a Sequential model must have a single output tensor, so it needs a Functional model",
 			ErrUnsupported, layerWho(l))
 	}
 	if in, ok := l.(*InputLayer); ok {

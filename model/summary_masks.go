@@ -116,7 +116,9 @@ func (m *Model) keras3Rows() (rows []k3Row, maskArg map[*node]*maskOp, ops bool)
 			maskArg[n] = mask
 		}
 		if mp, ok := n.layer.(layers.MaskPasser); ok && mp.PassesMask() {
-			src[n.out] = mask
+			for _, t := range n.outs[:min(len(n.outs), maskedOutputs(n.layer))] {
+				src[t] = mask
+			}
 		}
 	}
 	if len(maskArg) == 0 {

@@ -24,6 +24,9 @@ type LayerGraph struct {
 	// its states), MoreOutputShapes their shapes without the batch dimension.
 	MoreOutputs      []string
 	MoreOutputShapes [][]int
+	// MoreMasked is how many of MoreOutputs, from the first, carry the output's Keras mask
+	// too (PassesMask): Bidirectional's backward output with merge_mode None.
+	MoreMasked int
 	// InitialState is the graph of the layer's calls that pass initial_state (its InputShapes
 	// list the states after the main input) when the layer's other calls do not: a recurrent
 	// layer called both ways. The writer lowers each call with the graph taking as many

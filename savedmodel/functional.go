@@ -320,9 +320,7 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 		}
 		cm := make([]string, len(call))
 		for i, c := range call {
-			if c.Tensor == 0 {
-				cm[i] = masks[c]
-			}
+			cm[i] = masks[c] // the outputs carrying a mask: Tensor 0, or up to MoreMasked
 		}
 		ys, ym, err := lowerLayerOuts(b, sm.prefix+sm.Name+"/"+l.Name+"/", l, xs, cm, handles)
 		if err != nil {
@@ -331,6 +329,11 @@ func lowerFunctional(b *builder, sm *seqModel, ins map[string]string, handles ma
 		done[r] = ys
 		if ym != "" {
 			masks[r] = ym
+			if g := callGraph(l, len(xs)); g != nil {
+				for k := 1; k <= g.MoreMasked && k < len(ys); k++ {
+					masks[nodeRef{Layer: r.Layer, Node: r.Node, Tensor: k}] = ym
+				}
+			}
 		}
 		if ti >= len(ys) {
 			return "", formatErr("layer %q: call %d has no output %d", l.Name, r.Node, ti)
