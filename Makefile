@@ -64,6 +64,7 @@ seaweedfs:
 	bash scripts/seaweedfs.sh
 
 test-go:
+	$(PY) -m unittest discover -s scripts -p 'bench_compare_test.py'
 	go vet ./...
 	CGO_ENABLED=0 go build ./...
 	CGO_ENABLED=0 go vet ./...
@@ -121,17 +122,13 @@ bench: deps venv
 _bench:
 	go test -run '^$$' -bench . -benchtime 3x ./...
 
-# Go against TensorFlow on this machine: each script runs the same job in both and prints the
-# ratio (figures recorded in README.md).
+# Go against TensorFlow, ONNX Runtime and OpenBLAS on this machine: two sessions of every
+# comparison script (ABAB pairs), and the README's table between its bench-compare markers
+# rewritten with the figures that reproduced (scripts/bench_compare.py).
 bench-compare: deps venv
 	$(MAKE) --no-print-directory _bench-compare
 _bench-compare:
-	$(PY) scripts/bench_predict.py
-	$(PY) scripts/bench_fit.py --images 10000
-	$(PY) scripts/bench_gemm.py --sizes 2048,512,256,64
-	$(PY) scripts/bench_dense.py
-	bash scripts/bench_h5.sh
-	bash scripts/bench_checkpoint.sh
+	$(PY) scripts/bench_compare.py --readme README.md
 
 # Object storage against local disk and a plain S3 client: a 2 GB, 200-tensor checkpoint
 # on SeaweedFS on loopback (figures in README.md). Not part of `make test`.

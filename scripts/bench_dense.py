@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchjson  # noqa: E402
+
 BATCH = 512
 PARAMS = 4096 * 4096 + 4096 * 2048 + 2048 * 10
 FLOP = 2.0 * BATCH * PARAMS
@@ -107,6 +110,7 @@ def cpu_model():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=5, help="alternating NumPy/Go pairs (>= 5)")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     ap.add_argument("--calls", type=int, default=10, help="timed predict calls per run")
     ap.add_argument("--threads", type=int, default=0,
                     help="threads for both sides (OPENBLAS_NUM_THREADS, GOMAXPROCS); 0: all CPUs")
@@ -122,10 +126,14 @@ def main():
                            capture_output=True, text=True)
     if build.returncode != 0:
         sys.exit("go test -c failed:\n" + build.stdout + build.stderr)
+    benchjson.prefer_openblas_avx512()
     import numpy as np
+    core = benchjson.openblas_core()
+    print(f"OpenBLAS kernels: {core} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')})")
     threads = a.threads or os.cpu_count()
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {os.getloadavg()}")
+    load0 = os.getloadavg()
+    print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {load0}")
     npy, gos = [], []
     for _ in range(a.pairs):
         npy.append(numpy_run(a.calls))
@@ -137,7 +145,12 @@ def main():
     pair = sorted(p[0] / g[0] for p, g in zip(npy, gos))
     print(f"  ratio kerasgo/OpenBLAS GFLOP/s: {np_med / go_med:.2f} (ratio of medians); "
           f"per pair {pair[0]:.2f} .. {pair[-1]:.2f}")
-    print(f"load average at end: {os.getloadavg()}")
+    load1 = os.getloadavg()
+    print(f"load average at end: {load1}")
+    benchjson.write(a.json, "bench_dense.py",
+                    [benchjson.row("dense25m", f"Dense 4096-4096-2048-10 ({PARAMS / 1e6:.1f}M parameters) predict at batch {BATCH}",
+                                   gos, {f"NumPy {np.__version__} (OpenBLAS, {core} kernels)": npy}, metric="gflops", flop=FLOP)],
+                    load0, load1, {"numpy": np.__version__, "OpenBLAS kernels": core})
 
 
 if __name__ == "__main__":

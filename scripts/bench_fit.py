@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchjson  # noqa: E402
+
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", PYTHONDONTWRITEBYTECODE="1")
 
 TF_RUN = r"""
@@ -90,6 +93,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=10000, choices=[50000, 10000])
     ap.add_argument("--pairs", type=int, default=5, help="alternating TF/Go pairs (>= 5)")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     a = ap.parse_args()
     if a.pairs < 5:
         sys.exit("--pairs must be at least 5")
@@ -106,7 +110,8 @@ def main():
     except (OSError, StopIteration):
         pass
     print(f"machine: {cpu}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"load average at start: {os.getloadavg()}")
+    load0 = os.getloadavg()
+    print(f"load average at start: {load0}")
     tfs, gos, version = [], [], "?"
     for _ in range(a.pairs):
         s, c, version = tf_run(a.images)
@@ -118,7 +123,11 @@ def main():
     pair = sorted(g[0] / t[0] for t, g in zip(tfs, gos))
     print(f"  ratio Go/TF wall: {go_med / tf_med:.2f} (ratio of medians); per pair {pair[0]:.2f} .. {pair[-1]:.2f}; "
           f"CPU: {go_cpu / tf_cpu:.2f}")
-    print(f"load average at end: {os.getloadavg()}")
+    load1 = os.getloadavg()
+    print(f"load average at end: {load1}")
+    benchjson.write(a.json, "bench_fit.py",
+                    [benchjson.row("fit", f"seed model fit, one epoch of {a.images} images at batch 512 (Adam)", gos,
+                                   {"model.fit": tfs}, unit="s")], load0, load1, {"tensorflow": version})
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchjson  # noqa: E402
+
 NUMPY_RUN = r"""
 import json, resource, sys, time
 import numpy as np
@@ -90,6 +93,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="2048", help="comma-separated square sizes")
     ap.add_argument("--pairs", type=int, default=5, help="alternating NumPy/Go pairs (>= 5)")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     ap.add_argument("--threads", type=int, default=0,
                     help="threads for both sides (OPENBLAS_NUM_THREADS, GOMAXPROCS); 0: all CPUs")
     a = ap.parse_args()
@@ -106,10 +110,15 @@ def main():
                            capture_output=True, text=True)
     if build.returncode != 0:
         sys.exit("go test -c failed:\n" + build.stdout + build.stderr)
+    benchjson.prefer_openblas_avx512()
     import numpy as np
+    core = benchjson.openblas_core()
+    print(f"OpenBLAS kernels: {core} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')})")
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
     threads = a.threads or os.cpu_count()
-    print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {os.getloadavg()}")
+    load0 = os.getloadavg()
+    print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {load0}")
+    jrows = []
     for n in sizes:
         iters = max(3, min(20000, int(1e10 / (2 * n ** 3))))
         npy, gos = [], []
@@ -122,7 +131,11 @@ def main():
         pair = sorted(p[0] / g[0] for p, g in zip(npy, gos))
         print(f"  ratio kerasgo/OpenBLAS GFLOP/s: {np_med / go_med:.2f} (ratio of medians); "
               f"per pair {pair[0]:.2f} .. {pair[-1]:.2f}")
-    print(f"load average at end: {os.getloadavg()}")
+        jrows.append(benchjson.row(f"gemm{n}", f"float32 matrix product {n}\u00b3, {threads} threads", gos,
+                                   {f"NumPy {np.__version__} (OpenBLAS, {core} kernels)": npy}, metric="gflops", flop=2.0 * n ** 3))
+    load1 = os.getloadavg()
+    print(f"load average at end: {load1}")
+    benchjson.write(a.json, "bench_gemm.py", jrows, load0, load1, {"numpy": np.__version__, "OpenBLAS kernels": core})
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchjson  # noqa: E402
+
 TF_RUN = r"""
 import json, os, resource, sys, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -89,6 +92,7 @@ def summary(name, runs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=5, help="alternating TF/Go pairs (>= 5)")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     ap.add_argument("--iters", type=int, default=10, help="timed forward passes per run")
     a = ap.parse_args()
     if a.pairs < 5:
@@ -104,6 +108,7 @@ def main():
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"LSTM(256), 100 steps x 128 features, batch 32, forward (last output); "
           f"load average at start: {os.getloadavg()}")
+    load0 = os.getloadavg()
     tfs, gos = [], []
     for _ in range(a.pairs):
         tfs.append(tf_run(a.iters))
@@ -114,7 +119,11 @@ def main():
     pair = sorted(g[0] / t[0] for t, g in zip(tfs, gos))
     print(f"  ratio kerasgo/TensorFlow time: {go_med / tf_med:.2f} (ratio of medians); per pair "
           f"{pair[0]:.2f} .. {pair[-1]:.2f}; CPU seconds {go_cpu / tf_cpu:.2f}")
-    print(f"load average at end: {os.getloadavg()}")
+    load1 = os.getloadavg()
+    print(f"load average at end: {load1}")
+    benchjson.write(a.json, "bench_lstm.py",
+                    [benchjson.row("lstm", "LSTM(256) forward, 100 steps x 128 features, batch 32", gos,
+                                   {"tf_keras LSTM in a tf.function": tfs})], load0, load1)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchjson  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", PYTHONDONTWRITEBYTECODE="1")
 BATCHES = (1, 32, 512)
@@ -129,6 +132,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -175,6 +179,11 @@ def main():
             row[e + "_cpu"] = statistics.median(tc)
             row[e + "_range"] = (min(pr), max(pr))
         rows.append(row)
+    jrows = []
+    for n in BATCHES:
+        jrows.append(benchjson.row(f"predict{n}", f"seed model predict, batch {n} (32x32x3)", [s[n] for s in go],
+                                   {label[e]: [s[e][str(n)] for s in tf] for e in engines}))
+    benchjson.write(a.json, "bench_predict.py", jrows, load0, load1, tf[0]["versions"])
     if a.markdown:
         print()
         print("| batch | kerasgo ms (CPU ms) | " + " | ".join(f"{label[e]} ms (CPU ms)" for e in engines) + " | " +

@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchjson  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", KERAS_BACKEND="tensorflow",
            TF_USE_LEGACY_KERAS="0", PYTHONDONTWRITEBYTECODE="1")
@@ -90,6 +93,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--reps", type=int, default=10, help="calls per sample")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -97,6 +101,7 @@ def main():
     tmp = tempfile.mkdtemp()
     binary = os.path.join(tmp, "model.test")
     subprocess.run(["go", "test", "-c", "-o", binary, "./model/"], cwd=ROOT, env=ENV, check=True)
+    load0 = os.getloadavg()
     go, tf, tf_fn = [], [], []
     for _ in range(a.pairs):
         go.append(go_run(binary, a.reps))  # A
@@ -114,6 +119,9 @@ def main():
     print(f"  ratio Go/TF tf.function (medians): wall {g['wall_median'] / f['wall_median']:.2f}, "
           f"CPU {g['cpu_median'] / f['cpu_median']:.2f}")
     print(json.dumps({"go": go, "tf_predict": tf, "tf_function": tf_fn}))
+    benchjson.write(a.json, "bench_transformer.py",
+                    [benchjson.row("transformer", f"Transformer encoder block predict, batch {BATCH} x {SEQ} steps", go,
+                                   {"TF tf.function": tf_fn, "TF model.predict": tf})], load0, os.getloadavg())
 
 
 if __name__ == "__main__":
