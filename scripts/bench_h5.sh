@@ -18,6 +18,9 @@ size=$(stat -c %s "$dir/ref.h5")
 run() { # name, command... → "seconds rss_kib"
 	local name=$1
 	shift
+	# Start every run with no dirty pages of an earlier run waiting for writeback (which
+	# throttles the next writer): not timed, the same for both sides.
+	sync
 	/usr/bin/time -v -o "$dir/$name.time" "$@" >"$dir/$name.out" 2>"$dir/$name.err"
 	local sec rss
 	sec=$(tail -n1 "$dir/$name.out" | sed 's/.*"seconds": *\([0-9.e-]*\).*/\1/')
