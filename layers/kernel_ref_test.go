@@ -493,3 +493,123 @@ func TestDepthwiseConv2DRef(t *testing.T) {
 	}
 	_ = tensor.Float32
 }
+
+// refRNN runs a recurrent layer's cell in float64 from a zero state over x (B, T, D):
+// Keras's SimpleRNN (tanh), LSTM (gates i, f, c, o) and GRU (gates z, r, h; reset_after:
+// the recurrent bias inside the reset product; else r applied to h before U_h), default
+// activations. It returns every step's h (B, T, U) in processing order.
+func refRNN(kind rnnKind, resetAfter bool, x, k, u, bias []float64, B, T, D, U int, backwards bool) []float64 {
+	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+	G := map[rnnKind]int{kindLSTM: 4, kindGRU: 3, kindSimple: 1}[kind]
+	out := make([]float64, B*T*U)
+	for b := range B {
+		h, c := make([]float64, U), make([]float64, U)
+		for s := range T {
+			t := s
+			if backwards {
+				t = T - 1 - s
+			}
+			xz, hz := make([]float64, G*U), make([]float64, G*U)
+			for j := range G * U {
+				for d := range D {
+					xz[j] += x[(b*T+t)*D+d] * k[d*G*U+j]
+				}
+				if bias != nil {
+					xz[j] += bias[j]
+					if kind == kindGRU && resetAfter {
+						hz[j] += bias[G*U+j]
+					}
+				}
+				if kind == kindGRU && !resetAfter && j >= 2*U {
+					continue // U_h multiplies r·h, below
+				}
+				for i := range U {
+					hz[j] += h[i] * u[i*G*U+j]
+				}
+			}
+			nh := make([]float64, U)
+			for j := range U {
+				switch kind {
+				case kindSimple:
+					nh[j] = math.Tanh(xz[j] + hz[j])
+				case kindLSTM:
+					ig, fg := sig(xz[j]+hz[j]), sig(xz[U+j]+hz[U+j])
+					cc, og := math.Tanh(xz[2*U+j]+hz[2*U+j]), sig(xz[3*U+j]+hz[3*U+j])
+					c[j] = fg*c[j] + ig*cc
+					nh[j] = og * math.Tanh(c[j])
+				case kindGRU:
+					z, r := sig(xz[j]+hz[j]), sig(xz[U+j]+hz[U+j])
+					var hh float64
+					if resetAfter {
+						hh = math.Tanh(xz[2*U+j] + r*hz[2*U+j])
+					} else {
+						s := xz[2*U+j]
+						for i := range U {
+							s += sig(xz[U+i]+hz[U+i]) * h[i] * u[i*G*U+2*U+j]
+						}
+						hh = math.Tanh(s)
+					}
+					nh[j] = z*h[j] + (1-z)*hh
+				}
+			}
+			h = nh
+			copy(out[(b*T+s)*U:], h)
+		}
+	}
+	return out
+}
+
+// TestRNNRef checks SimpleRNN, LSTM and GRU (both reset_after settings) against refRNN on
+// random odd sizes (batch, steps, features and units from 1, units past the 16- and 32-lane
+// widths), forwards and go_backwards, with and without a bias: the fused inference path
+// (input projections as one GEMM, h·U through the packed kernel, the gate pass) and the
+// step-by-step training path.
+func TestRNNRef(t *testing.T) {
+	rng := NewRand(117)
+	for trial := range 36 {
+		B, T, D, U := 1+rng.IntN(4), 1+rng.IntN(6), 1+rng.IntN(9), []int{1, 2, 5, 16, 17, 33, 1 + rng.IntN(40)}[trial%7]
+		back, noBias := trial%3 == 2, trial%5 == 4
+		var l *rnn
+		resetAfter := true
+		switch trial % 4 {
+		case 0:
+			l = &NewSimpleRNN(U, SimpleRNNOptions{ReturnSequences: !back, GoBackwards: back, NoBias: noBias}).rnn
+		case 1:
+			l = &NewLSTM(U, LSTMOptions{ReturnSequences: !back, GoBackwards: back, NoBias: noBias}).rnn
+		default:
+			resetAfter = trial%4 == 2
+			l = &NewGRU(U, GRUOptions{ReturnSequences: !back, GoBackwards: back, NoBias: noBias, ResetBefore: !resetAfter}).rnn
+		}
+		name := fmt.Sprintf("%d_%s_B%dT%dD%dU%d_back%v_nobias%v_resetAfter%v", trial, l.class, B, T, D, U, back, noBias, resetAfter)
+		if err := l.Build([]int{T, D}, NewRand(uint64(trial))); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, w := range []*Weight{l.kernel, l.recKernel, l.bb} {
+			if w != nil {
+				for i := range w.Value.Float32s() {
+					w.Value.Float32s()[i] = rng.Uniform(-0.6, 0.6)
+				}
+			}
+		}
+		var bias []float64
+		if l.bb != nil {
+			bias = f64s(l.bb.Value.Float32s())
+		}
+		x := randTensor(rng, []int{B, T, D}, -1.5, 1.5)
+		all := refRNN(l.kind, resetAfter, f64s(x.Float32s()), f64s(l.kernel.Value.Float32s()), f64s(l.recKernel.Value.Float32s()), bias, B, T, D, U, back)
+		want := all
+		if back { // the last state only
+			want = make([]float64, B*U)
+			for b := range B {
+				copy(want[b*U:], all[(b*T+T-1)*U:(b*T+T)*U])
+			}
+		}
+		for _, training := range []bool{false, true} {
+			y, err := l.Forward(x, training)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			checkClose(t, fmt.Sprintf("%s training=%v", name, training), y.Float32s(), want, 2e-5)
+		}
+	}
+}
