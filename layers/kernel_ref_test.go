@@ -613,3 +613,122 @@ func TestRNNRef(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardFusedRef checks the fused Conv2D → [BatchNormalization] → MaxPooling2D →
+// [BatchNormalization] inference (ForwardFused: direct kernels into a band, affineRows,
+// maxWindowWide) against a float64 chain (convolution, activation, per-channel scale and
+// shift from the moving statistics, window maxima) on random shapes: kernel sizes 1 to 5,
+// strides, both convolution paddings, filter counts around 16 and 32, pooling windows 1 to 4
+// with strides up to one more, images whose last rows and columns no window reads.
+func TestForwardFusedRef(t *testing.T) {
+	if !hasConv512 {
+		t.Skip("AVX-512 direct kernels off: ForwardFused declines (TestForwardFusedDeclines)")
+	}
+	rng := NewRand(119)
+	ran := 0
+	for trial := range 60 {
+		k, s := []int{1, 2, 3, 5}[rng.IntN(4)], 1+rng.IntN(2)
+		same := rng.IntN(2) == 0
+		pad := map[bool]string{false: "valid", true: "same"}[same]
+		h, w, c := k+1+rng.IntN(13), k+1+rng.IntN(13), 1+rng.IntN(6)
+		f := []int{1, 3, 15, 16, 17, 31, 32, 33, 48}[rng.IntN(9)]
+		act := []string{"relu", "linear", "tanh"}[trial%3]
+		ph, pw := 1+rng.IntN(4), 1+rng.IntN(4)
+		psh, psw := ph+rng.IntN(2), pw+rng.IntN(2)
+		bn1, bn2 := trial%4 != 0, trial%3 != 1
+		n := 1 + rng.IntN(3)
+		name := fmt.Sprintf("%d_%dx%dx%dx%d_k%d_s%d_%s_f%d_%s_pool%dx%d/%dx%d_bn%v%v", trial, n, h, w, c, k, s, pad, f, act, ph, pw, psh, psw, bn1, bn2)
+		conv := NewConv2D(f, [2]int{k, k}, Conv2DOptions{Strides: [2]int{s, s}, Padding: pad, Activation: act, NoBias: trial%5 == 4})
+		if err := conv.Build([]int{h, w, c}, NewRand(uint64(trial))); err != nil {
+			t.Fatal(err)
+		}
+		randomize(rng, conv.kernel, conv.bias)
+		cur, _ := conv.OutputShape([]int{h, w, c})
+		if cur[0] < ph || cur[1] < pw {
+			continue
+		}
+		ls := []Layer{conv}
+		var bns []*BatchNormalization
+		addBN := func() {
+			bn := NewBatchNormalization(BatchNormOptions{Epsilon: 1e-3})
+			if err := bn.Build(cur, NewRand(3)); err != nil {
+				t.Fatal(err)
+			}
+			randomize(rng, bn.gamma, bn.beta, bn.mean)
+			for i := range bn.variance.Value.Float32s() {
+				bn.variance.Value.Float32s()[i] = rng.Uniform(0.05, 2)
+			}
+			ls = append(ls, bn)
+			bns = append(bns, bn)
+		}
+		bnAt := func(bn *BatchNormalization, v []float64) {
+			g, b := bn.gamma.Value.Float32s(), bn.beta.Value.Float32s()
+			mm, mv := bn.mean.Value.Float32s(), bn.variance.Value.Float32s()
+			for i := range v {
+				j := i % f
+				v[i] = float64(g[j])*(v[i]-float64(mm[j]))/math.Sqrt(float64(mv[j])+1e-3) + float64(b[j])
+			}
+		}
+		if bn1 {
+			addBN()
+		}
+		pool := NewMaxPooling2D([2]int{ph, pw}, MaxPoolingOptions{Strides: [2]int{psh, psw}})
+		if err := pool.Build(cur, nil); err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, pool)
+		if bn2 {
+			cur, _ = pool.OutputShape(cur)
+			addBN()
+		}
+		x := uniformTensor(rng, n, h, w, c)
+		var bd []float32
+		if conv.bias != nil {
+			bd = conv.bias.Value.Float32s()
+		}
+		z, oh, ow := refConv2D(x.Float32s(), n, h, w, c, conv.kernel.Value.Float32s(), k, k, f, bd, s, s, same)
+		for i, v := range z {
+			switch act {
+			case "relu":
+				z[i] = max(v, 0)
+			case "tanh":
+				z[i] = math.Tanh(v)
+			}
+		}
+		if bn1 {
+			bnAt(bns[0], z)
+		}
+		poh, pow := (oh-ph)/psh+1, (ow-pw)/psw+1
+		want := make([]float64, n*poh*pow*f)
+		for i := range n {
+			for py := range poh {
+				for px := range pow {
+					for j := range f {
+						m := math.Inf(-1)
+						for ky := range ph {
+							for kx := range pw {
+								m = max(m, z[((i*oh+py*psh+ky)*ow+px*psw+kx)*f+j])
+							}
+						}
+						want[((i*poh+py)*pow+px)*f+j] = m
+					}
+				}
+			}
+		}
+		if bn2 {
+			bnAt(bns[len(bns)-1], want)
+		}
+		got, used, err := ForwardFused(ls, x)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if used != len(ls) {
+			t.Fatalf("%s: ForwardFused consumed %d of %d layers", name, used, len(ls))
+		}
+		checkClose(t, name, got.Float32s(), want, 1e-4)
+		ran++
+	}
+	if ran < 40 {
+		t.Fatalf("only %d cases ran", ran)
+	}
+}
