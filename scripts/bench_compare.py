@@ -133,6 +133,10 @@ def fmt_num(x):
     return f"{x:.3g}"
 
 
+def fmt_ratio(x):
+    return f"{x:.2f}" if x >= 0.095 else f"{x:.2g}"
+
+
 def fmt_time(row, wall, cpu):
     if row["metric"] == "gflops":
         return f"{fmt_num(row['flop'] / wall / 1e9)} GFLOP/s ({fmt_num(wall * 1e3)} ms, CPU {fmt_num(cpu * 1e3)} ms)"
@@ -153,10 +157,10 @@ def compute_table(sessions):
                 figs = [session_figures(r, engine) for r in rows]
                 ok = reproduced(figs)
                 what = "kerasgo GFLOP/s / other" if row0["metric"] == "gflops" else ""
-                ratio = "; ".join(f"{f['r']:.2f} ({f['lo']:.2f}–{f['hi']:.2f})" for f in figs)
+                ratio = "; ".join(f"{fmt_ratio(f['r'])} ({fmt_ratio(f['lo'])}–{fmt_ratio(f['hi'])})" for f in figs)
                 if what:
                     ratio += " (speed)"
-                cpu = ", ".join(f"{f['cpu']:.2f}" for f in figs)
+                cpu = ", ".join(fmt_ratio(f["cpu"]) for f in figs)
                 t = target_for(row0["key"], engine)
                 verdict = ""
                 if t is not None:
@@ -204,7 +208,7 @@ def file_table(title, other, runs):
     for what in runs[0]:
         pairs = [r[what] for r in runs]
         ratios = [g / t for g, t in pairs]
-        ok = all(x < 1 for x in ratios) or all(x > 1 for x in ratios)
+        ok = len(ratios) >= 2 and (all(x < 1 for x in ratios) or all(x > 1 for x in ratios))
         gs = ", ".join(f"{g:.2f}" for g, _ in pairs)
         ts = ", ".join(f"{t:.2f}" for _, t in pairs)
         rs = ", ".join(f"{x:.2f}" for x in ratios)

@@ -51,19 +51,24 @@ def row(key, job, go, refs, unit="ms", metric="time", flop=None):
 
 
 def prefer_openblas_avx512():
-    """NumPy's OpenBLAS (DYNAMIC_ARCH) picks its Haswell (AVX2) kernels on some AVX-512 CPUs
-    (an AMD EPYC VM here), which are slower than its SkylakeX kernels on the same CPU. The
-    comparison is against the best OpenBLAS this CPU runs: unless OPENBLAS_CORETYPE is set,
-    ask for SkylakeX where the CPU has AVX-512F. Call before NumPy is imported."""
-    if "OPENBLAS_CORETYPE" in os.environ:
-        return
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((l for l in f if l.startswith("flags")), "").split()
-    except OSError:
-        return
-    if "avx512f" in flags:
-        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+    """NumPy's OpenBLAS (DYNAMIC_ARCH) runs the kernel set OPENBLAS_CORETYPE names, else the
+    one it picks by CPU model; this machine's environment sets OPENBLAS_CORETYPE=Haswell (AVX2),
+    and OpenBLAS's own pick can be Haswell on AVX-512 CPUs it does not know. Its SkylakeX
+    (AVX-512) kernels are faster on the same CPU, and the comparison is against the fastest
+    OpenBLAS this CPU runs: where the CPU has AVX-512F, OPENBLAS_CORETYPE becomes SkylakeX
+    for the run (KERASGO_BENCH_OPENBLAS_CORETYPE, when set, names another). Call before NumPy
+    is imported."""
+    want = os.environ.get("KERASGO_BENCH_OPENBLAS_CORETYPE", "")
+    if not want:
+        try:
+            with open("/proc/cpuinfo") as f:
+                flags = next((l for l in f if l.startswith("flags")), "").split()
+        except OSError:
+            flags = []
+        if "avx512f" in flags:
+            want = "SkylakeX"
+    if want:
+        os.environ["OPENBLAS_CORETYPE"] = want
 
 
 def openblas_core():
