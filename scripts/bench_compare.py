@@ -10,9 +10,10 @@ bench_transformer; each alternates kerasgo and the other side for --pairs pairs)
 medians (kerasgo wall / other wall; for GFLOP/s rows kerasgo GFLOP/s / other GFLOP/s), the
 range of the per-pair ratios (the noise that session saw) and the ratio of median CPU seconds.
 
-A figure is published as reproduced when every session's ratio of medians lies inside every
-other session's per-pair range; otherwise the table says "not reproduced" and gives the
-sessions' ratios, and no target is claimed from it. The file-format scripts (bench_h5.sh,
+A ratio is published when every session's ratio of medians lies inside every other
+session's per-pair range; otherwise the table says "not reproduced" in its place (the
+sessions' ratios are in the script's output, not in the README) and no target is judged
+from it. The file-format scripts (bench_h5.sh,
 bench_checkpoint.sh: one run each, no alternation) run --file-runs times; their ratios are
 reproduced when every run is on the same side of 1.
 
@@ -176,8 +177,8 @@ def compute_table(sessions):
                     row0["job"],
                     "; ".join(fmt_time(r, f["gw"], f["gc"]) for r, f in zip(rows, figs)),
                     engine + ": " + "; ".join(fmt_time(r, f["rw"], f["rc"]) for r, f in zip(rows, figs)),
-                    ratio if ok else "not reproduced: " + ratio,
-                    cpu,
+                    ratio if ok else "not reproduced (not published)",
+                    cpu if ok else "",
                     "yes" if ok else "no",
                     verdict,
                 ]) + " |")
@@ -212,7 +213,7 @@ def file_table(title, other, runs):
         gs = ", ".join(f"{g:.2f}" for g, _ in pairs)
         ts = ", ".join(f"{t:.2f}" for _, t in pairs)
         rs = ", ".join(f"{x:.2f}" for x in ratios)
-        lines.append(f"| {title}: {what} | {gs} s | {other}: {ts} s | {rs if ok else 'not reproduced: ' + rs} | | {'yes' if ok else 'no'} | |")
+        lines.append(f"| {title}: {what} | {gs} s | {other}: {ts} s | {rs if ok else 'not reproduced (not published)'} | | {'yes' if ok else 'no'} | |")
     return lines
 
 
@@ -257,7 +258,7 @@ def render(sessions, h5_runs, ck_runs, pairs, started):
     if verdicts:
         out += ["", "Issue 16's targets: " + "; ".join(
             f"{job} against {eng} {op} {bound}: " +
-            ("not judged (not reproduced, " + ", ".join(f"{x:.2f}" for x in rs) + ")" if met is None
+            ("not judged (not reproduced)" if met is None
              else ("met" if met else "NOT met") + " (" + ", ".join(f"{x:.2f}" for x in rs) + ")")
             for job, eng, op, bound, met, rs in verdicts) + "."]
     out.append(END)
