@@ -28,46 +28,18 @@ func TestMHAFilesInKeras(t *testing.T) {
 	want := map[string]*tensor.Tensor{}
 	for _, name := range names {
 		dir := filepath.Join(root, name)
-		var xs []*tensor.Tensor
-		var xfiles []string
-		for _, in := range man[name].Inputs {
-			p := filepath.Join(dir, in.File)
-			x, err := npy.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			xs = append(xs, x)
-			xfiles = append(xfiles, p)
-		}
+		xs, xfiles := man[name].read(t, dir)
 		for _, src := range []struct{ file, lib string }{{"tfkeras/model.h5", "tf_keras"}, {"keras3/model.keras", "keras"}} {
 			m, err := model.Load(filepath.Join(dir, src.file))
 			if err != nil {
 				t.Fatalf("%s/%s: %v", name, src.file, err)
 			}
-			for i, w := range m.Weights() {
-				v := w.Value.Float32s()
-				for j := range v {
-					v[j] = v[j]*1.25 + 0.01*float32((i+j)%7-3)
-				}
-			}
+			changeWeights(m)
 			ys, err := m.PredictN(xs)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			files := map[string]string{"h5": "go.h5", "ckpt": "go_ckpt/w", "wh5": "go_weights.h5"}
-			save := map[string]func(string) error{"h5": m.Save, "ckpt": m.SaveWeights, "wh5": m.SaveWeights}
-			if src.lib == "keras" {
-				files = map[string]string{"keras": "go.keras", "k3w": "go.weights.h5"}
-				save = map[string]func(string) error{"keras": m.Save, "k3w": m.SaveWeights}
-			}
-			for kind, f := range files {
-				p := filepath.Join(out, name, f)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := save[kind](p); err != nil {
-					t.Fatalf("%s %s: %v", name, f, err)
-				}
+			for kind, p := range saveGoFiles(t, m, src.lib, filepath.Join(out, name)) {
 				id := name + "_" + kind
 				want[id] = ys[0]
 				spec = append(spec, map[string]any{"id": id, "kind": kind, "file": p,

@@ -1,14 +1,12 @@
 package compat
 
 import (
-	"encoding/json"
+	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/saved"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -26,17 +24,11 @@ import (
 func TestRNNMaskedInitialStateKeras3(t *testing.T) {
 	python(t)
 	out := t.TempDir()
-	type file struct {
-		Name string `json:"name"`
-		File string `json:"file"`
-	}
 	type tcase struct {
-		ID            string   `json:"id"`
+		pyCase
 		Keras         string   `json:"keras"`
 		H5            string   `json:"h5"`
 		Dir           string   `json:"dir"`
-		Inputs        []file   `json:"inputs"`
-		Outputs       []file   `json:"outputs"`
 		MaskedDiffers []string `json:"masked_differs"`
 	}
 	var cases []tcase
@@ -51,34 +43,17 @@ func TestRNNMaskedInitialStateKeras3(t *testing.T) {
 		if len(c.MaskedDiffers) == 0 {
 			t.Errorf("%s: Keras 3's predictions are those with the mask given: the case cannot tell the dialects apart", c.ID)
 		}
-		var xs []*tensor.Tensor
-		for _, in := range c.Inputs {
-			xs = append(xs, readNpyT(t, in.File))
-		}
+		xs := c.inputs(t)
 		for _, f := range []string{c.Keras, c.H5} {
-			m, err := model.Load(f)
-			if err != nil {
-				t.Errorf("%s: load %s: %v", c.ID, filepath.Base(f), err)
+			label := c.ID + ": " + filepath.Base(f)
+			m, ok := loadPredict(t, c.pyCase, label, "Keras 3", f, xs)
+			if m == nil {
 				continue
 			}
 			if m.CallDialect() != saved.Keras3 {
-				t.Errorf("%s: %s: call dialect %v, want keras3", c.ID, filepath.Base(f), m.CallDialect())
+				t.Errorf("%s: call dialect %v, want keras3", label, m.CallDialect())
 			}
-			ys, err := m.PredictN(xs)
-			if err != nil {
-				t.Errorf("%s: %s: Go predict: %v", c.ID, filepath.Base(f), err)
-				continue
-			}
-			if len(ys) != len(c.Outputs) {
-				t.Errorf("%s: %s: Go predicts %d outputs, want %d", c.ID, filepath.Base(f), len(ys), len(c.Outputs))
-				continue
-			}
-			for i, o := range c.Outputs {
-				if d := nanAwareDiff(ys[i], readNpyT(t, o.File)); !(d <= 1e-5) {
-					t.Errorf("%s: %s: Go predict output %s: max |diff| %g from Keras 3", c.ID, filepath.Base(f), o.Name, d)
-				}
-			}
-			if f != c.Keras {
+			if !ok || f != c.Keras {
 				continue
 			}
 			c.Dir = filepath.Join(out, c.ID, "go_savedmodel")
@@ -89,40 +64,10 @@ func TestRNNMaskedInitialStateKeras3(t *testing.T) {
 			served = append(served, c)
 		}
 	}
-	if len(served) == 0 {
-		t.Fatal("no case saved")
-	}
-	b, _ := json.Marshal(served)
-	spec := filepath.Join(out, "cases.json")
-	if err := os.WriteFile(spec, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var results []struct {
-		ID   string             `json:"id"`
-		Keys []string           `json:"keys"`
-		Diff map[string]float64 `json:"diff"`
-	}
-	runPythonJSON(t, &results, "rnn_masked_initial_k3.py", "serve", spec)
-	if len(results) != len(served) {
-		t.Fatalf("python served %d models, want %d", len(results), len(served))
-	}
-	for i, r := range results {
-		c := served[i]
-		if r.ID != c.ID || len(r.Keys) != len(c.Outputs) {
-			t.Errorf("%s: served outputs %v, want %d (case %s)", r.ID, r.Keys, len(c.Outputs), c.ID)
-		}
-		for _, o := range c.Outputs {
-			d, ok := r.Diff[o.Name]
-			switch {
-			case !ok || d < 0:
-				t.Errorf("%s: serving_default has no output %s of Keras 3's shape (keys %v)", c.ID, o.Name, r.Keys)
-			case !(d <= 1e-5):
-				t.Errorf("%s: served output %s: max |diff| %g from Keras 3", c.ID, o.Name, d)
-			default:
-				t.Logf("%s: served output %s: max |diff| %.2g (differs when masked: %v)", c.ID, o.Name, d, slices.Contains(c.MaskedDiffers, o.Name))
-			}
-		}
-	}
+	results := pyCheck[pyServed](t, out, served, "rnn_masked_initial_k3.py", "serve")
+	checkServed(t, served, results, "Keras 3", func(i int, name string) string {
+		return fmt.Sprintf(" (differs when masked: %v)", slices.Contains(served[i].MaskedDiffers, name))
+	})
 }
 
 // nanAwareDiff is tensorDiff where a NaN (GlobalAveragePooling1D over a row of padding only)
@@ -166,32 +111,5 @@ func TestRNNMaskedInitialStateKeras3Train(t *testing.T) {
 	if !c.MaskedDiffers {
 		t.Fatal("Keras 3's step is the one with the mask given: the case cannot tell the dialects apart")
 	}
-	m, err := model.Load(c.Model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := model.Load(c.Trained)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var xs []*tensor.Tensor
-	for _, f := range c.Inputs {
-		xs = append(xs, readNpyT(t, f))
-	}
-	loss, _, err := m.TrainOnBatchN(xs, []*tensor.Tensor{readNpyT(t, c.Y)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(loss-c.Loss) > 1e-5 {
-		t.Errorf("loss: Go %v, Keras 3 %v", loss, c.Loss)
-	}
-	gw, ww := m.Weights(), want.Weights()
-	if len(gw) != len(ww) {
-		t.Fatalf("Go has %d weights, Keras 3's trained model %d", len(gw), len(ww))
-	}
-	for i, w := range gw {
-		if d := tensorDiff(w.Value, ww[i].Value); !(d <= 1e-5) {
-			t.Errorf("weight %d (%s) after the step: max |diff| %g from Keras 3", i, w.Name, d)
-		}
-	}
+	trainStep(t, "train", "Keras 3", c.Model, c.Trained, readNpys(t, c.Inputs), []string{c.Y}, c.Loss, false)
 }

@@ -1,12 +1,9 @@
 package compat
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/kerasgo/kerasgo/model"
 	"github.com/kerasgo/kerasgo/npy"
 	"github.com/kerasgo/kerasgo/tensor"
 )
@@ -23,16 +20,10 @@ import (
 func TestRNNMaskedInitialStateServing(t *testing.T) {
 	python(t)
 	out := t.TempDir()
-	type file struct {
-		Name string `json:"name"`
-		File string `json:"file"`
-	}
 	type tcase struct {
-		ID      string `json:"id"`
-		H5      string `json:"h5"`
-		Dir     string `json:"dir"`
-		Inputs  []file `json:"inputs"`
-		Outputs []file `json:"outputs"`
+		pyCase
+		H5  string `json:"h5"`
+		Dir string `json:"dir"`
 	}
 	var cases []tcase
 	runPythonJSON(t, &cases, "rnn_masked_initial.py", "make", out)
@@ -41,9 +32,8 @@ func TestRNNMaskedInitialStateServing(t *testing.T) {
 	}
 	var saved []tcase
 	for _, c := range cases {
-		m, err := model.Load(c.H5)
-		if err != nil {
-			t.Errorf("%s: load: %v", c.ID, err)
+		m, _ := loadPredict(t, c.pyCase, c.ID, "tf_keras", c.H5, c.inputs(t))
+		if m == nil {
 			continue
 		}
 		c.Dir = filepath.Join(out, c.ID, "go_savedmodel")
@@ -52,59 +42,9 @@ func TestRNNMaskedInitialStateServing(t *testing.T) {
 			continue
 		}
 		saved = append(saved, c)
-		var xs []*tensor.Tensor
-		for _, in := range c.Inputs {
-			xs = append(xs, readNpyT(t, in.File))
-		}
-		ys, err := m.PredictN(xs)
-		if err != nil {
-			t.Errorf("%s: Go predict: %v", c.ID, err)
-			continue
-		}
-		if len(ys) != len(c.Outputs) {
-			t.Errorf("%s: Go predicts %d outputs, want %d", c.ID, len(ys), len(c.Outputs))
-			continue
-		}
-		for i, o := range c.Outputs {
-			if d := tensorDiff(ys[i], readNpyT(t, o.File)); d > 1e-5 {
-				t.Errorf("%s: Go predict output %s: max |diff| %g from tf_keras", c.ID, o.Name, d)
-			}
-		}
 	}
-	if len(saved) == 0 {
-		t.Fatal("no case saved")
-	}
-	b, _ := json.Marshal(saved)
-	spec := filepath.Join(out, "cases.json")
-	if err := os.WriteFile(spec, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var results []struct {
-		ID   string             `json:"id"`
-		Keys []string           `json:"keys"`
-		Diff map[string]float64 `json:"diff"`
-	}
-	runPythonJSON(t, &results, "rnn_masked_initial.py", "serve", spec)
-	if len(results) != len(saved) {
-		t.Fatalf("python served %d models, want %d", len(results), len(saved))
-	}
-	for i, r := range results {
-		c := saved[i]
-		if r.ID != c.ID || len(r.Keys) != len(c.Outputs) {
-			t.Errorf("%s: served outputs %v, want %d (case %s)", r.ID, r.Keys, len(c.Outputs), c.ID)
-		}
-		for _, o := range c.Outputs {
-			d, ok := r.Diff[o.Name]
-			switch {
-			case !ok || d < 0:
-				t.Errorf("%s: serving_default has no output %s of tf_keras's shape (keys %v)", c.ID, o.Name, r.Keys)
-			case d > 1e-5:
-				t.Errorf("%s: served output %s: max |diff| %g from tf_keras", c.ID, o.Name, d)
-			default:
-				t.Logf("%s: served output %s: max |diff| %.2g", c.ID, o.Name, d)
-			}
-		}
-	}
+	results := pyCheck[pyServed](t, out, saved, "rnn_masked_initial.py", "serve")
+	checkServed(t, saved, results, "tf_keras", nil)
 }
 
 // readNpyT reads a .npy file the test's script wrote.

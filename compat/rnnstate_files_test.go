@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
@@ -34,56 +33,20 @@ func TestRNNStateFilesInKeras(t *testing.T) {
 func multiOutputFilesInKeras(t *testing.T, part string, smRefused map[string]bool) {
 	python(t)
 	root := filepath.Join(repoRoot(), "testdata", part)
-	var man struct {
-		Cases map[string]struct {
-			Inputs []struct {
-				File string `json:"file"`
-			} `json:"inputs"`
-		} `json:"cases"`
-	}
-	data, err := os.ReadFile(filepath.Join(root, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &man); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for k := range man.Cases {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	if len(names) < 2 {
-		t.Fatalf("%d cases in %s", len(names), root)
-	}
+	man, names := readManifest[manifestCase](t, root, 2)
 	out := t.TempDir()
 	var spec []map[string]any
 	want := map[string][]*tensor.Tensor{}
 	wantSummary := map[string]string{}
 	for _, name := range names {
 		dir := filepath.Join(root, name)
-		var xs []*tensor.Tensor
-		var xfiles []string
-		for _, in := range man.Cases[name].Inputs {
-			p := filepath.Join(dir, in.File)
-			x, err := npy.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			xs = append(xs, x)
-			xfiles = append(xfiles, p)
-		}
+		xs, xfiles := man[name].read(t, dir)
 		for _, src := range []struct{ file, lib string }{{"tfkeras/model.h5", "tf_keras"}, {"keras3/model.keras", "keras"}} {
 			m, err := model.Load(filepath.Join(dir, src.file))
 			if err != nil {
 				t.Fatalf("%s/%s: %v", name, src.file, err)
 			}
-			for i, w := range m.Weights() {
-				v := w.Value.Float32s()
-				for j := range v {
-					v[j] = v[j]*1.25 + 0.01*float32((i+j)%7-3)
-				}
-			}
+			changeWeights(m)
 			ys, err := m.PredictN(xs)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -96,20 +59,7 @@ func multiOutputFilesInKeras(t *testing.T, part string, smRefused map[string]boo
 			case !smRefused[name] && err != nil:
 				t.Errorf("%s: SavedModel: %v", name, err) // served by TestRNNStateSavedModelServing
 			}
-			files := map[string]string{"h5": "go.h5", "ckpt": "go_ckpt/w", "wh5": "go_weights.h5"}
-			save := map[string]func(string) error{"h5": m.Save, "ckpt": m.SaveWeights, "wh5": m.SaveWeights}
-			if src.lib == "keras" {
-				files = map[string]string{"keras": "go.keras", "k3w": "go.weights.h5"}
-				save = map[string]func(string) error{"keras": m.Save, "k3w": m.SaveWeights}
-			}
-			for kind, f := range files {
-				p := filepath.Join(out, name, f)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := save[kind](p); err != nil {
-					t.Fatalf("%s %s: %v", name, f, err)
-				}
+			for kind, p := range saveGoFiles(t, m, src.lib, filepath.Join(out, name)) {
 				id := name + "_" + kind
 				want[id] = ys
 				switch kind {
@@ -120,7 +70,7 @@ func multiOutputFilesInKeras(t *testing.T, part string, smRefused map[string]boo
 					// summary of the file read back (model.SummaryKeras3).
 					back, err := model.Load(p)
 					if err != nil {
-						t.Fatalf("%s %s: read back: %v", name, f, err)
+						t.Fatalf("%s %s: read back: %v", name, filepath.Base(p), err)
 					}
 					wantSummary[id] = back.SummaryKeras3()
 				}

@@ -217,22 +217,7 @@ func (l *rnn) forwardRun(x *tensor.Tensor, h0, c0 []float32, training bool) (*te
 		hOld = make([]float32, B*U)
 		cOld = make([]float32, B*U)
 	}
-	outShape := []int{B, U}
-	if l.returnSeq {
-		outShape = []int{B, T, U}
-	}
-	y := make([]float32, tensorLen(outShape))
-	h := make([]float32, B*U)
-	if h0 != nil {
-		copy(h, h0)
-	}
-	var cs []float32
-	if l.kind == kindLSTM {
-		cs = make([]float32, B*U)
-		if c0 != nil {
-			copy(cs, c0)
-		}
-	}
+	outShape, y, h, cs := l.initStates(B, h0, c0)
 	hz := make([]float32, B*GU)
 	// The recurrent kernel packed once for the call's T products (the columns of the gates
 	// it feeds; GRU without reset_after multiplies its h-gate block by r·h separately).
@@ -392,6 +377,28 @@ func (l *rnn) forwardRun(x *tensor.Tensor, h0, c0 []float32, training bool) (*te
 	return tensor.MustFromFloat32(outShape, y), h, cs, nil
 }
 
+// initStates makes a call's buffers: the output y, of outShape ((B, U), or (B, T, U) with
+// return_sequences), the state h and, for LSTM, the cell state c (nil for the others), B·U
+// each, from h0 and c0 (zeros where nil).
+func (l *rnn) initStates(B int, h0, c0 []float32) (outShape []int, y, h, c []float32) {
+	outShape = []int{B, l.units}
+	if l.returnSeq {
+		outShape = []int{B, l.steps, l.units}
+	}
+	y = make([]float32, tensorLen(outShape))
+	h = make([]float32, B*l.units)
+	if h0 != nil {
+		copy(h, h0)
+	}
+	if l.kind == kindLSTM {
+		c = make([]float32, B*l.units)
+		if c0 != nil {
+			copy(c, c0)
+		}
+	}
+	return outShape, y, h, c
+}
+
 // forwardFused is the inference recurrence of LSTM and SimpleRNN (no recurrent bias) over
 // the input projections xz (B·T rows of G·U, bias included), which it overwrites: each
 // step's recurrent product is added straight into the step's rows of xz (through the
@@ -401,22 +408,7 @@ func (l *rnn) forwardRun(x *tensor.Tensor, h0, c0 []float32, training bool) (*te
 func (l *rnn) forwardFused(xz []float32, B int, h0, c0 []float32, mask []bool) (*tensor.Tensor, []float32, []float32) {
 	T, U, G := l.steps, l.units, l.gates()
 	GU := G * U
-	outShape := []int{B, U}
-	if l.returnSeq {
-		outShape = []int{B, T, U}
-	}
-	y := make([]float32, tensorLen(outShape))
-	h := make([]float32, B*U)
-	if h0 != nil {
-		copy(h, h0)
-	}
-	var cs []float32
-	if l.kind == kindLSTM {
-		cs = make([]float32, B*U)
-		if c0 != nil {
-			copy(cs, c0)
-		}
-	}
+	outShape, y, h, cs := l.initStates(B, h0, c0)
 	pk := getPackedB()
 	defer putPackedB(pk)
 	packBFor(gemmKernel, pk, false, U, GU, l.recKernel.Value.Float32s(), GU)
@@ -479,15 +471,7 @@ func (l *rnn) forwardFused(xz []float32, B int, h0, c0 []float32, mask []bool) (
 func (l *rnn) forwardFusedGRU(xz []float32, B int, h0, recBias []float32, mask []bool) (*tensor.Tensor, []float32) {
 	T, U := l.steps, l.units
 	GU := 3 * U
-	outShape := []int{B, U}
-	if l.returnSeq {
-		outShape = []int{B, T, U}
-	}
-	y := make([]float32, tensorLen(outShape))
-	h := make([]float32, B*U)
-	if h0 != nil {
-		copy(h, h0)
-	}
+	outShape, y, h, _ := l.initStates(B, h0, nil)
 	rk := l.recKernel.Value.Float32s()
 	recCols := GU
 	if !l.resetAfter {

@@ -21,20 +21,8 @@ import (
 // backpropagates through the output and the scores) from both files, compared with
 // tf_keras's train_on_batch computed in this run (testref.Wrap).
 func TestAttnScoresTrainStep(t *testing.T) {
-	ref := testref.Dir(t, testref.Wrap)
-	for _, name := range []string{"attention_scores", "additive_scores_masked", "mha_scores", "mha_axes2_rank4", "mha_axes1_rank4", "mha_axes12_rank4"} {
-		dir := filepath.Join("..", "testdata", "layers_attnscores", name)
-		rdir := filepath.Join(ref, name)
-		var logs map[string]float64
-		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkTrainStep(t, dir, rdir, f, logs)
-			})
-		}
-	}
+	checkTrainStepCases(t, filepath.Join("..", "testdata", "layers_attnscores"), testref.Dir(t, testref.Wrap),
+		"attention_scores", "additive_scores_masked", "mha_scores", "mha_axes2_rank4", "mha_axes1_rank4", "mha_axes12_rank4")
 }
 
 // TestAttnScoresGoBuilt builds models whose attention layers return their scores in Go

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -22,15 +21,7 @@ func TestMHATrainStep(t *testing.T) {
 	const name = "transformer_block"
 	dir := filepath.Join("..", "testdata", "layers_mha", name)
 	rdir := filepath.Join(ref, name)
-	var logs map[string]float64
-	if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-		t.Run(f, func(t *testing.T) {
-			checkTrainStep(t, dir, rdir, f, logs)
-		})
-	}
+	checkTrainStepFiles(t, dir, rdir)
 }
 
 // TestMHACallArgs reads MultiHeadAttention calls from both dialects' configs: the value (and

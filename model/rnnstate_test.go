@@ -21,20 +21,8 @@ import (
 // every weight, every Adam slot and the iterations with tf_keras's train_on_batch from the
 // same file, computed on this machine in this run (testref.RNNState).
 func TestRNNStateTrainStep(t *testing.T) {
-	ref := testref.Dir(t, testref.RNNState)
-	for _, name := range []string{"lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells", "shared_initial", "bidi_initial"} {
-		dir := filepath.Join("..", "testdata", "layers_rnnstate", name)
-		rdir := filepath.Join(ref, name)
-		var logs map[string]float64
-		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkTrainStep(t, dir, rdir, f, logs)
-			})
-		}
-	}
+	checkTrainStepCases(t, filepath.Join("..", "testdata", "layers_rnnstate"), testref.Dir(t, testref.RNNState),
+		"lstm_state_stack", "bilstm_state", "rnn_cells", "rnn_stacked_cells", "shared_initial", "bidi_initial")
 }
 
 // TestRNNStateFormats loads the tf_keras weights-only files (HDF5 and TF checkpoint) of the

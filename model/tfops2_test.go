@@ -3,14 +3,12 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/kerasgo/kerasgo/internal/testref"
 	"github.com/kerasgo/kerasgo/layers"
-	"github.com/kerasgo/kerasgo/saved"
 )
 
 // TestTFOps2 loads the operations on two tensors (testdata/tfops2/binary: tf_keras
@@ -37,49 +35,12 @@ func TestTFOps2(t *testing.T) {
 		return fmt.Sprint(s)
 	}
 	const want = "[add2 multiply2 multiply2 subtract2 add divide2 multiply2]"
-	for _, f := range []struct{ file, want, summary string }{
-		{"tfkeras/model.h5", "y0.npy", "summary_keras2.txt"},
-		{"keras3/model.keras", "y0_keras3.npy", "summary_keras3.txt"},
+	for _, f := range []tfOpsFile{
+		{"tfkeras/model.h5", "y0.npy", want, "summary_keras2.txt", false, nil},
+		{"keras3/model.keras", "y0_keras3.npy", want, "summary_keras3.txt", false, nil},
 	} {
 		t.Run(f.file, func(t *testing.T) {
-			m := appsLoad(t, dir, f.file, "")
-			if got := ops(m); got != want {
-				t.Errorf("ops %s\nwant %s", got, want)
-			}
-			y, err := m.Predict(x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(t, y, readNpy(t, filepath.Join(dir, f.want))); d > 1e-5 {
-				t.Errorf("predictions differ from Keras's by %g", d)
-			} else {
-				t.Logf("max |diff| %.3g", d)
-			}
-			sum := m.Summary()
-			if f.summary == "summary_keras3.txt" {
-				sum = m.SummaryKeras3()
-			}
-			assertTextEqual(t, f.summary, sum, string(readFile(t, filepath.Join(dir, f.summary))))
-			for _, c := range []struct {
-				d    saved.Dialect
-				want string
-			}{{saved.Keras2, "config_keras2_to_json.json"}, {saved.Keras3, "config_keras3.json"}} {
-				got, err := m.Config(c.d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				back, err := FromJSON(got)
-				if err != nil {
-					t.Fatalf("%s: reading back the %v config: %v", f.file, c.d, err)
-				}
-				if ops(back) != ops(m) {
-					t.Errorf("%v config read back: ops %s, want %s", c.d, ops(back), ops(m))
-				}
-				if (c.d == saved.Keras2) == (f.file == "tfkeras/model.h5") {
-					assertJSONEqual(t, c.want, dropKey(t, got, "compile_config"), dropKey(t, readFile(t, filepath.Join(dir, c.want)), "compile_config"))
-				}
-			}
-			appsRoundTripFrom(t, dir, f.file, nil)
+			checkTFOpsFile(t, dir, x, ops, f)
 		})
 	}
 }
@@ -91,13 +52,5 @@ func TestTFOps2(t *testing.T) {
 func TestTFOps2TrainStep(t *testing.T) {
 	dir := "../testdata/tfops2/binary"
 	rdir := filepath.Join(testref.Dir(t, testref.Functional), "binary")
-	var logs map[string]float64
-	if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-		t.Run(f, func(t *testing.T) {
-			checkTrainStep(t, dir, rdir, f, logs)
-		})
-	}
+	checkTrainStepFiles(t, dir, rdir)
 }

@@ -19,19 +19,34 @@ import (
 // on this machine in this run (testref.Functional): the logged losses ("loss",
 // "<output>_loss"), every weight and every Adam slot after the step, and the iteration count.
 func TestFunctionalTrainStep(t *testing.T) {
-	ref := testref.Dir(t, testref.Functional)
-	for _, name := range []string{"two_branch_residual", "two_in_two_out", "shared_layer"} {
-		dir := filepath.Join(functionalRoot, name)
-		rdir := filepath.Join(ref, name)
-		var logs map[string]float64
-		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkTrainStep(t, dir, rdir, f, logs)
-			})
-		}
+	checkTrainStepCases(t, functionalRoot, testref.Dir(t, testref.Functional),
+		"two_branch_residual", "two_in_two_out", "shared_layer")
+}
+
+// checkTrainStepCases runs checkTrainStepFiles on each named case of root against ref's
+// (reference.py's step of the case in ref/<name>), a subtest per case.
+func checkTrainStepCases(t *testing.T, root, ref string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			checkTrainStepFiles(t, filepath.Join(root, name), filepath.Join(ref, name))
+		})
+	}
+}
+
+// checkTrainStepFiles runs checkTrainStep on the case dir as tf_keras and Keras 3 saved it
+// (tfkeras/model.h5, keras3/model.keras; a subtest per file) against rdir's step, its logs
+// read from rdir/logs.json.
+func checkTrainStepFiles(t *testing.T, dir, rdir string) {
+	t.Helper()
+	var logs map[string]float64
+	if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
+		t.Run(f, func(t *testing.T) {
+			checkTrainStep(t, dir, rdir, f, logs)
+		})
 	}
 }
 

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -15,20 +14,8 @@ import (
 // on this machine in this run (testref.Wrap, testdata/gen/reference.py --part wrap).
 // mask_bigru_td's output carries the mask, by which Keras weights the loss (model/loss_mask.go).
 func TestWrapTrainStep(t *testing.T) {
-	ref := testref.Dir(t, testref.Wrap)
-	for _, name := range []string{"bigru_td", "text_bilstm", "mask_lstm", "masking_rnn", "mask_bigru_td"} {
-		dir := filepath.Join("..", "testdata", "layers_wrap", name)
-		rdir := filepath.Join(ref, name)
-		var logs map[string]float64
-		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkTrainStep(t, dir, rdir, f, logs)
-			})
-		}
-	}
+	checkTrainStepCases(t, filepath.Join("..", "testdata", "layers_wrap"), testref.Dir(t, testref.Wrap),
+		"bigru_td", "text_bilstm", "mask_lstm", "masking_rnn", "mask_bigru_td")
 }
 
 // TestAttnMaskTrainStep: one TrainOnBatchN of the masked attention cases of
@@ -36,18 +23,6 @@ func TestWrapTrainStep(t *testing.T) {
 // MultiHeadAttention, each over Embedding(mask_zero) on padded tokens) from both files,
 // compared with tf_keras's train_on_batch computed in this run (testref.Wrap).
 func TestAttnMaskTrainStep(t *testing.T) {
-	ref := testref.Dir(t, testref.Wrap)
-	for _, name := range []string{"attention_masked", "additive_self_masked_causal", "mha_keras_masks"} {
-		dir := filepath.Join("..", "testdata", "layers_attnmask", name)
-		rdir := filepath.Join(ref, name)
-		var logs map[string]float64
-		if err := json.Unmarshal(readFile(t, filepath.Join(rdir, "logs.json")), &logs); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"tfkeras/model.h5", "keras3/model.keras"} {
-			t.Run(name+"/"+f, func(t *testing.T) {
-				checkTrainStep(t, dir, rdir, f, logs)
-			})
-		}
-	}
+	checkTrainStepCases(t, filepath.Join("..", "testdata", "layers_attnmask"), testref.Dir(t, testref.Wrap),
+		"attention_masked", "additive_self_masked_causal", "mha_keras_masks")
 }

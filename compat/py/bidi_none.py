@@ -38,7 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import tensorflow as tf
 
-VOCAB = 7
+from _cases import VOCAB, diff, out_name, padded, predict, save_io, seed, served, set_biases, tokens
 
 
 def lib(name):
@@ -47,22 +47,6 @@ def lib(name):
         return tf_keras
     import keras
     return keras
-
-
-def tokens(rng, steps):
-    x = rng.integers(1, VOCAB, size=(6, steps)).astype(np.int32)
-    x[0, :2] = 0            # leading padding
-    x[1, -3:] = 0           # trailing padding
-    x[2, 1] = x[2, 3] = 0   # inner padding
-    x[3, :] = 0             # padding only
-    x[4, :-1] = 0           # one real step, last
-    return x
-
-
-def padded(rng):
-    x = rng.standard_normal((6, 5, 3)).astype(np.float32)
-    keep = tokens(rng, 5) != 0
-    return x * keep[:, :, None]
 
 
 # Each builder returns the model's inputs, its outputs for predictions, the unmasked ones for
@@ -108,29 +92,6 @@ def state_case(k, unmask):
 CASES = {"seq": seq_case, "state": state_case}
 
 
-def out_name(t):
-    h = t._keras_history
-    return (h.operation if hasattr(h, "operation") else h.layer).name
-
-
-def set_biases(m, rng):
-    for w in m.weights:
-        if "bias" in getattr(w, "path", w.name):
-            w.assign(rng.standard_normal(w.shape).astype(np.float32) * 0.5)
-
-
-def diff(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape:
-        return -1.0
-    gn, wn = np.isnan(got), np.isnan(want)
-    if (gn != wn).any():
-        return float("inf")
-    if gn.all():
-        return 0.0
-    return float(np.max(np.abs(got[~gn] - want[~wn])))
-
-
 def make(libname, outdir):
     k = lib(libname)
     ext = ".h5" if libname == "tf_keras" else ".keras"
@@ -139,8 +100,7 @@ def make(libname, outdir):
         # Fresh names: Keras 3's configs keep the names of its mask operations (not_equal, any)
         # from the session's counters, which kerasgo's summaries number from the start.
         k.backend.clear_session()
-        k.utils.set_random_seed(9500 + i)
-        rng = np.random.default_rng(9500 + i)
+        rng = seed(k, 9500 + i)
         ins, pred, tr, data = build(k, False)
         m = k.Model(ins, pred)
         set_biases(m, rng)
@@ -153,23 +113,16 @@ def make(libname, outdir):
         summary = subprocess.run([sys.executable, __file__, "summary", libname, os.path.join(d, "model" + ext)],
                                  check=True, capture_output=True, text=True).stdout
         xs = data(rng)
-        ys = m.predict(xs, verbose=0)
+        ys = predict(m, xs)
         c = {"id": libname + "/" + name, "lib": libname, "model": os.path.join(d, "model" + ext),
-             "more": [os.path.join(d, "model.h5")] if libname == "keras3" else [],
-             "inputs": [], "outputs": [], "mask_matters": [], "summary": summary}
+             "more": [os.path.join(d, "model.h5")] if libname == "keras3" else [], "summary": summary}
         ins2, pred2, _, _ = build(k, True)
         mu = k.Model(ins2, pred2)
         mu.set_weights(m.get_weights())
-        yu = mu.predict(xs, verbose=0)
-        for j, x in enumerate(xs):
-            np.save(os.path.join(d, f"x{j}.npy"), x.astype(np.float32))
-            c["inputs"].append({"name": m.inputs[j].name if libname == "keras3" else out_name(m.inputs[j]),
-                                "file": os.path.join(d, f"x{j}.npy")})
-        for j, (t, y) in enumerate(zip(m.outputs, ys)):
-            np.save(os.path.join(d, f"y{j}.npy"), y)
-            c["outputs"].append({"name": out_name(t), "file": os.path.join(d, f"y{j}.npy")})
-            if diff(yu[j], y) != 0:
-                c["mask_matters"].append(out_name(t))
+        yu = predict(mu, xs)
+        names = [out_name(t) for t in m.outputs]
+        save_io(c, d, [t.name if libname == "keras3" else out_name(t) for t in m.inputs], xs, names, ys)
+        c["mask_matters"] = [n for n, y, yy in zip(names, ys, yu) if diff(yy, y) != 0]
         # One training step of the unmasked outputs, from the same weights.
         mt = k.Model(ins, tr)
         mt.compile(optimizer=k.optimizers.SGD(0.1), loss=["mse"] * len(tr))
@@ -200,20 +153,13 @@ def check(cases):
         for key, k, f in (("tf_keras", tf_keras, c["go_h5"]), ("keras3", keras, c["go_keras"])):
             try:
                 m = k.models.load_model(f, compile=False)
-                ys = m.predict([x.astype(np.int32) if m.inputs[j].dtype in (tf.int32, "int32") else x
-                                for j, x in enumerate(xs)], verbose=0)
-                ys = ys if isinstance(ys, (list, tuple)) else [ys]
+                ys = predict(m, [x.astype(np.int32) if m.inputs[j].dtype in (tf.int32, "int32") else x
+                                 for j, x in enumerate(xs)])
                 r[key] = {o["name"]: diff(y, np.load(o["file"])) for o, y in zip(c["outputs"], ys)}
             except Exception as e:  # reported to the test
                 r[key] = {"error": -1.0}
                 r[key + "_error"] = repr(e)[:500]
-        fn = tf.saved_model.load(c["go_sm"]).signatures["serving_default"]
-        ys = fn(**{i["name"]: tf.constant(np.load(i["file"]).astype(np.float32)) for i in c["inputs"]})
-        r["keys"] = sorted(ys.keys())
-        r["served"] = {}
-        for o in c["outputs"]:
-            got = ys.get(o["name"])
-            r["served"][o["name"]] = -1.0 if got is None else diff(got.numpy(), np.load(o["file"]))
+        r["keys"], r["served"] = served(c, c["go_sm"])
         res.append(r)
     print(json.dumps(res))
 

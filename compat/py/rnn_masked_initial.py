@@ -36,21 +36,15 @@ import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 import tf_keras
 
+from _cases import VOCAB, padded, predict, save_io, seed, serve, set_biases, tokens, vec
+
 L = tf_keras.layers
-VOCAB = 7
 
 
-def tokens(rng, steps):
-    x = rng.integers(1, VOCAB, size=(6, steps)).astype(np.float32)
-    x[0, :2] = 0            # leading padding
-    x[1, -3:] = 0           # trailing padding
-    x[2, 1] = x[2, 3] = 0   # inner padding
-    x[3, :] = 0             # padding only
-    x[4, :-1] = 0           # one real step, last
-    return x
+def ftokens(rng, steps):
+    return tokens(rng, steps, np.float32)
 
 
 def lstm_initial():
@@ -63,7 +57,7 @@ def lstm_initial():
     h1 = L.Dense(3, activation="tanh", name="init_h1")(v)
     c1 = L.Dense(3, name="init_c1")(v)
     last = L.LSTM(3, name="lstm_last")(seq, initial_state=[h1, c1])
-    return tf_keras.Model([t, v], [seq, h, c, last]), lambda rng: [tokens(rng, 6), rng.standard_normal((6, 2)).astype(np.float32)]
+    return tf_keras.Model([t, v], [seq, h, c, last]), lambda rng: [ftokens(rng, 6), vec(rng)]
 
 
 def gru_initial():
@@ -76,13 +70,7 @@ def gru_initial():
     s = L.SimpleRNN(2, name="srnn")(seq, initial_state=[L.Dense(2, name="init_s")(v)])
     r = L.RNN(L.LSTMCell(2), return_sequences=True, name="rnn_lstm")(
         seq, initial_state=[L.Dense(2, name="init_rh")(v), L.Dense(2, name="init_rc")(v)])
-    return tf_keras.Model([x, v], [seq, h, g, s, r]), lambda rng: [padded(rng), rng.standard_normal((6, 2)).astype(np.float32)]
-
-
-def padded(rng):
-    x = rng.standard_normal((6, 5, 3)).astype(np.float32)
-    keep = tokens(rng, 5) != 0
-    return x * keep[:, :, None]
+    return tf_keras.Model([x, v], [seq, h, g, s, r]), lambda rng: [padded(rng), vec(rng)]
 
 
 def lstm_shared():
@@ -91,7 +79,7 @@ def lstm_shared():
     lstm = L.LSTM(3, return_sequences=True, return_state=True, name="shared")
     y1, h1, c1 = lstm(e)
     y2, h2, _ = lstm(e, initial_state=[h1, c1])
-    return tf_keras.Model(t, [y1, y2, h2]), lambda rng: [tokens(rng, 6)]
+    return tf_keras.Model(t, [y1, y2, h2]), lambda rng: [ftokens(rng, 6)]
 
 
 def bigru_initial():
@@ -103,7 +91,7 @@ def bigru_initial():
     y, sf, sb = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True), name="bigru")(
         e, initial_state=[hf, hb])
     z = L.Bidirectional(L.LSTM(3), merge_mode="sum", name="bilstm")(y, initial_state=[sb, sf, sf, sb])
-    return tf_keras.Model([t, v], [y, sf, z]), lambda rng: [tokens(rng, 6), rng.standard_normal((6, 2)).astype(np.float32)]
+    return tf_keras.Model([t, v], [y, sf, z]), lambda rng: [ftokens(rng, 6), vec(rng)]
 
 
 CASES = {"lstm_initial": lstm_initial, "gru_initial": gru_initial, "lstm_shared": lstm_shared,
@@ -113,44 +101,16 @@ CASES = {"lstm_initial": lstm_initial, "gru_initial": gru_initial, "lstm_shared"
 def make(out):
     res = []
     for i, (name, build) in enumerate(CASES.items()):
-        tf_keras.utils.set_random_seed(9100 + i)
-        rng = np.random.default_rng(9100 + i)
+        rng = seed(tf_keras, 9100 + i)
         m, inputs = build()
-        # Non-zero biases, so that the recurrences differ from their zero-bias shortcuts.
-        for w in m.weights:
-            if "bias" in w.name:
-                w.assign(rng.standard_normal(w.shape).astype(np.float32) * 0.5)
+        set_biases(m, rng)
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         m.save(os.path.join(d, "model.h5"))
         xs = inputs(rng)
-        ys = m.predict(xs, verbose=0)
-        ys = ys if isinstance(ys, list) else [ys]
-        c = {"id": name, "h5": os.path.join(d, "model.h5"), "inputs": [], "outputs": []}
-        for k, (n, x) in enumerate(zip(m.input_names, xs)):
-            np.save(os.path.join(d, f"x{k}.npy"), x)
-            c["inputs"].append({"name": n, "file": os.path.join(d, f"x{k}.npy")})
-        for k, (n, y) in enumerate(zip(m.output_names, ys)):
-            np.save(os.path.join(d, f"y{k}.npy"), y)
-            c["outputs"].append({"name": n, "file": os.path.join(d, f"y{k}.npy")})
+        c = {"id": name, "h5": os.path.join(d, "model.h5")}
+        save_io(c, d, m.input_names, xs, m.output_names, predict(m, xs))
         res.append(c)
-    print(json.dumps(res))
-
-
-def serve(cases):
-    res = []
-    for c in json.load(open(cases)):
-        fn = tf.saved_model.load(c["dir"]).signatures["serving_default"]
-        ys = fn(**{i["name"]: tf.constant(np.load(i["file"])) for i in c["inputs"]})
-        r = {"id": c["id"], "keys": sorted(ys.keys()), "diff": {}}
-        for o in c["outputs"]:
-            want = np.load(o["file"])
-            got = ys.get(o["name"])
-            if got is None or tuple(got.shape) != want.shape:
-                r["diff"][o["name"]] = -1.0
-            else:
-                r["diff"][o["name"]] = float(np.max(np.abs(got.numpy() - want)))
-        res.append(r)
     print(json.dumps(res))
 
 

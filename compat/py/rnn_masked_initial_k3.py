@@ -32,27 +32,11 @@ import sys
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
-import tensorflow as tf
 import keras
 
+from _cases import VOCAB, diff, out_name, padded, predict, save_io, seed, serve, set_biases, tokens, vec
+
 L = keras.layers
-VOCAB = 7
-
-
-def tokens(rng, steps):
-    x = rng.integers(1, VOCAB, size=(6, steps)).astype(np.int32)
-    x[0, :2] = 0            # leading padding
-    x[1, -3:] = 0           # trailing padding
-    x[2, 1] = x[2, 3] = 0   # inner padding
-    x[3, :] = 0             # padding only
-    x[4, :-1] = 0           # one real step, last
-    return x
-
-
-def padded(rng):
-    x = rng.standard_normal((6, 5, 3)).astype(np.float32)
-    keep = tokens(rng, 5) != 0
-    return x * keep[:, :, None]
 
 
 def out(name):
@@ -75,7 +59,7 @@ def lstm_initial(mask_init):
     gap = L.GlobalAveragePooling1D(name="gap")(seq)  # masked by the sequence's mask
     s = L.SimpleRNN(2, name="srnn")(seq, initial_state=[L.Dense(2, name="init_s")(v)], **kw)
     outs = [seq, out("h")(h), out("c")(c), last, gap, s]
-    return keras.Model([t, v], outs), lambda rng: [tokens(rng, 6), rng.standard_normal((6, 2)).astype(np.float32)]
+    return keras.Model([t, v], outs), lambda rng: [tokens(rng, 6), vec(rng)]
 
 
 def gru_initial(mask_init):
@@ -91,7 +75,7 @@ def gru_initial(mask_init):
     r = L.RNN(L.LSTMCell(2), return_sequences=True, name="rnn_lstm")(
         seq, initial_state=[L.Dense(2, name="init_rh")(v), L.Dense(2, name="init_rc")(v)], **kw2)
     r2 = L.SimpleRNN(2, name="srnn_after")(r)       # no initial_state: masked
-    return keras.Model([x, v], [seq, out("h")(h), g, r, r2]), lambda rng: [padded(rng), rng.standard_normal((6, 2)).astype(np.float32)]
+    return keras.Model([x, v], [seq, out("h")(h), g, r, r2]), lambda rng: [padded(rng), vec(rng)]
 
 
 def lstm_shared(mask_init):
@@ -120,7 +104,7 @@ def bigru_initial(mask_init):
     z = L.Bidirectional(L.LSTM(3), merge_mode="sum", name="bilstm")(y, initial_state=[sb, sf, sf, sb], **kw)
     w = L.Bidirectional(L.LSTM(2), name="bilstm_masked")(y)  # no initial_state: masked
     gap = L.GlobalAveragePooling1D(name="gap")(y)
-    return keras.Model([t, v], [y, out("sf")(sf), z, w, gap]), lambda rng: [tokens(rng, 6), rng.standard_normal((6, 2)).astype(np.float32)]
+    return keras.Model([t, v], [y, out("sf")(sf), z, w, gap]), lambda rng: [tokens(rng, 6), vec(rng)]
 
 
 def train_model(mask_init):
@@ -139,16 +123,13 @@ def train_model(mask_init):
 
 
 def train(outdir):
-    keras.utils.set_random_seed(9400)
-    rng = np.random.default_rng(9400)
+    rng = seed(keras, 9400)
     m = train_model(False)
-    for w in m.weights:
-        if "bias" in w.path:
-            w.assign(rng.standard_normal(w.shape).astype(np.float32) * 0.5)
+    set_biases(m, rng)
     os.makedirs(outdir, exist_ok=True)
     m.save(os.path.join(outdir, "model.keras"))
-    xs = [tokens(rng, 6), rng.standard_normal((6, 2)).astype(np.float32)]
-    y = rng.standard_normal((6, 2)).astype(np.float32)
+    xs = [tokens(rng, 6), vec(rng)]
+    y = vec(rng)
     mm = train_model(True)
     mm.set_weights(m.get_weights())
     loss = float(m.train_on_batch(xs, y))
@@ -169,64 +150,27 @@ CASES = {"k3_lstm_initial": lstm_initial, "k3_gru_initial": gru_initial, "k3_lst
          "k3_bigru_initial": bigru_initial}
 
 
-def diff(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape:
-        return -1.0
-    gn, wn = np.isnan(got), np.isnan(want)
-    if (gn != wn).any():
-        return float("inf")
-    if gn.all():
-        return 0.0
-    return float(np.max(np.abs(got[~gn] - want[~wn])))
-
-
 def make(outdir):
     res = []
     for i, (name, build) in enumerate(CASES.items()):
-        keras.utils.set_random_seed(9300 + i)
-        rng = np.random.default_rng(9300 + i)
+        rng = seed(keras, 9300 + i)
         m, inputs = build(False)
-        # Non-zero biases, so that the recurrences differ from their zero-bias shortcuts.
-        for w in m.weights:
-            if "bias" in w.path:
-                w.assign(rng.standard_normal(w.shape).astype(np.float32) * 0.5)
+        set_biases(m, rng)
         d = os.path.join(outdir, name)
         os.makedirs(d, exist_ok=True)
         m.save(os.path.join(d, "model.keras"))
         m.save(os.path.join(d, "model.h5"))
         xs = inputs(rng)
-        ys = m.predict(xs, verbose=0)
-        ys = ys if isinstance(ys, (list, tuple)) else [ys]
+        ys = predict(m, xs)
         # The same weights with the mask given to the initial-state calls (tf_keras's way).
         mm, _ = build(True)
         mm.set_weights(m.get_weights())
-        ym = mm.predict(xs, verbose=0)
-        c = {"id": name, "keras": os.path.join(d, "model.keras"), "h5": os.path.join(d, "model.h5"),
-             "inputs": [], "outputs": [], "masked_differs": []}
-        for k, (t, x) in enumerate(zip(m.inputs, xs)):
-            np.save(os.path.join(d, f"x{k}.npy"), x.astype(np.float32))  # kerasgo's indices are float32
-            c["inputs"].append({"name": t.name, "file": os.path.join(d, f"x{k}.npy")})
-        for k, (t, y) in enumerate(zip(m.outputs, ys)):
-            n = t._keras_history.operation.name
-            np.save(os.path.join(d, f"y{k}.npy"), y)
-            c["outputs"].append({"name": n, "file": os.path.join(d, f"y{k}.npy")})
-            if diff(ym[k], y) != 0:
-                c["masked_differs"].append(n)
+        ym = predict(mm, xs)
+        c = {"id": name, "keras": os.path.join(d, "model.keras"), "h5": os.path.join(d, "model.h5")}
+        names = [out_name(t) for t in m.outputs]
+        save_io(c, d, [t.name for t in m.inputs], xs, names, ys)
+        c["masked_differs"] = [n for n, y, yy in zip(names, ys, ym) if diff(yy, y) != 0]
         res.append(c)
-    print(json.dumps(res))
-
-
-def serve(cases):
-    res = []
-    for c in json.load(open(cases)):
-        fn = tf.saved_model.load(c["dir"]).signatures["serving_default"]
-        ys = fn(**{i["name"]: tf.constant(np.load(i["file"]).astype(np.float32)) for i in c["inputs"]})
-        r = {"id": c["id"], "keys": sorted(ys.keys()), "diff": {}}
-        for o in c["outputs"]:
-            got = ys.get(o["name"])
-            r["diff"][o["name"]] = -1.0 if got is None else diff(got.numpy(), np.load(o["file"]))
-        res.append(r)
     print(json.dumps(res))
 
 
