@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package testref
+
+const haveCgo = false
