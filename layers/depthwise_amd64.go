@@ -8,28 +8,28 @@ package layers
 //go:generate sh -c "python3 ../scripts/gen_depthwise_amd64.py > depthwise_amd64.s"
 
 //go:noescape
-func dwZ1(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ1(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ2(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ2(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ3(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ3(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ4(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ4(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ5(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ5(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ6(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ6(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ7(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ7(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 //go:noescape
-func dwZ8(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+func dwZ8(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 // dwKernels[P] computes P pixels of a depthwise output row.
 var dwKernels = [...]dwKernelFunc{nil, dwZ1, dwZ2, dwZ3, dwZ4, dwZ5, dwZ6, dwZ7, dwZ8}

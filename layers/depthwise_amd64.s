@@ -4,21 +4,21 @@
 
 #include "textflag.h"
 
-// func dwZ1(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ1(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ1(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ1(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ1_done
@@ -35,7 +35,7 @@ dwZ1_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ1_act
 dwZ1_row:
@@ -51,13 +51,22 @@ dwZ1_tap:
 	DECQ BX
 	JNE dwZ1_tap
 dwZ1_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ1_row
 dwZ1_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ1_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+dwZ1_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ1_store
 	VXORPS Z30, Z30, Z30
@@ -78,21 +87,21 @@ dwZ1_done:
 	VZEROUPPER
 	RET
 
-// func dwZ2(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ2(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ2(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ2(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ2_done
@@ -110,7 +119,7 @@ dwZ2_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ2_act
 dwZ2_row:
@@ -127,13 +136,24 @@ dwZ2_tap:
 	DECQ BX
 	JNE dwZ2_tap
 dwZ2_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ2_row
 dwZ2_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ2_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+dwZ2_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ2_store
 	VXORPS Z30, Z30, Z30
@@ -158,21 +178,21 @@ dwZ2_done:
 	VZEROUPPER
 	RET
 
-// func dwZ3(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ3(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ3(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ3(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ3_done
@@ -191,7 +211,7 @@ dwZ3_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ3_act
 dwZ3_row:
@@ -209,13 +229,26 @@ dwZ3_tap:
 	DECQ BX
 	JNE dwZ3_tap
 dwZ3_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ3_row
 dwZ3_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ3_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	VMULPS (AX), Z2, K1, Z2
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+	VADDPS (AX), Z2, K1, Z2
+dwZ3_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ3_store
 	VXORPS Z30, Z30, Z30
@@ -244,21 +277,21 @@ dwZ3_done:
 	VZEROUPPER
 	RET
 
-// func dwZ4(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ4(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ4(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ4(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ4_done
@@ -278,7 +311,7 @@ dwZ4_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ4_act
 dwZ4_row:
@@ -297,13 +330,28 @@ dwZ4_tap:
 	DECQ BX
 	JNE dwZ4_tap
 dwZ4_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ4_row
 dwZ4_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ4_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	VMULPS (AX), Z2, K1, Z2
+	VMULPS (AX), Z3, K1, Z3
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+	VADDPS (AX), Z2, K1, Z2
+	VADDPS (AX), Z3, K1, Z3
+dwZ4_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ4_store
 	VXORPS Z30, Z30, Z30
@@ -336,21 +384,21 @@ dwZ4_done:
 	VZEROUPPER
 	RET
 
-// func dwZ5(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ5(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ5(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ5(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ5_done
@@ -371,7 +419,7 @@ dwZ5_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ5_act
 dwZ5_row:
@@ -392,13 +440,30 @@ dwZ5_tap:
 	DECQ BX
 	JNE dwZ5_tap
 dwZ5_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ5_row
 dwZ5_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ5_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	VMULPS (AX), Z2, K1, Z2
+	VMULPS (AX), Z3, K1, Z3
+	VMULPS (AX), Z4, K1, Z4
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+	VADDPS (AX), Z2, K1, Z2
+	VADDPS (AX), Z3, K1, Z3
+	VADDPS (AX), Z4, K1, Z4
+dwZ5_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ5_store
 	VXORPS Z30, Z30, Z30
@@ -435,21 +500,21 @@ dwZ5_done:
 	VZEROUPPER
 	RET
 
-// func dwZ6(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ6(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ6(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ6(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ6_done
@@ -471,7 +536,7 @@ dwZ6_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ6_act
 dwZ6_row:
@@ -493,13 +558,32 @@ dwZ6_tap:
 	DECQ BX
 	JNE dwZ6_tap
 dwZ6_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ6_row
 dwZ6_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ6_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	VMULPS (AX), Z2, K1, Z2
+	VMULPS (AX), Z3, K1, Z3
+	VMULPS (AX), Z4, K1, Z4
+	VMULPS (AX), Z5, K1, Z5
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+	VADDPS (AX), Z2, K1, Z2
+	VADDPS (AX), Z3, K1, Z3
+	VADDPS (AX), Z4, K1, Z4
+	VADDPS (AX), Z5, K1, Z5
+dwZ6_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ6_store
 	VXORPS Z30, Z30, Z30
@@ -540,21 +624,21 @@ dwZ6_done:
 	VZEROUPPER
 	RET
 
-// func dwZ7(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ7(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ7(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ7(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ7_done
@@ -577,7 +661,7 @@ dwZ7_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ7_act
 dwZ7_row:
@@ -600,13 +684,34 @@ dwZ7_tap:
 	DECQ BX
 	JNE dwZ7_tap
 dwZ7_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ7_row
 dwZ7_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ7_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	VMULPS (AX), Z2, K1, Z2
+	VMULPS (AX), Z3, K1, Z3
+	VMULPS (AX), Z4, K1, Z4
+	VMULPS (AX), Z5, K1, Z5
+	VMULPS (AX), Z6, K1, Z6
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+	VADDPS (AX), Z2, K1, Z2
+	VADDPS (AX), Z3, K1, Z3
+	VADDPS (AX), Z4, K1, Z4
+	VADDPS (AX), Z5, K1, Z5
+	VADDPS (AX), Z6, K1, Z6
+dwZ7_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ7_store
 	VXORPS Z30, Z30, Z30
@@ -651,21 +756,21 @@ dwZ7_done:
 	VZEROUPPER
 	RET
 
-// func dwZ8(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
-TEXT ·dwZ8(SB), NOSPLIT, $0-104
-	MOVQ pixstride+64(FP), R8
+// func dwZ8(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+TEXT ·dwZ8(SB), NOSPLIT, $0-120
+	MOVQ pixstride+80(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R9
-	MOVQ rowstride+56(FP), R12
+	MOVQ rowstride+72(FP), R12
 	SHLQ $2, R12
-	MOVQ c+72(FP), R13
+	MOVQ c+88(FP), R13
 	SHLQ $2, R13
-	MOVQ kw+40(FP), R14
-	MOVQ mask+88(FP), AX
+	MOVQ kw+56(FP), R14
+	MOVQ mask+104(FP), AX
 	KMOVW AX, K3
 	MOVL $0xffff, AX
 	KMOVW AX, K2
-	MOVQ groups+80(FP), CX
+	MOVQ groups+96(FP), CX
 	XORQ SI, SI
 	TESTQ CX, CX
 	JEQ dwZ8_done
@@ -689,7 +794,7 @@ dwZ8_full:
 	ADDQ SI, DX
 	MOVQ k+8(FP), DI
 	ADDQ SI, DI
-	MOVQ kh+32(FP), R15
+	MOVQ kh+48(FP), R15
 	TESTQ R15, R15
 	JEQ dwZ8_act
 dwZ8_row:
@@ -713,13 +818,36 @@ dwZ8_tap:
 	DECQ BX
 	JNE dwZ8_tap
 dwZ8_rownext:
-	MOVQ kskip+48(FP), AX
+	MOVQ kskip+64(FP), AX
 	LEAQ (DI)(AX*4), DI
 	ADDQ R12, DX
 	DECQ R15
 	JNE dwZ8_row
 dwZ8_act:
-	MOVQ act+96(FP), AX
+	MOVQ scale+32(FP), AX
+	TESTQ AX, AX
+	JEQ dwZ8_noaffine
+	ADDQ SI, AX
+	VMULPS (AX), Z0, K1, Z0
+	VMULPS (AX), Z1, K1, Z1
+	VMULPS (AX), Z2, K1, Z2
+	VMULPS (AX), Z3, K1, Z3
+	VMULPS (AX), Z4, K1, Z4
+	VMULPS (AX), Z5, K1, Z5
+	VMULPS (AX), Z6, K1, Z6
+	VMULPS (AX), Z7, K1, Z7
+	MOVQ shift+40(FP), AX
+	ADDQ SI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX), Z1, K1, Z1
+	VADDPS (AX), Z2, K1, Z2
+	VADDPS (AX), Z3, K1, Z3
+	VADDPS (AX), Z4, K1, Z4
+	VADDPS (AX), Z5, K1, Z5
+	VADDPS (AX), Z6, K1, Z6
+	VADDPS (AX), Z7, K1, Z7
+dwZ8_noaffine:
+	MOVQ act+112(FP), AX
 	TESTQ AX, AX
 	JEQ dwZ8_store
 	VXORPS Z30, Z30, Z30

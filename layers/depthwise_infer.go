@@ -11,7 +11,7 @@ import "github.com/kerasgo/kerasgo/tensor"
 // Elsewhere dwForward runs, then the activation.
 
 // dwKernelFunc is one generated kernel (see scripts/gen_depthwise_amd64.py).
-type dwKernelFunc func(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
+type dwKernelFunc func(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)
 
 // dwMaxP is the widest kernel (pixels per call).
 const dwMaxP = 8
@@ -24,9 +24,11 @@ const (
 )
 
 // dwParams are the weights and activation of one depthwise inference call: the layer's own,
-// or a BatchNormalization folded in (see InferFused).
+// or with a BatchNormalization's scale and shift applied before the activation (see
+// InferFolded).
 type dwParams struct {
 	kd, bd []float32 // kernel (kh, kw, c·dm); bias (c·dm; nil: zero)
+	sc, sh []float32 // per-channel scale and shift (nil: none)
 	act    *activationFunc
 }
 
@@ -82,9 +84,12 @@ func (l *DepthwiseConv2D) forwardInfer(ws *Workspace, x *tensor.Tensor, p *dwPar
 		for u := lo; u < hi; u++ {
 			zr := z[u*per : (u+1)*per]
 			if fast {
-				dwRow512(g, xd, p.kd, p.bd, zr, u, kact)
+				dwRow512(g, xd, p, zr, u, kact)
 			} else {
 				dwForward(g, l.dm, xd, p.kd, p.bd, z, u, u+1)
+				if p.sc != nil {
+					affineRows(zr, p.sc, p.sh)
+				}
 			}
 			if kact == dwActNone && !p.act.identity {
 				p.act.apply(zr, y[u*per:(u+1)*per], cd)
@@ -99,8 +104,13 @@ var dwZeroBias = make([]float32, 1024)
 
 // dwRow512 computes output row u (row u%oh of image u/oh) of a depthwise convolution with
 // depth multiplier 1 and no dilation into zr, with the kernels.
-func dwRow512(g *geom, x, k, bias, zr []float32, u, act int) {
+func dwRow512(g *geom, x []float32, p *dwParams, zr []float32, u, act int) {
 	c := g.c
+	k, bias := p.kd, p.bd
+	var sp, tp *float32
+	if p.sc != nil {
+		sp, tp = &p.sc[0], &p.sh[0]
+	}
 	if bias == nil {
 		if len(dwZeroBias) < c {
 			bias = make([]float32, c)
@@ -115,13 +125,7 @@ func dwRow512(g *geom, x, k, bias, zr []float32, u, act int) {
 	if ky1 <= ky0 {
 		// The window misses the image: the row is the bias (and its activation).
 		for ox := 0; ox < g.ow; ox++ {
-			o := zr[ox*c : (ox+1)*c]
-			copy(o, bias)
-			if act != dwActNone {
-				for j, v := range o {
-					o[j] = min(max(v, 0), dwActCap(act))
-				}
-			}
+			dwBiasOnly(zr[ox*c:(ox+1)*c], bias, p, act)
 		}
 		return
 	}
@@ -136,7 +140,7 @@ func dwRow512(g *geom, x, k, bias, zr []float32, u, act int) {
 		ix := ox*g.sw - g.pl + kx0
 		xp := &img[((iy0+ky0)*g.w+ix)*c]
 		kp := &k[(ky0*g.kw+kx0)*c]
-		dwKernels[P](xp, kp, &zr[ox*c], &bias[0], kh, kx1-kx0, (g.kw-(kx1-kx0))*c, rowstride, g.sw*c, c, groups, mask, act)
+		dwKernels[P](xp, kp, &zr[ox*c], &bias[0], sp, tp, kh, kx1-kx0, (g.kw-(kx1-kx0))*c, rowstride, g.sw*c, c, groups, mask, act)
 	}
 	// Columns whose window lies inside the image's width: [oxa, oxb).
 	oxa := min((g.pl+g.sw-1)/g.sw, g.ow)
@@ -148,13 +152,7 @@ func dwRow512(g *geom, x, k, bias, zr []float32, u, act int) {
 		ix0 := ox*g.sw - g.pl
 		kx0, kx1 := max(0, -ix0), min(g.kw, g.w-ix0)
 		if kx1 <= kx0 {
-			o := zr[ox*c : (ox+1)*c]
-			copy(o, bias)
-			if act != dwActNone {
-				for j, v := range o {
-					o[j] = min(max(v, 0), dwActCap(act))
-				}
-			}
+			dwBiasOnly(zr[ox*c:(ox+1)*c], bias, p, act)
 			return
 		}
 		call(1, ox, kx0, kx1)
@@ -169,6 +167,22 @@ func dwRow512(g *geom, x, k, bias, zr []float32, u, act int) {
 	}
 	for ox := oxb; ox < g.ow; ox++ {
 		edge(ox)
+	}
+}
+
+// dwBiasOnly writes the output of a pixel whose window misses the image: the bias, scaled and
+// shifted, with the kernel activation act.
+func dwBiasOnly(o, bias []float32, p *dwParams, act int) {
+	copy(o, bias)
+	if p.sc != nil {
+		for j, v := range o {
+			o[j] = v*p.sc[j] + p.sh[j]
+		}
+	}
+	if act != dwActNone {
+		for j, v := range o {
+			o[j] = min(max(v, 0), dwActCap(act))
+		}
 	}
 }
 

@@ -9,15 +9,17 @@ with depth multiplier 1, 16 channels per ZMM vector, every channel group in turn
 group under mask K1 when the channel count is not a multiple of 16). Per group the P
 accumulators start from the bias, take one FMA per (window tap, pixel) with the input read
 in place (vector load, no broadcast: depthwise multiplies lane by lane) and the tap's kernel
-vector held in Z31, get the activation in registers (act 1: ReLU, 2: ReLU6) and are stored.
+vector held in Z31, then (when scale is not nil) a per-channel scale and shift, v·scale +
+shift with two roundings as BatchNormalization rounds them, get the activation in registers
+(act 1: ReLU, 2: ReLU6) and are stored.
 
-Arguments (func(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)):
+Arguments (func(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)):
   x          first input float (channel 0) of pixel 0's first window tap; tap (ky, kx) of
              pixel p is at x + ky·rowstride + kx·c + p·pixstride floats;
   k          the kernel vector of tap (0, 0); taps follow every c floats along a kernel row,
              and kskip floats more separate one kernel row from the next (kernel width minus
              kw, times c, when the window is cut by the image edge);
-  out        pixel p's outputs at out + p·c; bias: c floats;
+  out        pixel p's outputs at out + p·c; bias, scale, shift: c floats (scale nil: none);
   groups     ceil(c/16); mask: lanes of the last group.
 """
 out = []
@@ -39,21 +41,21 @@ def addr(p):
 # R12 rowstride bytes, R13 c·4, R14 kw, AX scratch; K1 group mask, K2 all lanes, K3 tail.
 def kernel(P):
     name = f"dwZ{P}"
-    w(f"// func {name}(x, k, out, bias *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)")
-    w(f"TEXT ·{name}(SB), NOSPLIT, $0-104")
-    w("\tMOVQ pixstride+64(FP), R8")
+    w(f"// func {name}(x, k, out, bias, scale, shift *float32, kh, kw, kskip, rowstride, pixstride, c, groups, mask, act int)")
+    w(f"TEXT ·{name}(SB), NOSPLIT, $0-120")
+    w("\tMOVQ pixstride+80(FP), R8")
     w("\tSHLQ $2, R8")
     w("\tLEAQ (R8)(R8*2), R9")
-    w("\tMOVQ rowstride+56(FP), R12")
+    w("\tMOVQ rowstride+72(FP), R12")
     w("\tSHLQ $2, R12")
-    w("\tMOVQ c+72(FP), R13")
+    w("\tMOVQ c+88(FP), R13")
     w("\tSHLQ $2, R13")
-    w("\tMOVQ kw+40(FP), R14")
-    w("\tMOVQ mask+88(FP), AX")
+    w("\tMOVQ kw+56(FP), R14")
+    w("\tMOVQ mask+104(FP), AX")
     w("\tKMOVW AX, K3")
     w("\tMOVL $0xffff, AX")
     w("\tKMOVW AX, K2")
-    w("\tMOVQ groups+80(FP), CX")
+    w("\tMOVQ groups+96(FP), CX")
     w("\tXORQ SI, SI")
     w("\tTESTQ CX, CX")
     w(f"\tJEQ {name}_done")
@@ -71,7 +73,7 @@ def kernel(P):
     w("\tADDQ SI, DX")
     w("\tMOVQ k+8(FP), DI")
     w("\tADDQ SI, DI")
-    w("\tMOVQ kh+32(FP), R15")
+    w("\tMOVQ kh+48(FP), R15")
     w("\tTESTQ R15, R15")
     w(f"\tJEQ {name}_act")
     w(f"{name}_row:")
@@ -90,13 +92,24 @@ def kernel(P):
     w("\tDECQ BX")
     w(f"\tJNE {name}_tap")
     w(f"{name}_rownext:")
-    w("\tMOVQ kskip+48(FP), AX")
+    w("\tMOVQ kskip+64(FP), AX")
     w("\tLEAQ (DI)(AX*4), DI")
     w("\tADDQ R12, DX")
     w("\tDECQ R15")
     w(f"\tJNE {name}_row")
     w(f"{name}_act:")
-    w("\tMOVQ act+96(FP), AX")
+    w("\tMOVQ scale+32(FP), AX")
+    w("\tTESTQ AX, AX")
+    w(f"\tJEQ {name}_noaffine")
+    w("\tADDQ SI, AX")
+    for p in range(P):
+        w(f"\tVMULPS (AX), Z{p}, K1, Z{p}")
+    w("\tMOVQ shift+40(FP), AX")
+    w("\tADDQ SI, AX")
+    for p in range(P):
+        w(f"\tVADDPS (AX), Z{p}, K1, Z{p}")
+    w(f"{name}_noaffine:")
+    w("\tMOVQ act+112(FP), AX")
     w("\tTESTQ AX, AX")
     w(f"\tJEQ {name}_store")
     w("\tVXORPS Z30, Z30, Z30")
