@@ -30,6 +30,9 @@ type dwParams struct {
 	kd, bd []float32 // kernel (kh, kw, c·dm); bias (c·dm; nil: zero)
 	sc, sh []float32 // per-channel scale and shift (nil: none)
 	act    *activationFunc
+	// g, when set, is the geometry of an unpadded input whose ZeroPadding2D the convolution
+	// applies itself (see InferFolded); nil: the layer's.
+	g *geom
 }
 
 // dw512 reports whether the AVX-512 kernels run for l.
@@ -62,6 +65,9 @@ func (l *DepthwiseConv2D) forwardInfer(ws *Workspace, x *tensor.Tensor, p *dwPar
 	b := ws.acquire(&l.infer)
 	defer ws.release(b)
 	g := &l.g
+	if p.g != nil {
+		g = p.g
+	}
 	n, cd := x.Shape[0], g.c*l.dm
 	y := b.out(0, n*g.oh*g.ow*cd)
 	z := y

@@ -13,7 +13,10 @@ import (
 // registers too), so neither the normalisation nor the activation makes a pass of its own
 // over the activations and no buffer is written for them. The operations and their order
 // are the layers' one by one (z·s + t in two roundings, as BatchNormalization computes it),
-// so the result is bit-identical to running the three layers. (Folding s into the kernel
+// so the result is bit-identical to running the three layers (but for swish and other vmath
+// activations, whose last floats of a row that fill no vector take the Go loop: an ulp).
+// A ZeroPadding2D before a valid DepthwiseConv2D is taken in as the convolution's own
+// padding (CanPad), so the padded copy is not made either. (Folding s into the kernel
 // weights was tried first: it saves the multiply but changes the rounding, which moved
 // MobileNetV3Small's predictions 1.3e-4 relative from Keras's, past the compat tolerance.)
 
@@ -41,6 +44,21 @@ func FoldActivation(l Layer) *activationFunc {
 		return a.act
 	}
 	return nil
+}
+
+// CanPad reports whether InferFolded can take pad (a ZeroPadding2D) before head: head is a
+// DepthwiseConv2D with valid padding whose input is pad's output, so that it reads pad's
+// input with the padding as its own (taps in the padding are skipped, as zeros add nothing)
+// and no padded copy is made.
+func CanPad(pad, head Layer) bool {
+	z, ok := pad.(*ZeroPadding2D)
+	h, ok2 := head.(*DepthwiseConv2D)
+	if !ok || !ok2 || foldOff || z.inShape == nil || len(z.inShape) != 3 || h.inShape == nil || h.same ||
+		h.dilation != [2]int{1, 1} || policyRound(PolicyOf(z)) != nil {
+		return false
+	}
+	out, err := z.OutputShape(z.inShape)
+	return err == nil && len(out) == 3 && out[0] == h.inShape[0] && out[1] == h.inShape[1] && out[2] == h.inShape[2]
 }
 
 // CanFold reports whether InferFolded runs head (a Conv2D or DepthwiseConv2D without an
@@ -72,10 +90,10 @@ func CanFold(head, bn, act Layer) bool {
 // foldKey keys the scale and shift of a head in a workspace.
 type foldKey struct{ head Layer }
 
-// InferFolded is Infer of head, then bn, then act (nil: none) in inference, for layers
-// CanFold accepts, in one pass (see above). The result is head's inference output buffer
-// (valid until the next use of ws for head).
-func InferFolded(ws *Workspace, head, bn, act Layer, x *tensor.Tensor) (*tensor.Tensor, error) {
+// InferFolded is Infer of pad (nil: none), head, then bn, then act (nil: none) in inference,
+// for layers CanFold (and CanPad) accept, in one pass (see above). The result is head's
+// inference output buffer (valid until the next use of ws for head).
+func InferFolded(ws *Workspace, pad, head, bn, act Layer, x *tensor.Tensor) (*tensor.Tensor, error) {
 	b := bn.(*BatchNormalization)
 	a := activations["linear"]
 	if act != nil {
@@ -95,6 +113,9 @@ func InferFolded(ws *Workspace, head, bn, act Layer, x *tensor.Tensor) (*tensor.
 	b.foldInto(sc, sh)
 	switch h := head.(type) {
 	case *Conv2D:
+		if pad != nil {
+			panic("layers.InferFolded: padding before a Conv2D")
+		}
 		if err := checkInput(x, h.inShape, "Conv2D", h.name); err != nil {
 			return nil, err
 		}
@@ -103,11 +124,21 @@ func InferFolded(ws *Workspace, head, bn, act Layer, x *tensor.Tensor) (*tensor.
 		p.sc, p.sh, p.act = sc, sh, a
 		return h.forwardInferP(ws, x, &p), nil
 	case *DepthwiseConv2D:
-		if err := checkInput(x, h.inShape, "DepthwiseConv2D", h.name); err != nil {
+		var g *geom
+		if pad != nil {
+			z := pad.(*ZeroPadding2D)
+			if err := checkInput(x, z.inShape, "ZeroPadding2D", z.name); err != nil {
+				return nil, err
+			}
+			gp := h.g
+			gp.h, gp.w = z.inShape[0], z.inShape[1]
+			gp.pt, gp.pl = z.pad[0][0], z.pad[1][0]
+			g = &gp
+		} else if err := checkInput(x, h.inShape, "DepthwiseConv2D", h.name); err != nil {
 			return nil, err
 		}
 		h.clearTrainCache()
-		p := dwParams{kd: h.kernel.Value.Float32s(), sc: sc, sh: sh, act: a}
+		p := dwParams{kd: h.kernel.Value.Float32s(), sc: sc, sh: sh, act: a, g: g}
 		if h.bias != nil {
 			p.bd = h.bias.Value.Float32s()
 		}

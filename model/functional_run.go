@@ -29,9 +29,10 @@ type fnRun struct {
 	skip    map[*node]bool
 }
 
-// foldStep is one chain of folds: the BatchNormalization node and the activation node (nil:
-// none) after a head node.
-type foldStep struct{ bn, act *node }
+// foldStep is one chain: the head node (a convolution), the BatchNormalization node and the
+// activation node (nil: none) after it; pad is a ZeroPadding2D node before the head (nil:
+// none), and then the chain is keyed by pad.
+type foldStep struct{ pad, head, bn, act *node }
 
 // planFolds finds the chains of r.folds: a head node whose output only the BatchNormalization
 // node reads, and (when there is one) an activation node that alone reads the
@@ -65,11 +66,22 @@ func (g *graph) planFolds(r *fnRun) {
 		if bn == nil || !layers.CanFold(n.layer, bn.layer, nil) {
 			continue
 		}
-		st := foldStep{bn: bn}
+		st := foldStep{head: n, bn: bn}
 		if a := sole(bn); a != nil && layers.CanFold(n.layer, bn.layer, a.layer) {
 			st.act = a
 		}
 		r.folds[n] = st
+	}
+	for _, n := range g.nodes {
+		if n.multi || n.list || len(n.in) != 1 || g.shared(n.layer) {
+			continue
+		}
+		if h := sole(n); h != nil && layers.CanPad(n.layer, h.layer) {
+			if st, ok := r.folds[h]; ok {
+				st.pad = n
+				r.folds[n] = st
+			}
+		}
 	}
 }
 
@@ -80,19 +92,28 @@ func (g *graph) runFolded(r *fnRun, n *node) (bool, error) {
 	if !ok || r.masks[n.in[0]] != nil {
 		return false, nil
 	}
-	var act layers.Layer
+	var act, pad layers.Layer
 	last := st.bn
 	if st.act != nil {
 		act, last = st.act.layer, st.act
 	}
-	if !layers.CanFold(n.layer, st.bn.layer, act) {
+	if st.pad != nil {
+		pad = st.pad.layer
+		if !layers.CanPad(pad, st.head.layer) {
+			return false, nil
+		}
+	}
+	if !layers.CanFold(st.head.layer, st.bn.layer, act) {
 		return false, nil
 	}
-	y, err := layers.InferFolded(r.ws, n.layer, st.bn.layer, act, r.vals[n.in[0]])
+	y, err := layers.InferFolded(r.ws, pad, st.head.layer, st.bn.layer, act, r.vals[n.in[0]])
 	if err != nil {
-		return false, layerErr(-1, n.layer.Name(), n.layer.Class(), err)
+		return false, layerErr(-1, st.head.layer.Name(), st.head.layer.Class(), err)
 	}
 	r.vals[last.out] = y
+	if st.pad != nil {
+		r.skip[st.head] = true
+	}
 	r.skip[st.bn] = true
 	if st.act != nil {
 		r.skip[st.act] = true
