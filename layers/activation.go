@@ -307,10 +307,7 @@ func softsignB(z, _, dy, dz []float32, _ int) {
 }
 
 func swishF(z, y []float32, _ int) {
-	sigmoidSlice(z, y) // y does not alias z (needZ)
-	for i, v := range z {
-		y[i] *= v
-	}
+	swishSlice(z, y) // y does not alias z (needZ)
 }
 
 func swishB(z, _, dy, dz []float32, _ int) {

@@ -27,10 +27,15 @@ type convRows512 struct {
 }
 
 func (l *Conv2D) newConvRows512(bias []float32, relu bool) convRows512 {
+	return l.newConvRows512K(l.kernel.Value.Float32s(), bias, relu)
+}
+
+// newConvRows512K is newConvRows512 with the kernel kd.
+func (l *Conv2D) newConvRows512K(kd, bias []float32, relu bool) convRows512 {
 	g := &l.g
 	pr := max((g.ow-1)*g.sw+g.kw-g.w-g.pl, 0)
 	bw := g.w + g.pl + pr
-	return convRows512{l: l, kd: l.kernel.Value.Float32s(), bias: bias, relu: relu, bandW: bw, bandSz: g.kh * bw * g.c}
+	return convRows512{l: l, kd: kd, bias: bias, relu: relu, bandW: bw, bandSz: g.kh * bw * g.c}
 }
 
 // needsBand reports whether output row oy reads padding.
@@ -100,16 +105,22 @@ func (c *convRows512) row(img []float32, oy, ncols int, out, band []float32) {
 // (image, row), so one image still uses every core. z is the pre-activation output, y the
 // activated one (the same slice unless the activation needs z).
 func (l *Conv2D) forwardInfer512(b *inferBufs, xd, z, y []float32, n int) {
+	p := l.ownParams()
+	l.forwardInfer512P(b, xd, z, y, n, &p)
+}
+
+// forwardInfer512P is forwardInfer512 with the weights and activation p.
+func (l *Conv2D) forwardInfer512P(b *inferBufs, xd, z, y []float32, n int, p *convParams) {
 	g := &l.g
 	F := l.filters
 	bias := b.get(2, F)
-	if l.bias != nil {
-		copy(bias, l.bias.Value.Float32s())
+	if p.bd != nil {
+		copy(bias, p.bd)
 	} else {
 		clear(bias)
 	}
-	relu := l.act == reluActivation && &z[0] == &y[0]
-	c := l.newConvRows512(bias, relu)
+	relu := p.act == reluActivation && &z[0] == &y[0] && p.sc == nil
+	c := l.newConvRows512K(p.kd, bias, relu)
 	rows := n * g.oh
 	nw := workers(rows)
 	bands := b.get(3, nw*c.bandSz)
@@ -122,7 +133,7 @@ func (l *Conv2D) forwardInfer512(b *inferBufs, xd, z, y []float32, n int) {
 			o := r * rowLen
 			c.row(xd[i*inSize:(i+1)*inSize], oy, g.ow, z[o:o+rowLen], band)
 			if !relu {
-				l.activateRow(z[o:o+rowLen], y[o:o+rowLen])
+				l.activateRowP(z[o:o+rowLen], y[o:o+rowLen], p)
 			}
 		}
 	})

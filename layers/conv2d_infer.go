@@ -12,6 +12,30 @@ const convRowTile = 1 << 14
 
 // forwardInfer is Forward(x, false) for a plain convolution.
 func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
+	p := l.ownParams()
+	return l.forwardInferP(ws, x, &p)
+}
+
+// convParams are the weights and activation of one Conv2D inference call: the layer's own,
+// or with a BatchNormalization's scale and shift applied to each row or tile before the
+// activation (see InferFolded).
+type convParams struct {
+	kd, bd []float32 // kernel (kh, kw, c, F); bias (F; nil: none)
+	sc, sh []float32 // per-channel scale and shift (nil: none)
+	act    *activationFunc
+}
+
+// ownParams returns the layer's own weights and activation.
+func (l *Conv2D) ownParams() convParams {
+	p := convParams{kd: l.kernel.Value.Float32s(), act: l.act}
+	if l.bias != nil {
+		p.bd = l.bias.Value.Float32s()
+	}
+	return p
+}
+
+// forwardInferP is forwardInfer with the weights and activation p.
+func (l *Conv2D) forwardInferP(ws *Workspace, x *tensor.Tensor, p *convParams) *tensor.Tensor {
 	b := ws.acquire(&l.infer)
 	defer ws.release(b)
 	g := &l.g
@@ -20,12 +44,12 @@ func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 	F := l.filters
 	y := b.out(0, n*P*F)
 	z := y
-	if l.act.needZ {
+	if p.act.needZ {
 		z = b.get(1, n*P*F)
 	}
 	xd := x.Float32s()
 	if l.direct512() && !g.trivial() && n > 0 {
-		l.forwardInfer512(b, xd, z, y, n)
+		l.forwardInfer512P(b, xd, z, y, n, p)
 		return b.view(0, y, n, g.oh, g.ow, F)
 	}
 	nw := workers(n)
@@ -35,7 +59,7 @@ func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 			scratch[w] = b.get(2+w, directLeft*(K+F)+4*F)
 		}
 		parallelFor(n, func(wi, lo, hi int) {
-			d := directConv{l: l, scratch: scratch[wi]}
+			d := directConv{l: l, p: p, scratch: scratch[wi]}
 			for i := lo; i < hi; i++ {
 				d.image(xd, z, y, i)
 			}
@@ -59,7 +83,7 @@ func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 					}
 					a = cols[wi][:(i1-i0)*P*K]
 				}
-				l.gemmRows(a, z[i0*P*F:i1*P*F], y[i0*P*F:i1*P*F], (i1-i0)*P)
+				l.gemmRows(a, z[i0*P*F:i1*P*F], y[i0*P*F:i1*P*F], (i1-i0)*P, p)
 			}
 		})
 	}
@@ -68,21 +92,21 @@ func (l *Conv2D) forwardInfer(ws *Workspace, x *tensor.Tensor) *tensor.Tensor {
 
 // gemmRows computes m output rows z = a·kernel + bias and y = act(z), in tiles of rows small
 // enough that each tile's bias and activation run while it is in cache.
-func (l *Conv2D) gemmRows(a, z, y []float32, m int) {
+func (l *Conv2D) gemmRows(a, z, y []float32, m int, p *convParams) {
 	_, K := l.g.patch()
 	F := l.filters
-	kd := l.kernel.Value.Float32s()
+	kd := p.kd
 	tile := max(1, convRowTile/F)
 	for r0 := 0; r0 < m; r0 += tile {
 		r1 := min(r0+tile, m)
 		zt := z[r0*F : r1*F]
 		beta := float32(0)
-		if l.bias != nil {
-			fillRows(zt, l.bias.Value.Float32s())
+		if p.bd != nil {
+			fillRows(zt, p.bd)
 			beta = 1
 		}
 		gemm(false, false, r1-r0, F, K, 1, a[r0*K:r1*K], K, kd, F, beta, zt, F)
-		l.activateRow(zt, y[r0*F:r1*F])
+		l.activateRowP(zt, y[r0*F:r1*F], p)
 	}
 }
 
@@ -98,10 +122,15 @@ func fillRows(dst, row []float32) {
 // reluActivation is the plain "relu" activation, which activateRow runs in AVX.
 var reluActivation = activations["relu"]
 
-// activateRow applies the activation to one block of rows z into y: ReLU in place eight
-// floats at a time where the CPU can, else the activation's own loop.
-func (l *Conv2D) activateRow(z, y []float32) {
-	if l.act == reluActivation && maxWindowAsm && len(z) >= 8 && &z[0] == &y[0] {
+// activateRowP applies p's scale and shift (when set), then p's activation, to one block of
+// rows z into y: ReLU in place eight floats at a time where the CPU can, else the
+// activation's own loop.
+func (l *Conv2D) activateRowP(z, y []float32, p *convParams) {
+	if p.sc != nil {
+		affineRows(z, p.sc, p.sh)
+	}
+	act := p.act
+	if act == reluActivation && maxWindowAsm && len(z) >= 8 && &z[0] == &y[0] {
 		g := len(z) / 8
 		relu8(&z[0], g)
 		if t := z[g*8:]; len(t) > 0 {
@@ -109,7 +138,7 @@ func (l *Conv2D) activateRow(z, y []float32) {
 		}
 		return
 	}
-	l.act.apply(z, y, l.filters)
+	act.apply(z, y, l.filters)
 }
 
 // directLeft is how many gathered output positions directConv multiplies at once.
@@ -122,6 +151,7 @@ const directLeft = 64
 // (padding) are gathered into a small im2col buffer and multiplied by one GEMM per row.
 type directConv struct {
 	l       *Conv2D
+	p       *convParams
 	scratch []float32 // directLeft*K gathered rows, directLeft*F their products, a 4×F tile
 	idx     [directLeft]int
 	nLeft   int
@@ -133,11 +163,7 @@ func (d *directConv) image(xd, z, y []float32, i int) {
 	g := &l.g
 	P, K := g.patch()
 	F := l.filters
-	kd := l.kernel.Value.Float32s()
-	var bd []float32
-	if l.bias != nil {
-		bd = l.bias.Value.Float32s()
-	}
+	kd, bd := d.p.kd, d.p.bd
 	inSize := g.h * g.w * g.c
 	img := xd[i*inSize : (i+1)*inSize]
 	xlo, xhi := g.interiorX()
@@ -181,7 +207,7 @@ func (d *directConv) image(xd, z, y []float32, i int) {
 			}
 		}
 		d.flush(row)
-		l.activateRow(row, y[o:o+rowLen])
+		l.activateRowP(row, y[o:o+rowLen], d.p)
 	}
 }
 
@@ -205,7 +231,7 @@ func (d *directConv) flush(row []float32) {
 	_, K := d.l.g.patch()
 	F := d.l.filters
 	out := d.scratch[directLeft*K : directLeft*K+m*F]
-	gemm(false, false, m, F, K, 1, d.scratch[:m*K], K, d.l.kernel.Value.Float32s(), F, 0, out, F)
+	gemm(false, false, m, F, K, 1, d.scratch[:m*K], K, d.p.kd, F, 0, out, F)
 	for r, ox := range d.idx[:m] {
 		addRows(row[ox*F:(ox+1)*F], out[r*F:(r+1)*F])
 	}

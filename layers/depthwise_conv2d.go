@@ -45,6 +45,8 @@ type DepthwiseConv2D struct {
 	g            geom
 	x, z, y      *tensor.Tensor // cached by a training Forward
 	skipDX       bool
+	// infer holds the output and scratch of inference Forward calls.
+	infer inferBufs
 }
 
 // NewDepthwiseConv2D returns a DepthwiseConv2D layer. It panics on programmer errors: a
@@ -230,6 +232,9 @@ func (l *DepthwiseConv2D) Weights() []*Weight { return weightList(l.kernel, l.bi
 
 // Forward convolves x (batch, h, w, in) and returns (batch, out_h, out_w, in·depth_multiplier).
 func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
+	if !training {
+		return l.ForwardWS(nil, x)
+	}
 	if err := checkInput(x, l.inShape, "DepthwiseConv2D", l.name); err != nil {
 		return nil, err
 	}

@@ -356,6 +356,11 @@ func (m *elemMerge) forwardN(ws *Workspace, xs []*tensor.Tensor, training bool) 
 	if !training && ws != nil && m.sameShapes(xs) {
 		return m.inferSame(ws, xs), nil
 	}
+	if !training && ws != nil {
+		if y := m.inferChannels(ws, xs); y != nil {
+			return y, nil
+		}
+	}
 	// The output shape of these inputs: broadcast their concrete shapes.
 	r := 0
 	for _, x := range xs {
@@ -465,10 +470,69 @@ func (m *elemMerge) sameShapes(xs []*tensor.Tensor) bool {
 
 // inferSame is the inference ForwardNWS of inputs of one shape: the general path's
 // arithmetic, in the same order, with no broadcast views.
+// inferChannels is the inference of Multiply or Add of two rank-4 inputs, (n, h, w, c) and
+// (n, 1, 1, c) in either order (a squeeze-and-excitation scale), in one pass with no
+// broadcast copy of the small input; it returns nil for other inputs. The products and sums
+// are the general path's (both operations commute).
+func (m *elemMerge) inferChannels(ws *Workspace, xs []*tensor.Tensor) *tensor.Tensor {
+	if len(xs) != 2 || m.op != opMultiply && m.op != opAdd {
+		return nil
+	}
+	big, small := xs[0], xs[1]
+	if len(big.Shape) == 4 && big.Shape[1] == 1 && big.Shape[2] == 1 {
+		big, small = small, big
+	}
+	bs, ss := big.Shape, small.Shape
+	if len(bs) != 4 || len(ss) != 4 || ss[1] != 1 || ss[2] != 1 || ss[0] != bs[0] || ss[3] != bs[3] || bs[3] == 0 {
+		return nil
+	}
+	b := ws.acquire(m.infer)
+	defer ws.release(b)
+	c, hw := bs[3], bs[1]*bs[2]
+	xd, sd := big.Float32s(), small.Float32s()
+	y := b.out(0, len(xd))
+	mul := m.op == opMultiply
+	parallelFor(bs[0], func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			sv := sd[i*c : (i+1)*c]
+			for p := 0; p < hw; p++ {
+				o := (i*hw + p) * c
+				xr, yr := xd[o:o+c], y[o:o+c]
+				if mul {
+					for j, v := range xr {
+						yr[j] = v * sv[j]
+					}
+				} else {
+					for j, v := range xr {
+						yr[j] = v + sv[j]
+					}
+				}
+			}
+		}
+	})
+	return b.view(0, y, bs...)
+}
+
 func (m *elemMerge) inferSame(ws *Workspace, xs []*tensor.Tensor) *tensor.Tensor {
 	b := ws.acquire(m.infer)
 	defer ws.release(b)
 	y := b.out(0, len(xs[0].Float32s()))
+	if len(xs) == 2 && (m.op == opAdd || m.op == opMultiply) {
+		// One pass, the same operations as below.
+		u, v := xs[0].Float32s(), xs[1].Float32s()
+		v = v[:len(u)]
+		y = y[:len(u)]
+		if m.op == opAdd {
+			for j, a := range u {
+				y[j] = a + v[j]
+			}
+		} else {
+			for j, a := range u {
+				y[j] = a * v[j]
+			}
+		}
+		return b.view(0, y, xs[0].Shape...)
+	}
 	copy(y, xs[0].Float32s())
 	for _, x := range xs[1:] {
 		v := x.Float32s()

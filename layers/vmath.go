@@ -109,6 +109,15 @@ func expSliceGo(x, y []float32) {
 }
 
 // sigmoidSliceGo writes sigmoid(x[i]) into y[i] (y may alias x).
+// swishSliceGo writes x·sigmoid(x) into y (y must not alias x): sigmoidSliceGo, then the
+// product, as swishAVX512 computes it.
+func swishSliceGo(x, y []float32) {
+	sigmoidSliceGo(x, y)
+	for i, v := range x {
+		y[i] *= v
+	}
+}
+
 func sigmoidSliceGo(x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {

@@ -11,6 +11,9 @@ func sigmoidAVX512(x, y *float32, n int)
 //go:noescape
 func tanhAVX512(x, y *float32, n int)
 
+//go:noescape
+func swishAVX512(x, y *float32, n int)
+
 // vmathKernels names the kernels expSlice and friends run (for the tests' logs).
 var vmathKernels = map[bool]string{true: "avx512", false: "go"}[hasAVX512]
 
@@ -28,6 +31,7 @@ func vmathRun(k func(x, y *float32, n int), g func(x, y []float32), x, y []float
 func expSlice(x, y []float32)     { vmathRun(expAVX512, expSliceGo, x, y) }
 func sigmoidSlice(x, y []float32) { vmathRun(sigmoidAVX512, sigmoidSliceGo, x, y) }
 func tanhSlice(x, y []float32)    { vmathRun(tanhAVX512, tanhSliceGo, x, y) }
+func swishSlice(x, y []float32)   { vmathRun(swishAVX512, swishSliceGo, x, y) }
 
 //go:noescape
 func softmaxRowsAVX512(x, y *float32, rows, n int)

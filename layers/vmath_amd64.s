@@ -107,6 +107,33 @@ sigloop:
 	VZEROUPPER
 	RET
 
+// func swishAVX512(x, y *float32, n int)
+// y = x · sigmoid(x), the sigmoid as sigmoidAVX512's, then one product (swishF's operations).
+TEXT ·swishAVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	LOADCONSTS
+swishloop:
+	VMOVUPS (SI), Z0
+	VORPS Z29, Z0, Z1
+	EXPQ
+	VADDPS Z27, Z4, Z4
+	VSCALEFPS Z2, Z4, Z4
+	VCMPPS $1, Z15, Z0, K1
+	VMOVAPS Z27, Z5
+	VMOVAPS Z4, K1, Z5
+	VADDPS Z27, Z4, Z6
+	VDIVPS Z6, Z5, Z5
+	VMULPS Z0, Z5, Z5
+	VMOVUPS Z5, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ swishloop
+	VZEROUPPER
+	RET
+
 // func tanhAVX512(x, y *float32, n int)
 // m = e^(2·min(|x|, 9.5)) - 1 = s·q + (s - 1) with s = 2^n; y = m/(m+2) with x's sign.
 TEXT ·tanhAVX512(SB), NOSPLIT, $0-24

@@ -6,6 +6,7 @@ package layers
 
 func expSlice(x, y []float32)     { expSliceGo(x, y) }
 func sigmoidSlice(x, y []float32) { sigmoidSliceGo(x, y) }
+func swishSlice(x, y []float32)   { swishSliceGo(x, y) }
 func tanhSlice(x, y []float32)    { tanhSliceGo(x, y) }
 
 // vmathKernels names the kernels expSlice and friends run (for the tests' logs).

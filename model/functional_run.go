@@ -21,6 +21,104 @@ type fnRun struct {
 	in    []*tensor.Tensor // the inputs of a list node (reused)
 	xs    []*tensor.Tensor // the model's inputs of one call (reused)
 	ys    []*tensor.Tensor // the model's outputs of one call (reused)
+	// folds are the graph's Conv2D/DepthwiseConv2D → BatchNormalization → [activation]
+	// chains that inference runs as one layer (layers.InferFolded), by head node, planned
+	// once per fnRun (planned); skip marks the nodes a call has run inside a chain.
+	folds   map[*node]foldStep
+	planned bool
+	skip    map[*node]bool
+}
+
+// foldStep is one chain: the head node (a convolution), the BatchNormalization node and the
+// activation node (nil: none) after it; pad is a ZeroPadding2D node before the head (nil:
+// none), and then the chain is keyed by pad.
+type foldStep struct{ pad, head, bn, act *node }
+
+// planFolds finds the chains of r.folds: a head node whose output only the BatchNormalization
+// node reads, and (when there is one) an activation node that alone reads the
+// normalisation's output; no layer of a chain is called at several nodes, and no tensor but
+// the chain's last is a model output.
+func (g *graph) planFolds(r *fnRun) {
+	r.planned = true
+	r.folds = map[*node]foldStep{}
+	r.skip = map[*node]bool{}
+	reader := map[*KerasTensor]*node{}
+	for _, n := range g.nodes {
+		if !n.multi && !n.list && len(n.in) == 1 {
+			reader[n.in[0]] = n
+		}
+	}
+	sole := func(n *node) *node {
+		if g.consumers[n.out] != 1 || len(n.outs) > 1 {
+			return nil
+		}
+		c := reader[n.out]
+		if c == nil || g.shared(c.layer) {
+			return nil
+		}
+		return c
+	}
+	for _, n := range g.nodes {
+		if n.multi || n.list || len(n.in) != 1 || g.shared(n.layer) {
+			continue
+		}
+		bn := sole(n)
+		if bn == nil || !layers.CanFold(n.layer, bn.layer, nil) {
+			continue
+		}
+		st := foldStep{head: n, bn: bn}
+		if a := sole(bn); a != nil && layers.CanFold(n.layer, bn.layer, a.layer) {
+			st.act = a
+		}
+		r.folds[n] = st
+	}
+	for _, n := range g.nodes {
+		if n.multi || n.list || len(n.in) != 1 || g.shared(n.layer) {
+			continue
+		}
+		if h := sole(n); h != nil && layers.CanPad(n.layer, h.layer) {
+			if st, ok := r.folds[h]; ok {
+				st.pad = n
+				r.folds[n] = st
+			}
+		}
+	}
+}
+
+// runFolded runs the chain headed by n as one layer when it can (inference with a
+// workspace, no Keras mask, the layers still foldable) and reports whether it did.
+func (g *graph) runFolded(r *fnRun, n *node) (bool, error) {
+	st, ok := r.folds[n]
+	if !ok || r.masks[n.in[0]] != nil {
+		return false, nil
+	}
+	var act, pad layers.Layer
+	last := st.bn
+	if st.act != nil {
+		act, last = st.act.layer, st.act
+	}
+	if st.pad != nil {
+		pad = st.pad.layer
+		if !layers.CanPad(pad, st.head.layer) {
+			return false, nil
+		}
+	}
+	if !layers.CanFold(st.head.layer, st.bn.layer, act) {
+		return false, nil
+	}
+	y, err := layers.InferFolded(r.ws, pad, st.head.layer, st.bn.layer, act, r.vals[n.in[0]])
+	if err != nil {
+		return false, layerErr(-1, st.head.layer.Name(), st.head.layer.Class(), err)
+	}
+	r.vals[last.out] = y
+	if st.pad != nil {
+		r.skip[st.head] = true
+	}
+	r.skip[st.bn] = true
+	if st.act != nil {
+		r.skip[st.act] = true
+	}
+	return true, nil
 }
 
 // forward runs every node of the graph on one batch of each input and returns the model's
@@ -44,7 +142,24 @@ func (g *graph) run(r *fnRun, xs []*tensor.Tensor, training bool, outs []*tensor
 	for i, t := range g.inputs {
 		r.vals[t] = xs[i]
 	}
+	fold := !training && r.ws != nil
+	if fold {
+		if !r.planned {
+			g.planFolds(r)
+		}
+		clear(r.skip)
+	}
 	for _, n := range g.nodes {
+		if fold {
+			if r.skip[n] {
+				continue
+			}
+			if done, err := g.runFolded(r, n); err != nil {
+				return nil, err
+			} else if done {
+				continue
+			}
+		}
 		y, err := g.call(r, n, training)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,7 +58,37 @@ func concurrentCases(tb testing.TB) []struct {
 		{"functional", functionalSeed(tb), seedInput(5)},
 		{"rnn", rnnModel(), indexInput(5, 6, 9)},
 		{"attention", smallAttention(tb), randomInput(7, 5, 6, 8)},
+		{"mobile", mobileBlocks(tb), randomInput(3, 5, 16, 16, 6)},
 	}
+}
+
+// mobileBlocks is a Functional model of the chains inference runs as one pass
+// (layers.InferFolded): ZeroPadding2D → DepthwiseConv2D (valid, stride 2) → BatchNormalization
+// → ReLU(6), Conv2D 1×1 → BatchNormalization → swish, DepthwiseConv2D (same) →
+// BatchNormalization → ReLU with a residual Add, then a squeeze-excite style Multiply.
+func mobileBlocks(tb testing.TB) *Model {
+	six := 6.0
+	in := Input(16, 16, 6)
+	x := MustApply(layers.NewZeroPadding2D([2][2]int{{0, 1}, {0, 1}}), in.Output())
+	x = MustApply(layers.NewDepthwiseConv2D([2]int{3, 3}, layers.DepthwiseConv2DOptions{Strides: [2]int{2, 2}, NoBias: true}), x)
+	x = MustApply(layers.NewBatchNormalization(), x)
+	x = MustApply(layers.NewReLU(layers.ReLUOptions{MaxValue: &six}), x)
+	x = MustApply(layers.NewConv2D(20, [2]int{1, 1}, layers.Conv2DOptions{NoBias: true}), x)
+	x = MustApply(layers.NewBatchNormalization(), x)
+	x = MustApply(layers.NewActivation("swish"), x)
+	y := MustApply(layers.NewDepthwiseConv2D([2]int{5, 5}, layers.DepthwiseConv2DOptions{Padding: "same"}), x)
+	y = MustApply(layers.NewBatchNormalization(), y)
+	y = MustApply(layers.NewReLU(), y)
+	x = MustApply(layers.NewAdd(), x, y)
+	p := MustApply(layers.NewGlobalAveragePooling2D(layers.GlobalPoolingOptions{Keepdims: true}), x)
+	x = MustApply(layers.NewMultiply(), x, p)
+	x = MustApply(layers.NewGlobalAveragePooling2D(), x)
+	out := MustApply(layers.NewDense(4, layers.DenseOptions{Activation: "softmax"}), x)
+	m, err := NewModel([]*KerasTensor{in.Output()}, []*KerasTensor{out})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }
 
 // TestConcurrentPredictModels shares one model between 8 goroutines (the seed model, a
@@ -317,6 +348,38 @@ func BenchmarkPredictParallel(b *testing.B) {
 				b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "images/s")
 				cpu.report(b)
 			})
+		}
+	}
+}
+
+// TestFoldedChainsPredict checks that Predict of mobileBlocks runs its three chains as one
+// pass each (planFolds: three heads, one with its ZeroPadding2D) and predicts what the
+// layers one by one do (the graph's forward without a workspace), within swish's ulp.
+func TestFoldedChainsPredict(t *testing.T) {
+	m := mobileBlocks(t)
+	x := randomInput(3, 5, 16, 16, 6)
+	got, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newFnRun().(*fnRun)
+	m.fn.planFolds(r)
+	pads := 0
+	for n, st := range r.folds {
+		if st.pad == n {
+			pads++
+		}
+	}
+	if len(r.folds)-pads != 3 || pads != 1 {
+		t.Errorf("planFolds: %d chains and %d padded, want 3 and 1", len(r.folds)-pads, pads)
+	}
+	ys, _, err := m.fn.forward([]*tensor.Tensor{x}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range ys[0].Float32s() {
+		if d := math.Abs(float64(got.Float32s()[i] - v)); d > 1e-6*math.Abs(float64(v)) {
+			t.Fatalf("[%d] = %v folded, %v layer by layer", i, got.Float32s()[i], v)
 		}
 	}
 }
