@@ -362,9 +362,9 @@ func TestKernelGradKernelsRef(t *testing.T) {
 	})
 }
 
-// refDepthwise is a plain float64 depthwise convolution (NHWC, TF padding, dilation) with
+// refDepthwise64 is a plain float64 depthwise convolution (NHWC, TF padding, dilation) with
 // its gradients for a given dL/dz: output channel ci·dm+m reads input channel ci.
-func refDepthwise(x, k, bias []float64, n, h, w, c, dm, kh, kw, sh, sw, dh, dw int, same bool, dz []float64) (z, dx, dk, db []float64, oh, ow int) {
+func refDepthwise64(x, k, bias []float64, n, h, w, c, dm, kh, kw, sh, sw, dh, dw int, same bool, dz []float64) (z, dx, dk, db []float64, oh, ow int) {
 	ekh, ekw := (kh-1)*dh+1, (kw-1)*dw+1
 	oh, ow = (h-ekh)/sh+1, (w-ekw)/sw+1
 	pt, pl := 0, 0
@@ -425,7 +425,7 @@ func f64s(v []float32) []float64 {
 }
 
 // TestDepthwiseConv2DRef checks DepthwiseConv2D's forward kernel and its backward (kernel,
-// bias and input gradients) against refDepthwise on random shapes: odd and prime sizes, one
+// bias and input gradients) against refDepthwise64 on random shapes: odd and prime sizes, one
 // channel and channel counts around the vector widths, depth multipliers 1 to 3, strides,
 // dilation, both paddings, windows as large as the image, with and without a bias, linear
 // activation (the kernels, not the activation, are under test).
@@ -465,7 +465,7 @@ func TestDepthwiseConv2DRef(t *testing.T) {
 			bd = f64s(l.bias.Value.Float32s())
 		}
 		x := uniformTensor(rng, n, h, w, c)
-		want, _, _, _, oh, ow := refDepthwise(f64s(x.Float32s()), f64s(l.kernel.Value.Float32s()), bd, n, h, w, c, dm, kh, kw, sh, sw, dh, dw, pad == "same", nil)
+		want, _, _, _, oh, ow := refDepthwise64(f64s(x.Float32s()), f64s(l.kernel.Value.Float32s()), bd, n, h, w, c, dm, kh, kw, sh, sw, dh, dw, pad == "same", nil)
 		for _, training := range []bool{false, true} {
 			y, err := l.Forward(x, training)
 			if err != nil {
@@ -484,7 +484,7 @@ func TestDepthwiseConv2DRef(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		_, rdx, rdk, rdb, _, _ := refDepthwise(f64s(x.Float32s()), f64s(l.kernel.Value.Float32s()), bd, n, h, w, c, dm, kh, kw, sh, sw, dh, dw, pad == "same", f64s(dy.Float32s()))
+		_, rdx, rdk, rdb, _, _ := refDepthwise64(f64s(x.Float32s()), f64s(l.kernel.Value.Float32s()), bd, n, h, w, c, dm, kh, kw, sh, sw, dh, dw, pad == "same", f64s(dy.Float32s()))
 		checkClose(t, name+" dx", dx.Float32s(), rdx, 1e-5)
 		checkClose(t, name+" dkernel", gradOf(l.kernel), rdk, 1e-5)
 		if l.bias != nil {
