@@ -96,15 +96,6 @@ def summary(name, runs):
     return med
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def main():
@@ -131,7 +122,7 @@ def main():
     core = benchjson.openblas_core()
     print(f"OpenBLAS kernels: {core} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')})")
     threads = a.threads or os.cpu_count()
-    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"machine: {benchjson.cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
     load0 = os.getloadavg()
     print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {load0}")
     npy, gos = [], []

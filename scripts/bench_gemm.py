@@ -15,7 +15,6 @@ Usage: .venv/bin/python scripts/bench_gemm.py [--sizes 2048,512] [--pairs 5] [--
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -46,15 +45,6 @@ print(json.dumps({"s": dt / iters, "cpu": cpu / iters}))
 """
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def numpy_run(n, iters):
@@ -114,7 +104,7 @@ def main():
     import numpy as np
     core = benchjson.openblas_core()
     print(f"OpenBLAS kernels: {core} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')})")
-    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"machine: {benchjson.cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
     threads = a.threads or os.cpu_count()
     load0 = os.getloadavg()
     print(f"NumPy {np.__version__}; {threads} threads each; load average at start: {load0}")

@@ -16,7 +16,6 @@ Usage: .venv/bin/python scripts/bench_lstm.py [--pairs 5] [--iters 10]
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -51,15 +50,6 @@ print(json.dumps({"s": dt / iters, "cpu": cpu / iters}))
 """
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def tf_run(iters):
@@ -105,7 +95,7 @@ def main():
                            capture_output=True, text=True)
     if build.returncode != 0:
         sys.exit("go test -c failed:\n" + build.stdout + build.stderr)
-    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"machine: {benchjson.cpu_model()}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"LSTM(256), 100 steps x 128 features, batch 32, forward (last output); "
           f"load average at start: {os.getloadavg()}")
     load0 = os.getloadavg()

@@ -117,15 +117,6 @@ def tf_sample():
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def main():
@@ -156,7 +147,7 @@ def main():
     engines = [e for e in ("fn", "predict", "onnxruntime") if e in tf[0]]
     label = {"fn": "TF tf.function", "predict": "TF model.predict", "onnxruntime": "ONNX Runtime"}
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {date}; versions {tf[0]['versions']}")
+    print(f"machine: {benchjson.cpu_model()}, {os.cpu_count()} CPUs; {date}; versions {tf[0]['versions']}")
     print(f"load average at start {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}, at end {load1[0]:.1f} {load1[1]:.1f} {load1[2]:.1f}")
     print(f"{a.pairs} pairs Go/TF alternating; ms per call (median, min), CPU ms per call (median)")
     if "onnx_maxdiff" in tf[0]:
