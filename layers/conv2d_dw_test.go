@@ -180,54 +180,6 @@ func TestConv2DDirectKernelGradient(t *testing.T) {
 	}
 }
 
-// TestWinArg16 checks the window search against winArg16Go and windowArg on random window
-// shapes (one cell, rows, columns, 4×4), channel counts, values with ties, NaNs (in m and in
-// the window) and maxima absent from the window.
-func TestWinArg16(t *testing.T) {
-	if !hasConv512 {
-		t.Skip("no AVX-512 kernel on this CPU/build: winArg16 is never called")
-	}
-	rng := NewRand(13)
-	nan := float32(math.NaN())
-	for trial := range 500 {
-		kh, kw := 1+rng.IntN(5), 1+rng.IntN(5)
-		c := 16 * (1 + rng.IntN(3))
-		w := kw + rng.IntN(4)
-		img := make([]float32, kh*w*c)
-		for i := range img {
-			img[i] = float32(rng.IntN(4))
-			if rng.IntN(30) == 0 {
-				img[i] = nan
-			}
-		}
-		b := 16 * rng.IntN(c/16)
-		m := make([]float32, 16)
-		for lane := range m {
-			switch rng.IntN(6) {
-			case 0:
-				m[lane] = nan
-			case 1:
-				m[lane] = 9 // in no cell
-			default:
-				iy, ix := rng.IntN(kh), rng.IntN(kw)
-				m[lane] = img[(iy*w+ix)*c+b+lane]
-			}
-		}
-		var got, want [16]int32
-		for i := range got {
-			got[i], want[i] = -7, -7
-		}
-		winArg16(&img[b], &m[0], &got, kh, kw, c, w*c)
-		winArg16Go(unsafe.Pointer(&img[b]), &m[0], &want, kh, kw, c, w*c)
-		for lane := range 16 {
-			ref := windowArg(img, m[lane], b+lane, 0, kh, 0, kw, w, c, b+lane) - b - lane
-			if got[lane] != want[lane] || int(got[lane]) != ref {
-				t.Fatalf("trial %d (%dx%d, c %d, lane %d, m %v): %d, Go %d, windowArg %d", trial, kh, kw, c, lane, m[lane], got[lane], want[lane], ref)
-			}
-		}
-	}
-}
-
 // TestSumRows16 checks sumRows16 bit for bit against the Go loop (the same additions in the
 // same order per lane) on random row counts and strides.
 func TestSumRows16(t *testing.T) {

@@ -334,10 +334,18 @@ func TestKernelGradKernelsRef(t *testing.T) {
 					m[lane] = img[(rng.IntN(kh)*w+rng.IntN(kw))*c+b+lane]
 				}
 			}
-			got := map[string]*[16]int32{"go": new([16]int32)}
+			// Every lane starts at -7, so a lane a kernel does not write fails.
+			guard := func() *[16]int32 {
+				g := new([16]int32)
+				for i := range g {
+					g[i] = -7
+				}
+				return g
+			}
+			got := map[string]*[16]int32{"go": guard()}
 			winArg16Go(unsafe.Pointer(&img[b]), &m[0], got["go"], kh, kw, c, w*c)
 			if saved {
-				got["asm"] = new([16]int32)
+				got["asm"] = guard()
 				winArg16(&img[b], &m[0], got["asm"], kh, kw, c, w*c)
 			}
 			for name, g := range got {
@@ -352,6 +360,10 @@ func TestKernelGradKernelsRef(t *testing.T) {
 								break scan
 							}
 						}
+					}
+					// MaxPooling2D's scalar window search agrees (the cell it picks is the same).
+					if ref := windowArg(img, m[lane], b+lane, 0, kh, 0, kw, w, c, b+lane) - b - lane; ref != want {
+						t.Fatalf("trial %d lane %d: windowArg %d, want %d", trial, lane, ref, want)
 					}
 					if int(g[lane]) != want {
 						t.Fatalf("%s trial %d (%dx%d, w %d, c %d, block %d, lane %d, m %v): %d, want %d", name, trial, kh, kw, w, c, b, lane, m[lane], g[lane], want)
