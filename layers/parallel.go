@@ -160,18 +160,28 @@ func (p *workerPool) ensure(n int) {
 
 func (p *workerPool) loop() {
 	for {
-		var j *job
-		poll := func() bool {
-			select {
-			case j = <-p.jobs:
-				return true
-			default:
-				return false
-			}
-		}
-		if !spinUntil(poll) {
+		j := p.poll()
+		if j == nil {
 			j = <-p.jobs
 		}
 		j.run()
+	}
+}
+
+// poll returns a job from the queue if one arrives within spinFor, else nil.
+func (p *workerPool) poll() *job {
+	if spinFor <= 0 {
+		return nil
+	}
+	start := time.Now()
+	for i := 1; ; i++ {
+		select {
+		case j := <-p.jobs:
+			return j
+		default:
+		}
+		if i%16 == 0 && time.Since(start) >= spinFor {
+			return nil
+		}
 	}
 }
