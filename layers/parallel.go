@@ -11,7 +11,7 @@ import (
 
 // spinFor bounds how long a worker that has just finished a job polls the queue for the next
 // one before it parks, and how long parallelFor's caller polls for the last chunks before it
-// parks in wg.Wait. A hand-off to a parked goroutine costs a futex wake-up and a scheduling
+// parks. A hand-off to a parked goroutine costs a futex wake-up and a scheduling
 // delay of some microseconds, which at small sizes (the seed model at batch 32: ~0.2 ms for
 // the whole Predict) is a visible share of the wall time. The spin is bounded per hand-off,
 // so an idle process burns at most spinFor of CPU per worker after its last job. 0 disables
@@ -63,12 +63,12 @@ func parallelFor(n int, fn func(worker, lo, hi int)) {
 	}
 	j := &job{fn: fn, n: n, chunks: int32(w)}
 	j.left.Store(int32(w))
-	j.wg.Add(w)
+	j.done.Lock() // unlocked by whoever finishes the last chunk
 	pool.wake(j, min(w-1, runtime.GOMAXPROCS(0)-1))
 	j.run()
 	// The chunks left are running on workers: poll for them briefly before parking.
 	spinUntil(func() bool { return j.left.Load() == 0 })
-	j.wg.Wait()
+	j.done.Lock()
 	// A worker that dequeues j late claims nothing and never reads fn: drop the closure
 	// (and whatever it holds) now rather than when the queue entry goes.
 	j.fn = nil
@@ -94,7 +94,7 @@ type job struct {
 	chunks   int32
 	next     atomic.Int32
 	left     atomic.Int32 // chunks not yet finished
-	wg       sync.WaitGroup
+	done     sync.Mutex   // locked until left reaches 0 (a WaitGroup would not fit 48 bytes)
 	panicked atomic.Pointer[panicValue]
 }
 
@@ -112,8 +112,11 @@ func (j *job) run() {
 }
 
 func (j *job) runChunk(i int) {
-	defer j.wg.Done()
-	defer j.left.Add(-1)
+	defer func() {
+		if j.left.Add(-1) == 0 {
+			j.done.Unlock()
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			j.panicked.CompareAndSwap(nil, &panicValue{r})
