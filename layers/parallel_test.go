@@ -4,11 +4,40 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestParallelFor checks that every index is covered exactly once by contiguous chunks, that
-// each worker index in [0, workers(n)) is used exactly once, and that nested calls finish.
+// each worker index in [0, workers(n)) is used exactly once, and that nested calls finish,
+// with the hand-off spin off, at its default, and long.
 func TestParallelFor(t *testing.T) {
+	saved := spinFor
+	defer func() { spinFor = saved }()
+	for _, d := range []time.Duration{0, saved, time.Millisecond} {
+		spinFor = d
+		checkParallelFor(t)
+	}
+}
+
+// TestParallelForIdle checks that the spin is bounded: once the last job is done, the
+// workers park, and the process uses next to no CPU while it sleeps.
+func TestParallelForIdle(t *testing.T) {
+	var sum atomic.Int64
+	for range 100 {
+		parallelFor(1000, func(_, lo, hi int) { sum.Add(int64(hi - lo)) })
+	}
+	time.Sleep(10 * time.Millisecond) // past every spin
+	before := cpuSeconds()
+	time.Sleep(300 * time.Millisecond)
+	used := time.Duration((cpuSeconds() - before) * 1e9)
+	// A worker that never parked would use ~300 ms per worker here.
+	if used > 60*time.Millisecond {
+		t.Fatalf("idle process used %v of CPU in 300 ms after its last job (spinFor %v)", used, spinFor)
+	}
+}
+
+func checkParallelFor(t *testing.T) {
+	t.Helper()
 	for _, n := range []int{0, 1, 2, 3, 7, 8, 9, 100, 1000} {
 		hits := make([]atomic.Int32, n)
 		w := workers(n)
