@@ -4,7 +4,8 @@ NumPy/OpenBLAS on this machine and rewrites the README's table between the marke
 <!-- bench-compare:begin --> and <!-- bench-compare:end --> (issue 16).
 
 Every ABAB script (bench_predict, bench_fit, bench_gemm, bench_dense, bench_lstm,
-bench_transformer; each alternates kerasgo and the other side for --pairs pairs) runs in
+bench_transformer, bench_files; each alternates kerasgo and the other side for --pairs pairs)
+runs in
 --sessions separate sessions, one after the other, and writes its samples as JSON
 (scripts/benchjson.py). For each job and each other engine a session gives the ratio of the
 medians (kerasgo wall / other wall; for GFLOP/s rows kerasgo GFLOP/s / other GFLOP/s), the
@@ -14,16 +15,16 @@ A ratio is published when the sessions' ratios of medians differ by no more than
 the sessions saw (for every two sessions, the larger of their per-pair ranges, hi - lo);
 otherwise the table says "not reproduced" in its place (the
 sessions' ratios are in the script's output, not in the README) and no target is judged
-from it. The file-format scripts (bench_h5.sh,
-bench_checkpoint.sh: one run each, no alternation) run --file-runs times; their ratios are
-reproduced when every run is on the same side of 1.
+from it. The file-format rows (bench_files.py: .h5 load/save, checkpoint write/read) follow
+the same rules; a save or write that one side syncs and the other does not is also timed with
+sync off and with sync on both sides.
 
 The issue's targets are checked on the reproduced figures: seed predict at batches 1, 32 and
 512 at most 1.0 of both tf.function and ONNX Runtime (so of the faster one), the seed fit
 epoch at most 1.0 of model.fit, the 2048-cube product and the 25M-parameter Dense predict at
 least 0.7 of OpenBLAS's GFLOP/s.
 
-Usage: .venv/bin/python scripts/bench_compare.py [--sessions 2] [--pairs 5] [--file-runs 3]
+Usage: .venv/bin/python scripts/bench_compare.py [--sessions 2] [--pairs 5]
        [--readme README.md | --no-readme] [--only predict,fit,...] [--from-json DIR]
 """
 import argparse
@@ -53,6 +54,7 @@ ABAB = {
     "dense": ("bench_dense.py", []),
     "lstm": ("bench_lstm.py", []),
     "transformer": ("bench_transformer.py", []),
+    "files": ("bench_files.py", []),
 }
 
 # (row key, engine name prefix) → (comparison, bound) of issue 16's targets.
@@ -84,21 +86,6 @@ def run_abab(name, session, pairs, outdir):
         sys.exit(f"bench_compare: {script} failed (exit {p.returncode})")
     with open(path) as f:
         return json.load(f)
-
-
-def run_file_script(script, runs):
-    """Runs a file-format script `runs` times; returns its printed outputs."""
-    outs = []
-    for i in range(runs):
-        print(f"== {script}, run {i + 1}/{runs}", flush=True)
-        p = subprocess.run(["bash", os.path.join(HERE, script)], cwd=ROOT, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           env=dict(os.environ, KERASGO_PYTHON=sys.executable))
-        sys.stdout.write(p.stdout)
-        if p.returncode != 0:
-            sys.exit(f"bench_compare: {script} failed (exit {p.returncode})")
-        outs.append(p.stdout)
-    return outs
 
 
 def med(xs):
@@ -188,38 +175,6 @@ def compute_table(sessions):
     return lines, verdicts
 
 
-def parse_h5(out):
-    num = r"([0-9.]+(?:e[-+]?\d+)?)"
-    g = lambda label: float(re.search(re.escape(label) + r"\s+" + num, out).group(1))  # noqa: E731
-    gl, pl = g("kerasgo h5.Load"), g("tf_keras load_model")
-    gs, gsn = g("kerasgo h5.SaveModel (sync)"), g("kerasgo SaveModel NoSync")
-    ps, psf = g("tf_keras model.save (no sync)"), g("tf_keras model.save + fsync")
-    return {"load": (gl, pl), "save as shipped (kerasgo syncs, h5py never does)": (gs, ps),
-            "save, sync off on both sides": (gsn, ps), "save, sync on both sides": (gs, psf)}
-
-
-def parse_checkpoint(out):
-    num = r"([0-9.]+(?:e[-+]?\d+)?)"
-    g = lambda label: float(re.search(re.escape(label) + r"\s+" + num, out).group(1))  # noqa: E731
-    gw, gwn, tw, twf = g("kerasgo write (sync)"), g("kerasgo write NoSync"), g("tf.train.Checkpoint write"), g("tf write + fsync")
-    gr, tr = g("kerasgo read (+crc32c)"), g("tf.train.Checkpoint read")
-    return {"write as shipped (kerasgo syncs, TF never does)": (gw, tw), "write, sync off on both sides": (gwn, tw),
-            "write, sync on both sides": (gw, twf), "read (crc32c checked)": (gr, tr)}
-
-
-def file_table(title, other, runs):
-    lines = []
-    for what in runs[0]:
-        pairs = [r[what] for r in runs]
-        ratios = [g / t for g, t in pairs]
-        ok = len(ratios) >= 2 and (all(x < 1 for x in ratios) or all(x > 1 for x in ratios))
-        gs = ", ".join(f"{g:.2f}" for g, _ in pairs)
-        ts = ", ".join(f"{t:.2f}" for _, t in pairs)
-        rs = ", ".join(f"{x:.2f}" for x in ratios)
-        lines.append(f"| {title}: {what} | {gs} s | {other}: {ts} s | {rs if ok else 'not reproduced (not published)'} | | {'yes' if ok else 'no'} | |")
-    return lines
-
-
 def go_version():
     try:
         return subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True).stdout.strip()
@@ -227,7 +182,7 @@ def go_version():
         return "go ?"
 
 
-def render(sessions, h5_runs, ck_runs, pairs, started, finished):
+def render(sessions, pairs, started, finished):
     first = next(iter(sessions[0].values()))
     loads = []
     for s in sessions:
@@ -251,14 +206,10 @@ def render(sessions, h5_runs, ck_runs, pairs, started, finished):
            ""]
     lines, verdicts = compute_table(sessions)
     out += lines
-    if h5_runs:
-        out += file_table(".h5 of 25.2M parameters", "tf_keras", [parse_h5(o) for o in h5_runs])
-    if ck_runs:
-        out += file_table("checkpoint of 419 MB", "tf.train.Checkpoint", [parse_checkpoint(o) for o in ck_runs])
-    if h5_runs or ck_runs:
-        out += ["", f"File-format rows: {len(h5_runs or ck_runs)} runs of scripts/bench_h5.sh and "
-                "scripts/bench_checkpoint.sh (each run one process per side, no alternation); a ratio is "
-                "reproduced when every run is on the same side of 1."]
+    if any("files" in s for s in sessions):
+        out += ["", "File-format rows (scripts/bench_files.py): every operation is a new process on each "
+                "side, timed inside it; `sync` runs untimed before each one; the side that goes first "
+                "alternates from pair to pair."]
     if verdicts:
         out += ["", "Issue 16's targets: " + "; ".join(
             f"{job} against {eng} {op} {bound}: " +
@@ -273,8 +224,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=5)
-    ap.add_argument("--file-runs", type=int, default=3)
-    ap.add_argument("--only", default="", help="comma-separated jobs among " + ",".join(ABAB) + ",h5,checkpoint")
+    ap.add_argument("--only", default="", help="comma-separated jobs among " + ",".join(ABAB))
     ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
     ap.add_argument("--no-readme", action="store_true", help="print the table only")
     ap.add_argument("--keep-json", default="", help="keep the sessions' JSON files in this folder")
@@ -282,12 +232,13 @@ def main():
     a = ap.parse_args()
     if a.sessions < 2 and not a.from_json:
         sys.exit("--sessions must be at least 2: a figure seen once is not known to reproduce")
-    only = set(filter(None, a.only.split(","))) or set(ABAB) | {"h5", "checkpoint"}
+    only = set(filter(None, a.only.split(","))) or set(ABAB)
+    if not only <= set(ABAB):
+        sys.exit(f"bench_compare: --only takes {','.join(ABAB)}")
     started = benchjson.now()
     outdir = a.from_json or a.keep_json or tempfile.mkdtemp(prefix="bench_compare")
     os.makedirs(outdir, exist_ok=True)
     sessions = []
-    h5_runs, ck_runs = [], []
     if a.from_json:
         files = sorted(os.listdir(outdir))
         n = max([int(m.group(1)) for f in files if (m := re.match(r".*-(\d+)\.json$", f))] or [0])
@@ -299,28 +250,14 @@ def main():
                     with open(p) as f:
                         docs[name] = json.load(f)
             sessions.append(docs)
-        for kind, lst in (("h5", h5_runs), ("checkpoint", ck_runs)):
-            i = 1
-            while os.path.exists(os.path.join(outdir, f"{kind}-{i}.txt")):
-                with open(os.path.join(outdir, f"{kind}-{i}.txt")) as f:
-                    lst.append(f.read())
-                i += 1
         started = min(d["date"] for s in sessions for d in s.values())
         finished = max(d["date"] for s in sessions for d in s.values())
     else:
         for s in range(1, a.sessions + 1):
             sessions.append({name: run_abab(name, s, a.pairs, outdir) for name in ABAB if name in only})
-        if "h5" in only:
-            h5_runs = run_file_script("bench_h5.sh", a.file_runs)
-        if "checkpoint" in only:
-            ck_runs = run_file_script("bench_checkpoint.sh", a.file_runs)
-        for kind, lst in (("h5", h5_runs), ("checkpoint", ck_runs)):
-            for i, o in enumerate(lst, 1):
-                with open(os.path.join(outdir, f"{kind}-{i}.txt"), "w") as f:
-                    f.write(o)
     if not a.from_json:
         finished = benchjson.now()
-    block, verdicts = render(sessions, h5_runs, ck_runs, a.pairs, started, finished)
+    block, verdicts = render(sessions, a.pairs, started, finished)
     print()
     print(block)
     if a.no_readme or a.only:

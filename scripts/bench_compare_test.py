@@ -95,13 +95,20 @@ class Figures(unittest.TestCase):
                 self.assertEqual(f.read(), "no markers\n")
 
     def test_file_rows(self):
-        out = ("kerasgo h5.Load 0.1 100\ntf_keras load_model 1.0 900\nkerasgo h5.SaveModel (sync) 0.3 1\n"
-               "kerasgo SaveModel NoSync 0.2\ntf_keras model.save (no sync) 0.1 1\ntf_keras model.save + fsync 0.12\n")
-        runs = [bc.parse_h5(out), bc.parse_h5(out.replace("load_model 1.0", "load_model 0.05"))]
-        lines = bc.file_table("h5", "tf_keras", runs)
-        self.assertIn("not reproduced (not published)", lines[0])
-        self.assertNotIn("2.00", lines[0].split("|")[4])
-        self.assertIn("| yes |", lines[1])
+        # File rows go through the same rule as the compute rows, in seconds, with no target.
+        def files(go, ref):
+            return doc("bench_files.py", [benchjson.row("h5load", ".h5: load", [[g, g] for g in go],
+                                                        {"tf_keras load_model": [[t, t] for t in ref]}, unit="s")])
+        s1, s2 = {"files": files([0.1, 0.1, 0.1], [1.0, 1.0, 1.0])}, {"files": files([0.1, 0.11, 0.09], [1.0, 1.1, 0.9])}
+        lines, verdicts = bc.compute_table([s1, s2])
+        self.assertEqual(verdicts, [])
+        self.assertIn("| .h5: load | 0.1 (CPU 0.1) s;", lines[2])
+        self.assertIn("| yes |", lines[2])
+        s3 = {"files": files([2.0, 2.0, 2.0], [1.0, 1.0, 1.0])}  # 0.1 against 2.0: not reproduced
+        lines, _ = bc.compute_table([s1, s3])
+        self.assertIn("not reproduced (not published)", lines[2])
+        block, _ = bc.render([s1, s2], 3, "a", "b")
+        self.assertIn("File-format rows (scripts/bench_files.py)", block)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // Command bench_checkpoint writes or reads the benchmark checkpoint of
 // scripts/bench_checkpoint.sh: 100 float32 tensors of 1M values each (400 MB), with package
-// checkpoint. It prints the timed phase's duration as JSON.
+// checkpoint. It prints the timed phase's wall seconds ("write_s" or "read_s") and CPU seconds
+// ("cpu", user+system of all threads) as JSON.
 //
 //	go run ./scripts/bench_checkpoint write PREFIX          (files synced before their rename)
 //	go run ./scripts/bench_checkpoint write-nosync PREFIX   (WriterOptions{NoSync: true}, as TF writes)
@@ -11,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/kerasgo/kerasgo/checkpoint"
@@ -45,6 +47,15 @@ func main() {
 	json.NewEncoder(os.Stdout).Encode(res)
 }
 
+// cpuSeconds is the process's user+system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
 func write(prefix string, noSync bool) (map[string]any, error) {
 	ts := make([]*tensor.Tensor, numTensors)
 	for i := range ts {
@@ -54,7 +65,7 @@ func write(prefix string, noSync bool) (map[string]any, error) {
 		}
 		ts[i] = tensor.MustFromFloat32([]int{1024, 1024}, d)
 	}
-	start := time.Now()
+	start, c0 := time.Now(), cpuSeconds()
 	w, err := checkpoint.NewWriter(prefix, checkpoint.WriterOptions{NoSync: noSync})
 	if err != nil {
 		return nil, err
@@ -67,11 +78,11 @@ func write(prefix string, noSync bool) (map[string]any, error) {
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	return map[string]any{"write_s": time.Since(start).Seconds(), "bytes": numTensors * perTensor * 4}, nil
+	return map[string]any{"write_s": time.Since(start).Seconds(), "cpu": cpuSeconds() - c0, "bytes": numTensors * perTensor * 4}, nil
 }
 
 func read(prefix string) (map[string]any, error) {
-	start := time.Now()
+	start, c0 := time.Now(), cpuSeconds()
 	r, err := checkpoint.Open(prefix)
 	if err != nil {
 		return nil, err
@@ -87,6 +98,6 @@ func read(prefix string) (map[string]any, error) {
 		all = append(all, t)
 		n += e.Size
 	}
-	el := time.Since(start).Seconds()
-	return map[string]any{"read_s": el, "bytes": n, "tensors": len(all)}, nil
+	el, cpu := time.Since(start).Seconds(), cpuSeconds()-c0
+	return map[string]any{"read_s": el, "cpu": cpu, "bytes": n, "tensors": len(all)}, nil
 }
