@@ -217,6 +217,16 @@ func (m *Model) forwardMaskWS(ws *layers.Workspace, x *tensor.Tensor, training b
 				i += k - 1
 				continue
 			}
+			// [ZeroPadding2D →] Conv2D/DepthwiseConv2D → BatchNormalization → [activation]
+			// as one layer (layers.InferFolded), as a Functional model's chains run.
+			if y, k, err := inferFoldedSeq(ws, m.layers[i:], x); err != nil || k > 0 {
+				if err != nil {
+					return nil, nil, err
+				}
+				x = y
+				i += k - 1
+				continue
+			}
 		}
 		l := m.layers[i]
 		var mu *sync.Mutex
@@ -236,6 +246,40 @@ func (m *Model) forwardMaskWS(ws *layers.Workspace, x *tensor.Tensor, training b
 		x, mask = y, ym
 	}
 	return x, mask, nil
+}
+
+// inferFoldedSeq runs the chain at the start of ls, [ZeroPadding2D →] Conv2D or
+// DepthwiseConv2D → BatchNormalization → [activation], as one layer when layers.CanFold (and
+// CanPad) accept it and no layer of it needs a concurrent Predict's guard; k is the number of
+// layers it ran (0: none, y nil).
+func inferFoldedSeq(ws *layers.Workspace, ls []layers.Layer, x *tensor.Tensor) (y *tensor.Tensor, k int, err error) {
+	if ws == nil {
+		return nil, 0, nil
+	}
+	var pad layers.Layer
+	h := 0
+	if len(ls) >= 3 && layers.CanPad(ls[0], ls[1]) {
+		pad, h = ls[0], 1
+	}
+	if len(ls) < h+2 || !layers.CanFold(ls[h], ls[h+1], nil) {
+		return nil, 0, nil
+	}
+	k = h + 2
+	var act layers.Layer
+	if len(ls) > k && layers.CanFold(ls[h], ls[h+1], ls[k]) {
+		act = ls[k]
+		k++
+	}
+	for _, l := range ls[:k] {
+		if guardOf(ws, l) != nil {
+			return nil, 0, nil
+		}
+	}
+	y, err = layers.InferFolded(ws, pad, ls[h], ls[h+1], act, x)
+	if err != nil {
+		return nil, 0, layerErr(-1, ls[h].Name(), ls[h].Class(), err)
+	}
+	return y, k, nil
 }
 
 // adoptInputShape builds an unbuilt model for inputs of shape in (without the batch), as
