@@ -250,8 +250,9 @@ func (m *Model) forwardMaskWS(ws *layers.Workspace, x *tensor.Tensor, training b
 
 // inferFoldedSeq runs the chain at the start of ls, [ZeroPadding2D →] Conv2D or
 // DepthwiseConv2D → BatchNormalization → [activation], as one layer when layers.CanFold (and
-// CanPad) accept it and no layer of it needs a concurrent Predict's guard; k is the number of
-// layers it ran (0: none, y nil).
+// CanPad) accept it; k is the number of layers it ran (0: none, y nil). Only the head's and
+// the normalisation's inference runs (both workspace layers, safe concurrently); the padding
+// and the activation are read for their settings, never called, so they need no guard.
 func inferFoldedSeq(ws *layers.Workspace, ls []layers.Layer, x *tensor.Tensor) (y *tensor.Tensor, k int, err error) {
 	if ws == nil {
 		return nil, 0, nil
@@ -269,11 +270,6 @@ func inferFoldedSeq(ws *layers.Workspace, ls []layers.Layer, x *tensor.Tensor) (
 	if len(ls) > k && layers.CanFold(ls[h], ls[h+1], ls[k]) {
 		act = ls[k]
 		k++
-	}
-	for _, l := range ls[:k] {
-		if guardOf(ws, l) != nil {
-			return nil, 0, nil
-		}
 	}
 	y, err = layers.InferFolded(ws, pad, ls[h], ls[h+1], act, x)
 	if err != nil {
