@@ -21,6 +21,9 @@ type activationFunc struct {
 	needZ bool
 	// identity means forward and backward are copies (linear).
 	identity bool
+	// rows means forward works on whole rows of the last axis (softmax and its kin); the
+	// others work element by element.
+	rows bool
 }
 
 // activationNames lists the accepted activation names (Keras 2 and Keras 3 spellings).
@@ -29,7 +32,7 @@ var activations = map[string]*activationFunc{
 	"relu":        {name: "relu", forward: reluF, backward: reluB},
 	"sigmoid":     {name: "sigmoid", forward: sigmoidF, backward: sigmoidB},
 	"tanh":        {name: "tanh", forward: tanhF, backward: tanhB},
-	"softmax":     {name: "softmax", forward: softmaxF, backward: softmaxB},
+	"softmax":     {name: "softmax", forward: softmaxF, backward: softmaxB, rows: true},
 	"elu":         {name: "elu", forward: eluF, backward: eluB},
 	"selu":        {name: "selu", forward: seluF, backward: seluB, needZ: true},
 	"softplus":    {name: "softplus", forward: softplusF, backward: softplusB},
@@ -41,7 +44,7 @@ var activations = map[string]*activationFunc{
 
 	"relu6":          {name: "relu6", forward: relu6F, backward: relu6B},
 	"leaky_relu":     {name: "leaky_relu", forward: leakyReluF, backward: leakyReluB},
-	"log_softmax":    {name: "log_softmax", forward: logSoftmaxF, backward: logSoftmaxB},
+	"log_softmax":    {name: "log_softmax", forward: logSoftmaxF, backward: logSoftmaxB, rows: true},
 	"hard_sigmoid":   hardSigmoid,
 	"hard_silu":      hardSilu,
 	"hard_swish":     hardSilu,
@@ -55,7 +58,7 @@ var activations = map[string]*activationFunc{
 	"hard_tanh":      {name: "hard_tanh", forward: hardTanhF, backward: hardTanhB, needZ: true},
 	"log_sigmoid":    {name: "log_sigmoid", forward: logSigmoidF, backward: logSigmoidB},
 	"sparse_sigmoid": {name: "sparse_sigmoid", forward: sparseSigmoidF, backward: sparseSigmoidB, needZ: true},
-	"sparsemax":      {name: "sparsemax", forward: sparsemaxF, backward: sparsemaxB, needZ: true},
+	"sparsemax":      {name: "sparsemax", forward: sparsemaxF, backward: sparsemaxB, needZ: true, rows: true},
 }
 
 // swish is x·sigmoid(x): tf_keras writes it "swish", Keras 3 "silu" (configName).
@@ -164,6 +167,17 @@ func (a *activationFunc) grad(z, y, dy, dz []float32, last int) {
 // reluF and reluB work on the bit patterns so that they have no data-dependent branches
 // (random signs would make the branch predictor miss half the time).
 func reluF(z, y []float32, _ int) {
+	y = y[:len(z)]
+	if maxWindowAsm && len(z) >= 8 {
+		g := len(z) / 8
+		reluTo8(&y[0], &z[0], g)
+		z, y = z[g*8:], y[g*8:]
+	}
+	reluGo(z, y)
+}
+
+// reluGo is reluF in Go (the reference of reluTo8).
+func reluGo(z, y []float32) {
 	y = y[:len(z)]
 	for i, v := range z {
 		b := math.Float32bits(v)

@@ -16,8 +16,9 @@ type ActivationOptions struct {
 // Activation is Keras's Activation layer: an activation function as a layer.
 type Activation struct {
 	base
-	act  *activationFunc
-	z, y *tensor.Tensor
+	act   *activationFunc
+	z, y  *tensor.Tensor
+	infer inferBufs // the inference output, reused in a Workspace (ForwardWS)
 }
 
 // NewActivation returns an Activation layer. It panics on an unknown activation name.

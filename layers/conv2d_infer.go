@@ -123,22 +123,13 @@ func fillRows(dst, row []float32) {
 var reluActivation = activations["relu"]
 
 // activateRowP applies p's scale and shift (when set), then p's activation, to one block of
-// rows z into y: ReLU in place eight floats at a time where the CPU can, else the
-// activation's own loop.
+// rows z into y.
 func (l *Conv2D) activateRowP(z, y []float32, p *convParams) {
 	if p.sc != nil {
 		affineRows(z, p.sc, p.sh)
 	}
 	act := p.act
-	if act == reluActivation && maxWindowAsm && len(z) >= 8 && &z[0] == &y[0] {
-		g := len(z) / 8
-		relu8(&z[0], g)
-		if t := z[g*8:]; len(t) > 0 {
-			reluF(t, t, 0)
-		}
-		return
-	}
-	act.apply(z, y, l.filters)
+	act.apply(z, y, l.filters) // relu: eight floats at a time where the CPU can (reluF)
 }
 
 // directLeft is how many gathered output positions directConv multiplies at once.

@@ -8,7 +8,7 @@ package layers
 func maxWindow8(d, s *float32, groups, c, kw, kh, rowStride int)
 
 //go:noescape
-func relu8(p *float32, groups int)
+func reluTo8(d, s *float32, groups int)
 
-// maxWindowAsm reports whether maxWindow8 and relu8 can run (AVX2 with OS support).
+// maxWindowAsm reports whether maxWindow8 and reluTo8 can run (AVX2 with OS support).
 var maxWindowAsm = hasFMA

@@ -51,20 +51,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func relu8(p *float32, groups int)
-// Clears, in place, every float of groups 8-float groups whose sign bit is set (x &^ (x>>31),
-// bit for bit what reluF does: negatives and -0 become +0, a NaN with the sign clear stays).
-TEXT ·relu8(SB), NOSPLIT, $0-16
-	MOVQ p+0(FP), DI
-	MOVQ groups+8(FP), CX
+// func reluTo8(d, s *float32, groups int)
+// Writes to d every float of groups 8-float groups of s with its sign bit set cleared to +0
+// (x &^ (x>>31), bit for bit what reluGo does: negatives and -0 become +0, a NaN with the
+// sign clear stays). d may be s (in place).
+TEXT ·reluTo8(SB), NOSPLIT, $0-24
+	MOVQ d+0(FP), DI
+	MOVQ s+8(FP), SI
+	MOVQ groups+16(FP), CX
 	TESTQ CX, CX
 	JEQ rdone
 
 rloop:
-	VMOVDQU (DI), Y0
+	VMOVDQU (SI), Y0
 	VPSRAD $31, Y0, Y1
 	VPANDN Y0, Y1, Y0
 	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
 	JNE rloop

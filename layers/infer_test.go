@@ -139,9 +139,9 @@ func TestConv2DInferenceMatchesReference(t *testing.T) {
 	}
 }
 
-// TestRelu8 checks the AVX ReLU bit for bit against reluF, on lengths around the 8-float
-// group and on signed zeros and NaNs.
-func TestRelu8(t *testing.T) {
+// TestReluTo8 checks the AVX ReLU (reluF with reluTo8) bit for bit against reluGo, into another
+// slice and in place, on lengths around the 8-float group and on signed zeros and NaNs.
+func TestReluTo8(t *testing.T) {
 	if !maxWindowAsm {
 		t.Skip("no AVX2")
 	}
@@ -155,12 +155,14 @@ func TestRelu8(t *testing.T) {
 		x[rng.IntN(n)] = float32(math.NaN())
 		x[rng.IntN(n)] = -float32(math.NaN())
 		want := make([]float32, n)
-		reluF(x, want, n)
-		relu8(&x[0], n/8)
-		reluF(x[n/8*8:], x[n/8*8:], 0)
+		reluGo(x, want)
+		to := make([]float32, n)
+		reluF(x, to, 0) // into another slice
+		reluF(x, x, 0)  // in place
 		for i := range x {
-			if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("n=%d [%d]: %x, want %x", n, i, math.Float32bits(x[i]), math.Float32bits(want[i]))
+			if math.Float32bits(x[i]) != math.Float32bits(want[i]) || math.Float32bits(to[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d [%d]: %x in place, %x into another slice, want %x", n, i,
+					math.Float32bits(x[i]), math.Float32bits(to[i]), math.Float32bits(want[i]))
 			}
 		}
 	}

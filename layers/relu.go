@@ -24,6 +24,7 @@ type ReLU struct {
 	ewise
 	maxValue         *float64
 	slope, threshold float64
+	infer            inferBufs // the inference output, reused in a Workspace (ForwardWS)
 }
 
 // NewReLU returns a ReLU layer. It panics on a negative max_value or negative_slope.
@@ -81,11 +82,7 @@ func (l *ReLU) f(v float32) float32 {
 
 // Forward applies the rectifier.
 func (l *ReLU) Forward(x *tensor.Tensor, training bool) (*tensor.Tensor, error) {
-	return l.forward(x, training, func(x, y []float32) {
-		for i, v := range x {
-			y[i] = l.f(v)
-		}
-	})
+	return l.forward(x, training, l.apply)
 }
 
 // Backward returns dL/dx: dy where threshold <= x < max_value, negative_slope·dy below the
