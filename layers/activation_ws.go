@@ -12,18 +12,20 @@ import "github.com/kerasgo/kerasgo/tensor"
 // actParallelMin is the number of floats below which an activation runs on the caller alone.
 const actParallelMin = 1 << 15
 
-// applyUnits runs f(z, y) over chunks of whole units of unit floats (the last chunk may end
-// in a partial unit), in parallel when z is large.
+// applyUnits runs f(z, y) over chunks of whole units of unit floats (see forUnits).
 func applyUnits(z, y []float32, unit int, f func(z, y []float32)) {
-	n := len(z)
+	y = y[:len(z)]
+	forUnits(len(z), unit, func(a, b int) { f(z[a:b], y[a:b]) })
+}
+
+// forUnits runs f(a, b) over chunks [a, b) of [0, n) made of whole units of unit floats
+// (the last chunk may end in a partial unit), in parallel when n is large.
+func forUnits(n, unit int, f func(a, b int)) {
 	if n < actParallelMin || unit <= 0 {
-		f(z, y[:n])
+		f(0, n)
 		return
 	}
-	parallelFor((n+unit-1)/unit, func(_, lo, hi int) {
-		a, b := lo*unit, min(hi*unit, n)
-		f(z[a:b], y[a:b])
-	})
+	parallelFor((n+unit-1)/unit, func(_, lo, hi int) { f(lo*unit, min(hi*unit, n)) })
 }
 
 // ForwardWS is Forward(x, false) with the output buffer from ws (see Workspace); it records

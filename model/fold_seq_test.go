@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kerasgo/kerasgo/layers"
+	"github.com/kerasgo/kerasgo/tensor"
 )
 
 // TestFoldedChainsSequential checks that a Sequential model's inference runs its
@@ -82,6 +83,46 @@ func TestFoldedChainsSequential(t *testing.T) {
 	for i, v := range h.Float32s() {
 		if d := math.Abs(float64(v - ref.Float32s()[i])); d != 0 {
 			t.Fatalf("[%d]: chains one by one %v, layer by layer %v", i, v, ref.Float32s()[i])
+		}
+	}
+}
+
+// TestMergeFoldsPredict checks that Predict of a Functional model runs Add → Activation("relu")
+// and Multiply → ReLU as one layer each (planFolds: two merge chains; an Add read by two
+// layers is not one), and predicts what the layers one by one do, bit for bit.
+func TestMergeFoldsPredict(t *testing.T) {
+	in := Input(12, 12, 8)
+	x := MustApply(layers.NewConv2D(8, [2]int{3, 3}, layers.Conv2DOptions{Padding: "same"}), in.Output())
+	x = MustApply(layers.NewAdd(), x, in.Output())
+	x = MustApply(layers.NewActivation("relu"), x) // chain 1
+	g := MustApply(layers.NewConv2D(8, [2]int{1, 1}, layers.Conv2DOptions{Activation: "sigmoid"}), x)
+	y := MustApply(layers.NewMultiply(), x, g)
+	y = MustApply(layers.NewReLU(), y) // chain 2
+	s := MustApply(layers.NewAdd(), y, x)
+	a := MustApply(layers.NewReLU(), s)
+	b := MustApply(layers.NewConv2D(8, [2]int{1, 1}, layers.Conv2DOptions{}), s) // s has two readers
+	out := MustApply(layers.NewGlobalAveragePooling2D(), MustApply(layers.NewAdd(), a, b))
+	m, err := NewModel([]*KerasTensor{in.Output()}, []*KerasTensor{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newFnRun().(*fnRun)
+	m.fn.planFolds(r)
+	if len(r.mfolds) != 2 {
+		t.Fatalf("planFolds: %d merge chains, want 2", len(r.mfolds))
+	}
+	xin := randomInput(4, 3, 12, 12, 8)
+	got, err := m.Predict(xin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ys, _, err := m.fn.forward([]*tensor.Tensor{xin}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range ys[0].Float32s() {
+		if got.Float32s()[i] != v {
+			t.Fatalf("[%d] = %v folded, %v layer by layer", i, got.Float32s()[i], v)
 		}
 	}
 }

@@ -24,7 +24,9 @@ type fnRun struct {
 	// folds are the graph's Conv2D/DepthwiseConv2D → BatchNormalization → [activation]
 	// chains that inference runs as one layer (layers.InferFolded), by head node, planned
 	// once per fnRun (planned); skip marks the nodes a call has run inside a chain.
-	folds   map[*node]foldStep
+	folds map[*node]foldStep
+	// mfolds are the Add/Multiply → activation chains (layers.InferMergeAct), by merge node.
+	mfolds  map[*node]*node
 	planned bool
 	skip    map[*node]bool
 }
@@ -41,6 +43,7 @@ type foldStep struct{ pad, head, bn, act *node }
 func (g *graph) planFolds(r *fnRun) {
 	r.planned = true
 	r.folds = map[*node]foldStep{}
+	r.mfolds = map[*node]*node{}
 	r.skip = map[*node]bool{}
 	reader := map[*KerasTensor]*node{}
 	for _, n := range g.nodes {
@@ -83,6 +86,34 @@ func (g *graph) planFolds(r *fnRun) {
 			}
 		}
 	}
+	for _, n := range g.nodes {
+		if !n.list || n.multi || g.shared(n.layer) {
+			continue
+		}
+		if a := sole(n); a != nil && layers.CanFoldMerge(n.layer, a.layer) {
+			r.mfolds[n] = a
+		}
+	}
+}
+
+// runMergeFolded runs the merge node n and the activation after it as one layer when it can
+// (no Keras mask on the inputs, the layers still foldable) and reports whether it did.
+func (g *graph) runMergeFolded(r *fnRun, n *node) (bool, error) {
+	a, ok := r.mfolds[n]
+	if !ok || r.hasMask(n.in) || !layers.CanFoldMerge(n.layer, a.layer) {
+		return false, nil
+	}
+	r.in = r.in[:0]
+	for _, x := range n.in {
+		r.in = append(r.in, r.vals[x])
+	}
+	y, err := layers.InferMergeAct(r.ws, n.layer, a.layer, r.in)
+	if err != nil {
+		return false, layerErr(-1, n.layer.Name(), n.layer.Class(), err)
+	}
+	r.vals[a.out] = y
+	r.skip[a] = true
+	return true, nil
 }
 
 // runFolded runs the chain headed by n as one layer when it can (inference with a
@@ -155,6 +186,11 @@ func (g *graph) run(r *fnRun, xs []*tensor.Tensor, training bool, outs []*tensor
 				continue
 			}
 			if done, err := g.runFolded(r, n); err != nil {
+				return nil, err
+			} else if done {
+				continue
+			}
+			if done, err := g.runMergeFolded(r, n); err != nil {
 				return nil, err
 			} else if done {
 				continue
