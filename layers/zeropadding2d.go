@@ -17,7 +17,8 @@ type ZeroPadding2DOptions struct {
 // around each image, ((top, bottom), (left, right)).
 type ZeroPadding2D struct {
 	stateless
-	pad [2][2]int
+	pad   [2][2]int
+	infer inferBufs // the inference output, reused in a Workspace (ForwardWS)
 }
 
 // NewZeroPadding2D returns a ZeroPadding2D layer padding ((top, bottom), (left, right)). It
@@ -129,4 +130,42 @@ func (l *ZeroPadding2D) Config(d saved.Dialect) map[string]any {
 	c["padding"] = pairsList(l.pad)
 	c["data_format"] = "channels_last"
 	return c
+}
+
+// ForwardWS is Forward(x, false) with the output buffer from ws (see Workspace): every
+// element of the output is written (the padding cleared, the input copied), once, and
+// nothing is recorded in the layer.
+func (l *ZeroPadding2D) ForwardWS(ws *Workspace, x *tensor.Tensor) (*tensor.Tensor, error) {
+	if err := checkInput(x, l.inShape, "ZeroPadding2D", l.name); err != nil {
+		return nil, err
+	}
+	out, _ := l.OutputShape(l.inShape)
+	n, h, w, c := x.Shape[0], l.inShape[0], l.inShape[1], l.inShape[2]
+	ys := append([]int{n}, out...)
+	size, err := tensor.CheckShape(tensor.Float32, ys, 0)
+	if err != nil {
+		return nil, layerErr(ErrShape, "ZeroPadding2D", l.name, "output %s: %v", tensor.ShapeString(ys), err)
+	}
+	b := ws.acquire(&l.infer)
+	defer ws.release(b)
+	y := b.out(0, int(size/4)) // size is in bytes
+	src := x.Float32s()
+	oh, ow := out[0], out[1]
+	pt, pl := l.pad[0][0], l.pad[1][0]
+	parallelFor(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for r := 0; r < oh; r++ {
+				row := y[((i*oh)+r)*ow*c : ((i*oh)+r+1)*ow*c]
+				if r < pt || r >= pt+h {
+					clear(row)
+					continue
+				}
+				clear(row[:pl*c])
+				so := ((i * h) + r - pt) * w * c
+				copy(row[pl*c:(pl+w)*c], src[so:so+w*c])
+				clear(row[(pl+w)*c:])
+			}
+		}
+	})
+	return b.view(0, y, ys...), nil
 }
