@@ -4,7 +4,8 @@ NumPy/OpenBLAS on this machine and rewrites the README's table between the marke
 <!-- bench-compare:begin --> and <!-- bench-compare:end --> (issue 16).
 
 Every ABAB script (bench_predict, bench_fit, bench_gemm, bench_dense, bench_lstm,
-bench_transformer, bench_files; each alternates kerasgo and the other side for --pairs pairs)
+bench_transformer, bench_files, bench_resnet50 (predict), bench_mobile; each alternates
+kerasgo and the other side for --pairs pairs)
 runs in
 --sessions separate sessions, one after the other, and writes its samples as JSON
 (scripts/benchjson.py). For each job and each other engine a session gives the ratio of the
@@ -55,6 +56,8 @@ ABAB = {
     "lstm": ("bench_lstm.py", []),
     "transformer": ("bench_transformer.py", []),
     "files": ("bench_files.py", []),
+    "resnet50": ("bench_resnet50.py", ["--jobs", "predict"]),
+    "mobile": ("bench_mobile.py", []),
 }
 
 # (row key, engine name prefix) → (comparison, bound) of issue 16's targets.

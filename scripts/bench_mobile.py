@@ -15,7 +15,8 @@ to 224x224x3). Go and TF processes alternate A B A B ... for --pairs pairs; each
 wall seconds and CPU seconds (user + system, all threads) per call; the script prints medians,
 minima, the ratio Go/TF of the medians and the load average before and after.
 
-Usage: .venv/bin/python scripts/bench_mobile.py [--pairs 5] [--reps 3]
+Usage: .venv/bin/python scripts/bench_mobile.py [--pairs 5] [--reps 3] [--json FILE]
+(--json: the samples for scripts/bench_compare.py, as scripts/benchjson.py describes)
 The applications_mobile cache is generated first if missing (testdata/gen/applications_mobile.py).
 """
 import argparse
@@ -30,8 +31,11 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import benchjson  # noqa: E402
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", KERAS_BACKEND="tensorflow",
            TF_USE_LEGACY_KERAS="0", PYTHONDONTWRITEBYTECODE="1", KERASGO_PYTHON=sys.executable)
+TITLES = {"mnv2": "MobileNetV2 (alpha 0.35)", "effb0": "EfficientNetB0"}
 JOBS = {"mnv2_1": ("BenchmarkMobileNetV2Predict1", "mnv2", 1),
         "mnv2_32": ("BenchmarkMobileNetV2Predict32", "mnv2", 32),
         "effb0_32": ("BenchmarkEfficientNetB0Predict32", "effb0", 32)}
@@ -87,6 +91,7 @@ def main():
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--reps", type=int, default=3, help="predict calls per sample")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     a = ap.parse_args()
     if a.child:
         return child(a.reps)
@@ -133,6 +138,11 @@ def main():
               f"{g / med(x[0] for x in tf_fn[j]):.2f} against tf.function; CPU "
               f"{med(x[1] for x in go[j]) / med(x[1] for x in tf_fn[j]):.2f}x tf.function's; minima "
               f"{min(x[0] for x in go[j]) / min(x[0] for x in tf_fn[j]):.2f}")
+    benchjson.write(a.json, "bench_mobile.py",
+                    [benchjson.row(j, f"{TITLES[mname]} predict, batch {n} (224x224x3)", go[j],
+                                   {"TF tf.function": tf_fn[j], "TF model.predict": tf[j]})
+                     for j, (_, mname, n) in JOBS.items()],
+                    load0, load1, {"tensorflow": tensorflow.__version__})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ process per sample). Go and TF processes alternate A B A B ... for --pairs pairs
 reports per sample wall seconds and CPU seconds (user + system, all threads); the script prints
 medians, minima and the ratio Go/TF of the medians.
 
-Usage: .venv/bin/python scripts/bench_resnet50.py [--pairs 5] [--reps 1]   (about 10 minutes on 2 cores)
+Usage: .venv/bin/python scripts/bench_resnet50.py [--pairs 5] [--reps 1] [--jobs predict,load]
+       [--json FILE]   (about 10 minutes on 2 cores; --json: the samples for
+       scripts/bench_compare.py, as scripts/benchjson.py describes)
 The applications cache is generated first if missing (testdata/gen/applications.py, minutes).
 """
 import argparse
@@ -28,6 +30,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import benchjson  # noqa: E402
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", KERAS_BACKEND="tensorflow",
            TF_USE_LEGACY_KERAS="0", PYTHONDONTWRITEBYTECODE="1", KERASGO_PYTHON=sys.executable)
 GO_BENCH = {"predict1": "BenchmarkResNet50Predict1", "predict32": "BenchmarkResNet50Predict32",
@@ -111,6 +115,8 @@ def main():
     ap.add_argument("--reps", type=int, default=1, help="predict calls per sample")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", default="predict,load", help="predict, load or both")
+    ap.add_argument("--json", default="", help="write the samples to this file (scripts/benchjson.py)")
     a = ap.parse_args()
     if a.child == "predict":
         return child_predict(a.reps)
@@ -123,25 +129,33 @@ def main():
                           text=True).stdout.strip()
     files = {"load_h5": os.path.join(apps, "resnet50", "tfkeras", "model.h5"),
              "load_keras": os.path.join(apps, "resnet50", "keras3", "model.keras")}
+    kinds = set(a.jobs.split(","))
+    if not kinds <= {"predict", "load"}:
+        sys.exit(f"--jobs takes predict and load, not {a.jobs}")
+    if "load" not in kinds:
+        files = {}
+    jobs = [j for j in GO_BENCH if j in files or ("predict" in kinds and j.startswith("predict"))]
     tmp = tempfile.mkdtemp()
     binary = os.path.join(tmp, "model.test")
     subprocess.run(["go", "test", "-c", "-o", binary, "./model/"], cwd=ROOT, env=ENV, check=True)
 
-    go = {j: [] for j in GO_BENCH}
-    tf = {j: [] for j in GO_BENCH}
+    load0 = os.getloadavg()
+    go = {j: [] for j in jobs}
+    tf = {j: [] for j in jobs}
     tf_fn = {"predict1": [], "predict32": []}
     rss = {("go", j): [] for j in files} | {("tf", j): [] for j in files}
     base = []
     for i in range(a.pairs):
         # A: Go predict, B: TF predict; then A B for each load.
-        r, _ = go_run(binary, ["predict1", "predict32"], a.reps)
-        for j, v in r.items():
-            go[j].append(v)
-        out = run([sys.executable, __file__, "--child", "predict", "--reps", str(a.reps)])
-        for line in out.splitlines():
-            d = json.loads(line)
-            tf[d["job"]].append(tuple(d["predict"]))
-            tf_fn[d["job"]].append(tuple(d["fn"]))
+        if "predict" in kinds:
+            r, _ = go_run(binary, ["predict1", "predict32"], a.reps)
+            for j, v in r.items():
+                go[j].append(v)
+            out = run([sys.executable, __file__, "--child", "predict", "--reps", str(a.reps)])
+            for line in out.splitlines():
+                d = json.loads(line)
+                tf[d["job"]].append(tuple(d["predict"]))
+                tf_fn[d["job"]].append(tuple(d["fn"]))
         for j, path in files.items():
             r, peak = go_run(binary, [j], a.reps)
             go[j].append(r[j])
@@ -152,7 +166,8 @@ def main():
             rss[("tf", j)].append(peak)
             base.append(d["base_rss_kib"] / 1024)
         print(f"pair {i + 1}/{a.pairs}: " + ", ".join(f"{j} go {go[j][-1][0]:.3f}s tf {tf[j][-1][0]:.3f}s"
-                                                     for j in GO_BENCH), file=sys.stderr, flush=True)
+                                                     for j in jobs), file=sys.stderr, flush=True)
+    load1 = os.getloadavg()
 
     import tensorflow
     med = statistics.median
@@ -166,7 +181,7 @@ def main():
         pk = f"{med(peaks):14.0f}" if peaks else ""
         print(f"{job:<12}{side:<22}{med(x[0] for x in xs):10.3f}{min(x[0] for x in xs):10.3f}"
               f"{med(x[1] for x in xs):13.2f}{pk}")
-    for j in GO_BENCH:
+    for j in jobs:
         row(j, "kerasgo", go[j], rss.get(("go", j)))
         row(j, "tf_keras" if j != "load_keras" else "keras 3", tf[j], rss.get(("tf", j)))
         if j in tf_fn:
@@ -176,7 +191,19 @@ def main():
         if j in tf_fn:
             extra = f"; against tf.function {med(x[0] for x in go[j]) / med(x[0] for x in tf_fn[j]):.2f}"
         print(f"{'':<12}ratio Go/TF (medians): {ratio:.2f}{extra}")
-    print(f"TF process RSS after importing TF/Keras, before loading (median): {med(base):.0f} MiB")
+    if base:
+        print(f"TF process RSS after importing TF/Keras, before loading (median): {med(base):.0f} MiB")
+    print(f"load average (1, 5, 15 min) before {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}, "
+          f"after {load1[0]:.1f} {load1[1]:.1f} {load1[2]:.1f}")
+    rows = []
+    for j in jobs:
+        if j.startswith("predict"):
+            rows.append(benchjson.row(f"resnet50_{j}", f"ResNet50 predict, batch {j[len('predict'):]} (224x224x3)", go[j],
+                                      {"TF tf.function": tf_fn[j], "TF model.predict": tf[j]}, unit="s"))
+        else:
+            what, lib = ("model.h5", "tf_keras") if j == "load_h5" else ("model.keras", "Keras 3")
+            rows.append(benchjson.row(f"resnet50_{j}", f"ResNet50 load {what}", go[j], {f"{lib} load_model": tf[j]}, unit="s"))
+    benchjson.write(a.json, "bench_resnet50.py", rows, load0, load1, {"tensorflow": tensorflow.__version__})
 
 
 if __name__ == "__main__":
