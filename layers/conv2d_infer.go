@@ -64,6 +64,15 @@ func (l *Conv2D) forwardInferP(ws *Workspace, x *tensor.Tensor, p *convParams) *
 				d.image(xd, z, y, i)
 			}
 		})
+	} else if g.trivial() {
+		// A 1×1 convolution with stride 1: the input's rows are the GEMM's A as they are, so
+		// the n·P rows are split in whole row tiles (gemmRows' own), and one image still uses
+		// every core.
+		rows, tile := n*P, max(1, convRowTile/F)
+		parallelFor((rows+tile-1)/tile, func(_, lo, hi int) {
+			r0, r1 := lo*tile, min(hi*tile, rows)
+			l.gemmRows(xd[r0*K:r1*K], z[r0*F:r1*F], y[r0*F:r1*F], r1-r0, p)
+		})
 	} else {
 		chunk := imagesPerChunk(P)
 		cols := make([][]float32, nw)
